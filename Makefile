@@ -1,0 +1,43 @@
+# Everything a fresh Linux machine with Python 3.10+ and make needs:
+#   make demo   simulated hotel-room sweep, end to end
+#   make test   every test
+# Both create or update the local virtual environment .venv themselves.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STUBS := $(VENV)/mpstubs
+STUBS_STAMP := $(STUBS)/.installed
+
+.PHONY: demo test venv pins firmware-check mypy-firmware bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[device,test]'
+	@touch $@
+
+# ESP32 stubs live apart from the venv: they shadow stdlib names (gc, time, ...)
+$(STUBS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-deps --target $(STUBS) \
+		'micropython-esp32-stubs>=1.24' 'micropython-stdlib-stubs>=1.24'
+	@touch $@
+
+demo: $(STAMP)
+	$(BIN)/roomsweep demo
+
+test: $(STAMP) $(STUBS_STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable -p no:doctest
+	$(BIN)/python tests/benchmarks/firmware_cost.py
+
+pins: $(STAMP)
+	$(BIN)/python -m roomsweep.pinmap hardware/pins.toml firmware/pins.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info host/*.egg-info

@@ -1,0 +1,244 @@
+# The device application: command handling, the streaming loop and STATUS.
+# Everything hardware-specific comes from the board object handed to App().
+
+import gc
+import json
+import struct
+from micropython import const
+
+import rsproto
+from controls import Beeper, Button, LedGroup
+from fastframe import pack12_into
+from link import CommandParser, FrameRing, Link
+from sampler import MAX_BLOCK, MAX_RATE_HZ, MIN_BLOCK, MIN_RATE_HZ, Sampler
+
+FIRMWARE_VERSION = "0.1.0"
+RING_SLOTS = const(8)  # SAMPLES frames waiting for the link: 4 blocks of 2 channels
+_INPUT_READS_PER_LOOP = const(8)  # bounds the time a flood of input can take
+_IDLE_WAIT_MS = const(20)
+_SAMPLES_PAYLOAD_OFFSET = const(12 + 20)  # frame header + SAMPLES header
+
+
+class App:
+    def __init__(self, board):
+        self.board = board
+        self.sampler = Sampler(board.rf_adc, board.pd_adc, board.ticks_us)
+        self.link = Link(board.link_writable, board.link_write, board.ticks_us)
+        self.parser = CommandParser(self._command_error, board.ticks_ms, board.ticks_diff)
+        self.button = Button(board.button, board.ticks_ms, board.ticks_diff)
+        self.beeper = Beeper(board.buzzer, board.ticks_ms, board.ticks_diff)
+        self.led_groups = [
+            LedGroup(pwm, hz, 0) for pwm, hz in zip(board.led_pwms, board.led_default_hz)
+        ]
+        self.streaming = False
+        self.marks = 0
+        self.blocks = 0
+        self.status_every = 1
+        self.ring = None
+        self._status_frame = bytearray(rsproto.frame_size(rsproto.STATUS_SIZE))
+        self._make_ring()
+
+    # --- set-up ---------------------------------------------------------------
+    def _make_ring(self):
+        n = self.sampler.block
+        payload = rsproto.SAMPLES_HEADER_SIZE + rsproto.packed12_size(n)
+        self.link.set_ring(None)
+        self.ring = None
+        gc.collect()
+        self.ring = FrameRing(RING_SLOTS, payload, 2)
+        self.link.set_ring(self.ring)
+        # about one STATUS a second, counted in blocks so it costs no clock reads
+        self.status_every = max(1, self.sampler.rate_hz // n)
+
+    def info(self):
+        b = self.board
+        return {
+            "firmware": FIRMWARE_VERSION,
+            "protocol": rsproto.PROTOCOL_VERSION,
+            "board": b.name,
+            "simulated": b.simulated,
+            "ticks_period": rsproto.TICKS_PERIOD,
+            "channels": [
+                {"id": rsproto.CH_RF, "name": "rf", "pin": b.pins["rf_adc"], "bits": 12,
+                 "atten_db": 11},
+                {"id": rsproto.CH_PHOTODIODE, "name": "photodiode", "pin": b.pins["pd_adc"],
+                 "bits": 12, "atten_db": 11},
+            ],
+            "rate_hz": self.sampler.rate_hz,
+            "rate_range_hz": [MIN_RATE_HZ, MAX_RATE_HZ],
+            "block": self.sampler.block,
+            "block_range": [MIN_BLOCK, MAX_BLOCK],
+            "encoding": rsproto.ENC_PACKED12,
+            "leds": [{"group": i, "hz": g.hz, "duty_permille": g.duty}
+                     for i, g in enumerate(self.led_groups)],
+            "calibration": b.calibration,
+            "streaming": self.streaming,
+        }
+
+    # --- replies --------------------------------------------------------------
+    def _ack(self, seq, msg_type, text=""):
+        self.link.send_control(rsproto.T_ACK, rsproto.encode_reply(seq, msg_type, 0, text))
+
+    def _reply_error(self, seq, msg_type, code, text):
+        self.link.send_control(rsproto.T_ERROR, rsproto.encode_reply(seq, msg_type, code, text))
+
+    def _command_error(self, seq, msg_type, code, text):
+        self._reply_error(seq, msg_type, code, text)
+
+    def log(self, level, text):
+        self.link.send_control(rsproto.T_LOG, rsproto.encode_log(level, text))
+
+    def mark(self, source, label):
+        self.marks += 1
+        self.link.send_control(rsproto.T_MARK, rsproto.encode_mark(self.marks, source, label))
+        self.beeper.beep()
+
+    # --- commands ---------------------------------------------------------------
+    def handle(self, msg_type, seq, text):
+        if msg_type == rsproto.T_CMD_HELLO:
+            self._ack(seq, msg_type)
+            self.link.send_control(rsproto.T_INFO, json.dumps(self.info()).encode())
+        elif msg_type == rsproto.T_CMD_PING:
+            self._ack(seq, msg_type, text)
+        elif msg_type == rsproto.T_CMD_START:
+            if self.streaming:
+                self._reply_error(seq, msg_type, rsproto.ERR_BAD_STATE, "already streaming")
+                return
+            self.start()
+            self._ack(seq, msg_type)
+        elif msg_type == rsproto.T_CMD_STOP:
+            was = self.streaming
+            self.stop()
+            self._ack(seq, msg_type, "" if was else "was not streaming")
+        elif msg_type == rsproto.T_CMD_MARK:
+            self.mark(rsproto.MARK_FROM_HOST, text)
+            self._ack(seq, msg_type)
+        elif msg_type == rsproto.T_CMD_CONFIGURE:
+            try:
+                self.configure(rsproto.parse_settings(text))
+            except ValueError as e:
+                self._reply_error(seq, msg_type, rsproto.ERR_BAD_ARGUMENT, str(e))
+                return
+            except RuntimeError as e:
+                self._reply_error(seq, msg_type, rsproto.ERR_BAD_STATE, str(e))
+                return
+            self._ack(seq, msg_type)
+
+    def configure(self, settings):
+        """Validate every setting first, then apply them all (all or nothing)."""
+        rate = settings.pop("rate", self.sampler.rate_hz)
+        block = settings.pop("block", self.sampler.block)
+        leds = []
+        for i, g in enumerate(self.led_groups):
+            hz = settings.pop("led%d_hz" % i, g.hz)
+            duty = settings.pop("led%d_duty" % i, g.duty)
+            leds.append((g, hz, duty))
+        if settings:
+            raise ValueError("unknown setting " + sorted(settings)[0])
+        if not MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
+            raise ValueError("rate must be %d..%d" % (MIN_RATE_HZ, MAX_RATE_HZ))
+        if not MIN_BLOCK <= block <= MAX_BLOCK or block & 1:
+            raise ValueError("block must be even, %d..%d" % (MIN_BLOCK, MAX_BLOCK))
+        for g, hz, duty in leds:
+            if not 100 <= hz <= 20000 or not 0 <= duty <= 1000:
+                raise ValueError("LED hz 100..20000, duty 0..1000")
+        if self.streaming and (rate != self.sampler.rate_hz or block != self.sampler.block):
+            raise RuntimeError("stop streaming before changing rate or block")
+        for g, hz, duty in leds:
+            g.set(hz, duty)
+        if rate != self.sampler.rate_hz or block != self.sampler.block:
+            self.sampler.configure(rate, block)
+            self._make_ring()
+
+    def start(self):
+        self.board.set_kbd_intr(False)  # command bytes must not act as Ctrl-C
+        self.ring.reset()
+        self.blocks = 0
+        self.streaming = True
+        self.board.status_led.value(1)
+        self.sampler.restart()
+
+    def stop(self):
+        if self.streaming:
+            self.streaming = False
+            self.link.pump()
+        self.board.status_led.value(0)
+        self.board.set_kbd_intr(True)
+
+    # --- the loop ---------------------------------------------------------------
+    def poll_input(self):
+        board = self.board
+        parser = self.parser
+        for _ in range(_INPUT_READS_PER_LOOP):
+            if not board.input_ready():
+                break
+            n = board.read_input(parser.space())
+            if n <= 0:
+                break
+            parser.added(n)
+        if parser.fill:
+            while True:
+                cmd = parser.next_command()
+                if cmd is None:
+                    break
+                self.handle(cmd[0], cmd[1], cmd[2])
+
+    def sample_block(self):
+        s = self.sampler
+        s.acquire()
+        ring = self.ring
+        n = s.block
+        i = ring.claim(rsproto.CH_RF, n)
+        self._fill(ring.bufs[i], rsproto.CH_RF, s.rf)
+        i = ring.claim(rsproto.CH_PHOTODIODE, n)
+        self._fill(ring.bufs[i], rsproto.CH_PHOTODIODE, s.pd)
+        self.blocks += 1
+        if self.blocks >= self.status_every:
+            self.blocks = 0
+            self._queue_status()
+        self.link.pump()
+
+    def _fill(self, frame, channel, samples):
+        s = self.sampler
+        struct.pack_into(
+            rsproto.SAMPLES_HEADER_FORMAT, frame, rsproto.HEADER_SIZE,
+            channel, rsproto.ENC_PACKED12, s.block, s.first_tick, s.span_us, s.rate_mhz,
+            self.ring.dropped[channel],
+        )
+        pack12_into(samples, s.block, frame, _SAMPLES_PAYLOAD_OFFSET)
+
+    def _queue_status(self):
+        s = self.sampler
+        b = self.board
+        frame = self._status_frame
+        struct.pack_into(
+            rsproto.STATUS_FORMAT, frame, rsproto.HEADER_SIZE,
+            b.uptime_ms(), gc.mem_free(), gc.mem_alloc(),
+            self.ring.dropped[0] + self.ring.dropped[1], s.late, s.missed,
+            b.battery_mv(), self.link.link_errors & 0xFFFF, self.parser.errors & 0xFFFF,
+            rsproto.STATUS_FLAG_STREAMING if self.streaming else 0,
+        )
+        self.link.send_prepared(frame, rsproto.T_STATUS)
+
+    def service(self):
+        """Work done once per block or idle wait: input, button, buzzer."""
+        self.poll_input()
+        if self.button.pressed():
+            self.mark(rsproto.MARK_FROM_BUTTON, "button")
+        self.beeper.service()
+
+    def run(self):
+        self.link.send_control(rsproto.T_INFO, json.dumps(self.info()).encode())
+        try:
+            while True:
+                self.service()
+                if self.streaming:
+                    self.sample_block()
+                else:
+                    self.link.pump()
+                    self.board.idle(_IDLE_WAIT_MS)
+                    if self.board.finished():
+                        break
+        finally:
+            self.board.set_kbd_intr(True)
+

@@ -1,0 +1,234 @@
+# The serial link, device side: a ring of preallocated SAMPLES frames with
+# drop-oldest overflow, a small queue of control frames, and the command parser.
+#
+# The link object takes `writable` and `write` callables from the board, so the
+# same code drives a UART, USB-CDC, or the simulator's pseudo-terminal.
+
+import binascii
+import struct
+from micropython import const
+
+import fastframe
+import rsproto
+
+CMD_MAX_PAYLOAD = const(256)
+_CONTROL_QUEUE = const(8)
+TRUNCATED_AFTER_MS = const(500)  # a command frame must arrive whole within this
+
+
+class FrameRing:
+    """Fixed slots for SAMPLES frames. When all are queued, claim() discards the
+    oldest unsent one and counts its samples as dropped on its channel."""
+
+    def __init__(self, slots, payload_len, channels):
+        self.frame_len = rsproto.frame_size(payload_len)
+        self.payload_len = payload_len
+        self.bufs = [bytearray(self.frame_len) for _ in range(slots)]
+        self.views = [memoryview(b) for b in self.bufs]
+        self.counts = [0] * slots  # samples in each queued slot
+        self.channel = bytearray(slots)
+        self.dropped = [0] * channels  # per channel, since start
+        self.slots = slots
+        self.head = 0
+        self.queued = 0
+
+    def reset(self):
+        self.head = 0
+        self.queued = 0
+        for i in range(len(self.dropped)):
+            self.dropped[i] = 0
+
+    def claim(self, channel, count):
+        """Index of a slot to fill for `channel`; it is queued at once."""
+        if self.queued == self.slots:
+            old = self.head
+            self.dropped[self.channel[old]] += self.counts[old]
+            self.head = (old + 1) % self.slots
+            self.queued -= 1
+        i = (self.head + self.queued) % self.slots
+        self.queued += 1
+        self.channel[i] = channel
+        self.counts[i] = count
+        return i
+
+    def drop_all(self):
+        while self.queued:
+            self.dropped[self.channel[self.head]] += self.counts[self.head]
+            self.head = (self.head + 1) % self.slots
+            self.queued -= 1
+
+
+class Link:
+    def __init__(self, writable, write, ticks_us):
+        self._writable = writable
+        self._write = write
+        self._ticks_us = ticks_us
+        self._crc_table = fastframe.make_crc_table()
+        self.seq = 0
+        self.ring = None
+        self._control = []
+        self._prepared = None  # one preallocated frame (STATUS), sent after control
+        self._prepared_type = 0
+        self.link_errors = 0
+
+    def set_ring(self, ring):
+        self.ring = None
+        self.ring = ring
+
+    def _next_seq(self):
+        seq = self.seq
+        self.seq = (seq + 1) & 0xFFFF
+        return seq
+
+    def send_control(self, msg_type, payload):
+        """Queue a non-sample frame (allocates; not for the per-block path)."""
+        frame = bytearray(rsproto.frame_size(len(payload)))
+        frame[rsproto.HEADER_SIZE : rsproto.HEADER_SIZE + len(payload)] = payload
+        frame[3] = msg_type  # the header proper is stamped when the frame is sent
+        if len(self._control) >= _CONTROL_QUEUE:
+            self._control.pop(0)
+            self.link_errors += 1
+        self._control.append(frame)
+        self.pump()
+
+    def send_prepared(self, frame, msg_type):
+        """Queue a preallocated frame whose payload is filled; replaces an unsent one."""
+        self._prepared = frame
+        self._prepared_type = msg_type
+        self.pump()
+
+    def finish_into(self, frame, msg_type, payload_len):
+        """Stamp header (seq, time) and CRC on a frame whose payload is filled."""
+        rsproto.pack_header_into(
+            frame, 0, msg_type, self._next_seq(), payload_len, self._ticks_us()
+        )
+        fastframe.crc32_into(frame, rsproto.HEADER_SIZE + payload_len, self._crc_table)
+
+    def pump(self):
+        """Send queued frames while the link accepts them; never waits."""
+        control = self._control
+        while control:
+            if not self._writable():
+                return
+            frame = control.pop(0)
+            n = len(frame) - rsproto.OVERHEAD
+            self.finish_into(frame, frame[3], n)
+            self._send(frame)
+        prepared = self._prepared
+        if prepared is not None:
+            if not self._writable():
+                return
+            self.finish_into(prepared, self._prepared_type, len(prepared) - rsproto.OVERHEAD)
+            self._prepared = None
+            self._send(prepared)
+        ring = self.ring
+        if ring is None:
+            return
+        while ring.queued:
+            if not self._writable():
+                return
+            i = ring.head
+            self.finish_into(ring.bufs[i], rsproto.T_SAMPLES, ring.payload_len)
+            ring.head = (i + 1) % ring.slots
+            ring.queued -= 1
+            self._send(ring.views[i])
+
+    def _send(self, data):
+        try:
+            self._write(data)
+        except OSError:
+            # Cable gone or port closed: the frame is lost, sampling goes on.
+            self.link_errors += 1
+
+
+class CommandParser:
+    """Finds command frames in the bytes the host sends.
+
+    feed() stores bytes; next_command() returns (type, seq, payload) for each
+    valid frame, and reports damaged ones through `on_error(seq, type, code, text)`.
+    """
+
+    def __init__(self, on_error, ticks_ms, ticks_diff):
+        self.buf = bytearray(CMD_MAX_PAYLOAD + rsproto.OVERHEAD + 64)
+        self.view = memoryview(self.buf)
+        self.fill = 0
+        self._on_error = on_error
+        self._ticks_ms = ticks_ms
+        self._ticks_diff = ticks_diff
+        self._partial_since = None
+        self.errors = 0
+
+    def space(self):
+        """A writable view of the free part of the buffer (may be empty)."""
+        if self.fill == len(self.buf):
+            # Full and still no frame: whatever is at the front is garbage.
+            self._discard(1)
+        return self.view[self.fill :]
+
+    def added(self, n):
+        self.fill += n
+
+    def _discard(self, n):
+        buf = self.buf
+        rest = self.fill - n
+        buf[:rest] = buf[n : self.fill]
+        self.fill = rest
+        self._partial_since = None
+
+    def _error(self, seq, msg_type, code, text):
+        self.errors += 1
+        self._on_error(seq, msg_type, code, text)
+
+    def next_command(self):
+        buf = self.buf
+        while self.fill:
+            start = buf.find(rsproto.MAGIC, 0, self.fill)
+            if start < 0:
+                # keep a trailing first magic byte: the next read may complete it
+                keep = 1 if buf[self.fill - 1] == rsproto.MAGIC0 else 0
+                self._discard(self.fill - keep)
+                return None
+            if start:
+                self._discard(start)
+            if self.fill < rsproto.HEADER_SIZE:
+                return self._wait_partial()
+            _, _, version, msg_type, seq, length, _ = struct.unpack_from(
+                rsproto.HEADER_FORMAT, buf, 0
+            )
+            if version != rsproto.PROTOCOL_VERSION:
+                self._error(seq, msg_type, rsproto.ERR_BAD_VERSION, "version %d" % version)
+                self._discard(1)
+                continue
+            if length > CMD_MAX_PAYLOAD:
+                self._error(seq, msg_type, rsproto.ERR_BAD_LENGTH, "length %d" % length)
+                self._discard(1)
+                continue
+            total = rsproto.frame_size(length)
+            if self.fill < total:
+                return self._wait_partial()
+            end = rsproto.HEADER_SIZE + length
+            crc = binascii.crc32(self.view[:end]) & 0xFFFFFFFF
+            if crc != struct.unpack_from("<I", buf, end)[0]:
+                self._error(rsproto.NO_SEQ, 0, rsproto.ERR_BAD_CRC, "bad crc")
+                self._discard(1)
+                continue
+            payload = bytes(self.view[rsproto.HEADER_SIZE : end])
+            self._discard(total)
+            if msg_type not in rsproto.COMMAND_TYPES:
+                self._error(seq, msg_type, rsproto.ERR_UNKNOWN_COMMAND, "type 0x%02x" % msg_type)
+                continue
+            if not rsproto.is_clean_text(payload):
+                self._error(seq, msg_type, rsproto.ERR_BAD_ARGUMENT, "payload is not text")
+                continue
+            return msg_type, seq, payload.decode()
+        return None
+
+    def _wait_partial(self):
+        now = self._ticks_ms()
+        if self._partial_since is None:
+            self._partial_since = now
+        elif self._ticks_diff(now, self._partial_since) > TRUNCATED_AFTER_MS:
+            self._error(rsproto.NO_SEQ, 0, rsproto.ERR_TRUNCATED, "incomplete frame")
+            self._discard(1)
+            return self.next_command()
+        return None

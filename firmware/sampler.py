@@ -1,0 +1,155 @@
+# Two-channel block sampler: RF detector and photodiode, read alternately on a
+# uniform schedule paced by a microsecond tick counter.
+#
+# The driver takes its ADC objects and tick function as constructor arguments
+# (micropython-lib style); only the board layer creates hardware objects.
+# configure() allocates the buffers; acquire() then runs without touching the heap.
+
+import micropython
+from array import array
+from micropython import const
+
+MIN_RATE_HZ = const(500)
+MAX_RATE_HZ = const(40000)
+MIN_BLOCK = const(16)
+MAX_BLOCK = const(1024)  # keeps (count - 1) * 1e6 inside 31 bits for the rate maths
+DEFAULT_RATE_HZ = const(8000)
+DEFAULT_BLOCK = const(256)
+
+_MASK = const(0x3FFFFFFF)  # timestamps travel modulo 2**30 (rsproto.TICKS_PERIOD)
+_HALF = const(0x20000000)
+
+# indexes into the int32 state array shared with the viper loop
+_S_NEXT = const(0)  # tick of the next sample slot
+_S_PERIOD = const(1)  # whole microseconds per slot
+_S_FRAC = const(2)  # 1e6 % rate: Bresenham remainder per slot
+_S_RATE = const(3)
+_S_ERR = const(4)  # accumulated remainder
+_S_FIRST = const(5)  # tick of the block's first sample
+_S_LAST = const(6)  # tick of the block's last sample
+_S_LATE = const(7)  # samples taken more than half a slot late (since start)
+_S_MISSED = const(8)  # slots skipped at resynchronisation (since start)
+_S_RATE_MHZ = const(9)  # measured rate of the last block, millihertz
+_S_COUNT = const(10)
+
+
+class Sampler:
+    def __init__(self, rf_adc, pd_adc, ticks_us, rate_hz=DEFAULT_RATE_HZ, block=DEFAULT_BLOCK):
+        # Bound once here: looking up adc.read_u16 inside the loop would allocate.
+        self._read_rf = rf_adc.read_u16
+        self._read_pd = pd_adc.read_u16
+        self._ticks_us = ticks_us
+        self.state = array("i", bytes(4 * _S_COUNT))
+        self.rf = None
+        self.pd = None
+        self.block = 0
+        self.rate_hz = 0
+        self.configure(rate_hz, block)
+
+    def configure(self, rate_hz, block):
+        """Set the per-channel rate and block length; allocates the sample buffers."""
+        if not MIN_RATE_HZ <= rate_hz <= MAX_RATE_HZ:
+            raise ValueError("rate out of range")
+        if not MIN_BLOCK <= block <= MAX_BLOCK or block & 1:
+            raise ValueError("block must be even, 16..1024")
+        self.rate_hz = rate_hz
+        if block != self.block:
+            self.rf = None
+            self.pd = None
+            self.rf = array("H", bytes(2 * block))
+            self.pd = array("H", bytes(2 * block))
+            self.block = block
+        s = self.state
+        s[_S_PERIOD] = 1000000 // rate_hz
+        s[_S_FRAC] = 1000000 % rate_hz
+        s[_S_RATE] = rate_hz
+
+    def restart(self):
+        """Begin a new schedule at the current tick (call on START)."""
+        s = self.state
+        s[_S_NEXT] = self._ticks_us() & _MASK
+        s[_S_ERR] = 0
+        s[_S_LATE] = 0
+        s[_S_MISSED] = 0
+
+    @property
+    def first_tick(self):
+        return self.state[_S_FIRST]
+
+    @property
+    def span_us(self):
+        return (self.state[_S_LAST] - self.state[_S_FIRST]) & _MASK
+
+    @property
+    def rate_mhz(self):
+        return self.state[_S_RATE_MHZ]
+
+    @property
+    def late(self):
+        return self.state[_S_LATE]
+
+    @property
+    def missed(self):
+        return self.state[_S_MISSED]
+
+    def acquire(self):
+        """Fill self.rf and self.pd with one block of 12-bit samples."""
+        self._acquire(self.block, self.rf, self.pd, self.state)
+
+    @micropython.viper
+    def _acquire(self, n: int, rf, pd, state):
+        read_rf = self._read_rf
+        read_pd = self._read_pd
+        ticks = self._ticks_us
+        a = ptr16(rf)
+        b = ptr16(pd)
+        s = ptr32(state)
+        t_next = s[_S_NEXT]
+        period = s[_S_PERIOD]
+        frac = s[_S_FRAC]
+        rate = s[_S_RATE]
+        err = s[_S_ERR]
+        late = s[_S_LATE]
+        # A stall between blocks (link write, command handling) longer than one
+        # slot: skip the lost slots instead of bunching samples, and count them.
+        now = int(ticks()) & _MASK
+        behind = (now - t_next) & _MASK
+        if behind < _HALF and behind > period:
+            skipped = behind // period
+            s[_S_MISSED] = s[_S_MISSED] + skipped
+            t_next = (t_next + skipped * period) & _MASK
+        half_period = period >> 1
+        first = 0
+        for i in range(n):
+            while True:
+                now = int(ticks()) & _MASK
+                behind = (now - t_next) & _MASK
+                if behind < _HALF:
+                    break
+            if behind > half_period:
+                late += 1
+            if i == 0:
+                first = now
+            a[i] = int(read_rf()) >> 4
+            b[i] = int(read_pd()) >> 4
+            t_next += period
+            err += frac
+            if err >= rate:
+                err -= rate
+                t_next += 1
+            t_next &= _MASK
+        s[_S_NEXT] = t_next
+        s[_S_ERR] = err
+        s[_S_LATE] = late
+        s[_S_FIRST] = first
+        s[_S_LAST] = now
+        span = (now - first) & _MASK
+        if span == 0:
+            s[_S_RATE_MHZ] = 0
+        else:
+            # (n-1)*1e6/span in mHz, split so nothing overflows 31 bits: n <= 1024
+            # and span <= 1024 slots of 2000 us (MIN_RATE_HZ) keep rem*1000 < 2**31
+            q = (n - 1) * 1000000
+            whole = q // span
+            rem = q - whole * span
+            s[_S_RATE_MHZ] = whole * 1000 + (rem * 1000) // span

@@ -1,0 +1,350 @@
+"""Pure, incremental decoder of the roomsweep wire protocol.
+
+Bytes in, typed records out; no I/O. Feed it whatever arrives, in chunks of any
+size: it finds frames by their magic, checks version, length and CRC-32, and
+counts every kind of rejected input instead of raising. Live streams, capture
+replay and tests all use this one class.
+
+Example
+-------
+>>> from roomsweep import rsproto
+>>> from roomsweep.decoder import Decoder
+>>> frame = rsproto.encode_frame(rsproto.T_LOG, 7, 1000, rsproto.encode_log(20, "hi"))
+>>> d = Decoder()
+>>> [r.text for r in d.feed(b"boot noise" + frame)]
+['hi']
+>>> d.counters.garbage_bytes
+10
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from . import rsproto as P
+from .records import (
+    Ack,
+    Command,
+    Error,
+    HostTime,
+    Info,
+    Log,
+    Mark,
+    Note,
+    Record,
+    RxStats,
+    Samples,
+    Status,
+    Unknown,
+)
+
+_HEADER_TAIL = struct.Struct("<BBHHI")  # version, type, seq, length, timestamp
+_CRC = struct.Struct("<I")
+_SAMPLES = struct.Struct(P.SAMPLES_HEADER_FORMAT)
+_STATUS = struct.Struct(P.STATUS_FORMAT)
+_MARK = struct.Struct(P.MARK_HEADER_FORMAT)
+_REPLY = struct.Struct(P.REPLY_FORMAT)
+_HOST_TIME = struct.Struct("<d")
+_DEVICE = frozenset(P.DEVICE_TYPES) | frozenset(range(P.T_RESERVED_FIRST, P.T_RESERVED_LAST + 1))
+
+
+@dataclass
+class Counters:
+    """What the decoder saw, frame by frame. Every field only ever grows."""
+
+    bytes_total: int = 0  # bytes fed
+    frames: int = 0  # frames with a valid CRC
+    garbage_bytes: int = 0  # bytes that belong to no valid frame
+    crc_errors: int = 0  # frame candidates whose CRC did not match
+    bad_length: int = 0  # candidates declaring more than MAX_PAYLOAD bytes
+    bad_version: int = 0  # candidates of another protocol version
+    unknown_type: int = 0  # valid frames of a type this reader does not know
+    bad_payload: int = 0  # valid frames whose payload does not parse
+    seq_gaps: int = 0  # device frames missing, judged by sequence numbers
+    seq_out_of_order: int = 0  # device frames whose sequence number went backwards
+    device_dropped: int = 0  # samples the device reports it dropped (link too slow)
+    device_resets: int = 0  # INFO frames with sequence 0: the device restarted
+    truncated: int = 0  # candidates cut off by the end of the stream (finish())
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+    @property
+    def rejected(self) -> int:
+        return self.crc_errors + self.bad_length + self.bad_version + self.truncated
+
+
+class _Unwrapper:
+    """Turns a counter that wraps at `period` into a growing integer."""
+
+    __slots__ = ("period", "last", "offset")
+
+    def __init__(self, period: int):
+        self.period = period
+        self.last: int | None = None
+        self.offset = 0
+
+    def __call__(self, raw: int) -> int:
+        last = self.last
+        if last is not None and raw < last and last - raw > self.period // 2:
+            self.offset += self.period
+        self.last = raw
+        return raw + self.offset
+
+    def reset(self) -> None:
+        self.last = None
+        self.offset = 0
+
+
+def unpack12(packed: np.ndarray | bytes, count: int) -> np.ndarray:
+    """Unpack ENC_PACKED12 bytes into `count` uint16 samples.
+
+    Examples
+    --------
+    >>> unpack12(bytes([0x21, 0x43, 0x65]), 2).tolist()
+    [801, 1620]
+    """
+    raw = np.frombuffer(packed, dtype=np.uint8)
+    pairs = (count + 1) // 2
+    if raw.size < pairs * 3:
+        raw = np.concatenate([raw, np.zeros(pairs * 3 - raw.size, np.uint8)])
+    t = raw[: pairs * 3].reshape(pairs, 3).astype(np.uint16)
+    out = np.empty(pairs * 2, np.uint16)
+    out[0::2] = t[:, 0] | ((t[:, 1] & 0x0F) << 8)
+    out[1::2] = (t[:, 1] >> 4) | (t[:, 2] << 4)
+    return out[:count]
+
+
+class Decoder:
+    """Incremental frame decoder.
+
+    Parameters
+    ----------
+    keep_raw : bool
+        Attach each frame's exact bytes to its record (``record.raw``), for
+        recorders that must store frames verbatim.
+    """
+
+    def __init__(self, keep_raw: bool = False):
+        self.keep_raw = keep_raw
+        self.counters = Counters()
+        self._buf = bytearray()
+        self._expected_seq: int | None = None
+        self._device_ts = _Unwrapper(P.TICKS_PERIOD)
+        self._host_ts = _Unwrapper(1 << 32)
+        self._dropped_seen: dict[int, int] = {}
+
+    # --- public ---------------------------------------------------------------
+    def feed(self, data: bytes | bytearray | memoryview) -> list[Record]:
+        """Add bytes; return the records of every frame completed by them."""
+        self.counters.bytes_total += len(data)
+        self._buf += data
+        return self._scan(final=False)
+
+    def finish(self) -> list[Record]:
+        """The stream has ended: decode what is left and count cut-off frames."""
+        return self._scan(final=True)
+
+    @property
+    def pending(self) -> int:
+        """Bytes held back waiting for the rest of a frame."""
+        return len(self._buf)
+
+    # --- scanning -------------------------------------------------------------
+    def _scan(self, final: bool) -> list[Record]:
+        buf = self._buf
+        c = self.counters
+        n = len(buf)
+        view = memoryview(buf)
+        out: list[Record] = []
+        pos = 0
+        magic = P.MAGIC
+        unpack_tail = _HEADER_TAIL.unpack_from
+        unpack_crc = _CRC.unpack_from
+        crc32 = zlib.crc32
+        try:
+            while True:
+                i = buf.find(magic, pos)
+                if i < 0:
+                    # keep a trailing first magic byte: the next chunk may complete it
+                    keep = 1 if (not final and n > pos and buf[n - 1] == P.MAGIC0) else 0
+                    c.garbage_bytes += n - pos - keep
+                    pos = n - keep
+                    break
+                c.garbage_bytes += i - pos
+                pos = i
+                if n - i < P.HEADER_SIZE:
+                    if final:
+                        c.truncated += 1
+                        c.garbage_bytes += 1
+                        pos = i + 1
+                        continue
+                    break
+                version, msg_type, seq, length, ts = unpack_tail(buf, i + 2)
+                if version != P.PROTOCOL_VERSION:
+                    c.bad_version += 1
+                    c.garbage_bytes += 1
+                    pos = i + 1
+                    continue
+                if length > P.MAX_PAYLOAD:
+                    c.bad_length += 1
+                    c.garbage_bytes += 1
+                    pos = i + 1
+                    continue
+                end = i + P.HEADER_SIZE + length
+                if end + P.CRC_SIZE > n:
+                    if final:
+                        c.truncated += 1
+                        c.garbage_bytes += 1
+                        pos = i + 1
+                        continue
+                    break
+                if crc32(view[i:end]) != unpack_crc(buf, end)[0]:
+                    c.crc_errors += 1
+                    c.garbage_bytes += 1
+                    pos = i + 1
+                    continue
+                c.frames += 1
+                pos = end + P.CRC_SIZE
+                rec = self._record(msg_type, seq, ts, view[i + P.HEADER_SIZE : end])
+                if self.keep_raw:
+                    rec.raw = bytes(view[i:pos])
+                out.append(rec)
+        finally:
+            view.release()
+        del buf[:pos]
+        return out
+
+    # --- payloads -------------------------------------------------------------
+    def _record(self, msg_type: int, seq: int, ts: int, payload: memoryview) -> Record:
+        if msg_type in _DEVICE:
+            ts_us = self._device_ts(ts)
+            self._check_seq(msg_type, seq)
+        else:
+            ts_us = self._host_ts(ts)
+        parse = _PARSERS.get(msg_type)
+        if parse is None:
+            self.counters.unknown_type += 1
+            return Unknown(msg_type, seq, ts_us, payload=bytes(payload), reason="unknown type")
+        try:
+            return parse(self, msg_type, seq, ts, ts_us, payload)
+        except (struct.error, ValueError, UnicodeDecodeError) as e:
+            self.counters.bad_payload += 1
+            return Unknown(msg_type, seq, ts_us, payload=bytes(payload), reason=str(e))
+
+    def _check_seq(self, msg_type: int, seq: int) -> None:
+        expected = self._expected_seq
+        if msg_type == P.T_INFO and seq == 0 and expected is not None:
+            # A device that restarts begins again at 0 and says hello first.
+            self.counters.device_resets += 1
+            self._device_ts.reset()
+            self._dropped_seen.clear()
+        elif expected is not None and seq != expected:
+            gap = (seq - expected) & 0xFFFF
+            if gap < 0x8000:
+                self.counters.seq_gaps += gap
+            else:
+                self.counters.seq_out_of_order += 1
+        self._expected_seq = (seq + 1) & 0xFFFF
+
+    def _samples(self, t, seq, ts_raw, ts_us, p):
+        channel, enc, count, first, span, rate_mhz, dropped = _SAMPLES.unpack_from(p, 0)
+        body = p[P.SAMPLES_HEADER_SIZE :]
+        if enc == P.ENC_PACKED12:
+            need = P.packed12_size(count)
+            if len(body) != need:
+                raise ValueError(f"{count} packed samples need {need} bytes, got {len(body)}")
+            samples = unpack12(body, count)
+        elif enc == P.ENC_U16:
+            if len(body) != 2 * count:
+                raise ValueError(f"{count} samples need {2 * count} bytes, got {len(body)}")
+            samples = np.frombuffer(body, dtype="<u2").astype(np.uint16)
+        else:
+            raise ValueError(f"unknown sample encoding {enc}")
+        prev = self._dropped_seen.get(channel)
+        if prev is None or dropped < prev:  # first block, or a new START
+            self.counters.device_dropped += dropped
+        else:
+            self.counters.device_dropped += dropped - prev
+        self._dropped_seen[channel] = dropped
+        back = (ts_raw - first) % P.TICKS_PERIOD
+        return Samples(
+            t, seq, ts_us,
+            channel=channel, encoding=enc, t_first_us=ts_us - back, span_us=span,
+            rate_hz=rate_mhz / 1000.0, dropped=dropped, samples=samples,
+        )
+
+    def _status(self, t, seq, ts_raw, ts_us, p):
+        v = _STATUS.unpack_from(p, 0)
+        return Status(
+            t, seq, ts_us,
+            uptime_ms=v[0], heap_free=v[1], heap_used=v[2], dropped=v[3], late=v[4],
+            missed=v[5], battery_mv=v[6], link_errors=v[7], command_errors=v[8],
+            streaming=bool(v[9] & P.STATUS_FLAG_STREAMING),
+        )
+
+    def _info(self, t, seq, ts_raw, ts_us, p):
+        info = json.loads(bytes(p).decode())
+        if not isinstance(info, dict):
+            raise ValueError("INFO payload is not a JSON object")
+        return Info(t, seq, ts_us, info=info)
+
+    def _mark(self, t, seq, ts_raw, ts_us, p):
+        number, source = _MARK.unpack_from(p, 0)
+        label = bytes(p[P.MARK_HEADER_SIZE :]).decode()
+        return Mark(t, seq, ts_us, number=number, source=source, label=label)
+
+    def _log(self, t, seq, ts_raw, ts_us, p):
+        if len(p) < P.LOG_HEADER_SIZE:
+            raise ValueError("empty LOG payload")
+        return Log(t, seq, ts_us, level=p[0], text=bytes(p[1:]).decode())
+
+    def _reply(self, t, seq, ts_raw, ts_us, p):
+        cmd_seq, cmd_type, code = _REPLY.unpack_from(p, 0)
+        text = bytes(p[P.REPLY_HEADER_SIZE :]).decode()
+        if t == P.T_ACK:
+            return Ack(t, seq, ts_us, cmd_seq=cmd_seq, cmd_type=cmd_type, text=text)
+        return Error(t, seq, ts_us, cmd_seq=cmd_seq, cmd_type=cmd_type, code=code, text=text)
+
+    def _command(self, t, seq, ts_raw, ts_us, p):
+        return Command(t, seq, ts_us, text=bytes(p).decode())
+
+    def _host_time(self, t, seq, ts_raw, ts_us, p):
+        return HostTime(t, seq, ts_us, unix_time=_HOST_TIME.unpack_from(p, 0)[0])
+
+    def _rx_stats(self, t, seq, ts_raw, ts_us, p):
+        counters = json.loads(bytes(p).decode())
+        if not isinstance(counters, dict):
+            raise ValueError("RXSTATS payload is not a JSON object")
+        return RxStats(t, seq, ts_us, counters=counters)
+
+    def _note(self, t, seq, ts_raw, ts_us, p):
+        return Note(t, seq, ts_us, text=bytes(p).decode())
+
+
+_PARSERS = {
+    P.T_INFO: Decoder._info,
+    P.T_SAMPLES: Decoder._samples,
+    P.T_STATUS: Decoder._status,
+    P.T_MARK: Decoder._mark,
+    P.T_LOG: Decoder._log,
+    P.T_ACK: Decoder._reply,
+    P.T_ERROR: Decoder._reply,
+    P.T_HOST_TIME: Decoder._host_time,
+    P.T_HOST_RXSTATS: Decoder._rx_stats,
+    P.T_HOST_NOTE: Decoder._note,
+    **{t: Decoder._command for t in P.COMMAND_TYPES},
+}
+
+
+def decode_all(data: bytes) -> tuple[list[Record], Counters]:
+    """Decode a complete byte string (feed + finish)."""
+    d = Decoder()
+    records = d.feed(data)
+    records += d.finish()
+    return records, d.counters

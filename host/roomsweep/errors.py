@@ -1,0 +1,38 @@
+"""Typed errors of the roomsweep host. The CLI turns any RoomsweepError into a
+one-line message and a non-zero exit code; anything else is a bug."""
+
+
+class RoomsweepError(Exception):
+    """Base class of every error a user can cause or meet."""
+
+    exit_code = 1
+
+
+class UsageError(RoomsweepError):
+    """A command line or argument that cannot be acted on."""
+
+    exit_code = 2
+
+
+class PortError(RoomsweepError):
+    """A serial port or URL that cannot be opened, or a link that broke."""
+
+
+class DeviceError(RoomsweepError):
+    """The device did not answer, or answered with an error."""
+
+
+class DeviceTimeout(DeviceError):
+    """No reply from the device within the allowed time."""
+
+
+class CaptureFormatError(RoomsweepError):
+    """A file that is not a roomsweep capture, or whose header is damaged."""
+
+
+class ScenarioError(RoomsweepError):
+    """A scenario that cannot be found or does not describe a valid room."""
+
+
+class SimulatorError(RoomsweepError):
+    """The simulated device could not be started or stopped working."""

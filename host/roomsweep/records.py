@@ -1,0 +1,117 @@
+"""Typed records: what the decoder makes of each valid frame.
+
+Plain data only (dataclasses and numpy arrays), so every layer above the decoder
+can use them without knowing about bytes. Times are microseconds on the sender's
+clock, unwrapped to a monotonically growing integer (``ts_us``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(slots=True)
+class Record:
+    type: int
+    seq: int
+    ts_us: int
+    raw: bytes | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(slots=True)
+class Info(Record):
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Samples(Record):
+    """One block of one channel. ``samples`` are ADC counts (12-bit)."""
+
+    channel: int = 0
+    encoding: int = 0
+    t_first_us: int = 0  # unwrapped device time of samples[0]
+    span_us: int = 0  # device time from the first to the last sample
+    rate_hz: float = 0.0  # measured by the device over this block
+    dropped: int = 0  # samples dropped on this channel since START (device count)
+    samples: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint16))
+
+
+@dataclass(slots=True)
+class Status(Record):
+    uptime_ms: int = 0
+    heap_free: int = 0
+    heap_used: int = 0
+    dropped: int = 0
+    late: int = 0
+    missed: int = 0
+    battery_mv: int = 0
+    link_errors: int = 0
+    command_errors: int = 0
+    streaming: bool = False
+
+
+@dataclass(slots=True)
+class Mark(Record):
+    number: int = 0
+    source: int = 0  # rsproto.MARK_FROM_HOST or MARK_FROM_BUTTON
+    label: str = ""
+
+
+@dataclass(slots=True)
+class Log(Record):
+    level: int = 0
+    text: str = ""
+
+
+@dataclass(slots=True)
+class Ack(Record):
+    cmd_seq: int = 0
+    cmd_type: int = 0
+    text: str = ""
+
+
+@dataclass(slots=True)
+class Error(Record):
+    cmd_seq: int = 0
+    cmd_type: int = 0
+    code: int = 0
+    text: str = ""
+
+
+@dataclass(slots=True)
+class Command(Record):
+    """A host-to-device command frame (seen when decoding what a host sent)."""
+
+    text: str = ""
+
+
+@dataclass(slots=True)
+class HostTime(Record):
+    """Capture-only: the host's wall clock (Unix seconds) when a frame arrived."""
+
+    unix_time: float = 0.0
+
+
+@dataclass(slots=True)
+class RxStats(Record):
+    """Capture-only: the live decoder's counters at the time of writing."""
+
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Note(Record):
+    """Capture-only: a free-form note added by the host or the user."""
+
+    text: str = ""
+
+
+@dataclass(slots=True)
+class Unknown(Record):
+    """A frame with a valid CRC that this reader cannot interpret."""
+
+    payload: bytes = b""
+    reason: str = ""

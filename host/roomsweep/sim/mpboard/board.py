@@ -1,0 +1,203 @@
+# Simulated board layer. MicroPython code: the simulator puts this directory ahead
+# of firmware/ on MICROPYPATH, so the unchanged firmware imports this `board`
+# instead of the one that creates machine objects.
+#
+# Time is virtual and deterministic: every tick read costs TICK_CALL_US and every
+# ADC conversion ADC_READ_US of simulated time, so the firmware's busy-wait pacing
+# runs as it would on the chip, only faster than real time.
+#
+# The analog values come from the host-side simulator through a feed (a FIFO or
+# file named by ROOMSWEEP_SIM_FEED): little-endian uint16 triples per step of
+# ROOMSWEEP_SIM_STEP_US microseconds: RF detector ADC value, photodiode ADC
+# value (both as read_u16() returns them) and flags (bit 0: button held down).
+
+import os
+import select
+import sys
+import time
+
+import micropython
+from micropython import const
+
+import pins
+
+_MASK = const(0x3FFFFFFF)
+# A ticks_us() call from viper costs about 1-2 us on a 240 MHz ESP32.
+TICK_CALL_US = const(2)
+# One ADC read from MicroPython: about 35 us per read including the timestamp in a
+# viper loop (micropython issue #7495, v1.15 on ESP32); one-shot conversion alone
+# is 10-31 us (esp32.com p=66686). We charge 30 us per conversion.
+ADC_READ_US = const(30)
+_CHUNK_STEPS = const(512)
+_FLAG_BUTTON = const(1)
+
+LED_DEFAULT_HZ = (1175, 1775, 2375)
+CALIBRATION = {
+    "source": "datasheet",
+    "adc_full_scale_mv": 3100,
+    "adc_min_mv": 150,
+    "adc_max_mv": 2450,
+    "rf_slope_mv_per_db": -25.0,
+    "rf_intercept_dbm": 20.0,
+}
+
+
+class SimADC:
+    def __init__(self, board, column):
+        self._board = board
+        self._column = column
+
+    def read_u16(self):
+        return self._board.read_feed(self._column, ADC_READ_US)
+
+
+class SimPin:
+    def __init__(self, board=None, column=-1):
+        self._board = board
+        self._value = 0
+
+    def value(self, v=None):
+        if v is not None:
+            self._value = v
+            return None
+        if self._board is not None:  # the button: low while held down
+            return 0 if self._board.read_feed(2, 0) & _FLAG_BUTTON else 1
+        return self._value
+
+
+class SimPWM:
+    def __init__(self, hz):
+        self._hz = hz
+        self._duty = 0
+
+    def freq(self, hz=None):
+        if hz is None:
+            return self._hz
+        self._hz = hz
+
+    def duty_u16(self, duty=None):
+        if duty is None:
+            return self._duty
+        self._duty = duty
+
+
+class Board:
+    simulated = True
+
+    def __init__(self, name=None):
+        self.name = name or os.getenv("ROOMSWEEP_SIM_BOARD") or pins.DEFAULT_BOARD
+        self.pins = pins.BOARDS[self.name]
+        self.vt = 0  # virtual microseconds since boot
+        self.step_us = int(os.getenv("ROOMSWEEP_SIM_STEP_US") or "10")
+        self._origin = -1  # virtual time of the first ADC read: scenario time zero
+        self._feed_file = open(os.getenv("ROOMSWEEP_SIM_FEED"), "rb")
+        self._raw = bytearray(6 * _CHUNK_STEPS)
+        self._raw_view = memoryview(self._raw)
+        self._feed_start = 0
+        self._feed_end = 0  # no steps loaded yet
+        self._ended = False
+        # Link model: 0 baud = ideal link (writes block in real time, virtual time
+        # stands still); otherwise a UART of that rate with a transmit buffer.
+        self._baud = int(os.getenv("ROOMSWEEP_SIM_BAUD") or "0")
+        self._txbuf = int(os.getenv("ROOMSWEEP_SIM_TXBUF") or "2048")
+        self._ns_per_byte = 10 * 1000000000 // self._baud if self._baud else 0
+        self._busy_until_ns = 0
+        self.rf_adc = SimADC(self, 0)
+        self.pd_adc = SimADC(self, 1)
+        self.button = SimPin(self, 2)
+        self.status_led = SimPin()
+        self.attenuator = SimPin()
+        self.buzzer = SimPWM(2700)
+        self.led_pwms = [SimPWM(hz) for hz in LED_DEFAULT_HZ]
+        self.led_default_hz = LED_DEFAULT_HZ
+        self.calibration = CALIBRATION
+        self.ticks_us = self._ticks_us
+        self.ticks_ms = self._ticks_ms
+        self.ticks_diff = time.ticks_diff
+        self._in = sys.stdin.buffer
+        self._out = sys.stdout.buffer
+        self._poll_in = select.poll()
+        self._poll_in.register(sys.stdin, select.POLLIN)
+        self.input_ready()  # first ipoll() allocates its result tuple
+
+    # --- clock ------------------------------------------------------------------
+    def _ticks_us(self):
+        self.vt += TICK_CALL_US
+        return self.vt & _MASK
+
+    def _ticks_ms(self):
+        return (self.vt // 1000) & _MASK
+
+    def uptime_ms(self):
+        return self.vt // 1000
+
+    # --- feed ---------------------------------------------------------------------
+    def read_feed(self, column, cost_us):
+        self.vt += cost_us
+        if self._origin < 0:
+            self._origin = self.vt
+        step = (self.vt - self._origin) // self.step_us
+        while step >= self._feed_end:
+            self._refill()
+        return _u16_at(self._raw, (step - self._feed_start) * 3 + column)
+
+    def _refill(self):
+        # The simulator writes whole chunks (under PIPE_BUF, so atomically): one
+        # readinto normally fills the buffer; slicing only on a short read.
+        size = len(self._raw)
+        got = self._feed_file.readinto(self._raw) or 0
+        while got < size:
+            n = self._feed_file.readinto(self._raw_view[got:])
+            if not n:
+                # The simulator closed the feed: the simulated device powers off.
+                self._ended = True
+                raise SystemExit(0)
+            got += n
+        self._feed_start = self._feed_end
+        self._feed_end += _CHUNK_STEPS
+
+    def finished(self):
+        return self._ended
+
+    # --- link ---------------------------------------------------------------------
+    def input_ready(self):
+        for _, event in self._poll_in.ipoll(0):
+            return bool(event & select.POLLIN)
+        return False
+
+    def read_input(self, buf):
+        try:
+            return self._in.readinto(buf) or 0
+        except OSError:
+            return 0
+
+    def link_writable(self):
+        if not self._ns_per_byte:
+            return True
+        backlog = self._busy_until_ns - self.vt * 1000
+        return backlog <= self._txbuf * self._ns_per_byte
+
+    def link_write(self, data):
+        if self._ns_per_byte:
+            start = max(self._busy_until_ns, self.vt * 1000)
+            self._busy_until_ns = start + len(data) * self._ns_per_byte
+        self._out.write(data)
+
+    def idle(self, ms):
+        start = time.ticks_ms()
+        events = self._poll_in.poll(ms)
+        for _, event in events:
+            if not event & select.POLLIN:  # host side closed: wait out the period
+                time.sleep_ms(ms)
+        self.vt += 1000 * time.ticks_diff(time.ticks_ms(), start)
+
+    def set_kbd_intr(self, enabled):
+        micropython.kbd_intr(3 if enabled else -1)
+
+    def battery_mv(self):
+        return 3900  # a Li-ion cell at mid charge
+
+
+@micropython.viper
+def _u16_at(buf, index: int) -> int:
+    return int(ptr16(buf)[index])
