@@ -34,7 +34,6 @@ class App:
         self.marks = 0
         self.blocks = 0
         self.status_every = 1
-        self.ring = None
         self._status_frame = bytearray(rsproto.frame_size(rsproto.STATUS_SIZE))
         self._make_ring()
 
@@ -43,7 +42,6 @@ class App:
         n = self.sampler.block
         payload = rsproto.SAMPLES_HEADER_SIZE + rsproto.packed12_size(n)
         self.link.set_ring(None)
-        self.ring = None
         gc.collect()
         self.ring = FrameRing(RING_SLOTS, payload, 2)
         self.link.set_ring(self.ring)

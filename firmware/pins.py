@@ -1,7 +1,7 @@
 # Generated from hardware/pins.toml by `make pins`: do not edit by hand.
 # tests/test_pins.py fails when this file and the TOML disagree.
 
-BOARDS = {
+BOARDS = {  # type: dict
     'esp32-devkitc': {
         'rf_adc': 34,
         'pd_adc': 35,

@@ -20,7 +20,7 @@ try:
     from micropython import const
 except ImportError:  # CPython
 
-    def const(value):
+    def const(value):  # type: ignore[misc]
         return value
 
 

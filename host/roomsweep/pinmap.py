@@ -68,7 +68,7 @@ def render_firmware_module(pinmap: dict[str, Any]) -> str:
         "# Generated from hardware/pins.toml by `make pins`: do not edit by hand.",
         "# tests/test_pins.py fails when this file and the TOML disagree.",
         "",
-        "BOARDS = {",
+        "BOARDS = {  # type: dict",
     ]
     for name, board in pinmap["boards"].items():
         lines.append(f"    {name!r}: {{")
