@@ -1,0 +1,121 @@
+"""Capture files: crash safety, replay through the decoder, damaged files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+import pytest
+
+from roomsweep import capture as C
+from roomsweep import rsproto as P
+from roomsweep.cli import main
+from roomsweep.errors import CaptureFormatError
+from roomsweep.records import Log, Samples
+
+from .fakedevice import FakeDevice
+
+
+def _log_frames(n: int, start_seq: int = 0) -> list[bytes]:
+    return [P.encode_frame(P.T_LOG, start_seq + i, i * 10, P.encode_log(20, f"line {i}"))
+            for i in range(n)]
+
+
+def test_round_trip_header_frames_and_host_records(tmp_path):
+    path = tmp_path / "a.cap"
+    with C.CaptureWriter(path, {"notes": "room 214", "device": {"board": "x"}}) as w:
+        w.write_frames(_log_frames(5))
+        w.write_host_time()
+        w.write_note("bed frame checked")
+    header, offset = C.read_header(path)
+    assert header["notes"] == "room 214" and header["format"] == "roomsweep-capture"
+    cap = C.load(path)
+    logs = [r.text for r in cap.records if isinstance(r, Log)]
+    assert logs == [f"line {i}" for i in range(5)]
+    assert cap.counters.crc_errors == 0 and cap.counters.garbage_bytes == 0
+    assert C.summarize(path)["notes"] == ["bed frame checked"]
+
+
+def test_append_resumes_into_the_same_capture(tmp_path):
+    path = tmp_path / "a.cap"
+    with C.CaptureWriter(path, {"notes": "first"}) as w:
+        w.write_frames(_log_frames(3))
+    with C.CaptureWriter(path, {"notes": "ignored"}, append=True) as w:
+        w.write_frames(_log_frames(2, start_seq=3))
+    cap = C.load(path)
+    assert cap.header["notes"] == "first"
+    assert [r.seq for r in cap.records if isinstance(r, Log)] == [0, 1, 2, 3, 4]
+    assert cap.counters.seq_gaps == 0
+
+
+def test_torn_last_frame_is_skipped_and_everything_before_reads_back(tmp_path):
+    path = tmp_path / "a.cap"
+    frames = _log_frames(10)
+    with C.CaptureWriter(path, {}) as w:
+        w.write_frames(frames)
+    with open(path, "ab") as f:
+        f.write(frames[0][:7])  # a frame cut by a crash
+    cap = C.load(path)
+    assert [r.seq for r in cap.records] == list(range(10))
+    assert cap.counters.truncated == 1
+
+
+@pytest.mark.parametrize("damage, words", [
+    (lambda b: b"not a capture at all", "not a roomsweep capture"),
+    (lambda b: b[:20], "cut short"),
+    (lambda b: b[:16] + bytes([b[16] ^ 0x20]) + b[17:], "CRC"),
+    (lambda b: b[:8] + struct.pack("<H", 99) + b[10:], "version 99"),
+])
+def test_damaged_headers_give_clear_errors(tmp_path, damage, words):
+    good = tmp_path / "good.cap"
+    with C.CaptureWriter(good, {"notes": "x" * 40}) as w:
+        w.write_frames(_log_frames(1))
+    bad = tmp_path / "bad.cap"
+    bad.write_bytes(damage(good.read_bytes()))
+    with pytest.raises(CaptureFormatError, match=words):
+        C.load(bad)
+    assert main(["info", str(bad)]) == 1
+
+
+def test_info_on_missing_file_is_a_one_line_error(tmp_path, capsys):
+    assert main(["info", str(tmp_path / "nope.cap")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("roomsweep: error:") and err.count("\n") == 1
+
+
+def test_recorder_killed_with_sigkill_keeps_every_frame_received(tmp_path):
+    """kill -9 mid-capture: every frame sent more than a second before reads back."""
+    out = tmp_path / "crash.cap"
+    noise = b"ets Jun  8 2016 00:22:57\r\nrst:0x1 (POWERON_RESET),boot:0x13\r\n" + b"\xa7\x5e\x01"
+    with FakeDevice(frames_per_s=300, boot_noise=noise) as dev:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "roomsweep", "record", "--port", dev.port, "--out", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while len(dev.sent) < 600 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(dev.sent) >= 600, proc.stderr.read().decode() if proc.poll() else "slow"
+        killed_at = time.monotonic()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        sent = list(dev.sent)
+    must_have = {seq for seq, t in sent if t < killed_at - 1.0}
+    cap = C.load(out)
+    got = {r.seq for r in cap.records if isinstance(r, Samples)}
+    assert must_have <= got, f"lost {len(must_have - got)} frames"
+    assert cap.counters.crc_errors == 0
+    assert cap.counters.truncated <= 1  # at most the frame being written at the kill
+    info = subprocess.run([sys.executable, "-m", "roomsweep", "info", str(out), "--json"],
+                          capture_output=True, text=True)
+    assert info.returncode == 0, info.stderr
+    summary = json.loads(info.stdout)
+    assert summary["frames_by_type"]["SAMPLES"] == len(got)
+    assert summary["channels"]["0"]["samples"] == 256 * len(got)
+    assert summary["device"]["firmware"] == "fake"
+    assert set(summary["replay_counters"]) >= {"crc_errors", "seq_gaps", "garbage_bytes",
+                                                "bad_length", "unknown_type", "device_dropped"}
