@@ -114,7 +114,7 @@ class Sampler:
         # slot: skip the lost slots instead of bunching samples, and count them.
         now = int(ticks()) & _MASK
         behind = (now - t_next) & _MASK
-        if behind < _HALF and behind > period:
+        if behind < _HALF and behind > period and period > 0:
             skipped = behind // period
             s[_S_MISSED] = s[_S_MISSED] + skipped
             t_next = (t_next + skipped * period) & _MASK
