@@ -61,7 +61,7 @@ class SimPin:
             self._value = v
             return None
         if self._board is not None:  # the button: low while held down
-            return 0 if self._board.read_feed(2, 0) & _FLAG_BUTTON else 1
+            return 0 if self._board.button_flags() & _FLAG_BUTTON else 1
         return self._value
 
 
@@ -117,6 +117,7 @@ class Board:
         self._in = sys.stdin.buffer
         self._out = sys.stdout.buffer
         self._input_closed = False
+        self._one = bytearray(1)
         self._poll_in = select.poll()
         self._poll_in.register(sys.stdin, select.POLLIN)
         self.input_ready()  # first ipoll() allocates its result tuple
@@ -141,6 +142,13 @@ class Board:
         while step >= self._feed_end:
             self._refill()
         return _u16_at(self._raw, (step - self._feed_start) * 3 + column)
+
+    def button_flags(self):
+        # Scenario time starts with the first ADC conversion (START); before
+        # that the simulated user has not begun the sweep.
+        if self._origin < 0:
+            return 0
+        return self.read_feed(2, 0)
 
     def _refill(self):
         # The simulator writes whole chunks (under PIPE_BUF, so atomically): one
@@ -169,12 +177,20 @@ class Board:
         return False
 
     def read_input(self, buf):
-        try:
-            n = self._in.readinto(buf) or 0
-        except OSError:
-            n = 0
-        if not n:
-            self._input_closed = True  # end of file: nobody will write again
+        # readinto() on a MicroPython stream keeps reading until the buffer is
+        # full, so take the bytes poll() vouches for one at a time.
+        n = 0
+        size = len(buf)
+        while n < size and self.input_ready():
+            try:
+                got = self._in.readinto(self._one)
+            except OSError:
+                got = 0
+            if not got:
+                self._input_closed = True  # end of file: nobody will write again
+                break
+            buf[n] = self._one[0]
+            n += 1
         return n
 
     def link_writable(self):
