@@ -7,6 +7,7 @@ nothing received is lost to a command exchange.
 
 from __future__ import annotations
 
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,15 @@ from .errors import DeviceError, DeviceTimeout, PortError, UsageError
 from .records import Ack, Error, Info, Record, Samples
 
 _CTRL_C = 0x03
+
+
+def _wait_readable(port: serial.SerialBase, timeout: float) -> None:
+    try:
+        fd = port.fileno()
+    except (AttributeError, NotImplementedError, serial.SerialException, OSError):
+        time.sleep(min(timeout, 0.005))  # URL handlers without a file descriptor
+        return
+    select.select([fd], [], [], timeout)
 
 
 def encode_command(msg_type: int, seq: int, text: str = "") -> tuple[bytes, int]:
@@ -40,8 +50,10 @@ def encode_command(msg_type: int, seq: int, text: str = "") -> tuple[bytes, int]
         raise UsageError("command text longer than 256 bytes")
     if len(payload) == _CTRL_C:
         payload += b" "  # the length byte itself would read as Ctrl-C
-    for attempt in range(64):
+    for attempt in range(1024):  # covers a run of 256 numbers with 0x03 as high byte
         s = (seq + attempt) & 0xFFFF
+        if (s >> 8) == _CTRL_C or (s & 0xFF) == _CTRL_C:
+            continue
         frame = P.encode_frame(msg_type, s, 0, payload)
         if _CTRL_C not in frame:
             return frame, s
@@ -68,11 +80,18 @@ class Device:
         self.sent.append(frame)
         return seq
 
-    def read(self) -> list[Record]:
-        """Whatever has arrived (waits at most the port timeout)."""
+    def read(self, wait: float = 0.05) -> list[Record]:
+        """Whatever has arrived; waits up to `wait` seconds when nothing has.
+
+        Ports are opened non-blocking (timeout 0, see transport.open_port): one
+        read takes everything buffered, whatever the URL handler.
+        """
+        data = b""
         try:
-            waiting = self.port.in_waiting
-            data = self.port.read(max(1, min(waiting, 1 << 16)))
+            data = self.port.read(1 << 20)
+            if not data:
+                _wait_readable(self.port, wait)
+                data = self.port.read(1 << 20)
         except (OSError, serial.SerialException) as e:
             raise PortError(f"link to the device lost: {e}") from e
         return self.decoder.feed(data) if data else []

@@ -17,12 +17,15 @@ from .errors import PortError
 DEFAULT_BAUD = 921600
 
 
-def open_port(url: str, baudrate: int = DEFAULT_BAUD, timeout: float = 0.05) -> serial.SerialBase:
+def open_port(url: str, baudrate: int = DEFAULT_BAUD, timeout: float = 0) -> serial.SerialBase:
     """Open a port without resetting the board.
 
     On ESP32 boards with a USB-serial bridge, DTR and RTS drive EN and IO0: an
     open() that raises them reboots the chip (or holds it in the ROM loader).
     They are set inactive before the port is opened, as esptool and mpremote do.
+
+    The default timeout 0 makes reads non-blocking: a read returns whatever is
+    buffered, for real ports and URL handlers alike (Device.read does the waiting).
     """
     try:
         port = serial.serial_for_url(url, do_not_open=True, baudrate=baudrate, timeout=timeout)

@@ -1,0 +1,462 @@
+"""Room scenarios for the simulator: geometry, the operator's sweep and the emitters.
+
+A scenario is a TOML file (the keys are documented at the top of the bundled
+``roomsweep/scenarios/hotel-room.toml``). `load_scenario` reads and checks one and
+returns a `Scenario`; any problem is a `ScenarioError` with a one-line message.
+
+Coordinates are metres in the room frame: the origin is a floor corner, x runs
+along the width, y along the length and z up, so the room spans
+0 <= x <= width, 0 <= y <= length, 0 <= z <= height. Times are seconds from the
+first ADC read of the simulated device.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ScenarioError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+# How long the simulated operator holds the button on arriving at a stop.
+BUTTON_HOLD_S = 0.15
+# Stops closer together than this would merge their button presses.
+MIN_STOP_SPACING_S = 0.5
+
+# Emitter kinds and their parameters with defaults (None = optional, no default).
+# The envelope each kind produces and the sources of the numbers are in signals.py.
+KIND_PARAMS: dict[str, dict[str, Any]] = {
+    "gsm": {"frame_us": 120000.0 / 26.0, "slot_us": 577.0, "idle_frame": True},
+    "dect": {"frame_ms": 10.0, "slot_us": 417.0},
+    "wifi_ap": {"beacon_interval_tu": 100.0, "beacon_ms": 1.5, "jitter_ms": 0.5,
+                "data_rate_hz": 5.0, "data_ms_max": 1.5},
+    "wifi_camera": {"duty": None, "duty_min": 0.2, "duty_max": 0.6,
+                    "burst_min_ms": 0.2, "burst_max_ms": 2.0},
+    "ble": {"interval_ms": 100.0, "adv_delay_ms": 10.0, "pdus": 3, "pdu_ms": 0.3,
+            "pdu_spacing_ms": 0.4},
+    "bt_classic": {"occupancy": 0.3, "burst_us": 366.0},
+    "lte": {"load": 0.3},
+    "analog_video": {},
+}
+EMITTER_KINDS = tuple(sorted(KIND_PARAMS))
+# Carrier used for path loss when an emitter gives no band_mhz.
+DEFAULT_BAND_MHZ = {"gsm": 900.0, "dect": 1890.0, "wifi_ap": 2437.0, "wifi_camera": 2437.0,
+                    "ble": 2440.0, "bt_classic": 2441.0, "lte": 1800.0,
+                    "analog_video": 5800.0}
+_FRACTION_PARAMS = {"duty", "duty_min", "duty_max", "occupancy", "load"}
+
+_TOP_KEYS = {"name", "description", "seed", "room", "waypoints", "sweep", "emitters",
+             "ground_truth"}
+_ROOM_KEYS = {"size_m", "exponent", "shadowing_db", "noise_floor_dbm"}
+_STOP_KEYS = {"waypoint", "arrive_s", "dwell_s"}
+_EMITTER_KEYS = {"id", "kind", "position_m", "eirp_dbm", "band_mhz", "hidden", "outside",
+                 "loss_db", "params"}
+
+
+@dataclass
+class Waypoint:
+    name: str
+    position_m: tuple[float, float, float]
+
+
+@dataclass
+class SweepStop:
+    """The device walks between stops and its button is pressed on arrival."""
+
+    waypoint: str
+    arrive_s: float
+    dwell_s: float
+
+
+@dataclass
+class Emitter:
+    id: str
+    kind: str
+    position_m: tuple[float, float, float]
+    eirp_dbm: float
+    band_mhz: float
+    hidden: bool
+    params: dict
+    outside: bool = False  # deliberately outside the room (corridor, neighbour)
+    loss_db: float = 0.0  # fixed extra loss on the path, e.g. walls
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    seed: int
+    room_size_m: tuple
+    exponent: float
+    shadowing_db: float
+    waypoints: list[Waypoint]
+    sweep: list[SweepStop]
+    emitters: list[Emitter]
+    duration_s: float  # end of the last dwell
+    source: str  # the file it was read from
+    noise_floor_dbm: float = -65.0
+    ground_truth: dict[str, str] = field(default_factory=dict)  # hidden id -> waypoint
+
+    def waypoint(self, name: str) -> Waypoint:
+        for w in self.waypoints:
+            if w.name == name:
+                return w
+        raise ScenarioError(f"scenario {self.name!r}: unknown waypoint {name!r}")
+
+    def _path(self) -> tuple[np.ndarray, np.ndarray]:
+        """Knot times and positions of the walk: (2k,) and (2k, 3)."""
+        times, points = [], []
+        for stop in self.sweep:
+            p = self.waypoint(stop.waypoint).position_m
+            times += [stop.arrive_s, stop.arrive_s + stop.dwell_s]
+            points += [p, p]
+        return np.asarray(times, dtype=float), np.asarray(points, dtype=float)
+
+    def position_at(self, t_s) -> np.ndarray:
+        """Device position(s): at the first stop before it, still at each stop during
+        its dwell, a straight walk at constant speed between stops, and still at the
+        last stop afterwards. A scalar t gives shape (3,), an array (n,) gives (n, 3)."""
+        times, points = self._path()
+        t = np.asarray(t_s, dtype=float)
+        flat = t.reshape(-1)
+        out = np.empty((flat.size, 3))
+        for axis in range(3):
+            out[:, axis] = np.interp(flat, times, points[:, axis])
+        return out.reshape(t.shape + (3,))
+
+    def arrivals_s(self) -> np.ndarray:
+        return np.asarray([s.arrive_s for s in self.sweep], dtype=float)
+
+    def button_pressed(self, t_s) -> np.ndarray:
+        """True while the button is held: BUTTON_HOLD_S from each arrival."""
+        arrivals = self.arrivals_s()
+        t = np.asarray(t_s, dtype=float)
+        i = np.searchsorted(arrivals, t, side="right") - 1
+        since = t - arrivals[np.maximum(i, 0)]
+        return (i >= 0) & (since < BUTTON_HOLD_S)
+
+    def nearest_waypoint(self, position_m) -> str:
+        p = np.asarray(position_m, dtype=float)
+        d = [float(np.linalg.norm(np.asarray(w.position_m) - p)) for w in self.waypoints]
+        return self.waypoints[int(np.argmin(d))].name
+
+
+# --- loading ----------------------------------------------------------------------
+
+
+def _scenario_dir():
+    return resources.files("roomsweep").joinpath("scenarios")
+
+
+def bundled_scenarios() -> list[str]:
+    """Names of the scenarios shipped with roomsweep."""
+    try:
+        entries = list(_scenario_dir().iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(e.name[:-5] for e in entries if e.name.endswith(".toml"))
+
+
+def load_scenario(name_or_path: str | os.PathLike) -> Scenario:
+    """Load a bundled scenario by name ("hotel-room") or a .toml file by path."""
+    text_name = os.fspath(name_or_path)
+    looks_like_path = (isinstance(name_or_path, os.PathLike) or text_name.endswith(".toml")
+                       or os.sep in text_name or "/" in text_name)
+    if looks_like_path:
+        path = Path(text_name)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ScenarioError(f"scenario file not found: {text_name}") from None
+        except OSError as e:
+            raise ScenarioError(f"cannot read scenario {text_name}: {e.strerror or e}") from None
+        return _parse(data, str(path), path.stem)
+    resource = _scenario_dir().joinpath(text_name + ".toml")
+    if not text_name or not resource.is_file():
+        known = ", ".join(bundled_scenarios()) or "none"
+        raise ScenarioError(f"no bundled scenario {text_name!r} (bundled: {known}; "
+                            f"or give a path to a .toml file)")
+    return _parse(resource.read_bytes(), str(resource), text_name)
+
+
+def _parse(data: bytes, source: str, default_name: str) -> Scenario:
+    where = Path(source).name
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{where}: not UTF-8 text ({e.reason})") from None
+    except tomllib.TOMLDecodeError as e:
+        msg = " ".join(str(e).split())
+        raise ScenarioError(f"{where}: bad TOML: {msg}") from None
+    try:
+        return _build(doc, source, default_name)
+    except _Bad as e:
+        raise ScenarioError(f"{where}: {e}") from None
+
+
+class _Bad(ScenarioError):
+    """A problem found while building; _parse prefixes the file name."""
+
+
+def _check_keys(table: dict, allowed: set[str], where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise _Bad(f"unknown key {key!r} in {where} (expected: "
+                       f"{', '.join(sorted(allowed))})")
+
+
+def _table(doc: dict, key: str, where: str, required: bool = True) -> dict:
+    if key not in doc:
+        if required:
+            raise _Bad(f"missing [{key}] table")
+        return {}
+    value = doc[key]
+    if not isinstance(value, dict):
+        raise _Bad(f"{where}{key} must be a table")
+    return value
+
+
+def _number(table: dict, key: str, where: str, default: float | None = None) -> float:
+    if key not in table:
+        if default is None:
+            raise _Bad(f"{where}: missing {key}")
+        return float(default)
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _Bad(f"{where}: {key} must be a finite number, not {_short(value)}")
+    return float(value)
+
+
+def _string(table: dict, key: str, where: str, default: str | None = None) -> str:
+    if key not in table:
+        if default is None:
+            raise _Bad(f"{where}: missing {key}")
+        return default
+    value = table[key]
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad(f"{where}: {key} must be a non-empty string, not {_short(value)}")
+    return value
+
+
+def _bool(table: dict, key: str, where: str, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise _Bad(f"{where}: {key} must be true or false, not {_short(value)}")
+    return value
+
+
+def _vec3(value: Any, what: str) -> tuple[float, float, float]:
+    if (not isinstance(value, list) or len(value) != 3
+            or any(isinstance(v, bool) or not isinstance(v, (int, float))
+                   or not math.isfinite(v) for v in value)):
+        raise _Bad(f"{what} must be three numbers [x, y, z] in metres, not {_short(value)}")
+    return (float(value[0]), float(value[1]), float(value[2]))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _inside(p: tuple[float, float, float], size: tuple[float, float, float]) -> bool:
+    return all(0.0 <= c <= s for c, s in zip(p, size))
+
+
+def _fmt(p) -> str:
+    return "[" + ", ".join(f"{c:g}" for c in p) + "]"
+
+
+def _build(doc: dict, source: str, default_name: str) -> Scenario:
+    _check_keys(doc, _TOP_KEYS, "the top level")
+    name = _string(doc, "name", "scenario", default_name)
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        raise _Bad("description must be a string")
+    seed = doc.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise _Bad(f"seed must be a non-negative integer, not {_short(seed)}")
+
+    room = _table(doc, "room", "")
+    _check_keys(room, _ROOM_KEYS, "[room]")
+    if "size_m" not in room:
+        raise _Bad("[room]: missing size_m")
+    size = _vec3(room["size_m"], "[room] size_m")
+    if min(size) <= 0:
+        raise _Bad(f"[room] size_m must be positive, not {_fmt(size)}")
+    exponent = _number(room, "exponent", "[room]", 2.5)
+    if not 1.0 <= exponent <= 6.0:
+        raise _Bad(f"[room] exponent must be between 1 and 6, not {exponent:g}")
+    shadowing = _number(room, "shadowing_db", "[room]", 0.0)
+    if shadowing < 0:
+        raise _Bad(f"[room] shadowing_db must not be negative, not {shadowing:g}")
+    noise_floor = _number(room, "noise_floor_dbm", "[room]", -65.0)
+
+    # waypoints: a table name = [x, y, z]
+    wp_table = _table(doc, "waypoints", "")
+    if not wp_table:
+        raise _Bad("[waypoints] is empty: give at least one name = [x, y, z]")
+    waypoints = []
+    for wname, value in wp_table.items():
+        pos = _vec3(value, f"waypoint {wname!r}")
+        if not _inside(pos, size):
+            raise _Bad(f"waypoint {wname!r} at {_fmt(pos)} is outside the room {_fmt(size)}")
+        waypoints.append(Waypoint(wname, pos))
+    wp_names = {w.name for w in waypoints}
+
+    # sweep: [[sweep]] stops in time order
+    stops_raw = doc.get("sweep")
+    if not isinstance(stops_raw, list) or not stops_raw:
+        raise _Bad("missing [[sweep]] stops (waypoint, arrive_s, dwell_s)")
+    sweep: list[SweepStop] = []
+    for i, st in enumerate(stops_raw):
+        where = f"sweep stop {i + 1}"
+        if not isinstance(st, dict):
+            raise _Bad(f"{where} must be a table")
+        _check_keys(st, _STOP_KEYS, where)
+        wname = _string(st, "waypoint", where)
+        if wname not in wp_names:
+            raise _Bad(f"{where}: unknown waypoint {wname!r} (known: {', '.join(wp_table)})")
+        arrive = _number(st, "arrive_s", where)
+        dwell = _number(st, "dwell_s", where)
+        if arrive < 0 or dwell < 0:
+            raise _Bad(f"{where}: negative time (arrive_s {arrive:g}, dwell_s {dwell:g})")
+        if sweep:
+            prev = sweep[-1]
+            if arrive < prev.arrive_s + prev.dwell_s:
+                raise _Bad(f"{where}: arrive_s {arrive:g} is before the previous stop ends "
+                           f"at {prev.arrive_s + prev.dwell_s:g} s")
+            if arrive - prev.arrive_s < MIN_STOP_SPACING_S:
+                raise _Bad(f"{where}: arrives less than {MIN_STOP_SPACING_S:g} s after the "
+                           f"previous stop (the button presses would merge)")
+        sweep.append(SweepStop(wname, arrive, dwell))
+    duration = sweep[-1].arrive_s + sweep[-1].dwell_s
+    if duration <= 0:
+        raise _Bad("the sweep lasts zero seconds")
+
+    # emitters: [[emitters]]
+    em_raw = doc.get("emitters", [])
+    if not isinstance(em_raw, list):
+        raise _Bad("emitters must be an array of tables ([[emitters]])")
+    emitters: list[Emitter] = []
+    for i, em in enumerate(em_raw):
+        emitters.append(_emitter(em, i, size, {e.id for e in emitters}))
+
+    # ground truth: hidden emitter id = nearest waypoint
+    gt_raw = _table(doc, "ground_truth", "", required=False)
+    by_id = {e.id: e for e in emitters}
+    ground_truth: dict[str, str] = {}
+    for eid, wname in gt_raw.items():
+        if eid not in by_id:
+            raise _Bad(f"[ground_truth]: unknown emitter {eid!r}")
+        if not by_id[eid].hidden:
+            raise _Bad(f"[ground_truth]: emitter {eid!r} is not hidden")
+        if not isinstance(wname, str) or wname not in wp_names:
+            raise _Bad(f"[ground_truth]: {eid} = {_short(wname)} is not a waypoint")
+        ground_truth[eid] = wname
+
+    return Scenario(name=name, description=description, seed=seed, room_size_m=size,
+                    exponent=exponent, shadowing_db=shadowing, waypoints=waypoints,
+                    sweep=sweep, emitters=emitters, duration_s=duration, source=source,
+                    noise_floor_dbm=noise_floor, ground_truth=ground_truth)
+
+
+def _emitter(em: Any, i: int, size, taken: set[str]) -> Emitter:
+    where = f"emitter {i + 1}"
+    if not isinstance(em, dict):
+        raise _Bad(f"{where} must be a table")
+    eid = _string(em, "id", where)
+    where = f"emitter {eid!r}"
+    if eid in taken:
+        raise _Bad(f"{where}: duplicate id")
+    _check_keys(em, _EMITTER_KEYS, where)
+    kind = _string(em, "kind", where)
+    if kind not in KIND_PARAMS:
+        raise _Bad(f"{where}: unknown kind {kind!r} (known: {', '.join(EMITTER_KINDS)})")
+    if "position_m" not in em:
+        raise _Bad(f"{where}: missing position_m")
+    pos = _vec3(em["position_m"], f"{where} position_m")
+    outside = _bool(em, "outside", where, False)
+    if outside and _inside(pos, size):
+        raise _Bad(f"{where} is marked outside but {_fmt(pos)} is inside the room")
+    if not outside and not _inside(pos, size):
+        raise _Bad(f"{where} at {_fmt(pos)} is outside the room {_fmt(size)} "
+                   f"(set outside = true if that is intended)")
+    eirp = _number(em, "eirp_dbm", where)
+    if not -40.0 <= eirp <= 50.0:
+        raise _Bad(f"{where}: eirp_dbm {eirp:g} is not between -40 and 50")
+    band = _number(em, "band_mhz", where, DEFAULT_BAND_MHZ[kind])
+    if not 1.0 <= band <= 10000.0:
+        raise _Bad(f"{where}: band_mhz {band:g} is not between 1 and 10000")
+    loss = _number(em, "loss_db", where, 0.0)
+    if loss < 0:
+        raise _Bad(f"{where}: loss_db must not be negative, not {loss:g}")
+    hidden = _bool(em, "hidden", where, False)
+    params_raw = em.get("params", {})
+    if not isinstance(params_raw, dict):
+        raise _Bad(f"{where}: params must be a table")
+    params = check_params(kind, params_raw, where)
+    return Emitter(id=eid, kind=kind, position_m=pos, eirp_dbm=eirp, band_mhz=band,
+                   hidden=hidden, params=params, outside=outside, loss_db=loss)
+
+
+def check_params(kind: str, given: dict, where: str = "emitter") -> dict:
+    """The kind's parameters: defaults updated with `given`, checked."""
+    spec = KIND_PARAMS[kind]
+    out = {k: v for k, v in spec.items() if v is not None}
+    for key, value in given.items():
+        if key not in spec:
+            known = ", ".join(spec) or "none"
+            raise _Bad(f"{where}: unknown {kind} parameter {key!r} (known: {known})")
+        default = spec[key]
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise _Bad(f"{where}: parameter {key} must be true or false")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value < 0:
+            raise _Bad(f"{where}: parameter {key} must be a non-negative number, "
+                       f"not {_short(value)}")
+        elif key in _FRACTION_PARAMS and value > 1:
+            raise _Bad(f"{where}: parameter {key} must be between 0 and 1, not {_short(value)}")
+        out[key] = value
+    if kind == "wifi_camera":
+        lo, hi = ((out["duty"], out["duty"]) if "duty" in out
+                  else (out["duty_min"], out["duty_max"]))
+        if not 0 < lo <= hi:
+            raise _Bad(f"{where}: wifi_camera duty must satisfy 0 < duty_min <= duty_max")
+        if not 0 < out["burst_min_ms"] <= out["burst_max_ms"] <= 50:
+            raise _Bad(f"{where}: wifi_camera needs 0 < burst_min_ms <= burst_max_ms <= 50")
+    elif kind == "ble":
+        if out["pdus"] != int(out["pdus"]) or not 1 <= out["pdus"] <= 3:
+            raise _Bad(f"{where}: ble pdus must be 1, 2 or 3")
+        event_ms = (out["pdus"] - 1) * out["pdu_spacing_ms"] + out["pdu_ms"]
+        if out["interval_ms"] < 5 or event_ms >= out["interval_ms"] \
+                or out["pdu_ms"] > out["pdu_spacing_ms"]:
+            raise _Bad(f"{where}: ble timing does not fit (interval_ms >= 5, "
+                       f"pdu_ms <= pdu_spacing_ms, event shorter than the interval)")
+    elif kind == "gsm":
+        if not 0 < out["slot_us"] < out["frame_us"] <= 100000:
+            raise _Bad(f"{where}: gsm needs 0 < slot_us < frame_us")
+    elif kind == "dect":
+        if not 0 < out["slot_us"] < out["frame_ms"] * 1000 <= 100000:
+            raise _Bad(f"{where}: dect needs 0 < slot_us < frame_ms (<= 100 ms)")
+    elif kind == "wifi_ap":
+        if not 0 < out["beacon_ms"] < out["beacon_interval_tu"] * 1.024 \
+                or out["beacon_interval_tu"] > 10000 or out["data_ms_max"] > 50 \
+                or out["jitter_ms"] > 50:
+            raise _Bad(f"{where}: wifi_ap timing does not fit (0 < beacon_ms < interval, "
+                       f"interval <= 10000 TU, data_ms_max and jitter_ms <= 50)")
+    elif kind == "bt_classic":
+        if not 0 < out["burst_us"] <= 625:
+            raise _Bad(f"{where}: bt_classic burst_us must be in (0, 625]")
+    return out
