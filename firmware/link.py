@@ -17,8 +17,9 @@ TRUNCATED_AFTER_MS = const(500)  # a command frame must arrive whole within this
 
 
 class FrameRing:
-    """Fixed slots for SAMPLES frames. When all are queued, claim() discards the
-    oldest unsent one and counts its samples as dropped on its channel."""
+    """Fixed slots for SAMPLES frames, sent oldest first. When all are queued,
+    claim() discards the oldest unsent frame *of the same channel* and counts
+    its samples as dropped there, so a slow link thins every channel alike."""
 
     def __init__(self, slots, payload_len, channels):
         self.frame_len = rsproto.frame_size(payload_len)
@@ -38,18 +39,51 @@ class FrameRing:
         for i in range(len(self.dropped)):
             self.dropped[i] = 0
 
+    def _swap(self, i, j):
+        # swapping references in place: no allocation
+        b = self.bufs
+        b[i], b[j] = b[j], b[i]
+        v = self.views
+        v[i], v[j] = v[j], v[i]
+        c = self.counts
+        c[i], c[j] = c[j], c[i]
+        ch = self.channel
+        ch[i], ch[j] = ch[j], ch[i]
+
+    def _to_head(self, channel):
+        """Move the oldest queued frame of `channel` (or the oldest of all, if it
+        has none) to the head, keeping the others in order; returns the head."""
+        slots = self.slots
+        k = 0
+        while k < self.queued and self.channel[(self.head + k) % slots] != channel:
+            k += 1
+        if k == self.queued:
+            k = 0
+        j = (self.head + k) % slots
+        while k:
+            prev = (j - 1) % slots
+            self._swap(j, prev)
+            j = prev
+            k -= 1
+        return self.head
+
     def claim(self, channel, count):
         """Index of a slot to fill for `channel`; it is queued at once."""
-        if self.queued == self.slots:
-            old = self.head
+        slots = self.slots
+        if self.queued == slots:
+            old = self._to_head(channel)
             self.dropped[self.channel[old]] += self.counts[old]
-            self.head = (old + 1) % self.slots
+            self.head = (old + 1) % slots
             self.queued -= 1
-        i = (self.head + self.queued) % self.slots
+        i = (self.head + self.queued) % slots
         self.queued += 1
         self.channel[i] = channel
         self.counts[i] = count
         return i
+
+    def next_to_send(self, last_channel):
+        """Head slot to send next, taking the channels in turn."""
+        return self._to_head(1 - last_channel if last_channel < 2 else 0)
 
     def drop_all(self):
         while self.queued:
@@ -69,6 +103,7 @@ class Link:
         self._control = []
         self._prepared = None  # one preallocated frame (STATUS), sent after control
         self._prepared_type = 0
+        self._last_channel = 1
         self.link_errors = 0
 
     def set_ring(self, ring):
@@ -127,7 +162,8 @@ class Link:
         while ring.queued:
             if not self._writable():
                 return
-            i = ring.head
+            i = ring.next_to_send(self._last_channel)
+            self._last_channel = ring.channel[i]
             self.finish_into(ring.bufs[i], rsproto.T_SAMPLES, ring.payload_len)
             ring.head = (i + 1) % ring.slots
             ring.queued -= 1
