@@ -13,24 +13,9 @@ import micropython
 from machine import ADC, PWM, Pin
 
 import pins
+from defaults import CALIBRATION, LED_DEFAULT_HZ
 
-# Default LED modulation frequencies: each sits 25 Hz from every harmonic of 50 Hz
-# mains flicker (100 Hz lines) and at least 25 Hz from every harmonic of 60 Hz
-# (120 Hz lines), so a lock-in at these frequencies rejects both grids' lighting.
-LED_DEFAULT_HZ = (1175, 1775, 2375)
 BATTERY_DIVIDER = 2  # 1:1 resistor divider in front of the battery ADC pin
-
-# Nominal constants until the calibration tool writes per-device values:
-# AD8318 datasheet, slope -25 mV/dB and intercept about +20 dBm (0.5-2.1 V output);
-# ESP32 ADC at 11 dB attenuation, about 150-2450 mV usable (MicroPython quickref).
-CALIBRATION = {
-    "source": "datasheet",
-    "adc_full_scale_mv": 3100,
-    "adc_min_mv": 150,
-    "adc_max_mv": 2450,
-    "rf_slope_mv_per_db": -25.0,
-    "rf_intercept_dbm": 20.0,
-}
 
 
 def detect_board():

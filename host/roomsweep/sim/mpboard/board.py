@@ -20,6 +20,7 @@ import micropython
 from micropython import const
 
 import pins
+from defaults import CALIBRATION, LED_DEFAULT_HZ
 
 _MASK = const(0x3FFFFFFF)
 # A ticks_us() call from viper costs about 1-2 us on a 240 MHz ESP32.
@@ -30,16 +31,6 @@ TICK_CALL_US = const(2)
 ADC_READ_US = const(30)
 _CHUNK_STEPS = const(512)
 _FLAG_BUTTON = const(1)
-
-LED_DEFAULT_HZ = (1175, 1775, 2375)
-CALIBRATION = {
-    "source": "datasheet",
-    "adc_full_scale_mv": 3100,
-    "adc_min_mv": 150,
-    "adc_max_mv": 2450,
-    "rf_slope_mv_per_db": -25.0,
-    "rf_intercept_dbm": 20.0,
-}
 
 
 class SimADC:
