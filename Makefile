@@ -33,7 +33,7 @@ test: $(STAMP) $(STUBS_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable -p no:doctest
+	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable --benchmark-columns=min,median,max,rounds
 	$(BIN)/python tests/benchmarks/firmware_cost.py
 
 pins: $(STAMP)
