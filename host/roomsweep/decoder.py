@@ -50,6 +50,7 @@ _STATUS = struct.Struct(P.STATUS_FORMAT)
 _MARK = struct.Struct(P.MARK_HEADER_FORMAT)
 _REPLY = struct.Struct(P.REPLY_FORMAT)
 _HOST_TIME = struct.Struct("<d")
+_NOT_YET = np.zeros(0, np.uint16)  # placeholder for samples still to unpack
 _DEVICE = frozenset(P.DEVICE_TYPES) | frozenset(range(P.T_RESERVED_FIRST, P.T_RESERVED_LAST + 1))
 
 
@@ -101,6 +102,9 @@ class _Unwrapper:
         self.offset = 0
 
 
+_UNPACK_SLICE = 1 << 15  # sample pairs unpacked per numpy pass
+
+
 def unpack12(packed: np.ndarray | bytes, count: int) -> np.ndarray:
     """Unpack ENC_PACKED12 bytes into `count` uint16 samples.
 
@@ -113,11 +117,15 @@ def unpack12(packed: np.ndarray | bytes, count: int) -> np.ndarray:
     pairs = (count + 1) // 2
     if raw.size < pairs * 3:
         raw = np.concatenate([raw, np.zeros(pairs * 3 - raw.size, np.uint8)])
-    t = raw[: pairs * 3].reshape(pairs, 3).astype(np.uint16)
-    out = np.empty(pairs * 2, np.uint16)
-    out[0::2] = t[:, 0] | ((t[:, 1] & 0x0F) << 8)
-    out[1::2] = (t[:, 1] >> 4) | (t[:, 2] << 4)
-    return out[:count]
+    t = raw[: pairs * 3].reshape(pairs, 3)
+    out = np.empty((pairs, 2), np.uint16)
+    # in slices that stay in cache: a whole feed's blocks can be megabytes
+    for s in range(0, pairs, _UNPACK_SLICE):
+        w = t[s : s + _UNPACK_SLICE].astype(np.uint16)
+        o = out[s : s + _UNPACK_SLICE]
+        o[:, 0] = w[:, 0] | ((w[:, 1] & 0x0F) << 8)
+        o[:, 1] = (w[:, 1] >> 4) | (w[:, 2] << 4)
+    return out.reshape(-1)[:count]
 
 
 class Decoder:
@@ -138,6 +146,9 @@ class Decoder:
         self._device_ts = _Unwrapper(P.TICKS_PERIOD)
         self._host_ts = _Unwrapper(1 << 32)
         self._dropped_seen: dict[int, int] = {}
+        # ENC_PACKED12 blocks of the current _scan: (record, packed bytes, count),
+        # unpacked together at its end (one numpy pass instead of one per block)
+        self._packed: list[tuple[Samples, memoryview, int]] = []
 
     # --- public ---------------------------------------------------------------
     def feed(self, data: bytes | bytearray | memoryview) -> list[Record]:
@@ -215,10 +226,31 @@ class Decoder:
                 if self.keep_raw:
                     rec.raw = bytes(view[i:pos])
                 out.append(rec)
+            if self._packed:
+                self._unpack_packed()
         finally:
+            self._packed.clear()  # its memoryviews pin buf
             view.release()
         del buf[:pos]
         return out
+
+    def _unpack_packed(self) -> None:
+        """Fill in the samples of this scan's ENC_PACKED12 records, all at once."""
+        packed = self._packed
+        parts: list[bytes | memoryview] = []
+        total = 0
+        for _, body, count in packed:
+            parts.append(body)
+            if count & 1:  # pad the half triple to a whole one: blocks stay aligned
+                parts.append(b"\0")
+                count += 1
+            total += count
+        samples = unpack12(b"".join(parts), total)
+        del parts
+        start = 0
+        for rec, _, count in packed:
+            rec.samples = samples[start : start + count]
+            start += count + (count & 1)
 
     # --- payloads -------------------------------------------------------------
     def _record(self, msg_type: int, seq: int, ts: int, payload: memoryview) -> Record:
@@ -233,14 +265,17 @@ class Decoder:
             return Unknown(msg_type, seq, ts_us, payload=bytes(payload), reason="unknown type")
         try:
             return parse(self, msg_type, seq, ts, ts_us, payload)
-        except (struct.error, ValueError, UnicodeDecodeError) as e:
+        except (struct.error, ValueError, UnicodeDecodeError, RecursionError) as e:
+            # RecursionError: json.loads of deeply nested arrays in INFO/RXSTATS
             self.counters.bad_payload += 1
             return Unknown(msg_type, seq, ts_us, payload=bytes(payload), reason=str(e))
 
     def _check_seq(self, msg_type: int, seq: int) -> None:
         expected = self._expected_seq
-        if msg_type == P.T_INFO and seq == 0 and expected is not None:
-            # A device that restarts begins again at 0 and says hello first.
+        if msg_type == P.T_INFO and seq == 0 and expected is not None and expected != 0:
+            # A device that restarts begins again at 0 and says hello first. An
+            # INFO (reply to HELLO) that merely falls on the 65535 -> 0 wrap is
+            # the next frame, not a restart.
             self.counters.device_resets += 1
             self._device_ts.reset()
             self._dropped_seen.clear()
@@ -259,7 +294,7 @@ class Decoder:
             need = P.packed12_size(count)
             if len(body) != need:
                 raise ValueError(f"{count} packed samples need {need} bytes, got {len(body)}")
-            samples = unpack12(body, count)
+            samples = _NOT_YET  # unpacked by _scan with the other blocks it found
         elif enc == P.ENC_U16:
             if len(body) != 2 * count:
                 raise ValueError(f"{count} samples need {2 * count} bytes, got {len(body)}")
@@ -273,11 +308,14 @@ class Decoder:
             self.counters.device_dropped += dropped - prev
         self._dropped_seen[channel] = dropped
         back = (ts_raw - first) % P.TICKS_PERIOD
-        return Samples(
+        rec = Samples(
             t, seq, ts_us,
             channel=channel, encoding=enc, t_first_us=ts_us - back, span_us=span,
             rate_hz=rate_mhz / 1000.0, dropped=dropped, samples=samples,
         )
+        if samples is _NOT_YET:
+            self._packed.append((rec, body, count))
+        return rec
 
     def _status(self, t, seq, ts_raw, ts_us, p):
         v = _STATUS.unpack_from(p, 0)
