@@ -98,6 +98,36 @@ def cmd_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from .analysis.analyze import analyze
+    from .analysis.recording import from_capture
+
+    if not Path(args.capture).exists():
+        raise UsageError(f"no such capture: {args.capture}")
+    findings = analyze(from_capture(args.capture))
+    if args.json:
+        _print_json(findings)
+        return 0
+    print(format_findings(findings))
+    return 0
+
+
+def format_findings(findings: list[dict[str, Any]]) -> str:
+    if not findings:
+        return "no suspicious transmitter found"
+    lines = []
+    for i, f in enumerate(findings, 1):
+        where = f["waypoint"] or f"{f['time_s']:.1f} s into the sweep"
+        pos = ""
+        if f.get("position_m"):
+            pos = (f" (estimated at x={f['position_m'][0]:.1f} m, y={f['position_m'][1]:.1f} m"
+                   f" +- {f['position_uncertainty_m']:.1f} m)")
+        lines.append(f"{i}. {f['title']} near {where}{pos}")
+        lines.append(f"   level {f['level_dbm']:.1f} dBm, confidence {f['confidence']:.2f}; "
+                     f"why: {f['why']}")
+    return "\n".join(lines)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -142,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--set", help='device settings, e.g. "rate=10000"')
     s.add_argument("--note", help="free-form note stored in the capture header")
     s.set_defaults(func=cmd_sim)
+
+    s = sub.add_parser("analyze", help="find, classify and locate transmitters in a capture")
+    s.add_argument("capture")
+    s.add_argument("--json", action="store_true", help="print the findings as JSON")
+    s.set_defaults(func=cmd_analyze)
 
     s = sub.add_parser("demo", help="simulated hotel-room sweep, end to end")
     s.add_argument("--out", default="out/demo", help="directory for the capture")

@@ -8,6 +8,7 @@ user marked with the device button.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -85,5 +86,14 @@ def run_demo(out_dir: Path) -> int:
             flag = "  <- strongest" if r["loudest_50ms_dbm"] == loudest else ""
             print(f"  {r['waypoint']:<16}{r['time_s']:>7.1f}{r['median_dbm']:>12.1f}"
                   f"{r['loudest_50ms_dbm']:>15.1f}{flag}")
-    print(f"\n  inspect it: roomsweep info {capture}")
+    from .analysis.analyze import analyze
+    from .analysis.recording import from_capture
+    from .cli import format_findings
+
+    findings = analyze(from_capture(capture))
+    (out_dir / "findings.json").write_text(json.dumps(findings, indent=2))
+    print("\nFindings (ranked):")
+    print("  " + format_findings(findings).replace("\n", "\n  "))
+    print(f"\n  capture:  {capture}\n  findings: {out_dir / 'findings.json'}")
+    print(f"  inspect:  roomsweep info {capture}; roomsweep analyze {capture} --json")
     return 0

@@ -222,6 +222,10 @@ def simulate(scenario: Scenario, out: str | Path, seconds: float | None = None,
                     "seed": sim.seed,
                     "baud": baud,
                 },
+                # what a surveyor would note: the sweep order (button press n is
+                # stop n) and the waypoints' positions in the room, metres
+                "sweep": [stop.waypoint for stop in scenario.sweep],
+                "waypoints": {w.name: list(w.position_m) for w in scenario.waypoints},
             }
             with CaptureWriter(out, header) as writer:
                 summary = record(device, writer, seconds=seconds, settings=settings,

@@ -1,0 +1,203 @@
+"""From a recording to ranked findings.
+
+1. The sweep is cut at the waypoint marks (or into fixed windows without marks).
+2. In each stretch the envelope's level modes are found (a log detector shows
+   each transmitter at its own level); each mode's bursts are one component.
+3. Every classifier scores every component; the best above MIN_SCORE names it,
+   otherwise it is "unknown_periodic" or "unknown".
+4. Per class, the level along the sweep is compared with the room's typical
+   level for that class: what is everywhere at a similar level is the friendly
+   background (the hotel's access point, the neighbour's); a proximity peak
+   PROXIMITY_DB above it is a finding, at the waypoint where it peaked.
+5. With waypoint positions known, a log-distance fit estimates (x, y).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .classifiers import BY_NAME, CLASSIFIERS, UNKNOWN, UNKNOWN_PERIODIC
+from .dsp import level_modes, line_strength
+from .features import Features, component
+from .locate import fit_position
+from .recording import Recording
+
+DETECTOR_FLOOR_DBM = -58.0  # AD8318: about -60 dBm is the bottom of its range
+MODE_HALF_WIDTH_DB = 3.0
+MIN_SCORE = 0.45
+PROXIMITY_DB = 6.0  # a finding's level above the room's typical level for its class
+WINDOW_S = 3.0  # stretch length when the capture has no marks
+ANALYSIS_WINDOW_S = 1.0
+MIN_CONFIDENCE = 0.5  # weaker candidates are not reported
+# 10 dB above the bottom of the detector's range: below it a "proximity peak" is
+# a few noisy samples (the scenario generator guarantees real devices clear it)
+MIN_FINDING_DBM = DETECTOR_FLOOR_DBM + 10
+# Kinds that are everywhere (access points) are reported only when one is in the
+# room: a 20 dBm AP within ~1 m reads above this (ref. link budget, n = 2.5).
+IN_ROOM_DBM = -15.0
+
+
+@dataclass
+class Component:
+    stretch: int
+    cls: str
+    confidence: float
+    level_dbm: float
+    time_s: float  # loudest sample of the component, from the recording start
+    features: Features = field(repr=False)
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Stretch:
+    index: int
+    label: str | None
+    start_s: float
+    end_s: float
+
+
+def stretches(rec: Recording) -> list[Stretch]:
+    dur = rec.duration_s
+    marks = sorted(rec.marks, key=lambda m: m.time_s)
+    if not marks:
+        n = max(1, int(np.ceil(dur / WINDOW_S)))
+        return [Stretch(i, None, i * WINDOW_S, min(dur, (i + 1) * WINDOW_S)) for i in range(n)]
+    out = []
+    if marks[0].time_s > 1.0:
+        out.append(Stretch(0, None, 0.0, marks[0].time_s))
+    for i, m in enumerate(marks):
+        end = marks[i + 1].time_s if i + 1 < len(marks) else dur
+        if end - m.time_s >= 0.2:
+            out.append(Stretch(len(out), m.label, m.time_s, end))
+    return out
+
+
+def classify(f: Features) -> tuple[str, float, dict[str, float]]:
+    scores = {c.name: float(c.score(f)) for c in CLASSIFIERS}
+    best = max(scores, key=scores.__getitem__)
+    if scores[best] >= MIN_SCORE:
+        return best, scores[best], scores
+    if f.count >= 8 and f.on.size >= 256:
+        # a strong line anywhere in 5 Hz .. 2 kHz: periodic, kind not known to us
+        _, props = line_strength(f.on, f.fs, 100.0, harmonics=1)
+        psd, freqs = props["psd"], props["freqs"]
+        band = (freqs > 5) & (freqs < 2000)
+        if band.any() and psd[band].max() > 30 * np.median(psd[band]):
+            # partly like a known kind: more likely two known kinds overlapping
+            return UNKNOWN_PERIODIC, 0.7 * (1 - scores[best]), scores
+    return UNKNOWN, 0.3, scores
+
+
+def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Component], list[Stretch]]:
+    """Components in windows of about ANALYSIS_WINDOW_S: while the device moves a
+    transmitter's level drifts, so levels are taken over short windows."""
+    dbm = rec.rf_dbm() if dbm is None else dbm
+    parts = stretches(rec)
+    found = []
+    for st in parts:
+        n_win = max(1, int(round((st.end_s - st.start_s) / ANALYSIS_WINDOW_S)))
+        edges = np.linspace(st.start_s, st.end_s, n_win + 1)
+        for w0, w1 in zip(edges[:-1], edges[1:]):
+            a, b = int(w0 * rec.fs), int(w1 * rec.fs)
+            x = dbm[a:b]
+            if x.size < rec.fs * 0.2:
+                continue
+            modes, _ = level_modes(x, separation_db=2 * MODE_HALF_WIDTH_DB)
+            modes = modes[modes > DETECTOR_FLOOR_DBM]
+            for j, level in enumerate(modes):
+                f = component(x, rec.fs, float(level), MODE_HALF_WIDTH_DB,
+                              top=j == modes.size - 1)
+                if f.count == 0:
+                    continue
+                cls, conf, scores = classify(f)
+                on_idx = np.flatnonzero(f.on)
+                loudest = on_idx[np.argmax(x[on_idx])]
+                found.append(Component(st.index, cls, conf, float(level),
+                                       w0 + loudest / rec.fs, f, scores))
+    return found, parts
+
+
+def _evidence(c: Component) -> dict[str, Any]:
+    f = c.features
+    iv = f.intervals_s()
+    _, props = line_strength(f.on, f.fs, 100.0, harmonics=1) if f.on.size >= 256 else (0, {})
+    peak_hz = None
+    if props:
+        band = (props["freqs"] > 5) & (props["freqs"] < f.fs / 2)
+        if band.any():
+            peak_hz = float(props["freqs"][band][np.argmax(props["psd"][band])])
+    return {
+        "duty": round(f.duty, 4),
+        "bursts": f.count,
+        "burst_width_ms": round(f.width_median_s * 1e3, 3),
+        "burst_interval_ms": round(float(np.median(iv)) * 1e3, 3) if iv.size else None,
+        "burst_rate_hz": round(f.burst_rate_hz, 2),
+        "peak_frequency_hz": round(peak_hz, 2) if peak_hz is not None else None,
+        "scores": {k: round(v, 3) for k, v in sorted(c.scores.items(), key=lambda kv: -kv[1])[:3]},
+    }
+
+
+def analyze(rec: Recording) -> list[dict[str, Any]]:
+    """Ranked findings (dicts in the documented findings JSON shape)."""
+    comps, parts = components(rec)
+    labels = {st.index: st.label for st in parts}
+    findings = []
+    for cls in sorted({c.cls for c in comps}):
+        if cls == UNKNOWN:
+            continue
+        of_class = [c for c in comps if c.cls == cls]
+        # level of this class in every stretch (floor where it was not heard)
+        track = np.full(len(parts), DETECTOR_FLOOR_DBM)
+        best_in: dict[int, Component] = {}
+        for c in of_class:
+            if c.level_dbm > track[c.stretch]:
+                track[c.stretch] = c.level_dbm
+                best_in[c.stretch] = c
+        typical = float(np.median(track))
+        top = max(best_in.values(), key=lambda c: c.level_dbm)
+        above = top.level_dbm - typical
+        if above < PROXIMITY_DB:
+            continue  # everywhere at a similar level: the friendly background
+        if top.level_dbm < MIN_FINDING_DBM:
+            continue
+        classifier = BY_NAME.get(cls)
+        if classifier is not None and not classifier.suspicious and top.level_dbm < IN_ROOM_DBM:
+            continue  # a neighbour's network near a wall, not a device in the room
+        confidence = top.confidence * min(1.0, 0.5 + above / (4 * PROXIMITY_DB))
+        if confidence < MIN_CONFIDENCE:
+            continue
+        position = None
+        if rec.waypoint_positions:
+            pts, lv = [], []
+            for st in parts:
+                if st.label in rec.waypoint_positions:
+                    pts.append(rec.waypoint_positions[st.label])
+                    lv.append(track[st.index])
+            if len(pts) >= 4:
+                (xy, err), _ = fit_position(np.array(pts), np.array(lv))
+                position = {"xy": [round(float(v), 2) for v in xy],
+                            "uncertainty_m": round(float(err), 2)}
+        ev = _evidence(top)
+        ev["level_above_room_db"] = round(above, 1)
+        ev["room_typical_dbm"] = round(typical, 1)
+        findings.append({
+            "type": "rf",
+            "class": cls,
+            "title": classifier.title if classifier else "periodic transmitter of unknown kind",
+            "standard": classifier.standard if classifier else None,
+            "time_s": round(top.time_s, 3),
+            "waypoint": labels.get(top.stretch),
+            "position_m": position["xy"] if position else None,
+            "position_uncertainty_m": position["uncertainty_m"] if position else None,
+            "level_dbm": round(top.level_dbm, 1),
+            "confidence": round(float(confidence), 3),
+            "evidence": ev,
+            "why": (f"{classifier.title if classifier else cls} heard {above:.0f} dB above "
+                    f"its level elsewhere in the room" + (f", strongest at {labels[top.stretch]}"
+                                                         if labels.get(top.stretch) else "")),
+        })
+    findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
+    return findings

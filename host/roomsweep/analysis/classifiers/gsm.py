@@ -1,0 +1,27 @@
+"""GSM handset or GSM audio bug.
+
+3GPP TS 45.002 (GSM/EDGE multiplexing and multiple access on the radio path):
+a TDMA frame lasts 120/26 ms = 4.615 ms and holds 8 timeslots of 576.9 us; a
+handset in a call transmits one slot per frame (1/8 duty), so its envelope has a
+216.7 Hz line and harmonics; frame 25 of each 26-frame traffic multiframe is idle
+(8.33 Hz). An idle handset sends only occasional bursts, still on the frame grid.
+"""
+
+from ..dsp import partner_fraction
+from ..features import Features
+from .base import Classifier, within
+
+FRAME_S = 0.120 / 26
+SLOT_S = 576.9e-6
+
+
+def score(f: Features) -> float:
+    if f.count < 8:
+        return 0.0
+    width = within(f.width_median_s, 0.4e-3, 0.8e-3, 0.3e-3)
+    periodic, _ = partner_fraction(f.starts_s, FRAME_S, 0.3e-3, multiples=(1, 2, 3))
+    return width * periodic * within(f.duty, 0.03, 0.2, 0.1)
+
+
+CLASSIFIER = Classifier("gsm", "GSM handset or bug (TDMA 4.615 ms, 216.7 Hz)",
+                        "3GPP TS 45.002", score)

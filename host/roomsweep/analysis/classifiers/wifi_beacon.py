@@ -1,0 +1,29 @@
+"""Wi-Fi access point beacons.
+
+IEEE 802.11-2020, 11.1.3: beacons at the Target Beacon Transmission Time, every
+dot11BeaconPeriod time units of 1024 us, 100 TU (102.4 ms) by default; a beacon
+at 1 Mb/s lasts about 1-2 ms and may slip when the medium is busy.
+"""
+
+from ..dsp import partner_fraction
+from ..features import Features
+from .base import Classifier, ramp, within
+
+GSM_FRAME_S = 0.120 / 26  # 22 GSM frames (101.5 ms) come within 1 ms of a beacon period
+
+TU_S = 1024e-6
+INTERVAL_S = 100 * TU_S
+
+
+def score(f: Features) -> float:
+    starts, widths = f.events(0.3e-3)
+    if starts.size < 4:
+        return 0.0
+    periodic, _ = partner_fraction(starts, INTERVAL_S, 0.8e-3, multiples=(1, 2, 3))
+    low_duty = within(f.duty, 0.0, 0.06, 0.06)
+    tdma, _ = partner_fraction(starts, GSM_FRAME_S, 0.3e-3, multiples=(1, 2, 3))
+    return periodic * low_duty * (1 - ramp(tdma, 0.3, 0.6))
+
+
+CLASSIFIER = Classifier("wifi_ap", "Wi-Fi access point beacons (102.4 ms)",
+                        "IEEE 802.11-2020 11.1.3", score, suspicious=False)

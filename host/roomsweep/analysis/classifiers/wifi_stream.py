@@ -1,0 +1,30 @@
+"""Wi-Fi device streaming (a network camera sending video).
+
+IEEE 802.11-2020 data frames: bursts of variable length (a 1500-byte frame takes
+about 0.2-2 ms depending on the rate) at no fixed period; video encoders make
+the traffic heavy and variable (DeWiCam, MobiSys 2018; hiddenwebcam). What sets it
+apart: a high duty and burst rate with no slot grid (GSM, DECT, Bluetooth, LTE
+all have one).
+"""
+
+import numpy as np
+
+from ..dsp import grid_fraction
+from ..features import Features
+from .base import Classifier, ramp
+
+
+def score(f: Features) -> float:
+    if f.count < 20:
+        return 0.0
+    busy = ramp(f.duty, 0.04, 0.15) * ramp(f.burst_rate_hz, 20, 80)
+    grids = [grid_fraction(f.starts_s, p, tol, max_multiple=16)[0]
+             for p, tol in ((625e-6, 90e-6), (1e-3, 140e-6), (0.120 / 26, 0.3e-3))]
+    no_grid = 1.0 - ramp(max(grids), 0.45, 0.75)
+    spread = ramp(float(np.std(f.widths_s)) if f.count else 0.0, 0.1e-3, 0.3e-3)
+    not_continuous = 1.0 - ramp(f.duty, 0.85, 0.97)
+    return busy * no_grid * max(spread, 0.5) * not_continuous
+
+
+CLASSIFIER = Classifier("wifi_camera", "Wi-Fi camera streaming video",
+                        "IEEE 802.11-2020 data frames", score)

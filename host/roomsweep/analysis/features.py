@@ -1,0 +1,69 @@
+"""Features of one component of the envelope: the bursts of one transmitter,
+seen as the samples that sit at its level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .dsp import find_bursts
+
+
+@dataclass
+class Features:
+    fs: float
+    duration_s: float
+    level_dbm: float
+    on: np.ndarray = field(repr=False)  # indicator: the component is on
+    starts_s: np.ndarray = field(repr=False)
+    widths_s: np.ndarray = field(repr=False)
+    duty: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return int(self.starts_s.size)
+
+    @property
+    def burst_rate_hz(self) -> float:
+        return self.count / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
+    def width_median_s(self) -> float:
+        return float(np.median(self.widths_s)) if self.count else 0.0
+
+    def intervals_s(self) -> np.ndarray:
+        return np.diff(self.starts_s)
+
+    def events(self, max_gap_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """Bursts closer than max_gap_s merged into events: (starts, widths)."""
+        if not self.count:
+            return self.starts_s, self.widths_s
+        ends = self.starts_s + self.widths_s
+        gaps = self.starts_s[1:] - ends[:-1]
+        new = np.r_[True, gaps > max_gap_s]
+        idx = np.flatnonzero(new)
+        ev_start = self.starts_s[idx]
+        last = np.r_[idx[1:] - 1, self.count - 1]
+        return ev_start, ends[last] - ev_start
+
+
+def component(dbm: np.ndarray, fs: float, level_dbm: float, half_width_db: float,
+              top: bool) -> Features:
+    """The samples within half_width_db of level_dbm (or above it, for the top
+    level: a saturating transmitter has no level above it)."""
+    if top:
+        on = dbm >= level_dbm - half_width_db
+    else:
+        on = np.abs(dbm - level_dbm) <= half_width_db
+        # The detector's video filter draws every edge of a stronger burst through
+        # the levels below it: samples next to a stronger one are not this level's.
+        stronger = dbm > level_dbm + half_width_db
+        near = stronger.copy()
+        for k in (1, 2):  # an edge can straddle two samples
+            near[k:] |= stronger[:-k]
+            near[:-k] |= stronger[k:]
+        on &= ~near
+    (starts, widths), props = find_bursts(on, fs)
+    return Features(fs=fs, duration_s=dbm.size / fs, level_dbm=level_dbm, on=on,
+                    starts_s=starts, widths_s=widths, duty=props["duty"])

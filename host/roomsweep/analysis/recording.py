@@ -1,0 +1,105 @@
+"""A recording: the RF channel as plain arrays with its rate, and the waypoint marks.
+
+Made from a capture file, or straight from the simulator's signal source (the
+fast evaluation path, no firmware in the loop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..calibration import Calibration
+from ..records import Mark
+
+
+@dataclass
+class WaypointMark:
+    time_s: float  # seconds from the first sample
+    label: str  # the waypoint's name, or "mark N"
+    source: str  # "button" or "host"
+
+
+@dataclass
+class Recording:
+    rf_counts: np.ndarray  # 12-bit ADC counts
+    fs: float  # samples per second
+    marks: list[WaypointMark] = field(default_factory=list)
+    calibration: Calibration = field(default_factory=Calibration)
+    waypoint_positions: dict[str, tuple[float, float]] | None = None
+    source: str = ""
+
+    @property
+    def duration_s(self) -> float:
+        return self.rf_counts.size / self.fs if self.fs else 0.0
+
+    def rf_dbm(self) -> np.ndarray:
+        return self.calibration.rf_dbm(self.rf_counts)
+
+
+def _label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> list[WaypointMark]:
+    """Button presses are numbered in sweep order; host marks carry their label."""
+    out = []
+    presses = 0
+    for t, label, source in raw:
+        if source == "button":
+            name = sweep[presses] if sweep and presses < len(sweep) else f"mark {presses + 1}"
+            presses += 1
+        else:
+            name = label
+        out.append(WaypointMark(t, name, source))
+    return out
+
+
+def from_capture(path: str | Path) -> Recording:
+    from ..capture import load
+
+    cap = load(path)
+    counts, times_us, rate = cap.channel(0)
+    if counts.size == 0:
+        from ..errors import RoomsweepError
+
+        raise RoomsweepError(f"{path}: no RF samples in this capture")
+    t0 = int(times_us[0])
+    raw = [((m.ts_us - t0) / 1e6, m.label, "button" if m.source == 1 else "host")
+           for m in cap.records if isinstance(m, Mark)]
+    sim = cap.header.get("simulation") or {}
+    sweep = cap.header.get("sweep") or sim.get("sweep")
+    positions = cap.header.get("waypoints") or sim.get("waypoints")
+    return Recording(
+        rf_counts=counts, fs=rate, marks=_label_marks(raw, sweep),
+        calibration=Calibration.from_info(cap.device_info),
+        waypoint_positions={k: (float(v[0]), float(v[1])) for k, v in positions.items()}
+        if positions else None,
+        source=str(path),
+    )
+
+
+def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
+                  seconds: float | None = None) -> Recording:
+    """The fast path: the RF ADC stream the firmware would record, without it.
+
+    Samples the simulator's 10 us feed at the firmware's sample instants.
+    """
+    from ..sim.signals import FeedGenerator
+
+    step_us = 10
+    gen = FeedGenerator(scenario, seed=seed, step_us=step_us)
+    duration = scenario.duration_s if seconds is None else seconds
+    n = int(duration * fs)
+    steps_per_sample = 1e6 / fs / step_us
+    total_steps = int(np.ceil(n * steps_per_sample)) + 1
+    feed = gen.chunk(total_steps)
+    idx = np.round(np.arange(n) * steps_per_sample).astype(np.int64)
+    counts = (feed[idx, 0] >> 4).astype(np.uint16)
+    sweep = [s.waypoint for s in scenario.sweep]
+    raw = [(s.arrive_s, "button", "button") for s in scenario.sweep if s.arrive_s < duration]
+    return Recording(
+        rf_counts=counts, fs=fs, marks=_label_marks(raw, sweep),
+        waypoint_positions={w.name: (w.position_m[0], w.position_m[1])
+                            for w in scenario.waypoints},
+        source=f"scenario {scenario.name}",
+    )
