@@ -6,10 +6,11 @@ near the 65535 -> 0 wrap in about half of the examples) and device ticks
 (starting near the TICKS_PERIOD wrap in about half of them).
 
 Damage is judged by outcome, not by intent: a frame counts as delivered when its
-exact original bytes are in the damaged stream (garbage only ever holds strict
-prefixes of frames, so an occurrence is the frame itself). The decoder must
-recover exactly those frames; anything else would be a false accept, which needs
-a CRC-32 collision (probability about 2**-32 per candidate).
+exact original bytes are in the damaged stream, not overlapping an earlier
+delivered frame (garbage only ever holds strict prefixes of frames, so an
+occurrence is the frame itself). The decoder must recover exactly those frames;
+anything else would be a false accept, which needs a CRC-32 collision
+(probability about 2**-32 per candidate).
 """
 
 from __future__ import annotations

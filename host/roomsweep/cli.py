@@ -128,6 +128,42 @@ def format_findings(findings: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .analysis.evaluate import evaluate, stderr_progress
+
+    root = Path(args.dir)
+    if not root.is_dir():
+        raise UsageError(f"not a directory of scenarios: {args.dir}")
+    paths = sorted(root.glob("*.toml"))
+    if not paths:
+        raise UsageError(f"no scenario files (*.toml) in {args.dir}")
+    result = evaluate(paths, via_firmware=args.via_firmware, seed=args.seed,
+                      progress=None if args.json else stderr_progress)
+    if args.json:
+        if not args.details:
+            result.pop("details")
+        _print_json(result)
+        return 0
+    rf = result["rf"]
+
+    def pct(v: float | None) -> str:
+        return "  n/a" if v is None else f"{100 * v:5.1f} %"
+
+    print(f"{result['scenarios']} scenarios, {rf['hidden_transmitters']} hidden transmitters, "
+          f"{rf['findings']} findings")
+    print(f"recall             {pct(rf['recall'])}")
+    print(f"precision          {pct(rf['precision'])}")
+    print(f"class accuracy     {pct(rf['class_accuracy'])}")
+    print(f"waypoint accuracy  {pct(rf['waypoint_accuracy'])}")
+    err = rf["median_position_error_m"]
+    print(f"median position error {'n/a' if err is None else f'{err:.2f} m'}")
+    print("per class:          present  recall  precision  class acc  false")
+    for k, c in rf["per_class"].items():
+        print(f"  {k:<16} {c['present']:>8}  {pct(c['recall'])}  {pct(c['precision'])}  "
+              f"{pct(c['class_accuracy'])}  {c['false_findings']:>5}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -177,6 +213,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("capture")
     s.add_argument("--json", action="store_true", help="print the findings as JSON")
     s.set_defaults(func=cmd_analyze)
+
+    s = sub.add_parser("eval", help="score the analyzer on a directory of scenarios")
+    s.add_argument("dir", help="directory of scenario .toml files with ground truth")
+    s.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    s.add_argument("--details", action="store_true", help="with --json: per-scenario matches")
+    s.add_argument("--via-firmware", action="store_true",
+                   help="run each scenario through the simulated device (slow)")
+    s.add_argument("--seed", type=int, help="signal randomness (default: each scenario's)")
+    s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("demo", help="simulated hotel-room sweep, end to end")
     s.add_argument("--out", default="out/demo", help="directory for the capture")

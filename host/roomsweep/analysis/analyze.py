@@ -31,13 +31,17 @@ MIN_SCORE = 0.45
 PROXIMITY_DB = 6.0  # a finding's level above the room's typical level for its class
 WINDOW_S = 3.0  # stretch length when the capture has no marks
 ANALYSIS_WINDOW_S = 1.0
-MIN_CONFIDENCE = 0.5  # weaker candidates are not reported
+# A device hidden at a waypoint is much louder there than at the next waypoint
+# (0.3 m -> 1 m is 13 dB at n = 2.5); one beyond a wall is heard alike at the
+# waypoints along it.
+SHARPNESS_DB = 3.0
+MIN_CONFIDENCE = 0.5
+UNKNOWN_LINE_RATIO = 100.0  # spectral line over the median: periodic beyond doubt  # weaker candidates are not reported
 # 10 dB above the bottom of the detector's range: below it a "proximity peak" is
 # a few noisy samples (the scenario generator guarantees real devices clear it)
 MIN_FINDING_DBM = DETECTOR_FLOOR_DBM + 10
-# Kinds that are everywhere (access points) are reported only when one is in the
-# room: a 20 dBm AP within ~1 m reads above this (ref. link budget, n = 2.5).
-IN_ROOM_DBM = -15.0
+# AD8318: output saturates near 0 dBm input (0.5 V; datasheet, 60 dB range)
+SATURATION_DBM = -3.0
 
 
 @dataclass
@@ -80,12 +84,12 @@ def classify(f: Features) -> tuple[str, float, dict[str, float]]:
     best = max(scores, key=scores.__getitem__)
     if scores[best] >= MIN_SCORE:
         return best, scores[best], scores
-    if f.count >= 8 and f.on.size >= 256:
+    if f.count >= 20 and f.on.size >= 256:
         # a strong line anywhere in 5 Hz .. 2 kHz: periodic, kind not known to us
         _, props = line_strength(f.on, f.fs, 100.0, harmonics=1)
         psd, freqs = props["psd"], props["freqs"]
         band = (freqs > 5) & (freqs < 2000)
-        if band.any() and psd[band].max() > 30 * np.median(psd[band]):
+        if band.any() and psd[band].max() > UNKNOWN_LINE_RATIO * np.median(psd[band]):
             # partly like a known kind: more likely two known kinds overlapping
             return UNKNOWN_PERIODIC, 0.7 * (1 - scores[best]), scores
     return UNKNOWN, 0.3, scores
@@ -161,11 +165,16 @@ def analyze(rec: Recording) -> list[dict[str, Any]]:
         above = top.level_dbm - typical
         if above < PROXIMITY_DB:
             continue  # everywhere at a similar level: the friendly background
+        runner_up = float(np.sort(track)[-2]) if track.size > 1 else DETECTOR_FLOOR_DBM
+        saturated = top.level_dbm >= SATURATION_DBM  # clipped: no peak shape to see
+        if not saturated and top.level_dbm - runner_up < SHARPNESS_DB:
+            continue  # a broad maximum: something beyond a wall or door, not at a spot
         if top.level_dbm < MIN_FINDING_DBM:
             continue
         classifier = BY_NAME.get(cls)
-        if classifier is not None and not classifier.suspicious and top.level_dbm < IN_ROOM_DBM:
-            continue  # a neighbour's network near a wall, not a device in the room
+        if (classifier is not None and classifier.in_room_dbm is not None
+                and top.level_dbm < classifier.in_room_dbm):
+            continue  # common kinds count only within reach of a waypoint
         confidence = top.confidence * min(1.0, 0.5 + above / (4 * PROXIMITY_DB))
         if confidence < MIN_CONFIDENCE:
             continue

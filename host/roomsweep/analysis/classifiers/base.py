@@ -15,7 +15,9 @@ class Classifier:
     title: str  # human name
     standard: str  # where the timing comes from
     score: Callable[[Features], float]
-    suspicious: bool = True  # a kind that hides in bugs and cameras
+    # Kinds that are everywhere (access points, BLE beacons and phones) are reported
+    # only when one is within reach of a waypoint: above this level at its peak.
+    in_room_dbm: float | None = None
 
 
 def ramp(x: float, lo: float, hi: float) -> float:

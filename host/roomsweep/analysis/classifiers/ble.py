@@ -26,9 +26,12 @@ def score(f: Features) -> float:
     jitter = within(float(q3 - q1), 1.5e-3, 8e-3, 2e-3)
     interval = within(med, 20e-3, 10.25, 5e-3)
     short = within(float(np.median(widths)), 0.1e-3, 1.6e-3, 0.5e-3)
-    strict, _ = partner_fraction(starts, BEACON_S, 1.2e-3, multiples=(1, 2, 3))
-    return jitter * interval * short * within(f.duty, 0.0, 0.08, 0.05) * (1 - ramp(strict, 0.4, 0.7))
+    _, props = partner_fraction(starts, BEACON_S, 0.8e-3, multiples=(1, 2, 3, 4, 5))
+    strict = 1 - ramp(props["regularity"], 0.25, 0.5)
+    return jitter * interval * short * within(f.duty, 0.0, 0.08, 0.05) * strict
 
 
 CLASSIFIER = Classifier("ble", "Bluetooth Low Energy advertising",
-                        "Bluetooth Core 5.4 Vol 6 Part B 4.4.2.2", score)
+                        "Bluetooth Core 5.4 Vol 6 Part B 4.4.2.2", score,
+                        # a 0 dBm advertiser within about 0.4 m (FSPL 40 dB at 1 m, n = 2.5)
+                        in_room_dbm=-30.0)

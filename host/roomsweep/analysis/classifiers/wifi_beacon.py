@@ -19,11 +19,15 @@ def score(f: Features) -> float:
     starts, widths = f.events(0.3e-3)
     if starts.size < 4:
         return 0.0
-    periodic, _ = partner_fraction(starts, INTERVAL_S, 0.8e-3, multiples=(1, 2, 3))
+    _, props = partner_fraction(starts, INTERVAL_S, 0.8e-3, multiples=(1, 2, 3, 4, 5))
+    # beacons come back on the dot; data frames in between have no partners
+    periodic = ramp(props["regularity"], 0.25, 0.5)
     low_duty = within(f.duty, 0.0, 0.06, 0.06)
     tdma, _ = partner_fraction(starts, GSM_FRAME_S, 0.3e-3, multiples=(1, 2, 3))
     return periodic * low_duty * (1 - ramp(tdma, 0.3, 0.6))
 
 
 CLASSIFIER = Classifier("wifi_ap", "Wi-Fi access point beacons (102.4 ms)",
-                        "IEEE 802.11-2020 11.1.3", score, suspicious=False)
+                        "IEEE 802.11-2020 11.1.3", score,
+                        # a 20 dBm AP within about 1 m (FSPL 40 dB at 1 m, n = 2.5)
+                        in_room_dbm=-15.0)

@@ -1,0 +1,159 @@
+"""The analyzer: DSP helpers, each classifier on its own kind, the room logic."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from roomsweep.analysis import dsp
+from roomsweep.analysis.analyze import MIN_SCORE, analyze, classify
+from roomsweep.analysis.classifiers import BY_NAME, CLASSIFIERS
+from roomsweep.analysis.evaluate import evaluate
+from roomsweep.analysis.features import component
+from roomsweep.analysis.recording import Recording, WaypointMark, from_capture, from_scenario
+from roomsweep.cli import main
+from roomsweep.sim.scenario import EMITTER_KINDS, Emitter, load_scenario
+from roomsweep.sim.signals import make_process
+
+FS = 8000.0
+
+
+def envelope(kind: str, seconds: float = 1.0, level: float = -25.0, seed: int = 3,
+             floor: float = -63.0, params: dict | None = None) -> np.ndarray:
+    """dBm at 8 kS/s of one transmitter of `kind` alone (the simulator's timing)."""
+    from roomsweep.sim.scenario import KIND_PARAMS
+
+    p = {k: v for k, v in KIND_PARAMS[kind].items() if v is not None}
+    p.update(params or {})
+    em = Emitter("x", kind, (0, 0, 0), 0.0, 2400.0, True, p)
+    proc = make_process(em, seed)
+    t = np.arange(int(seconds * FS)) / FS + 5.0
+    on = proc.on(t)
+    rng = np.random.default_rng(seed)
+    return np.where(on, level, floor) + rng.normal(0, 0.3, t.size)
+
+
+KIND_TO_CLASS = {k: k for k in EMITTER_KINDS}
+
+
+@pytest.mark.parametrize("kind", sorted(EMITTER_KINDS))
+def test_each_kind_alone_is_classified_as_itself(kind):
+    seconds = 3.0 if kind in ("ble", "wifi_ap") else 1.0
+    x = envelope(kind, seconds)
+    f = component(x, FS, -25.0, 3.0, top=True)
+    cls, conf, scores = classify(f)
+    assert cls == KIND_TO_CLASS[kind], scores
+    assert conf >= MIN_SCORE
+
+
+def test_every_classifier_cites_a_standard_and_has_a_module_doc():
+    import importlib
+
+    for c in CLASSIFIERS:
+        assert c.standard and c.title
+    for name in ("gsm", "dect", "wifi_beacon", "wifi_stream", "ble", "bt_classic", "lte",
+                 "analog_video"):
+        mod = importlib.import_module(f"roomsweep.analysis.classifiers.{name}")
+        assert mod.__doc__ and len(mod.__doc__) > 80
+
+
+def test_noise_is_unknown_not_a_kind():
+    rng = np.random.default_rng(0)
+    on = rng.random(8000) < 0.02  # sparse random single samples
+    x = np.where(on, -25.0, -63.0)
+    cls, conf, scores = classify(component(x, FS, -25.0, 3.0, top=True))
+    assert cls in ("unknown", "unknown_periodic"), scores
+
+
+def test_dsp_functions_validate_their_arguments():
+    with pytest.raises(ValueError, match="one-dimensional"):
+        dsp.level_modes(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="sample rate"):
+        dsp.find_bursts(np.zeros(4, bool), fs=0)
+    with pytest.raises(ValueError, match="f0"):
+        dsp.line_strength(np.zeros(100), 8000, 5000)
+    with pytest.raises(ValueError, match="period"):
+        dsp.partner_fraction(np.arange(3.0), 0, 0.1)
+
+
+def test_gsm_line_at_216_hz():
+    x = envelope("gsm", 2.0)
+    s, _ = dsp.line_strength(x > -40, FS, 1 / (0.120 / 26))
+    assert s > 20
+    s_wrong, _ = dsp.line_strength(x > -40, FS, 100.0)
+    assert s_wrong < s / 5
+
+
+@pytest.fixture(scope="module")
+def hotel_findings():
+    rec = from_scenario(load_scenario("hotel-room"))
+    return rec, analyze(rec)
+
+
+def test_hotel_room_camera_and_bug_found_at_their_waypoints(hotel_findings):
+    rec, findings = hotel_findings
+    by_class = {f["class"]: f for f in findings}
+    assert by_class["wifi_camera"]["waypoint"] == "smoke-detector"
+    assert by_class["gsm"]["waypoint"] == "headboard"
+    cam = by_class["wifi_camera"]
+    assert np.hypot(cam["position_m"][0] - 2.0, cam["position_m"][1] - 2.75) < 1.0
+    # the hotel's and the neighbour's networks, the phone outside: not reported
+    assert all(f["class"] in ("wifi_camera", "gsm") for f in findings), findings
+
+
+def test_findings_json_has_the_documented_fields(hotel_findings):
+    _, findings = hotel_findings
+    needed = {"type", "class", "time_s", "waypoint", "position_m", "level_dbm", "confidence",
+              "evidence", "why"}
+    for f in findings:
+        assert needed <= set(f)
+        assert f["type"] == "rf" and 0 <= f["confidence"] <= 1
+        assert {"duty", "burst_width_ms", "burst_interval_ms", "peak_frequency_hz"} <= set(
+            f["evidence"])
+    json.dumps(findings)
+    gsm = next(f for f in findings if f["class"] == "gsm")
+    assert abs(gsm["evidence"]["peak_frequency_hz"] % 216.7) < 3 or abs(
+        gsm["evidence"]["peak_frequency_hz"] % 216.7 - 216.7) < 3
+
+
+def test_friendly_background_alone_gives_no_finding():
+    sc = load_scenario("hotel-room")
+    sc.emitters = [e for e in sc.emitters if not e.hidden]
+    findings = analyze(from_scenario(sc))
+    assert [f["class"] for f in findings] == []
+
+
+def test_without_marks_findings_still_carry_time():
+    rec = from_scenario(load_scenario("hotel-room"), seconds=20)
+    rec.marks = []
+    rec.waypoint_positions = None
+    for f in analyze(rec):
+        assert f["waypoint"] is None and f["position_m"] is None and f["time_s"] > 0
+
+
+def test_eval_scores_a_directory(tmp_path):
+    import shutil
+    from importlib.resources import files
+
+    src = files("roomsweep") / "scenarios" / "hotel-room.toml"
+    shutil.copy(str(src), tmp_path / "hotel-room.toml")
+    out = evaluate(sorted(tmp_path.glob("*.toml")))
+    rf = out["rf"]
+    assert rf["hidden_transmitters"] == 2
+    assert rf["recall"] == 1.0 and rf["precision"] == 1.0
+    assert rf["class_accuracy"] == 1.0 and rf["waypoint_accuracy"] == 1.0
+    assert rf["median_position_error_m"] < 1.5
+
+
+def test_analyze_cli_on_a_simulated_capture(tmp_path, capsys):
+    cap = tmp_path / "h.cap"
+    assert main(["sim", "hotel-room", "--seconds", "60", "--out", str(cap)]) == 0
+    capsys.readouterr()
+    assert main(["analyze", str(cap), "--json"]) == 0
+    findings = json.loads(capsys.readouterr().out)
+    assert {f["class"]: f["waypoint"] for f in findings}.get("wifi_camera") == "smoke-detector"
+    rec = from_capture(cap)
+    assert [m.label for m in rec.marks][:3] == ["door", "bathroom-door", "wardrobe"]
+    assert main(["analyze", str(tmp_path / "missing.cap")]) == 2
