@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 STUBS := $(VENV)/mpstubs
 STUBS_STAMP := $(STUBS)/.installed
 
-.PHONY: demo test venv pins firmware-check mypy-firmware bench clean
+.PHONY: demo test venv pins firmware-check mypy-firmware bench clean schematic
 
 venv: $(STAMP)
 
@@ -38,6 +38,10 @@ bench: $(STAMP)
 
 pins: $(STAMP)
 	$(BIN)/python -m roomsweep.pinmap hardware/pins.toml firmware/pins.py
+
+# hardware/schematic.svg from hardware/schematic.py (pins from hardware/pins.toml)
+schematic: $(STAMP)
+	$(BIN)/python hardware/schematic.py hardware/schematic.svg
 
 clean:
 	rm -rf $(VENV) build *.egg-info host/*.egg-info
