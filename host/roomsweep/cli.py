@@ -104,7 +104,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     if not Path(args.capture).exists():
         raise UsageError(f"no such capture: {args.capture}")
-    findings = analyze(from_capture(args.capture))
+    rec = from_capture(args.capture)
+    if args.calibration:
+        from .calibration import Calibration
+
+        rec.calibration = Calibration.load(args.calibration)
+    findings = analyze(rec)
     if args.json:
         _print_json(findings)
         return 0
@@ -126,6 +131,20 @@ def format_findings(findings: list[dict[str, Any]]) -> str:
         lines.append(f"   level {f['level_dbm']:.1f} dBm, confidence {f['confidence']:.2f}; "
                      f"why: {f['why']}")
     return "\n".join(lines)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import run_calibration
+
+    result = run_calibration(args.out, port=args.port, simulate=args.sim, efuse=args.efuse)
+    if args.json:
+        _print_json(result)
+        return 0
+    for fit in result.get("rf", []):
+        print(f"RF {fit.get('band_mhz', '?')} MHz: slope {fit.get('slope_mv_per_db', 0):.3f} mV/dB, "
+              f"intercept {fit.get('intercept_dbm', 0):.2f} dBm")
+    print(f"calibration written to {result.get('path', args.out)}")
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -212,7 +231,18 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("analyze", help="find, classify and locate transmitters in a capture")
     s.add_argument("capture")
     s.add_argument("--json", action="store_true", help="print the findings as JSON")
+    s.add_argument("--calibration", help="per-device calibration file (roomsweep calibrate)")
     s.set_defaults(func=cmd_analyze)
+
+    s = sub.add_parser("calibrate", help="calibrate a device (RF per band, photodiode)")
+    where = s.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", help="the device's port; you are prompted for each level")
+    where.add_argument("--sim", action="store_true", help="calibrate the simulated device")
+    s.add_argument("--out", required=True, help="calibration file to write (JSON)")
+    s.add_argument("--efuse", action="store_true",
+                   help="also build the ADC correction from the chip's eFuse calibration")
+    s.add_argument("--json", action="store_true", help="print the result as JSON")
+    s.set_defaults(func=cmd_calibrate)
 
     s = sub.add_parser("eval", help="score the analyzer on a directory of scenarios")
     s.add_argument("dir", help="directory of scenario .toml files with ground truth")
