@@ -36,6 +36,7 @@ ANALYSIS_WINDOW_S = 1.0
 # waypoints along it.
 SHARPNESS_DB = 3.0
 MIN_CONFIDENCE = 0.5
+MIN_BURSTS = 4  # fewer bursts than this in a window say nothing about timing
 UNKNOWN_LINE_RATIO = 100.0  # spectral line over the median: periodic beyond doubt  # weaker candidates are not reported
 # 10 dB above the bottom of the detector's range: below it a "proximity peak" is
 # a few noisy samples (the scenario generator guarantees real devices clear it)
@@ -80,6 +81,8 @@ def stretches(rec: Recording) -> list[Stretch]:
 
 
 def classify(f: Features) -> tuple[str, float, dict[str, float]]:
+    if f.count < MIN_BURSTS and f.duty < 0.85:  # a steady carrier is one long "burst"
+        return UNKNOWN, 0.0, {}
     scores = {c.name: float(c.score(f)) for c in CLASSIFIERS}
     best = max(scores, key=scores.__getitem__)
     if scores[best] >= MIN_SCORE:

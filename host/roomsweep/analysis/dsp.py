@@ -172,18 +172,15 @@ def partner_fraction(times: np.ndarray, period: float, tolerance: float,
         raise ValueError("period must be positive and tolerance non-negative")
     if t.size < 2:
         return 0.0, {"has_partner": np.zeros(t.size, bool)}
-    has = np.zeros(t.size, bool)
-    hits = np.zeros(t.size)
-    possible = np.zeros(t.size)
-    for k in multiples:
-        for sign in (1, -1):
-            target = t + sign * k * period
-            i = np.clip(np.searchsorted(t, target), 1, t.size - 1)
-            nearest = np.minimum(np.abs(t[i] - target), np.abs(t[i - 1] - target))
-            ok = nearest <= tolerance
-            has |= ok
-            inside = (target >= t[0] - tolerance) & (target <= t[-1] + tolerance)
-            hits += ok & inside
-            possible += inside
+    # every (multiple, direction) at once: one searchsorted over a 2-D target array
+    shifts = np.array([sign * k * period for k in multiples for sign in (1, -1)])
+    target = t[None, :] + shifts[:, None]
+    i = np.clip(np.searchsorted(t, target), 1, t.size - 1)
+    nearest = np.minimum(np.abs(t[i] - target), np.abs(t[i - 1] - target))
+    ok = nearest <= tolerance
+    inside = (target >= t[0] - tolerance) & (target <= t[-1] + tolerance)
+    has = ok.any(axis=0)
+    hits = (ok & inside).sum(axis=0)
+    possible = inside.sum(axis=0)
     regular = float(np.mean(hits / np.maximum(possible, 1)))
     return float(has.mean()), {"has_partner": has, "regularity": regular}

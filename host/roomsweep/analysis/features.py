@@ -19,6 +19,7 @@ class Features:
     starts_s: np.ndarray = field(repr=False)
     widths_s: np.ndarray = field(repr=False)
     duty: float = 0.0
+    _events: dict = field(default_factory=dict, repr=False)
 
     @property
     def count(self) -> int:
@@ -37,6 +38,12 @@ class Features:
 
     def events(self, max_gap_s: float) -> tuple[np.ndarray, np.ndarray]:
         """Bursts closer than max_gap_s merged into events: (starts, widths)."""
+        got = self._events.get(max_gap_s)
+        if got is None:
+            got = self._events[max_gap_s] = self._merge_events(max_gap_s)
+        return got
+
+    def _merge_events(self, max_gap_s: float) -> tuple[np.ndarray, np.ndarray]:
         if not self.count:
             return self.starts_s, self.widths_s
         ends = self.starts_s + self.widths_s
