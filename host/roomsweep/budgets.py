@@ -79,9 +79,8 @@ def floor_dbm() -> float:
 
 def received_dbm(eirp_dbm: float, band_mhz: float, distance_m: float,
                  exponent: float) -> float:
-    """Mean power at the detector input: the simulator's log-distance law (ref §7)."""
-    d = max(distance_m, signals.MIN_DISTANCE_M)
-    return eirp_dbm - signals.fspl_1m_db(band_mhz) - 10.0 * exponent * math.log10(d)
+    """Mean power at the detector input: the simulator's own law (signals.received_dbm)."""
+    return float(signals.received_dbm(eirp_dbm, band_mhz, distance_m, exponent))
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,15 @@ def fspl_1m_db(band_mhz: float) -> float:
     return 20.0 * math.log10(band_mhz) + FSPL_1M_OFFSET_DB
 
 
+def received_dbm(eirp_dbm: float, band_mhz: float, distance_m, exponent: float,
+                 loss_db: float = 0.0):
+    """Mean power at the detector input while the transmitter is on: free-space
+    loss at 1 m, then 10 n log10(d) (log-distance model, ref §7); distances below
+    MIN_DISTANCE_M are clipped. The one law used by the simulator and the budgets."""
+    d = np.maximum(np.asarray(distance_m, dtype=float), MIN_DISTANCE_M)
+    return eirp_dbm - loss_db - fspl_1m_db(band_mhz) - 10.0 * exponent * np.log10(d)
+
+
 def detector_volts(dbm: np.ndarray) -> np.ndarray:
     """Log detector output for input power `dbm` (no noise, no filter)."""
     v = DET_SLOPE_V_PER_DB * (np.asarray(dbm, dtype=float) - DET_INTERCEPT_DBM)
@@ -386,15 +395,14 @@ class _Source:
                                    -2 * sigma, 2 * sigma))
         self.shadow_db = shadow
         self.exponent = scenario.exponent
-        # everything but the distance term
-        self.dbm_at_1m = (emitter.eirp_dbm - emitter.loss_db - shadow
-                          - fspl_1m_db(emitter.band_mhz))
+        self.emitter = emitter
 
     def mean_dbm(self, positions: np.ndarray) -> np.ndarray:
         """Received power while the transmitter is on, at device positions (n, 3)."""
-        d2 = np.sum((positions - self.position) ** 2, axis=-1)
-        d2 = np.maximum(d2, MIN_DISTANCE_M**2)
-        return self.dbm_at_1m - 5.0 * self.exponent * np.log10(d2)
+        e = self.emitter
+        d = np.sqrt(np.sum((positions - self.position) ** 2, axis=-1))
+        return received_dbm(e.eirp_dbm, e.band_mhz, d, self.exponent,
+                            loss_db=e.loss_db + self.shadow_db)
 
 
 class FeedGenerator:
