@@ -94,7 +94,7 @@ def classify(f: Features) -> tuple[str, float, dict[str, float]]:
         band = (freqs > 5) & (freqs < 2000)
         if band.any() and psd[band].max() > UNKNOWN_LINE_RATIO * np.median(psd[band]):
             # partly like a known kind: more likely two known kinds overlapping
-            return UNKNOWN_PERIODIC, 0.7 * (1 - scores[best]), scores
+            return UNKNOWN_PERIODIC, max(0.0, 0.75 * (1 - 2 * scores[best])), scores
     return UNKNOWN, 0.3, scores
 
 

@@ -160,6 +160,8 @@ def partner_fraction(times: np.ndarray, period: float, tolerance: float,
     of their k*period neighbours (inside the record) that are really there. A
     strict train scores near 1; events that only come back roughly on time (BLE's
     random advDelay) score low even when most have one partner by chance.
+    ``properties["chance"]`` is the regularity random events at the same rate
+    would reach, to subtract before judging.
 
     Examples
     --------
@@ -183,4 +185,8 @@ def partner_fraction(times: np.ndarray, period: float, tolerance: float,
     hits = (ok & inside).sum(axis=0)
     possible = inside.sum(axis=0)
     regular = float(np.mean(hits / np.maximum(possible, 1)))
-    return float(has.mean()), {"has_partner": has, "regularity": regular}
+    # what Poisson events at the same rate would score: a window of 2*tolerance
+    # holds another event with probability 1 - exp(-2 tolerance rate)
+    span = t[-1] - t[0]
+    chance = float(1 - np.exp(-2 * tolerance * (t.size - 1) / span)) if span > 0 else 0.0
+    return float(has.mean()), {"has_partner": has, "regularity": regular, "chance": chance}

@@ -7,7 +7,7 @@ envelope repeats every 10 ms: a 100 Hz line and harmonics.
 
 from ..dsp import partner_fraction
 from ..features import Features
-from .base import Classifier, within
+from .base import Classifier, ramp, within
 
 FRAME_S = 10e-3
 
@@ -16,7 +16,9 @@ def score(f: Features) -> float:
     if f.count < 8:
         return 0.0
     width = within(f.width_median_s, 0.25e-3, 0.65e-3, 0.3e-3)
-    periodic, _ = partner_fraction(f.starts_s, FRAME_S, 0.3e-3, multiples=(1, 2, 3))
+    _, props = partner_fraction(f.starts_s, FRAME_S, 0.3e-3, multiples=(1, 2, 3))
+    # on the frame grid beyond what busy random traffic (Wi-Fi) reaches by chance
+    periodic = ramp(props["regularity"] - props["chance"], 0.25, 0.55)
     return width * periodic * within(f.duty, 0.02, 0.15, 0.1)
 
 

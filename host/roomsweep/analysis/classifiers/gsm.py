@@ -9,7 +9,7 @@ handset in a call transmits one slot per frame (1/8 duty), so its envelope has a
 
 from ..dsp import partner_fraction
 from ..features import Features
-from .base import Classifier, within
+from .base import Classifier, ramp, within
 
 FRAME_S = 0.120 / 26
 SLOT_S = 576.9e-6
@@ -19,7 +19,9 @@ def score(f: Features) -> float:
     if f.count < 8:
         return 0.0
     width = within(f.width_median_s, 0.4e-3, 0.8e-3, 0.3e-3)
-    periodic, _ = partner_fraction(f.starts_s, FRAME_S, 0.3e-3, multiples=(1, 2, 3))
+    _, props = partner_fraction(f.starts_s, FRAME_S, 0.3e-3, multiples=(1, 2, 3))
+    # on the frame grid beyond what busy random traffic (Wi-Fi) reaches by chance
+    periodic = ramp(props["regularity"] - props["chance"], 0.25, 0.55)
     return width * periodic * within(f.duty, 0.03, 0.2, 0.1)
 
 
