@@ -147,6 +147,20 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scenarios_generate(args: argparse.Namespace) -> int:
+    from .sim.generate import main_generate
+
+    return main_generate(args.seed, args.count, args.out)
+
+
+def cmd_scenarios_list(args: argparse.Namespace) -> int:
+    from .sim.scenario import bundled_scenarios
+
+    for name in bundled_scenarios():
+        print(name)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from .analysis.evaluate import evaluate, stderr_progress
 
@@ -243,6 +257,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also build the ADC correction from the chip's eFuse calibration")
     s.add_argument("--json", action="store_true", help="print the result as JSON")
     s.set_defaults(func=cmd_calibrate)
+
+    s = sub.add_parser("scenarios", help="bundled scenarios; generate random ones")
+    scen = s.add_subparsers(dest="scenarios_command", metavar="ACTION", required=True)
+    g = scen.add_parser("generate", help="write random but plausible scenarios with ground truth")
+    g.add_argument("--seed", type=int, required=True)
+    g.add_argument("--count", type=int, required=True)
+    g.add_argument("--out", required=True, help="directory to write the .toml files to")
+    g.set_defaults(func=cmd_scenarios_generate)
+    g = scen.add_parser("list", help="names of the bundled scenarios")
+    g.set_defaults(func=cmd_scenarios_list)
 
     s = sub.add_parser("eval", help="score the analyzer on a directory of scenarios")
     s.add_argument("dir", help="directory of scenario .toml files with ground truth")

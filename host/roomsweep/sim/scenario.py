@@ -1,8 +1,9 @@
 """Room scenarios for the simulator: geometry, the operator's sweep and the emitters.
 
-A scenario is a TOML file (the keys are documented at the top of the bundled
-``roomsweep/scenarios/hotel-room.toml``). `load_scenario` reads and checks one and
-returns a `Scenario`; any problem is a `ScenarioError` with a one-line message.
+A scenario is a TOML file (the keys are documented in docs/scenarios.md and at the
+top of the bundled ``roomsweep/scenarios/hotel-room.toml``). `load_scenario` reads
+and checks one and returns a `Scenario`; any problem is a `ScenarioError` with a
+one-line message. Random scenarios with ground truth: `roomsweep.sim.generate`.
 
 Coordinates are metres in the room frame: the origin is a floor corner, x runs
 along the width, y along the length and z up, so the room spans
