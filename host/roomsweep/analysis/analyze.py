@@ -30,11 +30,15 @@ MODE_HALF_WIDTH_DB = 3.0
 MIN_SCORE = 0.45
 PROXIMITY_DB = 6.0  # a finding's level above the room's typical level for its class
 WINDOW_S = 3.0  # stretch length when the capture has no marks
+DWELL_S = 3.0  # seconds after a waypoint mark that belong to that waypoint
 ANALYSIS_WINDOW_S = 1.0
 # A device hidden at a waypoint is much louder there than at the next waypoint
 # (0.3 m -> 1 m is 13 dB at n = 2.5); one beyond a wall is heard alike at the
 # waypoints along it.
-SHARPNESS_DB = 3.0
+SHARPNESS_DB = 6.0
+NEIGHBOUR_M = 2.0  # waypoints this close to a peak must read lower
+SECOND_PEAK_DB = 8.0
+FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
 MIN_CONFIDENCE = 0.5
 MIN_BURSTS = 4  # fewer bursts than this in a window say nothing about timing
 UNKNOWN_LINE_RATIO = 100.0  # spectral line over the median: periodic beyond doubt  # weaker candidates are not reported
@@ -75,6 +79,9 @@ def stretches(rec: Recording) -> list[Stretch]:
         out.append(Stretch(0, None, 0.0, marks[0].time_s))
     for i, m in enumerate(marks):
         end = marks[i + 1].time_s if i + 1 < len(marks) else dur
+        # the user presses the button on arriving and holds the device there for
+        # a few seconds before walking on: only that dwell speaks for the spot
+        end = min(end, m.time_s + DWELL_S)
         if end - m.time_s >= 0.2:
             out.append(Stretch(len(out), m.label, m.time_s, end))
     return out
@@ -164,52 +171,115 @@ def analyze(rec: Recording) -> list[dict[str, Any]]:
                 track[c.stretch] = c.level_dbm
                 best_in[c.stretch] = c
         typical = float(np.median(track))
-        top = max(best_in.values(), key=lambda c: c.level_dbm)
-        above = top.level_dbm - typical
-        if above < PROXIMITY_DB:
-            continue  # everywhere at a similar level: the friendly background
-        runner_up = float(np.sort(track)[-2]) if track.size > 1 else DETECTOR_FLOOR_DBM
-        saturated = top.level_dbm >= SATURATION_DBM  # clipped: no peak shape to see
-        if not saturated and top.level_dbm - runner_up < SHARPNESS_DB:
-            continue  # a broad maximum: something beyond a wall or door, not at a spot
-        if top.level_dbm < MIN_FINDING_DBM:
-            continue
-        classifier = BY_NAME.get(cls)
-        if (classifier is not None and classifier.in_room_dbm is not None
-                and top.level_dbm < classifier.in_room_dbm):
-            continue  # common kinds count only within reach of a waypoint
-        confidence = top.confidence * min(1.0, 0.5 + above / (4 * PROXIMITY_DB))
-        if confidence < MIN_CONFIDENCE:
-            continue
-        position = None
-        if rec.waypoint_positions:
-            pts, lv = [], []
-            for st in parts:
-                if st.label in rec.waypoint_positions:
-                    pts.append(rec.waypoint_positions[st.label])
-                    lv.append(track[st.index])
-            if len(pts) >= 4:
-                (xy, err), _ = fit_position(np.array(pts), np.array(lv))
-                position = {"xy": [round(float(v), 2) for v in xy],
-                            "uncertainty_m": round(float(err), 2)}
-        ev = _evidence(top)
-        ev["level_above_room_db"] = round(above, 1)
-        ev["room_typical_dbm"] = round(typical, 1)
-        findings.append({
-            "type": "rf",
-            "class": cls,
-            "title": classifier.title if classifier else "periodic transmitter of unknown kind",
-            "standard": classifier.standard if classifier else None,
-            "time_s": round(top.time_s, 3),
-            "waypoint": labels.get(top.stretch),
-            "position_m": position["xy"] if position else None,
-            "position_uncertainty_m": position["uncertainty_m"] if position else None,
-            "level_dbm": round(top.level_dbm, 1),
-            "confidence": round(float(confidence), 3),
-            "evidence": ev,
-            "why": (f"{classifier.title if classifier else cls} heard {above:.0f} dB above "
-                    f"its level elsewhere in the room" + (f", strongest at {labels[top.stretch]}"
-                                                         if labels.get(top.stretch) else "")),
-        })
+        for top in _peaks(track, best_in, parts, rec):
+            finding = _finding(cls, top, track, typical, parts, labels, rec)
+            if finding is not None:
+                findings.append(finding)
+    findings = _drop_echoes(findings)
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
     return findings
+
+
+def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
+    """Stretches near each stretch: waypoints within NEIGHBOUR_M when positions
+    are known, else the stretches before and after it in the sweep."""
+    pos = rec.waypoint_positions or {}
+    out: dict[int, list[int]] = {}
+    for st in parts:
+        p = pos.get(st.label) if st.label else None
+        if p is not None:
+            out[st.index] = [o.index for o in parts if o.index != st.index and o.label in pos
+                             and o.label != st.label
+                             and np.hypot(pos[o.label][0] - p[0], pos[o.label][1] - p[1])
+                             <= NEIGHBOUR_M]
+        else:
+            out[st.index] = [i for i in (st.index - 1, st.index + 1) if 0 <= i < len(parts)]
+    return out
+
+
+def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch],
+           rec: Recording) -> list[Component]:
+    """Local maxima of a class's level over the room: one per transmitter.
+
+    A device hidden at a waypoint is much louder there than at the waypoints
+    around it (0.3 m -> 1 m is 13 dB at n = 2.5); one beyond a wall is heard
+    alike along it. A clipped (saturated) level has no shape, so it only needs
+    to be the loudest around.
+    """
+    near = _neighbours(parts, rec)
+    loudest = max(c.level_dbm for c in best_in.values())
+    found = []
+    for idx, c in best_in.items():
+        others = [track[j] for j in near[idx]] or [DETECTOR_FLOOR_DBM]
+        margin = c.level_dbm - max(others)
+        saturated = c.level_dbm >= SATURATION_DBM
+        # a second transmitter of the same kind must stand out clearly on its own
+        first = c.level_dbm >= loudest
+        need = SHARPNESS_DB if first else SECOND_PEAK_DB
+        if margin >= need or (first and saturated and margin >= 0):
+            found.append(c)
+    # the same waypoint visited twice: keep its loudest visit
+    best: dict[str | None, Component] = {}
+    for c in found:
+        key = parts[c.stretch].label if parts[c.stretch].label else str(c.stretch)
+        if key not in best or c.level_dbm > best[key].level_dbm:
+            best[key] = c
+    return list(best.values())
+
+
+def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An unknown periodic pattern at the waypoint of a known finding is the
+    known transmitter seen through another (mixed) level, not a second device."""
+    known = {f["waypoint"] for f in findings if f["class"] != UNKNOWN_PERIODIC and f["waypoint"]}
+    return [f for f in findings if not (f["class"] == UNKNOWN_PERIODIC and f["waypoint"] in known)]
+
+
+def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
+             parts: list[Stretch], labels: dict[int, str | None],
+             rec: Recording) -> dict[str, Any] | None:
+    above = top.level_dbm - typical
+    if above < PROXIMITY_DB:
+        return None  # everywhere at a similar level: the friendly background
+    if top.level_dbm < MIN_FINDING_DBM:
+        return None
+    classifier = BY_NAME.get(cls)
+    if (classifier is not None and classifier.in_room_dbm is not None
+            and top.level_dbm < classifier.in_room_dbm):
+        return None  # common kinds count only within reach of a waypoint
+    confidence = top.confidence * min(1.0, 0.5 + above / (4 * PROXIMITY_DB))
+    if confidence < MIN_CONFIDENCE:
+        return None
+    position = None
+    centre = rec.waypoint_positions.get(labels.get(top.stretch) or "") if rec.waypoint_positions else None
+    if rec.waypoint_positions and centre is not None:
+        # the waypoints around this peak: another transmitter of the same kind
+        # elsewhere in the room must not pull the fit
+        pts, lv = [], []
+        for st in parts:
+            p = rec.waypoint_positions.get(st.label or "")
+            if p is not None and np.hypot(p[0] - centre[0], p[1] - centre[1]) <= FIT_RADIUS_M:
+                pts.append(p)
+                lv.append(track[st.index])
+        if len(pts) >= 4:
+            (xy, err), _ = fit_position(np.array(pts), np.array(lv))
+            position = {"xy": [round(float(v), 2) for v in xy],
+                        "uncertainty_m": round(float(err), 2)}
+    ev = _evidence(top)
+    ev["level_above_room_db"] = round(above, 1)
+    ev["room_typical_dbm"] = round(typical, 1)
+    return {
+        "type": "rf",
+        "class": cls,
+        "title": classifier.title if classifier else "periodic transmitter of unknown kind",
+        "standard": classifier.standard if classifier else None,
+        "time_s": round(top.time_s, 3),
+        "waypoint": labels.get(top.stretch),
+        "position_m": position["xy"] if position else None,
+        "position_uncertainty_m": position["uncertainty_m"] if position else None,
+        "level_dbm": round(top.level_dbm, 1),
+        "confidence": round(float(confidence), 3),
+        "evidence": ev,
+        "why": (f"{classifier.title if classifier else cls} heard {above:.0f} dB above "
+                f"its level elsewhere in the room" + (f", strongest at {labels[top.stretch]}"
+                                                     if labels.get(top.stretch) else "")),
+    }

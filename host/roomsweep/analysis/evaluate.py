@@ -1,8 +1,9 @@
 """Scoring the analyzer against scenarios with ground truth (`roomsweep eval`).
 
 A finding matches a hidden transmitter when the place it points at (its fitted
-position, or else its waypoint) lies within MATCH_RADIUS_M of the transmitter;
-each transmitter and each finding is matched at most once, best first.
+position, or else its waypoint) lies within MATCH_RADIUS_M of the transmitter,
+or it names the transmitter's ground-truth waypoint; each transmitter and each
+finding is matched at most once: pairs of the right class first, then closest.
 """
 
 from __future__ import annotations
@@ -56,12 +57,12 @@ def score_scenario(findings: list[dict], truth: list[Truth], rec: Recording) -> 
         for j, t in enumerate(truth):
             d = float(np.hypot(w[0] - t.xy[0], w[1] - t.xy[1]))
             if d <= MATCH_RADIUS_M or (f.get("waypoint") and f["waypoint"] == t.waypoint):
-                pairs.append((d, i, j))
-    pairs.sort()
+                pairs.append((f["class"] != t.kind, d, i, j))
+    pairs.sort()  # right class first, then closest
     used_f: set[int] = set()
     used_t: set[int] = set()
     matches = []
-    for d, i, j in pairs:
+    for _, d, i, j in pairs:
         if i in used_f or j in used_t:
             continue
         used_f.add(i)

@@ -9,7 +9,7 @@ all have one).
 
 import numpy as np
 
-from ..dsp import grid_fraction
+from ..dsp import grid_fraction, partner_fraction
 from ..features import Features
 from .base import Classifier, ramp
 
@@ -24,6 +24,12 @@ def score(f: Features) -> float:
     grids = [grid_fraction(f.starts_s, p, tol, max_multiple=16)[0]
              for p, tol in ((625e-6, 90e-6), (1e-3, 140e-6), (0.120 / 26, 0.3e-3))]
     no_grid = 1.0 - ramp(max(grids), 0.45, 0.75)
+    # nor a frame period, even when two TDMA transmitters interleave (GSM, DECT)
+    tdma = 0.0
+    for period in (0.120 / 26, 10e-3):
+        _, props = partner_fraction(f.starts_s, period, 0.3e-3, multiples=(1, 2, 3))
+        tdma = max(tdma, props["regularity"] - props["chance"])
+    no_grid *= 1.0 - ramp(tdma, 0.15, 0.35)
     spread = ramp(float(np.std(f.widths_s)) if f.count else 0.0, 0.1e-3, 0.3e-3)
     not_continuous = 1.0 - ramp(f.duty, 0.85, 0.97)
     # full-size frames all last alike; varied lengths are only a hint
