@@ -188,10 +188,11 @@ def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
     for st in parts:
         p = pos.get(st.label) if st.label else None
         if p is not None:
-            out[st.index] = [o.index for o in parts if o.index != st.index and o.label in pos
-                             and o.label != st.label
-                             and np.hypot(pos[o.label][0] - p[0], pos[o.label][1] - p[1])
-                             <= NEIGHBOUR_M]
+            dist = {o.index: float(np.hypot(pos[o.label][0] - p[0], pos[o.label][1] - p[1]))
+                    for o in parts if o.label in pos and o.label != st.label}
+            close = [i for i, d in dist.items() if d <= NEIGHBOUR_M]
+            # a lone waypoint is compared with the two nearest, however far
+            out[st.index] = close or sorted(dist, key=dist.__getitem__)[:2]
         else:
             out[st.index] = [i for i in (st.index - 1, st.index + 1) if 0 <= i < len(parts)]
     return out
@@ -228,10 +229,15 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
 
 
 def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """An unknown periodic pattern at the waypoint of a known finding is the
-    known transmitter seen through another (mixed) level, not a second device."""
-    known = {f["waypoint"] for f in findings if f["class"] != UNKNOWN_PERIODIC and f["waypoint"]}
-    return [f for f in findings if not (f["class"] == UNKNOWN_PERIODIC and f["waypoint"] in known)]
+    """One finding per waypoint: the loudest. Weaker patterns there are the
+    nearest transmitter seen through mixed levels (its bursts overlapping the
+    room's other traffic), not a second device at the same spot."""
+    loudest: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        w = f["waypoint"]
+        if w and (w not in loudest or f["level_dbm"] > loudest[w]["level_dbm"]):
+            loudest[w] = f
+    return [f for f in findings if not f["waypoint"] or loudest[f["waypoint"]] is f]
 
 
 def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
