@@ -157,3 +157,18 @@ def test_analyze_cli_on_a_simulated_capture(tmp_path, capsys):
     rec = from_capture(cap)
     assert [m.label for m in rec.marks][:3] == ["door", "bathroom-door", "wardrobe"]
     assert main(["analyze", str(tmp_path / "missing.cap")]) == 2
+
+
+def test_committed_scenario_suite_does_not_regress():
+    """The analyzer on the 30 committed scenarios (fast path). A floor against
+    regressions, below the issue's targets (docs/benchmarks.md has the figures)."""
+    from pathlib import Path
+
+    paths = sorted((Path(__file__).parent / "scenarios").glob("*.toml"))
+    assert len(paths) >= 24
+    rf = evaluate(paths)["rf"]
+    assert rf["recall"] >= 0.88, rf
+    assert rf["precision"] >= 0.90, rf
+    assert rf["class_accuracy"] >= 0.95, rf
+    assert rf["waypoint_accuracy"] >= 0.90, rf
+    assert rf["median_position_error_m"] <= 0.5, rf

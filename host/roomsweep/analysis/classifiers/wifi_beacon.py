@@ -16,13 +16,17 @@ INTERVAL_S = 100 * TU_S
 
 
 def score(f: Features) -> float:
+    low_duty = within(f.duty, 0.0, 0.06, 0.06)
+    if low_duty == 0:
+        return 0.0
     starts, widths = f.events(0.3e-3)
     if starts.size < 4:
         return 0.0
     _, props = partner_fraction(starts, INTERVAL_S, 0.8e-3, multiples=(1, 2, 3, 4, 5))
     # beacons come back on the dot; data frames in between have no partners
     periodic = ramp(props["regularity"], 0.25, 0.5)
-    low_duty = within(f.duty, 0.0, 0.06, 0.06)
+    if periodic == 0:
+        return 0.0
     tdma, _ = partner_fraction(starts, GSM_FRAME_S, 0.3e-3, multiples=(1, 2, 3))
     return periodic * low_duty * (1 - ramp(tdma, 0.3, 0.6))
 

@@ -21,9 +21,14 @@ def score(f: Features) -> float:
     # (NESL SnoopDog traces), a busy one 20-60 %
     # and sends 60-180 frames a second; an access point's data traffic far fewer
     busy = ramp(f.duty, 0.01, 0.03) * ramp(f.burst_rate_hz, 40, 70)
+    not_continuous = 1.0 - ramp(f.duty, 0.85, 0.97)
+    if busy * not_continuous == 0:
+        return 0.0
     grids = [grid_fraction(f.starts_s, p, tol, max_multiple=16)[0]
              for p, tol in ((625e-6, 90e-6), (1e-3, 140e-6), (0.120 / 26, 0.3e-3))]
     no_grid = 1.0 - ramp(max(grids), 0.45, 0.75)
+    if no_grid == 0:
+        return 0.0
     # nor a frame period, even when two TDMA transmitters interleave (GSM, DECT)
     tdma = 0.0
     for period in (0.120 / 26, 10e-3):
@@ -31,7 +36,6 @@ def score(f: Features) -> float:
         tdma = max(tdma, props["regularity"] - props["chance"])
     no_grid *= 1.0 - ramp(tdma, 0.15, 0.35)
     spread = ramp(float(np.std(f.widths_s)) if f.count else 0.0, 0.1e-3, 0.3e-3)
-    not_continuous = 1.0 - ramp(f.duty, 0.85, 0.97)
     # full-size frames all last alike; varied lengths are only a hint
     return busy * no_grid * max(spread, 0.8) * not_continuous
 
