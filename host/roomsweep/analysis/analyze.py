@@ -158,6 +158,7 @@ def analyze(rec: Recording) -> list[dict[str, Any]]:
     """Ranked findings (dicts in the documented findings JSON shape)."""
     comps, parts = components(rec)
     labels = {st.index: st.label for st in parts}
+    near = _neighbours(parts, rec)
     findings = []
     for cls in sorted({c.cls for c in comps}):
         if cls == UNKNOWN:
@@ -171,7 +172,7 @@ def analyze(rec: Recording) -> list[dict[str, Any]]:
                 track[c.stretch] = c.level_dbm
                 best_in[c.stretch] = c
         typical = float(np.median(track))
-        for top in _peaks(track, best_in, parts, rec):
+        for top in _peaks(track, best_in, parts, near):
             finding = _finding(cls, top, track, typical, parts, labels, rec)
             if finding is not None:
                 findings.append(finding)
@@ -199,7 +200,7 @@ def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
 
 
 def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch],
-           rec: Recording) -> list[Component]:
+           near: dict[int, list[int]]) -> list[Component]:
     """Local maxima of a class's level over the room: one per transmitter.
 
     A device hidden at a waypoint is much louder there than at the waypoints
@@ -207,7 +208,6 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
     alike along it. A clipped (saturated) level has no shape, so it only needs
     to be the loudest around.
     """
-    near = _neighbours(parts, rec)
     loudest = max(c.level_dbm for c in best_in.values())
     found = []
     for idx, c in best_in.items():

@@ -69,7 +69,8 @@ def level_modes(dbm: np.ndarray, bin_db: float = 1.0, separation_db: float = 4.0
         modes.append(float(np.median(near)) if near.size else float(centres[p]))
     modes_arr = np.array(sorted(modes))
     half = separation_db / 2
-    fraction = np.array([np.mean(np.abs(x - m) <= half) for m in modes_arr])
+    # from the histogram, not another pass over the samples per mode
+    fraction = np.array([counts[np.abs(centres - m) <= half].sum() / x.size for m in modes_arr])
     return modes_arr, {"fraction": fraction, "floor": modes_arr[0] if modes_arr.size else np.nan}
 
 

@@ -37,7 +37,9 @@ class Recording:
         return self.rf_counts.size / self.fs if self.fs else 0.0
 
     def rf_dbm(self) -> np.ndarray:
-        return self.calibration.rf_dbm(self.rf_counts)
+        # 12-bit counts: one lookup table instead of the conversion per sample
+        table = self.calibration.rf_dbm(np.arange(4096))
+        return table[np.minimum(self.rf_counts, 4095)]
 
 
 def _label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> list[WaypointMark]:
