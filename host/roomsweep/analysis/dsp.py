@@ -7,19 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import signal
+from .validate import check_1d as _check_1d, check_fs as _check_fs
 
 
-def _check_1d(x: np.ndarray, name: str) -> np.ndarray:
-    x = np.asarray(x)
-    if x.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {x.shape}")
-    return x
 
 
-def _check_fs(fs: float) -> float:
-    if not np.isfinite(fs) or fs <= 0:
-        raise ValueError(f"fs must be a positive sample rate, got {fs!r}")
-    return float(fs)
 
 
 def level_modes(dbm: np.ndarray, bin_db: float = 1.0, separation_db: float = 4.0,

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .dsp import level_modes
+from .validate import check_1d as _check_1d, check_nonnegative as _check_nonnegative, check_positive as _check_positive
 
 # URH file extensions -> (numpy dtype of one component, offset of unsigned formats).
 # URH names the formats after the size of one complex sample: complex16s is two
@@ -42,31 +43,10 @@ IQ_FORMATS: dict[str, tuple[str, float]] = {
 }
 
 
-def _check_1d(x, name: str) -> np.ndarray:
-    x = np.asarray(x)
-    if x.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {x.shape}")
-    return x
 
 
-def _check_positive(value, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be positive and finite, got {value!r}")
-    return v
 
 
-def _check_nonnegative(value, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not np.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be non-negative and finite, got {value!r}")
-    return v
 
 
 def iq_power_db(raw, fmt: str, floor_db: float | None = None) -> tuple[np.ndarray, dict]:

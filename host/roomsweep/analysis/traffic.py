@@ -22,6 +22,7 @@ import datetime as _dt
 from pathlib import Path
 
 import numpy as np
+from .validate import check_positive as _check_positive
 
 # --- 802.11 timing -----------------------------------------------------------
 # ERP-OFDM (802.11g) and HT (802.11n) at 2.4 GHz, 20 MHz channel, one stream.
@@ -57,14 +58,6 @@ ACK_RATE_MBPS = 24.0
 MAX_FRAME_BYTES = 1500  # an Ethernet-MTU-sized MSDU per frame (no aggregation)
 
 
-def _check_positive(value, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be positive and finite, got {value!r}")
-    return v
 
 
 def frame_airtime_us(nbytes, phy_rate_mbps: float = 24.0,
