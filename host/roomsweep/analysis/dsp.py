@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import signal
+
 from .validate import check_1d as _check_1d, check_fs as _check_fs
 
 

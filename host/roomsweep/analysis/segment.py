@@ -23,7 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from .dsp import level_modes
-from .validate import check_1d as _check_1d, check_nonnegative as _check_nonnegative, check_positive as _check_positive
+from .validate import check_1d as _check_1d
+from .validate import check_nonnegative as _check_nonnegative
+from .validate import check_positive as _check_positive
 
 # URH file extensions -> (numpy dtype of one component, offset of unsigned formats).
 # URH names the formats after the size of one complex sample: complex16s is two

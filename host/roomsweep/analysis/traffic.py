@@ -22,6 +22,7 @@ import datetime as _dt
 from pathlib import Path
 
 import numpy as np
+
 from .validate import check_positive as _check_positive
 
 # --- 802.11 timing -----------------------------------------------------------
