@@ -39,7 +39,8 @@ SHARPNESS_DB = 6.0
 NEIGHBOUR_M = 2.0  # waypoints this close to a peak must read lower
 SECOND_PEAK_DB = 8.0
 FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
-MIN_CONFIDENCE = 0.5
+MIN_CONFIDENCE = 0.6  # weaker candidates are not reported
+MIN_MODE_SAMPLES = 12  # three short BLE events are enough to show a level
 MIN_BURSTS = 4  # fewer bursts than this in a window say nothing about timing
 UNKNOWN_LINE_RATIO = 100.0  # spectral line over the median: periodic beyond doubt  # weaker candidates are not reported
 # 10 dB above the bottom of the detector's range: below it a "proximity peak" is
@@ -119,7 +120,8 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
             x = dbm[a:b]
             if x.size < rec.fs * 0.2:
                 continue
-            modes, _ = level_modes(x, separation_db=2 * MODE_HALF_WIDTH_DB)
+            modes, _ = level_modes(x, separation_db=2 * MODE_HALF_WIDTH_DB,
+                                   min_fraction=MIN_MODE_SAMPLES / x.size)
             modes = modes[modes > DETECTOR_FLOOR_DBM]
             for j, level in enumerate(modes):
                 f = component(x, rec.fs, float(level), MODE_HALF_WIDTH_DB,
