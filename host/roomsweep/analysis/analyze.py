@@ -31,7 +31,7 @@ MIN_SCORE = 0.45
 PROXIMITY_DB = 6.0  # a finding's level above the room's typical level for its class
 WINDOW_S = 3.0  # stretch length when the capture has no marks
 DWELL_S = 3.0  # seconds after a waypoint mark that belong to that waypoint
-ANALYSIS_WINDOW_S = 1.0
+ANALYSIS_WINDOW_S = 1.5
 # A device hidden at a waypoint is much louder there than at the next waypoint
 # (0.3 m -> 1 m is 13 dB at n = 2.5); one beyond a wall is heard alike at the
 # waypoints along it.

@@ -4,6 +4,7 @@ seen as the samples that sit at its level."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -29,7 +30,7 @@ class Features:
     def burst_rate_hz(self) -> float:
         return self.count / self.duration_s if self.duration_s > 0 else 0.0
 
-    @property
+    @cached_property
     def width_median_s(self) -> float:
         return float(np.median(self.widths_s)) if self.count else 0.0
 
