@@ -172,3 +172,13 @@ def test_committed_scenario_suite_does_not_regress():
     assert rf["class_accuracy"] >= 0.95, rf
     assert rf["waypoint_accuracy"] >= 0.90, rf
     assert rf["median_position_error_m"] <= 0.5, rf
+
+
+def test_idle_gsm_signalling_is_still_gsm():
+    """An idle bug: 4 consecutive frames of every 51-frame multiframe (235 ms)."""
+    x = envelope("gsm", 1.5, params={"group_frames": 51, "burst_frames": 4,
+                                     "idle_frame": False})
+    f = component(x, FS, -25.0, 3.0, top=True)
+    assert 0.005 < f.duty < 0.02  # 4 x 577 us per 235 ms
+    cls, conf, scores = classify(f)
+    assert cls == "gsm", scores

@@ -223,7 +223,8 @@ def test_committed_special_cases():
     assert dect.kind == "dect" and office.ground_truth[dect.id] == "desk-drawer"
     assert any(e.kind == "dect" and not e.hidden for e in office.emitters)
     (gsm,) = _hidden(load("hotel-gsm-idle"))
-    assert gsm.kind == "gsm" and gsm.params["frame_us"] > 10 * 4615.38  # sparse bursts
+    # idle signalling: 4 frames of every 51-frame multiframe
+    assert gsm.kind == "gsm" and gsm.params["group_frames"] == 51 and gsm.params["burst_frames"] == 4
     (ble,) = _hidden(load("hotel-ble-tracker"))
     assert ble.kind == "ble"
 

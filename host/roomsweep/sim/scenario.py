@@ -38,7 +38,11 @@ MIN_STOP_SPACING_S = 0.5
 # Emitter kinds and their parameters with defaults (None = optional, no default).
 # The envelope each kind produces and the sources of the numbers are in signals.py.
 KIND_PARAMS: dict[str, dict[str, Any]] = {
-    "gsm": {"frame_us": 120000.0 / 26.0, "slot_us": 577.0, "idle_frame": True},
+    # group_frames > 0: only burst_frames consecutive frames of every group_frames
+    # (an idle handset's signalling: e.g. 4 frames every 51-frame control
+    # multiframe, 235 ms; 3GPP TS 45.002 clause 7)
+    "gsm": {"frame_us": 120000.0 / 26.0, "slot_us": 577.0, "idle_frame": True,
+            "group_frames": 0.0, "burst_frames": 1.0},
     "dect": {"frame_ms": 10.0, "slot_us": 417.0},
     "wifi_ap": {"beacon_interval_tu": 100.0, "beacon_ms": 1.5, "jitter_ms": 0.5,
                 "data_rate_hz": 5.0, "data_ms_max": 1.5},

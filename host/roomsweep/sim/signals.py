@@ -216,10 +216,12 @@ class _Periodic(_Process):
     """
 
     def __init__(self, p: dict, words: tuple[int, ...], frame_s: float, slot_s: float,
-                 idle_every: int = 0):
+                 idle_every: int = 0, group_frames: int = 0, burst_frames: int = 1):
         self.period_s = frame_s
         self.slot_s = slot_s
         self.idle_every = idle_every
+        self.group_frames = group_frames
+        self.burst_frames = burst_frames
         self.reach_s = slot_s
         super().__init__(p, words)
 
@@ -227,6 +229,9 @@ class _Periodic(_Process):
         m = self._frames(k, self.period_s)
         if self.idle_every:
             m = m[m % self.idle_every != self.idle_every - 1]
+        if self.group_frames:
+            # idle signalling: a few consecutive frames per multiframe only
+            m = m[m % self.group_frames < self.burst_frames]
         starts = self.phase + m * self.period_s
         return starts, starts + self.slot_s
 
@@ -361,7 +366,8 @@ def make_process(emitter: Emitter, seed: int) -> _Process:
     kind = emitter.kind
     if kind == "gsm":
         return _Periodic(p, words, p["frame_us"] * 1e-6, p["slot_us"] * 1e-6,
-                         26 if p["idle_frame"] else 0)
+                         26 if p["idle_frame"] else 0, int(p["group_frames"]),
+                         int(p["burst_frames"]))
     if kind == "dect":
         return _Periodic(p, words, p["frame_ms"] * 1e-3, p["slot_us"] * 1e-6)
     if kind == "wifi_ap":
