@@ -182,3 +182,15 @@ def test_idle_gsm_signalling_is_still_gsm():
     assert 0.005 < f.duty < 0.02  # 4 x 577 us per 235 ms
     cls, conf, scores = classify(f)
     assert cls == "gsm", scores
+
+
+def test_a_clean_room_baseline_is_subtracted():
+    sc = load_scenario("hotel-room")
+    rec = from_scenario(sc)
+    # the same room, same devices: nothing is new
+    assert analyze(rec, baseline=from_scenario(sc, seed=11)) == []
+    # a baseline of the room without the hidden devices leaves them reported
+    clean = load_scenario("hotel-room")
+    clean.emitters = [e for e in clean.emitters if not e.hidden]
+    found = {f["class"]: f["waypoint"] for f in analyze(rec, baseline=from_scenario(clean))}
+    assert found.get("wifi_camera") == "smoke-detector" and found.get("gsm") == "headboard"

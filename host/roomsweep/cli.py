@@ -109,7 +109,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         from .calibration import Calibration
 
         rec.calibration = Calibration.load(args.calibration)
-    findings = analyze(rec)
+    baseline = None
+    if args.baseline:
+        if not Path(args.baseline).exists():
+            raise UsageError(f"no such baseline capture: {args.baseline}")
+        baseline = from_capture(args.baseline)
+        baseline.calibration = rec.calibration
+    findings = analyze(rec, baseline=baseline)
     if args.json:
         _print_json(findings)
         return 0
@@ -246,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("capture")
     s.add_argument("--json", action="store_true", help="print the findings as JSON")
     s.add_argument("--calibration", help="per-device calibration file (roomsweep calibrate)")
+    s.add_argument("--baseline", help="a capture of the same room known to be clean: what it "
+                   "heard at a waypoint is not reported again")
     s.set_defaults(func=cmd_analyze)
 
     s = sub.add_parser("calibrate", help="calibrate a device (RF per band, photodiode)")

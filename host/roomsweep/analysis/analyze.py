@@ -40,6 +40,7 @@ NEIGHBOUR_M = 2.0  # waypoints this close to a peak must read lower
 SECOND_PEAK_DB = 8.0
 FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
 MIN_CONFIDENCE = 0.6  # weaker candidates are not reported
+BASELINE_MARGIN_DB = 6.0  # louder than the clean sweep by this much: new
 MIN_MODE_SAMPLES = 12  # three short BLE events are enough to show a level
 MIN_BURSTS = 4  # fewer bursts than this in a window say nothing about timing
 UNKNOWN_LINE_RATIO = 100.0  # spectral line over the median: periodic beyond doubt  # weaker candidates are not reported
@@ -156,8 +157,26 @@ def _evidence(c: Component) -> dict[str, Any]:
     }
 
 
-def analyze(rec: Recording) -> list[dict[str, Any]]:
-    """Ranked findings (dicts in the documented findings JSON shape)."""
+def baseline_levels(rec: Recording) -> dict[tuple[str, str], float]:
+    """(class, waypoint) -> loudest level heard there: a known-clean room's sweep."""
+    comps, parts = components(rec)
+    out: dict[tuple[str, str], float] = {}
+    for c in comps:
+        label = parts[c.stretch].label
+        if label and c.cls != UNKNOWN:
+            key = (c.cls, label)
+            out[key] = max(out.get(key, DETECTOR_FLOOR_DBM), c.level_dbm)
+    return out
+
+
+def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str, Any]]:
+    """Ranked findings (dicts in the documented findings JSON shape).
+
+    With `baseline` (a sweep of the same room known to be clean, with the same
+    waypoint names), what it already heard at a waypoint, of the same class and
+    within BASELINE_MARGIN_DB of the level, is not reported again.
+    """
+    known = baseline_levels(baseline) if baseline is not None else {}
     comps, parts = components(rec)
     labels = {st.index: st.label for st in parts}
     near = _neighbours(parts, rec)
@@ -178,6 +197,10 @@ def analyze(rec: Recording) -> list[dict[str, Any]]:
             finding = _finding(cls, top, track, typical, parts, labels, rec)
             if finding is not None:
                 findings.append(finding)
+    if known:
+        findings = [f for f in findings
+                    if known.get((f["class"], f["waypoint"]), DETECTOR_FLOOR_DBM)
+                    < f["level_dbm"] - BASELINE_MARGIN_DB]
     findings = _drop_echoes(findings)
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
     return findings
