@@ -163,7 +163,7 @@ def partner_fraction(times: np.ndarray, period: float, tolerance: float,
     >>> round(partner_fraction(t, 0.1024, 0.001)[0], 2)
     0.83
     """
-    t = np.sort(_check_1d(times, "times").astype(np.float64))
+    t = np.sort(_check_1d(times, "times").astype(np.float64), kind="stable")  # O(n) when sorted
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
     if t.size < 2:
