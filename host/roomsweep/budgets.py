@@ -26,26 +26,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .sim import signals
+from .sim import scenario
 from .sim.scenario import DEFAULT_BAND_MHZ, EMITTER_KINDS, Scenario, load_scenario
 
 # --- link budget ----------------------------------------------------------------------
 
-# Typical EIRP while a burst is on, per emitter kind: /work/shared/reference/
-# hardware-and-signals.md §6-7 (sources there): ESP32-class Wi-Fi 20 dBm EIRP,
-# BLE tag 0 dBm, GSM900 class-4 handset/bug 33 dBm peak, DECT 250 mW, LTE class-3
-# UE 23 dBm, 5.8 GHz analog VTX at the EU limit 25 mW, Bluetooth Classic class 2
-# (2.5 mW, 4 dBm; Bluetooth Core spec power classes).
-# TODO(factor out): belongs beside DEFAULT_BAND_MHZ in roomsweep.sim.scenario.
-TYPICAL_EIRP_DBM: dict[str, float] = {
-    "gsm": 33.0,
-    "dect": 24.0,
-    "wifi_ap": 20.0,
-    "wifi_camera": 20.0,
-    "ble": 0.0,
-    "bt_classic": 4.0,
-    "lte": 23.0,
-    "analog_video": 14.0,
-}
+TYPICAL_EIRP_DBM = scenario.TYPICAL_EIRP_DBM  # one table, beside the kinds
 
 # The switchable pad in front of the detector (pins.toml rf_attenuator; BOM U4).
 ATTENUATOR_DB = 20.0

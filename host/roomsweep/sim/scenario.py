@@ -59,6 +59,22 @@ EMITTER_KINDS = tuple(sorted(KIND_PARAMS))
 DEFAULT_BAND_MHZ = {"gsm": 900.0, "dect": 1890.0, "wifi_ap": 2437.0, "wifi_camera": 2437.0,
                     "ble": 2440.0, "bt_classic": 2441.0, "lte": 1800.0,
                     "analog_video": 5800.0}
+# Typical EIRP while a burst is on, per emitter kind: /work/shared/reference/
+# hardware-and-signals.md §6-7 (sources there): ESP32-class Wi-Fi 20 dBm EIRP,
+# BLE tag 0 dBm, GSM900 class-4 handset/bug 33 dBm peak, DECT 250 mW, LTE class-3
+# UE 23 dBm, 5.8 GHz analog VTX at the EU limit 25 mW, Bluetooth Classic class 2
+# (2.5 mW, 4 dBm; Bluetooth Core spec power classes).
+TYPICAL_EIRP_DBM: dict[str, float] = {
+    "gsm": 33.0,
+    "dect": 24.0,
+    "wifi_ap": 20.0,
+    "wifi_camera": 20.0,
+    "ble": 0.0,
+    "bt_classic": 4.0,
+    "lte": 23.0,
+    "analog_video": 14.0,
+}
+
 _FRACTION_PARAMS = {"duty", "duty_min", "duty_max", "occupancy", "load"}
 
 _TOP_KEYS = {"name", "description", "seed", "room", "waypoints", "sweep", "emitters",
