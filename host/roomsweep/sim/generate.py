@@ -26,7 +26,7 @@ simulator itself (`mean_rx_dbm`), shadowing included, for the scenario's own see
 another signal seed (``--seed`` of ``roomsweep sim``/``eval``) draws other
 shadowing, for which the margins are not guaranteed.
 
-Sources: "ref §n" is /work/shared/reference/hardware-and-signals.md, section n.
+Sources: "ref §n" is docs/sources.md, section n.
 Numbers marked [std] come from the named standard and are not in the reference
 notes; [judgement] marks plain choices.
 """

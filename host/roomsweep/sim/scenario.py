@@ -59,8 +59,8 @@ EMITTER_KINDS = tuple(sorted(KIND_PARAMS))
 DEFAULT_BAND_MHZ = {"gsm": 900.0, "dect": 1890.0, "wifi_ap": 2437.0, "wifi_camera": 2437.0,
                     "ble": 2440.0, "bt_classic": 2441.0, "lte": 1800.0,
                     "analog_video": 5800.0}
-# Typical EIRP while a burst is on, per emitter kind: /work/shared/reference/
-# hardware-and-signals.md §6-7 (sources there): ESP32-class Wi-Fi 20 dBm EIRP,
+# Typical EIRP while a burst is on, per emitter kind: docs/sources.md
+# §6-7: ESP32-class Wi-Fi 20 dBm EIRP,
 # BLE tag 0 dBm, GSM900 class-4 handset/bug 33 dBm peak, DECT 250 mW, LTE class-3
 # UE 23 dBm, 5.8 GHz analog VTX at the EU limit 25 mW, Bluetooth Classic class 2
 # (2.5 mW, 4 dBm; Bluetooth Core spec power classes).

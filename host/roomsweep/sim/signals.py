@@ -20,7 +20,7 @@ per render block of ``round(0.1 s / step)`` steps; the RC filter state carries o
 from block to block. The output therefore depends only on the scenario and the
 seed, never on how the caller cuts it into chunks.
 
-Physics facts and sources: /work/shared/reference/hardware-and-signals.md
+Physics facts and sources: docs/sources.md ("ref §n" = section n)
 (sections 1, 2, 6, 7), cited as "ref §n" below.
 """
 
