@@ -41,8 +41,21 @@ class FakeDevice:
         os.close(self.slave)
 
     def _send(self, msg_type: int, payload: bytes, ts: int = 0) -> int:
+        """Write a whole frame (the master is non-blocking: a full pty buffer
+        takes part of a frame; wait for room rather than tear it)."""
         seq = self._seq
-        os.write(self.master, P.encode_frame(msg_type, seq, ts, payload))
+        data = memoryview(P.encode_frame(msg_type, seq, ts, payload))
+        started = False
+        while data:
+            try:
+                n = os.write(self.master, data)
+            except BlockingIOError:
+                if not started or self._stop.is_set():
+                    raise  # nothing of this frame went out: not sent
+                time.sleep(0.001)
+                continue
+            started = True
+            data = data[n:]
         self._seq = (seq + 1) & 0xFFFF
         return seq
 
