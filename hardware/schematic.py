@@ -67,6 +67,18 @@ def _fmt_nf(nf: float) -> str:
     return f"{nf:g} nF"
 
 
+
+def _rc_to_adc(d, start, c_nf: float, label: str) -> None:
+    """The anti-alias RC between a sensor output and its ADC pin (both channels)."""
+    d.add(elm.Resistor().right().at(start).label(f"{RC_R_OHM / 1000:g} kΩ"))
+    d.add(elm.Dot())
+    d.push()
+    d.add(elm.Capacitor().down().label(_fmt_nf(c_nf), loc="bottom"))
+    d.add(elm.Ground())
+    d.pop()
+    d.add(elm.Line().right(1.5))
+    d.add(elm.Label().label(label, loc="right", halign="left"))
+
 def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw.Drawing:
     pins = board_pins(board, pins_path)
     c_nf = rc_capacitor_nf()
@@ -123,14 +135,7 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.add(elm.Vdd().label("+5V"))
     d.add(elm.Line().down(0.4).at(det.gnd))
     d.add(elm.Ground())
-    d.add(elm.Resistor().right().at(det.vout).label(f"{RC_R_OHM / 1000:g} kΩ"))
-    d.add(elm.Dot())
-    d.push()
-    d.add(elm.Capacitor().down().label(_fmt_nf(c_nf), loc="bottom"))
-    d.add(elm.Ground())
-    d.pop()
-    d.add(elm.Line().right(1.5))
-    d.add(elm.Label().label(net("rf_adc", pins["rf_adc"]), loc="right", halign="left"))
+    _rc_to_adc(d, det.vout, c_nf, net("rf_adc", pins["rf_adc"]))
 
     # --- photodiode TIA, biased above the ADC floor -> RC -> pd_adc -------------------
     x0, y0 = -24.0, -4.0
@@ -167,14 +172,7 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.add(elm.Line().up(1.4).at(fb))
     d.add(elm.Capacitor().right().to((op.out[0], fb[1] + 1.4)).label("10 pF"))
     d.add(elm.Line().down(1.4))
-    d.add(elm.Resistor().right().at(op.out).label(f"{RC_R_OHM / 1000:g} kΩ"))
-    d.add(elm.Dot())
-    d.push()
-    d.add(elm.Capacitor().down().label(_fmt_nf(c_nf), loc="bottom"))
-    d.add(elm.Ground())
-    d.pop()
-    d.add(elm.Line().right(1.5))
-    d.add(elm.Label().label(net("pd_adc", pins["pd_adc"]), loc="right", halign="left"))
+    _rc_to_adc(d, op.out, c_nf, net("pd_adc", pins["pd_adc"]))
 
     # --- power: cell -> charger -> switch -> boost -> +5V; cell divider -> battery_adc -
     x0, y0 = -24.0, -14.0

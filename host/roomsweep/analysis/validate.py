@@ -12,21 +12,22 @@ def check_1d(x, name: str) -> np.ndarray:
     return x
 
 
-def check_positive(value, name: str) -> float:
+def _number(value, name: str) -> float:
     try:
-        v = float(value)
+        return float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number, got {value!r}") from None
+
+
+def check_positive(value, name: str) -> float:
+    v = _number(value, name)
     if not np.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be positive and finite, got {value!r}")
     return v
 
 
 def check_nonnegative(value, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    v = _number(value, name)
     if not np.isfinite(v) or v < 0:
         raise ValueError(f"{name} must be non-negative and finite, got {value!r}")
     return v
@@ -34,9 +35,6 @@ def check_nonnegative(value, name: str) -> float:
 
 def check_fs(fs) -> float:
     try:
-        v = float(fs)
-    except (TypeError, ValueError):
+        return check_positive(fs, "fs")
+    except ValueError:
         raise ValueError(f"fs must be a positive sample rate, got {fs!r}") from None
-    if not np.isfinite(v) or v <= 0:
-        raise ValueError(f"fs must be a positive sample rate, got {fs!r}")
-    return v

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..dsp import partner_fraction
 from ..features import Features
 
 
@@ -18,6 +19,25 @@ class Classifier:
     # Kinds that are everywhere (access points, BLE beacons and phones) are reported
     # only when one is within reach of a waypoint: above this level at its peak.
     in_room_dbm: float | None = None
+
+
+def frame_regularity(starts, frame_s: float, tolerance_s: float = 0.3e-3) -> float:
+    """How strictly events keep a frame period, beyond what random traffic at the
+    same rate reaches by chance (0 = no better than chance, 1 = exact)."""
+    _, props = partner_fraction(starts, frame_s, tolerance_s, multiples=(1, 2, 3))
+    return props["regularity"] - props["chance"]
+
+
+def tdma_score(f: Features, frame_s: float, width_s: tuple[float, float],
+               duty: tuple[float, float]) -> float:
+    """One slot of width_s per frame of frame_s (GSM, DECT): width and duty in
+    range, and the bursts on the frame grid."""
+    if f.count < 8:
+        return 0.0
+    shape = within(f.width_median_s, *width_s, 0.3e-3) * within(f.duty, *duty, 0.1)
+    if shape == 0:
+        return 0.0  # cheap tests first: most components fail here
+    return shape * ramp(frame_regularity(f.starts_s, frame_s), 0.25, 0.55)
 
 
 def ramp(x: float, lo: float, hi: float) -> float:

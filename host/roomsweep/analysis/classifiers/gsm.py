@@ -7,24 +7,15 @@ handset in a call transmits one slot per frame (1/8 duty), so its envelope has a
 (8.33 Hz). An idle handset sends only occasional bursts, still on the frame grid.
 """
 
-from ..dsp import partner_fraction
 from ..features import Features
-from .base import Classifier, ramp, within
+from .base import Classifier, tdma_score
 
 FRAME_S = 0.120 / 26
 SLOT_S = 576.9e-6
 
 
 def score(f: Features) -> float:
-    if f.count < 8:
-        return 0.0
-    width = within(f.width_median_s, 0.4e-3, 0.8e-3, 0.3e-3) * within(f.duty, 0.03, 0.2, 0.1)
-    if width == 0:
-        return 0.0  # cheap tests first: most components fail here
-    _, props = partner_fraction(f.starts_s, FRAME_S, 0.3e-3, multiples=(1, 2, 3))
-    # on the frame grid beyond what busy random traffic (Wi-Fi) reaches by chance
-    periodic = ramp(props["regularity"] - props["chance"], 0.25, 0.55)
-    return width * periodic
+    return tdma_score(f, FRAME_S, width_s=(0.4e-3, 0.8e-3), duty=(0.03, 0.2))
 
 
 CLASSIFIER = Classifier("gsm", "GSM handset or bug (TDMA 4.615 ms, 216.7 Hz)",

@@ -9,9 +9,9 @@ all have one).
 
 import numpy as np
 
-from ..dsp import grid_fraction, partner_fraction
+from ..dsp import grid_fraction
 from ..features import Features
-from .base import Classifier, ramp
+from .base import Classifier, frame_regularity, ramp
 
 
 def score(f: Features) -> float:
@@ -30,10 +30,7 @@ def score(f: Features) -> float:
     if no_grid == 0:
         return 0.0
     # nor a frame period, even when two TDMA transmitters interleave (GSM, DECT)
-    tdma = 0.0
-    for period in (0.120 / 26, 10e-3):
-        _, props = partner_fraction(f.starts_s, period, 0.3e-3, multiples=(1, 2, 3))
-        tdma = max(tdma, props["regularity"] - props["chance"])
+    tdma = max(frame_regularity(f.starts_s, period) for period in (0.120 / 26, 10e-3))
     no_grid *= 1.0 - ramp(tdma, 0.15, 0.35)
     spread = ramp(float(np.std(f.widths_s)) if f.count else 0.0, 0.1e-3, 0.3e-3)
     # full-size frames all last alike; varied lengths are only a hint
