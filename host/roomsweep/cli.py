@@ -288,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="simulated hotel-room sweep, end to end")
     s.add_argument("--out", default="out/demo", help="directory for the capture")
     s.set_defaults(func=cmd_demo)
+
+    from .analyst_cli import register as register_analyst_commands
+
+    register_analyst_commands(sub)
     return p
 
 
