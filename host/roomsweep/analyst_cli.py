@@ -51,6 +51,22 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from .analyst import analyse_capture
+    from .export import export
+    from .progress import stages
+
+    with stages(["load", "analyze"], "analysis") as step:
+        an = analyse_capture(args.capture, calibration=args.calibration, progress=step)
+    to_stdout = args.format != "sigmf" and args.out in (None, "-")
+    result = export(an, args.format, args.out)
+    if args.json and not to_stdout:
+        _print_json(result)
+    elif not to_stdout:
+        print(f"{args.format}: " + ", ".join(result["files"]))
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -86,3 +102,18 @@ def register(sub: Any) -> None:
     s.add_argument("--calibration", help="per-device calibration file (roomsweep calibrate)")
     s.add_argument("--json", action="store_true", help="print what was written as JSON")
     s.set_defaults(func=cmd_plot)
+
+    from .export import FORMATS
+
+    s = sub.add_parser("export", help="export samples and findings: SigMF, CSV, JSON lines")
+    s.add_argument("capture")
+    s.add_argument("--format", required=True, choices=FORMATS,
+                   help="sigmf: a recording per sample channel with the findings as "
+                        "annotations; csv: one row per sample; jsonl: one finding per line")
+    s.add_argument("-o", "--out",
+                   help="sigmf: base path (default: the capture's, without .cap); csv, jsonl: "
+                        "file (default: standard output)")
+    s.add_argument("--calibration", help="per-device calibration file (roomsweep calibrate)")
+    s.add_argument("--json", action="store_true",
+                   help="print what was written as JSON (not with csv/jsonl to stdout)")
+    s.set_defaults(func=cmd_export)
