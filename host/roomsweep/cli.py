@@ -290,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="out/demo", help="directory for the capture")
     s.set_defaults(func=cmd_demo)
     _add_traveler_and_developer_commands(sub)
+
+    from .analyst_cli import register as register_analyst_commands
+
+    register_analyst_commands(sub)
     return p
 
 
