@@ -218,3 +218,12 @@ def test_demo_outputs_report_and_timeline(hotel_capture, tmp_path):
     report, timeline = report_and_timeline(hotel_capture, tmp_path / "demo")
     assert report == tmp_path / "demo" / "hotel.html" and report.stat().st_size > 50_000
     assert Image.open(timeline).size[0] > 500
+
+
+def test_readme_figures_exist():
+    root = Path(__file__).resolve().parent.parent
+    figures = re.findall(r"\]\((docs/img/[^)]+\.png)\)", (root / "README.md").read_text())
+    assert "docs/img/demo-timeline.png" in figures
+    for fig in figures:
+        with Image.open(root / fig) as img:
+            assert img.size[0] >= 500
