@@ -387,8 +387,127 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .live import LiveState
+    from .sweep import PlainView, SweepSession, run_sweep, sim_header
+
+    if args.speed is not None and not args.sim:
+        raise UsageError("--speed is for the simulated device (--sim)")
+    if args.seed is not None and not args.sim:
+        raise UsageError("--seed is for the simulated device (--sim)")
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise UsageError(f"no such directory for the capture: {out.parent}")
+    interactive = not args.no_tty and sys.stdin.isatty() and sys.stdout.isatty()
+    sim = None
+    header: dict[str, Any] = {"notes": args.note or ""}
+    seconds = args.seconds
+    alive = None
+    if args.sim:
+        from .sim.runner import SimulatedDevice
+        from .sim.scenario import load_scenario
+
+        scenario = load_scenario(args.sim)
+        if seconds is None:
+            seconds = scenario.duration_s
+        sim = SimulatedDevice(scenario, seed=args.seed, seconds=seconds + 2.0)
+        sim.start()
+        url = sim.port
+        header.update(sim_header(scenario, sim.seed, url))
+        title = f"{scenario.name} (simulated)"
+        sweep_names = header["sweep"]
+        alive = sim.alive
+    else:
+        url = args.port
+        title = args.port
+        sweep_names = []
+    try:
+        state = LiveState(capture_path=str(out), port=url, sweep_names=sweep_names, title=title,
+                          locate=args.locate)
+        session = SweepSession(url, out, state, header=header, baudrate=args.baud,
+                               settings=args.set or "", append=args.append)
+        session.connect()  # a wrong port or a silent device is a one-line error
+        if interactive:
+            from .sweep import TerminalView
+
+            view: Any = TerminalView()
+        else:
+            view = PlainView(sys.stderr if args.json else sys.stdout)
+            view.session = session
+        try:
+            speed = (1.0 if args.speed is None else args.speed) if sim else 0.0
+            run_sweep(session, view, seconds=seconds, speed=speed, alive=alive)
+        finally:
+            if interactive:
+                view.close()
+    finally:
+        if sim is not None:
+            sim.stop()
+    return _sweep_results(args, state)
+
+
+def _sweep_results(args: argparse.Namespace, state: Any) -> int:
+    """After the sweep: ranked findings, where and why, and the files written."""
+    from .analysis.analyze import analyze
+    from .analysis.recording import from_capture
+
+    result: dict[str, Any] = {"capture": str(args.out), "frames": state.frames_written,
+                              "sampled_s": round(state.sampled_s, 3),
+                              "waypoints": [w.__dict__ for w in state.marks],
+                              "link_counters": state.counters, "reconnects": state.reconnects}
+    try:
+        findings = analyze(from_capture(args.out))
+    except RoomsweepError as e:  # e.g. cable pulled before any RF arrived
+        findings = []
+        result["analysis_error"] = str(e)
+    result["findings"] = findings
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"\nSweep finished: {state.sampled_s:.1f} s recorded, {len(state.marks)} waypoints, "
+          f"{state.frames_written} frames"
+          + (f", link lost and resumed {state.reconnects} times" if state.reconnects else ""))
+    if "analysis_error" in result:
+        print(f"no analysis: {result['analysis_error']}")
+    else:
+        print("Findings (ranked):")
+        print("  " + format_findings(findings).replace("\n", "\n  "))
+    print(f"capture: {args.out}")
+    print(f"more:    roomsweep analyze {args.out}; roomsweep info {args.out}")
+    return 0
+
+
 def _add_traveler_and_developer_commands(sub: Any) -> None:
     port_help = "serial port or pyserial URL (/dev/ttyUSB0, COM3, socket://h:p, rfc2217://h:p)"
+
+    s = sub.add_parser("sweep", help="sweep a room with the live view; findings at the end",
+                       description="Record a sweep into a crash-safe capture with a live view "
+                       "(80x24): RF level with peak hold and class guess, lens and radio "
+                       "counts, waypoints. Keys: m label+mark, space mark, l locate cue "
+                       "(ticks faster as the level rises), q finish. A pulled cable is "
+                       "noted and recording resumes into the same capture when the device "
+                       "is back.")
+    where = s.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", help=port_help)
+    where.add_argument("--sim", metavar="SCENARIO",
+                       help="use the simulated device in this scenario (name or .toml)")
+    s.add_argument("--out", required=True, help="capture file to write")
+    s.add_argument("--seconds", type=_positive,
+                   help="finish after this much recorded time (--sim: default the scenario's)")
+    s.add_argument("--speed", type=float,
+                   help="--sim: pace as this multiple of real time (default 1; 0: flat out)")
+    s.add_argument("--seed", type=int, help="--sim: signal randomness (default the scenario's)")
+    s.add_argument("--locate", action="store_true", help="start with the locate cue on")
+    s.add_argument("--no-tty", action="store_true",
+                   help="no live view: a status line every 2 s (automatic without a terminal)")
+    s.add_argument("--json", action="store_true",
+                   help="print the result (findings, capture, waypoints) as JSON at the end")
+    s.add_argument("--baud", type=int, default=921600)
+    s.add_argument("--set", help='device settings, e.g. "rate=10000"')
+    s.add_argument("--note", help="free-form note stored in the capture header")
+    s.add_argument("--append", action="store_true",
+                   help="append to an existing capture instead of replacing it")
+    s.set_defaults(func=cmd_sweep)
 
     s = sub.add_parser("monitor", help="print decoded frames live, with the link's error "
                        "counters (a protocol-aware miniterm)")
