@@ -198,7 +198,7 @@ def test_pulled_cable_keeps_everything_and_resumes_into_the_same_capture(tmp_pat
         t = threading.Thread(target=pull_and_put_back, daemon=True)
         t.start()
         rc = main(["sweep", "--port", str(link), "--out", str(out), "--no-tty",
-                   "--seconds", "12", "--json"])
+                   "--seconds", "12", "--json", "--no-report"])
         t.join(5)
     assert rc == 0
     result = json.loads(capsys.readouterr().out)
@@ -218,6 +218,33 @@ def test_pulled_cable_keeps_everything_and_resumes_into_the_same_capture(tmp_pat
     assert cap.counters.crc_errors == 0
     # sampled time counts only what arrived: 12 s of RF in the file
     assert sum(len(r.samples) for r in rf) / 8000 >= 12.0
+
+
+def test_a_device_that_falls_silent_is_treated_as_lost_and_restarted(tmp_path):
+    from roomsweep.sweep import SweepSession
+
+    out = tmp_path / "silent.cap"
+    with FakeDevice(frames_per_s=200) as dev:
+        state = LiveState()
+        session = SweepSession(dev.port, out, state, silence_timeout_s=0.3,
+                               reconnect_every_s=0.1)
+        session.connect()
+        deadline = time.monotonic() + 10
+        while state.sampled_s < 2.0 and time.monotonic() < deadline:
+            session.step()
+        dev.streaming = False  # the firmware hangs: the port stays, the data stops
+        while state.link != "lost" and time.monotonic() < deadline:
+            session.step()
+        assert state.link == "lost" and "no data for" in state.link_note
+        while state.link != "connected" and time.monotonic() < deadline:
+            session.step()  # the port is still there: HELLO, STOP, START again
+        before = state.sampled_s
+        while state.sampled_s < before + 2.0 and time.monotonic() < deadline:
+            session.step()
+        session.finish()
+    assert state.reconnects == 1 and state.sampled_s >= 4.0
+    notes = [r.text for r in load(out).records if isinstance(r, Note)]
+    assert len(notes) == 2 and "no data for" in notes[0]
 
 
 def test_sweep_user_mistakes(capsys, tmp_path):
@@ -259,6 +286,8 @@ def test_whole_simulated_sweep_finds_the_camera_and_the_bug(sim_sweep):
     assert top == {("wifi_camera", "smoke-detector"), ("gsm", "headboard")}, result["findings"]
     assert result["link_counters"]["crc_errors"] == 0
     assert result["link_counters"]["device_dropped"] == 0
+    report = Path(result["report"])
+    assert report == out.with_suffix(".html") and "smoke-detector" in report.read_text()
 
 
 @pytest.mark.slow
