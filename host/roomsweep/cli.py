@@ -117,6 +117,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         baseline = from_capture(args.baseline)
         baseline.calibration = rec.calibration
     findings = analyze(rec, baseline=baseline)
+    if args.redact:
+        from .network.redact import redact_findings
+
+        findings = redact_findings(findings, salt=args.salt)
     if args.json:
         _print_json(findings)
         return 0
@@ -201,6 +205,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for k, c in rf["per_class"].items():
         print(f"  {k:<16} {c['present']:>8}  {pct(c['recall'])}  {pct(c['precision'])}  "
               f"{pct(c['class_accuracy'])}  {c['false_findings']:>5}")
+    net = result.get("network")
+    if net and net["devices_to_report"]:
+        print(f"network: {net['devices_to_report']} camera access points and trackers in the "
+              f"rooms, recall {pct(net['recall'])}, strongest waypoint right "
+              f"{pct(net['waypoint_accuracy'])}, false camera flags {net['false_camera_flags']}")
     return 0
 
 
@@ -255,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--calibration", help="per-device calibration file (roomsweep calibrate)")
     s.add_argument("--baseline", help="a capture of the same room known to be clean: what it "
                    "heard at a waypoint is not reported again")
+    s.add_argument("--redact", action="store_true",
+                   help="replace SSIDs and MAC addresses with salted hashes (personal data)")
+    s.add_argument("--salt", help="with --redact: salt for the hashes (default: random, so "
+                   "tokens differ between runs)")
     s.set_defaults(func=cmd_analyze)
 
     s = sub.add_parser("calibrate", help="calibrate a device (RF per band, photodiode)")
