@@ -119,17 +119,19 @@ def test_lens_meter_and_radio_counts_from_their_frames():
     state.feed(walls + [glint])
     assert state.lens_glint == pytest.approx(1.5) and state.lens_alert
     assert state.lens_ratio == pytest.approx(0.05 / 1.5)  # the outer ring barely rises
-    aps = [NS(bssid=f"aa:bb:cc:00:00:0{i}", ssid=ssid, rssi_dbm=rssi)
+    from roomsweep.records import AccessPoint, BleAdv, BleAdvertiser, WifiScan
+
+    aps = [AccessPoint(f"aa:bb:cc:00:00:0{i}", ssid, 6, rssi, 3, not ssid)
            for i, (ssid, rssi) in enumerate([("HotelGuest", -48), ("", -70), ("IPC-4411", -39)])]
-    state.feed([NS(type=0x10, seq=50, ts_us=0, access_points=aps, failed=False)])
-    adv = [NS(address=f"11:22:33:44:55:{i:02x}") for i in range(5)]
-    state.feed([NS(type=0x11, seq=51, ts_us=0, advertisers=adv)])
+    state.feed([WifiScan(0x10, 50, 0, access_points=aps)])
+    adv = [BleAdvertiser(f"11:22:33:44:55:{i:02x}", 1, 0, -60, -62, 3) for i in range(5)]
+    state.feed([BleAdv(0x11, 51, 0, advertisers=adv)])
     text = "\n".join(_fits(render_text(state)))
     assert "Lens glint   1.50 " in text and "lens-like GLINT!" in text
     assert "Wi-Fi 3   BLE 5" in text and "strongest: IPC-4411 -39 dBm" in text
     # BLE advertisers not heard for BLE_RECENT_S drop out of the count
     state.feed(_rf_blocks([-50.0] * 400))
-    state.feed([NS(type=0x11, seq=52, ts_us=0, advertisers=adv[:1])])
+    state.feed([BleAdv(0x11, 52, 0, advertisers=adv[:1])])
     assert state.ble_devices == 1
     assert not state.lens_alert and state.lens_alerts == 1
 
