@@ -259,3 +259,5 @@ def test_lens_plot_draws_the_lens_analysis_tracks(hotel, monkeypatch, tmp_path):
     assert max(line.get_ydata().max() for line in ax.get_lines()[:2]) == 60.0
     plot.save(fig, tmp_path / "lens.png")
     assert (tmp_path / "lens.png").stat().st_size > 10_000
+    text, figures = render(an)
+    assert "lens" in figures and 'id="lens"' in text
