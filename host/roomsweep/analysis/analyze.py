@@ -239,7 +239,9 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 track[c.stretch] = c.level_dbm
                 best_in[c.stretch] = c
         typical = float(np.median(track))
-        for top in _peaks(track, best_in, parts, near, rec.waypoint_positions or {}):
+        classifier = BY_NAME.get(cls)
+        in_room = classifier.in_room_dbm if classifier is not None else None
+        for top in _peaks(track, best_in, parts, near, rec.waypoint_positions or {}, in_room):
             contrast = top.level_dbm - max([track[j] for j in near[top.stretch]]
                                            or [DETECTOR_FLOOR_DBM])
             finding = _finding(cls, top, track, typical, parts, labels, rec, contrast)
@@ -279,7 +281,8 @@ def _free_space_drop_db(d_m: float) -> float:
 
 def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch],
            near: dict[int, list[int]],
-           positions: dict[str, tuple[float, float]]) -> list[Component]:
+           positions: dict[str, tuple[float, float]],
+           in_room_dbm: float | None = None) -> list[Component]:
     """Local maxima of a class's level over the room: one per transmitter.
 
     A device hidden at a waypoint is much louder there than at the waypoints
@@ -306,8 +309,14 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
         need = SHARPNESS_DB if first else SECOND_PEAK_DB
         if margin >= need or (first and saturated and margin >= 0):
             found.append(c)
-        elif _co_peak(c.level_dbm, idx, near[idx], track, distance, need):
-            found.append(c)
+        else:
+            # "not heard" at a waypoint may be masked by louder traffic there, so
+            # only a level heard shows a fall; unless the peak is loud enough to
+            # be in the room by itself
+            in_room_loud = in_room_dbm is not None and c.level_dbm >= in_room_dbm
+            heard_floor = DETECTOR_FLOOR_DBM - (1.0 if in_room_loud else 0.0)
+            if _co_peak(c.level_dbm, idx, near[idx], track, distance, need, heard_floor):
+                found.append(c)
     # the same waypoint visited twice: keep its loudest visit
     best: dict[str | None, Component] = {}
     for c in found:
@@ -318,7 +327,7 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
 
 
 def _co_peak(level: float, idx: int, around: list[int], track: np.ndarray,
-             distance: Any, need: float) -> bool:
+             distance: Any, need: float, heard_floor: float) -> bool:
     """One of two (or more) devices of a kind at neighbouring waypoints: every
     neighbour is either clearly quieter, or as loud as only its own device can
     make it; and the quieter ones heard are CO_PEAK_CONTRAST_DB down."""
@@ -326,8 +335,7 @@ def _co_peak(level: float, idx: int, around: list[int], track: np.ndarray,
     for j in around:
         diff = level - track[j]
         if diff >= need:
-            # only a level heard there shows the fall: "not heard" may be masked
-            if track[j] > DETECTOR_FLOOR_DBM:
+            if track[j] > heard_floor:
                 contrast.append(diff)
             continue
         d = distance(idx, j)

@@ -49,8 +49,9 @@ def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
     left to check is each event's shape, several PDUs back to back on the three
     advertising channels, and the events keeping one interval give or take
     advDelay (or a multiple of it, when an event was missed)."""
+    # a saturating event can run its PDUs together: most events still split
     pdus_per_event = f.count / starts.size
-    if pdus_per_event < 2.0:
+    if pdus_per_event < 1.5:
         return 0.0  # single bursts: a Wi-Fi frame, a paging burst, noise
     if within(float(np.median(widths)), 0.3e-3, 1.6e-3, 0.3e-3) == 0:
         return 0.0
