@@ -84,6 +84,9 @@ class Stretch:
     label: str | None
     start_s: float
     end_s: float
+    # the loudest level mode heard there: a class not heard in this stretch was
+    # at most this loud (beneath it, it could hide)
+    loudest_mode_dbm: float = DETECTOR_FLOOR_DBM
 
 
 def stretches(rec: Recording) -> list[Stretch]:
@@ -153,6 +156,7 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
                 loudest = on_idx[np.argmax(x[on_idx])]
                 found.append(Component(st.index, cls, conf, float(level),
                                        w0 + loudest / rec.fs, f, scores))
+        st.loudest_mode_dbm = top_mode
         sparse = _sparse_component(rec, st, dbm, top_mode)
         if sparse is not None:
             found.append(sparse)
@@ -239,12 +243,14 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 track[c.stretch] = c.level_dbm
                 best_in[c.stretch] = c
         typical = float(np.median(track))
-        classifier = BY_NAME.get(cls)
-        in_room = classifier.in_room_dbm if classifier is not None else None
-        for top in _peaks(track, best_in, parts, near, rec.waypoint_positions or {}, in_room):
-            contrast = top.level_dbm - max([track[j] for j in near[top.stretch]]
+        peaks = _peaks(track, best_in, parts, near, rec.waypoint_positions or {})
+        for top in peaks:
+            # another device of the kind must not pull this one's position fit
+            elsewhere = {parts[p.stretch].label for p in peaks if p is not top}
+            contrast = top.level_dbm - max([_at_most(track, parts, j) for j in near[top.stretch]]
                                            or [DETECTOR_FLOOR_DBM])
-            finding = _finding(cls, top, track, typical, parts, labels, rec, contrast)
+            finding = _finding(cls, top, track, typical, parts, labels, rec, contrast,
+                               elsewhere)
             if finding is not None:
                 findings.append(finding)
     if known:
@@ -281,8 +287,7 @@ def _free_space_drop_db(d_m: float) -> float:
 
 def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch],
            near: dict[int, list[int]],
-           positions: dict[str, tuple[float, float]],
-           in_room_dbm: float | None = None) -> list[Component]:
+           positions: dict[str, tuple[float, float]]) -> list[Component]:
     """Local maxima of a class's level over the room: one per transmitter.
 
     A device hidden at a waypoint is much louder there than at the waypoints
@@ -309,14 +314,8 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
         need = SHARPNESS_DB if first else SECOND_PEAK_DB
         if margin >= need or (first and saturated and margin >= 0):
             found.append(c)
-        else:
-            # "not heard" at a waypoint may be masked by louder traffic there, so
-            # only a level heard shows a fall; unless the peak is loud enough to
-            # be in the room by itself
-            in_room_loud = in_room_dbm is not None and c.level_dbm >= in_room_dbm
-            heard_floor = DETECTOR_FLOOR_DBM - (1.0 if in_room_loud else 0.0)
-            if _co_peak(c.level_dbm, idx, near[idx], track, distance, need, heard_floor):
-                found.append(c)
+        elif _co_peak(c.level_dbm, idx, near[idx], track, parts, distance, need):
+            found.append(c)
     # the same waypoint visited twice: keep its loudest visit
     best: dict[str | None, Component] = {}
     for c in found:
@@ -326,17 +325,24 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
     return list(best.values())
 
 
+def _at_most(track: np.ndarray, parts: list[Stretch], j: int) -> float:
+    """A class's level at stretch j, or where it was not heard, the most it can
+    have been: "not heard" beneath louder traffic proves no fall."""
+    if track[j] > DETECTOR_FLOOR_DBM:
+        return float(track[j])
+    return max(DETECTOR_FLOOR_DBM, parts[j].loudest_mode_dbm)
+
+
 def _co_peak(level: float, idx: int, around: list[int], track: np.ndarray,
-             distance: Any, need: float, heard_floor: float) -> bool:
+             parts: list[Stretch], distance: Any, need: float) -> bool:
     """One of two (or more) devices of a kind at neighbouring waypoints: every
     neighbour is either clearly quieter, or as loud as only its own device can
-    make it; and the quieter ones heard are CO_PEAK_CONTRAST_DB down."""
+    make it; and the quieter ones are CO_PEAK_CONTRAST_DB down (see _at_most)."""
     twins, contrast = 0, []
     for j in around:
         diff = level - track[j]
         if diff >= need:
-            if track[j] > heard_floor:
-                contrast.append(diff)
+            contrast.append(level - _at_most(track, parts, j))
             continue
         d = distance(idx, j)
         if d is None or abs(diff) > _free_space_drop_db(d) - need:
@@ -359,7 +365,8 @@ def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
              parts: list[Stretch], labels: dict[int, str | None],
-             rec: Recording, contrast: float) -> dict[str, Any] | None:
+             rec: Recording, contrast: float,
+             elsewhere: set[str | None]) -> dict[str, Any] | None:
     above = top.level_dbm - typical
     if above < PROXIMITY_DB:
         return None  # everywhere at a similar level: the friendly background
@@ -382,6 +389,8 @@ def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
         pts, lv = [], []
         for st in parts:
             p = rec.waypoint_positions.get(st.label or "")
+            if st.label in elsewhere:
+                continue
             if p is not None and np.hypot(p[0] - centre[0], p[1] - centre[1]) <= FIT_RADIUS_M:
                 pts.append(p)
                 lv.append(track[st.index])
