@@ -57,6 +57,21 @@ def test_describe_and_json_of_each_kind_of_record():
     assert counters_line({"frames": 3, "bytes_total": 9}) == "frames 3, bytes 9; errors: none"
 
 
+def test_describe_radio_scans():
+    from roomsweep.records import AccessPoint, BleAdv, BleAdvertiser, WifiScan
+
+    scan = WifiScan(0x10, 1, 0, duration_us=120000, access_points=[
+        AccessPoint("aa:bb:cc:dd:ee:01", "HotelGuest", 6, -48, 3, False),
+        AccessPoint("aa:bb:cc:dd:ee:02", "", 11, -40, 3, True)])
+    assert "WIFI_SCAN" in describe(scan)
+    assert "2 access points in 120 ms: (hidden) ch11 -40 dBm, HotelGuest ch6 -48" in describe(scan)
+    assert as_json(scan)["access_points"][0]["ssid"] == "HotelGuest"
+    ble = BleAdv(0x11, 2, 0, span_us=1_000_000, lost=2,
+                 advertisers=[BleAdvertiser("11:22:33:44:55:66", 1, 0, -60, -61, 4)])
+    assert "1 BLE advertisers in 1000 ms, 2 lost" in describe(ble)
+    assert as_json(ble)["advertisers"][0]["seen"] == 4
+
+
 def test_monitor_json_lines_from_a_streaming_device(capsys):
     with FakeDevice(frames_per_s=400) as dev:
         rc = main(["monitor", "--port", dev.port, "--start", "--json", "--frames", "30",

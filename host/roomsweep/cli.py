@@ -117,6 +117,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         baseline = from_capture(args.baseline)
         baseline.calibration = rec.calibration
     findings = analyze(rec, baseline=baseline)
+    if args.redact:
+        from .network.redact import redact_findings
+
+        findings = redact_findings(findings, salt=args.salt)
     if args.json:
         _print_json(findings)
         return 0
@@ -201,6 +205,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for k, c in rf["per_class"].items():
         print(f"  {k:<16} {c['present']:>8}  {pct(c['recall'])}  {pct(c['precision'])}  "
               f"{pct(c['class_accuracy'])}  {c['false_findings']:>5}")
+    net = result.get("network")
+    if net and net["devices_to_report"]:
+        print(f"network: {net['devices_to_report']} camera access points and trackers in the "
+              f"rooms, recall {pct(net['recall'])}, strongest waypoint right "
+              f"{pct(net['waypoint_accuracy'])}, false camera flags {net['false_camera_flags']}")
     return 0
 
 
@@ -255,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--calibration", help="per-device calibration file (roomsweep calibrate)")
     s.add_argument("--baseline", help="a capture of the same room known to be clean: what it "
                    "heard at a waypoint is not reported again")
+    s.add_argument("--redact", action="store_true",
+                   help="replace SSIDs and MAC addresses with salted hashes (personal data)")
+    s.add_argument("--salt", help="with --redact: salt for the hashes (default: random, so "
+                   "tokens differ between runs)")
     s.set_defaults(func=cmd_analyze)
 
     s = sub.add_parser("calibrate", help="calibrate a device (RF per band, photodiode)")
@@ -385,6 +398,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if not out.parent.is_dir():
         raise UsageError(f"no such directory for the capture: {out.parent}")
+    if args.report and Path(args.report).suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"{args.report}: the report is an HTML file (name it .html)")
     interactive = not args.no_tty and sys.stdin.isatty() and sys.stdout.isatty()
     sim = None
     header: dict[str, Any] = {"notes": args.note or ""}
@@ -435,17 +450,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _sweep_results(args: argparse.Namespace, state: Any) -> int:
     """After the sweep: ranked findings, where and why, and the files written."""
-    from .analysis.analyze import analyze
-    from .analysis.recording import from_capture
-
     result: dict[str, Any] = {"capture": str(args.out), "frames": state.frames_written,
                               "sampled_s": round(state.sampled_s, 3),
                               "waypoints": [w.__dict__ for w in state.marks],
                               "link_counters": state.counters, "reconnects": state.reconnects}
+    findings: list[dict[str, Any]] = []
     try:
-        findings = analyze(from_capture(args.out))
+        from .analyst import analyse_capture
+
+        an = analyse_capture(args.out)
+        findings = an.findings
+        if not args.no_report:
+            from .report import write_report
+
+            report = Path(args.report) if args.report else Path(args.out).with_suffix(".html")
+            result["report"] = write_report(an, report)["report"]
     except RoomsweepError as e:  # e.g. cable pulled before any RF arrived
-        findings = []
         result["analysis_error"] = str(e)
     result["findings"] = findings
     if args.json:
@@ -460,7 +480,9 @@ def _sweep_results(args: argparse.Namespace, state: Any) -> int:
         print("Findings (ranked):")
         print("  " + format_findings(findings).replace("\n", "\n  "))
     print(f"capture: {args.out}")
-    print(f"more:    roomsweep analyze {args.out}; roomsweep info {args.out}")
+    if result.get("report"):
+        print(f"report:  {result['report']}")
+    print(f"more:    roomsweep analyze {args.out}; roomsweep plot {args.out} -o timeline.png")
     return 0
 
 
@@ -489,6 +511,9 @@ def _add_traveler_and_developer_commands(sub: Any) -> None:
                    help="no live view: a status line every 2 s (automatic without a terminal)")
     s.add_argument("--json", action="store_true",
                    help="print the result (findings, capture, waypoints) as JSON at the end")
+    s.add_argument("--report", help="HTML report to write at the end (default: the "
+                   "capture's name with .html)")
+    s.add_argument("--no-report", action="store_true", help="no HTML report")
     s.add_argument("--baud", type=int, default=921600)
     s.add_argument("--set", help='device settings, e.g. "rate=10000"')
     s.add_argument("--note", help="free-form note stored in the capture header")

@@ -75,12 +75,12 @@ class SweepSession:
         self._next_try = 0.0
 
     # --- connecting -------------------------------------------------------------
-    def connect(self) -> None:
+    def connect(self, timeout: float = 3.0) -> None:
         """Open the port, HELLO, (re)START the stream. Raises on failure."""
         port = open_port(self.url, baudrate=self.baudrate)
         try:
             device = Device(port)
-            info = device.hello(timeout=3.0)
+            info = device.hello(timeout=timeout)
             # a device that kept streaming while the cable was out refuses START
             device.request(P.T_CMD_STOP)
             if self.settings:
@@ -133,7 +133,7 @@ class SweepSession:
             return
         self._next_try = now + self.reconnect_every_s
         try:
-            self.connect()
+            self.connect(timeout=1.0)  # short: the view and keys wait meanwhile
         except (PortError, DeviceError):
             pass  # not back yet
 

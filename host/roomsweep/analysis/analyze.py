@@ -259,7 +259,9 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                     < f["level_dbm"] - BASELINE_MARGIN_DB]
     findings = _drop_echoes(findings)
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
-    return findings
+    from ..network.findings import add_network_findings  # Wi-Fi/BLE scans, if recorded
+
+    return add_network_findings(findings, rec, baseline)
 
 
 def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .analyze import analyze
+from ..network.evaluate import score_network, summarize_network
 from .recording import Recording, from_capture, from_scenario
 
 MATCH_RADIUS_M = 1.5
@@ -148,11 +149,14 @@ def evaluate(paths: list[Path], via_firmware: bool = False, seed: int | None = N
         else:
             rec = from_scenario(sc, seed=seed)
         findings = analyze(rec)
-        r = score_scenario(findings, hidden_emitters(sc), rec)
+        r = score_scenario([f for f in findings if f.get("type", "rf") == "rf"],
+                           hidden_emitters(sc), rec)
+        r["network"] = score_network(findings, sc)
         r["scenario"] = sc.name
         r["path"] = str(path)
         results.append(r)
     out = summarize(results)
+    out["network"] = summarize_network(results)
     out["details"] = results
     return out
 

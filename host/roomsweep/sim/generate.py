@@ -1058,7 +1058,10 @@ def generate_one(seed: int, index: int) -> tuple[str, str, str]:
         raise RuntimeError(f"could not generate scenario {index} of seed {seed}")
     stem = f"s{seed}-{index:03d}-{g.room.kind}"
     g.scenario = dataclasses.replace(g.scenario, name=stem, source=f"<generated {stem}>")
-    return stem, _render(g, int(seed), int(index)), _summary(g)
+    from .netgenerate import network_toml  # Wi-Fi and BLE devices, own random stream
+
+    text = _render(g, int(seed), int(index)) + "\n" + network_toml(g.scenario, seed, index)
+    return stem, text, _summary(g)
 
 
 def _generate(seed: int, count: int, out_dir: Path) -> list[tuple[Path, str]]:
