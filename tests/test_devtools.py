@@ -147,6 +147,34 @@ def test_flash_checks_a_given_image_against_its_sha256(capsys, tmp_path):
     _one_line_error(capsys, "is not the expected")
 
 
+def test_image_download_is_cached_and_checked_against_its_first_digest(tmp_path, monkeypatch):
+    """The real download path, from a file:// mirror: stored with its SHA-256,
+    reused, and refused once the cached file no longer matches."""
+    from roomsweep import flashing
+
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    profile = board_profile("esp32")
+    (mirror / profile.image_name).write_bytes(b"\xe9" + bytes(range(256)) * 8)
+    monkeypatch.setattr(flashing, "DOWNLOAD_BASE", mirror.as_uri() + "/")
+    monkeypatch.setattr(flashing, "CACHE_DIR", tmp_path / "cache")
+    logged: list[str] = []
+    path, digest = flashing.fetch_image(profile, log=logged.append)
+    assert path.parent == tmp_path / "cache" / "micropython" and len(digest) == 64
+    assert logged == [f"downloading {mirror.as_uri()}/{profile.image_name}"]
+    assert flashing.fetch_image(profile, log=logged.append) == (path, digest)
+    assert len(logged) == 1  # cached: not downloaded again
+    with pytest.raises(flashing.ToolError, match="is not the expected"):
+        flashing.fetch_image(profile, expected_sha256="0" * 64)
+    path.write_bytes(b"tampered")
+    with pytest.raises(flashing.ToolError, match="delete the file"):
+        flashing.fetch_image(profile)
+    monkeypatch.setattr(flashing, "CACHE_DIR", tmp_path / "empty")
+    monkeypatch.setattr(flashing, "DOWNLOAD_BASE", (tmp_path / "nowhere").as_uri() + "/")
+    with pytest.raises(flashing.ToolError, match="pass --image FILE"):
+        flashing.fetch_image(profile)
+
+
 # --- deploy -------------------------------------------------------------------------
 
 def test_deploy_dry_run_compiles_every_module_but_main_and_copies(capsys, tmp_path):

@@ -85,8 +85,10 @@ def test_view_when_the_cable_is_pulled_and_while_typing_a_label():
     state.key("m")
     for ch in "lamp":
         state.key(ch)
+    state.wall_s = 75.0
     text = "\n".join(_fits(render_text(state)))
     assert "LOST 7 s: cable pulled? waiting for the device" in text
+    assert "Elapsed 01:15, recorded 00:00" in text
     assert "Waypoint label: lamp" in text
 
 

@@ -93,6 +93,7 @@ class LiveState:
     device: dict[str, Any] | None = None
     fs: float = 8000.0
     sampled_s: float = 0.0  # seconds of RF received, over every connection
+    wall_s: float | None = None  # seconds since the sweep started (set by the loop)
     level_dbm: float | None = None
     peak_dbm: float | None = None
     peak_at_s: float = 0.0

@@ -118,8 +118,11 @@ def render(state: LiveState) -> Panel:
     rows.append(Text(""))
 
     last = s.marks[-1] if s.marks else None
-    rows.append(Text("Elapsed ", style="bold") + Text(clock(s.sampled_s))
-                + Text("   last waypoint ", style="bold")
+    elapsed = Text("Elapsed ", style="bold")
+    if s.wall_s is not None:
+        elapsed.append(clock(s.wall_s) + ", recorded ")
+    elapsed.append(clock(s.sampled_s))
+    rows.append(elapsed + Text("  last waypoint ", style="bold")
                 + Text(f"#{last.number} {last.label} at {clock(last.elapsed_s)}"[:44]
                        if last else DASH))
     for w in s.marks[-RECENT_WAYPOINTS - 1:-1][::-1]:
