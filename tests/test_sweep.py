@@ -250,6 +250,8 @@ def test_pulled_cable_keeps_everything_and_resumes_into_the_same_capture(tmp_pat
     # the frames sent while the cable was out are missing, and counted as a gap
     assert after[0].seq - before[-1].seq > 1
     assert cap.counters.crc_errors == 0
+    # the live counters stored last cover both connections
+    assert cap.live_counters is not None and cap.live_counters["frames"] >= len(rf)
     # sampled time counts only what arrived: 12 s of RF in the file
     assert sum(len(r.samples) for r in rf) / 8000 >= 12.0
 
