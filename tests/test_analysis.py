@@ -100,7 +100,12 @@ def test_hotel_room_camera_and_bug_found_at_their_waypoints(hotel_findings):
     cam = by_class["wifi_camera"]
     assert np.hypot(cam["position_m"][0] - 2.0, cam["position_m"][1] - 2.75) < 1.0
     # the hotel's and the neighbour's networks, the phone outside: not reported
-    assert all(f["class"] in ("wifi_camera", "gsm") for f in findings), findings
+    assert all(f["class"] in ("wifi_camera", "gsm", "camera_lens") for f in findings), findings
+    # the SD-card camera in the alarm clock (no radio): its lens, best seen from
+    # bed-right; not the wardrobe mirror, the TV or the window
+    lenses = [f for f in findings if f["type"] == "lens"]
+    assert lenses and lenses[0]["waypoint"] == "bed-right", lenses
+    assert not {"wardrobe", "tv", "window"} & {f["waypoint"] for f in lenses}, lenses
 
 
 def test_findings_json_has_the_documented_fields(hotel_findings):
@@ -108,6 +113,12 @@ def test_findings_json_has_the_documented_fields(hotel_findings):
     needed = {"type", "class", "time_s", "waypoint", "position_m", "level_dbm", "confidence",
               "evidence", "why"}
     for f in findings:
+        if f["type"] == "lens":  # docs/findings.md: lens findings
+            assert {"type", "class", "time_s", "waypoint", "position_m", "bearing_deg",
+                    "level", "confidence", "evidence", "why"} <= set(f)
+            assert f["class"] == "camera_lens" and 0 <= f["confidence"] <= 1
+            assert {"glints", "retro_ratio", "snr"} <= set(f["evidence"])
+            continue
         assert needed <= set(f)
         assert f["type"] == "rf" and 0 <= f["confidence"] <= 1
         assert {"duty", "burst_width_ms", "burst_interval_ms", "peak_frequency_hz"} <= set(

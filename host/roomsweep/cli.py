@@ -200,7 +200,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for k, c in rf["per_class"].items():
         print(f"  {k:<16} {c['present']:>8}  {pct(c['recall'])}  {pct(c['precision'])}  "
               f"{pct(c['class_accuracy'])}  {c['false_findings']:>5}")
+    _print_lens_eval(result.get("lens") or {}, pct)
     return 0
+
+
+def _print_lens_eval(lens: dict, pct) -> None:
+    """The lens finder's part of `roomsweep eval` (keys: docs/findings.md)."""
+    if not lens.get("sweeps"):
+        return
+    fps = lens["false_per_sweep"]
+    print(f"lens finder: {lens['sweeps']} sweeps, {lens['lenses_in_reach']} lenses in reach "
+          f"(of {lens['lenses_total']})")
+    print(f"  lens recall      {pct(lens['recall'])}")
+    print(f"  false per sweep  {'n/a' if fps is None else f'{fps:.2f}'}")
+    for k, b in lens["by_lighting"].items():
+        f = b["false_per_sweep"]
+        print(f"  lighting {k:<9} recall {pct(b['recall'])}  false/sweep "
+              f"{'n/a' if f is None else f'{f:.2f}'}  ({b['sweeps']} sweeps)")
+    for k, b in lens["by_clutter"].items():
+        print(f"  false from {k:<14} {b['false']:>3}  (in {b['sweeps_with_it']} sweeps)")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

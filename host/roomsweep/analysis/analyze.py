@@ -22,6 +22,7 @@ import numpy as np
 from .classifiers import BY_NAME, CLASSIFIERS, UNKNOWN, UNKNOWN_PERIODIC
 from .dsp import level_modes, line_strength
 from .features import Features, component
+from .lens import lens_findings, merge_ranked
 from .locate import fit_position
 from .recording import Recording
 
@@ -203,7 +204,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                     < f["level_dbm"] - BASELINE_MARGIN_DB]
     findings = _drop_echoes(findings)
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
-    return findings
+    return merge_ranked(findings, lens_findings(rec))  # camera lenses (analysis/lens.py)
 
 
 def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:

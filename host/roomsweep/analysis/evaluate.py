@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .analyze import analyze
+from .lens_eval import score_lenses, summarize_lenses
 from .recording import Recording, from_capture, from_scenario
 
 MATCH_RADIUS_M = 1.5
@@ -148,11 +149,15 @@ def evaluate(paths: list[Path], via_firmware: bool = False, seed: int | None = N
         else:
             rec = from_scenario(sc, seed=seed)
         findings = analyze(rec)
-        r = score_scenario(findings, hidden_emitters(sc), rec)
+        r = score_scenario([f for f in findings if f.get("type", "rf") == "rf"],
+                           hidden_emitters(sc), rec)
+        if getattr(sc, "optics", None) is not None:  # the lens finder's score
+            r["lens"] = score_lenses(findings, sc)
         r["scenario"] = sc.name
         r["path"] = str(path)
         results.append(r)
     out = summarize(results)
+    out["lens"] = summarize_lenses(results)
     out["details"] = results
     return out
 

@@ -1058,7 +1058,11 @@ def generate_one(seed: int, index: int) -> tuple[str, str, str]:
         raise RuntimeError(f"could not generate scenario {index} of seed {seed}")
     stem = f"s{seed}-{index:03d}-{g.room.kind}"
     g.scenario = dataclasses.replace(g.scenario, name=stem, source=f"<generated {stem}>")
-    return stem, _render(g, int(seed), int(index)), _summary(g)
+    # the lens finder's lighting, hand, lenses and clutter: its own random stream
+    from .lensgen import draw_optics, optics_toml
+
+    text = _render(g, int(seed), int(index)) + optics_toml(draw_optics(g.scenario, seed, index))
+    return stem, text, _summary(g)
 
 
 def _generate(seed: int, count: int, out_dir: Path) -> list[tuple[Path, str]]:
