@@ -204,7 +204,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                     < f["level_dbm"] - BASELINE_MARGIN_DB]
     findings = _drop_echoes(findings)
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
-    return merge_ranked(findings, lens_findings(rec))  # camera lenses (analysis/lens.py)
+    return merge_ranked(findings, lens_findings(rec, baseline))  # camera lenses (lens.py)
 
 
 def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:

@@ -329,10 +329,20 @@ def _waypoint_at(rec: Recording, t: float) -> str | None:
     return label
 
 
-def lens_findings(rec: Recording) -> list[dict[str, Any]]:
+def lens_findings(rec: Recording, baseline: Recording | None = None) -> list[dict[str, Any]]:
     """Findings of type "lens" (docs/findings.md): one per waypoint where a
     retro-reflecting glint was seen, the strongest glint's time, strength and
-    evidence; empty when the recording has no lit photodiode channel."""
+    evidence; empty when the recording has no lit photodiode channel. With
+    `baseline` (a known-clean sweep of the same room), waypoints where it saw a
+    lens-like glint too are not reported."""
+    found = _lens_findings(rec)
+    if baseline is not None and found:
+        seen = {f["waypoint"] for f in _lens_findings(baseline)}
+        found = [f for f in found if f["waypoint"] is None or f["waypoint"] not in seen]
+    return found
+
+
+def _lens_findings(rec: Recording) -> list[dict[str, Any]]:
     if getattr(rec, "pd_counts", None) is None or not rec.led_hz or not any(
             rec.led_lit or (True,)):
         return []

@@ -65,7 +65,7 @@ def _lens(rng: np.random.Generator, sc: Any, n: int, strict: bool) -> optics.Len
     d = min(d, wall - 0.03)
     if d < 0.4:
         return None
-    el = math.radians(float(rng.uniform(-10.0, 10.0)))
+    el = math.radians(float(rng.uniform(-6.0, 6.0)))
     pos = p + d * np.array([math.cos(yaw) * math.cos(el), math.sin(yaw) * math.cos(el),
                             math.sin(el)])
     size = sc.room_size_m

@@ -43,13 +43,16 @@ import numpy as np
 # 940 nm 5 mm IR LED (Vishay TSAL6200, hardware/bom.csv): about 60 mW/sr at 100 mA,
 # +-17 deg half-intensity [unconf.: datasheet typical; ref §3 gives 50-80 mW/sr at
 # 50 mA for a comparable 850 nm part]. A cylindrical lens reshapes +-17 deg into a
-# fan of +-5 deg (pan) by +-15 deg (tilt): intensity x 17^2 / (5 x 15) = 3.9, x 0.8
-# lens transmission [assumed] -> 0.19 W/sr per LED; two LEDs a group, 100 mA each
-# at the LED current level 100 %.
-LED_W_SR_PER_LED_AT_100MA = 0.060 * 17.0 ** 2 / (5.0 * 15.0) * 0.8
+# fan of +-5 deg (pan) by +-10 deg (tilt): intensity x 17^2 / (5 x 10) = 5.8, x 0.8
+# lens transmission [assumed] -> 0.28 W/sr per LED at 100 mA; two LEDs a group.
+LED_W_SR_PER_LED_AT_100MA = 0.060 * 17.0 ** 2 / (5.0 * 10.0) * 0.8
 LEDS_PER_GROUP = 2
 BEAM_HALF_DEG_PAN = 5.0  # half-intensity half-angles of the fan [design]
-BEAM_HALF_DEG_TILT = 15.0
+BEAM_HALF_DEG_TILT = 10.0
+# LED current per group at the LED current level 100 % [design]: 100 mA each
+# (TSAL6200 continuous rating). Weaker comparison rings would leave more of the
+# ADC's range to the inner ring, but their noise, scaled up to compare, costs more.
+GROUP_CURRENT_MA = (100.0, 100.0, 100.0)
 # LED rings around the photodiode: radius of each group's ring [design]. The offset
 # of each group from the detector is what tells a retro-reflector (its return is
 # confined to the source axis) from everything else.
@@ -64,12 +67,12 @@ GROUP_GAIN = (1.0, 0.93, 1.08)
 # ref §3) behind an 8 mm collecting lens whose field of view matches the LED fan.
 RX_AREA_M2 = 50e-6  # pi (4 mm)^2 [design]
 RESPONSIVITY_A_W = 0.65  # BP104F: 0.70 A/W at 950 nm (ref §3), a little less at 940
-# Transimpedance amplifier (MCP6001): 15 Mohm, output biased at 0.30 V so the dark
+# Transimpedance amplifier (MCP6001): 10 Mohm, output biased at 0.30 V so the dark
 # level sits above the ESP32 ADC's dead zone (reads 0 below ~0.1 V, linear from
 # 0.15 V, ref §2).
-TIA_OHM = 15e6
+TIA_OHM = 10e6
 TIA_OFFSET_V = 0.30
-TIA_BANDWIDTH_HZ = 10.6e3  # 1 / (2 pi R C), C = 1 pF [design]
+TIA_BANDWIDTH_HZ = 10.6e3  # 1 / (2 pi R C), C = 1.5 pF [design]
 ELECTRON_C = 1.602e-19
 ADC_COUNTS_PER_V = 4095 / 3.1  # ATTN_11DB full scale (board CALIBRATION)
 ADC_NOISE_LSB = 2  # as the RF channel: uniform -2..+2 counts [assumed]
@@ -83,6 +86,12 @@ RETRO_REFLECTANCE = 0.10
 # LED image ~5 um + diffraction 2.44 lambda f/D ~8 um + aberrations and pixel stack
 # ~15 um ~ 30 um on f ~ 3.6 mm -> 8 mrad full, 4 mrad half.
 RETRO_CONE_RAD = 0.004
+# Plus a broad halo: light scattered by the sensor's microlenses, colour filters and
+# cover glass still leaves through the lens towards the source, spread wider
+# [assumed: 20 % of the return, 1/e half-angle 25 mrad]. It is what lets a lens be
+# seen at arm's length, where the core misses a detector a centimetre away.
+RETRO_HALO_SHARE = 0.2
+RETRO_HALO_RAD = 0.025
 # LAPD (SenSys 2021, ref §3): lens-sensor retro-reflection shows only within
 # ~20 deg of the lens axis; the return fades out over the next few degrees [assumed].
 RETRO_ACCEPT_DEG = 20.0
@@ -92,6 +101,7 @@ RETRO_EDGE_DEG = 5.0
 
 WALL_REFLECTANCE = 0.6  # painted wall at 940 nm, diffuse [assumed]
 MIN_RANGE_M = 0.15
+WALL_RAYS = 7  # rays across the pan fan for the wall return
 # Specular kinds: reflectance at normal incidence and geometry.
 # Glass: Fresnel ((n-1)/(n+1))^2 = 4 % per surface at n = 1.5, two surfaces 8 %;
 # a TV's glossy front one surface; silvered mirror ~90 % [assumed typical];
@@ -113,7 +123,7 @@ FLAT_EDGE_M = 0.02  # the return fades over ~ the receiver aperture at an edge [
 # (fluorescent, LED) have little near-IR output but flicker at twice the mains
 # frequency with harmonics (ref §3: 100/120 Hz and harmonics).
 LIGHTING_KINDS = ("dark", "daylight", "flicker")
-AMBIENT_DEFAULT_UA = {"dark": 0.0, "daylight": 0.05, "flicker": 0.02}
+AMBIENT_DEFAULT_UA = {"dark": 0.0, "daylight": 0.075, "flicker": 0.03}
 FLICKER_DEPTH_DEFAULT = 1.0  # a cheap LED lamp: full-wave rectified, no smoothing
 
 # --- the hand ------------------------------------------------------------------------
@@ -237,7 +247,8 @@ def _fan_gain(dx: np.ndarray, dy: np.ndarray, dz: np.ndarray, yaw: np.ndarray,
 
 
 def _group_intensity(group: int, level: float = 1.0) -> float:
-    return LED_W_SR_PER_LED_AT_100MA * LEDS_PER_GROUP * GROUP_GAIN[group] * level
+    current = GROUP_CURRENT_MA[group] / 100.0  # intensity linear in current (ref §3)
+    return LED_W_SR_PER_LED_AT_100MA * LEDS_PER_GROUP * GROUP_GAIN[group] * current * level
 
 
 def retro_acceptance(incidence_rad) -> np.ndarray:
@@ -264,28 +275,47 @@ def lens_return_w(lens: Lens, positions: np.ndarray, yaw: np.ndarray, group: int
 
     Irradiance at the lens I g / d^2 times aperture pi D^2 / 4 times cos(psi),
     re-emitted by the cat's eye into a Gaussian cone of 1/e half-angle theta_c
-    around the source (peak intensity rho P / (pi theta_c^2)); the detector sits
-    r_g / d off the cone axis and collects A_rx / d^2. Hence 1/d^4 (ref §3).
+    around the source (peak intensity rho P / (pi theta_c^2)) plus a wider halo;
+    the detector sits r_g / d off the cone axis and collects A_rx / d^2. Hence
+    1/d^4 (ref §3).
     """
     d, psi, v = lens_geometry(lens, positions)
     aim = GROUP_AIM_ERROR_DEG[group]
     g = _fan_gain(v[:, 0], v[:, 1], v[:, 2], yaw, aim)
     area = math.pi * (lens.aperture_mm * 1e-3) ** 2 / 4
     p_in = _group_intensity(group, level) * g / d ** 2 * area * retro_acceptance(psi)
-    cone = math.pi * RETRO_CONE_RAD ** 2
-    off_axis = np.exp(-((GROUP_RADIUS_M[group] / d) / RETRO_CONE_RAD) ** 2)
-    return RETRO_REFLECTANCE * p_in / cone * off_axis * RX_AREA_M2 / d ** 2
+    a = GROUP_RADIUS_M[group] / d  # the detector's angle off the return's axis
+    core = ((1 - RETRO_HALO_SHARE) / (math.pi * RETRO_CONE_RAD ** 2)
+            * np.exp(-(a / RETRO_CONE_RAD) ** 2))
+    halo = (RETRO_HALO_SHARE / (math.pi * RETRO_HALO_RAD ** 2)
+            * np.exp(-(a / RETRO_HALO_RAD) ** 2))
+    return RETRO_REFLECTANCE * p_in * (core + halo) * RX_AREA_M2 / d ** 2
 
 
 def wall_return_w(scenario: Any, positions: np.ndarray, yaw: np.ndarray, group: int,
                   level: float = 1.0) -> np.ndarray:
     """Diffuse (Lambertian) return from the room's walls along the beam.
 
-    The beam's centre ray meets a wall of the box room at range r with incidence
-    cos beta; radiance rho E / pi over the overlap of the LED fan and the
+    Rays across the pan fan (WALL_RAYS, weighted by the LED fan times the
+    receiver's sensitivity) meet the walls of the box room at range r with
+    incidence cos beta; radiance rho E / pi over the overlap of the LED fan and the
     receiver's field of view (solid angle Omega_eff = pi s_p s_t / (2 ln 2) for the
-    two Gaussian fans) gives P = rho I cos(beta) Omega_eff A_rx / (pi r^2).
+    two Gaussian fans) gives P = rho I cos(beta) Omega_eff A_rx / (pi r^2),
+    averaged over the rays (so a corner in the beam blends, as it does in a room).
     """
+    sp, st = math.radians(BEAM_HALF_DEG_PAN), math.radians(BEAM_HALF_DEG_TILT)
+    omega_eff = math.pi * sp * st / (2 * math.log(2.0))
+    offsets = np.linspace(-1.5, 1.5, WALL_RAYS) * sp
+    weights = np.exp(-2 * math.log(2.0) * (offsets / sp) ** 2)
+    weights /= weights.sum()
+    total = np.zeros(len(yaw))
+    for off, wgt in zip(offsets, weights):
+        total += wgt * _wall_ray(scenario, positions, yaw + off)
+    return WALL_REFLECTANCE * _group_intensity(group, level) * omega_eff * RX_AREA_M2 / math.pi * total
+
+
+def _wall_ray(scenario: Any, positions: np.ndarray, yaw: np.ndarray) -> np.ndarray:
+    """cos(incidence) / range^2 where a level ray at `yaw` meets the room's walls."""
     w, length = scenario.room_size_m[0], scenario.room_size_m[1]
     ux, uy = np.cos(yaw), np.sin(yaw)
     big = 1e9
@@ -296,10 +326,7 @@ def wall_return_w(scenario: Any, positions: np.ndarray, yaw: np.ndarray, group: 
                       np.where(uy < -1e-9, -positions[:, 1] / uy, big))
     r = np.maximum(np.minimum(tx, ty), MIN_RANGE_M)
     cos_b = np.where(tx < ty, np.abs(ux), np.abs(uy))
-    sp, st = math.radians(BEAM_HALF_DEG_PAN), math.radians(BEAM_HALF_DEG_TILT)
-    omega_eff = math.pi * sp * st / (2 * math.log(2.0))
-    return (WALL_REFLECTANCE * _group_intensity(group, level) * cos_b * omega_eff
-            * RX_AREA_M2 / (math.pi * r ** 2))
+    return cos_b / r ** 2
 
 
 def clutter_return_w(c: Clutter, positions: np.ndarray, yaw: np.ndarray, group: int,

@@ -24,7 +24,7 @@ import micropython
 from micropython import const
 
 import pins
-from defaults import CALIBRATION, LED_DEFAULT_HZ
+from defaults import CALIBRATION, LED_DEFAULT_HZ, LED_RING_MM
 
 _MASK = const(0x3FFFFFFF)
 # A ticks_us() call from viper costs about 1-2 us on a 240 MHz ESP32.
@@ -107,6 +107,7 @@ class Board:
         self.buzzer = SimPWM(2700)
         self.led_pwms = [SimPWM(hz) for hz in LED_DEFAULT_HZ]
         self.led_default_hz = LED_DEFAULT_HZ
+        self.led_ring_mm = LED_RING_MM
         self.calibration = CALIBRATION
         self.ticks_us = self._ticks_us
         self.ticks_ms = self._ticks_ms
@@ -141,7 +142,7 @@ class Board:
         at = (step - self._feed_start) * _COLUMNS
         value = _u16_at(self._raw, at + column)
         if column == 1:  # photodiode: add the light of the LED groups that are on
-            vt = self.vt
+            vt = self.vt - self._origin  # PWM phase: deterministic from the first read
             for g in range(_LED_GROUPS):
                 pwm = self.led_pwms[g]
                 if pwm._duty and (vt * pwm._hz) % 1000000 * 65536 < pwm._duty * 1000000:
