@@ -329,7 +329,7 @@ class Decoder:
         )
 
     def _lens(self, t, seq, ts_raw, ts_us, p):
-        if len(p) != P.LENS_SIZE:
+        if len(p) < P.LENS_SIZE:  # longer: fields appended by a later firmware
             raise ValueError(f"LENS payload is {len(p)} bytes, not {P.LENS_SIZE}")
         first, count, groups, flags, *amps = _LENS.unpack_from(p, 0)
         back = (ts_raw - first) % P.TICKS_PERIOD

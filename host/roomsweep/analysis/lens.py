@@ -40,8 +40,9 @@ MIN_SNR = 7.0  # glint rise over the robust noise of the inner group's track
 MIN_RISE_COUNTS = 0.4  # and at least this much (ADC counts of fundamental amplitude)
 MIN_SEPARATION_S = 0.15  # two glints closer than this are one
 MAX_WIDTH_S = 1.5  # a "glint" wider than this is not a small reflector
-RETRO_RATIO_MAX = 0.3  # other rings' share of the glint: below it a retro-reflector
-MIN_WIDTH_S = 0.05  # narrower than the lock-in filter's own response: not light
+RETRO_RATIO_MAX = 0.45  # other rings' share of the glint: below it a retro-reflector
+MIN_WIDTH_S = 0.05
+MIDDLE_NEGATIVE_WEIGHT = 3.0  # the middle ring losing light at a glint: not a lens  # narrower than the lock-in filter's own response: not light
 MIN_CONFIDENCE = 0.6
 NOISE_FLOOR_COUNTS = 0.03
 FIT_HALF_S = 0.5  # the outer ring's track predicts the inner's over +-0.5 s ...
@@ -106,11 +107,13 @@ def lockin_tracks(x: np.ndarray, fs: float, freqs_hz, frame_s: float = FRAME_S
     blocks = xs.reshape(m, nb)
     props["saturated"] = (blocks.max(axis=1) >= 4095) | (blocks.min(axis=1) <= 0)
     xs -= blocks.mean()  # keeps the float sums small; the filter rejects DC anyway
-    k = np.arange(m * nb)
+    blocks = xs.reshape(m, nb)
+    inside = np.arange(nb)
     for i, f in enumerate(freqs):
-        # phase from the recording start: blocks join without a phase jump
-        ph = np.exp(-2j * np.pi * (f / fs) * k)
-        z = (xs * ph).reshape(m, nb).sum(axis=1)
+        # phase counted from the recording start: exp(-jw(nb m + i)) =
+        # exp(-jw nb m) exp(-jw i), one matrix-vector product per frequency
+        w = 2 * np.pi * f / fs
+        z = (blocks @ np.exp(-1j * w * inside)) * np.exp(-1j * w * nb * np.arange(m))
         zf = np.empty_like(z)
         zf[1:-1] = z[:-2] + 2 * z[1:-1] + z[2:]
         zf[0], zf[-1] = zf[1], zf[-2]
@@ -256,8 +259,8 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
             mfit = _explained(tracks[middle], tracks[outer], p, half, core, sat)
             if mfit is None:
                 continue
-            mid = abs(mfit[0]) / max(mid_ratio, 1e-6) / resid
-            ratio = mid
+            mid = mfit[0] / max(mid_ratio, 1e-6) / resid  # signed: a lens only adds light
+            ratio = mid if mid >= 0 else -MIDDLE_NEGATIVE_WEIGHT * mid
         else:
             ratio = max(0.0, 1.0 - resid / bump0) if bump0 > 0 else 1.0
         glints.append({
@@ -280,9 +283,10 @@ def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: in
     """What the outer ring cannot explain of the inner ring's bump at frame p.
 
     Around p the inner track is fitted (least squares, outside the core) as
-    a + b t + c outer + d d(outer)/dt: walls and shiny surfaces return both rings'
+    a + b t + e t^2 + c outer + d outer' + g outer'': walls and shiny surfaces return both rings'
     light (c: their gain ratio, d: their slightly different aim). A retro-
-    reflector's return reaches the inner ring only, so no such fit explains it.
+    reflector's return reaches the inner ring only, so no such fit explains it
+    (c, d, g: their gain ratio and slightly different aim).
     Returns (residual at p, residual noise, inner bump over a line, outer bump over
     a line) or None when too little is left to fit.
     """
@@ -294,7 +298,9 @@ def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: in
     t = (idx - p).astype(float) / half
     y, x = inner[lo:hi], outer[lo:hi]
     dx = np.gradient(x)
-    basis = np.column_stack([np.ones_like(t), t, x, dx])
+    # the rings aim a little apart: outer(t - delta) = outer - delta outer' +
+    # delta^2 / 2 outer'' (Taylor), so both derivatives join the fit
+    basis = np.column_stack([np.ones_like(t), t, t * t, x, dx, np.gradient(dx)])
     coef, *_ = np.linalg.lstsq(basis[keep], y[keep], rcond=None)
     resid_all = y - basis @ coef
     sigma = max(_robust_sigma(resid_all[keep]), NOISE_FLOOR_COUNTS)
@@ -310,9 +316,9 @@ def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: in
 def glint_confidence(glint: dict[str, Any]) -> float:
     """How sure a glint is a camera lens: strength over noise, and how far its
     retro ratio is below that of specular returns (~1)."""
-    snr_part = min(1.0, 0.55 + 0.45 * (glint["snr"] - MIN_SNR) / (3 * MIN_SNR))
+    snr_part = 1.0 - float(np.exp(-glint["snr"] / MIN_SNR))
     ratio_part = min(1.0, max(0.0, 1.0 - glint["retro_ratio"] / RETRO_RATIO_MAX))
-    c = snr_part * (0.7 + 0.3 * ratio_part)
+    c = snr_part * (0.75 + 0.25 * ratio_part)
     if glint["saturated"]:
         c *= 0.9  # clipped: the ratio is less certain
     return round(max(0.0, min(1.0, c)), 3)

@@ -101,7 +101,7 @@ RETRO_EDGE_DEG = 5.0
 
 WALL_REFLECTANCE = 0.6  # painted wall at 940 nm, diffuse [assumed]
 MIN_RANGE_M = 0.15
-WALL_RAYS = 7  # rays across the pan fan for the wall return
+WALL_RAYS = 21  # rays across the pan fan for the wall return (a corner blends in)
 # Specular kinds: reflectance at normal incidence and geometry.
 # Glass: Fresnel ((n-1)/(n+1))^2 = 4 % per surface at n = 1.5, two surfaces 8 %;
 # a TV's glossy front one surface; silvered mirror ~90 % [assumed typical];
@@ -190,11 +190,11 @@ def scene_of(scenario: Any) -> OpticalScene:
 def beam_yaw(scenario: Any, t_s) -> np.ndarray:
     """Pan angle (radians, 0 = +x, counter-clockwise) of the device axis at `t_s`.
 
-    The operator holds the device level. Walking, it points where they walk; on
-    arriving at a stop they turn on the spot at sweep_deg_s (alternate stops
-    turning the other way), for at most pan_deg, until the dwell ends; leaving,
-    they turn towards the next stop at TURN_DEG_S. The angle is continuous: a
-    hand does not jump.
+    The operator holds the device level. On arriving at a stop they turn on the
+    spot at sweep_deg_s (alternate stops turning the other way), at most
+    2 x pan_deg, until the dwell ends; leaving, they turn towards the next stop at
+    TURN_DEG_S while walking. The first stop starts facing the room centre. The
+    angle is continuous: a hand does not jump.
     """
     hand = scene_of(scenario).hand
     t = np.asarray(t_s, dtype=float).reshape(-1)
@@ -207,23 +207,30 @@ def beam_yaw(scenario: Any, t_s) -> np.ndarray:
     legs = np.arctan2(np.diff(pos[:, 1]), np.diff(pos[:, 0])) if k > 1 else np.zeros(0)
     cx, cy = scenario.room_size_m[0] / 2, scenario.room_size_m[1] / 2
     first = math.atan2(cy - pos[0, 1], cx - pos[0, 0])
-    h_in = np.concatenate(([first], legs)) if k > 1 else np.array([first])
-    h_out = np.concatenate((legs, [h_in[-1]])) if k > 1 else h_in
+    h_out = np.concatenate((legs, [legs[-1] if k > 1 else first]))
     omega = math.radians(hand.sweep_deg_s)
+    rate = math.radians(TURN_DEG_S)
     turn = np.minimum(omega * dwell, math.radians(2 * hand.pan_deg))
     side = np.where(np.arange(k) % 2 == 0, 1.0, -1.0)
-    y_end = h_in + side * turn
+    # per stop: yaw on arriving, at the end of the pan, and the turn while leaving
+    y_arr = np.empty(k)
+    y_end = np.empty(k)
+    delta = np.zeros(k)
+    y = first
+    for j in range(k):
+        y_arr[j] = y
+        y_end[j] = y + side[j] * turn[j]
+        delta[j] = (h_out[j] - y_end[j] + np.pi) % (2 * np.pi) - np.pi
+        walk = arrive[j + 1] - arrive[j] - dwell[j] if j + 1 < k else 0.0
+        y = y_end[j] + np.sign(delta[j]) * min(abs(delta[j]), rate * max(walk, 0.0))
     i = np.clip(np.searchsorted(arrive, t, side="right") - 1, 0, k - 1)
     tau = np.clip(t - arrive[i], 0.0, None)
-    yaw = h_in[i] + side[i] * np.minimum(omega * tau, turn[i])
-    # leaving: turn from where the pan ended to the next leg's heading
+    yaw = y_arr[i] + side[i] * np.minimum(omega * tau, turn[i])
     leaving = tau > dwell[i]
     if leaving.any():
         j = i[leaving]
-        delta = (h_out[j] - y_end[j] + np.pi) % (2 * np.pi) - np.pi
-        rate = math.radians(TURN_DEG_S)
-        step = np.clip((tau[leaving] - dwell[j]) * rate, 0.0, np.abs(delta))
-        yaw[leaving] = y_end[j] + np.sign(delta) * step
+        step = np.clip((tau[leaving] - dwell[j]) * rate, 0.0, np.abs(delta[j]))
+        yaw[leaving] = y_end[j] + np.sign(delta[j]) * step
     return yaw.reshape(np.shape(t_s))
 
 
@@ -305,7 +312,7 @@ def wall_return_w(scenario: Any, positions: np.ndarray, yaw: np.ndarray, group: 
     """
     sp, st = math.radians(BEAM_HALF_DEG_PAN), math.radians(BEAM_HALF_DEG_TILT)
     omega_eff = math.pi * sp * st / (2 * math.log(2.0))
-    offsets = np.linspace(-1.5, 1.5, WALL_RAYS) * sp
+    offsets = np.linspace(-2.0, 2.0, WALL_RAYS) * sp
     weights = np.exp(-2 * math.log(2.0) * (offsets / sp) ** 2)
     weights /= weights.sum()
     total = np.zeros(len(yaw))

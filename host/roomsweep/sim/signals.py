@@ -523,8 +523,13 @@ class FeedGenerator:
         n, c = t.size, self._coarse
         if self.scenario.optics is None:  # no lens-finder scene: LEDs light nothing
             return base.astype(np.uint16) << ADC_U16_SHIFT, np.zeros((LED_GROUPS, n), np.uint16)
-        # the returns follow the hand (tens of ms per degree): a 1 ms grid, held
-        ret = optics.group_returns(self.scenario, t[::c], LED_GROUPS)
-        ret16 = np.clip(np.rint(optics.return_counts(ret) * 16), 0, 65535)
-        returns = np.repeat(ret16, c, axis=1)[:, :n]
+        # the returns follow the hand (tens of ms per degree): computed on a 1 ms
+        # grid that includes the next block's first point, interpolated between
+        dt = self.step_us * 1e-6
+        grid = t[0] + dt * c * np.arange(-(-n // c) + 1)
+        ret = optics.return_counts(optics.group_returns(self.scenario, grid, LED_GROUPS))
+        returns = np.empty((LED_GROUPS, n))
+        for g in range(LED_GROUPS):
+            returns[g] = np.interp(t, grid, ret[g])
+        returns = np.clip(np.rint(returns * 16), 0, 65535)
         return base.astype(np.uint16) << ADC_U16_SHIFT, returns.astype(np.uint16)
