@@ -224,7 +224,10 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     mid_ratio = (float(np.median(bg[middle][ok] / bg[0][ok])) if middle is not None
                  and ok.sum() > 10 else 1.0)
     info.update(background=bg, noise=noise, wall_ratio=wall_ratio)
-    sat = np.asarray(properties.get("saturated", np.zeros(m, bool)))
+    sat = np.asarray(properties.get("saturated", np.zeros(m, bool)), dtype=bool)
+    # the lock-in filter spans the frames either side: their amplitudes saw the
+    # clipped samples too
+    sat = sat | np.concatenate(([False], sat[:-1])) | np.concatenate((sat[1:], [False]))
     # retro excess: the inner ring's return minus what the outer ring's says the
     # walls and shiny surfaces give it. Clipped frames say nothing.
     excess = tracks[0] - tracks[outer] / max(wall_ratio, 1e-6)
