@@ -393,10 +393,10 @@ def _lens_findings(rec: Recording) -> list[dict[str, Any]]:
                 "wall_ratio": round(info["wall_ratio"], 3),
                 "specular_glints_rejected": rejected,
             },
-            "why": (f"a glint {top['snr']:.0f} x above the noise that the inner LED ring "
-                    f"returns {1 / max(top['retro_ratio'], 0.01):.0f} x more strongly than "
-                    f"the outer ring: retro-reflection, as from a camera lens"
-                    + (f", at {place}" if place else "")),
+            "why": (f"a glint {top['snr']:.0f} x above the noise, on the LED ring next to "
+                    f"the photodiode and hardly on the outer rings (their share "
+                    f"{top['retro_ratio']:.2f}): retro-reflection, as from a camera lens"
+                    + (f", seen from {place}" if place else "")),
         })
     findings.sort(key=lambda f: -f["confidence"])
     return findings

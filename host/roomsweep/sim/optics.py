@@ -44,15 +44,16 @@ import numpy as np
 # +-17 deg half-intensity [unconf.: datasheet typical; ref §3 gives 50-80 mW/sr at
 # 50 mA for a comparable 850 nm part]. A cylindrical lens reshapes +-17 deg into a
 # fan of +-5 deg (pan) by +-10 deg (tilt): intensity x 17^2 / (5 x 10) = 5.8, x 0.8
-# lens transmission [assumed] -> 0.28 W/sr per LED at 100 mA; two LEDs a group.
+# lens transmission [assumed] -> 0.28 W/sr per LED at 100 mA; two LEDs a group,
+# 50 mA each (75 ohm from 5 V, hardware/bom.csv).
 LED_W_SR_PER_LED_AT_100MA = 0.060 * 17.0 ** 2 / (5.0 * 10.0) * 0.8
 LEDS_PER_GROUP = 2
 BEAM_HALF_DEG_PAN = 5.0  # half-intensity half-angles of the fan [design]
 BEAM_HALF_DEG_TILT = 10.0
-# LED current per group at the LED current level 100 % [design]: 100 mA each
-# (TSAL6200 continuous rating). Weaker comparison rings would leave more of the
-# ADC's range to the inner ring, but their noise, scaled up to compare, costs more.
-GROUP_CURRENT_MA = (100.0, 100.0, 100.0)
+# LED current per group [design]: 50 mA each (hardware/README.md). Weaker
+# comparison rings would leave more of the ADC's range to the inner ring, but
+# their noise, scaled up to compare, costs more.
+GROUP_CURRENT_MA = (50.0, 50.0, 50.0)
 # LED rings around the photodiode: radius of each group's ring [design]. The offset
 # of each group from the detector is what tells a retro-reflector (its return is
 # confined to the source axis) from everything else.
@@ -67,12 +68,13 @@ GROUP_GAIN = (1.0, 0.93, 1.08)
 # ref §3) behind an 8 mm collecting lens whose field of view matches the LED fan.
 RX_AREA_M2 = 50e-6  # pi (4 mm)^2 [design]
 RESPONSIVITY_A_W = 0.65  # BP104F: 0.70 A/W at 950 nm (ref §3), a little less at 940
-# Transimpedance amplifier (MCP6001): 10 Mohm, output biased at 0.30 V so the dark
+# Transimpedance amplifier (MCP6001): 20 Mohm, output biased at 0.30 V so the dark
 # level sits above the ESP32 ADC's dead zone (reads 0 below ~0.1 V, linear from
-# 0.15 V, ref §2).
-TIA_OHM = 10e6
+# 0.15 V, ref §2). The gain is a compromise: a 1 mm lens at 3 m must clear the
+# ADC noise while the walls of a small room stay mostly below full scale.
+TIA_OHM = 20e6
 TIA_OFFSET_V = 0.30
-TIA_BANDWIDTH_HZ = 10.6e3  # 1 / (2 pi R C), C = 1.5 pF [design]
+TIA_BANDWIDTH_HZ = 11.7e3  # 1 / (2 pi R C), C = 0.68 pF [design]
 ELECTRON_C = 1.602e-19
 ADC_COUNTS_PER_V = 4095 / 3.1  # ATTN_11DB full scale (board CALIBRATION)
 ADC_NOISE_LSB = 2  # as the RF channel: uniform -2..+2 counts [assumed]
@@ -119,11 +121,11 @@ FLAT_EDGE_M = 0.02  # the return fades over ~ the receiver aperture at an edge [
 # --- ambient light ---------------------------------------------------------------------
 
 # Photocurrent from ambient light through the daylight filter and the narrow field
-# of view [assumed]: daylight a large DC (about 0.75 V at the TIA output); mains lamps
+# of view [assumed]: daylight a large DC (0.75 V at the TIA output); mains lamps
 # (fluorescent, LED) have little near-IR output but flicker at twice the mains
 # frequency with harmonics (ref §3: 100/120 Hz and harmonics).
 LIGHTING_KINDS = ("dark", "daylight", "flicker")
-AMBIENT_DEFAULT_UA = {"dark": 0.0, "daylight": 0.075, "flicker": 0.03}
+AMBIENT_DEFAULT_UA = {"dark": 0.0, "daylight": 0.0375, "flicker": 0.015}
 FLICKER_DEPTH_DEFAULT = 1.0  # a cheap LED lamp: full-wave rectified, no smoothing
 
 # --- the hand ------------------------------------------------------------------------
@@ -132,6 +134,7 @@ SWEEP_DEG_S_RANGE = (30.0, 120.0)  # the issue's hand motion
 SWEEP_DEG_S_DEFAULT = 60.0
 PAN_HALF_DEG_DEFAULT = 180.0  # at most a whole turn (2 x pan_deg) per stop
 TURN_DEG_S = 180.0  # turning towards the next stop [assumed]
+HAND_SMOOTH_S = 0.12  # a hand changes its turn rate over about a quarter second [assumed]
 
 SPEC_RATIO_NOTE = "flat and convex specular returns are not confined to the source axis"
 
@@ -188,6 +191,21 @@ def scene_of(scenario: Any) -> OpticalScene:
 
 
 def beam_yaw(scenario: Any, t_s) -> np.ndarray:
+    """Pan angle (radians, 0 = +x, counter-clockwise) of the device axis at `t_s`:
+    `_raw_yaw` smoothed over +-HAND_SMOOTH_S (triangular weights), because a hand
+    speeds up and slows down instead of reversing its turn in an instant."""
+    t = np.asarray(t_s, dtype=float)
+    offsets = np.linspace(-HAND_SMOOTH_S, HAND_SMOOTH_S, 9)
+    weights = HAND_SMOOTH_S - np.abs(offsets) + HAND_SMOOTH_S / 8
+    weights /= weights.sum()
+    flat = t.reshape(-1)
+    yaw = np.zeros(flat.size)
+    for off, w in zip(offsets, weights):
+        yaw += w * _raw_yaw(scenario, flat + off)
+    return yaw.reshape(t.shape)
+
+
+def _raw_yaw(scenario: Any, t_s) -> np.ndarray:
     """Pan angle (radians, 0 = +x, counter-clockwise) of the device axis at `t_s`.
 
     The operator holds the device level. On arriving at a stop they turn on the
@@ -315,9 +333,8 @@ def wall_return_w(scenario: Any, positions: np.ndarray, yaw: np.ndarray, group: 
     offsets = np.linspace(-2.0, 2.0, WALL_RAYS) * sp
     weights = np.exp(-2 * math.log(2.0) * (offsets / sp) ** 2)
     weights /= weights.sum()
-    total = np.zeros(len(yaw))
-    for off, wgt in zip(offsets, weights):
-        total += wgt * _wall_ray(scenario, positions, yaw + off)
+    rays = _wall_ray(scenario, positions[:, None, :], yaw[:, None] + offsets[None, :])
+    total = rays @ weights
     return WALL_REFLECTANCE * _group_intensity(group, level) * omega_eff * RX_AREA_M2 / math.pi * total
 
 
@@ -327,13 +344,25 @@ def _wall_ray(scenario: Any, positions: np.ndarray, yaw: np.ndarray) -> np.ndarr
     ux, uy = np.cos(yaw), np.sin(yaw)
     big = 1e9
     with np.errstate(divide="ignore", invalid="ignore"):
-        tx = np.where(ux > 1e-9, (w - positions[:, 0]) / ux,
-                      np.where(ux < -1e-9, -positions[:, 0] / ux, big))
-        ty = np.where(uy > 1e-9, (length - positions[:, 1]) / uy,
-                      np.where(uy < -1e-9, -positions[:, 1] / uy, big))
+        tx = np.where(ux > 1e-9, (w - positions[..., 0]) / ux,
+                      np.where(ux < -1e-9, -positions[..., 0] / ux, big))
+        ty = np.where(uy > 1e-9, (length - positions[..., 1]) / uy,
+                      np.where(uy < -1e-9, -positions[..., 1] / uy, big))
     r = np.maximum(np.minimum(tx, ty), MIN_RANGE_M)
     cos_b = np.where(tx < ty, np.abs(ux), np.abs(uy))
     return cos_b / r ** 2
+
+
+def _surface_axes(normal) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors along a flat surface: horizontal (normal x z) and up."""
+    nx, ny, nz = (float(v) for v in normal)
+    h = math.hypot(nx, ny)
+    if h < 1e-6:  # horizontal surface (table top): any axis
+        across = np.array([1.0, 0.0, 0.0])
+    else:
+        across = np.array([ny / h, -nx / h, 0.0])
+    up = np.array([across[1] * nz, -across[0] * nz, across[0] * ny - across[1] * nx])
+    return across, up
 
 
 def clutter_return_w(c: Clutter, positions: np.ndarray, yaw: np.ndarray, group: int,
@@ -362,11 +391,7 @@ def clutter_return_w(c: Clutter, positions: np.ndarray, yaw: np.ndarray, group: 
     rel = positions - centre
     h = rel @ n
     foot = rel - h[:, None] * n[None, :]
-    across = np.cross(n, (0.0, 0.0, 1.0))
-    if np.linalg.norm(across) < 1e-6:  # horizontal surface (table top): any axis
-        across = np.array([1.0, 0.0, 0.0])
-    across = across / np.linalg.norm(across)
-    up = np.cross(across, n)
+    across, up = _surface_axes(c.normal)
     half_w, half_h = c.size_m[0] / 2, c.size_m[1] / 2
     inside = (np.clip((half_w - np.abs(foot @ across)) / FLAT_EDGE_M + 0.5, 0, 1)
               * np.clip((half_h - np.abs(foot @ up)) / FLAT_EDGE_M + 0.5, 0, 1))
@@ -389,10 +414,14 @@ def group_returns(scenario: Any, t_s, groups: int = 3, level: float = 1.0,
     pos = scenario.position_at(t)
     yaw = beam_yaw(scenario, t)
     out = np.zeros((groups, t.size))
+    walls = None
+    if include in ("all", "clutter"):
+        # the walls' return differs between groups only by their intensity
+        walls = wall_return_w(scenario, pos, yaw, 0, level) / _group_intensity(0, level)
     for g in range(groups):
         p = np.zeros(t.size)
-        if include in ("all", "clutter"):
-            p += wall_return_w(scenario, pos, yaw, g, level)
+        if walls is not None:
+            p += walls * _group_intensity(g, level)
             for c in scene.clutter:
                 p += clutter_return_w(c, pos, yaw, g, level)
         if include in ("all", "lenses"):
