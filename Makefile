@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 STUBS := $(VENV)/mpstubs
 STUBS_STAMP := $(STUBS)/.installed
 
-.PHONY: demo test venv pins firmware-mpy bench clean schematic
+.PHONY: demo test venv pins firmware-mpy bench clean schematic flash deploy firmware-test
+.PHONY: browser
 
 venv: $(STAMP)
 
@@ -29,7 +30,7 @@ $(STUBS_STAMP): $(STAMP)
 demo: $(STAMP)
 	$(BIN)/roomsweep demo
 
-test: $(STAMP) $(STUBS_STAMP)
+test: $(STAMP) $(STUBS_STAMP) browser
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
@@ -45,6 +46,28 @@ firmware-mpy: $(STAMP)
 	done
 	@echo "compiled firmware/*.py -> build/firmware/*.mpy (-march=xtensawin)"
 
+# The board: make flash PORT=/dev/ttyUSB0 [BOARD=esp32s3]; make deploy PORT=...
+# (roomsweep flash/deploy --dry-run print the exact esptool/mpy-cross/mpremote commands)
+BOARD ?= esp32
+flash: $(STAMP)
+	@test -n "$(PORT)" || { echo "usage: make flash PORT=/dev/ttyUSB0 [BOARD=esp32|esp32s3]"; exit 2; }
+	$(BIN)/roomsweep flash --port $(PORT) --board $(BOARD)
+
+deploy: $(STAMP)
+	@test -n "$(PORT)" || { echo "usage: make deploy PORT=/dev/ttyUSB0"; exit 2; }
+	$(BIN)/roomsweep deploy --port $(PORT)
+
+# Firmware checks without hardware: the chip build, the types against the ESP32
+# stubs, the firmware on the MicroPython unix port, the wire protocol; with
+# PORT=... also the board's HELLO version and five seconds of its stream.
+firmware-test: $(STAMP) $(STUBS_STAMP) firmware-mpy
+	$(BIN)/python -m pytest tests/test_firmware_types.py tests/test_firmware_unix.py \
+		tests/test_protocol_doc.py tests/test_devtools.py
+	@if [ -n "$(PORT)" ]; then \
+		$(BIN)/roomsweep deploy --port $(PORT) --check-only && \
+		$(BIN)/roomsweep monitor --port $(PORT) --start --seconds 5 --counters-every 0 | tail -3; \
+	fi
+
 pins: $(STAMP)
 	$(BIN)/python -m roomsweep.pinmap hardware/pins.toml firmware/pins.py
 
@@ -54,3 +77,13 @@ schematic: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info host/*.egg-info
+
+# Headless Chromium (Debian package) for the HTML report's rendering test; where it
+# cannot be installed (not root, no apt-get) that test is skipped with the reason.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			echo "installing chromium (Debian) for the report test"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+				|| echo "note: chromium could not be installed; the report screenshot test will be skipped"; \
+		else echo "note: no chromium and no apt-get as root; the report screenshot test will be skipped"; fi; }

@@ -46,6 +46,8 @@ T_MARK = const(0x04)  # waypoint mark (button or host command)
 T_LOG = const(0x05)  # human-readable text
 T_ACK = const(0x06)  # command accepted
 T_ERROR = const(0x07)  # command rejected, or a bad command frame seen
+T_WIFI_SCAN = const(0x10)  # one Wi-Fi access-point scan (also marks its sampling stall)
+T_BLE_ADV = const(0x11)  # BLE advertisers heard in a window, deduplicated
 T_LENS = const(0x12)  # lens finder: lock-in amplitude per LED group, once per block
 # 0x10-0x1F reserved for later device messages (Wi-Fi scan results, BLE
 # advertisements, lens lock-in amplitudes); readers count them as unknown.
@@ -130,6 +132,63 @@ ERROR_NAMES = {
     ERR_BAD_VERSION: "bad-version",
     ERR_BAD_LENGTH: "bad-length",
 }
+
+
+# WIFI_SCAN: scan start tick u32, duration_us u32 (sampling stood still for this
+# long: the scan blocks the CPU), flags u8 (WIFI_*), count u8; then per access
+# point: BSSID 6 bytes, channel u8, RSSI i8 (dBm), authmode u8 (ESP-IDF
+# wifi_auth_mode_t: 0 open, 1 WEP, 2 WPA-PSK, 3 WPA2-PSK, ...), hidden u8,
+# SSID length u8 (0..32), SSID bytes.
+WIFI_SCAN_HEADER_FORMAT = "<IIBB"
+WIFI_SCAN_HEADER_SIZE = const(10)
+WIFI_AP_FORMAT = "<6sBbBBB"
+WIFI_AP_SIZE = const(11)
+WIFI_SSID_MAX = const(32)
+WIFI_SCAN_MAX_APS = const(64)  # 10 + 64 * 43 bytes fits MAX_PAYLOAD
+WIFI_ACTIVE = const(1)  # active scan: the device sent probe requests
+WIFI_FAILED = const(2)  # the scan raised an error; no access points follow
+WIFI_TRUNCATED = const(4)  # more access points were heard than sent
+
+# BLE_ADV: window start tick u32, window span_us u32, lost u16 (advertisements
+# not stored because the device table was full), count u8; then per advertiser:
+# address 6 bytes (as the controller gives it), address type u8 (0 public,
+# 1 random), advertising PDU type u8 (0 ADV_IND .. 4 SCAN_RSP), RSSI max i8,
+# RSSI last i8, times heard u16, data length u8 (0..31), advertising data.
+BLE_ADV_HEADER_FORMAT = "<IIHB"
+BLE_ADV_HEADER_SIZE = const(11)
+BLE_DEVICE_FORMAT = "<6sBBbbHB"
+BLE_DEVICE_SIZE = const(13)
+BLE_DATA_MAX = const(31)  # legacy advertising payload
+
+
+def encode_wifi_scan(start_tick, duration_us, flags, aps):
+    """WIFI_SCAN payload from WLAN.scan() tuples (ssid, bssid, channel, rssi,
+    authmode, hidden). Allocates: called once per scan, not per sample."""
+    if len(aps) > WIFI_SCAN_MAX_APS:
+        aps = aps[:WIFI_SCAN_MAX_APS]
+        flags |= WIFI_TRUNCATED
+    parts = [struct.pack(WIFI_SCAN_HEADER_FORMAT, start_tick & 0xFFFFFFFF,
+                         duration_us & 0xFFFFFFFF, flags, len(aps))]
+    for ssid, bssid, channel, rssi, authmode, hidden in aps:
+        ssid = bytes(ssid[:WIFI_SSID_MAX])
+        rssi = max(-128, min(127, rssi))
+        parts.append(struct.pack(WIFI_AP_FORMAT, bytes(bssid[:6]), channel & 0xFF, rssi,
+                                 authmode & 0xFF, 1 if hidden else 0, len(ssid)))
+        parts.append(ssid)
+    return b"".join(parts)
+
+
+def encode_ble_adv(start_tick, span_us, lost, devices):
+    """BLE_ADV payload from (addr, addr_type, adv_type, rssi_max, rssi_last, seen,
+    adv_data) tuples. The firmware packs the same bytes in place (radios.py)."""
+    parts = [struct.pack(BLE_ADV_HEADER_FORMAT, start_tick & 0xFFFFFFFF,
+                         span_us & 0xFFFFFFFF, min(lost, 0xFFFF), len(devices))]
+    for addr, addr_type, adv_type, rssi_max, rssi_last, seen, data in devices:
+        data = bytes(data[:BLE_DATA_MAX])
+        parts.append(struct.pack(BLE_DEVICE_FORMAT, bytes(addr[:6]), addr_type, adv_type,
+                                 rssi_max, rssi_last, min(seen, 0xFFFF), len(data)))
+        parts.append(data)
+    return b"".join(parts)
 
 
 def frame_size(payload_length):

@@ -41,3 +41,15 @@ def mp_run():
         return run_micropython(code, paths=[board_dir, FIRMWARE_DIR], **kw)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def hotel_capture(tmp_path_factory) -> Path:
+    """One full simulated hotel-room sweep through the firmware (about 5 s), shared
+    by the analyst tools' tests: report, plot, export, compare, batch."""
+    from roomsweep.sim.runner import simulate
+    from roomsweep.sim.scenario import load_scenario
+
+    out = tmp_path_factory.mktemp("analyst") / "hotel.cap"
+    simulate(load_scenario("hotel-room"), out)
+    return out

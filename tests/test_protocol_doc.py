@@ -25,7 +25,8 @@ def test_message_type_table_matches_rsproto():
         "LOG": P.T_LOG, "ACK": P.T_ACK, "ERROR": P.T_ERROR, "HELLO": P.T_CMD_HELLO,
         "START": P.T_CMD_START, "STOP": P.T_CMD_STOP, "CONFIGURE": P.T_CMD_CONFIGURE,
         "PING": P.T_CMD_PING, "HOST_TIME": P.T_HOST_TIME, "HOST_RXSTATS": P.T_HOST_RXSTATS,
-        "HOST_NOTE": P.T_HOST_NOTE, "LENS": P.T_LENS,
+        "HOST_NOTE": P.T_HOST_NOTE, "WIFI_SCAN": P.T_WIFI_SCAN, "BLE_ADV": P.T_BLE_ADV,
+        "LENS": P.T_LENS,
     }
     by_code = {int(code, 16): name for code, name in rows.items()}
     for name, code in expected.items():
@@ -123,3 +124,31 @@ def test_lens_table_matches_rsproto():
     assert all(a + n == b for (a, n), (b, _) in zip(offsets, offsets[1:]))
     assert offsets[-1][0] + offsets[-1][1] == P.LENS_SIZE == struct.calcsize(P.LENS_FORMAT)
     assert f"1/{P.LENS_AMP_SCALE} ADC count" in section
+
+
+def test_network_layouts_match_rsproto():
+    import struct as st
+
+    assert st.calcsize(P.WIFI_SCAN_HEADER_FORMAT) == P.WIFI_SCAN_HEADER_SIZE == 10
+    assert st.calcsize(P.WIFI_AP_FORMAT) == P.WIFI_AP_SIZE == 11
+    assert st.calcsize(P.BLE_ADV_HEADER_FORMAT) == P.BLE_ADV_HEADER_SIZE == 11
+    assert st.calcsize(P.BLE_DEVICE_FORMAT) == P.BLE_DEVICE_SIZE == 13
+    assert P.WIFI_SCAN_HEADER_SIZE + P.WIFI_SCAN_MAX_APS * (P.WIFI_AP_SIZE + 32) <= P.MAX_PAYLOAD
+    assert "at most 64" in DOC and "0–32" in DOC and "0–31" in DOC
+
+
+def doc_wifi_scan(payload: bytes) -> list[tuple]:
+    """WIFI_SCAN read from docs/protocol.md alone."""
+    start, duration, flags, count = struct.unpack_from("<IIBB", payload)
+    pos, out = 10, []
+    for _ in range(count):
+        bssid, channel, rssi, auth, hidden, n = struct.unpack_from("<6sBbBBB", payload, pos)
+        out.append((payload[pos + 11 : pos + 11 + n], bssid, channel, rssi, auth, bool(hidden)))
+        pos += 11 + n
+    return [start, duration, flags, out]
+
+
+def test_wifi_scan_bytes_as_the_doc_says():
+    aps = [(b"IPC-12AB34", b"\x54\x8c\x81\x00\x00\x01", 11, -47, 0, False)]
+    payload = P.encode_wifi_scan(123, 1_600_000, P.WIFI_ACTIVE, aps)
+    assert doc_wifi_scan(payload) == [123, 1_600_000, 1, aps]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         baseline = from_capture(args.baseline)
         baseline.calibration = rec.calibration
     findings = analyze(rec, baseline=baseline)
+    if args.redact:
+        from .network.redact import redact_findings
+
+        findings = redact_findings(findings, salt=args.salt)
     if args.json:
         _print_json(findings)
         return 0
@@ -204,6 +209,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for k, c in rf["per_class"].items():
         print(f"  {k:<16} {c['present']:>8}  {pct(c['recall'])}  {pct(c['precision'])}  "
               f"{pct(c['class_accuracy'])}  {c['false_findings']:>5}")
+    net = result.get("network")
+    if net and net["devices_to_report"]:
+        print(f"network: {net['devices_to_report']} camera access points and trackers in the "
+              f"rooms, recall {pct(net['recall'])}, strongest waypoint right "
+              f"{pct(net['waypoint_accuracy'])}, false camera flags {net['false_camera_flags']}")
     _print_lens_eval(result.get("lens") or {}, pct)
     return 0
 
@@ -276,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--calibration", help="per-device calibration file (roomsweep calibrate)")
     s.add_argument("--baseline", help="a capture of the same room known to be clean: what it "
                    "heard at a waypoint is not reported again")
+    s.add_argument("--redact", action="store_true",
+                   help="replace SSIDs and MAC addresses with salted hashes (personal data)")
+    s.add_argument("--salt", help="with --redact: salt for the hashes (default: random, so "
+                   "tokens differ between runs)")
     s.set_defaults(func=cmd_analyze)
 
     s = sub.add_parser("calibrate", help="calibrate a device (RF per band, photodiode)")
@@ -310,7 +324,267 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("demo", help="simulated hotel-room sweep, end to end")
     s.add_argument("--out", default="out/demo", help="directory for the capture")
     s.set_defaults(func=cmd_demo)
+    _add_traveler_and_developer_commands(sub)
+
+    from .analyst_cli import register as register_analyst_commands
+
+    register_analyst_commands(sub)
     return p
+
+
+# --- traveler and firmware developer: sweep, monitor, flash, deploy ---------------
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from .monitor import run_monitor
+
+    run_monitor(args.port, sys.stdout, json_lines=args.json, start=args.start,
+                hello=args.hello, seconds=args.seconds, frames=args.frames,
+                counters_every_s=args.counters_every, baudrate=args.baud)
+    return 0
+
+
+def cmd_flash(args: argparse.Namespace) -> int:
+    from .flashing import board_profile, cached_image_path, fetch_image, flash_plan, format_plan
+    from .flashing import run_commands, sha256_of
+
+    profile = board_profile(args.board)
+    if args.sha256 and not re.fullmatch(r"[0-9a-fA-F]{64}", args.sha256):
+        raise UsageError("--sha256 takes 64 hexadecimal digits")
+    if args.image:
+        image = Path(args.image)
+        if not image.is_file():
+            raise UsageError(f"no such image: {args.image}")
+    else:
+        image = cached_image_path(profile)
+    commands = flash_plan(args.port, profile, image, baud=args.baud, erase=not args.no_erase)
+    if args.dry_run:
+        if args.json:
+            _print_json({"board": profile.name, "chip": profile.chip,
+                         "image": str(image), "image_url": None if args.image else profile.image_url,
+                         "offset": profile.offset, "commands": commands})
+            return 0
+        print(f"# MicroPython {profile.image_name} for {profile.pins_board} ({profile.chip}); "
+              "dry run, nothing is run")
+        if not args.image:
+            print(f"# download {profile.image_url} -> {image} (unless already there)")
+        print(format_plan(commands))
+        return 0
+    if args.image:
+        digest = sha256_of(image)
+        if args.sha256 and digest != args.sha256.lower():
+            raise UsageError(f"{image}: SHA-256 {digest} is not the expected {args.sha256}")
+    else:
+        image, digest = fetch_image(profile, args.sha256)
+    print(f"image {image} (SHA-256 {digest})")
+    run_commands(commands)
+    print(f"MicroPython {profile.image_name} written; next: roomsweep deploy --port {args.port}")
+    return 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from .flashing import check_version, deploy_plan, firmware_version, format_plan, run_commands
+
+    if args.check_only:
+        expected = firmware_version()
+        info = check_version(args.port, expected, timeout=args.timeout)
+        print(f"device on {args.port}: firmware {info.get('firmware')} on "
+              f"{info.get('board', '?')} (matches this tree)")
+        return 0
+    plan = deploy_plan(args.port, build=Path(args.build))
+    if args.dry_run:
+        if args.json:
+            _print_json(plan.as_dict())
+            return 0
+        print(f"# deploy firmware {plan.version} from {plan.source} to {args.port}; "
+              "dry run, nothing is run")
+        print(f"mkdir -p {plan.build}")
+        print(format_plan(plan.commands))
+        print(f"# then: HELLO on {args.port} must report firmware {plan.version}")
+        return 0
+    plan.build.mkdir(parents=True, exist_ok=True)
+    run_commands(plan.commands)
+    info = check_version(args.port, plan.version, timeout=args.timeout)
+    print(f"deployed firmware {plan.version}; the device on {args.port} says hello "
+          f"({info.get('board', '?')})")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .live import LiveState
+    from .sweep import PlainView, SweepSession, run_sweep, sim_header
+
+    if args.speed is not None and not args.sim:
+        raise UsageError("--speed is for the simulated device (--sim)")
+    if args.seed is not None and not args.sim:
+        raise UsageError("--seed is for the simulated device (--sim)")
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise UsageError(f"no such directory for the capture: {out.parent}")
+    if args.report and Path(args.report).suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"{args.report}: the report is an HTML file (name it .html)")
+    interactive = not args.no_tty and sys.stdin.isatty() and sys.stdout.isatty()
+    try:
+        import termios  # noqa: F401 - the live view reads keys through it (POSIX)
+    except ImportError:
+        interactive = False
+    sim = None
+    header: dict[str, Any] = {"notes": args.note or ""}
+    seconds = args.seconds
+    alive = None
+    if args.sim:
+        from .sim.runner import SimulatedDevice
+        from .sim.scenario import load_scenario
+
+        scenario = load_scenario(args.sim)
+        if seconds is None:
+            seconds = scenario.duration_s
+        sim = SimulatedDevice(scenario, seed=args.seed, seconds=seconds + 2.0)
+        sim.start()
+        url = sim.port
+        header.update(sim_header(scenario, sim.seed, url))
+        title = f"{scenario.name} (simulated)"
+        sweep_names = header["sweep"]
+        alive = sim.alive
+    else:
+        url = args.port
+        title = args.port
+        sweep_names = []
+    try:
+        state = LiveState(capture_path=str(out), port=url, sweep_names=sweep_names, title=title,
+                          locate=args.locate)
+        session = SweepSession(url, out, state, header=header, baudrate=args.baud,
+                               settings=args.set or "", append=args.append)
+        session.connect()  # a wrong port or a silent device is a one-line error
+        if interactive:
+            from .sweep import TerminalView
+
+            view: Any = TerminalView()
+        else:
+            view = PlainView(sys.stderr if args.json else sys.stdout)
+            view.session = session
+        try:
+            speed = (1.0 if args.speed is None else args.speed) if sim else 0.0
+            run_sweep(session, view, seconds=seconds, speed=speed, alive=alive)
+        finally:
+            if interactive:
+                view.close()
+    finally:
+        if sim is not None:
+            sim.stop()
+    return _sweep_results(args, state)
+
+
+def _sweep_results(args: argparse.Namespace, state: Any) -> int:
+    """After the sweep: ranked findings, where and why, and the files written."""
+    result: dict[str, Any] = {"capture": str(args.out), "frames": state.frames_written,
+                              "sampled_s": round(state.sampled_s, 3),
+                              "waypoints": [w.__dict__ for w in state.marks],
+                              "link_counters": state.counters, "reconnects": state.reconnects}
+    findings: list[dict[str, Any]] = []
+    try:
+        from .analyst import analyse_capture
+
+        an = analyse_capture(args.out)
+        findings = an.findings
+        if not args.no_report:
+            from .report import write_report
+
+            report = Path(args.report) if args.report else Path(args.out).with_suffix(".html")
+            result["report"] = write_report(an, report)["report"]
+    except RoomsweepError as e:  # e.g. cable pulled before any RF arrived
+        result["analysis_error"] = str(e)
+    result["findings"] = findings
+    if args.json:
+        _print_json(result)
+        return 0
+    print(f"\nSweep finished: {state.sampled_s:.1f} s recorded, {len(state.marks)} waypoints, "
+          f"{state.frames_written} frames"
+          + (f", link lost and resumed {state.reconnects} times" if state.reconnects else ""))
+    if "analysis_error" in result:
+        print(f"no analysis: {result['analysis_error']}")
+    else:
+        print("Findings (ranked):")
+        print("  " + format_findings(findings).replace("\n", "\n  "))
+    print(f"capture: {args.out}")
+    if result.get("report"):
+        print(f"report:  {result['report']}")
+    print(f"more:    roomsweep analyze {args.out}; roomsweep plot {args.out} -o timeline.png")
+    return 0
+
+
+def _add_traveler_and_developer_commands(sub: Any) -> None:
+    port_help = "serial port or pyserial URL (/dev/ttyUSB0, COM3, socket://h:p, rfc2217://h:p)"
+
+    s = sub.add_parser("sweep", help="sweep a room with the live view; findings at the end",
+                       description="Record a sweep into a crash-safe capture with a live view "
+                       "(80x24): RF level with peak hold and class guess, lens and radio "
+                       "counts, waypoints. Keys: m label+mark, space mark, l locate cue "
+                       "(ticks faster as the level rises), q finish. A pulled cable is "
+                       "noted and recording resumes into the same capture when the device "
+                       "is back.")
+    where = s.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", help=port_help)
+    where.add_argument("--sim", metavar="SCENARIO",
+                       help="use the simulated device in this scenario (name or .toml)")
+    s.add_argument("--out", required=True, help="capture file to write")
+    s.add_argument("--seconds", type=_positive,
+                   help="finish after this much recorded time (--sim: default the scenario's)")
+    s.add_argument("--speed", type=float,
+                   help="--sim: pace as this multiple of real time (default 1; 0: flat out)")
+    s.add_argument("--seed", type=int, help="--sim: signal randomness (default the scenario's)")
+    s.add_argument("--locate", action="store_true", help="start with the locate cue on")
+    s.add_argument("--no-tty", action="store_true",
+                   help="no live view: a status line every 2 s (automatic without a terminal)")
+    s.add_argument("--json", action="store_true",
+                   help="print the result (findings, capture, waypoints) as JSON at the end")
+    s.add_argument("--report", help="HTML report to write at the end (default: the "
+                   "capture's name with .html)")
+    s.add_argument("--no-report", action="store_true", help="no HTML report")
+    s.add_argument("--baud", type=int, default=921600)
+    s.add_argument("--set", help='device settings, e.g. "rate=10000"')
+    s.add_argument("--note", help="free-form note stored in the capture header")
+    s.add_argument("--append", action="store_true",
+                   help="append to an existing capture instead of replacing it")
+    s.set_defaults(func=cmd_sweep)
+
+    s = sub.add_parser("monitor", help="print decoded frames live, with the link's error "
+                       "counters (a protocol-aware miniterm)")
+    s.add_argument("--port", required=True, help=port_help)
+    s.add_argument("--json", action="store_true", help="one JSON object per frame (JSON Lines)")
+    s.add_argument("--hello", action="store_true", help="ask the device for INFO first")
+    s.add_argument("--start", action="store_true",
+                   help="tell the device to stream (and to stop when the monitor ends)")
+    s.add_argument("--seconds", type=_positive, help="stop after this many seconds")
+    s.add_argument("--frames", type=int, help="stop after this many frames")
+    s.add_argument("--counters-every", type=float, default=5.0, metavar="S",
+                   help="print the error counters every S seconds (0: only at the end)")
+    s.add_argument("--baud", type=int, default=921600)
+    s.set_defaults(func=cmd_monitor)
+
+    s = sub.add_parser("flash", help="install MicroPython on the board (esptool; erases it)")
+    s.add_argument("--port", required=True, help="the board's serial port")
+    s.add_argument("--board", default="esp32",
+                   help="esp32 (ESP32 DevKitC) or esp32s3 (ESP32-S3 DevKitC); default esp32")
+    s.add_argument("--image", help="a MicroPython image already downloaded (default: the "
+                   "pinned release, downloaded once into the cache)")
+    s.add_argument("--sha256", help="the image's expected SHA-256")
+    s.add_argument("--baud", type=int, default=460800, help="flashing baud rate")
+    s.add_argument("--no-erase", action="store_true", help="write without erasing first")
+    s.add_argument("--dry-run", action="store_true", help="print the exact commands only")
+    s.add_argument("--json", action="store_true", help="with --dry-run: the plan as JSON")
+    s.set_defaults(func=cmd_flash)
+
+    s = sub.add_parser("deploy", help="compile the firmware (mpy-cross), copy it (mpremote) "
+                       "and check the device's HELLO version")
+    s.add_argument("--port", required=True, help=port_help)
+    s.add_argument("--build", default="build/firmware", help="where the .mpy files go")
+    s.add_argument("--dry-run", action="store_true", help="print the exact commands only")
+    s.add_argument("--check-only", action="store_true",
+                   help="only check that the device reports this tree's firmware version")
+    s.add_argument("--timeout", type=_positive, default=15.0,
+                   help="seconds to wait for the device's HELLO after the reset")
+    s.add_argument("--json", action="store_true", help="with --dry-run: the plan as JSON")
+    s.set_defaults(func=cmd_deploy)
 
 
 def _positive(text: str) -> float:

@@ -28,7 +28,10 @@ import numpy as np
 
 from . import rsproto as P
 from .records import (
+    AccessPoint,
     Ack,
+    BleAdv,
+    BleAdvertiser,
     Command,
     Error,
     HostTime,
@@ -42,6 +45,7 @@ from .records import (
     Samples,
     Status,
     Unknown,
+    WifiScan,
 )
 
 _HEADER_TAIL = struct.Struct("<BBHHI")  # version, type, seq, length, timestamp
@@ -52,6 +56,10 @@ _MARK = struct.Struct(P.MARK_HEADER_FORMAT)
 _LENS = struct.Struct(P.LENS_FORMAT)
 _REPLY = struct.Struct(P.REPLY_FORMAT)
 _HOST_TIME = struct.Struct("<d")
+_WIFI_SCAN = struct.Struct(P.WIFI_SCAN_HEADER_FORMAT)
+_WIFI_AP = struct.Struct(P.WIFI_AP_FORMAT)
+_BLE_ADV = struct.Struct(P.BLE_ADV_HEADER_FORMAT)
+_BLE_DEVICE = struct.Struct(P.BLE_DEVICE_FORMAT)
 _NOT_YET = np.zeros(0, np.uint16)  # placeholder for samples still to unpack
 _DEVICE = frozenset(P.DEVICE_TYPES) | frozenset(range(P.T_RESERVED_FIRST, P.T_RESERVED_LAST + 1))
 
@@ -376,6 +384,44 @@ class Decoder:
     def _note(self, t, seq, ts_raw, ts_us, p):
         return Note(t, seq, ts_us, text=bytes(p).decode())
 
+    def _wifi_scan(self, t, seq, ts_raw, ts_us, p):
+        start, duration, flags, count = _WIFI_SCAN.unpack_from(p, 0)
+        pos = P.WIFI_SCAN_HEADER_SIZE
+        aps = []
+        for _ in range(count):
+            bssid, channel, rssi, auth, hidden, n = _WIFI_AP.unpack_from(p, pos)
+            pos += P.WIFI_AP_SIZE
+            if n > P.WIFI_SSID_MAX or pos + n > len(p):
+                raise ValueError(f"access point SSID of {n} bytes does not fit")
+            raw = bytes(p[pos : pos + n])
+            pos += n
+            aps.append(AccessPoint(_mac(bssid), raw.decode("utf-8", "replace"), channel, rssi,
+                                   auth, bool(hidden), raw))
+        return WifiScan(
+            t, seq, ts_us, t_start_us=ts_us - (ts_raw - start) % P.TICKS_PERIOD,
+            duration_us=duration, active=bool(flags & P.WIFI_ACTIVE),
+            failed=bool(flags & P.WIFI_FAILED), truncated=bool(flags & P.WIFI_TRUNCATED),
+            access_points=aps)
+
+    def _ble_adv(self, t, seq, ts_raw, ts_us, p):
+        start, span, lost, count = _BLE_ADV.unpack_from(p, 0)
+        pos = P.BLE_ADV_HEADER_SIZE
+        devices = []
+        for _ in range(count):
+            addr, addr_type, adv_type, rmax, rlast, seen, n = _BLE_DEVICE.unpack_from(p, pos)
+            pos += P.BLE_DEVICE_SIZE
+            if n > P.BLE_DATA_MAX or pos + n > len(p):
+                raise ValueError(f"advertising data of {n} bytes does not fit")
+            devices.append(BleAdvertiser(_mac(addr), addr_type, adv_type, rmax, rlast, seen,
+                                         bytes(p[pos : pos + n])))
+            pos += n
+        return BleAdv(t, seq, ts_us, t_start_us=ts_us - (ts_raw - start) % P.TICKS_PERIOD,
+                      span_us=span, lost=lost, advertisers=devices)
+
+
+def _mac(raw: bytes) -> str:
+    return ":".join(f"{b:02x}" for b in raw)
+
 
 _PARSERS = {
     P.T_INFO: Decoder._info,
@@ -389,6 +435,8 @@ _PARSERS = {
     P.T_HOST_TIME: Decoder._host_time,
     P.T_HOST_RXSTATS: Decoder._rx_stats,
     P.T_HOST_NOTE: Decoder._note,
+    P.T_WIFI_SCAN: Decoder._wifi_scan,
+    P.T_BLE_ADV: Decoder._ble_adv,
     **{t: Decoder._command for t in P.COMMAND_TYPES},
 }
 

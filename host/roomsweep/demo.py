@@ -121,5 +121,9 @@ def run_demo(out_dir: Path) -> int:
     print("\nFindings (ranked):")
     print("  " + format_findings(findings).replace("\n", "\n  "))
     print(f"\n  capture:  {capture}\n  findings: {out_dir / 'findings.json'}")
+    from .report import report_and_timeline
+
+    report, timeline = report_and_timeline(capture, out_dir)
+    print(f"  report:   {report}\n  timeline: {timeline}")
     print(f"  inspect:  roomsweep info {capture}; roomsweep analyze {capture} --json")
     return 0

@@ -36,3 +36,7 @@ class ScenarioError(RoomsweepError):
 
 class SimulatorError(RoomsweepError):
     """The simulated device could not be started or stopped working."""
+
+
+class ToolError(RoomsweepError):
+    """An external tool (esptool, mpy-cross, mpremote) failed or is missing."""

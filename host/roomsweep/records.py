@@ -126,3 +126,52 @@ class Unknown(Record):
 
     payload: bytes = b""
     reason: str = ""
+
+
+@dataclass(slots=True)
+class AccessPoint:
+    """One access point in a Wi-Fi scan."""
+
+    bssid: str  # "aa:bb:cc:dd:ee:ff"
+    ssid: str  # decoded as UTF-8 with replacement; "" when hidden
+    channel: int
+    rssi_dbm: int
+    authmode: int  # ESP-IDF wifi_auth_mode_t: 0 open, 1 WEP, 2 WPA-PSK, 3 WPA2-PSK, ...
+    hidden: bool
+    ssid_raw: bytes = b""
+
+
+@dataclass(slots=True)
+class WifiScan(Record):
+    """A Wi-Fi access-point scan. Sampling stood still from ``t_start_us`` for
+    ``duration_us`` (the scan blocks the device's CPU)."""
+
+    t_start_us: int = 0  # unwrapped device time the scan began
+    duration_us: int = 0
+    active: bool = False  # the device sent probe requests during the scan
+    failed: bool = False
+    truncated: bool = False
+    access_points: list[AccessPoint] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class BleAdvertiser:
+    """One BLE advertiser heard in a window, deduplicated by address."""
+
+    address: str  # "aa:bb:cc:dd:ee:ff", most significant byte first
+    address_type: int  # 0 public, 1 random
+    adv_type: int  # 0 ADV_IND, 1 ADV_DIRECT_IND, 2 ADV_SCAN_IND, 3 ADV_NONCONN_IND, 4 SCAN_RSP
+    rssi_max_dbm: int
+    rssi_last_dbm: int
+    seen: int  # advertisements heard in the window
+    adv_data: bytes = b""
+
+
+@dataclass(slots=True)
+class BleAdv(Record):
+    """BLE advertisers heard from ``t_start_us`` for ``span_us``."""
+
+    t_start_us: int = 0
+    span_us: int = 0
+    lost: int = 0  # advertisements the device could not store (table full)
+    advertisers: list[BleAdvertiser] = field(default_factory=list)

@@ -204,6 +204,9 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                     < f["level_dbm"] - BASELINE_MARGIN_DB]
     findings = _drop_echoes(findings)
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
+    from ..network.findings import add_network_findings  # Wi-Fi/BLE scans, if recorded
+
+    findings = add_network_findings(findings, rec, baseline)
     return merge_ranked(findings, lens_findings(rec, baseline))  # camera lenses (lens.py)
 
 

@@ -31,6 +31,11 @@ class Recording:
     calibration: Calibration = field(default_factory=Calibration)
     waypoint_positions: dict[str, tuple[float, float]] | None = None
     source: str = ""
+    # network radios (roomsweep.network.observations): sightings and the
+    # stretches where the device's own radio was busy scanning
+    wifi: list[Any] = field(default_factory=list)
+    ble: list[Any] = field(default_factory=list)
+    radio_busy: list[Any] = field(default_factory=list)
     # photodiode channel (lens finder): 12-bit counts at the same rate as rf_counts,
     # the LED groups' modulation frequencies and which groups were lit
     pd_counts: np.ndarray | None = None
@@ -78,7 +83,7 @@ def from_capture(path: str | Path) -> Recording:
     sim = cap.header.get("simulation") or {}
     sweep = cap.header.get("sweep") or sim.get("sweep")
     positions = cap.header.get("waypoints") or sim.get("waypoints")
-    return Recording(
+    rec = Recording(
         rf_counts=counts, fs=rate, marks=_label_marks(raw, sweep),
         calibration=Calibration.from_info(cap.device_info),
         waypoint_positions={k: (float(v[0]), float(v[1])) for k, v in positions.items()}
@@ -86,6 +91,46 @@ def from_capture(path: str | Path) -> Recording:
         source=str(path),
         pd_counts=pd if pd.size else None, led_hz=led_hz, led_lit=led_lit,
     )
+    _add_network(rec, cap.records, times_us, rate)
+    return rec
+
+
+def _add_network(rec: Recording, records: list, times_us: np.ndarray, rate: float) -> None:
+    """Network sightings from WIFI_SCAN / BLE_ADV records. A Wi-Fi scan stalls
+    sampling; when it does, device times are mapped onto the sample clock (the
+    analyzer's time axis) and the marks after the stall are moved with them."""
+    from ..network.observations import BleSighting, RadioBusy, WifiSighting
+    from ..records import BleAdv, WifiScan
+
+    scans = [r for r in records if isinstance(r, WifiScan)]
+    advs = [r for r in records if isinstance(r, BleAdv)]
+    if not scans and not advs:
+        return
+    t0 = int(times_us[0])
+    expected = t0 + np.arange(times_us.size) / rate * 1e6
+    stalled = bool(times_us.size and times_us[-1] - expected[-1] > 0.5e6)
+
+    def on_samples(ts_us: float) -> float:
+        if not stalled:
+            return (ts_us - t0) / 1e6
+        return float(np.searchsorted(times_us, ts_us)) / rate
+
+    if stalled:
+        marks = [m for m in records if isinstance(m, Mark)]
+        for wm, m in zip(rec.marks, marks):
+            wm.time_s = on_samples(m.ts_us)
+    for s in scans:
+        start = on_samples(s.t_start_us)
+        rec.radio_busy.append(RadioBusy(start, (s.t_start_us + s.duration_us - t0) / 1e6
+                                        if not stalled else start, s.active))
+        for ap in s.access_points:
+            rec.wifi.append(WifiSighting(start, ap.bssid, ap.ssid, ap.channel, float(ap.rssi_dbm),
+                                         ap.authmode, ap.hidden))
+    for a in advs:
+        t = on_samples(a.t_start_us + a.span_us / 2)
+        for d in a.advertisers:
+            rec.ble.append(BleSighting(t, d.address, d.address_type, float(d.rssi_max_dbm),
+                                       d.seen, d.adv_data))
 
 
 def _leds(cap: Any) -> tuple[tuple[float, ...], tuple[bool, ...]]:
@@ -148,10 +193,16 @@ def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
         lit = (True,) * len(LED_DEFAULT_HZ)
     sweep = [s.waypoint for s in scenario.sweep]
     raw = [(s.arrive_s, "button", "button") for s in scenario.sweep if s.arrive_s < duration]
-    return Recording(
+    rec = Recording(
         rf_counts=counts, fs=fs, marks=_label_marks(raw, sweep),
         waypoint_positions={w.name: (w.position_m[0], w.position_m[1])
                             for w in scenario.waypoints},
         source=f"scenario {scenario.name}",
         pd_counts=pd, led_hz=led_hz, led_lit=lit,
     )
+    if getattr(scenario, "access_points", None) or getattr(scenario, "ble_devices", None):
+        from ..sim.radios import sightings
+
+        heard = sightings(scenario, seed=seed, seconds=duration)
+        rec.wifi, rec.ble, rec.radio_busy = heard.wifi, heard.ble, heard.busy
+    return rec

@@ -1059,11 +1059,11 @@ def generate_one(seed: int, index: int, optics: bool = True) -> tuple[str, str, 
         raise RuntimeError(f"could not generate scenario {index} of seed {seed}")
     stem = f"s{seed}-{index:03d}-{g.room.kind}"
     g.scenario = dataclasses.replace(g.scenario, name=stem, source=f"<generated {stem}>")
-    # the lens finder's lighting, hand, lenses and clutter: its own random stream
     from .lensgen import draw_optics, optics_toml
+    from .netgenerate import network_toml  # Wi-Fi and BLE devices, own random stream
 
-    text = _render(g, int(seed), int(index))
-    if optics:
+    text = _render(g, int(seed), int(index)) + "\n" + network_toml(g.scenario, seed, index)
+    if optics:  # the lens finder's lighting, hand, lenses and clutter: own random stream
         text += optics_toml(draw_optics(g.scenario, seed, index))
     return stem, text, _summary(g)
 

@@ -79,6 +79,7 @@ _FRACTION_PARAMS = {"duty", "duty_min", "duty_max", "occupancy", "load"}
 
 _TOP_KEYS = {"name", "description", "seed", "room", "waypoints", "sweep", "emitters",
              "ground_truth"}
+_TOP_KEYS |= {"access_points", "ble_devices"}  # network radios: netdevices.py
 # the lens finder's sections (sim/optics.py): [lighting], [hand], [[lenses]], [[clutter]]
 _TOP_KEYS |= {"lighting", "hand", "lenses", "clutter"}
 _ROOM_KEYS = {"size_m", "exponent", "shadowing_db", "noise_floor_dbm"}
@@ -130,6 +131,8 @@ class Scenario:
     source: str  # the file it was read from
     noise_floor_dbm: float = -65.0
     ground_truth: dict[str, str] = field(default_factory=dict)  # hidden id -> waypoint
+    access_points: list = field(default_factory=list)  # netdevices.AccessPointSpec
+    ble_devices: list = field(default_factory=list)  # netdevices.BleDeviceSpec
     optics: Any = None  # sim.optics.OpticalScene: lenses, clutter, lighting, hand
 
     def waypoint(self, name: str) -> Waypoint:
@@ -394,10 +397,14 @@ def _build(doc: dict, source: str, default_name: str) -> Scenario:
             raise _Bad(f"[ground_truth]: {eid} = {_short(wname)} is not a waypoint")
         ground_truth[eid] = wname
 
+    from .netdevices import parse_network
+
+    access_points, ble_devices = parse_network(doc, size, emitters, _Bad)
     return Scenario(name=name, description=description, seed=seed, room_size_m=size,
                     exponent=exponent, shadowing_db=shadowing, waypoints=waypoints,
                     sweep=sweep, emitters=emitters, duration_s=duration, source=source,
-                    noise_floor_dbm=noise_floor, ground_truth=ground_truth, optics=optics)
+                    noise_floor_dbm=noise_floor, ground_truth=ground_truth,
+                    access_points=access_points, ble_devices=ble_devices, optics=optics)
 
 
 def _emitter(em: Any, i: int, size, taken: set[str]) -> Emitter:

@@ -1,0 +1,117 @@
+"""`roomsweep compare` and `roomsweep batch` (Dask), driven through main(argv)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from roomsweep.cli import main
+from roomsweep.sim.scenario import bundled_scenarios
+
+
+@pytest.fixture(scope="module")
+def without_bug(tmp_path_factory) -> Path:
+    """The hotel room again, the GSM bug behind the headboard taken away."""
+    from roomsweep.sim.runner import simulate
+    from roomsweep.sim.scenario import load_scenario
+
+    assert "hotel-room" in bundled_scenarios()
+    text = (Path(__file__).resolve().parent.parent / "host" / "roomsweep" / "scenarios"
+            / "hotel-room.toml").read_text()
+    text, n = re.subn(r'\[\[emitters\]\]\nid = "headboard-gsm-bug".*?\n\n', "", text, flags=re.S)
+    assert n == 1
+    text = text.replace('headboard-gsm-bug = "headboard"\n', "")
+    d = tmp_path_factory.mktemp("rooms")
+    (d / "hotel-room-clean.toml").write_text(text)
+    out = d / "hotel-clean.cap"
+    simulate(load_scenario(str(d / "hotel-room-clean.toml")), out)
+    return out
+
+
+@pytest.mark.slow
+def test_compare_sees_the_bug_go_and_come(hotel_capture, without_bug, capsys):
+    assert main(["compare", str(hotel_capture), str(without_bug), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert [f["class"] for f in d["vanished"]] == ["gsm"]
+    assert d["vanished"][0]["waypoint"] == "headboard"
+    # whatever else the analyzer makes of the quieter room, no GSM bug appears
+    assert "gsm" not in [f["class"] for f in d["new"]]
+    assert [p["b"]["class"] for p in d["persisting"]] == ["wifi_camera"]
+    moved = {w["waypoint"]: w for w in d["waypoints"] if w["moved"]}
+    assert "headboard" in moved and moved["headboard"]["change_db"] <= -6
+    assert "smoke-detector" not in moved and d["changed"]
+
+    assert main(["compare", str(without_bug), str(hotel_capture)]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"^NEW\s+GSM .* near headboard", text, re.M), text
+    assert re.search(r"^STILL\s+Wi-Fi camera", text, re.M)
+    assert re.search(r"^headboard .* <- moved$", text, re.M)
+
+
+def test_compare_a_sweep_with_itself_changes_nothing(hotel_capture, capsys):
+    assert main(["compare", str(hotel_capture), str(hotel_capture), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert not d["changed"] and not d["new"] and not d["vanished"]
+    assert all(p["level_change_db"] == 0 for p in d["persisting"]) and d["persisting"]
+
+
+@pytest.fixture(scope="module")
+def capture_dir(hotel_capture, tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("captures")
+    shutil.copy(hotel_capture, d / "room-101.cap")
+    shutil.copy(hotel_capture, d / "room-102.cap")
+    (d / "room-103.cap").write_bytes(b"\x00garbage, not a capture" * 50)
+    (d / "room-104.cap").write_bytes(hotel_capture.read_bytes()[:3000])  # cut off early
+    (d / "notes.txt").write_text("not a capture, ignored")
+    return d
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.slow
+def test_batch_on_local_processes_reports_failures_per_file(capture_dir, tmp_path, capsys):
+    out = tmp_path / "summary.csv"
+    code = main(["batch", str(capture_dir), "--out", str(out), "--workers", "2"])
+    captured = capsys.readouterr()
+    assert code == 1  # some captures failed; the summary is complete all the same
+    rows = _rows(out)
+    assert [Path(r["capture"]).name for r in rows] == [
+        "room-101.cap", "room-102.cap", "room-103.cap", "room-104.cap"]
+    good, bad = rows[:2], rows[2:]
+    for r in good:
+        assert r["error"] == "" and r["findings"] == "2"
+        assert r["classes"] == "gsm;wifi_camera" and r["top_waypoint"] == "smoke-detector"
+    assert "not a roomsweep capture" in bad[0]["error"]
+    assert "no RF samples" in bad[1]["error"]
+    assert "4 captures, 2 failed" in captured.out
+    errors = [line for line in captured.err.splitlines() if line.startswith("roomsweep:")]
+    assert len(errors) == 2 and all("room-10" in line for line in errors)
+
+
+@pytest.mark.slow
+def test_batch_on_an_existing_scheduler(capture_dir, tmp_path, capsys):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=None, protocol="tcp", host="127.0.0.1") as cluster:
+        out = tmp_path / "summary.csv"
+        main(["batch", str(capture_dir), "--out", str(out), "--json",
+              "--scheduler", cluster.scheduler_address])
+        d = json.loads(capsys.readouterr().out)
+    assert d["captures"] == 4 and d["failed"] == 2
+    assert [r["findings"] for r in _rows(out)] == ["2", "2", "", ""]
+
+
+def test_batch_user_mistakes(tmp_path, capsys):
+    assert main(["batch", str(tmp_path / "none"), "--out", str(tmp_path / "s.csv")]) == 2
+    assert "not a directory" in capsys.readouterr().err
+    assert main(["batch", str(tmp_path), "--out", str(tmp_path / "s.csv")]) == 2
+    assert "no captures" in capsys.readouterr().err

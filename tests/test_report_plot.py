@@ -1,0 +1,257 @@
+"""`roomsweep report` and `roomsweep plot`, driven through the CLI's main(argv)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from roomsweep import plotstyle
+from roomsweep.analyst import analyse_capture, class_period_s, finding_spectrum
+from roomsweep.cli import main
+from roomsweep.report import render
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# Flags for a root, offline, headless run: no sandbox (root), no background
+# connections (the machine has no network; they would be refused many at a time).
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+WINDOW = (1280, 6000)
+
+
+@pytest.fixture(scope="module")
+def hotel(hotel_capture):
+    return analyse_capture(hotel_capture)
+
+
+@pytest.fixture(scope="module")
+def report(hotel_capture, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "hotel.html"
+    assert main(["report", str(hotel_capture), "-o", str(out)]) == 0
+    return out
+
+
+def test_report_json_lists_what_it_wrote(hotel_capture, tmp_path, capsys):
+    out = tmp_path / "r.html"
+    assert main(["report", str(hotel_capture), "-o", str(out), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["report"] == str(out) and out.stat().st_size == data["bytes"]
+    classes = [f["class"] for f in data["findings"]]
+    assert {"wifi_camera", "gsm"} <= set(classes)
+    assert "timeline" in data["figures"] and "map" in data["figures"]
+    # one spectrum per RF finding
+    assert sum(f.startswith("spectrum-") for f in data["figures"]) == len(classes)
+    assert [s["waypoint"] for s in data["stops"]][:2] == ["door", "bathroom-door"]
+
+
+def test_report_is_one_self_contained_file(report, hotel):
+    text = report.read_text()
+    # every image inline, nothing fetched
+    assert not re.search(r"""(src|href)=["'](https?:|//|file:)""", text)
+    assert text.count('src="data:image/png;base64,') >= 3
+    rows = re.findall(r'<tr class="finding" data-class="([^"]+)"', text)
+    assert rows == [f["class"] for f in hotel.findings]
+    for rank, f in enumerate(hotel.findings, 1):
+        assert f'id="finding-{rank}"' in text  # the evidence section the table links to
+        assert f["why"] in text
+
+
+def test_findings_of_new_types_show_up_without_code_of_their_own(hotel):
+    lens = {"type": "lens", "class": "lens_glint", "time_s": 12.5, "waypoint": "wardrobe",
+            "confidence": 0.8, "evidence": {"glints": 3, "led_group": {"hz": 1175}},
+            "why": "a retro-reflection at the LED ring's frequency"}
+    hotel_plus = type(hotel)(hotel.path, hotel.header, hotel.rec, hotel.findings + [lens],
+                             hotel.stops)
+    text, figures = render(hotel_plus)
+    assert 'data-class="lens_glint"' in text
+    assert "led_group.hz" in text and "1175" in text
+    n = len(hotel_plus.findings)
+    assert f'id="finding-{n}"' in text and f"spectrum-{n}" not in figures
+
+
+def _layout_probe(report: Path, dst: Path) -> Path:
+    """A copy of the report that writes, once loaded, where the findings table and
+    the figures are and whether each image decoded (for --dump-dom)."""
+    probe = """<script>
+window.addEventListener('load', () => {
+  const box = e => { const r = e.getBoundingClientRect();
+    return {x: r.x, y: r.y + window.scrollY, w: r.width, h: r.height}; };
+  const out = {findings: box(document.getElementById('findings')),
+    rows: document.querySelectorAll('#findings tbody tr').length,
+    images: [...document.images].map(i => ({id: i.id, w: i.naturalWidth, box: box(i)}))};
+  const pre = document.createElement('pre'); pre.id = 'layout';
+  pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
+});
+</script></body>"""
+    dst.write_text(report.read_text().replace("</body>", probe))
+    return dst
+
+
+def _chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+         f"--window-size={WINDOW[0]},{WINDOW[1]}", *args],
+        capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium (Debian package 'chromium') "
+                    "is not installed; `make test` installs it where apt-get can")
+def test_report_renders_in_headless_chromium(report, hotel, tmp_path):
+    probe = _layout_probe(report, tmp_path / "probe.html")
+    dom = _chromium(["--virtual-time-budget=5000", "--dump-dom", probe.as_uri()], tmp_path)
+    found = re.search(r'<pre id="layout">(.*?)</pre>', dom.stdout, re.S)
+    assert found, dom.stderr[-2000:]
+    layout = json.loads(found.group(1).replace("&quot;", '"'))
+    assert layout["rows"] == len(hotel.findings) >= 2
+    images = {i["id"]: i for i in layout["images"]}
+    assert {"timeline", "map"} <= set(images)
+    assert all(i["w"] > 300 for i in images.values()), images  # every figure decoded
+
+    shot = tmp_path / "report.png"
+    run = _chromium([f"--screenshot={shot}", report.as_uri()], tmp_path)
+    assert shot.exists(), run.stderr[-2000:]
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert pixels.shape[:2] == (WINDOW[1], WINDOW[0])
+
+    def crop(box: dict) -> np.ndarray:
+        x, y, w, h = (int(round(box[k])) for k in ("x", "y", "w", "h"))
+        assert y + h <= pixels.shape[0], "the element is below the screenshot"
+        return pixels[y:y + h, x:x + w]
+
+    table = crop(layout["findings"])
+    ink = (table.sum(axis=2) < 3 * 160).mean()  # text and borders
+    assert 0.01 < ink < 0.5, ink
+    header_blue = np.all(np.abs(table - [0xEE, 0xF3, 0xF8]) <= 3, axis=2).mean()
+    assert header_blue > 0.05  # the header row's background is drawn
+    level = np.array([int(plotstyle.LEVEL[i:i + 2], 16) for i in (1, 3, 5)])
+    timeline = crop(images["timeline"]["box"])
+    assert (np.abs(timeline - level).sum(axis=2) < 60).mean() > 0.0005  # the level trace
+    wifi = np.array([int(plotstyle.class_colour("wifi_camera")[i:i + 2], 16) for i in (1, 3, 5)])
+    assert (np.abs(timeline - wifi).sum(axis=2) < 40).sum() > 20  # finding #1's marker
+    room = crop(images["map"]["box"])
+    assert (room.sum(axis=2) < 3 * 250).mean() > 0.05  # not blank
+
+
+@pytest.mark.parametrize("kind", ["timeline", "map"])
+def test_plot_kinds_write_images(hotel_capture, tmp_path, kind):
+    out = tmp_path / f"{kind}.png"
+    assert main(["plot", str(hotel_capture), "-o", str(out), "--kind", kind]) == 0
+    img = np.asarray(Image.open(out).convert("RGB"))
+    assert img.shape[0] > 300 and img.shape[1] > 300
+    assert (img.sum(axis=2) < 600).mean() > 0.01  # something drawn
+
+
+def test_plot_svg(hotel_capture, tmp_path):
+    out = tmp_path / "t.svg"
+    assert main(["plot", str(hotel_capture), "-o", str(out)]) == 0
+    assert out.read_text().lstrip().startswith("<?xml")
+
+
+def test_spectrum_shows_the_gsm_frame_rate(hotel, hotel_capture, tmp_path):
+    rank = 1 + [f["class"] for f in hotel.findings].index("gsm")
+    spec = finding_spectrum(hotel.rec, hotel.findings[rank - 1])
+    assert spec["expected_hz"][0] == pytest.approx(26 / 0.120)
+    freqs, psd = spec["freqs_hz"], spec["psd"]
+    band = (freqs > 20) & (freqs < 1000)
+    strongest = freqs[band][np.argmax(psd[band])]
+    df = freqs[1] - freqs[0]
+    # the envelope's strongest line is the class's frame rate or a harmonic of it
+    assert min(abs(strongest - k * 26 / 0.120) for k in range(1, 5)) <= df
+    out = tmp_path / "s.png"
+    assert main(["plot", str(hotel_capture), "-o", str(out), "--kind", "spectrum",
+                 "--finding", str(rank)]) == 0
+    assert out.stat().st_size > 10_000
+
+
+def test_class_periods_come_from_the_classifiers():
+    assert class_period_s("gsm") == pytest.approx(0.120 / 26)
+    assert class_period_s("dect") == pytest.approx(10e-3)
+    assert class_period_s("wifi_ap") == pytest.approx(0.1024)
+    assert class_period_s("lte") == pytest.approx(1e-3)
+    assert class_period_s("lens_glint") is None
+
+
+def test_plot_lens(hotel_capture, tmp_path, capsys):
+    out = tmp_path / "lens.png"
+    code = main(["plot", str(hotel_capture), "-o", str(out), "--kind", "lens"])
+    if importlib.util.find_spec("roomsweep.analysis.lens") is None:
+        err = capsys.readouterr().err
+        assert code == 2 and len(err.strip().splitlines()) == 1
+        assert "no lens analysis" in err and not out.exists()
+    else:
+        assert code == 0 and out.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["report", "missing.cap", "-o", "r.html"], "no such capture"),
+    (["report", "{cap}", "-o", "r.txt"], "HTML file"),
+    (["plot", "{cap}", "-o", "p.gif"], ".png, .svg or .pdf"),
+    (["plot", "{cap}", "-o", "p.png", "--kind", "spectrum", "--finding", "99"], "numbered from 1"),
+])
+def test_user_mistakes_are_one_line(hotel_capture, tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    code = main([a.replace("{cap}", str(hotel_capture)) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_garbage_capture_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.cap"
+    bad.write_bytes(b"not a capture at all" * 10)
+    assert main(["report", str(bad), "-o", str(tmp_path / "r.html")]) == 1
+    err = capsys.readouterr().err
+    assert "not a roomsweep capture" in err and len(err.strip().splitlines()) == 1
+
+
+def test_demo_outputs_report_and_timeline(hotel_capture, tmp_path):
+    from roomsweep.report import report_and_timeline
+
+    report, timeline = report_and_timeline(hotel_capture, tmp_path / "demo")
+    assert report == tmp_path / "demo" / "hotel.html" and report.stat().st_size > 50_000
+    assert Image.open(timeline).size[0] > 500
+
+
+def test_readme_figures_exist():
+    root = Path(__file__).resolve().parent.parent
+    figures = re.findall(r"\]\((docs/img/[^)]+\.png)\)", (root / "README.md").read_text())
+    assert "docs/img/demo-timeline.png" in figures
+    for fig in figures:
+        with Image.open(root / fig) as img:
+            assert img.size[0] >= 500
+
+
+def test_lens_plot_draws_the_lens_analysis_tracks(hotel, monkeypatch, tmp_path):
+    """The lens kind against the interface `roomsweep.analysis.lens` provides:
+    amplitude_tracks(rec) -> (array (groups, frames), {"times_s", "freqs_hz", "lit"})."""
+    import sys
+    import types
+
+    from roomsweep import plot
+
+    frames = int(hotel.rec.duration_s / 0.02)
+    times = (np.arange(frames) + 0.5) * 0.02
+    tracks = np.vstack([np.full(frames, 3.0), np.where(np.abs(times - 12.5) < 0.2, 60.0, 3.0),
+                        np.zeros(frames)])
+    fake = types.ModuleType("roomsweep.analysis.lens")
+    fake.amplitude_tracks = lambda rec: (tracks, {"times_s": times, "lit": (True, True, False),
+                                                  "freqs_hz": (1175.0, 1775.0, 2375.0)})
+    monkeypatch.setitem(sys.modules, "roomsweep.analysis.lens", fake)
+    lens = {"type": "lens", "class": "camera_lens", "time_s": 12.5, "waypoint": "wardrobe",
+            "confidence": 0.9, "evidence": {"glints": [{"time_s": 12.5, "rise": 57.0}]}}
+    an = type(hotel)(hotel.path, hotel.header, hotel.rec, [lens], hotel.stops)
+    fig = plot.lens(an)
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")
+            ] == ["LED group 0 (1175 Hz)", "LED group 1 (1775 Hz)"]
+    assert max(line.get_ydata().max() for line in ax.get_lines()[:2]) == 60.0
+    plot.save(fig, tmp_path / "lens.png")
+    assert (tmp_path / "lens.png").stat().st_size > 10_000
