@@ -161,11 +161,12 @@ class App:
             g.set(hz, duty if on else 0)
             self.led_duty[i] = duty
             self.led_on[i] = on
+        retune = old_hz != [g.hz for g in self.led_groups]
         if rate != self.sampler.rate_hz or block != self.sampler.block:
             self.sampler.configure(rate, block)
             self._make_ring()
-            old_hz = None
-        if old_hz != [g.hz for g in self.led_groups]:
+            retune = True
+        if retune:
             self.lens.configure(self.sampler.block, self.sampler.rate_hz,
                                 [g.hz for g in self.led_groups])
         self._lens_lit()
@@ -248,6 +249,8 @@ class App:
         if lens.clipped:
             flags |= rsproto.LENS_FLAG_CLIPPED
         self.board.status_led.value(0 if lens.alert else 1)
+        if self.link.prepared_pending():
+            return  # the link is behind: a STATUS waits, and LENS must not replace it
         struct.pack_into(
             rsproto.LENS_FORMAT, self._lens_frame, rsproto.HEADER_SIZE,
             self.sampler.first_tick, self.sampler.block, rsproto.LENS_GROUPS, flags,

@@ -1,15 +1,13 @@
 # On-device lens finder: a lock-in amplitude per LED group from each block of
 # photodiode samples, and a glint alert (docs/lens.md).
 #
-# configure() builds the reference tables (int8, 2 x 3 x block bytes; allocation,
-# once); process() then runs
-# in viper without touching the heap: one pass for the block's mean, one pass
+# configure() builds the reference tables (int8, 2 x 3 x block bytes, from a
+# 256-entry sine table with an integer phase; allocation, once); process() then
+# runs in viper without touching the heap: one pass for the block's mean, one pass
 # correlating with cos/sin of each group's frequency. Amplitudes are in 1/8 ADC
 # count (fundamental of each group's return). The alert compares the inner ring's
 # return with what the outer ring says the walls give it (a lens returns the inner
 # ring's light far more, docs/lens.md) and fires on a sudden rise of that excess.
-
-import math
 
 import micropython
 from array import array
@@ -34,6 +32,26 @@ _MIN_RISE = const(16)  # 2 counts (1/8 units) at least
 _K_DEV = const(5)
 
 
+_SINE = (  # round(127 sin(2 pi k / 256)), k = 0..255, as int8 two's complement
+    b"\x00\x03\x06\x09\x0c\x10\x13\x16\x19\x1c\x1f\x22\x25\x28\x2b\x2e"
+    b"\x31\x33\x36\x39\x3c\x3f\x41\x44\x47\x49\x4c\x4e\x51\x53\x55\x58"
+    b"\x5a\x5c\x5e\x60\x62\x64\x66\x68\x6a\x6b\x6d\x6f\x70\x71\x73\x74"
+    b"\x75\x76\x78\x79\x7a\x7a\x7b\x7c\x7d\x7d\x7e\x7e\x7e\x7f\x7f\x7f"
+    b"\x7f\x7f\x7f\x7f\x7e\x7e\x7e\x7d\x7d\x7c\x7b\x7a\x7a\x79\x78\x76"
+    b"\x75\x74\x73\x71\x70\x6f\x6d\x6b\x6a\x68\x66\x64\x62\x60\x5e\x5c"
+    b"\x5a\x58\x55\x53\x51\x4e\x4c\x49\x47\x44\x41\x3f\x3c\x39\x36\x33"
+    b"\x31\x2e\x2b\x28\x25\x22\x1f\x1c\x19\x16\x13\x10\x0c\x09\x06\x03"
+    b"\x00\xfd\xfa\xf7\xf4\xf0\xed\xea\xe7\xe4\xe1\xde\xdb\xd8\xd5\xd2"
+    b"\xcf\xcd\xca\xc7\xc4\xc1\xbf\xbc\xb9\xb7\xb4\xb2\xaf\xad\xab\xa8"
+    b"\xa6\xa4\xa2\xa0\x9e\x9c\x9a\x98\x96\x95\x93\x91\x90\x8f\x8d\x8c"
+    b"\x8b\x8a\x88\x87\x86\x86\x85\x84\x83\x83\x82\x82\x82\x81\x81\x81"
+    b"\x81\x81\x81\x81\x82\x82\x82\x83\x83\x84\x85\x86\x86\x87\x88\x8a"
+    b"\x8b\x8c\x8d\x8f\x90\x91\x93\x95\x96\x98\x9a\x9c\x9e\xa0\xa2\xa4"
+    b"\xa6\xa8\xab\xad\xaf\xb2\xb4\xb7\xb9\xbc\xbf\xc1\xc4\xc7\xca\xcd"
+    b"\xcf\xd2\xd5\xd8\xdb\xde\xe1\xe4\xe7\xea\xed\xf0\xf4\xf7\xfa\xfd"
+)
+
+
 class LockIn:
     def __init__(self, block, rate_hz, freqs_hz):
         self.state = array("i", bytes(4 * _S_COUNT))
@@ -51,10 +69,14 @@ class LockIn:
         cos_t = array("b", bytes(n * GROUPS))  # int8: 768 bytes each at 256 samples
         sin_t = array("b", bytes(n * GROUPS))
         for g in range(GROUPS):
-            w = 2 * math.pi * freqs_hz[g] / rate_hz
+            # integer phase in 1/256 turns: (i f mod rate) / rate, no floats
+            f = freqs_hz[g]
             for i in range(n):
-                cos_t[g * n + i] = int(round(_SCALE * math.cos(w * i)))
-                sin_t[g * n + i] = int(round(_SCALE * math.sin(w * i)))
+                k = (i * f) % rate_hz * 256 // rate_hz
+                c = _SINE[(k + 64) & 255]
+                s = _SINE[k]
+                cos_t[g * n + i] = c - 256 if c > 127 else c
+                sin_t[g * n + i] = s - 256 if s > 127 else s
         self._cos = cos_t
         self._sin = sin_t
         self.state[_S_N] = n

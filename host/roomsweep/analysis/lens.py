@@ -46,7 +46,7 @@ MIDDLE_NEGATIVE_WEIGHT = 3.0  # the middle ring losing light at a glint: not a l
 MIN_CONFIDENCE = 0.6
 NOISE_FLOOR_COUNTS = 0.03
 FIT_HALF_S = 0.5  # the outer ring's track predicts the inner's over +-0.5 s ...
-CORE_HALF_S = 0.08  # ... fitted outside +-80 ms of the candidate glint  # lowest believable track noise (ADC noise through the lock-in)
+CORE_HALF_S = 0.08  # ... fitted outside +-80 ms (or its width) of the candidate glint  # lowest believable track noise (ADC noise through the lock-in)
 
 
 def _check_recording(rec: Any) -> None:
@@ -240,9 +240,11 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
                            distance=max(1, int(round(MIN_SEPARATION_S / dt))),
                            width=(None, MAX_WIDTH_S / dt), rel_height=0.5)
     half = max(5, int(round(FIT_HALF_S / dt)))
-    core = max(2, int(round(CORE_HALF_S / dt)))
+    core_min = max(2, int(round(CORE_HALF_S / dt)))
     glints = []
     for j, p in enumerate(peaks):
+        # leave the whole glint out of the fit: at least its width either side
+        core = max(core_min, int(round(1.2 * pp["widths"][j])))
         fit = _explained(tracks[0], tracks[outer], p, half, core, sat)
         if fit is None:
             continue
