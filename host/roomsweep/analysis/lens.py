@@ -5,11 +5,11 @@ at their own frequencies (1175/1775/2375 Hz by default, 25 Hz or more from every
 harmonic of 50 and 60 Hz mains flicker). The analysis:
 
 1. `amplitude_tracks`: a lock-in per group: the photodiode samples times
-   exp(-j 2 pi f t), summed over 20 ms blocks, then weighted 1-2-1 over three
-   blocks (80 ms). That filter has nulls at 25, 50, 75 ... Hz from f: ambient
-   light (DC), mains flicker lines (which sit 25 or 75 Hz from the LED
-   frequencies for 50 Hz grids, 25 or 95 Hz for 60 Hz grids) and the other groups
-   are rejected. Output: the amplitude of each group's return, 50 times a second.
+   exp(-j 2 pi f t), weighted by two 40 ms Hann windows 20 ms apart (60 ms in
+   all), every 20 ms. That filter has nulls at 25, 75, 125 ... Hz from f and low
+   sidelobes beyond: ambient light (DC), mains flicker lines (25 or 75 Hz from the
+   LED frequencies for 50 Hz grids, 25 or 95 Hz for 60 Hz grids) and the other
+   groups are rejected. Output: each group's return amplitude, 50 times a second.
 2. `find_glints`: short, sharp rises of the inner group's return above its local
    background (rolling median over a second: walls change slowly as the hand
    pans, a small reflector passes through the beam in a fraction of a second).
@@ -67,8 +67,8 @@ def lockin_tracks(x: np.ndarray, fs: float, freqs_hz, frame_s: float = FRAME_S
     x : 1-D array of samples (ADC counts).
     fs : sample rate, Hz.
     freqs_hz : modulation frequencies, each below fs / 2.
-    frame_s : output spacing; the filter spans four of them (1-2-1 over three
-        blocks, centred on the block).
+    frame_s : output spacing; the filter spans three of them (two Hann windows of
+        two frames, one frame apart), centred on the frame.
 
     Returns
     -------
@@ -108,16 +108,27 @@ def lockin_tracks(x: np.ndarray, fs: float, freqs_hz, frame_s: float = FRAME_S
     props["saturated"] = (blocks.max(axis=1) >= 4095) | (blocks.min(axis=1) <= 0)
     xs -= blocks.mean()  # keeps the float sums small; the filter rejects DC anyway
     blocks = xs.reshape(m, nb)
+    # the window: a Hann of two blocks, twice, one block apart (three blocks in
+    # all). The pair puts nulls 25, 75, 125 ... Hz from f (mains-flicker lines of
+    # 50 Hz grids, and the nearest of 60 Hz grids); the Hann keeps its sidelobes
+    # low at the 60 Hz grid's lines 95 and 145 Hz away (about -45 dB).
+    j = np.arange(2 * nb)
+    hann = 0.5 - 0.5 * np.cos(2 * np.pi * (j + 0.5) / (2 * nb))
+    window = np.zeros(3 * nb)
+    window[: 2 * nb] += hann
+    window[nb:] += hann
     inside = np.arange(nb)
     for i, f in enumerate(freqs):
-        # phase counted from the recording start: exp(-jw(nb m + i)) =
-        # exp(-jw nb m) exp(-jw i), one matrix-vector product per frequency
+        # phase counted from the recording start: exp(-jw(nb n + i)) =
+        # exp(-jw nb n) exp(-jw i): per block, one matrix-vector product per third
         w = 2 * np.pi * f / fs
-        z = (blocks @ np.exp(-1j * w * inside)) * np.exp(-1j * w * nb * np.arange(m))
-        zf = np.empty_like(z)
-        zf[1:-1] = z[:-2] + 2 * z[1:-1] + z[2:]
-        zf[0], zf[-1] = zf[1], zf[-2]
-        out[i] = 2.0 * np.abs(zf) / (4 * nb)
+        turn = np.exp(-1j * w * nb * np.arange(m))
+        parts = [(blocks @ (window[b * nb:(b + 1) * nb] * np.exp(-1j * w * inside))) * turn
+                 for b in range(3)]
+        z = np.empty(m, dtype=complex)
+        z[1:-1] = parts[0][:-2] + parts[1][1:-1] + parts[2][2:]
+        z[0], z[-1] = z[1], z[-2]
+        out[i] = 2.0 * np.abs(z) / window.sum()
     return out, props
 
 
@@ -348,23 +359,25 @@ def lens_findings(rec: Recording, baseline: Recording | None = None) -> list[dic
     lens-like glint too are not reported."""
     found = _lens_findings(rec)
     if baseline is not None and found:
-        seen = {f["waypoint"] for f in _lens_findings(baseline)}
+        # generous on the clean sweep: a weaker glint there is the same thing
+        seen = {f["waypoint"] for f in _lens_findings(baseline, MIN_SNR / 2, 0.0)}
         found = [f for f in found if f["waypoint"] is None or f["waypoint"] not in seen]
     return found
 
 
-def _lens_findings(rec: Recording) -> list[dict[str, Any]]:
+def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
+                   min_confidence: float = MIN_CONFIDENCE) -> list[dict[str, Any]]:
     if getattr(rec, "pd_counts", None) is None or not rec.led_hz or not any(
             rec.led_lit or (True,)):
         return []
     tracks, props = amplitude_tracks(rec)
-    glints, info = find_glints(tracks, props)
+    glints, info = find_glints(tracks, props, min_snr=min_snr)
     by_place: dict[str | None, list[dict[str, Any]]] = {}
     for g in glints:
         if g["retro_ratio"] > RETRO_RATIO_MAX:
             continue  # specular: mirror, window, screen, chrome, glass
         g["confidence"] = glint_confidence(g)
-        if g["confidence"] < MIN_CONFIDENCE:
+        if g["confidence"] < min_confidence:
             continue
         by_place.setdefault(_waypoint_at(rec, g["time_s"]), []).append(g)
     rejected = sum(1 for g in glints if g["retro_ratio"] > RETRO_RATIO_MAX)
