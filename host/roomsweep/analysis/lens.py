@@ -41,12 +41,12 @@ MIN_RISE_COUNTS = 0.4  # and at least this much (ADC counts of fundamental ampli
 MIN_SEPARATION_S = 0.15  # two glints closer than this are one
 MAX_WIDTH_S = 1.5  # a "glint" wider than this is not a small reflector
 RETRO_RATIO_MAX = 0.45  # other rings' share of the glint: below it a retro-reflector
-MIN_WIDTH_S = 0.05
-MIDDLE_NEGATIVE_WEIGHT = 3.0  # the middle ring losing light at a glint: not a lens  # narrower than the lock-in filter's own response: not light
+MIN_WIDTH_S = 0.05  # narrower than the lock-in filter's own response: not light
+MIDDLE_NEGATIVE_WEIGHT = 3.0  # the middle ring losing light at a glint: not a lens
 MIN_CONFIDENCE = 0.6
-NOISE_FLOOR_COUNTS = 0.03
+NOISE_FLOOR_COUNTS = 0.03  # lowest believable track noise (ADC noise through the lock-in)
 FIT_HALF_S = 0.5  # the outer ring's track predicts the inner's over +-0.5 s ...
-CORE_HALF_S = 0.08  # ... fitted outside +-80 ms (or its width) of the candidate glint  # lowest believable track noise (ADC noise through the lock-in)
+CORE_HALF_S = 0.08  # ... fitted outside +-80 ms (or the glint's width) of the candidate
 
 
 def _check_recording(rec: Any) -> None:
