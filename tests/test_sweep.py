@@ -140,6 +140,17 @@ def test_lens_meter_and_radio_counts_from_their_frames():
     assert not state.lens_alert and state.lens_alerts == 1
 
 
+def test_a_device_restart_is_noticed_from_its_uptime():
+    from roomsweep.records import Status
+
+    state = LiveState()
+    state.feed([Status(P.T_STATUS, 1, 0, uptime_ms=90_000)] + _rf_blocks([-50.0] * 40)
+               + [Status(P.T_STATUS, 2, 0, uptime_ms=91_000)])
+    assert state.device_restarts == 0
+    state.feed([Status(P.T_STATUS, 0, 0, uptime_ms=1_200)])
+    assert state.device_restarts == 1 and "the device restarted at 00:01" in state.message
+
+
 # --- keys and the locate cue --------------------------------------------------------
 
 def test_keys_label_quick_mark_locate_finish():

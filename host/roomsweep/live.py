@@ -23,7 +23,7 @@ import numpy as np
 
 from . import rsproto as P
 from .calibration import Calibration
-from .records import Info, Mark, Record, Samples
+from .records import Info, Mark, Record, Samples, Status
 
 LEVEL_WINDOW_S = 0.25
 GUESS_WINDOW_S = 1.5  # analysis.analyze.ANALYSIS_WINDOW_S
@@ -116,6 +116,8 @@ class LiveState:
     link_note: str = ""
     lost_for_s: float = 0.0
     reconnects: int = 0
+    device_restarts: int = 0  # STATUS uptime went backwards: the device rebooted
+    _uptime_ms: int = -1
     locate: bool = False
     label_input: str | None = None  # text being typed for a waypoint label
     message: str = ""
@@ -151,6 +153,12 @@ class LiveState:
                 self._mark(r)
             elif isinstance(r, Info):
                 self.set_device(r.info)
+            elif isinstance(r, Status):
+                if r.uptime_ms < self._uptime_ms:
+                    self.device_restarts += 1
+                    self.message = (f"the device restarted at {clock(self.sampled_s)}: "
+                                    "check the waypoint times after it")
+                self._uptime_ms = r.uptime_ms
             elif r.type == T_LENS and hasattr(r, "amplitudes"):
                 self._lens_frame(r)
             elif r.type == T_WIFI_SCAN and hasattr(r, "access_points"):

@@ -150,7 +150,12 @@ class SweepSession:
     def _record(self, records: list[Record]) -> None:
         assert self.writer is not None
         self.writer.write_frames([r.raw for r in records if r.raw is not None])
+        restarts = self.state.device_restarts
         self.state.feed(records)
+        if self.state.device_restarts > restarts:
+            # its clock starts again from zero: device times before and after differ
+            self.writer.write_note(f"device restarted ({self.state.sampled_s:.1f} s recorded)")
+            self.events.append("the device restarted (its clock starts again)")
         self.state.frames_written = self.writer.frames_written
 
     def step(self, wait: float = 0.02) -> None:
