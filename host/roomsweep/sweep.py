@@ -29,6 +29,9 @@ from .live import LiveState, clock
 from .records import Record
 from .transport import DEFAULT_BAUD, open_port
 
+# CONFIGURE text that lights the lens finder's IR LED groups (dark by default);
+# the same as sim.runner's LENS_SCAN_SETTINGS: a sweep scans for lenses too
+LENS_SCAN_SETTINGS = "led0_duty=500 led1_duty=500 led2_duty=500"
 SILENCE_TIMEOUT_S = 3.0  # a streaming device sends ~60 frames/s: silence means a dead link
 RECONNECT_EVERY_S = 0.5
 
@@ -91,7 +94,8 @@ class SweepSession:
             raise
         now = self.clock()
         if self.writer is None:
-            header = {"port": self.url, "device": info, **self.header}
+            header = {"port": self.url, "device": info, "settings": self.settings,
+                      **self.header}
             self.writer = CaptureWriter(self.out, header, append=self.append)
         else:
             self.writer.write_note(
