@@ -29,6 +29,9 @@ from .live import LiveState, clock
 from .records import Record
 from .transport import DEFAULT_BAUD, open_port
 
+# CONFIGURE text that lights the lens finder's IR LED groups (dark by default);
+# the same as sim.runner's LENS_SCAN_SETTINGS: a sweep scans for lenses too
+LENS_SCAN_SETTINGS = "led0_duty=500 led1_duty=500 led2_duty=500"
 SILENCE_TIMEOUT_S = 3.0  # a streaming device sends ~60 frames/s: silence means a dead link
 RECONNECT_EVERY_S = 0.5
 
@@ -91,7 +94,8 @@ class SweepSession:
             raise
         now = self.clock()
         if self.writer is None:
-            header = {"port": self.url, "device": info, **self.header}
+            header = {"port": self.url, "device": info, "settings": self.settings,
+                      **self.header}
             self.writer = CaptureWriter(self.out, header, append=self.append)
         else:
             self.writer.write_note(
@@ -112,7 +116,7 @@ class SweepSession:
         assert self.writer is not None and self.device is not None
         self._base_counters = _add_counters(self._base_counters,
                                             self.device.decoder.counters.as_dict())
-        self.writer.write_rx_stats(self.device.decoder.counters)
+        self.writer.write_rx_stats(Counters(**self._base_counters))
         self.writer.write_note(f"link lost: {why}")
         try:
             self.port.close()
@@ -142,6 +146,7 @@ class SweepSession:
         return self.device is not None
 
     def counters(self) -> dict[str, int]:
+        """The live decoders' counters, summed over every connection so far."""
         live = self.device.decoder.counters.as_dict() if self.device else {}
         return _add_counters(self._base_counters, live) or Counters().as_dict()
 
@@ -149,7 +154,12 @@ class SweepSession:
     def _record(self, records: list[Record]) -> None:
         assert self.writer is not None
         self.writer.write_frames([r.raw for r in records if r.raw is not None])
+        restarts = self.state.device_restarts
         self.state.feed(records)
+        if self.state.device_restarts > restarts:
+            # its clock starts again from zero: device times before and after differ
+            self.writer.write_note(f"device restarted ({self.state.sampled_s:.1f} s recorded)")
+            self.events.append("the device restarted (its clock starts again)")
         self.state.frames_written = self.writer.frames_written
 
     def step(self, wait: float = 0.02) -> None:
@@ -175,7 +185,7 @@ class SweepSession:
             self.writer.write_host_time()
             self._last_host_time = now
         if now - self._last_stats >= 5.0:
-            self.writer.write_rx_stats(self.device.decoder.counters)
+            self.writer.write_rx_stats(Counters(**self.counters()))
             self._last_stats = now
         self.state.counters = self.counters()
 
@@ -205,7 +215,7 @@ class SweepSession:
             self._record(tail)
             self.state.counters = self.counters()
             assert self.writer is not None
-            self.writer.write_rx_stats(self.device.decoder.counters)
+            self.writer.write_rx_stats(Counters(**self.state.counters))
             self.port.close()
             self.port = self.device = None
         if self.writer is not None:
