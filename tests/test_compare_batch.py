@@ -44,6 +44,7 @@ def test_compare_sees_the_bug_go_and_come(hotel_capture, without_bug, capsys):
     assert "gsm" not in [f["class"] for f in d["new"]]
     still = [p["b"]["class"] for p in d["persisting"]]
     assert "wifi_camera" in still and "gsm" not in still
+    assert "camera_lens" in still  # the SD-card camera's lens is still there
     moved = {w["waypoint"]: w for w in d["waypoints"] if w["moved"]}
     assert "headboard" in moved and moved["headboard"]["change_db"] <= -6
     assert "smoke-detector" not in moved and d["changed"]
