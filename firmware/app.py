@@ -30,6 +30,15 @@ class App:
         self.led_groups = [
             LedGroup(pwm, hz, 0) for pwm, hz in zip(board.led_pwms, board.led_default_hz)
         ]
+        # Wi-Fi and BLE scans, when the board has the radios (docs/protocol.md)
+        wlan = getattr(board, "wlan", None)
+        ble = getattr(board, "ble", None)
+        self.radios = None
+        if wlan is not None or ble is not None:
+            from radios import Radios  # only on boards with radios: heap is scarce
+
+            self.radios = Radios(wlan, ble, board.ticks_us, board.ticks_ms, board.ticks_diff)
+        self._send_control = self.link.send_control  # bound once: no allocation per block
         self.streaming = False
         self.marks = 0
         self.blocks = 0
@@ -71,6 +80,8 @@ class App:
                      for i, g in enumerate(self.led_groups)],
             "calibration": b.calibration,
             "streaming": self.streaming,
+            "radios": {"wifi_scan": getattr(b, "wlan", None) is not None,
+                       "ble_scan": getattr(b, "ble", None) is not None},
         }
 
     # --- replies --------------------------------------------------------------
@@ -90,6 +101,8 @@ class App:
         self.marks += 1
         self.link.send_control(rsproto.T_MARK, rsproto.encode_mark(self.marks, source, label))
         self.beeper.beep()
+        if self.streaming and self.radios is not None:
+            self.radios.request_scan()  # RSSI of every access point at this waypoint
 
     # --- commands ---------------------------------------------------------------
     def handle(self, msg_type, seq, text):
@@ -154,9 +167,13 @@ class App:
         self.blocks = 0
         self.streaming = True
         self.board.status_led.value(1)
+        if self.radios is not None:
+            self.radios.start()
         self.sampler.restart()
 
     def stop(self):
+        if self.radios is not None:
+            self.radios.stop()
         if self.streaming:
             self.streaming = False
             self.link.pump()
@@ -224,6 +241,8 @@ class App:
         if self.button.pressed():
             self.mark(rsproto.MARK_FROM_BUTTON, "button")
         self.beeper.service()
+        if self.streaming and self.radios is not None:
+            self.radios.service(self._send_control)  # a Wi-Fi scan stalls sampling here
 
     def run(self):
         self.link.send_control(rsproto.T_INFO, json.dumps(self.info()).encode())

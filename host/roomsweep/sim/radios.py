@@ -133,3 +133,41 @@ def sightings(scenario: Scenario, seed: int | None = None,
                                    int(sel.sum()), dev.adv_data))
     ble.sort(key=lambda b: b.time_s)
     return Sightings(wifi, ble, busy)
+
+
+RADIO_GRID_S = 0.1  # the simulated board reads RSSI from a grid of this step
+NOT_HEARD = -128
+
+
+def radio_table(scenario: Scenario, seed: int | None = None,
+                seconds: float | None = None) -> dict:
+    """What the simulated board's WLAN and BLE objects answer (JSON-able):
+    per device its static data and an RSSI grid (int8, NOT_HEARD below the
+    receiver's sensitivity, fading included) over the scenario's time."""
+    seed = scenario.seed if seed is None else int(seed)
+    end = scenario.duration_s + 5.0 if seconds is None else seconds
+    rng = _rng(seed & 0xFFFFFFFFFFFFFFFF, _SEED_RADIO, 1)
+    t = np.arange(0.0, end + RADIO_GRID_S, RADIO_GRID_S)
+
+    def grid(device, floor: float) -> str:
+        r = mean_rssi_dbm(scenario, device, t, seed) + rng.normal(0.0, FADING_DB, t.size)
+        r = np.clip(np.round(r), -127, 0)
+        r[r < floor] = NOT_HEARD
+        return r.astype(np.int8).tobytes().hex()
+
+    return {
+        "grid_us": int(RADIO_GRID_S * 1e6),
+        "scan_channel_us": int(SCAN_CHANNEL_S * 1e6),
+        "scan_overhead_us": int(SCAN_OVERHEAD_S * 1e6),
+        "scan_channels": SCAN_CHANNELS,
+        "adv_delay_max_us": int(ADV_DELAY_MAX_S * 1e6),
+        "aps": [{"ssid": ("" if ap.ssid_hidden else ap.ssid).encode().hex(),
+                 "bssid": ap.bssid.replace(":", ""), "channel": ap.channel,
+                 "authmode": ap.authmode, "hidden": int(ap.ssid_hidden),
+                 "rssi": grid(ap, WIFI_SENSITIVITY_DBM)} for ap in scenario.access_points],
+        "ble": [{"addr": b.address.replace(":", ""), "addr_type": int(b.random_address),
+                 "adv_type": 0 if b.kind == "phone" else 3, "data": b.adv_data.hex(),
+                 "interval_us": int(b.interval_ms * 1000),
+                 "phase_us": int(rng.uniform(0.0, b.interval_ms * 1000)),
+                 "rssi": grid(b, BLE_SENSITIVITY_DBM)} for b in scenario.ble_devices],
+    }

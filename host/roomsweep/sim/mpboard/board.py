@@ -102,6 +102,21 @@ class Board:
         self.led_pwms = [SimPWM(hz) for hz in LED_DEFAULT_HZ]
         self.led_default_hz = LED_DEFAULT_HZ
         self.calibration = CALIBRATION
+        # network radios when the simulator provides a table (sim/radios.py)
+        self.radio_busy_until = 0
+        self.ble_due_us = 1 << 62
+        self.wlan = self.ble = None
+        radio = os.getenv("ROOMSWEEP_SIM_RADIO")
+        if radio:
+            import json
+
+            with open(radio) as f:
+                table = json.load(f)
+            from simradios import SimBLE, SimWLAN  # only when asked: keeps this module small
+
+            self.wlan = SimWLAN(self, table)
+            self.ble = SimBLE(self, table)
+            del table
         self.ticks_us = self._ticks_us
         self.ticks_ms = self._ticks_ms
         self.ticks_diff = time.ticks_diff
@@ -124,11 +139,20 @@ class Board:
     def uptime_ms(self):
         return self.vt // 1000
 
+    def scenario_us(self):
+        """Scenario time: microseconds since the first ADC read."""
+        return self.vt - self._origin if self._origin >= 0 else 0
+
+    def origin_us(self):
+        return self._origin if self._origin >= 0 else 0
+
     # --- feed ---------------------------------------------------------------------
     def read_feed(self, column, cost_us):
         self.vt += cost_us
         if self._origin < 0:
             self._origin = self.vt
+        if self.vt >= self.ble_due_us:
+            self.ble.deliver()
         step = (self.vt - self._origin) // self.step_us
         while step >= self._feed_end:
             self._refill()
