@@ -39,6 +39,9 @@ class App:
 
             self.radios = Radios(wlan, ble, board.ticks_us, board.ticks_ms, board.ticks_diff)
         self._send_control = self.link.send_control  # bound once: no allocation per block
+        # off by default: a Wi-Fi scan stalls sampling (CONFIGURE wifi_scan=1 ble_scan=1)
+        self.wifi_scan = 0
+        self.ble_scan = 0
         self.streaming = False
         self.marks = 0
         self.blocks = 0
@@ -80,8 +83,9 @@ class App:
                      for i, g in enumerate(self.led_groups)],
             "calibration": b.calibration,
             "streaming": self.streaming,
-            "radios": {"wifi_scan": getattr(b, "wlan", None) is not None,
-                       "ble_scan": getattr(b, "ble", None) is not None},
+            "radios": {"wifi": getattr(b, "wlan", None) is not None,
+                       "ble": getattr(b, "ble", None) is not None,
+                       "wifi_scan": self.wifi_scan, "ble_scan": self.ble_scan},
         }
 
     # --- replies --------------------------------------------------------------
@@ -101,7 +105,7 @@ class App:
         self.marks += 1
         self.link.send_control(rsproto.T_MARK, rsproto.encode_mark(self.marks, source, label))
         self.beeper.beep()
-        if self.streaming and self.radios is not None:
+        if self.streaming and self.wifi_scan and self.radios is not None:
             self.radios.request_scan()  # RSSI of every access point at this waypoint
 
     # --- commands ---------------------------------------------------------------
@@ -144,8 +148,18 @@ class App:
             hz = settings.pop("led%d_hz" % i, g.hz)
             duty = settings.pop("led%d_duty" % i, g.duty)
             leds.append((g, hz, duty))
+        wifi_scan = settings.pop("wifi_scan", self.wifi_scan)
+        ble_scan = settings.pop("ble_scan", self.ble_scan)
         if settings:
             raise ValueError("unknown setting " + sorted(settings)[0])
+        if wifi_scan not in (0, 1) or ble_scan not in (0, 1):
+            raise ValueError("wifi_scan and ble_scan are 0 or 1")
+        b = self.board
+        if (wifi_scan and getattr(b, "wlan", None) is None) or (
+                ble_scan and getattr(b, "ble", None) is None):
+            raise ValueError("this board has no such radio")
+        if self.streaming and (wifi_scan != self.wifi_scan or ble_scan != self.ble_scan):
+            raise RuntimeError("stop streaming before changing the radios")
         if not MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
             raise ValueError("rate must be %d..%d" % (MIN_RATE_HZ, MAX_RATE_HZ))
         if not MIN_BLOCK <= block <= MAX_BLOCK or block & 1:
@@ -157,6 +171,8 @@ class App:
             raise RuntimeError("stop streaming before changing rate or block")
         for g, hz, duty in leds:
             g.set(hz, duty)
+        self.wifi_scan = wifi_scan
+        self.ble_scan = ble_scan
         if rate != self.sampler.rate_hz or block != self.sampler.block:
             self.sampler.configure(rate, block)
             self._make_ring()
@@ -168,7 +184,7 @@ class App:
         self.streaming = True
         self.board.status_led.value(1)
         if self.radios is not None:
-            self.radios.start()
+            self.radios.start(self.wifi_scan, self.ble_scan)
         self.sampler.restart()
 
     def stop(self):
@@ -241,7 +257,7 @@ class App:
         if self.button.pressed():
             self.mark(rsproto.MARK_FROM_BUTTON, "button")
         self.beeper.service()
-        if self.streaming and self.radios is not None:
+        if self.streaming and (self.wifi_scan or self.ble_scan) and self.radios is not None:
             self.radios.service(self._send_control)  # a Wi-Fi scan stalls sampling here
 
     def run(self):

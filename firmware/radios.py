@@ -95,9 +95,9 @@ class Radios:
         self.errors = 0
 
     # --- control ----------------------------------------------------------------
-    def start(self):
+    def start(self, wifi=1, ble=1):
         """Streaming begins: Wi-Fi on (so a scan need not start it), BLE scanning."""
-        if self.wlan is not None:
+        if wifi and self.wlan is not None:
             try:
                 self.wlan.active(True)
             except OSError:
@@ -106,7 +106,7 @@ class Radios:
         self._lost = 0
         self._window_tick = self._ticks_us()
         self._window_ms = self._ticks_ms()
-        if self.ble is not None:
+        if ble and self.ble is not None:
             try:
                 self.ble.active(True)
                 self.ble.irq(self._irq)
@@ -123,7 +123,7 @@ class Radios:
                 self.ble.active(False)  # stops the scan, radio off
             except OSError:
                 self.errors += 1
-        if self.wlan is not None:
+        if self.wlan is not None and self.wlan.active():
             try:
                 self.wlan.active(False)
             except OSError:

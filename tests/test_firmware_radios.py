@@ -74,12 +74,12 @@ def _run(mp_run, body: str):
 def test_wifi_scan_frame_carries_the_stall(mp_run):
     records = _run(mp_run, """
 r = Radios(FakeWLAN(), None, clock.us, clock.ms, diff)
-r.start()
+r.start(1, 0)
 r.service(send)          # nothing asked: no scan
 r.request_scan()
 r.service(send)
 r2 = Radios(FakeWLAN(fail=True), None, clock.us, clock.ms, diff)
-r2.start()
+r2.start(1, 0)
 r2.request_scan()
 r2.service(send)
 """)
@@ -94,7 +94,7 @@ def test_ble_irq_dedups_into_bounded_storage_without_allocating(mp_run):
     records = _run(mp_run, """
 ble = FakeBLE()
 r = Radios(None, ble, clock.us, clock.ms, diff)
-r.start()
+r.start(0, 1)
 assert ble.scan_args == (0, 30000, 30000, False), ble.scan_args  # window = interval, passive
 addr = memoryview(bytearray(b'\\xd2\\x4f\\x1a\\x9c\\x33\\x07'))
 data = memoryview(bytearray(b'\\x1e\\xff\\x4c\\x00\\x12' + bytes(26)))
@@ -131,7 +131,9 @@ def test_hotel_room_through_the_firmware_finds_network_devices(tmp_path):
     from roomsweep.sim.scenario import load_scenario
 
     cap = tmp_path / "hotel.cap"
-    simulate(load_scenario("hotel-room"), cap)
+    from roomsweep.sim.radios import RADIO_SETTINGS
+
+    simulate(load_scenario("hotel-room"), cap, settings=RADIO_SETTINGS)
     records = load(cap).records
     scans = [r for r in records if isinstance(r, WifiScan)]
     assert len(scans) == 10  # one per waypoint mark

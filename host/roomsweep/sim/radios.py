@@ -43,6 +43,9 @@ SCAN_AFTER_MARK_S = 0.05  # the firmware starts a scan at the next loop after a 
 ADV_DELAY_MAX_S = 0.010
 FADING_DB = 2.0
 BLE_WINDOW_S = 1.0  # the firmware reports BLE advertisers once a second
+# CONFIGURE settings that switch the device's radios on (off by default: a Wi-Fi
+# scan stalls sampling); the simulator uses them when a scenario has radios
+RADIO_SETTINGS = "wifi_scan=1 ble_scan=1"
 _SEED_RADIO = 0x5241444F  # "RADO"
 
 

@@ -108,15 +108,12 @@ class Board:
         self.wlan = self.ble = None
         radio = os.getenv("ROOMSWEEP_SIM_RADIO")
         if radio:
-            import json
+            # only when asked: keeps this module small; the table loads on first use
+            from simradios import SimBLE, SimWLAN, Table
 
-            with open(radio) as f:
-                table = json.load(f)
-            from simradios import SimBLE, SimWLAN  # only when asked: keeps this module small
-
+            table = Table(radio)
             self.wlan = SimWLAN(self, table)
             self.ble = SimBLE(self, table)
-            del table
         self.ticks_us = self._ticks_us
         self.ticks_ms = self._ticks_ms
         self.ticks_diff = time.ticks_diff

@@ -1,6 +1,21 @@
 # Simulated network radios for the simulated board (board.py imports this only
 # when the simulator hands it a radio table, ROOMSWEEP_SIM_RADIO, written by
-# roomsweep/sim/radios.py). MicroPython code.
+# roomsweep/sim/radios.py). MicroPython code. The table is read when a radio is
+# first switched on, so a firmware run without radios pays no heap for it.
+
+
+class Table:
+    def __init__(self, path):
+        self._path = path
+        self._data = None
+
+    def get(self):
+        if self._data is None:
+            import json
+
+            with open(self._path) as f:
+                self._data = json.load(f)
+        return self._data
 
 
 class SimWLAN:
@@ -8,9 +23,15 @@ class SimWLAN:
     takes the simulated time of a real active scan (the CPU stands still)."""
 
     def __init__(self, board, table):
+        self._board = board
+        self._table = table
+        self._aps = None
+        self._active = False
+
+    def _load(self):
         import binascii
 
-        self._board = board
+        table = self._table.get()
         self._grid_us = table["grid_us"]
         self._chan_us = table["scan_channel_us"]
         self._overhead_us = table["scan_overhead_us"]
@@ -18,12 +39,13 @@ class SimWLAN:
         self._aps = [(binascii.unhexlify(a["ssid"]), binascii.unhexlify(a["bssid"]),
                       a["channel"], a["authmode"], a["hidden"], binascii.unhexlify(a["rssi"]))
                      for a in table["aps"]]
-        self._active = False
 
     def active(self, value=None):
         if value is None:
             return self._active
         self._active = bool(value)
+        if value and self._aps is None:
+            self._load()
 
     def scan(self):
         if not self._active:
@@ -46,9 +68,19 @@ class SimBLE:
     advertisers at their advertising events (interval + 0-10 ms advDelay)."""
 
     def __init__(self, board, table):
+        self._board = board
+        self._table = table
+        self._devs = None
+        self._next = []
+        self._handler = None
+        self._active = False
+        self._scanning = False
+        self._rand = 12345
+
+    def _load(self):
         import binascii
 
-        self._board = board
+        table = self._table.get()
         self._grid_us = table["grid_us"]
         self._delay_max = table["adv_delay_max_us"]
         self._devs = [(d["addr_type"], memoryview(binascii.unhexlify(d["addr"])),
@@ -56,15 +88,13 @@ class SimBLE:
                        d["interval_us"], binascii.unhexlify(d["rssi"]))
                       for d in table["ble"]]
         self._next = [d["phase_us"] for d in table["ble"]]
-        self._handler = None
-        self._active = False
-        self._scanning = False
-        self._rand = 12345
 
     def active(self, value=None):
         if value is None:
             return self._active
         self._active = bool(value)
+        if value and self._devs is None:
+            self._load()
         if not value:
             self._scanning = False
             self._board.ble_due_us = 1 << 62
