@@ -57,6 +57,21 @@ def test_describe_and_json_of_each_kind_of_record():
     assert counters_line({"frames": 3, "bytes_total": 9}) == "frames 3, bytes 9; errors: none"
 
 
+def test_describe_radio_scans():
+    from roomsweep.records import AccessPoint, BleAdv, BleAdvertiser, WifiScan
+
+    scan = WifiScan(0x10, 1, 0, duration_us=120000, access_points=[
+        AccessPoint("aa:bb:cc:dd:ee:01", "HotelGuest", 6, -48, 3, False),
+        AccessPoint("aa:bb:cc:dd:ee:02", "", 11, -40, 3, True)])
+    assert "WIFI_SCAN" in describe(scan)
+    assert "2 access points in 120 ms: (hidden) ch11 -40 dBm, HotelGuest ch6 -48" in describe(scan)
+    assert as_json(scan)["access_points"][0]["ssid"] == "HotelGuest"
+    ble = BleAdv(0x11, 2, 0, span_us=1_000_000, lost=2,
+                 advertisers=[BleAdvertiser("11:22:33:44:55:66", 1, 0, -60, -61, 4)])
+    assert "1 BLE advertisers in 1000 ms, 2 lost" in describe(ble)
+    assert as_json(ble)["advertisers"][0]["seen"] == 4
+
+
 def test_monitor_json_lines_from_a_streaming_device(capsys):
     with FakeDevice(frames_per_s=400) as dev:
         rc = main(["monitor", "--port", dev.port, "--start", "--json", "--frames", "30",
@@ -130,6 +145,34 @@ def test_flash_checks_a_given_image_against_its_sha256(capsys, tmp_path):
     assert main(["flash", "--port", "/dev/null-port", "--image", str(image),
                  "--sha256", "0" * 64]) == 2
     _one_line_error(capsys, "is not the expected")
+
+
+def test_image_download_is_cached_and_checked_against_its_first_digest(tmp_path, monkeypatch):
+    """The real download path, from a file:// mirror: stored with its SHA-256,
+    reused, and refused once the cached file no longer matches."""
+    from roomsweep import flashing
+
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    profile = board_profile("esp32")
+    (mirror / profile.image_name).write_bytes(b"\xe9" + bytes(range(256)) * 8)
+    monkeypatch.setattr(flashing, "DOWNLOAD_BASE", mirror.as_uri() + "/")
+    monkeypatch.setattr(flashing, "CACHE_DIR", tmp_path / "cache")
+    logged: list[str] = []
+    path, digest = flashing.fetch_image(profile, log=logged.append)
+    assert path.parent == tmp_path / "cache" / "micropython" and len(digest) == 64
+    assert logged == [f"downloading {mirror.as_uri()}/{profile.image_name}"]
+    assert flashing.fetch_image(profile, log=logged.append) == (path, digest)
+    assert len(logged) == 1  # cached: not downloaded again
+    with pytest.raises(flashing.ToolError, match="is not the expected"):
+        flashing.fetch_image(profile, expected_sha256="0" * 64)
+    path.write_bytes(b"tampered")
+    with pytest.raises(flashing.ToolError, match="delete the file"):
+        flashing.fetch_image(profile)
+    monkeypatch.setattr(flashing, "CACHE_DIR", tmp_path / "empty")
+    monkeypatch.setattr(flashing, "DOWNLOAD_BASE", (tmp_path / "nowhere").as_uri() + "/")
+    with pytest.raises(flashing.ToolError, match="pass --image FILE"):
+        flashing.fetch_image(profile)
 
 
 # --- deploy -------------------------------------------------------------------------

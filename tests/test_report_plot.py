@@ -218,3 +218,40 @@ def test_demo_outputs_report_and_timeline(hotel_capture, tmp_path):
     report, timeline = report_and_timeline(hotel_capture, tmp_path / "demo")
     assert report == tmp_path / "demo" / "hotel.html" and report.stat().st_size > 50_000
     assert Image.open(timeline).size[0] > 500
+
+
+def test_readme_figures_exist():
+    root = Path(__file__).resolve().parent.parent
+    figures = re.findall(r"\]\((docs/img/[^)]+\.png)\)", (root / "README.md").read_text())
+    assert "docs/img/demo-timeline.png" in figures
+    for fig in figures:
+        with Image.open(root / fig) as img:
+            assert img.size[0] >= 500
+
+
+def test_lens_plot_draws_the_lens_analysis_tracks(hotel, monkeypatch, tmp_path):
+    """The lens kind against the interface `roomsweep.analysis.lens` provides:
+    amplitude_tracks(rec) -> (array (groups, frames), {"times_s", "freqs_hz", "lit"})."""
+    import sys
+    import types
+
+    from roomsweep import plot
+
+    frames = int(hotel.rec.duration_s / 0.02)
+    times = (np.arange(frames) + 0.5) * 0.02
+    tracks = np.vstack([np.full(frames, 3.0), np.where(np.abs(times - 12.5) < 0.2, 60.0, 3.0),
+                        np.zeros(frames)])
+    fake = types.ModuleType("roomsweep.analysis.lens")
+    fake.amplitude_tracks = lambda rec: (tracks, {"times_s": times, "lit": (True, True, False),
+                                                  "freqs_hz": (1175.0, 1775.0, 2375.0)})
+    monkeypatch.setitem(sys.modules, "roomsweep.analysis.lens", fake)
+    lens = {"type": "lens", "class": "camera_lens", "time_s": 12.5, "waypoint": "wardrobe",
+            "confidence": 0.9, "evidence": {"glints": [{"time_s": 12.5, "rise": 57.0}]}}
+    an = type(hotel)(hotel.path, hotel.header, hotel.rec, [lens], hotel.stops)
+    fig = plot.lens(an)
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")
+            ] == ["LED group 0 (1175 Hz)", "LED group 1 (1775 Hz)"]
+    assert max(line.get_ydata().max() for line in ax.get_lines()[:2]) == 60.0
+    plot.save(fig, tmp_path / "lens.png")
+    assert (tmp_path / "lens.png").stat().st_size > 10_000

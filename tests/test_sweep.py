@@ -70,7 +70,7 @@ def test_view_from_records_shows_the_right_numbers_in_80x24():
     assert "Elapsed 00:03" in text  # 109 blocks of 256 at 8 kS/s
     assert "last waypoint #2 under the bed at 00:03" in text
     assert "#1 door at 00:03 (button)" in text  # button press named after the sweep
-    assert "Lens glint  —" in text and "Wi-Fi —   BLE —" in text
+    assert "Lens glint  —  (no lens data" in text and "Wi-Fi —   BLE —" in text
     assert "● connected  /dev/ttyUSB0" in text and "111 frames on disk" in text
     assert "Locate cue off" in text
     # the peak hold lets go 3 s after the burst
@@ -85,8 +85,10 @@ def test_view_when_the_cable_is_pulled_and_while_typing_a_label():
     state.key("m")
     for ch in "lamp":
         state.key(ch)
+    state.wall_s = 75.0
     text = "\n".join(_fits(render_text(state)))
     assert "LOST 7 s: cable pulled? waiting for the device" in text
+    assert "Elapsed 01:15, recorded 00:00" in text
     assert "Waypoint label: lamp" in text
 
 
@@ -104,6 +106,36 @@ def test_view_from_a_recorded_simulator_capture(sim_sweep):
     assert guess is not None and guess.cls == "gsm"  # the bug behind the headboard
     text = "\n".join(_fits(render_text(state)))
     assert "last waypoint #8 headboard" in text and "class: GSM" in text
+
+
+def test_lens_meter_and_radio_counts_from_their_frames():
+    """LENS (0x12), WIFI_SCAN (0x10) and BLE_ADV (0x11) records as their decoders
+    make them (attributes of roomsweep.records.Lens, WifiScan, BleAdv)."""
+    from types import SimpleNamespace as NS
+
+    state = LiveState()
+    state.feed(_rf_blocks([-50.0] * 40))
+    walls = [NS(type=0x12, seq=i, ts_us=0, amplitudes=(2.0, 2.0, 1.0), alert=False)
+             for i in range(40)]
+    glint = NS(type=0x12, seq=40, ts_us=0, amplitudes=(3.5, 2.1, 1.05), alert=True)
+    state.feed(walls + [glint])
+    assert state.lens_glint == pytest.approx(1.5) and state.lens_alert
+    assert state.lens_ratio == pytest.approx(0.05 / 1.5)  # the outer ring barely rises
+    from roomsweep.records import AccessPoint, BleAdv, BleAdvertiser, WifiScan
+
+    aps = [AccessPoint(f"aa:bb:cc:00:00:0{i}", ssid, 6, rssi, 3, not ssid)
+           for i, (ssid, rssi) in enumerate([("HotelGuest", -48), ("", -70), ("IPC-4411", -39)])]
+    state.feed([WifiScan(0x10, 50, 0, access_points=aps)])
+    adv = [BleAdvertiser(f"11:22:33:44:55:{i:02x}", 1, 0, -60, -62, 3) for i in range(5)]
+    state.feed([BleAdv(0x11, 51, 0, advertisers=adv)])
+    text = "\n".join(_fits(render_text(state)))
+    assert "Lens glint   1.50 " in text and "lens-like GLINT!" in text
+    assert "Wi-Fi 3   BLE 5" in text and "strongest: IPC-4411 -39 dBm" in text
+    # BLE advertisers not heard for BLE_RECENT_S drop out of the count
+    state.feed(_rf_blocks([-50.0] * 400))
+    state.feed([BleAdv(0x11, 52, 0, advertisers=adv[:1])])
+    assert state.ble_devices == 1
+    assert not state.lens_alert and state.lens_alerts == 1
 
 
 # --- keys and the locate cue --------------------------------------------------------

@@ -401,6 +401,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.report and Path(args.report).suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"{args.report}: the report is an HTML file (name it .html)")
     interactive = not args.no_tty and sys.stdin.isatty() and sys.stdout.isatty()
+    try:
+        import termios  # noqa: F401 - the live view reads keys through it (POSIX)
+    except ImportError:
+        interactive = False
     sim = None
     header: dict[str, Any] = {"notes": args.note or ""}
     seconds = args.seconds

@@ -37,6 +37,13 @@ BEEP_SLOWEST_S = 1.2
 BEEP_FASTEST_S = 0.05
 BEEP_DECADE_DB = 30.0
 MAX_LABEL = 40
+# Lens meter: the inner LED ring's lock-in return (LENS frames, 0x12) over its
+# rolling median, as analysis.lens.find_glints measures a glint against the walls
+LENS_BACKGROUND_FRAMES = 31  # about a second of blocks (analysis.lens.BACKGROUND_S)
+LENS_ALERT_HOLD_S = 1.5  # the device's glint alert stays on the view this long
+LENS_METER_MAX = 2.0  # ADC counts of rise at full scale (5x analysis.lens.MIN_RISE_COUNTS)
+BLE_RECENT_S = 10.0  # BLE advertisers heard within this much sweep time are counted
+T_WIFI_SCAN, T_BLE_ADV, T_LENS = 0x10, 0x11, 0x12  # rsproto (network and lens helpers)
 METER_MIN_DBM = -60.0  # the meter's scale: the AD8318's 60 dB range
 METER_MAX_DBM = 0.0
 
@@ -86,15 +93,21 @@ class LiveState:
     device: dict[str, Any] | None = None
     fs: float = 8000.0
     sampled_s: float = 0.0  # seconds of RF received, over every connection
+    wall_s: float | None = None  # seconds since the sweep started (set by the loop)
     level_dbm: float | None = None
     peak_dbm: float | None = None
     peak_at_s: float = 0.0
     max_dbm: float | None = None
     max_where: str = ""
     guess: ClassGuess | None = None
-    lens_glint: float | None = None  # LENS frames (0x12): not streamed by this firmware yet
-    wifi_devices: int | None = None  # WIFI_SCAN frames (0x10): not yet
-    ble_devices: int | None = None  # BLE_ADV frames (0x11): not yet
+    lens_glint: float | None = None  # inner ring's return over its background, ADC counts
+    lens_peak: float | None = None
+    lens_ratio: float | None = None  # outer ring's rise over the inner's: ~0 lens, ~1 shiny
+    lens_alert: bool = False  # the device's glint alert, held LENS_ALERT_HOLD_S
+    lens_alerts: int = 0
+    wifi_devices: int | None = None  # access points in the last Wi-Fi scan
+    wifi_strongest: str = ""
+    ble_devices: int | None = None  # BLE advertisers heard in the last BLE_RECENT_S
     marks: list[Waypoint] = field(default_factory=list)
     frames: int = 0
     frames_written: int = 0
@@ -113,6 +126,9 @@ class LiveState:
     _button_presses: int = 0
     _history_t: float = 0.0
     _history_max: float = -np.inf
+    _lens: deque = field(default_factory=lambda: deque(maxlen=LENS_BACKGROUND_FRAMES), repr=False)
+    _lens_alert_at: float = -np.inf
+    _ble_seen: dict = field(default_factory=dict, repr=False)  # address -> sweep time
 
     # --- feeding --------------------------------------------------------------------
     def set_device(self, info: dict[str, Any]) -> None:
@@ -135,6 +151,47 @@ class LiveState:
                 self._mark(r)
             elif isinstance(r, Info):
                 self.set_device(r.info)
+            elif r.type == T_LENS and hasattr(r, "amplitudes"):
+                self._lens_frame(r)
+            elif r.type == T_WIFI_SCAN and hasattr(r, "access_points"):
+                self._wifi_scan(r)
+            elif r.type == T_BLE_ADV and hasattr(r, "advertisers"):
+                self._ble_adv(r)
+
+    def _lens_frame(self, r: Any) -> None:
+        amps = np.asarray(r.amplitudes, dtype=float)
+        if amps.size == 0:
+            return
+        self._lens.append(amps)
+        background = np.median(np.array(self._lens), axis=0)
+        rise = amps - background
+        self.lens_glint = float(max(0.0, rise[0]))
+        if self.lens_peak is None or self.lens_glint > self.lens_peak:
+            self.lens_peak = self.lens_glint
+        # the outer ring's share of the rise (analysis.lens.retro_ratio, unnormalised)
+        self.lens_ratio = (float(max(0.0, rise[-1]) / rise[0])
+                           if amps.size > 1 and rise[0] > 0.05 else None)
+        if getattr(r, "alert", False):
+            if not self.lens_alert:
+                self.lens_alerts += 1
+            self._lens_alert_at = self.sampled_s
+        self.lens_alert = self.sampled_s - self._lens_alert_at <= LENS_ALERT_HOLD_S
+
+    def _wifi_scan(self, r: Any) -> None:
+        if getattr(r, "failed", False):
+            return
+        aps = list(r.access_points)
+        self.wifi_devices = len({ap.bssid for ap in aps})
+        if aps:
+            top = max(aps, key=lambda ap: ap.rssi_dbm)
+            self.wifi_strongest = f"{top.ssid or '(hidden)'} {top.rssi_dbm} dBm"
+
+    def _ble_adv(self, r: Any) -> None:
+        for a in r.advertisers:
+            self._ble_seen[a.address] = self.sampled_s
+        recent = self.sampled_s - BLE_RECENT_S
+        self._ble_seen = {k: t for k, t in self._ble_seen.items() if t >= recent}
+        self.ble_devices = len(self._ble_seen)
 
     def _rf_block(self, r: Samples) -> None:
         if r.rate_hz > 0:
@@ -146,6 +203,7 @@ class LiveState:
         while self._recent and self._recent_n - self._recent[0].size >= keep:
             self._recent_n -= self._recent.popleft().size
         self.sampled_s += counts.size / self.fs
+        self.lens_alert = self.sampled_s - self._lens_alert_at <= LENS_ALERT_HOLD_S
         x = self.dbm(self.recent_counts(LEVEL_WINDOW_S))
         # loudest level held for two consecutive samples
         level = float(np.minimum(x[1:], x[:-1]).max()) if x.size > 1 else float(x.max())

@@ -43,6 +43,24 @@ def meter(level: float | None, peak: float | None, width: int = BAR) -> Text:
     return t
 
 
+def lens_meter(glint: float, peak: float | None, width: int = 24) -> Text:
+    """The inner ring's rise, 0 to LENS_METER_MAX counts, with the peak tick."""
+    from .live import LENS_METER_MAX
+
+    t = Text()
+    filled = int(round(min(1.0, glint / LENS_METER_MAX) * width))
+    tick = None if peak is None else min(width - 1, int(round(min(1.0, peak / LENS_METER_MAX)
+                                                              * width)))
+    for i in range(width):
+        if i < filled:
+            t.append("█", style="magenta")
+        elif i == tick:
+            t.append("│", style="bold")
+        else:
+            t.append("░", style="dim")
+    return t
+
+
 def sparkline(levels: list[float], width: int) -> str:
     out = []
     for v in levels[-width:]:
@@ -77,20 +95,34 @@ def render(state: LiveState) -> Panel:
     rows.append(Text(f"   last {len(s.history[-72:])} s: ", style="dim")
                 + Text(sparkline(s.history, 72 - 12)[:60]))
     rows.append(Text(""))
-    lens = (f"{s.lens_glint:.2f}" if s.lens_glint is not None
-            else f"{DASH}  (no lens data from this device yet)")
-    rows.append(Text("Lens glint  ", style="bold") + Text(lens))
+    lens = Text("Lens glint  ", style="bold")
+    if s.lens_glint is None:
+        lens.append(f"{DASH}  (no lens data from this device)", style="")
+    else:
+        lens.append(f"{s.lens_glint:5.2f} ")
+        lens.append_text(lens_meter(s.lens_glint, s.lens_peak))
+        if s.lens_ratio is not None:
+            lens.append(" lens-like" if s.lens_ratio < 0.3 else " shiny", style="bold"
+                        if s.lens_ratio < 0.3 else "")
+        if s.lens_alert:
+            lens.append(" GLINT!", style="bold red reverse")
+    rows.append(lens)
     wifi = DASH if s.wifi_devices is None else str(s.wifi_devices)
     ble = DASH if s.ble_devices is None else str(s.ble_devices)
     radios = Text("Devices  ", style="bold") + Text(f"Wi-Fi {wifi}   BLE {ble}")
     if s.wifi_devices is None and s.ble_devices is None:
-        radios.append("  (no radio scans from this device yet)", style="dim")
+        radios.append("  (no radio scans from this device)", style="dim")
+    elif s.wifi_strongest:
+        radios.append(f"  strongest: {s.wifi_strongest}"[:40], style="dim")
     rows.append(radios)
     rows.append(Text(""))
 
     last = s.marks[-1] if s.marks else None
-    rows.append(Text("Elapsed ", style="bold") + Text(clock(s.sampled_s))
-                + Text("   last waypoint ", style="bold")
+    elapsed = Text("Elapsed ", style="bold")
+    if s.wall_s is not None:
+        elapsed.append(clock(s.wall_s) + ", recorded ")
+    elapsed.append(clock(s.sampled_s))
+    rows.append(elapsed + Text("  last waypoint ", style="bold")
                 + Text(f"#{last.number} {last.label} at {clock(last.elapsed_s)}"[:44]
                        if last else DASH))
     for w in s.marks[-RECENT_WAYPOINTS - 1:-1][::-1]:

@@ -20,6 +20,7 @@ from .decoder import Counters
 from .errors import DeviceTimeout, UsageError
 from .records import (
     Ack,
+    BleAdv,
     Command,
     Error,
     HostTime,
@@ -32,6 +33,7 @@ from .records import (
     Samples,
     Status,
     Unknown,
+    WifiScan,
 )
 
 CHANNEL_NAMES = {P.CH_RF: "rf", P.CH_PHOTODIODE: "photodiode"}
@@ -42,8 +44,11 @@ PROBLEM_COUNTERS = ("crc_errors", "bad_length", "bad_version", "unknown_type", "
                     "truncated", "garbage_bytes")
 
 
+_MORE_NAMES = {0x10: "WIFI_SCAN", 0x11: "BLE_ADV", 0x12: "LENS"}  # rsproto T_WIFI_SCAN, ...
+
+
 def type_name(msg_type: int) -> str:
-    return P_NAMES.get(msg_type, f"0x{msg_type:02x}")
+    return P_NAMES.get(msg_type) or _MORE_NAMES.get(msg_type, f"0x{msg_type:02x}")
 
 
 def _stats(samples: np.ndarray) -> dict[str, float]:
@@ -85,6 +90,17 @@ def as_json(rec: Record) -> dict[str, Any]:
         out["counters"] = rec.counters
     elif isinstance(rec, Unknown):
         out.update(length=len(rec.payload), reason=rec.reason)
+    elif isinstance(rec, WifiScan):
+        out.update(duration_us=rec.duration_us, failed=rec.failed, truncated=rec.truncated,
+                   access_points=[{"bssid": a.bssid, "ssid": a.ssid, "channel": a.channel,
+                                   "rssi_dbm": a.rssi_dbm, "authmode": a.authmode}
+                                  for a in rec.access_points])
+    elif isinstance(rec, BleAdv):
+        out.update(span_us=rec.span_us, lost=rec.lost,
+                   advertisers=[{"address": a.address, "rssi_max_dbm": a.rssi_max_dbm,
+                                 "seen": a.seen} for a in rec.advertisers])
+    elif hasattr(rec, "amplitudes"):  # LENS
+        out.update(amplitudes=list(rec.amplitudes), alert=bool(getattr(rec, "alert", False)))
     return out
 
 
@@ -132,6 +148,18 @@ def describe(rec: Record) -> str:
         body = counters_line(rec.counters)
     elif isinstance(rec, Unknown):
         body = f"{len(rec.payload)} bytes not understood ({rec.reason})"
+    elif isinstance(rec, WifiScan):
+        aps = sorted(rec.access_points, key=lambda a: -a.rssi_dbm)
+        body = (f"{len(aps)} access points in {rec.duration_us / 1000:.0f} ms"
+                + (": " + ", ".join(f"{a.ssid or '(hidden)'} ch{a.channel} {a.rssi_dbm} dBm"
+                                    for a in aps[:3]) if aps else "")
+                + (" (failed)" if rec.failed else ""))
+    elif isinstance(rec, BleAdv):
+        body = (f"{len(rec.advertisers)} BLE advertisers in {rec.span_us / 1000:.0f} ms"
+                + (f", {rec.lost} lost" if rec.lost else ""))
+    elif hasattr(rec, "amplitudes"):  # LENS
+        body = ("lock-in " + " ".join(f"{a:.2f}" for a in rec.amplitudes)
+                + (" GLINT" if getattr(rec, "alert", False) else ""))
     else:  # pragma: no cover - every record class is handled above
         body = type(rec).__name__
     return f"{head} {body}"

@@ -167,23 +167,39 @@ def lens_tracks(an: SweepAnalysis) -> Any:
 
 
 def lens(an: SweepAnalysis) -> Figure:
-    tracks = lens_tracks(an)
+    """Lock-in amplitude per LED group (`amplitude_tracks`: array (groups, frames)
+    and properties "times_s", "freqs_hz", "lit"), lens findings and their glints."""
+    tracks, props = lens_tracks(an)
+    tracks = np.atleast_2d(np.asarray(tracks, dtype=float))
+    t = np.asarray(props.get("times_s", np.arange(tracks.shape[1])), dtype=float)
+    freqs = props.get("freqs_hz") or [None] * tracks.shape[0]
+    lit = props.get("lit") or [True] * tracks.shape[0]
     with S.style():
         fig = Figure(figsize=S.FIGSIZE)
         ax = fig.add_subplot()
-        items = tracks.items() if isinstance(tracks, dict) else enumerate(tracks)
-        for i, (name, track) in enumerate(items):
-            t = np.asarray(track["t_s"] if isinstance(track, dict) else track[0])
-            amp = np.asarray(track["amplitude"] if isinstance(track, dict) else track[1])
-            ax.plot(t, amp, color=S.PALETTE[i % len(S.PALETTE)], linewidth=0.9,
-                    label=f"LED group {name}")
+        for stop in an.stops:
+            ax.axvspan(stop["start_s"], stop["end_s"], color=S.STOP_FILL, zorder=0)
+        for i, track in enumerate(tracks):
+            if not lit[i]:
+                continue
+            hz = f" ({freqs[i]:.0f} Hz)" if freqs[i] else ""
+            ax.plot(t[: track.size], track, color=S.PALETTE[(i + 1) % len(S.PALETTE)],
+                    linewidth=0.9, label=f"LED group {i}{hz}")
         for rank, f in enumerate(an.findings, 1):
-            if f.get("type") == "lens" and f.get("time_s") is not None:
-                ax.axvline(f["time_s"], color=S.EXPECTED, linestyle="--")
-                ax.annotate(f"#{rank} glint", (f["time_s"], 1), xycoords=("data", "axes fraction"),
-                            xytext=(4, -12), textcoords="offset points", color=S.EXPECTED)
-        ax.set_xlabel("time in the sweep (s)")
-        ax.set_ylabel("lock-in amplitude")
+            if f.get("type") != "lens" or f.get("time_s") is None:
+                continue
+            glints = (f.get("evidence") or {}).get("glints") or []
+            for g in glints:
+                if isinstance(g, dict) and g.get("time_s") is not None:
+                    ax.axvline(g["time_s"], color=S.EXPECTED, linestyle=":", linewidth=0.8)
+            ax.axvline(f["time_s"], color=S.EXPECTED, linestyle="--")
+            ax.annotate(f"#{rank} {f.get('waypoint') or 'glint'}", (f["time_s"], 0.98),
+                        xycoords=("data", "axes fraction"), xytext=(4, -12),
+                        textcoords="offset points", color=S.EXPECTED, fontweight="bold")
+        ax.set_xlim(0, an.rec.duration_s)
+        ax.set_xlabel("time in the sweep (s); shaded: dwell at a waypoint; "
+                      "dashed: lens finding, dotted: its glints")
+        ax.set_ylabel("lock-in amplitude (ADC counts)")
         ax.set_title(f"Lens glints along the sweep: {Path(an.path).name}")
         ax.legend(loc="upper left")
     return fig

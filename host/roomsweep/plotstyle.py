@@ -9,6 +9,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib as mpl
 
@@ -28,7 +29,7 @@ PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
 _KNOWN = {"wifi_camera": 0, "gsm": 1, "dect": 2, "analog_video": 3, "ble": 4,
           "bt_classic": 5, "lte": 6, "wifi_ap": 7}
 
-RC = {
+RC: dict[str, Any] = {
     "font.size": 10,
     "axes.titlesize": 12,
     "axes.titleweight": "bold",
@@ -56,5 +57,5 @@ def class_colour(cls: str) -> str:
 
 @contextmanager
 def style() -> Iterator[None]:
-    with mpl.rc_context(RC):
+    with mpl.rc_context(RC):  # type: ignore[arg-type]
         yield

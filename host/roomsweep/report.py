@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -109,8 +110,14 @@ def _flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
+def _text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return json.dumps(value, default=str)  # e.g. a lens finding's list of glints
+    return "" if value is None else str(value)
+
+
 def evidence_section(rank: int, f: dict[str, Any], spectrum_png: bytes | None) -> str:
-    rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>"
+    rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(_text(v))}</td></tr>"
                    for k, v in _flatten(f.get("evidence") or {}))
     parts = [f'<section class="evidence" id="finding-{rank}">',
              f"<h3>#{rank} {_e(f.get('title') or f.get('class'))}</h3>",

@@ -320,7 +320,8 @@ def run_sweep(session: SweepSession, view: View, *, seconds: float | None = None
     real time (the simulated device then runs at that pace too)."""
     state = session.state
     state.update_guess()  # the first call loads the analyzer (about a second)
-    anchor_wall, anchor_sampled = time.monotonic(), state.sampled_s
+    started = anchor_wall = time.monotonic()
+    anchor_sampled = state.sampled_s
     next_guess = next_beep = 0.0
     was_connected = session.connected
     try:
@@ -342,6 +343,7 @@ def run_sweep(session: SweepSession, view: View, *, seconds: float | None = None
                 break
             session.step()
             now = time.monotonic()
+            state.wall_s = now - started
             if session.connected and not was_connected:
                 anchor_wall, anchor_sampled = now, state.sampled_s
             was_connected = session.connected

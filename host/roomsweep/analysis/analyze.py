@@ -38,6 +38,22 @@ ANALYSIS_WINDOW_S = 1.5
 SHARPNESS_DB = 6.0
 NEIGHBOUR_M = 2.0  # waypoints this close to a peak must read lower
 SECOND_PEAK_DB = 8.0
+# Two devices of one kind at neighbouring waypoints read alike at both, as one
+# device beyond a wall does along it. They differ in what the levels can mean: a
+# device held HOLD_M from the detector is at least _free_space_drop_db(d) quieter
+# at a waypoint d away (free space, n = 2: the slowest fall indoors), so equal
+# loud levels at two such waypoints need a device at each; a far device also
+# reads alike at the waypoints around the pair, a near pair stands
+# CO_PEAK_CONTRAST_DB above them.
+HOLD_M = 0.3  # a hidden device sits within about 0.3 m of the spot the user holds
+CO_PEAK_CONTRAST_DB = 12.0
+# A kind with an in-room level (access points, BLE) quieter than that still counts
+# when its peak is this much above every neighbouring waypoint: a device D beyond
+# the nearest waypoint falls only 25 log10((D + s) / D) dB at the next one s away
+# (n = 2.5), so 15 dB within NEIGHBOUR_M puts it within about s / 3 of the peak:
+# in the room, however weak it is. Down to LONE_PEAK_RELIEF_DB below that level.
+LONE_PEAK_DB = 15.0
+LONE_PEAK_RELIEF_DB = 10.0
 FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
 MIN_CONFIDENCE = 0.6  # weaker candidates are not reported
 BASELINE_MARGIN_DB = 6.0  # louder than the clean sweep by this much: new
@@ -68,6 +84,9 @@ class Stretch:
     label: str | None
     start_s: float
     end_s: float
+    # the loudest level mode heard there: a class not heard in this stretch was
+    # at most this loud (beneath it, it could hide)
+    loudest_mode_dbm: float = DETECTOR_FLOOR_DBM
 
 
 def stretches(rec: Recording) -> list[Stretch]:
@@ -116,6 +135,7 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
     for st in parts:
         n_win = max(1, int(round((st.end_s - st.start_s) / ANALYSIS_WINDOW_S)))
         edges = np.linspace(st.start_s, st.end_s, n_win + 1)
+        top_mode = DETECTOR_FLOOR_DBM
         for w0, w1 in zip(edges[:-1], edges[1:]):
             a, b = int(w0 * rec.fs), int(w1 * rec.fs)
             x = dbm[a:b]
@@ -123,6 +143,8 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
                 continue
             modes, _ = level_modes(x, separation_db=2 * MODE_HALF_WIDTH_DB,
                                    min_fraction=MIN_MODE_SAMPLES / x.size)
+            if modes.size:
+                top_mode = max(top_mode, float(modes[-1]))
             modes = modes[modes > DETECTOR_FLOOR_DBM]
             for j, level in enumerate(modes):
                 f = component(x, rec.fs, float(level), MODE_HALF_WIDTH_DB,
@@ -134,7 +156,35 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
                 loudest = on_idx[np.argmax(x[on_idx])]
                 found.append(Component(st.index, cls, conf, float(level),
                                        w0 + loudest / rec.fs, f, scores))
+        st.loudest_mode_dbm = top_mode
+        sparse = _sparse_component(rec, st, dbm, top_mode)
+        if sparse is not None:
+            found.append(sparse)
     return found, parts
+
+
+def _sparse_component(rec: Recording, st: Stretch, dbm: np.ndarray,
+                      top_mode: float) -> Component | None:
+    """A slow advertiser's few events over a whole dwell: too few samples to make
+    a level mode, but standing above everything else heard there."""
+    a, b = int(st.start_s * rec.fs), int(st.end_s * rec.fs)
+    x = dbm[a:b]
+    threshold = max(top_mode + 2 * MODE_HALF_WIDTH_DB, MIN_FINDING_DBM - MODE_HALF_WIDTH_DB)
+    if x.size < rec.fs * 0.5 or x.max() < threshold:
+        return None
+    f = component(x, rec.fs, threshold + MODE_HALF_WIDTH_DB, MODE_HALF_WIDTH_DB, top=True)
+    if f.count < MIN_BURSTS:
+        return None
+    scores = {c.name: float(c.score(f)) for c in CLASSIFIERS if c.sparse}
+    if not scores:
+        return None
+    best = max(scores, key=scores.__getitem__)
+    if scores[best] < MIN_SCORE:
+        return None
+    on_idx = np.flatnonzero(f.on)
+    loudest = on_idx[np.argmax(x[on_idx])]
+    return Component(st.index, best, scores[best], float(np.median(x[on_idx])),
+                     st.start_s + loudest / rec.fs, f, scores)
 
 
 def _evidence(c: Component) -> dict[str, Any]:
@@ -193,8 +243,14 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 track[c.stretch] = c.level_dbm
                 best_in[c.stretch] = c
         typical = float(np.median(track))
-        for top in _peaks(track, best_in, parts, near):
-            finding = _finding(cls, top, track, typical, parts, labels, rec)
+        peaks = _peaks(track, best_in, parts, near, rec.waypoint_positions or {})
+        for top in peaks:
+            # another device of the kind must not pull this one's position fit
+            elsewhere = {parts[p.stretch].label for p in peaks if p is not top}
+            contrast = top.level_dbm - max([_at_most(track, parts, j) for j in near[top.stretch]]
+                                           or [DETECTOR_FLOOR_DBM])
+            finding = _finding(cls, top, track, typical, parts, labels, rec, contrast,
+                               elsewhere)
             if finding is not None:
                 findings.append(finding)
     if known:
@@ -226,16 +282,30 @@ def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
     return out
 
 
+def _free_space_drop_db(d_m: float) -> float:
+    """The least a device HOLD_M from one waypoint falls at a waypoint d_m away."""
+    return float(20.0 * np.log10(np.hypot(d_m, HOLD_M) / HOLD_M))
+
+
 def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch],
-           near: dict[int, list[int]]) -> list[Component]:
+           near: dict[int, list[int]],
+           positions: dict[str, tuple[float, float]]) -> list[Component]:
     """Local maxima of a class's level over the room: one per transmitter.
 
     A device hidden at a waypoint is much louder there than at the waypoints
     around it (0.3 m -> 1 m is 13 dB at n = 2.5); one beyond a wall is heard
     alike along it. A clipped (saturated) level has no shape, so it only needs
-    to be the loudest around.
+    to be the loudest around. Two devices at neighbouring waypoints are both
+    peaks when neither could make the other's level (see HOLD_M).
     """
     loudest = max(c.level_dbm for c in best_in.values())
+
+    def distance(i: int, j: int) -> float | None:
+        a, b = positions.get(parts[i].label or ""), positions.get(parts[j].label or "")
+        if a is None or b is None:
+            return None
+        return float(np.hypot(a[0] - b[0], a[1] - b[1]))
+
     found = []
     for idx, c in best_in.items():
         others = [track[j] for j in near[idx]] or [DETECTOR_FLOOR_DBM]
@@ -246,6 +316,8 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
         need = SHARPNESS_DB if first else SECOND_PEAK_DB
         if margin >= need or (first and saturated and margin >= 0):
             found.append(c)
+        elif _co_peak(c.level_dbm, idx, near[idx], track, parts, distance, need):
+            found.append(c)
     # the same waypoint visited twice: keep its loudest visit
     best: dict[str | None, Component] = {}
     for c in found:
@@ -253,6 +325,32 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
         if key not in best or c.level_dbm > best[key].level_dbm:
             best[key] = c
     return list(best.values())
+
+
+def _at_most(track: np.ndarray, parts: list[Stretch], j: int) -> float:
+    """A class's level at stretch j, or where it was not heard, the most it can
+    have been: "not heard" beneath louder traffic proves no fall."""
+    if track[j] > DETECTOR_FLOOR_DBM:
+        return float(track[j])
+    return max(DETECTOR_FLOOR_DBM, parts[j].loudest_mode_dbm)
+
+
+def _co_peak(level: float, idx: int, around: list[int], track: np.ndarray,
+             parts: list[Stretch], distance: Any, need: float) -> bool:
+    """One of two (or more) devices of a kind at neighbouring waypoints: every
+    neighbour is either clearly quieter, or as loud as only its own device can
+    make it; and the quieter ones are CO_PEAK_CONTRAST_DB down (see _at_most)."""
+    twins, contrast = 0, []
+    for j in around:
+        diff = level - track[j]
+        if diff >= need:
+            contrast.append(level - _at_most(track, parts, j))
+            continue
+        d = distance(idx, j)
+        if d is None or abs(diff) > _free_space_drop_db(d) - need:
+            return False
+        twins += 1
+    return twins > 0 and bool(contrast) and min(contrast) >= CO_PEAK_CONTRAST_DB
 
 
 def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -269,7 +367,8 @@ def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
              parts: list[Stretch], labels: dict[int, str | None],
-             rec: Recording) -> dict[str, Any] | None:
+             rec: Recording, contrast: float,
+             elsewhere: set[str | None]) -> dict[str, Any] | None:
     above = top.level_dbm - typical
     if above < PROXIMITY_DB:
         return None  # everywhere at a similar level: the friendly background
@@ -277,7 +376,9 @@ def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
         return None
     classifier = BY_NAME.get(cls)
     if (classifier is not None and classifier.in_room_dbm is not None
-            and top.level_dbm < classifier.in_room_dbm):
+            and top.level_dbm < classifier.in_room_dbm
+            and not (contrast >= LONE_PEAK_DB
+                     and top.level_dbm >= classifier.in_room_dbm - LONE_PEAK_RELIEF_DB)):
         return None  # common kinds count only within reach of a waypoint
     confidence = top.confidence * min(1.0, 0.5 + above / (4 * PROXIMITY_DB))
     if confidence < MIN_CONFIDENCE:
@@ -290,6 +391,8 @@ def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
         pts, lv = [], []
         for st in parts:
             p = rec.waypoint_positions.get(st.label or "")
+            if st.label in elsewhere:
+                continue
             if p is not None and np.hypot(p[0] - centre[0], p[1] - centre[1]) <= FIT_RADIUS_M:
                 pts.append(p)
                 lv.append(track[st.index])

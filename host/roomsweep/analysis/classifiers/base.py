@@ -19,6 +19,9 @@ class Classifier:
     # Kinds that are everywhere (access points, BLE beacons and phones) are reported
     # only when one is within reach of a waypoint: above this level at its peak.
     in_room_dbm: float | None = None
+    # Recognisable from the few events of a whole dwell (slow advertisers), so
+    # worth a look at what stands above every level mode there.
+    sparse: bool = False
 
 
 def frame_regularity(starts, frame_s: float, tolerance_s: float = 0.3e-3) -> float:

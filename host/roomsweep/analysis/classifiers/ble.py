@@ -13,13 +13,21 @@ from ..features import Features
 from .base import Classifier, ramp, within
 
 BEACON_S = 0.1024  # a strict 102.4 ms period is a Wi-Fi beacon, not advDelay jitter
+PDU_GAP_S = 0.6e-3  # PDUs of one event follow within this (channels 37, 38, 39)
+ADV_DELAY_S = 10e-3  # advDelay: 0..10 ms added to every advInterval
+SPARSE_INTERVAL_S = 0.25  # slower advertisers show only 2-5 events in a dwell
+SPARSE_SCORE = 0.8  # few events, so never fully sure
 
 
 def score(f: Features) -> float:
     quiet = within(f.duty, 0.0, 0.08, 0.05)
     if quiet == 0:
         return 0.0
-    starts, widths = f.events(0.6e-3)
+    starts, widths = f.events(PDU_GAP_S)
+    if 2 <= starts.size < 6:
+        sparse = sparse_score(f, starts, widths)
+        if sparse > 0 or starts.size < 4:
+            return sparse
     if starts.size < 4:
         return 0.0
     iv = np.diff(starts)
@@ -35,8 +43,35 @@ def score(f: Features) -> float:
     return jitter * interval * short * quiet * strict
 
 
+def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
+    """A slow advertiser (advInterval of a quarter second or more) leaves only
+    a few events in a dwell: too few for the jitter statistics above. What is
+    left to check is each event's shape, several PDUs back to back on the three
+    advertising channels, and the events keeping one interval give or take
+    advDelay (or a multiple of it, when an event was missed)."""
+    # a saturating event can run its PDUs together: most events still split
+    pdus_per_event = f.count / starts.size
+    if pdus_per_event < 1.5:
+        return 0.0  # single bursts: a Wi-Fi frame, a paging burst, noise
+    if within(float(np.median(widths)), 0.3e-3, 1.6e-3, 0.3e-3) == 0:
+        return 0.0
+    iv = np.diff(starts)
+    base = float(iv.min())
+    if base < SPARSE_INTERVAL_S:
+        return 0.0
+    k = np.round(iv / base)
+    # each interval is k * (advInterval + advDelay): within k advDelays of k * base
+    if np.any(np.abs(iv - k * base) > k * ADV_DELAY_S + 1e-3):
+        return 0.0
+    # a Wi-Fi beacon every n x 102.4 ms would also be regular: not BLE's jitter
+    n = np.round(iv / BEACON_S)
+    if iv.size >= 2 and np.all(np.abs(iv - n * BEACON_S) < 0.3e-3):
+        return 0.0
+    return SPARSE_SCORE if starts.size >= 3 else 0.75 * SPARSE_SCORE
+
+
 CLASSIFIER = Classifier("ble", "Bluetooth Low Energy advertising",
                         "Bluetooth Core 5.4 Vol 6 Part B 4.4.2.2", score,
                         # a -10..0 dBm advertiser within about 0.5 m (FSPL 40 dB at
                         # 1 m, n = 2.5); weaker BLE-like timing is room traffic
-                        in_room_dbm=-37.0)
+                        in_room_dbm=-37.0, sparse=True)

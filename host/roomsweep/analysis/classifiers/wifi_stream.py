@@ -38,4 +38,8 @@ def score(f: Features) -> float:
 
 
 CLASSIFIER = Classifier("wifi_camera", "Wi-Fi camera streaming video",
-                        "IEEE 802.11-2020 data frames", score)
+                        "IEEE 802.11-2020 data frames", score,
+                        # a camera module sends 13-20 dBm (ESP32-CAM class, docs/
+                        # sources.md §7): within 0.5 m (FSPL 40 dB at 1 m, n = 2.5)
+                        # above -20 dBm; -38 dBm leaves 18 dB for what hides it
+                        in_room_dbm=-38.0)
