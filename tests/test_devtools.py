@@ -220,3 +220,26 @@ def test_deploy_version_check_against_the_simulated_device(capsys):
         assert main(["deploy", "--port", sim.port, "--check-only"]) == 0
     out = capsys.readouterr().out
     assert f"firmware {firmware_version()} on esp32-devkitc (matches this tree)" in out
+
+
+@pytest.mark.slow
+def test_monitor_the_firmware_on_the_simulated_device(capsys):
+    from roomsweep.sim.runner import SimulatedDevice
+    from roomsweep.sim.scenario import load_scenario
+
+    with SimulatedDevice(load_scenario("hotel-room"), seconds=60) as sim:
+        assert main(["monitor", "--port", sim.port, "--start", "--json", "--frames", "150",
+                     "--counters-every", "0"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    by_type = {}
+    for x in lines[:-1]:
+        by_type.setdefault(x["type"], []).append(x)
+    info = by_type["INFO"][0]["info"]
+    assert info["firmware"] == firmware_version() and info["simulated"] is True
+    channels = {x["channel"] for x in by_type["SAMPLES"]}
+    assert channels == {"rf", "photodiode"}
+    assert all(x["rate_hz"] > 7900 and x["count"] == info["block"] for x in by_type["SAMPLES"])
+    assert by_type["STATUS"][0]["streaming"] is True
+    counters = lines[-1]
+    assert counters["type"] == "counters" and counters["crc_errors"] == 0
+    assert counters["seq_gaps"] == 0 and counters["frames"] >= 150
