@@ -90,6 +90,8 @@ def test_view_when_the_cable_is_pulled_and_while_typing_a_label():
     assert "LOST 7 s: cable pulled? waiting for the device" in text
     assert "Elapsed 01:15, recorded 00:00" in text
     assert "Waypoint label: lamp" in text
+    narrow = render_text(state, width=50).rstrip("\n").split("\n")
+    assert max(len(x) for x in narrow) <= 50 and "LOST" in "\n".join(narrow)
 
 
 @pytest.mark.slow

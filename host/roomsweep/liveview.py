@@ -72,7 +72,8 @@ def _dbm(v: float | None) -> str:
     return f"{v:6.1f} dBm" if v is not None else f"{DASH:>6} dBm"
 
 
-def render(state: LiveState) -> Panel:
+def render(state: LiveState, width: int = WIDTH) -> Panel:
+    """The view, at most `width` columns (narrower terminals crop lines with …)."""
     s = state
     rows: list[Text] = []
 
@@ -164,7 +165,8 @@ def render(state: LiveState) -> Panel:
         r.no_wrap = True
         r.overflow = "ellipsis"
     title = "roomsweep sweep" + (f" · {s.title}" if s.title else "")
-    return Panel(Group(*rows), title=title[:60], title_align="left", width=WIDTH,
+    return Panel(Group(*rows), title=title[:width - 20], title_align="left",
+                 width=min(width, WIDTH),
                  padding=(0, 1), border_style="red" if s.link == "lost" else "blue")
 
 
@@ -172,5 +174,5 @@ def render_text(state: LiveState, width: int = WIDTH) -> str:
     """The frame as plain text, exactly as laid out on a `width`-column terminal."""
     console = Console(file=io.StringIO(), width=width, height=HEIGHT, record=True,
                       color_system=None, force_terminal=False, legacy_windows=False)
-    console.print(render(state))
+    console.print(render(state, width))
     return console.export_text()

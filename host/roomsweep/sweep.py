@@ -296,7 +296,7 @@ class TerminalView:
         if not force and now < self._next:
             return
         self._next = now + self.refresh_s
-        self._live.update(render(state), refresh=True)
+        self._live.update(render(state, self.console.width), refresh=True)
 
     def beep(self) -> None:
         self.console.bell()
