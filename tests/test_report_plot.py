@@ -68,13 +68,17 @@ def test_findings_of_new_types_show_up_without_code_of_their_own(hotel):
     lens = {"type": "lens", "class": "lens_glint", "time_s": 12.5, "waypoint": "wardrobe",
             "confidence": 0.8, "evidence": {"glints": 3, "led_group": {"hz": 1175}},
             "why": "a retro-reflection at the LED ring's frequency"}
-    hotel_plus = type(hotel)(hotel.path, hotel.header, hotel.rec, hotel.findings + [lens],
-                             hotel.stops)
+    wifi = {"type": "wifi", "class": "wifi_camera_vendor", "title": "Wi-Fi camera by its vendor",
+            "time_s": 30.0, "waypoint": "desk", "level_dbm": -40.0, "confidence": 0.7,
+            "evidence": {"oui": "camera maker"}, "why": "its address belongs to a camera maker"}
+    hotel_plus = type(hotel)(hotel.path, hotel.header, hotel.rec,
+                             hotel.findings + [lens, wifi], hotel.stops)
     text, figures = render(hotel_plus)
-    assert 'data-class="lens_glint"' in text
+    assert 'data-class="lens_glint"' in text and 'data-class="wifi_camera_vendor"' in text
     assert "led_group.hz" in text and "1175" in text
     n = len(hotel_plus.findings)
-    assert f'id="finding-{n}"' in text and f"spectrum-{n}" not in figures
+    for rank in (n - 1, n):  # evidence sections, but no RF envelope spectrum
+        assert f'id="finding-{rank}"' in text and f"spectrum-{rank}" not in figures
 
 
 def _layout_probe(report: Path, dst: Path) -> Path:
@@ -255,3 +259,5 @@ def test_lens_plot_draws_the_lens_analysis_tracks(hotel, monkeypatch, tmp_path):
     assert max(line.get_ydata().max() for line in ax.get_lines()[:2]) == 60.0
     plot.save(fig, tmp_path / "lens.png")
     assert (tmp_path / "lens.png").stat().st_size > 10_000
+    text, figures = render(an)
+    assert "lens" in figures and 'id="lens"' in text

@@ -111,6 +111,12 @@ def level_track(rec: Recording, bin_s: float = 0.05,
     }
 
 
+def is_rf(finding: dict[str, Any]) -> bool:
+    """A finding of the RF detector: its level_dbm is on the detector's scale and its
+    envelope is in the samples (network findings carry a radio's RSSI instead)."""
+    return finding.get("type", "rf") == "rf"
+
+
 def class_period_s(cls: str) -> float | None:
     """The repetition period a classifier's module declares for its class (GSM
     frame, DECT frame, beacon interval, LTE subframe, Bluetooth slot), or None."""
@@ -139,7 +145,7 @@ def finding_spectrum(rec: Recording, finding: dict[str, Any],
     from .analysis.dsp import line_strength
     from .analysis.features import component
 
-    if finding.get("time_s") is None or finding.get("level_dbm") is None:
+    if not is_rf(finding) or finding.get("time_s") is None or finding.get("level_dbm") is None:
         raise UsageError(f"finding {finding.get('class', '?')!r} has no RF time and level "
                          "to take a spectrum of")
     dbm = rec.rf_dbm() if dbm is None else dbm

@@ -21,7 +21,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .progress import stages
     from .report import write_report
 
-    with stages(["load", "analyze", "timeline", "map", "evidence", "write"], "report") as step:
+    with stages(["load", "analyze", "timeline", "map", "lens", "evidence", "write"], "report") as step:
         an = analyse_capture(args.capture, calibration=args.calibration, progress=step)
         result = write_report(an, args.out, step)
     if args.json:

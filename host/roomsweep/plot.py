@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
 from . import plotstyle as S
-from .analyst import SweepAnalysis, finding_spectrum, level_track
+from .analyst import SweepAnalysis, finding_spectrum, is_rf, level_track
 from .errors import UsageError
 
 KINDS = ("timeline", "spectrum", "lens", "map")
@@ -90,7 +90,8 @@ def timeline(an: SweepAnalysis) -> Figure:
         for rank, f in enumerate(an.findings, 1):
             if f.get("time_s") is None:
                 continue
-            level = f.get("level_dbm")
+            # other kinds' levels (a radio's RSSI, lens counts) are not on this axis
+            level = f.get("level_dbm") if is_rf(f) else None
             y = float(level) if level is not None else hi
             colour = S.class_colour(_label(f))
             ax.plot([f["time_s"]], [y], marker="v" if level is None else "o", markersize=10,
@@ -115,7 +116,7 @@ def _pick_rf_finding(an: SweepAnalysis, finding: int | None) -> tuple[int, dict[
                              f"finding(s), numbered from 1")
         return finding, an.findings[finding - 1]
     for rank, f in enumerate(an.findings, 1):
-        if f.get("time_s") is not None and f.get("level_dbm") is not None:
+        if is_rf(f) and f.get("time_s") is not None and f.get("level_dbm") is not None:
             return rank, f
     raise UsageError(f"{an.path}: no RF finding to take a spectrum of")
 

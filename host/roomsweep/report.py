@@ -17,7 +17,7 @@ from typing import Any
 
 from . import __version__
 from . import plot
-from .analyst import SweepAnalysis
+from .analyst import SweepAnalysis, is_rf
 from .errors import RoomsweepError, UsageError
 
 CSS = """
@@ -162,11 +162,20 @@ def render(an: SweepAnalysis, step: Callable[[str], None] | None = None) -> tupl
         room = ("<h2>Room map</h2>\n"
                 + _img(plot.png_bytes(plot.room_map(an)), "room map", "map"))
         figures.append("map")
+    step("lens")
+    lens = ""
+    try:
+        lens_png = plot.png_bytes(plot.lens(an))
+    except (RoomsweepError, ValueError):
+        lens_png = None  # no lens analysis in this build, or no photodiode samples
+    if lens_png is not None:
+        lens = "<h2>Lens glints</h2>\n" + _img(lens_png, "lens amplitude track", "lens")
+        figures.append("lens")
     step("evidence")
     sections = []
     for rank, f in enumerate(an.findings, 1):
         png = None
-        if f.get("time_s") is not None and f.get("level_dbm") is not None:
+        if is_rf(f) and f.get("time_s") is not None and f.get("level_dbm") is not None:
             try:
                 png = plot.png_bytes(plot.spectrum(an, rank))
                 figures.append(f"spectrum-{rank}")
@@ -191,6 +200,7 @@ def render(an: SweepAnalysis, step: Callable[[str], None] | None = None) -> tupl
 {timeline}
 {stops_table(an.stops)}
 {room}
+{lens}
 <h2>Evidence per finding</h2>
 {''.join(sections) if sections else '<p>No findings.</p>'}
 <footer>roomsweep {__version__}. Findings JSON: docs/findings.md.</footer>

@@ -21,4 +21,8 @@ def score(f: Features) -> float:
 
 
 CLASSIFIER = Classifier("bt_classic", "Bluetooth classic (625 us slots)",
-                        "Bluetooth Core 5.4 Vol 2 Part B 2.2", score)
+                        "Bluetooth Core 5.4 Vol 2 Part B 2.2", score,
+                        # the weakest power class (class 3: 1 mW, Core 5.4 Vol 2 Part A 3)
+                        # within 0.5 m of a waypoint (FSPL 40 dB at 1 m, n = 2.5)
+                        # reads about -32 dBm; 8 dB below that is a headset next door
+                        in_room_dbm=-40.0)
