@@ -388,16 +388,18 @@ def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
     if rec.waypoint_positions and centre is not None:
         # the waypoints around this peak: another transmitter of the same kind
         # elsewhere in the room must not pull the fit
-        pts, lv = [], []
+        # one point per waypoint, its loudest visit (a waypoint visited twice
+        # is one place; the fit's cost grows with its points)
+        at: dict[str, float] = {}
         for st in parts:
             p = rec.waypoint_positions.get(st.label or "")
-            if st.label in elsewhere:
+            if st.label is None or st.label in elsewhere or p is None:
                 continue
-            if p is not None and np.hypot(p[0] - centre[0], p[1] - centre[1]) <= FIT_RADIUS_M:
-                pts.append(p)
-                lv.append(track[st.index])
-        if len(pts) >= 4:
-            (xy, err), _ = fit_position(np.array(pts), np.array(lv))
+            if np.hypot(p[0] - centre[0], p[1] - centre[1]) <= FIT_RADIUS_M:
+                at[st.label] = max(at.get(st.label, DETECTOR_FLOOR_DBM), float(track[st.index]))
+        if len(at) >= 4:
+            pts = [rec.waypoint_positions[label] for label in at]
+            (xy, err), _ = fit_position(np.array(pts), np.array(list(at.values())))
             position = {"xy": [round(float(v), 2) for v in xy],
                         "uncertainty_m": round(float(err), 2)}
     ev = _evidence(top)
