@@ -112,7 +112,7 @@ class SweepSession:
         assert self.writer is not None and self.device is not None
         self._base_counters = _add_counters(self._base_counters,
                                             self.device.decoder.counters.as_dict())
-        self.writer.write_rx_stats(self.device.decoder.counters)
+        self.writer.write_rx_stats(Counters(**self._base_counters))
         self.writer.write_note(f"link lost: {why}")
         try:
             self.port.close()
@@ -142,6 +142,7 @@ class SweepSession:
         return self.device is not None
 
     def counters(self) -> dict[str, int]:
+        """The live decoders' counters, summed over every connection so far."""
         live = self.device.decoder.counters.as_dict() if self.device else {}
         return _add_counters(self._base_counters, live) or Counters().as_dict()
 
@@ -175,7 +176,7 @@ class SweepSession:
             self.writer.write_host_time()
             self._last_host_time = now
         if now - self._last_stats >= 5.0:
-            self.writer.write_rx_stats(self.device.decoder.counters)
+            self.writer.write_rx_stats(Counters(**self.counters()))
             self._last_stats = now
         self.state.counters = self.counters()
 
@@ -205,7 +206,7 @@ class SweepSession:
             self._record(tail)
             self.state.counters = self.counters()
             assert self.writer is not None
-            self.writer.write_rx_stats(self.device.decoder.counters)
+            self.writer.write_rx_stats(Counters(**self.state.counters))
             self.port.close()
             self.port = self.device = None
         if self.writer is not None:
