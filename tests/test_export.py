@@ -130,3 +130,17 @@ def test_progress_bar_on_a_terminal_only(monkeypatch):
     with progress.bar(10, "export", file=pipe) as b:
         b.update(10)
     assert pipe.getvalue() == ""
+
+
+def test_cli_choices_match_the_modules_and_stay_light():
+    import subprocess
+
+    from roomsweep import analyst_cli, export, plot
+
+    assert analyst_cli.PLOT_KINDS == plot.KINDS
+    assert analyst_cli.EXPORT_FORMATS == export.FORMATS
+    # building the parser (every command does) must not pull in matplotlib
+    code = ("import sys; from roomsweep.cli import build_parser; build_parser(); "
+            "print('matplotlib' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.stdout.strip() == "False", run.stderr

@@ -12,6 +12,13 @@ import json
 from typing import Any
 
 
+# The choices, here so that building the parser imports neither matplotlib nor the
+# analysis (every `roomsweep` command builds it); tests check they match plot.KINDS
+# and export.FORMATS.
+PLOT_KINDS = ("timeline", "spectrum", "lens", "map")
+EXPORT_FORMATS = ("sigmf", "csv", "jsonl")
+
+
 def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True, default=str))
 
@@ -128,8 +135,6 @@ def _positive_int(text: str) -> int:
 
 def register(sub: Any) -> None:
     """Add the analyst's subcommands to `roomsweep`'s subparsers."""
-    from .plot import KINDS
-
     s = sub.add_parser("report", help="one self-contained HTML report of a capture")
     s.add_argument("capture")
     s.add_argument("-o", "--out", required=True, help="HTML file to write")
@@ -142,7 +147,7 @@ def register(sub: Any) -> None:
                                     "lens track, room map")
     s.add_argument("capture")
     s.add_argument("-o", "--out", required=True, help="image to write (.png, .svg or .pdf)")
-    s.add_argument("--kind", choices=KINDS, default="timeline",
+    s.add_argument("--kind", choices=PLOT_KINDS, default="timeline",
                    help="timeline (default): RF level along the sweep; spectrum: envelope "
                         "spectrum of a finding with its class's expected lines; lens: "
                         "photodiode amplitude with glints; map: room map with positions")
@@ -152,11 +157,9 @@ def register(sub: Any) -> None:
     s.add_argument("--json", action="store_true", help="print what was written as JSON")
     s.set_defaults(func=cmd_plot)
 
-    from .export import FORMATS
-
     s = sub.add_parser("export", help="export samples and findings: SigMF, CSV, JSON lines")
     s.add_argument("capture")
-    s.add_argument("--format", required=True, choices=FORMATS,
+    s.add_argument("--format", required=True, choices=EXPORT_FORMATS,
                    help="sigmf: a recording per sample channel with the findings as "
                         "annotations; csv: one row per sample; jsonl: one finding per line")
     s.add_argument("-o", "--out",
