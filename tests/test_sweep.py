@@ -70,7 +70,7 @@ def test_view_from_records_shows_the_right_numbers_in_80x24():
     assert "Elapsed 00:03" in text  # 109 blocks of 256 at 8 kS/s
     assert "last waypoint #2 under the bed at 00:03" in text
     assert "#1 door at 00:03 (button)" in text  # button press named after the sweep
-    assert "Lens glint  —  (no lens data" in text and "Wi-Fi —   BLE —" in text
+    assert "Lens —  (no lens data" in text and "Wi-Fi —   BLE —" in text
     assert "● connected  /dev/ttyUSB0" in text and "111 frames on disk" in text
     assert "Locate cue off" in text
     # the peak hold lets go 3 s after the burst
@@ -115,14 +115,16 @@ def test_lens_meter_and_radio_counts_from_their_frames():
     make them (attributes of roomsweep.records.Lens, WifiScan, BleAdv)."""
     from types import SimpleNamespace as NS
 
-    state = LiveState()
+    state = LiveState(sweep_names=["bed-right"])
     state.feed(_rf_blocks([-50.0] * 40))
-    walls = [NS(type=0x12, seq=i, ts_us=0, amplitudes=(2.0, 2.0, 1.0), alert=False)
-             for i in range(40)]
-    glint = NS(type=0x12, seq=40, ts_us=0, amplitudes=(3.5, 2.1, 1.05), alert=True)
-    state.feed(walls + [glint])
-    assert state.lens_glint == pytest.approx(1.5) and state.lens_alert
-    assert state.lens_ratio == pytest.approx(0.05 / 1.5)  # the outer ring barely rises
+    state.feed([Mark(P.T_MARK, 1, 0, number=1, source=P.MARK_FROM_BUTTON, label="button")])
+    walls = [NS(type=0x12, seq=i, ts_us=0, amplitudes=(400.0, 380.0, 390.0), alert=False)
+             for i in range(10)]
+    glint = [NS(type=0x12, seq=10 + i, ts_us=0, amplitudes=(425.0, 381.0, 389.0), alert=True)
+             for i in range(3)]
+    state.feed(walls + glint)
+    assert state.lens_return == 425.0 and state.lens_alert
+    assert state.lens_alerts == 1  # three alerting blocks in a row are one glint
     from roomsweep.records import AccessPoint, BleAdv, BleAdvertiser, WifiScan
 
     aps = [AccessPoint(f"aa:bb:cc:00:00:0{i}", ssid, 6, rssi, 3, not ssid)
@@ -131,13 +133,25 @@ def test_lens_meter_and_radio_counts_from_their_frames():
     adv = [BleAdvertiser(f"11:22:33:44:55:{i:02x}", 1, 0, -60, -62, 3) for i in range(5)]
     state.feed([BleAdv(0x11, 51, 0, advertisers=adv)])
     text = "\n".join(_fits(render_text(state)))
-    assert "Lens glint   1.50 " in text and "lens-like GLINT!" in text
+    assert "Lens  425.0 " in text and "glints 1 GLINT!" in text
     assert "Wi-Fi 3   BLE 5" in text and "strongest: IPC-4411 -39 dBm" in text
     # BLE advertisers not heard for BLE_RECENT_S drop out of the count
     state.feed(_rf_blocks([-50.0] * 400))
     state.feed([BleAdv(0x11, 52, 0, advertisers=adv[:1])])
     assert state.ble_devices == 1
     assert not state.lens_alert and state.lens_alerts == 1
+    assert "glints 1, last near bed-right at 00:01" in render_text(state)
+
+
+def test_a_device_restart_is_noticed_from_its_uptime():
+    from roomsweep.records import Status
+
+    state = LiveState()
+    state.feed([Status(P.T_STATUS, 1, 0, uptime_ms=90_000)] + _rf_blocks([-50.0] * 40)
+               + [Status(P.T_STATUS, 2, 0, uptime_ms=91_000)])
+    assert state.device_restarts == 0
+    state.feed([Status(P.T_STATUS, 0, 0, uptime_ms=1_200)])
+    assert state.device_restarts == 1 and "the device restarted at 00:01" in state.message
 
 
 # --- keys and the locate cue --------------------------------------------------------
@@ -323,6 +337,10 @@ def test_whole_simulated_sweep_finds_the_camera_and_the_bug(sim_sweep):
     assert top == {("wifi_camera", "smoke-detector"), ("gsm", "headboard")}, result["findings"]
     assert result["link_counters"]["crc_errors"] == 0
     assert result["link_counters"]["device_dropped"] == 0
+    # the IR LEDs lit for the lens scan, and the device took the setting
+    assert "led0_duty=500" in read_header(out)[0]["settings"]
+    assert any(type(r).__name__ == "Ack" and r.cmd_type == P.T_CMD_CONFIGURE
+               for r in load(out).records)
     report = Path(result["report"])
     assert report == out.with_suffix(".html") and "smoke-detector" in report.read_text()
 

@@ -430,8 +430,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     try:
         state = LiveState(capture_path=str(out), port=url, sweep_names=sweep_names, title=title,
                           locate=args.locate)
+        settings = args.set or ""
+        if not args.no_lens and "led" not in settings:
+            from .sweep import LENS_SCAN_SETTINGS
+
+            settings = (settings + " " + LENS_SCAN_SETTINGS).strip()
         session = SweepSession(url, out, state, header=header, baudrate=args.baud,
-                               settings=args.set or "", append=args.append)
+                               settings=settings, append=args.append)
         session.connect()  # a wrong port or a silent device is a one-line error
         if interactive:
             from .sweep import TerminalView
@@ -519,7 +524,10 @@ def _add_traveler_and_developer_commands(sub: Any) -> None:
                    "capture's name with .html)")
     s.add_argument("--no-report", action="store_true", help="no HTML report")
     s.add_argument("--baud", type=int, default=921600)
-    s.add_argument("--set", help='device settings, e.g. "rate=10000"')
+    s.add_argument("--set", help='device settings, e.g. "rate=10000" (the IR LEDs are lit '
+                   'for the lens scan unless they mention led)')
+    s.add_argument("--no-lens", action="store_true",
+                   help="leave the IR LEDs dark (no lens scan; saves battery)")
     s.add_argument("--note", help="free-form note stored in the capture header")
     s.add_argument("--append", action="store_true",
                    help="append to an existing capture instead of replacing it")

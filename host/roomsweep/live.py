@@ -23,7 +23,7 @@ import numpy as np
 
 from . import rsproto as P
 from .calibration import Calibration
-from .records import Info, Mark, Record, Samples
+from .records import Info, Mark, Record, Samples, Status
 
 LEVEL_WINDOW_S = 0.25
 GUESS_WINDOW_S = 1.5  # analysis.analyze.ANALYSIS_WINDOW_S
@@ -37,11 +37,11 @@ BEEP_SLOWEST_S = 1.2
 BEEP_FASTEST_S = 0.05
 BEEP_DECADE_DB = 30.0
 MAX_LABEL = 40
-# Lens meter: the inner LED ring's lock-in return (LENS frames, 0x12) over its
-# rolling median, as analysis.lens.find_glints measures a glint against the walls
-LENS_BACKGROUND_FRAMES = 31  # about a second of blocks (analysis.lens.BACKGROUND_S)
+# Lens meter: the inner LED ring's lock-in return (LENS frames, 0x12), the light
+# the room sends back, on a log scale; the device judges glints itself (alert flag)
 LENS_ALERT_HOLD_S = 1.5  # the device's glint alert stays on the view this long
-LENS_METER_MAX = 2.0  # ADC counts of rise at full scale (5x analysis.lens.MIN_RISE_COUNTS)
+LENS_METER_MIN = 1.0  # ADC counts of lock-in amplitude at the meter's ends
+LENS_METER_MAX = 1000.0
 BLE_RECENT_S = 10.0  # BLE advertisers heard within this much sweep time are counted
 T_WIFI_SCAN, T_BLE_ADV, T_LENS = 0x10, 0x11, 0x12  # rsproto (network and lens helpers)
 METER_MIN_DBM = -60.0  # the meter's scale: the AD8318's 60 dB range
@@ -100,11 +100,11 @@ class LiveState:
     max_dbm: float | None = None
     max_where: str = ""
     guess: ClassGuess | None = None
-    lens_glint: float | None = None  # inner ring's return over its background, ADC counts
-    lens_peak: float | None = None
-    lens_ratio: float | None = None  # outer ring's rise over the inner's: ~0 lens, ~1 shiny
+    lens_return: float | None = None  # inner LED ring's return, ADC counts
+    lens_peak: float | None = None  # held PEAK_HOLD_S, like the RF peak
     lens_alert: bool = False  # the device's glint alert, held LENS_ALERT_HOLD_S
-    lens_alerts: int = 0
+    lens_alerts: int = 0  # glint alerts so far (a run of alerting blocks is one)
+    lens_alert_where: str = ""
     wifi_devices: int | None = None  # access points in the last Wi-Fi scan
     wifi_strongest: str = ""
     ble_devices: int | None = None  # BLE advertisers heard in the last BLE_RECENT_S
@@ -116,6 +116,8 @@ class LiveState:
     link_note: str = ""
     lost_for_s: float = 0.0
     reconnects: int = 0
+    device_restarts: int = 0  # STATUS uptime went backwards: the device rebooted
+    _uptime_ms: int = -1
     locate: bool = False
     label_input: str | None = None  # text being typed for a waypoint label
     message: str = ""
@@ -126,8 +128,9 @@ class LiveState:
     _button_presses: int = 0
     _history_t: float = 0.0
     _history_max: float = -np.inf
-    _lens: deque = field(default_factory=lambda: deque(maxlen=LENS_BACKGROUND_FRAMES), repr=False)
     _lens_alert_at: float = -np.inf
+    _lens_peak_at: float = 0.0
+    _lens_alerting: bool = False
     _ble_seen: dict = field(default_factory=dict, repr=False)  # address -> sweep time
 
     # --- feeding --------------------------------------------------------------------
@@ -151,6 +154,12 @@ class LiveState:
                 self._mark(r)
             elif isinstance(r, Info):
                 self.set_device(r.info)
+            elif isinstance(r, Status):
+                if r.uptime_ms < self._uptime_ms:
+                    self.device_restarts += 1
+                    self.message = (f"the device restarted at {clock(self.sampled_s)}: "
+                                    "check the waypoint times after it")
+                self._uptime_ms = r.uptime_ms
             elif r.type == T_LENS and hasattr(r, "amplitudes"):
                 self._lens_frame(r)
             elif r.type == T_WIFI_SCAN and hasattr(r, "access_points"):
@@ -159,22 +168,23 @@ class LiveState:
                 self._ble_adv(r)
 
     def _lens_frame(self, r: Any) -> None:
-        amps = np.asarray(r.amplitudes, dtype=float)
-        if amps.size == 0:
+        if not len(r.amplitudes):
             return
-        self._lens.append(amps)
-        background = np.median(np.array(self._lens), axis=0)
-        rise = amps - background
-        self.lens_glint = float(max(0.0, rise[0]))
-        if self.lens_peak is None or self.lens_glint > self.lens_peak:
-            self.lens_peak = self.lens_glint
-        # the outer ring's share of the rise (analysis.lens.retro_ratio, unnormalised)
-        self.lens_ratio = (float(max(0.0, rise[-1]) / rise[0])
-                           if amps.size > 1 and rise[0] > 0.05 else None)
-        if getattr(r, "alert", False):
-            if not self.lens_alert:
+        inner = float(r.amplitudes[0])
+        self.lens_return = inner
+        if self.lens_peak is None or inner >= self.lens_peak or (
+                self.sampled_s - self._lens_peak_at > PEAK_HOLD_S):
+            self.lens_peak = inner
+            self._lens_peak_at = self.sampled_s
+        alerting = bool(getattr(r, "alert", False))
+        if alerting:
+            if not self._lens_alerting:
                 self.lens_alerts += 1
+                last = self.marks[-1].label if self.marks else None
+                self.lens_alert_where = (f"near {last} " if last else "") + \
+                    f"at {clock(self.sampled_s)}"
             self._lens_alert_at = self.sampled_s
+        self._lens_alerting = alerting
         self.lens_alert = self.sampled_s - self._lens_alert_at <= LENS_ALERT_HOLD_S
 
     def _wifi_scan(self, r: Any) -> None:

@@ -5,6 +5,7 @@ the same frame as plain text (what the tests check)."""
 from __future__ import annotations
 
 import io
+import math
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -43,14 +44,18 @@ def meter(level: float | None, peak: float | None, width: int = BAR) -> Text:
     return t
 
 
-def lens_meter(glint: float, peak: float | None, width: int = 24) -> Text:
-    """The inner ring's rise, 0 to LENS_METER_MAX counts, with the peak tick."""
-    from .live import LENS_METER_MAX
+def lens_meter(level: float, peak: float | None, width: int = 20) -> Text:
+    """The inner ring's return on a log scale, LENS_METER_MIN to LENS_METER_MAX
+    ADC counts, with the peak tick."""
+    from .live import LENS_METER_MAX, LENS_METER_MIN
+
+    def frac(v: float) -> float:
+        v = min(max(v, LENS_METER_MIN), LENS_METER_MAX)
+        return math.log(v / LENS_METER_MIN) / math.log(LENS_METER_MAX / LENS_METER_MIN)
 
     t = Text()
-    filled = int(round(min(1.0, glint / LENS_METER_MAX) * width))
-    tick = None if peak is None else min(width - 1, int(round(min(1.0, peak / LENS_METER_MAX)
-                                                              * width)))
+    filled = int(round(frac(level) * width))
+    tick = None if peak is None else min(width - 1, int(round(frac(peak) * width)))
     for i in range(width):
         if i < filled:
             t.append("█", style="magenta")
@@ -96,17 +101,17 @@ def render(state: LiveState, width: int = WIDTH) -> Panel:
     rows.append(Text(f"   last {len(s.history[-72:])} s: ", style="dim")
                 + Text(sparkline(s.history, 72 - 12)[:60]))
     rows.append(Text(""))
-    lens = Text("Lens glint  ", style="bold")
-    if s.lens_glint is None:
-        lens.append(f"{DASH}  (no lens data from this device)", style="")
+    lens = Text("Lens ", style="bold")
+    if s.lens_return is None:
+        lens.append(f"{DASH}  (no lens data from this device)")
     else:
-        lens.append(f"{s.lens_glint:5.2f} ")
-        lens.append_text(lens_meter(s.lens_glint, s.lens_peak))
-        if s.lens_ratio is not None:
-            lens.append(" lens-like" if s.lens_ratio < 0.3 else " shiny", style="bold"
-                        if s.lens_ratio < 0.3 else "")
+        lens.append(f"{s.lens_return:6.1f} ")
+        lens.append_text(lens_meter(s.lens_return, s.lens_peak))
+        lens.append(f" glints {s.lens_alerts}")
         if s.lens_alert:
             lens.append(" GLINT!", style="bold red reverse")
+        elif s.lens_alert_where:
+            lens.append(f", last {s.lens_alert_where}", style="dim")
     rows.append(lens)
     wifi = DASH if s.wifi_devices is None else str(s.wifi_devices)
     ble = DASH if s.ble_devices is None else str(s.ble_devices)

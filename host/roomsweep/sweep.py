@@ -29,6 +29,9 @@ from .live import LiveState, clock
 from .records import Record
 from .transport import DEFAULT_BAUD, open_port
 
+# CONFIGURE text that lights the lens finder's IR LED groups (dark by default);
+# the same as sim.runner's LENS_SCAN_SETTINGS: a sweep scans for lenses too
+LENS_SCAN_SETTINGS = "led0_duty=500 led1_duty=500 led2_duty=500"
 SILENCE_TIMEOUT_S = 3.0  # a streaming device sends ~60 frames/s: silence means a dead link
 RECONNECT_EVERY_S = 0.5
 
@@ -91,7 +94,8 @@ class SweepSession:
             raise
         now = self.clock()
         if self.writer is None:
-            header = {"port": self.url, "device": info, **self.header}
+            header = {"port": self.url, "device": info, "settings": self.settings,
+                      **self.header}
             self.writer = CaptureWriter(self.out, header, append=self.append)
         else:
             self.writer.write_note(
@@ -150,7 +154,12 @@ class SweepSession:
     def _record(self, records: list[Record]) -> None:
         assert self.writer is not None
         self.writer.write_frames([r.raw for r in records if r.raw is not None])
+        restarts = self.state.device_restarts
         self.state.feed(records)
+        if self.state.device_restarts > restarts:
+            # its clock starts again from zero: device times before and after differ
+            self.writer.write_note(f"device restarted ({self.state.sampled_s:.1f} s recorded)")
+            self.events.append("the device restarted (its clock starts again)")
         self.state.frames_written = self.writer.frames_written
 
     def step(self, wait: float = 0.02) -> None:
