@@ -9,6 +9,7 @@ from micropython import const
 import rsproto
 from controls import Beeper, Button, LedGroup
 from fastframe import pack12_into
+from lens import LockIn
 from link import CommandParser, FrameRing, Link
 from sampler import MAX_BLOCK, MAX_RATE_HZ, MIN_BLOCK, MIN_RATE_HZ, Sampler
 
@@ -30,6 +31,12 @@ class App:
         self.led_groups = [
             LedGroup(pwm, hz, 0) for pwm, hz in zip(board.led_pwms, board.led_default_hz)
         ]
+        self.led_on = [1 for _ in self.led_groups]  # ledN_on: a group may be left dark
+        self.led_duty = [0 for _ in self.led_groups]  # configured duty, kept while off
+        self.lens = LockIn(self.sampler.block, self.sampler.rate_hz,
+                           [g.hz for g in self.led_groups])
+        self._lens_frame = bytearray(rsproto.frame_size(rsproto.LENS_SIZE))
+        self._lens_lit()
         # Wi-Fi and BLE scans, when the board has the radios (docs/protocol.md)
         wlan = getattr(board, "wlan", None)
         ble = getattr(board, "ble", None)
@@ -79,8 +86,10 @@ class App:
             "block": self.sampler.block,
             "block_range": [MIN_BLOCK, MAX_BLOCK],
             "encoding": rsproto.ENC_PACKED12,
-            "leds": [{"group": i, "hz": g.hz, "duty_permille": g.duty}
+            "leds": [{"group": i, "hz": g.hz, "duty_permille": self.led_duty[i],
+                      "on": bool(self.led_on[i]), "ring_mm": b.led_ring_mm[i]}
                      for i, g in enumerate(self.led_groups)],
+            "lens": {"frame": rsproto.T_LENS, "amp_scale": rsproto.LENS_AMP_SCALE},
             "calibration": b.calibration,
             "streaming": self.streaming,
             "radios": {"wifi": getattr(b, "wlan", None) is not None,
@@ -146,8 +155,9 @@ class App:
         leds = []
         for i, g in enumerate(self.led_groups):
             hz = settings.pop("led%d_hz" % i, g.hz)
-            duty = settings.pop("led%d_duty" % i, g.duty)
-            leds.append((g, hz, duty))
+            duty = settings.pop("led%d_duty" % i, self.led_duty[i])
+            on = settings.pop("led%d_on" % i, self.led_on[i])
+            leds.append((g, hz, duty, on))
         wifi_scan = settings.pop("wifi_scan", self.wifi_scan)
         ble_scan = settings.pop("ble_scan", self.ble_scan)
         if settings:
@@ -164,23 +174,41 @@ class App:
             raise ValueError("rate must be %d..%d" % (MIN_RATE_HZ, MAX_RATE_HZ))
         if not MIN_BLOCK <= block <= MAX_BLOCK or block & 1:
             raise ValueError("block must be even, %d..%d" % (MIN_BLOCK, MAX_BLOCK))
-        for g, hz, duty in leds:
+        for g, hz, duty, on in leds:
             if not 100 <= hz <= 20000 or not 0 <= duty <= 1000:
                 raise ValueError("LED hz 100..20000, duty 0..1000")
+            if on not in (0, 1):
+                raise ValueError("LED on must be 0 or 1")
+            if 2 * hz >= rate:
+                raise ValueError("LED hz must be below half the sample rate")
         if self.streaming and (rate != self.sampler.rate_hz or block != self.sampler.block):
             raise RuntimeError("stop streaming before changing rate or block")
-        for g, hz, duty in leds:
-            g.set(hz, duty)
+        old_hz = [g.hz for g in self.led_groups]
+        for i, (g, hz, duty, on) in enumerate(leds):
+            g.set(hz, duty if on else 0)
+            self.led_duty[i] = duty
+            self.led_on[i] = on
+        retune = old_hz != [g.hz for g in self.led_groups]
         self.wifi_scan = wifi_scan
         self.ble_scan = ble_scan
         if rate != self.sampler.rate_hz or block != self.sampler.block:
             self.sampler.configure(rate, block)
             self._make_ring()
+            retune = True
+        if retune:
+            self.lens.configure(self.sampler.block, self.sampler.rate_hz,
+                                [g.hz for g in self.led_groups])
+        self._lens_lit()
+
+    def _lens_lit(self):
+        for i, g in enumerate(self.led_groups):
+            self.lens.set_lit(i, self.led_on[i] and g.duty > 0)
 
     def start(self):
         self.board.set_kbd_intr(False)  # command bytes must not act as Ctrl-C
         self.ring.reset()
         self.blocks = 0
+        self.lens.reset()
         self.streaming = True
         self.board.status_led.value(1)
         if self.radios is not None:
@@ -223,6 +251,7 @@ class App:
         self._fill(ring.bufs[i], rsproto.CH_RF, s.rf)
         i = ring.claim(rsproto.CH_PHOTODIODE, n)
         self._fill(ring.bufs[i], rsproto.CH_PHOTODIODE, s.pd)
+        self._lens_block()
         self.blocks += 1
         if self.blocks >= self.status_every:
             self.blocks = 0
@@ -237,6 +266,30 @@ class App:
             self.ring.dropped[channel],
         )
         pack12_into(samples, s.block, frame, _SAMPLES_PAYLOAD_OFFSET)
+
+    def _lens_block(self):
+        """Lock-in of the block just taken; LENS frame; the standalone glint alert
+        (a short beep and the status LED blinking off) once per block, 31 a second
+        at the default 256 samples and 8 kS/s."""
+        lens = self.lens
+        lens.process(self.sampler.pd)
+        a = lens.amps
+        flags = 0
+        if lens.alert:
+            flags |= rsproto.LENS_FLAG_ALERT
+            if not self.beeper.busy():
+                self.beeper.beep(3500, 25)
+        if lens.clipped:
+            flags |= rsproto.LENS_FLAG_CLIPPED
+        self.board.status_led.value(0 if lens.alert else 1)
+        if self.link.prepared_pending():
+            return  # the link is behind: a STATUS waits, and LENS must not replace it
+        struct.pack_into(
+            rsproto.LENS_FORMAT, self._lens_frame, rsproto.HEADER_SIZE,
+            self.sampler.first_tick, self.sampler.block, rsproto.LENS_GROUPS, flags,
+            min(a[0], 65535), min(a[1], 65535), min(a[2], 65535),
+        )
+        self.link.send_prepared(self._lens_frame, rsproto.T_LENS)
 
     def _queue_status(self):
         s = self.sampler

@@ -13,7 +13,7 @@ import micropython
 from machine import ADC, PWM, Pin
 
 import pins
-from defaults import CALIBRATION, LED_DEFAULT_HZ
+from defaults import CALIBRATION, LED_DEFAULT_HZ, LED_RING_MM
 
 BATTERY_DIVIDER = 2  # 1:1 resistor divider in front of the battery ADC pin
 
@@ -59,6 +59,7 @@ class Board:
         self.led_pwms = [PWM(Pin(n), freq=hz, duty_u16=0)
                          for n, hz in zip(p["led_groups"], LED_DEFAULT_HZ)]
         self.led_default_hz = LED_DEFAULT_HZ
+        self.led_ring_mm = LED_RING_MM
         self.calibration = CALIBRATION
         self.wlan, self.ble = _radios()
         self.ticks_us = time.ticks_us

@@ -47,6 +47,9 @@ class Beeper:
         self._started = self._ticks_ms()
         self._length_ms = ms
 
+    def busy(self):
+        return self._length_ms != 0
+
     def service(self):
         if self._length_ms and self._ticks_diff(self._ticks_ms(), self._started) >= self._length_ms:
             self._pwm.duty_u16(0)

@@ -5,6 +5,9 @@
 # mains flicker (100 Hz lines) and at least 25 Hz from every harmonic of 60 Hz
 # (120 Hz lines), so a lock-in at these frequencies rejects both grids' lighting.
 LED_DEFAULT_HZ = (1175, 1775, 2375)
+# Radius of each group's LED ring around the photodiode, mm (docs/lens.md): a lens
+# returns the inner ring's light far more than the outer ring's.
+LED_RING_MM = (9, 20, 34)
 
 # AD8318 datasheet: slope -25 mV/dB, intercept about +20 dBm (0.5-2.1 V output).
 # ESP32 ADC at 11 dB attenuation: about 150-2450 mV usable, about 3.1 V at full

@@ -126,6 +126,10 @@ class Link:
         self._control.append(frame)
         self.pump()
 
+    def prepared_pending(self):
+        """True while a prepared frame still waits for the link."""
+        return self._prepared is not None
+
     def send_prepared(self, frame, msg_type):
         """Queue a preallocated frame whose payload is filled; replaces an unsent one."""
         self._prepared = frame

@@ -48,6 +48,7 @@ T_ACK = const(0x06)  # command accepted
 T_ERROR = const(0x07)  # command rejected, or a bad command frame seen
 T_WIFI_SCAN = const(0x10)  # one Wi-Fi access-point scan (also marks its sampling stall)
 T_BLE_ADV = const(0x11)  # BLE advertisers heard in a window, deduplicated
+T_LENS = const(0x12)  # lens finder: lock-in amplitude per LED group, once per block
 # 0x10-0x1F reserved for later device messages (Wi-Fi scan results, BLE
 # advertisements, lens lock-in amplitudes); readers count them as unknown.
 T_RESERVED_FIRST = const(0x10)
@@ -64,7 +65,7 @@ T_HOST_TIME = const(0x70)
 T_HOST_RXSTATS = const(0x71)
 T_HOST_NOTE = const(0x72)
 
-DEVICE_TYPES = (T_INFO, T_SAMPLES, T_STATUS, T_MARK, T_LOG, T_ACK, T_ERROR)
+DEVICE_TYPES = (T_INFO, T_SAMPLES, T_STATUS, T_MARK, T_LOG, T_ACK, T_ERROR, T_LENS)
 COMMAND_TYPES = (T_CMD_HELLO, T_CMD_START, T_CMD_STOP, T_CMD_CONFIGURE, T_CMD_MARK, T_CMD_PING)
 HOST_TYPES = (T_HOST_TIME, T_HOST_RXSTATS, T_HOST_NOTE)
 
@@ -88,6 +89,17 @@ CH_PHOTODIODE = const(1)
 STATUS_FORMAT = "<IIIIIIHHHH"
 STATUS_SIZE = const(32)
 STATUS_FLAG_STREAMING = const(1)
+
+# LENS: first-sample tick u32 of the photodiode block it was computed from (the
+# SAMPLES frame's), block length u16, groups u8, flags u8 (bit 0 glint alert,
+# bit 1 the block held a clipped sample), then per group (3) the lock-in amplitude
+# u16 of that group's return in 1/8 ADC count (0 for a group that is not lit).
+LENS_FORMAT = "<IHBBHHH"
+LENS_SIZE = const(14)
+LENS_GROUPS = const(3)
+LENS_FLAG_ALERT = const(1)
+LENS_FLAG_CLIPPED = const(2)
+LENS_AMP_SCALE = const(8)  # amplitude units per ADC count
 
 # MARK: mark number u16, source u8 (0 host command, 1 device button), UTF-8 label
 MARK_HEADER_FORMAT = "<HB"

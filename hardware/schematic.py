@@ -167,10 +167,10 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     # feedback Rf || Cf
     d.add(elm.Line().up(2.2).at(inm))
     fb = d.here
-    d.add(elm.Resistor().right().to((op.out[0], fb[1])).label("100 kΩ"))
+    d.add(elm.Resistor().right().to((op.out[0], fb[1])).label("20 MΩ"))
     d.add(elm.Line().down().to(op.out))
     d.add(elm.Line().up(1.4).at(fb))
-    d.add(elm.Capacitor().right().to((op.out[0], fb[1] + 1.4)).label("10 pF"))
+    d.add(elm.Capacitor().right().to((op.out[0], fb[1] + 1.4)).label("0.68 pF"))
     d.add(elm.Line().down(1.4))
     _rc_to_adc(d, op.out, c_nf, net("pd_adc", pins["pd_adc"]))
 

@@ -93,8 +93,8 @@ def hotel_findings():
 
 
 def test_hotel_room_camera_and_bug_found_at_their_waypoints(hotel_findings):
-    rec, findings = hotel_findings
-    findings = [f for f in findings if f["type"] == "rf"]  # network: tests/test_network.py
+    rec, everything = hotel_findings
+    findings = [f for f in everything if f["type"] == "rf"]  # network: tests/test_network.py
     by_class = {f["class"]: f for f in findings}
     assert by_class["wifi_camera"]["waypoint"] == "smoke-detector"
     assert by_class["gsm"]["waypoint"] == "headboard"
@@ -102,14 +102,27 @@ def test_hotel_room_camera_and_bug_found_at_their_waypoints(hotel_findings):
     assert np.hypot(cam["position_m"][0] - 2.0, cam["position_m"][1] - 2.75) < 1.0
     # the hotel's and the neighbour's networks, the phone outside: not reported
     assert all(f["class"] in ("wifi_camera", "gsm") for f in findings), findings
+    # the SD-card camera in the alarm clock (no radio): its lens, best seen from
+    # bed-right; not the wardrobe mirror, the TV or the window
+    lenses = [f for f in everything if f["type"] == "lens"]
+    assert lenses and lenses[0]["waypoint"] == "bed-right", lenses
+    assert not {"wardrobe", "tv", "window"} & {f["waypoint"] for f in lenses}, lenses
 
 
 def test_findings_json_has_the_documented_fields(hotel_findings):
-    _, findings = hotel_findings
-    findings = [f for f in findings if f["type"] == "rf"]  # network: tests/test_network.py
+    _, everything = hotel_findings
+    # network: tests/test_network.py
+    findings = [f for f in everything if f["type"] in ("rf", "lens")]
+    assert any(f["type"] == "lens" for f in findings)
     needed = {"type", "class", "time_s", "waypoint", "position_m", "level_dbm", "confidence",
               "evidence", "why"}
     for f in findings:
+        if f["type"] == "lens":  # docs/findings.md: lens findings
+            assert {"type", "class", "time_s", "waypoint", "position_m", "bearing_deg",
+                    "level", "confidence", "evidence", "why"} <= set(f)
+            assert f["class"] == "camera_lens" and 0 <= f["confidence"] <= 1
+            assert {"glints", "retro_ratio", "snr"} <= set(f["evidence"])
+            continue
         assert needed <= set(f)
         assert f["type"] == "rf" and 0 <= f["confidence"] <= 1
         assert {"duty", "burst_width_ms", "burst_interval_ms", "peak_frequency_hz"} <= set(
@@ -123,6 +136,7 @@ def test_findings_json_has_the_documented_fields(hotel_findings):
 def test_friendly_background_alone_gives_no_finding():
     sc = load_scenario("hotel-room")
     sc.emitters = [e for e in sc.emitters if not e.hidden]
+    sc.optics.lenses = []  # the mirror, TV and window stay: no lens either
     sc.access_points = [a for a in sc.access_points if not a.reportable]
     sc.ble_devices = [b for b in sc.ble_devices if not b.reportable]
     findings = analyze(from_scenario(sc))

@@ -41,7 +41,9 @@ def test_compare_sees_the_bug_go_and_come(hotel_capture, without_bug, capsys):
     assert d["vanished"][0]["waypoint"] == "headboard"
     # whatever else the analyzer makes of the quieter room, no GSM bug appears
     assert "gsm" not in [f["class"] for f in d["new"]]
-    assert [p["b"]["class"] for p in d["persisting"]] == ["wifi_camera"]
+    assert [p["b"]["class"] for p in d["persisting"] if p["b"]["class"] != "camera_lens"] == [
+        "wifi_camera"]
+    assert "camera_lens" in [p["b"]["class"] for p in d["persisting"]]  # the SD-card camera
     moved = {w["waypoint"]: w for w in d["waypoints"] if w["moved"]}
     assert "headboard" in moved and moved["headboard"]["change_db"] <= -6
     assert "smoke-detector" not in moved and d["changed"]
@@ -57,7 +59,9 @@ def test_compare_a_sweep_with_itself_changes_nothing(hotel_capture, capsys):
     assert main(["compare", str(hotel_capture), str(hotel_capture), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert not d["changed"] and not d["new"] and not d["vanished"]
-    assert all(p["level_change_db"] == 0 for p in d["persisting"]) and d["persisting"]
+    # lens findings carry no dBm level (docs/findings.md): no level change to state
+    assert all(p["level_change_db"] == 0 for p in d["persisting"]
+               if p["b"]["class"] != "camera_lens") and d["persisting"]
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +91,11 @@ def test_batch_on_local_processes_reports_failures_per_file(capture_dir, tmp_pat
         "room-101.cap", "room-102.cap", "room-103.cap", "room-104.cap"]
     good, bad = rows[:2], rows[2:]
     for r in good:
-        assert r["error"] == "" and r["findings"] == "2"
-        assert r["classes"] == "gsm;wifi_camera" and r["top_waypoint"] == "smoke-detector"
+        # the Wi-Fi camera, the GSM bug and the SD-card camera's lens (seen from two
+        # waypoints)
+        assert r["error"] == "" and r["findings"] == "4"
+        assert r["classes"] == "camera_lens;gsm;wifi_camera"
+        assert r["top_waypoint"] == "smoke-detector"
     assert "not a roomsweep capture" in bad[0]["error"]
     assert "no RF samples" in bad[1]["error"]
     assert "4 captures, 2 failed" in captured.out
@@ -107,7 +114,7 @@ def test_batch_on_an_existing_scheduler(capture_dir, tmp_path, capsys):
               "--scheduler", cluster.scheduler_address])
         d = json.loads(capsys.readouterr().out)
     assert d["captures"] == 4 and d["failed"] == 2
-    assert [r["findings"] for r in _rows(out)] == ["2", "2", "", ""]
+    assert [r["findings"] for r in _rows(out)] == ["4", "4", "", ""]
 
 
 def test_batch_user_mistakes(tmp_path, capsys):

@@ -64,7 +64,12 @@ def test_sigmf_holds_the_samples_and_the_findings(sigmf_export, hotel, hotel_cap
     assert rf.get_global_field("roomsweep:calibration")["rf_slope_mv_per_db"] == -25.0
     notes = rf.get_annotations()
     found = [a["roomsweep:finding"] for a in notes if "roomsweep:finding" in a]
-    assert found == sorted(hotel.findings, key=lambda f: f["time_s"])
+    not_lens = [f for f in hotel.findings if f.get("type") != "lens"]
+    assert found == sorted(not_lens, key=lambda f: f["time_s"])
+    # lens findings annotate the photodiode channel
+    pd_notes = sigmf.fromfile(f"{sigmf_export}-photodiode.sigmf-meta").get_annotations()
+    lenses = [a["roomsweep:finding"] for a in pd_notes if "roomsweep:finding" in a]
+    assert lenses and all(f["type"] == "lens" for f in lenses)
     for a in notes:
         if "roomsweep:finding" in a:
             t = a["roomsweep:finding"]["time_s"] * hotel.rec.fs

@@ -19,8 +19,8 @@ import pytest
 from roomsweep import rsproto as P
 from roomsweep.decoder import Decoder, decode_all
 from roomsweep.device import encode_command
-from roomsweep.encoding import samples_payload, status_payload
-from roomsweep.records import Ack, Error, Info, Log, Mark, Samples, Status
+from roomsweep.encoding import lens_payload, samples_payload, status_payload
+from roomsweep.records import Ack, Error, Info, Lens, Log, Mark, Samples, Status
 from roomsweep.sim.runner import FIRMWARE_DIR, SIM_BOARD_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +104,7 @@ a.handle(rsproto.T_CMD_PING, 8, 'echo me')
 a.handle(rsproto.T_CMD_CONFIGURE, 9, 'rate=banana')
 a.log(20, 'hello log')
 a.mark(rsproto.MARK_FROM_HOST, 'bed-left')
+a.handle(rsproto.T_CMD_CONFIGURE, 10, 'led0_duty=500 led1_duty=500 led2_on=0')
 a.start()
 for i in range(3):
     a.sample_block()
@@ -114,7 +115,7 @@ a.stop()
     records, counters = decode_all(out)
     assert counters.frames == len(records) and counters.garbage_bytes == 0
     kinds = {type(r) for r in records}
-    assert {Info, Ack, Error, Log, Mark, Samples, Status} <= kinds
+    assert {Info, Ack, Error, Log, Mark, Samples, Status, Lens} <= kinds
     pos = 0
     for r in records:
         frame_len = P.frame_size(struct.unpack_from("<H", out, pos + 6)[0])
@@ -136,6 +137,9 @@ a.stop()
             payload = P.encode_log(r.level, r.text)
         elif isinstance(r, Mark):
             payload = P.encode_mark(r.number, r.source, r.label)
+        elif isinstance(r, Lens):
+            payload = lens_payload((r.t_first_us - r.ts_us + tick) % P.TICKS_PERIOD, r.count,
+                                   r.amplitudes, r.alert, r.clipped)
         elif isinstance(r, Info):
             payload = original[P.HEADER_SIZE:-4]  # JSON key order is the device's own
             assert json.loads(payload) == r.info
@@ -306,7 +310,9 @@ def _feed_file(path: Path, seconds: float, step_us: int = 10) -> None:
     rf = (2000 + 400 * np.sin(2 * np.pi * 216.7 * t * step_us * 1e-6)).astype(np.uint16) << 4
     pd = np.full(n, 800, np.uint16) << 4
     flags = np.zeros(n, np.uint16)
-    np.stack([rf, pd, flags], 1).astype("<u2").tofile(path)
+    # the LED groups' returns (counts x 16 while a group is on): 40, 10, 5 counts
+    returns = [np.full(n, v * 16, np.uint16) for v in (40, 10, 5)]
+    np.stack([rf, pd, flags, *returns], 1).astype("<u2").tofile(path)
 
 
 def test_zero_heap_allocation_per_block_in_steady_state(mp_run, tmp_path):

@@ -230,7 +230,8 @@ def test_committed_special_cases():
 
 
 def test_committed_generated_part_is_reproducible(tmp_path):
-    fresh = generate_scenarios(SUITE_SEED, SUITE_COUNT, tmp_path)
+    # the RF suite was written before the lens finder: without its sections
+    fresh = generate_scenarios(SUITE_SEED, SUITE_COUNT, tmp_path, optics=False)
     committed = sorted(SUITE_DIR.glob(f"s{SUITE_SEED}-*.toml"))
     assert [p.name for p in committed] == [p.name for p in fresh]
     for c, f in zip(committed, fresh):

@@ -146,7 +146,8 @@ def test_merged_with_the_rf_camera_at_the_same_waypoint():
     tracker = next(f for f in findings if f["class"] == "tracker")
     assert tracker["type"] == "ble" and tracker["waypoint"] == "bed-right"
     # the hotel's open AP, the neighbour's, the Edimax plug, the phone, the beacon: not
-    assert {f["class"] for f in findings} == {"wifi_camera", "gsm", "tracker"}
+    # (and the SD-card camera's lens: tests/test_lens.py)
+    assert {f["class"] for f in findings} == {"wifi_camera", "gsm", "tracker", "camera_lens"}
     json.dumps(findings)
 
 

@@ -26,6 +26,7 @@ def test_message_type_table_matches_rsproto():
         "START": P.T_CMD_START, "STOP": P.T_CMD_STOP, "CONFIGURE": P.T_CMD_CONFIGURE,
         "PING": P.T_CMD_PING, "HOST_TIME": P.T_HOST_TIME, "HOST_RXSTATS": P.T_HOST_RXSTATS,
         "HOST_NOTE": P.T_HOST_NOTE, "WIFI_SCAN": P.T_WIFI_SCAN, "BLE_ADV": P.T_BLE_ADV,
+        "LENS": P.T_LENS,
     }
     by_code = {int(code, 16): name for code, name in rows.items()}
     for name, code in expected.items():
@@ -113,6 +114,16 @@ sys.stdout.buffer.write(board.out)
             channel, samples = doc_samples(payload)
             assert channel == rec.channel
             assert np.array_equal(np.array(samples), rec.samples)
+
+
+def test_lens_table_matches_rsproto():
+    section = DOC.split("### LENS (0x12)")[1].split("###")[0]
+    rows = re.findall(r"^\| (\d+) \| (\d) \|", section, re.M)
+    offsets = [(int(o), int(n)) for o, n in rows]
+    assert offsets[0][0] == 0
+    assert all(a + n == b for (a, n), (b, _) in zip(offsets, offsets[1:]))
+    assert offsets[-1][0] + offsets[-1][1] == P.LENS_SIZE == struct.calcsize(P.LENS_FORMAT)
+    assert f"1/{P.LENS_AMP_SCALE} ADC count" in section
 
 
 def test_network_layouts_match_rsproto():

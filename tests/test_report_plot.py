@@ -48,7 +48,9 @@ def test_report_json_lists_what_it_wrote(hotel_capture, tmp_path, capsys):
     assert {"wifi_camera", "gsm"} <= set(classes)
     assert "timeline" in data["figures"] and "map" in data["figures"]
     # one spectrum per RF finding
-    assert sum(f.startswith("spectrum-") for f in data["figures"]) == len(classes)
+    # a spectrum per finding with an RF level (lens findings have none)
+    with_rf = [f for f in data["findings"] if f.get("level_dbm") is not None]
+    assert sum(f.startswith("spectrum-") for f in data["figures"]) == len(with_rf)
     assert [s["waypoint"] for s in data["stops"]][:2] == ["door", "bathroom-door"]
 
 

@@ -130,7 +130,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def format_findings(findings: list[dict[str, Any]]) -> str:
     if not findings:
-        return "no suspicious transmitter found"
+        return "no suspicious transmitter or camera lens found"
     lines = []
     for i, f in enumerate(findings, 1):
         where = f["waypoint"] or f"{f['time_s']:.1f} s into the sweep"
@@ -139,6 +139,10 @@ def format_findings(findings: list[dict[str, Any]]) -> str:
             pos = (f" (estimated at x={f['position_m'][0]:.1f} m, y={f['position_m'][1]:.1f} m"
                    f" +- {f['position_uncertainty_m']:.1f} m)")
         lines.append(f"{i}. {f['title']} near {where}{pos}")
+        if f.get("type") == "lens":  # strength in ADC counts, not dBm (docs/findings.md)
+            lines.append(f"   glint at {f['time_s']:.1f} s, {f['level']:.1f} counts, "
+                         f"confidence {f['confidence']:.2f}; why: {f['why']}")
+            continue
         lines.append(f"   level {f['level_dbm']:.1f} dBm, confidence {f['confidence']:.2f}; "
                      f"why: {f['why']}")
     return "\n".join(lines)
@@ -210,7 +214,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"network: {net['devices_to_report']} camera access points and trackers in the "
               f"rooms, recall {pct(net['recall'])}, strongest waypoint right "
               f"{pct(net['waypoint_accuracy'])}, false camera flags {net['false_camera_flags']}")
+    _print_lens_eval(result.get("lens") or {}, pct)
     return 0
+
+
+def _print_lens_eval(lens: dict, pct) -> None:
+    """The lens finder's part of `roomsweep eval` (keys: docs/findings.md)."""
+    if not lens.get("sweeps"):
+        return
+    fps = lens["false_per_sweep"]
+    print(f"lens finder: {lens['sweeps']} sweeps, {lens['lenses_in_reach']} lenses in reach "
+          f"(of {lens['lenses_total']})")
+    print(f"  lens recall      {pct(lens['recall'])}")
+    print(f"  false per sweep  {'n/a' if fps is None else f'{fps:.2f}'}")
+    for k, b in lens["by_lighting"].items():
+        f = b["false_per_sweep"]
+        print(f"  lighting {k:<9} recall {pct(b['recall'])}  false/sweep "
+              f"{'n/a' if f is None else f'{f:.2f}'}  ({b['sweeps']} sweeps)")
+    for k, b in lens["by_clutter"].items():
+        print(f"  false from {k:<14} {b['false']:>3}  (in {b['sweeps_with_it']} sweeps)")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

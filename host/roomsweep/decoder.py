@@ -36,6 +36,7 @@ from .records import (
     Error,
     HostTime,
     Info,
+    Lens,
     Log,
     Mark,
     Note,
@@ -52,6 +53,7 @@ _CRC = struct.Struct("<I")
 _SAMPLES = struct.Struct(P.SAMPLES_HEADER_FORMAT)
 _STATUS = struct.Struct(P.STATUS_FORMAT)
 _MARK = struct.Struct(P.MARK_HEADER_FORMAT)
+_LENS = struct.Struct(P.LENS_FORMAT)
 _REPLY = struct.Struct(P.REPLY_FORMAT)
 _HOST_TIME = struct.Struct("<d")
 _WIFI_SCAN = struct.Struct(P.WIFI_SCAN_HEADER_FORMAT)
@@ -334,6 +336,16 @@ class Decoder:
             streaming=bool(v[9] & P.STATUS_FLAG_STREAMING),
         )
 
+    def _lens(self, t, seq, ts_raw, ts_us, p):
+        if len(p) < P.LENS_SIZE:  # longer: fields appended by a later firmware
+            raise ValueError(f"LENS payload is {len(p)} bytes, not {P.LENS_SIZE}")
+        first, count, groups, flags, *amps = _LENS.unpack_from(p, 0)
+        back = (ts_raw - first) % P.TICKS_PERIOD
+        return Lens(t, seq, ts_us, t_first_us=ts_us - back, count=count,
+                    amplitudes=tuple(a / P.LENS_AMP_SCALE for a in amps[:min(groups, 3)]),
+                    alert=bool(flags & P.LENS_FLAG_ALERT),
+                    clipped=bool(flags & P.LENS_FLAG_CLIPPED))
+
     def _info(self, t, seq, ts_raw, ts_us, p):
         info = json.loads(bytes(p).decode())
         if not isinstance(info, dict):
@@ -415,6 +427,7 @@ _PARSERS = {
     P.T_INFO: Decoder._info,
     P.T_SAMPLES: Decoder._samples,
     P.T_STATUS: Decoder._status,
+    P.T_LENS: Decoder._lens,
     P.T_MARK: Decoder._mark,
     P.T_LOG: Decoder._log,
     P.T_ACK: Decoder._reply,

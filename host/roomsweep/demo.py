@@ -52,6 +52,29 @@ def waypoint_levels(capture_path: Path, stop_names: list[str]) -> list[dict]:
     return rows
 
 
+def device_lens_alerts(capture_path: Path, stop_names: list[str]) -> str:
+    """One line on the device's own lens finder: LENS frames and the waypoints
+    where its standalone glint alert (buzzer) went off."""
+    from .records import Lens
+
+    cap = load(capture_path)
+    frames = [r for r in cap.records if isinstance(r, Lens)]
+    if not frames:
+        return ""
+    marks = [m for m in cap.records if isinstance(m, Mark) and m.source == 1]
+    places: dict[str, int] = {}
+    for r in frames:
+        if r.alert:
+            n = sum(1 for m in marks if m.ts_us <= r.t_first_us)
+            name = stop_names[n - 1] if 0 < n <= len(stop_names) else "walking"
+            places[name] = places.get(name, 0) + 1
+    where = ", ".join(f"{k} ({v} blocks)" for k, v in places.items()) or "nowhere"
+    pd, _, rate = cap.channel(1)
+    seconds = pd.size / rate if rate else 0.0
+    return (f"lens finder on the device: {len(frames)} LENS frames "
+            f"({len(frames) / max(seconds, 1e-9):.0f} a second); glint alert at {where}")
+
+
 def run_demo(out_dir: Path) -> int:
     from .sim.runner import simulate
     from .sim.scenario import load_scenario
@@ -88,6 +111,9 @@ def run_demo(out_dir: Path) -> int:
             flag = "  <- strongest" if r["loudest_50ms_dbm"] == loudest else ""
             print(f"  {r['waypoint']:<16}{r['time_s']:>7.1f}{r['median_dbm']:>12.1f}"
                   f"{r['loudest_50ms_dbm']:>15.1f}{flag}")
+    lens_line = device_lens_alerts(capture, [s.waypoint for s in scenario.sweep])
+    if lens_line:
+        print("\n  " + lens_line)
     from .analysis.analyze import analyze
     from .analysis.recording import from_capture
     from .cli import format_findings

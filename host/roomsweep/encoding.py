@@ -49,3 +49,13 @@ def status_payload(uptime_ms: int, heap_free: int, heap_used: int, dropped: int,
     return struct.pack(P.STATUS_FORMAT, uptime_ms, heap_free, heap_used, dropped, late, missed,
                        battery_mv, link_errors, command_errors,
                        P.STATUS_FLAG_STREAMING if streaming else 0)
+
+
+def lens_payload(first_tick: int, count: int, amplitudes, alert: bool = False,
+                 clipped: bool = False) -> bytes:
+    """LENS payload (rsproto.LENS_FORMAT): amplitudes in ADC counts, per group."""
+    amps = [min(65535, int(round(a * P.LENS_AMP_SCALE))) for a in amplitudes]
+    amps += [0] * (P.LENS_GROUPS - len(amps))
+    flags = (P.LENS_FLAG_ALERT if alert else 0) | (P.LENS_FLAG_CLIPPED if clipped else 0)
+    return struct.pack(P.LENS_FORMAT, first_tick & 0xFFFFFFFF, count, P.LENS_GROUPS, flags,
+                       *amps[:P.LENS_GROUPS])

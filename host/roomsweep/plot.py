@@ -190,6 +190,8 @@ def lens(an: SweepAnalysis) -> Figure:
             if f.get("type") != "lens" or f.get("time_s") is None:
                 continue
             glints = (f.get("evidence") or {}).get("glints") or []
+            if not isinstance(glints, (list, tuple)):  # a count, say: nothing to mark
+                glints = []
             for g in glints:
                 if isinstance(g, dict) and g.get("time_s") is not None:
                     ax.axvline(g["time_s"], color=S.EXPECTED, linestyle=":", linewidth=0.8)

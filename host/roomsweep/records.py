@@ -54,6 +54,17 @@ class Status(Record):
 
 
 @dataclass(slots=True)
+class Lens(Record):
+    """LENS (0x12): the device's lock-in amplitude per LED group for one block."""
+
+    t_first_us: int = 0  # device time of the block's first photodiode sample
+    count: int = 0  # samples in the block
+    amplitudes: tuple = ()  # per group, ADC counts (fundamental of the return)
+    alert: bool = False  # the device's glint alert was on
+    clipped: bool = False  # the block held a clipped sample
+
+
+@dataclass(slots=True)
 class Mark(Record):
     number: int = 0
     source: int = 0  # rsproto.MARK_FROM_HOST or MARK_FROM_BUTTON

@@ -59,6 +59,7 @@ class FakeBoard:
         self.buzzer = FakePWM(2700)
         self.led_pwms = [FakePWM(), FakePWM(), FakePWM()]
         self.led_default_hz = (1175, 1775, 2375)
+        self.led_ring_mm = (9, 20, 34)
         self.calibration = {"source": "test"}
         self.ticks_diff = time.ticks_diff
         self.out = bytearray()

@@ -22,6 +22,7 @@ import numpy as np
 from .classifiers import BY_NAME, CLASSIFIERS, UNKNOWN, UNKNOWN_PERIODIC
 from .dsp import level_modes, line_strength
 from .features import Features, component
+from .lens import lens_findings, merge_ranked
 from .locate import fit_position
 from .recording import Recording
 
@@ -261,7 +262,8 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
     from ..network.findings import add_network_findings  # Wi-Fi/BLE scans, if recorded
 
-    return add_network_findings(findings, rec, baseline)
+    findings = add_network_findings(findings, rec, baseline)
+    return merge_ranked(findings, lens_findings(rec, baseline))  # camera lenses (lens.py)
 
 
 def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:

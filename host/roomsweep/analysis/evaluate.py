@@ -19,6 +19,7 @@ import numpy as np
 
 from .analyze import analyze
 from ..network.evaluate import score_network, summarize_network
+from .lens_eval import score_lenses, summarize_lenses
 from .recording import Recording, from_capture, from_scenario
 
 MATCH_RADIUS_M = 1.5
@@ -155,11 +156,14 @@ def evaluate(paths: list[Path], via_firmware: bool = False, seed: int | None = N
         r = score_scenario([f for f in findings if f.get("type", "rf") == "rf"],
                            hidden_emitters(sc), rec)
         r["network"] = score_network(findings, sc)
+        if getattr(sc, "optics", None) is not None:  # the lens finder's score
+            r["lens"] = score_lenses(findings, sc)
         r["scenario"] = sc.name
         r["path"] = str(path)
         results.append(r)
     out = summarize(results)
     out["network"] = summarize_network(results)
+    out["lens"] = summarize_lenses(results)
     out["details"] = results
     return out
 

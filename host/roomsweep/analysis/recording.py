@@ -36,6 +36,11 @@ class Recording:
     wifi: list[Any] = field(default_factory=list)
     ble: list[Any] = field(default_factory=list)
     radio_busy: list[Any] = field(default_factory=list)
+    # photodiode channel (lens finder): 12-bit counts at the same rate as rf_counts,
+    # the LED groups' modulation frequencies and which groups were lit
+    pd_counts: np.ndarray | None = None
+    led_hz: tuple[float, ...] = ()
+    led_lit: tuple[bool, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -73,6 +78,8 @@ def from_capture(path: str | Path) -> Recording:
     t0 = int(times_us[0])
     raw = [((m.ts_us - t0) / 1e6, m.label, "button" if m.source == 1 else "host")
            for m in cap.records if isinstance(m, Mark)]
+    pd, _, _ = cap.channel(1)
+    led_hz, led_lit = _leds(cap)
     sim = cap.header.get("simulation") or {}
     sweep = cap.header.get("sweep") or sim.get("sweep")
     positions = cap.header.get("waypoints") or sim.get("waypoints")
@@ -82,6 +89,7 @@ def from_capture(path: str | Path) -> Recording:
         waypoint_positions={k: (float(v[0]), float(v[1])) for k, v in positions.items()}
         if positions else None,
         source=str(path),
+        pd_counts=pd if pd.size else None, led_hz=led_hz, led_lit=led_lit,
     )
     _add_network(rec, cap.records, times_us, rate)
     return rec
@@ -125,11 +133,38 @@ def _add_network(rec: Recording, records: list, times_us: np.ndarray, rate: floa
                                        d.seen, d.adv_data))
 
 
+def _leds(cap: Any) -> tuple[tuple[float, ...], tuple[bool, ...]]:
+    """LED group frequencies from the device's INFO and whether each was lit:
+    duty from INFO, then any CONFIGURE the recorder sent (ledN_duty=, ledN_hz=)."""
+    info = cap.device_info or {}
+    leds = info.get("leds") or []
+    hz = [float(g.get("hz", 0)) for g in leds]
+    duty = [int(g.get("duty_permille", 0)) for g in leds]
+    on = [bool(g.get("on", True)) for g in leds]
+    settings = " ".join(str(s) for s in (cap.header.get("settings"),) if s)
+    for item in settings.split():
+        key, _, value = item.partition("=")
+        for i in range(len(leds)):
+            try:
+                if key == f"led{i}_duty":
+                    duty[i] = int(value)
+                elif key == f"led{i}_hz":
+                    hz[i] = float(value)
+                elif key == f"led{i}_on":
+                    on[i] = bool(int(value))
+            except ValueError:
+                pass
+    return tuple(hz), tuple(d > 0 and o for d, o in zip(duty, on))
+
+
 def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
                   seconds: float | None = None) -> Recording:
-    """The fast path: the RF ADC stream the firmware would record, without it.
+    """The fast path: the ADC streams the firmware would record, without it.
 
-    Samples the simulator's 10 us feed at the firmware's sample instants.
+    Samples the simulator's 10 us feed at the firmware's sample instants; the
+    photodiode adds the returns of the LED groups that are on at each instant
+    (default frequencies, half duty) when the scenario has optics, as the
+    simulated board does (sim/mpboard/board.py).
     """
     from ..sim.signals import FeedGenerator
 
@@ -142,6 +177,20 @@ def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
     feed = gen.chunk(total_steps)
     idx = np.round(np.arange(n) * steps_per_sample).astype(np.int64)
     counts = (feed[idx, 0] >> 4).astype(np.uint16)
+    pd = None
+    led_hz: tuple[float, ...] = ()
+    lit: tuple[bool, ...] = ()
+    if getattr(scenario, "optics", None) is not None:
+        from ..sim.optics import LED_DEFAULT_HZ
+
+        t_us = idx * step_us
+        total = feed[idx, 1].astype(np.int64)
+        for g, hz in enumerate(LED_DEFAULT_HZ):
+            on = (t_us * hz) % 1000000 * 65536 < 32768 * 1000000
+            total += feed[idx, 3 + g].astype(np.int64) * on
+        pd = (np.minimum(total, 65535) >> 4).astype(np.uint16)
+        led_hz = tuple(float(h) for h in LED_DEFAULT_HZ)
+        lit = (True,) * len(LED_DEFAULT_HZ)
     sweep = [s.waypoint for s in scenario.sweep]
     raw = [(s.arrive_s, "button", "button") for s in scenario.sweep if s.arrive_s < duration]
     rec = Recording(
@@ -149,6 +198,7 @@ def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
         waypoint_positions={w.name: (w.position_m[0], w.position_m[1])
                             for w in scenario.waypoints},
         source=f"scenario {scenario.name}",
+        pd_counts=pd, led_hz=led_hz, led_lit=lit,
     )
     if getattr(scenario, "access_points", None) or getattr(scenario, "ble_devices", None):
         from ..sim.radios import sightings

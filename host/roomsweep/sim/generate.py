@@ -1044,8 +1044,9 @@ def _summary(g: _Generated) -> str:
             f"{s.duration_s:.0f} s; hidden: {hid}; friendly: {len(g.ambient)}")
 
 
-def generate_one(seed: int, index: int) -> tuple[str, str, str]:
-    """Scenario `index` of `seed`: (file stem, TOML text, one-line summary)."""
+def generate_one(seed: int, index: int, optics: bool = True) -> tuple[str, str, str]:
+    """Scenario `index` of `seed`: (file stem, TOML text, one-line summary). With
+    `optics`, the lens finder's sections too (sim/lensgen.py, own random stream)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
     rng = np.random.default_rng([int(seed), int(index)])
@@ -1058,20 +1059,24 @@ def generate_one(seed: int, index: int) -> tuple[str, str, str]:
         raise RuntimeError(f"could not generate scenario {index} of seed {seed}")
     stem = f"s{seed}-{index:03d}-{g.room.kind}"
     g.scenario = dataclasses.replace(g.scenario, name=stem, source=f"<generated {stem}>")
+    from .lensgen import draw_optics, optics_toml
     from .netgenerate import network_toml  # Wi-Fi and BLE devices, own random stream
 
     text = _render(g, int(seed), int(index)) + "\n" + network_toml(g.scenario, seed, index)
+    if optics:  # the lens finder's lighting, hand, lenses and clutter: own random stream
+        text += optics_toml(draw_optics(g.scenario, seed, index))
     return stem, text, _summary(g)
 
 
-def _generate(seed: int, count: int, out_dir: Path) -> list[tuple[Path, str]]:
+def _generate(seed: int, count: int, out_dir: Path,
+              optics: bool = True) -> list[tuple[Path, str]]:
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
         raise ValueError(f"count must be a non-negative integer, not {count!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for index in range(int(count)):
-        stem, text, summary = generate_one(seed, index)
+        stem, text, summary = generate_one(seed, index, optics)
         path = out_dir / f"{stem}.toml"
         path.write_bytes(text.encode("utf-8"))
         problems = check_scenario(load_scenario(path))  # what a reader of the file gets
@@ -1081,11 +1086,11 @@ def _generate(seed: int, count: int, out_dir: Path) -> list[tuple[Path, str]]:
     return written
 
 
-def generate_scenarios(seed: int, count: int, out_dir: Path) -> list[Path]:
+def generate_scenarios(seed: int, count: int, out_dir: Path, optics: bool = True) -> list[Path]:
     """Write `count` random scenarios drawn from `seed` into `out_dir` (created if
     needed; files of the same names are replaced) and return their paths. File i is
     ``s{seed}-{i:03d}-{room type}.toml`` and depends only on (seed, i)."""
-    return [p for p, _ in _generate(seed, count, Path(out_dir))]
+    return [p for p, _ in _generate(seed, count, Path(out_dir), optics)]
 
 
 def main_generate(seed: int, count: int, out: str | os.PathLike) -> int:

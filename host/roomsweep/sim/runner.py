@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = Path(os.environ.get("ROOMSWEEP_FIRMWARE_DIR", PACKAGE_DIR / "_firmware"))
 SIM_BOARD_DIR = Path(__file__).resolve().parent / "mpboard"
-FEED_CHUNK_STEPS = 512  # must match _CHUNK_STEPS in mpboard/board.py
+FEED_CHUNK_STEPS = 256  # must match _CHUNK_STEPS in mpboard/board.py
+# CONFIGURE text that lights the lens finder's LED groups (off by default)
+LENS_SCAN_SETTINGS = "led0_duty=500 led1_duty=500 led2_duty=500"
 DEFAULT_HEAP = "96K"  # about the free heap of MicroPython on an ESP32-WROOM-32
 
 
@@ -206,6 +208,8 @@ def simulate(scenario: Scenario, out: str | Path, seconds: float | None = None,
     seconds = scenario.duration_s if seconds is None else seconds
     if seconds <= 0:
         raise SimulatorError("the simulation needs a positive number of seconds")
+    if getattr(scenario, "optics", None) is not None and "led" not in settings:
+        settings = (settings + " " + LENS_SCAN_SETTINGS).strip()  # the operator scans for lenses
     with SimulatedDevice(scenario, seed=seed, baud=baud, seconds=seconds + 2.0) as sim:
         port = open_port(sim.port)
         try:
@@ -236,6 +240,7 @@ def simulate(scenario: Scenario, out: str | Path, seconds: float | None = None,
                 # stop n) and the waypoints' positions in the room, metres
                 "sweep": [stop.waypoint for stop in scenario.sweep],
                 "waypoints": {w.name: list(w.position_m) for w in scenario.waypoints},
+                "settings": settings,  # CONFIGURE sent before START (LED groups lit)
             }
             with CaptureWriter(out, header) as writer:
                 summary = record(device, writer, seconds=seconds, settings=settings,

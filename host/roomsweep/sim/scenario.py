@@ -80,6 +80,8 @@ _FRACTION_PARAMS = {"duty", "duty_min", "duty_max", "occupancy", "load"}
 _TOP_KEYS = {"name", "description", "seed", "room", "waypoints", "sweep", "emitters",
              "ground_truth"}
 _TOP_KEYS |= {"access_points", "ble_devices"}  # network radios: netdevices.py
+# the lens finder's sections (sim/optics.py): [lighting], [hand], [[lenses]], [[clutter]]
+_TOP_KEYS |= {"lighting", "hand", "lenses", "clutter"}
 _ROOM_KEYS = {"size_m", "exponent", "shadowing_db", "noise_floor_dbm"}
 _STOP_KEYS = {"waypoint", "arrive_s", "dwell_s"}
 _EMITTER_KEYS = {"id", "kind", "position_m", "eirp_dbm", "band_mhz", "hidden", "outside",
@@ -131,6 +133,7 @@ class Scenario:
     ground_truth: dict[str, str] = field(default_factory=dict)  # hidden id -> waypoint
     access_points: list = field(default_factory=list)  # netdevices.AccessPointSpec
     ble_devices: list = field(default_factory=list)  # netdevices.BleDeviceSpec
+    optics: Any = None  # sim.optics.OpticalScene: lenses, clutter, lighting, hand
 
     def waypoint(self, name: str) -> Waypoint:
         for w in self.waypoints:
@@ -376,9 +379,14 @@ def _build(doc: dict, source: str, default_name: str) -> Scenario:
     for i, em in enumerate(em_raw):
         emitters.append(_emitter(em, i, size, {e.id for e in emitters}))
 
+    from .optics import parse_optics
+
+    optics = parse_optics(doc, size, {e.id for e in emitters})
+
     # ground truth: hidden emitter id = nearest waypoint
     gt_raw = _table(doc, "ground_truth", "", required=False)
-    by_id = {e.id: e for e in emitters}
+    by_id: dict[str, Any] = {e.id: e for e in emitters}
+    by_id.update({lens.id: lens for lens in (optics.lenses if optics else [])})
     ground_truth: dict[str, str] = {}
     for eid, wname in gt_raw.items():
         if eid not in by_id:
@@ -396,7 +404,7 @@ def _build(doc: dict, source: str, default_name: str) -> Scenario:
                     exponent=exponent, shadowing_db=shadowing, waypoints=waypoints,
                     sweep=sweep, emitters=emitters, duration_s=duration, source=source,
                     noise_floor_dbm=noise_floor, ground_truth=ground_truth,
-                    access_points=access_points, ble_devices=ble_devices)
+                    access_points=access_points, ble_devices=ble_devices, optics=optics)
 
 
 def _emitter(em: Any, i: int, size, taken: set[str]) -> Emitter:

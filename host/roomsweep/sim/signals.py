@@ -1,10 +1,14 @@
 """Signal source of the room simulator: what the simulated device's ADCs read.
 
 `FeedGenerator` turns a `Scenario` into the feed of the simulated board
-(sim/mpboard/board.py): one little-endian uint16 triple per step of `step_us`
-microseconds, (RF detector ADC value, photodiode ADC value, flags), the ADC
-values as MicroPython's ``ADC.read_u16()`` returns them (12-bit count << 4) and
-flags bit 0 set while the button is held. Scenario time zero is step 0.
+(sim/mpboard/board.py): FEED_COLUMNS little-endian uint16 per step of `step_us`
+microseconds, (RF detector ADC value, photodiode ADC value with every LED off,
+flags, then per LED group the photodiode counts x 16 that group's light adds while
+the group is on), the ADC values as MicroPython's ``ADC.read_u16()`` returns them
+(12-bit count << 4) and flags bit 0 set while the button is held. The board adds
+the returns of the groups its PWM has on at the moment of each read
+(sim/optics.py: lenses, walls, specular clutter, ambient light). Scenario time
+zero is step 0.
 
 Chain for the RF column, per step:
   emitter on/off envelope (kind-specific burst process)
@@ -37,6 +41,8 @@ from .scenario import Emitter, Scenario, check_params
 BLOCK_S = 0.1  # randomness of the bursts is drawn per emitter per 0.1 s of scenario time
 FEED_DTYPE = np.dtype("<u2")
 FLAG_BUTTON = 1
+FEED_COLUMNS = 6  # rf, photodiode base, flags, return of LED group 0, 1, 2
+LED_GROUPS = 3
 
 # --- RF detector: AD8318 (ref §1; AD8318 datasheet: -25 mV/dB, intercept ~ +20 dBm,
 # output 0.5 V (strong) ... 2.1 V (weak); cheap modules measure 2.10 V at minimum
@@ -433,7 +439,7 @@ class FeedGenerator:
         self._pre_noise_v = DET_NOISE_V / math.sqrt((1.0 - a) / (1.0 + a))
         self._zi: np.ndarray | None = None
         self._next_block = 0
-        self._buf = np.empty((0, 3), dtype=FEED_DTYPE)
+        self._buf = np.empty((0, FEED_COLUMNS), dtype=FEED_DTYPE)
         self._pos = 0
         self.steps_done = 0
 
@@ -456,11 +462,11 @@ class FeedGenerator:
         return (10.0 * np.log10(total)).reshape(t.shape)
 
     def chunk(self, n_steps: int) -> np.ndarray:
-        """The next `n_steps` steps, shape (n_steps, 3), dtype '<u2'."""
+        """The next `n_steps` steps, shape (n_steps, FEED_COLUMNS), dtype '<u2'."""
         n = int(n_steps)
         if n < 0:
             raise ValueError("n_steps must not be negative")
-        out = np.empty((n, 3), dtype=FEED_DTYPE)
+        out = np.empty((n, FEED_COLUMNS), dtype=FEED_DTYPE)
         filled = 0
         while filled < n:
             if self._pos >= len(self._buf):
@@ -494,10 +500,36 @@ class FeedGenerator:
         if self._zi is None:  # start settled at the first level
             self._zi = lfilter_zi(self._b, self._a) * volts[0]
         volts, self._zi = lfilter(self._b, self._a, volts, zi=self._zi)
-        pd_volts = PD_DARK_V + rng.standard_normal(n) * PD_NOISE_V
+        pd_normal = rng.standard_normal(n)  # drawn here so the RF noise stays the same
         noise = rng.integers(-ADC_NOISE_LSB, ADC_NOISE_LSB + 1, size=(2, n))
-        out = np.empty((n, 3), dtype=FEED_DTYPE)
+        out = np.empty((n, FEED_COLUMNS), dtype=FEED_DTYPE)
         out[:, 0] = adc_u16(volts, noise[0])
-        out[:, 1] = adc_u16(pd_volts, noise[1])
+        base, returns = self._photodiode(t, pos, pd_normal, noise[1])
+        out[:, 1] = base
         out[:, 2] = self.scenario.button_pressed(t) * FLAG_BUTTON
+        out[:, 3:] = returns.T
         return out
+
+    def _photodiode(self, t: np.ndarray, pos_coarse: np.ndarray, normal: np.ndarray,
+                    adc_noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Photodiode base column (read_u16 units) and per-group returns (counts x 16)."""
+        from . import optics
+
+        scene = optics.scene_of(self.scenario)
+        ambient = optics.ambient_current(scene.lighting, t)
+        shot = np.sqrt(2 * optics.ELECTRON_C * np.maximum(ambient, 0) * optics.TIA_BANDWIDTH_HZ)
+        volts = optics.TIA_OFFSET_V + optics.TIA_OHM * (ambient + shot * normal)
+        base = np.clip(np.rint(volts * optics.ADC_COUNTS_PER_V) + adc_noise, 0, ADC_MAX_COUNT)
+        n, c = t.size, self._coarse
+        if self.scenario.optics is None:  # no lens-finder scene: LEDs light nothing
+            return base.astype(np.uint16) << ADC_U16_SHIFT, np.zeros((LED_GROUPS, n), np.uint16)
+        # the returns follow the hand (tens of ms per degree): computed on a 1 ms
+        # grid that includes the next block's first point, interpolated between
+        dt = self.step_us * 1e-6
+        grid = t[0] + dt * c * np.arange(-(-n // c) + 1)
+        ret = optics.return_counts(optics.group_returns(self.scenario, grid, LED_GROUPS))
+        returns = np.empty((LED_GROUPS, n))
+        for g in range(LED_GROUPS):
+            returns[g] = np.interp(t, grid, ret[g])
+        returns = np.clip(np.rint(returns * 16), 0, 65535)
+        return base.astype(np.uint16) << ADC_U16_SHIFT, returns.astype(np.uint16)

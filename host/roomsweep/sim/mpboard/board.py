@@ -7,9 +7,13 @@
 # runs as it would on the chip, only faster than real time.
 #
 # The analog values come from the host-side simulator through a feed (a FIFO or
-# file named by ROOMSWEEP_SIM_FEED): little-endian uint16 triples per step of
+# file named by ROOMSWEEP_SIM_FEED): _COLUMNS little-endian uint16 per step of
 # ROOMSWEEP_SIM_STEP_US microseconds: RF detector ADC value, photodiode ADC
-# value (both as read_u16() returns them) and flags (bit 0: button held down).
+# value with every LED off (both as read_u16() returns them), flags (bit 0:
+# button held down), then for each LED group the photodiode counts x 16 its light
+# adds while it is on. A photodiode read adds the returns of the groups whose PWM
+# output is high at that virtual microsecond (frequency and duty as the firmware
+# set them), so the firmware's LED settings act on the simulated light.
 
 import os
 import select
@@ -20,7 +24,7 @@ import micropython
 from micropython import const
 
 import pins
-from defaults import CALIBRATION, LED_DEFAULT_HZ
+from defaults import CALIBRATION, LED_DEFAULT_HZ, LED_RING_MM
 
 _MASK = const(0x3FFFFFFF)
 # A ticks_us() call from viper costs about 1-2 us on a 240 MHz ESP32.
@@ -29,7 +33,9 @@ TICK_CALL_US = const(2)
 # viper loop (micropython issue #7495, v1.15 on ESP32); one-shot conversion alone
 # is 10-31 us (esp32.com p=66686). We charge 30 us per conversion.
 ADC_READ_US = const(30)
-_CHUNK_STEPS = const(512)
+_CHUNK_STEPS = const(256)  # 256 steps x 12 bytes: one write under PIPE_BUF
+_COLUMNS = const(6)
+_LED_GROUPS = const(3)
 _FLAG_BUTTON = const(1)
 
 
@@ -82,7 +88,7 @@ class Board:
         self.step_us = int(os.getenv("ROOMSWEEP_SIM_STEP_US") or "10")
         self._origin = -1  # virtual time of the first ADC read: scenario time zero
         self._feed_file = open(os.getenv("ROOMSWEEP_SIM_FEED"), "rb")
-        self._raw = bytearray(6 * _CHUNK_STEPS)
+        self._raw = bytearray(2 * _COLUMNS * _CHUNK_STEPS)
         self._raw_view = memoryview(self._raw)
         self._feed_start = 0
         self._feed_end = 0  # no steps loaded yet
@@ -101,6 +107,7 @@ class Board:
         self.buzzer = SimPWM(2700)
         self.led_pwms = [SimPWM(hz) for hz in LED_DEFAULT_HZ]
         self.led_default_hz = LED_DEFAULT_HZ
+        self.led_ring_mm = LED_RING_MM
         self.calibration = CALIBRATION
         # network radios when the simulator provides a table (sim/radios.py)
         self.radio_busy_until = 0
@@ -153,7 +160,17 @@ class Board:
         step = (self.vt - self._origin) // self.step_us
         while step >= self._feed_end:
             self._refill()
-        return _u16_at(self._raw, (step - self._feed_start) * 3 + column)
+        at = (step - self._feed_start) * _COLUMNS
+        value = _u16_at(self._raw, at + column)
+        if column == 1:  # photodiode: add the light of the LED groups that are on
+            vt = self.vt - self._origin  # PWM phase: deterministic from the first read
+            for g in range(_LED_GROUPS):
+                pwm = self.led_pwms[g]
+                if pwm._duty and (vt * pwm._hz) % 1000000 * 65536 < pwm._duty * 1000000:
+                    value += _u16_at(self._raw, at + 3 + g)
+            if value > 65535:
+                value = 65535
+        return value
 
     def button_flags(self):
         # Scenario time starts with the first ADC conversion (START); before

@@ -1,0 +1,201 @@
+# On-device lens finder: a lock-in amplitude per LED group from each block of
+# photodiode samples, and a glint alert (docs/lens.md).
+#
+# configure() builds the reference tables (int8, 2 x 3 x block bytes, from a
+# 256-entry sine table with an integer phase; allocation, once); process() then
+# runs in viper without touching the heap: one pass for the block's mean, one pass
+# correlating with cos/sin of each group's frequency. Amplitudes are in 1/8 ADC
+# count (fundamental of each group's return). The alert compares the inner ring's
+# return with what the outer ring says the walls give it (a lens returns the inner
+# ring's light far more, docs/lens.md) and fires on a sudden rise of that excess.
+
+import micropython
+from array import array
+from micropython import const
+
+GROUPS = const(3)
+_SCALE = const(127)  # reference tables hold round(127 cos), round(127 sin)
+# state words (array 'i'), shared with the viper code
+_S_N = const(0)  # block length
+_S_EMA0 = const(1)  # slow average of the inner ring's amplitude (x 16)
+_S_EMA2 = const(2)  # slow average of the outer ring's amplitude (x 16)
+_S_EX = const(3)  # average of the retro excess (x 16), stored + _EX_ZERO
+# ptr32 loads are unsigned on 64-bit ports: the state holds no negative numbers
+_EX_ZERO = const(0x20000000)
+_S_DEV = const(4)  # average absolute deviation of the excess (x 16)
+_S_ALERT = const(5)  # 1 while the excess stands out
+_S_CLIP = const(6)  # 1 when the block held a clipped sample
+_S_BLOCKS = const(7)  # blocks processed since reset
+_S_COUNT = const(8)
+_WARMUP = const(8)  # blocks before the alert may fire
+_MIN_RISE = const(16)  # 2 counts (1/8 units) at least
+_K_DEV = const(5)
+
+
+_SINE = (  # round(127 sin(2 pi k / 256)), k = 0..255, as int8 two's complement
+    b"\x00\x03\x06\x09\x0c\x10\x13\x16\x19\x1c\x1f\x22\x25\x28\x2b\x2e"
+    b"\x31\x33\x36\x39\x3c\x3f\x41\x44\x47\x49\x4c\x4e\x51\x53\x55\x58"
+    b"\x5a\x5c\x5e\x60\x62\x64\x66\x68\x6a\x6b\x6d\x6f\x70\x71\x73\x74"
+    b"\x75\x76\x78\x79\x7a\x7a\x7b\x7c\x7d\x7d\x7e\x7e\x7e\x7f\x7f\x7f"
+    b"\x7f\x7f\x7f\x7f\x7e\x7e\x7e\x7d\x7d\x7c\x7b\x7a\x7a\x79\x78\x76"
+    b"\x75\x74\x73\x71\x70\x6f\x6d\x6b\x6a\x68\x66\x64\x62\x60\x5e\x5c"
+    b"\x5a\x58\x55\x53\x51\x4e\x4c\x49\x47\x44\x41\x3f\x3c\x39\x36\x33"
+    b"\x31\x2e\x2b\x28\x25\x22\x1f\x1c\x19\x16\x13\x10\x0c\x09\x06\x03"
+    b"\x00\xfd\xfa\xf7\xf4\xf0\xed\xea\xe7\xe4\xe1\xde\xdb\xd8\xd5\xd2"
+    b"\xcf\xcd\xca\xc7\xc4\xc1\xbf\xbc\xb9\xb7\xb4\xb2\xaf\xad\xab\xa8"
+    b"\xa6\xa4\xa2\xa0\x9e\x9c\x9a\x98\x96\x95\x93\x91\x90\x8f\x8d\x8c"
+    b"\x8b\x8a\x88\x87\x86\x86\x85\x84\x83\x83\x82\x82\x82\x81\x81\x81"
+    b"\x81\x81\x81\x81\x82\x82\x82\x83\x83\x84\x85\x86\x86\x87\x88\x8a"
+    b"\x8b\x8c\x8d\x8f\x90\x91\x93\x95\x96\x98\x9a\x9c\x9e\xa0\xa2\xa4"
+    b"\xa6\xa8\xab\xad\xaf\xb2\xb4\xb7\xb9\xbc\xbf\xc1\xc4\xc7\xca\xcd"
+    b"\xcf\xd2\xd5\xd8\xdb\xde\xe1\xe4\xe7\xea\xed\xf0\xf4\xf7\xfa\xfd"
+)
+
+
+class LockIn:
+    def __init__(self, block, rate_hz, freqs_hz):
+        self.state = array("i", bytes(4 * _S_COUNT))
+        self.amps = array("i", bytes(4 * GROUPS))  # last block, 1/8 count
+        self.lit = array("i", bytes(4 * GROUPS))  # 1 if the group is lit
+        self._cos = None
+        self._sin = None
+        self.configure(block, rate_hz, freqs_hz)
+
+    def configure(self, block, rate_hz, freqs_hz):
+        """Reference tables for `block` samples at `rate_hz` (allocates)."""
+        self._cos = None
+        self._sin = None
+        n = block
+        cos_t = array("b", bytes(n * GROUPS))  # int8: 768 bytes each at 256 samples
+        sin_t = array("b", bytes(n * GROUPS))
+        for g in range(GROUPS):
+            # integer phase in 1/256 turns: (i f mod rate) / rate, no floats
+            f = freqs_hz[g]
+            for i in range(n):
+                k = (i * f) % rate_hz * 256 // rate_hz
+                c = _SINE[(k + 64) & 255]
+                s = _SINE[k]
+                cos_t[g * n + i] = c - 256 if c > 127 else c
+                sin_t[g * n + i] = s - 256 if s > 127 else s
+        self._cos = cos_t
+        self._sin = sin_t
+        self.state[_S_N] = n
+        self.reset()
+
+    def reset(self):
+        s = self.state
+        for i in range(1, _S_COUNT):
+            s[i] = 0
+        s[_S_EX] = _EX_ZERO
+        for g in range(GROUPS):
+            self.amps[g] = 0
+
+    def set_lit(self, group, lit):
+        self.lit[group] = 1 if lit else 0
+
+    @property
+    def alert(self):
+        return self.state[_S_ALERT] != 0
+
+    @property
+    def clipped(self):
+        return self.state[_S_CLIP] != 0
+
+    def process(self, samples):
+        """Amplitudes of the block in `samples` (array 'H', 12-bit); updates the alert."""
+        _process(samples, self._cos, self._sin, self.amps, self.lit, self.state)
+
+
+@micropython.viper
+def _isqrt(x: int) -> int:
+    if x <= 0:
+        return 0
+    r = x
+    y = (r + 1) >> 1
+    while y < r:
+        r = y
+        y = (r + x // r) >> 1
+    return r
+
+
+@micropython.viper
+def _process(samples, cos_t, sin_t, amps, lit, state):
+    x = ptr16(samples)
+    c = ptr8(cos_t)
+    s = ptr8(sin_t)
+    a = ptr32(amps)
+    on = ptr32(lit)
+    st = ptr32(state)
+    n = st[_S_N]
+    total = 0
+    clip = 0
+    for i in range(n):
+        v = x[i]
+        total += v
+        if v >= 4095 or v == 0:
+            clip = 1
+    mean = total // n
+    # 2 / (n 127) turns the correlation into the fundamental's amplitude; x 8 for
+    # 1/8-count units: divide by n 127 / 16 (kept in 31 bits for n <= 1024)
+    den = (n * _SCALE) >> 4
+    for g in range(GROUPS):
+        base = g * n
+        acc_c = 0
+        acc_s = 0
+        for i in range(n):
+            v = int(x[i]) - mean
+            cv = int(c[base + i])
+            if cv & 0x80:
+                cv -= 0x100
+            sv = int(s[base + i])
+            if sv & 0x80:
+                sv -= 0x100
+            acc_c += v * cv
+            acc_s += v * sv
+        if acc_c < 0:
+            acc_c = 0 - acc_c
+        if acc_s < 0:
+            acc_s = 0 - acc_s
+        ic = acc_c // den
+        isn = acc_s // den
+        if on[g] == 0:
+            a[g] = 0
+        else:
+            a[g] = int(_isqrt(ic * ic + isn * isn))
+    st[_S_CLIP] = clip
+    blocks = st[_S_BLOCKS] + 1
+    st[_S_BLOCKS] = blocks
+    if on[0] == 0 or on[2] == 0 or clip:
+        st[_S_ALERT] = 0
+        return
+    a0 = a[0] << 4
+    a2 = a[2] << 4
+    ema0 = st[_S_EMA0]
+    ema2 = st[_S_EMA2]
+    if blocks == 1:
+        ema0 = a0
+        ema2 = a2
+    else:
+        ema0 += (a0 - ema0) >> 6  # the walls' ratio: slow (about 2 s)
+        ema2 += (a2 - ema2) >> 6
+    st[_S_EMA0] = ema0
+    st[_S_EMA2] = ema2
+    den2 = ema2 >> 4
+    if den2 < 1:
+        den2 = 1
+    excess = a0 - (a2 * (ema0 >> 4)) // den2
+    ex = st[_S_EX] - _EX_ZERO
+    dev = st[_S_DEV]
+    rise = excess - ex
+    alert = 0
+    if blocks > _WARMUP and rise > (_MIN_RISE << 4) and rise > _K_DEV * dev:
+        alert = 1
+    st[_S_ALERT] = alert
+    if not alert:  # a glint does not teach the background
+        ex += rise >> 3
+        d = rise
+        if d < 0:
+            d = 0 - d
+        dev += (d - dev) >> 4
+        st[_S_EX] = ex + _EX_ZERO
+        st[_S_DEV] = dev

@@ -1,0 +1,423 @@
+"""Lens finder: camera lenses from the photodiode channel (docs/lens.md).
+
+Three LED groups on rings of different radii around the photodiode are modulated
+at their own frequencies (1175/1775/2375 Hz by default, 25 Hz or more from every
+harmonic of 50 and 60 Hz mains flicker). The analysis:
+
+1. `amplitude_tracks`: a lock-in per group: the photodiode samples times
+   exp(-j 2 pi f t), weighted by two 40 ms Hann windows 20 ms apart (60 ms in
+   all), every 20 ms. That filter has nulls at 25, 75, 125 ... Hz from f and low
+   sidelobes beyond: ambient light (DC), mains flicker lines (25 or 75 Hz from the
+   LED frequencies for 50 Hz grids, 25 or 95 Hz for 60 Hz grids) and the other
+   groups are rejected. Output: each group's return amplitude, 50 times a second.
+2. `find_glints`: short, sharp rises of the inner group's return above its local
+   background (rolling median over a second: walls change slowly as the hand
+   pans, a small reflector passes through the beam in a fraction of a second).
+3. Lens or specular: a cat's-eye retro-reflector (a camera lens) sends light back
+   into a cone of a few milliradians around its source, so the group nearest the
+   photodiode (9 mm) returns far more than the outer ring (34 mm) once the
+   distance is within a few metres; a mirror, window, TV screen, chrome or glass
+   returns the light of every group alike (their return is not confined to the
+   source axis). `retro_ratio` is the outer group's rise over the inner's,
+   normalised by the ratio the walls show (which calibrates the groups against
+   each other during the sweep): near 0 for a lens, near 1 for specular clutter.
+4. `lens_findings`: findings of type "lens" (docs/findings.md), one per waypoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.ndimage import median_filter
+from scipy.signal import find_peaks
+
+from .recording import Recording
+
+FRAME_S = 0.02  # lock-in block: 20 ms (50 amplitude updates a second)
+BACKGROUND_S = 1.0  # rolling median of each group's return: the walls
+MIN_SNR = 7.0  # glint rise over the robust noise of the inner group's track
+MIN_RISE_COUNTS = 0.4  # and at least this much (ADC counts of fundamental amplitude)
+MIN_SEPARATION_S = 0.15  # two glints closer than this are one
+MAX_WIDTH_S = 1.5  # a "glint" wider than this is not a small reflector
+RETRO_RATIO_MAX = 0.45  # other rings' share of the glint: below it a retro-reflector
+MIN_WIDTH_S = 0.05  # narrower than the lock-in filter's own response: not light
+MIDDLE_NEGATIVE_WEIGHT = 3.0  # the middle ring losing light at a glint: not a lens
+MIN_CONFIDENCE = 0.6
+NOISE_FLOOR_COUNTS = 0.03  # lowest believable track noise (ADC noise through the lock-in)
+FIT_HALF_S = 0.5  # the outer ring's track predicts the inner's over +-0.5 s ...
+CORE_HALF_S = 0.08  # ... fitted outside +-80 ms (or the glint's width) of the candidate
+
+
+def _check_recording(rec: Any) -> None:
+    if getattr(rec, "pd_counts", None) is None:
+        raise ValueError("the recording has no photodiode channel")
+    if not rec.led_hz:
+        raise ValueError("the recording names no LED group frequencies")
+    if not rec.fs or rec.fs <= 0:
+        raise ValueError("the recording has no sample rate")
+
+
+def lockin_tracks(x: np.ndarray, fs: float, freqs_hz, frame_s: float = FRAME_S
+                  ) -> tuple[np.ndarray, dict[str, Any]]:
+    """Lock-in amplitude of each frequency in `freqs_hz`, every `frame_s`.
+
+    Parameters
+    ----------
+    x : 1-D array of samples (ADC counts).
+    fs : sample rate, Hz.
+    freqs_hz : modulation frequencies, each below fs / 2.
+    frame_s : output spacing; the filter spans three of them (two Hann windows of
+        two frames, one frame apart), centred on the frame.
+
+    Returns
+    -------
+    amplitudes : array (len(freqs_hz), frames), amplitude of the fundamental at
+        each frequency in the units of `x`.
+    properties : dict with "times_s" (frame centres), "frame_samples",
+        "saturated" (frames holding a sample at 0 or 4095).
+
+    Examples
+    --------
+    >>> fs = 8000.0
+    >>> t = np.arange(8000) / fs
+    >>> x = 1000 + 3.0 * np.cos(2 * np.pi * 1175 * t) + 200 * np.sin(2 * np.pi * 100 * t)
+    >>> amp, props = lockin_tracks(x, fs, [1175, 1775])
+    >>> bool(abs(np.median(amp[0]) - 3.0) < 0.05), bool(np.median(amp[1]) < 0.05)
+    (True, True)
+    """
+    x = np.asarray(x)
+    if x.ndim != 1:
+        raise ValueError("x must be one-dimensional")
+    if not np.isfinite(fs) or fs <= 0:
+        raise ValueError(f"fs must be a positive number, not {fs!r}")
+    freqs = np.atleast_1d(np.asarray(freqs_hz, dtype=float))
+    if freqs.size == 0 or np.any(freqs <= 0) or np.any(freqs >= fs / 2):
+        raise ValueError("every frequency must be in (0, fs/2)")
+    if not 0 < frame_s <= 1.0:
+        raise ValueError(f"frame_s must be in (0, 1] s, not {frame_s!r}")
+    nb = max(1, int(round(frame_s * fs)))
+    m = x.size // nb
+    out = np.zeros((freqs.size, max(m, 0)))
+    props: dict[str, Any] = {"frame_samples": nb, "times_s": (np.arange(m) + 0.5) * nb / fs,
+                             "saturated": np.zeros(m, dtype=bool)}
+    if m < 3:
+        return out, props
+    xs = x[: m * nb].astype(np.float64)
+    blocks = xs.reshape(m, nb)
+    props["saturated"] = (blocks.max(axis=1) >= 4095) | (blocks.min(axis=1) <= 0)
+    xs -= blocks.mean()  # keeps the float sums small; the filter rejects DC anyway
+    blocks = xs.reshape(m, nb)
+    # the window: a Hann of two blocks, twice, one block apart (three blocks in
+    # all). The pair puts nulls 25, 75, 125 ... Hz from f (mains-flicker lines of
+    # 50 Hz grids, and the nearest of 60 Hz grids); the Hann keeps its sidelobes
+    # low at the 60 Hz grid's lines 95 and 145 Hz away (about -45 dB).
+    j = np.arange(2 * nb)
+    hann = 0.5 - 0.5 * np.cos(2 * np.pi * (j + 0.5) / (2 * nb))
+    window = np.zeros(3 * nb)
+    window[: 2 * nb] += hann
+    window[nb:] += hann
+    inside = np.arange(nb)
+    for i, f in enumerate(freqs):
+        # phase counted from the recording start: exp(-jw(nb n + i)) =
+        # exp(-jw nb n) exp(-jw i): per block, one matrix-vector product per third
+        w = 2 * np.pi * f / fs
+        turn = np.exp(-1j * w * nb * np.arange(m))
+        parts = [(blocks @ (window[b * nb:(b + 1) * nb] * np.exp(-1j * w * inside))) * turn
+                 for b in range(3)]
+        z = np.empty(m, dtype=complex)
+        z[1:-1] = parts[0][:-2] + parts[1][1:-1] + parts[2][2:]
+        z[0], z[-1] = z[1], z[-2]
+        out[i] = 2.0 * np.abs(z) / window.sum()
+    return out, props
+
+
+def amplitude_tracks(rec: Recording, frame_s: float = FRAME_S
+                     ) -> tuple[np.ndarray, dict[str, Any]]:
+    """Per LED group lock-in amplitude tracks of a recording's photodiode channel.
+
+    Returns
+    -------
+    tracks : array (groups, frames), fundamental amplitude in ADC counts; groups
+        that were not lit are all zero.
+    properties : as `lockin_tracks`, plus "freqs_hz" and "lit" (bool per group).
+
+    Examples
+    --------
+    >>> from roomsweep.analysis.recording import Recording
+    >>> t = np.arange(16000) / 8000.0
+    >>> pd = (600 + 40 * (np.mod(t * 1175, 1) < 0.5)).astype(np.uint16)
+    >>> rec = Recording(np.zeros(16000, np.uint16), 8000.0, pd_counts=pd,
+    ...                 led_hz=(1175, 1775, 2375), led_lit=(True, True, True))
+    >>> tracks, props = amplitude_tracks(rec)
+    >>> round(float(np.median(tracks[0])), 1)  # 40 counts square wave: 2/pi x 40
+    25.5
+    """
+    _check_recording(rec)
+    lit = tuple(rec.led_lit) if rec.led_lit else (True,) * len(rec.led_hz)
+    tracks, props = lockin_tracks(rec.pd_counts, rec.fs, rec.led_hz, frame_s)
+    for i, on in enumerate(lit):
+        if not on:
+            tracks[i] = 0.0
+    props["freqs_hz"] = tuple(float(f) for f in rec.led_hz)
+    props["lit"] = lit
+    return tracks, props
+
+
+def _robust_sigma(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return NOISE_FLOOR_COUNTS
+    return max(float(1.4826 * np.median(np.abs(x - np.median(x)))), NOISE_FLOOR_COUNTS)
+
+
+def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
+                min_snr: float = MIN_SNR, background_s: float = BACKGROUND_S
+                ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Glints in amplitude tracks, each with its retro-reflection ratio.
+
+    Parameters
+    ----------
+    tracks, properties : from `amplitude_tracks` (or `lockin_tracks` plus
+        "lit"); group 0 must be the ring nearest the photodiode and the last lit
+        group the farthest.
+    min_snr : a glint rises this many robust standard deviations above the
+        inner group's local background.
+    background_s : span of the rolling median taken as the local background.
+
+    Returns
+    -------
+    glints : list of dicts, time order: "time_s", "rise" (inner group, counts),
+        "snr", "width_s", "retro_ratio" (outer rise / inner rise, normalised by
+        the walls' ratio; ~0 lens, ~1 specular), "middle_ratio", "saturated",
+        "amplitudes" (each group's track at the peak).
+    properties : "background" (groups, frames), "noise" (per group), "wall_ratio"
+        (outer / inner over the whole recording).
+
+    Examples
+    --------
+    >>> times = np.arange(500) * 0.02
+    >>> walls = 50 + 10 * np.sin(times / 3)
+    >>> bump = 5 * np.exp(-0.5 * ((times - 4) / 0.05) ** 2)
+    >>> rng = np.random.default_rng(1)
+    >>> tracks = np.array([walls + bump, 0.9 * walls, 1.1 * walls]) + rng.normal(0, 0.05, (3, 500))
+    >>> glints, _ = find_glints(tracks, {"times_s": times, "lit": (True, True, True),
+    ...                                  "saturated": np.zeros(500, bool)})
+    >>> [(round(g["time_s"], 2), g["retro_ratio"] < 0.2) for g in glints]
+    [(4.0, True)]
+    """
+    tracks = np.asarray(tracks, dtype=float)
+    if tracks.ndim != 2 or tracks.shape[0] < 2:
+        raise ValueError("tracks must be (groups >= 2, frames)")
+    times = np.asarray(properties.get("times_s"))
+    if times.shape != (tracks.shape[1],):
+        raise ValueError("properties['times_s'] must have one time per frame")
+    if min_snr <= 0:
+        raise ValueError("min_snr must be positive")
+    if background_s <= 0:
+        raise ValueError("background_s must be positive")
+    lit = list(properties.get("lit") or (True,) * tracks.shape[0])
+    lit_groups = [i for i, on in enumerate(lit) if on]
+    m = tracks.shape[1]
+    info: dict[str, Any] = {"background": np.zeros_like(tracks), "noise": [], "wall_ratio": None}
+    if m < 5 or 0 not in lit_groups or len(lit_groups) < 2:
+        return [], info
+    dt = float(times[1] - times[0]) if m > 1 else 0.02
+    size = max(3, int(round(background_s / dt)) | 1)
+    bg = median_filter(tracks, size=(1, size), mode="nearest")
+    rise = tracks - bg
+    noise = [_robust_sigma(rise[g]) for g in range(tracks.shape[0])]
+    outer = lit_groups[-1]
+    middle = lit_groups[1] if len(lit_groups) > 2 else None
+    # group gains relative to the inner ring, from the walls (the bulk of the sweep)
+    ok = tracks[0] > 20 * noise[0]
+    wall_ratio = float(np.median(bg[outer][ok] / bg[0][ok])) if ok.sum() > 10 else 1.0
+    mid_ratio = (float(np.median(bg[middle][ok] / bg[0][ok])) if middle is not None
+                 and ok.sum() > 10 else 1.0)
+    info.update(background=bg, noise=noise, wall_ratio=wall_ratio)
+    sat = np.asarray(properties.get("saturated", np.zeros(m, bool)), dtype=bool)
+    # the lock-in filter spans the frames either side: their amplitudes saw the
+    # clipped samples too
+    sat = sat | np.concatenate(([False], sat[:-1])) | np.concatenate((sat[1:], [False]))
+    # retro excess: the inner ring's return minus what the outer ring's says the
+    # walls and shiny surfaces give it. Clipped frames say nothing.
+    excess = tracks[0] - tracks[outer] / max(wall_ratio, 1e-6)
+    excess_rise = excess - median_filter(excess, size=size, mode="nearest")
+    excess_rise[sat] = 0.0
+    excess_noise = _robust_sigma(excess_rise[~sat]) if (~sat).any() else NOISE_FLOOR_COUNTS
+    info["excess_noise"] = excess_noise
+    height = max(0.5 * min_snr * excess_noise, MIN_RISE_COUNTS)
+    peaks, pp = find_peaks(excess_rise, height=height,
+                           distance=max(1, int(round(MIN_SEPARATION_S / dt))),
+                           width=(None, MAX_WIDTH_S / dt), rel_height=0.5)
+    half = max(5, int(round(FIT_HALF_S / dt)))
+    core_min = max(2, int(round(CORE_HALF_S / dt)))
+    glints = []
+    for j, p in enumerate(peaks):
+        # leave the whole glint out of the fit: at least its width either side
+        core = max(core_min, int(round(1.2 * pp["widths"][j])))
+        fit = _explained(tracks[0], tracks[outer], p, half, core, sat)
+        if fit is None:
+            continue
+        resid, sigma, bump0, bump_out = fit
+        snr = resid / sigma
+        if snr < min_snr or resid < MIN_RISE_COUNTS or pp["widths"][j] * dt < MIN_WIDTH_S:
+            continue
+        if sat[max(0, p - core):p + core + 1].any():
+            continue  # clipped: the rings' shares cannot be compared
+        lo, hi = max(0, p - 2), min(m, p + 3)
+        mid = None
+        if middle is not None:
+            # the middle ring (20 mm) against the outer (34 mm): a lens within a few
+            # metres returns little to either, so nothing is left unexplained; an
+            # artefact of the rings' different aim (a wall corner, a shiny edge)
+            # shows between every pair of rings
+            mfit = _explained(tracks[middle], tracks[outer], p, half, core, sat)
+            if mfit is None:
+                continue
+            mid = mfit[0] / max(mid_ratio, 1e-6) / resid  # signed: a lens only adds light
+            ratio = mid if mid >= 0 else -MIDDLE_NEGATIVE_WEIGHT * mid
+        else:
+            ratio = max(0.0, 1.0 - resid / bump0) if bump0 > 0 else 1.0
+        glints.append({
+            "time_s": float(times[p]),
+            "rise": resid,
+            "snr": snr,
+            "width_s": float(pp["widths"][j] * dt),
+            # how much of it the other rings show too: ~0 retro-reflection, ~1 not
+            "retro_ratio": ratio,
+            "outer_bump": bump_out,
+            "middle_ratio": mid,
+            "saturated": bool(sat[lo:hi].any()),
+            "amplitudes": [float(tracks[g, p]) for g in range(tracks.shape[0])],
+        })
+    return glints, info
+
+
+def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: int,
+               sat: np.ndarray) -> tuple[float, float, float, float] | None:
+    """What the outer ring cannot explain of the inner ring's bump at frame p.
+
+    Around p the inner track is fitted (least squares, outside the core) as
+    a + b t + e t^2 + c outer + d outer' + g outer'': walls and shiny surfaces return both rings'
+    light (c: their gain ratio, d: their slightly different aim). A retro-
+    reflector's return reaches the inner ring only, so no such fit explains it
+    (c, d, g: their gain ratio and slightly different aim).
+    Returns (residual at p, residual noise, inner bump over a line, outer bump over
+    a line) or None when too little is left to fit.
+    """
+    lo, hi = max(0, p - half), min(inner.size, p + half + 1)
+    idx = np.arange(lo, hi)
+    keep = (np.abs(idx - p) > core) & ~sat[lo:hi]
+    if keep.sum() < 8:
+        return None
+    t = (idx - p).astype(float) / half
+    y, x = inner[lo:hi], outer[lo:hi]
+    dx = np.gradient(x)
+    # the rings aim a little apart: outer(t - delta) = outer - delta outer' +
+    # delta^2 / 2 outer'' (Taylor), so both derivatives join the fit
+    basis = np.column_stack([np.ones_like(t), t, t * t, x, dx, np.gradient(dx)])
+    coef, *_ = np.linalg.lstsq(basis[keep], y[keep], rcond=None)
+    resid_all = y - basis @ coef
+    sigma = max(_robust_sigma(resid_all[keep]), NOISE_FLOOR_COUNTS)
+    k = p - lo
+    line = np.column_stack([np.ones_like(t), t])
+    c0, *_ = np.linalg.lstsq(line[keep], y[keep], rcond=None)
+    c1, *_ = np.linalg.lstsq(line[keep], x[keep], rcond=None)
+    bump0 = float(y[k] - line[k] @ c0)
+    bump_out = float(x[k] - line[k] @ c1)
+    return float(resid_all[k]), sigma, bump0, bump_out
+
+
+def glint_confidence(glint: dict[str, Any]) -> float:
+    """How sure a glint is a camera lens: strength over noise, and how far its
+    retro ratio is below that of specular returns (~1)."""
+    snr_part = 1.0 - float(np.exp(-glint["snr"] / MIN_SNR))
+    ratio_part = min(1.0, max(0.0, 1.0 - glint["retro_ratio"] / RETRO_RATIO_MAX))
+    c = snr_part * (0.75 + 0.25 * ratio_part)
+    if glint["saturated"]:
+        c *= 0.9  # clipped: the ratio is less certain
+    return round(max(0.0, min(1.0, c)), 3)
+
+
+def _waypoint_at(rec: Recording, t: float) -> str | None:
+    marks = sorted(rec.marks, key=lambda mk: mk.time_s)
+    label = None
+    for mk in marks:
+        if mk.time_s <= t:
+            label = mk.label
+        else:
+            break
+    return label
+
+
+def lens_findings(rec: Recording, baseline: Recording | None = None) -> list[dict[str, Any]]:
+    """Findings of type "lens" (docs/findings.md): one per waypoint where a
+    retro-reflecting glint was seen, the strongest glint's time, strength and
+    evidence; empty when the recording has no lit photodiode channel. With
+    `baseline` (a known-clean sweep of the same room), waypoints where it saw a
+    lens-like glint too are not reported."""
+    found = _lens_findings(rec)
+    if baseline is not None and found:
+        # generous on the clean sweep: a weaker glint there is the same thing
+        seen = {f["waypoint"] for f in _lens_findings(baseline, MIN_SNR / 2, 0.0)}
+        found = [f for f in found if f["waypoint"] is None or f["waypoint"] not in seen]
+    return found
+
+
+def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
+                   min_confidence: float = MIN_CONFIDENCE) -> list[dict[str, Any]]:
+    if getattr(rec, "pd_counts", None) is None or not rec.led_hz or not any(
+            rec.led_lit or (True,)):
+        return []
+    tracks, props = amplitude_tracks(rec)
+    glints, info = find_glints(tracks, props, min_snr=min_snr)
+    by_place: dict[str | None, list[dict[str, Any]]] = {}
+    for g in glints:
+        if g["retro_ratio"] > RETRO_RATIO_MAX:
+            continue  # specular: mirror, window, screen, chrome, glass
+        g["confidence"] = glint_confidence(g)
+        if g["confidence"] < min_confidence:
+            continue
+        by_place.setdefault(_waypoint_at(rec, g["time_s"]), []).append(g)
+    rejected = sum(1 for g in glints if g["retro_ratio"] > RETRO_RATIO_MAX)
+    findings = []
+    for place, gs in by_place.items():
+        top = max(gs, key=lambda g: (g["confidence"], g["rise"]))
+        findings.append({
+            "type": "lens",
+            "class": "camera_lens",
+            "title": "camera lens (retro-reflecting glint)",
+            "time_s": round(top["time_s"], 3),
+            "waypoint": place,
+            "position_m": None,  # one photodiode: no range or bearing
+            "bearing_deg": None,  # the device has no compass
+            "level": round(top["rise"], 2),
+            "level_units": "ADC counts (lock-in amplitude of the inner LED ring's return)",
+            "confidence": top["confidence"],
+            "evidence": {
+                "glints": [{"time_s": round(g["time_s"], 3), "rise": round(g["rise"], 2),
+                            "snr": round(g["snr"], 1), "retro_ratio": round(g["retro_ratio"], 3)}
+                           for g in gs],
+                "snr": round(top["snr"], 1),
+                "retro_ratio": round(top["retro_ratio"], 3),
+                "middle_ratio": None if top["middle_ratio"] is None
+                else round(top["middle_ratio"], 3),
+                "width_s": round(top["width_s"], 3),
+                "saturated": top["saturated"],
+                "wall_ratio": round(info["wall_ratio"], 3),
+                "specular_glints_rejected": rejected,
+            },
+            "why": (f"a glint {top['snr']:.0f} x above the noise, on the LED ring next to "
+                    f"the photodiode and hardly on the outer rings (their share "
+                    f"{top['retro_ratio']:.2f}): retro-reflection, as from a camera lens"
+                    + (f", seen from {place}" if place else "")),
+        })
+    findings.sort(key=lambda f: -f["confidence"])
+    return findings
+
+
+def merge_ranked(rf: list[dict[str, Any]], lens: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """RF and lens findings in one list ranked by confidence (stable: RF order
+    kept among equals)."""
+    return sorted(rf + lens, key=lambda f: -f["confidence"])
