@@ -144,22 +144,23 @@ NOT_HEARD = -128
 
 def radio_table(scenario: Scenario, seed: int | None = None,
                 seconds: float | None = None) -> dict:
-    """What the simulated board's WLAN and BLE objects answer (JSON-able):
-    per device its static data and an RSSI grid (int8, NOT_HEARD below the
-    receiver's sensitivity, fading included) over the scenario's time."""
+    """What the simulated board's WLAN and BLE objects answer: per device its
+    static data and an RSSI grid (int8 bytes, NOT_HEARD below the receiver's
+    sensitivity, fading included) over the scenario's time."""
     seed = scenario.seed if seed is None else int(seed)
     end = scenario.duration_s + 5.0 if seconds is None else seconds
     rng = _rng(seed & 0xFFFFFFFFFFFFFFFF, _SEED_RADIO, 1)
     t = np.arange(0.0, end + RADIO_GRID_S, RADIO_GRID_S)
 
-    def grid(device, floor: float) -> str:
+    def grid(device, floor: float) -> bytes:
         r = mean_rssi_dbm(scenario, device, t, seed) + rng.normal(0.0, FADING_DB, t.size)
         r = np.clip(np.round(r), -127, 0)
         r[r < floor] = NOT_HEARD
-        return r.astype(np.int8).tobytes().hex()
+        return r.astype(np.int8).tobytes()
 
     return {
         "grid_us": int(RADIO_GRID_S * 1e6),
+        "grid_len": int(t.size),
         "scan_channel_us": int(SCAN_CHANNEL_S * 1e6),
         "scan_overhead_us": int(SCAN_OVERHEAD_S * 1e6),
         "scan_channels": SCAN_CHANNELS,
@@ -174,3 +175,18 @@ def radio_table(scenario: Scenario, seed: int | None = None,
                  "phase_us": int(rng.uniform(0.0, b.interval_ms * 1000)),
                  "rssi": grid(b, BLE_SENSITIVITY_DBM)} for b in scenario.ble_devices],
     }
+
+
+def write_radio_table(table: dict, path: str) -> None:
+    """The file the simulated board reads: one line of JSON (everything but the
+    RSSI grids), then the grids as raw int8, access points first, in order.
+    The board reads it piecewise into buffers: no big string on its heap."""
+    import json
+
+    head = {k: v for k, v in table.items() if k not in ("aps", "ble")}
+    head["aps"] = [{k: v for k, v in a.items() if k != "rssi"} for a in table["aps"]]
+    head["ble"] = [{k: v for k, v in b.items() if k != "rssi"} for b in table["ble"]]
+    with open(path, "wb") as f:
+        f.write(json.dumps(head, separators=(",", ":")).encode() + b"\n")
+        for d in [*table["aps"], *table["ble"]]:
+            f.write(d["rssi"])

@@ -5,17 +5,27 @@
 
 
 class Table:
+    """The radio table file (sim/radios.py write_radio_table): a JSON line, then
+    the RSSI grids, read piecewise so that no large string sits on the heap."""
+
     def __init__(self, path):
         self._path = path
-        self._data = None
 
-    def get(self):
-        if self._data is None:
-            import json
+    def get(self, part):
+        """(header, [grid bytes of each device of `part`: "aps" or "ble"])."""
+        import json
 
-            with open(self._path) as f:
-                self._data = json.load(f)
-        return self._data
+        with open(self._path, "rb") as f:
+            head = json.loads(f.readline())
+            n = head["grid_len"]
+            skip = len(head["aps"]) if part == "ble" else 0
+            f.seek(f.tell() + skip * n)
+            grids = []
+            for _ in head[part]:
+                g = bytearray(n)
+                f.readinto(g)
+                grids.append(g)
+        return head, grids
 
 
 class SimWLAN:
@@ -31,14 +41,18 @@ class SimWLAN:
     def _load(self):
         import binascii
 
-        table = self._table.get()
+        table, grids = self._table.get("aps")
         self._grid_us = table["grid_us"]
         self._chan_us = table["scan_channel_us"]
         self._overhead_us = table["scan_overhead_us"]
         self._duration_us = table["scan_channels"] * self._chan_us + self._overhead_us
         self._aps = [(binascii.unhexlify(a["ssid"]), binascii.unhexlify(a["bssid"]),
-                      a["channel"], a["authmode"], a["hidden"], binascii.unhexlify(a["rssi"]))
-                     for a in table["aps"]]
+                      a["channel"], a["authmode"], a["hidden"], g)
+                     for a, g in zip(table["aps"], grids)]
+        del table
+        import gc
+
+        gc.collect()
 
     def active(self, value=None):
         if value is None:
@@ -80,14 +94,18 @@ class SimBLE:
     def _load(self):
         import binascii
 
-        table = self._table.get()
+        table, grids = self._table.get("ble")
         self._grid_us = table["grid_us"]
         self._delay_max = table["adv_delay_max_us"]
         self._devs = [(d["addr_type"], memoryview(binascii.unhexlify(d["addr"])),
                        d["adv_type"], memoryview(binascii.unhexlify(d["data"])),
-                       d["interval_us"], binascii.unhexlify(d["rssi"]))
-                      for d in table["ble"]]
+                       d["interval_us"], g)
+                      for d, g in zip(table["ble"], grids)]
         self._next = [d["phase_us"] for d in table["ble"]]
+        del table
+        import gc
+
+        gc.collect()
 
     def active(self, value=None):
         if value is None:
