@@ -243,3 +243,12 @@ def test_monitor_the_firmware_on_the_simulated_device(capsys):
     counters = lines[-1]
     assert counters["type"] == "counters" and counters["crc_errors"] == 0
     assert counters["seq_gaps"] == 0 and counters["frames"] >= 150
+
+
+@pytest.mark.parametrize("command", ["sweep", "monitor", "flash", "deploy"])
+def test_every_new_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([command, "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: roomsweep {command}") and "--port" in out

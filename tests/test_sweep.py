@@ -304,6 +304,8 @@ def test_sweep_user_mistakes(capsys, tmp_path):
     assert err.startswith("roomsweep: error:") and "cannot open port" in err and "\n" not in err
     assert main(["sweep", "--port", "loop://", "--speed", "2", "--out", "x.cap"]) == 2
     assert "--speed is for the simulated device" in capsys.readouterr().err
+    assert main(["sweep", "--sim", "hotel-room", "--speed", "-1", "--out", "x.cap"]) == 2
+    assert "--speed must be 0" in capsys.readouterr().err
     assert main(["sweep", "--sim", "hotel-room", "--out", "/no/such/dir/x.cap"]) == 2
     assert "no such directory" in capsys.readouterr().err
     with pytest.raises(SystemExit):

@@ -415,6 +415,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     if args.speed is not None and not args.sim:
         raise UsageError("--speed is for the simulated device (--sim)")
+    if args.speed is not None and args.speed < 0:
+        raise UsageError("--speed must be 0 (flat out) or positive")
     if args.seed is not None and not args.sim:
         raise UsageError("--seed is for the simulated device (--sim)")
     out = Path(args.out)
