@@ -37,18 +37,7 @@ class App:
                            [g.hz for g in self.led_groups])
         self._lens_frame = bytearray(rsproto.frame_size(rsproto.LENS_SIZE))
         self._lens_lit()
-        # Wi-Fi and BLE scans, when the board has the radios (docs/protocol.md)
-        wlan = getattr(board, "wlan", None)
-        ble = getattr(board, "ble", None)
-        self.radios = None
-        if wlan is not None or ble is not None:
-            from radios import Radios  # only on boards with radios: heap is scarce
-
-            self.radios = Radios(wlan, ble, board.ticks_us, board.ticks_ms, board.ticks_diff)
-        self._send_control = self.link.send_control  # bound once: no allocation per block
-        # off by default: a Wi-Fi scan stalls sampling (CONFIGURE wifi_scan=1 ble_scan=1)
-        self.wifi_scan = 0
-        self.ble_scan = 0
+        self.radios = None  # Wi-Fi/BLE scans (radios.py), made by CONFIGURE wifi_scan/ble_scan
         self.streaming = False
         self.marks = 0
         self.blocks = 0
@@ -92,9 +81,6 @@ class App:
             "lens": {"frame": rsproto.T_LENS, "amp_scale": rsproto.LENS_AMP_SCALE},
             "calibration": b.calibration,
             "streaming": self.streaming,
-            "radios": {"wifi": getattr(b, "wlan", None) is not None,
-                       "ble": getattr(b, "ble", None) is not None,
-                       "wifi_scan": self.wifi_scan, "ble_scan": self.ble_scan},
         }
 
     # --- replies --------------------------------------------------------------
@@ -114,8 +100,8 @@ class App:
         self.marks += 1
         self.link.send_control(rsproto.T_MARK, rsproto.encode_mark(self.marks, source, label))
         self.beeper.beep()
-        if self.streaming and self.wifi_scan and self.radios is not None:
-            self.radios.request_scan()  # RSSI of every access point at this waypoint
+        if self.radios is not None and self.streaming:
+            self.radios.marked()  # RSSI of every access point at this waypoint
 
     # --- commands ---------------------------------------------------------------
     def handle(self, msg_type, seq, text):
@@ -158,18 +144,9 @@ class App:
             duty = settings.pop("led%d_duty" % i, self.led_duty[i])
             on = settings.pop("led%d_on" % i, self.led_on[i])
             leds.append((g, hz, duty, on))
-        wifi_scan = settings.pop("wifi_scan", self.wifi_scan)
-        ble_scan = settings.pop("ble_scan", self.ble_scan)
+        radios = (settings.pop("wifi_scan", None), settings.pop("ble_scan", None))
         if settings:
             raise ValueError("unknown setting " + sorted(settings)[0])
-        if wifi_scan not in (0, 1) or ble_scan not in (0, 1):
-            raise ValueError("wifi_scan and ble_scan are 0 or 1")
-        b = self.board
-        if (wifi_scan and getattr(b, "wlan", None) is None) or (
-                ble_scan and getattr(b, "ble", None) is None):
-            raise ValueError("this board has no such radio")
-        if self.streaming and (wifi_scan != self.wifi_scan or ble_scan != self.ble_scan):
-            raise RuntimeError("stop streaming before changing the radios")
         if not MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
             raise ValueError("rate must be %d..%d" % (MIN_RATE_HZ, MAX_RATE_HZ))
         if not MIN_BLOCK <= block <= MAX_BLOCK or block & 1:
@@ -183,14 +160,16 @@ class App:
                 raise ValueError("LED hz must be below half the sample rate")
         if self.streaming and (rate != self.sampler.rate_hz or block != self.sampler.block):
             raise RuntimeError("stop streaming before changing rate or block")
+        if radios != (None, None):  # checked before anything is applied; heap only if asked
+            from radios import configure_radios
+
+            self.radios = configure_radios(self, radios[0], radios[1])
         old_hz = [g.hz for g in self.led_groups]
         for i, (g, hz, duty, on) in enumerate(leds):
             g.set(hz, duty if on else 0)
             self.led_duty[i] = duty
             self.led_on[i] = on
         retune = old_hz != [g.hz for g in self.led_groups]
-        self.wifi_scan = wifi_scan
-        self.ble_scan = ble_scan
         if rate != self.sampler.rate_hz or block != self.sampler.block:
             self.sampler.configure(rate, block)
             self._make_ring()
@@ -212,7 +191,7 @@ class App:
         self.streaming = True
         self.board.status_led.value(1)
         if self.radios is not None:
-            self.radios.start(self.wifi_scan, self.ble_scan)
+            self.radios.start()
         self.sampler.restart()
 
     def stop(self):
@@ -310,8 +289,8 @@ class App:
         if self.button.pressed():
             self.mark(rsproto.MARK_FROM_BUTTON, "button")
         self.beeper.service()
-        if self.streaming and (self.wifi_scan or self.ble_scan) and self.radios is not None:
-            self.radios.service(self._send_control)  # a Wi-Fi scan stalls sampling here
+        if self.radios is not None and self.streaming:
+            self.radios.service()  # a Wi-Fi scan stalls sampling here
 
     def run(self):
         self.link.send_control(rsproto.T_INFO, json.dumps(self.info()).encode())

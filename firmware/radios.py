@@ -74,13 +74,38 @@ def _copy(dst_buf, dst_at: int, src_buf, span: int):
         k += 1
 
 
+def configure_radios(app, wifi_scan, ble_scan):
+    """CONFIGURE wifi_scan=0|1 ble_scan=0|1 (None: unchanged). Raises ValueError
+    or RuntimeError before changing anything; returns the app's Radios."""
+    b = app.board
+    r = app.radios
+    wifi = (r.wifi_scan if r is not None else 0) if wifi_scan is None else wifi_scan
+    ble = (r.ble_scan if r is not None else 0) if ble_scan is None else ble_scan
+    if wifi not in (0, 1) or ble not in (0, 1):
+        raise ValueError("wifi_scan and ble_scan are 0 or 1")
+    wlan = getattr(b, "wlan", None)
+    bt = getattr(b, "ble", None)
+    if (wifi and wlan is None) or (ble and bt is None):
+        raise ValueError("this board has no such radio")
+    if app.streaming and (r is None or wifi != r.wifi_scan or ble != r.ble_scan):
+        raise RuntimeError("stop streaming before changing the radios")
+    if r is None:
+        r = Radios(wlan, bt, b.ticks_us, b.ticks_ms, b.ticks_diff, app.link.send_control)
+    r.wifi_scan = wifi
+    r.ble_scan = ble
+    return r
+
+
 class Radios:
-    def __init__(self, wlan, ble, ticks_us, ticks_ms, ticks_diff):
+    def __init__(self, wlan, ble, ticks_us, ticks_ms, ticks_diff, send):
         self.wlan = wlan
         self.ble = ble
         self._ticks_us = ticks_us
         self._ticks_ms = ticks_ms
         self._ticks_diff = ticks_diff
+        self._send = send  # send(type, payload): queue a frame (Link.send_control)
+        self.wifi_scan = 0  # settings: off by default, a Wi-Fi scan stalls sampling
+        self.ble_scan = 0
         self._table = bytearray(BLE_SLOTS * _SLOT)
         self._count = 0
         self._lost = 0
@@ -95,9 +120,9 @@ class Radios:
         self.errors = 0
 
     # --- control ----------------------------------------------------------------
-    def start(self, wifi=1, ble=1):
+    def start(self):
         """Streaming begins: Wi-Fi on (so a scan need not start it), BLE scanning."""
-        if wifi and self.wlan is not None:
+        if self.wifi_scan and self.wlan is not None:
             try:
                 self.wlan.active(True)
             except OSError:
@@ -106,7 +131,7 @@ class Radios:
         self._lost = 0
         self._window_tick = self._ticks_us()
         self._window_ms = self._ticks_ms()
-        if ble and self.ble is not None:
+        if self.ble_scan and self.ble is not None:
             try:
                 self.ble.active(True)
                 self.ble.irq(self._irq)
@@ -129,21 +154,21 @@ class Radios:
             except OSError:
                 self.errors += 1
 
-    def request_scan(self):
+    def marked(self):
         """A waypoint was marked: scan Wi-Fi at the next service()."""
-        if self.wlan is not None:
+        if self.wifi_scan and self.wlan is not None:
             self.scan_pending = True
 
-    def service(self, send):
-        """Called between sample blocks. `send(type, payload)` queues a frame."""
+    def service(self):
+        """Called between sample blocks while streaming."""
         if self.scan_pending:
             self.scan_pending = False
-            self.scan_wifi(send)
+            self.scan_wifi()
         if self.scanning_ble and self._ticks_diff(self._ticks_ms(), self._window_ms) >= BLE_FLUSH_MS:
-            self.flush_ble(send)
+            self.flush_ble()
 
     # --- Wi-Fi ---------------------------------------------------------------------
-    def scan_wifi(self, send):
+    def scan_wifi(self):
         start = self._ticks_us()
         flags = rsproto.WIFI_ACTIVE
         try:
@@ -154,7 +179,7 @@ class Radios:
             self.errors += 1
         duration = self._ticks_diff(self._ticks_us(), start)
         self.scans += 1
-        send(rsproto.T_WIFI_SCAN, rsproto.encode_wifi_scan(start, duration, flags, aps))
+        self._send(rsproto.T_WIFI_SCAN, rsproto.encode_wifi_scan(start, duration, flags, aps))
 
     # --- BLE --------------------------------------------------------------------------
     def _irq(self, event, data):
@@ -197,7 +222,7 @@ class Radios:
         table[base + _LEN] = n
         _copy(table, base + _DEV, adv_data, n)
 
-    def flush_ble(self, send):
+    def flush_ble(self):
         """One BLE_ADV frame with the window's advertisers; the table starts anew."""
         self._flushing = True
         now = self._ticks_us()
@@ -218,4 +243,4 @@ class Radios:
         self._window_tick = now
         self._window_ms = self._ticks_ms()
         self._flushing = False
-        send(rsproto.T_BLE_ADV, self._payload_view[:pos])
+        self._send(rsproto.T_BLE_ADV, self._payload_view[:pos])

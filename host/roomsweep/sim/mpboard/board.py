@@ -118,6 +118,10 @@ class Board:
             # only when asked: keeps this module small; the table loads on first use
             from simradios import SimBLE, SimWLAN, Table
 
+            # compile the firmware's radio driver now, while the heap is empty:
+            # the unix port compiles from source (the chip imports a .mpy)
+            import radios  # noqa: F401
+
             table = Table(radio)
             self.wlan = SimWLAN(self, table)
             self.ble = SimBLE(self, table)
