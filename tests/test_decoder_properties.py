@@ -725,3 +725,17 @@ def test_valid_frames_with_any_payload_never_raise(frames, sizes):
     assert c.frames == len(frames) and c.garbage_bytes == c.rejected == 0
     unknown = sum(type(r).__name__ == "Unknown" for r in records)
     assert unknown == c.unknown_type + c.bad_payload
+
+
+def test_a_view_outliving_the_scan_does_not_stop_the_decoder():
+    """A payload view can outlive a scan (a traceback in a reference cycle holds it
+    until the next garbage collection); the buffer then cannot shrink in place.
+    Seen once in a Dask worker as BufferError. The decoder carries on."""
+    dec = Decoder()
+    first = _log(1, text="one")
+    dec.feed(first + first[:5])  # a partial frame stays buffered
+    pinned = memoryview(dec._buf)  # what a lingering payload view does
+    recs = dec.feed(first[5:] + _log(2, text="two"))
+    assert [r.text for r in recs] == ["one", "two"]
+    assert dec.counters.frames == 3 and dec.counters.garbage_bytes == 0
+    pinned.release()

@@ -164,7 +164,10 @@ class Decoder:
     def feed(self, data: bytes | bytearray | memoryview) -> list[Record]:
         """Add bytes; return the records of every frame completed by them."""
         self.counters.bytes_total += len(data)
-        self._buf += data
+        try:
+            self._buf += data
+        except BufferError:  # a view still holds the buffer (see _scan): a new one
+            self._buf = self._buf + data
         return self._scan(final=False)
 
     def finish(self) -> list[Record]:
@@ -241,7 +244,12 @@ class Decoder:
         finally:
             self._packed.clear()  # its memoryviews pin buf
             view.release()
-        del buf[:pos]
+        try:
+            del buf[:pos]
+        except BufferError:
+            # a payload view outlived the scan (held by a traceback in a reference
+            # cycle until the next garbage collection): leave the old buffer to it
+            self._buf = bytearray(buf[pos:])
         return out
 
     def _unpack_packed(self) -> None:
