@@ -37,6 +37,7 @@ class App:
                            [g.hz for g in self.led_groups])
         self._lens_frame = bytearray(rsproto.frame_size(rsproto.LENS_SIZE))
         self._lens_lit()
+        self.radios = None  # Wi-Fi/BLE scans (radios.py), made by CONFIGURE wifi_scan/ble_scan
         self.streaming = False
         self.marks = 0
         self.blocks = 0
@@ -99,6 +100,8 @@ class App:
         self.marks += 1
         self.link.send_control(rsproto.T_MARK, rsproto.encode_mark(self.marks, source, label))
         self.beeper.beep()
+        if self.radios is not None and self.streaming:
+            self.radios.marked()  # RSSI of every access point at this waypoint
 
     # --- commands ---------------------------------------------------------------
     def handle(self, msg_type, seq, text):
@@ -141,6 +144,7 @@ class App:
             duty = settings.pop("led%d_duty" % i, self.led_duty[i])
             on = settings.pop("led%d_on" % i, self.led_on[i])
             leds.append((g, hz, duty, on))
+        radios = (settings.pop("wifi_scan", None), settings.pop("ble_scan", None))
         if settings:
             raise ValueError("unknown setting " + sorted(settings)[0])
         if not MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
@@ -156,6 +160,10 @@ class App:
                 raise ValueError("LED hz must be below half the sample rate")
         if self.streaming and (rate != self.sampler.rate_hz or block != self.sampler.block):
             raise RuntimeError("stop streaming before changing rate or block")
+        if radios != (None, None):  # checked before anything is applied; heap only if asked
+            from radios import configure_radios
+
+            self.radios = configure_radios(self, radios[0], radios[1])
         old_hz = [g.hz for g in self.led_groups]
         for i, (g, hz, duty, on) in enumerate(leds):
             g.set(hz, duty if on else 0)
@@ -182,9 +190,13 @@ class App:
         self.lens.reset()
         self.streaming = True
         self.board.status_led.value(1)
+        if self.radios is not None:
+            self.radios.start()
         self.sampler.restart()
 
     def stop(self):
+        if self.radios is not None:
+            self.radios.stop()
         if self.streaming:
             self.streaming = False
             self.link.pump()
@@ -277,6 +289,8 @@ class App:
         if self.button.pressed():
             self.mark(rsproto.MARK_FROM_BUTTON, "button")
         self.beeper.service()
+        if self.radios is not None and self.streaming:
+            self.radios.service()  # a Wi-Fi scan stalls sampling here
 
     def run(self):
         self.link.send_control(rsproto.T_INFO, json.dumps(self.info()).encode())

@@ -25,6 +25,24 @@ def detect_board():
     return pins.DEFAULT_BOARD
 
 
+def _radios():
+    """The Wi-Fi station interface and the BLE object, or None where absent."""
+    wlan = ble = None
+    try:
+        import network
+
+        wlan = network.WLAN(network.STA_IF)
+    except (ImportError, OSError):
+        pass
+    try:
+        import bluetooth
+
+        ble = bluetooth.BLE()
+    except (ImportError, OSError):
+        pass
+    return wlan, ble
+
+
 class Board:
     simulated = False
 
@@ -43,6 +61,7 @@ class Board:
         self.led_default_hz = LED_DEFAULT_HZ
         self.led_ring_mm = LED_RING_MM
         self.calibration = CALIBRATION
+        self.wlan, self.ble = _radios()
         self.ticks_us = time.ticks_us
         self.ticks_ms = time.ticks_ms
         self.ticks_diff = time.ticks_diff

@@ -86,7 +86,9 @@ def run_demo(out_dir: Path) -> int:
           f"({scenario.duration_s:.0f} s, {len(scenario.sweep)} stops)")
     print("  firmware: MicroPython unix port, 96 KiB heap, simulated board, pseudo-terminal link")
     t0 = time.monotonic()
-    result = simulate(scenario, capture)
+    from .sim.radios import RADIO_SETTINGS  # Wi-Fi scans and BLE: network findings
+
+    result = simulate(scenario, capture, settings=RADIO_SETTINGS)
     wall = time.monotonic() - t0
     summary = summarize(capture)
     c = summary["replay_counters"]

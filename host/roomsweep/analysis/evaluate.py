@@ -145,7 +145,10 @@ def evaluate(paths: list[Path], via_firmware: bool = False, seed: int | None = N
 
             with tempfile.TemporaryDirectory() as tmp:
                 cap = Path(tmp) / "eval.cap"
-                simulate(sc, cap, seed=seed)
+                from ..sim.radios import RADIO_SETTINGS
+
+                radios = bool(sc.access_points or sc.ble_devices)
+                simulate(sc, cap, seed=seed, settings=RADIO_SETTINGS if radios else "")
                 rec = from_capture(cap)
         else:
             rec = from_scenario(sc, seed=seed)

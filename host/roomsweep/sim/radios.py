@@ -43,6 +43,9 @@ SCAN_AFTER_MARK_S = 0.05  # the firmware starts a scan at the next loop after a 
 ADV_DELAY_MAX_S = 0.010
 FADING_DB = 2.0
 BLE_WINDOW_S = 1.0  # the firmware reports BLE advertisers once a second
+# CONFIGURE settings that switch the device's radios on (off by default: a Wi-Fi
+# scan stalls sampling); the simulator uses them when a scenario has radios
+RADIO_SETTINGS = "wifi_scan=1 ble_scan=1"
 _SEED_RADIO = 0x5241444F  # "RADO"
 
 
@@ -133,3 +136,57 @@ def sightings(scenario: Scenario, seed: int | None = None,
                                    int(sel.sum()), dev.adv_data))
     ble.sort(key=lambda b: b.time_s)
     return Sightings(wifi, ble, busy)
+
+
+RADIO_GRID_S = 0.1  # the simulated board reads RSSI from a grid of this step
+NOT_HEARD = -128
+
+
+def radio_table(scenario: Scenario, seed: int | None = None,
+                seconds: float | None = None) -> dict:
+    """What the simulated board's WLAN and BLE objects answer: per device its
+    static data and an RSSI grid (int8 bytes, NOT_HEARD below the receiver's
+    sensitivity, fading included) over the scenario's time."""
+    seed = scenario.seed if seed is None else int(seed)
+    end = scenario.duration_s + 5.0 if seconds is None else seconds
+    rng = _rng(seed & 0xFFFFFFFFFFFFFFFF, _SEED_RADIO, 1)
+    t = np.arange(0.0, end + RADIO_GRID_S, RADIO_GRID_S)
+
+    def grid(device, floor: float) -> bytes:
+        r = mean_rssi_dbm(scenario, device, t, seed) + rng.normal(0.0, FADING_DB, t.size)
+        r = np.clip(np.round(r), -127, 0)
+        r[r < floor] = NOT_HEARD
+        return r.astype(np.int8).tobytes()
+
+    return {
+        "grid_us": int(RADIO_GRID_S * 1e6),
+        "grid_len": int(t.size),
+        "scan_channel_us": int(SCAN_CHANNEL_S * 1e6),
+        "scan_overhead_us": int(SCAN_OVERHEAD_S * 1e6),
+        "scan_channels": SCAN_CHANNELS,
+        "adv_delay_max_us": int(ADV_DELAY_MAX_S * 1e6),
+        "aps": [{"ssid": ("" if ap.ssid_hidden else ap.ssid).encode().hex(),
+                 "bssid": ap.bssid.replace(":", ""), "channel": ap.channel,
+                 "authmode": ap.authmode, "hidden": int(ap.ssid_hidden),
+                 "rssi": grid(ap, WIFI_SENSITIVITY_DBM)} for ap in scenario.access_points],
+        "ble": [{"addr": b.address.replace(":", ""), "addr_type": int(b.random_address),
+                 "adv_type": 0 if b.kind == "phone" else 3, "data": b.adv_data.hex(),
+                 "interval_us": int(b.interval_ms * 1000),
+                 "phase_us": int(rng.uniform(0.0, b.interval_ms * 1000)),
+                 "rssi": grid(b, BLE_SENSITIVITY_DBM)} for b in scenario.ble_devices],
+    }
+
+
+def write_radio_table(table: dict, path: str) -> None:
+    """The file the simulated board reads: one line of JSON (everything but the
+    RSSI grids), then the grids as raw int8, access points first, in order.
+    The board reads it piecewise into buffers: no big string on its heap."""
+    import json
+
+    head = {k: v for k, v in table.items() if k not in ("aps", "ble")}
+    head["aps"] = [{k: v for k, v in a.items() if k != "rssi"} for a in table["aps"]]
+    head["ble"] = [{k: v for k, v in b.items() if k != "rssi"} for b in table["ble"]]
+    with open(path, "wb") as f:
+        f.write(json.dumps(head, separators=(",", ":")).encode() + b"\n")
+        for d in [*table["aps"], *table["ble"]]:
+            f.write(d["rssi"])

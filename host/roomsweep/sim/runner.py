@@ -107,6 +107,13 @@ class SimulatedDevice:
         })
         if self.board:
             env["ROOMSWEEP_SIM_BOARD"] = self.board
+        if self.scenario.access_points or self.scenario.ble_devices:
+            # what the board's WLAN.scan() and BLE scan IRQs report (sim/radios.py)
+            from .radios import radio_table, write_radio_table
+
+            table = os.path.join(self._tmp, "radios.bin")
+            write_radio_table(radio_table(self.scenario, self.seed, self.seconds), table)
+            env["ROOMSWEEP_SIM_RADIO"] = table
         self._stderr = open(os.path.join(self._tmp, "stderr.txt"), "wb")
         try:
             self._proc = subprocess.Popen(

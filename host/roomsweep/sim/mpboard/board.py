@@ -109,6 +109,22 @@ class Board:
         self.led_default_hz = LED_DEFAULT_HZ
         self.led_ring_mm = LED_RING_MM
         self.calibration = CALIBRATION
+        # network radios when the simulator provides a table (sim/radios.py)
+        self.radio_busy_until = 0
+        self.ble_due_us = 1 << 62
+        self.wlan = self.ble = None
+        radio = os.getenv("ROOMSWEEP_SIM_RADIO")
+        if radio:
+            # only when asked: keeps this module small; the table loads on first use
+            from simradios import SimBLE, SimWLAN, Table
+
+            # compile the firmware's radio driver now, while the heap is empty:
+            # the unix port compiles from source (the chip imports a .mpy)
+            import radios  # noqa: F401
+
+            table = Table(radio)
+            self.wlan = SimWLAN(self, table)
+            self.ble = SimBLE(self, table)
         self.ticks_us = self._ticks_us
         self.ticks_ms = self._ticks_ms
         self.ticks_diff = time.ticks_diff
@@ -131,11 +147,20 @@ class Board:
     def uptime_ms(self):
         return self.vt // 1000
 
+    def scenario_us(self):
+        """Scenario time: microseconds since the first ADC read."""
+        return self.vt - self._origin if self._origin >= 0 else 0
+
+    def origin_us(self):
+        return self._origin if self._origin >= 0 else 0
+
     # --- feed ---------------------------------------------------------------------
     def read_feed(self, column, cost_us):
         self.vt += cost_us
         if self._origin < 0:
             self._origin = self.vt
+        if self.vt >= self.ble_due_us:
+            self.ble.deliver()
         step = (self.vt - self._origin) // self.step_us
         while step >= self._feed_end:
             self._refill()
