@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from roomsweep.analyst import analyse_capture
 from roomsweep.cli import main
 from roomsweep.sim.scenario import bundled_scenarios
 
@@ -41,9 +42,9 @@ def test_compare_sees_the_bug_go_and_come(hotel_capture, without_bug, capsys):
     assert d["vanished"][0]["waypoint"] == "headboard"
     # whatever else the analyzer makes of the quieter room, no GSM bug appears
     assert "gsm" not in [f["class"] for f in d["new"]]
-    assert [p["b"]["class"] for p in d["persisting"] if p["b"]["class"] != "camera_lens"] == [
-        "wifi_camera"]
-    assert "camera_lens" in [p["b"]["class"] for p in d["persisting"]]  # the SD-card camera
+    still = [p["b"]["class"] for p in d["persisting"]]
+    assert "wifi_camera" in still and "gsm" not in still
+    assert "camera_lens" in still  # the SD-card camera's lens is still there
     moved = {w["waypoint"]: w for w in d["waypoints"] if w["moved"]}
     assert "headboard" in moved and moved["headboard"]["change_db"] <= -6
     assert "smoke-detector" not in moved and d["changed"]
@@ -59,9 +60,9 @@ def test_compare_a_sweep_with_itself_changes_nothing(hotel_capture, capsys):
     assert main(["compare", str(hotel_capture), str(hotel_capture), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert not d["changed"] and not d["new"] and not d["vanished"]
-    # lens findings carry no dBm level (docs/findings.md): no level change to state
-    assert all(p["level_change_db"] == 0 for p in d["persisting"]
-               if p["b"]["class"] != "camera_lens") and d["persisting"]
+    assert len(d["persisting"]) == len(analyse_capture(hotel_capture).findings)
+    for p in d["persisting"]:  # findings without a level in dBm (lens) have no change
+        assert p["level_change_db"] == (0 if p["a"]["level_dbm"] is not None else None)
 
 
 @pytest.fixture(scope="module")
@@ -90,12 +91,12 @@ def test_batch_on_local_processes_reports_failures_per_file(capture_dir, tmp_pat
     assert [Path(r["capture"]).name for r in rows] == [
         "room-101.cap", "room-102.cap", "room-103.cap", "room-104.cap"]
     good, bad = rows[:2], rows[2:]
+    expected = analyse_capture(capture_dir / "room-101.cap")  # the same analysis, in-process
     for r in good:
-        # the Wi-Fi camera, the GSM bug and the SD-card camera's lens (seen from two
-        # waypoints)
-        assert r["error"] == "" and r["findings"] == "4"
-        assert r["classes"] == "camera_lens;gsm;wifi_camera"
-        assert r["top_waypoint"] == "smoke-detector"
+        assert r["error"] == "" and r["findings"] == str(len(expected.findings))
+        assert {"gsm", "wifi_camera"} <= set(r["classes"].split(";"))
+        assert r["top_class"] == expected.findings[0]["class"]
+        assert r["top_waypoint"] == expected.findings[0]["waypoint"]
     assert "not a roomsweep capture" in bad[0]["error"]
     assert "no RF samples" in bad[1]["error"]
     assert "4 captures, 2 failed" in captured.out
@@ -114,7 +115,8 @@ def test_batch_on_an_existing_scheduler(capture_dir, tmp_path, capsys):
               "--scheduler", cluster.scheduler_address])
         d = json.loads(capsys.readouterr().out)
     assert d["captures"] == 4 and d["failed"] == 2
-    assert [r["findings"] for r in _rows(out)] == ["4", "4", "", ""]
+    n = str(len(analyse_capture(capture_dir / "room-101.cap").findings))
+    assert [r["findings"] for r in _rows(out)] == [n, n, "", ""]
 
 
 def test_batch_user_mistakes(tmp_path, capsys):

@@ -91,7 +91,7 @@ board = FakeBoard(us_per_tick=1)
 board.inp.extend({stdin_frames!r})
 a = appmod.App(board)
 {script}
-sys.stdout.buffer.write(board.out)
+board.dump()
 """
     return _ok(mp_run(code, **kw))
 
@@ -173,7 +173,7 @@ seen = []
 a.handle = lambda t, s, text: seen.append((t, s, text))
 a.poll_input()
 print(repr(seen))
-board.out = bytearray()
+board.out = []
 """
     out = _drive_app(mp_run, script, data)
     seen = eval(out.decode().strip())  # noqa: S307 - our own repr of tuples
@@ -223,7 +223,7 @@ a.handle(rsproto.T_CMD_START, 1, '')
 during = board.kbd
 a.handle(rsproto.T_CMD_STOP, 2, '')
 print(repr((during, board.kbd, board.kbd_changes)))
-board.out = bytearray()
+board.out = []
 """
     out = _drive_app(mp_run, script)
     assert eval(out.decode()) == (False, True, [False, True])  # noqa: S307
@@ -246,7 +246,7 @@ try:
 except RuntimeError:
     results.append('RuntimeError')
 print(repr(results))
-board.out = bytearray()
+board.out = []
 """
     out = _drive_app(mp_run, script)
     res = eval(out.decode())  # noqa: S307

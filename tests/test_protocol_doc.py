@@ -98,7 +98,7 @@ for i in range(5):
     a.sample_block()
 a.mark(1, 'button')
 a.stop()
-sys.stdout.buffer.write(board.out)
+board.dump()
 """
     proc = mp_run(code)
     assert proc.returncode == 0, proc.stdout[-500:]

@@ -48,9 +48,9 @@ def test_report_json_lists_what_it_wrote(hotel_capture, tmp_path, capsys):
     assert {"wifi_camera", "gsm"} <= set(classes)
     assert "timeline" in data["figures"] and "map" in data["figures"]
     # one spectrum per RF finding
-    # a spectrum per finding with an RF level (lens findings have none)
-    with_rf = [f for f in data["findings"] if f.get("level_dbm") is not None]
-    assert sum(f.startswith("spectrum-") for f in data["figures"]) == len(with_rf)
+    rf = [rank for rank, f in enumerate(data["findings"], 1) if f["type"] == "rf"]
+    assert sorted(f for f in data["figures"] if f.startswith("spectrum-")) == sorted(
+        f"spectrum-{rank}" for rank in rf)
     assert [s["waypoint"] for s in data["stops"]][:2] == ["door", "bathroom-door"]
 
 
@@ -263,3 +263,10 @@ def test_lens_plot_draws_the_lens_analysis_tracks(hotel, monkeypatch, tmp_path):
     assert (tmp_path / "lens.png").stat().st_size > 10_000
     text, figures = render(an)
     assert "lens" in figures and 'id="lens"' in text
+
+
+def test_report_of_a_clean_sweep_says_so(hotel):
+    clean = type(hotel)(hotel.path, hotel.header, hotel.rec, [], hotel.stops)
+    text, figures = render(clean)
+    assert 'id="no-findings"' in text and "nothing suspicious found" in text
+    assert "timeline" in figures and not any(f.startswith("spectrum") for f in figures)

@@ -61,6 +61,11 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def _legend(ax: Any, **kw: Any) -> None:
+    if ax.get_legend_handles_labels()[0]:  # nothing labelled (a clean sweep): no box
+        ax.legend(**kw)
+
+
 def _label(f: dict[str, Any]) -> str:
     return str(f.get("class") or f.get("type") or "finding")
 
@@ -103,7 +108,7 @@ def timeline(an: SweepAnalysis) -> Figure:
         ax.set_xlabel("time in the sweep (s); shaded: dwell at a waypoint")
         ax.set_ylabel("RF level at the detector (dBm)")
         ax.set_title(f"RF level along the sweep: {Path(an.path).name}")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+        _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     return fig
 
 
@@ -148,7 +153,7 @@ def spectrum(an: SweepAnalysis, finding: int | None = None) -> Figure:
         if not spec["expected_hz"]:
             ax.text(0.99, 0.97, f"no frame period known for class {_label(f)!r}",
                     transform=ax.transAxes, ha="right", va="top", color=S.MUTED)
-        ax.legend(loc="upper right" if spec["expected_hz"] else "lower right")
+        _legend(ax, loc="upper right" if spec["expected_hz"] else "lower right")
     return fig
 
 
@@ -189,22 +194,23 @@ def lens(an: SweepAnalysis) -> Figure:
         for rank, f in enumerate(an.findings, 1):
             if f.get("type") != "lens" or f.get("time_s") is None:
                 continue
-            glints = (f.get("evidence") or {}).get("glints") or []
-            if not isinstance(glints, (list, tuple)):  # a count, say: nothing to mark
-                glints = []
-            for g in glints:
+            glints = (f.get("evidence") or {}).get("glints")
+            for g in glints if isinstance(glints, list) else []:
                 if isinstance(g, dict) and g.get("time_s") is not None:
                     ax.axvline(g["time_s"], color=S.EXPECTED, linestyle=":", linewidth=0.8)
             ax.axvline(f["time_s"], color=S.EXPECTED, linestyle="--")
+            # along the line: findings close in time do not write over each other
             ax.annotate(f"#{rank} {f.get('waypoint') or 'glint'}", (f["time_s"], 0.98),
-                        xycoords=("data", "axes fraction"), xytext=(4, -12),
-                        textcoords="offset points", color=S.EXPECTED, fontweight="bold")
+                        xycoords=("data", "axes fraction"), xytext=(3, 0),
+                        textcoords="offset points", color=S.EXPECTED, fontweight="bold",
+                        rotation=90, va="top", ha="left",
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
         ax.set_xlim(0, an.rec.duration_s)
         ax.set_xlabel("time in the sweep (s); shaded: dwell at a waypoint; "
                       "dashed: lens finding, dotted: its glints")
         ax.set_ylabel("lock-in amplitude (ADC counts)")
         ax.set_title(f"Lens glints along the sweep: {Path(an.path).name}")
-        ax.legend(loc="upper left")
+        _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     return fig
 
 
@@ -258,5 +264,5 @@ def room_map(an: SweepAnalysis) -> Figure:
         ax.set_xlabel("x (m)")
         ax.set_ylabel("y (m)")
         ax.set_title(f"Room map: {Path(an.path).name}")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
+        _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     return fig

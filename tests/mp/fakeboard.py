@@ -62,7 +62,9 @@ class FakeBoard:
         self.led_ring_mm = (9, 20, 34)
         self.calibration = {"source": "test"}
         self.ticks_diff = time.ticks_diff
-        self.out = bytearray()
+        # what the firmware wrote, frame by frame: many small blocks rather than one
+        # growing buffer, which a fragmented 96 KiB heap may fail to enlarge
+        self.out = []
         self.inp = bytearray()
         self.writable = True
         self.kbd = True
@@ -88,7 +90,13 @@ class FakeBoard:
         return self.writable
 
     def link_write(self, data):
-        self.out.extend(data)
+        self.out.append(bytes(data))
+
+    def dump(self):
+        """Everything the firmware wrote, to stdout (the host test decodes it)."""
+        import sys
+        for chunk in self.out:
+            sys.stdout.buffer.write(chunk)
 
     def idle(self, ms):
         self.ms += ms
