@@ -75,7 +75,7 @@ def test_describe_radio_scans():
 def test_monitor_json_lines_from_a_streaming_device(capsys):
     with FakeDevice(frames_per_s=400) as dev:
         rc = main(["monitor", "--port", dev.port, "--start", "--json", "--frames", "30",
-                   "--seconds", "10"])
+                   "--seconds", "10", "--counters-every", "0"])
     assert rc == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     types = [x["type"] for x in lines]

@@ -176,6 +176,10 @@ def test_spectrum_shows_the_gsm_frame_rate(hotel, hotel_capture, tmp_path):
     assert main(["plot", str(hotel_capture), "-o", str(out), "--kind", "spectrum",
                  "--finding", str(rank)]) == 0
     assert out.stat().st_size > 10_000
+    by_class = tmp_path / "gsm.png"  # the same finding, named by its class
+    assert main(["plot", str(hotel_capture), "-o", str(by_class), "--kind", "spectrum",
+                 "--finding", "gsm"]) == 0
+    assert by_class.read_bytes() == out.read_bytes()
 
 
 def test_class_periods_come_from_the_classifiers():
@@ -202,6 +206,7 @@ def test_plot_lens(hotel_capture, tmp_path, capsys):
     (["report", "{cap}", "-o", "r.txt"], "HTML file"),
     (["plot", "{cap}", "-o", "p.gif"], ".png, .svg or .pdf"),
     (["plot", "{cap}", "-o", "p.png", "--kind", "spectrum", "--finding", "99"], "numbered from 1"),
+    (["plot", "{cap}", "-o", "p.png", "--kind", "spectrum", "--finding", "dect"], "no RF finding"),
 ])
 def test_user_mistakes_are_one_line(hotel_capture, tmp_path, capsys, monkeypatch, argv, message):
     monkeypatch.chdir(tmp_path)

@@ -237,7 +237,8 @@ def test_pulled_cable_keeps_everything_and_resumes_into_the_same_capture(tmp_pat
     out = tmp_path / "sweep.cap"
     with UnpluggableDevice(link, frames_per_s=100) as dev:
         def pull_and_put_back():
-            while len(dev.sent) < 60:
+            # pull once the host has 50 SAMPLES frames (548 bytes each) on disk
+            while not out.exists() or out.stat().st_size < 50 * 548:
                 time.sleep(0.01)
             dev.unplug()
             time.sleep(1.2)

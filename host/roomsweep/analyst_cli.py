@@ -133,6 +133,10 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _rank_or_class(text: str) -> int | str:
+    return _positive_int(text) if text.strip().lstrip("-").isdigit() else text.strip()
+
+
 def register(sub: Any) -> None:
     """Add the analyst's subcommands to `roomsweep`'s subparsers."""
     s = sub.add_parser("report", help="one self-contained HTML report of a capture")
@@ -151,8 +155,9 @@ def register(sub: Any) -> None:
                    help="timeline (default): RF level along the sweep; spectrum: envelope "
                         "spectrum of a finding with its class's expected lines; lens: "
                         "photodiode amplitude with glints; map: room map with positions")
-    s.add_argument("--finding", type=_positive_int,
-                   help="with --kind spectrum: the finding's rank (default: the top RF one)")
+    s.add_argument("--finding", type=_rank_or_class,
+                   help="with --kind spectrum: the finding's rank, or a class (gsm, dect, ...) "
+                        "for its best-ranked finding (default: the top RF finding)")
     s.add_argument("--calibration", help="per-device calibration file (roomsweep calibrate)")
     s.add_argument("--json", action="store_true", help="print what was written as JSON")
     s.set_defaults(func=cmd_plot)

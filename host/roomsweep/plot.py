@@ -28,8 +28,8 @@ from .errors import UsageError
 KINDS = ("timeline", "spectrum", "lens", "map")
 
 
-def figure(an: SweepAnalysis, kind: str, finding: int | None = None) -> Figure:
-    """The figure of `kind`; `finding` is a 1-based rank (spectrum only)."""
+def figure(an: SweepAnalysis, kind: str, finding: int | str | None = None) -> Figure:
+    """The figure of `kind`; `finding` is a 1-based rank or a class (spectrum only)."""
     if kind == "timeline":
         return timeline(an)
     if kind == "spectrum":
@@ -92,12 +92,17 @@ def timeline(an: SweepAnalysis) -> Figure:
                 ax.text(stop["start_s"], 0.99, f" {stop['waypoint']}", rotation=90, va="top",
                         ha="left", fontsize=8, color=S.MUTED,
                         transform=ax.get_xaxis_transform())
+        above = 0  # findings without a level on this axis, stacked in three rows
         for rank, f in enumerate(an.findings, 1):
             if f.get("time_s") is None:
                 continue
             # other kinds' levels (a radio's RSSI, lens counts) are not on this axis
             level = f.get("level_dbm") if is_rf(f) else None
-            y = float(level) if level is not None else hi
+            if level is None:
+                y = hi + (above % 3) * 0.06 * (hi - lo)
+                above += 1
+            else:
+                y = float(level)
             colour = S.class_colour(_label(f))
             ax.plot([f["time_s"]], [y], marker="v" if level is None else "o", markersize=10,
                     color=colour, markeredgecolor="white", zorder=5, linestyle="none",
@@ -112,9 +117,17 @@ def timeline(an: SweepAnalysis) -> Figure:
     return fig
 
 
-def _pick_rf_finding(an: SweepAnalysis, finding: int | None) -> tuple[int, dict[str, Any]]:
+def _pick_rf_finding(an: SweepAnalysis,
+                     finding: int | str | None) -> tuple[int, dict[str, Any]]:
+    """A finding by rank (1-based) or by class (its best-ranked RF finding)."""
     if not an.findings:
         raise UsageError(f"{an.path}: no findings to take a spectrum of")
+    if isinstance(finding, str):
+        for rank, f in enumerate(an.findings, 1):
+            if f.get("class") == finding and is_rf(f):
+                return rank, f
+        raise UsageError(f"--finding {finding}: no RF finding of that class (classes here: "
+                         f"{', '.join(sorted({str(f.get('class')) for f in an.findings}))})")
     if finding is not None:
         if not 1 <= finding <= len(an.findings):
             raise UsageError(f"--finding {finding}: the capture has {len(an.findings)} "
@@ -126,7 +139,7 @@ def _pick_rf_finding(an: SweepAnalysis, finding: int | None) -> tuple[int, dict[
     raise UsageError(f"{an.path}: no RF finding to take a spectrum of")
 
 
-def spectrum(an: SweepAnalysis, finding: int | None = None) -> Figure:
+def spectrum(an: SweepAnalysis, finding: int | str | None = None) -> Figure:
     rank, f = _pick_rf_finding(an, finding)
     spec = finding_spectrum(an.rec, f)
     freqs, psd = spec["freqs_hz"], spec["psd"]
