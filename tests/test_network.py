@@ -222,3 +222,18 @@ def test_score_network_counts_false_camera_flags():
     r = score_network([fake], sc)
     assert r["false_camera"] == [{"mac": plug.bssid, "kind": "iot", "id": plug.id}]
     assert {m["id"] for m in r["missed"]} == {"smoke-detector-camera-ap", "bed-airtag"}
+
+
+def test_a_router_beyond_the_wall_is_not_corroborated_by_the_rf_camera():
+    """Seen in s2718-022: the corridor router is strongest at the waypoint of an RF
+    camera finding, 49 dB weaker than the camera: not the same transmitter."""
+    router = "38:10:d5:2f:ab:bc"
+    rec = _rec(wifi=[WifiSighting(t, router, "Room582-Guest", 1, r, 7, False)
+                     for t, r in ((0.2, -56), (5.2, -45), (10.2, -53))])
+    rf = [{"type": "rf", "class": "wifi_camera", "waypoint": "desk", "level_dbm": 4.0,
+           "confidence": 0.9, "evidence": {}, "why": "camera"}]
+    assert network_findings(rec, rf) == []
+    camera = _rec(wifi=[WifiSighting(t, "02:11:22:33:44:55", "Room582-Guest", 1, r, 3, False)
+                        for t, r in ((0.2, -40), (5.2, 0), (10.2, -38))])
+    (f,) = network_findings(camera, rf)  # a camera's own AP at the camera's level: yes
+    assert f["class"] == "camera_ap" and "rf" in f["evidence"]["score_parts"]

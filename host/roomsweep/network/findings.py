@@ -32,6 +32,10 @@ W_OPEN = 0.15
 W_HIDDEN = 0.15
 W_IN_ROOM = 0.2
 W_RF = 0.8
+# the same transmitter: its beacons' RSSI and its bursts' detector level (both
+# received power, same EIRP) agree within this much; a router beyond the wall
+# strongest at the camera's waypoint is tens of dB weaker
+RF_LEVEL_MATCH_DB = 15.0
 # RF classes a camera access point may be: streaming video, or beaconing as an AP
 RF_MERGE_CLASSES = ("wifi_camera", "wifi_ap")
 
@@ -59,9 +63,10 @@ def _in_room(d: Device) -> bool:
     return d.strongest_dbm >= IN_ROOM_DBM and d.strongest_dbm - d.median_dbm >= IN_ROOM_CONTRAST_DB
 
 
-def score_device(d: Device, rf_camera_waypoints: set[str] | None = None) -> Score:
-    """Evidence for one device. `rf_camera_waypoints`: waypoints of RF Wi-Fi
-    camera findings, which corroborate a Wi-Fi device strongest there."""
+def score_device(d: Device, rf_camera_waypoints: dict[str, float] | None = None) -> Score:
+    """Evidence for one device. `rf_camera_waypoints`: waypoint -> level (dBm) of
+    RF Wi-Fi camera findings, which corroborate a Wi-Fi device strongest there
+    at a like level."""
     s = Score()
     info = lookup(d.mac, random_address=d.random_address)
     vkind = vendor_kind(info.vendor)
@@ -82,7 +87,8 @@ def score_device(d: Device, rf_camera_waypoints: set[str] | None = None) -> Scor
             s.add("in_room", W_IN_ROOM, f"peaks at {d.strongest_dbm:.0f} dBm at "
                   f"{d.strongest_waypoint}, {d.strongest_dbm - d.median_dbm:.0f} dB above "
                   "its typical level: inside the room", False)
-        if rf_camera_waypoints and d.strongest_waypoint in rf_camera_waypoints:
+        rf_level = (rf_camera_waypoints or {}).get(d.strongest_waypoint or "")
+        if rf_level is not None and abs(d.strongest_dbm - rf_level) <= RF_LEVEL_MATCH_DB:
             s.add("rf", W_RF, f"an RF Wi-Fi camera finding at {d.strongest_waypoint}, where "
                   "this access point is strongest", True)
         camera_by_weak = "vendor" in s.weak and vkind == "camera" and len(s.weak) >= 3
@@ -107,7 +113,7 @@ def network_findings(rec: Any, rf_findings: list[dict[str, Any]] | None = None) 
     rf_findings = rf_findings or []
     devices = build_devices(getattr(rec, "wifi", []) or [], getattr(rec, "ble", []) or [],
                             rec.marks)
-    rf_wp = {f["waypoint"] for f in rf_findings
+    rf_wp = {f["waypoint"]: f["level_dbm"] for f in rf_findings
              if f.get("class") == "wifi_camera" and f.get("waypoint")}
     out = []
     for d in devices:
@@ -176,7 +182,8 @@ def merge_findings(rf: list[dict[str, Any]], net: list[dict[str, Any]],
             for f in merged_rf:
                 if f.get("class") not in RF_MERGE_CLASSES or "wifi" in f.get("evidence", {}):
                     continue
-                if f.get("waypoint") == n["waypoint"] or _near(f, n, pos):
+                same_level = abs(f["level_dbm"] - n["level_dbm"]) <= RF_LEVEL_MATCH_DB
+                if same_level and (f.get("waypoint") == n["waypoint"] or _near(f, n, pos)):
                     target = f
                     break
         if target is None:
