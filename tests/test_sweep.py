@@ -384,3 +384,21 @@ def test_keys_during_a_simulated_sweep_mark_waypoints_and_finish(tmp_path):
     assert [m.label for m in host_marks] == ["under the lamp", "mark 3"]
     assert view.beeps > 0  # the hotel room is loud: the locate cue ticks
     assert state.link == "finished"
+
+
+
+@pytest.mark.slow
+def test_sweep_with_radios_records_the_scans_and_reports_the_network(tmp_path, capsys):
+    """--radios turns the device's Wi-Fi and BLE scans on: the capture holds their
+    frames and the findings name the hotel room's camera access point or tracker."""
+    from roomsweep.analysis.recording import from_capture
+
+    out = tmp_path / "radios.cap"
+    rc = main(["sweep", "--sim", "hotel-room", "--out", str(out), "--no-tty", "--speed", "0",
+               "--json", "--radios", "--no-report"])
+    assert rc == 0
+    result = json.loads(capsys.readouterr().out)
+    rec = from_capture(out)
+    assert rec.wifi and rec.ble
+    assert {f.get("type") for f in result["findings"]} & {"wifi", "ble"} or any(
+        "wifi" in f.get("evidence", {}) for f in result["findings"])

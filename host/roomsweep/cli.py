@@ -459,6 +459,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             from .sweep import LENS_SCAN_SETTINGS
 
             settings = (settings + " " + LENS_SCAN_SETTINGS).strip()
+        if args.radios and "scan" not in settings:
+            from .sim.radios import RADIO_SETTINGS  # Wi-Fi scans and BLE: device counts
+
+            settings = (settings + " " + RADIO_SETTINGS).strip()
         session = SweepSession(url, out, state, header=header, baudrate=args.baud,
                                settings=settings, append=args.append)
         session.connect()  # a wrong port or a silent device is a one-line error
@@ -552,6 +556,10 @@ def _add_traveler_and_developer_commands(sub: Any) -> None:
                    'for the lens scan unless they mention led)')
     s.add_argument("--no-lens", action="store_true",
                    help="leave the IR LEDs dark (no lens scan; saves battery)")
+    s.add_argument("--radios", action="store_true",
+                   help="Wi-Fi scans and BLE scanning too (device counts, camera "
+                   "access points, trackers); each Wi-Fi scan pauses the RF samples "
+                   "for about 1.6 s")
     s.add_argument("--note", help="free-form note stored in the capture header")
     s.add_argument("--append", action="store_true",
                    help="append to an existing capture instead of replacing it")
