@@ -496,6 +496,28 @@ _LENS_KEYS = {"id", "position_m", "axis", "look_at", "aperture_mm", "hidden", "n
 _CLUTTER_KEYS = {"id", "kind", "position_m", "normal", "size_m", "radius_m", "reflectance"}
 
 
+def _id_tables(doc: dict, key: str, label: str, ids: set, allowed: set) -> list:
+    """Each table of the array [[key]], its id unique among `ids` (which it joins)
+    and its keys known: (table, id, where-for-messages)."""
+    from .scenario import _Bad, _check_keys, _string  # scenario imports this module
+
+    items = doc.get(key, [])
+    if not isinstance(items, list):
+        raise _Bad(f"{key} must be an array of tables ([[{key}]])")
+    out = []
+    for i, t in enumerate(items):
+        if not isinstance(t, dict):
+            raise _Bad(f"{label} {i + 1} must be a table")
+        tid = _string(t, "id", f"{label} {i + 1}")
+        where = f"{label} {tid!r}"
+        if tid in ids:
+            raise _Bad(f"{where}: duplicate id")
+        ids.add(tid)
+        _check_keys(t, allowed, where)
+        out.append((t, tid, where))
+    return out
+
+
 def parse_optics(doc: dict, size, taken_ids: set[str]) -> OpticalScene | None:
     """The optical sections of a scenario document (None when it has none).
 
@@ -537,18 +559,7 @@ def parse_optics(doc: dict, size, taken_ids: set[str]) -> OpticalScene | None:
     scene.hand = Hand(rate, pan)
 
     ids = set(taken_ids)
-    lenses = doc.get("lenses", [])
-    if not isinstance(lenses, list):
-        raise _Bad("lenses must be an array of tables ([[lenses]])")
-    for i, t in enumerate(lenses):
-        if not isinstance(t, dict):
-            raise _Bad(f"lens {i + 1} must be a table")
-        lid = _string(t, "id", f"lens {i + 1}")
-        where = f"lens {lid!r}"
-        if lid in ids:
-            raise _Bad(f"{where}: duplicate id")
-        ids.add(lid)
-        _check_keys(t, _LENS_KEYS, where)
+    for t, lid, where in _id_tables(doc, "lenses", "lens", ids, _LENS_KEYS):
         if "position_m" not in t:
             raise _Bad(f"{where}: missing position_m")
         pos = _vec3(t["position_m"], f"{where} position_m")
@@ -572,18 +583,7 @@ def parse_optics(doc: dict, size, taken_ids: set[str]) -> OpticalScene | None:
         scene.lenses.append(Lens(lid, pos, tuple(float(v) for v in axis / norm),  # type: ignore[arg-type]
                                  aperture, _bool(t, "hidden", where, True), note))
 
-    clutter = doc.get("clutter", [])
-    if not isinstance(clutter, list):
-        raise _Bad("clutter must be an array of tables ([[clutter]])")
-    for i, t in enumerate(clutter):
-        if not isinstance(t, dict):
-            raise _Bad(f"clutter {i + 1} must be a table")
-        cid = _string(t, "id", f"clutter {i + 1}")
-        where = f"clutter {cid!r}"
-        if cid in ids:
-            raise _Bad(f"{where}: duplicate id")
-        ids.add(cid)
-        _check_keys(t, _CLUTTER_KEYS, where)
+    for t, cid, where in _id_tables(doc, "clutter", "clutter", ids, _CLUTTER_KEYS):
         ckind = _string(t, "kind", where)
         if ckind not in CLUTTER_KINDS:
             raise _Bad(f"{where}: unknown kind {ckind!r} (known: {', '.join(CLUTTER_KINDS)})")
