@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -153,8 +154,7 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
                 if f.count == 0:
                     continue
                 cls, conf, scores = classify(f)
-                on_idx = np.flatnonzero(f.on)
-                loudest = on_idx[np.argmax(x[on_idx])]
+                loudest, _ = _loudest_on(x, f)
                 found.append(Component(st.index, cls, conf, float(level),
                                        w0 + loudest / rec.fs, f, scores))
         st.loudest_mode_dbm = top_mode
@@ -182,10 +182,16 @@ def _sparse_component(rec: Recording, st: Stretch, dbm: np.ndarray,
     best = max(scores, key=scores.__getitem__)
     if scores[best] < MIN_SCORE:
         return None
-    on_idx = np.flatnonzero(f.on)
-    loudest = on_idx[np.argmax(x[on_idx])]
-    return Component(st.index, best, scores[best], float(np.median(x[on_idx])),
+    loudest, on_level = _loudest_on(x, f)
+    return Component(st.index, best, scores[best], float(np.median(on_level)),
                      st.start_s + loudest / rec.fs, f, scores)
+
+
+def _loudest_on(x: np.ndarray, f: Features) -> tuple[int, np.ndarray]:
+    """Index of the loudest sample where the component is on, and the levels
+    of all its on samples."""
+    on_level = x[f.on]
+    return int(np.flatnonzero(f.on)[np.argmax(on_level)]), on_level
 
 
 def _evidence(c: Component) -> dict[str, Any]:
@@ -338,7 +344,8 @@ def _at_most(track: np.ndarray, parts: list[Stretch], j: int) -> float:
 
 
 def _co_peak(level: float, idx: int, around: list[int], track: np.ndarray,
-             parts: list[Stretch], distance: Any, need: float) -> bool:
+             parts: list[Stretch], distance: Callable[[int, int], float | None],
+             need: float) -> bool:
     """One of two (or more) devices of a kind at neighbouring waypoints: every
     neighbour is either clearly quieter, or as loud as only its own device can
     make it; and the quieter ones are CO_PEAK_CONTRAST_DB down (see _at_most)."""
