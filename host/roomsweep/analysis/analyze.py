@@ -332,21 +332,32 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
             return None
         return float(np.hypot(a[0] - b[0], a[1] - b[1]))
 
-    found = []
+    found, rest = [], []
+    need = SHARPNESS_DB
     for idx, c in best_in.items():
         others = [track[j] for j in near[idx]] or [DETECTOR_FLOOR_DBM]
         margin = c.level_dbm - max(others)
         saturated = c.level_dbm >= SATURATION_DBM
-        first = c.level_dbm >= loudest
-        need = SHARPNESS_DB
-        if first and saturated and margin >= 0:
+        if c.level_dbm >= loudest and saturated and margin >= 0:
             found.append(c)
         elif margin >= need and _falls_enough(c.level_dbm, idx, near[idx], track, distance, need):
             proven = c.level_dbm - max([_at_most(track, parts, j) for j in near[idx]]
                                        or [DETECTOR_FLOOR_DBM])
             if saturated or proven >= need or _stands_alone(c):
                 found.append(c)
-        elif _co_peak(c.level_dbm, idx, near[idx], track, parts, distance, need):
+        else:
+            rest.append(c)
+    clear = list(found)
+    for c in rest:
+        # a waypoint as loud as a clear peak's device can make it there says
+        # nothing about this one
+        peaks_at = {p.stretch for p in clear}
+        spilled = [j for j in near[c.stretch]
+                   if j not in peaks_at and track[j] > DETECTOR_FLOOR_DBM and any(
+                       (d := distance(p.stretch, j)) is not None
+                       and track[j] <= p.level_dbm - _free_space_drop_db(d) for p in clear)]
+        if _co_peak(c.level_dbm, c.stretch, near[c.stretch], track, parts, distance, need,
+                    spilled):
             found.append(c)
     # the same waypoint visited twice: keep its loudest visit
     best: dict[str | None, Component] = {}
@@ -391,13 +402,15 @@ def _at_most(track: np.ndarray, parts: list[Stretch], j: int) -> float:
 
 def _co_peak(level: float, idx: int, around: list[int], track: np.ndarray,
              parts: list[Stretch], distance: Callable[[int, int], float | None],
-             need: float) -> bool:
+             need: float, spilled: list[int]) -> bool:
     """One of two (or more) devices of a kind at neighbouring waypoints: every
     neighbour is either clearly quieter, or as loud as only its own device can
     make it; and the quieter ones are CO_PEAK_CONTRAST_DB down (see _at_most)."""
     twins, contrast = 0, []
     for j in around:
         diff = level - track[j]
+        if j in spilled and diff < CO_PEAK_CONTRAST_DB:
+            continue  # another clear peak's device explains it
         if diff >= need:
             bound = level - _at_most(track, parts, j)
             # not heard beneath another kind's louder level proves nothing
