@@ -161,7 +161,39 @@ def amplitude_tracks(rec: Recording, frame_s: float = FRAME_S
             tracks[i] = 0.0
     props["freqs_hz"] = tuple(float(f) for f in rec.led_hz)
     props["lit"] = lit
+    _scale_by_drive(rec, tracks, props)
     return tracks, props
+
+
+DRIVE_STEP = 2.0  # each LED drive level is half the current of the one before (rsproto)
+
+
+def _scale_by_drive(rec: Recording, tracks: np.ndarray, props: dict[str, Any]) -> None:
+    """Returns at full LED current: each frame's amplitudes x 2**level of the
+    drive level its filter window (three frames) saw. A window that saw two levels,
+    or a block of unknown level, says nothing: "drive_unknown" marks those frames,
+    "drive_level" gives each frame's level (NaN there)."""
+    m = tracks.shape[1]
+    starts, levels = getattr(rec, "pd_level_start", None), getattr(rec, "pd_level", None)
+    props["drive_level"] = np.zeros(m)
+    props["drive_unknown"] = np.zeros(m, dtype=bool)
+    if starts is None or levels is None or m == 0 or len(starts) == 0:
+        return
+    starts = np.asarray(starts)
+    levels = np.asarray(levels, dtype=float)
+    change = np.concatenate(([True], levels[1:] != levels[:-1]))  # NaN != NaN: kept
+    starts, levels = starts[change], levels[change]
+    nb = props["frame_samples"]
+    first = np.maximum((np.arange(m) - 1) * nb, 0)
+    last = np.minimum((np.arange(m) + 2) * nb, m * nb) - 1
+    i0 = np.searchsorted(starts, first, side="right") - 1
+    i1 = np.searchsorted(starts, last, side="right") - 1
+    level = levels[np.maximum(i0, 0)]
+    bad = (i0 != i1) | (i0 < 0) | ~np.isfinite(level)
+    level = np.where(bad, np.nan, level)
+    tracks *= np.where(bad, 1.0, DRIVE_STEP ** np.nan_to_num(level))
+    props["drive_unknown"] = bad
+    props["drive_level"] = level
 
 
 def _robust_sigma(x: np.ndarray) -> float:
@@ -239,11 +271,22 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     # the lock-in filter spans the frames either side: their amplitudes saw the
     # clipped samples too
     sat = sat | np.concatenate(([False], sat[:-1])) | np.concatenate((sat[1:], [False]))
+    clipped = sat
+    # frames whose filter saw an LED drive level change (or an unknown level): no
+    # data, but no reason to distrust the frames around them either
+    unknown = np.asarray(properties.get("drive_unknown", np.zeros(m, bool)), dtype=bool)
+    sat = clipped | unknown
     # retro excess: the inner ring's return minus what the outer ring's says the
     # walls and shiny surfaces give it. Clipped frames say nothing.
     excess = tracks[0] - tracks[outer] / max(wall_ratio, 1e-6)
+    gap = unknown & ~clipped
+    if gap.any() and (~sat).any():
+        # bridged for finding peaks only (a glint the drive changed within stays
+        # one peak); the fits below leave these frames out
+        known = np.flatnonzero(~sat)
+        excess[gap] = np.interp(np.flatnonzero(gap), known, excess[known])
     excess_rise = excess - median_filter(excess, size=size, mode="nearest")
-    excess_rise[sat] = 0.0
+    excess_rise[clipped] = 0.0
     excess_noise = _robust_sigma(excess_rise[~sat]) if (~sat).any() else NOISE_FLOOR_COUNTS
     info["excess_noise"] = excess_noise
     height = max(0.5 * min_snr * excess_noise, MIN_RISE_COUNTS)
@@ -263,7 +306,7 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
         snr = resid / sigma
         if snr < min_snr or resid < MIN_RISE_COUNTS or pp["widths"][j] * dt < MIN_WIDTH_S:
             continue
-        if sat[max(0, p - core):p + core + 1].any():
+        if clipped[max(0, p - core):p + core + 1].any() or unknown[p]:
             continue  # clipped: the rings' shares cannot be compared
         lo, hi = max(0, p - 2), min(m, p + 3)
         mid = None
@@ -288,7 +331,7 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
             "retro_ratio": ratio,
             "outer_bump": bump_out,
             "middle_ratio": mid,
-            "saturated": bool(sat[lo:hi].any()),
+            "saturated": bool(clipped[lo:hi].any()),
             "amplitudes": [float(tracks[g, p]) for g in range(tracks.shape[0])],
         })
     return glints, info
