@@ -35,8 +35,10 @@ class App:
         self.led_duty = [0 for _ in self.led_groups]  # configured duty, kept while off
         self.lens = LockIn(self.sampler.block, self.sampler.rate_hz,
                            [g.hz for g in self.led_groups])
-        self.led_drive = LedDrive(board.led_drive, DRIVE_LEVELS)
+        drive = getattr(board, "led_drive", None)
+        self.led_drive = LedDrive(drive, DRIVE_LEVELS)
         self.lens.set_level(0)
+        self.lens.set_auto(self.led_drive.adjustable)  # without the reference: full current
         self._lens_frame = bytearray(rsproto.frame_size(rsproto.LENS_SIZE))
         self._lens_lit()
         self.radios = None  # Wi-Fi/BLE scans (radios.py), made by CONFIGURE wifi_scan/ble_scan
@@ -177,9 +179,9 @@ class App:
             g.set(hz, duty if on else 0)
             self.led_duty[i] = duty
             self.led_on[i] = on
-        self.lens.set_auto(auto)
         self.led_drive.set_level(level)
-        self.lens.set_level(level)
+        self.lens.set_level(self.led_drive.level)
+        self.lens.set_auto(auto and self.led_drive.adjustable)
         retune = old_hz != [g.hz for g in self.led_groups]
         if rate != self.sampler.rate_hz or block != self.sampler.block:
             self.sampler.configure(rate, block)
@@ -284,7 +286,7 @@ class App:
         nxt = lens.next_level
         if nxt != level:  # the next block runs at the drive level this one asked for
             self.led_drive.set_level(nxt)
-            lens.set_level(nxt)
+            lens.set_level(nxt)  # (auto is off on a board without the reference)
 
     def _queue_status(self):
         s = self.sampler
