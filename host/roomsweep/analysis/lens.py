@@ -232,7 +232,9 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
         return [], info
     dt = float(times[1] - times[0]) if m > 1 else 0.02
     size = max(3, int(round(background_s / dt)) | 1)
-    bg = median_filter(tracks, size=(1, size), mode="nearest")
+    # row by row: scipy filters 1-D input with a running median, 2-D input
+    # with a general rank filter ten times slower (same values)
+    bg = np.array([median_filter(row, size=size, mode="nearest") for row in tracks])
     rise = tracks - bg
     noise = [_robust_sigma(rise[g]) for g in range(tracks.shape[0])]
     outer = lit_groups[-1]
