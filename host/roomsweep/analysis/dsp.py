@@ -85,10 +85,13 @@ def find_bursts(on: np.ndarray, fs: float) -> tuple[tuple[np.ndarray, np.ndarray
     """
     on = _check_1d(on, "on").astype(bool)
     fs = _check_fs(fs)
-    d = np.diff(np.r_[False, on, False].astype(np.int8))
+    # the edges of the runs: +1 where one starts, -1 one past its end
+    padded = np.zeros(on.size + 2, np.int8)
+    padded[1:-1] = on
+    d = padded[1:] - padded[:-1]
     starts = np.flatnonzero(d == 1)
     ends = np.flatnonzero(d == -1)
-    duty = float(on.mean()) if on.size else 0.0
+    duty = float(np.count_nonzero(on) / on.size) if on.size else 0.0
     return (starts / fs, (ends - starts) / fs), {"duty": duty, "count": int(starts.size)}
 
 

@@ -49,10 +49,14 @@ class Features:
             return self.starts_s, self.widths_s
         ends = self.starts_s + self.widths_s
         gaps = self.starts_s[1:] - ends[:-1]
-        new = np.r_[True, gaps > max_gap_s]
+        new = np.empty(self.count, bool)
+        new[0] = True
+        np.greater(gaps, max_gap_s, out=new[1:])
         idx = np.flatnonzero(new)
         ev_start = self.starts_s[idx]
-        last = np.r_[idx[1:] - 1, self.count - 1]
+        last = np.empty_like(idx)
+        np.subtract(idx[1:], 1, out=last[:-1])
+        last[-1] = self.count - 1
         return ev_start, ends[last] - ev_start
 
 
