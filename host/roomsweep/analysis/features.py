@@ -67,7 +67,8 @@ def component(dbm: np.ndarray, fs: float, level_dbm: float, half_width_db: float
     if top:
         on = dbm >= level_dbm - half_width_db
     else:
-        on = np.abs(dbm - level_dbm) <= half_width_db
+        off = dbm - level_dbm
+        on = np.abs(off, out=off) <= half_width_db
         # The detector's video filter draws every edge of a stronger burst through
         # the levels below it: samples next to a stronger one are not this level's.
         stronger = dbm > level_dbm + half_width_db
@@ -94,7 +95,9 @@ def _refine_starts(dbm: np.ndarray, fs: float, starts: np.ndarray, threshold: fl
     i = idx[ok]
     cur, prev = dbm[i], dbm[i - 1]
     rise = cur - prev
-    frac = np.where(rise > 0, (cur - threshold) / np.where(rise > 0, rise, 1.0), 0.0)
+    up = rise > 0
+    frac = np.zeros(rise.size)
+    frac[up] = (cur[up] - threshold) / rise[up]
     out = starts.astype(np.float64, copy=True)
     out[ok] -= np.clip(frac, 0.0, 1.0) / fs
     return out
