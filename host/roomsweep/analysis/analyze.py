@@ -208,8 +208,9 @@ def _sparse_component(rec: Recording, st: Stretch, dbm: np.ndarray,
 def _loudest_on(x: np.ndarray, f: Features) -> tuple[int, np.ndarray]:
     """Index of the loudest sample where the component is on, and the levels
     of all its on samples."""
-    on_level = x[f.on]
-    return int(np.flatnonzero(f.on)[np.argmax(on_level)]), on_level
+    where = np.flatnonzero(f.on)
+    on_level = x[where]
+    return int(where[np.argmax(on_level)]), on_level
 
 
 def _evidence(c: Component) -> dict[str, Any]:

@@ -5,7 +5,10 @@ Examples use small synthetic signals and run as doctests.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import scipy.fft
 from scipy import signal
 
 from .validate import check_1d as _check_1d, check_fs as _check_fs
@@ -82,11 +85,42 @@ def find_bursts(on: np.ndarray, fs: float) -> tuple[tuple[np.ndarray, np.ndarray
     """
     on = _check_1d(on, "on").astype(bool)
     fs = _check_fs(fs)
-    d = np.diff(np.r_[False, on, False].astype(np.int8))
+    # the edges of the runs: +1 where one starts, -1 one past its end
+    padded = np.zeros(on.size + 2, np.int8)
+    padded[1:-1] = on
+    d = padded[1:] - padded[:-1]
     starts = np.flatnonzero(d == 1)
     ends = np.flatnonzero(d == -1)
-    duty = float(on.mean()) if on.size else 0.0
+    duty = float(np.count_nonzero(on) / on.size) if on.size else 0.0
     return (starts / fs, (ends - starts) / fs), {"duty": duty, "count": int(starts.size)}
+
+
+@functools.lru_cache(maxsize=8)
+def _psd_window(n: int, fs: float) -> np.ndarray:
+    """scipy's periodic Hann, scaled as its ShortTimeFFT scales it for a density."""
+    win = signal.get_window("hann", n)
+    return win * (1 / np.sqrt(sum(win ** 2) / (1 / fs)))
+
+
+def _welch(x: np.ndarray, fs: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.signal.welch(x, fs, nperseg=n)`` with its defaults (periodic
+    Hann, half overlap, each segment's mean removed, one-sided density, mean
+    over segments), the same operations in the same order, without building a
+    ShortTimeFFT per call: the analyzer asks for one or two segments at a time,
+    thousands of times (1.4 ms -> 0.14 ms for 12 000 samples)."""
+    if n > x.size:
+        return signal.welch(x, fs, nperseg=n)
+    win = _psd_window(n, fs)
+    hop = n - n // 2
+    count = (x.size - n // 2) // hop
+    spec = np.zeros((n // 2 + 1, count), dtype=complex)
+    for p in range(count):
+        seg = x[p * hop: p * hop + n]
+        spec[:, p] = scipy.fft.rfft((seg - np.mean(seg, axis=-1, keepdims=True)) * win)
+    psd = spec.real ** 2 + spec.imag ** 2
+    psd[1:-1 if n % 2 == 0 else None] *= 2
+    psd = psd.mean(axis=-1) if count > 1 else psd.reshape(-1)
+    return scipy.fft.rfftfreq(n, 1 / fs), psd
 
 
 def line_strength(on: np.ndarray, fs: float, f0: float, harmonics: int = 3,
@@ -110,7 +144,7 @@ def line_strength(on: np.ndarray, fs: float, f0: float, harmonics: int = 3,
     if x.size < 64:
         return 1.0, {"freqs": np.zeros(0), "psd": np.zeros(0)}
     n = nperseg or int(min(x.size, 2 ** int(np.log2(min(x.size, fs * 2)))))
-    f, psd = signal.welch(x - x.mean(), fs, nperseg=n)
+    f, psd = _welch(x - x.mean(), fs, n)
     df = f[1] - f[0]
     ratios = []
     for h in range(1, harmonics + 1):
@@ -137,15 +171,20 @@ def grid_fraction(times: np.ndarray, period: float, tolerance: float,
     >>> grid_fraction(t, 0.004615, 0.0003)[0]
     1.0
     """
-    t = _check_1d(times, "times").astype(np.float64)
+    t = np.asarray(_check_1d(times, "times"), dtype=np.float64)
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
-    iv = np.diff(t)
+    iv = t[1:] - t[:-1]
     if iv.size == 0:
         return 0.0, {"intervals": iv}
     k = np.round(iv / period)
-    ok = (k >= 1) & (k <= max_multiple) & (np.abs(iv - k * period) <= tolerance)
-    return float(ok.mean()), {"intervals": iv}
+    off = k * period
+    np.subtract(iv, off, out=off)
+    np.abs(off, out=off)
+    ok = off <= tolerance
+    ok &= k >= 1
+    ok &= k <= max_multiple
+    return float(np.count_nonzero(ok) / ok.size), {"intervals": iv}
 
 
 def partner_fraction(times: np.ndarray, period: float, tolerance: float,
@@ -167,24 +206,40 @@ def partner_fraction(times: np.ndarray, period: float, tolerance: float,
     >>> round(partner_fraction(t, 0.1024, 0.001)[0], 2)
     0.83
     """
-    t = np.sort(_check_1d(times, "times").astype(np.float64), kind="stable")  # O(n) when sorted
+    # no copy before the sort (it copies); O(n) when sorted
+    t = np.sort(np.asarray(_check_1d(times, "times"), dtype=np.float64), kind="stable")
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
-    if t.size < 2:
-        return 0.0, {"has_partner": np.zeros(t.size, bool)}
+    n = t.size
+    if n < 2:
+        return 0.0, {"has_partner": np.zeros(n, bool)}
     # every (multiple, direction) at once: one searchsorted over a 2-D target array
+    # (the analyzer calls this thousands of times on a few hundred events: the
+    # steps below are the fewest numpy calls for the same arithmetic)
     shifts = np.array([sign * k * period for k in multiples for sign in (1, -1)])
     target = t[None, :] + shifts[:, None]
-    i = np.clip(np.searchsorted(t, target), 1, t.size - 1)
-    nearest = np.minimum(np.abs(t[i] - target), np.abs(t[i - 1] - target))
-    ok = nearest <= tolerance
-    inside = (target >= t[0] - tolerance) & (target <= t[-1] + tolerance)
+    i = np.searchsorted(t, target)
+    np.maximum(i, 1, out=i)
+    np.minimum(i, n - 1, out=i)
+    before = t[i - 1]
+    before -= target
+    after = t[i]
+    after -= target
+    np.abs(before, out=before)
+    np.abs(after, out=after)
+    np.minimum(after, before, out=after)
+    ok = after <= tolerance
+    inside = target >= t[0] - tolerance
+    inside &= target <= t[-1] + tolerance
     has = ok.any(axis=0)
-    hits = (ok & inside).sum(axis=0)
+    ok &= inside
+    hits = ok.sum(axis=0)
     possible = inside.sum(axis=0)
-    regular = float(np.mean(hits / np.maximum(possible, 1)))
+    np.maximum(possible, 1, out=possible)
+    share = hits / possible
+    regular = float(np.add.reduce(share) / share.size)  # np.mean's arithmetic
     # what Poisson events at the same rate would score: a window of 2*tolerance
     # holds another event with probability 1 - exp(-2 tolerance rate)
     span = t[-1] - t[0]
-    chance = float(1 - np.exp(-2 * tolerance * (t.size - 1) / span)) if span > 0 else 0.0
-    return float(has.mean()), {"has_partner": has, "regularity": regular, "chance": chance}
+    chance = float(1 - np.exp(-2 * tolerance * (n - 1) / span)) if span > 0 else 0.0
+    return float(np.count_nonzero(has) / n), {"has_partner": has, "regularity": regular, "chance": chance}

@@ -49,10 +49,14 @@ class Features:
             return self.starts_s, self.widths_s
         ends = self.starts_s + self.widths_s
         gaps = self.starts_s[1:] - ends[:-1]
-        new = np.r_[True, gaps > max_gap_s]
+        new = np.empty(self.count, bool)
+        new[0] = True
+        np.greater(gaps, max_gap_s, out=new[1:])
         idx = np.flatnonzero(new)
         ev_start = self.starts_s[idx]
-        last = np.r_[idx[1:] - 1, self.count - 1]
+        last = np.empty_like(idx)
+        np.subtract(idx[1:], 1, out=last[:-1])
+        last[-1] = self.count - 1
         return ev_start, ends[last] - ev_start
 
 
@@ -63,7 +67,8 @@ def component(dbm: np.ndarray, fs: float, level_dbm: float, half_width_db: float
     if top:
         on = dbm >= level_dbm - half_width_db
     else:
-        on = np.abs(dbm - level_dbm) <= half_width_db
+        off = dbm - level_dbm
+        on = np.abs(off, out=off) <= half_width_db
         # The detector's video filter draws every edge of a stronger burst through
         # the levels below it: samples next to a stronger one are not this level's.
         stronger = dbm > level_dbm + half_width_db
@@ -90,7 +95,9 @@ def _refine_starts(dbm: np.ndarray, fs: float, starts: np.ndarray, threshold: fl
     i = idx[ok]
     cur, prev = dbm[i], dbm[i - 1]
     rise = cur - prev
-    frac = np.where(rise > 0, (cur - threshold) / np.where(rise > 0, rise, 1.0), 0.0)
+    up = rise > 0
+    frac = np.zeros(rise.size)
+    frac[up] = (cur[up] - threshold) / rise[up]
     out = starts.astype(np.float64, copy=True)
     out[ok] -= np.clip(frac, 0.0, 1.0) / fs
     return out

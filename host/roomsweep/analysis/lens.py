@@ -118,13 +118,21 @@ def lockin_tracks(x: np.ndarray, fs: float, freqs_hz, frame_s: float = FRAME_S
     window[: 2 * nb] += hann
     window[nb:] += hann
     inside = np.arange(nb)
-    for i, f in enumerate(freqs):
-        # phase counted from the recording start: exp(-jw(nb n + i)) =
-        # exp(-jw nb n) exp(-jw i): per block, one matrix-vector product per third
-        w = 2 * np.pi * f / fs
+    # phase counted from the recording start: exp(-jw(nb n + i)) =
+    # exp(-jw nb n) exp(-jw i): per block, one product with each third of the
+    # window times exp(-jw i). All of them (every frequency, every third, real
+    # and imaginary parts) as the columns of one real matrix: one real
+    # matrix product over the samples instead of a complex one per column
+    # (a complex product would first copy the samples to complex).
+    w_all = 2 * np.pi * freqs / fs
+    kernels = np.array([window[b * nb:(b + 1) * nb] * np.exp(-1j * w * inside)
+                        for w in w_all for b in range(3)])  # (freqs * 3, nb)
+    projected = blocks @ np.concatenate([kernels.real, kernels.imag]).T
+    n_k = kernels.shape[0]
+    projected = projected[:, :n_k] + 1j * projected[:, n_k:]  # (m, freqs * 3)
+    for i, w in enumerate(w_all):
         turn = np.exp(-1j * w * nb * np.arange(m))
-        parts = [(blocks @ (window[b * nb:(b + 1) * nb] * np.exp(-1j * w * inside))) * turn
-                 for b in range(3)]
+        parts = [projected[:, 3 * i + b] * turn for b in range(3)]
         z = np.empty(m, dtype=complex)
         z[1:-1] = parts[0][:-2] + parts[1][1:-1] + parts[2][2:]
         z[0], z[-1] = z[1], z[-2]
@@ -161,7 +169,39 @@ def amplitude_tracks(rec: Recording, frame_s: float = FRAME_S
             tracks[i] = 0.0
     props["freqs_hz"] = tuple(float(f) for f in rec.led_hz)
     props["lit"] = lit
+    _scale_by_drive(rec, tracks, props)
     return tracks, props
+
+
+DRIVE_STEP = 2.0  # each LED drive level is half the current of the one before (rsproto)
+
+
+def _scale_by_drive(rec: Recording, tracks: np.ndarray, props: dict[str, Any]) -> None:
+    """Returns at full LED current: each frame's amplitudes x 2**level of the
+    drive level its filter window (three frames) saw. A window that saw two levels,
+    or a block of unknown level, says nothing: "drive_unknown" marks those frames,
+    "drive_level" gives each frame's level (NaN there)."""
+    m = tracks.shape[1]
+    starts, levels = getattr(rec, "pd_level_start", None), getattr(rec, "pd_level", None)
+    props["drive_level"] = np.zeros(m)
+    props["drive_unknown"] = np.zeros(m, dtype=bool)
+    if starts is None or levels is None or m == 0 or len(starts) == 0:
+        return
+    starts = np.asarray(starts)
+    levels = np.asarray(levels, dtype=float)
+    change = np.concatenate(([True], levels[1:] != levels[:-1]))  # NaN != NaN: kept
+    starts, levels = starts[change], levels[change]
+    nb = props["frame_samples"]
+    first = np.maximum((np.arange(m) - 1) * nb, 0)
+    last = np.minimum((np.arange(m) + 2) * nb, m * nb) - 1
+    i0 = np.searchsorted(starts, first, side="right") - 1
+    i1 = np.searchsorted(starts, last, side="right") - 1
+    level = levels[np.maximum(i0, 0)]
+    bad = (i0 != i1) | (i0 < 0) | ~np.isfinite(level)
+    level = np.where(bad, np.nan, level)
+    tracks *= np.where(bad, 1.0, DRIVE_STEP ** np.nan_to_num(level))
+    props["drive_unknown"] = bad
+    props["drive_level"] = level
 
 
 def _robust_sigma(x: np.ndarray) -> float:
@@ -224,7 +264,28 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
         return [], info
     dt = float(times[1] - times[0]) if m > 1 else 0.02
     size = max(3, int(round(background_s / dt)) | 1)
-    bg = median_filter(tracks, size=(1, size), mode="nearest")
+    # frames whose filter saw an LED drive level change (or an unknown level) say
+    # nothing: bridged by interpolation for finding peaks and for the fits'
+    # derivatives, left out of the fits themselves
+    unknown = np.asarray(properties.get("drive_unknown", np.zeros(m, bool)), dtype=bool)
+    if unknown.any() and (~unknown).any():
+        known = np.flatnonzero(~unknown)
+        tracks = tracks.copy()
+        for g in range(tracks.shape[0]):
+            tracks[g, unknown] = np.interp(np.flatnonzero(unknown), known, tracks[g, known])
+    # noise grows with the drive level: amplitudes were scaled up by 2**level
+    level = np.asarray(properties.get("drive_level", np.zeros(m)), dtype=float)
+    if level.shape != (m,):
+        level = np.zeros(m)
+    if np.isfinite(level).any():
+        fin = np.flatnonzero(np.isfinite(level))
+        level = np.interp(np.arange(m), fin, level[fin])
+    else:
+        level = np.zeros(m)
+    noise_scale = DRIVE_STEP ** level
+    # row by row: scipy filters 1-D input with a running median, 2-D input
+    # with a general rank filter ten times slower (same values)
+    bg = np.array([median_filter(row, size=size, mode="nearest") for row in tracks])
     rise = tracks - bg
     noise = [_robust_sigma(rise[g]) for g in range(tracks.shape[0])]
     outer = lit_groups[-1]
@@ -239,14 +300,17 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     # the lock-in filter spans the frames either side: their amplitudes saw the
     # clipped samples too
     sat = sat | np.concatenate(([False], sat[:-1])) | np.concatenate((sat[1:], [False]))
+    clipped = sat
+    sat = clipped | unknown
     # retro excess: the inner ring's return minus what the outer ring's says the
     # walls and shiny surfaces give it. Clipped frames say nothing.
     excess = tracks[0] - tracks[outer] / max(wall_ratio, 1e-6)
     excess_rise = excess - median_filter(excess, size=size, mode="nearest")
-    excess_rise[sat] = 0.0
-    excess_noise = _robust_sigma(excess_rise[~sat]) if (~sat).any() else NOISE_FLOOR_COUNTS
+    excess_rise[clipped] = 0.0
+    excess_noise = (_robust_sigma(excess_rise[~sat] / noise_scale[~sat]) if (~sat).any()
+                    else NOISE_FLOOR_COUNTS)
     info["excess_noise"] = excess_noise
-    height = max(0.5 * min_snr * excess_noise, MIN_RISE_COUNTS)
+    height = np.maximum(0.5 * min_snr * excess_noise * noise_scale, MIN_RISE_COUNTS)
     peaks, pp = find_peaks(excess_rise, height=height,
                            distance=max(1, int(round(MIN_SEPARATION_S / dt))),
                            width=(None, MAX_WIDTH_S / dt), rel_height=0.5)
@@ -256,14 +320,14 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     for j, p in enumerate(peaks):
         # leave the whole glint out of the fit: at least its width either side
         core = max(core_min, int(round(1.2 * pp["widths"][j])))
-        fit = _explained(tracks[0], tracks[outer], p, half, core, sat)
+        fit = _explained(tracks[0], tracks[outer], p, half, core, sat, noise_scale)
         if fit is None:
             continue
         resid, sigma, bump0, bump_out = fit
         snr = resid / sigma
         if snr < min_snr or resid < MIN_RISE_COUNTS or pp["widths"][j] * dt < MIN_WIDTH_S:
             continue
-        if sat[max(0, p - core):p + core + 1].any():
+        if clipped[max(0, p - core):p + core + 1].any() or unknown[p]:
             continue  # clipped: the rings' shares cannot be compared
         lo, hi = max(0, p - 2), min(m, p + 3)
         mid = None
@@ -272,7 +336,7 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
             # metres returns little to either, so nothing is left unexplained; an
             # artefact of the rings' different aim (a wall corner, a shiny edge)
             # shows between every pair of rings
-            mfit = _explained(tracks[middle], tracks[outer], p, half, core, sat)
+            mfit = _explained(tracks[middle], tracks[outer], p, half, core, sat, noise_scale)
             if mfit is None:
                 continue
             mid = mfit[0] / max(mid_ratio, 1e-6) / resid  # signed: a lens only adds light
@@ -282,20 +346,21 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
         glints.append({
             "time_s": float(times[p]),
             "rise": resid,
-            "snr": snr,
+            "snr": float(snr),
             "width_s": float(pp["widths"][j] * dt),
             # how much of it the other rings show too: ~0 retro-reflection, ~1 not
             "retro_ratio": ratio,
             "outer_bump": bump_out,
             "middle_ratio": mid,
-            "saturated": bool(sat[lo:hi].any()),
+            "saturated": bool(clipped[lo:hi].any()),
             "amplitudes": [float(tracks[g, p]) for g in range(tracks.shape[0])],
         })
     return glints, info
 
 
 def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: int,
-               sat: np.ndarray) -> tuple[float, float, float, float] | None:
+               sat: np.ndarray, noise_scale: np.ndarray | None = None
+               ) -> tuple[float, float, float, float] | None:
     """What the outer ring cannot explain of the inner ring's bump at frame p.
 
     Around p the inner track is fitted (least squares, outside the core) as
@@ -303,8 +368,10 @@ def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: in
     light (c: their gain ratio, d: their slightly different aim). A retro-
     reflector's return reaches the inner ring only, so no such fit explains it
     (c, d, g: their gain ratio and slightly different aim).
-    Returns (residual at p, residual noise, inner bump over a line, outer bump over
-    a line) or None when too little is left to fit.
+    `noise_scale` (per frame, default 1) weights the fit: frames recorded at a
+    dimmer LED drive level were scaled up, and their noise with them.
+    Returns (residual at p, residual noise at p, inner bump over a line, outer bump
+    over a line) or None when too little is left to fit.
     """
     lo, hi = max(0, p - half), min(inner.size, p + half + 1)
     idx = np.arange(lo, hi)
@@ -317,10 +384,11 @@ def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: in
     # the rings aim a little apart: outer(t - delta) = outer - delta outer' +
     # delta^2 / 2 outer'' (Taylor), so both derivatives join the fit
     basis = np.column_stack([np.ones_like(t), t, t * t, x, dx, np.gradient(dx)])
-    coef, *_ = np.linalg.lstsq(basis[keep], y[keep], rcond=None)
-    resid_all = y - basis @ coef
-    sigma = max(_robust_sigma(resid_all[keep]), NOISE_FLOOR_COUNTS)
     k = p - lo
+    w = np.ones(hi - lo) if noise_scale is None else 1.0 / noise_scale[lo:hi]
+    coef, *_ = np.linalg.lstsq(basis[keep] * w[keep, None], y[keep] * w[keep], rcond=None)
+    resid_all = y - basis @ coef
+    sigma = max(_robust_sigma(resid_all[keep] * w[keep]), NOISE_FLOOR_COUNTS) / w[k]
     line = np.column_stack([np.ones_like(t), t])
     c0, *_ = np.linalg.lstsq(line[keep], y[keep], rcond=None)
     c1, *_ = np.linalg.lstsq(line[keep], x[keep], rcond=None)
@@ -362,7 +430,75 @@ def lens_findings(rec: Recording, baseline: Recording | None = None) -> list[dic
         # generous on the clean sweep: a weaker glint there is the same thing
         seen = {f["waypoint"] for f in _lens_findings(baseline, MIN_SNR / 2, 0.0)}
         found = [f for f in found if f["waypoint"] is None or f["waypoint"] not in seen]
-    return found
+    return merge_sightings(found, getattr(rec, "waypoint_positions", None))
+
+
+# One lens seen from two waypoints. A lens retro-reflects only within about 20 deg
+# of its axis (LAPD, docs/sources.md ref §3), so two places that both see it lie
+# inside one 40 deg cone within the finder's reach (SAME_LENS_REACH_M, where a 1-8
+# mm lens still clears the noise): at most that reach apart (the cone is narrower
+# than 60 deg, so its radius is its widest chord). And its return falls as 1/d^4
+# beyond arm's length: the farther sighting is the weaker, so the stronger one
+# names the waypoint, and a sighting from elsewhere more than SAME_LENS_MAX_RATIO
+# as strong is taken for another lens (the same lens about equally far from both
+# places is then reported twice rather than two lenses merged).
+SAME_LENS_REACH_M = 4.0
+SAME_LENS_MAX_SEPARATION_M = SAME_LENS_REACH_M
+SAME_LENS_MAX_RATIO = 0.5
+
+
+def merge_sightings(findings: list[dict[str, Any]],
+                    waypoint_positions: dict[str, tuple[float, float]] | None
+                    ) -> list[dict[str, Any]]:
+    """Lens findings from different waypoints that are one lens, as one finding.
+
+    Strongest first, each finding absorbs the weaker ones that are the same lens
+    by physics: their waypoints at most SAME_LENS_MAX_SEPARATION_M apart (both in
+    the lens's +-20 deg retro-reflection cone, within reach) and their strength at
+    most SAME_LENS_MAX_RATIO of its own (1/d^4: the far sighting is weaker). The
+    absorbed sightings become evidence ("also_seen_from", and their glints join
+    "glints"); the finding keeps the strongest waypoint, time and level. Without
+    waypoint positions nothing is merged.
+
+    Examples
+    --------
+    >>> f = [{"waypoint": "a", "level": 15.0, "time_s": 40.0, "confidence": 0.99,
+    ...       "evidence": {"glints": [{"time_s": 40.0}]}},
+    ...      {"waypoint": "b", "level": 5.0, "time_s": 33.0, "confidence": 0.85,
+    ...       "evidence": {"glints": [{"time_s": 33.0}]}}]
+    >>> [x["waypoint"] for x in merge_sightings(f, {"a": (1.0, 4.6), "b": (0.3, 3.5)})]
+    ['a']
+    >>> [x["waypoint"] for x in merge_sightings(f, {"a": (1.0, 4.6), "b": (4.0, 0.1)})]
+    ['a', 'b']
+    """
+    if not waypoint_positions or len(findings) < 2:
+        return findings
+    kept: list[dict[str, Any]] = []
+    for f in sorted(findings, key=lambda f: -f["level"]):
+        home = None
+        p = waypoint_positions.get(f["waypoint"]) if f["waypoint"] is not None else None
+        for k in kept:
+            q = waypoint_positions.get(k["waypoint"]) if k["waypoint"] is not None else None
+            if p is None or q is None:
+                continue
+            apart = float(np.hypot(p[0] - q[0], p[1] - q[1]))
+            if apart <= SAME_LENS_MAX_SEPARATION_M and f["level"] <= SAME_LENS_MAX_RATIO * k["level"]:
+                home = (k, apart)
+                break
+        if home is None:
+            kept.append(f)
+            continue
+        k, apart = home
+        ev = k["evidence"]
+        ev.setdefault("also_seen_from", []).append({
+            "waypoint": f["waypoint"], "time_s": f["time_s"], "level": f["level"],
+            "confidence": f["confidence"], "waypoints_apart_m": round(apart, 2)})
+        ev["glints"] = ev.get("glints", []) + [dict(g, waypoint=f["waypoint"])
+                                               for g in f["evidence"].get("glints", [])]
+        k["why"] = k.get("why", "") + (f"; seen more weakly from {f['waypoint']} too "
+                                       f"({apart:.1f} m away): the same lens")
+    kept.sort(key=lambda f: -f["confidence"])
+    return kept
 
 
 def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
