@@ -175,6 +175,32 @@ def line_strength(on: np.ndarray, fs: float, f0: float, harmonics: int = 3,
     return float(np.max(ratios)) if ratios else 1.0, {"freqs": f, "psd": psd}
 
 
+# The classifiers ask grid_fraction / partner_fraction the same question of one
+# component's burst starts more than once (the GSM and DECT frame tests ask what
+# the Wi-Fi streaming test asks again; Bluetooth classic's slot grid too). The
+# answers for the most recent read-only array that owns its memory are kept (such
+# an array cannot change under us: features.component makes its starts so);
+# any other input is computed afresh.
+_recent: dict = {"times": None, "answers": {}}
+
+
+def _remembered(times, key: tuple, compute):
+    if not (isinstance(times, np.ndarray) and not times.flags.writeable
+            and times.flags.owndata):
+        return compute()
+    if _recent["times"] is not times:
+        _recent["times"], _recent["answers"] = times, {}
+    answers = _recent["answers"]
+    if key not in answers:
+        value, props = compute()
+        for v in props.values():
+            if isinstance(v, np.ndarray):
+                v.flags.writeable = False  # shared by every caller that asks
+        answers[key] = (value, props)
+    value, props = answers[key]
+    return value, dict(props)
+
+
 def grid_fraction(times: np.ndarray, period: float, tolerance: float,
                   max_multiple: int = 8) -> tuple[float, dict]:
     """Fraction of intervals between successive events that are a whole number
@@ -186,9 +212,15 @@ def grid_fraction(times: np.ndarray, period: float, tolerance: float,
     >>> grid_fraction(t, 0.004615, 0.0003)[0]
     1.0
     """
-    t = np.asarray(_check_1d(times, "times"), dtype=np.float64)
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
+    return _remembered(times, ("grid", period, tolerance, max_multiple),
+                       lambda: _grid_fraction(times, period, tolerance, max_multiple))
+
+
+def _grid_fraction(times, period: float, tolerance: float,
+                   max_multiple: int) -> tuple[float, dict]:
+    t = np.asarray(_check_1d(times, "times"), dtype=np.float64)
     iv = t[1:] - t[:-1]
     if iv.size == 0:
         return 0.0, {"intervals": iv}
@@ -221,10 +253,16 @@ def partner_fraction(times: np.ndarray, period: float, tolerance: float,
     >>> round(partner_fraction(t, 0.1024, 0.001)[0], 2)
     0.83
     """
-    # no copy before the sort (it copies); O(n) when sorted
-    t = np.sort(np.asarray(_check_1d(times, "times"), dtype=np.float64), kind="stable")
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
+    return _remembered(times, ("partner", period, tolerance, tuple(multiples)),
+                       lambda: _partner_fraction(times, period, tolerance, multiples))
+
+
+def _partner_fraction(times, period: float, tolerance: float,
+                      multiples: tuple[int, ...]) -> tuple[float, dict]:
+    # no copy before the sort (it copies); O(n) when sorted
+    t = np.sort(np.asarray(_check_1d(times, "times"), dtype=np.float64), kind="stable")
     n = t.size
     if n < 2:
         return 0.0, {"has_partner": np.zeros(n, bool)}

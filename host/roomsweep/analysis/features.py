@@ -79,6 +79,9 @@ def component(dbm: np.ndarray, fs: float, level_dbm: float, half_width_db: float
         on &= ~near
     (starts, widths), props = find_bursts(on, fs)
     starts = _refine_starts(dbm, fs, starts, level_dbm - half_width_db)
+    # read only: the classifiers' repeated questions about it are answered once
+    # (dsp._remembered)
+    starts.flags.writeable = False
     return Features(fs=fs, duration_s=dbm.size / fs, level_dbm=level_dbm, on=on,
                     starts_s=starts, widths_s=widths, duty=props["duty"])
 
