@@ -278,11 +278,16 @@ def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
     are known, else the stretches before and after it in the sweep."""
     pos = rec.waypoint_positions or {}
     out: dict[int, list[int]] = {}
+    # the stretches at known waypoints, their positions as arrays: one hypot per
+    # stretch over all of them (the same arithmetic as pair by pair)
+    placed = [o for o in parts if o.label in pos]
+    xs = np.array([pos[o.label][0] for o in placed], dtype=float)
+    ys = np.array([pos[o.label][1] for o in placed], dtype=float)
     for st in parts:
         p = pos.get(st.label) if st.label else None
         if p is not None:
-            dist = {o.index: float(np.hypot(pos[o.label][0] - p[0], pos[o.label][1] - p[1]))
-                    for o in parts if o.label in pos and o.label != st.label}
+            d_all = np.hypot(xs - p[0], ys - p[1]).tolist()
+            dist = {o.index: d for o, d in zip(placed, d_all) if o.label != st.label}
             close = [i for i, d in dist.items() if d <= NEIGHBOUR_M]
             # a lone waypoint is compared with the two nearest, however far
             out[st.index] = close or sorted(dist, key=dist.__getitem__)[:2]
