@@ -8,7 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .dsp import find_bursts
+from .dsp import _median, find_bursts
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Features:
 
     @cached_property
     def width_median_s(self) -> float:
-        return float(np.median(self.widths_s)) if self.count else 0.0
+        return _median(self.widths_s) if self.count else 0.0
 
     def intervals_s(self) -> np.ndarray:
         return np.diff(self.starts_s)
