@@ -7,9 +7,9 @@ import struct
 from micropython import const
 
 import rsproto
-from controls import Beeper, Button, LedGroup
+from controls import Beeper, Button, LedDrive, LedGroup
 from fastframe import pack12_into
-from lens import LockIn
+from lens import DRIVE_LEVELS, LockIn
 from link import CommandParser, FrameRing, Link
 from sampler import MAX_BLOCK, MAX_RATE_HZ, MIN_BLOCK, MIN_RATE_HZ, Sampler
 
@@ -35,6 +35,10 @@ class App:
         self.led_duty = [0 for _ in self.led_groups]  # configured duty, kept while off
         self.lens = LockIn(self.sampler.block, self.sampler.rate_hz,
                            [g.hz for g in self.led_groups])
+        drive = getattr(board, "led_drive", None)
+        self.led_drive = LedDrive(drive, DRIVE_LEVELS)
+        self.lens.set_level(0)
+        self.lens.set_auto(self.led_drive.adjustable)  # without the reference: full current
         self._lens_frame = bytearray(rsproto.frame_size(rsproto.LENS_SIZE))
         self._lens_lit()
         self.radios = None  # Wi-Fi/BLE scans (radios.py), made by CONFIGURE wifi_scan/ble_scan
@@ -78,7 +82,9 @@ class App:
             "leds": [{"group": i, "hz": g.hz, "duty_permille": self.led_duty[i],
                       "on": bool(self.led_on[i]), "ring_mm": b.led_ring_mm[i]}
                      for i, g in enumerate(self.led_groups)],
-            "lens": {"frame": rsproto.T_LENS, "amp_scale": rsproto.LENS_AMP_SCALE},
+            "lens": {"frame": rsproto.T_LENS, "amp_scale": rsproto.LENS_AMP_SCALE,
+                     "drive_levels": DRIVE_LEVELS, "drive_step": rsproto.LENS_DRIVE_STEP,
+                     "level": self.led_drive.level, "auto": bool(self.lens.auto)},
             "calibration": b.calibration,
             "streaming": self.streaming,
         }
@@ -144,6 +150,8 @@ class App:
             duty = settings.pop("led%d_duty" % i, self.led_duty[i])
             on = settings.pop("led%d_on" % i, self.led_on[i])
             leds.append((g, hz, duty, on))
+        level = settings.pop("led_level", self.led_drive.level)
+        auto = settings.pop("led_auto", self.lens.auto)
         radios = (settings.pop("wifi_scan", None), settings.pop("ble_scan", None))
         if settings:
             raise ValueError("unknown setting " + sorted(settings)[0])
@@ -158,6 +166,8 @@ class App:
                 raise ValueError("LED on must be 0 or 1")
             if 2 * hz >= rate:
                 raise ValueError("LED hz must be below half the sample rate")
+        if not 0 <= level < DRIVE_LEVELS or auto not in (0, 1):
+            raise ValueError("led_level 0..%d, led_auto 0 or 1" % (DRIVE_LEVELS - 1))
         if self.streaming and (rate != self.sampler.rate_hz or block != self.sampler.block):
             raise RuntimeError("stop streaming before changing rate or block")
         if radios != (None, None):  # checked before anything is applied; heap only if asked
@@ -169,6 +179,9 @@ class App:
             g.set(hz, duty if on else 0)
             self.led_duty[i] = duty
             self.led_on[i] = on
+        self.led_drive.set_level(level)
+        self.lens.set_level(self.led_drive.level)
+        self.lens.set_auto(auto and self.led_drive.adjustable)
         retune = old_hz != [g.hz for g in self.led_groups]
         if rate != self.sampler.rate_hz or block != self.sampler.block:
             self.sampler.configure(rate, block)
@@ -261,14 +274,19 @@ class App:
         if lens.clipped:
             flags |= rsproto.LENS_FLAG_CLIPPED
         self.board.status_led.value(0 if lens.alert else 1)
-        if self.link.prepared_pending():
-            return  # the link is behind: a STATUS waits, and LENS must not replace it
-        struct.pack_into(
-            rsproto.LENS_FORMAT, self._lens_frame, rsproto.HEADER_SIZE,
-            self.sampler.first_tick, self.sampler.block, rsproto.LENS_GROUPS, flags,
-            min(a[0], 65535), min(a[1], 65535), min(a[2], 65535),
-        )
-        self.link.send_prepared(self._lens_frame, rsproto.T_LENS)
+        level = lens.level
+        if not self.link.prepared_pending():
+            # (when the link is behind a STATUS waits, and LENS must not replace it)
+            struct.pack_into(
+                rsproto.LENS_FORMAT, self._lens_frame, rsproto.HEADER_SIZE,
+                self.sampler.first_tick, self.sampler.block, rsproto.LENS_GROUPS, flags,
+                min(a[0], 65535), min(a[1], 65535), min(a[2], 65535), level,
+            )
+            self.link.send_prepared(self._lens_frame, rsproto.T_LENS)
+        nxt = lens.next_level
+        if nxt != level:  # the next block runs at the drive level this one asked for
+            self.led_drive.set_level(nxt)
+            lens.set_level(nxt)  # (auto is off on a board without the reference)
 
     def _queue_status(self):
         s = self.sampler

@@ -58,6 +58,8 @@ class Board:
         self.buzzer = PWM(Pin(p["buzzer"]), freq=2700, duty_u16=0)
         self.led_pwms = [PWM(Pin(n), freq=hz, duty_u16=0)
                          for n, hz in zip(p["led_groups"], LED_DEFAULT_HZ)]
+        # the LED current sinks' reference: 78 kHz PWM, RC-filtered (hardware/README.md)
+        self.led_drive = PWM(Pin(p["led_drive"]), freq=78125, duty_u16=65535)
         self.led_default_hz = LED_DEFAULT_HZ
         self.led_ring_mm = LED_RING_MM
         self.calibration = CALIBRATION

@@ -74,3 +74,26 @@ class LedGroup:
         self._pwm.duty_u16(duty_permille * 65535 // 1000)
         self.hz = hz
         self.duty = duty_permille
+
+
+class LedDrive:
+    """The IR LEDs' current level, shared by every group: a PWM pin whose RC-filtered
+    duty is the reference of the groups' current sinks (hardware/README.md), so the
+    LED current is full / 2**level. level 0 full, DRIVE_LEVELS - 1 the dimmest."""
+
+    def __init__(self, pwm, levels, level=0):
+        self._pwm = pwm  # None: a board without the drive reference (full current only)
+        self.levels = levels
+        self.level = -1
+        self.adjustable = pwm is not None
+        self.set_level(level)
+
+    def set_level(self, level):
+        if not 0 <= level < self.levels:
+            raise ValueError("LED level out of range")
+        if self._pwm is None:
+            level = 0
+        elif level != self.level:
+            # full scale 65535; each level half the one before
+            self._pwm.duty_u16((65536 >> level) - 1)
+        self.level = level

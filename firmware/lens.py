@@ -8,6 +8,15 @@
 # count (fundamental of each group's return). The alert compares the inner ring's
 # return with what the outer ring says the walls give it (a lens returns the inner
 # ring's light far more, docs/lens.md) and fires on a sudden rise of that excess.
+#
+# Automatic drive level: the LED current of all three groups is full / 2**level
+# (level 0..7, one shared reference: walls return every ring's light alike, so
+# they clip the ADC together, and one level keeps the rings' ratio). After each
+# block the level for the next one is chosen: one step dimmer when the block's
+# highest sample reached the top of the ADC's linear range, one step brighter
+# after a few blocks in which twice the LED light would still fit. The level of
+# each block travels in its LENS frame, so the host scales the amplitudes back
+# (docs/lens.md, "Drive level").
 
 import micropython
 from array import array
@@ -26,7 +35,19 @@ _S_DEV = const(4)  # average absolute deviation of the excess (x 16)
 _S_ALERT = const(5)  # 1 while the excess stands out
 _S_CLIP = const(6)  # 1 when the block held a clipped sample
 _S_BLOCKS = const(7)  # blocks processed since reset
-_S_COUNT = const(8)
+_S_LEVEL = const(8)  # drive level of the block being processed (current full / 2**level)
+_S_NEXT = const(9)  # drive level chosen for the next block
+_S_CALM = const(10)  # blocks in a row with room for a brighter level
+_S_AUTO = const(11)  # 1: the level follows the light; 0: stays where configured
+_S_SETTLE = const(12)  # 1 for the block after a level change: the alert skips it
+_S_COUNT = const(13)
+DRIVE_LEVELS = const(8)  # 1, 1/2, 1/4 ... 1/128 of the full LED current
+# ESP32 ADC at 11 dB is linear up to about 2450 mV of its 3100 mV full scale (ref
+# §2, defaults.CALIBRATION): 2450 / 3100 x 4095 counts. Dimmer at or above it;
+# brighter when twice the LED light would still stay under _RAISE_BELOW.
+_LOWER_AT = const(3236)
+_RAISE_BELOW = const(2800)
+_CALM_BLOCKS = const(4)  # about 0.13 s at the defaults before a brighter step
 _WARMUP = const(8)  # blocks before the alert may fire
 _MIN_RISE = const(16)  # 2 counts (1/8 units) at least
 _K_DEV = const(5)
@@ -59,6 +80,7 @@ class LockIn:
         self.lit = array("i", bytes(4 * GROUPS))  # 1 if the group is lit
         self._cos = None
         self._sin = None
+        self.state[_S_AUTO] = 1
         self.configure(block, rate_hz, freqs_hz)
 
     def configure(self, block, rate_hz, freqs_hz):
@@ -84,14 +106,53 @@ class LockIn:
 
     def reset(self):
         s = self.state
+        level = s[_S_LEVEL]
+        auto = s[_S_AUTO]
         for i in range(1, _S_COUNT):
             s[i] = 0
         s[_S_EX] = _EX_ZERO
         for g in range(GROUPS):
             self.amps[g] = 0
+        s[_S_LEVEL] = level  # settings, not averages: kept
+        s[_S_NEXT] = level
+        s[_S_AUTO] = auto
 
     def set_lit(self, group, lit):
         self.lit[group] = 1 if lit else 0
+
+    def set_auto(self, auto):
+        self.state[_S_AUTO] = 1 if auto else 0
+
+    @property
+    def auto(self):
+        """1 while the drive level follows the light, 0 while it stays put."""
+        return self.state[_S_AUTO]
+
+    @property
+    def level(self):
+        """Drive level of the block last processed."""
+        return self.state[_S_LEVEL]
+
+    @property
+    def next_level(self):
+        """Drive level the last block asks for (apply it, then `set_level`)."""
+        return self.state[_S_NEXT]
+
+    def set_level(self, level):
+        """The LEDs now run at `level`: the alert's averages follow the light."""
+        s = self.state
+        old = s[_S_LEVEL]
+        s[_S_LEVEL] = level
+        s[_S_NEXT] = level
+        s[_S_CALM] = 0
+        if level == old:
+            return
+        s[_S_SETTLE] = 1
+        k = level - old  # amplitudes scale by 2**-(level - old)
+        for i in (_S_EMA0, _S_EMA2, _S_DEV):
+            s[i] = s[i] >> k if k > 0 else s[i] << -k
+        ex = s[_S_EX] - _EX_ZERO
+        s[_S_EX] = (ex >> k if k > 0 else ex << -k) + _EX_ZERO
 
     @property
     def alert(self):
@@ -129,9 +190,12 @@ def _process(samples, cos_t, sin_t, amps, lit, state):
     n = st[_S_N]
     total = 0
     clip = 0
+    hi = 0
     for i in range(n):
         v = x[i]
         total += v
+        if v > hi:
+            hi = v
         if v >= 4095 or v == 0:
             clip = 1
     mean = total // n
@@ -165,6 +229,32 @@ def _process(samples, cos_t, sin_t, amps, lit, state):
     st[_S_CLIP] = clip
     blocks = st[_S_BLOCKS] + 1
     st[_S_BLOCKS] = blocks
+    # the next block's drive level
+    level = st[_S_LEVEL]
+    want = level
+    calm = st[_S_CALM]
+    if st[_S_AUTO]:
+        if hi >= _LOWER_AT:
+            calm = 0
+            if level < DRIVE_LEVELS - 1:
+                want = level + 1
+        else:
+            # a square wave's peak is pi/2 its fundamental: the LEDs' share of the
+            # highest sample, counts (amplitudes in 1/8 count: x pi/16 ~ 201/1024)
+            peak = ((a[0] + a[1] + a[2]) * 201) >> 10
+            if level > 0 and hi + peak < _RAISE_BELOW:
+                calm += 1
+                if calm >= _CALM_BLOCKS:
+                    want = level - 1
+                    calm = 0
+            else:
+                calm = 0
+    st[_S_CALM] = calm
+    st[_S_NEXT] = want
+    if st[_S_SETTLE]:  # the LED current was still settling to the new level
+        st[_S_SETTLE] = 0
+        st[_S_ALERT] = 0
+        return
     if on[0] == 0 or on[2] == 0 or clip:
         st[_S_ALERT] = 0
         return

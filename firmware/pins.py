@@ -10,6 +10,7 @@ BOARDS = {  # type: dict
         'status_led': 19,
         'buzzer': 23,
         'rf_attenuator': 21,
+        'led_drive': 22,
         'led_groups': (25, 26, 27),
     },
     'esp32-s3-devkitc': {
@@ -20,6 +21,7 @@ BOARDS = {  # type: dict
         'status_led': 15,
         'buzzer': 14,
         'rf_attenuator': 17,
+        'led_drive': 18,
         'led_groups': (11, 12, 13),
     },
 }

@@ -93,13 +93,17 @@ STATUS_FLAG_STREAMING = const(1)
 # LENS: first-sample tick u32 of the photodiode block it was computed from (the
 # SAMPLES frame's), block length u16, groups u8, flags u8 (bit 0 glint alert,
 # bit 1 the block held a clipped sample), then per group (3) the lock-in amplitude
-# u16 of that group's return in 1/8 ADC count (0 for a group that is not lit).
-LENS_FORMAT = "<IHBBHHH"
-LENS_SIZE = const(14)
+# u16 of that group's return in 1/8 ADC count (0 for a group that is not lit), then
+# the LED drive level u8 of the block (the LEDs ran at full current / 2**level;
+# older firmware sent 14 bytes and always full current).
+LENS_FORMAT = "<IHBBHHHB"
+LENS_SIZE = const(15)
+LENS_SIZE_V1 = const(14)  # without the drive level
 LENS_GROUPS = const(3)
 LENS_FLAG_ALERT = const(1)
 LENS_FLAG_CLIPPED = const(2)
 LENS_AMP_SCALE = const(8)  # amplitude units per ADC count
+LENS_DRIVE_STEP = const(2)  # each drive level is half the LED current of the one before
 
 # MARK: mark number u16, source u8 (0 host command, 1 device button), UTF-8 label
 MARK_HEADER_FORMAT = "<HB"

@@ -29,8 +29,8 @@ DEFAULT_OUT = HERE / "schematic.svg"
 
 # Roles of pins.toml in the order they appear on the ESP32 symbol.
 LEFT_ROLES = ("rf_adc", "pd_adc", "battery_adc", "rf_attenuator")
-RIGHT_ROLES = ("led_groups[0]", "led_groups[1]", "led_groups[2]", "buzzer", "status_led",
-               "button")
+RIGHT_ROLES = ("led_groups[0]", "led_groups[1]", "led_groups[2]", "led_drive", "buzzer",
+               "status_led", "button")
 
 E12 = (1.0, 1.2, 1.5, 1.8, 2.2, 2.7, 3.3, 3.9, 4.7, 5.6, 6.8, 8.2)
 RC_R_OHM = 1000.0  # series resistor of the video/anti-alias RC (low source impedance)
@@ -206,24 +206,60 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.add(elm.Label().label(net("battery_adc", pins["battery_adc"]), loc="left", halign="right"))
     d.add(elm.Line().down(0.5).at(d.here))
 
-    # --- IR LED groups: LEDC PWM -> gate R -> logic-level MOSFET -> 2 x (LED + R) ------
+    # --- LED current reference: LEDC PWM (78 kHz) -> two RC poles -> divider: V_ref ---
+    x0, y0 = 14.0, 17.0
+    d.here = (x0, y0)
+    d.add(elm.Label().label(net("led_drive", pins["led_drive"]), loc="left", halign="right"))
+    d.add(elm.Resistor().right(2.0).label("10 kΩ"))
+    d.add(elm.Dot())
+    d.push()
+    d.add(elm.Capacitor().down(1.5).label("10 nF", loc="bottom"))
+    d.add(elm.Ground())
+    d.pop()
+    d.add(elm.Resistor().right(2.0).label("10 kΩ"))
+    d.add(elm.Dot())
+    d.push()
+    d.add(elm.Capacitor().down(1.5).label("10 nF", loc="bottom"))
+    d.add(elm.Ground())
+    d.pop()
+    d.add(elm.Resistor().right(2.5).label("24 kΩ"))
+    d.add(elm.Dot())
+    d.push()
+    d.add(elm.Resistor().down(1.5).label("10 kΩ", loc="bottom"))
+    d.add(elm.Ground())
+    d.pop()
+    d.add(elm.Line().right(1.0))
+    d.add(elm.Label().label("V_ref (0.97 V at full drive)", loc="right", halign="left"))
+
+    # --- IR LED groups: current sinks. The group's LEDC PWM switches the sink's
+    # reference between V_ref and ground (U8-U10); the op-amp (U7, zero-drift) holds
+    # V_ref across the 10 ohm sense resistor: I = V_ref / 10 ohm, 97 mA (2 x 48) at full drive,
+    # whatever the LEDs' forward voltage, so every drive level is an exact fraction.
     for i in range(3):
         role = f"led_groups[{i}]"
-        x0, y0 = 14.0 + 9.0 * i, 8.0
-        d.here = (x0, y0)
-        d.add(elm.Label().label(net(role, pins[role]), loc="left", halign="right"))
-        d.add(elm.Resistor().right(2.0).label("100 Ω"))
-        d.add(elm.Dot())
-        d.push()
-        d.add(elm.Resistor().down(2.0).label("100 kΩ", loc="bottom"))
+        x0, y0 = 15.5 + 11.0 * i, 6.0
+        op = d.add(elm.Opamp(leads=True).flip().anchor("in2").at((x0 + 3.0, y0)).right()
+                   .label(f"U7{'ABC'[i]}\nMCP6V34", loc="center", fontsize=9))
+        d.add(elm.Line().left(1.5).at(op.in2))
+        sw = d.add(elm.SwitchSpdt2(action="close").left().anchor("a")
+                   .label(f"U{i + 8}\n74LVC1G3157", loc="top", ofst=(0, 0.3)))
+        d.add(elm.Line().up(0.6).at(sw.c))
+        d.add(elm.Line().left(1.2))
+        d.add(elm.Label().label("V_ref", loc="left", halign="right"))
+        d.add(elm.Line().down(0.8).at(sw.b))
         d.add(elm.Ground())
-        d.pop()
-        d.add(elm.Line().right(1.2))
-        q = d.add(elm.NFet(bulk=False).anchor("gate").label(f"Q{i + 1}\nAO3400A", loc="right"))
-        d.add(elm.Line().down(0.3).at(q.source))
+        d.add(elm.Label().at((x0 + 0.75, y0 - 3.2)).label("select: " + net(role, pins[role]),
+                                                            halign="center"))
+        d.add(elm.Line().right(1.5).at(op.out))
+        q = d.add(elm.NFet(bulk=False).anchor("gate").right().reverse()
+                  .label(f"Q{i + 1}\nAO3400A", loc="right"))
+        d.add(elm.Line().down(0.6).at(q.source))
+        node = d.add(elm.Dot())
+        d.add(elm.Resistor().down(1.5).label("10 Ω", loc="bottom"))
         d.add(elm.Ground())
+        d.add(elm.Wire("-|").at(node.center).to(op.in1))
         d.add(elm.LED().up().at(q.drain).reverse().label("TSAL6200\n940 nm ×2", loc="bottom"))
-        d.add(elm.Resistor().up().label("75 Ω ×2", loc="bottom"))
+        d.add(elm.Resistor().up().label("4.7 Ω ×2", loc="bottom"))
         d.add(elm.Vdd().label("+5V"))
 
     # --- buzzer, status LED, button ----------------------------------------------------

@@ -139,7 +139,7 @@ a.stop()
             payload = P.encode_mark(r.number, r.source, r.label)
         elif isinstance(r, Lens):
             payload = lens_payload((r.t_first_us - r.ts_us + tick) % P.TICKS_PERIOD, r.count,
-                                   r.amplitudes, r.alert, r.clipped)
+                                   r.amplitudes, r.alert, r.clipped, r.drive_level)
         elif isinstance(r, Info):
             payload = original[P.HEADER_SIZE:-4]  # JSON key order is the device's own
             assert json.loads(payload) == r.info

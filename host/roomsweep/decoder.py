@@ -345,14 +345,16 @@ class Decoder:
         )
 
     def _lens(self, t, seq, ts_raw, ts_us, p):
-        if len(p) < P.LENS_SIZE:  # longer: fields appended by a later firmware
+        if len(p) < P.LENS_SIZE_V1:  # longer: fields appended by a later firmware
             raise ValueError(f"LENS payload is {len(p)} bytes, not {P.LENS_SIZE}")
-        first, count, groups, flags, *amps = _LENS.unpack_from(p, 0)
+        if len(p) < P.LENS_SIZE:  # firmware before the drive level: always full current
+            p = bytes(p[:P.LENS_SIZE_V1]) + bytes(P.LENS_SIZE - P.LENS_SIZE_V1)
+        first, count, groups, flags, *amps, level = _LENS.unpack_from(p, 0)
         back = (ts_raw - first) % P.TICKS_PERIOD
         return Lens(t, seq, ts_us, t_first_us=ts_us - back, count=count,
                     amplitudes=tuple(a / P.LENS_AMP_SCALE for a in amps[:min(groups, 3)]),
                     alert=bool(flags & P.LENS_FLAG_ALERT),
-                    clipped=bool(flags & P.LENS_FLAG_CLIPPED))
+                    clipped=bool(flags & P.LENS_FLAG_CLIPPED), drive_level=level)
 
     def _info(self, t, seq, ts_raw, ts_us, p):
         info = json.loads(bytes(p).decode())

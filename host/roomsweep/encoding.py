@@ -52,10 +52,11 @@ def status_payload(uptime_ms: int, heap_free: int, heap_used: int, dropped: int,
 
 
 def lens_payload(first_tick: int, count: int, amplitudes, alert: bool = False,
-                 clipped: bool = False) -> bytes:
-    """LENS payload (rsproto.LENS_FORMAT): amplitudes in ADC counts, per group."""
+                 clipped: bool = False, drive_level: int = 0) -> bytes:
+    """LENS payload (rsproto.LENS_FORMAT): amplitudes in ADC counts, per group, and
+    the LED drive level of the block."""
     amps = [min(65535, int(round(a * P.LENS_AMP_SCALE))) for a in amplitudes]
     amps += [0] * (P.LENS_GROUPS - len(amps))
     flags = (P.LENS_FLAG_ALERT if alert else 0) | (P.LENS_FLAG_CLIPPED if clipped else 0)
     return struct.pack(P.LENS_FORMAT, first_tick & 0xFFFFFFFF, count, P.LENS_GROUPS, flags,
-                       *amps[:P.LENS_GROUPS])
+                       *amps[:P.LENS_GROUPS], drive_level)

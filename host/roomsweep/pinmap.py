@@ -18,9 +18,9 @@ else:  # pragma: no cover
 from .errors import RoomsweepError
 
 ROLES_SINGLE = ("rf_adc", "pd_adc", "battery_adc", "button", "status_led", "buzzer",
-                "rf_attenuator")
+                "rf_attenuator", "led_drive")
 ANALOG_ROLES = ("rf_adc", "pd_adc", "battery_adc")
-OUTPUT_ROLES = ("status_led", "buzzer", "rf_attenuator")
+OUTPUT_ROLES = ("status_led", "buzzer", "rf_attenuator", "led_drive")
 
 
 def load(path: str | Path) -> dict[str, Any]:

@@ -62,6 +62,7 @@ class Lens(Record):
     amplitudes: tuple = ()  # per group, ADC counts (fundamental of the return)
     alert: bool = False  # the device's glint alert was on
     clipped: bool = False  # the block held a clipped sample
+    drive_level: int = 0  # the LEDs ran at full current / 2**drive_level (0: full)
 
 
 @dataclass(slots=True)

@@ -42,6 +42,7 @@ class BenchBoard:
         self.buzzer = Stand(); self.buzzer.duty_u16 = lambda d=None: 0
         self.buzzer.freq = lambda f=None: 0
         self.led_pwms = []
+        self.led_drive = self.buzzer
         self.led_default_hz = ()
         self.calibration = {}
         self.ticks_us = time.ticks_us

@@ -58,6 +58,7 @@ class FakeBoard:
         self.status_led = FakePin(0)
         self.buzzer = FakePWM(2700)
         self.led_pwms = [FakePWM(), FakePWM(), FakePWM()]
+        self.led_drive = FakePWM()
         self.led_default_hz = (1175, 1775, 2375)
         self.led_ring_mm = (9, 20, 34)
         self.calibration = {"source": "test"}

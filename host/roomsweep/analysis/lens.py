@@ -169,7 +169,39 @@ def amplitude_tracks(rec: Recording, frame_s: float = FRAME_S
             tracks[i] = 0.0
     props["freqs_hz"] = tuple(float(f) for f in rec.led_hz)
     props["lit"] = lit
+    _scale_by_drive(rec, tracks, props)
     return tracks, props
+
+
+DRIVE_STEP = 2.0  # each LED drive level is half the current of the one before (rsproto)
+
+
+def _scale_by_drive(rec: Recording, tracks: np.ndarray, props: dict[str, Any]) -> None:
+    """Returns at full LED current: each frame's amplitudes x 2**level of the
+    drive level its filter window (three frames) saw. A window that saw two levels,
+    or a block of unknown level, says nothing: "drive_unknown" marks those frames,
+    "drive_level" gives each frame's level (NaN there)."""
+    m = tracks.shape[1]
+    starts, levels = getattr(rec, "pd_level_start", None), getattr(rec, "pd_level", None)
+    props["drive_level"] = np.zeros(m)
+    props["drive_unknown"] = np.zeros(m, dtype=bool)
+    if starts is None or levels is None or m == 0 or len(starts) == 0:
+        return
+    starts = np.asarray(starts)
+    levels = np.asarray(levels, dtype=float)
+    change = np.concatenate(([True], levels[1:] != levels[:-1]))  # NaN != NaN: kept
+    starts, levels = starts[change], levels[change]
+    nb = props["frame_samples"]
+    first = np.maximum((np.arange(m) - 1) * nb, 0)
+    last = np.minimum((np.arange(m) + 2) * nb, m * nb) - 1
+    i0 = np.searchsorted(starts, first, side="right") - 1
+    i1 = np.searchsorted(starts, last, side="right") - 1
+    level = levels[np.maximum(i0, 0)]
+    bad = (i0 != i1) | (i0 < 0) | ~np.isfinite(level)
+    level = np.where(bad, np.nan, level)
+    tracks *= np.where(bad, 1.0, DRIVE_STEP ** np.nan_to_num(level))
+    props["drive_unknown"] = bad
+    props["drive_level"] = level
 
 
 def _robust_sigma(x: np.ndarray) -> float:
@@ -232,6 +264,25 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
         return [], info
     dt = float(times[1] - times[0]) if m > 1 else 0.02
     size = max(3, int(round(background_s / dt)) | 1)
+    # frames whose filter saw an LED drive level change (or an unknown level) say
+    # nothing: bridged by interpolation for finding peaks and for the fits'
+    # derivatives, left out of the fits themselves
+    unknown = np.asarray(properties.get("drive_unknown", np.zeros(m, bool)), dtype=bool)
+    if unknown.any() and (~unknown).any():
+        known = np.flatnonzero(~unknown)
+        tracks = tracks.copy()
+        for g in range(tracks.shape[0]):
+            tracks[g, unknown] = np.interp(np.flatnonzero(unknown), known, tracks[g, known])
+    # noise grows with the drive level: amplitudes were scaled up by 2**level
+    level = np.asarray(properties.get("drive_level", np.zeros(m)), dtype=float)
+    if level.shape != (m,):
+        level = np.zeros(m)
+    if np.isfinite(level).any():
+        fin = np.flatnonzero(np.isfinite(level))
+        level = np.interp(np.arange(m), fin, level[fin])
+    else:
+        level = np.zeros(m)
+    noise_scale = DRIVE_STEP ** level
     # row by row: scipy filters 1-D input with a running median, 2-D input
     # with a general rank filter ten times slower (same values)
     bg = np.array([median_filter(row, size=size, mode="nearest") for row in tracks])
@@ -249,14 +300,17 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     # the lock-in filter spans the frames either side: their amplitudes saw the
     # clipped samples too
     sat = sat | np.concatenate(([False], sat[:-1])) | np.concatenate((sat[1:], [False]))
+    clipped = sat
+    sat = clipped | unknown
     # retro excess: the inner ring's return minus what the outer ring's says the
     # walls and shiny surfaces give it. Clipped frames say nothing.
     excess = tracks[0] - tracks[outer] / max(wall_ratio, 1e-6)
     excess_rise = excess - median_filter(excess, size=size, mode="nearest")
-    excess_rise[sat] = 0.0
-    excess_noise = _robust_sigma(excess_rise[~sat]) if (~sat).any() else NOISE_FLOOR_COUNTS
+    excess_rise[clipped] = 0.0
+    excess_noise = (_robust_sigma(excess_rise[~sat] / noise_scale[~sat]) if (~sat).any()
+                    else NOISE_FLOOR_COUNTS)
     info["excess_noise"] = excess_noise
-    height = max(0.5 * min_snr * excess_noise, MIN_RISE_COUNTS)
+    height = np.maximum(0.5 * min_snr * excess_noise * noise_scale, MIN_RISE_COUNTS)
     peaks, pp = find_peaks(excess_rise, height=height,
                            distance=max(1, int(round(MIN_SEPARATION_S / dt))),
                            width=(None, MAX_WIDTH_S / dt), rel_height=0.5)
@@ -266,14 +320,14 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     for j, p in enumerate(peaks):
         # leave the whole glint out of the fit: at least its width either side
         core = max(core_min, int(round(1.2 * pp["widths"][j])))
-        fit = _explained(tracks[0], tracks[outer], p, half, core, sat)
+        fit = _explained(tracks[0], tracks[outer], p, half, core, sat, noise_scale)
         if fit is None:
             continue
         resid, sigma, bump0, bump_out = fit
         snr = resid / sigma
         if snr < min_snr or resid < MIN_RISE_COUNTS or pp["widths"][j] * dt < MIN_WIDTH_S:
             continue
-        if sat[max(0, p - core):p + core + 1].any():
+        if clipped[max(0, p - core):p + core + 1].any() or unknown[p]:
             continue  # clipped: the rings' shares cannot be compared
         lo, hi = max(0, p - 2), min(m, p + 3)
         mid = None
@@ -282,7 +336,7 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
             # metres returns little to either, so nothing is left unexplained; an
             # artefact of the rings' different aim (a wall corner, a shiny edge)
             # shows between every pair of rings
-            mfit = _explained(tracks[middle], tracks[outer], p, half, core, sat)
+            mfit = _explained(tracks[middle], tracks[outer], p, half, core, sat, noise_scale)
             if mfit is None:
                 continue
             mid = mfit[0] / max(mid_ratio, 1e-6) / resid  # signed: a lens only adds light
@@ -292,20 +346,21 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
         glints.append({
             "time_s": float(times[p]),
             "rise": resid,
-            "snr": snr,
+            "snr": float(snr),
             "width_s": float(pp["widths"][j] * dt),
             # how much of it the other rings show too: ~0 retro-reflection, ~1 not
             "retro_ratio": ratio,
             "outer_bump": bump_out,
             "middle_ratio": mid,
-            "saturated": bool(sat[lo:hi].any()),
+            "saturated": bool(clipped[lo:hi].any()),
             "amplitudes": [float(tracks[g, p]) for g in range(tracks.shape[0])],
         })
     return glints, info
 
 
 def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: int,
-               sat: np.ndarray) -> tuple[float, float, float, float] | None:
+               sat: np.ndarray, noise_scale: np.ndarray | None = None
+               ) -> tuple[float, float, float, float] | None:
     """What the outer ring cannot explain of the inner ring's bump at frame p.
 
     Around p the inner track is fitted (least squares, outside the core) as
@@ -313,8 +368,10 @@ def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: in
     light (c: their gain ratio, d: their slightly different aim). A retro-
     reflector's return reaches the inner ring only, so no such fit explains it
     (c, d, g: their gain ratio and slightly different aim).
-    Returns (residual at p, residual noise, inner bump over a line, outer bump over
-    a line) or None when too little is left to fit.
+    `noise_scale` (per frame, default 1) weights the fit: frames recorded at a
+    dimmer LED drive level were scaled up, and their noise with them.
+    Returns (residual at p, residual noise at p, inner bump over a line, outer bump
+    over a line) or None when too little is left to fit.
     """
     lo, hi = max(0, p - half), min(inner.size, p + half + 1)
     idx = np.arange(lo, hi)
@@ -327,10 +384,11 @@ def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: in
     # the rings aim a little apart: outer(t - delta) = outer - delta outer' +
     # delta^2 / 2 outer'' (Taylor), so both derivatives join the fit
     basis = np.column_stack([np.ones_like(t), t, t * t, x, dx, np.gradient(dx)])
-    coef, *_ = np.linalg.lstsq(basis[keep], y[keep], rcond=None)
-    resid_all = y - basis @ coef
-    sigma = max(_robust_sigma(resid_all[keep]), NOISE_FLOOR_COUNTS)
     k = p - lo
+    w = np.ones(hi - lo) if noise_scale is None else 1.0 / noise_scale[lo:hi]
+    coef, *_ = np.linalg.lstsq(basis[keep] * w[keep, None], y[keep] * w[keep], rcond=None)
+    resid_all = y - basis @ coef
+    sigma = max(_robust_sigma(resid_all[keep] * w[keep]), NOISE_FLOOR_COUNTS) / w[k]
     line = np.column_stack([np.ones_like(t), t])
     c0, *_ = np.linalg.lstsq(line[keep], y[keep], rcond=None)
     c1, *_ = np.linalg.lstsq(line[keep], x[keep], rcond=None)

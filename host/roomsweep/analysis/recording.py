@@ -41,6 +41,11 @@ class Recording:
     pd_counts: np.ndarray | None = None
     led_hz: tuple[float, ...] = ()
     led_lit: tuple[bool, ...] = ()
+    # the LED drive level (full current / 2**level) as steps: from sample
+    # pd_level_start[i] on, pd_level[i] (NaN: not known, a LENS frame was lost);
+    # None: full current throughout
+    pd_level_start: np.ndarray | None = None
+    pd_level: np.ndarray | None = None
 
     @property
     def duration_s(self) -> float:
@@ -82,6 +87,7 @@ def from_capture(path: str | Path) -> Recording:
            for m in cap.records if isinstance(m, Mark)]
     pd, _, _ = cap.channel(1)
     led_hz, led_lit = _leds(cap)
+    level_start, level = _drive_levels(cap, pd.size)
     sim = cap.header.get("simulation") or {}
     sweep = cap.header.get("sweep") or sim.get("sweep")
     positions = cap.header.get("waypoints") or sim.get("waypoints")
@@ -92,6 +98,7 @@ def from_capture(path: str | Path) -> Recording:
         if positions else None,
         source=str(path),
         pd_counts=pd if pd.size else None, led_hz=led_hz, led_lit=led_lit,
+        pd_level_start=level_start, pd_level=level,
     )
     _add_network(rec, cap.records, times_us, rate)
     return rec
@@ -133,6 +140,36 @@ def _add_network(rec: Recording, records: list, times_us: np.ndarray, rate: floa
         for d in a.advertisers:
             rec.ble.append(BleSighting(t, d.address, d.address_type, float(d.rssi_max_dbm),
                                        d.seen, d.adv_data))
+
+
+def _drive_levels(cap: Any, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The LED drive level of each photodiode block, from the LENS frames (each
+    names its block's first sample time and length); samples no LENS frame covers
+    get NaN (unknown). (None, None) when the capture has no LENS frame at all."""
+    from ..records import Lens
+
+    lens = [r for r in cap.records if isinstance(r, Lens)]
+    if not lens or n == 0:
+        return None, None
+    _, times_us, _ = cap.channel(1)
+    lens.sort(key=lambda r: r.t_first_us)
+    first = np.searchsorted(times_us, np.array([r.t_first_us for r in lens]) - 0.5)
+    starts: list[int] = []
+    levels: list[float] = []
+    end = 0
+    for r, s in zip(lens, first.tolist()):
+        if s >= n:
+            break
+        if s > end:  # samples no LENS frame speaks for
+            starts.append(end)
+            levels.append(np.nan)
+        starts.append(s)
+        levels.append(float(r.drive_level))
+        end = max(end, s + r.count)
+    if end < n:
+        starts.append(end)
+        levels.append(np.nan)
+    return np.asarray(starts, dtype=np.int64), np.asarray(levels, dtype=float)
 
 
 def _leds(cap: Any) -> tuple[tuple[float, ...], tuple[bool, ...]]:
@@ -182,17 +219,21 @@ def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
     pd = None
     led_hz: tuple[float, ...] = ()
     lit: tuple[bool, ...] = ()
+    level_start = level = None
     if getattr(scenario, "optics", None) is not None:
-        from ..sim.optics import LED_DEFAULT_HZ
+        from ..sim import optics
 
         t_us = idx * step_us
-        total = feed[idx, 1].astype(np.int64)
-        for g, hz in enumerate(LED_DEFAULT_HZ):
+        returns = np.zeros((len(optics.LED_DEFAULT_HZ), n), dtype=np.int64)
+        for g, hz in enumerate(optics.LED_DEFAULT_HZ):
             on = (t_us * hz) % 1000000 * 65536 < 32768 * 1000000
-            total += feed[idx, 3 + g].astype(np.int64) * on
-        pd = (np.minimum(total, 65535) >> 4).astype(np.uint16)
-        led_hz = tuple(float(h) for h in LED_DEFAULT_HZ)
-        lit = (True,) * len(LED_DEFAULT_HZ)
+            returns[g] = optics.feed_value(feed[idx, 3 + g]) * on
+        # the firmware's automatic LED drive level, block by block
+        pd, levels = optics.auto_drive(feed[idx, 1], returns, optics.LED_DEFAULT_HZ, fs)
+        level_start = np.arange(levels.size, dtype=np.int64) * optics.DRIVE_BLOCK
+        level = levels.astype(float)
+        led_hz = tuple(float(h) for h in optics.LED_DEFAULT_HZ)
+        lit = (True,) * len(optics.LED_DEFAULT_HZ)
     sweep = [s.waypoint for s in scenario.sweep]
     raw = [(s.arrive_s, "button", "button") for s in scenario.sweep if s.arrive_s < duration]
     rec = Recording(
@@ -200,7 +241,7 @@ def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
         waypoint_positions={w.name: (w.position_m[0], w.position_m[1])
                             for w in scenario.waypoints},
         source=f"scenario {scenario.name}",
-        pd_counts=pd, led_hz=led_hz, led_lit=lit,
+        pd_counts=pd, led_hz=led_hz, led_lit=lit, pd_level_start=level_start, pd_level=level,
     )
     if getattr(scenario, "access_points", None) or getattr(scenario, "ble_devices", None):
         from ..sim.radios import sightings

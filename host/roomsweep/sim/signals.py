@@ -4,7 +4,7 @@
 (sim/mpboard/board.py): FEED_COLUMNS little-endian uint16 per step of `step_us`
 microseconds, (RF detector ADC value, photodiode ADC value with every LED off,
 flags, then per LED group the photodiode counts x 16 that group's light adds while
-the group is on), the ADC values as MicroPython's ``ADC.read_u16()`` returns them
+the group is on at full LED current, coded by `optics.feed_code`), the ADC values as MicroPython's ``ADC.read_u16()`` returns them
 (12-bit count << 4) and flags bit 0 set while the button is held. The board adds
 the returns of the groups its PWM has on at the moment of each read
 (sim/optics.py: lenses, walls, specular clutter, ambient light). Scenario time
@@ -531,5 +531,4 @@ class FeedGenerator:
         returns = np.empty((LED_GROUPS, n))
         for g in range(LED_GROUPS):
             returns[g] = np.interp(t, grid, ret[g])
-        returns = np.clip(np.rint(returns * 16), 0, 65535)
-        return base.astype(np.uint16) << ADC_U16_SHIFT, returns.astype(np.uint16)
+        return base.astype(np.uint16) << ADC_U16_SHIFT, optics.feed_code(returns * 16)

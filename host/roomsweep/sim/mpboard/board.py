@@ -11,9 +11,11 @@
 # ROOMSWEEP_SIM_STEP_US microseconds: RF detector ADC value, photodiode ADC
 # value with every LED off (both as read_u16() returns them), flags (bit 0:
 # button held down), then for each LED group the photodiode counts x 16 its light
-# adds while it is on. A photodiode read adds the returns of the groups whose PWM
-# output is high at that virtual microsecond (frequency and duty as the firmware
-# set them), so the firmware's LED settings act on the simulated light.
+# adds while it is on at full current (codes from 0x8000 on in wider steps, see
+# sim/optics.py feed_code). A photodiode read adds the returns of the groups whose
+# PWM output is high at that virtual microsecond (frequency and duty as the
+# firmware set them), scaled by the LED drive level (the led_drive PWM's duty), so
+# the firmware's LED settings act on the simulated light.
 
 import os
 import select
@@ -37,6 +39,8 @@ _CHUNK_STEPS = const(256)  # 256 steps x 12 bytes: one write under PIPE_BUF
 _COLUMNS = const(6)
 _LED_GROUPS = const(3)
 _FLAG_BUTTON = const(1)
+_WIDE = const(0x8000)  # LED columns: codes from here on step 2**_WIDE_SHIFT / 16 counts
+_WIDE_SHIFT = const(6)
 
 
 class SimADC:
@@ -106,6 +110,8 @@ class Board:
         self.attenuator = SimPin()
         self.buzzer = SimPWM(2700)
         self.led_pwms = [SimPWM(hz) for hz in LED_DEFAULT_HZ]
+        self.led_drive = SimPWM(78125)  # LED current reference (hardware/README.md)
+        self.led_drive._duty = 65535
         self.led_default_hz = LED_DEFAULT_HZ
         self.led_ring_mm = LED_RING_MM
         self.calibration = CALIBRATION
@@ -168,10 +174,15 @@ class Board:
         value = _u16_at(self._raw, at + column)
         if column == 1:  # photodiode: add the light of the LED groups that are on
             vt = self.vt - self._origin  # PWM phase: deterministic from the first read
+            # LED current: the drive PWM's duty is the current sinks' reference
+            drive = self.led_drive._duty + 1
             for g in range(_LED_GROUPS):
                 pwm = self.led_pwms[g]
                 if pwm._duty and (vt * pwm._hz) % 1000000 * 65536 < pwm._duty * 1000000:
-                    value += _u16_at(self._raw, at + 3 + g)
+                    c = _u16_at(self._raw, at + 3 + g)
+                    if c >= _WIDE:  # the feed's wide range (sim/optics.py feed_code)
+                        c = ((c - _WIDE) << _WIDE_SHIFT) + _WIDE
+                    value += (c * drive) >> 16
             if value > 65535:
                 value = 65535
         return value
