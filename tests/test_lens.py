@@ -169,3 +169,30 @@ def test_committed_lens_suite_does_not_regress():
     # 2 of 3 in reach: the third sits 0.44 m away while the walls clip the ADC
     assert s["recall"] >= 0.65, s
     assert s["false_per_sweep"] <= 0.4, s
+
+
+def test_one_lens_seen_from_two_waypoints_is_one_finding(hotel_capture):
+    """Through the firmware: the alarm-clock camera glints from bed-right and, more
+    weakly, from the headboard 1.3 m away: one finding at bed-right, the headboard
+    sighting kept as evidence."""
+    from roomsweep.analysis.recording import from_capture
+
+    found = lens_findings(from_capture(hotel_capture))
+    assert [f["waypoint"] for f in found] == ["bed-right"]
+    also = found[0]["evidence"].get("also_seen_from", [])
+    assert [a["waypoint"] for a in also] == ["headboard"]
+    assert also[0]["level"] < found[0]["level"]
+
+
+def test_two_lenses_at_two_waypoints_stay_two_findings():
+    """A second, smaller camera by the door, seen from there about as strongly as
+    the alarm clock's from bed-right: two lenses, two findings, each lens found
+    (its faint sighting from the wardrobe, 2.8 m away, is evidence of the door's)."""
+    sc = load_scenario("hotel-room")
+    door_cam = optics.Lens("door-camera", (0.05, 0.52, 1.2), (1.0, -0.03, 0.0), 1.2)
+    two = dataclasses.replace(sc, optics=dataclasses.replace(
+        sc.optics, lenses=list(sc.optics.lenses) + [door_cam]))
+    found = lens_findings(from_scenario(two))
+    assert sorted(f["waypoint"] for f in found) == ["bed-right", "door"]
+    score = score_lenses(found, two)
+    assert all(L["found"] for L in score["lenses"]) and score["false"] == []

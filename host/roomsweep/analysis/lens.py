@@ -430,7 +430,75 @@ def lens_findings(rec: Recording, baseline: Recording | None = None) -> list[dic
         # generous on the clean sweep: a weaker glint there is the same thing
         seen = {f["waypoint"] for f in _lens_findings(baseline, MIN_SNR / 2, 0.0)}
         found = [f for f in found if f["waypoint"] is None or f["waypoint"] not in seen]
-    return found
+    return merge_sightings(found, getattr(rec, "waypoint_positions", None))
+
+
+# One lens seen from two waypoints. A lens retro-reflects only within about 20 deg
+# of its axis (LAPD, docs/sources.md ref §3), so two places that both see it lie
+# inside one 40 deg cone within the finder's reach (SAME_LENS_REACH_M, where a 1-8
+# mm lens still clears the noise): at most that reach apart (the cone is narrower
+# than 60 deg, so its radius is its widest chord). And its return falls as 1/d^4
+# beyond arm's length: the farther sighting is the weaker, so the stronger one
+# names the waypoint, and a sighting from elsewhere more than SAME_LENS_MAX_RATIO
+# as strong is taken for another lens (the same lens about equally far from both
+# places is then reported twice rather than two lenses merged).
+SAME_LENS_REACH_M = 4.0
+SAME_LENS_MAX_SEPARATION_M = SAME_LENS_REACH_M
+SAME_LENS_MAX_RATIO = 0.5
+
+
+def merge_sightings(findings: list[dict[str, Any]],
+                    waypoint_positions: dict[str, tuple[float, float]] | None
+                    ) -> list[dict[str, Any]]:
+    """Lens findings from different waypoints that are one lens, as one finding.
+
+    Strongest first, each finding absorbs the weaker ones that are the same lens
+    by physics: their waypoints at most SAME_LENS_MAX_SEPARATION_M apart (both in
+    the lens's +-20 deg retro-reflection cone, within reach) and their strength at
+    most SAME_LENS_MAX_RATIO of its own (1/d^4: the far sighting is weaker). The
+    absorbed sightings become evidence ("also_seen_from", and their glints join
+    "glints"); the finding keeps the strongest waypoint, time and level. Without
+    waypoint positions nothing is merged.
+
+    Examples
+    --------
+    >>> f = [{"waypoint": "a", "level": 15.0, "time_s": 40.0, "confidence": 0.99,
+    ...       "evidence": {"glints": [{"time_s": 40.0}]}},
+    ...      {"waypoint": "b", "level": 5.0, "time_s": 33.0, "confidence": 0.85,
+    ...       "evidence": {"glints": [{"time_s": 33.0}]}}]
+    >>> [x["waypoint"] for x in merge_sightings(f, {"a": (1.0, 4.6), "b": (0.3, 3.5)})]
+    ['a']
+    >>> [x["waypoint"] for x in merge_sightings(f, {"a": (1.0, 4.6), "b": (4.0, 0.1)})]
+    ['a', 'b']
+    """
+    if not waypoint_positions or len(findings) < 2:
+        return findings
+    kept: list[dict[str, Any]] = []
+    for f in sorted(findings, key=lambda f: -f["level"]):
+        home = None
+        p = waypoint_positions.get(f["waypoint"]) if f["waypoint"] is not None else None
+        for k in kept:
+            q = waypoint_positions.get(k["waypoint"]) if k["waypoint"] is not None else None
+            if p is None or q is None:
+                continue
+            apart = float(np.hypot(p[0] - q[0], p[1] - q[1]))
+            if apart <= SAME_LENS_MAX_SEPARATION_M and f["level"] <= SAME_LENS_MAX_RATIO * k["level"]:
+                home = (k, apart)
+                break
+        if home is None:
+            kept.append(f)
+            continue
+        k, apart = home
+        ev = k["evidence"]
+        ev.setdefault("also_seen_from", []).append({
+            "waypoint": f["waypoint"], "time_s": f["time_s"], "level": f["level"],
+            "confidence": f["confidence"], "waypoints_apart_m": round(apart, 2)})
+        ev["glints"] = ev.get("glints", []) + [dict(g, waypoint=f["waypoint"])
+                                               for g in f["evidence"].get("glints", [])]
+        k["why"] = k.get("why", "") + (f"; seen more weakly from {f['waypoint']} too "
+                                       f"({apart:.1f} m away): the same lens")
+    kept.sort(key=lambda f: -f["confidence"])
+    return kept
 
 
 def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
