@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any
@@ -314,6 +315,7 @@ def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)  # asked for the same few distances again and again
 def _free_space_drop_db(d_m: float) -> float:
     """The least a device HOLD_M from one waypoint falls at a waypoint d_m away."""
     return float(20.0 * np.log10(np.hypot(d_m, HOLD_M) / HOLD_M))
@@ -338,6 +340,7 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
             return None
         return float(np.hypot(a[0] - b[0], a[1] - b[1]))
 
+    distance = functools.lru_cache(maxsize=None)(distance)  # pure: asked per pair many times
     found, rest = [], []
     need = SHARPNESS_DB
     for idx, c in best_in.items():
