@@ -143,6 +143,11 @@ def classify(f: Features) -> tuple[str, float, dict[str, float]]:
 def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Component], list[Stretch]]:
     """Components in windows of about ANALYSIS_WINDOW_S: while the device moves a
     transmitter's level drifts, so levels are taken over short windows."""
+    # the windows' level histograms from the 12-bit counts when dbm is theirs
+    # through the calibration table (dsp.level_modes(counts=...): same modes)
+    table = None
+    if dbm is None and rec.rf_counts.dtype.kind == "u":
+        table = rec.calibration.rf_dbm(np.arange(4096))
     dbm = rec.rf_dbm() if dbm is None else dbm
     parts = stretches(rec)
     found = []
@@ -155,8 +160,13 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
             x = dbm[a:b]
             if x.size < rec.fs * 0.2:
                 continue
-            modes, _ = level_modes(x, separation_db=2 * MODE_HALF_WIDTH_DB,
-                                   min_fraction=MIN_MODE_SAMPLES / x.size)
+            if table is None:
+                modes, _ = level_modes(x, separation_db=2 * MODE_HALF_WIDTH_DB,
+                                       min_fraction=MIN_MODE_SAMPLES / x.size)
+            else:
+                held = np.bincount(np.minimum(rec.rf_counts[a:b], 4095), minlength=4096)
+                modes, _ = level_modes(table, separation_db=2 * MODE_HALF_WIDTH_DB,
+                                       min_fraction=MIN_MODE_SAMPLES / x.size, counts=held)
             if modes.size:
                 top_mode = max(top_mode, float(modes[-1]))
             modes = modes[modes > DETECTOR_FLOOR_DBM]

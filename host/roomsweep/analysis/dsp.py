@@ -19,7 +19,8 @@ from .validate import check_1d as _check_1d, check_fs as _check_fs
 
 
 def level_modes(dbm: np.ndarray, bin_db: float = 1.0, separation_db: float = 4.0,
-                min_fraction: float = 0.001) -> tuple[np.ndarray, dict]:
+                min_fraction: float = 0.001, counts: np.ndarray | None = None
+                ) -> tuple[np.ndarray, dict]:
     """Levels at which the envelope dwells: one per transmitter (and the floor).
 
     A log detector shows each transmitter's bursts at that transmitter's level,
@@ -31,6 +32,10 @@ def level_modes(dbm: np.ndarray, bin_db: float = 1.0, separation_db: float = 4.0
     bin_db : histogram bin width, dB.
     separation_db : two levels closer than this are one mode.
     min_fraction : a mode must hold at least this fraction of the samples.
+    counts : optional, how many samples sit at each level of `dbm` (then `dbm`
+        lists levels, not samples). A window of a 12-bit ADC's samples holds at
+        most 4096 levels: its histogram over the calibration table gives the
+        same modes as the samples, without a pass over them per mode.
 
     Returns
     -------
@@ -44,11 +49,22 @@ def level_modes(dbm: np.ndarray, bin_db: float = 1.0, separation_db: float = 4.0
     >>> modes, p = level_modes(x)
     >>> modes.round().tolist(), p["fraction"].round(2).tolist()
     ([-60.0, -20.0], [0.9, 0.1])
+    >>> level_modes(np.array([-60.0, -20.0]), counts=np.array([900, 100]))[0].round().tolist()
+    [-60.0, -20.0]
     """
     x = np.asarray(_check_1d(dbm, "dbm"), dtype=np.float64)  # read only: no copy
     if bin_db <= 0 or separation_db <= 0:
         raise ValueError("bin_db and separation_db must be positive")
-    if x.size == 0:
+    weights = None
+    if counts is not None:
+        w = np.asarray(counts)
+        if w.shape != x.shape or w.dtype.kind not in "ui" or np.any(w < 0):
+            raise ValueError("counts must be non-negative integers, one per level of dbm")
+        held = w > 0
+        order = np.argsort(x[held], kind="stable")
+        x, weights = x[held][order], w[held][order]
+    total = x.size if weights is None else int(weights.sum())
+    if total == 0:
         return np.zeros(0), {"fraction": np.zeros(0), "floor": np.nan}
     lo, hi = np.floor(x.min()) - 2 * bin_db, np.ceil(x.max()) + 2 * bin_db
     edges = np.arange(lo, hi + bin_db, bin_db)
@@ -59,23 +75,27 @@ def level_modes(dbm: np.ndarray, bin_db: float = 1.0, separation_db: float = 4.0
     scaled /= bin_db
     idx = scaled.astype(np.intp)
     np.minimum(idx, nbins - 1, out=idx)
-    counts = np.bincount(idx, minlength=nbins)[:nbins]
+    counts = np.bincount(idx, weights=weights, minlength=nbins)[:nbins]
     smooth = np.convolve(counts, [0.25, 0.5, 0.25], mode="same")
     dist = max(1, int(round(separation_db / bin_db)))
     padded = np.zeros(nbins + 2)
     padded[1:-1] = smooth
-    peaks, _ = signal.find_peaks(padded, distance=dist, height=min_fraction * x.size)
+    peaks, _ = signal.find_peaks(padded, distance=dist, height=min_fraction * total)
     peaks = peaks - 1
     centres = (edges[:-1] + edges[1:]) / 2
     modes = []
     for p in peaks:  # refine: median of the samples near the peak
         off = x - centres[p]
-        near = x[np.abs(off, out=off) <= bin_db * 1.5]
-        modes.append(_median(near) if near.size else float(centres[p]))
+        close = np.abs(off, out=off) <= bin_db * 1.5
+        if weights is None:
+            near = x[close]
+            modes.append(_median(near) if near.size else float(centres[p]))
+        else:
+            modes.append(_weighted_median(x[close], weights[close], float(centres[p])))
     modes_arr = np.array(sorted(modes))
     half = separation_db / 2
     # from the histogram, not another pass over the samples per mode
-    fraction = np.array([counts[np.abs(centres - m) <= half].sum() / x.size for m in modes_arr])
+    fraction = np.array([counts[np.abs(centres - m) <= half].sum() / total for m in modes_arr])
     return modes_arr, {"fraction": fraction, "floor": modes_arr[0] if modes_arr.size else np.nan}
 
 
@@ -87,6 +107,20 @@ def _median(v: np.ndarray) -> float:
         return float(np.partition(v, h)[h])
     part = np.partition(v, (h - 1, h))
     return float((part[h - 1] + part[h]) / 2)
+
+
+def _weighted_median(v: np.ndarray, w: np.ndarray, empty: float) -> float:
+    """The median of ascending levels `v` each held `w` times: the same order
+    statistics (and mean of the middle pair) as np.median of the samples."""
+    cum = np.cumsum(w)
+    m = int(cum[-1]) if cum.size else 0
+    if m == 0:
+        return empty
+    h = m // 2
+    upper = v[np.searchsorted(cum, h, side="right")]
+    if m % 2:
+        return float(upper)
+    return float((v[np.searchsorted(cum, h - 1, side="right")] + upper) / 2)
 
 
 def find_bursts(on: np.ndarray, fs: float) -> tuple[tuple[np.ndarray, np.ndarray], dict]:
