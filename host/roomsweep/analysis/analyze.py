@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any
@@ -142,6 +143,11 @@ def classify(f: Features) -> tuple[str, float, dict[str, float]]:
 def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Component], list[Stretch]]:
     """Components in windows of about ANALYSIS_WINDOW_S: while the device moves a
     transmitter's level drifts, so levels are taken over short windows."""
+    # the windows' level histograms from the 12-bit counts when dbm is theirs
+    # through the calibration table (dsp.level_modes(counts=...): same modes)
+    table = None
+    if dbm is None and rec.rf_counts.dtype.kind == "u":
+        table = rec.calibration.rf_dbm(np.arange(4096))
     dbm = rec.rf_dbm() if dbm is None else dbm
     parts = stretches(rec)
     found = []
@@ -154,8 +160,13 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
             x = dbm[a:b]
             if x.size < rec.fs * 0.2:
                 continue
-            modes, _ = level_modes(x, separation_db=2 * MODE_HALF_WIDTH_DB,
-                                   min_fraction=MIN_MODE_SAMPLES / x.size)
+            if table is None:
+                modes, _ = level_modes(x, separation_db=2 * MODE_HALF_WIDTH_DB,
+                                       min_fraction=MIN_MODE_SAMPLES / x.size)
+            else:
+                held = np.bincount(np.minimum(rec.rf_counts[a:b], 4095), minlength=4096)
+                modes, _ = level_modes(table, separation_db=2 * MODE_HALF_WIDTH_DB,
+                                       min_fraction=MIN_MODE_SAMPLES / x.size, counts=held)
             if modes.size:
                 top_mode = max(top_mode, float(modes[-1]))
             modes = modes[modes > DETECTOR_FLOOR_DBM]
@@ -296,11 +307,16 @@ def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
     are known, else the stretches before and after it in the sweep."""
     pos = rec.waypoint_positions or {}
     out: dict[int, list[int]] = {}
+    # the stretches at known waypoints, their positions as arrays: one hypot per
+    # stretch over all of them (the same arithmetic as pair by pair)
+    placed = [o for o in parts if o.label in pos]
+    xs = np.array([pos[o.label][0] for o in placed], dtype=float)
+    ys = np.array([pos[o.label][1] for o in placed], dtype=float)
     for st in parts:
         p = pos.get(st.label) if st.label else None
         if p is not None:
-            dist = {o.index: float(np.hypot(pos[o.label][0] - p[0], pos[o.label][1] - p[1]))
-                    for o in parts if o.label in pos and o.label != st.label}
+            d_all = np.hypot(xs - p[0], ys - p[1]).tolist()
+            dist = {o.index: d for o, d in zip(placed, d_all) if o.label != st.label}
             close = [i for i, d in dist.items() if d <= NEIGHBOUR_M]
             # a lone waypoint is compared with the two nearest, however far
             out[st.index] = close or sorted(dist, key=dist.__getitem__)[:2]
@@ -309,6 +325,7 @@ def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)  # asked for the same few distances again and again
 def _free_space_drop_db(d_m: float) -> float:
     """The least a device HOLD_M from one waypoint falls at a waypoint d_m away."""
     return float(20.0 * np.log10(np.hypot(d_m, HOLD_M) / HOLD_M))
@@ -333,6 +350,7 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
             return None
         return float(np.hypot(a[0] - b[0], a[1] - b[1]))
 
+    distance = functools.lru_cache(maxsize=None)(distance)  # pure: asked per pair many times
     found, rest = [], []
     need = SHARPNESS_DB
     for idx, c in best_in.items():
