@@ -313,7 +313,10 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     height = np.maximum(0.5 * min_snr * excess_noise * noise_scale, MIN_RISE_COUNTS)
     peaks, pp = find_peaks(excess_rise, height=height,
                            distance=max(1, int(round(MIN_SEPARATION_S / dt))),
-                           width=(None, MAX_WIDTH_S / dt), rel_height=0.5)
+                           width=(None, MAX_WIDTH_S / dt), rel_height=0.5,
+                           # a glint's prominence over its own surroundings (the
+                           # background's span), not over a slow dip seconds away
+                           wlen=2 * size + 1)
     half = max(5, int(round(FIT_HALF_S / dt)))
     core_min = max(2, int(round(CORE_HALF_S / dt)))
     glints = []
