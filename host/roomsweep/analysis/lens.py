@@ -532,7 +532,8 @@ def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
             "position_m": None,  # one photodiode: no range or bearing
             "bearing_deg": None,  # the device has no compass
             "level": round(top["rise"], 2),
-            "level_units": "ADC counts (lock-in amplitude of the inner LED ring's return)",
+            "level_units": ("ADC counts (lock-in amplitude of the inner LED ring's return, "
+                            "at full LED current)"),
             "confidence": top["confidence"],
             "evidence": {
                 "glints": [{"time_s": round(g["time_s"], 3), "rise": round(g["rise"], 2),
