@@ -186,7 +186,7 @@ def test_committed_scenario_suite_does_not_regress():
     assert len(paths) >= 24
     rf = evaluate(paths)["rf"]
     assert rf["recall"] >= 0.93, rf
-    assert rf["precision"] >= 0.90, rf
+    assert rf["precision"] >= 0.93, rf
     assert rf["class_accuracy"] >= 0.95, rf
     assert rf["waypoint_accuracy"] >= 0.90, rf
     assert rf["median_position_error_m"] <= 0.5, rf
@@ -212,3 +212,88 @@ def test_a_clean_room_baseline_is_subtracted():
     clean.emitters = [e for e in clean.emitters if not e.hidden]
     found = {f["class"]: f["waypoint"] for f in analyze(rec, baseline=from_scenario(clean))}
     assert found.get("wifi_camera") == "smoke-detector" and found.get("gsm") == "headboard"
+
+
+def _power_sum(*levels_dbm: np.ndarray) -> np.ndarray:
+    """What a log detector reads for several signals at once."""
+    return 10 * np.log10(sum(10 ** (x / 10) for x in levels_dbm))
+
+
+def test_a_carrier_under_louder_bursts_is_heard_as_a_carrier():
+    """Bluetooth bursts at -18 dBm over an analog video carrier at -38 dBm: the
+    bursts' gaps show the carrier, not the detector's floor."""
+    from roomsweep.analysis.analyze import components
+
+    n = int(3 * FS)
+    carrier = np.full(n, -38.0) + np.random.default_rng(1).normal(0, 0.3, n)
+    bursts = envelope("bt_classic", 3.0, level=-18.0, floor=-80.0)
+    rec = Recording(np.zeros(n, dtype=np.uint16), FS)
+    found, _ = components(rec, dbm=_power_sum(carrier, bursts))
+    classes = {c.cls: c.level_dbm for c in found}
+    assert classes.get("bt_classic", -99) > -21
+    assert abs(classes.get("analog_video", -99) + 38) < 2, classes
+    # the bursts alone leave no carrier behind
+    found, _ = components(rec, dbm=_power_sum(np.full(n, -70.0), bursts))
+    assert "analog_video" not in {c.cls for c in found}
+
+
+def test_interleaved_ble_advertisers_are_ble():
+    """Two trackers at one level: the intervals mix, each event keeps BLE's shape."""
+    a = envelope("ble", 1.5, params={"interval_ms": 417.5}, seed=4)
+    b = envelope("ble", 1.5, params={"interval_ms": 152.5}, seed=5)
+    f = component(np.maximum(a, b), FS, -25.0, 3.0, top=True)
+    cls, conf, scores = classify(f)
+    assert cls == "ble", scores
+
+
+def _peaks_of(levels: dict[str, float], positions: dict[str, tuple[float, float]],
+              cls: str = "gsm", confidence: float = 1.0,
+              loudest_mode: dict[str, float] | None = None) -> set[str]:
+    """The waypoints _peaks calls a device at, for one class's levels (dBm;
+    None: not heard there)."""
+    from roomsweep.analysis import analyze as A
+
+    labels = list(positions)
+    parts = [A.Stretch(i, label, 3.0 * i, 3.0 * i + 3.0,
+                       (loudest_mode or {}).get(label, A.DETECTOR_FLOOR_DBM))
+             for i, label in enumerate(labels)]
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=positions)
+    track = np.full(len(parts), A.DETECTOR_FLOOR_DBM)
+    best_in = {}
+    for st in parts:
+        level = levels.get(st.label)
+        if level is not None:
+            track[st.index] = level
+            best_in[st.index] = A.Component(st.index, cls, confidence, level, 0.0, None)
+    found = A._peaks(track, best_in, parts, A._neighbours(parts, rec), positions)
+    return {parts[c.stretch].label for c in found}
+
+
+def test_a_phone_beyond_the_door_falls_too_little_to_be_in_the_room():
+    room = {"door": (0.0, 0.0), "desk": (2.5, 0.0), "bed": (2.5, 2.5)}
+    # 7 dB over 2.5 m: a corridor phone heard through the door
+    assert _peaks_of({"door": -30.0, "desk": -37.0, "bed": -40.0}, room, "lte") == set()
+    # a bug at the door falls as a device in reach must
+    assert _peaks_of({"door": -15.0, "desk": -37.0, "bed": -40.0}, room, "lte") == {"door"}
+
+
+def test_not_heard_beneath_louder_traffic_needs_the_peak_to_stand_alone():
+    room = {"door": (0.0, 0.0), "tv": (1.5, 0.0), "bed": (1.5, 1.5)}
+    masked = {"tv": -27.0, "bed": -28.0}  # louder traffic of other kinds there
+    # heard only at the door, the other waypoints could hide it: level decides
+    assert _peaks_of({"door": -40.0}, room, loudest_mode=masked) == set()
+    assert _peaks_of({"door": -25.0}, room, loudest_mode=masked) == {"door"}
+    # ... and timing that matched its kind clearly, not a mixture
+    assert _peaks_of({"door": -25.0}, room, confidence=0.7, loudest_mode=masked) == set()
+    # where it was not heard in a quiet room, the fall is shown
+    assert _peaks_of({"door": -40.0}, room, "ble") == {"door"}
+
+
+def test_a_waypoint_between_two_devices_does_not_hide_the_second():
+    room = {"window": (0.0, 0.0), "headboard": (1.73, 0.0), "clock": (1.3, 0.3),
+            "desk": (2.6, 1.2), "door": (3.4, 0.0)}
+    levels = {"window": -0.0, "headboard": -5.0, "desk": -25.0, "door": -27.0}
+    # the clock radio between them, as loud as the window's device makes it there
+    assert _peaks_of({**levels, "clock": -14.8}, room, "wifi_camera") == {"window", "headboard"}
+    # louder than the window's device can make it: the headboard's level is not shown
+    assert _peaks_of({**levels, "clock": -11.5}, room, "wifi_camera") == {"window"}

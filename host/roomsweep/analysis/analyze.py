@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from collections.abc import Callable
 from typing import Any
@@ -39,7 +40,11 @@ ANALYSIS_WINDOW_S = 1.5
 # waypoints along it.
 SHARPNESS_DB = 6.0
 NEIGHBOUR_M = 2.0  # waypoints this close to a peak must read lower
-SECOND_PEAK_DB = 8.0
+# ... and waypoints further away by more: a device within reach of a waypoint
+# falls at least _free_space_drop_db(d) at one d away, less this much (it may sit
+# up to a metre from where the user holds the detector, above or below it). A
+# phone in the corridor, heard loudest at the door, falls far less.
+FALL_SLACK_DB = 10.0
 # Two devices of one kind at neighbouring waypoints read alike at both, as one
 # device beyond a wall does along it. They differ in what the levels can mean: a
 # device held HOLD_M from the detector is at least _free_space_drop_db(d) quieter
@@ -48,18 +53,25 @@ SECOND_PEAK_DB = 8.0
 # reads alike at the waypoints around the pair, a near pair stands
 # CO_PEAK_CONTRAST_DB above them.
 HOLD_M = 0.3  # a hidden device sits within about 0.3 m of the spot the user holds
-CO_PEAK_CONTRAST_DB = 12.0
+CO_PEAK_CONTRAST_DB = 10.0
 # A kind with an in-room level (access points, BLE) quieter than that still counts
 # when its peak is this much above every neighbouring waypoint: a device D beyond
 # the nearest waypoint falls only 25 log10((D + s) / D) dB at the next one s away
-# (n = 2.5), so 15 dB within NEIGHBOUR_M puts it within about s / 3 of the peak:
+# (n = 2.5), so 13 dB within NEIGHBOUR_M puts it within about s / 2.3 of the peak:
 # in the room, however weak it is. Down to LONE_PEAK_RELIEF_DB below that level.
-LONE_PEAK_DB = 15.0
+LONE_PEAK_DB = 13.0
 LONE_PEAK_RELIEF_DB = 10.0
+# A peak shown only by "not heard" beneath other traffic (see _stands_alone):
+# the least confidence, and for kinds with no in-room level of their own (LTE's
+# least power, -40 dBm (3GPP TS 36.101 6.3.2), says nothing) the least level
+MASKED_MIN_CONFIDENCE = 0.8
+MASKED_IN_ROOM_DBM = -40.0
 FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
 MIN_CONFIDENCE = 0.6  # weaker candidates are not reported
 BASELINE_MARGIN_DB = 6.0  # louder than the clean sweep by this much: new
 MIN_MODE_SAMPLES = 12  # three short BLE events are enough to show a level
+# a carrier's envelope dips below its level only in the detector's noise
+STEADY_GAP_FRACTION = 0.01
 MIN_BURSTS = 4  # fewer bursts than this in a window say nothing about timing
 UNKNOWN_LINE_RATIO = 100.0  # spectral line over the median: periodic beyond doubt  # weaker candidates are not reported
 # 10 dB above the bottom of the detector's range: below it a "proximity peak" is
@@ -131,6 +143,11 @@ def classify(f: Features) -> tuple[str, float, dict[str, float]]:
 def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Component], list[Stretch]]:
     """Components in windows of about ANALYSIS_WINDOW_S: while the device moves a
     transmitter's level drifts, so levels are taken over short windows."""
+    # the windows' level histograms from the 12-bit counts when dbm is theirs
+    # through the calibration table (dsp.level_modes(counts=...): same modes)
+    table = None
+    if dbm is None and rec.rf_counts.dtype.kind == "u":
+        table = rec.calibration.rf_dbm(np.arange(4096))
     dbm = rec.rf_dbm() if dbm is None else dbm
     parts = stretches(rec)
     found = []
@@ -143,14 +160,19 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
             x = dbm[a:b]
             if x.size < rec.fs * 0.2:
                 continue
-            modes, _ = level_modes(x, separation_db=2 * MODE_HALF_WIDTH_DB,
-                                   min_fraction=MIN_MODE_SAMPLES / x.size)
+            if table is None:
+                modes, _ = level_modes(x, separation_db=2 * MODE_HALF_WIDTH_DB,
+                                       min_fraction=MIN_MODE_SAMPLES / x.size)
+            else:
+                held = np.bincount(np.minimum(rec.rf_counts[a:b], 4095), minlength=4096)
+                modes, _ = level_modes(table, separation_db=2 * MODE_HALF_WIDTH_DB,
+                                       min_fraction=MIN_MODE_SAMPLES / x.size, counts=held)
             if modes.size:
                 top_mode = max(top_mode, float(modes[-1]))
             modes = modes[modes > DETECTOR_FLOOR_DBM]
             for j, level in enumerate(modes):
                 f = component(x, rec.fs, float(level), MODE_HALF_WIDTH_DB,
-                              top=j == modes.size - 1)
+                              top=j == modes.size - 1 or (j == 0 and _steady_floor(x, level)))
                 if f.count == 0:
                     continue
                 cls, conf, scores = classify(f)
@@ -162,6 +184,13 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
         if sparse is not None:
             found.append(sparse)
     return found, parts
+
+
+def _steady_floor(x: np.ndarray, level: float) -> bool:
+    """The envelope never falls below this level: a continuous carrier, heard
+    under louder bursts (a log detector reads the sum, so their gaps show the
+    carrier, not the floor)."""
+    return np.count_nonzero(x < level - MODE_HALF_WIDTH_DB) <= STEADY_GAP_FRACTION * x.size
 
 
 def _sparse_component(rec: Recording, st: Stretch, dbm: np.ndarray,
@@ -278,11 +307,16 @@ def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
     are known, else the stretches before and after it in the sweep."""
     pos = rec.waypoint_positions or {}
     out: dict[int, list[int]] = {}
+    # the stretches at known waypoints, their positions as arrays: one hypot per
+    # stretch over all of them (the same arithmetic as pair by pair)
+    placed = [o for o in parts if o.label in pos]
+    xs = np.array([pos[o.label][0] for o in placed], dtype=float)
+    ys = np.array([pos[o.label][1] for o in placed], dtype=float)
     for st in parts:
         p = pos.get(st.label) if st.label else None
         if p is not None:
-            dist = {o.index: float(np.hypot(pos[o.label][0] - p[0], pos[o.label][1] - p[1]))
-                    for o in parts if o.label in pos and o.label != st.label}
+            d_all = np.hypot(xs - p[0], ys - p[1]).tolist()
+            dist = {o.index: d for o, d in zip(placed, d_all) if o.label != st.label}
             close = [i for i, d in dist.items() if d <= NEIGHBOUR_M]
             # a lone waypoint is compared with the two nearest, however far
             out[st.index] = close or sorted(dist, key=dist.__getitem__)[:2]
@@ -291,6 +325,7 @@ def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)  # asked for the same few distances again and again
 def _free_space_drop_db(d_m: float) -> float:
     """The least a device HOLD_M from one waypoint falls at a waypoint d_m away."""
     return float(20.0 * np.log10(np.hypot(d_m, HOLD_M) / HOLD_M))
@@ -315,17 +350,33 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
             return None
         return float(np.hypot(a[0] - b[0], a[1] - b[1]))
 
-    found = []
+    distance = functools.lru_cache(maxsize=None)(distance)  # pure: asked per pair many times
+    found, rest = [], []
+    need = SHARPNESS_DB
     for idx, c in best_in.items():
         others = [track[j] for j in near[idx]] or [DETECTOR_FLOOR_DBM]
         margin = c.level_dbm - max(others)
         saturated = c.level_dbm >= SATURATION_DBM
-        # a second transmitter of the same kind must stand out clearly on its own
-        first = c.level_dbm >= loudest
-        need = SHARPNESS_DB if first else SECOND_PEAK_DB
-        if margin >= need or (first and saturated and margin >= 0):
+        if c.level_dbm >= loudest and saturated and margin >= 0:
             found.append(c)
-        elif _co_peak(c.level_dbm, idx, near[idx], track, parts, distance, need):
+        elif margin >= need and _falls_enough(c.level_dbm, idx, near[idx], track, distance, need):
+            proven = c.level_dbm - max([_at_most(track, parts, j) for j in near[idx]]
+                                       or [DETECTOR_FLOOR_DBM])
+            if saturated or proven >= need or _stands_alone(c):
+                found.append(c)
+        else:
+            rest.append(c)
+    clear = list(found)
+    for c in rest:
+        # a waypoint as loud as a clear peak's device can make it there says
+        # nothing about this one
+        peaks_at = {p.stretch for p in clear}
+        spilled = [j for j in near[c.stretch]
+                   if j not in peaks_at and track[j] > DETECTOR_FLOOR_DBM and any(
+                       (d := distance(p.stretch, j)) is not None
+                       and track[j] <= p.level_dbm - _free_space_drop_db(d) for p in clear)]
+        if _co_peak(c.level_dbm, c.stretch, near[c.stretch], track, parts, distance, need,
+                    spilled):
             found.append(c)
     # the same waypoint visited twice: keep its loudest visit
     best: dict[str | None, Component] = {}
@@ -334,6 +385,30 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
         if key not in best or c.level_dbm > best[key].level_dbm:
             best[key] = c
     return list(best.values())
+
+
+def _falls_enough(level: float, idx: int, around: list[int], track: np.ndarray,
+                  distance: Callable[[int, int], float | None], need: float) -> bool:
+    """Every waypoint around falls at least `need`, and the far ones as much as
+    a device within reach of this waypoint must fall there (FALL_SLACK_DB)."""
+    for j in around:
+        d = distance(idx, j)
+        want = need if d is None else max(need, _free_space_drop_db(d) - FALL_SLACK_DB)
+        if level - track[j] < want:
+            return False
+    return True
+
+
+def _stands_alone(c: Component) -> bool:
+    """A peak whose neighbours did not hear its kind beneath louder traffic:
+    there its level could have been anything up to that traffic, so the fall
+    is not shown. Such a peak counts on its own evidence only: timing that
+    matched its kind clearly (a mixture of two kinds scores lower) and a level
+    that puts it in the room."""
+    classifier = BY_NAME.get(c.cls)
+    in_room = classifier.in_room_dbm if classifier and classifier.in_room_dbm is not None \
+        else MASKED_IN_ROOM_DBM
+    return c.confidence >= MASKED_MIN_CONFIDENCE and c.level_dbm >= in_room
 
 
 def _at_most(track: np.ndarray, parts: list[Stretch], j: int) -> float:
@@ -346,15 +421,22 @@ def _at_most(track: np.ndarray, parts: list[Stretch], j: int) -> float:
 
 def _co_peak(level: float, idx: int, around: list[int], track: np.ndarray,
              parts: list[Stretch], distance: Callable[[int, int], float | None],
-             need: float) -> bool:
+             need: float, spilled: list[int]) -> bool:
     """One of two (or more) devices of a kind at neighbouring waypoints: every
     neighbour is either clearly quieter, or as loud as only its own device can
     make it; and the quieter ones are CO_PEAK_CONTRAST_DB down (see _at_most)."""
     twins, contrast = 0, []
     for j in around:
         diff = level - track[j]
+        if j in spilled and diff < CO_PEAK_CONTRAST_DB:
+            continue  # another clear peak's device explains it
         if diff >= need:
-            contrast.append(level - _at_most(track, parts, j))
+            bound = level - _at_most(track, parts, j)
+            # not heard beneath another kind's louder level proves nothing
+            # either way: such a waypoint neither shows the pair's contrast
+            # nor denies it
+            if track[j] > DETECTOR_FLOOR_DBM or bound >= CO_PEAK_CONTRAST_DB:
+                contrast.append(bound)
             continue
         d = distance(idx, j)
         if d is None or abs(diff) > _free_space_drop_db(d) - need:

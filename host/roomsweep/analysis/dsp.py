@@ -19,7 +19,8 @@ from .validate import check_1d as _check_1d, check_fs as _check_fs
 
 
 def level_modes(dbm: np.ndarray, bin_db: float = 1.0, separation_db: float = 4.0,
-                min_fraction: float = 0.001) -> tuple[np.ndarray, dict]:
+                min_fraction: float = 0.001, counts: np.ndarray | None = None
+                ) -> tuple[np.ndarray, dict]:
     """Levels at which the envelope dwells: one per transmitter (and the floor).
 
     A log detector shows each transmitter's bursts at that transmitter's level,
@@ -31,6 +32,10 @@ def level_modes(dbm: np.ndarray, bin_db: float = 1.0, separation_db: float = 4.0
     bin_db : histogram bin width, dB.
     separation_db : two levels closer than this are one mode.
     min_fraction : a mode must hold at least this fraction of the samples.
+    counts : optional, how many samples sit at each level of `dbm` (then `dbm`
+        lists levels, not samples). A window of a 12-bit ADC's samples holds at
+        most 4096 levels: its histogram over the calibration table gives the
+        same modes as the samples, without a pass over them per mode.
 
     Returns
     -------
@@ -44,34 +49,78 @@ def level_modes(dbm: np.ndarray, bin_db: float = 1.0, separation_db: float = 4.0
     >>> modes, p = level_modes(x)
     >>> modes.round().tolist(), p["fraction"].round(2).tolist()
     ([-60.0, -20.0], [0.9, 0.1])
+    >>> level_modes(np.array([-60.0, -20.0]), counts=np.array([900, 100]))[0].round().tolist()
+    [-60.0, -20.0]
     """
-    x = _check_1d(dbm, "dbm").astype(np.float64)
+    x = np.asarray(_check_1d(dbm, "dbm"), dtype=np.float64)  # read only: no copy
     if bin_db <= 0 or separation_db <= 0:
         raise ValueError("bin_db and separation_db must be positive")
-    if x.size == 0:
+    weights = None
+    if counts is not None:
+        w = np.asarray(counts)
+        if w.shape != x.shape or w.dtype.kind not in "ui" or np.any(w < 0):
+            raise ValueError("counts must be non-negative integers, one per level of dbm")
+        held = w > 0
+        order = np.argsort(x[held], kind="stable")
+        x, weights = x[held][order], w[held][order]
+    total = x.size if weights is None else int(weights.sum())
+    if total == 0:
         return np.zeros(0), {"fraction": np.zeros(0), "floor": np.nan}
     lo, hi = np.floor(x.min()) - 2 * bin_db, np.ceil(x.max()) + 2 * bin_db
     edges = np.arange(lo, hi + bin_db, bin_db)
     # uniform bins: a bin index per sample and one bincount (np.histogram with
     # explicit edges does a binary search per sample, the analyzer's hot spot)
     nbins = edges.size - 1
-    idx = np.minimum(((x - lo) / bin_db).astype(np.intp), nbins - 1)
-    counts = np.bincount(idx, minlength=nbins)[:nbins]
+    scaled = x - lo
+    scaled /= bin_db
+    idx = scaled.astype(np.intp)
+    np.minimum(idx, nbins - 1, out=idx)
+    counts = np.bincount(idx, weights=weights, minlength=nbins)[:nbins]
     smooth = np.convolve(counts, [0.25, 0.5, 0.25], mode="same")
     dist = max(1, int(round(separation_db / bin_db)))
-    peaks, _ = signal.find_peaks(np.r_[0, smooth, 0], distance=dist,
-                                 height=min_fraction * x.size)
+    padded = np.zeros(nbins + 2)
+    padded[1:-1] = smooth
+    peaks, _ = signal.find_peaks(padded, distance=dist, height=min_fraction * total)
     peaks = peaks - 1
     centres = (edges[:-1] + edges[1:]) / 2
     modes = []
     for p in peaks:  # refine: median of the samples near the peak
-        near = x[np.abs(x - centres[p]) <= bin_db * 1.5]
-        modes.append(float(np.median(near)) if near.size else float(centres[p]))
+        off = x - centres[p]
+        close = np.abs(off, out=off) <= bin_db * 1.5
+        if weights is None:
+            near = x[close]
+            modes.append(_median(near) if near.size else float(centres[p]))
+        else:
+            modes.append(_weighted_median(x[close], weights[close], float(centres[p])))
     modes_arr = np.array(sorted(modes))
     half = separation_db / 2
     # from the histogram, not another pass over the samples per mode
-    fraction = np.array([counts[np.abs(centres - m) <= half].sum() / x.size for m in modes_arr])
+    fraction = np.array([counts[np.abs(centres - m) <= half].sum() / total for m in modes_arr])
     return modes_arr, {"fraction": fraction, "floor": modes_arr[0] if modes_arr.size else np.nan}
+
+
+def _median(v: np.ndarray) -> float:
+    """np.median of a 1-D array without NaNs: the same order statistics (one
+    partition) and the same mean of the middle pair, without its overhead."""
+    h = v.size // 2
+    if v.size % 2:
+        return float(np.partition(v, h)[h])
+    part = np.partition(v, (h - 1, h))
+    return float((part[h - 1] + part[h]) / 2)
+
+
+def _weighted_median(v: np.ndarray, w: np.ndarray, empty: float) -> float:
+    """The median of ascending levels `v` each held `w` times: the same order
+    statistics (and mean of the middle pair) as np.median of the samples."""
+    cum = np.cumsum(w)
+    m = int(cum[-1]) if cum.size else 0
+    if m == 0:
+        return empty
+    h = m // 2
+    upper = v[np.searchsorted(cum, h, side="right")]
+    if m % 2:
+        return float(upper)
+    return float((v[np.searchsorted(cum, h - 1, side="right")] + upper) / 2)
 
 
 def find_bursts(on: np.ndarray, fs: float) -> tuple[tuple[np.ndarray, np.ndarray], dict]:
@@ -160,6 +209,32 @@ def line_strength(on: np.ndarray, fs: float, f0: float, harmonics: int = 3,
     return float(np.max(ratios)) if ratios else 1.0, {"freqs": f, "psd": psd}
 
 
+# The classifiers ask grid_fraction / partner_fraction the same question of one
+# component's burst starts more than once (the GSM and DECT frame tests ask what
+# the Wi-Fi streaming test asks again; Bluetooth classic's slot grid too). The
+# answers for the most recent read-only array that owns its memory are kept (such
+# an array cannot change under us: features.component makes its starts so);
+# any other input is computed afresh.
+_recent: dict = {"times": None, "answers": {}}
+
+
+def _remembered(times, key: tuple, compute):
+    if not (isinstance(times, np.ndarray) and not times.flags.writeable
+            and times.flags.owndata):
+        return compute()
+    if _recent["times"] is not times:
+        _recent["times"], _recent["answers"] = times, {}
+    answers = _recent["answers"]
+    if key not in answers:
+        value, props = compute()
+        for v in props.values():
+            if isinstance(v, np.ndarray):
+                v.flags.writeable = False  # shared by every caller that asks
+        answers[key] = (value, props)
+    value, props = answers[key]
+    return value, dict(props)
+
+
 def grid_fraction(times: np.ndarray, period: float, tolerance: float,
                   max_multiple: int = 8) -> tuple[float, dict]:
     """Fraction of intervals between successive events that are a whole number
@@ -171,9 +246,15 @@ def grid_fraction(times: np.ndarray, period: float, tolerance: float,
     >>> grid_fraction(t, 0.004615, 0.0003)[0]
     1.0
     """
-    t = np.asarray(_check_1d(times, "times"), dtype=np.float64)
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
+    return _remembered(times, ("grid", period, tolerance, max_multiple),
+                       lambda: _grid_fraction(times, period, tolerance, max_multiple))
+
+
+def _grid_fraction(times, period: float, tolerance: float,
+                   max_multiple: int) -> tuple[float, dict]:
+    t = np.asarray(_check_1d(times, "times"), dtype=np.float64)
     iv = t[1:] - t[:-1]
     if iv.size == 0:
         return 0.0, {"intervals": iv}
@@ -206,10 +287,16 @@ def partner_fraction(times: np.ndarray, period: float, tolerance: float,
     >>> round(partner_fraction(t, 0.1024, 0.001)[0], 2)
     0.83
     """
-    # no copy before the sort (it copies); O(n) when sorted
-    t = np.sort(np.asarray(_check_1d(times, "times"), dtype=np.float64), kind="stable")
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
+    return _remembered(times, ("partner", period, tolerance, tuple(multiples)),
+                       lambda: _partner_fraction(times, period, tolerance, multiples))
+
+
+def _partner_fraction(times, period: float, tolerance: float,
+                      multiples: tuple[int, ...]) -> tuple[float, dict]:
+    # no copy before the sort (it copies); O(n) when sorted
+    t = np.sort(np.asarray(_check_1d(times, "times"), dtype=np.float64), kind="stable")
     n = t.size
     if n < 2:
         return 0.0, {"has_partner": np.zeros(n, bool)}

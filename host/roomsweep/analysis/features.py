@@ -8,7 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .dsp import find_bursts
+from .dsp import _median, find_bursts
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Features:
 
     @cached_property
     def width_median_s(self) -> float:
-        return float(np.median(self.widths_s)) if self.count else 0.0
+        return _median(self.widths_s) if self.count else 0.0
 
     def intervals_s(self) -> np.ndarray:
         return np.diff(self.starts_s)
@@ -79,6 +79,9 @@ def component(dbm: np.ndarray, fs: float, level_dbm: float, half_width_db: float
         on &= ~near
     (starts, widths), props = find_bursts(on, fs)
     starts = _refine_starts(dbm, fs, starts, level_dbm - half_width_db)
+    # read only: the classifiers' repeated questions about it are answered once
+    # (dsp._remembered)
+    starts.flags.writeable = False
     return Features(fs=fs, duration_s=dbm.size / fs, level_dbm=level_dbm, on=on,
                     starts_s=starts, widths_s=widths, duty=props["duty"])
 

@@ -54,6 +54,8 @@ class Recording:
     def rf_dbm(self) -> np.ndarray:
         # 12-bit counts: one lookup table instead of the conversion per sample
         table = self.calibration.rf_dbm(np.arange(4096))
+        if self.rf_counts.dtype.kind == "u":  # one pass (clip, index) instead of two
+            return table.take(self.rf_counts.astype(np.intp), mode="clip")
         return table[np.minimum(self.rf_counts, 4095)]
 
 

@@ -17,6 +17,8 @@ PDU_GAP_S = 0.6e-3  # PDUs of one event follow within this (channels 37, 38, 39)
 ADV_DELAY_S = 10e-3  # advDelay: 0..10 ms added to every advInterval
 SPARSE_INTERVAL_S = 0.25  # slower advertisers show only 2-5 events in a dwell
 SPARSE_SCORE = 0.8  # few events, so never fully sure
+MIN_INTERVAL_S = 20e-3  # the least advInterval (4.4.2.2)
+MIXED_PDUS_PER_EVENT = 2.0  # most events show two PDUs or more
 
 
 def score(f: Features) -> float:
@@ -37,7 +39,7 @@ def score(f: Features) -> float:
     interval = within(float(med), 20e-3, 10.25, 5e-3)
     short = within(float(np.median(widths)), 0.1e-3, 1.6e-3, 0.5e-3)
     if jitter * interval * short == 0:
-        return 0.0
+        return mixed_score(f, starts, widths) * quiet
     _, props = partner_fraction(starts, BEACON_S, 0.8e-3, multiples=(1, 2, 3, 4, 5))
     strict = 1 - ramp(props["regularity"], 0.25, 0.5)
     return jitter * interval * short * quiet * strict
@@ -68,6 +70,23 @@ def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
     if iv.size >= 2 and np.all(np.abs(iv - n * BEACON_S) < 0.3e-3):
         return 0.0
     return SPARSE_SCORE if starts.size >= 3 else 0.75 * SPARSE_SCORE
+
+
+def mixed_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
+    """Two or more advertisers at one level: their events interleave, so the
+    intervals keep no single advInterval. Each event still has BLE's own shape,
+    the PDU sent on the three advertising channels back to back, which no other
+    kind here makes; and events come no faster than the least advInterval."""
+    if f.count / starts.size < MIXED_PDUS_PER_EVENT:
+        return 0.0
+    if within(float(np.median(widths)), 0.3e-3, 1.6e-3, 0.3e-3) == 0:
+        return 0.0
+    if np.median(np.diff(starts)) < MIN_INTERVAL_S:
+        return 0.0
+    _, props = partner_fraction(starts, BEACON_S, 0.8e-3, multiples=(1, 2, 3, 4, 5))
+    if props["regularity"] > 0.25:
+        return 0.0
+    return SPARSE_SCORE
 
 
 CLASSIFIER = Classifier("ble", "Bluetooth Low Energy advertising",
