@@ -360,9 +360,9 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
         if c.level_dbm >= loudest and saturated and margin >= 0:
             found.append(c)
         elif margin >= need and _falls_enough(c.level_dbm, idx, near[idx], track, distance, need):
-            proven = c.level_dbm - max([_at_most(track, parts, j) for j in near[idx]]
-                                       or [DETECTOR_FLOOR_DBM])
-            if saturated or proven >= need or _stands_alone(c):
+            bounds = np.array([_at_most(track, parts, j) for j in range(len(parts))])
+            proven = _falls_enough(c.level_dbm, idx, near[idx], bounds, distance, need)
+            if saturated or proven or _stands_alone(c):
                 found.append(c)
         else:
             rest.append(c)
