@@ -23,7 +23,7 @@ import numpy as np
 
 from .classifiers import BY_NAME, CLASSIFIERS, UNKNOWN, UNKNOWN_PERIODIC
 from .dsp import level_modes, line_strength
-from .features import Features, component
+from .features import Features, component, loudest_near
 from .lens import lens_findings, merge_ranked
 from .locate import fit_position
 from .recording import Recording
@@ -170,9 +170,11 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
             if modes.size:
                 top_mode = max(top_mode, float(modes[-1]))
             modes = modes[modes > DETECTOR_FLOOR_DBM]
+            near_max = loudest_near(x) if modes.size > 1 else None  # shared by the levels
             for j, level in enumerate(modes):
                 f = component(x, rec.fs, float(level), MODE_HALF_WIDTH_DB,
-                              top=j == modes.size - 1 or (j == 0 and _steady_floor(x, level)))
+                              top=j == modes.size - 1 or (j == 0 and _steady_floor(x, level)),
+                              near_max=near_max)
                 if f.count == 0:
                     continue
                 cls, conf, scores = classify(f)

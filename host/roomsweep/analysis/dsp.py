@@ -132,15 +132,15 @@ def find_bursts(on: np.ndarray, fs: float) -> tuple[tuple[np.ndarray, np.ndarray
     >>> starts.tolist(), widths.tolist(), p["duty"]
     ([0.001, 0.005], [0.002, 0.001], 0.42857142857142855)
     """
-    on = _check_1d(on, "on").astype(bool)
+    on = np.asarray(_check_1d(on, "on"), dtype=bool)
     fs = _check_fs(fs)
-    # the edges of the runs: +1 where one starts, -1 one past its end
-    padded = np.zeros(on.size + 2, np.int8)
+    # the edges of the runs, where the padded indicator changes: a start, one
+    # past its end, a start ... (they alternate, starting with a start)
+    padded = np.zeros(on.size + 2, bool)
     padded[1:-1] = on
-    d = padded[1:] - padded[:-1]
-    starts = np.flatnonzero(d == 1)
-    ends = np.flatnonzero(d == -1)
-    duty = float(np.count_nonzero(on) / on.size) if on.size else 0.0
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    starts, ends = edges[0::2], edges[1::2]
+    duty = float(int((ends - starts).sum()) / on.size) if on.size else 0.0
     return (starts / fs, (ends - starts) / fs), {"duty": duty, "count": int(starts.size)}
 
 

@@ -60,10 +60,24 @@ class Features:
         return ev_start, ends[last] - ev_start
 
 
+EDGE_SAMPLES = 2  # an edge of a stronger burst can straddle two samples
+
+
+def loudest_near(dbm: np.ndarray) -> np.ndarray:
+    """Each sample's loudest neighbour within EDGE_SAMPLES either side (itself
+    included; NaN ignored): one array serves every level of a window."""
+    out = np.array(dbm, dtype=np.float64)
+    for k in range(1, EDGE_SAMPLES + 1):
+        np.fmax(out[k:], dbm[:-k], out=out[k:])
+        np.fmax(out[:-k], dbm[k:], out=out[:-k])
+    return out
+
+
 def component(dbm: np.ndarray, fs: float, level_dbm: float, half_width_db: float,
-              top: bool) -> Features:
+              top: bool, near_max: np.ndarray | None = None) -> Features:
     """The samples within half_width_db of level_dbm (or above it, for the top
-    level: a saturating transmitter has no level above it)."""
+    level: a saturating transmitter has no level above it). `near_max`:
+    `loudest_near(dbm)`, when the caller has it already."""
     if top:
         on = dbm >= level_dbm - half_width_db
     else:
@@ -71,12 +85,9 @@ def component(dbm: np.ndarray, fs: float, level_dbm: float, half_width_db: float
         on = np.abs(off, out=off) <= half_width_db
         # The detector's video filter draws every edge of a stronger burst through
         # the levels below it: samples next to a stronger one are not this level's.
-        stronger = dbm > level_dbm + half_width_db
-        near = stronger.copy()
-        for k in (1, 2):  # an edge can straddle two samples
-            near[k:] |= stronger[:-k]
-            near[:-k] |= stronger[k:]
-        on &= ~near
+        if near_max is None:
+            near_max = loudest_near(dbm)
+        on &= ~(near_max > level_dbm + half_width_db)
     (starts, widths), props = find_bursts(on, fs)
     starts = _refine_starts(dbm, fs, starts, level_dbm - half_width_db)
     # read only: the classifiers' repeated questions about it are answered once

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..dsp import partner_fraction
 from ..features import Features
 
@@ -41,6 +43,27 @@ def tdma_score(f: Features, frame_s: float, width_s: tuple[float, float],
     if shape == 0:
         return 0.0  # cheap tests first: most components fail here
     return shape * ramp(frame_regularity(f.starts_s, frame_s), 0.25, 0.55)
+
+
+_QUARTERS = np.true_divide(np.array([25, 50, 75]), 100)
+
+
+def quartiles(x) -> tuple[float, float, float]:
+    """np.percentile(x, [25, 50, 75]) of a 1-D array of two or more finite values:
+    the same order statistics and the same interpolation arithmetic (numpy's
+    "linear" method), without its generality (the BLE test asks it of every
+    quiet component)."""
+    v = np.sort(np.asarray(x, dtype=np.float64))
+    virtual = (v.size - 1) * _QUARTERS
+    below = np.floor(virtual)
+    gamma = virtual - below
+    i = below.astype(np.intp)
+    lo, hi = v[i], v[i + 1]
+    diff = hi - lo
+    out = lo + diff * gamma
+    upper = gamma >= 0.5
+    out[upper] = (hi - diff * (1 - gamma))[upper]
+    return float(out[0]), float(out[1]), float(out[2])
 
 
 def ramp(x: float, lo: float, hi: float) -> float:

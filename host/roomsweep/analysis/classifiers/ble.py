@@ -10,7 +10,7 @@ import numpy as np
 
 from ..dsp import partner_fraction
 from ..features import Features
-from .base import Classifier, ramp, within
+from .base import Classifier, quartiles, ramp, within
 
 BEACON_S = 0.1024  # a strict 102.4 ms period is a Wi-Fi beacon, not advDelay jitter
 PDU_GAP_S = 0.6e-3  # PDUs of one event follow within this (channels 37, 38, 39)
@@ -33,7 +33,7 @@ def score(f: Features) -> float:
     if starts.size < 4:
         return 0.0
     iv = np.diff(starts)
-    q1, med, q3 = np.percentile(iv, [25, 50, 75])
+    q1, med, q3 = quartiles(iv)  # np.percentile(iv, [25, 50, 75])
     # advDelay uniform on 0-10 ms: intervals spread over ~10 ms, IQR about 5 ms
     jitter = within(float(q3 - q1), 1.5e-3, 8e-3, 2e-3)
     interval = within(float(med), 20e-3, 10.25, 5e-3)
