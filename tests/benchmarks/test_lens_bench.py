@@ -23,11 +23,15 @@ def ten_minutes() -> Recording:
     n = int(MINUTES * 60 * rec.fs)
     marks = [WaypointMark(m.time_s + k * span, m.label, m.source)
              for k in range(reps) for m in rec.marks]
+    # the LED drive level of every block (the firmware's automatic level), repeated
+    starts = np.concatenate([rec.pd_level_start + k * rec.pd_counts.size for k in range(reps)])
+    levels = np.tile(rec.pd_level, reps)
     return Recording(np.tile(rec.rf_counts, reps)[:n], rec.fs,
                      [m for m in marks if m.time_s < MINUTES * 60],
                      rec.calibration, rec.waypoint_positions,
                      pd_counts=np.tile(rec.pd_counts, reps)[:n], led_hz=rec.led_hz,
-                     led_lit=rec.led_lit)
+                     led_lit=rec.led_lit, pd_level_start=starts[starts < n],
+                     pd_level=levels[starts < n])
 
 
 def test_lens_analysis_of_ten_minutes(benchmark, ten_minutes):

@@ -41,10 +41,10 @@ MIN_SNR = 7.0  # glint rise over the robust noise of the inner group's track
 MIN_RISE_COUNTS = 0.4  # and at least this much (ADC counts of fundamental amplitude)
 MIN_SEPARATION_S = 0.15  # two glints closer than this are one
 MAX_WIDTH_S = 1.5  # a "glint" wider than this is not a small reflector
-RETRO_RATIO_MAX = 0.45  # other rings' share of the glint: below it a retro-reflector
+RETRO_RATIO_MAX = 0.5  # other rings' share of the glint: below it a retro-reflector
 MIN_WIDTH_S = 0.05  # narrower than the lock-in filter's own response: not light
 MIDDLE_NEGATIVE_WEIGHT = 3.0  # the middle ring losing light at a glint: not a lens
-MIN_CONFIDENCE = 0.6
+MIN_CONFIDENCE = 0.55
 NOISE_FLOOR_COUNTS = 0.03  # lowest believable track noise (ADC noise through the lock-in)
 FIT_HALF_S = 0.5  # the outer ring's track predicts the inner's over +-0.5 s ...
 CORE_HALF_S = 0.08  # ... fitted outside +-80 ms (or the glint's width) of the candidate
@@ -317,7 +317,10 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     height = np.maximum(0.5 * min_snr * excess_noise * noise_scale, MIN_RISE_COUNTS)
     peaks, pp = find_peaks(excess_rise, height=height,
                            distance=max(1, int(round(MIN_SEPARATION_S / dt))),
-                           width=(None, MAX_WIDTH_S / dt), rel_height=0.5)
+                           width=(None, MAX_WIDTH_S / dt), rel_height=0.5,
+                           # a glint's prominence over its own surroundings (the
+                           # background's span), not over a slow dip seconds away
+                           wlen=2 * size + 1)
     half = max(5, int(round(FIT_HALF_S / dt)))
     core_min = max(2, int(round(CORE_HALF_S / dt)))
     glints = []
@@ -545,7 +548,8 @@ def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
             "position_m": None,  # one photodiode: no range or bearing
             "bearing_deg": None,  # the device has no compass
             "level": round(top["rise"], 2),
-            "level_units": "ADC counts (lock-in amplitude of the inner LED ring's return)",
+            "level_units": ("ADC counts (lock-in amplitude of the inner LED ring's return, "
+                            "at full LED current)"),
             "confidence": top["confidence"],
             "evidence": {
                 "glints": [{"time_s": round(g["time_s"], 3), "rise": round(g["rise"], 2),
