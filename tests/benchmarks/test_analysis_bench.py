@@ -19,28 +19,17 @@ import pytest
 import scipy.fft
 
 from roomsweep.analysis.analyze import analyze
-from roomsweep.analysis.recording import Recording, WaypointMark, from_scenario
-from roomsweep.sim.scenario import load_scenario
+from roomsweep.analysis.recording import Recording
 
-MINUTES = 10
+MINUTES = 10  # as conftest.ten_minute_sweep
 _MEDIANS: dict[str, float] = {}  # benchmark medians of this run, by test
 
 
 @pytest.fixture(scope="module")
-def two_channels() -> Recording:
+def two_channels(ten_minute_sweep: Recording) -> Recording:
     """The hotel-room sweep repeated to ten minutes: RF and photodiode channels,
-    100 waypoint marks."""
-    rec = from_scenario(load_scenario("hotel-room"))
-    reps = int(np.ceil(MINUTES * 60 / rec.duration_s))
-    span = rec.duration_s
-    n = int(MINUTES * 60 * rec.fs)
-    marks = [WaypointMark(m.time_s + k * span, m.label, m.source)
-             for k in range(reps) for m in rec.marks]
-    return Recording(np.tile(rec.rf_counts, reps)[:n], rec.fs,
-                     [m for m in marks if m.time_s < MINUTES * 60],
-                     rec.calibration, rec.waypoint_positions,
-                     pd_counts=np.tile(rec.pd_counts, reps)[:n], led_hz=rec.led_hz,
-                     led_lit=rec.led_lit)
+    100 waypoint marks (conftest.py)."""
+    return ten_minute_sweep
 
 
 @pytest.fixture(scope="module")
