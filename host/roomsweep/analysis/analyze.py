@@ -355,6 +355,8 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
     distance = functools.lru_cache(maxsize=None)(distance)  # pure: asked per pair many times
     found, rest = [], []
     need = SHARPNESS_DB
+    # each stretch's level, or where the class was not heard, the most it can have been
+    bounds = np.array([_at_most(track, parts, j) for j in range(len(parts))])
     for idx, c in best_in.items():
         others = [track[j] for j in near[idx]] or [DETECTOR_FLOOR_DBM]
         margin = c.level_dbm - max(others)
@@ -362,17 +364,16 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
         if c.level_dbm >= loudest and saturated and margin >= 0:
             found.append(c)
         elif margin >= need and _falls_enough(c.level_dbm, idx, near[idx], track, distance, need):
-            bounds = np.array([_at_most(track, parts, j) for j in range(len(parts))])
             proven = _falls_enough(c.level_dbm, idx, near[idx], bounds, distance, need)
             if saturated or proven or _stands_alone(c):
                 found.append(c)
         else:
             rest.append(c)
     clear = list(found)
+    peaks_at = {p.stretch for p in clear}
     for c in rest:
         # a waypoint as loud as a clear peak's device can make it there says
         # nothing about this one
-        peaks_at = {p.stretch for p in clear}
         spilled = [j for j in near[c.stretch]
                    if j not in peaks_at and track[j] > DETECTOR_FLOOR_DBM and any(
                        (d := distance(p.stretch, j)) is not None
