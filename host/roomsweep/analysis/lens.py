@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import median_filter
+from scipy.ndimage import median_filter, percentile_filter
 from scipy.signal import find_peaks
 
 from .dsp import _median
@@ -48,6 +48,24 @@ MIN_CONFIDENCE = 0.55
 NOISE_FLOOR_COUNTS = 0.03  # lowest believable track noise (ADC noise through the lock-in)
 FIT_HALF_S = 0.5  # the outer ring's track predicts the inner's over +-0.5 s ...
 CORE_HALF_S = 0.08  # ... fitted outside +-80 ms (or the glint's width) of the candidate
+# A glint whose ring fit is noisy (a bright edge beside it inflates the fit's
+# residual noise) still counts when the plain excess (inner minus outer, scaled
+# by the walls' ratio) rises far above its own noise, the fit still shows it, and
+# the middle ring holds little of it:
+STRONG_EXCESS_SNR = 30.0
+STRONG_MIN_FIT_SNR = 3.0
+STRONG_MAX_RATIO = 0.3
+# A lens the beam rests on (the hand pauses with it in the beam, or the sweep
+# starts facing it) is no glint in time: the rolling background takes it in. It
+# is a steady retro excess instead, found against a long, low baseline:
+STEADY_BASELINE_S = 6.0  # the excess's 20th percentile over 6 s: the walls' own excess
+STEADY_BASELINE_PERCENTILE = 20
+STEADY_MIN_S = 0.3  # held at least this long (a pause, not a pass)
+STEADY_EDGE_SNR = 8.0  # the stretch: excess this many noise sigmas over the baseline ...
+STEADY_MIN_SNR = 15.0  # ... peaking far above it: no fit against the outer ring checks it
+STEADY_MIN_SHARE = 0.02  # the excess at least 2 % of the inner ring's return
+STEADY_MAX_UNKNOWN = 0.3  # at most this share of the stretch at an unknown drive level
+STEADY_MAX_MIDDLE = 0.4  # the middle ring's share of the excess (see _steady_returns)
 
 
 def _check_recording(rec: Any) -> None:
@@ -332,7 +350,10 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
             continue
         resid, sigma, bump0, bump_out = fit
         snr = resid / sigma
-        if snr < min_snr or resid < MIN_RISE_COUNTS or pp["widths"][j] * dt < MIN_WIDTH_S:
+        excess_snr = float(excess_rise[p] / (excess_noise * noise_scale[p]))
+        strong = excess_snr >= STRONG_EXCESS_SNR and snr >= STRONG_MIN_FIT_SNR
+        if ((snr < min_snr and not strong) or resid < MIN_RISE_COUNTS
+                or pp["widths"][j] * dt < MIN_WIDTH_S):
             continue
         if clipped[max(0, p - core):p + core + 1].any() or unknown[p]:
             continue  # clipped: the rings' shares cannot be compared
@@ -350,10 +371,13 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
             ratio = mid if mid >= 0 else -MIDDLE_NEGATIVE_WEIGHT * mid
         else:
             ratio = max(0.0, 1.0 - resid / bump0) if bump0 > 0 else 1.0
+        if snr < min_snr and ratio > STRONG_MAX_RATIO:
+            continue  # only the plain excess is strong: the rings must agree too
         glints.append({
             "time_s": float(times[p]),
             "rise": resid,
             "snr": float(snr),
+            "excess_snr": excess_snr,
             "width_s": float(pp["widths"][j] * dt),
             # how much of it the other rings show too: ~0 retro-reflection, ~1 not
             "retro_ratio": ratio,
@@ -362,7 +386,69 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
             "saturated": bool(clipped[lo:hi].any()),
             "amplitudes": [float(tracks[g, p]) for g in range(tracks.shape[0])],
         })
+    if middle is not None:
+        steady = _steady_returns(tracks, excess, excess_noise * noise_scale, times,
+                                 clipped, unknown, outer, middle, wall_ratio, mid_ratio)
+        glints = sorted(glints + steady, key=lambda g: g["time_s"])
     return glints, info
+
+
+def _steady_returns(tracks: np.ndarray, excess: np.ndarray, sigma: np.ndarray,
+                    times: np.ndarray, clipped: np.ndarray, unknown: np.ndarray,
+                    outer: int, middle: int, wall_ratio: float, mid_ratio: float
+                    ) -> list[dict[str, Any]]:
+    """Lenses the beam rested on: stretches where the inner ring's retro excess
+    stays far above the walls' own for STEADY_MIN_S or longer.
+
+    No fit can check such a stretch against the outer ring (nothing around it
+    moves), so the rings' shares must show the retro-reflector's profile by
+    themselves: a lens's return falls with the ring's distance from the
+    photodiode (docs/lens.md), so with each ring scaled by its wall gain the
+    middle ring (20 mm) holds at most part of the inner ring's (9 mm) excess over
+    the outer (34 mm). A mirror, window or TV face-on lights the rings in the
+    order of their aim, not of their radius: the middle ring as bright as the
+    inner one or brighter.
+    """
+    m = excess.size
+    size = max(3, int(round(STEADY_BASELINE_S / FRAME_S)) | 1)
+    if m < size // 2:
+        return []
+    base = percentile_filter(excess, STEADY_BASELINE_PERCENTILE, size=size, mode="nearest")
+    z = (excess - base) / sigma
+    held = z > STEADY_EDGE_SNR
+    edges = np.diff(np.concatenate(([0], held.astype(np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    dt = float(times[1] - times[0])
+    out = []
+    for a, b in zip(starts, ends):
+        if (b - a) * dt < STEADY_MIN_S or clipped[max(0, a - 1):b + 1].any():
+            continue
+        if unknown[a:b].mean() > STEADY_MAX_UNKNOWN:
+            continue
+        p = a + int(np.argmax(z[a:b]))
+        if z[p] < STEADY_MIN_SNR:
+            continue
+        inner = tracks[0, a:b]
+        outer_n = tracks[outer, a:b] / max(wall_ratio, 1e-6)
+        middle_n = tracks[middle, a:b] / max(mid_ratio, 1e-6)
+        if excess[p] < STEADY_MIN_SHARE * tracks[0, p]:
+            continue  # a shade of the rings' aim against a bright wall
+        share = float(np.median((middle_n - outer_n) / np.maximum(inner - outer_n, 1e-9)))
+        if not -0.1 <= share <= STEADY_MAX_MIDDLE:
+            continue
+        out.append({
+            "time_s": float(times[p]),
+            "rise": float(excess[p] - base[p]),
+            "snr": float(z[p]),
+            "width_s": float((b - a) * dt),
+            "retro_ratio": max(share, 0.0),
+            "outer_bump": 0.0,
+            "middle_ratio": share,
+            "saturated": False,
+            "steady": True,
+            "amplitudes": [float(tracks[g, p]) for g in range(tracks.shape[0])],
+        })
+    return out
 
 
 def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: int,
@@ -419,7 +505,9 @@ def _gradient(f: np.ndarray) -> np.ndarray:
 def glint_confidence(glint: dict[str, Any]) -> float:
     """How sure a glint is a camera lens: strength over noise, and how far its
     retro ratio is below that of specular returns (~1)."""
-    snr_part = 1.0 - float(np.exp(-glint["snr"] / MIN_SNR))
+    # the plain excess's SNR counts half: no fit has checked it against the walls
+    snr = max(glint["snr"], 0.5 * glint.get("excess_snr", 0.0))
+    snr_part = 1.0 - float(np.exp(-snr / MIN_SNR))
     ratio_part = min(1.0, max(0.0, 1.0 - glint["retro_ratio"] / RETRO_RATIO_MAX))
     c = snr_part * (0.75 + 0.25 * ratio_part)
     if glint["saturated"]:
