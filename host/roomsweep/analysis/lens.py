@@ -48,13 +48,15 @@ MIN_CONFIDENCE = 0.55
 NOISE_FLOOR_COUNTS = 0.03  # lowest believable track noise (ADC noise through the lock-in)
 FIT_HALF_S = 0.5  # the outer ring's track predicts the inner's over +-0.5 s ...
 CORE_HALF_S = 0.08  # ... fitted outside +-80 ms (or the glint's width) of the candidate
-# A glint whose ring fit is noisy (a bright edge beside it inflates the fit's
-# residual noise) still counts when the plain excess (inner minus outer, scaled
-# by the walls' ratio) rises far above its own noise, the fit still shows it, and
-# the middle ring holds little of it:
-STRONG_EXCESS_SNR = 30.0
-STRONG_MIN_FIT_SNR = 3.0
-STRONG_MAX_RATIO = 0.3
+# The ring fit can fail a lens: a drive level change or a bright edge in its
+# window leaves it a poor model (gaps bridged by interpolation, a noisy
+# residual), and its middle-ring ratio then says little. A glint still counts
+# when the plain excess (inner minus outer, scaled by the walls' ratio) rises well
+# above its own noise, the fit shows it too, and the middle ring's plain excess
+# holds the share of it a retro-reflector gives that ring (docs/lens.md):
+PLAIN_EXCESS_SNR = 8.0
+PLAIN_MIN_FIT_SNR = 3.0
+PLAIN_MIDDLE_SHARE = (-0.3, 0.4)
 # A lens the beam rests on (the hand pauses with it in the beam, or the sweep
 # starts facing it) is no glint in time: the rolling background takes it in. It
 # is a steady retro excess instead, found against a long, low baseline:
@@ -329,6 +331,9 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     excess = tracks[0] - tracks[outer] / max(wall_ratio, 1e-6)
     excess_rise = excess - median_filter(excess, size=size, mode="nearest")
     excess_rise[clipped] = 0.0
+    if middle is not None:  # the middle ring's own plain excess, on the same terms
+        middle_excess = tracks[middle] / max(mid_ratio, 1e-6) - tracks[outer] / max(wall_ratio, 1e-6)
+        middle_rise = middle_excess - median_filter(middle_excess, size=size, mode="nearest")
     excess_noise = (_robust_sigma(excess_rise[~sat] / noise_scale[~sat]) if (~sat).any()
                     else NOISE_FLOOR_COUNTS)
     info["excess_noise"] = excess_noise
@@ -351,8 +356,11 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
         resid, sigma, bump0, bump_out = fit
         snr = resid / sigma
         excess_snr = float(excess_rise[p] / (excess_noise * noise_scale[p]))
-        strong = excess_snr >= STRONG_EXCESS_SNR and snr >= STRONG_MIN_FIT_SNR
-        if ((snr < min_snr and not strong) or resid < MIN_RISE_COUNTS
+        plain_share = (float(middle_rise[p] / excess_rise[p]) if middle is not None
+                       and excess_rise[p] > 0 else np.nan)
+        plain = (excess_snr >= PLAIN_EXCESS_SNR and snr >= PLAIN_MIN_FIT_SNR
+                 and PLAIN_MIDDLE_SHARE[0] <= plain_share <= PLAIN_MIDDLE_SHARE[1])
+        if ((snr < min_snr and not plain) or resid < MIN_RISE_COUNTS
                 or pp["widths"][j] * dt < MIN_WIDTH_S):
             continue
         if clipped[max(0, p - core):p + core + 1].any() or unknown[p]:
@@ -371,8 +379,8 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
             ratio = mid if mid >= 0 else -MIDDLE_NEGATIVE_WEIGHT * mid
         else:
             ratio = max(0.0, 1.0 - resid / bump0) if bump0 > 0 else 1.0
-        if snr < min_snr and ratio > STRONG_MAX_RATIO:
-            continue  # only the plain excess is strong: the rings must agree too
+        if plain and (snr < min_snr or ratio > RETRO_RATIO_MAX):
+            ratio = max(plain_share, 0.0)  # the plain shares speak where the fit cannot
         glints.append({
             "time_s": float(times[p]),
             "rise": resid,
