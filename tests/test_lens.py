@@ -197,3 +197,52 @@ def test_two_lenses_at_two_waypoints_stay_two_findings():
     assert sorted(f["waypoint"] for f in found) == ["bed-right", "door"]
     score = score_lenses(found, two)
     assert all(L["found"] for L in score["lenses"]) and score["false"] == []
+
+
+LENS_CASES = ROOT / "tests" / "scenarios" / "lens-cases"
+
+
+def test_a_lens_the_beam_rests_on_is_found():
+    """Generated room (seed 60606, index 7): the sweep starts facing the door
+    camera and the hand pauses on it again for 2 s, so it never passes through
+    the beam as a glint in time. Its steady retro excess is the finding."""
+    sc = load_scenario(LENS_CASES / "resting-on-door-camera.toml")
+    found = lens_findings(from_scenario(sc, seconds=9.0))
+    score = score_lenses(found, sc)
+    assert [L["found"] for L in score["lenses"]] == [True] and score["false"] == []
+    at_door = [f for f in found if f["waypoint"] == "door"]
+    assert at_door and any(g.get("steady") for g in at_door[0]["evidence"]["glints"])
+    assert "rested" in at_door[0]["why"]
+
+
+def test_steady_returns_need_the_retro_profile_across_the_rings():
+    """Held in the beam, a lens lights the inner ring far more than the middle
+    one; a mirror faced squarely lights the rings by their aim (here the middle
+    ring most). Only the first is a steady return."""
+    times = np.arange(1500) * 0.02
+    walls = 60 + 40 * np.sin(times / 2.0) ** 2  # the hand pans across the walls
+    held = (times > 12) & (times < 14.5)
+    rng = np.random.default_rng(7)
+
+    def glints_for(inner_extra: float, middle_extra: float) -> list[dict]:
+        tracks = np.array([walls + inner_extra * held, 0.93 * (walls + middle_extra * held),
+                           1.09 * walls]) + rng.normal(0, 0.1, (3, times.size))
+        glints, _ = find_glints(tracks, {"times_s": times, "lit": (True, True, True),
+                                         "saturated": np.zeros(times.size, bool)})
+        return [g for g in glints if g.get("steady")]
+
+    lens = glints_for(30.0, 9.0)  # middle ring 0.3 of the inner's excess
+    assert len(lens) == 1 and 12 < lens[0]["time_s"] < 14.5 and lens[0]["retro_ratio"] < 0.4
+    assert glints_for(30.0, 36.0) == []  # mirror-like: middle brighter than inner
+
+
+def test_a_glint_during_a_drive_level_change_is_found():
+    """Generated room (seed 60606, index 11): the door camera's glint comes as the
+    LED drive steps up from 1/8 to full current. The ring fit, bridging the
+    frames whose level is unknown, reads the middle ring wrongly; the plain
+    excess of each ring (inner 8 counts, middle none) shows the retro-reflector."""
+    sc = load_scenario(LENS_CASES / "glint-during-drive-change.toml")
+    found = lens_findings(from_scenario(sc, seconds=8.0))
+    score = score_lenses(found, sc)
+    door = next(L for L in score["lenses"] if L["id"] == "lens-1-door")
+    assert door["found"] and score["false"] == []

@@ -21,7 +21,12 @@ harmonic of 50 and 60 Hz mains flicker). The analysis:
    source axis). `retro_ratio` is the outer group's rise over the inner's,
    normalised by the ratio the walls show (which calibrates the groups against
    each other during the sweep): near 0 for a lens, near 1 for specular clutter.
-4. `lens_findings`: findings of type "lens" (docs/findings.md), one per waypoint.
+   Where the fit cannot judge (a drive level change or a bright edge in its
+   window), the rings' plain excesses can: the middle ring's share of the rise.
+4. Steady returns: a lens the beam rests on is no glint in time; it is a stretch
+   of retro excess far above the walls' own, with the rings' retro profile
+   (`_steady_returns`).
+5. `lens_findings`: findings of type "lens" (docs/findings.md), one per waypoint.
 """
 
 from __future__ import annotations
@@ -649,7 +654,8 @@ def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
             "confidence": top["confidence"],
             "evidence": {
                 "glints": [{"time_s": round(g["time_s"], 3), "rise": round(g["rise"], 2),
-                            "snr": round(g["snr"], 1), "retro_ratio": round(g["retro_ratio"], 3)}
+                            "snr": round(g["snr"], 1), "retro_ratio": round(g["retro_ratio"], 3),
+                            **({"steady": True} if g.get("steady") else {})}
                            for g in gs],
                 "snr": round(top["snr"], 1),
                 "retro_ratio": round(top["retro_ratio"], 3),
@@ -660,7 +666,9 @@ def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
                 "wall_ratio": round(info["wall_ratio"], 3),
                 "specular_glints_rejected": rejected,
             },
-            "why": (f"a glint {top['snr']:.0f} x above the noise, on the LED ring next to "
+            "why": ((f"a steady return {top['snr']:.0f} x above the noise while the beam rested "
+                     "on it" if top.get("steady") else
+                     f"a glint {top['snr']:.0f} x above the noise") + ", on the LED ring next to "
                     f"the photodiode and hardly on the outer rings (their share "
                     f"{top['retro_ratio']:.2f}): retro-reflection, as from a camera lens"
                     + (f", seen from {place}" if place else "")),
