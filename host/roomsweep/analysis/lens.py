@@ -72,7 +72,7 @@ STEADY_EDGE_SNR = 8.0  # the stretch: excess this many noise sigmas over the bas
 STEADY_MIN_SNR = 15.0  # ... peaking far above it: no fit against the outer ring checks it
 STEADY_MIN_SHARE = 0.02  # the excess at least 2 % of the inner ring's return
 STEADY_MAX_UNKNOWN = 0.3  # at most this share of the stretch at an unknown drive level
-STEADY_MAX_MIDDLE = 0.4  # the middle ring's share of the excess (see _steady_returns)
+STEADY_MIDDLE_SHARE = (-0.1, 0.4)  # the middle ring's share of the excess (_steady_returns)
 
 
 def _check_recording(rec: Any) -> None:
@@ -259,7 +259,10 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     glints : list of dicts, time order: "time_s", "rise" (inner group, counts),
         "snr", "width_s", "retro_ratio" (outer rise / inner rise, normalised by
         the walls' ratio; ~0 lens, ~1 specular), "middle_ratio", "saturated",
-        "amplitudes" (each group's track at the peak).
+        "amplitudes" (each group's track at the peak); a glint in time also has
+        "excess_snr" (the plain excess's rise over its noise), a lens the beam
+        rested on "steady": True (its "snr" is the held excess over the noise,
+        its "width_s" how long it was held).
     properties : "background" (groups, frames), "noise" (per group), "wall_ratio"
         (outer / inner over the whole recording).
 
@@ -447,7 +450,7 @@ def _steady_returns(tracks: np.ndarray, excess: np.ndarray, sigma: np.ndarray,
         if excess[p] < STEADY_MIN_SHARE * tracks[0, p]:
             continue  # a shade of the rings' aim against a bright wall
         share = float(np.median((middle_n - outer_n) / np.maximum(inner - outer_n, 1e-9)))
-        if not -0.1 <= share <= STEADY_MAX_MIDDLE:
+        if not STEADY_MIDDLE_SHARE[0] <= share <= STEADY_MIDDLE_SHARE[1]:
             continue
         out.append({
             "time_s": float(times[p]),
