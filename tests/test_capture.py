@@ -119,3 +119,55 @@ def test_recorder_killed_with_sigkill_keeps_every_frame_received(tmp_path):
     assert summary["device"]["firmware"] == "fake"
     assert set(summary["replay_counters"]) >= {"crc_errors", "seq_gaps", "garbage_bytes",
                                                 "bad_length", "unknown_type", "device_dropped"}
+
+
+def test_a_device_restart_puts_the_second_run_after_the_first(hotel_capture, tmp_path, capsys):
+    """A board that restarts mid-sweep starts its clock again at zero (the
+    decoder counts a device reset). Written as the recorder would see it: the
+    simulated hotel sweep's frames, then the same device booting and sweeping
+    again. The second run's samples, marks and LENS blocks must follow the
+    first's on one clock, so its findings are its own and not the first run's
+    waypoints: before, its marks fell back onto the first run's times."""
+    from roomsweep.analysis.analyze import analyze
+    from roomsweep.analysis.recording import from_capture
+    from roomsweep.records import Mark
+
+    _, offset = C.read_header(hotel_capture)
+    data = hotel_capture.read_bytes()
+    twice = tmp_path / "restart.cap"
+    twice.write_bytes(data + data[offset:])
+
+    one = C.load(hotel_capture)
+    assert one.on_one_clock() is one  # nothing to move without a restart
+    cap = C.load(twice)
+    assert cap.counters.device_resets == 1
+    moved = cap.on_one_clock()
+    assert moved.header["restarts"] == 1
+    first = from_capture(hotel_capture)
+    both = from_capture(twice)
+    run = first.rf_counts.size / first.fs
+    assert both.rf_counts.size == 2 * first.rf_counts.size
+    marks = [m.time_s for m in both.marks]
+    assert len(marks) == 2 * len(first.marks)
+    half = len(first.marks)
+    # each mark of the second run: its first-run time plus the first run's length
+    # (device time against the sample count at the median rate: a few ms apart)
+    assert max(abs(b - a - run) for a, b in zip(marks[:half], marks[half:])) < 0.005
+    assert sorted(marks) == marks
+    # the device times themselves, as `roomsweep info` reports them
+    s = C.summarize(twice)
+    assert s["device_restarts"] == 1 and abs(s["duration_s"] - 2 * run) < 0.01
+    dev_marks = [m.ts_us for m in moved.records if isinstance(m, Mark)]
+    assert dev_marks == sorted(dev_marks)
+    # the lens the first run finds at bed-right, the second run finds at its own
+    # seventh waypoint, one run later
+    lens_first = [f for f in analyze(first) if f["type"] == "lens"]
+    lens_both = [f for f in analyze(both) if f["type"] == "lens"]
+    again = [f for f in lens_both if f["time_s"] > run]
+    assert lens_first and again
+    assert abs(again[0]["time_s"] - run - lens_first[0]["time_s"]) < 0.05
+    assert again[0]["waypoint"] == both.marks[half + 6].label
+    # and `roomsweep info` says so
+    capsys.readouterr()
+    assert main(["info", str(twice)]) == 0
+    assert "the device restarted 1 time" in capsys.readouterr().out

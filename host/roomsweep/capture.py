@@ -18,6 +18,7 @@ live link, which also skips a torn last frame.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import struct
@@ -176,6 +177,19 @@ def iter_records(path: str | Path, decoder: Decoder | None = None) -> Iterator[R
     yield from dec.finish()
 
 
+# Device times never step back within one run of the firmware (the decoder
+# unwraps its 32-bit clock); a step back of more than a second is a restart.
+RESTART_BACKSTEP_US = 1_000_000
+HOST_RECORD_TYPES = frozenset((P.T_HOST_TIME, P.T_HOST_RXSTATS, P.T_HOST_NOTE))
+_DEVICE_TIME_FIELDS = ("ts_us", "t_first_us", "t_start_us")
+
+
+def _moved(r: Record, offset: int) -> Record:
+    """A copy of device record `r` with its device times moved by `offset` us."""
+    return dataclasses.replace(r, **{f: getattr(r, f) + offset
+                                     for f in _DEVICE_TIME_FIELDS if hasattr(r, f)})
+
+
 @dataclass
 class Capture:
     """A capture loaded into memory: header, records, and the replay counters."""
@@ -186,6 +200,56 @@ class Capture:
     counters: Counters
     device_info: dict[str, Any] | None = None
     live_counters: dict[str, int] | None = field(default=None)
+
+    def on_one_clock(self) -> Capture:
+        """The capture with its device times on one clock across device restarts.
+
+        A device that restarts (a USB-powered board that lost power, a watchdog)
+        starts its clock again at zero, and the decoder with it, so the records
+        after the restart carry times earlier than those before. Here each such
+        era is moved to begin where the previous one's samples ended (one sample
+        period later), in record order: the samples then read as one stream (the
+        time the board took to boot is not in it) and the marks, scans and LENS
+        blocks of each era stay on its samples. A device time going back by more
+        than RESTART_BACKSTEP_US starts an era; host records (HOST_TIME,
+        HOST_RXSTATS, HOST_NOTE) keep their own clock. `restarts` in the returned
+        capture's header counts the eras after the first.
+        """
+        shifted: list[Record] = []
+        offset = 0
+        latest = None  # the latest device time seen in the current era
+        end_us = None  # where the samples seen so far end, on the one clock
+        restarts = 0
+        pending = False  # an era began and its first samples have not come yet
+        for r in self.records:
+            if r.type in HOST_RECORD_TYPES:
+                shifted.append(r)
+                continue
+            if latest is not None and r.ts_us < latest - RESTART_BACKSTEP_US:
+                restarts += 1
+                pending = True
+                era_start = len(shifted)
+                latest = None
+                offset = 0  # until the era's first samples place it
+            if pending and isinstance(r, Samples) and end_us is not None:
+                # the era's first samples follow the last ones before the restart
+                offset = end_us - r.t_first_us
+                for k in range(era_start, len(shifted)):
+                    if shifted[k].type not in HOST_RECORD_TYPES:
+                        shifted[k] = _moved(shifted[k], offset)
+                pending = False
+            latest = r.ts_us if latest is None else max(latest, r.ts_us)
+            moved = _moved(r, offset) if offset else r
+            if isinstance(moved, Samples) and moved.samples.size:
+                period = moved.span_us / max(len(moved.samples) - 1, 1)
+                block_end = int(round(moved.t_first_us + moved.span_us + period))
+                end_us = block_end if end_us is None else max(end_us, block_end)
+            shifted.append(moved)
+        if not restarts:
+            return self
+        header = dict(self.header, restarts=restarts)
+        return Capture(self.path, header, shifted, self.counters, self.device_info,
+                       self.live_counters)
 
     def channel(self, channel: int) -> tuple[np.ndarray, np.ndarray, float]:
         """Concatenated samples, their device times (us) and the nominal rate."""
@@ -218,8 +282,9 @@ def load(path: str | Path) -> Capture:
 
 
 def summarize(path: str | Path) -> dict[str, Any]:
-    """What `roomsweep info` prints: duration, frames, samples, rates, counters."""
-    cap = load(path)
+    """What `roomsweep info` prints: duration, frames, samples, rates, counters.
+    Device times are on one clock across device restarts (`Capture.on_one_clock`)."""
+    cap = load(path).on_one_clock()
     by_type: Counter[str] = Counter(P_NAMES.get(r.type, f"0x{r.type:02x}") for r in cap.records)
     channels: dict[str, dict[str, Any]] = {}
     t_min = None
@@ -250,6 +315,7 @@ def summarize(path: str | Path) -> dict[str, Any]:
         "device": cap.device_info,
         "duration_s": round((t_max - t_min) / 1e6, 6) if t_min is not None else 0.0,
         "host_time_span_s": round(host_times[-1] - host_times[0], 3) if host_times else None,
+        "device_restarts": cap.header.get("restarts", 0),
         "frames": len(cap.records),
         "frames_by_type": dict(sorted(by_type.items())),
         "channels": channels,

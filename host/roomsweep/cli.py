@@ -45,7 +45,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"capture   {summary['path']}")
     print(f"device    {dev.get('board', '?')} firmware {dev.get('firmware', '?')}"
           f"{' (simulated)' if dev.get('simulated') else ''}")
-    print(f"duration  {summary['duration_s']:.3f} s of device time")
+    restarts = summary.get("device_restarts", 0)
+    print(f"duration  {summary['duration_s']:.3f} s of device time"
+          + (f" (the device restarted {restarts} time{'s' if restarts > 1 else ''}: "
+             "its runs joined end to end)" if restarts else ""))
     print("frames    " + ", ".join(f"{k} {v}" for k, v in summary["frames_by_type"].items()))
     names = {"0": "rf", "1": "photodiode"}
     for ch, c in summary["channels"].items():

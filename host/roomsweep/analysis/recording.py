@@ -76,7 +76,7 @@ def _label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> 
 def from_capture(path: str | Path) -> Recording:
     from ..capture import load
 
-    cap = load(path)
+    cap = load(path).on_one_clock()  # a device restart starts its clock again
     counts, times_us, rate = cap.channel(0)
     if counts.size == 0:
         from ..errors import RoomsweepError
