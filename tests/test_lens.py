@@ -204,36 +204,85 @@ LENS_CASES = ROOT / "tests" / "scenarios" / "lens-cases"
 
 def test_a_lens_the_beam_rests_on_is_found():
     """Generated room (seed 60606, index 7): the sweep starts facing the door
-    camera and the hand pauses on it again for 2 s, so it never passes through
-    the beam as a glint in time. Its steady retro excess is the finding."""
+    camera (before the first button press) and the hand pauses on it again at the
+    door for 2 s, so it is hardly a glint in time. Its steady retro excess is the
+    finding: one, at the door, the sighting before the first mark joined to it."""
     sc = load_scenario(LENS_CASES / "resting-on-door-camera.toml")
     found = lens_findings(from_scenario(sc, seconds=9.0))
     score = score_lenses(found, sc)
     assert [L["found"] for L in score["lenses"]] == [True] and score["false"] == []
-    at_door = [f for f in found if f["waypoint"] == "door"]
-    assert at_door and any(g.get("steady") for g in at_door[0]["evidence"]["glints"])
-    assert "rested" in at_door[0]["why"]
+    assert [f["waypoint"] for f in found] == ["door"]
+    door = found[0]
+    assert door["evidence"]["judged_by"] == "steady" and "rested" in door["why"]
+    assert [a["before_first_mark"] for a in door["evidence"]["also_seen_from"]] == [True]
+    assert door["level"] > 50  # the held return, not the weak glint at the pause's start
+
+
+WALL_TIMES = np.arange(1500) * 0.02
+WALLS = 60 + 40 * np.sin(WALL_TIMES / 2.0) ** 2  # the hand pans across the walls
+
+
+def _glints(inner_extra, middle_extra, *, clipped=None, seed=7):
+    """find_glints on three rings over panned walls plus extra light on the inner
+    and middle rings (arrays over WALL_TIMES), gains as the simulator's rings."""
+    rng = np.random.default_rng(seed)
+    tracks = np.array([WALLS + inner_extra, 0.93 * (WALLS + middle_extra), 1.09 * WALLS])
+    tracks += rng.normal(0, 0.1, tracks.shape)
+    sat = np.zeros(WALL_TIMES.size, bool) if clipped is None else clipped
+    glints, _ = find_glints(tracks, {"times_s": WALL_TIMES, "lit": (True, True, True),
+                                     "saturated": sat})
+    return glints
 
 
 def test_steady_returns_need_the_retro_profile_across_the_rings():
-    """Held in the beam, a lens lights the inner ring far more than the middle
-    one; a mirror faced squarely lights the rings by their aim (here the middle
-    ring most). Only the first is a steady return."""
-    times = np.arange(1500) * 0.02
-    walls = 60 + 40 * np.sin(times / 2.0) ** 2  # the hand pans across the walls
-    held = (times > 12) & (times < 14.5)
-    rng = np.random.default_rng(7)
+    """Held in the beam for 2.5 s, a lens lights the inner ring far more than the
+    middle one (a third at arm's length, through the cone's halo); a mirror faced
+    squarely lights the rings by their aim (here the middle ring most). The
+    middle ring may hold at most 0.4 of the inner ring's excess."""
+    held = ((WALL_TIMES > 12) & (WALL_TIMES < 14.5)).astype(float)
 
-    def glints_for(inner_extra: float, middle_extra: float) -> list[dict]:
-        tracks = np.array([walls + inner_extra * held, 0.93 * (walls + middle_extra * held),
-                           1.09 * walls]) + rng.normal(0, 0.1, (3, times.size))
-        glints, _ = find_glints(tracks, {"times_s": times, "lit": (True, True, True),
-                                         "saturated": np.zeros(times.size, bool)})
-        return [g for g in glints if g.get("steady")]
+    def steady(middle_share):
+        return [g for g in _glints(30.0 * held, middle_share * 30.0 * held) if g.get("steady")]
 
-    lens = glints_for(30.0, 9.0)  # middle ring 0.3 of the inner's excess
-    assert len(lens) == 1 and 12 < lens[0]["time_s"] < 14.5 and lens[0]["retro_ratio"] < 0.4
-    assert glints_for(30.0, 36.0) == []  # mirror-like: middle brighter than inner
+    lens = steady(0.3)
+    assert len(lens) == 1 and 12 < lens[0]["time_s"] < 14.5
+    assert lens[0]["judged_by"] == "steady" and abs(lens[0]["width_s"] - 2.5) < 0.1
+    assert steady(0.5) == []  # beyond the retro-reflector's profile
+    assert steady(1.2) == []  # mirror-like: middle brighter than inner
+
+
+def test_a_long_rest_is_one_return_and_a_clipped_moment_does_not_hide_it():
+    """An 8 s rest is one steady return lasting 8 s; a clipped moment inside a
+    rest (the drive level stepping down) splits it, and the rest still shows."""
+    long_rest = ((WALL_TIMES > 10) & (WALL_TIMES < 18)).astype(float)
+    found = [g for g in _glints(30.0 * long_rest, 9.0 * long_rest) if g.get("steady")]
+    assert len(found) == 1 and abs(found[0]["width_s"] - 8.0) < 0.1
+    rest = ((WALL_TIMES > 12) & (WALL_TIMES < 14.5)).astype(float)
+    clipped = np.zeros(WALL_TIMES.size, bool)
+    clipped[650] = True  # 13.0 s
+    found = [g for g in _glints(30.0 * rest, 9.0 * rest, clipped=clipped) if g.get("steady")]
+    assert found and all(abs(g["time_s"] - 13.0) > 0.02 for g in found)
+
+
+def test_a_strong_pass_is_a_glint_not_a_rest():
+    """A lens the beam sweeps across, however strong, is a glint in time: not
+    also a steady return (which would say the beam rested on it)."""
+    for width_s in (0.1, 0.15):
+        bump = np.exp(-0.5 * ((WALL_TIMES - 15) / width_s) ** 2)
+        glints = _glints(300.0 * bump, 30.0 * bump)
+        assert [g["judged_by"] for g in glints if abs(g["time_s"] - 15) < 1] == ["ring fit"]
+
+
+def test_a_middle_ring_that_loses_light_is_no_lens():
+    """A lens only adds light: a glint on the inner ring while the middle ring
+    dims (an edge seen through the rings' different aim) is not accepted on the
+    plain excesses, however strong."""
+    bump = np.exp(-0.5 * ((WALL_TIMES - 15) / 0.06) ** 2)
+    glints = [g for g in _glints(10.0 * bump, -2.5 * bump) if abs(g["time_s"] - 15) < 0.5]
+    assert glints and all(g["retro_ratio"] > 0.5 for g in glints)
+    # the same glint with the middle ring steady is a lens
+    glints = [g for g in _glints(10.0 * bump, 0.0 * bump) if abs(g["time_s"] - 15) < 0.5]
+    assert glints and glints[0]["retro_ratio"] <= 0.5
 
 
 def test_a_glint_during_a_drive_level_change_is_found():

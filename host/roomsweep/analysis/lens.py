@@ -22,10 +22,11 @@ harmonic of 50 and 60 Hz mains flicker). The analysis:
    normalised by the ratio the walls show (which calibrates the groups against
    each other during the sweep): near 0 for a lens, near 1 for specular clutter.
    Where the fit cannot judge (a drive level change or a bright edge in its
-   window), the rings' plain excesses can: the middle ring's share of the rise.
+   window), the rings' plain excesses can: the middle ring's share of the rise
+   (docs/lens.md step 4).
 4. Steady returns: a lens the beam rests on is no glint in time; it is a stretch
    of retro excess far above the walls' own, with the rings' retro profile
-   (`_steady_returns`).
+   (`_steady_returns`, docs/lens.md step 5).
 5. `lens_findings`: findings of type "lens" (docs/findings.md), one per waypoint.
 """
 
@@ -55,17 +56,21 @@ FIT_HALF_S = 0.5  # the outer ring's track predicts the inner's over +-0.5 s ...
 CORE_HALF_S = 0.08  # ... fitted outside +-80 ms (or the glint's width) of the candidate
 # The ring fit can fail a lens: a drive level change or a bright edge in its
 # window leaves it a poor model (gaps bridged by interpolation, a noisy
-# residual), and its middle-ring ratio then says little. A glint still counts
-# when the plain excess (inner minus outer, scaled by the walls' ratio) rises well
-# above its own noise, the fit shows it too, and the middle ring's plain excess
-# holds the share of it a retro-reflector gives that ring (docs/lens.md):
+# residual), and its middle-ring ratio then reads the lens as specular. A glint
+# the fit rejects (or shows below MIN_SNR) still counts when the plain excess
+# (inner minus outer, scaled by the walls' ratio) rises well above its own noise,
+# the fit shows it too, and the middle ring's plain excess holds at most the share
+# of it a retro-reflector gives that ring (docs/lens.md) and does not fall (a
+# lens never takes light from a ring; PLAIN_NOISE_SIGMAS of noise allowed):
 PLAIN_EXCESS_SNR = 8.0
 PLAIN_MIN_FIT_SNR = 3.0
-PLAIN_MIDDLE_SHARE = (-0.3, 0.4)
+PLAIN_MAX_MIDDLE_SHARE = 0.4
+PLAIN_NOISE_SIGMAS = 2.0
 # A lens the beam rests on (the hand pauses with it in the beam, or the sweep
 # starts facing it) is no glint in time: the rolling background takes it in. It
 # is a steady retro excess instead, found against a long, low baseline:
-STEADY_BASELINE_S = 6.0  # the excess's 20th percentile over 6 s: the walls' own excess
+STEADY_BASELINE_S = 12.0  # the excess's 20th percentile over 12 s: the walls' own excess
+# (a rest up to ~80 % of it stays above the baseline)
 STEADY_BASELINE_PERCENTILE = 20
 STEADY_MIN_S = 0.3  # held at least this long (a pause, not a pass)
 STEADY_EDGE_SNR = 8.0  # the stretch: excess this many noise sigmas over the baseline ...
@@ -259,8 +264,9 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     glints : list of dicts, time order: "time_s", "rise" (inner group, counts),
         "snr", "width_s", "retro_ratio" (outer rise / inner rise, normalised by
         the walls' ratio; ~0 lens, ~1 specular), "middle_ratio", "saturated",
-        "amplitudes" (each group's track at the peak); a glint in time also has
-        "excess_snr" (the plain excess's rise over its noise), a lens the beam
+        "amplitudes" (each group's track at the peak), "judged_by" (the test
+        that set "retro_ratio": "ring fit", "plain excess" or "steady"); a glint
+        in time also has "excess_snr" (the plain excess's rise over its noise), a lens the beam
         rested on "steady": True (its "snr" is the held excess over the noise,
         its "width_s" how long it was held).
     properties : "background" (groups, frames), "noise" (per group), "wall_ratio"
@@ -367,7 +373,8 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
         plain_share = (float(middle_rise[p] / excess_rise[p]) if middle is not None
                        and excess_rise[p] > 0 else np.nan)
         plain = (excess_snr >= PLAIN_EXCESS_SNR and snr >= PLAIN_MIN_FIT_SNR
-                 and PLAIN_MIDDLE_SHARE[0] <= plain_share <= PLAIN_MIDDLE_SHARE[1])
+                 and plain_share <= PLAIN_MAX_MIDDLE_SHARE
+                 and middle_rise[p] >= -PLAIN_NOISE_SIGMAS * excess_noise * noise_scale[p])
         if ((snr < min_snr and not plain) or resid < MIN_RISE_COUNTS
                 or pp["widths"][j] * dt < MIN_WIDTH_S):
             continue
@@ -387,13 +394,16 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
             ratio = mid if mid >= 0 else -MIDDLE_NEGATIVE_WEIGHT * mid
         else:
             ratio = max(0.0, 1.0 - resid / bump0) if bump0 > 0 else 1.0
+        judged_by = "ring fit"
         if plain and (snr < min_snr or ratio > RETRO_RATIO_MAX):
             ratio = max(plain_share, 0.0)  # the plain shares speak where the fit cannot
+            judged_by = "plain excess"
         glints.append({
             "time_s": float(times[p]),
             "rise": resid,
             "snr": float(snr),
             "excess_snr": excess_snr,
+            "judged_by": judged_by,
             "width_s": float(pp["widths"][j] * dt),
             # how much of it the other rings show too: ~0 retro-reflection, ~1 not
             "retro_ratio": ratio,
@@ -404,14 +414,17 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
         })
     if middle is not None:
         steady = _steady_returns(tracks, excess, excess_noise * noise_scale, times,
-                                 clipped, unknown, outer, middle, wall_ratio, mid_ratio)
+                                 clipped, unknown, outer, middle, wall_ratio, mid_ratio,
+                                 passes=[(g["time_s"], g["width_s"]) for g in glints],
+                                 min_snr=STEADY_MIN_SNR * min_snr / MIN_SNR)
         glints = sorted(glints + steady, key=lambda g: g["time_s"])
     return glints, info
 
 
 def _steady_returns(tracks: np.ndarray, excess: np.ndarray, sigma: np.ndarray,
                     times: np.ndarray, clipped: np.ndarray, unknown: np.ndarray,
-                    outer: int, middle: int, wall_ratio: float, mid_ratio: float
+                    outer: int, middle: int, wall_ratio: float, mid_ratio: float,
+                    passes: list[tuple[float, float]], min_snr: float = STEADY_MIN_SNR
                     ) -> list[dict[str, Any]]:
     """Lenses the beam rested on: stretches where the inner ring's retro excess
     stays far above the walls' own for STEADY_MIN_S or longer.
@@ -423,32 +436,41 @@ def _steady_returns(tracks: np.ndarray, excess: np.ndarray, sigma: np.ndarray,
     middle ring (20 mm) holds at most part of the inner ring's (9 mm) excess over
     the outer (34 mm). A mirror, window or TV face-on lights the rings in the
     order of their aim, not of their radius: the middle ring as bright as the
-    inner one or brighter.
+    inner one or brighter. Clipped frames (and those next to them) are not part
+    of any stretch. A rest holds its level for STEADY_MIN_S, and for twice the
+    width of any glint in time inside it (`passes`: their times and widths),
+    else the beam passed. The baseline spans STEADY_BASELINE_S: a rest must be
+    shorter than about 80 % of it, and the recording several times longer than
+    the rest.
     """
     m = excess.size
-    size = max(3, int(round(STEADY_BASELINE_S / FRAME_S)) | 1)
-    if m < size // 2:
+    if m < 3:
         return []
+    dt = float(times[1] - times[0])
+    size = max(3, int(round(STEADY_BASELINE_S / dt)) | 1)
     base = percentile_filter(excess, STEADY_BASELINE_PERCENTILE, size=size, mode="nearest")
     z = (excess - base) / sigma
-    held = z > STEADY_EDGE_SNR
+    near_clip = clipped | np.concatenate(([False], clipped[:-1])) | np.concatenate(
+        (clipped[1:], [False]))
+    held = (z > STEADY_EDGE_SNR) & ~near_clip
     edges = np.diff(np.concatenate(([0], held.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    dt = float(times[1] - times[0])
     out = []
     for a, b in zip(starts, ends):
-        if (b - a) * dt < STEADY_MIN_S or clipped[max(0, a - 1):b + 1].any():
-            continue
-        if unknown[a:b].mean() > STEADY_MAX_UNKNOWN:
+        if (b - a) * dt < STEADY_MIN_S or unknown[a:b].mean() > STEADY_MAX_UNKNOWN:
             continue
         p = a + int(np.argmax(z[a:b]))
-        if z[p] < STEADY_MIN_SNR:
+        if z[p] < min_snr or excess[p] < STEADY_MIN_SHARE * tracks[0, p]:
+            continue  # too weak, or a shade of the rings' aim against a bright wall
+        # a rest holds its level: at least STEADY_MIN_S above half its peak, and
+        # twice as long as any glint in time inside it (else the beam passed)
+        top_s = _run_around(z[a:b] >= 0.5 * z[p], p - a) * dt
+        inside = [w for t, w in passes if times[a] <= t <= times[b - 1]]
+        if top_s < max([STEADY_MIN_S] + [2 * w for w in inside]):
             continue
         inner = tracks[0, a:b]
         outer_n = tracks[outer, a:b] / max(wall_ratio, 1e-6)
         middle_n = tracks[middle, a:b] / max(mid_ratio, 1e-6)
-        if excess[p] < STEADY_MIN_SHARE * tracks[0, p]:
-            continue  # a shade of the rings' aim against a bright wall
         share = float(np.median((middle_n - outer_n) / np.maximum(inner - outer_n, 1e-9)))
         if not STEADY_MIDDLE_SHARE[0] <= share <= STEADY_MIDDLE_SHARE[1]:
             continue
@@ -456,6 +478,7 @@ def _steady_returns(tracks: np.ndarray, excess: np.ndarray, sigma: np.ndarray,
             "time_s": float(times[p]),
             "rise": float(excess[p] - base[p]),
             "snr": float(z[p]),
+            "judged_by": "steady",
             "width_s": float((b - a) * dt),
             "retro_ratio": max(share, 0.0),
             "outer_bump": 0.0,
@@ -465,6 +488,19 @@ def _steady_returns(tracks: np.ndarray, excess: np.ndarray, sigma: np.ndarray,
             "amplitudes": [float(tracks[g, p]) for g in range(tracks.shape[0])],
         })
     return out
+
+
+def _run_around(mask: np.ndarray, k: int) -> int:
+    """Length of the run of True in `mask` that holds index k (0 if mask[k] is False)."""
+    if not mask[k]:
+        return 0
+    lo = k
+    while lo > 0 and mask[lo - 1]:
+        lo -= 1
+    hi = k
+    while hi + 1 < mask.size and mask[hi + 1]:
+        hi += 1
+    return hi - lo + 1
 
 
 def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: int,
@@ -553,7 +589,43 @@ def lens_findings(rec: Recording, baseline: Recording | None = None) -> list[dic
         # generous on the clean sweep: a weaker glint there is the same thing
         seen = {f["waypoint"] for f in _lens_findings(baseline, MIN_SNR / 2, 0.0)}
         found = [f for f in found if f["waypoint"] is None or f["waypoint"] not in seen]
+    found = _join_before_first_mark(found, rec)
     return merge_sightings(found, getattr(rec, "waypoint_positions", None))
+
+
+# Before the first mark the operator stands at (or walks to) the first stop, where
+# the sweep begins. A lens seen then, and again from the first waypoint at about
+# the same strength (within this factor either way: 1/d^4, so within 19 % of
+# the distance), is the same lens seen from the same place.
+PRE_MARK_SAME_LEVEL = 2.0
+
+
+def _join_before_first_mark(found: list[dict[str, Any]], rec: Recording
+                            ) -> list[dict[str, Any]]:
+    """A finding with no waypoint (glints before the first mark) joins the finding
+    at the first waypoint when their levels are within PRE_MARK_SAME_LEVEL: one
+    lens, seen before and after the button press. Its glints join the evidence."""
+    marks = sorted(rec.marks, key=lambda mk: mk.time_s)
+    if not marks:
+        return found
+    first = next((f for f in found if f["waypoint"] == marks[0].label), None)
+    if first is None:
+        return found
+    kept = []
+    for f in found:
+        if (f["waypoint"] is None and f["level"] > 0 and first["level"] > 0
+                and 1 / PRE_MARK_SAME_LEVEL <= f["level"] / first["level"] <= PRE_MARK_SAME_LEVEL):
+            ev = first["evidence"]
+            ev.setdefault("also_seen_from", []).append({
+                "waypoint": None, "time_s": f["time_s"], "level": f["level"],
+                "confidence": f["confidence"], "before_first_mark": True})
+            ev["glints"] = ev.get("glints", []) + f["evidence"].get("glints", [])
+            first["why"] += (f"; seen as strongly before the first mark too "
+                             f"(at {f['time_s']:.1f} s): the same lens")
+            first["confidence"] = max(first["confidence"], f["confidence"])
+            continue
+        kept.append(f)
+    return kept
 
 
 # One lens seen from two waypoints. A lens retro-reflects only within about 20 deg
@@ -658,9 +730,14 @@ def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
             "evidence": {
                 "glints": [{"time_s": round(g["time_s"], 3), "rise": round(g["rise"], 2),
                             "snr": round(g["snr"], 1), "retro_ratio": round(g["retro_ratio"], 3),
+                            "judged_by": g["judged_by"],
+                            **({"excess_snr": round(g["excess_snr"], 1)} if "excess_snr" in g
+                               else {}),
                             **({"steady": True} if g.get("steady") else {})}
                            for g in gs],
+                "judged_by": top["judged_by"],
                 "snr": round(top["snr"], 1),
+                "excess_snr": (round(top["excess_snr"], 1) if "excess_snr" in top else None),
                 "retro_ratio": round(top["retro_ratio"], 3),
                 "middle_ratio": None if top["middle_ratio"] is None
                 else round(top["middle_ratio"], 3),
@@ -669,15 +746,24 @@ def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
                 "wall_ratio": round(info["wall_ratio"], 3),
                 "specular_glints_rejected": rejected,
             },
-            "why": ((f"a steady return {top['snr']:.0f} x above the noise while the beam rested "
-                     "on it" if top.get("steady") else
-                     f"a glint {top['snr']:.0f} x above the noise") + ", on the LED ring next to "
-                    f"the photodiode and hardly on the outer rings (their share "
-                    f"{top['retro_ratio']:.2f}): retro-reflection, as from a camera lens"
-                    + (f", seen from {place}" if place else "")),
+            "why": _why(top, place),
         })
     findings.sort(key=lambda f: -f["confidence"])
     return findings
+
+
+def _why(top: dict[str, Any], place: str | None) -> str:
+    """One sentence: what was seen and which test called it a lens."""
+    if top["judged_by"] == "steady":
+        seen = f"a steady return {top['snr']:.0f} x above the noise while the beam rested on it"
+    elif top["judged_by"] == "plain excess":
+        seen = (f"a glint {top['excess_snr']:.0f} x above the noise in the rings' plain "
+                f"excess (the ring fit, at {top['snr']:.0f} x, could not judge it)")
+    else:
+        seen = f"a glint {top['snr']:.0f} x above the noise"
+    return (seen + ", on the LED ring next to the photodiode and hardly on the outer rings "
+            f"(their share {top['retro_ratio']:.2f}): retro-reflection, as from a camera lens"
+            + (f", seen from {place}" if place else ""))
 
 
 def merge_ranked(rf: list[dict[str, Any]], lens: list[dict[str, Any]]) -> list[dict[str, Any]]:
