@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from roomsweep import capture as C
@@ -171,3 +172,88 @@ def test_a_device_restart_puts_the_second_run_after_the_first(hotel_capture, tmp
     capsys.readouterr()
     assert main(["info", str(twice)]) == 0
     assert "the device restarted 1 time" in capsys.readouterr().out
+
+
+def _firmware_run(start_us: int, blocks: int, marks: dict[int, str], *, samples=True,
+                  hello=True) -> list[bytes]:
+    """Frames of one run of the firmware: its hello (INFO, sequence 0) at
+    `start_us` of its own clock, then `blocks` blocks of both channels (256
+    samples at 8 kS/s each), a MARK after the blocks named in `marks`, a STATUS
+    (uptime) every 32 blocks."""
+    from roomsweep.encoding import samples_payload, status_payload
+
+    frames: list[bytes] = []
+
+    def frame(t: int, ts: int, payload: bytes) -> None:
+        frames.append(P.encode_frame(t, len(frames), ts % P.TICKS_PERIOD, payload))
+
+    if hello:
+        frame(P.T_INFO, start_us, json.dumps({"firmware": "test", "board": "b"}).encode())
+    t, span = start_us + 200_000, 255 * 125
+    for b in range(blocks):
+        if b % 32 == 0:
+            frame(P.T_STATUS, t, status_payload(t // 1000, 9000, 1000, 0, 0, 0, 0, 0, 0, True))
+        if samples:
+            for ch in (0, 1):
+                frame(P.T_SAMPLES, t + span + 100,
+                      samples_payload(ch, np.full(256, 100 + ch, np.uint16), t, span, 8_000_000, 0))
+        if b in marks:
+            frame(P.T_MARK, t + span + 300, P.encode_mark(b, 1, marks[b]))
+        t += 256 * 125
+    return frames
+
+
+def test_restarts_of_any_length_join_runs_end_to_end(tmp_path):
+    """A run shorter than a second (a brownout right after START), a run that
+    sent no samples, and a run whose clock starts later than the one before ended
+    are each a run of their own, found from the hello and joined end to end: every
+    sample 125 us after the one before, each mark on its own run's samples."""
+    from roomsweep.analysis.recording import from_capture
+    from roomsweep.records import Mark
+
+    runs = [_firmware_run(500_000, 20, {5: "a"}),  # 0.84 s of samples
+            _firmware_run(600_000, 3, {1: "b"}, samples=False),  # hello, a press, no samples
+            _firmware_run(900_000, 10, {2: "c"}),  # boots later than the first run ended
+            _firmware_run(400_000, 10, {9: "d"})]
+    path = tmp_path / "runs.cap"
+    with C.CaptureWriter(path, {}) as w:
+        for frames in runs:
+            w.write_frames(frames)
+            w.write_note("device restarted")
+    cap = C.load(path)
+    assert cap.counters.device_resets == 3
+    one = cap.on_one_clock()
+    assert one.header["restarts"] == 3
+    for ch in (0, 1):
+        _, times, _ = one.channel(ch)
+        assert times.size == 40 * 256 and set(np.diff(times).tolist()) <= {125}
+    t0 = one.channel(0)[1][0]
+    marks = {m.label: (m.ts_us - t0) / 1e6 for m in one.records if isinstance(m, Mark)}
+    block = 256 / 8000
+    # a mark follows its block by 0.3 ms (+100 us of the samples frame's own lag)
+    assert abs(marks["a"] - 6 * block) < 0.001
+    assert abs(marks["b"] - 20 * block) < 0.001  # sampled nothing: at the join
+    assert abs(marks["c"] - (20 + 3) * block) < 0.001
+    assert abs(marks["d"] - (30 + 10) * block) < 0.001
+    times = [m.time_s for m in from_capture(path).marks]
+    assert len(times) == 4 and times == sorted(times)
+    assert max(abs(a - b) for a, b in zip(times, marks.values())) < 0.001
+
+
+def test_a_restart_whose_hello_was_lost_after_long_uptime_is_seen_from_the_uptime(tmp_path):
+    """After 2**29 us (537 s) of uptime a restarted clock reads as a wrap forward,
+    not a step back; with its hello lost, only the STATUS uptime going back shows
+    the restart. The second run still follows the first."""
+    runs = [_firmware_run(600_000_000, 40, {3: "a"}),  # 600 s of uptime
+            _firmware_run(700_000, 40, {3: "b"}, hello=False)]
+    path = tmp_path / "lost-hello.cap"
+    with C.CaptureWriter(path, {}) as w:
+        for frames in runs:
+            w.write_frames(frames)
+    cap = C.load(path)
+    assert cap.counters.device_resets == 0  # the decoder saw no hello
+    one = cap.on_one_clock()
+    assert one.header["restarts"] == 1
+    _, times, _ = one.channel(0)
+    assert times.size == 80 * 256 and set(np.diff(times).tolist()) == {125}
+    assert C.summarize(path)["device_restarts"] == 1

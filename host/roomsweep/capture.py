@@ -184,6 +184,65 @@ HOST_RECORD_TYPES = frozenset((P.T_HOST_TIME, P.T_HOST_RXSTATS, P.T_HOST_NOTE))
 _DEVICE_TIME_FIELDS = ("ts_us", "t_first_us", "t_start_us")
 
 
+def _run_starts(records: list[Record]) -> list[int]:
+    """Indices of the records that begin a new run of the device's firmware:
+    an INFO frame of sequence 0 that does not merely follow sequence 65535 (how a
+    restarted device says hello; the decoder resets its clock there); a device
+    time more than RESTART_BACKSTEP_US earlier than the latest of the current run
+    (a restart whose INFO frame was lost); or, when the lost hello came after
+    2**29 us of uptime (the new clock then reads as a wrap forward), a STATUS
+    whose uptime went back: the run began at the first leap forward of over a
+    second after the previous STATUS, or right after it."""
+    starts: list[int] = []
+    latest = previous_ts = previous_seq = None
+    uptime = None  # the last STATUS uptime of the current run, ms
+    after_status = None  # the first device record after that STATUS
+    jump = None  # and the first after it whose time leaps forward by over a second
+    for i, r in enumerate(records):
+        if r.type in HOST_RECORD_TYPES:
+            continue
+        hello = (isinstance(r, Info) and r.seq == 0 and previous_seq is not None
+                 and previous_seq != 0xFFFF)
+        if (jump is None and uptime is not None and previous_ts is not None
+                and r.ts_us > previous_ts + RESTART_BACKSTEP_US):
+            jump = i
+        start = None
+        if hello or (latest is not None and r.ts_us < latest - RESTART_BACKSTEP_US):
+            start = i
+        elif (isinstance(r, Status) and uptime is not None
+              and r.uptime_ms < uptime - RESTART_BACKSTEP_US // 1000):
+            # the uptime went back with no hello and no step back in time: a lost
+            # hello after 2**29 us of uptime, read as a wrap forward. The run
+            # began at that leap (or right after the last STATUS of the old run).
+            start = jump if jump is not None else after_status
+        if start is not None and (not starts or start > starts[-1]):
+            starts.append(start)
+            latest = uptime = None
+            for k in range(start, i + 1):
+                if records[k].type not in HOST_RECORD_TYPES:
+                    t = records[k].ts_us
+                    latest = t if latest is None else max(latest, t)
+        else:
+            latest = r.ts_us if latest is None else max(latest, r.ts_us)
+        if isinstance(r, Status):
+            uptime, after_status, jump = r.uptime_ms, None, None
+        elif after_status is None:
+            after_status = i
+        previous_ts, previous_seq = r.ts_us, r.seq
+    return starts
+
+
+def _samples_end(records: list[Record], end_us: int | None) -> int | None:
+    """Where the samples of `records` (and those before, ending at `end_us`) would
+    go on: the latest last-sample time plus one sample period."""
+    for r in records:
+        if isinstance(r, Samples) and r.samples.size:
+            period = r.span_us / max(len(r.samples) - 1, 1)
+            block_end = int(round(r.t_first_us + r.span_us + period))
+            end_us = block_end if end_us is None else max(end_us, block_end)
+    return end_us
+
+
 def _moved(r: Record, offset: int) -> Record:
     """A copy of device record `r` with its device times moved by `offset` us."""
     return dataclasses.replace(r, **{f: getattr(r, f) + offset
@@ -206,48 +265,40 @@ class Capture:
 
         A device that restarts (a USB-powered board that lost power, a watchdog)
         starts its clock again at zero, and the decoder with it, so the records
-        after the restart carry times earlier than those before. Here each such
-        era is moved to begin where the previous one's samples ended (one sample
-        period later), in record order: the samples then read as one stream (the
-        time the board took to boot is not in it) and the marks, scans and LENS
-        blocks of each era stay on its samples. A device time going back by more
-        than RESTART_BACKSTEP_US starts an era; host records (HOST_TIME,
-        HOST_RXSTATS, HOST_NOTE) keep their own clock. `restarts` in the returned
-        capture's header counts the eras after the first.
+        after the restart carry times unrelated to those before. Each run after
+        the first is moved as a whole so that its first SAMPLES block (any
+        channel) starts where the previous runs' samples would have gone on: the
+        last sample's time plus one sample period. The samples then read as one
+        stream (the time the board took to boot is not in it) and the marks,
+        scans and LENS blocks of each run stay on its samples. A run without
+        samples takes no time: all its records sit at that point. Runs before
+        the first samples stay as they are. Runs are found by `_run_starts`;
+        host records (HOST_TIME, HOST_RXSTATS, HOST_NOTE) keep their own clock.
+        `restarts` in the returned capture's header counts the runs after the
+        first.
         """
-        shifted: list[Record] = []
-        offset = 0
-        latest = None  # the latest device time seen in the current era
-        end_us = None  # where the samples seen so far end, on the one clock
-        restarts = 0
-        pending = False  # an era began and its first samples have not come yet
-        for r in self.records:
-            if r.type in HOST_RECORD_TYPES:
-                shifted.append(r)
-                continue
-            if latest is not None and r.ts_us < latest - RESTART_BACKSTEP_US:
-                restarts += 1
-                pending = True
-                era_start = len(shifted)
-                latest = None
-                offset = 0  # until the era's first samples place it
-            if pending and isinstance(r, Samples) and end_us is not None:
-                # the era's first samples follow the last ones before the restart
-                offset = end_us - r.t_first_us
-                for k in range(era_start, len(shifted)):
-                    if shifted[k].type not in HOST_RECORD_TYPES:
-                        shifted[k] = _moved(shifted[k], offset)
-                pending = False
-            latest = r.ts_us if latest is None else max(latest, r.ts_us)
-            moved = _moved(r, offset) if offset else r
-            if isinstance(moved, Samples) and moved.samples.size:
-                period = moved.span_us / max(len(moved.samples) - 1, 1)
-                block_end = int(round(moved.t_first_us + moved.span_us + period))
-                end_us = block_end if end_us is None else max(end_us, block_end)
-            shifted.append(moved)
-        if not restarts:
+        starts = _run_starts(self.records)
+        if not starts:
             return self
-        header = dict(self.header, restarts=restarts)
+        bounds = [0] + starts + [len(self.records)]
+        shifted = list(self.records[: bounds[1]])
+        end_us = _samples_end(shifted, None)
+        for lo, hi in zip(bounds[1:-1], bounds[2:]):
+            run = self.records[lo:hi]
+            first = next((r.t_first_us for r in run if isinstance(r, Samples)), None)
+            if end_us is None:
+                moved = list(run)  # nothing sampled before: nothing to join to
+            elif first is None:
+                # a run that sampled nothing takes no time on the samples' clock:
+                # its hello, marks and scans all sit at the join
+                moved = [r if r.type in HOST_RECORD_TYPES else _moved(r, end_us - r.ts_us)
+                         for r in run]
+            else:
+                moved = [r if r.type in HOST_RECORD_TYPES else _moved(r, end_us - first)
+                         for r in run]
+            end_us = _samples_end(moved, end_us)
+            shifted.extend(moved)
+        header = dict(self.header, restarts=len(starts))
         return Capture(self.path, header, shifted, self.counters, self.device_info,
                        self.live_counters)
 

@@ -273,8 +273,9 @@ class Decoder:
     # --- payloads -------------------------------------------------------------
     def _record(self, msg_type: int, seq: int, ts: int, payload: memoryview) -> Record:
         if msg_type in _DEVICE:
-            ts_us = self._device_ts(ts)
+            # sequence first: a restart's hello resets the clock it is timed on
             self._check_seq(msg_type, seq)
+            ts_us = self._device_ts(ts)
         else:
             ts_us = self._host_ts(ts)
         parse = _PARSERS.get(msg_type)
