@@ -138,9 +138,9 @@ def test_a_device_restart_puts_the_second_run_after_the_first(hotel_capture, tmp
     twice = tmp_path / "restart.cap"
     twice.write_bytes(data + data[offset:])
 
-    one = C.load(hotel_capture)
+    one = C.load(hotel_capture, one_clock=False)
     assert one.on_one_clock() is one  # nothing to move without a restart
-    cap = C.load(twice)
+    cap = C.load(twice, one_clock=False)
     assert cap.counters.device_resets == 1
     moved = cap.on_one_clock()
     assert moved.header["restarts"] == 1
@@ -220,7 +220,7 @@ def test_restarts_of_any_length_join_runs_end_to_end(tmp_path):
         for frames in runs:
             w.write_frames(frames)
             w.write_note("device restarted")
-    cap = C.load(path)
+    cap = C.load(path, one_clock=False)
     assert cap.counters.device_resets == 3
     one = cap.on_one_clock()
     assert one.header["restarts"] == 3
@@ -250,7 +250,7 @@ def test_a_restart_whose_hello_was_lost_after_long_uptime_is_seen_from_the_uptim
     with C.CaptureWriter(path, {}) as w:
         for frames in runs:
             w.write_frames(frames)
-    cap = C.load(path)
+    cap = C.load(path, one_clock=False)
     assert cap.counters.device_resets == 0  # the decoder saw no hello
     one = cap.on_one_clock()
     assert one.header["restarts"] == 1

@@ -318,7 +318,10 @@ class Capture:
         return samples, times, rate
 
 
-def load(path: str | Path) -> Capture:
+def load(path: str | Path, one_clock: bool = True) -> Capture:
+    """A capture read into memory. With `one_clock` (what every reader wants) its
+    device times run on one clock across device restarts (`Capture.on_one_clock`);
+    without, as the decoder gave them."""
     header, _ = read_header(path)
     dec = Decoder()
     records = list(iter_records(path, dec))
@@ -329,13 +332,14 @@ def load(path: str | Path) -> Capture:
             info = r.info
         elif isinstance(r, RxStats):
             live = r.counters
-    return Capture(Path(path), header, records, dec.counters, info, live)
+    cap = Capture(Path(path), header, records, dec.counters, info, live)
+    return cap.on_one_clock() if one_clock else cap
 
 
 def summarize(path: str | Path) -> dict[str, Any]:
     """What `roomsweep info` prints: duration, frames, samples, rates, counters.
     Device times are on one clock across device restarts (`Capture.on_one_clock`)."""
-    cap = load(path).on_one_clock()
+    cap = load(path)
     by_type: Counter[str] = Counter(P_NAMES.get(r.type, f"0x{r.type:02x}") for r in cap.records)
     channels: dict[str, dict[str, Any]] = {}
     t_min = None

@@ -25,7 +25,7 @@ def waypoint_levels(capture_path: Path, stop_names: list[str]) -> list[dict]:
     The n-th button press is the n-th stop of the sweep; the level is computed
     from the samples alone: the median and the loudest 50 ms of detector power.
     """
-    cap = load(capture_path).on_one_clock()
+    cap = load(capture_path)
     cal = Calibration.from_info(cap.device_info)
     counts, times_us, rate = cap.channel(0)
     if counts.size == 0:
@@ -57,7 +57,7 @@ def device_lens_alerts(capture_path: Path, stop_names: list[str]) -> str:
     where its standalone glint alert (buzzer) went off."""
     from .records import Lens
 
-    cap = load(capture_path).on_one_clock()
+    cap = load(capture_path)
     frames = [r for r in cap.records if isinstance(r, Lens)]
     if not frames:
         return ""

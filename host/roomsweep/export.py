@@ -111,7 +111,7 @@ def _stop_labels(an: SweepAnalysis, n: int) -> np.ndarray:
 
 
 def export_csv(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
-    cap = load(an.path).on_one_clock()  # device restarts: runs end to end
+    cap = load(an.path)
     counts, times_us, _ = cap.channel(0)
     pd_counts, _, _ = cap.channel(1)
     n = counts.size
@@ -224,7 +224,7 @@ def export_sigmf(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
             base = base.with_name(base.name[: -len(suffix)])
     if not base.parent.is_dir():
         raise UsageError(f"no such directory for the export: {base.parent}")
-    cap = load(an.path).on_one_clock()  # device restarts: runs end to end
+    cap = load(an.path)
     channels = {ch: cap.channel(ch) for ch in CHANNEL_NAMES}
     channels = {ch: c for ch, c in channels.items() if c[0].size}
     total = sum(c[0].size for c in channels.values())

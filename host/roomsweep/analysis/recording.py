@@ -76,7 +76,7 @@ def _label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> 
 def from_capture(path: str | Path) -> Recording:
     from ..capture import load
 
-    cap = load(path).on_one_clock()  # a device restart starts its clock again
+    cap = load(path)  # on one clock across device restarts
     counts, times_us, rate = cap.channel(0)
     if counts.size == 0:
         from ..errors import RoomsweepError
@@ -85,9 +85,9 @@ def from_capture(path: str | Path) -> Recording:
     t0 = int(times_us[0])
     raw = [((m.ts_us - t0) / 1e6, m.label, "button" if m.source == 1 else "host")
            for m in cap.records if isinstance(m, Mark)]
-    pd, _, _ = cap.channel(1)
+    pd, pd_times_us, _ = cap.channel(1)
     led_hz, led_lit = _leds(cap)
-    level_start, level = _drive_levels(cap, pd.size)
+    level_start, level = _drive_levels(cap, pd_times_us)
     sim = cap.header.get("simulation") or {}
     sweep = cap.header.get("sweep") or sim.get("sweep")
     positions = cap.header.get("waypoints") or sim.get("waypoints")
@@ -142,16 +142,18 @@ def _add_network(rec: Recording, records: list, times_us: np.ndarray, rate: floa
                                        d.seen, d.adv_data))
 
 
-def _drive_levels(cap: Any, n: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _drive_levels(cap: Any, times_us: np.ndarray
+                  ) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The LED drive level of each photodiode block, from the LENS frames (each
-    names its block's first sample time and length); samples no LENS frame covers
-    get NaN (unknown). (None, None) when the capture has no LENS frame at all."""
+    names its block's first sample time and length), given the photodiode
+    samples' device times; samples no LENS frame covers get NaN (unknown).
+    (None, None) when the capture has no LENS frame at all."""
     from ..records import Lens
 
     lens = [r for r in cap.records if isinstance(r, Lens)]
+    n = times_us.size
     if not lens or n == 0:
         return None, None
-    _, times_us, _ = cap.channel(1)
     lens.sort(key=lambda r: r.t_first_us)
     first = np.searchsorted(times_us, np.array([r.t_first_us for r in lens]) - 0.5)
     starts: list[int] = []
