@@ -69,7 +69,7 @@ firmware-test: $(STAMP) $(STUBS_STAMP) firmware-mpy
 	fi
 
 pins: $(STAMP)
-	$(BIN)/python -m roomsweep.pinmap hardware/pins.toml firmware/pins.py
+	$(BIN)/python -m roomsweep.tools.pinmap hardware/pins.toml firmware/pins.py
 
 # hardware/schematic.svg from hardware/schematic.py (pins from hardware/pins.toml)
 schematic: $(STAMP)

@@ -1,5 +1,5 @@
 # roomsweep wire protocol: the one definition, shared by the firmware (MicroPython)
-# and the host (CPython, imported as roomsweep.rsproto). docs/protocol.md specifies
+# and the host (CPython, imported as roomsweep.protocol.rsproto). docs/protocol.md specifies
 # the same bytes in prose. Keep this module free of I/O and of anything either
 # interpreter lacks: it must import unchanged on both.
 #

@@ -11,10 +11,10 @@ import tty
 
 import numpy as np
 
-from roomsweep import rsproto as P
-from roomsweep.decoder import Decoder
-from roomsweep.encoding import samples_payload
-from roomsweep.records import Command
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import Decoder
+from roomsweep.protocol.encoding import samples_payload
+from roomsweep.protocol.records import Command
 
 
 class FakeDevice:

@@ -10,7 +10,7 @@ import pytest
 from roomsweep.analysis import dsp
 from roomsweep.analysis.analyze import MIN_SCORE, analyze, classify
 from roomsweep.analysis.classifiers import BY_NAME, CLASSIFIERS
-from roomsweep.analysis.evaluate import evaluate
+from roomsweep.eval.evaluate import evaluate
 from roomsweep.analysis.features import component
 from roomsweep.analysis.recording import Recording, WaypointMark, from_capture, from_scenario
 from roomsweep.cli import main

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from roomsweep import calibrate
-from roomsweep.calibration import Calibration
+from roomsweep.tools import calibrate
+from roomsweep.protocol.calibration import Calibration
 from roomsweep.sim import signals
 
 TRUE_SLOPE_MV = signals.DET_SLOPE_V_PER_DB * 1000.0

@@ -13,11 +13,11 @@ import time
 import numpy as np
 import pytest
 
-from roomsweep import capture as C
-from roomsweep import rsproto as P
+from roomsweep.link import capture as C
+from roomsweep.protocol import rsproto as P
 from roomsweep.cli import main
 from roomsweep.errors import CaptureFormatError
-from roomsweep.records import Log, Samples
+from roomsweep.protocol.records import Log, Samples
 
 from .fakedevice import FakeDevice
 
@@ -131,7 +131,7 @@ def test_a_device_restart_puts_the_second_run_after_the_first(hotel_capture, tmp
     waypoints: before, its marks fell back onto the first run's times."""
     from roomsweep.analysis.analyze import analyze
     from roomsweep.analysis.recording import from_capture
-    from roomsweep.records import Mark
+    from roomsweep.protocol.records import Mark
 
     _, offset = C.read_header(hotel_capture)
     data = hotel_capture.read_bytes()
@@ -180,7 +180,7 @@ def _firmware_run(start_us: int, blocks: int, marks: dict[int, str], *, samples=
     `start_us` of its own clock, then `blocks` blocks of both channels (256
     samples at 8 kS/s each), a MARK after the blocks named in `marks`, a STATUS
     (uptime) every 32 blocks."""
-    from roomsweep.encoding import samples_payload, status_payload
+    from roomsweep.protocol.encoding import samples_payload, status_payload
 
     frames: list[bytes] = []
 
@@ -209,7 +209,7 @@ def test_restarts_of_any_length_join_runs_end_to_end(tmp_path):
     are each a run of their own, found from the hello and joined end to end: every
     sample 125 us after the one before, each mark on its own run's samples."""
     from roomsweep.analysis.recording import from_capture
-    from roomsweep.records import Mark
+    from roomsweep.protocol.records import Mark
 
     runs = [_firmware_run(500_000, 20, {5: "a"}),  # 0.84 s of samples
             _firmware_run(600_000, 3, {1: "b"}, samples=False),  # hello, a press, no samples

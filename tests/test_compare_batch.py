@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from roomsweep.analyst import analyse_capture
+from roomsweep.analyst.analysed import analyse_capture
 from roomsweep.cli import main
 from roomsweep.sim.scenario import bundled_scenarios
 

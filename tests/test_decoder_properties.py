@@ -24,9 +24,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from roomsweep import rsproto as P
-from roomsweep.decoder import Counters, Decoder, unpack12
-from roomsweep.records import Ack, Error, Info, Log, Mark, Samples, Status
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import Counters, Decoder, unpack12
+from roomsweep.protocol.records import Ack, Error, Info, Log, Mark, Samples, Status
 
 # database=None: leave no .hypothesis directory in the work tree
 FAST = settings(max_examples=40, deadline=None, database=None,

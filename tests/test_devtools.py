@@ -10,16 +10,16 @@ import shlex
 import numpy as np
 import pytest
 
-from roomsweep import rsproto as P
+from roomsweep.protocol import rsproto as P
 from roomsweep.cli import main
-from roomsweep.flashing import (
+from roomsweep.link.flashing import (
     MICROPYTHON_VERSION,
     board_profile,
     deploy_plan,
     firmware_version,
 )
-from roomsweep.monitor import as_json, counters_line, describe
-from roomsweep.records import Error, Mark, Samples, Status
+from roomsweep.link.monitor import as_json, counters_line, describe
+from roomsweep.protocol.records import Error, Mark, Samples, Status
 from tests.fakedevice import FakeDevice
 
 
@@ -58,7 +58,7 @@ def test_describe_and_json_of_each_kind_of_record():
 
 
 def test_describe_radio_scans():
-    from roomsweep.records import AccessPoint, BleAdv, BleAdvertiser, WifiScan
+    from roomsweep.protocol.records import AccessPoint, BleAdv, BleAdvertiser, WifiScan
 
     scan = WifiScan(0x10, 1, 0, duration_us=120000, access_points=[
         AccessPoint("aa:bb:cc:dd:ee:01", "HotelGuest", 6, -48, 3, False),
@@ -150,7 +150,7 @@ def test_flash_checks_a_given_image_against_its_sha256(capsys, tmp_path):
 def test_image_download_is_cached_and_checked_against_its_first_digest(tmp_path, monkeypatch):
     """The real download path, from a file:// mirror: stored with its SHA-256,
     reused, and refused once the cached file no longer matches."""
-    from roomsweep import flashing
+    from roomsweep.link import flashing
 
     mirror = tmp_path / "mirror"
     mirror.mkdir()

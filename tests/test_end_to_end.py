@@ -12,14 +12,14 @@ import time
 import numpy as np
 import pytest
 
-from roomsweep import rsproto as P
-from roomsweep.capture import load, summarize
+from roomsweep.protocol import rsproto as P
+from roomsweep.link.capture import load, summarize
 from roomsweep.cli import main
-from roomsweep.device import Device, encode_command
-from roomsweep.records import Ack, Error, Samples, Status
+from roomsweep.link.device import Device, encode_command
+from roomsweep.protocol.records import Ack, Error, Samples, Status
 from roomsweep.sim.runner import SimulatedDevice, simulate
 from roomsweep.sim.scenario import load_scenario
-from roomsweep.transport import open_port
+from roomsweep.link.transport import open_port
 
 pytestmark = pytest.mark.slow
 

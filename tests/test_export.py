@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomsweep import progress
-from roomsweep.analyst import analyse_capture
-from roomsweep.capture import load
+from roomsweep.analyst import progress
+from roomsweep.analyst.analysed import analyse_capture
+from roomsweep.link.capture import load
 from roomsweep.cli import main
-from roomsweep.export import segments
+from roomsweep.analyst.export import segments
 
 SIGMF_VALIDATE = Path(sys.executable).parent / "sigmf_validate"
 
@@ -140,7 +140,8 @@ def test_progress_bar_on_a_terminal_only(monkeypatch):
 def test_cli_choices_match_the_modules_and_stay_light():
     import subprocess
 
-    from roomsweep import analyst_cli, export, plot
+    from roomsweep.cli import analyst as analyst_cli
+    from roomsweep.analyst import export, plot
 
     assert analyst_cli.PLOT_KINDS == plot.KINDS
     assert analyst_cli.EXPORT_FORMATS == export.FORMATS

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from roomsweep import rsproto as P
-from roomsweep.decoder import decode_all
-from roomsweep.records import BleAdv, Status, WifiScan
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import decode_all
+from roomsweep.protocol.records import BleAdv, Status, WifiScan
 
 FAKES = """
 import sys, micropython, rsproto
@@ -129,7 +129,7 @@ r.service()                  # and not again right away
 def test_hotel_room_through_the_firmware_finds_network_devices(tmp_path):
     from roomsweep.analysis.analyze import analyze
     from roomsweep.analysis.recording import from_capture
-    from roomsweep.capture import load
+    from roomsweep.link.capture import load
     from roomsweep.sim.runner import simulate
     from roomsweep.sim.scenario import load_scenario
 

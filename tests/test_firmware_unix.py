@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomsweep import rsproto as P
-from roomsweep.decoder import Decoder, decode_all
-from roomsweep.device import encode_command
-from roomsweep.encoding import lens_payload, samples_payload, status_payload
-from roomsweep.records import Ack, Error, Info, Lens, Log, Mark, Samples, Status
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import Decoder, decode_all
+from roomsweep.link.device import encode_command
+from roomsweep.protocol.encoding import lens_payload, samples_payload, status_payload
+from roomsweep.protocol.records import Ack, Error, Info, Lens, Log, Mark, Samples, Status
 from roomsweep.sim.runner import FIRMWARE_DIR, SIM_BOARD_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,8 +77,8 @@ buf = bytearray(rsproto.packed12_size({count}))
 fastframe.pack12_into(s, {count}, buf, 0)
 sys.stdout.buffer.write(buf)
 """
-    from roomsweep.decoder import unpack12
-    from roomsweep.encoding import pack12
+    from roomsweep.protocol.decoder import unpack12
+    from roomsweep.protocol.encoding import pack12
 
     out = _ok(mp_run(code))
     assert out == pack12(np.array(values))

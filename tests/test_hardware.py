@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from roomsweep import budgets
+from roomsweep.tools import budgets
 from roomsweep.sim import signals
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ def test_readme_budget_tables_are_what_budgets_prints_now():
     text = _readme()
     m = re.search(r"<!-- budgets:begin -->\n(.*)\n<!-- budgets:end -->", text, re.S)
     assert m, "budget markers missing in hardware/README.md"
-    assert m.group(1) == budgets.report(), "run `python -m roomsweep.budgets` and paste"
+    assert m.group(1) == budgets.report(), "run `python -m roomsweep.tools.budgets` and paste"
 
 
 def test_link_budget_uses_the_simulator_law():

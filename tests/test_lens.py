@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from roomsweep.analysis.lens import amplitude_tracks, find_glints, lens_findings, lockin_tracks
-from roomsweep.analysis.lens_eval import score_lenses, summarize_lenses
+from roomsweep.eval.lens_eval import score_lenses, summarize_lenses
 from roomsweep.analysis.recording import Recording, from_scenario
 from roomsweep.errors import ScenarioError
 from roomsweep.sim import optics

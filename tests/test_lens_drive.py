@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomsweep import rsproto as P
+from roomsweep.protocol import rsproto as P
 from roomsweep.analysis.lens import amplitude_tracks
 from roomsweep.analysis.recording import Recording, from_capture
-from roomsweep.decoder import Decoder
-from roomsweep.encoding import lens_payload
-from roomsweep.records import Lens
+from roomsweep.protocol.decoder import Decoder
+from roomsweep.protocol.encoding import lens_payload
+from roomsweep.protocol.records import Lens
 from roomsweep.sim import optics
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,20 +9,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomsweep import rsproto as P
+from roomsweep.protocol import rsproto as P
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.recording import Recording, WaypointMark, from_scenario
 from roomsweep.cli import main
-from roomsweep.decoder import decode_all
+from roomsweep.protocol.decoder import decode_all
 from roomsweep.errors import ScenarioError
 from roomsweep.network.devices import build_devices
-from roomsweep.network.evaluate import network_only, score_network
+from roomsweep.eval.network_eval import network_only, score_network
 from roomsweep.network.findings import is_camera_claim, network_findings, score_device
-from roomsweep.network.observations import BleSighting, WifiSighting
+from roomsweep.protocol.observations import BleSighting, WifiSighting
 from roomsweep.network.redact import redact_findings
 from roomsweep.network.registry import lookup
 from roomsweep.network.signatures import ble_verdict, camera_ssid, parse_adv
-from roomsweep.records import BleAdv, WifiScan
+from roomsweep.protocol.records import BleAdv, WifiScan
 from roomsweep.sim.generate import generate_scenarios
 from roomsweep.sim.scenario import load_scenario
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from roomsweep import pinmap
+from roomsweep.tools import pinmap
 
 ROOT = Path(__file__).resolve().parent.parent
 PINS_TOML = ROOT / "hardware" / "pins.toml"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from roomsweep import rsproto as P
-from roomsweep.decoder import decode_all
-from roomsweep.records import Samples
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import decode_all
+from roomsweep.protocol.records import Samples
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "protocol.md").read_text()

@@ -44,7 +44,7 @@ from roomsweep.analysis.analyze import DETECTOR_FLOOR_DBM, classify  # noqa: E40
 from roomsweep.analysis.dsp import level_modes  # noqa: E402
 from roomsweep.analysis.features import Features, component  # noqa: E402
 from roomsweep.analysis.segment import decimate_db, load_iq_power_db, segment_bursts  # noqa: E402
-from roomsweep.analysis.traffic import (  # noqa: E402
+from roomsweep.analysis.traffic import (
     load_imu,
     load_traffic,
     motion_coupling,

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from roomsweep import plotstyle
-from roomsweep.analyst import analyse_capture, class_period_s, finding_spectrum
+from roomsweep.analyst import plotstyle
+from roomsweep.analyst.analysed import analyse_capture, class_period_s, finding_spectrum
 from roomsweep.cli import main
-from roomsweep.report import render
+from roomsweep.analyst.report import render
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Flags for a root, offline, headless run: no sandbox (root), no background
@@ -224,7 +224,7 @@ def test_garbage_capture_is_one_line(tmp_path, capsys):
 
 
 def test_demo_outputs_report_and_timeline(hotel_capture, tmp_path):
-    from roomsweep.report import report_and_timeline
+    from roomsweep.analyst.report import report_and_timeline
 
     report, timeline = report_and_timeline(hotel_capture, tmp_path / "demo")
     assert report == tmp_path / "demo" / "hotel.html" and report.stat().st_size > 50_000
@@ -246,7 +246,7 @@ def test_lens_plot_draws_the_lens_analysis_tracks(hotel, monkeypatch, tmp_path):
     import sys
     import types
 
-    from roomsweep import plot
+    from roomsweep.analyst import plot
 
     frames = int(hotel.rec.duration_s / 0.02)
     times = (np.arange(frames) + 0.5) * 0.02

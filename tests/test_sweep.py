@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomsweep import rsproto as P
-from roomsweep.calibration import Calibration
-from roomsweep.capture import iter_records, load, read_header
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.calibration import Calibration
+from roomsweep.link.capture import iter_records, load, read_header
 from roomsweep.cli import main
-from roomsweep.live import LiveState, beep_interval_s
-from roomsweep.liveview import HEIGHT, WIDTH, render_text
-from roomsweep.records import Mark, Note, Samples
+from roomsweep.live.state import LiveState, beep_interval_s
+from roomsweep.live.view import HEIGHT, WIDTH, render_text
+from roomsweep.protocol.records import Mark, Note, Samples
 from tests.fakedevice import FakeDevice
 
 CAL = Calibration()
@@ -112,7 +112,7 @@ def test_view_from_a_recorded_simulator_capture(sim_sweep):
 
 def test_lens_meter_and_radio_counts_from_their_frames():
     """LENS (0x12), WIFI_SCAN (0x10) and BLE_ADV (0x11) records as their decoders
-    make them (attributes of roomsweep.records.Lens, WifiScan, BleAdv)."""
+    make them (attributes of roomsweep.protocol.records.Lens, WifiScan, BleAdv)."""
     from types import SimpleNamespace as NS
 
     state = LiveState(sweep_names=["bed-right"])
@@ -125,7 +125,7 @@ def test_lens_meter_and_radio_counts_from_their_frames():
     state.feed(walls + glint)
     assert state.lens_return == 425.0 and state.lens_alert
     assert state.lens_alerts == 1  # three alerting blocks in a row are one glint
-    from roomsweep.records import AccessPoint, BleAdv, BleAdvertiser, WifiScan
+    from roomsweep.protocol.records import AccessPoint, BleAdv, BleAdvertiser, WifiScan
 
     aps = [AccessPoint(f"aa:bb:cc:00:00:0{i}", ssid, 6, rssi, 3, not ssid)
            for i, (ssid, rssi) in enumerate([("HotelGuest", -48), ("", -70), ("IPC-4411", -39)])]
@@ -144,7 +144,7 @@ def test_lens_meter_and_radio_counts_from_their_frames():
 
 
 def test_a_device_restart_is_noticed_from_its_uptime():
-    from roomsweep.records import Status
+    from roomsweep.protocol.records import Status
 
     state = LiveState()
     state.feed([Status(P.T_STATUS, 1, 0, uptime_ms=90_000)] + _rf_blocks([-50.0] * 40)
@@ -272,7 +272,7 @@ def test_pulled_cable_keeps_everything_and_resumes_into_the_same_capture(tmp_pat
 
 
 def test_a_device_that_falls_silent_is_treated_as_lost_and_restarted(tmp_path):
-    from roomsweep.sweep import SweepSession
+    from roomsweep.live.session import SweepSession
 
     out = tmp_path / "silent.cap"
     with FakeDevice(frames_per_s=200) as dev:
@@ -352,7 +352,7 @@ def test_whole_simulated_sweep_finds_the_camera_and_the_bug(sim_sweep):
 def test_keys_during_a_simulated_sweep_mark_waypoints_and_finish(tmp_path):
     from roomsweep.sim.runner import SimulatedDevice
     from roomsweep.sim.scenario import load_scenario
-    from roomsweep.sweep import SweepSession, run_sweep
+    from roomsweep.live.session import SweepSession, run_sweep
 
     class ScriptedView:
         """Types keys at given seconds of the sweep; counts the locate ticks."""

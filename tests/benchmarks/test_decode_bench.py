@@ -17,9 +17,9 @@ import zlib
 import numpy as np
 import pytest
 
-from roomsweep import rsproto as P
-from roomsweep.decoder import Decoder
-from roomsweep.records import Samples, Status
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import Decoder
+from roomsweep.protocol.records import Samples, Status
 
 STREAM_BYTES = 16 * 1024 * 1024
 CHUNK = 64 * 1024

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from roomsweep import rsproto as P
-from roomsweep.live import LiveState
-from roomsweep.liveview import render_text
-from roomsweep.records import Samples
+from roomsweep.protocol import rsproto as P
+from roomsweep.live.state import LiveState
+from roomsweep.live.view import render_text
+from roomsweep.protocol.records import Samples
 from roomsweep.sim.scenario import load_scenario
 from roomsweep.sim.signals import FeedGenerator
 

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.fft
 from scipy import signal
 
-from .validate import check_1d as _check_1d, check_fs as _check_fs
+from roomsweep.analysis.validate import check_1d as _check_1d, check_fs as _check_fs
 
 
 

@@ -8,7 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .dsp import _median, find_bursts
+from roomsweep.analysis.dsp import _median, find_bursts
 
 
 @dataclass

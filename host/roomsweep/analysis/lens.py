@@ -38,8 +38,8 @@ import numpy as np
 from scipy.ndimage import median_filter, percentile_filter
 from scipy.signal import find_peaks
 
-from .dsp import _median
-from .recording import Recording
+from roomsweep.analysis.dsp import _median
+from roomsweep.analysis.recording import Recording
 
 FRAME_S = 0.02  # lock-in block: 20 ms (50 amplitude updates a second)
 BACKGROUND_S = 1.0  # rolling median of each group's return: the walls

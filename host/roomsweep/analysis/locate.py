@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import check_1d as _check_1d
+from roomsweep.analysis.validate import check_1d as _check_1d
 
 DEFAULT_EXPONENT = 2.5  # indoor, between free space (2) and partitioned offices (3)
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ..calibration import Calibration
-from ..records import Mark
+from roomsweep.protocol.calibration import Calibration
+from roomsweep.protocol.records import Mark
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Recording:
     calibration: Calibration = field(default_factory=Calibration)
     waypoint_positions: dict[str, tuple[float, float]] | None = None
     source: str = ""
-    # network radios (roomsweep.network.observations): sightings and the
+    # network radios (roomsweep.protocol.observations): sightings and the
     # stretches where the device's own radio was busy scanning
     wifi: list[Any] = field(default_factory=list)
     ble: list[Any] = field(default_factory=list)
@@ -74,12 +74,12 @@ def _label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> 
 
 
 def from_capture(path: str | Path) -> Recording:
-    from ..capture import load
+    from roomsweep.link.capture import load
 
     cap = load(path)  # on one clock across device restarts
     counts, times_us, rate = cap.channel(0)
     if counts.size == 0:
-        from ..errors import RoomsweepError
+        from roomsweep.errors import RoomsweepError
 
         raise RoomsweepError(f"{path}: no RF samples in this capture")
     t0 = int(times_us[0])
@@ -108,8 +108,8 @@ def _add_network(rec: Recording, records: list, times_us: np.ndarray, rate: floa
     """Network sightings from WIFI_SCAN / BLE_ADV records. A Wi-Fi scan stalls
     sampling; when it does, device times are mapped onto the sample clock (the
     analyzer's time axis) and the marks after the stall are moved with them."""
-    from ..network.observations import BleSighting, RadioBusy, WifiSighting
-    from ..records import BleAdv, WifiScan
+    from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
+    from roomsweep.protocol.records import BleAdv, WifiScan
 
     scans = [r for r in records if isinstance(r, WifiScan)]
     advs = [r for r in records if isinstance(r, BleAdv)]
@@ -148,7 +148,7 @@ def _drive_levels(cap: Any, times_us: np.ndarray
     names its block's first sample time and length), given the photodiode
     samples' device times; samples no LENS frame covers get NaN (unknown).
     (None, None) when the capture has no LENS frame at all."""
-    from ..records import Lens
+    from roomsweep.protocol.records import Lens
 
     lens = [r for r in cap.records if isinstance(r, Lens)]
     n = times_us.size
@@ -207,7 +207,7 @@ def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
     (default frequencies, half duty) when the scenario has optics, as the
     simulated board does (sim/mpboard/board.py).
     """
-    from ..sim.signals import FeedGenerator
+    from roomsweep.sim.signals import FeedGenerator
 
     step_us = 10
     gen = FeedGenerator(scenario, seed=seed, step_us=step_us)
@@ -223,7 +223,7 @@ def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
     lit: tuple[bool, ...] = ()
     level_start = level = None
     if getattr(scenario, "optics", None) is not None:
-        from ..sim import optics
+        from roomsweep.sim import optics
 
         t_us = idx * step_us
         returns = np.zeros((len(optics.LED_DEFAULT_HZ), n), dtype=np.int64)
@@ -246,7 +246,7 @@ def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
         pd_counts=pd, led_hz=led_hz, led_lit=lit, pd_level_start=level_start, pd_level=level,
     )
     if getattr(scenario, "access_points", None) or getattr(scenario, "ble_devices", None):
-        from ..sim.radios import sightings
+        from roomsweep.sim.radios import sightings
 
         heard = sightings(scenario, seed=seed, seconds=duration)
         rec.wifi, rec.ble, rec.radio_busy = heard.wifi, heard.ble, heard.busy

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .dsp import level_modes
-from .validate import check_1d as _check_1d
-from .validate import check_nonnegative as _check_nonnegative
-from .validate import check_positive as _check_positive
+from roomsweep.analysis.dsp import level_modes
+from roomsweep.analysis.validate import check_1d as _check_1d
+from roomsweep.analysis.validate import check_nonnegative as _check_nonnegative
+from roomsweep.analysis.validate import check_positive as _check_positive
 
 # URH file extensions -> (numpy dtype of one component, offset of unsigned formats).
 # URH names the formats after the size of one complex sample: complex16s is two

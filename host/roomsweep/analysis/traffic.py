@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .validate import check_positive as _check_positive
+from roomsweep.analysis.validate import check_positive as _check_positive
 
 # --- 802.11 timing -----------------------------------------------------------
 # ERP-OFDM (802.11g) and HT (802.11n) at 2.4 GHz, 20 MHz channel, one stream.

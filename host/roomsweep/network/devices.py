@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .observations import BleSighting, WifiSighting
+from roomsweep.protocol.observations import BleSighting, WifiSighting
 
 WAYPOINT_WINDOW_S = 4.0
 

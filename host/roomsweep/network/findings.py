@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .devices import Device, build_devices
-from .observations import AUTHMODE_NAMES
-from .registry import lookup
-from .signatures import ble_verdict, camera_ssid, parse_adv, vendor_kind
+from roomsweep.network.devices import Device, build_devices
+from roomsweep.protocol.observations import AUTHMODE_NAMES
+from roomsweep.network.registry import lookup
+from roomsweep.network.signatures import ble_verdict, camera_ssid, parse_adv, vendor_kind
 
 MIN_NETWORK_CONFIDENCE = 0.5
 IN_ROOM_DBM = -45.0  # a strongest reading this high is within a few metres

@@ -44,8 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ScenarioError
-from .scenario import (
+from roomsweep.errors import ScenarioError
+from roomsweep.sim.scenario import (
     MIN_STOP_SPACING_S,
     Emitter,
     Scenario,
@@ -53,7 +53,12 @@ from .scenario import (
     Waypoint,
     load_scenario,
 )
-from .signals import DET_INTERCEPT_DBM, DET_SLOPE_V_PER_DB, FeedGenerator, detector_volts
+from roomsweep.sim.signals import (
+    DET_INTERCEPT_DBM,
+    DET_SLOPE_V_PER_DB,
+    FeedGenerator,
+    detector_volts,
+)
 
 # --- the fairness conditions (check_scenario) -------------------------------------------
 
@@ -1059,8 +1064,8 @@ def generate_one(seed: int, index: int, optics: bool = True) -> tuple[str, str, 
         raise RuntimeError(f"could not generate scenario {index} of seed {seed}")
     stem = f"s{seed}-{index:03d}-{g.room.kind}"
     g.scenario = dataclasses.replace(g.scenario, name=stem, source=f"<generated {stem}>")
-    from .lensgen import draw_optics, optics_toml
-    from .netgenerate import network_toml  # Wi-Fi and BLE devices, own random stream
+    from roomsweep.sim.lensgen import draw_optics, optics_toml
+    from roomsweep.sim.netgenerate import network_toml  # Wi-Fi and BLE devices, own random stream
 
     text = _render(g, int(seed), int(index)) + "\n" + network_toml(g.scenario, seed, index)
     if optics:  # the lens finder's lighting, hand, lenses and clutter: own random stream

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from . import optics
+from roomsweep.sim import optics
 
 LENS_STREAM = 0x1E45
 LENS_COUNT_WEIGHTS = (0.15, 0.55, 0.30)  # P(0, 1, 2 lenses) [judgement]

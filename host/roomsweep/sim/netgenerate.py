@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .netdevices import AUTHMODES
-from .scenario import Scenario
+from roomsweep.sim.netdevices import AUTHMODES
+from roomsweep.sim.scenario import Scenario
 
 NET_WORD = 0x4E4554  # "NET"
 CAMERA_AP_WITH_EMITTER = 0.7  # share of hidden Wi-Fi cameras that also run an AP

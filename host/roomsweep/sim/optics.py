@@ -596,7 +596,7 @@ _CLUTTER_KEYS = {"id", "kind", "position_m", "normal", "size_m", "radius_m", "re
 def _id_tables(doc: dict, key: str, label: str, ids: set, allowed: set) -> list:
     """Each table of the array [[key]], its id unique among `ids` (which it joins)
     and its keys known: (table, id, where-for-messages)."""
-    from .scenario import _Bad, _check_keys, _string  # scenario imports this module
+    from roomsweep.sim.scenario import _Bad, _check_keys, _string  # scenario imports this module
 
     items = doc.get(key, [])
     if not isinstance(items, list):
@@ -620,7 +620,16 @@ def parse_optics(doc: dict, size, taken_ids: set[str]) -> OpticalScene | None:
 
     Raises the scenario module's error type with a one-line reason.
     """
-    from .scenario import _Bad, _bool, _check_keys, _inside, _fmt, _number, _string, _vec3
+    from roomsweep.sim.scenario import (
+        _Bad,
+        _bool,
+        _check_keys,
+        _inside,
+        _fmt,
+        _number,
+        _string,
+        _vec3,
+    )
 
     if not any(k in doc for k in OPTICS_TOP_KEYS):
         return None

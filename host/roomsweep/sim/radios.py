@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..network.observations import BleSighting, RadioBusy, WifiSighting
-from .scenario import Scenario
-from .signals import _SEED_SHADOW, _rng, received_dbm
+from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
+from roomsweep.sim.scenario import Scenario
+from roomsweep.sim.signals import _SEED_SHADOW, _rng, received_dbm
 
 WIFI_SENSITIVITY_DBM = -95.0
 BLE_SENSITIVITY_DBM = -94.0

@@ -21,10 +21,10 @@ import tty
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import SimulatorError
+from roomsweep.errors import SimulatorError
 
 if TYPE_CHECKING:
-    from .scenario import Scenario
+    from roomsweep.sim.scenario import Scenario
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 FIRMWARE_DIR = Path(os.environ.get("ROOMSWEEP_FIRMWARE_DIR", PACKAGE_DIR / "_firmware"))
@@ -109,7 +109,7 @@ class SimulatedDevice:
             env["ROOMSWEEP_SIM_BOARD"] = self.board
         if self.scenario.access_points or self.scenario.ble_devices:
             # what the board's WLAN.scan() and BLE scan IRQs report (sim/radios.py)
-            from .radios import radio_table, write_radio_table
+            from roomsweep.sim.radios import radio_table, write_radio_table
 
             table = os.path.join(self._tmp, "radios.bin")
             write_radio_table(radio_table(self.scenario, self.seed, self.seconds), table)
@@ -129,7 +129,7 @@ class SimulatedDevice:
         return self.port
 
     def _feed(self, fifo: str) -> None:
-        from .signals import FeedGenerator
+        from roomsweep.sim.signals import FeedGenerator
 
         gen = FeedGenerator(self.scenario, seed=self.seed, step_us=self.step_us)
         total = int(self.seconds * 1e6 / self.step_us)
@@ -197,10 +197,10 @@ def simulate(scenario: Scenario, out: str | Path, seconds: float | None = None,
 
     Returns the recorder's summary (sampled seconds, frames, live counters).
     """
-    from ..capture import CaptureWriter
-    from ..device import Device, record
-    from ..errors import DeviceTimeout
-    from ..transport import open_port
+    from roomsweep.link.capture import CaptureWriter
+    from roomsweep.link.device import Device, record
+    from roomsweep.errors import DeviceTimeout
+    from roomsweep.link.transport import open_port
 
     seconds = scenario.duration_s if seconds is None else seconds
     if seconds <= 0:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ScenarioError
+from roomsweep.errors import ScenarioError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -379,7 +379,7 @@ def _build(doc: dict, source: str, default_name: str) -> Scenario:
     for i, em in enumerate(em_raw):
         emitters.append(_emitter(em, i, size, {e.id for e in emitters}))
 
-    from .optics import parse_optics
+    from roomsweep.sim.optics import parse_optics
 
     optics = parse_optics(doc, size, {e.id for e in emitters})
 
@@ -397,7 +397,7 @@ def _build(doc: dict, source: str, default_name: str) -> Scenario:
             raise _Bad(f"[ground_truth]: {eid} = {_short(wname)} is not a waypoint")
         ground_truth[eid] = wname
 
-    from .netdevices import parse_network
+    from roomsweep.sim.netdevices import parse_network
 
     access_points, ble_devices = parse_network(doc, size, emitters, _Bad)
     return Scenario(name=name, description=description, seed=seed, room_size_m=size,

@@ -36,7 +36,7 @@ import zlib
 import numpy as np
 from scipy.signal import lfilter, lfilter_zi
 
-from .scenario import Emitter, Scenario, check_params
+from roomsweep.sim.scenario import Emitter, Scenario, check_params
 
 BLOCK_S = 0.1  # randomness of the bursts is drawn per emitter per 0.1 s of scenario time
 FEED_DTYPE = np.dtype("<u2")
@@ -513,7 +513,7 @@ class FeedGenerator:
     def _photodiode(self, t: np.ndarray, pos_coarse: np.ndarray, normal: np.ndarray,
                     adc_noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Photodiode base column (read_u16 units) and per-group returns (counts x 16)."""
-        from . import optics
+        from roomsweep.sim import optics
 
         scene = optics.scene_of(self.scenario)
         ambient = optics.ambient_current(scene.lighting, t)

@@ -3,8 +3,17 @@
 To add a kind, write a module with a CLASSIFIER and list it here.
 """
 
-from . import analog_video, ble, bt_classic, dect, gsm, lte, wifi_beacon, wifi_stream
-from .base import Classifier
+from roomsweep.analysis.classifiers import (
+    analog_video,
+    ble,
+    bt_classic,
+    dect,
+    gsm,
+    lte,
+    wifi_beacon,
+    wifi_stream,
+)
+from roomsweep.analysis.classifiers.base import Classifier
 
 CLASSIFIERS: tuple[Classifier, ...] = (
     gsm.CLASSIFIER,

@@ -4,8 +4,8 @@ A frequency-modulated carrier has constant amplitude (ITU-R BT.470 video on an F
 carrier; FPV practice): the log detector sees a flat level with no bursts at all.
 """
 
-from ..features import Features
-from .base import Classifier, ramp
+from roomsweep.analysis.features import Features
+from roomsweep.analysis.classifiers.base import Classifier, ramp
 
 
 def score(f: Features) -> float:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..dsp import partner_fraction
-from ..features import Features
+from roomsweep.analysis.dsp import partner_fraction
+from roomsweep.analysis.features import Features
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ advDelay of 0-10 ms; each event sends the PDU on channels 37, 38 and 39 in turn
 
 import numpy as np
 
-from ..dsp import partner_fraction
-from ..features import Features
-from .base import Classifier, quartiles, ramp, within
+from roomsweep.analysis.dsp import partner_fraction
+from roomsweep.analysis.features import Features
+from roomsweep.analysis.classifiers.base import Classifier, quartiles, ramp, within
 
 BEACON_S = 0.1024  # a strict 102.4 ms period is a Wi-Fi beacon, not advDelay jitter
 PDU_GAP_S = 0.6e-3  # PDUs of one event follow within this (channels 37, 38, 39)

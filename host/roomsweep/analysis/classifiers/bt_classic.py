@@ -5,9 +5,9 @@ hop frequency per slot (1600 hops/s); single-slot packets last up to 366 us.
 A wideband detector sees every hop, so bursts start on the 625 us grid.
 """
 
-from ..dsp import grid_fraction
-from ..features import Features
-from .base import Classifier, ramp, within
+from roomsweep.analysis.dsp import grid_fraction
+from roomsweep.analysis.features import Features
+from roomsweep.analysis.classifiers.base import Classifier, ramp, within
 
 SLOT_S = 625e-6
 

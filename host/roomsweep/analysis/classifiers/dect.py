@@ -5,8 +5,8 @@ a base transmits at least one slot per frame (dummy bearer when idle), so the
 envelope repeats every 10 ms: a 100 Hz line and harmonics.
 """
 
-from ..features import Features
-from .base import Classifier, tdma_score
+from roomsweep.analysis.features import Features
+from roomsweep.analysis.classifiers.base import Classifier, tdma_score
 
 FRAME_S = 10e-3
 

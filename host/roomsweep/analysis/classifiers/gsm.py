@@ -7,8 +7,8 @@ handset in a call transmits one slot per frame (1/8 duty), so its envelope has a
 (8.33 Hz). An idle handset sends only occasional bursts, still on the frame grid.
 """
 
-from ..features import Features
-from .base import Classifier, tdma_score
+from roomsweep.analysis.features import Features
+from roomsweep.analysis.classifiers.base import Classifier, tdma_score
 
 FRAME_S = 0.120 / 26
 SLOT_S = 576.9e-6

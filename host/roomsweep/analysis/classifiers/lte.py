@@ -7,9 +7,9 @@ the 1 ms grid.
 
 import numpy as np
 
-from ..dsp import grid_fraction
-from ..features import Features
-from .base import Classifier, ramp
+from roomsweep.analysis.dsp import grid_fraction
+from roomsweep.analysis.features import Features
+from roomsweep.analysis.classifiers.base import Classifier, ramp
 
 SUBFRAME_S = 1e-3
 

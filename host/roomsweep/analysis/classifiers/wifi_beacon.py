@@ -5,9 +5,9 @@ dot11BeaconPeriod time units of 1024 us, 100 TU (102.4 ms) by default; a beacon
 at 1 Mb/s lasts about 1-2 ms and may slip when the medium is busy.
 """
 
-from ..dsp import partner_fraction
-from ..features import Features
-from .base import Classifier, ramp, within
+from roomsweep.analysis.dsp import partner_fraction
+from roomsweep.analysis.features import Features
+from roomsweep.analysis.classifiers.base import Classifier, ramp, within
 
 GSM_FRAME_S = 0.120 / 26  # 22 GSM frames (101.5 ms) come within 1 ms of a beacon period
 

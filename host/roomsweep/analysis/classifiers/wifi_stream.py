@@ -9,9 +9,9 @@ all have one).
 
 import numpy as np
 
-from ..dsp import grid_fraction
-from ..features import Features
-from .base import Classifier, frame_regularity, ramp
+from roomsweep.analysis.dsp import grid_fraction
+from roomsweep.analysis.features import Features
+from roomsweep.analysis.classifiers.base import Classifier, frame_regularity, ramp
 
 
 def score(f: Features) -> float:

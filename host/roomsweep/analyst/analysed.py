@@ -1,0 +1,194 @@
+"""One capture, analysed once for the analyst tools (report, plot, export, compare,
+batch): the recording, its findings, the level along the sweep and at each stop.
+
+Plain data only: the plot and report layers draw it, `batch` runs
+`analyse_capture` in worker processes. Findings are handled generically (type,
+class, time_s, waypoint, confidence, evidence) so that kinds added later (lens,
+Wi-Fi, BLE) show up without code of their own here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from roomsweep.analysis.analyze import (
+    ANALYSIS_WINDOW_S,
+    MIN_MODE_SAMPLES,
+    MODE_HALF_WIDTH_DB,
+    analyze,
+    stretches,
+)
+from roomsweep.analysis.recording import Recording, from_capture
+from roomsweep.protocol.calibration import Calibration
+from roomsweep.link.capture import read_header
+from roomsweep.errors import UsageError
+
+LOUDEST_WINDOW_S = 0.05  # the level at a stop: loudest 50 ms of mean detector power
+# Module constants that give a class's repetition period, most telling first: the
+# envelope of a TDMA or beaconing transmitter repeats at 1/period and harmonics.
+_PERIOD_NAMES = ("FRAME_S", "INTERVAL_S", "SUBFRAME_S", "SLOT_S")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SweepAnalysis:
+    """A capture with its findings and per-stop levels (see `analyse_capture`)."""
+
+    path: str
+    header: dict[str, Any]
+    rec: Recording
+    findings: list[dict[str, Any]]
+    stops: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def scenario(self) -> str | None:
+        return (self.header.get("simulation") or {}).get("scenario")
+
+
+def analyse_capture(path: str | Path, calibration: str | Path | None = None,
+                    progress: Progress | None = None) -> SweepAnalysis:
+    """Load a capture, run the analyzer, measure the level at each stop.
+
+    `progress`, when given, is called with the name of each stage as it starts.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(f"no such capture: {path}")
+    step = progress or (lambda _stage: None)
+    step("load")
+    header, _ = read_header(path)
+    rec = from_capture(path)
+    if calibration:
+        rec.calibration = Calibration.load(calibration)
+    step("analyze")
+    findings = analyze(rec)
+    return SweepAnalysis(str(path), header, rec, findings, stop_levels(rec))
+
+
+def stop_levels(rec: Recording, dbm: np.ndarray | None = None) -> list[dict[str, Any]]:
+    """The RF level at each stretch of the sweep the analyzer looks at (a waypoint's
+    dwell, or a fixed window without marks): median and loudest 50 ms, in dBm."""
+    dbm = rec.rf_dbm() if dbm is None else dbm
+    window = max(1, int(rec.fs * LOUDEST_WINDOW_S))
+    positions = rec.waypoint_positions or {}
+    rows = []
+    for st in stretches(rec):
+        seg = dbm[int(st.start_s * rec.fs): int(st.end_s * rec.fs)]
+        if seg.size < window:
+            continue
+        # mean power (linear) per 50 ms window: the loudest is the stop's level
+        mw = 10 ** (seg[: seg.size // window * window].reshape(-1, window) / 10)
+        pos = positions.get(st.label) if st.label else None
+        rows.append({
+            "waypoint": st.label,
+            "start_s": round(st.start_s, 3),
+            "end_s": round(st.end_s, 3),
+            "median_dbm": round(float(np.median(seg)), 1),
+            "loudest_dbm": round(float(10 * np.log10(mw.mean(axis=1).max())), 1),
+            "position_m": [pos[0], pos[1]] if pos else None,
+        })
+    return rows
+
+
+def level_track(rec: Recording, bin_s: float = 0.05,
+                dbm: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """RF level along the sweep in bins of `bin_s`: time (bin centre), median and
+    peak dBm. A 10-minute capture is 4.8 M samples; a plot needs a few thousand."""
+    if bin_s <= 0:
+        raise ValueError(f"bin_s must be positive, got {bin_s}")
+    dbm = rec.rf_dbm() if dbm is None else dbm
+    n = max(1, int(round(rec.fs * bin_s)))
+    whole = dbm[: dbm.size // n * n].reshape(-1, n)
+    if whole.size == 0:
+        whole = dbm.reshape(1, -1)
+        n = dbm.size
+    return {
+        "t_s": (np.arange(whole.shape[0]) + 0.5) * n / rec.fs,
+        "median_dbm": np.median(whole, axis=1),
+        "peak_dbm": whole.max(axis=1),
+    }
+
+
+def is_rf(finding: dict[str, Any]) -> bool:
+    """A finding of the RF detector: its level_dbm is on the detector's scale and its
+    envelope is in the samples (network findings carry a radio's RSSI instead)."""
+    return finding.get("type", "rf") == "rf"
+
+
+def class_period_s(cls: str) -> float | None:
+    """The repetition period a classifier's module declares for its class (GSM
+    frame, DECT frame, beacon interval, LTE subframe, Bluetooth slot), or None."""
+    from roomsweep.analysis.classifiers import BY_NAME
+
+    classifier = BY_NAME.get(cls)
+    if classifier is None:
+        return None
+    module = importlib.import_module(classifier.score.__module__)
+    for name in _PERIOD_NAMES:
+        value = getattr(module, name, None)
+        if isinstance(value, float) and value > 0:
+            return value
+    return None
+
+
+def finding_spectrum(rec: Recording, finding: dict[str, Any],
+                     dbm: np.ndarray | None = None) -> dict[str, Any]:
+    """Spectrum of a finding's on/off envelope around its strongest evidence.
+
+    The samples within MODE_HALF_WIDTH_DB of the finding's level (what the
+    analyzer took as its bursts) in the ANALYSIS_WINDOW_S around `time_s`; Welch
+    PSD of that indicator. With the class's period known, `expected_hz` lists
+    its fundamental and harmonics below Nyquist.
+    """
+    from roomsweep.analysis.dsp import line_strength
+    from roomsweep.analysis.features import component
+
+    if not is_rf(finding) or finding.get("time_s") is None or finding.get("level_dbm") is None:
+        raise UsageError(f"finding {finding.get('class', '?')!r} has no RF time and level "
+                         "to take a spectrum of")
+    dbm = rec.rf_dbm() if dbm is None else dbm
+    centre = int(float(finding["time_s"]) * rec.fs)
+    half = int(ANALYSIS_WINDOW_S * rec.fs / 2)
+    a, b = max(0, centre - half), min(dbm.size, centre + half)
+    x = dbm[a:b]
+    level = float(finding["level_dbm"])
+    # the top mode takes everything above it too (a saturating transmitter)
+    top = int(np.count_nonzero(x > level + 2 * MODE_HALF_WIDTH_DB)) < MIN_MODE_SAMPLES
+    feats = component(x, rec.fs, level, MODE_HALF_WIDTH_DB, top=top)
+    _, props = line_strength(feats.on, rec.fs, 100.0, harmonics=1)
+    period = class_period_s(str(finding.get("class", "")))
+    expected = []
+    if period:
+        f0 = 1.0 / period
+        expected = [f0 * k for k in range(1, 64) if f0 * k < rec.fs / 2][:8]
+    return {"freqs_hz": props["freqs"], "psd": props["psd"], "period_s": period,
+            "expected_hz": expected, "window_s": (a / rec.fs, b / rec.fs),
+            "duty": feats.duty, "bursts": feats.count}
+
+
+def summary_row(an: SweepAnalysis) -> dict[str, Any]:
+    """One line of `roomsweep batch`'s summary: the capture and its top findings."""
+    top = an.findings[0] if an.findings else {}
+    loudest = max(an.stops, key=lambda s: s["loudest_dbm"]) if an.stops else {}
+    return {
+        "capture": an.path,
+        "scenario": an.scenario or "",
+        "duration_s": round(an.rec.duration_s, 3),
+        "waypoints": sum(1 for s in an.stops if s["waypoint"]),
+        "findings": len(an.findings),
+        "classes": ";".join(sorted({str(f.get("class", "")) for f in an.findings})),
+        "top_class": top.get("class", ""),
+        "top_waypoint": top.get("waypoint") or "",
+        "top_confidence": top.get("confidence", ""),
+        "top_level_dbm": top.get("level_dbm", ""),
+        "loudest_waypoint": loudest.get("waypoint") or "",
+        "loudest_dbm": loudest.get("loudest_dbm", ""),
+        "error": "",
+    }

@@ -1,0 +1,238 @@
+"""`roomsweep report`: one self-contained HTML file per capture.
+
+Ranked findings (what, where, why), the sweep timeline, the room map when
+positions are known, the level at each stop, and each finding's evidence with
+its envelope spectrum. Figures are embedded as base64 PNG: the file can be
+mailed or opened offline, nothing is fetched.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from roomsweep import __version__
+from roomsweep.analyst import plot
+from roomsweep.analyst.analysed import SweepAnalysis, is_rf
+from roomsweep.errors import RoomsweepError, UsageError
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
+       max-width: 70em; padding: 0 1em; color: #222; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; }
+h2 { font-size: 1.2em; margin-top: 1.8em; border-bottom: 1px solid #ccc; }
+h3 { font-size: 1.05em; margin-bottom: 0.3em; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+th { background: #eef3f8; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.meta td:first-child { font-weight: bold; background: #f7f7f7; }
+.none { padding: 0.8em; background: #eaf7ea; border: 1px solid #9c9; }
+img { max-width: 100%; height: auto; border: 1px solid #eee; }
+.why { color: #444; }
+footer { margin-top: 3em; color: #777; font-size: 0.85em; }
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _img(png: bytes, alt: str, ident: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img id="{ident}" alt="{_e(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _where(f: dict[str, Any]) -> str:
+    parts = []
+    if f.get("waypoint"):
+        parts.append(f"near <b>{_e(f['waypoint'])}</b>")
+    if f.get("position_m"):
+        x, y = f["position_m"][:2]
+        unc = f.get("position_uncertainty_m")
+        parts.append(f"x={x:.1f} m, y={y:.1f} m" + (f" ± {unc:.1f} m" if unc else ""))
+    if f.get("time_s") is not None:
+        parts.append(f"{float(f['time_s']):.1f} s into the sweep")
+    return "<br>".join(parts) or "—"
+
+
+def _num(value: Any, fmt: str) -> str:
+    return format(value, fmt) if isinstance(value, (int, float)) else _e(value)
+
+
+def findings_table(findings: list[dict[str, Any]]) -> str:
+    if not findings:
+        return '<p class="none" id="no-findings">No suspicious transmitter found.</p>'
+    rows = []
+    for rank, f in enumerate(findings, 1):
+        rows.append(
+            f'<tr class="finding" data-class="{_e(f.get("class"))}">'
+            f'<td class="num">{rank}</td>'
+            f'<td>{_e(f.get("type"))}</td>'
+            f'<td><a href="#finding-{rank}">{_e(f.get("title") or f.get("class"))}</a>'
+            f'<br><small>{_e(f.get("class"))}</small></td>'
+            f"<td>{_where(f)}</td>"
+            f'<td class="num">{_num(f.get("level_dbm"), ".1f")}</td>'
+            f'<td class="num">{_num(f.get("confidence"), ".2f")}</td>'
+            f'<td class="why">{_e(f.get("why"))}</td></tr>')
+    return ('<table id="findings"><thead><tr><th>#</th><th>type</th><th>what</th>'
+            "<th>where</th><th>level (dBm)</th><th>confidence</th><th>why</th></tr></thead>"
+            "<tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def stops_table(stops: list[dict[str, Any]]) -> str:
+    if not stops:
+        return "<p>No stretches long enough to measure.</p>"
+    loudest = max(s["loudest_dbm"] for s in stops)
+    rows = []
+    for s in stops:
+        flag = " (loudest)" if s["loudest_dbm"] == loudest else ""
+        rows.append(f"<tr><td>{_e(s['waypoint'] or '(between marks)')}</td>"
+                    f'<td class="num">{s["start_s"]:.1f}</td><td class="num">{s["end_s"]:.1f}</td>'
+                    f'<td class="num">{s["median_dbm"]:.1f}</td>'
+                    f'<td class="num">{s["loudest_dbm"]:.1f}{flag}</td></tr>')
+    return ('<table id="stops"><thead><tr><th>waypoint</th><th>from (s)</th><th>to (s)</th>'
+            "<th>median (dBm)</th><th>loudest 50 ms (dBm)</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+def _flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.extend(_flatten(v, f"{prefix}{k}."))
+        else:
+            out.append((f"{prefix}{k}", v))
+    return out
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return json.dumps(value, default=str)  # e.g. a lens finding's list of glints
+    return "" if value is None else str(value)
+
+
+def evidence_section(rank: int, f: dict[str, Any], spectrum_png: bytes | None) -> str:
+    rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(_text(v))}</td></tr>"
+                   for k, v in _flatten(f.get("evidence") or {}))
+    parts = [f'<section class="evidence" id="finding-{rank}">',
+             f"<h3>#{rank} {_e(f.get('title') or f.get('class'))}</h3>",
+             f'<p class="why">{_e(f.get("why"))}</p>']
+    if f.get("standard"):
+        parts.append(f"<p>Timing per {_e(f['standard'])}.</p>")
+    if rows:
+        parts.append(f'<table class="meta"><tbody>{rows}</tbody></table>')
+    if spectrum_png is not None:
+        parts.append(_img(spectrum_png, f"envelope spectrum of finding {rank}",
+                          f"spectrum-{rank}"))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _meta(an: SweepAnalysis) -> list[tuple[str, str]]:
+    dev = an.header.get("device") or {}
+    rows = [("capture", an.path),
+            ("recorded", an.header.get("created_utc") or "?"),
+            ("device", f"{dev.get('board', '?')} firmware {dev.get('firmware', '?')}"
+                       + (" (simulated)" if dev.get("simulated") else "")),
+            ("duration", f"{an.rec.duration_s:.1f} s at {an.rec.fs:.0f} S/s"),
+            ("calibration", an.rec.calibration.source),
+            ("waypoints marked", str(sum(1 for s in an.stops if s["waypoint"])))]
+    if an.scenario:
+        rows.append(("simulated scenario", an.scenario))
+    if an.header.get("notes"):
+        rows.append(("notes", str(an.header["notes"])))
+    return rows
+
+
+def render(an: SweepAnalysis, step: Callable[[str], None] | None = None) -> tuple[str, list[str]]:
+    """The HTML text and the ids of the figures it embeds."""
+    step = step or (lambda _s: None)
+    figures = []
+    step("timeline")
+    timeline = _img(plot.png_bytes(plot.timeline(an)), "RF level along the sweep", "timeline")
+    figures.append("timeline")
+    room = ""
+    if an.rec.waypoint_positions:
+        step("map")
+        room = ("<h2>Room map</h2>\n"
+                + _img(plot.png_bytes(plot.room_map(an)), "room map", "map"))
+        figures.append("map")
+    step("lens")
+    lens = ""
+    try:
+        lens_png = plot.png_bytes(plot.lens(an))
+    except (RoomsweepError, ValueError):
+        lens_png = None  # no lens analysis in this build, or no photodiode samples
+    if lens_png is not None:
+        lens = "<h2>Lens glints</h2>\n" + _img(lens_png, "lens amplitude track", "lens")
+        figures.append("lens")
+    step("evidence")
+    sections = []
+    for rank, f in enumerate(an.findings, 1):
+        png = None
+        if is_rf(f) and f.get("time_s") is not None and f.get("level_dbm") is not None:
+            try:
+                png = plot.png_bytes(plot.spectrum(an, rank))
+                figures.append(f"spectrum-{rank}")
+            except RoomsweepError:
+                png = None  # a finding without RF samples around it: table only
+        sections.append(evidence_section(rank, f, png))
+    meta = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in _meta(an))
+    n = len(an.findings)
+    headline = (f"{n} finding{'s' if n != 1 else ''}" if n else "nothing suspicious found")
+    doc = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>roomsweep report: {_e(Path(an.path).name)}</title>
+<style>{CSS}</style></head>
+<body>
+<h1>roomsweep report: {_e(Path(an.path).name)}</h1>
+<p id="headline">{_e(headline)}</p>
+<table class="meta" id="meta"><tbody>{meta}</tbody></table>
+<h2>Findings, ranked</h2>
+{findings_table(an.findings)}
+<h2>Sweep timeline</h2>
+{timeline}
+{stops_table(an.stops)}
+{room}
+{lens}
+<h2>Evidence per finding</h2>
+{''.join(sections) if sections else '<p>No findings.</p>'}
+<footer>roomsweep {__version__}. Findings JSON: docs/findings.md.</footer>
+</body></html>
+"""
+    return doc, figures
+
+
+def write_report(an: SweepAnalysis, out: str | Path,
+                 step: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Write the report; return what `--json` prints."""
+    out = Path(out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"{out}: the report is an HTML file (name it .html)")
+    doc, figures = render(an, step)
+    (step or (lambda _s: None))("write")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(doc, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot write {out}: {e.strerror or e}") from e
+    return {"report": str(out), "capture": an.path, "bytes": len(doc.encode()),
+            "figures": figures, "findings": an.findings, "stops": an.stops}
+
+
+
+def report_and_timeline(capture: str | Path, out_dir: str | Path) -> tuple[Path, Path]:
+    """What `roomsweep demo` adds: OUT/NAME.html and OUT/NAME-timeline.png."""
+    from roomsweep.analyst.analysed import analyse_capture
+
+    capture, out_dir = Path(capture), Path(out_dir)
+    an = analyse_capture(capture)
+    report = Path(write_report(an, out_dir / f"{capture.stem}.html")["report"])
+    timeline = plot.save(plot.timeline(an), out_dir / f"{capture.stem}-timeline.png")
+    return report, timeline

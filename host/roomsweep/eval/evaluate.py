@@ -1,0 +1,175 @@
+"""Scoring the analyzer against scenarios with ground truth (`roomsweep eval`).
+
+A finding matches a hidden transmitter when the place it points at (its fitted
+position, or else its waypoint) lies within MATCH_RADIUS_M of the transmitter,
+or it names the transmitter's ground-truth waypoint; each transmitter and each
+finding is matched at most once: pairs of the right class first, then closest.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from roomsweep.analysis.analyze import analyze
+from roomsweep.eval.network_eval import score_network, summarize_network
+from roomsweep.eval.lens_eval import score_lenses, summarize_lenses
+from roomsweep.analysis.recording import Recording, from_capture, from_scenario
+
+MATCH_RADIUS_M = 1.5
+
+
+@dataclass
+class Truth:
+    id: str
+    kind: str
+    xy: tuple[float, float]
+    waypoint: str | None
+
+
+def hidden_emitters(scenario: Any) -> list[Truth]:
+    gt = getattr(scenario, "ground_truth", {}) or {}
+    out = []
+    for e in scenario.emitters:
+        if e.hidden:
+            out.append(Truth(e.id, e.kind, (e.position_m[0], e.position_m[1]), gt.get(e.id)))
+    return out
+
+
+def _where(finding: dict, rec: Recording) -> tuple[float, float] | None:
+    if finding.get("position_m"):
+        return tuple(finding["position_m"])  # type: ignore[return-value]
+    if finding.get("waypoint") and rec.waypoint_positions:
+        return rec.waypoint_positions.get(finding["waypoint"])
+    return None
+
+
+def score_scenario(findings: list[dict], truth: list[Truth], rec: Recording) -> dict[str, Any]:
+    pairs = []
+    for i, f in enumerate(findings):
+        w = _where(f, rec)
+        if w is None:
+            continue
+        for j, t in enumerate(truth):
+            d = float(np.hypot(w[0] - t.xy[0], w[1] - t.xy[1]))
+            if d <= MATCH_RADIUS_M or (f.get("waypoint") and f["waypoint"] == t.waypoint):
+                pairs.append((f["class"] != t.kind, d, i, j))
+    pairs.sort()  # right class first, then closest
+    used_f: set[int] = set()
+    used_t: set[int] = set()
+    matches = []
+    for _, d, i, j in pairs:
+        if i in used_f or j in used_t:
+            continue
+        used_f.add(i)
+        used_t.add(j)
+        f, t = findings[i], truth[j]
+        pos_err = None
+        if f.get("position_m"):
+            pos_err = float(np.hypot(f["position_m"][0] - t.xy[0], f["position_m"][1] - t.xy[1]))
+        matches.append({"truth": t.id, "kind": t.kind, "class": f["class"],
+                        "class_ok": f["class"] == t.kind,
+                        "waypoint": f.get("waypoint"), "truth_waypoint": t.waypoint,
+                        "waypoint_ok": f.get("waypoint") == t.waypoint,
+                        "position_error_m": pos_err})
+    return {
+        "matches": matches,
+        "missed": [{"truth": t.id, "kind": t.kind, "waypoint": t.waypoint}
+                   for j, t in enumerate(truth) if j not in used_t],
+        "false": [{"class": f["class"], "waypoint": f.get("waypoint"),
+                   "confidence": f["confidence"]}
+                  for i, f in enumerate(findings) if i not in used_f],
+    }
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
+    matches = [m for r in results for m in r["matches"]]
+    missed = [m for r in results for m in r["missed"]]
+    false = [f for r in results for f in r["false"]]
+    n_truth = len(matches) + len(missed)
+    n_found = len(matches) + len(false)
+    errs = [m["position_error_m"] for m in matches if m["position_error_m"] is not None]
+    per_class: dict[str, Any] = {}
+    kinds = sorted({m["kind"] for m in matches} | {m["kind"] for m in missed}
+                   | {f["class"] for f in false})
+    for k in kinds:
+        km = [m for m in matches if m["kind"] == k]
+        kmiss = [m for m in missed if m["kind"] == k]
+        kfalse = [f for f in false if f["class"] == k]
+        kclass = [m for m in matches if m["class"] == k]
+        per_class[k] = {
+            "present": len(km) + len(kmiss),
+            "recall": _ratio(len(km), len(km) + len(kmiss)),
+            "precision": _ratio(len(kclass), len(kclass) + len(kfalse)),
+            "class_accuracy": _ratio(sum(m["class_ok"] for m in km), len(km)),
+            "false_findings": len(kfalse),
+        }
+    return {
+        "rf": {
+            "recall": _ratio(len(matches), n_truth),
+            "precision": _ratio(len(matches), n_found),
+            "class_accuracy": _ratio(sum(m["class_ok"] for m in matches), len(matches)),
+            "waypoint_accuracy": _ratio(sum(m["waypoint_ok"] for m in matches), len(matches)),
+            "median_position_error_m": round(float(np.median(errs)), 3) if errs else None,
+            "hidden_transmitters": n_truth,
+            "findings": n_found,
+            "false_findings": len(false),
+            "per_class": per_class,
+        },
+        "scenarios": len(results),
+    }
+
+
+def evaluate(paths: list[Path], via_firmware: bool = False, seed: int | None = None,
+             progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+    """Run every scenario, analyse it, and score the findings against ground truth."""
+    from roomsweep.sim.scenario import load_scenario
+
+    results = []
+    for n, path in enumerate(paths, 1):
+        sc = load_scenario(str(path))
+        if progress:
+            progress(n, len(paths), sc.name)
+        if via_firmware:
+            from roomsweep.sim.runner import simulate
+
+            with tempfile.TemporaryDirectory() as tmp:
+                cap = Path(tmp) / "eval.cap"
+                from roomsweep.sim.radios import RADIO_SETTINGS
+
+                radios = bool(sc.access_points or sc.ble_devices)
+                simulate(sc, cap, seed=seed, settings=RADIO_SETTINGS if radios else "")
+                rec = from_capture(cap)
+        else:
+            rec = from_scenario(sc, seed=seed)
+        findings = analyze(rec)
+        r = score_scenario([f for f in findings if f.get("type", "rf") == "rf"],
+                           hidden_emitters(sc), rec)
+        r["network"] = score_network(findings, sc)
+        if getattr(sc, "optics", None) is not None:  # the lens finder's score
+            r["lens"] = score_lenses(findings, sc)
+        r["scenario"] = sc.name
+        r["path"] = str(path)
+        results.append(r)
+    out = summarize(results)
+    out["network"] = summarize_network(results)
+    out["lens"] = summarize_lenses(results)
+    out["details"] = results
+    return out
+
+
+def stderr_progress(n: int, total: int, name: str) -> None:
+    sys.stderr.write(f"\r[{n}/{total}] {name[:50]:<50}")
+    if n == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()

@@ -1,0 +1,183 @@
+"""The live sweep view: one `LiveState` drawn with rich in 80 columns x 24 lines
+(a phone's terminal over USB-OTG). `render` builds the renderable, `render_text`
+the same frame as plain text (what the tests check)."""
+
+from __future__ import annotations
+
+import io
+import math
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.text import Text
+
+from roomsweep.live.state import METER_MAX_DBM, METER_MIN_DBM, LiveState, clock
+
+WIDTH = 80
+HEIGHT = 24
+BAR = 40
+SPARK = " ▁▂▃▄▅▆▇█"
+DASH = "—"
+RECENT_WAYPOINTS = 4
+
+
+def _level_style(dbm: float) -> str:
+    return "green" if dbm < -45 else "yellow" if dbm < -30 else "bold red"
+
+
+def _fraction(dbm: float) -> float:
+    return min(1.0, max(0.0, (dbm - METER_MIN_DBM) / (METER_MAX_DBM - METER_MIN_DBM)))
+
+
+def meter(level: float | None, peak: float | None, width: int = BAR) -> Text:
+    """A bar from METER_MIN_DBM to METER_MAX_DBM with the peak-hold tick."""
+    t = Text()
+    filled = 0 if level is None else int(round(_fraction(level) * width))
+    tick = None if peak is None else min(width - 1, int(round(_fraction(peak) * width)))
+    for i in range(width):
+        if i < filled:
+            t.append("█", style=_level_style(METER_MIN_DBM + (i + 0.5) / width * 60))
+        elif i == tick:
+            t.append("│", style="bold")
+        else:
+            t.append("░", style="dim")
+    return t
+
+
+def lens_meter(level: float, peak: float | None, width: int = 20) -> Text:
+    """The inner ring's return on a log scale, LENS_METER_MIN to LENS_METER_MAX
+    ADC counts, with the peak tick."""
+    from roomsweep.live.state import LENS_METER_MAX, LENS_METER_MIN
+
+    def frac(v: float) -> float:
+        v = min(max(v, LENS_METER_MIN), LENS_METER_MAX)
+        return math.log(v / LENS_METER_MIN) / math.log(LENS_METER_MAX / LENS_METER_MIN)
+
+    t = Text()
+    filled = int(round(frac(level) * width))
+    tick = None if peak is None else min(width - 1, int(round(frac(peak) * width)))
+    for i in range(width):
+        if i < filled:
+            t.append("█", style="magenta")
+        elif i == tick:
+            t.append("│", style="bold")
+        else:
+            t.append("░", style="dim")
+    return t
+
+
+def sparkline(levels: list[float], width: int) -> str:
+    out = []
+    for v in levels[-width:]:
+        out.append(SPARK[int(round(_fraction(v) * (len(SPARK) - 1)))])
+    return "".join(out).ljust(width)
+
+
+def _dbm(v: float | None) -> str:
+    return f"{v:6.1f} dBm" if v is not None else f"{DASH:>6} dBm"
+
+
+def render(state: LiveState, width: int = WIDTH) -> Panel:
+    """The view, at most `width` columns (narrower terminals crop lines with …)."""
+    s = state
+    rows: list[Text] = []
+
+    line = Text("RF ", style="bold")
+    line.append(_dbm(s.level_dbm), style=_level_style(s.level_dbm) if s.level_dbm else "")
+    line.append(" ")
+    line.append_text(meter(s.level_dbm, s.peak_dbm))
+    line.append(" peak " + (f"{s.peak_dbm:.1f}" if s.peak_dbm is not None else DASH))
+    rows.append(line)
+    g = s.guess
+    if g is None:
+        rows.append(Text("   class: " + DASH))
+    else:
+        tail = f" · {g.confidence:.2f} · {g.level_dbm:.1f} dBm"
+        title = g.title if len(g.title) <= 63 - len(tail) else g.title[:62 - len(tail)] + "…"
+        rows.append(Text("   class: ") + Text(title, style="bold") + Text(tail))
+    rows.append(Text("   loudest so far: " + (
+        f"{s.max_dbm:.1f} dBm{(' ' + s.max_where) if s.max_where else ''}"
+        if s.max_dbm is not None else DASH)))
+    rows.append(Text(f"   last {len(s.history[-72:])} s: ", style="dim")
+                + Text(sparkline(s.history, 72 - 12)[:60]))
+    rows.append(Text(""))
+    lens = Text("Lens ", style="bold")
+    if s.lens_return is None:
+        lens.append(f"{DASH}  (no lens data from this device)")
+    else:
+        lens.append(f"{s.lens_return:6.1f} ")
+        lens.append_text(lens_meter(s.lens_return, s.lens_peak))
+        lens.append(f" glints {s.lens_alerts}")
+        if s.lens_alert:
+            lens.append(" GLINT!", style="bold red reverse")
+        elif s.lens_alert_where:
+            lens.append(f", last {s.lens_alert_where}", style="dim")
+    rows.append(lens)
+    wifi = DASH if s.wifi_devices is None else str(s.wifi_devices)
+    ble = DASH if s.ble_devices is None else str(s.ble_devices)
+    radios = Text("Devices  ", style="bold") + Text(f"Wi-Fi {wifi}   BLE {ble}")
+    if s.wifi_devices is None and s.ble_devices is None:
+        radios.append("  (no radio scans from this device)", style="dim")
+    elif s.wifi_strongest:
+        radios.append(f"  strongest: {s.wifi_strongest}"[:40], style="dim")
+    rows.append(radios)
+    rows.append(Text(""))
+
+    last = s.marks[-1] if s.marks else None
+    elapsed = Text("Elapsed ", style="bold")
+    if s.wall_s is not None:
+        elapsed.append(clock(s.wall_s) + ", recorded ")
+    elapsed.append(clock(s.sampled_s))
+    rows.append(elapsed + Text("  last waypoint ", style="bold")
+                + Text(f"#{last.number} {last.label} at {clock(last.elapsed_s)}"[:44]
+                       if last else DASH))
+    for w in s.marks[-RECENT_WAYPOINTS - 1:-1][::-1]:
+        rows.append(Text(f"   #{w.number} {w.label} at {clock(w.elapsed_s)} ({w.source})"[:76],
+                         style="dim"))
+
+    errors = [f"{k.replace('_', ' ')} {v}" for k, v in s.counters.items()
+              if v and k in ("crc_errors", "seq_gaps", "device_dropped", "garbage_bytes")]
+    link = Text("Link ", style="bold")
+    if s.link == "connected":
+        link.append("● connected", style="green")
+    elif s.link == "lost":
+        link.append(f"✖ LOST {int(s.lost_for_s)} s: cable pulled? waiting for the device",
+                    style="bold red")
+    elif s.link == "finished":
+        link.append("■ finished", style="cyan")
+    else:
+        link.append("… connecting", style="yellow")
+    if s.link != "lost":
+        link.append(f"  {s.port}"[:30])
+    rows.append(link)
+    rows.append(Text(f"     frames {s.frames}, errors: {', '.join(errors) or 'none'}"
+                     + (f", reconnects {s.reconnects}" if s.reconnects else ""))[:76])
+    rows.append(Text("Capture ", style="bold")
+                + Text(f"{s.capture_path} ({s.frames_written} frames on disk)"[-66:]))
+    interval = s.beep_interval()
+    cue = ("off" if not s.locate else
+           f"on, tick every {interval:.2f} s" if interval else "on, silent (below -55 dBm)")
+    rows.append(Text("Locate cue ", style="bold") + Text(cue))
+    if s.label_input is not None:
+        rows.append(Text("Waypoint label: ", style="bold yellow")
+                    + Text(s.label_input + "▏") + Text("  (Enter: mark, Esc: cancel)", style="dim"))
+    else:
+        rows.append(Text(s.message[:76], style="italic"))
+    rows.append(Text("m", style="bold") + Text(" label+mark  ") + Text("space", style="bold")
+                + Text(" mark  ") + Text("l", style="bold") + Text(" locate cue  ")
+                + Text("q", style="bold") + Text(" finish"))
+    for r in rows:
+        r.no_wrap = True
+        r.overflow = "ellipsis"
+    title = "roomsweep sweep" + (f" · {s.title}" if s.title else "")
+    return Panel(Group(*rows), title=title[:width - 20], title_align="left",
+                 width=min(width, WIDTH),
+                 padding=(0, 1), border_style="red" if s.link == "lost" else "blue")
+
+
+def render_text(state: LiveState, width: int = WIDTH) -> str:
+    """The frame as plain text, exactly as laid out on a `width`-column terminal."""
+    console = Console(file=io.StringIO(), width=width, height=HEIGHT, record=True,
+                      color_system=None, force_terminal=False, legacy_windows=False)
+    console.print(render(state, width))
+    return console.export_text()

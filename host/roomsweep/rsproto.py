@@ -1,1 +1,0 @@
-../../firmware/rsproto.py
