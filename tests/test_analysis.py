@@ -12,7 +12,8 @@ from roomsweep.analysis.analyze import MIN_SCORE, analyze, classify
 from roomsweep.analysis.classifiers import BY_NAME, CLASSIFIERS
 from roomsweep.eval.evaluate import evaluate
 from roomsweep.analysis.features import component
-from roomsweep.analysis.recording import Recording, WaypointMark, from_capture, from_scenario
+from roomsweep.analysis.recording import Recording, WaypointMark, from_capture
+from roomsweep.eval.fastpath import from_scenario
 from roomsweep.cli import main
 from roomsweep.sim.scenario import EMITTER_KINDS, Emitter, load_scenario
 from roomsweep.sim.signals import make_process

@@ -13,7 +13,8 @@ import pytest
 
 from roomsweep.analysis.lens import amplitude_tracks, find_glints, lens_findings, lockin_tracks
 from roomsweep.eval.lens_eval import score_lenses, summarize_lenses
-from roomsweep.analysis.recording import Recording, from_scenario
+from roomsweep.analysis.recording import Recording
+from roomsweep.eval.fastpath import from_scenario
 from roomsweep.errors import ScenarioError
 from roomsweep.sim import optics
 from roomsweep.sim.generate import generate_one

@@ -170,7 +170,7 @@ def test_firmware_capture_reports_levels_and_the_host_reads_them(tmp_path):
     assert known.size and known.max() >= 1  # dimmed near a wall
     assert known.min() == 0
     # the fast path on the same room chooses levels in the same range
-    from roomsweep.analysis.recording import from_scenario
+    from roomsweep.eval.fastpath import from_scenario
 
     fast = from_scenario(sc, seconds=20.0)
     assert abs(int(known.max()) - int(np.nanmax(fast.pd_level))) <= 1

@@ -11,7 +11,8 @@ import pytest
 
 from roomsweep.protocol import rsproto as P
 from roomsweep.analysis.analyze import analyze
-from roomsweep.analysis.recording import Recording, WaypointMark, from_scenario
+from roomsweep.analysis.recording import Recording, WaypointMark
+from roomsweep.eval.fastpath import from_scenario
 from roomsweep.cli import main
 from roomsweep.protocol.decoder import decode_all
 from roomsweep.errors import ScenarioError

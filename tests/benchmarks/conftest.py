@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from roomsweep.analysis.recording import Recording, WaypointMark, from_scenario
+from roomsweep.analysis.recording import Recording, WaypointMark
+from roomsweep.eval.fastpath import from_scenario
 from roomsweep.sim.scenario import load_scenario
 
 MINUTES = 10

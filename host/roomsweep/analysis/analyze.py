@@ -27,6 +27,7 @@ from roomsweep.analysis.features import Features, component, loudest_near
 from roomsweep.analysis.lens import lens_findings, merge_ranked
 from roomsweep.analysis.locate import fit_position
 from roomsweep.analysis.recording import Recording
+from roomsweep.network.findings import add_network_findings
 
 DETECTOR_FLOOR_DBM = -58.0  # AD8318: about -60 dBm is the bottom of its range
 MODE_HALF_WIDTH_DB = 3.0
@@ -298,7 +299,6 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                     < f["level_dbm"] - BASELINE_MARGIN_DB]
     findings = _drop_echoes(findings)
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
-    from roomsweep.network.findings import add_network_findings  # Wi-Fi/BLE scans, if recorded
 
     findings = add_network_findings(findings, rec, baseline)
     return merge_ranked(findings, lens_findings(rec, baseline))  # camera lenses (lens.py)

@@ -1,7 +1,7 @@
 """A recording: the RF channel as plain arrays with its rate, and the waypoint marks.
 
-Made from a capture file, or straight from the simulator's signal source (the
-fast evaluation path, no firmware in the loop).
+Made from a capture file here; the evaluation harness makes one straight from
+the simulator's signal source (``roomsweep.eval.fastpath``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ import numpy as np
 
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.records import Mark
+from roomsweep.link.capture import load
+from roomsweep.errors import RoomsweepError
+from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
+from roomsweep.protocol.records import BleAdv, WifiScan, Lens
 
 
 @dataclass
@@ -59,7 +63,7 @@ class Recording:
         return table[np.minimum(self.rf_counts, 4095)]
 
 
-def _label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> list[WaypointMark]:
+def label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> list[WaypointMark]:
     """Button presses are numbered in sweep order; host marks carry their label."""
     out = []
     presses = 0
@@ -74,12 +78,10 @@ def _label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> 
 
 
 def from_capture(path: str | Path) -> Recording:
-    from roomsweep.link.capture import load
 
     cap = load(path)  # on one clock across device restarts
     counts, times_us, rate = cap.channel(0)
     if counts.size == 0:
-        from roomsweep.errors import RoomsweepError
 
         raise RoomsweepError(f"{path}: no RF samples in this capture")
     t0 = int(times_us[0])
@@ -92,7 +94,7 @@ def from_capture(path: str | Path) -> Recording:
     sweep = cap.header.get("sweep") or sim.get("sweep")
     positions = cap.header.get("waypoints") or sim.get("waypoints")
     rec = Recording(
-        rf_counts=counts, fs=rate, marks=_label_marks(raw, sweep),
+        rf_counts=counts, fs=rate, marks=label_marks(raw, sweep),
         calibration=Calibration.from_info(cap.device_info),
         waypoint_positions={k: (float(v[0]), float(v[1])) for k, v in positions.items()}
         if positions else None,
@@ -108,8 +110,6 @@ def _add_network(rec: Recording, records: list, times_us: np.ndarray, rate: floa
     """Network sightings from WIFI_SCAN / BLE_ADV records. A Wi-Fi scan stalls
     sampling; when it does, device times are mapped onto the sample clock (the
     analyzer's time axis) and the marks after the stall are moved with them."""
-    from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
-    from roomsweep.protocol.records import BleAdv, WifiScan
 
     scans = [r for r in records if isinstance(r, WifiScan)]
     advs = [r for r in records if isinstance(r, BleAdv)]
@@ -148,7 +148,6 @@ def _drive_levels(cap: Any, times_us: np.ndarray
     names its block's first sample time and length), given the photodiode
     samples' device times; samples no LENS frame covers get NaN (unknown).
     (None, None) when the capture has no LENS frame at all."""
-    from roomsweep.protocol.records import Lens
 
     lens = [r for r in cap.records if isinstance(r, Lens)]
     n = times_us.size
@@ -196,58 +195,3 @@ def _leds(cap: Any) -> tuple[tuple[float, ...], tuple[bool, ...]]:
             except ValueError:
                 pass
     return tuple(hz), tuple(d > 0 and o for d, o in zip(duty, on))
-
-
-def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
-                  seconds: float | None = None) -> Recording:
-    """The fast path: the ADC streams the firmware would record, without it.
-
-    Samples the simulator's 10 us feed at the firmware's sample instants; the
-    photodiode adds the returns of the LED groups that are on at each instant
-    (default frequencies, half duty) when the scenario has optics, as the
-    simulated board does (sim/mpboard/board.py).
-    """
-    from roomsweep.sim.signals import FeedGenerator
-
-    step_us = 10
-    gen = FeedGenerator(scenario, seed=seed, step_us=step_us)
-    duration = scenario.duration_s if seconds is None else seconds
-    n = int(duration * fs)
-    steps_per_sample = 1e6 / fs / step_us
-    total_steps = int(np.ceil(n * steps_per_sample)) + 1
-    feed = gen.chunk(total_steps)
-    idx = np.round(np.arange(n) * steps_per_sample).astype(np.int64)
-    counts = (feed[idx, 0] >> 4).astype(np.uint16)
-    pd = None
-    led_hz: tuple[float, ...] = ()
-    lit: tuple[bool, ...] = ()
-    level_start = level = None
-    if getattr(scenario, "optics", None) is not None:
-        from roomsweep.sim import optics
-
-        t_us = idx * step_us
-        returns = np.zeros((len(optics.LED_DEFAULT_HZ), n), dtype=np.int64)
-        for g, hz in enumerate(optics.LED_DEFAULT_HZ):
-            on = (t_us * hz) % 1000000 * 65536 < 32768 * 1000000
-            returns[g] = optics.feed_value(feed[idx, 3 + g]) * on
-        # the firmware's automatic LED drive level, block by block
-        pd, levels = optics.auto_drive(feed[idx, 1], returns, optics.LED_DEFAULT_HZ, fs)
-        level_start = np.arange(levels.size, dtype=np.int64) * optics.DRIVE_BLOCK
-        level = levels.astype(float)
-        led_hz = tuple(float(h) for h in optics.LED_DEFAULT_HZ)
-        lit = (True,) * len(optics.LED_DEFAULT_HZ)
-    sweep = [s.waypoint for s in scenario.sweep]
-    raw = [(s.arrive_s, "button", "button") for s in scenario.sweep if s.arrive_s < duration]
-    rec = Recording(
-        rf_counts=counts, fs=fs, marks=_label_marks(raw, sweep),
-        waypoint_positions={w.name: (w.position_m[0], w.position_m[1])
-                            for w in scenario.waypoints},
-        source=f"scenario {scenario.name}",
-        pd_counts=pd, led_hz=led_hz, led_lit=lit, pd_level_start=level_start, pd_level=level,
-    )
-    if getattr(scenario, "access_points", None) or getattr(scenario, "ble_devices", None):
-        from roomsweep.sim.radios import sightings
-
-        heard = sightings(scenario, seed=seed, seconds=duration)
-        rec.wifi, rec.ble, rec.radio_busy = heard.wifi, heard.ble, heard.busy
-    return rec

@@ -28,6 +28,9 @@ from roomsweep.analysis.recording import Recording, from_capture
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.link.capture import read_header
 from roomsweep.errors import UsageError
+from roomsweep.analysis.classifiers import BY_NAME
+from roomsweep.analysis.dsp import line_strength
+from roomsweep.analysis.features import component
 
 LOUDEST_WINDOW_S = 0.05  # the level at a stop: loudest 50 ms of mean detector power
 # Module constants that give a class's repetition period, most telling first: the
@@ -125,7 +128,6 @@ def is_rf(finding: dict[str, Any]) -> bool:
 def class_period_s(cls: str) -> float | None:
     """The repetition period a classifier's module declares for its class (GSM
     frame, DECT frame, beacon interval, LTE subframe, Bluetooth slot), or None."""
-    from roomsweep.analysis.classifiers import BY_NAME
 
     classifier = BY_NAME.get(cls)
     if classifier is None:
@@ -147,8 +149,6 @@ def finding_spectrum(rec: Recording, finding: dict[str, Any],
     PSD of that indicator. With the class's period known, `expected_hz` lists
     its fundamental and harmonics below Nyquist.
     """
-    from roomsweep.analysis.dsp import line_strength
-    from roomsweep.analysis.features import component
 
     if not is_rf(finding) or finding.get("time_s") is None or finding.get("level_dbm") is None:
         raise UsageError(f"finding {finding.get('class', '?')!r} has no RF time and level "

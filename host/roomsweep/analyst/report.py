@@ -19,6 +19,7 @@ from roomsweep import __version__
 from roomsweep.analyst import plot
 from roomsweep.analyst.analysed import SweepAnalysis, is_rf
 from roomsweep.errors import RoomsweepError, UsageError
+from roomsweep.analyst.analysed import analyse_capture
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
@@ -229,7 +230,6 @@ def write_report(an: SweepAnalysis, out: str | Path,
 
 def report_and_timeline(capture: str | Path, out_dir: str | Path) -> tuple[Path, Path]:
     """What `roomsweep demo` adds: OUT/NAME.html and OUT/NAME-timeline.png."""
-    from roomsweep.analyst.analysed import analyse_capture
 
     capture, out_dir = Path(capture), Path(out_dir)
     an = analyse_capture(capture)

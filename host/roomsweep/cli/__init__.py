@@ -471,7 +471,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                           locate=args.locate)
         settings = args.set or ""
         if not args.no_lens and "led" not in settings:
-            from roomsweep.live.session import LENS_SCAN_SETTINGS
+            from roomsweep.link.firmware import LENS_SCAN_SETTINGS
 
             settings = (settings + " " + LENS_SCAN_SETTINGS).strip()
         if args.radios and "scan" not in settings:

@@ -20,7 +20,11 @@ import numpy as np
 from roomsweep.analysis.analyze import analyze
 from roomsweep.eval.network_eval import score_network, summarize_network
 from roomsweep.eval.lens_eval import score_lenses, summarize_lenses
-from roomsweep.analysis.recording import Recording, from_capture, from_scenario
+from roomsweep.analysis.recording import Recording, from_capture
+from roomsweep.eval.fastpath import from_scenario
+from roomsweep.sim.scenario import load_scenario
+from roomsweep.sim.runner import simulate
+from roomsweep.sim.radios import RADIO_SETTINGS
 
 MATCH_RADIUS_M = 1.5
 
@@ -133,7 +137,6 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
 def evaluate(paths: list[Path], via_firmware: bool = False, seed: int | None = None,
              progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
     """Run every scenario, analyse it, and score the findings against ground truth."""
-    from roomsweep.sim.scenario import load_scenario
 
     results = []
     for n, path in enumerate(paths, 1):
@@ -141,11 +144,9 @@ def evaluate(paths: list[Path], via_firmware: bool = False, seed: int | None = N
         if progress:
             progress(n, len(paths), sc.name)
         if via_firmware:
-            from roomsweep.sim.runner import simulate
 
             with tempfile.TemporaryDirectory() as tmp:
                 cap = Path(tmp) / "eval.cap"
-                from roomsweep.sim.radios import RADIO_SETTINGS
 
                 radios = bool(sc.access_points or sc.ble_devices)
                 simulate(sc, cap, seed=seed, settings=RADIO_SETTINGS if radios else "")

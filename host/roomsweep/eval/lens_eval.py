@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from roomsweep.sim import optics
 
 MATCH_SLACK_S = 0.15  # a glint's time within this of a lens's exposure
 
@@ -25,7 +26,6 @@ def _hit(t: float, intervals: list[tuple[float, float]]) -> bool:
 
 
 def _clutter_at(scenario: Any, t: float) -> str:
-    from roomsweep.sim import optics
 
     scene = optics.scene_of(scenario)
     if not scene.clutter:
@@ -46,7 +46,6 @@ def _clutter_at(scenario: Any, t: float) -> str:
 
 def score_lenses(findings: list[dict[str, Any]], scenario: Any) -> dict[str, Any]:
     """Per-scenario lens score: which lenses were in reach, found, and false findings."""
-    from roomsweep.sim import optics
 
     scene = optics.scene_of(scenario)
     lens_f = [f for f in findings if f.get("type") == "lens"]

@@ -12,6 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from roomsweep.network.findings import is_camera_claim
+from roomsweep.analysis.recording import Recording, WaypointMark
+from roomsweep.sim.radios import sightings
+from roomsweep.sim.scenario import load_scenario
+from roomsweep.network.findings import network_findings
 
 
 def _macs(f: dict[str, Any]) -> list[str]:
@@ -70,10 +74,6 @@ def network_only(paths: list[Any], seed: int | None = None) -> dict[str, Any]:
     """Network metrics alone: sightings from the simulator, no RF analysis (fast)."""
     import numpy as np
 
-    from roomsweep.analysis.recording import Recording, WaypointMark
-    from roomsweep.sim.radios import sightings
-    from roomsweep.sim.scenario import load_scenario
-    from roomsweep.network.findings import network_findings
 
     results = []
     for path in paths:

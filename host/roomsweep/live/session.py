@@ -28,10 +28,9 @@ from roomsweep.errors import DeviceError, PortError
 from roomsweep.live.state import LiveState, clock
 from roomsweep.protocol.records import Record
 from roomsweep.link.transport import DEFAULT_BAUD, open_port
+from roomsweep.live.view import render
 
 # CONFIGURE text that lights the lens finder's IR LED groups (dark by default);
-# the same as sim.runner's LENS_SCAN_SETTINGS: a sweep scans for lenses too
-LENS_SCAN_SETTINGS = "led0_duty=500 led1_duty=500 led2_duty=500"
 SILENCE_TIMEOUT_S = 3.0  # a streaming device sends ~60 frames/s: silence means a dead link
 RECONNECT_EVERY_S = 0.5
 
@@ -300,7 +299,6 @@ class TerminalView:
             yield from data
 
     def draw(self, state: LiveState, force: bool = False) -> None:
-        from roomsweep.live.view import render
 
         now = time.monotonic()
         if not force and now < self._next:

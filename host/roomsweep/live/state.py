@@ -24,6 +24,9 @@ import numpy as np
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.records import Info, Mark, Record, Samples, Status
+from roomsweep.analysis.analyze import DETECTOR_FLOOR_DBM, components
+from roomsweep.analysis.classifiers import BY_NAME, UNKNOWN, UNKNOWN_PERIODIC
+from roomsweep.analysis.recording import Recording
 
 LEVEL_WINDOW_S = 0.25
 GUESS_WINDOW_S = 1.5  # analysis.analyze.ANALYSIS_WINDOW_S
@@ -261,9 +264,6 @@ class LiveState:
     def update_guess(self) -> ClassGuess | None:
         """Run the analyzer's classifiers on the last GUESS_WINDOW_S of RF; the
         loudest classified component names the guess."""
-        from roomsweep.analysis.analyze import DETECTOR_FLOOR_DBM, components
-        from roomsweep.analysis.classifiers import BY_NAME, UNKNOWN, UNKNOWN_PERIODIC
-        from roomsweep.analysis.recording import Recording
 
         counts = self.recent_counts(GUESS_WINDOW_S)
         if counts.size < 0.5 * GUESS_WINDOW_S * self.fs:

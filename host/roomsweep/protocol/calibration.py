@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from roomsweep.errors import RoomsweepError
 
 FILE_FORMAT = "roomsweep-calibration"
 FILE_VERSION = 1
@@ -110,7 +111,6 @@ class Calibration:
     @classmethod
     def load(cls, path: str | Path) -> Calibration:
         """Read a per-device calibration file written by `save`."""
-        from roomsweep.errors import RoomsweepError
 
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -22,16 +22,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from roomsweep.errors import SimulatorError
+from roomsweep.link.capture import CaptureWriter
+from roomsweep.link.device import Device, record
+from roomsweep.link.firmware import FIRMWARE_DIR, LENS_SCAN_SETTINGS
+from roomsweep.errors import DeviceTimeout
+from roomsweep.link.transport import open_port
+from roomsweep.sim.radios import radio_table, write_radio_table
+from roomsweep.sim.signals import FeedGenerator
 
 if TYPE_CHECKING:
     from roomsweep.sim.scenario import Scenario
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
-FIRMWARE_DIR = Path(os.environ.get("ROOMSWEEP_FIRMWARE_DIR", PACKAGE_DIR / "_firmware"))
 SIM_BOARD_DIR = Path(__file__).resolve().parent / "mpboard"
 FEED_CHUNK_STEPS = 256  # must match _CHUNK_STEPS in mpboard/board.py
-# CONFIGURE text that lights the lens finder's LED groups (off by default)
-LENS_SCAN_SETTINGS = "led0_duty=500 led1_duty=500 led2_duty=500"
 DEFAULT_HEAP = "96K"  # about the free heap of MicroPython on an ESP32-WROOM-32
 
 
@@ -109,7 +112,6 @@ class SimulatedDevice:
             env["ROOMSWEEP_SIM_BOARD"] = self.board
         if self.scenario.access_points or self.scenario.ble_devices:
             # what the board's WLAN.scan() and BLE scan IRQs report (sim/radios.py)
-            from roomsweep.sim.radios import radio_table, write_radio_table
 
             table = os.path.join(self._tmp, "radios.bin")
             write_radio_table(radio_table(self.scenario, self.seed, self.seconds), table)
@@ -129,7 +131,6 @@ class SimulatedDevice:
         return self.port
 
     def _feed(self, fifo: str) -> None:
-        from roomsweep.sim.signals import FeedGenerator
 
         gen = FeedGenerator(self.scenario, seed=self.seed, step_us=self.step_us)
         total = int(self.seconds * 1e6 / self.step_us)
@@ -197,10 +198,6 @@ def simulate(scenario: Scenario, out: str | Path, seconds: float | None = None,
 
     Returns the recorder's summary (sampled seconds, frames, live counters).
     """
-    from roomsweep.link.capture import CaptureWriter
-    from roomsweep.link.device import Device, record
-    from roomsweep.errors import DeviceTimeout
-    from roomsweep.link.transport import open_port
 
     seconds = scenario.duration_s if seconds is None else seconds
     if seconds <= 0:

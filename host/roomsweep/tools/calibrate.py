@@ -28,6 +28,12 @@ import numpy as np
 
 from roomsweep.protocol.calibration import BandCalibration, Calibration
 from roomsweep.errors import RoomsweepError, UsageError
+from roomsweep.link.capture import load, read_header, CaptureWriter
+from roomsweep.sim.signals import fspl_1m_db
+from roomsweep.sim.runner import simulate
+from roomsweep.sim.scenario import load_scenario
+from roomsweep.link.device import Device, record
+from roomsweep.link.transport import open_port
 
 CaptureLike = Union[str, Path, np.ndarray, Sequence[int]]
 
@@ -50,7 +56,6 @@ def channel_counts(capture: CaptureLike, channel: int = RF_CHANNEL) -> np.ndarra
     """12-bit counts of `channel` from a capture file, or `capture` itself if it
     already is an array of counts."""
     if isinstance(capture, (str, Path)):
-        from roomsweep.link.capture import load
 
         counts, _, _ = load(capture).channel(channel)
         if counts.size == 0:
@@ -222,7 +227,6 @@ class SimulatedBench:
         self._n = 0
 
     def scenario_text(self, band_mhz: float, level_dbm: float | None, seconds: float) -> str:
-        from roomsweep.sim.signals import fspl_1m_db
 
         lines = [
             f'name = "calibration-{self._n}"',
@@ -259,8 +263,6 @@ class SimulatedBench:
 
     def capture(self, band_mhz: float, level_dbm: float | None, seconds: float,
                 settings: str = "", prompt: str = "") -> Path:
-        from roomsweep.sim.runner import simulate
-        from roomsweep.sim.scenario import load_scenario
 
         self._n += 1
         toml = self.work_dir / f"cal-{self._n:02d}.toml"
@@ -283,9 +285,6 @@ class DeviceBench:
 
     def capture(self, band_mhz: float, level_dbm: float | None, seconds: float,
                 settings: str = "", prompt: str = "") -> Path:
-        from roomsweep.link.capture import CaptureWriter
-        from roomsweep.link.device import Device, record
-        from roomsweep.link.transport import open_port
 
         if prompt:
             self.ask(prompt + " Press Enter when ready. ")
@@ -405,7 +404,6 @@ def run_calibration(out: str | Path, *, port: str | None = None, simulate: bool 
 
 
 def _device_info(capture: Path) -> dict[str, Any] | None:
-    from roomsweep.link.capture import read_header
 
     header, _ = read_header(capture)
     return header.get("device")
