@@ -1,5 +1,16 @@
-# Nominal device constants shared by every board layer (real and simulated).
-# Sources beside each; the calibration tool replaces CALIBRATION per device.
+# Nominal device constants shared by every board layer (real and simulated) and
+# by the host: the one definition, imported by the firmware as `defaults` and by
+# the host as roomsweep.protocol.device_defaults (the simulator's fast path and the
+# analyzer), like rsproto. Keep it free of I/O and of anything either interpreter
+# lacks. Sources beside each; the calibration tool replaces CALIBRATION per device.
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+
+    def const(value):  # type: ignore[misc]
+        return value
+
 
 # Default LED modulation frequencies: each sits 25 Hz from every harmonic of 50 Hz
 # mains flicker (100 Hz lines) and at least 25 Hz from every harmonic of 60 Hz
@@ -20,3 +31,14 @@ CALIBRATION = {
     "rf_slope_mv_per_db": -25.0,
     "rf_intercept_dbm": 20.0,
 }
+
+# The lens finder's automatic LED drive level (firmware/lens.py; mirrored block by
+# block by the simulator's fast path, sim/optics.py auto_drive). The LED current is
+# full / 2**level, level 0 .. DRIVE_LEVELS - 1.
+DRIVE_LEVELS = const(8)
+# ESP32 ADC at 11 dB is linear up to about 2450 mV of its 3100 mV full scale (ref
+# §2, CALIBRATION above): 2450 / 3100 x 4095 counts. Dimmer at or above it;
+# brighter when twice the LED light would still stay under DRIVE_RAISE_BELOW.
+DRIVE_LOWER_AT = const(3236)
+DRIVE_RAISE_BELOW = const(2800)
+DRIVE_CALM_BLOCKS = const(4)  # about 0.13 s at the defaults before a brighter step

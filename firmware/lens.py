@@ -22,6 +22,8 @@ import micropython
 from array import array
 from micropython import const
 
+from defaults import DRIVE_CALM_BLOCKS, DRIVE_LEVELS, DRIVE_LOWER_AT, DRIVE_RAISE_BELOW
+
 GROUPS = const(3)
 _SCALE = const(127)  # reference tables hold round(127 cos), round(127 sin)
 # state words (array 'i'), shared with the viper code
@@ -40,14 +42,14 @@ _S_NEXT = const(9)  # drive level chosen for the next block
 _S_CALM = const(10)  # blocks in a row with room for a brighter level
 _S_AUTO = const(11)  # 1: the level follows the light; 0: stays where configured
 _S_SETTLE = const(12)  # 1 for the block after a level change: the alert skips it
-_S_COUNT = const(13)
-DRIVE_LEVELS = const(8)  # 1, 1/2, 1/4 ... 1/128 of the full LED current
-# ESP32 ADC at 11 dB is linear up to about 2450 mV of its 3100 mV full scale (ref
-# §2, defaults.CALIBRATION): 2450 / 3100 x 4095 counts. Dimmer at or above it;
-# brighter when twice the LED light would still stay under _RAISE_BELOW.
-_LOWER_AT = const(3236)
-_RAISE_BELOW = const(2800)
-_CALM_BLOCKS = const(4)  # about 0.13 s at the defaults before a brighter step
+_S_COUNT = const(13)  # words 1.._S_COUNT-1 are averages: reset() clears them
+# the drive rule (defaults.DRIVE_*), copied into the state once: the viper code reads
+# words, and the rule has one definition shared with the host
+_S_TOP_LEVEL = const(13)  # DRIVE_LEVELS - 1, the dimmest level
+_S_LOWER_AT = const(14)
+_S_RAISE_BELOW = const(15)
+_S_CALM_BLOCKS = const(16)
+_S_WORDS = const(17)
 _WARMUP = const(8)  # blocks before the alert may fire
 _MIN_RISE = const(16)  # 2 counts (1/8 units) at least
 _K_DEV = const(5)
@@ -75,12 +77,16 @@ _SINE = (  # round(127 sin(2 pi k / 256)), k = 0..255, as int8 two's complement
 
 class LockIn:
     def __init__(self, block, rate_hz, freqs_hz):
-        self.state = array("i", bytes(4 * _S_COUNT))
+        self.state = array("i", bytes(4 * _S_WORDS))
         self.amps = array("i", bytes(4 * GROUPS))  # last block, 1/8 count
         self.lit = array("i", bytes(4 * GROUPS))  # 1 if the group is lit
         self._cos = None
         self._sin = None
         self.state[_S_AUTO] = 1
+        self.state[_S_TOP_LEVEL] = DRIVE_LEVELS - 1
+        self.state[_S_LOWER_AT] = DRIVE_LOWER_AT
+        self.state[_S_RAISE_BELOW] = DRIVE_RAISE_BELOW
+        self.state[_S_CALM_BLOCKS] = DRIVE_CALM_BLOCKS
         self.configure(block, rate_hz, freqs_hz)
 
     def configure(self, block, rate_hz, freqs_hz):
@@ -234,17 +240,17 @@ def _process(samples, cos_t, sin_t, amps, lit, state):
     want = level
     calm = st[_S_CALM]
     if st[_S_AUTO]:
-        if hi >= _LOWER_AT:
+        if hi >= st[_S_LOWER_AT]:
             calm = 0
-            if level < DRIVE_LEVELS - 1:
+            if level < st[_S_TOP_LEVEL]:
                 want = level + 1
         else:
             # a square wave's peak is pi/2 its fundamental: the LEDs' share of the
             # highest sample, counts (amplitudes in 1/8 count: x pi/16 ~ 201/1024)
             peak = ((a[0] + a[1] + a[2]) * 201) >> 10
-            if level > 0 and hi + peak < _RAISE_BELOW:
+            if level > 0 and hi + peak < st[_S_RAISE_BELOW]:
                 calm += 1
-                if calm >= _CALM_BLOCKS:
+                if calm >= st[_S_CALM_BLOCKS]:
                     want = level - 1
                     calm = 0
             else:

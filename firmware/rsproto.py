@@ -14,6 +14,7 @@
 #  12  n  payload
 #  12+n 4 crc32        CRC-32/IEEE (zlib/binascii.crc32) over bytes 0..12+n-1
 
+import binascii
 import struct
 
 try:
@@ -222,8 +223,6 @@ def packed12_size(count):
 
 def encode_frame(msg_type, seq, timestamp, payload):
     """Whole frame as bytes. Not for the sampling hot path (it allocates)."""
-    import binascii
-
     n = len(payload)
     if n > MAX_PAYLOAD:
         raise ValueError("payload too long")

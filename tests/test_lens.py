@@ -5,12 +5,12 @@ committed lens suite (tests/scenarios/lens/)."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from roomsweep.protocol import device_defaults as D
 from roomsweep.analysis.lens import amplitude_tracks, find_glints, lens_findings, lockin_tracks
 from roomsweep.eval.lens_eval import score_lenses, summarize_lenses
 from roomsweep.analysis.recording import Recording
@@ -105,11 +105,10 @@ def test_dsp_functions_validate_their_arguments():
 
 
 def test_firmware_and_simulator_agree_on_led_frequencies():
-    text = (ROOT / "firmware" / "defaults.py").read_text()
-    hz = tuple(int(v) for v in re.search(r"LED_DEFAULT_HZ = \(([^)]*)\)", text).group(1).split(","))
+    # one definition, firmware/defaults.py, imported by the host as device_defaults
+    hz = D.LED_DEFAULT_HZ
     assert hz == optics.LED_DEFAULT_HZ
-    ring = tuple(int(v) for v in re.search(r"LED_RING_MM = \(([^)]*)\)", text).group(1).split(","))
-    assert ring == tuple(round(r * 1000) for r in optics.GROUP_RADIUS_M)
+    assert D.LED_RING_MM == tuple(round(r * 1000) for r in optics.GROUP_RADIUS_M)
     # every group 25 Hz or more from every 100 Hz and 120 Hz mains-flicker line
     for f in hz:
         assert min(abs(f - 100 * k) for k in range(1, 40)) >= 25

@@ -7,13 +7,13 @@ the returns back to full current (analysis/lens.py)."""
 from __future__ import annotations
 
 import json
-import re
 import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from roomsweep.protocol import device_defaults as D
 from roomsweep.protocol import rsproto as P
 from roomsweep.analysis.lens import amplitude_tracks
 from roomsweep.analysis.recording import Recording, from_capture
@@ -28,19 +28,17 @@ HZ = optics.LED_DEFAULT_HZ
 N = optics.DRIVE_BLOCK
 
 
-def _const(name: str, text: str) -> int:
-    return int(re.search(rf"^{name} = const\((\d+)\)", text, re.M).group(1))
-
-
 def test_firmware_and_fast_path_share_the_drive_rule():
-    text = (ROOT / "firmware" / "lens.py").read_text()
-    assert _const("DRIVE_LEVELS", text) == optics.DRIVE_LEVELS
-    assert _const("_LOWER_AT", text) == optics.DRIVE_LOWER_AT
-    assert _const("_RAISE_BELOW", text) == optics.DRIVE_RAISE_BELOW
-    assert _const("_CALM_BLOCKS", text) == optics.DRIVE_CALM_BLOCKS
+    """One definition (firmware/defaults.py, the host's protocol.device_defaults):
+    the firmware's lens.py imports it, and so does the simulator's fast path."""
+    assert optics.DRIVE_LEVELS == D.DRIVE_LEVELS
+    assert optics.DRIVE_LOWER_AT == D.DRIVE_LOWER_AT
+    assert optics.DRIVE_RAISE_BELOW == D.DRIVE_RAISE_BELOW
+    assert optics.DRIVE_CALM_BLOCKS == D.DRIVE_CALM_BLOCKS
     assert P.LENS_DRIVE_STEP == optics.DRIVE_STEP
-    # 2450 mV of the ADC's 3100 mV full scale, in counts
-    assert optics.DRIVE_LOWER_AT == round(2450 / 3100 * 4095)
+    # the top of the ADC's linear range (adc_max_mv of its full scale), in counts
+    cal = D.CALIBRATION
+    assert D.DRIVE_LOWER_AT == round(cal["adc_max_mv"] / cal["adc_full_scale_mv"] * 4095)
 
 
 def _scene(blocks: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:

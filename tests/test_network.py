@@ -165,7 +165,7 @@ def test_redact_hides_ssids_and_macs_everywhere():
 def test_cli_analyze_redact(tmp_path, capsys, monkeypatch):
     from roomsweep import cli
 
-    monkeypatch.setattr("roomsweep.analysis.recording.from_capture",
+    monkeypatch.setattr("roomsweep.cli.analyst.from_capture",
                         lambda path: from_scenario(load_scenario("hotel-room")))
     cap = tmp_path / "x.cap"
     cap.write_bytes(b"")

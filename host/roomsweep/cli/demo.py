@@ -17,6 +17,14 @@ import numpy as np
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.link.capture import load, summarize
 from roomsweep.protocol.records import Mark
+from roomsweep.protocol.records import Lens
+from roomsweep.sim.runner import simulate
+from roomsweep.sim.scenario import load_scenario
+from roomsweep.sim.radios import RADIO_SETTINGS
+from roomsweep.analysis.analyze import analyze
+from roomsweep.analysis.recording import from_capture
+from roomsweep.cli.output import format_findings
+from roomsweep.analyst.report import report_and_timeline
 
 
 def waypoint_levels(capture_path: Path, stop_names: list[str]) -> list[dict]:
@@ -55,7 +63,6 @@ def waypoint_levels(capture_path: Path, stop_names: list[str]) -> list[dict]:
 def device_lens_alerts(capture_path: Path, stop_names: list[str]) -> str:
     """One line on the device's own lens finder: LENS frames and the waypoints
     where its standalone glint alert (buzzer) went off."""
-    from roomsweep.protocol.records import Lens
 
     cap = load(capture_path)
     frames = [r for r in cap.records if isinstance(r, Lens)]
@@ -76,8 +83,6 @@ def device_lens_alerts(capture_path: Path, stop_names: list[str]) -> str:
 
 
 def run_demo(out_dir: Path) -> int:
-    from roomsweep.sim.runner import simulate
-    from roomsweep.sim.scenario import load_scenario
 
     scenario = load_scenario("hotel-room")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -86,7 +91,6 @@ def run_demo(out_dir: Path) -> int:
           f"({scenario.duration_s:.0f} s, {len(scenario.sweep)} stops)")
     print("  firmware: MicroPython unix port, 96 KiB heap, simulated board, pseudo-terminal link")
     t0 = time.monotonic()
-    from roomsweep.sim.radios import RADIO_SETTINGS  # Wi-Fi scans and BLE: network findings
 
     result = simulate(scenario, capture, settings=RADIO_SETTINGS)
     wall = time.monotonic() - t0
@@ -114,16 +118,12 @@ def run_demo(out_dir: Path) -> int:
     lens_line = device_lens_alerts(capture, [s.waypoint for s in scenario.sweep])
     if lens_line:
         print("\n  " + lens_line)
-    from roomsweep.analysis.analyze import analyze
-    from roomsweep.analysis.recording import from_capture
-    from roomsweep.cli import format_findings
 
     findings = analyze(from_capture(capture))
     (out_dir / "findings.json").write_text(json.dumps(findings, indent=2))
     print("\nFindings (ranked):")
     print("  " + format_findings(findings).replace("\n", "\n  "))
     print(f"\n  capture:  {capture}\n  findings: {out_dir / 'findings.json'}")
-    from roomsweep.analyst.report import report_and_timeline
 
     report, timeline = report_and_timeline(capture, out_dir)
     print(f"  report:   {report}\n  timeline: {timeline}")

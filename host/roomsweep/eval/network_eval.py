@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from roomsweep.network.findings import is_camera_claim
 from roomsweep.analysis.recording import Recording, WaypointMark
 from roomsweep.sim.radios import sightings
@@ -72,9 +74,6 @@ def summarize_network(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 def network_only(paths: list[Any], seed: int | None = None) -> dict[str, Any]:
     """Network metrics alone: sightings from the simulator, no RF analysis (fast)."""
-    import numpy as np
-
-
     results = []
     for path in paths:
         sc = load_scenario(str(path))

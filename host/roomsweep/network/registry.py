@@ -22,6 +22,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from netaddr import EUI
+from netaddr.core import NotRegisteredError
+
 from roomsweep.errors import RoomsweepError
 
 _MAC = re.compile(r"^[0-9a-fA-F]{2}([:-]?)[0-9a-fA-F]{2}(\1[0-9a-fA-F]{2}){4}$")
@@ -63,9 +66,6 @@ def lookup(mac: str, random_address: bool = False) -> VendorInfo:
 
 
 def _registered(mac: str) -> str | None:
-    from netaddr import EUI
-    from netaddr.core import NotRegisteredError
-
     try:
         return str(EUI(mac).oui.registration().org).strip() or None
     except (NotRegisteredError, IndexError, ValueError):

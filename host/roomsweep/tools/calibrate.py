@@ -17,6 +17,7 @@ device (a continuous carrier placed to give the same levels):
 
 from __future__ import annotations
 
+import ast
 import math
 import subprocess
 import tempfile
@@ -195,8 +196,6 @@ def adc_table_from_pairs(counts: Sequence[float], uv: Sequence[float],
 def read_adc_pairs_mpremote(port: str, pin: int, n: int = 64) -> tuple[list[int], list[int]]:
     """Pairs (count, uV) from a real ESP32 through ``mpremote exec`` (interrupts the
     firmware; it restarts on the next soft reset)."""
-    import ast
-
     code = ADC_PAIRS_SNIPPET.format(pin=int(pin), n=int(n))
     try:
         proc = subprocess.run(["mpremote", "connect", port, "exec", code],

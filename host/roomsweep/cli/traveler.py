@@ -1,0 +1,141 @@
+"""The traveler's commands: `ports` (which port is the device?) and `sweep` (the
+live view, findings and report at the end). Arguments: roomsweep.cli.commands."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from roomsweep.cli.output import format_findings, print_json
+from roomsweep.errors import RoomsweepError, UsageError
+from roomsweep.link.transport import candidate_ports
+from roomsweep.live.state import LiveState
+from roomsweep.live.session import PlainView, SweepSession, run_sweep, sim_header, TerminalView
+from roomsweep.sim.runner import SimulatedDevice
+from roomsweep.sim.scenario import load_scenario
+from roomsweep.link.firmware import LENS_SCAN_SETTINGS
+from roomsweep.sim.radios import RADIO_SETTINGS
+from roomsweep.analyst.analysed import analyse_capture
+from roomsweep.analyst.report import write_report
+
+
+def cmd_ports(args: argparse.Namespace) -> int:
+
+    ports = candidate_ports()
+    if args.json:
+        print_json([p.__dict__ for p in ports])
+    elif not ports:
+        print("no serial ports found (a simulated device: roomsweep sim hotel-room ...)")
+    else:
+        for p in ports:
+            mark = "*" if p.likely_esp32 else " "
+            print(f"{mark} {p.device:<20} {p.description}  [{p.hwid}]")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+
+    if args.speed is not None and not args.sim:
+        raise UsageError("--speed is for the simulated device (--sim)")
+    if args.speed is not None and args.speed < 0:
+        raise UsageError("--speed must be 0 (flat out) or positive")
+    if args.seed is not None and not args.sim:
+        raise UsageError("--seed is for the simulated device (--sim)")
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise UsageError(f"no such directory for the capture: {out.parent}")
+    if args.report and Path(args.report).suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"{args.report}: the report is an HTML file (name it .html)")
+    interactive = not args.no_tty and sys.stdin.isatty() and sys.stdout.isatty()
+    try:
+        import termios  # noqa: F401 - the live view reads keys through it (POSIX)
+    except ImportError:
+        interactive = False
+    sim = None
+    header: dict[str, Any] = {"notes": args.note or ""}
+    seconds = args.seconds
+    alive = None
+    if args.sim:
+
+        scenario = load_scenario(args.sim)
+        if seconds is None:
+            seconds = scenario.duration_s
+        sim = SimulatedDevice(scenario, seed=args.seed, seconds=seconds + 2.0)
+        sim.start()
+        url = sim.port
+        header.update(sim_header(scenario, sim.seed, url))
+        title = f"{scenario.name} (simulated)"
+        sweep_names = header["sweep"]
+        alive = sim.alive
+    else:
+        url = args.port
+        title = args.port
+        sweep_names = []
+    try:
+        state = LiveState(capture_path=str(out), port=url, sweep_names=sweep_names, title=title,
+                          locate=args.locate)
+        settings = args.set or ""
+        if not args.no_lens and "led" not in settings:
+
+            settings = (settings + " " + LENS_SCAN_SETTINGS).strip()
+        if args.radios and "scan" not in settings:
+
+            settings = (settings + " " + RADIO_SETTINGS).strip()
+        session = SweepSession(url, out, state, header=header, baudrate=args.baud,
+                               settings=settings, append=args.append)
+        session.connect()  # a wrong port or a silent device is a one-line error
+        if interactive:
+
+            view: Any = TerminalView()
+        else:
+            view = PlainView(sys.stderr if args.json else sys.stdout)
+            view.session = session
+        try:
+            speed = (1.0 if args.speed is None else args.speed) if sim else 0.0
+            run_sweep(session, view, seconds=seconds, speed=speed, alive=alive)
+        finally:
+            if interactive:
+                view.close()
+    finally:
+        if sim is not None:
+            sim.stop()
+    return _sweep_results(args, state)
+
+
+def _sweep_results(args: argparse.Namespace, state: Any) -> int:
+    """After the sweep: ranked findings, where and why, and the files written."""
+    result: dict[str, Any] = {"capture": str(args.out), "frames": state.frames_written,
+                              "sampled_s": round(state.sampled_s, 3),
+                              "waypoints": [w.__dict__ for w in state.marks],
+                              "link_counters": state.counters, "reconnects": state.reconnects}
+    findings: list[dict[str, Any]] = []
+    try:
+
+        an = analyse_capture(args.out)
+        findings = an.findings
+        if not args.no_report:
+
+            report = Path(args.report) if args.report else Path(args.out).with_suffix(".html")
+            result["report"] = write_report(an, report)["report"]
+    except RoomsweepError as e:  # e.g. cable pulled before any RF arrived
+        result["analysis_error"] = str(e)
+    result["findings"] = findings
+    if args.json:
+        print_json(result)
+        return 0
+    print(f"\nSweep finished: {state.sampled_s:.1f} s recorded, {len(state.marks)} waypoints, "
+          f"{state.frames_written} frames"
+          + (f", link lost and resumed {state.reconnects} times" if state.reconnects else ""))
+    if "analysis_error" in result:
+        print(f"no analysis: {result['analysis_error']}")
+    else:
+        print("Findings (ranked):")
+        print("  " + format_findings(findings).replace("\n", "\n  "))
+    print(f"capture: {args.out}")
+    if result.get("report"):
+        print(f"report:  {result['report']}")
+    print(f"more:    roomsweep analyze {args.out}; roomsweep plot {args.out} -o timeline.png")
+    return 0
