@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 STUBS := $(VENV)/mpstubs
 STUBS_STAMP := $(STUBS)/.installed
 
-.PHONY: demo test venv pins firmware-mpy bench clean schematic flash deploy firmware-test
+.PHONY: demo test lint venv pins firmware-mpy bench clean schematic flash deploy firmware-test
 .PHONY: browser
 
 venv: $(STAMP)
@@ -30,8 +30,17 @@ $(STUBS_STAMP): $(STAMP)
 demo: $(STAMP)
 	$(BIN)/roomsweep demo
 
-test: $(STAMP) $(STUBS_STAMP) browser
+test: $(STAMP) $(STUBS_STAMP) browser lint
 	$(BIN)/python -m pytest
+
+# The host's code: ruff (lint, format check) and mypy; settings in pyproject.toml.
+# The firmware is MicroPython: tests/test_firmware_types.py checks it against the
+# ESP32 stubs instead.
+LINTED := host tests conftest.py hardware/schematic.py
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy host/roomsweep
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable --benchmark-columns=min,median,max,rounds

@@ -29,8 +29,15 @@ DEFAULT_OUT = HERE / "schematic.svg"
 
 # Roles of pins.toml in the order they appear on the ESP32 symbol.
 LEFT_ROLES = ("rf_adc", "pd_adc", "battery_adc", "rf_attenuator")
-RIGHT_ROLES = ("led_groups[0]", "led_groups[1]", "led_groups[2]", "led_drive", "buzzer",
-               "status_led", "button")
+RIGHT_ROLES = (
+    "led_groups[0]",
+    "led_groups[1]",
+    "led_groups[2]",
+    "led_drive",
+    "buzzer",
+    "status_led",
+    "button",
+)
 
 E12 = (1.0, 1.2, 1.5, 1.8, 2.2, 2.7, 3.3, 3.9, 4.7, 5.6, 6.8, 8.2)
 RC_R_OHM = 1000.0  # series resistor of the video/anti-alias RC (low source impedance)
@@ -58,14 +65,14 @@ def rc_capacitor_nf() -> float:
     except ImportError:  # pragma: no cover - run without the package installed
         VIDEO_TAU_S = 40e-6
     target = VIDEO_TAU_S / RC_R_OHM * 1e9
-    best = min((m * 10.0**e for e in range(-1, 4) for m in E12),
-               key=lambda c: abs(c / target - 1.0))
+    best = min(
+        (m * 10.0**e for e in range(-1, 4) for m in E12), key=lambda c: abs(c / target - 1.0)
+    )
     return round(best, 3)
 
 
 def _fmt_nf(nf: float) -> str:
     return f"{nf:g} nF"
-
 
 
 def _rc_to_adc(d, start, c_nf: float, label: str) -> None:
@@ -79,6 +86,7 @@ def _rc_to_adc(d, start, c_nf: float, label: str) -> None:
     d.add(elm.Line().right(1.5))
     d.add(elm.Label().label(label, loc="right", halign="left"))
 
+
 def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw.Drawing:
     pins = board_pins(board, pins_path)
     c_nf = rc_capacitor_nf()
@@ -86,16 +94,35 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d = schemdraw.Drawing(show=False)
 
     # --- the ESP32 board -------------------------------------------------------------
-    ic_pins = [elm.IcPin(name=r, pin=f"GPIO{pins[r]}", side="left", anchorname=r.replace("[", "").replace("]", ""))
-               for r in LEFT_ROLES]
-    ic_pins += [elm.IcPin(name=r, pin=f"GPIO{pins[r]}", side="right", anchorname=r.replace("[", "").replace("]", ""))
-                for r in RIGHT_ROLES]
-    ic_pins += [elm.IcPin(name="5V", side="top", anchorname="v5"),
-                elm.IcPin(name="3V3", side="top", anchorname="v33"),
-                elm.IcPin(name="GND", side="bottom", anchorname="gnd")]
+    ic_pins = [
+        elm.IcPin(
+            name=r,
+            pin=f"GPIO{pins[r]}",
+            side="left",
+            anchorname=r.replace("[", "").replace("]", ""),
+        )
+        for r in LEFT_ROLES
+    ]
+    ic_pins += [
+        elm.IcPin(
+            name=r,
+            pin=f"GPIO{pins[r]}",
+            side="right",
+            anchorname=r.replace("[", "").replace("]", ""),
+        )
+        for r in RIGHT_ROLES
+    ]
+    ic_pins += [
+        elm.IcPin(name="5V", side="top", anchorname="v5"),
+        elm.IcPin(name="3V3", side="top", anchorname="v33"),
+        elm.IcPin(name="GND", side="bottom", anchorname="gnd"),
+    ]
     d.here = (0, 0)
-    esp = d.add(elm.Ic(pins=ic_pins, pinspacing=1.0, edgepadW=5.0, edgepadH=1.2, leadlen=1.5)
-                .label(f"{board}\n(ESP32 + MicroPython)", loc="center"))
+    esp = d.add(
+        elm.Ic(pins=ic_pins, pinspacing=1.0, edgepadW=5.0, edgepadH=1.2, leadlen=1.5).label(
+            f"{board}\n(ESP32 + MicroPython)", loc="center"
+        )
+    )
     for role in LEFT_ROLES:
         a = role
         d.add(elm.Line().left(1.2).at(getattr(esp, a)))
@@ -117,20 +144,36 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.add(elm.Antenna().label("wideband\n0.6-6 GHz", loc="top"))
     d.add(elm.Line().down(0.5))
     d.add(elm.Line().right(1.5))
-    att = d.add(elm.Ic(pins=[elm.IcPin(name="RFin", side="left", anchorname="rfin"),
-                             elm.IcPin(name="RFout", side="right", anchorname="rfout"),
-                             elm.IcPin(name="16+4 dB", side="bottom", anchorname="ctl")],
-                       edgepadW=1.0, leadlen=0.5)
-                .anchor("rfin").label("HMC624A\n0 / 20 dB", loc="top"))
+    att = d.add(
+        elm.Ic(
+            pins=[
+                elm.IcPin(name="RFin", side="left", anchorname="rfin"),
+                elm.IcPin(name="RFout", side="right", anchorname="rfout"),
+                elm.IcPin(name="16+4 dB", side="bottom", anchorname="ctl"),
+            ],
+            edgepadW=1.0,
+            leadlen=0.5,
+        )
+        .anchor("rfin")
+        .label("HMC624A\n0 / 20 dB", loc="top")
+    )
     d.add(elm.Line().down(3.0).at(att.ctl))
     d.add(elm.Label().label(net("rf_attenuator", pins["rf_attenuator"]), loc="bottom"))
     d.add(elm.Line().right(1.0).at(att.rfout))
-    det = d.add(elm.Ic(pins=[elm.IcPin(name="RFIN", side="left", anchorname="rfin"),
-                             elm.IcPin(name="VOUT", side="right", anchorname="vout"),
-                             elm.IcPin(name="VPOS", side="top", anchorname="vpos"),
-                             elm.IcPin(name="GND", side="bottom", anchorname="gnd")],
-                       edgepadW=1.2, leadlen=0.5)
-                .anchor("rfin").label("AD8318 module\n-25 mV/dB, 0.5-2.1 V", loc="bottom", ofst=1.4))
+    det = d.add(
+        elm.Ic(
+            pins=[
+                elm.IcPin(name="RFIN", side="left", anchorname="rfin"),
+                elm.IcPin(name="VOUT", side="right", anchorname="vout"),
+                elm.IcPin(name="VPOS", side="top", anchorname="vpos"),
+                elm.IcPin(name="GND", side="bottom", anchorname="gnd"),
+            ],
+            edgepadW=1.2,
+            leadlen=0.5,
+        )
+        .anchor("rfin")
+        .label("AD8318 module\n-25 mV/dB, 0.5-2.1 V", loc="bottom", ofst=1.4)
+    )
     d.add(elm.Line().up(0.4).at(det.vpos))
     d.add(elm.Vdd().label("+5V"))
     d.add(elm.Line().down(0.4).at(det.gnd))
@@ -180,19 +223,35 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.add(elm.Battery().up().reverse())
     d.add(elm.Label().at((x0 - 2.2, y0 + 1.5)).label("18650\n3.6 V 3000 mAh"))
     d.add(elm.Line().right(1.0))
-    chg = d.add(elm.Ic(pins=[elm.IcPin(name="B+", side="left", anchorname="b"),
-                             elm.IcPin(name="OUT+", side="right", anchorname="out"),
-                             elm.IcPin(name="USB-C 5V in", side="top", anchorname="usb")],
-                       edgepadW=1.0, leadlen=0.5)
-                .anchor("b").label("TP4056 + DW01A\ncharger/protection", loc="bottom"))
+    chg = d.add(
+        elm.Ic(
+            pins=[
+                elm.IcPin(name="B+", side="left", anchorname="b"),
+                elm.IcPin(name="OUT+", side="right", anchorname="out"),
+                elm.IcPin(name="USB-C 5V in", side="top", anchorname="usb"),
+            ],
+            edgepadW=1.0,
+            leadlen=0.5,
+        )
+        .anchor("b")
+        .label("TP4056 + DW01A\ncharger/protection", loc="bottom")
+    )
     d.add(elm.Line().right(0.5).at(chg.out))
     d.add(elm.Dot())
     cell = d.here
     d.add(elm.Switch().right().label("power"))
-    boost = d.add(elm.Ic(pins=[elm.IcPin(name="VIN", side="left", anchorname="vin"),
-                               elm.IcPin(name="VOUT", side="right", anchorname="vout")],
-                         edgepadW=1.0, leadlen=0.5)
-                  .anchor("vin").label("MT3608 boost\n5.0 V", loc="bottom"))
+    boost = d.add(
+        elm.Ic(
+            pins=[
+                elm.IcPin(name="VIN", side="left", anchorname="vin"),
+                elm.IcPin(name="VOUT", side="right", anchorname="vout"),
+            ],
+            edgepadW=1.0,
+            leadlen=0.5,
+        )
+        .anchor("vin")
+        .label("MT3608 boost\n5.0 V", loc="bottom")
+    )
     d.add(elm.Diode().right().at(boost.vout).label("SS14"))
     d.add(elm.Vdd().label("+5V"))
     # divider 100k / 100k from the cell to battery_adc
@@ -233,21 +292,39 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     for i in range(3):
         role = f"led_groups[{i}]"
         x0, y0 = 15.5 + 11.0 * i, 6.0
-        op = d.add(elm.Opamp(leads=True).flip().anchor("in2").at((x0 + 3.0, y0)).right()
-                   .label(f"U7{'ABC'[i]}\nMCP6V34", loc="center", fontsize=9))
+        op = d.add(
+            elm.Opamp(leads=True)
+            .flip()
+            .anchor("in2")
+            .at((x0 + 3.0, y0))
+            .right()
+            .label(f"U7{'ABC'[i]}\nMCP6V34", loc="center", fontsize=9)
+        )
         d.add(elm.Line().left(1.5).at(op.in2))
-        sw = d.add(elm.SwitchSpdt2(action="close").left().anchor("a")
-                   .label(f"U{i + 8}\n74LVC1G3157", loc="top", ofst=(0, 0.3)))
+        sw = d.add(
+            elm.SwitchSpdt2(action="close")
+            .left()
+            .anchor("a")
+            .label(f"U{i + 8}\n74LVC1G3157", loc="top", ofst=(0, 0.3))
+        )
         d.add(elm.Line().up(0.6).at(sw.c))
         d.add(elm.Line().left(1.2))
         d.add(elm.Label().label("V_ref", loc="left", halign="right"))
         d.add(elm.Line().down(0.8).at(sw.b))
         d.add(elm.Ground())
-        d.add(elm.Label().at((x0 + 0.75, y0 - 3.2)).label("select: " + net(role, pins[role]),
-                                                            halign="center"))
+        d.add(
+            elm.Label()
+            .at((x0 + 0.75, y0 - 3.2))
+            .label("select: " + net(role, pins[role]), halign="center")
+        )
         d.add(elm.Line().right(1.5).at(op.out))
-        q = d.add(elm.NFet(bulk=False).anchor("gate").right().reverse()
-                  .label(f"Q{i + 1}\nAO3400A", loc="right"))
+        q = d.add(
+            elm.NFet(bulk=False)
+            .anchor("gate")
+            .right()
+            .reverse()
+            .label(f"Q{i + 1}\nAO3400A", loc="right")
+        )
         d.add(elm.Line().down(0.6).at(q.source))
         node = d.add(elm.Dot())
         d.add(elm.Resistor().down(1.5).label("10 Ω", loc="bottom"))
@@ -286,8 +363,9 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     return d
 
 
-def render(out: Path = DEFAULT_OUT, board: str = "esp32-devkitc",
-           pins_path: Path = PINS_TOML) -> Path:
+def render(
+    out: Path = DEFAULT_OUT, board: str = "esp32-devkitc", pins_path: Path = PINS_TOML
+) -> Path:
     schemdraw.use("svg")
     d = draw(board, pins_path)
     data = d.get_imagedata("svg")

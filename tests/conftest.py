@@ -20,16 +20,28 @@ def micropython() -> str:
     return find_micropython()
 
 
-def run_micropython(code: str, *, paths: list[Path], env: dict[str, str] | None = None,
-                    stdin: bytes = b"", heapsize: str = "96K", timeout: float = 60.0,
-                    cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_micropython(
+    code: str,
+    *,
+    paths: list[Path],
+    env: dict[str, str] | None = None,
+    stdin: bytes = b"",
+    heapsize: str = "96K",
+    timeout: float = 60.0,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess:
     """Run `code` with `paths` on MICROPYPATH; stdout is returned as bytes."""
     full_env = dict(os.environ)
     full_env["MICROPYPATH"] = ":".join(str(p) for p in paths)
     full_env.update(env or {})
     return subprocess.run(
         [find_micropython(), "-X", f"heapsize={heapsize}", "-c", code],
-        input=stdin, capture_output=True, env=full_env, timeout=timeout, cwd=cwd)
+        input=stdin,
+        capture_output=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=cwd,
+    )
 
 
 @pytest.fixture

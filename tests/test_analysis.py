@@ -9,20 +9,26 @@ import pytest
 
 from roomsweep.analysis import dsp
 from roomsweep.analysis.analyze import MIN_SCORE, analyze, classify
-from roomsweep.analysis.classifiers import BY_NAME, CLASSIFIERS
-from roomsweep.eval.evaluate import evaluate
+from roomsweep.analysis.classifiers import CLASSIFIERS
 from roomsweep.analysis.features import component
-from roomsweep.analysis.recording import Recording, WaypointMark, from_capture
-from roomsweep.eval.fastpath import from_scenario
+from roomsweep.analysis.recording import Recording, from_capture
 from roomsweep.cli import main
+from roomsweep.eval.evaluate import evaluate
+from roomsweep.eval.fastpath import from_scenario
 from roomsweep.sim.scenario import EMITTER_KINDS, Emitter, load_scenario
 from roomsweep.sim.signals import make_process
 
 FS = 8000.0
 
 
-def envelope(kind: str, seconds: float = 1.0, level: float = -25.0, seed: int = 3,
-             floor: float = -63.0, params: dict | None = None) -> np.ndarray:
+def envelope(
+    kind: str,
+    seconds: float = 1.0,
+    level: float = -25.0,
+    seed: int = 3,
+    floor: float = -63.0,
+    params: dict | None = None,
+) -> np.ndarray:
     """dBm at 8 kS/s of one transmitter of `kind` alone (the simulator's timing)."""
     from roomsweep.sim.scenario import KIND_PARAMS
 
@@ -54,8 +60,16 @@ def test_every_classifier_cites_a_standard_and_has_a_module_doc():
 
     for c in CLASSIFIERS:
         assert c.standard and c.title
-    for name in ("gsm", "dect", "wifi_beacon", "wifi_stream", "ble", "bt_classic", "lte",
-                 "analog_video"):
+    for name in (
+        "gsm",
+        "dect",
+        "wifi_beacon",
+        "wifi_stream",
+        "ble",
+        "bt_classic",
+        "lte",
+        "analog_video",
+    ):
         mod = importlib.import_module(f"roomsweep.analysis.classifiers.{name}")
         assert mod.__doc__ and len(mod.__doc__) > 80
 
@@ -115,23 +129,45 @@ def test_findings_json_has_the_documented_fields(hotel_findings):
     # network: tests/test_network.py
     findings = [f for f in everything if f["type"] in ("rf", "lens")]
     assert any(f["type"] == "lens" for f in findings)
-    needed = {"type", "class", "time_s", "waypoint", "position_m", "level_dbm", "confidence",
-              "evidence", "why"}
+    needed = {
+        "type",
+        "class",
+        "time_s",
+        "waypoint",
+        "position_m",
+        "level_dbm",
+        "confidence",
+        "evidence",
+        "why",
+    }
     for f in findings:
         if f["type"] == "lens":  # docs/findings.md: lens findings
-            assert {"type", "class", "time_s", "waypoint", "position_m", "bearing_deg",
-                    "level", "confidence", "evidence", "why"} <= set(f)
+            assert {
+                "type",
+                "class",
+                "time_s",
+                "waypoint",
+                "position_m",
+                "bearing_deg",
+                "level",
+                "confidence",
+                "evidence",
+                "why",
+            } <= set(f)
             assert f["class"] == "camera_lens" and 0 <= f["confidence"] <= 1
             assert {"glints", "retro_ratio", "snr"} <= set(f["evidence"])
             continue
         assert needed <= set(f)
         assert f["type"] == "rf" and 0 <= f["confidence"] <= 1
         assert {"duty", "burst_width_ms", "burst_interval_ms", "peak_frequency_hz"} <= set(
-            f["evidence"])
+            f["evidence"]
+        )
     json.dumps(findings)
     gsm = next(f for f in findings if f["class"] == "gsm")
-    assert abs(gsm["evidence"]["peak_frequency_hz"] % 216.7) < 3 or abs(
-        gsm["evidence"]["peak_frequency_hz"] % 216.7 - 216.7) < 3
+    assert (
+        abs(gsm["evidence"]["peak_frequency_hz"] % 216.7) < 3
+        or abs(gsm["evidence"]["peak_frequency_hz"] % 216.7 - 216.7) < 3
+    )
 
 
 def test_friendly_background_alone_gives_no_finding():
@@ -195,8 +231,7 @@ def test_committed_scenario_suite_does_not_regress():
 
 def test_idle_gsm_signalling_is_still_gsm():
     """An idle bug: 4 consecutive frames of every 51-frame multiframe (235 ms)."""
-    x = envelope("gsm", 1.5, params={"group_frames": 51, "burst_frames": 4,
-                                     "idle_frame": False})
+    x = envelope("gsm", 1.5, params={"group_frames": 51, "burst_frames": 4, "idle_frame": False})
     f = component(x, FS, -25.0, 3.0, top=True)
     assert 0.005 < f.duty < 0.02  # 4 x 577 us per 235 ms
     cls, conf, scores = classify(f)
@@ -247,17 +282,24 @@ def test_interleaved_ble_advertisers_are_ble():
     assert cls == "ble", scores
 
 
-def _peaks_of(levels: dict[str, float], positions: dict[str, tuple[float, float]],
-              cls: str = "gsm", confidence: float = 1.0,
-              loudest_mode: dict[str, float] | None = None) -> set[str]:
+def _peaks_of(
+    levels: dict[str, float],
+    positions: dict[str, tuple[float, float]],
+    cls: str = "gsm",
+    confidence: float = 1.0,
+    loudest_mode: dict[str, float] | None = None,
+) -> set[str]:
     """The waypoints _peaks calls a device at, for one class's levels (dBm;
     None: not heard there)."""
     from roomsweep.analysis import analyze as A
 
     labels = list(positions)
-    parts = [A.Stretch(i, label, 3.0 * i, 3.0 * i + 3.0,
-                       (loudest_mode or {}).get(label, A.DETECTOR_FLOOR_DBM))
-             for i, label in enumerate(labels)]
+    parts = [
+        A.Stretch(
+            i, label, 3.0 * i, 3.0 * i + 3.0, (loudest_mode or {}).get(label, A.DETECTOR_FLOOR_DBM)
+        )
+        for i, label in enumerate(labels)
+    ]
     rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=positions)
     track = np.full(len(parts), A.DETECTOR_FLOOR_DBM)
     best_in = {}
@@ -291,8 +333,13 @@ def test_not_heard_beneath_louder_traffic_needs_the_peak_to_stand_alone():
 
 
 def test_a_waypoint_between_two_devices_does_not_hide_the_second():
-    room = {"window": (0.0, 0.0), "headboard": (1.73, 0.0), "clock": (1.3, 0.3),
-            "desk": (2.6, 1.2), "door": (3.4, 0.0)}
+    room = {
+        "window": (0.0, 0.0),
+        "headboard": (1.73, 0.0),
+        "clock": (1.3, 0.3),
+        "desk": (2.6, 1.2),
+        "door": (3.4, 0.0),
+    }
     levels = {"window": -0.0, "headboard": -5.0, "desk": -25.0, "door": -27.0}
     # the clock radio between them, as loud as the window's device makes it there
     assert _peaks_of({**levels, "clock": -14.8}, room, "wifi_camera") == {"window", "headboard"}

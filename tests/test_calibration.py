@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from roomsweep.tools import calibrate
+from roomsweep.errors import RoomsweepError
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.sim import signals
+from roomsweep.tools import calibrate
 
 TRUE_SLOPE_MV = signals.DET_SLOPE_V_PER_DB * 1000.0
 TRUE_INTERCEPT = signals.DET_INTERCEPT_DBM
@@ -19,9 +20,14 @@ TRUE_INTERCEPT = signals.DET_INTERCEPT_DBM
 def simulated_run(tmp_path_factory):
     d = tmp_path_factory.mktemp("cal")
     out = d / "device.json"
-    result = calibrate.run_calibration(out, simulate=True, bands_mhz=(900.0, 5800.0),
-                                       levels_dbm=(-50.0, -35.0, -20.0), seconds=0.3,
-                                       work_dir=d / "work")
+    result = calibrate.run_calibration(
+        out,
+        simulate=True,
+        bands_mhz=(900.0, 5800.0),
+        levels_dbm=(-50.0, -35.0, -20.0),
+        seconds=0.3,
+        work_dir=d / "work",
+    )
     return out, result
 
 
@@ -63,12 +69,14 @@ def test_calibrate_rf_from_capture_files_directly(tmp_path):
 
 def test_levels_outside_the_linear_window_are_not_fitted():
     cal = Calibration()
+
     def counts_for(dbm):
         return np.full(200, np.rint(signals.adc_counts(signals.detector_volts(dbm))))
+
     levels = [10.0, -20.0, -40.0]  # +10 dBm saturates
     fit = calibrate.calibrate_rf(levels, [counts_for(p) for p in levels], adc=cal)
     assert fit["used"] == [False, True, True]
-    with pytest.raises(Exception):
+    with pytest.raises(RoomsweepError, match="linear"):
         calibrate.calibrate_rf([10.0, 5.0], [counts_for(10.0), counts_for(5.0)])
 
 
@@ -84,8 +92,9 @@ def test_adc_table_from_efuse_pairs_undoes_the_adc_nonlinearity():
     assert np.max(np.abs(got - test_v * 1000)) < 15.0
     # the compressive top end is where the table earns its keep
     top = test_v > 2.6
-    assert np.max(np.abs(got[top] - test_v[top] * 1000)) < \
-        0.5 * np.max(np.abs(nominal[top] - test_v[top] * 1000))
+    assert np.max(np.abs(got[top] - test_v[top] * 1000)) < 0.5 * np.max(
+        np.abs(nominal[top] - test_v[top] * 1000)
+    )
 
 
 def test_lockin_amplitude_of_a_square_wave():

@@ -13,18 +13,20 @@ import time
 import numpy as np
 import pytest
 
-from roomsweep.link import capture as C
-from roomsweep.protocol import rsproto as P
 from roomsweep.cli import main
 from roomsweep.errors import CaptureFormatError
+from roomsweep.link import capture as C
+from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.records import Log, Samples
 
 from .fakedevice import FakeDevice
 
 
 def _log_frames(n: int, start_seq: int = 0) -> list[bytes]:
-    return [P.encode_frame(P.T_LOG, start_seq + i, i * 10, P.encode_log(20, f"line {i}"))
-            for i in range(n)]
+    return [
+        P.encode_frame(P.T_LOG, start_seq + i, i * 10, P.encode_log(20, f"line {i}"))
+        for i in range(n)
+    ]
 
 
 def test_round_trip_header_frames_and_host_records(tmp_path):
@@ -66,12 +68,15 @@ def test_torn_last_frame_is_skipped_and_everything_before_reads_back(tmp_path):
     assert cap.counters.truncated == 1
 
 
-@pytest.mark.parametrize("damage, words", [
-    (lambda b: b"not a capture at all", "not a roomsweep capture"),
-    (lambda b: b[:20], "cut short"),
-    (lambda b: b[:16] + bytes([b[16] ^ 0x20]) + b[17:], "CRC"),
-    (lambda b: b[:8] + struct.pack("<H", 99) + b[10:], "version 99"),
-])
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        (lambda b: b"not a capture at all", "not a roomsweep capture"),
+        (lambda b: b[:20], "cut short"),
+        (lambda b: b[:16] + bytes([b[16] ^ 0x20]) + b[17:], "CRC"),
+        (lambda b: b[:8] + struct.pack("<H", 99) + b[10:], "version 99"),
+    ],
+)
 def test_damaged_headers_give_clear_errors(tmp_path, damage, words):
     good = tmp_path / "good.cap"
     with C.CaptureWriter(good, {"notes": "x" * 40}) as w:
@@ -96,7 +101,9 @@ def test_recorder_killed_with_sigkill_keeps_every_frame_received(tmp_path):
     with FakeDevice(frames_per_s=300, boot_noise=noise) as dev:
         proc = subprocess.Popen(
             [sys.executable, "-m", "roomsweep", "record", "--port", dev.port, "--out", str(out)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 20
         while len(dev.sent) < 600 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -111,15 +118,24 @@ def test_recorder_killed_with_sigkill_keeps_every_frame_received(tmp_path):
     assert must_have <= got, f"lost {len(must_have - got)} frames"
     assert cap.counters.crc_errors == 0
     assert cap.counters.truncated <= 1  # at most the frame being written at the kill
-    info = subprocess.run([sys.executable, "-m", "roomsweep", "info", str(out), "--json"],
-                          capture_output=True, text=True)
+    info = subprocess.run(
+        [sys.executable, "-m", "roomsweep", "info", str(out), "--json"],
+        capture_output=True,
+        text=True,
+    )
     assert info.returncode == 0, info.stderr
     summary = json.loads(info.stdout)
     assert summary["frames_by_type"]["SAMPLES"] == len(got)
     assert summary["channels"]["0"]["samples"] == 256 * len(got)
     assert summary["device"]["firmware"] == "fake"
-    assert set(summary["replay_counters"]) >= {"crc_errors", "seq_gaps", "garbage_bytes",
-                                                "bad_length", "unknown_type", "device_dropped"}
+    assert set(summary["replay_counters"]) >= {
+        "crc_errors",
+        "seq_gaps",
+        "garbage_bytes",
+        "bad_length",
+        "unknown_type",
+        "device_dropped",
+    }
 
 
 def test_a_device_restart_puts_the_second_run_after_the_first(hotel_capture, tmp_path, capsys):
@@ -174,8 +190,9 @@ def test_a_device_restart_puts_the_second_run_after_the_first(hotel_capture, tmp
     assert "the device restarted 1 time" in capsys.readouterr().out
 
 
-def _firmware_run(start_us: int, blocks: int, marks: dict[int, str], *, samples=True,
-                  hello=True) -> list[bytes]:
+def _firmware_run(
+    start_us: int, blocks: int, marks: dict[int, str], *, samples=True, hello=True
+) -> list[bytes]:
     """Frames of one run of the firmware: its hello (INFO, sequence 0) at
     `start_us` of its own clock, then `blocks` blocks of both channels (256
     samples at 8 kS/s each), a MARK after the blocks named in `marks`, a STATUS
@@ -195,8 +212,11 @@ def _firmware_run(start_us: int, blocks: int, marks: dict[int, str], *, samples=
             frame(P.T_STATUS, t, status_payload(t // 1000, 9000, 1000, 0, 0, 0, 0, 0, 0, True))
         if samples:
             for ch in (0, 1):
-                frame(P.T_SAMPLES, t + span + 100,
-                      samples_payload(ch, np.full(256, 100 + ch, np.uint16), t, span, 8_000_000, 0))
+                frame(
+                    P.T_SAMPLES,
+                    t + span + 100,
+                    samples_payload(ch, np.full(256, 100 + ch, np.uint16), t, span, 8_000_000, 0),
+                )
         if b in marks:
             frame(P.T_MARK, t + span + 300, P.encode_mark(b, 1, marks[b]))
         t += 256 * 125
@@ -211,10 +231,12 @@ def test_restarts_of_any_length_join_runs_end_to_end(tmp_path):
     from roomsweep.analysis.recording import from_capture
     from roomsweep.protocol.records import Mark
 
-    runs = [_firmware_run(500_000, 20, {5: "a"}),  # 0.84 s of samples
-            _firmware_run(600_000, 3, {1: "b"}, samples=False),  # hello, a press, no samples
-            _firmware_run(900_000, 10, {2: "c"}),  # boots later than the first run ended
-            _firmware_run(400_000, 10, {9: "d"})]
+    runs = [
+        _firmware_run(500_000, 20, {5: "a"}),  # 0.84 s of samples
+        _firmware_run(600_000, 3, {1: "b"}, samples=False),  # hello, a press, no samples
+        _firmware_run(900_000, 10, {2: "c"}),  # boots later than the first run ended
+        _firmware_run(400_000, 10, {9: "d"}),
+    ]
     path = tmp_path / "runs.cap"
     with C.CaptureWriter(path, {}) as w:
         for frames in runs:
@@ -244,8 +266,10 @@ def test_a_restart_whose_hello_was_lost_after_long_uptime_is_seen_from_the_uptim
     """After 2**29 us (537 s) of uptime a restarted clock reads as a wrap forward,
     not a step back; with its hello lost, only the STATUS uptime going back shows
     the restart. The second run still follows the first."""
-    runs = [_firmware_run(600_000_000, 40, {3: "a"}),  # 600 s of uptime
-            _firmware_run(700_000, 40, {3: "b"}, hello=False)]
+    runs = [
+        _firmware_run(600_000_000, 40, {3: "a"}),  # 600 s of uptime
+        _firmware_run(700_000, 40, {3: "b"}, hello=False),
+    ]
     path = tmp_path / "lost-hello.cap"
     with C.CaptureWriter(path, {}) as w:
         for frames in runs:

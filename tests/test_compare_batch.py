@@ -22,8 +22,13 @@ def without_bug(tmp_path_factory) -> Path:
     from roomsweep.sim.scenario import load_scenario
 
     assert "hotel-room" in bundled_scenarios()
-    text = (Path(__file__).resolve().parent.parent / "host" / "roomsweep" / "scenarios"
-            / "hotel-room.toml").read_text()
+    text = (
+        Path(__file__).resolve().parent.parent
+        / "host"
+        / "roomsweep"
+        / "scenarios"
+        / "hotel-room.toml"
+    ).read_text()
     text, n = re.subn(r'\[\[emitters\]\]\nid = "headboard-gsm-bug".*?\n\n', "", text, flags=re.S)
     assert n == 1
     text = text.replace('headboard-gsm-bug = "headboard"\n', "")
@@ -89,7 +94,11 @@ def test_batch_on_local_processes_reports_failures_per_file(capture_dir, tmp_pat
     assert code == 1  # some captures failed; the summary is complete all the same
     rows = _rows(out)
     assert [Path(r["capture"]).name for r in rows] == [
-        "room-101.cap", "room-102.cap", "room-103.cap", "room-104.cap"]
+        "room-101.cap",
+        "room-102.cap",
+        "room-103.cap",
+        "room-104.cap",
+    ]
     good, bad = rows[:2], rows[2:]
     expected = analyse_capture(capture_dir / "room-101.cap")  # the same analysis, in-process
     for r in good:
@@ -108,11 +117,26 @@ def test_batch_on_local_processes_reports_failures_per_file(capture_dir, tmp_pat
 def test_batch_on_an_existing_scheduler(capture_dir, tmp_path, capsys):
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                      dashboard_address=None, protocol="tcp", host="127.0.0.1") as cluster:
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+        protocol="tcp",
+        host="127.0.0.1",
+    ) as cluster:
         out = tmp_path / "summary.csv"
-        main(["batch", str(capture_dir), "--out", str(out), "--json",
-              "--scheduler", cluster.scheduler_address])
+        main(
+            [
+                "batch",
+                str(capture_dir),
+                "--out",
+                str(out),
+                "--json",
+                "--scheduler",
+                cluster.scheduler_address,
+            ]
+        )
         d = json.loads(capsys.readouterr().out)
     assert d["captures"] == 4 and d["failed"] == 2
     n = str(len(analyse_capture(capture_dir / "room-101.cap").findings))

@@ -29,8 +29,9 @@ from roomsweep.protocol.decoder import Counters, Decoder, unpack12
 from roomsweep.protocol.records import Ack, Error, Info, Log, Mark, Samples, Status
 
 # database=None: leave no .hypothesis directory in the work tree
-FAST = settings(max_examples=40, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 MEDIUM = settings(FAST, max_examples=150)
 THOROUGH = settings(FAST, max_examples=1200)
 PERIOD = P.TICKS_PERIOD
@@ -71,7 +72,9 @@ json_scalar = st.one_of(
 )
 json_value = st.recursive(
     json_scalar,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -94,7 +97,9 @@ REALISTIC_INFO = {
 
 info_msgs = st.builds(
     lambda info, ascii_only: {"type": P.T_INFO, "info": info, "ascii": ascii_only},
-    st.one_of(st.just(REALISTIC_INFO), st.dictionaries(st.text(max_size=8), json_value, max_size=6)),
+    st.one_of(
+        st.just(REALISTIC_INFO), st.dictionaries(st.text(max_size=8), json_value, max_size=6)
+    ),
     st.booleans(),
 )
 samples_msgs = st.fixed_dictionaries(
@@ -122,7 +127,11 @@ mark_msgs = st.fixed_dictionaries(
     }
 )
 log_msgs = st.fixed_dictionaries(
-    {"type": st.just(P.T_LOG), "level": st.one_of(st.sampled_from([10, 20, 30, 40]), st.integers(0, 255)), "text": text}
+    {
+        "type": st.just(P.T_LOG),
+        "level": st.one_of(st.sampled_from([10, 20, 30, 40]), st.integers(0, 255)),
+        "text": text,
+    }
 )
 ack_msgs = st.fixed_dictionaries(
     {
@@ -141,7 +150,9 @@ error_msgs = st.fixed_dictionaries(
         "text": text,
     }
 )
-any_msg = st.one_of(info_msgs, samples_msgs, status_msgs, mark_msgs, log_msgs, ack_msgs, error_msgs)
+any_msg = st.one_of(
+    info_msgs, samples_msgs, status_msgs, mark_msgs, log_msgs, ack_msgs, error_msgs
+)
 
 
 def make_samples(m) -> np.ndarray:
@@ -162,8 +173,14 @@ def encode_payload(m, ts: int, dropped: dict[int, int]) -> bytes:
         else:
             body = struct.pack(f"<{len(samples)}H", *samples.tolist())
         head = struct.pack(
-            P.SAMPLES_HEADER_FORMAT, ch, m["encoding"], m["count"], (ts - m["back"]) % PERIOD,
-            m["span"], m["rate_mhz"], dropped[ch],
+            P.SAMPLES_HEADER_FORMAT,
+            ch,
+            m["encoding"],
+            m["count"],
+            (ts - m["back"]) % PERIOD,
+            m["span"],
+            m["rate_mhz"],
+            dropped[ch],
         )
         return head + body
     if t == P.T_STATUS:
@@ -209,7 +226,9 @@ def build_stream(msgs, seq0: int, ts0: int, dts) -> Stream:
 
 
 @st.composite
-def streams(draw, min_frames=1, max_frames=12, msg=any_msg, max_dt=1_000_000, no_info_at_zero=False):
+def streams(
+    draw, min_frames=1, max_frames=12, msg=any_msg, max_dt=1_000_000, no_info_at_zero=False
+):
     msgs = draw(st.lists(msg, min_size=min_frames, max_size=max_frames))
     seq0 = draw(st.one_of(u16, st.integers(0xFFFF - len(msgs), 0xFFFF)))
     ts0 = draw(st.one_of(st.integers(0, PERIOD - 1), st.integers(PERIOD - 2 * max_dt, PERIOD - 1)))
@@ -301,7 +320,11 @@ def assert_matches_messages(records, s: Stream) -> None:
         elif t == P.T_SAMPLES:
             assert isinstance(rec, Samples)
             assert (rec.channel, rec.encoding, rec.span_us, rec.dropped) == (
-                m["channel"], m["encoding"], m["span"], m["dropped"])
+                m["channel"],
+                m["encoding"],
+                m["span"],
+                m["dropped"],
+            )
             assert rec.rate_hz == m["rate_mhz"] / 1000.0
             assert rec.t_first_us == rec.ts_us - m["back"]
             assert rec.samples.dtype == np.uint16
@@ -309,8 +332,17 @@ def assert_matches_messages(records, s: Stream) -> None:
         elif t == P.T_STATUS:
             v = m["values"]
             assert isinstance(rec, Status)
-            assert (rec.uptime_ms, rec.heap_free, rec.heap_used, rec.dropped, rec.late, rec.missed,
-                    rec.battery_mv, rec.link_errors, rec.command_errors) == v[:9]
+            assert (
+                rec.uptime_ms,
+                rec.heap_free,
+                rec.heap_used,
+                rec.dropped,
+                rec.late,
+                rec.missed,
+                rec.battery_mv,
+                rec.link_errors,
+                rec.command_errors,
+            ) == v[:9]
             assert rec.streaming == bool(v[9] & P.STATUS_FLAG_STREAMING)
         elif t == P.T_MARK:
             assert isinstance(rec, Mark)
@@ -319,11 +351,19 @@ def assert_matches_messages(records, s: Stream) -> None:
             assert isinstance(rec, Log) and (rec.level, rec.text) == (m["level"], m["text"])
         elif t == P.T_ACK:
             assert isinstance(rec, Ack)
-            assert (rec.cmd_seq, rec.cmd_type, rec.text) == (m["cmd_seq"], m["cmd_type"], m["text"])
+            assert (rec.cmd_seq, rec.cmd_type, rec.text) == (
+                m["cmd_seq"],
+                m["cmd_type"],
+                m["text"],
+            )
         elif t == P.T_ERROR:
             assert isinstance(rec, Error)
             assert (rec.cmd_seq, rec.cmd_type, rec.code, rec.text) == (
-                m["cmd_seq"], m["cmd_type"], m["code"], m["text"])
+                m["cmd_seq"],
+                m["cmd_type"],
+                m["code"],
+                m["text"],
+            )
 
 
 def expected_device_dropped(records) -> int:
@@ -355,8 +395,20 @@ def test_clean_stream_decodes_to_what_was_sent(s):
 
 
 @FAST
-@given(streams(max_frames=8, msg=st.one_of(samples_msgs.filter(lambda m: m["count"] <= 40), status_msgs,
-                                             mark_msgs, log_msgs, ack_msgs, error_msgs, info_msgs)))
+@given(
+    streams(
+        max_frames=8,
+        msg=st.one_of(
+            samples_msgs.filter(lambda m: m["count"] <= 40),
+            status_msgs,
+            mark_msgs,
+            log_msgs,
+            ack_msgs,
+            error_msgs,
+            info_msgs,
+        ),
+    )
+)
 def test_every_two_piece_split_decodes_identically(s):
     data = s.data
     whole, dec_whole = decode_chunks(data)
@@ -409,7 +461,7 @@ BANNER = (
     b'Type "help()" for more information.\r\n>>> '
 )
 TRACEBACK = (
-    b"Traceback (most recent call last):\r\n  File \"main.py\", line 12, in <module>\r\n"
+    b'Traceback (most recent call last):\r\n  File "main.py", line 12, in <module>\r\n'
     b"OSError: [Errno 19] ENODEV\r\n"
 )
 RAW_REPL = b"raw REPL; CTRL-B to exit\r\n>OK\x04\x04>"
@@ -435,8 +487,16 @@ def magic_garbage(draw, frames):
     if kind == 1:  # a plausible header (right version, small length), nothing more
         t = draw(st.sampled_from(P.DEVICE_TYPES))
         length = draw(st.integers(0, 300))
-        head = struct.pack(P.HEADER_FORMAT, P.MAGIC0, P.MAGIC1, P.PROTOCOL_VERSION, t,
-                           draw(u16), length, draw(u32))
+        head = struct.pack(
+            P.HEADER_FORMAT,
+            P.MAGIC0,
+            P.MAGIC1,
+            P.PROTOCOL_VERSION,
+            t,
+            draw(u16),
+            length,
+            draw(u32),
+        )
         return head + draw(st.binary(max_size=8))
     if kind == 2:  # a strict prefix of one of the stream's own frames (a replayed torn frame)
         f = draw(st.sampled_from(frames))
@@ -447,7 +507,9 @@ def magic_garbage(draw, frames):
 
 
 def plain_garbage():
-    return st.one_of(st.binary(min_size=1, max_size=40), text_garbage()).filter(lambda g: P.MAGIC not in g)
+    return st.one_of(st.binary(min_size=1, max_size=40), text_garbage()).filter(
+        lambda g: P.MAGIC not in g
+    )
 
 
 @st.composite
@@ -517,7 +579,9 @@ def test_damage_loses_only_damaged_frames(case, sizes):
     # rightly lost even if untouched); it never happens otherwise.
     found = delivered_frames(s.frames, data)
     delivered = [k for k, _ in found]
-    restored = [(at, at + len(s.frames[k])) for k, at in found if k not in {u[0] for u in untouched}]
+    restored = [
+        (at, at + len(s.frames[k])) for k, at in found if k not in {u[0] for u in untouched}
+    ]
     for k, start, end in untouched:
         assert k in delivered or any(a < end and start < b for a, b in restored)
 
@@ -617,8 +681,12 @@ def test_sequence_wrap_is_not_a_gap():
 
 
 def test_info_at_seq0_after_wrap_is_not_a_reset():
-    frames = [_log(65534, ts=PERIOD - 20), _log(65535, ts=PERIOD - 10),
-              _log(0, ts=5, t=P.T_INFO), _log(1, ts=15)]
+    frames = [
+        _log(65534, ts=PERIOD - 20),
+        _log(65535, ts=PERIOD - 10),
+        _log(0, ts=5, t=P.T_INFO),
+        _log(1, ts=15),
+    ]
     records, dec = decode_chunks(b"".join(frames))
     c = dec.counters
     assert c.device_resets == 0 and c.seq_gaps == 0
@@ -640,8 +708,10 @@ def _samples_frame(seq, channel, dropped, ts=0):
 
 
 @FAST
-@given(st.lists(st.tuples(st.sampled_from([0, 1]), st.integers(0, 5000)), max_size=40),
-       st.integers(0, 0xFFFF))
+@given(
+    st.lists(st.tuples(st.sampled_from([0, 1]), st.integers(0, 5000)), max_size=40),
+    st.integers(0, 0xFFFF),
+)
 def test_device_dropped_sums_increments(incs, seq0):
     cum = {0: 0, 1: 0}
     frames = []
@@ -661,8 +731,12 @@ def test_device_dropped_after_restart_of_streaming():
 
 
 @MEDIUM
-@given(st.integers(0, PERIOD - 1), st.lists(st.integers(1, PERIOD // 4), min_size=1, max_size=40),
-       st.integers(0, 0xFFFF), chunkings)
+@given(
+    st.integers(0, PERIOD - 1),
+    st.lists(st.integers(1, PERIOD // 4), min_size=1, max_size=40),
+    st.integers(0, 0xFFFF),
+    chunkings,
+)
 def test_device_time_unwraps_monotonically(ts0, dts, seq0, sizes):
     ticks = [ts0]
     for dt in dts:
@@ -710,11 +784,25 @@ def test_deeply_nested_json_is_a_bad_payload_not_an_exception(msg_type):
 
 
 @MEDIUM
-@given(st.lists(st.tuples(st.integers(0, 255), st.one_of(
-    st.binary(max_size=64),
-    st.builds(lambda v: json.dumps(v).encode(), json_value),
-    st.builds(lambda head, b: head + b, st.binary(min_size=20, max_size=20), st.binary(max_size=40)),
-)), min_size=1, max_size=8), chunkings)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 255),
+            st.one_of(
+                st.binary(max_size=64),
+                st.builds(lambda v: json.dumps(v).encode(), json_value),
+                st.builds(
+                    lambda head, b: head + b,
+                    st.binary(min_size=20, max_size=20),
+                    st.binary(max_size=40),
+                ),
+            ),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    chunkings,
+)
 def test_valid_frames_with_any_payload_never_raise(frames, sizes):
     """CRC-valid frames of any type with arbitrary payloads: each one is a record
     (Unknown when it cannot be read), counted, and never an exception."""

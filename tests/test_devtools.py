@@ -10,7 +10,6 @@ import shlex
 import numpy as np
 import pytest
 
-from roomsweep.protocol import rsproto as P
 from roomsweep.cli import main
 from roomsweep.link.flashing import (
     MICROPYTHON_VERSION,
@@ -19,6 +18,7 @@ from roomsweep.link.flashing import (
     firmware_version,
 )
 from roomsweep.link.monitor import as_json, counters_line, describe
+from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.records import Error, Mark, Samples, Status
 from tests.fakedevice import FakeDevice
 
@@ -39,16 +39,32 @@ class NoisyFakeDevice(FakeDevice):
 
 # --- monitor ------------------------------------------------------------------------
 
+
 def test_describe_and_json_of_each_kind_of_record():
-    s = Samples(P.T_SAMPLES, 3, 2_000_000, channel=1, rate_hz=8000.0, t_first_us=1_968_000,
-                span_us=31875, samples=np.array([10, 20, 30], np.uint16))
+    s = Samples(
+        P.T_SAMPLES,
+        3,
+        2_000_000,
+        channel=1,
+        rate_hz=8000.0,
+        t_first_us=1_968_000,
+        span_us=31875,
+        samples=np.array([10, 20, 30], np.uint16),
+    )
     assert "photodiode 3 samples @ 8000.0 S/s, counts 10..30 mean 20.0" in describe(s)
     j = as_json(s)
     assert j["type"] == "SAMPLES" and j["channel"] == "photodiode" and j["max"] == 30
     m = Mark(P.T_MARK, 4, 0, number=2, source=P.MARK_FROM_BUTTON, label="bed")
     assert "waypoint 2 from button: 'bed'" in describe(m)
-    e = Error(P.T_ERROR, 5, 0, cmd_seq=9, cmd_type=P.T_CMD_START, code=P.ERR_BAD_STATE,
-              text="already streaming")
+    e = Error(
+        P.T_ERROR,
+        5,
+        0,
+        cmd_seq=9,
+        cmd_type=P.T_CMD_START,
+        code=P.ERR_BAD_STATE,
+        text="already streaming",
+    )
     assert "CMD_START #9 refused: bad-state: already streaming" in describe(e)
     assert as_json(e)["code"] == "bad-state"
     st = Status(P.T_STATUS, 6, 0, heap_free=1000, streaming=True)
@@ -60,22 +76,48 @@ def test_describe_and_json_of_each_kind_of_record():
 def test_describe_radio_scans():
     from roomsweep.protocol.records import AccessPoint, BleAdv, BleAdvertiser, WifiScan
 
-    scan = WifiScan(0x10, 1, 0, duration_us=120000, access_points=[
-        AccessPoint("aa:bb:cc:dd:ee:01", "HotelGuest", 6, -48, 3, False),
-        AccessPoint("aa:bb:cc:dd:ee:02", "", 11, -40, 3, True)])
+    scan = WifiScan(
+        0x10,
+        1,
+        0,
+        duration_us=120000,
+        access_points=[
+            AccessPoint("aa:bb:cc:dd:ee:01", "HotelGuest", 6, -48, 3, False),
+            AccessPoint("aa:bb:cc:dd:ee:02", "", 11, -40, 3, True),
+        ],
+    )
     assert "WIFI_SCAN" in describe(scan)
     assert "2 access points in 120 ms: (hidden) ch11 -40 dBm, HotelGuest ch6 -48" in describe(scan)
     assert as_json(scan)["access_points"][0]["ssid"] == "HotelGuest"
-    ble = BleAdv(0x11, 2, 0, span_us=1_000_000, lost=2,
-                 advertisers=[BleAdvertiser("11:22:33:44:55:66", 1, 0, -60, -61, 4)])
+    ble = BleAdv(
+        0x11,
+        2,
+        0,
+        span_us=1_000_000,
+        lost=2,
+        advertisers=[BleAdvertiser("11:22:33:44:55:66", 1, 0, -60, -61, 4)],
+    )
     assert "1 BLE advertisers in 1000 ms, 2 lost" in describe(ble)
     assert as_json(ble)["advertisers"][0]["seen"] == 4
 
 
 def test_monitor_json_lines_from_a_streaming_device(capsys):
     with FakeDevice(frames_per_s=400) as dev:
-        rc = main(["monitor", "--port", dev.port, "--start", "--json", "--frames", "30",
-                   "--seconds", "10", "--counters-every", "0"])
+        rc = main(
+            [
+                "monitor",
+                "--port",
+                dev.port,
+                "--start",
+                "--json",
+                "--frames",
+                "30",
+                "--seconds",
+                "10",
+                "--counters-every",
+                "0",
+            ]
+        )
     assert rc == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     types = [x["type"] for x in lines]
@@ -104,15 +146,24 @@ def test_monitor_user_mistakes(capsys):
 
 # --- flash --------------------------------------------------------------------------
 
+
 def test_flash_dry_run_prints_the_exact_esptool_commands(capsys, tmp_path):
     image = tmp_path / "mp.bin"
     image.write_bytes(b"\xe9" + bytes(100))
     assert main(["flash", "--port", "/dev/ttyUSB0", "--dry-run", "--image", str(image)]) == 0
-    cmds = [shlex.split(x) for x in capsys.readouterr().out.splitlines()
-            if not x.startswith("#")]
+    cmds = [shlex.split(x) for x in capsys.readouterr().out.splitlines() if not x.startswith("#")]
     assert cmds[0][1:] == ["--chip", "esp32", "--port", "/dev/ttyUSB0", "erase-flash"]
-    assert cmds[1][1:] == ["--chip", "esp32", "--port", "/dev/ttyUSB0", "--baud", "460800",
-                           "write-flash", "0x1000", str(image)]
+    assert cmds[1][1:] == [
+        "--chip",
+        "esp32",
+        "--port",
+        "/dev/ttyUSB0",
+        "--baud",
+        "460800",
+        "write-flash",
+        "0x1000",
+        str(image),
+    ]
     assert cmds[0][0].endswith("esptool")
 
 
@@ -120,20 +171,29 @@ def test_flash_board_profile_decides_image_and_offset(capsys):
     assert main(["flash", "--port", "COM7", "--board", "esp32s3", "--dry-run", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["chip"] == "esp32s3" and plan["offset"] == 0
-    assert plan["image_url"] == ("https://micropython.org/resources/firmware/"
-                                 f"ESP32_GENERIC_S3-20251209-v{MICROPYTHON_VERSION}.bin")
+    assert plan["image_url"] == (
+        "https://micropython.org/resources/firmware/"
+        f"ESP32_GENERIC_S3-20251209-v{MICROPYTHON_VERSION}.bin"
+    )
     assert plan["commands"][-1][-2:] == ["0x0", plan["image"]]
     # the pins.toml board names work too
     assert board_profile("esp32-s3-devkitc") is board_profile("esp32s3")
 
 
-@pytest.mark.parametrize("argv, code, words", [
-    (["flash", "--port", "x", "--board", "esp8266", "--dry-run"], 2, "unknown board 'esp8266'"),
-    (["flash", "--port", "x", "--image", "/no/such.bin", "--dry-run"], 2, "no such image"),
-    (["flash", "--port", "x", "--sha256", "abc", "--dry-run"], 2, "64 hexadecimal digits"),
-    (["flash", "--port", "", "--dry-run"], 2, "not a usable port"),
-    (["deploy", "--port", "", "--dry-run"], 2, "not a usable port"),
-])
+@pytest.mark.parametrize(
+    "argv, code, words",
+    [
+        (
+            ["flash", "--port", "x", "--board", "esp8266", "--dry-run"],
+            2,
+            "unknown board 'esp8266'",
+        ),
+        (["flash", "--port", "x", "--image", "/no/such.bin", "--dry-run"], 2, "no such image"),
+        (["flash", "--port", "x", "--sha256", "abc", "--dry-run"], 2, "64 hexadecimal digits"),
+        (["flash", "--port", "", "--dry-run"], 2, "not a usable port"),
+        (["deploy", "--port", "", "--dry-run"], 2, "not a usable port"),
+    ],
+)
 def test_flash_and_deploy_user_mistakes(argv, code, words, capsys):
     assert main(argv) == code
     _one_line_error(capsys, words)
@@ -142,8 +202,10 @@ def test_flash_and_deploy_user_mistakes(argv, code, words, capsys):
 def test_flash_checks_a_given_image_against_its_sha256(capsys, tmp_path):
     image = tmp_path / "mp.bin"
     image.write_bytes(b"not the image")
-    assert main(["flash", "--port", "/dev/null-port", "--image", str(image),
-                 "--sha256", "0" * 64]) == 2
+    assert (
+        main(["flash", "--port", "/dev/null-port", "--image", str(image), "--sha256", "0" * 64])
+        == 2
+    )
     _one_line_error(capsys, "is not the expected")
 
 
@@ -177,10 +239,13 @@ def test_image_download_is_cached_and_checked_against_its_first_digest(tmp_path,
 
 # --- deploy -------------------------------------------------------------------------
 
+
 def test_deploy_dry_run_compiles_every_module_but_main_and_copies(capsys, tmp_path):
     build = tmp_path / "b"
-    assert main(["deploy", "--port", "/dev/ttyACM0", "--dry-run", "--json",
-                 "--build", str(build)]) == 0
+    assert (
+        main(["deploy", "--port", "/dev/ttyACM0", "--dry-run", "--json", "--build", str(build)])
+        == 0
+    )
     plan = json.loads(capsys.readouterr().out)
     assert plan["expected_firmware"] == firmware_version()
     compiles = [c for c in plan["commands"] if c[0].endswith("mpy-cross")]
@@ -228,8 +293,22 @@ def test_monitor_the_firmware_on_the_simulated_device(capsys):
     from roomsweep.sim.scenario import load_scenario
 
     with SimulatedDevice(load_scenario("hotel-room"), seconds=60) as sim:
-        assert main(["monitor", "--port", sim.port, "--start", "--json", "--frames", "150",
-                     "--counters-every", "0"]) == 0
+        assert (
+            main(
+                [
+                    "monitor",
+                    "--port",
+                    sim.port,
+                    "--start",
+                    "--json",
+                    "--frames",
+                    "150",
+                    "--counters-every",
+                    "0",
+                ]
+            )
+            == 0
+        )
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     by_type = {}
     for x in lines[:-1]:

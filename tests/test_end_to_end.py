@@ -12,14 +12,14 @@ import time
 import numpy as np
 import pytest
 
-from roomsweep.protocol import rsproto as P
-from roomsweep.link.capture import load, summarize
 from roomsweep.cli import main
+from roomsweep.link.capture import load, summarize
 from roomsweep.link.device import Device, encode_command
+from roomsweep.link.transport import open_port
+from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.records import Ack, Error, Samples, Status
 from roomsweep.sim.runner import SimulatedDevice, simulate
 from roomsweep.sim.scenario import load_scenario
-from roomsweep.link.transport import open_port
 
 pytestmark = pytest.mark.slow
 
@@ -70,8 +70,11 @@ def test_samples_are_contiguous_in_device_time(long_capture):
 
 
 def test_info_json_from_the_command_line(long_capture):
-    proc = subprocess.run([sys.executable, "-m", "roomsweep", "info", str(long_capture),
-                           "--json"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "roomsweep", "info", str(long_capture), "--json"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["frames_by_type"]["SAMPLES"] > 1800
@@ -116,16 +119,17 @@ def test_garbage_and_bad_commands_mid_stream_get_errors_and_streaming_goes_on(ho
             dev.request(P.T_CMD_START)
             bad_crc = bytearray(encode_command(P.T_CMD_PING, 900, "x")[0])
             bad_crc[-2] ^= 0x55
-            port.write(b"\x00\xff garbage \xa7" + bytes(bad_crc)
-                       + P.encode_frame(0x5E, 901, 0, b""))
+            port.write(
+                b"\x00\xff garbage \xa7" + bytes(bad_crc) + P.encode_frame(0x5E, 901, 0, b"")
+            )
             ack = dev.request(P.T_CMD_PING, "after the garbage")
             assert ack.text == "after the garbage"
             with pytest.raises(Exception, match="bad-state"):
                 dev.request(P.T_CMD_START)
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and not any(
-                    isinstance(r, Error) and r.code == P.ERR_UNKNOWN_COMMAND
-                    for r in dev.backlog):
+                isinstance(r, Error) and r.code == P.ERR_UNKNOWN_COMMAND for r in dev.backlog
+            ):
                 dev.backlog.extend(dev.read())
             errors = {r.code for r in dev.backlog if isinstance(r, Error)}
             assert {P.ERR_BAD_CRC, P.ERR_UNKNOWN_COMMAND, P.ERR_BAD_STATE} <= errors
@@ -207,11 +211,14 @@ def test_loop_url_round_trip():
         port.close()
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["sim", "no-such-room", "--out", "x.cap"], "no-such-room"),
-    (["record", "--port", "/dev/does-not-exist", "--out", "x.cap"], "cannot open port"),
-    (["sim", "hotel-room", "--out", "x.cap", "--seconds", "-1"], None),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["sim", "no-such-room", "--out", "x.cap"], "no-such-room"),
+        (["record", "--port", "/dev/does-not-exist", "--out", "x.cap"], "cannot open port"),
+        (["sim", "hotel-room", "--out", "x.cap", "--seconds", "-1"], None),
+    ],
+)
 def test_user_mistakes_are_one_line_errors(argv, words, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     if words is None:

@@ -15,9 +15,9 @@ import pytest
 
 from roomsweep.analyst import progress
 from roomsweep.analyst.analysed import analyse_capture
-from roomsweep.link.capture import load
-from roomsweep.cli import main
 from roomsweep.analyst.export import segments
+from roomsweep.cli import main
+from roomsweep.link.capture import load
 
 SIGMF_VALIDATE = Path(sys.executable).parent / "sigmf_validate"
 
@@ -37,7 +37,9 @@ def sigmf_export(hotel_capture, tmp_path_factory):
 def test_sigmf_passes_the_sigmf_validator(sigmf_export):
     metas = sorted(sigmf_export.parent.glob("*.sigmf-meta"))
     assert [m.name for m in metas] == ["room214-photodiode.sigmf-meta", "room214-rf.sigmf-meta"]
-    run = subprocess.run([str(SIGMF_VALIDATE), "-v", *map(str, metas)], capture_output=True, text=True)
+    run = subprocess.run(
+        [str(SIGMF_VALIDATE), "-v", *map(str, metas)], capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
     assert "Validated all 2 files OK" in run.stderr
     # and in-process, with the namespace check as an error (roomsweep: is declared)
@@ -113,8 +115,9 @@ def test_jsonl_one_finding_per_line_to_stdout(hotel_capture, hotel, capsys):
 
 
 def test_export_to_a_missing_directory_is_one_line(hotel_capture, tmp_path, capsys):
-    code = main(["export", str(hotel_capture), "--format", "sigmf",
-                 "-o", str(tmp_path / "nowhere" / "x")])
+    code = main(
+        ["export", str(hotel_capture), "--format", "sigmf", "-o", str(tmp_path / "nowhere" / "x")]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "no such directory" in err and len(err.strip().splitlines()) == 1
 
@@ -147,8 +150,10 @@ def test_cli_choices_match_the_modules_and_stay_light():
     assert commands.EXPORT_FORMATS == export.FORMATS
     # building the parser (every command does) must pull in neither matplotlib nor
     # scipy nor the simulator: a command's code is imported when it runs
-    code = ("import sys; from roomsweep.cli import build_parser; build_parser(); "
-            "print(sorted(m for m in ('matplotlib', 'scipy', 'roomsweep.sim', "
-            "'roomsweep.analysis') if m in sys.modules))")
+    code = (
+        "import sys; from roomsweep.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in ('matplotlib', 'scipy', 'roomsweep.sim', "
+        "'roomsweep.analysis') if m in sys.modules))"
+    )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.stdout.strip() == "[]", run.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import decode_all
 from roomsweep.protocol.records import BleAdv, Status, WifiScan
 
@@ -72,7 +71,9 @@ def _run(mp_run, body: str):
 
 
 def test_wifi_scan_frame_carries_the_stall(mp_run):
-    records = _run(mp_run, """
+    records = _run(
+        mp_run,
+        """
 r = Radios(FakeWLAN(), None, clock.us, clock.ms, diff, send)
 r.wifi_scan = 1
 r.start()
@@ -84,16 +85,21 @@ r2.wifi_scan = 1
 r2.start()
 r2.marked()
 r2.service()
-""")
+""",
+    )
     ok, failed = [r for r in records if isinstance(r, WifiScan)]
     assert ok.active and not ok.failed and 1_600_000 <= ok.duration_us < 1_700_000
     assert [(a.ssid, a.bssid, a.rssi_dbm, a.hidden) for a in ok.access_points] == [
-        ("HDWiFiCam-3A2F10", "54:8c:81:3a:2f:10", -41, False), ("", "02:00:00:00:00:01", -90, True)]
+        ("HDWiFiCam-3A2F10", "54:8c:81:3a:2f:10", -41, False),
+        ("", "02:00:00:00:00:01", -90, True),
+    ]
     assert failed.failed and failed.access_points == [] and failed.duration_us >= 1_600_000
 
 
 def test_ble_irq_dedups_into_bounded_storage_without_allocating(mp_run):
-    records = _run(mp_run, """
+    records = _run(
+        mp_run,
+        """
 ble = FakeBLE()
 r = Radios(None, ble, clock.us, clock.ms, diff, send)
 r.ble_scan = 1
@@ -115,7 +121,8 @@ micropython.heap_unlock()
 clock.t += 1000000
 r.service()                  # a second has passed: the window goes out
 r.service()                  # and not again right away
-""")
+""",
+    )
     (adv,) = [r for r in records if isinstance(r, BleAdv)]
     assert len(adv.advertisers) == 32 and adv.lost == 40 - 31
     tag = adv.advertisers[0]
@@ -152,5 +159,8 @@ def test_hotel_room_through_the_firmware_finds_network_devices(tmp_path):
     gsm = next(f for f in findings if f["class"] == "gsm")
     assert gsm["waypoint"] == "headboard"
     # the hotel's open AP, the neighbour's, the Edimax plug, the phone, the beacon: not
-    assert {"wifi_camera", "gsm", "tracker"} <= {f["class"] for f in findings} <= {
-        "wifi_camera", "gsm", "tracker", "camera_lens"}
+    assert (
+        {"wifi_camera", "gsm", "tracker"}
+        <= {f["class"] for f in findings}
+        <= {"wifi_camera", "gsm", "tracker", "camera_lens"}
+    )

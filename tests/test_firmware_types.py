@@ -20,8 +20,22 @@ def test_firmware_type_checks_against_esp32_stubs():
         pytest.skip("ESP32 stubs not installed (run `make test`)")
     env = dict(os.environ, MYPYPATH=str(STUBS))
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--config-file", "mypy.ini",
-         "--custom-typeshed-dir", str(STUBS), "--cache-dir", os.devnull, "."],
-        cwd=ROOT / "firmware", env=env, capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            "mypy.ini",
+            "--custom-typeshed-dir",
+            str(STUBS),
+            "--cache-dir",
+            os.devnull,
+            ".",
+        ],
+        cwd=ROOT / "firmware",
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Success" in proc.stdout

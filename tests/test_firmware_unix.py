@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import struct
 import subprocess
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from roomsweep.protocol import rsproto as P
-from roomsweep.protocol.decoder import Decoder, decode_all
 from roomsweep.link.device import encode_command
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import decode_all
 from roomsweep.protocol.encoding import lens_payload, samples_payload, status_payload
 from roomsweep.protocol.records import Ack, Error, Info, Lens, Log, Mark, Samples, Status
 from roomsweep.sim.runner import FIRMWARE_DIR, SIM_BOARD_DIR
@@ -45,14 +44,18 @@ def test_every_firmware_file_compiles_with_mpy_cross(tmp_path):
     files = FIRMWARE_FILES + [SIM_BOARD_DIR / "board.py"]
     assert len(FIRMWARE_FILES) >= 8
     for f in files:
-        proc = subprocess.run([str(mpy_cross), "-march=xtensawin", "-o",
-                               str(tmp_path / (f.stem + ".mpy")), str(f)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [str(mpy_cross), "-march=xtensawin", "-o", str(tmp_path / (f.stem + ".mpy")), str(f)],
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 0, f"{f.name}: {proc.stderr}"
 
 
 def test_crc32_into_matches_binascii(mp_run):
-    code = PRELUDE + """
+    code = (
+        PRELUDE
+        + """
 import binascii, os
 t = fastframe.make_crc_table()
 for n in (0, 1, 5, 12, 63, 64, 400, 1000):
@@ -64,19 +67,23 @@ for n in (0, 1, 5, 12, 63, 64, 400, 1000):
         assert got == want, (n, got, want)
 print('ok')
 """
+    )
     assert _ok(mp_run(code)).strip() == b"ok"
 
 
 @pytest.mark.parametrize("count", [1, 2, 7, 256])
 def test_firmware_pack12_matches_host_encoder(mp_run, count):
     values = [(i * 977 + 13) & 0xFFF for i in range(count)]
-    code = PRELUDE + f"""
+    code = (
+        PRELUDE
+        + f"""
 from array import array
 s = array('H', {values!r})
 buf = bytearray(rsproto.packed12_size({count}))
 fastframe.pack12_into(s, {count}, buf, 0)
 sys.stdout.buffer.write(buf)
 """
+    )
     from roomsweep.protocol.decoder import unpack12
     from roomsweep.protocol.encoding import pack12
 
@@ -86,13 +93,16 @@ sys.stdout.buffer.write(buf)
 
 
 def _drive_app(mp_run, script: str, stdin_frames: bytes = b"", **kw) -> bytes:
-    code = PRELUDE + f"""
+    code = (
+        PRELUDE
+        + f"""
 board = FakeBoard(us_per_tick=1)
 board.inp.extend({stdin_frames!r})
 a = appmod.App(board)
 {script}
 board.dump()
 """
+    )
     return _ok(mp_run(code, **kw))
 
 
@@ -119,16 +129,26 @@ a.stop()
     pos = 0
     for r in records:
         frame_len = P.frame_size(struct.unpack_from("<H", out, pos + 6)[0])
-        original = out[pos:pos + frame_len]
+        original = out[pos : pos + frame_len]
         pos += frame_len
         tick = struct.unpack_from("<I", original, 8)[0]
         if isinstance(r, Samples):
-            payload = samples_payload(r.channel, r.samples, r.t_first_us, r.span_us,
-                                      round(r.rate_hz * 1000), r.dropped)
+            payload = samples_payload(
+                r.channel, r.samples, r.t_first_us, r.span_us, round(r.rate_hz * 1000), r.dropped
+            )
         elif isinstance(r, Status):
-            payload = status_payload(r.uptime_ms, r.heap_free, r.heap_used, r.dropped, r.late,
-                                     r.missed, r.battery_mv, r.link_errors, r.command_errors,
-                                     r.streaming)
+            payload = status_payload(
+                r.uptime_ms,
+                r.heap_free,
+                r.heap_used,
+                r.dropped,
+                r.late,
+                r.missed,
+                r.battery_mv,
+                r.link_errors,
+                r.command_errors,
+                r.streaming,
+            )
         elif isinstance(r, Ack):
             payload = P.encode_reply(r.cmd_seq, r.cmd_type, 0, r.text)
         elif isinstance(r, Error):
@@ -138,10 +158,16 @@ a.stop()
         elif isinstance(r, Mark):
             payload = P.encode_mark(r.number, r.source, r.label)
         elif isinstance(r, Lens):
-            payload = lens_payload((r.t_first_us - r.ts_us + tick) % P.TICKS_PERIOD, r.count,
-                                   r.amplitudes, r.alert, r.clipped, r.drive_level)
+            payload = lens_payload(
+                (r.t_first_us - r.ts_us + tick) % P.TICKS_PERIOD,
+                r.count,
+                r.amplitudes,
+                r.alert,
+                r.clipped,
+                r.drive_level,
+            )
         elif isinstance(r, Info):
-            payload = original[P.HEADER_SIZE:-4]  # JSON key order is the device's own
+            payload = original[P.HEADER_SIZE : -4]  # JSON key order is the device's own
             assert json.loads(payload) == r.info
         else:
             raise AssertionError(r)
@@ -157,8 +183,13 @@ a.stop()
 
 def test_host_commands_parse_on_the_firmware(mp_run):
     """Host-encoded commands come out of the firmware parser unchanged."""
-    cmds = [(P.T_CMD_PING, "x" * 3), (P.T_CMD_CONFIGURE, "rate=9000 block=128"),
-            (P.T_CMD_MARK, "desk lamp"), (P.T_CMD_START, ""), (P.T_CMD_STOP, "")]
+    cmds = [
+        (P.T_CMD_PING, "x" * 3),
+        (P.T_CMD_CONFIGURE, "rate=9000 block=128"),
+        (P.T_CMD_MARK, "desk lamp"),
+        (P.T_CMD_START, ""),
+        (P.T_CMD_STOP, ""),
+    ]
     data = b""
     sent = []
     seq = 0xFFFD  # crosses the wrap
@@ -190,8 +221,16 @@ def test_bad_commands_get_error_replies_and_streaming_continues(mp_run):
     struct.pack_into("<H", too_long, 6, 3000)
     exec_attempt, _ = encode_command(P.T_CMD_CONFIGURE, 45, "rate=__import__('os')")
     truncated = encode_command(P.T_CMD_PING, 46, "cut")[0][:9]
-    stream = (b"garbage\r\n" + bytes(bad_crc) + unknown + not_text + bytes(too_long)
-              + exec_attempt + good + truncated)
+    stream = (
+        b"garbage\r\n"
+        + bytes(bad_crc)
+        + unknown
+        + not_text
+        + bytes(too_long)
+        + exec_attempt
+        + good
+        + truncated
+    )
     script = """
 a.start()
 for i in range(4):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from roomsweep.tools import budgets
 from roomsweep.sim import signals
+from roomsweep.tools import budgets
 
 ROOT = Path(__file__).resolve().parent.parent
 HW = ROOT / "hardware"

@@ -23,14 +23,39 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "host" / "roomsweep"
-RANK = {"roomsweep": 0, "errors": 0, "standards": 0, "protocol": 1, "link": 2,
-        "network": 3, "sim": 3, "analysis": 4, "eval": 5, "tools": 5, "live": 5,
-        "analyst": 5, "cli": 6, "__main__": 7}
+RANK = {
+    "roomsweep": 0,
+    "errors": 0,
+    "standards": 0,
+    "protocol": 1,
+    "link": 2,
+    "network": 3,
+    "sim": 3,
+    "analysis": 4,
+    "eval": 5,
+    "tools": 5,
+    "live": 5,
+    "analyst": 5,
+    "cli": 6,
+    "__main__": 7,
+}
 MAY_JOIN_SIM_AND_ANALYSIS = {"eval", "cli"}
 # imported inside functions on purpose: heavy (seconds or hundreds of MB) and needed
 # by one command only, or present on one OS only
-LAZY_OK = {"matplotlib", "dask", "distributed", "sigmf", "rich", "termios", "tty", "esptool",
-           "serial.tools.list_ports", "tqdm", "webbrowser", "json"}
+LAZY_OK = {
+    "matplotlib",
+    "dask",
+    "distributed",
+    "sigmf",
+    "rich",
+    "termios",
+    "tty",
+    "esptool",
+    "serial.tools.list_ports",
+    "tqdm",
+    "webbrowser",
+    "json",
+}
 LONG_MODULE_LINES = 600
 LONG_REASON = "Why this module is long:"
 
@@ -101,8 +126,11 @@ def test_imports_only_downward(module: str, path: Path):
 @pytest.mark.parametrize("module,path", MODULES, ids=[m for m, _ in MODULES])
 def test_imports_at_the_top(module: str, path: Path):
     _, inner = _imports(path)
-    hidden = [(line, name) for line, name in inner
-              if name.split(".")[0] not in LAZY_OK and name not in LAZY_OK]
+    hidden = [
+        (line, name)
+        for line, name in inner
+        if name.split(".")[0] not in LAZY_OK and name not in LAZY_OK
+    ]
     assert not hidden, f"{module}: imports inside functions: {hidden}"
 
 
@@ -119,8 +147,9 @@ def test_only_eval_and_cli_join_simulator_and_analysis():
 def test_long_modules_say_why(module: str, path: Path):
     text = path.read_text()
     if text.count("\n") > LONG_MODULE_LINES:
-        assert LONG_REASON in text.split('"""')[1], \
+        assert LONG_REASON in text.split('"""')[1], (
             f"{module}: {text.count(chr(10))} lines and no '{LONG_REASON}' in its docstring"
+        )
 
 
 def test_the_checks_can_fail(tmp_path: Path):

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomsweep.protocol import device_defaults as D
 from roomsweep.analysis.lens import amplitude_tracks, find_glints, lens_findings, lockin_tracks
-from roomsweep.eval.lens_eval import score_lenses, summarize_lenses
 from roomsweep.analysis.recording import Recording
-from roomsweep.eval.fastpath import from_scenario
 from roomsweep.errors import ScenarioError
+from roomsweep.eval.fastpath import from_scenario
+from roomsweep.eval.lens_eval import score_lenses, summarize_lenses
+from roomsweep.protocol import device_defaults as D
 from roomsweep.sim import optics
 from roomsweep.sim.generate import generate_one
 from roomsweep.sim.scenario import load_scenario
@@ -38,7 +38,8 @@ def test_lens_return_falls_as_d4_and_only_near_its_axis():
     assert far[0] / far[1] == pytest.approx(16.0, rel=0.02)
     on = float(optics.lens_return_w(_lens(2.0, 0.0), pos, yaw, 0)[0])
     assert float(optics.lens_return_w(_lens(2.0, 19.0), pos, yaw, 0)[0]) > 0.9 * on * np.cos(
-        np.radians(19.0))
+        np.radians(19.0)
+    )
     assert float(optics.lens_return_w(_lens(2.0, 26.0), pos, yaw, 0)[0]) == 0.0
 
 
@@ -48,8 +49,7 @@ def test_rings_tell_a_lens_from_shiny_things():
     light alike (up to the rings' intensities)."""
     pos, yaw = np.array([[1.0, 1.0, 1.2]]), np.zeros(1)
     lens = optics.Lens("l", (3.0, 1.0, 1.2), (-1.0, 0.0, 0.0), 2.0)
-    mirror = optics.Clutter("m", "mirror", (3.5, 1.0, 1.2), (-1.0, 0.0, 0.0), (0.6, 0.9), 0.0,
-                            0.9)
+    mirror = optics.Clutter("m", "mirror", (3.5, 1.0, 1.2), (-1.0, 0.0, 0.0), (0.6, 0.9), 0.0, 0.9)
     tap = optics.Clutter("t", "chrome_tap", (2.0, 1.0, 1.2), (0, 0, 1), (0, 0), 0.015, 0.6)
     gain = [optics._group_intensity(g) for g in range(3)]
 
@@ -87,9 +87,9 @@ def test_lockin_is_immune_to_daylight_and_flicker():
     for ambient in (0.0, 1500.0):
         for flicker in (0.0, 400.0):
             lamp = flicker * np.abs(np.sin(2 * np.pi * 50 * t)) + flicker * np.abs(
-                np.sin(2 * np.pi * 60 * t + 1))
-            amp, _ = lockin_tracks(np.rint(300 + ambient + lamp + square), fs,
-                                   [1175, 1775, 2375])
+                np.sin(2 * np.pi * 60 * t + 1)
+            )
+            amp, _ = lockin_tracks(np.rint(300 + ambient + lamp + square), fs, [1175, 1775, 2375])
             assert np.max(np.abs(amp - base)[:, 2:-2]) < 0.05, (ambient, flicker)
 
 
@@ -117,11 +117,14 @@ def test_firmware_and_simulator_agree_on_led_frequencies():
 
 BAD = [
     ('[lighting]\nkind = "disco"\n', "lighting"),
-    ('[[lenses]]\nid = "x"\nposition_m = [9.0, 1.0, 1.0]\naxis = [1.0, 0.0, 0.0]\n'
-     'aperture_mm = 2.0\n', "outside the room"),
+    (
+        '[[lenses]]\nid = "x"\nposition_m = [9.0, 1.0, 1.0]\naxis = [1.0, 0.0, 0.0]\n'
+        "aperture_mm = 2.0\n",
+        "outside the room",
+    ),
     ('[[lenses]]\nid = "x"\nposition_m = [1.0, 1.0, 1.0]\naperture_mm = 2.0\n', "axis"),
     ('[[clutter]]\nid = "m"\nkind = "mirror"\nposition_m = [1.0, 1.0, 1.0]\n', "normal"),
-    ('[hand]\nsweep_deg_s = 1000\n', "sweep_deg_s"),
+    ("[hand]\nsweep_deg_s = 1000\n", "sweep_deg_s"),
 ]
 
 
@@ -138,7 +141,7 @@ def test_generator_places_lenses_and_clutter_without_touching_the_rf_part():
     stem, with_optics, _ = generate_one(77, 3)
     _, without, _ = generate_one(77, 3, optics=False)
     assert with_optics.startswith(without)
-    tail = with_optics[len(without):]
+    tail = with_optics[len(without) :]
     assert "[lighting]" in tail and "[[clutter]]" in tail
 
 
@@ -191,8 +194,9 @@ def test_two_lenses_at_two_waypoints_stay_two_findings():
     (its faint sighting from the wardrobe, 2.8 m away, is evidence of the door's)."""
     sc = load_scenario("hotel-room")
     door_cam = optics.Lens("door-camera", (0.05, 0.52, 1.2), (1.0, -0.03, 0.0), 1.2)
-    two = dataclasses.replace(sc, optics=dataclasses.replace(
-        sc.optics, lenses=list(sc.optics.lenses) + [door_cam]))
+    two = dataclasses.replace(
+        sc, optics=dataclasses.replace(sc.optics, lenses=list(sc.optics.lenses) + [door_cam])
+    )
     found = lens_findings(from_scenario(two))
     assert sorted(f["waypoint"] for f in found) == ["bed-right", "door"]
     score = score_lenses(found, two)
@@ -229,8 +233,9 @@ def _glints(inner_extra, middle_extra, *, clipped=None, seed=7):
     tracks = np.array([WALLS + inner_extra, 0.93 * (WALLS + middle_extra), 1.09 * WALLS])
     tracks += rng.normal(0, 0.1, tracks.shape)
     sat = np.zeros(WALL_TIMES.size, bool) if clipped is None else clipped
-    glints, _ = find_glints(tracks, {"times_s": WALL_TIMES, "lit": (True, True, True),
-                                     "saturated": sat})
+    glints, _ = find_glints(
+        tracks, {"times_s": WALL_TIMES, "lit": (True, True, True), "saturated": sat}
+    )
     return glints
 
 

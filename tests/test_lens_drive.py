@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomsweep.protocol import device_defaults as D
-from roomsweep.protocol import rsproto as P
 from roomsweep.analysis.lens import amplitude_tracks
 from roomsweep.analysis.recording import Recording, from_capture
+from roomsweep.protocol import device_defaults as D
+from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import Decoder
 from roomsweep.protocol.encoding import lens_payload
 from roomsweep.protocol.records import Lens
@@ -73,14 +73,18 @@ def test_fast_path_dims_near_a_wall_and_never_clips_for_long():
     assert set(np.unique(steps)) <= {-1, 0, 1}
 
 
-def test_firmware_picks_the_same_levels_as_the_fast_path_and_allocates_nothing(
-        mp_run, tmp_path):
+def test_firmware_picks_the_same_levels_as_the_fast_path_and_allocates_nothing(mp_run, tmp_path):
     """Closed loop on the MicroPython unix port: each block the firmware gets is
     the stream at the level it chose after the block before."""
     base16, returns = _scene(90, seed=5)
     m = base16.size // N
-    per_level = np.stack([optics._at_level(base16, returns, level).reshape(m, N)
-                          for level in range(optics.DRIVE_LEVELS)], axis=1)
+    per_level = np.stack(
+        [
+            optics._at_level(base16, returns, level).reshape(m, N)
+            for level in range(optics.DRIVE_LEVELS)
+        ],
+        axis=1,
+    )
     path = tmp_path / "levels.bin"
     per_level.astype("<u2").tofile(path)
     code = f"""
@@ -122,9 +126,15 @@ sys.stdout.write(json.dumps({{'ok': ok, 'levels': levels}}))
 def test_tracks_are_returns_at_full_current_whatever_the_level():
     base16, returns = _scene(120, seed=7)
     pd, levels = optics.auto_drive(base16, returns, HZ, FS)
-    rec = Recording(np.zeros(pd.size, np.uint16), float(FS), pd_counts=pd, led_hz=HZ,
-                    led_lit=(True, True, True),
-                    pd_level_start=np.arange(levels.size) * N, pd_level=levels.astype(float))
+    rec = Recording(
+        np.zeros(pd.size, np.uint16),
+        float(FS),
+        pd_counts=pd,
+        led_hz=HZ,
+        led_lit=(True, True, True),
+        pd_level_start=np.arange(levels.size) * N,
+        pd_level=levels.astype(float),
+    )
     tracks, props = amplitude_tracks(rec)
     t = props["times_s"]
     wall = 150 + 30000 * np.exp(-0.5 * ((t - pd.size / FS / 2) / (pd.size / FS / 7)) ** 2)

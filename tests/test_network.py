@@ -9,20 +9,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomsweep.protocol import rsproto as P
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.recording import Recording, WaypointMark
-from roomsweep.eval.fastpath import from_scenario
 from roomsweep.cli import main
-from roomsweep.protocol.decoder import decode_all
 from roomsweep.errors import ScenarioError
-from roomsweep.network.devices import build_devices
+from roomsweep.eval.fastpath import from_scenario
 from roomsweep.eval.network_eval import network_only, score_network
+from roomsweep.network.devices import build_devices
 from roomsweep.network.findings import is_camera_claim, network_findings, score_device
-from roomsweep.protocol.observations import BleSighting, WifiSighting
 from roomsweep.network.redact import redact_findings
 from roomsweep.network.registry import lookup
 from roomsweep.network.signatures import ble_verdict, camera_ssid, parse_adv
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import decode_all
+from roomsweep.protocol.observations import BleSighting, WifiSighting
 from roomsweep.protocol.records import BleAdv, WifiScan
 from roomsweep.sim.generate import generate_scenarios
 from roomsweep.sim.scenario import load_scenario
@@ -36,25 +36,42 @@ AIRTAG = bytes.fromhex("1eff4c001219102a5b6c7d8e9fa0b1c2d3e4f5061728394a5b6c7d8e
 
 # --- wire ---------------------------------------------------------------------------
 
+
 def test_wifi_and_ble_frames_round_trip():
-    aps = [(b"HDWiFiCam-3A2F10", b"\x54\x8c\x81\x3a\x2f\x10", 6, -41, 0, False),
-           (b"", b"\x02\x00\x00\x00\x00\x01", 11, -90, 3, True)]
-    stream = P.encode_frame(P.T_WIFI_SCAN, 0, 2_000_000,
-                            P.encode_wifi_scan(400_000, 1_600_000, P.WIFI_ACTIVE, aps))
-    stream += P.encode_frame(P.T_BLE_ADV, 1, 3_000_000, P.encode_ble_adv(
-        2_000_000, 1_000_000, 3, [(b"\xd2\x4f\x1a\x9c\x33\x07", 1, 3, -30, -33, 2, AIRTAG)]))
+    aps = [
+        (b"HDWiFiCam-3A2F10", b"\x54\x8c\x81\x3a\x2f\x10", 6, -41, 0, False),
+        (b"", b"\x02\x00\x00\x00\x00\x01", 11, -90, 3, True),
+    ]
+    stream = P.encode_frame(
+        P.T_WIFI_SCAN, 0, 2_000_000, P.encode_wifi_scan(400_000, 1_600_000, P.WIFI_ACTIVE, aps)
+    )
+    stream += P.encode_frame(
+        P.T_BLE_ADV,
+        1,
+        3_000_000,
+        P.encode_ble_adv(
+            2_000_000, 1_000_000, 3, [(b"\xd2\x4f\x1a\x9c\x33\x07", 1, 3, -30, -33, 2, AIRTAG)]
+        ),
+    )
     (scan, adv), counters = decode_all(stream)
     assert counters.bad_payload == counters.unknown_type == 0
     assert isinstance(scan, WifiScan) and scan.active and not scan.failed
     assert scan.t_start_us == 400_000 and scan.duration_us == 1_600_000
-    assert [(a.ssid, a.bssid, a.channel, a.rssi_dbm, a.authmode, a.hidden)
-            for a in scan.access_points] == [
+    assert [
+        (a.ssid, a.bssid, a.channel, a.rssi_dbm, a.authmode, a.hidden) for a in scan.access_points
+    ] == [
         ("HDWiFiCam-3A2F10", "54:8c:81:3a:2f:10", 6, -41, 0, False),
-        ("", "02:00:00:00:00:01", 11, -90, 3, True)]
+        ("", "02:00:00:00:00:01", 11, -90, 3, True),
+    ]
     assert isinstance(adv, BleAdv) and adv.lost == 3 and adv.span_us == 1_000_000
     (d,) = adv.advertisers
     assert (d.address, d.address_type, d.rssi_max_dbm, d.seen, d.adv_data) == (
-        "d2:4f:1a:9c:33:07", 1, -30, 2, AIRTAG)
+        "d2:4f:1a:9c:33:07",
+        1,
+        -30,
+        2,
+        AIRTAG,
+    )
 
 
 def test_too_many_access_points_are_cut_and_flagged():
@@ -75,6 +92,7 @@ def test_a_lying_length_is_a_bad_payload_not_a_crash():
 
 # --- registry and signatures -----------------------------------------------------------
 
+
 def test_vendor_lookup_is_offline_and_skips_local_addresses():
     assert "Hikvision" in lookup("54:8C:81:00:00:01").vendor
     info = lookup("d2:4f:1a:9c:33:07", random_address=True)
@@ -90,10 +108,16 @@ def test_vendor_prefix_alone_never_makes_a_camera_on_real_macs():
     for name, mac in rows:
         mac = mac.strip()
         # heard in the room, as an access point with a bland SSID and as a BLE advertiser
-        wifi = build_devices([WifiSighting(1.0, mac, name, 6, -35.0, 3, False)], [],
-                             [WaypointMark(0.5, "desk", "button")])
-        ble = build_devices([], [BleSighting(1.0, mac, 0, -35.0, 3, b"\x02\x01\x06")],
-                            [WaypointMark(0.5, "desk", "button")])
+        wifi = build_devices(
+            [WifiSighting(1.0, mac, name, 6, -35.0, 3, False)],
+            [],
+            [WaypointMark(0.5, "desk", "button")],
+        )
+        ble = build_devices(
+            [],
+            [BleSighting(1.0, mac, 0, -35.0, 3, b"\x02\x01\x06")],
+            [WaypointMark(0.5, "desk", "button")],
+        )
         for d in wifi + ble:
             s = score_device(d)
             assert s.category is None, (name, s.reasons)
@@ -118,16 +142,25 @@ def test_camera_ssids_and_tracker_payloads():
 
 # --- findings ---------------------------------------------------------------------------
 
+
 def _rec(wifi=(), ble=(), marks=("door", "desk", "bed")):
-    return Recording(rf_counts=np.zeros(0, np.uint16), fs=8000.0,
-                     marks=[WaypointMark(5.0 * i, m, "button") for i, m in enumerate(marks)],
-                     wifi=list(wifi), ble=list(ble))
+    return Recording(
+        rf_counts=np.zeros(0, np.uint16),
+        fs=8000.0,
+        marks=[WaypointMark(5.0 * i, m, "button") for i, m in enumerate(marks)],
+        wifi=list(wifi),
+        ble=list(ble),
+    )
 
 
 def test_camera_ap_is_found_at_its_strongest_waypoint_with_reasons():
     mac = "54:8c:81:3a:2f:10"
-    rec = _rec(wifi=[WifiSighting(t, mac, "HDWiFiCam-3A2F10", 6, r, 0, False)
-                     for t, r in ((0.2, -60), (5.2, -31), (5.8, -33), (10.2, -58))])
+    rec = _rec(
+        wifi=[
+            WifiSighting(t, mac, "HDWiFiCam-3A2F10", 6, r, 0, False)
+            for t, r in ((0.2, -60), (5.2, -31), (5.8, -33), (10.2, -58))
+        ]
+    )
     (f,) = network_findings(rec)
     assert (f["type"], f["class"], f["waypoint"]) == ("wifi", "camera_ap", "desk")
     assert f["confidence"] >= 0.9 and f["evidence"]["ssid"] == "HDWiFiCam-3A2F10"
@@ -165,8 +198,10 @@ def test_redact_hides_ssids_and_macs_everywhere():
 def test_cli_analyze_redact(tmp_path, capsys, monkeypatch):
     from roomsweep import cli
 
-    monkeypatch.setattr("roomsweep.cli.analyst.from_capture",
-                        lambda path: from_scenario(load_scenario("hotel-room")))
+    monkeypatch.setattr(
+        "roomsweep.cli.analyst.from_capture",
+        lambda path: from_scenario(load_scenario("hotel-room")),
+    )
     cap = tmp_path / "x.cap"
     cap.write_bytes(b"")
     assert main(["analyze", str(cap), "--json", "--redact", "--salt", "s"]) == 0
@@ -177,8 +212,9 @@ def test_cli_analyze_redact(tmp_path, capsys, monkeypatch):
 
 # --- scenarios --------------------------------------------------------------------------
 
+
 def test_scenario_network_keys_are_checked(tmp_path):
-    base = (Path(load_scenario("hotel-room").source).read_text())
+    base = Path(load_scenario("hotel-room").source).read_text()
     bad = {
         'bssid = "54:8c:81:3a:2f:10"': 'bssid = "54:8c:81"',
         'authmode = "wpa2-psk"': 'authmode = "wpa9"',
@@ -201,7 +237,8 @@ def test_rssi_follows_the_rf_channels_law():
     t = sc.sweep[0].arrive_s + 1.0
     d = np.linalg.norm(sc.position_at(t) - np.asarray(tracker.position_m))
     assert mean_rssi_dbm(sc, tracker, t, 1) == pytest.approx(
-        received_dbm(tracker.eirp_dbm, tracker.band_mhz, d, sc.exponent))
+        received_dbm(tracker.eirp_dbm, tracker.band_mhz, d, sc.exponent)
+    )
 
 
 def test_generated_scenarios_meet_the_network_targets(tmp_path):
@@ -218,8 +255,12 @@ def test_generated_scenarios_meet_the_network_targets(tmp_path):
 def test_score_network_counts_false_camera_flags():
     sc = load_scenario("hotel-room")
     plug = next(a for a in sc.access_points if a.kind == "iot")
-    fake = {"type": "wifi", "class": "camera_ap", "waypoint": "desk",
-            "evidence": {"mac": plug.bssid}}
+    fake = {
+        "type": "wifi",
+        "class": "camera_ap",
+        "waypoint": "desk",
+        "evidence": {"mac": plug.bssid},
+    }
     r = score_network([fake], sc)
     assert r["false_camera"] == [{"mac": plug.bssid, "kind": "iot", "id": plug.id}]
     assert {m["id"] for m in r["missed"]} == {"smoke-detector-camera-ap", "bed-airtag"}
@@ -229,12 +270,29 @@ def test_a_router_beyond_the_wall_is_not_corroborated_by_the_rf_camera():
     """Seen in s2718-022: the corridor router is strongest at the waypoint of an RF
     camera finding, 49 dB weaker than the camera: not the same transmitter."""
     router = "38:10:d5:2f:ab:bc"
-    rec = _rec(wifi=[WifiSighting(t, router, "Room582-Guest", 1, r, 7, False)
-                     for t, r in ((0.2, -56), (5.2, -45), (10.2, -53))])
-    rf = [{"type": "rf", "class": "wifi_camera", "waypoint": "desk", "level_dbm": 4.0,
-           "confidence": 0.9, "evidence": {}, "why": "camera"}]
+    rec = _rec(
+        wifi=[
+            WifiSighting(t, router, "Room582-Guest", 1, r, 7, False)
+            for t, r in ((0.2, -56), (5.2, -45), (10.2, -53))
+        ]
+    )
+    rf = [
+        {
+            "type": "rf",
+            "class": "wifi_camera",
+            "waypoint": "desk",
+            "level_dbm": 4.0,
+            "confidence": 0.9,
+            "evidence": {},
+            "why": "camera",
+        }
+    ]
     assert network_findings(rec, rf) == []
-    camera = _rec(wifi=[WifiSighting(t, "02:11:22:33:44:55", "Room582-Guest", 1, r, 3, False)
-                        for t, r in ((0.2, -40), (5.2, 0), (10.2, -38))])
+    camera = _rec(
+        wifi=[
+            WifiSighting(t, "02:11:22:33:44:55", "Room582-Guest", 1, r, 3, False)
+            for t, r in ((0.2, -40), (5.2, 0), (10.2, -38))
+        ]
+    )
     (f,) = network_findings(camera, rf)  # a camera's own AP at the camera's level: yes
     assert f["class"] == "camera_ap" and "rf" in f["evidence"]["score_parts"]

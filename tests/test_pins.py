@@ -31,7 +31,7 @@ def test_both_board_profiles_exist_with_analog_inputs_on_adc1():
 def test_checker_catches_each_kind_of_mistake():
     pm = pinmap.load(PINS_TOML)
     cases = {
-        ("rf_adc", 25): "not an ADC1 pin",       # ADC2: unusable while Wi-Fi runs
+        ("rf_adc", 25): "not an ADC1 pin",  # ADC2: unusable while Wi-Fi runs
         ("button", 0): "strapping pin",
         ("status_led", 34): "input-only",
         ("buzzer", 35): "used by both",

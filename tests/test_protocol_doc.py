@@ -21,11 +21,23 @@ DOC = (ROOT / "docs" / "protocol.md").read_text()
 def test_message_type_table_matches_rsproto():
     rows = dict(re.findall(r"^\| (0x[0-9A-F]{2}) \| ([A-Z_]+) \|", DOC, re.M))
     expected = {
-        "INFO": P.T_INFO, "SAMPLES": P.T_SAMPLES, "STATUS": P.T_STATUS, "MARK": P.T_MARK,
-        "LOG": P.T_LOG, "ACK": P.T_ACK, "ERROR": P.T_ERROR, "HELLO": P.T_CMD_HELLO,
-        "START": P.T_CMD_START, "STOP": P.T_CMD_STOP, "CONFIGURE": P.T_CMD_CONFIGURE,
-        "PING": P.T_CMD_PING, "HOST_TIME": P.T_HOST_TIME, "HOST_RXSTATS": P.T_HOST_RXSTATS,
-        "HOST_NOTE": P.T_HOST_NOTE, "WIFI_SCAN": P.T_WIFI_SCAN, "BLE_ADV": P.T_BLE_ADV,
+        "INFO": P.T_INFO,
+        "SAMPLES": P.T_SAMPLES,
+        "STATUS": P.T_STATUS,
+        "MARK": P.T_MARK,
+        "LOG": P.T_LOG,
+        "ACK": P.T_ACK,
+        "ERROR": P.T_ERROR,
+        "HELLO": P.T_CMD_HELLO,
+        "START": P.T_CMD_START,
+        "STOP": P.T_CMD_STOP,
+        "CONFIGURE": P.T_CMD_CONFIGURE,
+        "PING": P.T_CMD_PING,
+        "HOST_TIME": P.T_HOST_TIME,
+        "HOST_RXSTATS": P.T_HOST_RXSTATS,
+        "HOST_NOTE": P.T_HOST_NOTE,
+        "WIFI_SCAN": P.T_WIFI_SCAN,
+        "BLE_ADV": P.T_BLE_ADV,
         "LENS": P.T_LENS,
     }
     by_code = {int(code, 16): name for code, name in rows.items()}
@@ -64,12 +76,16 @@ def doc_reader(stream: bytes):
             return frames, garbage
         version, mtype, seq, length, ts = struct.unpack_from("<BBHHI", stream, i + 2)
         end = i + 12 + length
-        if (version != 1 or length > 4096 or end + 4 > len(stream)
-                or zlib.crc32(stream[i:end]) != struct.unpack_from("<I", stream, end)[0]):
+        if (
+            version != 1
+            or length > 4096
+            or end + 4 > len(stream)
+            or zlib.crc32(stream[i:end]) != struct.unpack_from("<I", stream, end)[0]
+        ):
             garbage += 1
             pos = i + 1
             continue
-        frames.append((mtype, seq, ts, stream[i + 12:end]))
+        frames.append((mtype, seq, ts, stream[i + 12 : end]))
         pos = end + 4
 
 
@@ -108,7 +124,7 @@ board.dump()
     records, counters = decode_all(stream)
     assert len(frames) == len(records) == counters.frames
     assert garbage == counters.garbage_bytes == len(noise)
-    for (mtype, seq, ts, payload), rec in zip(frames, records):
+    for (mtype, seq, _ts, payload), rec in zip(frames, records):
         assert (mtype, seq) == (rec.type, rec.seq)
         if isinstance(rec, Samples):
             channel, samples = doc_samples(payload)

@@ -37,14 +37,17 @@ import pytest
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 if not REAL.is_dir():
-    pytest.skip(f"real recordings not found at {REAL} (third-party test data, kept outside "
-                "the repository; see ../shared/data/real/README.md)", allow_module_level=True)
+    pytest.skip(
+        f"real recordings not found at {REAL} (third-party test data, kept outside "
+        "the repository; see ../shared/data/real/README.md)",
+        allow_module_level=True,
+    )
 
 from roomsweep.analysis.analyze import DETECTOR_FLOOR_DBM, classify  # noqa: E402
 from roomsweep.analysis.dsp import level_modes  # noqa: E402
 from roomsweep.analysis.features import Features, component  # noqa: E402
 from roomsweep.analysis.segment import decimate_db, load_iq_power_db, segment_bursts  # noqa: E402
-from roomsweep.analysis.traffic import (
+from roomsweep.analysis.traffic import (  # noqa: E402
     load_imu,
     load_traffic,
     motion_coupling,
@@ -80,7 +83,7 @@ FACTORS = (1, 8, 32, 125, 625)
 EDGE_TOLERANCE = 10  # samples: URH's own outlier tolerance, a quarter of an EnOcean bit
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _urh_power(name: str) -> np.ndarray:
     power_db, _ = load_iq_power_db(_need(URH / name))
     return power_db
@@ -91,8 +94,7 @@ def _urh_segments(name: str, factor: int, reduce: str = "mean"):
     of more than 10 bits; fs=1/factor makes every time a count of original samples."""
     _, bit = URH_FILES[name]
     env, props = decimate_db(_urh_power(name), factor, reduce)
-    (starts, ends), p = segment_bursts(env, fs=1.0 / factor, min_gap=10 * bit,
-                                       min_width=10 * bit)
+    (starts, ends), p = segment_bursts(env, fs=1.0 / factor, min_gap=10 * bit, min_width=10 * bit)
     return starts * props["factor"], ends * props["factor"], p
 
 
@@ -106,7 +108,8 @@ def test_enocean_segment_positions(factor, reduce):
     for (s, e), (s0, e0) in zip(found, ENOCEAN_SEGMENTS):
         assert abs(s - s0) <= tol and abs(e - e0) <= tol, (
             f"factor {factor} ({reduce}): segment {(s, e)} vs URH's {(s0, e0)} "
-            f"(tolerance {tol}); threshold {p['threshold']:.1f} dB")
+            f"(tolerance {tol}); threshold {p['threshold']:.1f} dB"
+        )
 
 
 @pytest.mark.parametrize("factor", (1, 125, 625))
@@ -116,7 +119,8 @@ def test_urh_message_counts(name, factor):
     starts, ends, p = _urh_segments(name, factor)
     assert p["count"] == expected, (
         f"{name} at factor {factor}: {p['count']} messages, URH documents {expected}; "
-        f"floor {p['floor']:.1f} dB, level {p['level']:.1f} dB, threshold {p['threshold']:.1f} dB")
+        f"floor {p['floor']:.1f} dB, level {p['level']:.1f} dB, threshold {p['threshold']:.1f} dB"
+    )
     # two levels, not one: the bursts stand clear of the floor (at coarse factors the
     # EnOcean bits average to about 9 dB above it)
     assert p["level"] - p["floor"] > 6
@@ -150,16 +154,17 @@ def _trace_paths(name: str) -> tuple[Path, Path]:
     return _need(folder / f"wifi_{name}.csv"), _need(folder / f"imu_{name}.csv")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _envelope(name: str):
     wifi, _ = _trace_paths(name)
     b = load_traffic(wifi)
-    dbm, props = traffic_envelope(b, FS, level_dbm=CAMERA_DBM, floor_dbm=FLOOR_DBM,
-                                  phy_rate_mbps=PHY_MBPS, seed=0)
+    dbm, props = traffic_envelope(
+        b, FS, level_dbm=CAMERA_DBM, floor_dbm=FLOOR_DBM, phy_rate_mbps=PHY_MBPS, seed=0
+    )
     return b, dbm, props
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _windows(name: str):
     """Classify each 1 s window as the analyzer does: the top level mode of the
     window (read from the envelope, not given) is the component."""
@@ -167,7 +172,7 @@ def _windows(name: str):
     n = int(WINDOW_S * FS)
     out: list[tuple[str, dict[str, float], Features | None]] = []
     for k in range(dbm.size // n):
-        x = dbm[k * n:(k + 1) * n]
+        x = dbm[k * n : (k + 1) * n]
         modes, _ = level_modes(x)
         modes = modes[modes > DETECTOR_FLOOR_DBM]
         if modes.size == 0:
@@ -185,7 +190,7 @@ def _busiest(name: str):
     return sorted(wins, key=lambda w: -w[2].duty)[:BUSIEST]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _coupling(name: str, source: str = "bytes"):
     """Motion coupling of the traffic: from the trace's bytes per bin, or from the
     airtime per 100 ms measured on the envelope (what a detector can know)."""
@@ -197,8 +202,9 @@ def _coupling(name: str, source: str = "bytes"):
         traffic = b
     t, acc = load_imu(imu)
     motion = motion_energy(t, acc, b.size)
-    return motion_coupling(traffic, motion, max_lag_bins=20, smooth_bins=10,
-                           n_surrogates=300, seed=0)
+    return motion_coupling(
+        traffic, motion, max_lag_bins=20, smooth_bins=10, n_surrogates=300, seed=0
+    )
 
 
 def _coupled(name: str, source: str = "bytes") -> bool:
@@ -229,8 +235,10 @@ def test_camera_trace_classified_wifi_camera(name):
     still scene sends little (the quiet windows are not evidence either way)."""
     busiest = _busiest(name)
     votes = Counter(cls for cls, _, _ in busiest)
-    detail = [(cls, round(s.get("wifi_camera", 0.0), 2), round(f.duty, 3),
-               round(f.burst_rate_hz)) for cls, s, f in busiest]
+    detail = [
+        (cls, round(s.get("wifi_camera", 0.0), 2), round(f.duty, 3), round(f.burst_rate_hz))
+        for cls, s, f in busiest
+    ]
     assert votes["wifi_camera"] > BUSIEST // 2, f"{name}: (class, score, duty, rate) {detail}"
     assert _coupled(name)
 
@@ -241,7 +249,8 @@ def test_camera_traffic_follows_motion(name, source):
     r, p = _coupling(name, source)
     assert _coupled(name, source), (
         f"{name} ({source}): r={r:.2f} at lag {p['lag_bins']} bins, p={p['p_value']:.3f}, "
-        f"surrogate 95 % {p['null_95']:.2f}")
+        f"surrogate 95 % {p['null_95']:.2f}"
+    )
 
 
 @pytest.mark.parametrize("source", ["bytes", "envelope"])

@@ -15,15 +15,23 @@ from PIL import Image
 
 from roomsweep.analyst import plotstyle
 from roomsweep.analyst.analysed import analyse_capture, class_period_s, finding_spectrum
-from roomsweep.cli import main
 from roomsweep.analyst.report import render
+from roomsweep.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Flags for a root, offline, headless run: no sandbox (root), no background
 # connections (the machine has no network; they would be refused many at a time).
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 WINDOW = (1280, 6000)
 
 
@@ -50,7 +58,8 @@ def test_report_json_lists_what_it_wrote(hotel_capture, tmp_path, capsys):
     # one spectrum per RF finding
     rf = [rank for rank, f in enumerate(data["findings"], 1) if f["type"] == "rf"]
     assert sorted(f for f in data["figures"] if f.startswith("spectrum-")) == sorted(
-        f"spectrum-{rank}" for rank in rf)
+        f"spectrum-{rank}" for rank in rf
+    )
     assert [s["waypoint"] for s in data["stops"]][:2] == ["door", "bathroom-door"]
 
 
@@ -67,14 +76,29 @@ def test_report_is_one_self_contained_file(report, hotel):
 
 
 def test_findings_of_new_types_show_up_without_code_of_their_own(hotel):
-    lens = {"type": "lens", "class": "lens_glint", "time_s": 12.5, "waypoint": "wardrobe",
-            "confidence": 0.8, "evidence": {"glints": 3, "led_group": {"hz": 1175}},
-            "why": "a retro-reflection at the LED ring's frequency"}
-    wifi = {"type": "wifi", "class": "wifi_camera_vendor", "title": "Wi-Fi camera by its vendor",
-            "time_s": 30.0, "waypoint": "desk", "level_dbm": -40.0, "confidence": 0.7,
-            "evidence": {"oui": "camera maker"}, "why": "its address belongs to a camera maker"}
-    hotel_plus = type(hotel)(hotel.path, hotel.header, hotel.rec,
-                             hotel.findings + [lens, wifi], hotel.stops)
+    lens = {
+        "type": "lens",
+        "class": "lens_glint",
+        "time_s": 12.5,
+        "waypoint": "wardrobe",
+        "confidence": 0.8,
+        "evidence": {"glints": 3, "led_group": {"hz": 1175}},
+        "why": "a retro-reflection at the LED ring's frequency",
+    }
+    wifi = {
+        "type": "wifi",
+        "class": "wifi_camera_vendor",
+        "title": "Wi-Fi camera by its vendor",
+        "time_s": 30.0,
+        "waypoint": "desk",
+        "level_dbm": -40.0,
+        "confidence": 0.7,
+        "evidence": {"oui": "camera maker"},
+        "why": "its address belongs to a camera maker",
+    }
+    hotel_plus = type(hotel)(
+        hotel.path, hotel.header, hotel.rec, hotel.findings + [lens, wifi], hotel.stops
+    )
     text, figures = render(hotel_plus)
     assert 'data-class="lens_glint"' in text and 'data-class="wifi_camera_vendor"' in text
     assert "led_group.hz" in text and "1175" in text
@@ -103,14 +127,25 @@ window.addEventListener('load', () => {
 
 def _chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
-         f"--window-size={WINDOW[0]},{WINDOW[1]}", *args],
-        capture_output=True, text=True, timeout=120)
+        [
+            CHROMIUM,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--window-size={WINDOW[0]},{WINDOW[1]}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium (Debian package 'chromium') "
-                    "is not installed; `make test` installs it where apt-get can")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium (Debian package 'chromium') "
+    "is not installed; `make test` installs it where apt-get can",
+)
 def test_report_renders_in_headless_chromium(report, hotel, tmp_path):
     probe = _layout_probe(report, tmp_path / "probe.html")
     dom = _chromium(["--virtual-time-budget=5000", "--dump-dom", probe.as_uri()], tmp_path)
@@ -131,17 +166,17 @@ def test_report_renders_in_headless_chromium(report, hotel, tmp_path):
     def crop(box: dict) -> np.ndarray:
         x, y, w, h = (int(round(box[k])) for k in ("x", "y", "w", "h"))
         assert y + h <= pixels.shape[0], "the element is below the screenshot"
-        return pixels[y:y + h, x:x + w]
+        return pixels[y : y + h, x : x + w]
 
     table = crop(layout["findings"])
     ink = (table.sum(axis=2) < 3 * 160).mean()  # text and borders
     assert 0.01 < ink < 0.5, ink
     header_blue = np.all(np.abs(table - [0xEE, 0xF3, 0xF8]) <= 3, axis=2).mean()
     assert header_blue > 0.05  # the header row's background is drawn
-    level = np.array([int(plotstyle.LEVEL[i:i + 2], 16) for i in (1, 3, 5)])
+    level = np.array([int(plotstyle.LEVEL[i : i + 2], 16) for i in (1, 3, 5)])
     timeline = crop(images["timeline"]["box"])
     assert (np.abs(timeline - level).sum(axis=2) < 60).mean() > 0.0005  # the level trace
-    wifi = np.array([int(plotstyle.class_colour("wifi_camera")[i:i + 2], 16) for i in (1, 3, 5)])
+    wifi = np.array([int(plotstyle.class_colour("wifi_camera")[i : i + 2], 16) for i in (1, 3, 5)])
     assert (np.abs(timeline - wifi).sum(axis=2) < 40).sum() > 20  # finding #1's marker
     room = crop(images["map"]["box"])
     assert (room.sum(axis=2) < 3 * 250).mean() > 0.05  # not blank
@@ -173,12 +208,38 @@ def test_spectrum_shows_the_gsm_frame_rate(hotel, hotel_capture, tmp_path):
     # the envelope's strongest line is the class's frame rate or a harmonic of it
     assert min(abs(strongest - k * 26 / 0.120) for k in range(1, 5)) <= df
     out = tmp_path / "s.png"
-    assert main(["plot", str(hotel_capture), "-o", str(out), "--kind", "spectrum",
-                 "--finding", str(rank)]) == 0
+    assert (
+        main(
+            [
+                "plot",
+                str(hotel_capture),
+                "-o",
+                str(out),
+                "--kind",
+                "spectrum",
+                "--finding",
+                str(rank),
+            ]
+        )
+        == 0
+    )
     assert out.stat().st_size > 10_000
     by_class = tmp_path / "gsm.png"  # the same finding, named by its class
-    assert main(["plot", str(hotel_capture), "-o", str(by_class), "--kind", "spectrum",
-                 "--finding", "gsm"]) == 0
+    assert (
+        main(
+            [
+                "plot",
+                str(hotel_capture),
+                "-o",
+                str(by_class),
+                "--kind",
+                "spectrum",
+                "--finding",
+                "gsm",
+            ]
+        )
+        == 0
+    )
     assert by_class.read_bytes() == out.read_bytes()
 
 
@@ -201,13 +262,22 @@ def test_plot_lens(hotel_capture, tmp_path, capsys):
         assert code == 0 and out.stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["report", "missing.cap", "-o", "r.html"], "no such capture"),
-    (["report", "{cap}", "-o", "r.txt"], "HTML file"),
-    (["plot", "{cap}", "-o", "p.gif"], ".png, .svg or .pdf"),
-    (["plot", "{cap}", "-o", "p.png", "--kind", "spectrum", "--finding", "99"], "numbered from 1"),
-    (["plot", "{cap}", "-o", "p.png", "--kind", "spectrum", "--finding", "dect"], "no RF finding"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["report", "missing.cap", "-o", "r.html"], "no such capture"),
+        (["report", "{cap}", "-o", "r.txt"], "HTML file"),
+        (["plot", "{cap}", "-o", "p.gif"], ".png, .svg or .pdf"),
+        (
+            ["plot", "{cap}", "-o", "p.png", "--kind", "spectrum", "--finding", "99"],
+            "numbered from 1",
+        ),
+        (
+            ["plot", "{cap}", "-o", "p.png", "--kind", "spectrum", "--finding", "dect"],
+            "no RF finding",
+        ),
+    ],
+)
 def test_user_mistakes_are_one_line(hotel_capture, tmp_path, capsys, monkeypatch, argv, message):
     monkeypatch.chdir(tmp_path)
     code = main([a.replace("{cap}", str(hotel_capture)) for a in argv])
@@ -250,19 +320,29 @@ def test_lens_plot_draws_the_lens_analysis_tracks(hotel, monkeypatch, tmp_path):
 
     frames = int(hotel.rec.duration_s / 0.02)
     times = (np.arange(frames) + 0.5) * 0.02
-    tracks = np.vstack([np.full(frames, 3.0), np.where(np.abs(times - 12.5) < 0.2, 60.0, 3.0),
-                        np.zeros(frames)])
+    tracks = np.vstack(
+        [np.full(frames, 3.0), np.where(np.abs(times - 12.5) < 0.2, 60.0, 3.0), np.zeros(frames)]
+    )
     fake = types.ModuleType("roomsweep.analysis.lens")
-    fake.amplitude_tracks = lambda rec: (tracks, {"times_s": times, "lit": (True, True, False),
-                                                  "freqs_hz": (1175.0, 1775.0, 2375.0)})
+    fake.amplitude_tracks = lambda rec: (
+        tracks,
+        {"times_s": times, "lit": (True, True, False), "freqs_hz": (1175.0, 1775.0, 2375.0)},
+    )
     monkeypatch.setitem(sys.modules, "roomsweep.analysis.lens", fake)
-    lens = {"type": "lens", "class": "camera_lens", "time_s": 12.5, "waypoint": "wardrobe",
-            "confidence": 0.9, "evidence": {"glints": [{"time_s": 12.5, "rise": 57.0}]}}
+    lens = {
+        "type": "lens",
+        "class": "camera_lens",
+        "time_s": 12.5,
+        "waypoint": "wardrobe",
+        "confidence": 0.9,
+        "evidence": {"glints": [{"time_s": 12.5, "rise": 57.0}]},
+    }
     an = type(hotel)(hotel.path, hotel.header, hotel.rec, [lens], hotel.stops)
     fig = plot.lens(an)
     ax = fig.axes[0]
-    assert [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")
-            ] == ["LED group 0 (1175 Hz)", "LED group 1 (1775 Hz)"]
+    assert [
+        line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")
+    ] == ["LED group 0 (1175 Hz)", "LED group 1 (1775 Hz)"]
     assert max(line.get_ydata().max() for line in ax.get_lines()[:2]) == 60.0
     plot.save(fig, tmp_path / "lens.png")
     assert (tmp_path / "lens.png").stat().st_size > 10_000

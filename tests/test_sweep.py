@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomsweep.protocol import rsproto as P
-from roomsweep.protocol.calibration import Calibration
-from roomsweep.link.capture import iter_records, load, read_header
 from roomsweep.cli import main
+from roomsweep.link.capture import iter_records, load, read_header
 from roomsweep.live.state import LiveState, beep_interval_s
 from roomsweep.live.view import HEIGHT, WIDTH, render_text
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.records import Mark, Note, Samples
 from tests.fakedevice import FakeDevice
 
@@ -30,14 +30,24 @@ def _counts_for(dbm: float) -> int:
     return int(round((20.0 - dbm) * 25 * 4095 / 3100))
 
 
-def _rf_blocks(levels_dbm: list[float], block: int = 256, fs: float = 8000.0,
-               t0_us: int = 0, seq0: int = 0) -> list[Samples]:
+def _rf_blocks(
+    levels_dbm: list[float], block: int = 256, fs: float = 8000.0, t0_us: int = 0, seq0: int = 0
+) -> list[Samples]:
     out = []
     for i, level in enumerate(levels_dbm):
         t = t0_us + int(i * block / fs * 1e6)
-        out.append(Samples(P.T_SAMPLES, seq0 + i, t, channel=P.CH_RF, t_first_us=t,
-                           span_us=int((block - 1) / fs * 1e6), rate_hz=fs,
-                           samples=np.full(block, _counts_for(level), np.uint16)))
+        out.append(
+            Samples(
+                P.T_SAMPLES,
+                seq0 + i,
+                t,
+                channel=P.CH_RF,
+                t_first_us=t,
+                span_us=int((block - 1) / fs * 1e6),
+                rate_hz=fs,
+                samples=np.full(block, _counts_for(level), np.uint16),
+            )
+        )
     return out
 
 
@@ -50,14 +60,22 @@ def _fits(text: str) -> list[str]:
 
 # --- the view, headless -------------------------------------------------------------
 
+
 def test_view_from_records_shows_the_right_numbers_in_80x24():
-    state = LiveState(capture_path="/tmp/room214.cap", port="/dev/ttyUSB0",
-                      sweep_names=["door", "desk"], title="room 214")
+    state = LiveState(
+        capture_path="/tmp/room214.cap",
+        port="/dev/ttyUSB0",
+        sweep_names=["door", "desk"],
+        title="room 214",
+    )
     # 2 s at -50 dBm, a 0.5 s burst at -20 dBm, 1 s at -40 dBm
     state.feed(_rf_blocks([-50.0] * 62 + [-20.0] * 16 + [-40.0] * 31))
-    state.feed([Mark(P.T_MARK, 200, 0, number=1, source=P.MARK_FROM_BUTTON, label="button"),
-                Mark(P.T_MARK, 201, 0, number=2, source=P.MARK_FROM_HOST,
-                     label="under the bed")])
+    state.feed(
+        [
+            Mark(P.T_MARK, 200, 0, number=1, source=P.MARK_FROM_BUTTON, label="button"),
+            Mark(P.T_MARK, 201, 0, number=2, source=P.MARK_FROM_HOST, label="under the bed"),
+        ]
+    )
     state.link = "connected"
     state.frames_written = 111
     lines = _fits(render_text(state))
@@ -118,17 +136,23 @@ def test_lens_meter_and_radio_counts_from_their_frames():
     state = LiveState(sweep_names=["bed-right"])
     state.feed(_rf_blocks([-50.0] * 40))
     state.feed([Mark(P.T_MARK, 1, 0, number=1, source=P.MARK_FROM_BUTTON, label="button")])
-    walls = [NS(type=0x12, seq=i, ts_us=0, amplitudes=(400.0, 380.0, 390.0), alert=False)
-             for i in range(10)]
-    glint = [NS(type=0x12, seq=10 + i, ts_us=0, amplitudes=(425.0, 381.0, 389.0), alert=True)
-             for i in range(3)]
+    walls = [
+        NS(type=0x12, seq=i, ts_us=0, amplitudes=(400.0, 380.0, 390.0), alert=False)
+        for i in range(10)
+    ]
+    glint = [
+        NS(type=0x12, seq=10 + i, ts_us=0, amplitudes=(425.0, 381.0, 389.0), alert=True)
+        for i in range(3)
+    ]
     state.feed(walls + glint)
     assert state.lens_return == 425.0 and state.lens_alert
     assert state.lens_alerts == 1  # three alerting blocks in a row are one glint
     from roomsweep.protocol.records import AccessPoint, BleAdv, BleAdvertiser, WifiScan
 
-    aps = [AccessPoint(f"aa:bb:cc:00:00:0{i}", ssid, 6, rssi, 3, not ssid)
-           for i, (ssid, rssi) in enumerate([("HotelGuest", -48), ("", -70), ("IPC-4411", -39)])]
+    aps = [
+        AccessPoint(f"aa:bb:cc:00:00:0{i}", ssid, 6, rssi, 3, not ssid)
+        for i, (ssid, rssi) in enumerate([("HotelGuest", -48), ("", -70), ("IPC-4411", -39)])
+    ]
     state.feed([WifiScan(0x10, 50, 0, access_points=aps)])
     adv = [BleAdvertiser(f"11:22:33:44:55:{i:02x}", 1, 0, -60, -62, 3) for i in range(5)]
     state.feed([BleAdv(0x11, 51, 0, advertisers=adv)])
@@ -147,14 +171,18 @@ def test_a_device_restart_is_noticed_from_its_uptime():
     from roomsweep.protocol.records import Status
 
     state = LiveState()
-    state.feed([Status(P.T_STATUS, 1, 0, uptime_ms=90_000)] + _rf_blocks([-50.0] * 40)
-               + [Status(P.T_STATUS, 2, 0, uptime_ms=91_000)])
+    state.feed(
+        [Status(P.T_STATUS, 1, 0, uptime_ms=90_000)]
+        + _rf_blocks([-50.0] * 40)
+        + [Status(P.T_STATUS, 2, 0, uptime_ms=91_000)]
+    )
     assert state.device_restarts == 0
     state.feed([Status(P.T_STATUS, 0, 0, uptime_ms=1_200)])
     assert state.device_restarts == 1 and "the device restarted at 00:01" in state.message
 
 
 # --- keys and the locate cue --------------------------------------------------------
+
 
 def test_keys_label_quick_mark_locate_finish():
     s = LiveState()
@@ -186,6 +214,7 @@ def test_locate_cue_speeds_up_as_the_level_rises():
 
 
 # --- a pulled cable -----------------------------------------------------------------
+
 
 class UnpluggableDevice(FakeDevice):
     """A battery-powered device whose USB cable is pulled and put back: its port
@@ -236,6 +265,7 @@ def test_pulled_cable_keeps_everything_and_resumes_into_the_same_capture(tmp_pat
     link = tmp_path / "ttyUSB0"
     out = tmp_path / "sweep.cap"
     with UnpluggableDevice(link, frames_per_s=100) as dev:
+
         def pull_and_put_back():
             # pull once the host has 50 SAMPLES frames (548 bytes each) on disk
             while not out.exists() or out.stat().st_size < 50 * 548:
@@ -246,8 +276,20 @@ def test_pulled_cable_keeps_everything_and_resumes_into_the_same_capture(tmp_pat
 
         t = threading.Thread(target=pull_and_put_back, daemon=True)
         t.start()
-        rc = main(["sweep", "--port", str(link), "--out", str(out), "--no-tty",
-                   "--seconds", "12", "--json", "--no-report"])
+        rc = main(
+            [
+                "sweep",
+                "--port",
+                str(link),
+                "--out",
+                str(out),
+                "--no-tty",
+                "--seconds",
+                "12",
+                "--json",
+                "--no-report",
+            ]
+        )
         t.join(5)
     assert rc == 0
     result = json.loads(capsys.readouterr().out)
@@ -257,8 +299,8 @@ def test_pulled_cable_keeps_everything_and_resumes_into_the_same_capture(tmp_pat
     assert notes[0].startswith("link lost:") and notes[1].startswith("link resumed after")
     rf = [r for r in cap.records if isinstance(r, Samples)]
     note_at = [i for i, r in enumerate(cap.records) if isinstance(r, Note)]
-    before = [r for r in cap.records[:note_at[0]] if isinstance(r, Samples)]
-    after = [r for r in cap.records[note_at[1]:] if isinstance(r, Samples)]
+    before = [r for r in cap.records[: note_at[0]] if isinstance(r, Samples)]
+    after = [r for r in cap.records[note_at[1] :] if isinstance(r, Samples)]
     assert len(before) >= 50 and len(after) >= 50
     seqs = [r.seq for r in rf]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)  # nothing twice
@@ -277,8 +319,7 @@ def test_a_device_that_falls_silent_is_treated_as_lost_and_restarted(tmp_path):
     out = tmp_path / "silent.cap"
     with FakeDevice(frames_per_s=200) as dev:
         state = LiveState()
-        session = SweepSession(dev.port, out, state, silence_timeout_s=0.3,
-                               reconnect_every_s=0.1)
+        session = SweepSession(dev.port, out, state, silence_timeout_s=0.3, reconnect_every_s=0.1)
         session.connect()
         deadline = time.monotonic() + 10
         while state.sampled_s < 2.0 and time.monotonic() < deadline:
@@ -299,8 +340,19 @@ def test_a_device_that_falls_silent_is_treated_as_lost_and_restarted(tmp_path):
 
 
 def test_sweep_user_mistakes(capsys, tmp_path):
-    assert main(["sweep", "--port", "/dev/does-not-exist", "--out", str(tmp_path / "x.cap"),
-                 "--no-tty"]) == 1
+    assert (
+        main(
+            [
+                "sweep",
+                "--port",
+                "/dev/does-not-exist",
+                "--out",
+                str(tmp_path / "x.cap"),
+                "--no-tty",
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err.strip()
     assert err.startswith("roomsweep: error:") and "cannot open port" in err and "\n" not in err
     assert main(["sweep", "--port", "loop://", "--speed", "2", "--out", "x.cap"]) == 2
@@ -315,6 +367,7 @@ def test_sweep_user_mistakes(capsys, tmp_path):
 
 # --- whole sweeps against the simulated device ----------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sim_sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("sweep") / "hotel.cap"
@@ -323,8 +376,19 @@ def sim_sweep(tmp_path_factory):
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        rc = main(["sweep", "--sim", "hotel-room", "--out", str(out), "--no-tty",
-                   "--speed", "0", "--json"])
+        rc = main(
+            [
+                "sweep",
+                "--sim",
+                "hotel-room",
+                "--out",
+                str(out),
+                "--no-tty",
+                "--speed",
+                "0",
+                "--json",
+            ]
+        )
     assert rc == 0
     return out, json.loads(buf.getvalue())
 
@@ -342,17 +406,18 @@ def test_whole_simulated_sweep_finds_the_camera_and_the_bug(sim_sweep):
     assert result["link_counters"]["device_dropped"] == 0
     # the IR LEDs lit for the lens scan, and the device took the setting
     assert "led0_duty=500" in read_header(out)[0]["settings"]
-    assert any(type(r).__name__ == "Ack" and r.cmd_type == P.T_CMD_CONFIGURE
-               for r in load(out).records)
+    assert any(
+        type(r).__name__ == "Ack" and r.cmd_type == P.T_CMD_CONFIGURE for r in load(out).records
+    )
     report = Path(result["report"])
     assert report == out.with_suffix(".html") and "smoke-detector" in report.read_text()
 
 
 @pytest.mark.slow
 def test_keys_during_a_simulated_sweep_mark_waypoints_and_finish(tmp_path):
+    from roomsweep.live.session import SweepSession, run_sweep
     from roomsweep.sim.runner import SimulatedDevice
     from roomsweep.sim.scenario import load_scenario
-    from roomsweep.live.session import SweepSession, run_sweep
 
     class ScriptedView:
         """Types keys at given seconds of the sweep; counts the locate ticks."""
@@ -374,8 +439,9 @@ def test_keys_during_a_simulated_sweep_mark_waypoints_and_finish(tmp_path):
     out = tmp_path / "keys.cap"
     with SimulatedDevice(scenario, seconds=20) as sim:
         state = LiveState(capture_path=str(out), port=sim.port)
-        view = ScriptedView(state, [(1.0, "l"), (2.0, "munder the lamp\r"), (3.0, " "),
-                                    (4.0, "q")])
+        view = ScriptedView(
+            state, [(1.0, "l"), (2.0, "munder the lamp\r"), (3.0, " "), (4.0, "q")]
+        )
         session = SweepSession(sim.port, out, state)
         session.connect()
         run_sweep(session, view, seconds=15, alive=sim.alive)
@@ -386,7 +452,6 @@ def test_keys_during_a_simulated_sweep_mark_waypoints_and_finish(tmp_path):
     assert state.link == "finished"
 
 
-
 @pytest.mark.slow
 def test_sweep_with_radios_records_the_scans_and_reports_the_network(tmp_path, capsys):
     """--radios turns the device's Wi-Fi and BLE scans on: the capture holds their
@@ -394,11 +459,25 @@ def test_sweep_with_radios_records_the_scans_and_reports_the_network(tmp_path, c
     from roomsweep.analysis.recording import from_capture
 
     out = tmp_path / "radios.cap"
-    rc = main(["sweep", "--sim", "hotel-room", "--out", str(out), "--no-tty", "--speed", "0",
-               "--json", "--radios", "--no-report"])
+    rc = main(
+        [
+            "sweep",
+            "--sim",
+            "hotel-room",
+            "--out",
+            str(out),
+            "--no-tty",
+            "--speed",
+            "0",
+            "--json",
+            "--radios",
+            "--no-report",
+        ]
+    )
     assert rc == 0
     result = json.loads(capsys.readouterr().out)
     rec = from_capture(out)
     assert rec.wifi and rec.ble
     assert {f.get("type") for f in result["findings"]} & {"wifi", "ble"} or any(
-        "wifi" in f.get("evidence", {}) for f in result["findings"])
+        "wifi" in f.get("evidence", {}) for f in result["findings"]
+    )

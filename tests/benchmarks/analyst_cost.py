@@ -53,7 +53,10 @@ def main_bench() -> None:
             ("plot timeline", ["plot", str(cap), "-o", str(out / "t.png")]),
             ("export sigmf", ["export", str(cap), "--format", "sigmf", "-o", str(out / "s")]),
             ("export csv", ["export", str(cap), "--format", "csv", "-o", str(out / "s.csv")]),
-            ("export jsonl", ["export", str(cap), "--format", "jsonl", "-o", str(out / "f.jsonl")]),
+            (
+                "export jsonl",
+                ["export", str(cap), "--format", "jsonl", "-o", str(out / "f.jsonl")],
+            ),
         ]
         print(f"capture {cap} ({cap.stat().st_size / 1e6:.1f} MB)")
         print("| command | best wall time |\n|---|---|")
@@ -64,8 +67,10 @@ def main_bench() -> None:
         for i in range(args.batch):
             shutil.copy(cap, d / f"room-{i:03d}.cap")
         t = timed(["batch", str(d), "--out", str(out / "summary.csv")], 1)
-        print(f"| batch, {args.batch} captures, local processes | {t:.2f} s "
-              f"({t / args.batch:.2f} s a capture) |")
+        print(
+            f"| batch, {args.batch} captures, local processes | {t:.2f} s "
+            f"({t / args.batch:.2f} s a capture) |"
+        )
 
 
 if __name__ == "__main__":

@@ -21,13 +21,22 @@ def ten_minute_sweep() -> Recording:
     reps = int(np.ceil(MINUTES * 60 / rec.duration_s))
     span = rec.duration_s
     n = int(MINUTES * 60 * rec.fs)
-    marks = [WaypointMark(m.time_s + k * span, m.label, m.source)
-             for k in range(reps) for m in rec.marks]
+    marks = [
+        WaypointMark(m.time_s + k * span, m.label, m.source)
+        for k in range(reps)
+        for m in rec.marks
+    ]
     starts = np.concatenate([rec.pd_level_start + k * rec.pd_counts.size for k in range(reps)])
     levels = np.tile(rec.pd_level, reps)
-    return Recording(np.tile(rec.rf_counts, reps)[:n], rec.fs,
-                     [m for m in marks if m.time_s < MINUTES * 60],
-                     rec.calibration, rec.waypoint_positions,
-                     pd_counts=np.tile(rec.pd_counts, reps)[:n], led_hz=rec.led_hz,
-                     led_lit=rec.led_lit, pd_level_start=starts[starts < n],
-                     pd_level=levels[starts < n])
+    return Recording(
+        np.tile(rec.rf_counts, reps)[:n],
+        rec.fs,
+        [m for m in marks if m.time_s < MINUTES * 60],
+        rec.calibration,
+        rec.waypoint_positions,
+        pd_counts=np.tile(rec.pd_counts, reps)[:n],
+        led_hz=rec.led_hz,
+        led_lit=rec.led_lit,
+        pd_level_start=starts[starts < n],
+        pd_level=levels[starts < n],
+    )

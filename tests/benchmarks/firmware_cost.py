@@ -95,14 +95,23 @@ print('RESULT', blocks, n, time.ticks_diff(t1, t0), time.ticks_diff(t3, t2), wri
 
 
 def measure(blocks: int) -> dict:
+    import os
     import subprocess
 
-    import os
     env = dict(os.environ, MICROPYPATH=str(FIRMWARE_DIR))
     proc = subprocess.run(
-        [find_micropython(), "-X", "heapsize=96K", "-c",
-         "import micropython\n" + MP_CODE.replace("BLOCKS", str(blocks))],
-        capture_output=True, text=True, env=env, timeout=600)
+        [
+            find_micropython(),
+            "-X",
+            "heapsize=96K",
+            "-c",
+            "import micropython\n" + MP_CODE.replace("BLOCKS", str(blocks)),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     m = re.search(r"RESULT (\d+) (\d+) (-?\d+) (-?\d+) (\d+)", proc.stdout)
     if not m:
         raise SystemExit(f"benchmark failed:\n{proc.stdout}\n{proc.stderr}")
@@ -134,8 +143,10 @@ def main() -> None:
     print(f"  of which ADC stand-in calls:     {r['adc_standin_ns_per_channel_sample']:7.1f} ns")
     print(f"  firmware work (target <= 150):   {r['firmware_ns_per_channel_sample']:7.1f} ns")
     print(f"firmware work per two-channel slot:{r['firmware_ns_per_slot_two_channels']:7.1f} ns")
-    print(f"bytes on the wire per sample:      {r['wire_bytes_per_channel_sample']:7.3f} "
-          "(target <= 2.1)")
+    print(
+        f"bytes on the wire per sample:      {r['wire_bytes_per_channel_sample']:7.3f} "
+        "(target <= 2.1)"
+    )
 
 
 if __name__ == "__main__":

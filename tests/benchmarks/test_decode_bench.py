@@ -73,11 +73,28 @@ def build_stream(target: int = STREAM_BYTES) -> tuple[bytes, int, int]:
             channel = j & 1
             if j == 17:
                 dropped[channel] += BLOCK  # an occasional lost block, reported
-            _HEADER.pack_into(buf, off, P.MAGIC0, P.MAGIC1, P.PROTOCOL_VERSION,
-                              P.T_SAMPLES, seq & 0xFFFF, samples_len, ts)
-            _SAMPLES.pack_into(buf, off + P.HEADER_SIZE, channel, P.ENC_PACKED12, BLOCK,
-                               (ts - BLOCK_US) % P.TICKS_PERIOD, BLOCK_US - 50,
-                               RATE_HZ * 1000, dropped[channel])
+            _HEADER.pack_into(
+                buf,
+                off,
+                P.MAGIC0,
+                P.MAGIC1,
+                P.PROTOCOL_VERSION,
+                P.T_SAMPLES,
+                seq & 0xFFFF,
+                samples_len,
+                ts,
+            )
+            _SAMPLES.pack_into(
+                buf,
+                off + P.HEADER_SIZE,
+                channel,
+                P.ENC_PACKED12,
+                BLOCK,
+                (ts - BLOCK_US) % P.TICKS_PERIOD,
+                BLOCK_US - 50,
+                RATE_HZ * 1000,
+                dropped[channel],
+            )
             body = off + P.HEADER_SIZE + P.SAMPLES_HEADER_SIZE
             buf[body : body + len(blocks[0])] = blocks[(cycle + j) % TEMPLATES]
             end = off + P.HEADER_SIZE + samples_len
@@ -86,10 +103,31 @@ def build_stream(target: int = STREAM_BYTES) -> tuple[bytes, int, int]:
             seq += 1
             ts = (ts + BLOCK_US // 2) % P.TICKS_PERIOD
             n_samples += 1
-        _HEADER.pack_into(buf, off, P.MAGIC0, P.MAGIC1, P.PROTOCOL_VERSION,
-                          P.T_STATUS, seq & 0xFFFF, P.STATUS_SIZE, ts)
-        _STATUS.pack_into(buf, off + P.HEADER_SIZE, cycle * 1000, 80_000, 40_000,
-                          sum(dropped), 0, 0, 3900, 0, 0, P.STATUS_FLAG_STREAMING)
+        _HEADER.pack_into(
+            buf,
+            off,
+            P.MAGIC0,
+            P.MAGIC1,
+            P.PROTOCOL_VERSION,
+            P.T_STATUS,
+            seq & 0xFFFF,
+            P.STATUS_SIZE,
+            ts,
+        )
+        _STATUS.pack_into(
+            buf,
+            off + P.HEADER_SIZE,
+            cycle * 1000,
+            80_000,
+            40_000,
+            sum(dropped),
+            0,
+            0,
+            3900,
+            0,
+            0,
+            P.STATUS_FLAG_STREAMING,
+        )
         end = off + P.HEADER_SIZE + P.STATUS_SIZE
         _CRC.pack_into(buf, end, crc32(view[off:end]))
         off = end + P.CRC_SIZE

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from roomsweep.protocol import rsproto as P
 from roomsweep.live.state import LiveState
 from roomsweep.live.view import render_text
+from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.records import Samples
 from roomsweep.sim.scenario import load_scenario
 from roomsweep.sim.signals import FeedGenerator
@@ -36,9 +36,18 @@ def hotel_blocks() -> list[Samples]:
     out = []
     for i in range(n // BLOCK):
         t = int(i * BLOCK / FS * 1e6)
-        out.append(Samples(P.T_SAMPLES, i, t, channel=P.CH_RF, t_first_us=t,
-                           span_us=int((BLOCK - 1) / FS * 1e6), rate_hz=FS,
-                           samples=counts[i * BLOCK:(i + 1) * BLOCK]))
+        out.append(
+            Samples(
+                P.T_SAMPLES,
+                i,
+                t,
+                channel=P.CH_RF,
+                t_first_us=t,
+                span_us=int((BLOCK - 1) / FS * 1e6),
+                rate_hz=FS,
+                samples=counts[i * BLOCK : (i + 1) * BLOCK],
+            )
+        )
     return out
 
 
@@ -49,7 +58,7 @@ def _state(blocks: list[Samples]) -> LiveState:
 
 
 def test_feed_one_second_of_blocks(benchmark, hotel_blocks):
-    state = _state(hotel_blocks[:BLOCKS_PER_S * 2])
+    state = _state(hotel_blocks[: BLOCKS_PER_S * 2])
     one_second = hotel_blocks[-BLOCKS_PER_S:]
     benchmark(state.feed, one_second)
     assert state.level_dbm is not None

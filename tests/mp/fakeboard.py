@@ -96,6 +96,7 @@ class FakeBoard:
     def dump(self):
         """Everything the firmware wrote, to stdout (the host test decodes it)."""
         import sys
+
         for chunk in self.out:
             sys.stdout.buffer.write(chunk)
 

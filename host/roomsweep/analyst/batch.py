@@ -19,9 +19,21 @@ from roomsweep.analyst.analysed import analyse_capture, summary_row
 from roomsweep.errors import RoomsweepError, UsageError
 
 PATTERN = "*.cap"
-COLUMNS = ("capture", "scenario", "duration_s", "waypoints", "findings", "classes",
-           "top_class", "top_waypoint", "top_confidence", "top_level_dbm",
-           "loudest_waypoint", "loudest_dbm", "error")
+COLUMNS = (
+    "capture",
+    "scenario",
+    "duration_s",
+    "waypoints",
+    "findings",
+    "classes",
+    "top_class",
+    "top_waypoint",
+    "top_confidence",
+    "top_level_dbm",
+    "loudest_waypoint",
+    "loudest_dbm",
+    "error",
+)
 
 
 def analyse_one(path: str, calibration: str | None = None) -> dict[str, Any]:
@@ -48,9 +60,13 @@ def find_captures(directory: str | Path) -> list[Path]:
     return paths
 
 
-def run_batch(paths: list[Path], scheduler: str | None = None, workers: int | None = None,
-              calibration: str | None = None,
-              on_done: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+def run_batch(
+    paths: list[Path],
+    scheduler: str | None = None,
+    workers: int | None = None,
+    calibration: str | None = None,
+    on_done: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
     """Rows for `paths`, in their order. `on_done` is called as each finishes."""
     from distributed import Client, LocalCluster, as_completed
 
@@ -64,13 +80,21 @@ def run_batch(paths: list[Path], scheduler: str | None = None, workers: int | No
         else:
             n = workers or max(1, min(os.cpu_count() or 1, len(paths)))
             # processes, one thread each: the analysis holds the GIL for most of its time
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=40)
+            cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
+            )
             client = Client(cluster)
         with client:
-            futures = [client.submit(analyse_one, str(p), calibration, key=f"analyse-{i}-{p.name}",
-                                     pure=False)
-                       for i, p in enumerate(paths)]
+            futures = [
+                client.submit(
+                    analyse_one, str(p), calibration, key=f"analyse-{i}-{p.name}", pure=False
+                )
+                for i, p in enumerate(paths)
+            ]
             order = {f.key: i for i, f in enumerate(futures)}
             rows: list[dict[str, Any] | None] = [None] * len(paths)
             for fut in as_completed(futures):

@@ -35,8 +35,19 @@ def _same(fa: dict[str, Any], a: SweepAnalysis, fb: dict[str, Any], b: SweepAnal
 
 
 def _brief(f: dict[str, Any]) -> dict[str, Any]:
-    return {k: f.get(k) for k in ("type", "class", "title", "waypoint", "position_m",
-                                  "level_dbm", "confidence", "time_s")}
+    return {
+        k: f.get(k)
+        for k in (
+            "type",
+            "class",
+            "title",
+            "waypoint",
+            "position_m",
+            "level_dbm",
+            "confidence",
+            "time_s",
+        )
+    }
 
 
 def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
@@ -67,11 +78,21 @@ def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
     waypoints = []
     for name in [w for w in la if w in lb]:
         change = round(lb[name] - la[name], 1)
-        waypoints.append({"waypoint": name, "a_dbm": la[name], "b_dbm": lb[name],
-                          "change_db": change, "moved": abs(change) >= MOVED_DB})
+        waypoints.append(
+            {
+                "waypoint": name,
+                "a_dbm": la[name],
+                "b_dbm": lb[name],
+                "change_db": change,
+                "moved": abs(change) >= MOVED_DB,
+            }
+        )
     return {
-        "a": a.path, "b": b.path,
-        "new": new, "vanished": vanished, "persisting": persisting,
+        "a": a.path,
+        "b": b.path,
+        "new": new,
+        "vanished": vanished,
+        "persisting": persisting,
         "waypoints": waypoints,
         "waypoints_only_in_a": [w for w in la if w not in lb],
         "waypoints_only_in_b": [w for w in lb if w not in la],
@@ -93,19 +114,25 @@ def format_comparison(d: dict[str, Any]) -> str:
         lines.append(f"VANISHED  {_where(f)}")
     for p in d["persisting"]:
         change = p["level_change_db"]
-        lines.append(f"STILL     {_where(p['b'])}"
-                     + (f" ({change:+.1f} dB)" if change is not None else ""))
+        lines.append(
+            f"STILL     {_where(p['b'])}" + (f" ({change:+.1f} dB)" if change is not None else "")
+        )
     if not (d["new"] or d["vanished"] or d["persisting"]):
         lines.append("no findings in either sweep")
     if d["waypoints"]:
         lines.append(f"{'waypoint':<18}{'A dBm':>8}{'B dBm':>8}{'change':>8}")
         for w in d["waypoints"]:
             flag = "  <- moved" if w["moved"] else ""
-            lines.append(f"{w['waypoint']:<18}{w['a_dbm']:>8.1f}{w['b_dbm']:>8.1f}"
-                         f"{w['change_db']:>+8.1f}{flag}")
+            lines.append(
+                f"{w['waypoint']:<18}{w['a_dbm']:>8.1f}{w['b_dbm']:>8.1f}"
+                f"{w['change_db']:>+8.1f}{flag}"
+            )
     for key, label in (("waypoints_only_in_a", "only in A"), ("waypoints_only_in_b", "only in B")):
         if d[key]:
             lines.append(f"waypoints {label}: {', '.join(d[key])}")
-    lines.append("changed" if d["changed"] else "no change beyond "
-                 f"{MOVED_DB:.0f} dB at any waypoint, same transmitters")
+    lines.append(
+        "changed"
+        if d["changed"]
+        else f"no change beyond {MOVED_DB:.0f} dB at any waypoint, same transmitters"
+    )
     return "\n".join(lines)

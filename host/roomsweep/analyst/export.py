@@ -29,9 +29,9 @@ import numpy as np
 from roomsweep import __version__
 from roomsweep.analysis.analyze import ANALYSIS_WINDOW_S
 from roomsweep.analyst.analysed import SweepAnalysis
-from roomsweep.link.capture import load
-from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.analyst.progress import bar
+from roomsweep.errors import RoomsweepError, UsageError
+from roomsweep.link.capture import load
 
 FORMATS = ("sigmf", "csv", "jsonl")
 CHANNEL_NAMES = {0: "rf", 1: "photodiode"}
@@ -76,6 +76,7 @@ def _open_out(path: str | Path | None) -> Iterator[IO[str]]:
 
 # --- JSON lines --------------------------------------------------------------------------
 
+
 def finding_lines(an: SweepAnalysis) -> list[str]:
     """One JSON object per finding: "time" (UTC of its strongest evidence, when the
     capture knows its start), "model" (the class's human name), "capture", then the
@@ -84,8 +85,11 @@ def finding_lines(an: SweepAnalysis) -> list[str]:
     lines = []
     for f in an.findings:
         t = f.get("time_s")
-        head = {"time": _utc(start + float(t)) if start is not None and t is not None else None,
-                "model": f.get("title") or f.get("class"), "capture": an.path}
+        head = {
+            "time": _utc(start + float(t)) if start is not None and t is not None else None,
+            "model": f.get("title") or f.get("class"),
+            "capture": an.path,
+        }
         lines.append(json.dumps({**head, **f}, sort_keys=False, default=str))
     return lines
 
@@ -94,11 +98,15 @@ def export_jsonl(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
     with _open_out(out) as f:
         for line in finding_lines(an):
             f.write(line + "\n")
-    return {"format": "jsonl", "files": [] if out in (None, "-") else [str(out)],
-            "findings": len(an.findings)}
+    return {
+        "format": "jsonl",
+        "files": [] if out in (None, "-") else [str(out)],
+        "findings": len(an.findings),
+    }
 
 
 # --- CSV ---------------------------------------------------------------------------------
+
 
 def _stop_labels(an: SweepAnalysis, n: int) -> np.ndarray:
     """The waypoint whose dwell each sample is in ("" between dwells)."""
@@ -124,17 +132,28 @@ def export_csv(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
         for a in range(0, n, CHUNK):
             z = min(n, a + CHUNK)
             pd_txt = pd_col[a:z].tolist() if pd_col is not None else [""] * (z - a)
-            f.write("".join(
-                f"{t:.6f},{c},{d:.2f},{p},{w}\n"
-                for t, c, d, p, w in zip(t_s[a:z].tolist(), counts[a:z].tolist(),
-                                         dbm[a:z].tolist(), pd_txt, labels[a:z].tolist())))
+            f.write(
+                "".join(
+                    f"{t:.6f},{c},{d:.2f},{p},{w}\n"
+                    for t, c, d, p, w in zip(
+                        t_s[a:z].tolist(),
+                        counts[a:z].tolist(),
+                        dbm[a:z].tolist(),
+                        pd_txt,
+                        labels[a:z].tolist(),
+                    )
+                )
+            )
             b.update(z - a)
     return {"format": "csv", "files": [] if out in (None, "-") else [str(out)], "rows": n}
 
 
 # --- SigMF -------------------------------------------------------------------------------
 
-def _annotations(an: SweepAnalysis, channel: int, fs: float, n: int) -> list[tuple[int, int, dict]]:
+
+def _annotations(
+    an: SweepAnalysis, channel: int, fs: float, n: int
+) -> list[tuple[int, int, dict]]:
     out = []
     for stop in an.stops:
         if not stop["waypoint"]:
@@ -143,10 +162,18 @@ def _annotations(an: SweepAnalysis, channel: int, fs: float, n: int) -> list[tup
         if a >= n:
             continue
         count = max(1, min(n, int(stop["end_s"] * fs)) - a)
-        out.append((a, count, {"core:label": f"waypoint {stop['waypoint']}",
-                               "core:comment": f"dwell at waypoint {stop['waypoint']}: "
-                                               f"loudest 50 ms {stop['loudest_dbm']} dBm",
-                               "roomsweep:waypoint": stop["waypoint"]}))
+        out.append(
+            (
+                a,
+                count,
+                {
+                    "core:label": f"waypoint {stop['waypoint']}",
+                    "core:comment": f"dwell at waypoint {stop['waypoint']}: "
+                    f"loudest 50 ms {stop['loudest_dbm']} dBm",
+                    "roomsweep:waypoint": stop["waypoint"],
+                },
+            )
+        )
     for rank, f in enumerate(an.findings, 1):
         on_photodiode = f.get("type") == "lens"
         if on_photodiode != (channel == 1) or f.get("time_s") is None:
@@ -157,14 +184,29 @@ def _annotations(an: SweepAnalysis, channel: int, fs: float, n: int) -> list[tup
             continue
         count = max(1, min(n - a, int(ANALYSIS_WINDOW_S * fs)))
         label = str(f.get("class") or f.get("type") or "finding")
-        out.append((a, count, {"core:label": label,
-                               "core:comment": f"#{rank} {f.get('why') or label}",
-                               "roomsweep:finding": f}))
+        out.append(
+            (
+                a,
+                count,
+                {
+                    "core:label": label,
+                    "core:comment": f"#{rank} {f.get('why') or label}",
+                    "roomsweep:finding": f,
+                },
+            )
+        )
     return sorted(out, key=lambda item: item[0])
 
 
-def _write_recording(an: SweepAnalysis, base: Path, channel: int, counts: np.ndarray,
-                     times_us: np.ndarray, rate: float, b: Any) -> Path:
+def _write_recording(
+    an: SweepAnalysis,
+    base: Path,
+    channel: int,
+    counts: np.ndarray,
+    times_us: np.ndarray,
+    rate: float,
+    b: Any,
+) -> Path:
     from sigmf import SigMFFile
 
     name = CHANNEL_NAMES.get(channel, f"ch{channel}")
@@ -174,34 +216,44 @@ def _write_recording(an: SweepAnalysis, base: Path, channel: int, counts: np.nda
     try:
         with open(data_path, "wb") as f:
             for a in range(0, samples.size, CHUNK):
-                f.write(samples[a:a + CHUNK].tobytes())
+                f.write(samples[a : a + CHUNK].tobytes())
                 b.update(min(CHUNK, samples.size - a))
     except OSError as e:
         raise ExportError(f"cannot write {data_path}: {e.strerror or e}") from e
     dev = an.header.get("device") or {}
     cal = an.rec.calibration
-    description = (f"roomsweep {name} channel: 12-bit ADC counts of the "
-                   + ("RF log-power detector (AD8318-class)" if channel == 0
-                      else "IR photodiode (lens finder)")
-                   + f", from capture {Path(an.path).name}")
-    meta = SigMFFile(data_file=str(data_path), global_info={
-        "core:datatype": "ru16_le",
-        "core:sample_rate": float(rate),
-        "core:num_channels": 1,
-        "core:description": description,
-        "core:recorder": f"roomsweep {__version__}",
-        "core:hw": f"{dev.get('board', 'unknown board')} firmware {dev.get('firmware', '?')}"
-                   + (" (simulated)" if dev.get("simulated") else ""),
-        "core:extensions": [dict(EXTENSION)],
-        "roomsweep:channel": name,
-        "roomsweep:capture": str(an.path),
-    })
+    description = (
+        f"roomsweep {name} channel: 12-bit ADC counts of the "
+        + (
+            "RF log-power detector (AD8318-class)"
+            if channel == 0
+            else "IR photodiode (lens finder)"
+        )
+        + f", from capture {Path(an.path).name}"
+    )
+    meta = SigMFFile(
+        data_file=str(data_path),
+        global_info={
+            "core:datatype": "ru16_le",
+            "core:sample_rate": float(rate),
+            "core:num_channels": 1,
+            "core:description": description,
+            "core:recorder": f"roomsweep {__version__}",
+            "core:hw": f"{dev.get('board', 'unknown board')} firmware {dev.get('firmware', '?')}"
+            + (" (simulated)" if dev.get("simulated") else ""),
+            "core:extensions": [dict(EXTENSION)],
+            "roomsweep:channel": name,
+            "roomsweep:capture": str(an.path),
+        },
+    )
     if channel == 0:  # counts -> mV -> dBm: docs/calibration.md
         meta.set_global_field("roomsweep:calibration", cal.to_dict())
     start = _start_unix(an)
     t0 = int(times_us[0]) if times_us.size else 0
     for idx in segments(times_us, rate):
-        extra: dict[str, Any] = {"roomsweep:device_time_us": int(times_us[idx]) if times_us.size else 0}
+        extra: dict[str, Any] = {
+            "roomsweep:device_time_us": int(times_us[idx]) if times_us.size else 0
+        }
         if start is not None and times_us.size:
             extra["core:datetime"] = _utc(start + (int(times_us[idx]) - t0) / 1e6)
         meta.add_capture(idx, metadata=extra)
@@ -232,16 +284,26 @@ def export_sigmf(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
     with bar(total, "export sigmf", unit="sample", unit_scale=True) as b:
         for ch, (counts, times_us, rate) in channels.items():
             metas.append(_write_recording(an, base, ch, counts, times_us, rate, b))
-    collection = SigMFCollection(metafiles=[m.name for m in metas], base_path=base.parent,
-                                 metadata={"collection": {
-                                     "core:description": f"roomsweep capture {Path(an.path).name}",
-                                     "core:extensions": [dict(EXTENSION)]}})
+    collection = SigMFCollection(
+        metafiles=[m.name for m in metas],
+        base_path=base.parent,
+        metadata={
+            "collection": {
+                "core:description": f"roomsweep capture {Path(an.path).name}",
+                "core:extensions": [dict(EXTENSION)],
+            }
+        },
+    )
     collection.tofile(str(base), overwrite=True)
     data = [m.with_name(m.name.replace(".sigmf-meta", ".sigmf-data")) for m in metas]
     files = [str(p) for pair in zip(metas, data) for p in pair]
     files.append(str(base.with_name(base.name + ".sigmf-collection")))
-    return {"format": "sigmf", "files": files, "samples": total,
-            "annotations": sum(len(json.loads(m.read_text())["annotations"]) for m in metas)}
+    return {
+        "format": "sigmf",
+        "files": files,
+        "samples": total,
+        "annotations": sum(len(json.loads(m.read_text())["annotations"]) for m in metas),
+    }
 
 
 def export(an: SweepAnalysis, fmt: str, out: str | Path | None) -> dict[str, Any]:

@@ -79,19 +79,31 @@ def timeline(an: SweepAnalysis) -> Figure:
         # room's floor between them (median over 1 s)
         peaks = level_track(rec, bin_s=max(0.02, rec.duration_s / 1500))
         floor = level_track(rec, bin_s=min(1.0, max(rec.duration_s / 20, 0.05)))
-        ax.plot(peaks["t_s"], peaks["peak_dbm"], color=S.LEVEL, linewidth=0.8,
-                label="peak level")
-        ax.plot(floor["t_s"], floor["median_dbm"], color=S.LEVEL_FILL, linewidth=1.6,
-                label="median level (1 s)")
+        ax.plot(peaks["t_s"], peaks["peak_dbm"], color=S.LEVEL, linewidth=0.8, label="peak level")
+        ax.plot(
+            floor["t_s"],
+            floor["median_dbm"],
+            color=S.LEVEL_FILL,
+            linewidth=1.6,
+            label="median level (1 s)",
+        )
         lo = min(float(np.min(floor["median_dbm"])), float(np.min(peaks["peak_dbm"]))) - 3
         hi = float(np.max(peaks["peak_dbm"])) + 3
         ax.set_ylim(lo, hi + 0.25 * (hi - lo))  # headroom for the waypoint names
         for stop in an.stops:
             ax.axvspan(stop["start_s"], stop["end_s"], color=S.STOP_FILL, zorder=0)
             if stop["waypoint"]:
-                ax.text(stop["start_s"], 0.99, f" {stop['waypoint']}", rotation=90, va="top",
-                        ha="left", fontsize=8, color=S.MUTED,
-                        transform=ax.get_xaxis_transform())
+                ax.text(
+                    stop["start_s"],
+                    0.99,
+                    f" {stop['waypoint']}",
+                    rotation=90,
+                    va="top",
+                    ha="left",
+                    fontsize=8,
+                    color=S.MUTED,
+                    transform=ax.get_xaxis_transform(),
+                )
         above = 0  # findings without a level on this axis, stacked in three rows
         for rank, f in enumerate(an.findings, 1):
             if f.get("time_s") is None:
@@ -104,11 +116,26 @@ def timeline(an: SweepAnalysis) -> Figure:
             else:
                 y = float(level)
             colour = S.class_colour(_label(f))
-            ax.plot([f["time_s"]], [y], marker="v" if level is None else "o", markersize=10,
-                    color=colour, markeredgecolor="white", zorder=5, linestyle="none",
-                    label=f"#{rank} {f.get('title') or _label(f)}")
-            ax.annotate(f"#{rank}", (f["time_s"], y), xytext=(7, -4), textcoords="offset points",
-                        color=colour, fontweight="bold", zorder=6)
+            ax.plot(
+                [f["time_s"]],
+                [y],
+                marker="v" if level is None else "o",
+                markersize=10,
+                color=colour,
+                markeredgecolor="white",
+                zorder=5,
+                linestyle="none",
+                label=f"#{rank} {f.get('title') or _label(f)}",
+            )
+            ax.annotate(
+                f"#{rank}",
+                (f["time_s"], y),
+                xytext=(7, -4),
+                textcoords="offset points",
+                color=colour,
+                fontweight="bold",
+                zorder=6,
+            )
         ax.set_xlim(0, rec.duration_s)
         ax.set_xlabel("time in the sweep (s); shaded: dwell at a waypoint")
         ax.set_ylabel("RF level at the detector (dBm)")
@@ -117,8 +144,7 @@ def timeline(an: SweepAnalysis) -> Figure:
     return fig
 
 
-def _pick_rf_finding(an: SweepAnalysis,
-                     finding: int | str | None) -> tuple[int, dict[str, Any]]:
+def _pick_rf_finding(an: SweepAnalysis, finding: int | str | None) -> tuple[int, dict[str, Any]]:
     """A finding by rank (1-based) or by class (its best-ranked RF finding)."""
     if not an.findings:
         raise UsageError(f"{an.path}: no findings to take a spectrum of")
@@ -126,12 +152,16 @@ def _pick_rf_finding(an: SweepAnalysis,
         for rank, f in enumerate(an.findings, 1):
             if f.get("class") == finding and is_rf(f):
                 return rank, f
-        raise UsageError(f"--finding {finding}: no RF finding of that class (classes here: "
-                         f"{', '.join(sorted({str(f.get('class')) for f in an.findings}))})")
+        raise UsageError(
+            f"--finding {finding}: no RF finding of that class (classes here: "
+            f"{', '.join(sorted({str(f.get('class')) for f in an.findings}))})"
+        )
     if finding is not None:
         if not 1 <= finding <= len(an.findings):
-            raise UsageError(f"--finding {finding}: the capture has {len(an.findings)} "
-                             f"finding(s), numbered from 1")
+            raise UsageError(
+                f"--finding {finding}: the capture has {len(an.findings)} "
+                f"finding(s), numbered from 1"
+            )
         return finding, an.findings[finding - 1]
     for rank, f in enumerate(an.findings, 1):
         if is_rf(f) and f.get("time_s") is not None and f.get("level_dbm") is not None:
@@ -149,23 +179,45 @@ def spectrum(an: SweepAnalysis, finding: int | str | None = None) -> Figure:
         top_hz = max(spec["expected_hz"][-1] * 1.15 if spec["expected_hz"] else 0.0, 1000.0)
         keep = (freqs > 0) & (freqs <= top_hz)
         if keep.any():
-            ax.semilogy(freqs[keep], np.maximum(psd[keep], 1e-12), color=S.LEVEL, linewidth=0.9,
-                        label="envelope power spectrum")
+            ax.semilogy(
+                freqs[keep],
+                np.maximum(psd[keep], 1e-12),
+                color=S.LEVEL,
+                linewidth=0.9,
+                label="envelope power spectrum",
+            )
         for k, hz in enumerate(spec["expected_hz"]):
             if hz <= top_hz:
-                ax.axvline(hz, color=S.EXPECTED, linestyle="--", linewidth=0.9, alpha=0.8,
-                           label=f"expected for {_label(f)}: {1 / spec['period_s']:.1f} Hz "
-                                 "and harmonics" if k == 0 else None)
+                ax.axvline(
+                    hz,
+                    color=S.EXPECTED,
+                    linestyle="--",
+                    linewidth=0.9,
+                    alpha=0.8,
+                    label=f"expected for {_label(f)}: {1 / spec['period_s']:.1f} Hz and harmonics"
+                    if k == 0
+                    else None,
+                )
         ax.set_xlim(0, top_hz)
         ax.set_xlabel("frequency of the on/off envelope (Hz)")
         ax.set_ylabel("power (a.u.)")
         w0, w1 = spec["window_s"]
         where = f.get("waypoint") or f"{f['time_s']:.1f} s"
-        ax.set_title(f"#{rank} {f.get('title') or _label(f)}, at {where} "
-                     f"({w0:.1f}-{w1:.1f} s, {spec['bursts']} bursts)", fontsize=11)
+        ax.set_title(
+            f"#{rank} {f.get('title') or _label(f)}, at {where} "
+            f"({w0:.1f}-{w1:.1f} s, {spec['bursts']} bursts)",
+            fontsize=11,
+        )
         if not spec["expected_hz"]:
-            ax.text(0.99, 0.97, f"no frame period known for class {_label(f)!r}",
-                    transform=ax.transAxes, ha="right", va="top", color=S.MUTED)
+            ax.text(
+                0.99,
+                0.97,
+                f"no frame period known for class {_label(f)!r}",
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                color=S.MUTED,
+            )
         _legend(ax, loc="upper right" if spec["expected_hz"] else "lower right")
     return fig
 
@@ -177,8 +229,9 @@ def lens_module() -> Any:
     except ModuleNotFoundError as e:
         if e.name != "roomsweep.analysis.lens":
             raise
-        raise UsageError("--kind lens: this roomsweep has no lens analysis yet "
-                         "(roomsweep.analysis.lens)") from None
+        raise UsageError(
+            "--kind lens: this roomsweep has no lens analysis yet (roomsweep.analysis.lens)"
+        ) from None
 
 
 def lens_tracks(an: SweepAnalysis) -> Any:
@@ -202,8 +255,13 @@ def lens(an: SweepAnalysis) -> Figure:
             if not lit[i]:
                 continue
             hz = f" ({freqs[i]:.0f} Hz)" if freqs[i] else ""
-            ax.plot(t[: track.size], track, color=S.PALETTE[(i + 1) % len(S.PALETTE)],
-                    linewidth=0.9, label=f"LED group {i}{hz}")
+            ax.plot(
+                t[: track.size],
+                track,
+                color=S.PALETTE[(i + 1) % len(S.PALETTE)],
+                linewidth=0.9,
+                label=f"LED group {i}{hz}",
+            )
         for rank, f in enumerate(an.findings, 1):
             if f.get("type") != "lens" or f.get("time_s") is None:
                 continue
@@ -213,14 +271,24 @@ def lens(an: SweepAnalysis) -> Figure:
                     ax.axvline(g["time_s"], color=S.EXPECTED, linestyle=":", linewidth=0.8)
             ax.axvline(f["time_s"], color=S.EXPECTED, linestyle="--")
             # along the line: findings close in time do not write over each other
-            ax.annotate(f"#{rank} {f.get('waypoint') or 'glint'}", (f["time_s"], 0.98),
-                        xycoords=("data", "axes fraction"), xytext=(3, 0),
-                        textcoords="offset points", color=S.EXPECTED, fontweight="bold",
-                        rotation=90, va="top", ha="left",
-                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
+            ax.annotate(
+                f"#{rank} {f.get('waypoint') or 'glint'}",
+                (f["time_s"], 0.98),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, 0),
+                textcoords="offset points",
+                color=S.EXPECTED,
+                fontweight="bold",
+                rotation=90,
+                va="top",
+                ha="left",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+            )
         ax.set_xlim(0, an.rec.duration_s)
-        ax.set_xlabel("time in the sweep (s); shaded: dwell at a waypoint; "
-                      "dashed: lens finding, dotted: its glints")
+        ax.set_xlabel(
+            "time in the sweep (s); shaded: dwell at a waypoint; "
+            "dashed: lens finding, dotted: its glints"
+        )
         ax.set_ylabel("lock-in amplitude (ADC counts)")
         ax.set_title(f"Lens glints along the sweep: {Path(an.path).name}")
         _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
@@ -230,13 +298,16 @@ def lens(an: SweepAnalysis) -> Figure:
 def room_map(an: SweepAnalysis) -> Figure:
     positions = an.rec.waypoint_positions
     if not positions:
-        raise UsageError(f"{an.path}: the capture knows no waypoint positions to draw a map "
-                         "(its header has no 'waypoints')")
+        raise UsageError(
+            f"{an.path}: the capture knows no waypoint positions to draw a map "
+            "(its header has no 'waypoints')"
+        )
     loudest: dict[str, float] = {}
     for stop in an.stops:
         if stop["waypoint"] in positions:
-            loudest[stop["waypoint"]] = max(loudest.get(stop["waypoint"], -99.0),
-                                            stop["loudest_dbm"])
+            loudest[stop["waypoint"]] = max(
+                loudest.get(stop["waypoint"], -99.0), stop["loudest_dbm"]
+            )
     with S.style():
         fig = Figure(figsize=S.MAP_FIGSIZE)
         ax = fig.add_subplot()
@@ -246,28 +317,61 @@ def room_map(an: SweepAnalysis) -> Figure:
         levels = np.array([loudest.get(n, np.nan) for n in names])
         heard = ~np.isnan(levels)
         if heard.any():
-            sc = ax.scatter(xy[heard, 0], xy[heard, 1], c=levels[heard], cmap="viridis",
-                            s=90, edgecolors="black", linewidths=0.5, zorder=3)
+            sc = ax.scatter(
+                xy[heard, 0],
+                xy[heard, 1],
+                c=levels[heard],
+                cmap="viridis",
+                s=90,
+                edgecolors="black",
+                linewidths=0.5,
+                zorder=3,
+            )
             fig.colorbar(sc, ax=ax, label="loudest 50 ms at the waypoint (dBm)", shrink=0.8)
         if (~heard).any():
-            ax.scatter(xy[~heard, 0], xy[~heard, 1], c="white", s=90, edgecolors=S.MUTED,
-                       zorder=3, label="waypoint not visited")
+            ax.scatter(
+                xy[~heard, 0],
+                xy[~heard, 1],
+                c="white",
+                s=90,
+                edgecolors=S.MUTED,
+                zorder=3,
+                label="waypoint not visited",
+            )
         for n, (x, y) in zip(names, xy):
-            ax.annotate(n, (x, y), xytext=(6, -10), textcoords="offset points", fontsize=8,
-                        color=S.MUTED)
+            ax.annotate(
+                n, (x, y), xytext=(6, -10), textcoords="offset points", fontsize=8, color=S.MUTED
+            )
         for rank, f in enumerate(an.findings, 1):
-            pos = f.get("position_m") or (positions.get(f.get("waypoint") or "")
-                                          if f.get("waypoint") else None)
+            pos = f.get("position_m") or (
+                positions.get(f.get("waypoint") or "") if f.get("waypoint") else None
+            )
             if not pos:
                 continue
             colour = S.class_colour(_label(f))
-            ax.plot([pos[0]], [pos[1]], marker="*", markersize=16, color=colour,
-                    markeredgecolor="black", markeredgewidth=0.5, zorder=4,
-                    label=f"#{rank} {_label(f)}")
+            ax.plot(
+                [pos[0]],
+                [pos[1]],
+                marker="*",
+                markersize=16,
+                color=colour,
+                markeredgecolor="black",
+                markeredgewidth=0.5,
+                zorder=4,
+                label=f"#{rank} {_label(f)}",
+            )
             radius = f.get("position_uncertainty_m")
             if f.get("position_m") and radius:
-                ax.add_patch(Circle((pos[0], pos[1]), float(radius), fill=False,
-                                    edgecolor=colour, linestyle="--", zorder=2))
+                ax.add_patch(
+                    Circle(
+                        (pos[0], pos[1]),
+                        float(radius),
+                        fill=False,
+                        edgecolor=colour,
+                        linestyle="--",
+                        zorder=2,
+                    )
+                )
         placed = [f["position_m"][:2] for f in an.findings if f.get("position_m")]
         everything = np.vstack([xy] + ([np.array(placed)] if placed else []))
         lo = everything.min(axis=0) - 0.7

@@ -26,10 +26,30 @@ MUTED = "#555555"
 # Colour-blind-safe palette (Okabe & Ito, "Color Universal Design", 2008)
 # and three of Tol's "muted" scheme (Paul Tol, "Colour schemes", SRON 2021) for
 # the kinds beyond the RF classes
-PALETTE = ("#D55E00", "#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-           "#F0E442", "#000000", "#882255", "#44AA99", "#999933")
-_KNOWN = {"wifi_camera": 0, "gsm": 1, "dect": 2, "analog_video": 3, "ble": 4,
-          "bt_classic": 5, "lte": 6, "wifi_ap": 7, "camera_lens": 8}
+PALETTE = (
+    "#D55E00",
+    "#0072B2",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+    "#882255",
+    "#44AA99",
+    "#999933",
+)
+_KNOWN = {
+    "wifi_camera": 0,
+    "gsm": 1,
+    "dect": 2,
+    "analog_video": 3,
+    "ble": 4,
+    "bt_classic": 5,
+    "lte": 6,
+    "wifi_ap": 7,
+    "camera_lens": 8,
+}
 
 RC: dict[str, Any] = {
     "font.size": 10,

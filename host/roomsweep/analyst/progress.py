@@ -17,17 +17,28 @@ from tqdm import tqdm
 DELAY_S = 1.0
 
 
-def bar(total: int | None, desc: str, unit: str = "it", file: IO[str] | None = None,
-        **kw: Any) -> tqdm:
+def bar(
+    total: int | None, desc: str, unit: str = "it", file: IO[str] | None = None, **kw: Any
+) -> tqdm:
     """A progress bar on stderr (or `file`) that shows itself after DELAY_S, on a
     terminal only."""
-    return tqdm(total=total, desc=desc, unit=unit, file=file or sys.stderr, delay=DELAY_S,
-                leave=False, dynamic_ncols=True, disable=None, **kw)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        file=file or sys.stderr,
+        delay=DELAY_S,
+        leave=False,
+        dynamic_ncols=True,
+        disable=None,
+        **kw,
+    )
 
 
 @contextmanager
-def stages(names: list[str], desc: str,
-           file: IO[str] | None = None) -> Iterator[Callable[[str], None]]:
+def stages(
+    names: list[str], desc: str, file: IO[str] | None = None
+) -> Iterator[Callable[[str], None]]:
     """A bar over named stages: call the yielded function as each stage starts.
 
     >>> with stages(["load", "analyze"], "report") as step:

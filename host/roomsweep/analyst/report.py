@@ -17,9 +17,8 @@ from typing import Any
 
 from roomsweep import __version__
 from roomsweep.analyst import plot
-from roomsweep.analyst.analysed import SweepAnalysis, is_rf
+from roomsweep.analyst.analysed import SweepAnalysis, analyse_capture, is_rf
 from roomsweep.errors import RoomsweepError, UsageError
-from roomsweep.analyst.analysed import analyse_capture
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
@@ -73,16 +72,19 @@ def findings_table(findings: list[dict[str, Any]]) -> str:
         rows.append(
             f'<tr class="finding" data-class="{_e(f.get("class"))}">'
             f'<td class="num">{rank}</td>'
-            f'<td>{_e(f.get("type"))}</td>'
+            f"<td>{_e(f.get('type'))}</td>"
             f'<td><a href="#finding-{rank}">{_e(f.get("title") or f.get("class"))}</a>'
-            f'<br><small>{_e(f.get("class"))}</small></td>'
+            f"<br><small>{_e(f.get('class'))}</small></td>"
             f"<td>{_where(f)}</td>"
             f'<td class="num">{_num(f.get("level_dbm"), ".1f")}</td>'
             f'<td class="num">{_num(f.get("confidence"), ".2f")}</td>'
-            f'<td class="why">{_e(f.get("why"))}</td></tr>')
-    return ('<table id="findings"><thead><tr><th>#</th><th>type</th><th>what</th>'
-            "<th>where</th><th>level (dBm)</th><th>confidence</th><th>why</th></tr></thead>"
-            "<tbody>" + "".join(rows) + "</tbody></table>")
+            f'<td class="why">{_e(f.get("why"))}</td></tr>'
+        )
+    return (
+        '<table id="findings"><thead><tr><th>#</th><th>type</th><th>what</th>'
+        "<th>where</th><th>level (dBm)</th><th>confidence</th><th>why</th></tr></thead>"
+        "<tbody>" + "".join(rows) + "</tbody></table>"
+    )
 
 
 def stops_table(stops: list[dict[str, Any]]) -> str:
@@ -92,13 +94,18 @@ def stops_table(stops: list[dict[str, Any]]) -> str:
     rows = []
     for s in stops:
         flag = " (loudest)" if s["loudest_dbm"] == loudest else ""
-        rows.append(f"<tr><td>{_e(s['waypoint'] or '(between marks)')}</td>"
-                    f'<td class="num">{s["start_s"]:.1f}</td><td class="num">{s["end_s"]:.1f}</td>'
-                    f'<td class="num">{s["median_dbm"]:.1f}</td>'
-                    f'<td class="num">{s["loudest_dbm"]:.1f}{flag}</td></tr>')
-    return ('<table id="stops"><thead><tr><th>waypoint</th><th>from (s)</th><th>to (s)</th>'
-            "<th>median (dBm)</th><th>loudest 50 ms (dBm)</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+        rows.append(
+            f"<tr><td>{_e(s['waypoint'] or '(between marks)')}</td>"
+            f'<td class="num">{s["start_s"]:.1f}</td><td class="num">{s["end_s"]:.1f}</td>'
+            f'<td class="num">{s["median_dbm"]:.1f}</td>'
+            f'<td class="num">{s["loudest_dbm"]:.1f}{flag}</td></tr>'
+        )
+    return (
+        '<table id="stops"><thead><tr><th>waypoint</th><th>from (s)</th><th>to (s)</th>'
+        "<th>median (dBm)</th><th>loudest 50 ms (dBm)</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
 def _flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -118,31 +125,41 @@ def _text(value: Any) -> str:
 
 
 def evidence_section(rank: int, f: dict[str, Any], spectrum_png: bytes | None) -> str:
-    rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(_text(v))}</td></tr>"
-                   for k, v in _flatten(f.get("evidence") or {}))
-    parts = [f'<section class="evidence" id="finding-{rank}">',
-             f"<h3>#{rank} {_e(f.get('title') or f.get('class'))}</h3>",
-             f'<p class="why">{_e(f.get("why"))}</p>']
+    rows = "".join(
+        f"<tr><td>{_e(k)}</td><td>{_e(_text(v))}</td></tr>"
+        for k, v in _flatten(f.get("evidence") or {})
+    )
+    parts = [
+        f'<section class="evidence" id="finding-{rank}">',
+        f"<h3>#{rank} {_e(f.get('title') or f.get('class'))}</h3>",
+        f'<p class="why">{_e(f.get("why"))}</p>',
+    ]
     if f.get("standard"):
         parts.append(f"<p>Timing per {_e(f['standard'])}.</p>")
     if rows:
         parts.append(f'<table class="meta"><tbody>{rows}</tbody></table>')
     if spectrum_png is not None:
-        parts.append(_img(spectrum_png, f"envelope spectrum of finding {rank}",
-                          f"spectrum-{rank}"))
+        parts.append(
+            _img(spectrum_png, f"envelope spectrum of finding {rank}", f"spectrum-{rank}")
+        )
     parts.append("</section>")
     return "\n".join(parts)
 
 
 def _meta(an: SweepAnalysis) -> list[tuple[str, str]]:
     dev = an.header.get("device") or {}
-    rows = [("capture", an.path),
-            ("recorded", an.header.get("created_utc") or "?"),
-            ("device", f"{dev.get('board', '?')} firmware {dev.get('firmware', '?')}"
-                       + (" (simulated)" if dev.get("simulated") else "")),
-            ("duration", f"{an.rec.duration_s:.1f} s at {an.rec.fs:.0f} S/s"),
-            ("calibration", an.rec.calibration.source),
-            ("waypoints marked", str(sum(1 for s in an.stops if s["waypoint"])))]
+    rows = [
+        ("capture", an.path),
+        ("recorded", an.header.get("created_utc") or "?"),
+        (
+            "device",
+            f"{dev.get('board', '?')} firmware {dev.get('firmware', '?')}"
+            + (" (simulated)" if dev.get("simulated") else ""),
+        ),
+        ("duration", f"{an.rec.duration_s:.1f} s at {an.rec.fs:.0f} S/s"),
+        ("calibration", an.rec.calibration.source),
+        ("waypoints marked", str(sum(1 for s in an.stops if s["waypoint"]))),
+    ]
     if an.scenario:
         rows.append(("simulated scenario", an.scenario))
     if an.header.get("notes"):
@@ -160,8 +177,7 @@ def render(an: SweepAnalysis, step: Callable[[str], None] | None = None) -> tupl
     room = ""
     if an.rec.waypoint_positions:
         step("map")
-        room = ("<h2>Room map</h2>\n"
-                + _img(plot.png_bytes(plot.room_map(an)), "room map", "map"))
+        room = "<h2>Room map</h2>\n" + _img(plot.png_bytes(plot.room_map(an)), "room map", "map")
         figures.append("map")
     step("lens")
     lens = ""
@@ -185,7 +201,7 @@ def render(an: SweepAnalysis, step: Callable[[str], None] | None = None) -> tupl
         sections.append(evidence_section(rank, f, png))
     meta = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in _meta(an))
     n = len(an.findings)
-    headline = (f"{n} finding{'s' if n != 1 else ''}" if n else "nothing suspicious found")
+    headline = f"{n} finding{'s' if n != 1 else ''}" if n else "nothing suspicious found"
     doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -203,15 +219,16 @@ def render(an: SweepAnalysis, step: Callable[[str], None] | None = None) -> tupl
 {room}
 {lens}
 <h2>Evidence per finding</h2>
-{''.join(sections) if sections else '<p>No findings.</p>'}
+{"".join(sections) if sections else "<p>No findings.</p>"}
 <footer>roomsweep {__version__}. Findings JSON: docs/findings.md.</footer>
 </body></html>
 """
     return doc, figures
 
 
-def write_report(an: SweepAnalysis, out: str | Path,
-                 step: Callable[[str], None] | None = None) -> dict[str, Any]:
+def write_report(
+    an: SweepAnalysis, out: str | Path, step: Callable[[str], None] | None = None
+) -> dict[str, Any]:
     """Write the report; return what `--json` prints."""
     out = Path(out)
     if out.suffix.lower() not in (".html", ".htm"):
@@ -223,9 +240,14 @@ def write_report(an: SweepAnalysis, out: str | Path,
         out.write_text(doc, encoding="utf-8")
     except OSError as e:
         raise UsageError(f"cannot write {out}: {e.strerror or e}") from e
-    return {"report": str(out), "capture": an.path, "bytes": len(doc.encode()),
-            "figures": figures, "findings": an.findings, "stops": an.stops}
-
+    return {
+        "report": str(out),
+        "capture": an.path,
+        "bytes": len(doc.encode()),
+        "figures": figures,
+        "findings": an.findings,
+        "stops": an.stops,
+    }
 
 
 def report_and_timeline(capture: str | Path, out_dir: str | Path) -> tuple[Path, Path]:

@@ -19,7 +19,8 @@ from roomsweep.errors import RoomsweepError
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="roomsweep",
-        description="Find hidden cameras and bugs: device link, captures, simulator.")
+        description="Find hidden cameras and bugs: device link, captures, simulator.",
+    )
     p.add_argument("--version", action="version", version=f"roomsweep {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     actions: dict[str, Any] = {}  # a command's own subparsers, for "scenarios generate"
@@ -33,8 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         if cmd.run:
             s.set_defaults(command_entry=cmd)
         else:  # a command whose actions are commands of their own
-            actions[cmd.name] = s.add_subparsers(dest=f"{cmd.name}_command", metavar="ACTION",
-                                                 required=True)
+            actions[cmd.name] = s.add_subparsers(
+                dest=f"{cmd.name}_command", metavar="ACTION", required=True
+            )
     return p
 
 

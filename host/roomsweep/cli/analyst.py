@@ -7,25 +7,24 @@ one line (roomsweep.cli.main)."""
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from roomsweep.cli.output import format_findings, print_json
-from roomsweep.errors import RoomsweepError, UsageError
-from roomsweep.link.capture import summarize
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.recording import from_capture
-from roomsweep.protocol.calibration import Calibration
-from roomsweep.network.redact import redact_findings
 from roomsweep.analyst.analysed import analyse_capture
-from roomsweep.analyst.progress import stages, bar
-from roomsweep.analyst.report import write_report
-from roomsweep.analyst.plot import figure, save, lens_module
-from roomsweep.analyst.export import export
-from roomsweep.analyst.compare import compare, format_comparison
 from roomsweep.analyst.batch import find_captures, run_batch, write_summary
+from roomsweep.analyst.compare import compare, format_comparison
+from roomsweep.analyst.export import export
+from roomsweep.analyst.plot import figure, lens_module, save
+from roomsweep.analyst.progress import bar, stages
+from roomsweep.analyst.report import write_report
+from roomsweep.cli.output import format_findings, print_json
+from roomsweep.errors import UsageError
+from roomsweep.link.capture import summarize
+from roomsweep.network.redact import redact_findings
+from roomsweep.protocol.calibration import Calibration
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -38,27 +37,42 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     dev = summary["device"] or {}
     print(f"capture   {summary['path']}")
-    print(f"device    {dev.get('board', '?')} firmware {dev.get('firmware', '?')}"
-          f"{' (simulated)' if dev.get('simulated') else ''}")
+    print(
+        f"device    {dev.get('board', '?')} firmware {dev.get('firmware', '?')}"
+        f"{' (simulated)' if dev.get('simulated') else ''}"
+    )
     restarts = summary.get("device_restarts", 0)
-    print(f"duration  {summary['duration_s']:.3f} s of device time"
-          + (f" (the device restarted {restarts} time{'s' if restarts > 1 else ''}: "
-             "its runs joined end to end)" if restarts else ""))
+    print(
+        f"duration  {summary['duration_s']:.3f} s of device time"
+        + (
+            f" (the device restarted {restarts} time{'s' if restarts > 1 else ''}: "
+            "its runs joined end to end)"
+            if restarts
+            else ""
+        )
+    )
     print("frames    " + ", ".join(f"{k} {v}" for k, v in summary["frames_by_type"].items()))
     names = {"0": "rf", "1": "photodiode"}
     for ch, c in summary["channels"].items():
-        print(f"channel   {names.get(ch, ch)}: {c['samples']} samples in {c['blocks']} blocks, "
-              f"{c['rate_hz_median']:.1f} S/s (min {c['rate_hz_min']:.1f}, "
-              f"max {c['rate_hz_max']:.1f}), device dropped {c['device_dropped']}")
+        print(
+            f"channel   {names.get(ch, ch)}: {c['samples']} samples in {c['blocks']} blocks, "
+            f"{c['rate_hz_median']:.1f} S/s (min {c['rate_hz_min']:.1f}, "
+            f"max {c['rate_hz_max']:.1f}), device dropped {c['device_dropped']}"
+        )
     for m in summary["marks"]:
         print(f"mark      #{m['number']} {m['label']!r} at {m['device_time_s']:.3f} s")
     counters = summary["replay_counters"]
     bad = {k: v for k, v in counters.items() if v and k not in ("bytes_total", "frames")}
     print(f"errors    {'none' if not bad else ', '.join(f'{k} {v}' for k, v in bad.items())}")
     if summary["live_counters"]:
-        live = {k: v for k, v in summary["live_counters"].items()
-                if v and k not in ("bytes_total", "frames")}
-        print(f"live link {'clean' if not live else ', '.join(f'{k} {v}' for k, v in live.items())}")
+        live = {
+            k: v
+            for k, v in summary["live_counters"].items()
+            if v and k not in ("bytes_total", "frames")
+        }
+        print(
+            f"live link {'clean' if not live else ', '.join(f'{k} {v}' for k, v in live.items())}"
+        )
     return 0
 
 
@@ -68,7 +82,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         raise UsageError(f"no such capture: {args.capture}")
     rec = from_capture(args.capture)
     if args.calibration:
-
         rec.calibration = Calibration.load(args.calibration)
     baseline = None
     if args.baseline:
@@ -78,7 +91,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         baseline.calibration = rec.calibration
     findings = analyze(rec, baseline=baseline)
     if args.redact:
-
         findings = redact_findings(findings, salt=args.salt)
     if args.json:
         print_json(findings)
@@ -89,14 +101,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
 
-    with stages(["load", "analyze", "timeline", "map", "lens", "evidence", "write"], "report") as step:
+    with stages(
+        ["load", "analyze", "timeline", "map", "lens", "evidence", "write"], "report"
+    ) as step:
         an = analyse_capture(args.capture, calibration=args.calibration, progress=step)
         result = write_report(an, args.out, step)
     if args.json:
         print_json(result)
     else:
-        print(f"report: {result['report']} ({len(an.findings)} findings, "
-              f"{len(result['figures'])} figures)")
+        print(
+            f"report: {result['report']} ({len(an.findings)} findings, "
+            f"{len(result['figures'])} figures)"
+        )
     return 0
 
 
@@ -143,13 +159,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_batch(args: argparse.Namespace) -> int:
 
-
     paths = find_captures(args.dir)
     out = Path(args.out)
     if not out.parent.is_dir():
         raise UsageError(f"no such directory for the summary: {out.parent}")
     failed = []
     with bar(len(paths), "batch", unit="capture") as b:
+
         def done(row: dict[str, Any]) -> None:
             if row["error"]:
                 failed.append(row)
@@ -157,13 +173,21 @@ def cmd_batch(args: argparse.Namespace) -> int:
                 b.write(f"roomsweep: {where}{row['error']}", file=sys.stderr)
             b.update(1)
 
-        rows = run_batch(paths, scheduler=args.scheduler, workers=args.workers,
-                         calibration=args.calibration, on_done=done)
+        rows = run_batch(
+            paths,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            calibration=args.calibration,
+            on_done=done,
+        )
     write_summary(rows, out)
     if args.json:
-        print_json({"summary": str(out), "captures": len(rows), "failed": len(failed),
-                     "rows": rows})
+        print_json(
+            {"summary": str(out), "captures": len(rows), "failed": len(failed), "rows": rows}
+        )
     else:
-        print(f"{len(rows)} captures, {len(failed)} failed, "
-              f"{sum(1 for r in rows if r['findings'] not in ('', 0))} with findings: {out}")
+        print(
+            f"{len(rows)} captures, {len(failed)} failed, "
+            f"{sum(1 for r in rows if r['findings'] not in ('', 0))} with findings: {out}"
+        )
     return 1 if failed else 0

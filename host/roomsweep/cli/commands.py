@@ -65,34 +65,62 @@ def _ports(p: argparse.ArgumentParser) -> None:
 def _sweep(s: argparse.ArgumentParser) -> None:
     where = s.add_mutually_exclusive_group(required=True)
     where.add_argument("--port", help=PORT_HELP)
-    where.add_argument("--sim", metavar="SCENARIO",
-                       help="use the simulated device in this scenario (name or .toml)")
+    where.add_argument(
+        "--sim",
+        metavar="SCENARIO",
+        help="use the simulated device in this scenario (name or .toml)",
+    )
     s.add_argument("--out", required=True, help="capture file to write")
-    s.add_argument("--seconds", type=positive,
-                   help="finish after this much recorded time (--sim: default the scenario's)")
-    s.add_argument("--speed", type=float,
-                   help="--sim: pace as this multiple of real time (default 1; 0: flat out)")
+    s.add_argument(
+        "--seconds",
+        type=positive,
+        help="finish after this much recorded time (--sim: default the scenario's)",
+    )
+    s.add_argument(
+        "--speed",
+        type=float,
+        help="--sim: pace as this multiple of real time (default 1; 0: flat out)",
+    )
     s.add_argument("--seed", type=int, help="--sim: signal randomness (default the scenario's)")
     s.add_argument("--locate", action="store_true", help="start with the locate cue on")
-    s.add_argument("--no-tty", action="store_true",
-                   help="no live view: a status line every 2 s (automatic without a terminal)")
-    s.add_argument("--json", action="store_true",
-                   help="print the result (findings, capture, waypoints) as JSON at the end")
-    s.add_argument("--report", help="HTML report to write at the end (default: the "
-                   "capture's name with .html)")
+    s.add_argument(
+        "--no-tty",
+        action="store_true",
+        help="no live view: a status line every 2 s (automatic without a terminal)",
+    )
+    s.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result (findings, capture, waypoints) as JSON at the end",
+    )
+    s.add_argument(
+        "--report", help="HTML report to write at the end (default: the capture's name with .html)"
+    )
     s.add_argument("--no-report", action="store_true", help="no HTML report")
     s.add_argument("--baud", type=int, default=921600)
-    s.add_argument("--set", help='device settings, e.g. "rate=10000" (the IR LEDs are lit '
-                   'for the lens scan unless they mention led)')
-    s.add_argument("--no-lens", action="store_true",
-                   help="leave the IR LEDs dark (no lens scan; saves battery)")
-    s.add_argument("--radios", action="store_true",
-                   help="Wi-Fi scans and BLE scanning too (device counts, camera "
-                   "access points, trackers); each Wi-Fi scan pauses the RF samples "
-                   "for about 1.6 s")
+    s.add_argument(
+        "--set",
+        help='device settings, e.g. "rate=10000" (the IR LEDs are lit '
+        "for the lens scan unless they mention led)",
+    )
+    s.add_argument(
+        "--no-lens",
+        action="store_true",
+        help="leave the IR LEDs dark (no lens scan; saves battery)",
+    )
+    s.add_argument(
+        "--radios",
+        action="store_true",
+        help="Wi-Fi scans and BLE scanning too (device counts, camera "
+        "access points, trackers); each Wi-Fi scan pauses the RF samples "
+        "for about 1.6 s",
+    )
     s.add_argument("--note", help="free-form note stored in the capture header")
-    s.add_argument("--append", action="store_true",
-                   help="append to an existing capture instead of replacing it")
+    s.add_argument(
+        "--append",
+        action="store_true",
+        help="append to an existing capture instead of replacing it",
+    )
 
 
 # --- analyst ----------------------------------------------------------------------
@@ -107,47 +135,75 @@ def _analyze(s: argparse.ArgumentParser) -> None:
     s.add_argument("capture")
     s.add_argument("--json", action="store_true", help="print the findings as JSON")
     s.add_argument("--calibration", help=CALIBRATION_HELP)
-    s.add_argument("--baseline", help="a capture of the same room known to be clean: what it "
-                   "heard at a waypoint is not reported again")
-    s.add_argument("--redact", action="store_true",
-                   help="replace SSIDs and MAC addresses with salted hashes (personal data)")
-    s.add_argument("--salt", help="with --redact: salt for the hashes (default: random, so "
-                   "tokens differ between runs)")
+    s.add_argument(
+        "--baseline",
+        help="a capture of the same room known to be clean: what it "
+        "heard at a waypoint is not reported again",
+    )
+    s.add_argument(
+        "--redact",
+        action="store_true",
+        help="replace SSIDs and MAC addresses with salted hashes (personal data)",
+    )
+    s.add_argument(
+        "--salt",
+        help="with --redact: salt for the hashes (default: random, so tokens differ between runs)",
+    )
 
 
 def _report(s: argparse.ArgumentParser) -> None:
     s.add_argument("capture")
     s.add_argument("-o", "--out", required=True, help="HTML file to write")
     s.add_argument("--calibration", help=CALIBRATION_HELP)
-    s.add_argument("--json", action="store_true",
-                   help="print the report's data (findings, stops, figures) as JSON")
+    s.add_argument(
+        "--json",
+        action="store_true",
+        help="print the report's data (findings, stops, figures) as JSON",
+    )
 
 
 def _plot(s: argparse.ArgumentParser) -> None:
     s.add_argument("capture")
     s.add_argument("-o", "--out", required=True, help="image to write (.png, .svg or .pdf)")
-    s.add_argument("--kind", choices=PLOT_KINDS, default="timeline",
-                   help="timeline (default): RF level along the sweep; spectrum: envelope "
-                        "spectrum of a finding with its class's expected lines; lens: "
-                        "photodiode amplitude with glints; map: room map with positions")
-    s.add_argument("--finding", type=rank_or_class,
-                   help="with --kind spectrum: the finding's rank, or a class (gsm, dect, ...) "
-                        "for its best-ranked finding (default: the top RF finding)")
+    s.add_argument(
+        "--kind",
+        choices=PLOT_KINDS,
+        default="timeline",
+        help="timeline (default): RF level along the sweep; spectrum: envelope "
+        "spectrum of a finding with its class's expected lines; lens: "
+        "photodiode amplitude with glints; map: room map with positions",
+    )
+    s.add_argument(
+        "--finding",
+        type=rank_or_class,
+        help="with --kind spectrum: the finding's rank, or a class (gsm, dect, ...) "
+        "for its best-ranked finding (default: the top RF finding)",
+    )
     s.add_argument("--calibration", help=CALIBRATION_HELP)
     s.add_argument("--json", action="store_true", help="print what was written as JSON")
 
 
 def _export(s: argparse.ArgumentParser) -> None:
     s.add_argument("capture")
-    s.add_argument("--format", required=True, choices=EXPORT_FORMATS,
-                   help="sigmf: a recording per sample channel with the findings as "
-                        "annotations; csv: one row per sample; jsonl: one finding per line")
-    s.add_argument("-o", "--out",
-                   help="sigmf: base path (default: the capture's, without .cap); csv, jsonl: "
-                        "file (default: standard output)")
+    s.add_argument(
+        "--format",
+        required=True,
+        choices=EXPORT_FORMATS,
+        help="sigmf: a recording per sample channel with the findings as "
+        "annotations; csv: one row per sample; jsonl: one finding per line",
+    )
+    s.add_argument(
+        "-o",
+        "--out",
+        help="sigmf: base path (default: the capture's, without .cap); csv, jsonl: "
+        "file (default: standard output)",
+    )
     s.add_argument("--calibration", help=CALIBRATION_HELP)
-    s.add_argument("--json", action="store_true",
-                   help="print what was written as JSON (not with csv/jsonl to stdout)")
+    s.add_argument(
+        "--json",
+        action="store_true",
+        help="print what was written as JSON (not with csv/jsonl to stdout)",
+    )
 
 
 def _compare(s: argparse.ArgumentParser) -> None:
@@ -160,10 +216,14 @@ def _compare(s: argparse.ArgumentParser) -> None:
 def _batch(s: argparse.ArgumentParser) -> None:
     s.add_argument("dir", help="directory of captures (*.cap)")
     s.add_argument("--out", required=True, help="summary CSV to write, one row per capture")
-    s.add_argument("--scheduler", help="address of an existing Dask scheduler "
-                                       "(tcp://host:8786); default: local worker processes")
-    s.add_argument("--workers", type=positive_int,
-                   help="local worker processes (default: one per core)")
+    s.add_argument(
+        "--scheduler",
+        help="address of an existing Dask scheduler "
+        "(tcp://host:8786); default: local worker processes",
+    )
+    s.add_argument(
+        "--workers", type=positive_int, help="local worker processes (default: one per core)"
+    )
     s.add_argument("--calibration", help="per-device calibration file for every capture")
     s.add_argument("--json", action="store_true", help="print the summary rows as JSON")
 
@@ -178,29 +238,46 @@ def _record(s: argparse.ArgumentParser) -> None:
     s.add_argument("--baud", type=int, default=921600)
     s.add_argument("--set", help='device settings, e.g. "rate=10000 block=256"')
     s.add_argument("--note", help="free-form note stored in the capture header")
-    s.add_argument("--append", action="store_true",
-                   help="append to an existing capture instead of replacing it")
+    s.add_argument(
+        "--append",
+        action="store_true",
+        help="append to an existing capture instead of replacing it",
+    )
 
 
 def _monitor(s: argparse.ArgumentParser) -> None:
     s.add_argument("--port", required=True, help=PORT_HELP)
     s.add_argument("--json", action="store_true", help="one JSON object per frame (JSON Lines)")
     s.add_argument("--hello", action="store_true", help="ask the device for INFO first")
-    s.add_argument("--start", action="store_true",
-                   help="tell the device to stream (and to stop when the monitor ends)")
+    s.add_argument(
+        "--start",
+        action="store_true",
+        help="tell the device to stream (and to stop when the monitor ends)",
+    )
     s.add_argument("--seconds", type=positive, help="stop after this many seconds")
     s.add_argument("--frames", type=int, help="stop after this many frames")
-    s.add_argument("--counters-every", type=float, default=5.0, metavar="S",
-                   help="print the error counters every S seconds (0: only at the end)")
+    s.add_argument(
+        "--counters-every",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="print the error counters every S seconds (0: only at the end)",
+    )
     s.add_argument("--baud", type=int, default=921600)
 
 
 def _flash(s: argparse.ArgumentParser) -> None:
     s.add_argument("--port", required=True, help="the board's serial port")
-    s.add_argument("--board", default="esp32",
-                   help="esp32 (ESP32 DevKitC) or esp32s3 (ESP32-S3 DevKitC); default esp32")
-    s.add_argument("--image", help="a MicroPython image already downloaded (default: the "
-                   "pinned release, downloaded once into the cache)")
+    s.add_argument(
+        "--board",
+        default="esp32",
+        help="esp32 (ESP32 DevKitC) or esp32s3 (ESP32-S3 DevKitC); default esp32",
+    )
+    s.add_argument(
+        "--image",
+        help="a MicroPython image already downloaded (default: the "
+        "pinned release, downloaded once into the cache)",
+    )
     s.add_argument("--sha256", help="the image's expected SHA-256")
     s.add_argument("--baud", type=int, default=460800, help="flashing baud rate")
     s.add_argument("--no-erase", action="store_true", help="write without erasing first")
@@ -212,10 +289,17 @@ def _deploy(s: argparse.ArgumentParser) -> None:
     s.add_argument("--port", required=True, help=PORT_HELP)
     s.add_argument("--build", default="build/firmware", help="where the .mpy files go")
     s.add_argument("--dry-run", action="store_true", help="print the exact commands only")
-    s.add_argument("--check-only", action="store_true",
-                   help="only check that the device reports this tree's firmware version")
-    s.add_argument("--timeout", type=positive, default=15.0,
-                   help="seconds to wait for the device's HELLO after the reset")
+    s.add_argument(
+        "--check-only",
+        action="store_true",
+        help="only check that the device reports this tree's firmware version",
+    )
+    s.add_argument(
+        "--timeout",
+        type=positive,
+        default=15.0,
+        help="seconds to wait for the device's HELLO after the reset",
+    )
     s.add_argument("--json", action="store_true", help="with --dry-run: the plan as JSON")
 
 
@@ -224,8 +308,11 @@ def _calibrate(s: argparse.ArgumentParser) -> None:
     where.add_argument("--port", help="the device's port; you are prompted for each level")
     where.add_argument("--sim", action="store_true", help="calibrate the simulated device")
     s.add_argument("--out", required=True, help="calibration file to write (JSON)")
-    s.add_argument("--efuse", action="store_true",
-                   help="also build the ADC correction from the chip's eFuse calibration")
+    s.add_argument(
+        "--efuse",
+        action="store_true",
+        help="also build the ADC correction from the chip's eFuse calibration",
+    )
     s.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -237,8 +324,9 @@ def _sim(s: argparse.ArgumentParser) -> None:
     s.add_argument("--out", required=True, help="capture file to write")
     s.add_argument("--seconds", type=positive, help="simulated seconds (default: the sweep)")
     s.add_argument("--seed", type=int, help="signal randomness (default: the scenario's)")
-    s.add_argument("--baud", type=int, default=0,
-                   help="model a UART at this rate (default 0: ideal link)")
+    s.add_argument(
+        "--baud", type=int, default=0, help="model a UART at this rate (default 0: ideal link)"
+    )
     s.add_argument("--set", help='device settings, e.g. "rate=10000"')
     s.add_argument("--note", help="free-form note stored in the capture header")
 
@@ -253,8 +341,11 @@ def _eval(s: argparse.ArgumentParser) -> None:
     s.add_argument("dir", help="directory of scenario .toml files with ground truth")
     s.add_argument("--json", action="store_true", help="print the metrics as JSON")
     s.add_argument("--details", action="store_true", help="with --json: per-scenario matches")
-    s.add_argument("--via-firmware", action="store_true",
-                   help="run each scenario through the simulated device (slow)")
+    s.add_argument(
+        "--via-firmware",
+        action="store_true",
+        help="run each scenario through the simulated device (slow)",
+    )
     s.add_argument("--seed", type=int, help="signal randomness (default: each scenario's)")
 
 
@@ -266,47 +357,135 @@ SWEEP_DESCRIPTION = (
     "Record a sweep into a crash-safe capture with a live view (80x24): RF level with "
     "peak hold and class guess, lens and radio counts, waypoints. Keys: m label+mark, "
     "space mark, l locate cue (ticks faster as the level rises), q finish. A pulled "
-    "cable is noted and recording resumes into the same capture when the device is back.")
+    "cable is noted and recording resumes into the same capture when the device is back."
+)
 
 COMMANDS: tuple[Command, ...] = (
-    Command("ports", "traveler", "list serial ports that may be a roomsweep device",
-            "traveler:cmd_ports", _ports),
-    Command("info", "analyst", "summarise a capture: duration, frames, rates, errors",
-            "analyst:cmd_info", _info),
-    Command("record", "developer", "record a capture from a device",
-            "developer:cmd_record", _record),
-    Command("sim", "simulator", "record a capture from the simulated device",
-            "simulation:cmd_sim", _sim),
-    Command("analyze", "analyst", "find, classify and locate transmitters in a capture",
-            "analyst:cmd_analyze", _analyze),
-    Command("calibrate", "developer", "calibrate a device (RF per band, photodiode)",
-            "developer:cmd_calibrate", _calibrate),
+    Command(
+        "ports",
+        "traveler",
+        "list serial ports that may be a roomsweep device",
+        "traveler:cmd_ports",
+        _ports,
+    ),
+    Command(
+        "info",
+        "analyst",
+        "summarise a capture: duration, frames, rates, errors",
+        "analyst:cmd_info",
+        _info,
+    ),
+    Command(
+        "record", "developer", "record a capture from a device", "developer:cmd_record", _record
+    ),
+    Command(
+        "sim",
+        "simulator",
+        "record a capture from the simulated device",
+        "simulation:cmd_sim",
+        _sim,
+    ),
+    Command(
+        "analyze",
+        "analyst",
+        "find, classify and locate transmitters in a capture",
+        "analyst:cmd_analyze",
+        _analyze,
+    ),
+    Command(
+        "calibrate",
+        "developer",
+        "calibrate a device (RF per band, photodiode)",
+        "developer:cmd_calibrate",
+        _calibrate,
+    ),
     Command("scenarios", "simulator", "bundled scenarios; generate random ones", ""),
-    Command("scenarios generate", "simulator",
-            "write random but plausible scenarios with ground truth",
-            "simulation:cmd_scenarios_generate", _scenarios_generate),
-    Command("scenarios list", "simulator", "names of the bundled scenarios",
-            "simulation:cmd_scenarios_list"),
-    Command("eval", "simulator", "score the analyzer on a directory of scenarios",
-            "simulation:cmd_eval", _eval),
-    Command("demo", "simulator", "simulated hotel-room sweep, end to end",
-            "simulation:cmd_demo", _demo),
-    Command("sweep", "traveler", "sweep a room with the live view; findings at the end",
-            "traveler:cmd_sweep", _sweep, SWEEP_DESCRIPTION),
-    Command("monitor", "developer", "print decoded frames live, with the link's error "
-            "counters (a protocol-aware miniterm)", "developer:cmd_monitor", _monitor),
-    Command("flash", "developer", "install MicroPython on the board (esptool; erases it)",
-            "developer:cmd_flash", _flash),
-    Command("deploy", "developer", "compile the firmware (mpy-cross), copy it (mpremote) "
-            "and check the device's HELLO version", "developer:cmd_deploy", _deploy),
-    Command("report", "analyst", "one self-contained HTML report of a capture",
-            "analyst:cmd_report", _report),
-    Command("plot", "analyst", "plot a capture: level timeline, finding spectrum, "
-            "lens track, room map", "analyst:cmd_plot", _plot),
-    Command("export", "analyst", "export samples and findings: SigMF, CSV, JSON lines",
-            "analyst:cmd_export", _export),
-    Command("compare", "analyst", "what changed between two sweeps of the same room",
-            "analyst:cmd_compare", _compare),
-    Command("batch", "analyst", "analyse a directory of captures in parallel (Dask); "
-            "exit code 1 when any capture failed", "analyst:cmd_batch", _batch),
+    Command(
+        "scenarios generate",
+        "simulator",
+        "write random but plausible scenarios with ground truth",
+        "simulation:cmd_scenarios_generate",
+        _scenarios_generate,
+    ),
+    Command(
+        "scenarios list",
+        "simulator",
+        "names of the bundled scenarios",
+        "simulation:cmd_scenarios_list",
+    ),
+    Command(
+        "eval",
+        "simulator",
+        "score the analyzer on a directory of scenarios",
+        "simulation:cmd_eval",
+        _eval,
+    ),
+    Command(
+        "demo", "simulator", "simulated hotel-room sweep, end to end", "simulation:cmd_demo", _demo
+    ),
+    Command(
+        "sweep",
+        "traveler",
+        "sweep a room with the live view; findings at the end",
+        "traveler:cmd_sweep",
+        _sweep,
+        SWEEP_DESCRIPTION,
+    ),
+    Command(
+        "monitor",
+        "developer",
+        "print decoded frames live, with the link's error counters (a protocol-aware miniterm)",
+        "developer:cmd_monitor",
+        _monitor,
+    ),
+    Command(
+        "flash",
+        "developer",
+        "install MicroPython on the board (esptool; erases it)",
+        "developer:cmd_flash",
+        _flash,
+    ),
+    Command(
+        "deploy",
+        "developer",
+        "compile the firmware (mpy-cross), copy it (mpremote) "
+        "and check the device's HELLO version",
+        "developer:cmd_deploy",
+        _deploy,
+    ),
+    Command(
+        "report",
+        "analyst",
+        "one self-contained HTML report of a capture",
+        "analyst:cmd_report",
+        _report,
+    ),
+    Command(
+        "plot",
+        "analyst",
+        "plot a capture: level timeline, finding spectrum, lens track, room map",
+        "analyst:cmd_plot",
+        _plot,
+    ),
+    Command(
+        "export",
+        "analyst",
+        "export samples and findings: SigMF, CSV, JSON lines",
+        "analyst:cmd_export",
+        _export,
+    ),
+    Command(
+        "compare",
+        "analyst",
+        "what changed between two sweeps of the same room",
+        "analyst:cmd_compare",
+        _compare,
+    ),
+    Command(
+        "batch",
+        "analyst",
+        "analyse a directory of captures in parallel (Dask); exit code 1 when any capture failed",
+        "analyst:cmd_batch",
+        _batch,
+    ),
 )

@@ -14,17 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from roomsweep.protocol.calibration import Calibration
-from roomsweep.link.capture import load, summarize
-from roomsweep.protocol.records import Mark
-from roomsweep.protocol.records import Lens
-from roomsweep.sim.runner import simulate
-from roomsweep.sim.scenario import load_scenario
-from roomsweep.sim.radios import RADIO_SETTINGS
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.recording import from_capture
-from roomsweep.cli.output import format_findings
 from roomsweep.analyst.report import report_and_timeline
+from roomsweep.cli.output import format_findings
+from roomsweep.link.capture import load, summarize
+from roomsweep.protocol.calibration import Calibration
+from roomsweep.protocol.records import Lens, Mark
+from roomsweep.sim.radios import RADIO_SETTINGS
+from roomsweep.sim.runner import simulate
+from roomsweep.sim.scenario import load_scenario
 
 
 def waypoint_levels(capture_path: Path, stop_names: list[str]) -> list[dict]:
@@ -51,12 +50,14 @@ def waypoint_levels(capture_path: Path, stop_names: list[str]) -> list[dict]:
         # mean power (linear) over 50 ms windows, loudest window in dBm
         mw = 10 ** (seg[: seg.size // window * window].reshape(-1, window) / 10)
         loudest = 10 * np.log10(mw.mean(axis=1).max())
-        rows.append({
-            "waypoint": stop_names[i] if i < len(stop_names) else f"mark {mark.number}",
-            "time_s": round((mark.ts_us - times_us[0]) / 1e6, 2),
-            "median_dbm": round(float(np.median(seg)), 1),
-            "loudest_50ms_dbm": round(float(loudest), 1),
-        })
+        rows.append(
+            {
+                "waypoint": stop_names[i] if i < len(stop_names) else f"mark {mark.number}",
+                "time_s": round((mark.ts_us - times_us[0]) / 1e6, 2),
+                "median_dbm": round(float(np.median(seg)), 1),
+                "loudest_50ms_dbm": round(float(loudest), 1),
+            }
+        )
     return rows
 
 
@@ -78,8 +79,10 @@ def device_lens_alerts(capture_path: Path, stop_names: list[str]) -> str:
     where = ", ".join(f"{k} ({v} blocks)" for k, v in places.items()) or "nowhere"
     pd, _, rate = cap.channel(1)
     seconds = pd.size / rate if rate else 0.0
-    return (f"lens finder on the device: {len(frames)} LENS frames "
-            f"({len(frames) / max(seconds, 1e-9):.0f} a second); glint alert at {where}")
+    return (
+        f"lens finder on the device: {len(frames)} LENS frames "
+        f"({len(frames) / max(seconds, 1e-9):.0f} a second); glint alert at {where}"
+    )
 
 
 def run_demo(out_dir: Path) -> int:
@@ -87,8 +90,10 @@ def run_demo(out_dir: Path) -> int:
     scenario = load_scenario("hotel-room")
     out_dir.mkdir(parents=True, exist_ok=True)
     capture = out_dir / "hotel-room.cap"
-    print(f"roomsweep demo: simulated sweep of '{scenario.name}' "
-          f"({scenario.duration_s:.0f} s, {len(scenario.sweep)} stops)")
+    print(
+        f"roomsweep demo: simulated sweep of '{scenario.name}' "
+        f"({scenario.duration_s:.0f} s, {len(scenario.sweep)} stops)"
+    )
     print("  firmware: MicroPython unix port, 96 KiB heap, simulated board, pseudo-terminal link")
     t0 = time.monotonic()
 
@@ -97,15 +102,21 @@ def run_demo(out_dir: Path) -> int:
     summary = summarize(capture)
     c = summary["replay_counters"]
     live = summary["live_counters"] or {}
-    print(f"  recorded {summary['duration_s']:.1f} s of device time in {wall:.1f} s wall "
-          f"-> {capture}")
+    print(
+        f"  recorded {summary['duration_s']:.1f} s of device time in {wall:.1f} s wall "
+        f"-> {capture}"
+    )
     for ch, info in summary["channels"].items():
         name = {"0": "rf", "1": "photodiode"}.get(ch, ch)
-        print(f"  channel {name:<10} {info['samples']:>8} samples at "
-              f"{info['rate_hz_median']:.1f} S/s, device dropped {info['device_dropped']}")
-    print(f"  link: {live.get('frames', result['frames'])} frames, CRC errors "
-          f"{live.get('crc_errors', 0)}, sequence gaps {live.get('seq_gaps', 0)}, "
-          f"garbage bytes {live.get('garbage_bytes', 0)}; replay CRC errors {c['crc_errors']}")
+        print(
+            f"  channel {name:<10} {info['samples']:>8} samples at "
+            f"{info['rate_hz_median']:.1f} S/s, device dropped {info['device_dropped']}"
+        )
+    print(
+        f"  link: {live.get('frames', result['frames'])} frames, CRC errors "
+        f"{live.get('crc_errors', 0)}, sequence gaps {live.get('seq_gaps', 0)}, "
+        f"garbage bytes {live.get('garbage_bytes', 0)}; replay CRC errors {c['crc_errors']}"
+    )
     rows = waypoint_levels(capture, [s.waypoint for s in scenario.sweep])
     if rows:
         print("\n  RF level by waypoint (detector input, from the samples):")
@@ -113,8 +124,10 @@ def run_demo(out_dir: Path) -> int:
         loudest = max(r["loudest_50ms_dbm"] for r in rows)
         for r in rows:
             flag = "  <- strongest" if r["loudest_50ms_dbm"] == loudest else ""
-            print(f"  {r['waypoint']:<16}{r['time_s']:>7.1f}{r['median_dbm']:>12.1f}"
-                  f"{r['loudest_50ms_dbm']:>15.1f}{flag}")
+            print(
+                f"  {r['waypoint']:<16}{r['time_s']:>7.1f}{r['median_dbm']:>12.1f}"
+                f"{r['loudest_50ms_dbm']:>15.1f}{flag}"
+            )
     lens_line = device_lens_alerts(capture, [s.waypoint for s in scenario.sweep])
     if lens_line:
         print("\n  " + lens_line)

@@ -7,15 +7,25 @@ import argparse
 import re
 import sys
 from pathlib import Path
-from typing import Any
 
-from roomsweep.cli.output import format_findings, print_json
-from roomsweep.errors import RoomsweepError, UsageError
+from roomsweep.cli.output import print_json
+from roomsweep.errors import UsageError
 from roomsweep.link.capture import CaptureWriter
 from roomsweep.link.device import Device, record
-from roomsweep.link.transport import open_port
+from roomsweep.link.flashing import (
+    board_profile,
+    cached_image_path,
+    check_version,
+    deploy_plan,
+    fetch_image,
+    firmware_version,
+    flash_plan,
+    format_plan,
+    run_commands,
+    sha256_of,
+)
 from roomsweep.link.monitor import run_monitor
-from roomsweep.link.flashing import board_profile, cached_image_path, fetch_image, flash_plan, format_plan, run_commands, sha256_of, check_version, deploy_plan, firmware_version
+from roomsweep.link.transport import open_port
 from roomsweep.tools.calibrate import run_calibration
 
 
@@ -39,9 +49,17 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def cmd_monitor(args: argparse.Namespace) -> int:
 
-    run_monitor(args.port, sys.stdout, json_lines=args.json, start=args.start,
-                hello=args.hello, seconds=args.seconds, frames=args.frames,
-                counters_every_s=args.counters_every, baudrate=args.baud)
+    run_monitor(
+        args.port,
+        sys.stdout,
+        json_lines=args.json,
+        start=args.start,
+        hello=args.hello,
+        seconds=args.seconds,
+        frames=args.frames,
+        counters_every_s=args.counters_every,
+        baudrate=args.baud,
+    )
     return 0
 
 
@@ -59,12 +77,21 @@ def cmd_flash(args: argparse.Namespace) -> int:
     commands = flash_plan(args.port, profile, image, baud=args.baud, erase=not args.no_erase)
     if args.dry_run:
         if args.json:
-            print_json({"board": profile.name, "chip": profile.chip,
-                         "image": str(image), "image_url": None if args.image else profile.image_url,
-                         "offset": profile.offset, "commands": commands})
+            print_json(
+                {
+                    "board": profile.name,
+                    "chip": profile.chip,
+                    "image": str(image),
+                    "image_url": None if args.image else profile.image_url,
+                    "offset": profile.offset,
+                    "commands": commands,
+                }
+            )
             return 0
-        print(f"# MicroPython {profile.image_name} for {profile.pins_board} ({profile.chip}); "
-              "dry run, nothing is run")
+        print(
+            f"# MicroPython {profile.image_name} for {profile.pins_board} ({profile.chip}); "
+            "dry run, nothing is run"
+        )
         if not args.image:
             print(f"# download {profile.image_url} -> {image} (unless already there)")
         print(format_plan(commands))
@@ -86,16 +113,20 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     if args.check_only:
         expected = firmware_version()
         info = check_version(args.port, expected, timeout=args.timeout)
-        print(f"device on {args.port}: firmware {info.get('firmware')} on "
-              f"{info.get('board', '?')} (matches this tree)")
+        print(
+            f"device on {args.port}: firmware {info.get('firmware')} on "
+            f"{info.get('board', '?')} (matches this tree)"
+        )
         return 0
     plan = deploy_plan(args.port, build=Path(args.build))
     if args.dry_run:
         if args.json:
             print_json(plan.as_dict())
             return 0
-        print(f"# deploy firmware {plan.version} from {plan.source} to {args.port}; "
-              "dry run, nothing is run")
+        print(
+            f"# deploy firmware {plan.version} from {plan.source} to {args.port}; "
+            "dry run, nothing is run"
+        )
         print(f"mkdir -p {plan.build}")
         print(format_plan(plan.commands))
         print(f"# then: HELLO on {args.port} must report firmware {plan.version}")
@@ -103,8 +134,10 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     plan.build.mkdir(parents=True, exist_ok=True)
     run_commands(plan.commands)
     info = check_version(args.port, plan.version, timeout=args.timeout)
-    print(f"deployed firmware {plan.version}; the device on {args.port} says hello "
-          f"({info.get('board', '?')})")
+    print(
+        f"deployed firmware {plan.version}; the device on {args.port} says hello "
+        f"({info.get('board', '?')})"
+    )
     return 0
 
 
@@ -115,7 +148,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print_json(result)
         return 0
     for fit in result.get("rf", []):
-        print(f"RF {fit.get('band_mhz', '?')} MHz: slope {fit.get('slope_mv_per_db', 0):.3f} mV/dB, "
-              f"intercept {fit.get('intercept_dbm', 0):.2f} dBm")
+        print(
+            f"RF {fit.get('band_mhz', '?')} MHz: slope {fit.get('slope_mv_per_db', 0):.3f} mV/dB, "
+            f"intercept {fit.get('intercept_dbm', 0):.2f} dBm"
+        )
     print(f"calibration written to {result.get('path', args.out)}")
     return 0

@@ -5,29 +5,35 @@ may do. Arguments: roomsweep.cli.commands."""
 from __future__ import annotations
 
 import argparse
-import re
-import sys
 from pathlib import Path
-from typing import Any
 
-from roomsweep.cli.output import format_findings, print_json
-from roomsweep.errors import RoomsweepError, UsageError
-from roomsweep.sim.runner import simulate
-from roomsweep.sim.scenario import load_scenario, bundled_scenarios
-from roomsweep.sim.generate import main_generate
-from roomsweep.eval.evaluate import evaluate, stderr_progress
 from roomsweep.cli.demo import run_demo
+from roomsweep.cli.output import print_json
+from roomsweep.errors import UsageError
+from roomsweep.eval.evaluate import evaluate, stderr_progress
+from roomsweep.sim.generate import main_generate
+from roomsweep.sim.runner import simulate
+from roomsweep.sim.scenario import bundled_scenarios, load_scenario
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
-    summary = simulate(scenario, args.out, seconds=args.seconds, seed=args.seed,
-                       baud=args.baud, settings=args.set or "", notes=args.note or "")
+    summary = simulate(
+        scenario,
+        args.out,
+        seconds=args.seconds,
+        seed=args.seed,
+        baud=args.baud,
+        settings=args.set or "",
+        notes=args.note or "",
+    )
     c = summary["counters"]
-    print(f"simulated {summary['sampled_s']:.2f} s of {scenario.name}: {summary['frames']} "
-          f"frames to {args.out} (CRC errors {c['crc_errors']}, sequence gaps "
-          f"{c['seq_gaps']}, device drops {c['device_dropped']})")
+    print(
+        f"simulated {summary['sampled_s']:.2f} s of {scenario.name}: {summary['frames']} "
+        f"frames to {args.out} (CRC errors {c['crc_errors']}, sequence gaps "
+        f"{c['seq_gaps']}, device drops {c['device_dropped']})"
+    )
     return 0
 
 
@@ -51,8 +57,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     paths = sorted(root.glob("*.toml"))
     if not paths:
         raise UsageError(f"no scenario files (*.toml) in {args.dir}")
-    result = evaluate(paths, via_firmware=args.via_firmware, seed=args.seed,
-                      progress=None if args.json else stderr_progress)
+    result = evaluate(
+        paths,
+        via_firmware=args.via_firmware,
+        seed=args.seed,
+        progress=None if args.json else stderr_progress,
+    )
     if args.json:
         if not args.details:
             result.pop("details")
@@ -63,8 +73,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     def pct(v: float | None) -> str:
         return "  n/a" if v is None else f"{100 * v:5.1f} %"
 
-    print(f"{result['scenarios']} scenarios, {rf['hidden_transmitters']} hidden transmitters, "
-          f"{rf['findings']} findings")
+    print(
+        f"{result['scenarios']} scenarios, {rf['hidden_transmitters']} hidden transmitters, "
+        f"{rf['findings']} findings"
+    )
     print(f"recall             {pct(rf['recall'])}")
     print(f"precision          {pct(rf['precision'])}")
     print(f"class accuracy     {pct(rf['class_accuracy'])}")
@@ -73,13 +85,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"median position error {'n/a' if err is None else f'{err:.2f} m'}")
     print("per class:          present  recall  precision  class acc  false")
     for k, c in rf["per_class"].items():
-        print(f"  {k:<16} {c['present']:>8}  {pct(c['recall'])}  {pct(c['precision'])}  "
-              f"{pct(c['class_accuracy'])}  {c['false_findings']:>5}")
+        print(
+            f"  {k:<16} {c['present']:>8}  {pct(c['recall'])}  {pct(c['precision'])}  "
+            f"{pct(c['class_accuracy'])}  {c['false_findings']:>5}"
+        )
     net = result.get("network")
     if net and net["devices_to_report"]:
-        print(f"network: {net['devices_to_report']} camera access points and trackers in the "
-              f"rooms, recall {pct(net['recall'])}, strongest waypoint right "
-              f"{pct(net['waypoint_accuracy'])}, false camera flags {net['false_camera_flags']}")
+        print(
+            f"network: {net['devices_to_report']} camera access points and trackers in the "
+            f"rooms, recall {pct(net['recall'])}, strongest waypoint right "
+            f"{pct(net['waypoint_accuracy'])}, false camera flags {net['false_camera_flags']}"
+        )
     _print_lens_eval(result.get("lens") or {}, pct)
     return 0
 
@@ -89,14 +105,18 @@ def _print_lens_eval(lens: dict, pct) -> None:
     if not lens.get("sweeps"):
         return
     fps = lens["false_per_sweep"]
-    print(f"lens finder: {lens['sweeps']} sweeps, {lens['lenses_in_reach']} lenses in reach "
-          f"(of {lens['lenses_total']})")
+    print(
+        f"lens finder: {lens['sweeps']} sweeps, {lens['lenses_in_reach']} lenses in reach "
+        f"(of {lens['lenses_total']})"
+    )
     print(f"  lens recall      {pct(lens['recall'])}")
     print(f"  false per sweep  {'n/a' if fps is None else f'{fps:.2f}'}")
     for k, b in lens["by_lighting"].items():
         f = b["false_per_sweep"]
-        print(f"  lighting {k:<9} recall {pct(b['recall'])}  false/sweep "
-              f"{'n/a' if f is None else f'{f:.2f}'}  ({b['sweeps']} sweeps)")
+        print(
+            f"  lighting {k:<9} recall {pct(b['recall'])}  false/sweep "
+            f"{'n/a' if f is None else f'{f:.2f}'}  ({b['sweeps']} sweeps)"
+        )
     for k, b in lens["by_clutter"].items():
         print(f"  false from {k:<14} {b['false']:>3}  (in {b['sweeps_with_it']} sweeps)")
 

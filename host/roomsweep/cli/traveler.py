@@ -4,22 +4,21 @@ live view, findings and report at the end). Arguments: roomsweep.cli.commands.""
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from roomsweep.cli.output import format_findings, print_json
-from roomsweep.errors import RoomsweepError, UsageError
-from roomsweep.link.transport import candidate_ports
-from roomsweep.live.state import LiveState
-from roomsweep.live.session import PlainView, SweepSession, run_sweep, sim_header, TerminalView
-from roomsweep.sim.runner import SimulatedDevice
-from roomsweep.sim.scenario import load_scenario
-from roomsweep.link.firmware import LENS_SCAN_SETTINGS
-from roomsweep.sim.radios import RADIO_SETTINGS
 from roomsweep.analyst.analysed import analyse_capture
 from roomsweep.analyst.report import write_report
+from roomsweep.cli.output import format_findings, print_json
+from roomsweep.errors import RoomsweepError, UsageError
+from roomsweep.link.firmware import LENS_SCAN_SETTINGS
+from roomsweep.link.transport import candidate_ports
+from roomsweep.live.session import PlainView, SweepSession, TerminalView, run_sweep, sim_header
+from roomsweep.live.state import LiveState
+from roomsweep.sim.radios import RADIO_SETTINGS
+from roomsweep.sim.runner import SimulatedDevice
+from roomsweep.sim.scenario import load_scenario
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
@@ -59,7 +58,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     seconds = args.seconds
     alive = None
     if args.sim:
-
         scenario = load_scenario(args.sim)
         if seconds is None:
             seconds = scenario.duration_s
@@ -75,20 +73,29 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         title = args.port
         sweep_names = []
     try:
-        state = LiveState(capture_path=str(out), port=url, sweep_names=sweep_names, title=title,
-                          locate=args.locate)
+        state = LiveState(
+            capture_path=str(out),
+            port=url,
+            sweep_names=sweep_names,
+            title=title,
+            locate=args.locate,
+        )
         settings = args.set or ""
         if not args.no_lens and "led" not in settings:
-
             settings = (settings + " " + LENS_SCAN_SETTINGS).strip()
         if args.radios and "scan" not in settings:
-
             settings = (settings + " " + RADIO_SETTINGS).strip()
-        session = SweepSession(url, out, state, header=header, baudrate=args.baud,
-                               settings=settings, append=args.append)
+        session = SweepSession(
+            url,
+            out,
+            state,
+            header=header,
+            baudrate=args.baud,
+            settings=settings,
+            append=args.append,
+        )
         session.connect()  # a wrong port or a silent device is a one-line error
         if interactive:
-
             view: Any = TerminalView()
         else:
             view = PlainView(sys.stderr if args.json else sys.stdout)
@@ -107,17 +114,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def _sweep_results(args: argparse.Namespace, state: Any) -> int:
     """After the sweep: ranked findings, where and why, and the files written."""
-    result: dict[str, Any] = {"capture": str(args.out), "frames": state.frames_written,
-                              "sampled_s": round(state.sampled_s, 3),
-                              "waypoints": [w.__dict__ for w in state.marks],
-                              "link_counters": state.counters, "reconnects": state.reconnects}
+    result: dict[str, Any] = {
+        "capture": str(args.out),
+        "frames": state.frames_written,
+        "sampled_s": round(state.sampled_s, 3),
+        "waypoints": [w.__dict__ for w in state.marks],
+        "link_counters": state.counters,
+        "reconnects": state.reconnects,
+    }
     findings: list[dict[str, Any]] = []
     try:
-
         an = analyse_capture(args.out)
         findings = an.findings
         if not args.no_report:
-
             report = Path(args.report) if args.report else Path(args.out).with_suffix(".html")
             result["report"] = write_report(an, report)["report"]
     except RoomsweepError as e:  # e.g. cable pulled before any RF arrived
@@ -126,9 +135,11 @@ def _sweep_results(args: argparse.Namespace, state: Any) -> int:
     if args.json:
         print_json(result)
         return 0
-    print(f"\nSweep finished: {state.sampled_s:.1f} s recorded, {len(state.marks)} waypoints, "
-          f"{state.frames_written} frames"
-          + (f", link lost and resumed {state.reconnects} times" if state.reconnects else ""))
+    print(
+        f"\nSweep finished: {state.sampled_s:.1f} s recorded, {len(state.marks)} waypoints, "
+        f"{state.frames_written} frames"
+        + (f", link lost and resumed {state.reconnects} times" if state.reconnects else "")
+    )
     if "analysis_error" in result:
         print(f"no analysis: {result['analysis_error']}")
     else:

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.analyze import analyze
-from roomsweep.eval.network_eval import score_network, summarize_network
-from roomsweep.eval.lens_eval import score_lenses, summarize_lenses
 from roomsweep.analysis.recording import Recording, from_capture
 from roomsweep.eval.fastpath import from_scenario
-from roomsweep.sim.scenario import load_scenario
-from roomsweep.sim.runner import simulate
+from roomsweep.eval.lens_eval import score_lenses, summarize_lenses
+from roomsweep.eval.network_eval import score_network, summarize_network
 from roomsweep.sim.radios import RADIO_SETTINGS
+from roomsweep.sim.runner import simulate
+from roomsweep.sim.scenario import load_scenario
 
 MATCH_RADIUS_M = 1.5
 
@@ -68,7 +68,7 @@ def score_scenario(findings: list[dict], truth: list[Truth], rec: Recording) -> 
     used_f: set[int] = set()
     used_t: set[int] = set()
     matches = []
-    for _, d, i, j in pairs:
+    for _, _d, i, j in pairs:
         if i in used_f or j in used_t:
             continue
         used_f.add(i)
@@ -77,18 +77,30 @@ def score_scenario(findings: list[dict], truth: list[Truth], rec: Recording) -> 
         pos_err = None
         if f.get("position_m"):
             pos_err = float(np.hypot(f["position_m"][0] - t.xy[0], f["position_m"][1] - t.xy[1]))
-        matches.append({"truth": t.id, "kind": t.kind, "class": f["class"],
-                        "class_ok": f["class"] == t.kind,
-                        "waypoint": f.get("waypoint"), "truth_waypoint": t.waypoint,
-                        "waypoint_ok": f.get("waypoint") == t.waypoint,
-                        "position_error_m": pos_err})
+        matches.append(
+            {
+                "truth": t.id,
+                "kind": t.kind,
+                "class": f["class"],
+                "class_ok": f["class"] == t.kind,
+                "waypoint": f.get("waypoint"),
+                "truth_waypoint": t.waypoint,
+                "waypoint_ok": f.get("waypoint") == t.waypoint,
+                "position_error_m": pos_err,
+            }
+        )
     return {
         "matches": matches,
-        "missed": [{"truth": t.id, "kind": t.kind, "waypoint": t.waypoint}
-                   for j, t in enumerate(truth) if j not in used_t],
-        "false": [{"class": f["class"], "waypoint": f.get("waypoint"),
-                   "confidence": f["confidence"]}
-                  for i, f in enumerate(findings) if i not in used_f],
+        "missed": [
+            {"truth": t.id, "kind": t.kind, "waypoint": t.waypoint}
+            for j, t in enumerate(truth)
+            if j not in used_t
+        ],
+        "false": [
+            {"class": f["class"], "waypoint": f.get("waypoint"), "confidence": f["confidence"]}
+            for i, f in enumerate(findings)
+            if i not in used_f
+        ],
     }
 
 
@@ -104,8 +116,9 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
     n_found = len(matches) + len(false)
     errs = [m["position_error_m"] for m in matches if m["position_error_m"] is not None]
     per_class: dict[str, Any] = {}
-    kinds = sorted({m["kind"] for m in matches} | {m["kind"] for m in missed}
-                   | {f["class"] for f in false})
+    kinds = sorted(
+        {m["kind"] for m in matches} | {m["kind"] for m in missed} | {f["class"] for f in false}
+    )
     for k in kinds:
         km = [m for m in matches if m["kind"] == k]
         kmiss = [m for m in missed if m["kind"] == k]
@@ -134,8 +147,12 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def evaluate(paths: list[Path], via_firmware: bool = False, seed: int | None = None,
-             progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+def evaluate(
+    paths: list[Path],
+    via_firmware: bool = False,
+    seed: int | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, Any]:
     """Run every scenario, analyse it, and score the findings against ground truth."""
 
     results = []
@@ -144,7 +161,6 @@ def evaluate(paths: list[Path], via_firmware: bool = False, seed: int | None = N
         if progress:
             progress(n, len(paths), sc.name)
         if via_firmware:
-
             with tempfile.TemporaryDirectory() as tmp:
                 cap = Path(tmp) / "eval.cap"
 
@@ -154,8 +170,9 @@ def evaluate(paths: list[Path], via_firmware: bool = False, seed: int | None = N
         else:
             rec = from_scenario(sc, seed=seed)
         findings = analyze(rec)
-        r = score_scenario([f for f in findings if f.get("type", "rf") == "rf"],
-                           hidden_emitters(sc), rec)
+        r = score_scenario(
+            [f for f in findings if f.get("type", "rf") == "rf"], hidden_emitters(sc), rec
+        )
         r["network"] = score_network(findings, sc)
         if getattr(sc, "optics", None) is not None:  # the lens finder's score
             r["lens"] = score_lenses(findings, sc)

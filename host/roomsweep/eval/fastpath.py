@@ -9,13 +9,14 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.recording import Recording, label_marks
-from roomsweep.sim.signals import FeedGenerator
 from roomsweep.sim import optics
 from roomsweep.sim.radios import sightings
+from roomsweep.sim.signals import FeedGenerator
 
 
-def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
-                  seconds: float | None = None) -> Recording:
+def from_scenario(
+    scenario: Any, seed: int | None = None, fs: float = 8000.0, seconds: float | None = None
+) -> Recording:
     """The fast path: the ADC streams the firmware would record, without it.
 
     Samples the simulator's 10 us feed at the firmware's sample instants; the
@@ -38,7 +39,6 @@ def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
     lit: tuple[bool, ...] = ()
     level_start = level = None
     if getattr(scenario, "optics", None) is not None:
-
         t_us = idx * step_us
         returns = np.zeros((len(optics.LED_DEFAULT_HZ), n), dtype=np.int64)
         for g, hz in enumerate(optics.LED_DEFAULT_HZ):
@@ -53,14 +53,20 @@ def from_scenario(scenario: Any, seed: int | None = None, fs: float = 8000.0,
     sweep = [s.waypoint for s in scenario.sweep]
     raw = [(s.arrive_s, "button", "button") for s in scenario.sweep if s.arrive_s < duration]
     rec = Recording(
-        rf_counts=counts, fs=fs, marks=label_marks(raw, sweep),
-        waypoint_positions={w.name: (w.position_m[0], w.position_m[1])
-                            for w in scenario.waypoints},
+        rf_counts=counts,
+        fs=fs,
+        marks=label_marks(raw, sweep),
+        waypoint_positions={
+            w.name: (w.position_m[0], w.position_m[1]) for w in scenario.waypoints
+        },
         source=f"scenario {scenario.name}",
-        pd_counts=pd, led_hz=led_hz, led_lit=lit, pd_level_start=level_start, pd_level=level,
+        pd_counts=pd,
+        led_hz=led_hz,
+        led_lit=lit,
+        pd_level_start=level_start,
+        pd_level=level,
     )
     if getattr(scenario, "access_points", None) or getattr(scenario, "ble_devices", None):
-
         heard = sightings(scenario, seed=seed, seconds=duration)
         rec.wifi, rec.ble, rec.radio_busy = heard.wifi, heard.ble, heard.busy
     return rec

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from roomsweep.sim import optics
 
 MATCH_SLACK_S = 0.15  # a glint's time within this of a lens's exposure
@@ -59,16 +60,33 @@ def score_lenses(findings: list[dict[str, Any]], scenario: Any) -> dict[str, Any
         if hits:
             found |= hits
         else:
-            false.append({"time_s": f["time_s"], "waypoint": f.get("waypoint"),
-                          "confidence": f["confidence"],
-                          "clutter": _clutter_at(scenario, f["time_s"])})
+            false.append(
+                {
+                    "time_s": f["time_s"],
+                    "waypoint": f.get("waypoint"),
+                    "confidence": f["confidence"],
+                    "clutter": _clutter_at(scenario, f["time_s"]),
+                }
+            )
     lenses = []
     for L in scene.lenses:
-        lenses.append({"id": L.id, "aperture_mm": L.aperture_mm, "hidden": L.hidden,
-                       "in_reach": bool(strict[L.id]), "found": L.id in found})
+        lenses.append(
+            {
+                "id": L.id,
+                "aperture_mm": L.aperture_mm,
+                "hidden": L.hidden,
+                "in_reach": bool(strict[L.id]),
+                "found": L.id in found,
+            }
+        )
     kinds = sorted({c.kind for c in scene.clutter})
-    return {"lighting": scene.lighting.kind, "clutter_kinds": kinds, "lenses": lenses,
-            "false": false, "findings": len(lens_f)}
+    return {
+        "lighting": scene.lighting.kind,
+        "clutter_kinds": kinds,
+        "lenses": lenses,
+        "false": false,
+        "findings": len(lens_f),
+    }
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -84,27 +102,43 @@ def summarize_lenses(results: list[dict[str, Any]]) -> dict[str, Any]:
     def block(rows: list[dict[str, Any]]) -> dict[str, Any]:
         reach = [L for r in rows for L in r["lenses"] if L["in_reach"]]
         false = sum(len(r["false"]) for r in rows)
-        return {"sweeps": len(rows), "lenses_in_reach": len(reach),
-                "recall": _ratio(sum(L["found"] for L in reach), len(reach)),
-                "false": false, "false_per_sweep": _ratio(false, len(rows))}
+        return {
+            "sweeps": len(rows),
+            "lenses_in_reach": len(reach),
+            "recall": _ratio(sum(L["found"] for L in reach), len(reach)),
+            "false": false,
+            "false_per_sweep": _ratio(false, len(rows)),
+        }
 
     out = block(scored)
     out["lenses_total"] = sum(len(r["lenses"]) for r in scored)
-    out["found_out_of_reach"] = sum(1 for r in scored for L in r["lenses"]
-                                    if L["found"] and not L["in_reach"])
-    out["by_lighting"] = {k: block([r for r in scored if r["lighting"] == k])
-                          for k in sorted({r["lighting"] for r in scored})}
-    specular = [r for r in scored if set(r["clutter_kinds"]) & {
-        "mirror", "window", "tv", "picture_glass", "chrome_tap", "water_glass"}]
-    out["false_per_sweep_with_specular"] = _ratio(sum(len(r["false"]) for r in specular),
-                                                  len(specular))
+    out["found_out_of_reach"] = sum(
+        1 for r in scored for L in r["lenses"] if L["found"] and not L["in_reach"]
+    )
+    out["by_lighting"] = {
+        k: block([r for r in scored if r["lighting"] == k])
+        for k in sorted({r["lighting"] for r in scored})
+    }
+    specular = [
+        r
+        for r in scored
+        if set(r["clutter_kinds"])
+        & {"mirror", "window", "tv", "picture_glass", "chrome_tap", "water_glass"}
+    ]
+    out["false_per_sweep_with_specular"] = _ratio(
+        sum(len(r["false"]) for r in specular), len(specular)
+    )
     by_clutter: dict[str, int] = {}
     for r in scored:
         for f in r["false"]:
             by_clutter[f["clutter"]] = by_clutter.get(f["clutter"], 0) + 1
-    present = {k: sum(1 for r in scored if k in r["clutter_kinds"])
-               for k in sorted({k for r in scored for k in r["clutter_kinds"]})}
-    out["by_clutter"] = {k: {"sweeps_with_it": present.get(k, 0), "false": by_clutter.get(k, 0)}
-                         for k in sorted(set(present) | set(by_clutter))}
+    present = {
+        k: sum(1 for r in scored if k in r["clutter_kinds"])
+        for k in sorted({k for r in scored for k in r["clutter_kinds"]})
+    }
+    out["by_clutter"] = {
+        k: {"sweeps_with_it": present.get(k, 0), "false": by_clutter.get(k, 0)}
+        for k in sorted(set(present) | set(by_clutter))
+    }
     out["sweeps"] = sweeps
     return out

@@ -13,11 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from roomsweep.network.findings import is_camera_claim
 from roomsweep.analysis.recording import Recording, WaypointMark
+from roomsweep.network.findings import is_camera_claim, network_findings
 from roomsweep.sim.radios import sightings
 from roomsweep.sim.scenario import load_scenario
-from roomsweep.network.findings import network_findings
 
 
 def _macs(f: dict[str, Any]) -> list[str]:
@@ -42,15 +41,23 @@ def score_network(findings: list[dict[str, Any]], scenario: Any) -> dict[str, An
             if mac in truth and mac not in reported:
                 reported[mac] = f
             if is_camera_claim(f) and (d is None or d.kind != "camera"):
-                false_camera.append({"mac": mac, "kind": d.kind if d else None,
-                                     "id": d.id if d else None})
+                false_camera.append(
+                    {"mac": mac, "kind": d.kind if d else None, "id": d.id if d else None}
+                )
     matches, missed = [], []
     for mac, d in truth.items():
         want = scenario.nearest_waypoint(d.position_m)
         if mac in reported:
             got = reported[mac].get("waypoint")
-            matches.append({"id": d.id, "kind": d.kind, "waypoint": got, "truth_waypoint": want,
-                            "waypoint_ok": got == want})
+            matches.append(
+                {
+                    "id": d.id,
+                    "kind": d.kind,
+                    "waypoint": got,
+                    "truth_waypoint": want,
+                    "waypoint_ok": got == want,
+                }
+            )
         else:
             missed.append({"id": d.id, "kind": d.kind, "truth_waypoint": want})
     return {"matches": matches, "missed": missed, "false_camera": false_camera}
@@ -66,7 +73,8 @@ def summarize_network(results: list[dict[str, Any]]) -> dict[str, Any]:
         "recall": round(len(matches) / total, 4) if total else None,
         "false_camera_flags": len(false),
         "waypoint_accuracy": round(sum(m["waypoint_ok"] for m in matches) / len(matches), 4)
-        if matches else None,
+        if matches
+        else None,
         "devices_to_report": total,
         "reported": len(matches),
     }
@@ -78,9 +86,14 @@ def network_only(paths: list[Any], seed: int | None = None) -> dict[str, Any]:
     for path in paths:
         sc = load_scenario(str(path))
         heard = sightings(sc, seed=seed)
-        rec = Recording(rf_counts=np.zeros(0, np.uint16), fs=8000.0,
-                        marks=[WaypointMark(s.arrive_s, s.waypoint, "button") for s in sc.sweep],
-                        wifi=heard.wifi, ble=heard.ble, radio_busy=heard.busy)
+        rec = Recording(
+            rf_counts=np.zeros(0, np.uint16),
+            fs=8000.0,
+            marks=[WaypointMark(s.arrive_s, s.waypoint, "button") for s in sc.sweep],
+            wifi=heard.wifi,
+            ble=heard.ble,
+            radio_busy=heard.busy,
+        )
         findings = network_findings(rec, [])
         results.append({"scenario": sc.name, "network": score_network(findings, sc)})
     out = summarize_network(results)

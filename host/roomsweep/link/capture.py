@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 
+from roomsweep.errors import CaptureFormatError
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import Counters, Decoder
-from roomsweep.errors import CaptureFormatError
 from roomsweep.protocol.records import HostTime, Info, Mark, Note, Record, RxStats, Samples, Status
 
 CAPTURE_MAGIC = b"\x89RSCAP\r\n"
@@ -54,8 +54,13 @@ class CaptureWriter:
     header : JSON-serialisable dict stored in the header (new files only).
     """
 
-    def __init__(self, path: str | Path, header: dict[str, Any] | None = None,
-                 append: bool = False, fsync_interval_s: float = 1.0):
+    def __init__(
+        self,
+        path: str | Path,
+        header: dict[str, Any] | None = None,
+        append: bool = False,
+        fsync_interval_s: float = 1.0,
+    ):
         self.path = Path(path)
         self.fsync_interval_s = fsync_interval_s
         self._seq = 0
@@ -70,9 +75,10 @@ class CaptureWriter:
             self.header.setdefault("format", "roomsweep-capture")
             self.header.setdefault("created_unix", time.time())
             self.header.setdefault(
-                "created_utc", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+                "created_utc", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            )
             try:
-                body = json.dumps(self.header, sort_keys=True).encode()
+                json.dumps(self.header, sort_keys=True)  # fail before the file is touched
             except (TypeError, ValueError) as e:
                 raise CaptureFormatError(f"capture header is not JSON-serialisable: {e}") from e
             try:
@@ -128,8 +134,11 @@ class CaptureWriter:
 
 def encode_header(header: dict[str, Any]) -> bytes:
     body = json.dumps(header, sort_keys=True).encode()
-    return (_PREAMBLE.pack(CAPTURE_MAGIC, CAPTURE_VERSION, len(body)) + body
-            + struct.pack("<I", zlib.crc32(body)))
+    return (
+        _PREAMBLE.pack(CAPTURE_MAGIC, CAPTURE_VERSION, len(body))
+        + body
+        + struct.pack("<I", zlib.crc32(body))
+    )
 
 
 def read_header(path: str | Path) -> tuple[dict[str, Any], int]:
@@ -143,7 +152,8 @@ def read_header(path: str | Path) -> tuple[dict[str, Any], int]:
             if version != CAPTURE_VERSION:
                 raise CaptureFormatError(
                     f"{path}: capture format version {version}, this reader knows "
-                    f"{CAPTURE_VERSION}")
+                    f"{CAPTURE_VERSION}"
+                )
             if length > MAX_HEADER:
                 raise CaptureFormatError(f"{path}: header length {length} is implausible")
             body = f.read(length)
@@ -201,16 +211,27 @@ def _run_starts(records: list[Record]) -> list[int]:
     for i, r in enumerate(records):
         if r.type in HOST_RECORD_TYPES:
             continue
-        hello = (isinstance(r, Info) and r.seq == 0 and previous_seq is not None
-                 and previous_seq != 0xFFFF)
-        if (jump is None and uptime is not None and previous_ts is not None
-                and r.ts_us > previous_ts + RESTART_BACKSTEP_US):
+        hello = (
+            isinstance(r, Info)
+            and r.seq == 0
+            and previous_seq is not None
+            and previous_seq != 0xFFFF
+        )
+        if (
+            jump is None
+            and uptime is not None
+            and previous_ts is not None
+            and r.ts_us > previous_ts + RESTART_BACKSTEP_US
+        ):
             jump = i
         start = None
         if hello or (latest is not None and r.ts_us < latest - RESTART_BACKSTEP_US):
             start = i
-        elif (isinstance(r, Status) and uptime is not None
-              and r.uptime_ms < uptime - RESTART_BACKSTEP_US // 1000):
+        elif (
+            isinstance(r, Status)
+            and uptime is not None
+            and r.uptime_ms < uptime - RESTART_BACKSTEP_US // 1000
+        ):
             # the uptime went back with no hello and no step back in time: a lost
             # hello after 2**29 us of uptime, read as a wrap forward. The run
             # began at that leap (or right after the last STATUS of the old run).
@@ -245,8 +266,9 @@ def _samples_end(records: list[Record], end_us: int | None) -> int | None:
 
 def _moved(r: Record, offset: int) -> Record:
     """A copy of device record `r` with its device times moved by `offset` us."""
-    return dataclasses.replace(r, **{f: getattr(r, f) + offset
-                                     for f in _DEVICE_TIME_FIELDS if hasattr(r, f)})
+    return dataclasses.replace(
+        r, **{f: getattr(r, f) + offset for f in _DEVICE_TIME_FIELDS if hasattr(r, f)}
+    )
 
 
 @dataclass
@@ -291,16 +313,19 @@ class Capture:
             elif first is None:
                 # a run that sampled nothing takes no time on the samples' clock:
                 # its hello, marks and scans all sit at the join
-                moved = [r if r.type in HOST_RECORD_TYPES else _moved(r, end_us - r.ts_us)
-                         for r in run]
+                moved = [
+                    r if r.type in HOST_RECORD_TYPES else _moved(r, end_us - r.ts_us) for r in run
+                ]
             else:
-                moved = [r if r.type in HOST_RECORD_TYPES else _moved(r, end_us - first)
-                         for r in run]
+                moved = [
+                    r if r.type in HOST_RECORD_TYPES else _moved(r, end_us - first) for r in run
+                ]
             end_us = _samples_end(moved, end_us)
             shifted.extend(moved)
         header = dict(self.header, restarts=len(starts))
-        return Capture(self.path, header, shifted, self.counters, self.device_info,
-                       self.live_counters)
+        return Capture(
+            self.path, header, shifted, self.counters, self.device_info, self.live_counters
+        )
 
     def channel(self, channel: int) -> tuple[np.ndarray, np.ndarray, float]:
         """Concatenated samples, their device times (us) and the nominal rate."""
@@ -308,12 +333,15 @@ class Capture:
         if not blocks:
             return np.zeros(0, np.uint16), np.zeros(0, np.int64), 0.0
         samples = np.concatenate([b.samples for b in blocks])
-        times = np.concatenate([
-            b.t_first_us + np.round(
-                np.arange(len(b.samples)) * (b.span_us / max(len(b.samples) - 1, 1))
-            ).astype(np.int64)
-            for b in blocks
-        ])
+        times = np.concatenate(
+            [
+                b.t_first_us
+                + np.round(
+                    np.arange(len(b.samples)) * (b.span_us / max(len(b.samples) - 1, 1))
+                ).astype(np.int64)
+                for b in blocks
+            ]
+        )
         rate = float(np.median([b.rate_hz for b in blocks]))
         return samples, times, rate
 
@@ -347,8 +375,9 @@ def summarize(path: str | Path) -> dict[str, Any]:
     for r in cap.records:
         if not isinstance(r, Samples):
             continue
-        ch = channels.setdefault(str(r.channel), {
-            "blocks": 0, "samples": 0, "rates_hz": [], "device_dropped": 0})
+        ch = channels.setdefault(
+            str(r.channel), {"blocks": 0, "samples": 0, "rates_hz": [], "device_dropped": 0}
+        )
         ch["blocks"] += 1
         ch["samples"] += len(r.samples)
         ch["rates_hz"].append(r.rate_hz)
@@ -368,29 +397,62 @@ def summarize(path: str | Path) -> dict[str, Any]:
         "path": str(cap.path),
         "header": cap.header,
         "device": cap.device_info,
-        "duration_s": round((t_max - t_min) / 1e6, 6) if t_min is not None else 0.0,
+        "duration_s": round((t_max - t_min) / 1e6, 6)
+        if t_min is not None and t_max is not None
+        else 0.0,
         "host_time_span_s": round(host_times[-1] - host_times[0], 3) if host_times else None,
         "device_restarts": cap.header.get("restarts", 0),
         "frames": len(cap.records),
         "frames_by_type": dict(sorted(by_type.items())),
         "channels": channels,
-        "marks": [{"number": r.number, "label": r.label, "source": r.source,
-                   "device_time_s": round(r.ts_us / 1e6, 6)}
-                  for r in cap.records if isinstance(r, Mark)],
+        "marks": [
+            {
+                "number": r.number,
+                "label": r.label,
+                "source": r.source,
+                "device_time_s": round(r.ts_us / 1e6, 6),
+            }
+            for r in cap.records
+            if isinstance(r, Mark)
+        ],
         "notes": [r.text for r in cap.records if isinstance(r, Note)],
-        "last_status": None if not statuses else {
-            k: getattr(statuses[-1], k) for k in (
-                "uptime_ms", "heap_free", "heap_used", "dropped", "late", "missed",
-                "battery_mv", "link_errors", "command_errors")},
+        "last_status": None
+        if not statuses
+        else {
+            k: getattr(statuses[-1], k)
+            for k in (
+                "uptime_ms",
+                "heap_free",
+                "heap_used",
+                "dropped",
+                "late",
+                "missed",
+                "battery_mv",
+                "link_errors",
+                "command_errors",
+            )
+        },
         "replay_counters": cap.counters.as_dict(),
         "live_counters": cap.live_counters,
     }
 
 
 P_NAMES = {
-    P.T_INFO: "INFO", P.T_SAMPLES: "SAMPLES", P.T_STATUS: "STATUS", P.T_MARK: "MARK",
-    P.T_LOG: "LOG", P.T_ACK: "ACK", P.T_ERROR: "ERROR", P.T_CMD_HELLO: "CMD_HELLO",
-    P.T_CMD_START: "CMD_START", P.T_CMD_STOP: "CMD_STOP", P.T_CMD_CONFIGURE: "CMD_CONFIGURE",
-    P.T_CMD_MARK: "CMD_MARK", P.T_CMD_PING: "CMD_PING", P.T_HOST_TIME: "HOST_TIME",
-    P.T_HOST_RXSTATS: "HOST_RXSTATS", P.T_HOST_NOTE: "HOST_NOTE", P.T_LENS: "LENS",
+    P.T_INFO: "INFO",
+    P.T_SAMPLES: "SAMPLES",
+    P.T_STATUS: "STATUS",
+    P.T_MARK: "MARK",
+    P.T_LOG: "LOG",
+    P.T_ACK: "ACK",
+    P.T_ERROR: "ERROR",
+    P.T_CMD_HELLO: "CMD_HELLO",
+    P.T_CMD_START: "CMD_START",
+    P.T_CMD_STOP: "CMD_STOP",
+    P.T_CMD_CONFIGURE: "CMD_CONFIGURE",
+    P.T_CMD_MARK: "CMD_MARK",
+    P.T_CMD_PING: "CMD_PING",
+    P.T_HOST_TIME: "HOST_TIME",
+    P.T_HOST_RXSTATS: "HOST_RXSTATS",
+    P.T_HOST_NOTE: "HOST_NOTE",
+    P.T_LENS: "LENS",
 }

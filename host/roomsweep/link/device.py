@@ -16,10 +16,10 @@ from typing import Any
 
 import serial
 
-from roomsweep.protocol import rsproto as P
-from roomsweep.link.capture import CaptureWriter
-from roomsweep.protocol.decoder import Decoder
 from roomsweep.errors import DeviceError, DeviceTimeout, PortError, UsageError
+from roomsweep.link.capture import CaptureWriter
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import Decoder
 from roomsweep.protocol.records import Ack, Error, Info, Record, Samples
 
 _CTRL_C = 0x03
@@ -123,7 +123,7 @@ class Device:
         self.request(P.T_CMD_HELLO, timeout=timeout)
         deadline = time.monotonic() + timeout
         while True:
-            for rec in self.backlog[self.reply_index:]:
+            for rec in self.backlog[self.reply_index :]:
                 if isinstance(rec, Info):
                     return rec.info
             if time.monotonic() > deadline:
@@ -131,11 +131,16 @@ class Device:
             self.backlog.extend(self.read())
 
 
-def record(device: Device, writer: CaptureWriter, seconds: float | None = None,
-           stop: threading.Event | None = None,
-           on_records: Callable[[list[Record]], None] | None = None,
-           settings: str = "", alive: Callable[[], bool] | None = None,
-           silence_timeout: float = 5.0) -> dict[str, Any]:
+def record(
+    device: Device,
+    writer: CaptureWriter,
+    seconds: float | None = None,
+    stop: threading.Event | None = None,
+    on_records: Callable[[list[Record]], None] | None = None,
+    settings: str = "",
+    alive: Callable[[], bool] | None = None,
+    silence_timeout: float = 5.0,
+) -> dict[str, Any]:
     """Stream from START until `seconds` of device time have been sampled (or
     `stop` is set), writing every frame verbatim; then STOP. Returns a summary.
 
@@ -164,7 +169,8 @@ def record(device: Device, writer: CaptureWriter, seconds: float | None = None,
             elif now - last_data > silence_timeout or (alive is not None and not alive()):
                 raise DeviceTimeout(
                     f"no data from the device for {now - last_data:.1f} s; "
-                    f"{writer.frames_written} frames kept in {writer.path}")
+                    f"{writer.frames_written} frames kept in {writer.path}"
+                )
             writer.write_frames([r.raw for r in records if r.raw is not None])
             if on_records and records:
                 on_records(records)
@@ -193,5 +199,8 @@ def record(device: Device, writer: CaptureWriter, seconds: float | None = None,
         device.backlog = []
         writer.write_frames([r.raw for r in tail if r.raw is not None])
         writer.write_rx_stats(device.decoder.counters)
-    return {"sampled_s": sampled_s, "frames": writer.frames_written,
-            "counters": device.decoder.counters.as_dict()}
+    return {
+        "sampled_s": sampled_s,
+        "frames": writer.frames_written,
+        "counters": device.decoder.counters.as_dict(),
+    }

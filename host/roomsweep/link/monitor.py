@@ -14,10 +14,12 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from roomsweep.protocol import rsproto as P
-from roomsweep.link.capture import P_NAMES
-from roomsweep.protocol.decoder import Counters
 from roomsweep.errors import DeviceTimeout, UsageError
+from roomsweep.link.capture import P_NAMES
+from roomsweep.link.device import Device
+from roomsweep.link.transport import open_port
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import Counters
 from roomsweep.protocol.records import (
     Ack,
     BleAdv,
@@ -35,15 +37,23 @@ from roomsweep.protocol.records import (
     Unknown,
     WifiScan,
 )
-from roomsweep.link.device import Device
-from roomsweep.link.transport import open_port
 
 CHANNEL_NAMES = {P.CH_RF: "rf", P.CH_PHOTODIODE: "photodiode"}
 LOG_LEVELS = {10: "debug", 20: "info", 30: "warning", 40: "error"}
 # Counters shown in the one-line summary: the ones that say something went wrong
-PROBLEM_COUNTERS = ("crc_errors", "bad_length", "bad_version", "unknown_type", "bad_payload",
-                    "seq_gaps", "seq_out_of_order", "device_dropped", "device_resets",
-                    "truncated", "garbage_bytes")
+PROBLEM_COUNTERS = (
+    "crc_errors",
+    "bad_length",
+    "bad_version",
+    "unknown_type",
+    "bad_payload",
+    "seq_gaps",
+    "seq_out_of_order",
+    "device_dropped",
+    "device_resets",
+    "truncated",
+    "garbage_bytes",
+)
 
 
 _MORE_NAMES = {0x10: "WIFI_SCAN", 0x11: "BLE_ADV", 0x12: "LENS"}  # rsproto T_WIFI_SCAN, ...
@@ -56,28 +66,57 @@ def type_name(msg_type: int) -> str:
 def _stats(samples: np.ndarray) -> dict[str, float]:
     if samples.size == 0:
         return {"min": 0, "mean": 0.0, "max": 0}
-    return {"min": int(samples.min()), "mean": round(float(samples.mean()), 1),
-            "max": int(samples.max())}
+    return {
+        "min": int(samples.min()),
+        "mean": round(float(samples.mean()), 1),
+        "max": int(samples.max()),
+    }
 
 
 def as_json(rec: Record) -> dict[str, Any]:
     """One record as a JSON-ready dict: type name, seq, time, and its fields
     (SAMPLES: block metadata and min/mean/max counts instead of every sample)."""
-    out: dict[str, Any] = {"type": type_name(rec.type), "seq": rec.seq,
-                           "t_s": round(rec.ts_us / 1e6, 6)}
+    out: dict[str, Any] = {
+        "type": type_name(rec.type),
+        "seq": rec.seq,
+        "t_s": round(rec.ts_us / 1e6, 6),
+    }
     if isinstance(rec, Samples):
-        out.update(channel=CHANNEL_NAMES.get(rec.channel, rec.channel), count=len(rec.samples),
-                   t_first_s=round(rec.t_first_us / 1e6, 6), span_us=rec.span_us,
-                   rate_hz=rec.rate_hz, dropped=rec.dropped, **_stats(rec.samples))
+        out.update(
+            channel=CHANNEL_NAMES.get(rec.channel, rec.channel),
+            count=len(rec.samples),
+            t_first_s=round(rec.t_first_us / 1e6, 6),
+            span_us=rec.span_us,
+            rate_hz=rec.rate_hz,
+            dropped=rec.dropped,
+            **_stats(rec.samples),
+        )
     elif isinstance(rec, Status):
-        out.update({k: getattr(rec, k) for k in (
-            "uptime_ms", "heap_free", "heap_used", "dropped", "late", "missed", "battery_mv",
-            "link_errors", "command_errors", "streaming")})
+        out.update(
+            {
+                k: getattr(rec, k)
+                for k in (
+                    "uptime_ms",
+                    "heap_free",
+                    "heap_used",
+                    "dropped",
+                    "late",
+                    "missed",
+                    "battery_mv",
+                    "link_errors",
+                    "command_errors",
+                    "streaming",
+                )
+            }
+        )
     elif isinstance(rec, Info):
         out["info"] = rec.info
     elif isinstance(rec, Mark):
-        out.update(number=rec.number, label=rec.label,
-                   source="button" if rec.source == P.MARK_FROM_BUTTON else "host")
+        out.update(
+            number=rec.number,
+            label=rec.label,
+            source="button" if rec.source == P.MARK_FROM_BUTTON else "host",
+        )
     elif isinstance(rec, Log):
         out.update(level=LOG_LEVELS.get(rec.level, rec.level), text=rec.text)
     elif isinstance(rec, (Ack, Error)):
@@ -93,14 +132,30 @@ def as_json(rec: Record) -> dict[str, Any]:
     elif isinstance(rec, Unknown):
         out.update(length=len(rec.payload), reason=rec.reason)
     elif isinstance(rec, WifiScan):
-        out.update(duration_us=rec.duration_us, failed=rec.failed, truncated=rec.truncated,
-                   access_points=[{"bssid": a.bssid, "ssid": a.ssid, "channel": a.channel,
-                                   "rssi_dbm": a.rssi_dbm, "authmode": a.authmode}
-                                  for a in rec.access_points])
+        out.update(
+            duration_us=rec.duration_us,
+            failed=rec.failed,
+            truncated=rec.truncated,
+            access_points=[
+                {
+                    "bssid": a.bssid,
+                    "ssid": a.ssid,
+                    "channel": a.channel,
+                    "rssi_dbm": a.rssi_dbm,
+                    "authmode": a.authmode,
+                }
+                for a in rec.access_points
+            ],
+        )
     elif isinstance(rec, BleAdv):
-        out.update(span_us=rec.span_us, lost=rec.lost,
-                   advertisers=[{"address": a.address, "rssi_max_dbm": a.rssi_max_dbm,
-                                 "seen": a.seen} for a in rec.advertisers])
+        out.update(
+            span_us=rec.span_us,
+            lost=rec.lost,
+            advertisers=[
+                {"address": a.address, "rssi_max_dbm": a.rssi_max_dbm, "seen": a.seen}
+                for a in rec.advertisers
+            ],
+        )
     elif hasattr(rec, "amplitudes"):  # LENS
         out.update(amplitudes=list(rec.amplitudes), alert=bool(getattr(rec, "alert", False)))
     return out
@@ -118,19 +173,25 @@ def describe(rec: Record) -> str:
     head = f"{rec.ts_us / 1e6:13.6f} {type_name(rec.type):<8} #{rec.seq:<5}"
     if isinstance(rec, Samples):
         s = _stats(rec.samples)
-        body = (f"{CHANNEL_NAMES.get(rec.channel, rec.channel)} {len(rec.samples)} samples "
-                f"@ {rec.rate_hz:.1f} S/s, counts {s['min']}..{s['max']} mean {s['mean']:.1f}"
-                + (f", dropped {rec.dropped}" if rec.dropped else ""))
+        body = (
+            f"{CHANNEL_NAMES.get(rec.channel, rec.channel)} {len(rec.samples)} samples "
+            f"@ {rec.rate_hz:.1f} S/s, counts {s['min']}..{s['max']} mean {s['mean']:.1f}"
+            + (f", dropped {rec.dropped}" if rec.dropped else "")
+        )
     elif isinstance(rec, Status):
-        body = (f"up {rec.uptime_ms / 1000:.1f} s, heap free {rec.heap_free} used "
-                f"{rec.heap_used}, dropped {rec.dropped}, late {rec.late}, missed {rec.missed}, "
-                f"battery {rec.battery_mv} mV, link errors {rec.link_errors}, command errors "
-                f"{rec.command_errors}{', streaming' if rec.streaming else ''}")
+        body = (
+            f"up {rec.uptime_ms / 1000:.1f} s, heap free {rec.heap_free} used "
+            f"{rec.heap_used}, dropped {rec.dropped}, late {rec.late}, missed {rec.missed}, "
+            f"battery {rec.battery_mv} mV, link errors {rec.link_errors}, command errors "
+            f"{rec.command_errors}{', streaming' if rec.streaming else ''}"
+        )
     elif isinstance(rec, Info):
         i = rec.info
-        body = (f"firmware {i.get('firmware', '?')} protocol {i.get('protocol', '?')} "
-                f"board {i.get('board', '?')}{' (simulated)' if i.get('simulated') else ''}, "
-                f"{i.get('rate_hz', '?')} S/s, block {i.get('block', '?')}")
+        body = (
+            f"firmware {i.get('firmware', '?')} protocol {i.get('protocol', '?')} "
+            f"board {i.get('board', '?')}{' (simulated)' if i.get('simulated') else ''}, "
+            f"{i.get('rate_hz', '?')} S/s, block {i.get('block', '?')}"
+        )
     elif isinstance(rec, Mark):
         src = "button" if rec.source == P.MARK_FROM_BUTTON else "host"
         body = f"waypoint {rec.number} from {src}: {rec.label!r}"
@@ -138,10 +199,13 @@ def describe(rec: Record) -> str:
         body = f"{LOG_LEVELS.get(rec.level, rec.level)}: {rec.text}"
     elif isinstance(rec, Ack):
         body = f"{type_name(rec.cmd_type)} #{rec.cmd_seq} accepted" + (
-            f": {rec.text}" if rec.text else "")
+            f": {rec.text}" if rec.text else ""
+        )
     elif isinstance(rec, Error):
-        body = (f"{type_name(rec.cmd_type)} #{rec.cmd_seq} refused: "
-                f"{P.ERROR_NAMES.get(rec.code, rec.code)}" + (f": {rec.text}" if rec.text else ""))
+        body = (
+            f"{type_name(rec.cmd_type)} #{rec.cmd_seq} refused: "
+            f"{P.ERROR_NAMES.get(rec.code, rec.code)}" + (f": {rec.text}" if rec.text else "")
+        )
     elif isinstance(rec, (Command, Note)):
         body = repr(rec.text)
     elif isinstance(rec, HostTime):
@@ -152,16 +216,28 @@ def describe(rec: Record) -> str:
         body = f"{len(rec.payload)} bytes not understood ({rec.reason})"
     elif isinstance(rec, WifiScan):
         aps = sorted(rec.access_points, key=lambda a: -a.rssi_dbm)
-        body = (f"{len(aps)} access points in {rec.duration_us / 1000:.0f} ms"
-                + (": " + ", ".join(f"{a.ssid or '(hidden)'} ch{a.channel} {a.rssi_dbm} dBm"
-                                    for a in aps[:3]) if aps else "")
-                + (" (failed)" if rec.failed else ""))
+        body = (
+            f"{len(aps)} access points in {rec.duration_us / 1000:.0f} ms"
+            + (
+                ": "
+                + ", ".join(
+                    f"{a.ssid or '(hidden)'} ch{a.channel} {a.rssi_dbm} dBm" for a in aps[:3]
+                )
+                if aps
+                else ""
+            )
+            + (" (failed)" if rec.failed else "")
+        )
     elif isinstance(rec, BleAdv):
-        body = (f"{len(rec.advertisers)} BLE advertisers in {rec.span_us / 1000:.0f} ms"
-                + (f", {rec.lost} lost" if rec.lost else ""))
+        body = f"{len(rec.advertisers)} BLE advertisers in {rec.span_us / 1000:.0f} ms" + (
+            f", {rec.lost} lost" if rec.lost else ""
+        )
     elif hasattr(rec, "amplitudes"):  # LENS
-        body = ("lock-in " + " ".join(f"{a:.2f}" for a in rec.amplitudes)
-                + (" GLINT" if getattr(rec, "alert", False) else ""))
+        body = (
+            "lock-in "
+            + " ".join(f"{a:.2f}" for a in rec.amplitudes)
+            + (" GLINT" if getattr(rec, "alert", False) else "")
+        )
     else:  # pragma: no cover - every record class is handled above
         body = type(rec).__name__
     return f"{head} {body}"
@@ -177,14 +253,25 @@ def counters_line(counters: Counters | dict[str, int]) -> str:
     """
     c = counters.as_dict() if isinstance(counters, Counters) else counters
     bad = [f"{k} {c[k]}" for k in PROBLEM_COUNTERS if c.get(k)]
-    return (f"frames {c.get('frames', 0)}, bytes {c.get('bytes_total', 0)}; "
-            f"errors: {', '.join(bad) if bad else 'none'}")
+    return (
+        f"frames {c.get('frames', 0)}, bytes {c.get('bytes_total', 0)}; "
+        f"errors: {', '.join(bad) if bad else 'none'}"
+    )
 
 
-def run_monitor(url: str, out: TextIO, *, json_lines: bool = False, start: bool = False,
-                hello: bool = False, seconds: float | None = None, frames: int | None = None,
-                counters_every_s: float = 5.0, baudrate: int = 921600,
-                clock: Callable[[], float] = time.monotonic) -> dict[str, Any]:
+def run_monitor(
+    url: str,
+    out: TextIO,
+    *,
+    json_lines: bool = False,
+    start: bool = False,
+    hello: bool = False,
+    seconds: float | None = None,
+    frames: int | None = None,
+    counters_every_s: float = 5.0,
+    baudrate: int = 921600,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, Any]:
     """Print every frame arriving on `url` until `seconds` pass, `frames` have been
     printed, or Ctrl-C; the counters every `counters_every_s` and at the end.
 
@@ -219,8 +306,9 @@ def run_monitor(url: str, out: TextIO, *, json_lines: bool = False, start: bool 
         out.flush()
 
     def done() -> bool:
-        return ((frames is not None and printed >= frames)
-                or (seconds is not None and clock() - started >= seconds))
+        return (frames is not None and printed >= frames) or (
+            seconds is not None and clock() - started >= seconds
+        )
 
     streaming = False
     try:

@@ -20,15 +20,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from roomsweep.protocol import rsproto as P
-from roomsweep.link.capture import CaptureWriter
-from roomsweep.protocol.decoder import Counters
-from roomsweep.link.device import Device
 from roomsweep.errors import DeviceError, PortError
-from roomsweep.live.state import LiveState, clock
-from roomsweep.protocol.records import Record
+from roomsweep.link.capture import CaptureWriter
+from roomsweep.link.device import Device
 from roomsweep.link.transport import DEFAULT_BAUD, open_port
+from roomsweep.live.state import LiveState, clock
 from roomsweep.live.view import render
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import Counters
+from roomsweep.protocol.records import Record
 
 # CONFIGURE text that lights the lens finder's IR LED groups (dark by default);
 SILENCE_TIMEOUT_S = 3.0  # a streaming device sends ~60 frames/s: silence means a dead link
@@ -49,12 +49,20 @@ class SweepSession:
     header : extra header fields (simulation, planned sweep, waypoint positions).
     """
 
-    def __init__(self, url: str, out: str | Path, state: LiveState, *,
-                 header: dict[str, Any] | None = None, baudrate: int = DEFAULT_BAUD,
-                 settings: str = "", append: bool = False,
-                 silence_timeout_s: float = SILENCE_TIMEOUT_S,
-                 reconnect_every_s: float = RECONNECT_EVERY_S,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        url: str,
+        out: str | Path,
+        state: LiveState,
+        *,
+        header: dict[str, Any] | None = None,
+        baudrate: int = DEFAULT_BAUD,
+        settings: str = "",
+        append: bool = False,
+        silence_timeout_s: float = SILENCE_TIMEOUT_S,
+        reconnect_every_s: float = RECONNECT_EVERY_S,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.url = url
         self.out = Path(out)
         self.state = state
@@ -93,12 +101,12 @@ class SweepSession:
             raise
         now = self.clock()
         if self.writer is None:
-            header = {"port": self.url, "device": info, "settings": self.settings,
-                      **self.header}
+            header = {"port": self.url, "device": info, "settings": self.settings, **self.header}
             self.writer = CaptureWriter(self.out, header, append=self.append)
         else:
             self.writer.write_note(
-                f"link resumed after {now - (self._lost_at or now):.1f} s: {self.url}")
+                f"link resumed after {now - (self._lost_at or now):.1f} s: {self.url}"
+            )
             self.state.reconnects += 1
             self.events.append(f"link resumed after {now - (self._lost_at or now):.1f} s")
         self.port, self.device = port, device
@@ -113,8 +121,9 @@ class SweepSession:
 
     def _lost(self, why: str) -> None:
         assert self.writer is not None and self.device is not None
-        self._base_counters = _add_counters(self._base_counters,
-                                            self.device.decoder.counters.as_dict())
+        self._base_counters = _add_counters(
+            self._base_counters, self.device.decoder.counters.as_dict()
+        )
         self.writer.write_rx_stats(Counters(**self._base_counters))
         self.writer.write_note(f"link lost: {why}")
         try:
@@ -125,8 +134,10 @@ class SweepSession:
         self._lost_at = self._next_try = self.clock()
         self.state.link = "lost"
         self.state.link_note = why
-        self.events.append(f"link lost ({why}); {self.writer.frames_written} frames kept, "
-                           f"waiting for the device on {self.url}")
+        self.events.append(
+            f"link lost ({why}); {self.writer.frames_written} frames kept, "
+            f"waiting for the device on {self.url}"
+        )
 
     def _try_reconnect(self) -> None:
         now = self.clock()
@@ -225,6 +236,7 @@ class SweepSession:
 
 # --- views -------------------------------------------------------------------------
 
+
 class View(Protocol):
     def keys(self) -> Iterator[str]: ...
     def draw(self, state: LiveState) -> None: ...
@@ -250,12 +262,13 @@ class PlainView:
         pass
 
     def draw(self, state: LiveState) -> None:
-        for w in state.marks[self._marks:]:
-            print(f"{clock(w.elapsed_s)}  waypoint #{w.number} {w.label} ({w.source})",
-                  file=self.out)
+        for w in state.marks[self._marks :]:
+            print(
+                f"{clock(w.elapsed_s)}  waypoint #{w.number} {w.label} ({w.source})", file=self.out
+            )
         self._marks = len(state.marks)
         if self.session is not None:
-            for e in self.session.events[self._events:]:
+            for e in self.session.events[self._events :]:
                 print(f"{clock(state.sampled_s)}  {e}", file=self.out)
             self._events = len(self.session.events)
         now = time.monotonic()
@@ -265,9 +278,11 @@ class PlainView:
         level = f"{state.level_dbm:.1f}" if state.level_dbm is not None else "-"
         peak = f"{state.peak_dbm:.1f}" if state.peak_dbm is not None else "-"
         g = state.guess
-        print(f"{clock(state.sampled_s)}  RF {level} dBm (peak {peak})  "
-              f"{g.title if g else '-'}  link {state.link}, {state.frames_written} frames",
-              file=self.out)
+        print(
+            f"{clock(state.sampled_s)}  RF {level} dBm (peak {peak})  "
+            f"{g.title if g else '-'}  link {state.link}, {state.frames_written} frames",
+            file=self.out,
+        )
         self.out.flush()
 
 
@@ -285,8 +300,13 @@ class TerminalView:
         self._fd = sys.stdin.fileno()
         self._saved = termios.tcgetattr(self._fd)
         tty.setcbreak(self._fd)
-        self._live = Live(console=self.console, screen=True, auto_refresh=False,
-                          redirect_stdout=False, redirect_stderr=False)
+        self._live = Live(
+            console=self.console,
+            screen=True,
+            auto_refresh=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
         self._live.start()
         self.refresh_s = refresh_s
         self._next = 0.0
@@ -320,9 +340,16 @@ class TerminalView:
 
 # --- the loop ------------------------------------------------------------------------
 
-def run_sweep(session: SweepSession, view: View, *, seconds: float | None = None,
-              speed: float = 0.0, alive: Callable[[], bool] | None = None,
-              guess_every_s: float = 0.5) -> None:
+
+def run_sweep(
+    session: SweepSession,
+    view: View,
+    *,
+    seconds: float | None = None,
+    speed: float = 0.0,
+    alive: Callable[[], bool] | None = None,
+    guess_every_s: float = 0.5,
+) -> None:
     """Record until `seconds` of RF are sampled, `q`, Ctrl-C, or (simulated
     device) the device has ended. `speed` > 0 paces reading to that multiple of
     real time (the simulated device then runs at that pace too)."""
@@ -377,8 +404,12 @@ def run_sweep(session: SweepSession, view: View, *, seconds: float | None = None
 def sim_header(scenario: Any, seed: int, port: str) -> dict[str, Any]:
     """What simulate() stores: the scenario, the planned sweep, waypoint positions."""
     return {
-        "simulation": {"scenario": scenario.name, "scenario_source": str(scenario.source),
-                       "seed": seed, "baud": 0},
+        "simulation": {
+            "scenario": scenario.name,
+            "scenario_source": str(scenario.source),
+            "seed": seed,
+            "baud": 0,
+        },
         "sweep": [stop.waypoint for stop in scenario.sweep],
         "waypoints": {w.name: list(w.position_m) for w in scenario.waypoints},
     }

@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from roomsweep.protocol import rsproto as P
-from roomsweep.protocol.calibration import Calibration
-from roomsweep.protocol.records import Info, Mark, Record, Samples, Status
 from roomsweep.analysis.analyze import DETECTOR_FLOOR_DBM, components
 from roomsweep.analysis.classifiers import BY_NAME, UNKNOWN, UNKNOWN_PERIODIC
 from roomsweep.analysis.recording import Recording
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.calibration import Calibration
+from roomsweep.protocol.records import Info, Mark, Record, Samples, Status
 
 LEVEL_WINDOW_S = 0.25
 GUESS_WINDOW_S = 1.5  # analysis.analyze.ANALYSIS_WINDOW_S
@@ -160,8 +160,10 @@ class LiveState:
             elif isinstance(r, Status):
                 if r.uptime_ms < self._uptime_ms:
                     self.device_restarts += 1
-                    self.message = (f"the device restarted at {clock(self.sampled_s)}: "
-                                    "check the waypoint times after it")
+                    self.message = (
+                        f"the device restarted at {clock(self.sampled_s)}: "
+                        "check the waypoint times after it"
+                    )
                 self._uptime_ms = r.uptime_ms
             elif r.type == T_LENS and hasattr(r, "amplitudes"):
                 self._lens_frame(r)
@@ -175,8 +177,11 @@ class LiveState:
             return
         inner = float(r.amplitudes[0])
         self.lens_return = inner
-        if self.lens_peak is None or inner >= self.lens_peak or (
-                self.sampled_s - self._lens_peak_at > PEAK_HOLD_S):
+        if (
+            self.lens_peak is None
+            or inner >= self.lens_peak
+            or (self.sampled_s - self._lens_peak_at > PEAK_HOLD_S)
+        ):
             self.lens_peak = inner
             self._lens_peak_at = self.sampled_s
         alerting = bool(getattr(r, "alert", False))
@@ -184,8 +189,9 @@ class LiveState:
             if not self._lens_alerting:
                 self.lens_alerts += 1
                 last = self.marks[-1].label if self.marks else None
-                self.lens_alert_where = (f"near {last} " if last else "") + \
-                    f"at {clock(self.sampled_s)}"
+                self.lens_alert_where = (
+                    f"near {last} " if last else ""
+                ) + f"at {clock(self.sampled_s)}"
             self._lens_alert_at = self.sampled_s
         self._lens_alerting = alerting
         self.lens_alert = self.sampled_s - self._lens_alert_at <= LENS_ALERT_HOLD_S
@@ -221,8 +227,11 @@ class LiveState:
         # loudest level held for two consecutive samples
         level = float(np.minimum(x[1:], x[:-1]).max()) if x.size > 1 else float(x.max())
         self.level_dbm = level
-        if self.peak_dbm is None or level >= self.peak_dbm or (
-                self.sampled_s - self.peak_at_s > PEAK_HOLD_S):
+        if (
+            self.peak_dbm is None
+            or level >= self.peak_dbm
+            or (self.sampled_s - self.peak_at_s > PEAK_HOLD_S)
+        ):
             self.peak_dbm = level
             self.peak_at_s = self.sampled_s
         if self.max_dbm is None or level > self.max_dbm:
@@ -276,8 +285,9 @@ class LiveState:
             self.guess = ClassGuess(UNKNOWN, "nothing recognised", 0.0, top)
             return self.guess
         best = max(known, key=lambda c: (c.level_dbm, c.confidence))
-        title = ("periodic, kind unknown" if best.cls == UNKNOWN_PERIODIC
-                 else BY_NAME[best.cls].title)
+        title = (
+            "periodic, kind unknown" if best.cls == UNKNOWN_PERIODIC else BY_NAME[best.cls].title
+        )
         self.guess = ClassGuess(best.cls, title, best.confidence, best.level_dbm)
         return self.guess
 

@@ -63,8 +63,9 @@ def _waypoint_of(times: np.ndarray, marks: list[Any]) -> list[str | None]:
     return out
 
 
-def build_devices(wifi: list[WifiSighting], ble: list[BleSighting],
-                  marks: list[Any]) -> list[Device]:
+def build_devices(
+    wifi: list[WifiSighting], ble: list[BleSighting], marks: list[Any]
+) -> list[Device]:
     """Group sightings by address (Wi-Fi BSSID, BLE address) into devices."""
     devices: dict[tuple[str, str], Device] = {}
     for w in wifi:
@@ -75,8 +76,9 @@ def build_devices(wifi: list[WifiSighting], ble: list[BleSighting],
         d.times_s.append(w.time_s)
         d.rssi_dbm.append(w.rssi_dbm)
     for b in ble:
-        d = devices.setdefault(("ble", b.address),
-                               Device("ble", b.address, random_address=b.address_type == 1))
+        d = devices.setdefault(
+            ("ble", b.address), Device("ble", b.address, random_address=b.address_type == 1)
+        )
         if b.adv_data:
             d.adv_data = b.adv_data
         d.times_s.append(b.time_s)
@@ -102,7 +104,7 @@ def _track(d: Device, marks: list[Any]) -> None:
             visits[-1][2].append(ri)
         else:
             visits.append((label, [ti], [ri]))
-    for label, ts, rs in visits:
+    for label, _ts, rs in visits:
         mean = float(np.mean(rs))
         if mean > d.by_waypoint.get(label, -np.inf):
             d.by_waypoint[label] = round(mean, 1)

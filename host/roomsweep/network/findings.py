@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roomsweep.network.devices import Device, build_devices
-from roomsweep.protocol.observations import AUTHMODE_NAMES
 from roomsweep.network.registry import lookup
 from roomsweep.network.signatures import ble_verdict, camera_ssid, parse_adv, vendor_kind
+from roomsweep.protocol.observations import AUTHMODE_NAMES
 
 MIN_NETWORK_CONFIDENCE = 0.5
 IN_ROOM_DBM = -45.0  # a strongest reading this high is within a few metres
@@ -75,22 +75,38 @@ def score_device(d: Device, rf_camera_waypoints: dict[str, float] | None = None)
         if pat:
             s.add("ssid", pat.weight, f"SSID {d.ssid!r} matches {pat.what} [{pat.source}]", True)
         if vkind == "camera":
-            s.add("vendor", W_VENDOR_CAMERA, f"BSSID registered to camera maker {info.vendor}", False)
+            s.add(
+                "vendor", W_VENDOR_CAMERA, f"BSSID registered to camera maker {info.vendor}", False
+            )
         elif vkind == "mixed":
-            s.add("vendor", W_VENDOR_MIXED, f"BSSID registered to {info.vendor}, who also "
-                  "makes cameras", False)
+            s.add(
+                "vendor",
+                W_VENDOR_MIXED,
+                f"BSSID registered to {info.vendor}, who also makes cameras",
+                False,
+            )
         if d.authmode == 0:
             s.add("open", W_OPEN, "open network (cameras in setup mode are open)", False)
         if d.hidden:
             s.add("hidden", W_HIDDEN, "hidden SSID", False)
         if _in_room(d):
-            s.add("in_room", W_IN_ROOM, f"peaks at {d.strongest_dbm:.0f} dBm at "
-                  f"{d.strongest_waypoint}, {d.strongest_dbm - d.median_dbm:.0f} dB above "
-                  "its typical level: inside the room", False)
+            s.add(
+                "in_room",
+                W_IN_ROOM,
+                f"peaks at {d.strongest_dbm:.0f} dBm at "
+                f"{d.strongest_waypoint}, {d.strongest_dbm - d.median_dbm:.0f} dB above "
+                "its typical level: inside the room",
+                False,
+            )
         rf_level = (rf_camera_waypoints or {}).get(d.strongest_waypoint or "")
         if rf_level is not None and abs(d.strongest_dbm - rf_level) <= RF_LEVEL_MATCH_DB:
-            s.add("rf", W_RF, f"an RF Wi-Fi camera finding at {d.strongest_waypoint}, where "
-                  "this access point is strongest", True)
+            s.add(
+                "rf",
+                W_RF,
+                f"an RF Wi-Fi camera finding at {d.strongest_waypoint}, where "
+                "this access point is strongest",
+                True,
+            )
         camera_by_weak = "vendor" in s.weak and vkind == "camera" and len(s.weak) >= 3
         if s.strong or camera_by_weak:
             s.category = "camera"
@@ -100,21 +116,35 @@ def score_device(d: Device, rf_camera_waypoints: dict[str, float] | None = None)
             s.add(v.kind, v.weight, f"{v.what} [{v.source}]", True)
             s.category = v.kind
         if vkind == "camera":
-            s.add("vendor", W_VENDOR_CAMERA, f"address registered to camera maker {info.vendor}",
-                  False)
+            s.add(
+                "vendor",
+                W_VENDOR_CAMERA,
+                f"address registered to camera maker {info.vendor}",
+                False,
+            )
         if s.category and _in_room(d):
-            s.add("in_room", W_IN_ROOM, f"peaks at {d.strongest_dbm:.0f} dBm at "
-                  f"{d.strongest_waypoint}: inside the room", False)
+            s.add(
+                "in_room",
+                W_IN_ROOM,
+                f"peaks at {d.strongest_dbm:.0f} dBm at {d.strongest_waypoint}: inside the room",
+                False,
+            )
     return s
 
 
-def network_findings(rec: Any, rf_findings: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def network_findings(
+    rec: Any, rf_findings: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Findings of type "wifi"/"ble" for the recording's network sightings."""
     rf_findings = rf_findings or []
-    devices = build_devices(getattr(rec, "wifi", []) or [], getattr(rec, "ble", []) or [],
-                            rec.marks)
-    rf_wp = {f["waypoint"]: f["level_dbm"] for f in rf_findings
-             if f.get("class") == "wifi_camera" and f.get("waypoint")}
+    devices = build_devices(
+        getattr(rec, "wifi", []) or [], getattr(rec, "ble", []) or [], rec.marks
+    )
+    rf_wp = {
+        f["waypoint"]: f["level_dbm"]
+        for f in rf_findings
+        if f.get("class") == "wifi_camera" and f.get("waypoint")
+    }
     out = []
     for d in devices:
         s = score_device(d, rf_wp)
@@ -142,8 +172,12 @@ def _finding(d: Device, s: Score) -> dict[str, Any]:
         "reasons": s.reasons,
     }
     if d.radio == "wifi":
-        evidence.update(ssid=d.ssid, channel=d.channel, hidden=d.hidden,
-                        authmode=AUTHMODE_NAMES.get(d.authmode or 0, str(d.authmode)))
+        evidence.update(
+            ssid=d.ssid,
+            channel=d.channel,
+            hidden=d.hidden,
+            authmode=AUTHMODE_NAMES.get(d.authmode or 0, str(d.authmode)),
+        )
     else:
         evidence.update(adv_data=d.adv_data.hex(), random_address=d.random_address)
     return {
@@ -167,9 +201,11 @@ def is_camera_claim(f: dict[str, Any]) -> bool:
     return f.get("class") in ("camera_ap", "ble_camera") or "wifi" in (f.get("evidence") or {})
 
 
-def merge_findings(rf: list[dict[str, Any]], net: list[dict[str, Any]],
-                   waypoint_positions: dict[str, tuple[float, float]] | None = None
-                   ) -> list[dict[str, Any]]:
+def merge_findings(
+    rf: list[dict[str, Any]],
+    net: list[dict[str, Any]],
+    waypoint_positions: dict[str, tuple[float, float]] | None = None,
+) -> list[dict[str, Any]]:
     """RF findings of class wifi_camera absorb the camera access points found at
     their waypoint (or within MERGE_RADIUS_M of it): one finding, both kinds of
     evidence, confidence combined as a noisy OR."""
@@ -206,16 +242,19 @@ def _near(f: dict[str, Any], n: dict[str, Any], pos: dict[str, tuple[float, floa
     return float(((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5) <= MERGE_RADIUS_M
 
 
-def add_network_findings(findings: list[dict[str, Any]], rec: Any,
-                         baseline: Any = None) -> list[dict[str, Any]]:
+def add_network_findings(
+    findings: list[dict[str, Any]], rec: Any, baseline: Any = None
+) -> list[dict[str, Any]]:
     """The analyzer's hook: RF findings plus network findings, merged, ranked.
     Devices a known-clean `baseline` sweep also heard are not reported again."""
     if not getattr(rec, "wifi", None) and not getattr(rec, "ble", None):
         return findings
     net = network_findings(rec, findings)
     if baseline is not None:
-        known = {getattr(s, "bssid", None) or s.address
-                 for s in [*getattr(baseline, "wifi", []), *getattr(baseline, "ble", [])]}
+        known = {
+            getattr(s, "bssid", None) or s.address
+            for s in [*getattr(baseline, "wifi", []), *getattr(baseline, "ble", [])]
+        }
         net = [n for n in net if n["evidence"]["mac"] not in known]
     out = merge_findings(findings, net, rec.waypoint_positions)
     out.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))

@@ -30,7 +30,9 @@ def token(kind: str, value: str, salt: str) -> str:
     return f"{kind}-{digest}"
 
 
-def redact_findings(findings: list[dict[str, Any]], salt: str | None = None) -> list[dict[str, Any]]:
+def redact_findings(
+    findings: list[dict[str, Any]], salt: str | None = None
+) -> list[dict[str, Any]]:
     """A copy of `findings` with every SSID and MAC address replaced by a token,
     in the structured evidence and wherever the text quotes them."""
     salt = secrets.token_hex(8) if salt is None else salt

@@ -60,11 +60,37 @@ CAMERA_SSIDS: tuple[SsidPattern, ...] = (
 # them (substring, case-insensitive). Vendors that also make plugs, routers and
 # sensors (D-Link, Edimax, TP-Link, Xiaomi, Tuya, Espressif modules) are in
 # MIXED_VENDORS: their prefix says even less.
-CAMERA_VENDORS = ("hikvision", "dahua", "axis communications", "vivotek", "reolink",
-                  "wyze", "arlo technology", "amcrest", "ezviz", "hanwha", "uniview",
-                  "reecam", "xiaoyi", "imilab", "foscam", "blink by amazon", "ring llc")
-MIXED_VENDORS = ("d-link", "edimax", "tp-link", "xiaomi", "tuya", "espressif", "bilian",
-                 "assmann", "hi-flying", "gopro")
+CAMERA_VENDORS = (
+    "hikvision",
+    "dahua",
+    "axis communications",
+    "vivotek",
+    "reolink",
+    "wyze",
+    "arlo technology",
+    "amcrest",
+    "ezviz",
+    "hanwha",
+    "uniview",
+    "reecam",
+    "xiaoyi",
+    "imilab",
+    "foscam",
+    "blink by amazon",
+    "ring llc",
+)
+MIXED_VENDORS = (
+    "d-link",
+    "edimax",
+    "tp-link",
+    "xiaomi",
+    "tuya",
+    "espressif",
+    "bilian",
+    "assmann",
+    "hi-flying",
+    "gopro",
+)
 
 
 def camera_ssid(ssid: str) -> SsidPattern | None:
@@ -160,8 +186,12 @@ def ble_verdict(adv: AdvInfo) -> BleVerdict:
     """What the advertising data says the device is."""
     apple = adv.manufacturer.get(COMPANY_APPLE)
     if apple and apple[0] == APPLE_FIND_MY:
-        return BleVerdict("tracker", "Apple Find My device away from its owner (AirTag or "
-                          "lost Apple device)", "FOF, SIG", 0.85)
+        return BleVerdict(
+            "tracker",
+            "Apple Find My device away from its owner (AirTag or lost Apple device)",
+            "FOF, SIG",
+            0.85,
+        )
     for u in adv.uuid16:
         if u in TRACKER_UUIDS:
             what, src = TRACKER_UUIDS[u]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from roomsweep.errors import RoomsweepError
 
 FILE_FORMAT = "roomsweep-calibration"
@@ -38,8 +39,11 @@ class BandCalibration:
     intercept_dbm: float
 
     def to_dict(self) -> dict[str, float]:
-        return {"band_mhz": self.band_mhz, "slope_mv_per_db": self.slope_mv_per_db,
-                "intercept_dbm": self.intercept_dbm}
+        return {
+            "band_mhz": self.band_mhz,
+            "slope_mv_per_db": self.slope_mv_per_db,
+            "intercept_dbm": self.intercept_dbm,
+        }
 
 
 @dataclass(frozen=True)
@@ -69,15 +73,20 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, cal: dict[str, Any]) -> Calibration:
-        kwargs: dict[str, Any] = {k: float(cal[k]) for k in
-                                  ("adc_full_scale_mv", "rf_slope_mv_per_db", "rf_intercept_dbm")
-                                  if k in cal}
+        kwargs: dict[str, Any] = {
+            k: float(cal[k])
+            for k in ("adc_full_scale_mv", "rf_slope_mv_per_db", "rf_intercept_dbm")
+            if k in cal
+        }
         if "adc_bits" in cal:
             kwargs["adc_bits"] = int(cal["adc_bits"])
         bands = cal.get("rf_bands") or []
         kwargs["rf_bands"] = tuple(
-            BandCalibration(float(b["band_mhz"]), float(b["slope_mv_per_db"]),
-                            float(b["intercept_dbm"])) for b in bands)
+            BandCalibration(
+                float(b["band_mhz"]), float(b["slope_mv_per_db"]), float(b["intercept_dbm"])
+            )
+            for b in bands
+        )
         table = cal.get("adc_table") or []
         kwargs["adc_table"] = tuple(sorted((float(c), float(mv)) for c, mv in table))
         pd = cal.get("photodiode") or {}
@@ -119,15 +128,18 @@ class Calibration:
         if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
             raise RoomsweepError(f"{path} is not a roomsweep calibration file")
         if int(data.get("version", 0)) > FILE_VERSION:
-            raise RoomsweepError(f"{path}: calibration file version {data['version']} "
-                                 f"is newer than this roomsweep ({FILE_VERSION})")
+            raise RoomsweepError(
+                f"{path}: calibration file version {data['version']} "
+                f"is newer than this roomsweep ({FILE_VERSION})"
+            )
         return cls.from_dict(data)
 
     def save(self, path: str | Path) -> None:
         p = Path(path)
         tmp = p.with_name(p.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n",
-                       encoding="utf-8")
+        tmp.write_text(
+            json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         tmp.replace(p)
 
     # --- conversions -------------------------------------------------------------------
@@ -155,8 +167,7 @@ class Calibration:
         frequency, or the default slope/intercept when none was measured."""
         if band_mhz is None or not self.rf_bands:
             return BandCalibration(float("nan"), self.rf_slope_mv_per_db, self.rf_intercept_dbm)
-        return min(self.rf_bands,
-                   key=lambda b: abs(math.log(b.band_mhz) - math.log(band_mhz)))
+        return min(self.rf_bands, key=lambda b: abs(math.log(b.band_mhz) - math.log(band_mhz)))
 
     def rf_dbm(self, counts: np.ndarray, band_mhz: float | None = None) -> np.ndarray:
         """Detector input power in dBm for RF channel ADC counts.

@@ -328,9 +328,16 @@ class Decoder:
         self._dropped_seen[channel] = dropped
         back = (ts_raw - first) % P.TICKS_PERIOD
         rec = Samples(
-            t, seq, ts_us,
-            channel=channel, encoding=enc, t_first_us=ts_us - back, span_us=span,
-            rate_hz=rate_mhz / 1000.0, dropped=dropped, samples=samples,
+            t,
+            seq,
+            ts_us,
+            channel=channel,
+            encoding=enc,
+            t_first_us=ts_us - back,
+            span_us=span,
+            rate_hz=rate_mhz / 1000.0,
+            dropped=dropped,
+            samples=samples,
         )
         if samples is _NOT_YET:
             self._packed.append((rec, body, count))
@@ -339,9 +346,18 @@ class Decoder:
     def _status(self, t, seq, ts_raw, ts_us, p):
         v = _STATUS.unpack_from(p, 0)
         return Status(
-            t, seq, ts_us,
-            uptime_ms=v[0], heap_free=v[1], heap_used=v[2], dropped=v[3], late=v[4],
-            missed=v[5], battery_mv=v[6], link_errors=v[7], command_errors=v[8],
+            t,
+            seq,
+            ts_us,
+            uptime_ms=v[0],
+            heap_free=v[1],
+            heap_used=v[2],
+            dropped=v[3],
+            late=v[4],
+            missed=v[5],
+            battery_mv=v[6],
+            link_errors=v[7],
+            command_errors=v[8],
             streaming=bool(v[9] & P.STATUS_FLAG_STREAMING),
         )
 
@@ -349,13 +365,20 @@ class Decoder:
         if len(p) < P.LENS_SIZE_V1:  # longer: fields appended by a later firmware
             raise ValueError(f"LENS payload is {len(p)} bytes, not {P.LENS_SIZE}")
         if len(p) < P.LENS_SIZE:  # firmware before the drive level: always full current
-            p = bytes(p[:P.LENS_SIZE_V1]) + bytes(P.LENS_SIZE - P.LENS_SIZE_V1)
+            p = bytes(p[: P.LENS_SIZE_V1]) + bytes(P.LENS_SIZE - P.LENS_SIZE_V1)
         first, count, groups, flags, *amps, level = _LENS.unpack_from(p, 0)
         back = (ts_raw - first) % P.TICKS_PERIOD
-        return Lens(t, seq, ts_us, t_first_us=ts_us - back, count=count,
-                    amplitudes=tuple(a / P.LENS_AMP_SCALE for a in amps[:min(groups, 3)]),
-                    alert=bool(flags & P.LENS_FLAG_ALERT),
-                    clipped=bool(flags & P.LENS_FLAG_CLIPPED), drive_level=level)
+        return Lens(
+            t,
+            seq,
+            ts_us,
+            t_first_us=ts_us - back,
+            count=count,
+            amplitudes=tuple(a / P.LENS_AMP_SCALE for a in amps[: min(groups, 3)]),
+            alert=bool(flags & P.LENS_FLAG_ALERT),
+            clipped=bool(flags & P.LENS_FLAG_CLIPPED),
+            drive_level=level,
+        )
 
     def _info(self, t, seq, ts_raw, ts_us, p):
         info = json.loads(bytes(p).decode())
@@ -406,13 +429,28 @@ class Decoder:
                 raise ValueError(f"access point SSID of {n} bytes does not fit")
             raw = bytes(p[pos : pos + n])
             pos += n
-            aps.append(AccessPoint(_mac(bssid), raw.decode("utf-8", "replace"), channel, rssi,
-                                   auth, bool(hidden), raw))
+            aps.append(
+                AccessPoint(
+                    _mac(bssid),
+                    raw.decode("utf-8", "replace"),
+                    channel,
+                    rssi,
+                    auth,
+                    bool(hidden),
+                    raw,
+                )
+            )
         return WifiScan(
-            t, seq, ts_us, t_start_us=ts_us - (ts_raw - start) % P.TICKS_PERIOD,
-            duration_us=duration, active=bool(flags & P.WIFI_ACTIVE),
-            failed=bool(flags & P.WIFI_FAILED), truncated=bool(flags & P.WIFI_TRUNCATED),
-            access_points=aps)
+            t,
+            seq,
+            ts_us,
+            t_start_us=ts_us - (ts_raw - start) % P.TICKS_PERIOD,
+            duration_us=duration,
+            active=bool(flags & P.WIFI_ACTIVE),
+            failed=bool(flags & P.WIFI_FAILED),
+            truncated=bool(flags & P.WIFI_TRUNCATED),
+            access_points=aps,
+        )
 
     def _ble_adv(self, t, seq, ts_raw, ts_us, p):
         start, span, lost, count = _BLE_ADV.unpack_from(p, 0)
@@ -423,11 +461,21 @@ class Decoder:
             pos += P.BLE_DEVICE_SIZE
             if n > P.BLE_DATA_MAX or pos + n > len(p):
                 raise ValueError(f"advertising data of {n} bytes does not fit")
-            devices.append(BleAdvertiser(_mac(addr), addr_type, adv_type, rmax, rlast, seen,
-                                         bytes(p[pos : pos + n])))
+            devices.append(
+                BleAdvertiser(
+                    _mac(addr), addr_type, adv_type, rmax, rlast, seen, bytes(p[pos : pos + n])
+                )
+            )
             pos += n
-        return BleAdv(t, seq, ts_us, t_start_us=ts_us - (ts_raw - start) % P.TICKS_PERIOD,
-                      span_us=span, lost=lost, advertisers=devices)
+        return BleAdv(
+            t,
+            seq,
+            ts_us,
+            t_start_us=ts_us - (ts_raw - start) % P.TICKS_PERIOD,
+            span_us=span,
+            lost=lost,
+            advertisers=devices,
+        )
 
 
 def _mac(raw: bytes) -> str:

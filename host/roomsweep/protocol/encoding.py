@@ -34,29 +34,76 @@ def pack12(samples: np.ndarray) -> bytes:
     return data[: P.packed12_size(len(samples))]
 
 
-def samples_payload(channel: int, samples: np.ndarray, first_tick: int, span_us: int,
-                    rate_mhz: int, dropped: int, encoding: int = P.ENC_PACKED12) -> bytes:
-    head = struct.pack(P.SAMPLES_HEADER_FORMAT, channel, encoding, len(samples),
-                       first_tick & (P.TICKS_PERIOD - 1), span_us, rate_mhz, dropped)
+def samples_payload(
+    channel: int,
+    samples: np.ndarray,
+    first_tick: int,
+    span_us: int,
+    rate_mhz: int,
+    dropped: int,
+    encoding: int = P.ENC_PACKED12,
+) -> bytes:
+    head = struct.pack(
+        P.SAMPLES_HEADER_FORMAT,
+        channel,
+        encoding,
+        len(samples),
+        first_tick & (P.TICKS_PERIOD - 1),
+        span_us,
+        rate_mhz,
+        dropped,
+    )
     if encoding == P.ENC_PACKED12:
         return head + pack12(samples)
     return head + np.asarray(samples, dtype="<u2").tobytes()
 
 
-def status_payload(uptime_ms: int, heap_free: int, heap_used: int, dropped: int, late: int,
-                   missed: int, battery_mv: int, link_errors: int, command_errors: int,
-                   streaming: bool) -> bytes:
-    return struct.pack(P.STATUS_FORMAT, uptime_ms, heap_free, heap_used, dropped, late, missed,
-                       battery_mv, link_errors, command_errors,
-                       P.STATUS_FLAG_STREAMING if streaming else 0)
+def status_payload(
+    uptime_ms: int,
+    heap_free: int,
+    heap_used: int,
+    dropped: int,
+    late: int,
+    missed: int,
+    battery_mv: int,
+    link_errors: int,
+    command_errors: int,
+    streaming: bool,
+) -> bytes:
+    return struct.pack(
+        P.STATUS_FORMAT,
+        uptime_ms,
+        heap_free,
+        heap_used,
+        dropped,
+        late,
+        missed,
+        battery_mv,
+        link_errors,
+        command_errors,
+        P.STATUS_FLAG_STREAMING if streaming else 0,
+    )
 
 
-def lens_payload(first_tick: int, count: int, amplitudes, alert: bool = False,
-                 clipped: bool = False, drive_level: int = 0) -> bytes:
+def lens_payload(
+    first_tick: int,
+    count: int,
+    amplitudes,
+    alert: bool = False,
+    clipped: bool = False,
+    drive_level: int = 0,
+) -> bytes:
     """LENS payload (rsproto.LENS_FORMAT): amplitudes in ADC counts, per group, and
     the LED drive level of the block."""
     amps = [min(65535, int(round(a * P.LENS_AMP_SCALE))) for a in amplitudes]
     amps += [0] * (P.LENS_GROUPS - len(amps))
     flags = (P.LENS_FLAG_ALERT if alert else 0) | (P.LENS_FLAG_CLIPPED if clipped else 0)
-    return struct.pack(P.LENS_FORMAT, first_tick & 0xFFFFFFFF, count, P.LENS_GROUPS, flags,
-                       *amps[:P.LENS_GROUPS], drive_level)
+    return struct.pack(
+        P.LENS_FORMAT,
+        first_tick & 0xFFFFFFFF,
+        count,
+        P.LENS_GROUPS,
+        flags,
+        *amps[: P.LENS_GROUPS],
+        drive_level,
+    )

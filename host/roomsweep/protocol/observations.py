@@ -41,6 +41,15 @@ class RadioBusy:
     active: bool
 
 
-AUTHMODE_NAMES = {0: "open", 1: "WEP", 2: "WPA-PSK", 3: "WPA2-PSK", 4: "WPA/WPA2-PSK",
-                  5: "WPA2-Enterprise", 6: "WPA3-PSK", 7: "WPA2/WPA3-PSK", 8: "WAPI-PSK",
-                  9: "OWE"}
+AUTHMODE_NAMES = {
+    0: "open",
+    1: "WEP",
+    2: "WPA-PSK",
+    3: "WPA2-PSK",
+    4: "WPA/WPA2-PSK",
+    5: "WPA2-Enterprise",
+    6: "WPA3-PSK",
+    7: "WPA2/WPA3-PSK",
+    8: "WAPI-PSK",
+    9: "OWE",
+}

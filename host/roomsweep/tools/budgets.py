@@ -25,8 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from roomsweep.sim import signals
-from roomsweep.sim import scenario
+from roomsweep.sim import scenario, signals
 from roomsweep.sim.scenario import DEFAULT_BAND_MHZ, EMITTER_KINDS, Scenario, load_scenario
 
 # --- link budget ----------------------------------------------------------------------
@@ -63,8 +62,7 @@ def floor_dbm() -> float:
     return signals.DET_INTERCEPT_DBM + signals.DET_V_MAX / signals.DET_SLOPE_V_PER_DB
 
 
-def received_dbm(eirp_dbm: float, band_mhz: float, distance_m: float,
-                 exponent: float) -> float:
+def received_dbm(eirp_dbm: float, band_mhz: float, distance_m: float, exponent: float) -> float:
     """Mean power at the detector input: the simulator's own law (signals.received_dbm)."""
     return float(signals.received_dbm(eirp_dbm, band_mhz, distance_m, exponent))
 
@@ -125,15 +123,19 @@ def _cell(r: Reading) -> str:
 
 
 def link_table(distances=DISTANCES_M) -> str:
-    head = ("| kind | band MHz | EIRP dBm | path loss | "
-            + " | ".join(f"{d:g} m" for d in distances)
-            + f" | 1 m, {ATTENUATOR_DB:g} dB pad |")
+    head = (
+        "| kind | band MHz | EIRP dBm | path loss | "
+        + " | ".join(f"{d:g} m" for d in distances)
+        + f" | 1 m, {ATTENUATOR_DB:g} dB pad |"
+    )
     sep = "|" + "---|" * (5 + len(distances))
     lines = [head, sep]
     for row in link_budget(distances):
         cells = " | ".join(_cell(r) for r in row.readings)
-        lines.append(f"| {row.kind} | {row.band_mhz:g} | {row.eirp_dbm:g} | {row.model} | "
-                     f"{cells} | {_cell(row.padded_1m)} |")
+        lines.append(
+            f"| {row.kind} | {row.band_mhz:g} | {row.eirp_dbm:g} | {row.model} | "
+            f"{cells} | {_cell(row.padded_1m)} |"
+        )
     return "\n".join(lines)
 
 
@@ -166,18 +168,38 @@ class Load:
 
 
 LOADS: tuple[Load, ...] = (
-    Load("ESP32-WROOM-32, 240 MHz, radios off, sampling loop", 3.3, 50.0, 1.0,
-         "ESP32 datasheet: modem-sleep 240 MHz 30-68 mA"),
+    Load(
+        "ESP32-WROOM-32, 240 MHz, radios off, sampling loop",
+        3.3,
+        50.0,
+        1.0,
+        "ESP32 datasheet: modem-sleep 240 MHz 30-68 mA",
+    ),
     Load("DevKitC AMS1117 LDO quiescent", 5.0, 5.0, 1.0, "AMS1117 datasheet: 5 mA typ"),
     Load("AD8318 detector module", 5.0, 68.0, 1.0, "AD8318 datasheet; ref §1: 5 V, 68 mA"),
     Load("HMC624A step attenuator", 5.0, 3.0, 1.0, "HMC624A datasheet: a few mA [approx.]"),
-    Load("IR LEDs, 3 groups x 2 x 50 mA, 50 % square wave, lens scan 30 % of a sweep",
-         5.0, 300.0, 0.5 * 0.3, "TSAL6200, 50 mA each through 75 ohm; LEDC square wave"),
-    Load("Photodiode TIA (MCP6001) + bias divider", 3.3, 0.2, 1.0,
-         "MCP6001 datasheet: 100 uA quiescent; divider ~50 uA"),
+    Load(
+        "IR LEDs, 3 groups x 2 x 50 mA, 50 % square wave, lens scan 30 % of a sweep",
+        5.0,
+        300.0,
+        0.5 * 0.3,
+        "TSAL6200, 50 mA each through 75 ohm; LEDC square wave",
+    ),
+    Load(
+        "Photodiode TIA (MCP6001) + bias divider",
+        3.3,
+        0.2,
+        1.0,
+        "MCP6001 datasheet: 100 uA quiescent; divider ~50 uA",
+    ),
     Load("Status LED", 3.3, 2.0, 0.5, "2 mA through 680 ohm, blinking"),
-    Load("Buzzer (PS1240 piezo via MMBT3904, 1 kOhm bleed), sounding 5 % of the time",
-         5.0, 5.0, 0.05, "5 V / 1 kOhm bleed; the piezo itself draws < 1 mA"),
+    Load(
+        "Buzzer (PS1240 piezo via MMBT3904, 1 kOhm bleed), sounding 5 % of the time",
+        5.0,
+        5.0,
+        0.05,
+        "5 V / 1 kOhm bleed; the piezo itself draws < 1 mA",
+    ),
     Load("Battery divider (2 x 100 kOhm)", 3.6, 0.018, 1.0, "3.6 V / 200 kOhm"),
 )
 
@@ -194,38 +216,43 @@ def power_budget(loads=LOADS) -> dict:
 def power_table(loads=LOADS) -> str:
     lines = ["| part | rail V | on mA | duty | average mA |", "|---|---|---|---|---|"]
     for ld in loads:
-        lines.append(f"| {ld.part} | {ld.rail_v:g} | {ld.ma:g} | {ld.duty:g} | "
-                     f"{ld.avg_ma:.2f} |")
+        lines.append(f"| {ld.part} | {ld.rail_v:g} | {ld.ma:g} | {ld.duty:g} | {ld.avg_ma:.2f} |")
     b = power_budget(loads)
     lines.append(f"| **5 V rail total** | 5 | | | **{b['five_volt_ma']:.1f}** |")
-    lines.append(f"| **from the cell** (boost {BOOST_EFFICIENCY:.0%}, {CELL_V:g} V) | "
-                 f"{CELL_V:g} | | | **{b['cell_ma']:.1f}** |")
+    lines.append(
+        f"| **from the cell** (boost {BOOST_EFFICIENCY:.0%}, {CELL_V:g} V) | "
+        f"{CELL_V:g} | | | **{b['cell_ma']:.1f}** |"
+    )
     lines.append("")
-    lines.append(f"Battery life: {CELL_MAH:g} mAh x {CELL_USABLE:.0%} usable / "
-                 f"{b['cell_ma']:.1f} mA = **{b['hours']:.1f} h** of sweeping.")
+    lines.append(
+        f"Battery life: {CELL_MAH:g} mAh x {CELL_USABLE:.0%} usable / "
+        f"{b['cell_ma']:.1f} mA = **{b['hours']:.1f} h** of sweeping."
+    )
     return "\n".join(lines)
 
 
 def report() -> str:
     """Both tables, as they appear in hardware/README.md."""
     n_in = indoor_exponent()
-    return "\n".join([
-        "### Power budget",
-        "",
-        power_table(),
-        "",
-        "### Link budget",
-        "",
-        f"Reading at the detector while the transmitter is on, per distance: input dBm "
-        f"· detector volts · ESP32 ADC counts. Free space is n = 2; indoor is the "
-        f"bundled hotel room's n = {n_in:g} (no shadowing). The detector also sees the "
-        f"simulator's noise floor of {noise_floor_dbm():g} dBm. **sat**: above "
-        f"{saturation_dbm():g} dBm the detector output is pinned at "
-        f"{signals.DET_V_MIN:g} V; **floor**: below {floor_dbm():g} dBm it sits at "
-        f"{signals.DET_V_MAX:g} V.",
-        "",
-        link_table(),
-    ])
+    return "\n".join(
+        [
+            "### Power budget",
+            "",
+            power_table(),
+            "",
+            "### Link budget",
+            "",
+            f"Reading at the detector while the transmitter is on, per distance: input dBm "
+            f"· detector volts · ESP32 ADC counts. Free space is n = 2; indoor is the "
+            f"bundled hotel room's n = {n_in:g} (no shadowing). The detector also sees the "
+            f"simulator's noise floor of {noise_floor_dbm():g} dBm. **sat**: above "
+            f"{saturation_dbm():g} dBm the detector output is pinned at "
+            f"{signals.DET_V_MIN:g} V; **floor**: below {floor_dbm():g} dBm it sits at "
+            f"{signals.DET_V_MAX:g} V.",
+            "",
+            link_table(),
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,20 +23,20 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
-from roomsweep.protocol.calibration import BandCalibration, Calibration
 from roomsweep.errors import RoomsweepError, UsageError
-from roomsweep.link.capture import load, read_header, CaptureWriter
-from roomsweep.sim.signals import fspl_1m_db
-from roomsweep.sim.runner import simulate
-from roomsweep.sim.scenario import load_scenario
+from roomsweep.link.capture import CaptureWriter, load, read_header
 from roomsweep.link.device import Device, record
 from roomsweep.link.transport import open_port
+from roomsweep.protocol.calibration import BandCalibration, Calibration
+from roomsweep.sim.runner import simulate
+from roomsweep.sim.scenario import load_scenario
+from roomsweep.sim.signals import fspl_1m_db
 
-CaptureLike = Union[str, Path, np.ndarray, Sequence[int]]
+CaptureLike = str | Path | np.ndarray | Sequence[int]
 
 RF_CHANNEL = 0
 PD_CHANNEL = 1
@@ -57,7 +57,6 @@ def channel_counts(capture: CaptureLike, channel: int = RF_CHANNEL) -> np.ndarra
     """12-bit counts of `channel` from a capture file, or `capture` itself if it
     already is an array of counts."""
     if isinstance(capture, (str, Path)):
-
         counts, _, _ = load(capture).channel(channel)
         if counts.size == 0:
             raise RoomsweepError(f"{capture}: no samples on channel {channel}")
@@ -68,7 +67,7 @@ def channel_counts(capture: CaptureLike, channel: int = RF_CHANNEL) -> np.ndarra
 def steady_mv(counts: np.ndarray, adc: Calibration) -> tuple[float, float]:
     """Mean and standard deviation (mV) of a steady input, after settling."""
     c = np.asarray(counts, dtype=np.float64)
-    c = c[int(c.size * SETTLE_FRACTION):]
+    c = c[int(c.size * SETTLE_FRACTION) :]
     if c.size < 16:
         raise RoomsweepError(f"too few samples for a level ({c.size})")
     mv = adc.counts_to_mv(c)
@@ -78,8 +77,13 @@ def steady_mv(counts: np.ndarray, adc: Calibration) -> tuple[float, float]:
 # --- RF ---------------------------------------------------------------------------------
 
 
-def calibrate_rf(levels_dbm: Sequence[float], captures: Sequence[CaptureLike], *,
-                 band_mhz: float | None = None, adc: Calibration | None = None) -> dict[str, Any]:
+def calibrate_rf(
+    levels_dbm: Sequence[float],
+    captures: Sequence[CaptureLike],
+    *,
+    band_mhz: float | None = None,
+    adc: Calibration | None = None,
+) -> dict[str, Any]:
     """Fit the detector law mV = slope * (dBm - intercept) for one band.
 
     `captures[i]` holds the RF samples recorded with `levels_dbm[i]` at the detector
@@ -103,11 +107,14 @@ def calibrate_rf(levels_dbm: Sequence[float], captures: Sequence[CaptureLike], *
         raise RoomsweepError(
             "need at least two levels at least 3 dB apart inside the detector's linear "
             f"range ({LINEAR_MV[0]:g}-{LINEAR_MV[1]:g} mV); got means "
-            + ", ".join(f"{m:.0f} mV at {p:g} dBm" for p, m in zip(levels, means)))
+            + ", ".join(f"{m:.0f} mV at {p:g} dBm" for p, m in zip(levels, means))
+        )
     slope, offset = np.polyfit(x, y, 1)  # mV = slope * dBm + offset
     if slope >= 0:
-        raise RoomsweepError(f"detector slope came out {slope:+.1f} mV/dB; an AD8318 "
-                             "falls with power: check the levels and the cabling")
+        raise RoomsweepError(
+            f"detector slope came out {slope:+.1f} mV/dB; an AD8318 "
+            "falls with power: check the levels and the cabling"
+        )
     intercept = -offset / slope
     residual_db = (y - (slope * x + offset)) / abs(slope)
     return {
@@ -138,21 +145,30 @@ def lockin_amplitude_mv(mv: np.ndarray, rate_hz: float, hz: float) -> float:
     return float(math.hypot(i, q))
 
 
-def calibrate_photodiode(dark: CaptureLike, lit: CaptureLike | None = None, *,
-                         led_hz: Sequence[float] = (), rate_hz: float = 8000.0,
-                         reference: float = 1.0,
-                         adc: Calibration | None = None) -> dict[str, Any]:
+def calibrate_photodiode(
+    dark: CaptureLike,
+    lit: CaptureLike | None = None,
+    *,
+    led_hz: Sequence[float] = (),
+    rate_hz: float = 8000.0,
+    reference: float = 1.0,
+    adc: Calibration | None = None,
+) -> dict[str, Any]:
     """Dark offset (LEDs off, sensor capped) and, given `lit` (LED groups on at
     `led_hz`, aimed at the reference target), the gain per group: lock-in amplitude
     in mV per unit of `reference` (the target's nominal return, 1 for the standard
     target of docs/calibration.md)."""
     adc = adc or Calibration()
     dark_mv, dark_noise = steady_mv(channel_counts(dark, PD_CHANNEL), adc)
-    out: dict[str, Any] = {"dark_mv": dark_mv, "dark_noise_mv": dark_noise, "gain": None,
-                           "gain_per_group": []}
+    out: dict[str, Any] = {
+        "dark_mv": dark_mv,
+        "dark_noise_mv": dark_noise,
+        "gain": None,
+        "gain_per_group": [],
+    }
     if lit is not None:
         c = np.asarray(channel_counts(lit, PD_CHANNEL), dtype=np.float64)
-        mv = adc.counts_to_mv(c[int(c.size * SETTLE_FRACTION):])
+        mv = adc.counts_to_mv(c[int(c.size * SETTLE_FRACTION) :])
         gains = [lockin_amplitude_mv(mv, rate_hz, hz) / reference for hz in led_hz]
         out["gain_per_group"] = gains
         out["gain"] = float(np.mean(gains)) if gains else None
@@ -171,8 +187,9 @@ ADC_PAIRS_SNIPPET = (
 )
 
 
-def adc_table_from_pairs(counts: Sequence[float], uv: Sequence[float],
-                         max_points: int = 32) -> list[list[float]]:
+def adc_table_from_pairs(
+    counts: Sequence[float], uv: Sequence[float], max_points: int = 32
+) -> list[list[float]]:
     """(count, mV) correction table from raw counts and ``read_uv()`` microvolts taken
     on the same inputs: pairs are averaged per distinct count, counts at the dead
     zone (0) and the clip (4095) are dropped, and at most `max_points` kept, spread
@@ -198,8 +215,9 @@ def read_adc_pairs_mpremote(port: str, pin: int, n: int = 64) -> tuple[list[int]
     firmware; it restarts on the next soft reset)."""
     code = ADC_PAIRS_SNIPPET.format(pin=int(pin), n=int(n))
     try:
-        proc = subprocess.run(["mpremote", "connect", port, "exec", code],
-                              capture_output=True, text=True, timeout=30)
+        proc = subprocess.run(
+            ["mpremote", "connect", port, "exec", code], capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         raise RoomsweepError(f"mpremote failed: {e}") from e
     if proc.returncode != 0:
@@ -248,8 +266,10 @@ class SimulatedBench:
             distance = 10.0 ** ((eirp - fspl - level_dbm) / 20.0)  # n = 2
             x = self.device_m[0] + distance
             if x > self.room_m[0]:
-                raise UsageError(f"level {level_dbm:g} dBm at {band_mhz:g} MHz is out of "
-                                 "the simulated bench's reach")
+                raise UsageError(
+                    f"level {level_dbm:g} dBm at {band_mhz:g} MHz is out of "
+                    "the simulated bench's reach"
+                )
             lines += [
                 "[[emitters]]",
                 'id = "generator"',
@@ -260,8 +280,14 @@ class SimulatedBench:
             ]
         return "\n".join(lines) + "\n"
 
-    def capture(self, band_mhz: float, level_dbm: float | None, seconds: float,
-                settings: str = "", prompt: str = "") -> Path:
+    def capture(
+        self,
+        band_mhz: float,
+        level_dbm: float | None,
+        seconds: float,
+        settings: str = "",
+        prompt: str = "",
+    ) -> Path:
 
         self._n += 1
         toml = self.work_dir / f"cal-{self._n:02d}.toml"
@@ -274,16 +300,23 @@ class SimulatedBench:
 class DeviceBench:
     """A real device on `port`; the operator sets the signal generator when asked."""
 
-    def __init__(self, port: str, work_dir: Path, baud: int = 921600,
-                 ask: Callable[[str], Any] = input):
+    def __init__(
+        self, port: str, work_dir: Path, baud: int = 921600, ask: Callable[[str], Any] = input
+    ):
         self.port = port
         self.work_dir = Path(work_dir)
         self.baud = baud
         self.ask = ask
         self._n = 0
 
-    def capture(self, band_mhz: float, level_dbm: float | None, seconds: float,
-                settings: str = "", prompt: str = "") -> Path:
+    def capture(
+        self,
+        band_mhz: float,
+        level_dbm: float | None,
+        seconds: float,
+        settings: str = "",
+        prompt: str = "",
+    ) -> Path:
 
         if prompt:
             self.ask(prompt + " Press Enter when ready. ")
@@ -293,8 +326,11 @@ class DeviceBench:
         try:
             device = Device(port)
             info = device.hello()
-            header = {"port": self.port, "device": info,
-                      "notes": f"calibration band {band_mhz:g} MHz level {level_dbm} dBm"}
+            header = {
+                "port": self.port,
+                "device": info,
+                "notes": f"calibration band {band_mhz:g} MHz level {level_dbm} dBm",
+            }
             with CaptureWriter(out, header) as writer:
                 record(device, writer, seconds=seconds, settings=settings)
         finally:
@@ -305,14 +341,23 @@ class DeviceBench:
 # --- the procedure ------------------------------------------------------------------------
 
 
-def run_calibration(out: str | Path, *, port: str | None = None, simulate: bool = False,
-                    bands_mhz: Sequence[float] = DEFAULT_BANDS_MHZ,
-                    levels_dbm: Sequence[float] = DEFAULT_LEVELS_DBM,
-                    seconds: float = 0.5, default_band_mhz: float = DEFAULT_BAND_MHZ,
-                    work_dir: str | Path | None = None, baud: int = 921600,
-                    efuse: bool = False, lit: bool = False, seed: int = 1,
-                    device_name: str = "",
-                    ask: Callable[[str], Any] = input) -> dict[str, Any]:
+def run_calibration(
+    out: str | Path,
+    *,
+    port: str | None = None,
+    simulate: bool = False,
+    bands_mhz: Sequence[float] = DEFAULT_BANDS_MHZ,
+    levels_dbm: Sequence[float] = DEFAULT_LEVELS_DBM,
+    seconds: float = 0.5,
+    default_band_mhz: float = DEFAULT_BAND_MHZ,
+    work_dir: str | Path | None = None,
+    baud: int = 921600,
+    efuse: bool = False,
+    lit: bool = False,
+    seed: int = 1,
+    device_name: str = "",
+    ask: Callable[[str], Any] = input,
+) -> dict[str, Any]:
     """Run the whole procedure and write the calibration file `out`.
 
     Exactly one of `port` (a real device; the operator is prompted through `ask`) or
@@ -344,8 +389,12 @@ def run_calibration(out: str | Path, *, port: str | None = None, simulate: bool 
         pairs_c: list[int] = []
         pairs_uv: list[int] = []
         # 1. photodiode dark: LEDs off (the default), sensor capped, generator off
-        dark = bench.capture(default_band_mhz, None, seconds,
-                             prompt="Cap the photodiode; turn the signal generator off.")
+        dark = bench.capture(
+            default_band_mhz,
+            None,
+            seconds,
+            prompt="Cap the photodiode; turn the signal generator off.",
+        )
         info = _device_info(dark)
         pins = _pins_for(info)
         if efuse and port is not None:
@@ -357,9 +406,13 @@ def run_calibration(out: str | Path, *, port: str | None = None, simulate: bool 
         for band in bands_mhz:
             rf_caps[band] = []
             for level in levels_dbm:
-                cap = bench.capture(band, level, seconds,
-                                    prompt=f"Set the generator to {band:g} MHz, {level:g} dBm "
-                                           "at the detector's SMA input (CW).")
+                cap = bench.capture(
+                    band,
+                    level,
+                    seconds,
+                    prompt=f"Set the generator to {band:g} MHz, {level:g} dBm "
+                    "at the detector's SMA input (CW).",
+                )
                 rf_caps[band].append(cap)
                 if efuse and port is not None:
                     c, uv = read_adc_pairs_mpremote(port, pins["rf_adc"])
@@ -367,39 +420,56 @@ def run_calibration(out: str | Path, *, port: str | None = None, simulate: bool 
                     pairs_uv += uv
         adc = Calibration.from_info(info)
         if pairs_c:
-            adc = Calibration(adc_full_scale_mv=adc.adc_full_scale_mv,
-                              adc_table=tuple((c, mv) for c, mv in
-                                              adc_table_from_pairs(pairs_c, pairs_uv)))
-        fits = {band: calibrate_rf(levels_dbm, caps, band_mhz=band, adc=adc)
-                for band, caps in rf_caps.items()}
+            adc = Calibration(
+                adc_full_scale_mv=adc.adc_full_scale_mv,
+                adc_table=tuple((c, mv) for c, mv in adc_table_from_pairs(pairs_c, pairs_uv)),
+            )
+        fits = {
+            band: calibrate_rf(levels_dbm, caps, band_mhz=band, adc=adc)
+            for band, caps in rf_caps.items()
+        }
         # 3. photodiode gain (optional): all LED groups at half duty on the target
         lit_cap = None
         led_hz = [g["hz"] for g in (info or {}).get("leds", [])]
         if lit:
             settings = " ".join(f"led{i}_duty=500" for i in range(len(led_hz)))
-            lit_cap = bench.capture(default_band_mhz, None, seconds, settings=settings,
-                                    prompt="Uncap the photodiode; aim the LED ring at the "
-                                           "reference retro-reflector at 50 cm.")
+            lit_cap = bench.capture(
+                default_band_mhz,
+                None,
+                seconds,
+                settings=settings,
+                prompt="Uncap the photodiode; aim the LED ring at the "
+                "reference retro-reflector at 50 cm.",
+            )
         rate = float((info or {}).get("rate_hz", 8000))
         pd = calibrate_photodiode(dark, lit_cap, led_hz=led_hz, rate_hz=rate, adc=adc)
     finally:
         if tmp is not None:
             tmp.cleanup()
 
-    bands = tuple(BandCalibration(b, f["slope_mv_per_db"], f["intercept_dbm"])
-                  for b, f in fits.items())
+    bands = tuple(
+        BandCalibration(b, f["slope_mv_per_db"], f["intercept_dbm"]) for b, f in fits.items()
+    )
     top = min(bands, key=lambda b: abs(math.log(b.band_mhz) - math.log(default_band_mhz)))
-    cal = Calibration(adc_full_scale_mv=adc.adc_full_scale_mv,
-                      rf_slope_mv_per_db=top.slope_mv_per_db,
-                      rf_intercept_dbm=top.intercept_dbm, rf_bands=bands,
-                      adc_table=adc.adc_table, pd_dark_mv=pd["dark_mv"], pd_gain=pd["gain"],
-                      source="simulated" if simulate else "measured",
-                      device=device_name or str((info or {}).get("board", "")),
-                      extra={"rf_fits": [f for f in fits.values()],
-                             "photodiode_report": pd})
+    cal = Calibration(
+        adc_full_scale_mv=adc.adc_full_scale_mv,
+        rf_slope_mv_per_db=top.slope_mv_per_db,
+        rf_intercept_dbm=top.intercept_dbm,
+        rf_bands=bands,
+        adc_table=adc.adc_table,
+        pd_dark_mv=pd["dark_mv"],
+        pd_gain=pd["gain"],
+        source="simulated" if simulate else "measured",
+        device=device_name or str((info or {}).get("board", "")),
+        extra={"rf_fits": [f for f in fits.values()], "photodiode_report": pd},
+    )
     cal.save(out)
-    return {"calibration": cal.to_dict(), "rf": list(fits.values()), "photodiode": pd,
-            "path": str(out)}
+    return {
+        "calibration": cal.to_dict(),
+        "rf": list(fits.values()),
+        "photodiode": pd,
+        "path": str(out),
+    }
 
 
 def _device_info(capture: Path) -> dict[str, Any] | None:

@@ -17,8 +17,16 @@ else:  # pragma: no cover
 
 from roomsweep.errors import RoomsweepError
 
-ROLES_SINGLE = ("rf_adc", "pd_adc", "battery_adc", "button", "status_led", "buzzer",
-                "rf_attenuator", "led_drive")
+ROLES_SINGLE = (
+    "rf_adc",
+    "pd_adc",
+    "battery_adc",
+    "button",
+    "status_led",
+    "buzzer",
+    "rf_attenuator",
+    "led_drive",
+)
 ANALOG_ROLES = ("rf_adc", "pd_adc", "battery_adc")
 OUTPUT_ROLES = ("status_led", "buzzer", "rf_attenuator", "led_drive")
 
@@ -55,7 +63,8 @@ def check(pinmap: dict[str, Any]) -> list[str]:
             if board[role] not in chip["adc1"]:
                 problems.append(f"{name}: {role} GPIO{board[role]} is not an ADC1 pin")
         outputs = [(r, board[r]) for r in OUTPUT_ROLES] + [
-            (f"led_groups[{i}]", p) for i, p in enumerate(board["led_groups"])]
+            (f"led_groups[{i}]", p) for i, p in enumerate(board["led_groups"])
+        ]
         for role, pin in outputs:
             if pin in chip["input_only"]:
                 problems.append(f"{name}: output {role} on input-only GPIO{pin}")
