@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.classifiers import BY_NAME, CLASSIFIERS, UNKNOWN, UNKNOWN_PERIODIC
+from roomsweep.analysis.classifiers.base import CARRIER_DUTY
 from roomsweep.analysis.dsp import level_modes, line_strength
 from roomsweep.analysis.features import Features, component, loudest_near
 from roomsweep.analysis.lens import lens_findings, merge_ranked
@@ -74,7 +75,27 @@ MIN_MODE_SAMPLES = 12  # three short BLE events are enough to show a level
 # a carrier's envelope dips below its level only in the detector's noise
 STEADY_GAP_FRACTION = 0.01
 MIN_BURSTS = 4  # fewer bursts than this in a window say nothing about timing
-UNKNOWN_LINE_RATIO = 100.0  # spectral line over the median: periodic beyond doubt  # weaker candidates are not reported
+UNKNOWN_LINE_RATIO = 100.0  # spectral line over the median: periodic beyond doubt
+# An unknown component needs this many bursts, and this many samples (32 ms at
+# 8 kS/s: a Welch spectrum with lines to look for), to be called periodic
+UNKNOWN_MIN_BURSTS = 20
+UNKNOWN_MIN_SAMPLES = 256
+# Lines are looked for from 5 Hz (seven periods or more in ANALYSIS_WINDOW_S) to
+# 2 kHz (half the 4 kHz Nyquist frequency at 8 kS/s, clear of the spectrum's top)
+UNKNOWN_BAND_HZ = (5, 2000)
+# line_strength wants a fundamental to measure; only the spectrum it returns is
+# used here, so any in-band frequency does
+SPECTRUM_F0_HZ = 100.0
+# An unknown periodic component is at most this sure, less the more it looks like a
+# known kind (then it is more likely two known kinds overlapping): nothing left at
+# a best known score of KNOWN_LIKE_SCORE
+UNKNOWN_PERIODIC_CONFIDENCE = 0.75
+KNOWN_LIKE_SCORE = 0.5
+UNKNOWN_CONFIDENCE = 0.3  # bursts that fit no kind and no period: a guess at best
+# A finding's confidence is its component's score times 0.5 + above / this: 0.75
+# at PROXIMITY_DB above the room's typical level, full at twice that
+PROXIMITY_CONFIDENCE_BASE = 0.5
+PROXIMITY_FULL_SCALE_DB = 4 * PROXIMITY_DB
 # 10 dB above the bottom of the detector's range: below it a "proximity peak" is
 # a few noisy samples (the scenario generator guarantees real devices clear it)
 MIN_FINDING_DBM = DETECTOR_FLOOR_DBM + 10
@@ -124,21 +145,23 @@ def stretches(rec: Recording) -> list[Stretch]:
 
 
 def classify(f: Features) -> tuple[str, float, dict[str, float]]:
-    if f.count < MIN_BURSTS and f.duty < 0.85:  # a steady carrier is one long "burst"
+    if f.count < MIN_BURSTS and f.duty < CARRIER_DUTY:  # a steady carrier is one long "burst"
         return UNKNOWN, 0.0, {}
     scores = {c.name: float(c.score(f)) for c in CLASSIFIERS}
     best = max(scores, key=scores.__getitem__)
     if scores[best] >= MIN_SCORE:
         return best, scores[best], scores
-    if f.count >= 20 and f.on.size >= 256:
+    if f.count >= UNKNOWN_MIN_BURSTS and f.on.size >= UNKNOWN_MIN_SAMPLES:
         # a strong line anywhere in 5 Hz .. 2 kHz: periodic, kind not known to us
-        _, props = line_strength(f.on, f.fs, 100.0, harmonics=1)
+        _, props = line_strength(f.on, f.fs, SPECTRUM_F0_HZ, harmonics=1)
         psd, freqs = props["psd"], props["freqs"]
-        band = (freqs > 5) & (freqs < 2000)
+        band = (freqs > UNKNOWN_BAND_HZ[0]) & (freqs < UNKNOWN_BAND_HZ[1])
         if band.any() and psd[band].max() > UNKNOWN_LINE_RATIO * np.median(psd[band]):
             # partly like a known kind: more likely two known kinds overlapping
-            return UNKNOWN_PERIODIC, max(0.0, 0.75 * (1 - 2 * scores[best])), scores
-    return UNKNOWN, 0.3, scores
+            likeness = scores[best] / KNOWN_LIKE_SCORE
+            return (UNKNOWN_PERIODIC, max(0.0, UNKNOWN_PERIODIC_CONFIDENCE * (1 - likeness)),
+                    scores)
+    return UNKNOWN, UNKNOWN_CONFIDENCE, scores
 
 
 def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Component], list[Stretch]]:
@@ -475,11 +498,13 @@ def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
             and not (contrast >= LONE_PEAK_DB
                      and top.level_dbm >= classifier.in_room_dbm - LONE_PEAK_RELIEF_DB)):
         return None  # common kinds count only within reach of a waypoint
-    confidence = top.confidence * min(1.0, 0.5 + above / (4 * PROXIMITY_DB))
+    confidence = top.confidence * min(1.0, PROXIMITY_CONFIDENCE_BASE
+                                      + above / PROXIMITY_FULL_SCALE_DB)
     if confidence < MIN_CONFIDENCE:
         return None
     position = None
-    centre = rec.waypoint_positions.get(labels.get(top.stretch) or "") if rec.waypoint_positions else None
+    centre = (rec.waypoint_positions.get(labels.get(top.stretch) or "")
+              if rec.waypoint_positions else None)
     if rec.waypoint_positions and centre is not None:
         # the waypoints around this peak: another transmitter of the same kind
         # elsewhere in the room must not pull the fit

@@ -9,7 +9,6 @@ Wi-Fi, BLE) show up without code of their own here.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +32,6 @@ from roomsweep.analysis.dsp import line_strength
 from roomsweep.analysis.features import component
 
 LOUDEST_WINDOW_S = 0.05  # the level at a stop: loudest 50 ms of mean detector power
-# Module constants that give a class's repetition period, most telling first: the
-# envelope of a TDMA or beaconing transmitter repeats at 1/period and harmonics.
-_PERIOD_NAMES = ("FRAME_S", "INTERVAL_S", "SUBFRAME_S", "SLOT_S")
 
 Progress = Callable[[str], None]
 
@@ -126,18 +122,13 @@ def is_rf(finding: dict[str, Any]) -> bool:
 
 
 def class_period_s(cls: str) -> float | None:
-    """The repetition period a classifier's module declares for its class (GSM
-    frame, DECT frame, beacon interval, LTE subframe, Bluetooth slot), or None."""
+    """The repetition period a class's classifier declares (GSM frame, DECT frame,
+    beacon interval, LTE subframe, Bluetooth slot: roomsweep.standards), or None:
+    the envelope of a TDMA or beaconing transmitter repeats at 1/period and
+    harmonics."""
 
     classifier = BY_NAME.get(cls)
-    if classifier is None:
-        return None
-    module = importlib.import_module(classifier.score.__module__)
-    for name in _PERIOD_NAMES:
-        value = getattr(module, name, None)
-        if isinstance(value, float) and value > 0:
-            return value
-    return None
+    return classifier.period_s if classifier is not None else None
 
 
 def finding_spectrum(rec: Recording, finding: dict[str, Any],

@@ -1,7 +1,11 @@
 """The classifier table: one module per signal kind, each citing its standard.
 
-To add a kind, write a module with a CLASSIFIER and list it here.
+To add a kind, write a module with a CLASSIFIER and list it here; a standard's
+timings go in roomsweep.standards, and the CLASSIFIER's period_s names the one
+its envelope repeats at (None when there is none).
 """
+
+from __future__ import annotations
 
 from roomsweep.analysis.classifiers import (
     analog_video,

@@ -1,5 +1,7 @@
 """What every classifier provides: a name, the standard its timing comes from,
-and a score in 0..1 computed from a component's Features."""
+its repetition period (from roomsweep.standards) and a score in 0..1 computed
+from a component's Features; and the tests several classifiers share (a TDMA
+frame grid, ramps and windows)."""
 
 from __future__ import annotations
 
@@ -24,12 +26,42 @@ class Classifier:
     # Recognisable from the few events of a whole dwell (slow advertisers), so
     # worth a look at what stands above every level mode there.
     sparse: bool = False
+    # The period the kind's envelope repeats at (a TDMA frame, a beacon interval,
+    # a slot), from roomsweep.standards; None for a kind with no fixed period
+    # (data traffic, BLE's jittered advertising, a continuous carrier).
+    period_s: float | None = None
 
 
-def frame_regularity(starts, frame_s: float, tolerance_s: float = 0.3e-3) -> float:
+# A burst start on a frame grid may be off by this much: about two samples at
+# 8 kS/s (125 us each), what a noisy edge moves an interpolated start; still
+# about half a GSM slot (577 us), so a neighbouring slot's bursts do not count.
+FRAME_TOLERANCE_S = 0.3e-3
+# Partners one, two or three frames away: a transmitter that skips frames (GSM's
+# idle frame, DTX) or whose bursts hide under a stronger one still shows its grid.
+FRAME_MULTIPLES = (1, 2, 3)
+# Fewer bursts than this (eight frames: 37 ms of GSM, 80 ms of DECT) say too little
+# about a frame grid to score it.
+TDMA_MIN_BURSTS = 8
+# A burst this far outside a slot-width window, or a duty 0.1 outside its range,
+# still scores partly (edges blur and bursts merge on a log detector's envelope).
+TDMA_WIDTH_SOFT_S = 0.3e-3
+TDMA_DUTY_SOFT = 0.1
+# Regularity above chance (see frame_regularity) scored from nothing at 0.25 (a
+# grid hardly better than random traffic at the same rate) to fully at 0.55 (a
+# frame-locked transmitter, allowing for missed or hidden bursts).
+TDMA_REGULARITY = (0.25, 0.55)
+# A steady carrier is on almost all the time: from CARRIER_DUTY a component starts
+# to read as one (analog video), from CARRIER_DUTY_FULL it is one beyond doubt;
+# bursty kinds (Wi-Fi streaming) count as not continuous below that.
+CARRIER_DUTY = 0.85
+CARRIER_DUTY_FULL = 0.97
+
+
+def frame_regularity(starts, frame_s: float,
+                     tolerance_s: float = FRAME_TOLERANCE_S) -> float:
     """How strictly events keep a frame period, beyond what random traffic at the
     same rate reaches by chance (0 = no better than chance, 1 = exact)."""
-    _, props = partner_fraction(starts, frame_s, tolerance_s, multiples=(1, 2, 3))
+    _, props = partner_fraction(starts, frame_s, tolerance_s, multiples=FRAME_MULTIPLES)
     return props["regularity"] - props["chance"]
 
 
@@ -37,12 +69,13 @@ def tdma_score(f: Features, frame_s: float, width_s: tuple[float, float],
                duty: tuple[float, float]) -> float:
     """One slot of width_s per frame of frame_s (GSM, DECT): width and duty in
     range, and the bursts on the frame grid."""
-    if f.count < 8:
+    if f.count < TDMA_MIN_BURSTS:
         return 0.0
-    shape = within(f.width_median_s, *width_s, 0.3e-3) * within(f.duty, *duty, 0.1)
+    shape = (within(f.width_median_s, *width_s, TDMA_WIDTH_SOFT_S)
+             * within(f.duty, *duty, TDMA_DUTY_SOFT))
     if shape == 0:
         return 0.0  # cheap tests first: most components fail here
-    return shape * ramp(frame_regularity(f.starts_s, frame_s), 0.25, 0.55)
+    return shape * ramp(frame_regularity(f.starts_s, frame_s), *TDMA_REGULARITY)
 
 
 _QUARTERS = np.true_divide(np.array([25, 50, 75]), 100)

@@ -3,45 +3,93 @@
 Bluetooth Core Specification 5.4, Vol 6, Part B, 4.4.2.2: advertising events
 every advInterval (20 ms to 10.24 s, in 0.625 ms steps) plus a pseudo-random
 advDelay of 0-10 ms; each event sends the PDU on channels 37, 38 and 39 in turn
-(about 0.3 ms each), which a sampled envelope sees as one short event.
+(about 0.3 ms each), which a sampled envelope sees as one short event. The
+timings are in roomsweep.standards (BLE_ADV_INTERVAL_MIN_S, BLE_ADV_INTERVAL_MAX_S,
+BLE_ADV_DELAY_MAX_S). The advDelay jitter is what tells it from a Wi-Fi beacon,
+which keeps its 102.4 ms strictly.
 """
+
+from __future__ import annotations
 
 import numpy as np
 
+from roomsweep.analysis.classifiers.base import Classifier, quartiles, ramp, within
+from roomsweep.analysis.classifiers.wifi_beacon import (
+    BEACON_MULTIPLES,
+    BEACON_REGULARITY,
+    BEACON_TOLERANCE_S,
+)
 from roomsweep.analysis.dsp import partner_fraction
 from roomsweep.analysis.features import Features
-from roomsweep.analysis.classifiers.base import Classifier, quartiles, ramp, within
+from roomsweep.standards import (
+    BLE_ADV_DELAY_MAX_S,
+    BLE_ADV_INTERVAL_MAX_S,
+    BLE_ADV_INTERVAL_MIN_S,
+    WIFI_BEACON_INTERVAL_DECIMAL_S,
+)
 
-BEACON_S = 0.1024  # a strict 102.4 ms period is a Wi-Fi beacon, not advDelay jitter
+# A strict 102.4 ms period is a Wi-Fi beacon, not advDelay jitter
+BEACON_S = WIFI_BEACON_INTERVAL_DECIMAL_S
 PDU_GAP_S = 0.6e-3  # PDUs of one event follow within this (channels 37, 38, 39)
-ADV_DELAY_S = 10e-3  # advDelay: 0..10 ms added to every advInterval
 SPARSE_INTERVAL_S = 0.25  # slower advertisers show only 2-5 events in a dwell
 SPARSE_SCORE = 0.8  # few events, so never fully sure
-MIN_INTERVAL_S = 20e-3  # the least advInterval (4.4.2.2)
 MIXED_PDUS_PER_EVENT = 2.0  # most events show two PDUs or more
+# An event of about 1 ms even every 20 ms (the least advInterval) is 5 % on air:
+# quiet up to 8 % (other traffic at the level), no longer by 13 %
+QUIET_DUTY = 0.08
+QUIET_DUTY_SOFT = 0.05
+MIN_EVENTS = 4  # fewer events give too few intervals for their quartiles
+SPARSE_EVENTS = 6  # 2-5 events in a window: try the slow-advertiser test first
+# advDelay uniform on 0-10 ms: intervals spread over ~10 ms, IQR about 5 ms;
+# accepted from 1.5 to 8 ms, fading out 2 ms beyond
+JITTER_IQR_S = (1.5e-3, 8e-3)
+JITTER_IQR_SOFT_S = 2e-3
+# the median interval: advInterval plus on average half of advDelay, anywhere
+# from the least advInterval to the greatest plus the whole advDelay
+MEDIAN_INTERVAL_S = (BLE_ADV_INTERVAL_MIN_S, BLE_ADV_INTERVAL_MAX_S + BLE_ADV_DELAY_MAX_S)
+MEDIAN_INTERVAL_SOFT_S = 5e-3
+# an event as the envelope shows it: from one short PDU (0.1 ms) to three of up to
+# about 0.4 ms with the gaps between them (1.6 ms); fading out 0.5 ms beyond
+EVENT_WIDTH_S = (0.1e-3, 1.6e-3)
+EVENT_WIDTH_SOFT_S = 0.5e-3
+# with only a few events, or several advertisers mixed, the shape must be clearer:
+# at least about one PDU's 0.3 ms, and not 0.3 ms beyond the window
+PDU_EVENT_WIDTH_S = (0.3e-3, 1.6e-3)
+PDU_EVENT_WIDTH_SOFT_S = 0.3e-3
+# most of a slow advertiser's events still split into PDUs (1.5 per event or more)
+SPARSE_PDUS_PER_EVENT = 1.5
+# each interval may stray from k * base by k advDelays and this (the detector's
+# timing of two events)
+ADV_DELAY_SLACK_S = 1e-3
+# every interval within this of a multiple of 102.4 ms: a Wi-Fi beacon's strictness,
+# not advDelay's 0-10 ms
+SPARSE_BEACON_TOLERANCE_S = 0.3e-3
+# three events or more: two intervals to compare; two events give one, less sure
+SPARSE_SURE_EVENTS = 3
+SPARSE_ONE_INTERVAL_FACTOR = 0.75
 
 
 def score(f: Features) -> float:
-    quiet = within(f.duty, 0.0, 0.08, 0.05)
+    quiet = within(f.duty, 0.0, QUIET_DUTY, QUIET_DUTY_SOFT)
     if quiet == 0:
         return 0.0
     starts, widths = f.events(PDU_GAP_S)
-    if 2 <= starts.size < 6:
+    if 2 <= starts.size < SPARSE_EVENTS:
         sparse = sparse_score(f, starts, widths)
-        if sparse > 0 or starts.size < 4:
+        if sparse > 0 or starts.size < MIN_EVENTS:
             return sparse
-    if starts.size < 4:
+    if starts.size < MIN_EVENTS:
         return 0.0
     iv = np.diff(starts)
     q1, med, q3 = quartiles(iv)  # np.percentile(iv, [25, 50, 75])
-    # advDelay uniform on 0-10 ms: intervals spread over ~10 ms, IQR about 5 ms
-    jitter = within(float(q3 - q1), 1.5e-3, 8e-3, 2e-3)
-    interval = within(float(med), 20e-3, 10.25, 5e-3)
-    short = within(float(np.median(widths)), 0.1e-3, 1.6e-3, 0.5e-3)
+    jitter = within(float(q3 - q1), *JITTER_IQR_S, JITTER_IQR_SOFT_S)
+    interval = within(float(med), *MEDIAN_INTERVAL_S, MEDIAN_INTERVAL_SOFT_S)
+    short = within(float(np.median(widths)), *EVENT_WIDTH_S, EVENT_WIDTH_SOFT_S)
     if jitter * interval * short == 0:
         return mixed_score(f, starts, widths) * quiet
-    _, props = partner_fraction(starts, BEACON_S, 0.8e-3, multiples=(1, 2, 3, 4, 5))
-    strict = 1 - ramp(props["regularity"], 0.25, 0.5)
+    _, props = partner_fraction(starts, BEACON_S, BEACON_TOLERANCE_S,
+                                multiples=BEACON_MULTIPLES)
+    strict = 1 - ramp(props["regularity"], *BEACON_REGULARITY)
     return jitter * interval * short * quiet * strict
 
 
@@ -53,9 +101,9 @@ def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
     advDelay (or a multiple of it, when an event was missed)."""
     # a saturating event can run its PDUs together: most events still split
     pdus_per_event = f.count / starts.size
-    if pdus_per_event < 1.5:
+    if pdus_per_event < SPARSE_PDUS_PER_EVENT:
         return 0.0  # single bursts: a Wi-Fi frame, a paging burst, noise
-    if within(float(np.median(widths)), 0.3e-3, 1.6e-3, 0.3e-3) == 0:
+    if within(float(np.median(widths)), *PDU_EVENT_WIDTH_S, PDU_EVENT_WIDTH_SOFT_S) == 0:
         return 0.0
     iv = np.diff(starts)
     base = float(iv.min())
@@ -63,13 +111,15 @@ def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
         return 0.0
     k = np.round(iv / base)
     # each interval is k * (advInterval + advDelay): within k advDelays of k * base
-    if np.any(np.abs(iv - k * base) > k * ADV_DELAY_S + 1e-3):
+    if np.any(np.abs(iv - k * base) > k * BLE_ADV_DELAY_MAX_S + ADV_DELAY_SLACK_S):
         return 0.0
     # a Wi-Fi beacon every n x 102.4 ms would also be regular: not BLE's jitter
     n = np.round(iv / BEACON_S)
-    if iv.size >= 2 and np.all(np.abs(iv - n * BEACON_S) < 0.3e-3):
+    if iv.size >= 2 and np.all(np.abs(iv - n * BEACON_S) < SPARSE_BEACON_TOLERANCE_S):
         return 0.0
-    return SPARSE_SCORE if starts.size >= 3 else 0.75 * SPARSE_SCORE
+    if starts.size >= SPARSE_SURE_EVENTS:
+        return SPARSE_SCORE
+    return SPARSE_ONE_INTERVAL_FACTOR * SPARSE_SCORE
 
 
 def mixed_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
@@ -79,13 +129,14 @@ def mixed_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
     kind here makes; and events come no faster than the least advInterval."""
     if f.count / starts.size < MIXED_PDUS_PER_EVENT:
         return 0.0
-    if within(float(np.median(widths)), 0.3e-3, 1.6e-3, 0.3e-3) == 0:
+    if within(float(np.median(widths)), *PDU_EVENT_WIDTH_S, PDU_EVENT_WIDTH_SOFT_S) == 0:
         return 0.0
-    if np.median(np.diff(starts)) < MIN_INTERVAL_S:
+    if np.median(np.diff(starts)) < BLE_ADV_INTERVAL_MIN_S:
         return 0.0
-    _, props = partner_fraction(starts, BEACON_S, 0.8e-3, multiples=(1, 2, 3, 4, 5))
-    if props["regularity"] > 0.25:
-        return 0.0
+    _, props = partner_fraction(starts, BEACON_S, BEACON_TOLERANCE_S,
+                                multiples=BEACON_MULTIPLES)
+    if props["regularity"] > BEACON_REGULARITY[0]:
+        return 0.0  # any sign of a strict 102.4 ms: leave it to the beacon test
     return SPARSE_SCORE
 
 
@@ -93,4 +144,5 @@ CLASSIFIER = Classifier("ble", "Bluetooth Low Energy advertising",
                         "Bluetooth Core 5.4 Vol 6 Part B 4.4.2.2", score,
                         # a -10..0 dBm advertiser within about 0.5 m (FSPL 40 dB at
                         # 1 m, n = 2.5); weaker BLE-like timing is room traffic
-                        in_room_dbm=-37.0, sparse=True)
+                        # no period: advDelay makes every interval different
+                        in_room_dbm=-37.0, sparse=True, period_s=None)

@@ -5,17 +5,25 @@ a TDMA frame lasts 120/26 ms = 4.615 ms and holds 8 timeslots of 576.9 us; a
 handset in a call transmits one slot per frame (1/8 duty), so its envelope has a
 216.7 Hz line and harmonics; frame 25 of each 26-frame traffic multiframe is idle
 (8.33 Hz). An idle handset sends only occasional bursts, still on the frame grid.
+The timings are in roomsweep.standards (GSM_FRAME_S, GSM_SLOT_S).
 """
 
-from roomsweep.analysis.features import Features
-from roomsweep.analysis.classifiers.base import Classifier, tdma_score
+from __future__ import annotations
 
-FRAME_S = 0.120 / 26
-SLOT_S = 576.9e-6
+from roomsweep.analysis.classifiers.base import Classifier, tdma_score
+from roomsweep.analysis.features import Features
+from roomsweep.standards import GSM_FRAME_S
+
+# A normal burst fills most of one slot (GSM_SLOT_S, 577 us; 148 bits take 546 us);
+# the window allows for the detector's edges blurring it either way.
+BURST_WIDTH_S = (0.4e-3, 0.8e-3)
+# One slot in eight is 12.5 % on air in a call; the window takes an idle handset's
+# sparser bursts below that and some slack (merged edges) above.
+DUTY = (0.03, 0.2)
 
 
 def score(f: Features) -> float:
-    return tdma_score(f, FRAME_S, width_s=(0.4e-3, 0.8e-3), duty=(0.03, 0.2))
+    return tdma_score(f, GSM_FRAME_S, width_s=BURST_WIDTH_S, duty=DUTY)
 
 
 CLASSIFIER = Classifier("gsm", "GSM handset or bug (TDMA 4.615 ms, 216.7 Hz)",
@@ -24,4 +32,4 @@ CLASSIFIER = Classifier("gsm", "GSM handset or bug (TDMA 4.615 ms, 216.7 Hz)",
                         # (DCS1800) [3GPP TS 45.005 4.1.1]: within 0.5 m of a waypoint
                         # (FSPL 37.5 dB at 1 m at 1.8 GHz, n = 2.5) that reads above
                         # -30 dBm; a weaker GSM peak is a phone beyond a wall
-                        in_room_dbm=-32.0)
+                        in_room_dbm=-32.0, period_s=GSM_FRAME_S)
