@@ -45,12 +45,6 @@ IQ_FORMATS: dict[str, tuple[str, float]] = {
 }
 
 
-
-
-
-
-
-
 def iq_power_db(raw, fmt: str, floor_db: float | None = None) -> tuple[np.ndarray, dict]:
     """Interleaved raw IQ samples to instantaneous power ``|IQ|**2`` in dB.
 
@@ -318,22 +312,8 @@ def segment_bursts(power_db, fs: float, min_gap: float, *, threshold: float | No
     >>> segment_bursts(x, fs=1000.0, min_gap=0.0)[1]["count"] > 2
     True
     """
-    x = _check_1d(power_db, "power_db").astype(np.float64)
-    if not np.all(np.isfinite(x)):
-        raise ValueError("power_db must be finite (clip -inf to a floor first)")
-    fs = _check_positive(fs, "fs")
-    min_gap = _check_nonnegative(min_gap, "min_gap")
-    min_width = _check_nonnegative(min_width, "min_width")
-    min_snr_db = _check_nonnegative(min_snr_db, "min_snr_db")
-    bin_db = _check_positive(bin_db, "bin_db")
-    if threshold is not None:
-        try:
-            threshold = float(threshold)
-        except (TypeError, ValueError):
-            raise ValueError(f"threshold must be a number or None, got {threshold!r}") from None
-        if not np.isfinite(threshold):
-            raise ValueError(f"threshold must be finite, got {threshold!r}")
-
+    x, fs, min_gap, min_width, min_snr_db, bin_db, threshold = _check_segment_args(
+        power_db, fs, min_gap, min_width, min_snr_db, bin_db, threshold)
     empty = np.zeros(0, dtype=np.int64)
     props: dict = {"threshold": np.nan, "floor": np.nan, "level": np.nan, "method": "given",
                    "widths": np.zeros(0), "gaps": np.zeros(0), "fill": np.zeros(0),
@@ -350,6 +330,37 @@ def segment_bursts(power_db, fs: float, min_gap: float, *, threshold: float | No
 
     on = x > threshold
     props["on"] = on
+    starts, ends = _bridged_runs(on, fs, min_gap, min_width)
+    props.update(_message_properties(x, on, starts, ends, fs))
+    return (starts.astype(np.int64), ends.astype(np.int64)), props
+
+
+def _check_segment_args(power_db, fs, min_gap, min_width, min_snr_db, bin_db, threshold
+                        ) -> tuple[np.ndarray, float, float, float, float, float, float | None]:
+    """`segment_bursts`'s arguments checked: the envelope as float64 and the
+    numbers as floats (`threshold` None when not given)."""
+    x = _check_1d(power_db, "power_db").astype(np.float64)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("power_db must be finite (clip -inf to a floor first)")
+    fs = _check_positive(fs, "fs")
+    min_gap = _check_nonnegative(min_gap, "min_gap")
+    min_width = _check_nonnegative(min_width, "min_width")
+    min_snr_db = _check_nonnegative(min_snr_db, "min_snr_db")
+    bin_db = _check_positive(bin_db, "bin_db")
+    if threshold is not None:
+        try:
+            threshold = float(threshold)
+        except (TypeError, ValueError):
+            raise ValueError(f"threshold must be a number or None, got {threshold!r}") from None
+        if not np.isfinite(threshold):
+            raise ValueError(f"threshold must be finite, got {threshold!r}")
+    return x, fs, min_gap, min_width, min_snr_db, bin_db, threshold
+
+
+def _bridged_runs(on: np.ndarray, fs: float, min_gap: float, min_width: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of `on` (start, exclusive end) with silences of at most `min_gap`
+    seconds bridged, then those shorter than `min_width` seconds dropped."""
     d = np.diff(np.r_[False, on, False].astype(np.int8))
     starts = np.flatnonzero(d == 1)
     ends = np.flatnonzero(d == -1)
@@ -361,9 +372,15 @@ def segment_bursts(power_db, fs: float, min_gap: float, *, threshold: float | No
         starts, ends = starts[first], ends[last]
         keep = (ends - starts) >= min_width * fs
         starts, ends = starts[keep], ends[keep]
+    return starts, ends
+
+
+def _message_properties(x: np.ndarray, on: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                        fs: float) -> dict:
+    """Each message's width, the gaps between them, its fill (share of samples
+    on) and level (median of its samples on), and the count."""
     csum = np.r_[0, np.cumsum(on)]
     fill = (csum[ends] - csum[starts]) / np.maximum(ends - starts, 1)
     level_db = np.array([float(np.median(x[s:e][on[s:e]])) for s, e in zip(starts, ends)])
-    props.update(widths=(ends - starts) / fs, gaps=(starts[1:] - ends[:-1]) / fs,
-                 fill=fill, level_db=level_db, count=int(starts.size))
-    return (starts.astype(np.int64), ends.astype(np.int64)), props
+    return dict(widths=(ends - starts) / fs, gaps=(starts[1:] - ends[:-1]) / fs,
+                fill=fill, level_db=level_db, count=int(starts.size))

@@ -59,8 +59,6 @@ ACK_RATE_MBPS = 24.0
 MAX_FRAME_BYTES = 1500  # an Ethernet-MTU-sized MSDU per frame (no aggregation)
 
 
-
-
 def frame_airtime_us(nbytes, phy_rate_mbps: float = 24.0,
                      preamble_us: float = T_PREAMBLE_US + T_SIGNAL_US) -> np.ndarray:
     """Airtime of OFDM PPDUs carrying `nbytes` bytes each, microseconds
@@ -151,6 +149,40 @@ def traffic_envelope(bytes_per_bin, fs: float = 8000.0, *, bin_s: float = 0.1,
     >>> bool(np.mean(dbm > -33) > 0.05), bool(np.median(dbm) < -55)
     (True, True)
     """
+    b, fs, bin_s, phy_rate_mbps, preamble_us, max_frame_bytes = _check_envelope_args(
+        bytes_per_bin, fs, bin_s, level_dbm, floor_dbm, phy_rate_mbps, preamble_us,
+        max_frame_bytes, noise_db)
+    rng = np.random.default_rng(seed)
+    ack_us = float(frame_airtime_us(ACK_BYTES, ACK_RATE_MBPS))
+    starts_all, ends_all = [], []
+    frames = np.zeros(b.size, dtype=np.int64)
+    airtime = np.zeros(b.size)
+    for i, nbytes in enumerate(b):
+        nb = int(round(nbytes))
+        if nb <= 0:
+            continue
+        s, e = _bin_frames(nb, i * bin_s, bin_s, rng, ack_us, phy_rate_mbps, preamble_us,
+                           max_frame_bytes)
+        frames[i] = s.size
+        airtime[i] = float(np.sum(e - s)) / bin_s
+        starts_all.append(s)
+        ends_all.append(e)
+
+    n_out = int(round(b.size * bin_s * fs))
+    s, e, on = _on_fraction(starts_all, ends_all, n_out, fs)
+    p_mw = on * 10 ** (level_dbm / 10) + (1 - on) * 10 ** (floor_dbm / 10)
+    dbm = 10 * np.log10(p_mw)
+    if noise_db > 0:
+        dbm = dbm + rng.normal(0.0, noise_db, dbm.size)
+    return dbm, {"airtime": airtime, "frames": frames, "starts_s": s, "ends_s": e,
+                 "duty": float(airtime.mean()) if airtime.size else 0.0}
+
+
+def _check_envelope_args(bytes_per_bin, fs, bin_s, level_dbm, floor_dbm, phy_rate_mbps,
+                         preamble_us, max_frame_bytes, noise_db
+                         ) -> tuple[np.ndarray, float, float, float, float, int]:
+    """`traffic_envelope`'s arguments checked: (bytes per bin as float64, fs,
+    bin_s, phy_rate_mbps, preamble_us, max_frame_bytes as int)."""
     b = np.asarray(bytes_per_bin, dtype=np.float64)
     if b.ndim != 1:
         raise ValueError(f"bytes_per_bin must be one-dimensional, got shape {b.shape}")
@@ -161,47 +193,46 @@ def traffic_envelope(bytes_per_bin, fs: float = 8000.0, *, bin_s: float = 0.1,
     phy_rate_mbps = _check_positive(phy_rate_mbps, "phy_rate_mbps")
     preamble_us = _check_positive(preamble_us, "preamble_us")
     if not (np.isfinite(level_dbm) and np.isfinite(floor_dbm)) or level_dbm <= floor_dbm:
-        raise ValueError(f"level_dbm ({level_dbm}) must be finite and above floor_dbm ({floor_dbm})")
+        raise ValueError(f"level_dbm ({level_dbm}) must be finite and above floor_dbm "
+                         f"({floor_dbm})")
     if isinstance(max_frame_bytes, bool) or not isinstance(max_frame_bytes, (int, np.integer)) \
             or max_frame_bytes < 1:
         raise ValueError(f"max_frame_bytes must be a positive integer, got {max_frame_bytes!r}")
     if not np.isfinite(noise_db) or noise_db < 0:
         raise ValueError(f"noise_db must be non-negative, got {noise_db!r}")
-    max_frame_bytes = int(max_frame_bytes)
+    return b, fs, bin_s, phy_rate_mbps, preamble_us, int(max_frame_bytes)
 
-    rng = np.random.default_rng(seed)
-    ack_us = float(frame_airtime_us(ACK_BYTES, ACK_RATE_MBPS))
-    starts_all, ends_all = [], []
-    frames = np.zeros(b.size, dtype=np.int64)
-    airtime = np.zeros(b.size)
-    for i, nbytes in enumerate(b):
-        nb = int(round(nbytes))
-        if nb <= 0:
-            continue
-        n = -(-nb // max_frame_bytes)
-        sizes = np.full(n, max_frame_bytes)
-        sizes[-1] = nb - max_frame_bytes * (n - 1)
-        rng.shuffle(sizes)
-        dur = frame_airtime_us(sizes, phy_rate_mbps, preamble_us) * 1e-6
-        guard = (SIFS_US + ack_us + DIFS_US + rng.integers(0, CW_MIN + 1, n) * SLOT_US) * 1e-6
-        free = bin_s - float(np.sum(dur + guard))
-        if free > 0:
-            # random placement: the free time cut at n uniform points
-            cuts = np.sort(rng.uniform(0.0, free, n))
-            lead = np.diff(np.r_[0.0, cuts])
-        else:  # saturated: back to back, whatever does not fit is cut at the bin end
-            lead = np.zeros(n)
-        t0 = i * bin_s
-        s = t0 + np.cumsum(lead + np.r_[0.0, (dur + guard)[:-1]])
-        e = np.minimum(s + dur, t0 + bin_s)
-        keep = s < t0 + bin_s
-        s, e = s[keep], e[keep]
-        frames[i] = s.size
-        airtime[i] = float(np.sum(e - s)) / bin_s
-        starts_all.append(s)
-        ends_all.append(e)
 
-    n_out = int(round(b.size * bin_s * fs))
+def _bin_frames(nb: int, t0: float, bin_s: float, rng: np.random.Generator, ack_us: float,
+                phy_rate_mbps: float, preamble_us: float, max_frame_bytes: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end times (s) of the frames carrying `nb` bytes in the bin that
+    starts at `t0`: frames of at most `max_frame_bytes` in random order, each
+    followed by SIFS + ACK + DIFS + a random backoff, placed at random in the
+    bin's free time (back to back when there is none, cut at the bin's end)."""
+    n = -(-nb // max_frame_bytes)
+    sizes = np.full(n, max_frame_bytes)
+    sizes[-1] = nb - max_frame_bytes * (n - 1)
+    rng.shuffle(sizes)
+    dur = frame_airtime_us(sizes, phy_rate_mbps, preamble_us) * 1e-6
+    guard = (SIFS_US + ack_us + DIFS_US + rng.integers(0, CW_MIN + 1, n) * SLOT_US) * 1e-6
+    free = bin_s - float(np.sum(dur + guard))
+    if free > 0:
+        # random placement: the free time cut at n uniform points
+        cuts = np.sort(rng.uniform(0.0, free, n))
+        lead = np.diff(np.r_[0.0, cuts])
+    else:  # saturated: back to back, whatever does not fit is cut at the bin end
+        lead = np.zeros(n)
+    s = t0 + np.cumsum(lead + np.r_[0.0, (dur + guard)[:-1]])
+    e = np.minimum(s + dur, t0 + bin_s)
+    keep = s < t0 + bin_s
+    return s[keep], e[keep]
+
+
+def _on_fraction(starts_all: list[np.ndarray], ends_all: list[np.ndarray], n_out: int,
+                 fs: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All frames' starts and ends (s), and the fraction of each of `n_out`
+    samples at `fs` that the device was on the air."""
     edges = np.arange(n_out + 1) / fs
     if starts_all:
         s = np.concatenate(starts_all)
@@ -215,12 +246,7 @@ def traffic_envelope(bytes_per_bin, fs: float = 8000.0, *, bin_s: float = 0.1,
     else:
         s = e = np.zeros(0)
         on = np.zeros(n_out)
-    p_mw = on * 10 ** (level_dbm / 10) + (1 - on) * 10 ** (floor_dbm / 10)
-    dbm = 10 * np.log10(p_mw)
-    if noise_db > 0:
-        dbm = dbm + rng.normal(0.0, noise_db, dbm.size)
-    return dbm, {"airtime": airtime, "frames": frames, "starts_s": s, "ends_s": e,
-                 "duty": float(airtime.mean()) if airtime.size else 0.0}
+    return s, e, on
 
 
 def load_imu(path) -> tuple[np.ndarray, np.ndarray]:
@@ -307,7 +333,8 @@ def _lagged_corr(x: np.ndarray, y: np.ndarray, max_lag: int) -> np.ndarray:
     for lag in range(max_lag + 1):
         a, b = x[:n - lag], y[lag:]
         sa, sb = a.std(), b.std()
-        out[lag] = 0.0 if sa == 0 or sb == 0 else float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb))
+        out[lag] = (0.0 if sa == 0 or sb == 0
+                    else float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb)))
     return out
 
 
@@ -365,7 +392,8 @@ def motion_coupling(traffic, motion, *, max_lag_bins: int = 20, smooth_bins: int
                         ("n_surrogates", n_surrogates, 1)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-    max_lag_bins, smooth_bins, n_surrogates = int(max_lag_bins), int(smooth_bins), int(n_surrogates)
+    max_lag_bins, smooth_bins = int(max_lag_bins), int(smooth_bins)
+    n_surrogates = int(n_surrogates)
     n = min(x.size, y.size)
     margin = max_lag_bins + smooth_bins
     if n < 4 * margin + 2:

@@ -11,7 +11,14 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from roomsweep.live.state import METER_MAX_DBM, METER_MIN_DBM, LiveState, clock
+from roomsweep.live.state import (
+    LENS_METER_MAX,
+    LENS_METER_MIN,
+    METER_MAX_DBM,
+    METER_MIN_DBM,
+    LiveState,
+    clock,
+)
 
 WIDTH = 80
 HEIGHT = 24
@@ -47,8 +54,6 @@ def meter(level: float | None, peak: float | None, width: int = BAR) -> Text:
 def lens_meter(level: float, peak: float | None, width: int = 20) -> Text:
     """The inner ring's return on a log scale, LENS_METER_MIN to LENS_METER_MAX
     ADC counts, with the peak tick."""
-    from roomsweep.live.state import LENS_METER_MAX, LENS_METER_MIN
-
     def frac(v: float) -> float:
         v = min(max(v, LENS_METER_MIN), LENS_METER_MAX)
         return math.log(v / LENS_METER_MIN) / math.log(LENS_METER_MAX / LENS_METER_MIN)
@@ -77,11 +82,10 @@ def _dbm(v: float | None) -> str:
     return f"{v:6.1f} dBm" if v is not None else f"{DASH:>6} dBm"
 
 
-def render(state: LiveState, width: int = WIDTH) -> Panel:
-    """The view, at most `width` columns (narrower terminals crop lines with …)."""
-    s = state
+def _rf_rows(s: LiveState) -> list[Text]:
+    """The RF level and its meter, the class guess, the loudest level so far and
+    the last minute's sparkline."""
     rows: list[Text] = []
-
     line = Text("RF ", style="bold")
     line.append(_dbm(s.level_dbm), style=_level_style(s.level_dbm) if s.level_dbm else "")
     line.append(" ")
@@ -100,7 +104,11 @@ def render(state: LiveState, width: int = WIDTH) -> Panel:
         if s.max_dbm is not None else DASH)))
     rows.append(Text(f"   last {len(s.history[-72:])} s: ", style="dim")
                 + Text(sparkline(s.history, 72 - 12)[:60]))
-    rows.append(Text(""))
+    return rows
+
+
+def _lens_row(s: LiveState) -> Text:
+    """The inner LED ring's return, its meter, the glint count and alert."""
     lens = Text("Lens ", style="bold")
     if s.lens_return is None:
         lens.append(f"{DASH}  (no lens data from this device)")
@@ -112,7 +120,11 @@ def render(state: LiveState, width: int = WIDTH) -> Panel:
             lens.append(" GLINT!", style="bold red reverse")
         elif s.lens_alert_where:
             lens.append(f", last {s.lens_alert_where}", style="dim")
-    rows.append(lens)
+    return lens
+
+
+def _devices_row(s: LiveState) -> Text:
+    """Wi-Fi and BLE device counts from the radio scans."""
     wifi = DASH if s.wifi_devices is None else str(s.wifi_devices)
     ble = DASH if s.ble_devices is None else str(s.ble_devices)
     radios = Text("Devices  ", style="bold") + Text(f"Wi-Fi {wifi}   BLE {ble}")
@@ -120,21 +132,27 @@ def render(state: LiveState, width: int = WIDTH) -> Panel:
         radios.append("  (no radio scans from this device)", style="dim")
     elif s.wifi_strongest:
         radios.append(f"  strongest: {s.wifi_strongest}"[:40], style="dim")
-    rows.append(radios)
-    rows.append(Text(""))
+    return radios
 
+
+def _waypoint_rows(s: LiveState) -> list[Text]:
+    """Elapsed time and the last waypoint, then the few before it (newest first)."""
     last = s.marks[-1] if s.marks else None
     elapsed = Text("Elapsed ", style="bold")
     if s.wall_s is not None:
         elapsed.append(clock(s.wall_s) + ", recorded ")
     elapsed.append(clock(s.sampled_s))
-    rows.append(elapsed + Text("  last waypoint ", style="bold")
-                + Text(f"#{last.number} {last.label} at {clock(last.elapsed_s)}"[:44]
-                       if last else DASH))
+    rows = [elapsed + Text("  last waypoint ", style="bold")
+            + Text(f"#{last.number} {last.label} at {clock(last.elapsed_s)}"[:44]
+                   if last else DASH)]
     for w in s.marks[-RECENT_WAYPOINTS - 1:-1][::-1]:
         rows.append(Text(f"   #{w.number} {w.label} at {clock(w.elapsed_s)} ({w.source})"[:76],
                          style="dim"))
+    return rows
 
+
+def _link_rows(s: LiveState) -> list[Text]:
+    """The device link's state and port, then frames, errors and reconnects."""
     errors = [f"{k.replace('_', ' ')} {v}" for k, v in s.counters.items()
               if v and k in ("crc_errors", "seq_gaps", "device_dropped", "garbage_bytes")]
     link = Text("Link ", style="bold")
@@ -149,23 +167,35 @@ def render(state: LiveState, width: int = WIDTH) -> Panel:
         link.append("… connecting", style="yellow")
     if s.link != "lost":
         link.append(f"  {s.port}"[:30])
-    rows.append(link)
-    rows.append(Text(f"     frames {s.frames}, errors: {', '.join(errors) or 'none'}"
-                     + (f", reconnects {s.reconnects}" if s.reconnects else ""))[:76])
-    rows.append(Text("Capture ", style="bold")
-                + Text(f"{s.capture_path} ({s.frames_written} frames on disk)"[-66:]))
+    return [link, Text(f"     frames {s.frames}, errors: {', '.join(errors) or 'none'}"
+                       + (f", reconnects {s.reconnects}" if s.reconnects else ""))[:76]]
+
+
+def _footer_rows(s: LiveState) -> list[Text]:
+    """The capture file, the locate cue, the label prompt (or the last message)
+    and the keys."""
+    rows = [Text("Capture ", style="bold")
+            + Text(f"{s.capture_path} ({s.frames_written} frames on disk)"[-66:])]
     interval = s.beep_interval()
     cue = ("off" if not s.locate else
            f"on, tick every {interval:.2f} s" if interval else "on, silent (below -55 dBm)")
     rows.append(Text("Locate cue ", style="bold") + Text(cue))
     if s.label_input is not None:
-        rows.append(Text("Waypoint label: ", style="bold yellow")
-                    + Text(s.label_input + "▏") + Text("  (Enter: mark, Esc: cancel)", style="dim"))
+        rows.append(Text("Waypoint label: ", style="bold yellow") + Text(s.label_input + "▏")
+                    + Text("  (Enter: mark, Esc: cancel)", style="dim"))
     else:
         rows.append(Text(s.message[:76], style="italic"))
     rows.append(Text("m", style="bold") + Text(" label+mark  ") + Text("space", style="bold")
                 + Text(" mark  ") + Text("l", style="bold") + Text(" locate cue  ")
                 + Text("q", style="bold") + Text(" finish"))
+    return rows
+
+
+def render(state: LiveState, width: int = WIDTH) -> Panel:
+    """The view, at most `width` columns (narrower terminals crop lines with …)."""
+    s = state
+    rows: list[Text] = [*_rf_rows(s), Text(""), _lens_row(s), _devices_row(s), Text(""),
+                        *_waypoint_rows(s), *_link_rows(s), *_footer_rows(s)]
     for r in rows:
         r.no_wrap = True
         r.overflow = "ellipsis"
