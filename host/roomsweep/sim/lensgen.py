@@ -78,8 +78,9 @@ def _lens(rng: np.random.Generator, sc: Any, n: int, strict: bool) -> optics.Len
     ortho /= np.linalg.norm(ortho)
     axis = math.cos(off) * back + math.sin(off) * ortho
     aperture = float(np.exp(rng.uniform(*np.log(APERTURE_MM))))
-    return optics.Lens(f"lens-{n + 1}-{stop.waypoint}"[:40], tuple(float(v) for v in pos),  # type: ignore[arg-type]
-                       tuple(float(v) for v in axis), round(aperture, 1), True,  # type: ignore[arg-type]
+    lid = f"lens-{n + 1}-{stop.waypoint}"[:40]
+    where, look = tuple(float(v) for v in pos), tuple(float(v) for v in axis)
+    return optics.Lens(lid, where, look, round(aperture, 1), True,  # type: ignore[arg-type]
                        f"camera lens, {round(aperture, 1)} mm, seen from {stop.waypoint}"
                        f"{'' if i >= 0 else ''}")
 
@@ -104,8 +105,9 @@ def _clutter(rng: np.random.Generator, sc: Any, n: int) -> optics.Clutter:
         pos[axis] = size[axis] - 0.01 if at_far else 0.01
         pos[along] = a
         normal[axis] = -1.0 if at_far else 1.0
-        return optics.Clutter(f"{kind.replace('_', '-')}-{n + 1}", kind, tuple(pos),  # type: ignore[arg-type]
-                              tuple(normal), (w, h), 0.0, spec["reflectance"])  # type: ignore[arg-type]
+        cid = f"{kind.replace('_', '-')}-{n + 1}"
+        return optics.Clutter(cid, kind, tuple(pos), tuple(normal),  # type: ignore[arg-type]
+                              (w, h), 0.0, spec["reflectance"])
     stop = sc.sweep[int(rng.integers(len(sc.sweep)))]
     p = np.asarray(sc.waypoint(stop.waypoint).position_m, dtype=float)
     ang = float(rng.uniform(0, 2 * math.pi))
@@ -114,8 +116,8 @@ def _clutter(rng: np.random.Generator, sc: Any, n: int) -> optics.Clutter:
     pos[2] = float(rng.uniform(0.75, 1.0))
     pos = np.clip(pos, 0.05, np.asarray(size) - 0.05)
     return optics.Clutter(f"{kind.replace('_', '-')}-{n + 1}", kind,
-                          tuple(float(v) for v in pos), (0.0, 0.0, 1.0), (0.0, 0.0),  # type: ignore[arg-type]
-                          spec["radius_m"], spec["reflectance"])
+                          tuple(float(v) for v in pos),  # type: ignore[arg-type]
+                          (0.0, 0.0, 1.0), (0.0, 0.0), spec["radius_m"], spec["reflectance"])
 
 
 def draw_optics(scenario: Any, seed: int, index: int) -> optics.OpticalScene:
@@ -154,7 +156,8 @@ def optics_toml(scene: optics.OpticalScene) -> str:
                 f"axis = [{', '.join(f'{v:.4f}' for v in L.axis)}]\n"
                 f"aperture_mm = {L.aperture_mm:g}\nnote = \"{L.note}\"\n\n")
     for c in scene.clutter:
-        out += f"[[clutter]]\nid = \"{c.id}\"\nkind = \"{c.kind}\"\nposition_m = {_fmt(c.position_m)}\n"
+        out += (f"[[clutter]]\nid = \"{c.id}\"\nkind = \"{c.kind}\"\n"
+                f"position_m = {_fmt(c.position_m)}\n")
         if optics.CLUTTER_KINDS[c.kind]["shape"] == "flat":
             out += f"normal = {_fmt(c.normal)}\nsize_m = [{c.size_m[0]:g}, {c.size_m[1]:g}]\n"
         else:

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from roomsweep.sim.tomlcheck import Bad, check_keys
+
 AUTHMODES = {"open": 0, "wep": 1, "wpa-psk": 2, "wpa2-psk": 3, "wpa-wpa2-psk": 4,
              "wpa2-enterprise": 5, "wpa3-psk": 6, "wpa2-wpa3-psk": 7}
 AP_KINDS = ("camera", "router", "hotspot", "iot")
@@ -84,133 +86,126 @@ class BleDeviceSpec:
         return self.kind in REPORTABLE_BLE_KINDS and not self.outside
 
 
-def parse_network(doc: dict, size: tuple[float, float, float], emitters: list[Any],
-                  bad: type[Exception]) -> tuple[list[AccessPointSpec], list[BleDeviceSpec]]:
-    """Read [[access_points]] and [[ble_devices]]; problems raise `bad`."""
+def parse_network(doc: dict, size: tuple[float, float, float], emitters: list[Any]
+                  ) -> tuple[list[AccessPointSpec], list[BleDeviceSpec]]:
+    """Read [[access_points]] and [[ble_devices]]; problems raise tomlcheck.Bad."""
     by_id = {e.id: e for e in emitters}
-    aps = [_ap(t, i, size, by_id, bad) for i, t in enumerate(_array(doc, "access_points", bad))]
-    bles = [_ble(t, i, size, bad) for i, t in enumerate(_array(doc, "ble_devices", bad))]
+    aps = [_ap(t, i, size, by_id) for i, t in enumerate(_array(doc, "access_points"))]
+    bles = [_ble(t, i, size) for i, t in enumerate(_array(doc, "ble_devices"))]
     seen: set[str] = set()
     for d in [*aps, *bles]:
         if d.id in seen:
-            raise bad(f"network device {d.id!r}: duplicate id")
+            raise Bad(f"network device {d.id!r}: duplicate id")
         seen.add(d.id)
     return aps, bles
 
 
-def _array(doc: dict, key: str, bad: type[Exception]) -> list:
+def _array(doc: dict, key: str) -> list:
     value = doc.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise bad(f"{key} must be an array of tables ([[{key}]])")
+        raise Bad(f"{key} must be an array of tables ([[{key}]])")
     return value
 
 
-def _check(t: dict, allowed: set[str], where: str, bad: type[Exception]) -> None:
-    for k in t:
-        if k not in allowed:
-            raise bad(f"unknown key {k!r} in {where} (expected: {', '.join(sorted(allowed))})")
-
-
-def _str(t: dict, key: str, where: str, bad: type[Exception], default: str | None = None) -> str:
+def _str(t: dict, key: str, where: str, default: str | None = None) -> str:
     v = t.get(key, default)
     if not isinstance(v, str) or (default is None and not v):
-        raise bad(f"{where}: {key} must be a string" + ("" if key in t else " (missing)"))
+        raise Bad(f"{where}: {key} must be a string" + ("" if key in t else " (missing)"))
     return v
 
 
-def _num(t: dict, key: str, where: str, bad: type[Exception], default: float,
-         lo: float, hi: float) -> float:
+def _num(t: dict, key: str, where: str, default: float, lo: float, hi: float) -> float:
     v = t.get(key, default)
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
             or not lo <= v <= hi:
-        raise bad(f"{where}: {key} must be a number between {lo:g} and {hi:g}, not {v!r}")
+        raise Bad(f"{where}: {key} must be a number between {lo:g} and {hi:g}, not {v!r}")
     return float(v)
 
 
-def _bool(t: dict, key: str, where: str, bad: type[Exception]) -> bool:
+def _bool(t: dict, key: str, where: str) -> bool:
     v = t.get(key, False)
     if not isinstance(v, bool):
-        raise bad(f"{where}: {key} must be true or false")
+        raise Bad(f"{where}: {key} must be true or false")
     return v
 
 
-def _mac(t: dict, key: str, where: str, bad: type[Exception]) -> str:
-    v = _str(t, key, where, bad).lower()
+def _mac(t: dict, key: str, where: str) -> str:
+    v = _str(t, key, where).lower()
     if not _MAC.match(v):
-        raise bad(f"{where}: {key} must look like aa:bb:cc:dd:ee:ff, not {v!r}")
+        raise Bad(f"{where}: {key} must look like aa:bb:cc:dd:ee:ff, not {v!r}")
     return v
 
 
-def _position(t: dict, where: str, size, outside: bool, bad: type[Exception]):
+def _position(t: dict, where: str, size, outside: bool):
     p = t.get("position_m")
     if (not isinstance(p, list) or len(p) != 3
             or any(isinstance(c, bool) or not isinstance(c, (int, float)) for c in p)):
-        raise bad(f"{where}: position_m must be three numbers [x, y, z]")
+        raise Bad(f"{where}: position_m must be three numbers [x, y, z]")
     pos = (float(p[0]), float(p[1]), float(p[2]))
     inside = all(0.0 <= c <= s for c, s in zip(pos, size))
     if inside == outside:
-        raise bad(f"{where} at {list(pos)} is {'inside' if inside else 'outside'} the room "
+        raise Bad(f"{where} at {list(pos)} is {'inside' if inside else 'outside'} the room "
                   f"but outside = {str(outside).lower()}")
     return pos
 
 
-def _ap(t: dict, i: int, size, emitters: dict, bad: type[Exception]) -> AccessPointSpec:
+def _ap(t: dict, i: int, size, emitters: dict) -> AccessPointSpec:
     where = f"access point {t.get('id', i + 1)!r}"
-    _check(t, _AP_KEYS, where, bad)
-    eid = _str(t, "id", where, bad)
-    bssid = _mac(t, "bssid", where, bad)
-    ssid = _str(t, "ssid", where, bad, "")
+    check_keys(t, _AP_KEYS, where)
+    eid = _str(t, "id", where)
+    bssid = _mac(t, "bssid", where)
+    ssid = _str(t, "ssid", where, "")
     if len(ssid.encode()) > 32:
-        raise bad(f"{where}: ssid is longer than 32 bytes")
-    channel = _num(t, "channel", where, bad, 6, 1, 13)
+        raise Bad(f"{where}: ssid is longer than 32 bytes")
+    channel = _num(t, "channel", where, 6, 1, 13)
     if channel != int(channel):
-        raise bad(f"{where}: channel must be an integer 1..13")
-    auth = _str(t, "authmode", where, bad, "wpa2-psk")
+        raise Bad(f"{where}: channel must be an integer 1..13")
+    auth = _str(t, "authmode", where, "wpa2-psk")
     if auth not in AUTHMODES:
-        raise bad(f"{where}: authmode must be one of {', '.join(AUTHMODES)}, not {auth!r}")
-    kind = _str(t, "kind", where, bad, "router")
+        raise Bad(f"{where}: authmode must be one of {', '.join(AUTHMODES)}, not {auth!r}")
+    kind = _str(t, "kind", where, "router")
     if kind not in AP_KINDS:
-        raise bad(f"{where}: kind must be one of {', '.join(AP_KINDS)}, not {kind!r}")
+        raise Bad(f"{where}: kind must be one of {', '.join(AP_KINDS)}, not {kind!r}")
     emitter = t.get("emitter")
     if emitter is not None:
         if emitter not in emitters:
-            raise bad(f"{where}: emitter {emitter!r} is not an emitter id")
+            raise Bad(f"{where}: emitter {emitter!r} is not an emitter id")
         for k in ("position_m", "eirp_dbm", "outside", "loss_db"):
             if k in t:
-                raise bad(f"{where}: {k} comes from emitter {emitter!r}; do not give both")
+                raise Bad(f"{where}: {k} comes from emitter {emitter!r}; do not give both")
         e = emitters[emitter]
         pos, eirp, outside, loss = e.position_m, e.eirp_dbm, e.outside, e.loss_db
     else:
-        outside = _bool(t, "outside", where, bad)
-        pos = _position(t, where, size, outside, bad)
-        eirp = _num(t, "eirp_dbm", where, bad, 20.0, -40.0, 36.0)
-        loss = _num(t, "loss_db", where, bad, 0.0, 0.0, 100.0)
+        outside = _bool(t, "outside", where)
+        pos = _position(t, where, size, outside)
+        eirp = _num(t, "eirp_dbm", where, 20.0, -40.0, 36.0)
+        loss = _num(t, "loss_db", where, 0.0, 0.0, 100.0)
     return AccessPointSpec(eid, bssid, ssid, int(channel), AUTHMODES[auth],
-                           _bool(t, "ssid_hidden", where, bad), pos, eirp, outside, loss, kind,
+                           _bool(t, "ssid_hidden", where), pos, eirp, outside, loss, kind,
                            emitter)
 
 
-def _ble(t: dict, i: int, size, bad: type[Exception]) -> BleDeviceSpec:
+def _ble(t: dict, i: int, size) -> BleDeviceSpec:
     where = f"ble device {t.get('id', i + 1)!r}"
-    _check(t, _BLE_KEYS, where, bad)
-    eid = _str(t, "id", where, bad)
-    address = _mac(t, "address", where, bad)
-    atype = _str(t, "address_type", where, bad, "random")
+    check_keys(t, _BLE_KEYS, where)
+    eid = _str(t, "id", where)
+    address = _mac(t, "address", where)
+    atype = _str(t, "address_type", where, "random")
     if atype not in ("public", "random"):
-        raise bad(f"{where}: address_type must be public or random")
+        raise Bad(f"{where}: address_type must be public or random")
     try:
-        data = bytes.fromhex(_str(t, "adv_data", where, bad, ""))
+        data = bytes.fromhex(_str(t, "adv_data", where, ""))
     except ValueError:
-        raise bad(f"{where}: adv_data must be a hex string") from None
+        raise Bad(f"{where}: adv_data must be a hex string") from None
     if len(data) > 31:
-        raise bad(f"{where}: adv_data is longer than 31 bytes (legacy advertising)")
-    kind = _str(t, "kind", where, bad, "beacon")
+        raise Bad(f"{where}: adv_data is longer than 31 bytes (legacy advertising)")
+    kind = _str(t, "kind", where, "beacon")
     if kind not in BLE_KINDS:
-        raise bad(f"{where}: kind must be one of {', '.join(BLE_KINDS)}, not {kind!r}")
-    outside = _bool(t, "outside", where, bad)
+        raise Bad(f"{where}: kind must be one of {', '.join(BLE_KINDS)}, not {kind!r}")
+    outside = _bool(t, "outside", where)
     return BleDeviceSpec(
         eid, address, atype == "random", data,
-        _num(t, "interval_ms", where, bad, 100.0, 20.0, 10240.0),
-        _position(t, where, size, outside, bad),
-        _num(t, "eirp_dbm", where, bad, 0.0, -40.0, 20.0), outside,
-        _num(t, "loss_db", where, bad, 0.0, 0.0, 100.0), kind)
+        _num(t, "interval_ms", where, 100.0, 20.0, 10240.0),
+        _position(t, where, size, outside),
+        _num(t, "eirp_dbm", where, 0.0, -40.0, 20.0), outside,
+        _num(t, "loss_db", where, 0.0, 0.0, 100.0), kind)

@@ -30,7 +30,8 @@ CAMERA_OUIS = ("54:8c:81", "74:c9:29", "ec:71:db", "d0:3f:27")
 MODULE_OUIS = ("24:0a:c4",)  # Espressif modules in cheap cameras
 ROUTER_OUIS = ("38:10:d5", "a0:40:a0", "50:c7:bf")
 HARD_NEGATIVES = (  # (OUI, SSID stem, authmode, what) - IoT that shares camera makers' prefixes
-    ("74:da:38", "EdiPlug.Setup ", "open", "Edimax smart plug in setup mode (Edimax also makes cameras)"),
+    ("74:da:38", "EdiPlug.Setup ", "open",
+     "Edimax smart plug in setup mode (Edimax also makes cameras)"),
     ("90:8d:78", "DCH-S150-", "wpa2-psk", "D-Link motion sensor (D-Link also makes cameras)"),
     ("b0:c5:54", "DSP-W215-", "open", "D-Link smart plug in setup mode"),
     ("24:0a:c4", "ESP_", "open", "an ESP32 gadget's setup access point"),

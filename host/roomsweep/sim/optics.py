@@ -23,6 +23,10 @@ This module computes, for a scenario and times t:
 `photodiode_counts` turns these into the 12-bit ADC counts the firmware reads,
 given which LED groups are on at each sample (`led_on`).
 
+Elsewhere: the scenario file's sections that describe this world are read by
+sim/optics_toml.py; the firmware's automatic LED drive level, mirrored for the
+fast path, is sim/leddrive.py (its names are re-exported here).
+
 Sources: "ref §3" is section 3 of docs/sources.md (LED modulation,
 photodetection, retro-reflection), which cites the datasheets and the LAPD paper.
 [derived] marks a number worked out from cited ones, [design] a choice of this
@@ -37,6 +41,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+# The LED drive level (firmware/lens.py "Automatic drive level") is sim/leddrive.py;
+# the fast path and the tests reach it here as well.
+from roomsweep.sim.leddrive import (  # noqa: F401 - re-exported
+    DRIVE_BLOCK,
+    DRIVE_CALM_BLOCKS,
+    DRIVE_LEVELS,
+    DRIVE_LOWER_AT,
+    DRIVE_RAISE_BELOW,
+    DRIVE_STEP,
+    _at_level,
+    auto_drive,
+    drive_multiplier,
+)
 
 # --- the device's optics ([design], hardware/README.md "Lens finder") -------------------
 
@@ -58,6 +76,9 @@ GROUP_CURRENT_MA = (50.0, 50.0, 50.0)
 # of each group from the detector is what tells a retro-reflector (its return is
 # confined to the source axis) from everything else.
 GROUP_RADIUS_M = (0.009, 0.020, 0.034)
+# The firmware's default modulation frequencies (firmware/defaults.py; a test keeps
+# the two equal): what the fast path assumes the device ran at.
+LED_DEFAULT_HZ = (1175, 1775, 2375)
 # Small build differences between groups: each group's beam is aimed a little off
 # the device axis (pan, tilt in degrees) and its LEDs differ in intensity [assumed:
 # hand-assembled ring, +-1 deg, +-10 %]. The analyzer must not rely on perfectly
@@ -335,7 +356,8 @@ def wall_return_w(scenario: Any, positions: np.ndarray, yaw: np.ndarray, group: 
     weights /= weights.sum()
     rays = _wall_ray(scenario, positions[:, None, :], yaw[:, None] + offsets[None, :])
     total = rays @ weights
-    return WALL_REFLECTANCE * _group_intensity(group, level) * omega_eff * RX_AREA_M2 / math.pi * total
+    return (WALL_REFLECTANCE * _group_intensity(group, level) * omega_eff * RX_AREA_M2
+            / math.pi * total)
 
 
 def _wall_ray(scenario: Any, positions: np.ndarray, yaw: np.ndarray) -> np.ndarray:
@@ -465,18 +487,7 @@ def photodiode_counts(ambient_a: np.ndarray, returns_a: np.ndarray, on: np.ndarr
     return np.clip(counts, 0, 4095).astype(np.uint16)
 
 
-# --- the LED drive level (firmware/lens.py, "Automatic drive level") -------------------
-
-# The LEDs' current is full / DRIVE_STEP**level, every group alike (one reference
-# for the three current sinks, hardware/README.md). The firmware picks the level
-# block by block; `auto_drive` mirrors its rule for the fast path (a test keeps the
-# constants equal to the firmware's).
-DRIVE_LEVELS = 8
-DRIVE_STEP = 2
-DRIVE_LOWER_AT = 3236  # 2450 mV of 3100 mV full scale: top of the ADC's linear range (ref §2)
-DRIVE_RAISE_BELOW = 2800
-DRIVE_CALM_BLOCKS = 4
-DRIVE_BLOCK = 256  # the firmware's default block
+# --- the feed's LED columns and the photodiode's counts ---------------------------------
 
 # Feed columns of the LED returns (sim/signals.py -> sim/mpboard/board.py): counts
 # x 16 as u16, and from FEED_WIDE on in steps of 2**FEED_WIDE_SHIFT / 16 counts, so
@@ -499,69 +510,6 @@ def feed_value(code) -> np.ndarray:
     return np.where(c < FEED_WIDE, c, ((c - FEED_WIDE) << FEED_WIDE_SHIFT) + FEED_WIDE)
 
 
-def drive_multiplier(level) -> np.ndarray:
-    """The simulated board's drive factor x 65536 at `level` (firmware LedDrive duty + 1)."""
-    return 65536 >> np.asarray(level, dtype=np.int64)
-
-
-def auto_drive(base16: np.ndarray, returns16: np.ndarray, freqs_hz, fs: float,
-               block: int = DRIVE_BLOCK, auto: bool = True
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """The photodiode samples with the firmware's automatic LED drive level.
-
-    base16: photodiode with every LED off, read_u16 units (counts x 16), per sample;
-    returns16: (groups, n) each group's return at full current while it is on, 1/16
-    counts, zero where the group is off. Block by block, as firmware/lens.py: the
-    next block one level dimmer when this block's highest sample reached
-    DRIVE_LOWER_AT, one brighter after DRIVE_CALM_BLOCKS blocks in a row where
-    the highest sample plus the LEDs' peak (twice the light) (pi/2 x the sum of the
-    groups' fundamentals) stayed below DRIVE_RAISE_BELOW.
-    Returns (12-bit counts, drive level of each block).
-    """
-    n = base16.size
-    m = -(-n // block)
-    # each level's samples and per-block figures (hi, LED peak), then the rule
-    pad = m * block - n
-    t = np.arange(block) / fs
-    refs = np.array([np.exp(-2j * np.pi * f * t) for f in freqs_hz])
-    hi = np.zeros((DRIVE_LEVELS, m))
-    peak = np.zeros((DRIVE_LEVELS, m))
-    for level in range(DRIVE_LEVELS if auto else 1):
-        x = _at_level(base16, returns16, level)
-        xb = np.concatenate((x, np.full(pad, x[-1] if n else 0))).reshape(m, block)
-        hi[level] = xb.max(axis=1)
-        xc = xb - np.floor(xb.mean(axis=1, keepdims=True))
-        amps = np.floor(8 * 2 * np.abs(xc @ refs.T) / block)  # 1/8 counts, as the device
-        peak[level] = np.floor(amps.sum(axis=1) * 201 / 1024)
-    levels = np.zeros(m, dtype=np.int64)
-    level = calm = 0
-    for b in range(m):
-        levels[b] = level
-        if not auto:
-            continue
-        if hi[level, b] >= DRIVE_LOWER_AT:
-            calm = 0
-            if level < DRIVE_LEVELS - 1:
-                level += 1
-        elif level > 0 and hi[level, b] + peak[level, b] < DRIVE_RAISE_BELOW:
-            calm += 1
-            if calm >= DRIVE_CALM_BLOCKS:
-                level -= 1
-                calm = 0
-        else:
-            calm = 0
-    per_sample = np.repeat(levels, block)[:n]
-    return _at_level(base16, returns16, per_sample), levels
-
-
-def _at_level(base16: np.ndarray, returns16: np.ndarray, level) -> np.ndarray:
-    total = np.asarray(base16, dtype=np.int64).copy()
-    mult = drive_multiplier(level)
-    for g in range(returns16.shape[0]):
-        total += (returns16[g].astype(np.int64) * mult) >> 16
-    return (np.minimum(total, 65535) >> 4).astype(np.uint16)
-
-
 def return_counts(returns_a: np.ndarray) -> np.ndarray:
     """Photocurrent returned while a group is on, as ADC counts above the base."""
     return np.asarray(returns_a) * counts_per_amp()
@@ -582,150 +530,6 @@ def mix_counts(base: np.ndarray, returns_counts: np.ndarray, on: np.ndarray) -> 
     to 12 bits. The simulated board does the same sum with its own PWM state."""
     total = np.asarray(base, dtype=float) + np.sum(returns_counts * on, axis=0)
     return np.clip(np.rint(total), 0, 4095).astype(np.uint16)
-
-
-# --- scenario sections: [lighting], [hand], [[lenses]], [[clutter]] -----------------------
-
-OPTICS_TOP_KEYS = {"lighting", "hand", "lenses", "clutter"}
-_LIGHTING_KEYS = {"kind", "mains_hz", "ambient_ua", "flicker_depth"}
-_HAND_KEYS = {"sweep_deg_s", "pan_deg"}
-_LENS_KEYS = {"id", "position_m", "axis", "look_at", "aperture_mm", "hidden", "note"}
-_CLUTTER_KEYS = {"id", "kind", "position_m", "normal", "size_m", "radius_m", "reflectance"}
-
-
-def _id_tables(doc: dict, key: str, label: str, ids: set, allowed: set) -> list:
-    """Each table of the array [[key]], its id unique among `ids` (which it joins)
-    and its keys known: (table, id, where-for-messages)."""
-    from roomsweep.sim.scenario import _Bad, _check_keys, _string  # scenario imports this module
-
-    items = doc.get(key, [])
-    if not isinstance(items, list):
-        raise _Bad(f"{key} must be an array of tables ([[{key}]])")
-    out = []
-    for i, t in enumerate(items):
-        if not isinstance(t, dict):
-            raise _Bad(f"{label} {i + 1} must be a table")
-        tid = _string(t, "id", f"{label} {i + 1}")
-        where = f"{label} {tid!r}"
-        if tid in ids:
-            raise _Bad(f"{where}: duplicate id")
-        ids.add(tid)
-        _check_keys(t, allowed, where)
-        out.append((t, tid, where))
-    return out
-
-
-def parse_optics(doc: dict, size, taken_ids: set[str]) -> OpticalScene | None:
-    """The optical sections of a scenario document (None when it has none).
-
-    Raises the scenario module's error type with a one-line reason.
-    """
-    from roomsweep.sim.scenario import (
-        _Bad,
-        _bool,
-        _check_keys,
-        _inside,
-        _fmt,
-        _number,
-        _string,
-        _vec3,
-    )
-
-    if not any(k in doc for k in OPTICS_TOP_KEYS):
-        return None
-    scene = OpticalScene()
-    lt = doc.get("lighting", {})
-    if not isinstance(lt, dict):
-        raise _Bad("[lighting] must be a table")
-    _check_keys(lt, _LIGHTING_KEYS, "[lighting]")
-    kind = _string(lt, "kind", "[lighting]", "dark")
-    if kind not in LIGHTING_KINDS:
-        raise _Bad(f"[lighting] kind must be one of {', '.join(LIGHTING_KINDS)}, not {kind!r}")
-    mains = _number(lt, "mains_hz", "[lighting]", 50.0)
-    if mains not in (50.0, 60.0):
-        raise _Bad(f"[lighting] mains_hz must be 50 or 60, not {mains:g}")
-    ambient = _number(lt, "ambient_ua", "[lighting]", AMBIENT_DEFAULT_UA[kind])
-    if not 0.0 <= ambient <= 10.0:
-        raise _Bad(f"[lighting] ambient_ua must be between 0 and 10, not {ambient:g}")
-    depth = _number(lt, "flicker_depth", "[lighting]", FLICKER_DEPTH_DEFAULT)
-    if not 0.0 <= depth <= 1.0:
-        raise _Bad(f"[lighting] flicker_depth must be between 0 and 1, not {depth:g}")
-    scene.lighting = Lighting(kind, mains, ambient, depth)
-
-    hd = doc.get("hand", {})
-    if not isinstance(hd, dict):
-        raise _Bad("[hand] must be a table")
-    _check_keys(hd, _HAND_KEYS, "[hand]")
-    rate = _number(hd, "sweep_deg_s", "[hand]", SWEEP_DEG_S_DEFAULT)
-    if not 5.0 <= rate <= 360.0:
-        raise _Bad(f"[hand] sweep_deg_s must be between 5 and 360, not {rate:g}")
-    pan = _number(hd, "pan_deg", "[hand]", PAN_HALF_DEG_DEFAULT)
-    if not 5.0 <= pan <= 180.0:
-        raise _Bad(f"[hand] pan_deg must be between 5 and 180, not {pan:g}")
-    scene.hand = Hand(rate, pan)
-
-    ids = set(taken_ids)
-    for t, lid, where in _id_tables(doc, "lenses", "lens", ids, _LENS_KEYS):
-        if "position_m" not in t:
-            raise _Bad(f"{where}: missing position_m")
-        pos = _vec3(t["position_m"], f"{where} position_m")
-        if not _inside(pos, size):
-            raise _Bad(f"{where} at {_fmt(pos)} is outside the room {_fmt(size)}")
-        if ("axis" in t) == ("look_at" in t):
-            raise _Bad(f"{where}: give exactly one of axis (direction it looks) or look_at")
-        if "axis" in t:
-            axis = np.asarray(_vec3(t["axis"], f"{where} axis"))
-        else:
-            axis = np.asarray(_vec3(t["look_at"], f"{where} look_at")) - np.asarray(pos)
-        norm = float(np.linalg.norm(axis))
-        if norm < 1e-9:
-            raise _Bad(f"{where}: the lens axis has zero length")
-        aperture = _number(t, "aperture_mm", where)
-        if not 0.3 <= aperture <= 25.0:
-            raise _Bad(f"{where}: aperture_mm must be between 0.3 and 25, not {aperture:g}")
-        note = t.get("note", "")
-        if not isinstance(note, str):
-            raise _Bad(f"{where}: note must be a string")
-        scene.lenses.append(Lens(lid, pos, tuple(float(v) for v in axis / norm),  # type: ignore[arg-type]
-                                 aperture, _bool(t, "hidden", where, True), note))
-
-    for t, cid, where in _id_tables(doc, "clutter", "clutter", ids, _CLUTTER_KEYS):
-        ckind = _string(t, "kind", where)
-        if ckind not in CLUTTER_KINDS:
-            raise _Bad(f"{where}: unknown kind {ckind!r} (known: {', '.join(CLUTTER_KINDS)})")
-        spec = CLUTTER_KINDS[ckind]
-        if "position_m" not in t:
-            raise _Bad(f"{where}: missing position_m")
-        pos = _vec3(t["position_m"], f"{where} position_m")
-        if not _inside(pos, size):
-            raise _Bad(f"{where} at {_fmt(pos)} is outside the room {_fmt(size)}")
-        refl = _number(t, "reflectance", where, spec["reflectance"])
-        if not 0.0 < refl <= 1.0:
-            raise _Bad(f"{where}: reflectance must be in (0, 1], not {refl:g}")
-        normal: tuple[float, float, float] = (0.0, 0.0, 1.0)
-        csize: tuple[float, float] = (0.0, 0.0)
-        radius = 0.0
-        if spec["shape"] == "flat":
-            if "normal" not in t:
-                raise _Bad(f"{where}: a {ckind} needs normal = [x, y, z] (facing the room)")
-            nv = np.asarray(_vec3(t["normal"], f"{where} normal"))
-            if np.linalg.norm(nv) < 1e-9:
-                raise _Bad(f"{where}: normal has zero length")
-            normal = tuple(float(v) for v in nv / np.linalg.norm(nv))  # type: ignore[assignment]
-            raw = t.get("size_m", list(spec["size_m"]))
-            if (not isinstance(raw, list) or len(raw) != 2
-                    or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0
-                           for v in raw)):
-                raise _Bad(f"{where}: size_m must be [width, height] in metres")
-            csize = (float(raw[0]), float(raw[1]))
-        else:
-            if "normal" in t or "size_m" in t:
-                raise _Bad(f"{where}: a {ckind} is convex: give radius_m, not normal/size_m")
-            radius = _number(t, "radius_m", where, spec["radius_m"])
-            if not 0.001 <= radius <= 0.5:
-                raise _Bad(f"{where}: radius_m must be between 0.001 and 0.5, not {radius:g}")
-        scene.clutter.append(Clutter(cid, ckind, pos, normal, csize, radius, refl))
-    return scene
 
 
 # --- what the sweep could see: ground truth for scoring ------------------------------------
@@ -773,8 +577,3 @@ def _intervals(t: np.ndarray, ok: np.ndarray, step_s: float) -> list[tuple[float
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1) - 1
     return [(float(t[a]), float(t[b]) + step_s) for a, b in zip(starts, ends)]
-
-
-# The firmware's default modulation frequencies (firmware/defaults.py; a test keeps
-# the two equal): what the fast path assumes the device ran at.
-LED_DEFAULT_HZ = (1175, 1775, 2375)

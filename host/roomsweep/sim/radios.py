@@ -24,6 +24,7 @@ Constants:
 
 from __future__ import annotations
 
+import json
 import zlib
 from dataclasses import dataclass
 
@@ -181,8 +182,6 @@ def write_radio_table(table: dict, path: str) -> None:
     """The file the simulated board reads: one line of JSON (everything but the
     RSSI grids), then the grids as raw int8, access points first, in order.
     The board reads it piecewise into buffers: no big string on its heap."""
-    import json
-
     head = {k: v for k, v in table.items() if k not in ("aps", "ble")}
     head["aps"] = [{k: v for k, v in a.items() if k != "rssi"} for a in table["aps"]]
     head["ble"] = [{k: v for k, v in b.items() if k != "rssi"} for b in table["ble"]]

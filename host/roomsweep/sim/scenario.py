@@ -24,6 +24,21 @@ from typing import Any
 import numpy as np
 
 from roomsweep.errors import ScenarioError
+from roomsweep.sim.netdevices import parse_network
+from roomsweep.sim.optics import OpticalScene
+from roomsweep.sim.optics_toml import parse_optics
+from roomsweep.sim.tomlcheck import (
+    Bad,
+    boolean,
+    check_keys,
+    fmt_vec,
+    in_box,
+    number,
+    short,
+    string,
+    sub_table,
+    vec3,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -228,178 +243,25 @@ def _parse(data: bytes, source: str, default_name: str) -> Scenario:
         raise ScenarioError(f"{where}: bad TOML: {msg}") from None
     try:
         return _build(doc, source, default_name)
-    except _Bad as e:
+    except Bad as e:
         raise ScenarioError(f"{where}: {e}") from None
 
 
-class _Bad(ScenarioError):
-    """A problem found while building; _parse prefixes the file name."""
-
-
-def _check_keys(table: dict, allowed: set[str], where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            raise _Bad(f"unknown key {key!r} in {where} (expected: "
-                       f"{', '.join(sorted(allowed))})")
-
-
-def _table(doc: dict, key: str, where: str, required: bool = True) -> dict:
-    if key not in doc:
-        if required:
-            raise _Bad(f"missing [{key}] table")
-        return {}
-    value = doc[key]
-    if not isinstance(value, dict):
-        raise _Bad(f"{where}{key} must be a table")
-    return value
-
-
-def _number(table: dict, key: str, where: str, default: float | None = None) -> float:
-    if key not in table:
-        if default is None:
-            raise _Bad(f"{where}: missing {key}")
-        return float(default)
-    value = table[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _Bad(f"{where}: {key} must be a finite number, not {_short(value)}")
-    return float(value)
-
-
-def _string(table: dict, key: str, where: str, default: str | None = None) -> str:
-    if key not in table:
-        if default is None:
-            raise _Bad(f"{where}: missing {key}")
-        return default
-    value = table[key]
-    if not isinstance(value, str) or not value.strip():
-        raise _Bad(f"{where}: {key} must be a non-empty string, not {_short(value)}")
-    return value
-
-
-def _bool(table: dict, key: str, where: str, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        raise _Bad(f"{where}: {key} must be true or false, not {_short(value)}")
-    return value
-
-
-def _vec3(value: Any, what: str) -> tuple[float, float, float]:
-    if (not isinstance(value, list) or len(value) != 3
-            or any(isinstance(v, bool) or not isinstance(v, (int, float))
-                   or not math.isfinite(v) for v in value)):
-        raise _Bad(f"{what} must be three numbers [x, y, z] in metres, not {_short(value)}")
-    return (float(value[0]), float(value[1]), float(value[2]))
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _inside(p: tuple[float, float, float], size: tuple[float, float, float]) -> bool:
-    return all(0.0 <= c <= s for c, s in zip(p, size))
-
-
-def _fmt(p) -> str:
-    return "[" + ", ".join(f"{c:g}" for c in p) + "]"
-
-
 def _build(doc: dict, source: str, default_name: str) -> Scenario:
-    _check_keys(doc, _TOP_KEYS, "the top level")
-    name = _string(doc, "name", "scenario", default_name)
-    description = doc.get("description", "")
-    if not isinstance(description, str):
-        raise _Bad("description must be a string")
-    seed = doc.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise _Bad(f"seed must be a non-negative integer, not {_short(seed)}")
-
-    room = _table(doc, "room", "")
-    _check_keys(room, _ROOM_KEYS, "[room]")
-    if "size_m" not in room:
-        raise _Bad("[room]: missing size_m")
-    size = _vec3(room["size_m"], "[room] size_m")
-    if min(size) <= 0:
-        raise _Bad(f"[room] size_m must be positive, not {_fmt(size)}")
-    exponent = _number(room, "exponent", "[room]", 2.5)
-    if not 1.0 <= exponent <= 6.0:
-        raise _Bad(f"[room] exponent must be between 1 and 6, not {exponent:g}")
-    shadowing = _number(room, "shadowing_db", "[room]", 0.0)
-    if shadowing < 0:
-        raise _Bad(f"[room] shadowing_db must not be negative, not {shadowing:g}")
-    noise_floor = _number(room, "noise_floor_dbm", "[room]", -65.0)
-
-    # waypoints: a table name = [x, y, z]
-    wp_table = _table(doc, "waypoints", "")
-    if not wp_table:
-        raise _Bad("[waypoints] is empty: give at least one name = [x, y, z]")
-    waypoints = []
-    for wname, value in wp_table.items():
-        pos = _vec3(value, f"waypoint {wname!r}")
-        if not _inside(pos, size):
-            raise _Bad(f"waypoint {wname!r} at {_fmt(pos)} is outside the room {_fmt(size)}")
-        waypoints.append(Waypoint(wname, pos))
-    wp_names = {w.name for w in waypoints}
-
-    # sweep: [[sweep]] stops in time order
-    stops_raw = doc.get("sweep")
-    if not isinstance(stops_raw, list) or not stops_raw:
-        raise _Bad("missing [[sweep]] stops (waypoint, arrive_s, dwell_s)")
-    sweep: list[SweepStop] = []
-    for i, st in enumerate(stops_raw):
-        where = f"sweep stop {i + 1}"
-        if not isinstance(st, dict):
-            raise _Bad(f"{where} must be a table")
-        _check_keys(st, _STOP_KEYS, where)
-        wname = _string(st, "waypoint", where)
-        if wname not in wp_names:
-            raise _Bad(f"{where}: unknown waypoint {wname!r} (known: {', '.join(wp_table)})")
-        arrive = _number(st, "arrive_s", where)
-        dwell = _number(st, "dwell_s", where)
-        if arrive < 0 or dwell < 0:
-            raise _Bad(f"{where}: negative time (arrive_s {arrive:g}, dwell_s {dwell:g})")
-        if sweep:
-            prev = sweep[-1]
-            if arrive < prev.arrive_s + prev.dwell_s:
-                raise _Bad(f"{where}: arrive_s {arrive:g} is before the previous stop ends "
-                           f"at {prev.arrive_s + prev.dwell_s:g} s")
-            if arrive - prev.arrive_s < MIN_STOP_SPACING_S:
-                raise _Bad(f"{where}: arrives less than {MIN_STOP_SPACING_S:g} s after the "
-                           f"previous stop (the button presses would merge)")
-        sweep.append(SweepStop(wname, arrive, dwell))
+    """The scenario of a parsed document. The sections are checked in this order, which
+    decides the problem reported when there are several."""
+    check_keys(doc, _TOP_KEYS, "the top level")
+    name, description, seed = _header(doc, default_name)
+    size, exponent, shadowing, noise_floor = _room(doc)
+    waypoints = _waypoints(doc, size)
+    sweep = _sweep(doc, waypoints)
     duration = sweep[-1].arrive_s + sweep[-1].dwell_s
     if duration <= 0:
-        raise _Bad("the sweep lasts zero seconds")
-
-    # emitters: [[emitters]]
-    em_raw = doc.get("emitters", [])
-    if not isinstance(em_raw, list):
-        raise _Bad("emitters must be an array of tables ([[emitters]])")
-    emitters: list[Emitter] = []
-    for i, em in enumerate(em_raw):
-        emitters.append(_emitter(em, i, size, {e.id for e in emitters}))
-
-    from roomsweep.sim.optics import parse_optics
-
+        raise Bad("the sweep lasts zero seconds")
+    emitters = _emitters(doc, size)
     optics = parse_optics(doc, size, {e.id for e in emitters})
-
-    # ground truth: hidden emitter id = nearest waypoint
-    gt_raw = _table(doc, "ground_truth", "", required=False)
-    by_id: dict[str, Any] = {e.id: e for e in emitters}
-    by_id.update({lens.id: lens for lens in (optics.lenses if optics else [])})
-    ground_truth: dict[str, str] = {}
-    for eid, wname in gt_raw.items():
-        if eid not in by_id:
-            raise _Bad(f"[ground_truth]: unknown emitter {eid!r}")
-        if not by_id[eid].hidden:
-            raise _Bad(f"[ground_truth]: emitter {eid!r} is not hidden")
-        if not isinstance(wname, str) or wname not in wp_names:
-            raise _Bad(f"[ground_truth]: {eid} = {_short(wname)} is not a waypoint")
-        ground_truth[eid] = wname
-
-    from roomsweep.sim.netdevices import parse_network
-
-    access_points, ble_devices = parse_network(doc, size, emitters, _Bad)
+    ground_truth = _ground_truth(doc, emitters, optics, {w.name for w in waypoints})
+    access_points, ble_devices = parse_network(doc, size, emitters)
     return Scenario(name=name, description=description, seed=seed, room_size_m=size,
                     exponent=exponent, shadowing_db=shadowing, waypoints=waypoints,
                     sweep=sweep, emitters=emitters, duration_s=duration, source=source,
@@ -407,40 +269,146 @@ def _build(doc: dict, source: str, default_name: str) -> Scenario:
                     access_points=access_points, ble_devices=ble_devices, optics=optics)
 
 
+def _header(doc: dict, default_name: str) -> tuple[str, str, int]:
+    """name, description and seed."""
+    name = string(doc, "name", "scenario", default_name)
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        raise Bad("description must be a string")
+    seed = doc.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise Bad(f"seed must be a non-negative integer, not {short(seed)}")
+    return name, description, seed
+
+
+def _room(doc: dict) -> tuple[tuple[float, float, float], float, float, float]:
+    """[room]: size, path loss exponent, shadowing sigma and noise floor."""
+    room = sub_table(doc, "room", "")
+    check_keys(room, _ROOM_KEYS, "[room]")
+    if "size_m" not in room:
+        raise Bad("[room]: missing size_m")
+    size = vec3(room["size_m"], "[room] size_m")
+    if min(size) <= 0:
+        raise Bad(f"[room] size_m must be positive, not {fmt_vec(size)}")
+    exponent = number(room, "exponent", "[room]", 2.5)
+    if not 1.0 <= exponent <= 6.0:
+        raise Bad(f"[room] exponent must be between 1 and 6, not {exponent:g}")
+    shadowing = number(room, "shadowing_db", "[room]", 0.0)
+    if shadowing < 0:
+        raise Bad(f"[room] shadowing_db must not be negative, not {shadowing:g}")
+    noise_floor = number(room, "noise_floor_dbm", "[room]", -65.0)
+    return size, exponent, shadowing, noise_floor
+
+
+def _waypoints(doc: dict, size: tuple[float, float, float]) -> list[Waypoint]:
+    """[waypoints]: a table name = [x, y, z], each inside the room."""
+    wp_table = sub_table(doc, "waypoints", "")
+    if not wp_table:
+        raise Bad("[waypoints] is empty: give at least one name = [x, y, z]")
+    waypoints = []
+    for wname, value in wp_table.items():
+        pos = vec3(value, f"waypoint {wname!r}")
+        if not in_box(pos, size):
+            raise Bad(f"waypoint {wname!r} at {fmt_vec(pos)} is outside the room "
+                      f"{fmt_vec(size)}")
+        waypoints.append(Waypoint(wname, pos))
+    return waypoints
+
+
+def _sweep(doc: dict, waypoints: list[Waypoint]) -> list[SweepStop]:
+    """[[sweep]]: stops at known waypoints, in time order, far enough apart."""
+    wp_names = [w.name for w in waypoints]
+    stops_raw = doc.get("sweep")
+    if not isinstance(stops_raw, list) or not stops_raw:
+        raise Bad("missing [[sweep]] stops (waypoint, arrive_s, dwell_s)")
+    sweep: list[SweepStop] = []
+    for i, st in enumerate(stops_raw):
+        where = f"sweep stop {i + 1}"
+        if not isinstance(st, dict):
+            raise Bad(f"{where} must be a table")
+        check_keys(st, _STOP_KEYS, where)
+        wname = string(st, "waypoint", where)
+        if wname not in wp_names:
+            raise Bad(f"{where}: unknown waypoint {wname!r} (known: {', '.join(wp_names)})")
+        arrive = number(st, "arrive_s", where)
+        dwell = number(st, "dwell_s", where)
+        if arrive < 0 or dwell < 0:
+            raise Bad(f"{where}: negative time (arrive_s {arrive:g}, dwell_s {dwell:g})")
+        if sweep:
+            prev = sweep[-1]
+            if arrive < prev.arrive_s + prev.dwell_s:
+                raise Bad(f"{where}: arrive_s {arrive:g} is before the previous stop ends "
+                          f"at {prev.arrive_s + prev.dwell_s:g} s")
+            if arrive - prev.arrive_s < MIN_STOP_SPACING_S:
+                raise Bad(f"{where}: arrives less than {MIN_STOP_SPACING_S:g} s after the "
+                          f"previous stop (the button presses would merge)")
+        sweep.append(SweepStop(wname, arrive, dwell))
+    return sweep
+
+
+def _emitters(doc: dict, size: tuple[float, float, float]) -> list[Emitter]:
+    """[[emitters]], their ids unique."""
+    em_raw = doc.get("emitters", [])
+    if not isinstance(em_raw, list):
+        raise Bad("emitters must be an array of tables ([[emitters]])")
+    emitters: list[Emitter] = []
+    for i, em in enumerate(em_raw):
+        emitters.append(_emitter(em, i, size, {e.id for e in emitters}))
+    return emitters
+
+
+def _ground_truth(doc: dict, emitters: list[Emitter], optics: OpticalScene | None,
+                  wp_names: set[str]) -> dict[str, str]:
+    """[ground_truth]: hidden emitter (or lens) id = its nearest waypoint."""
+    gt_raw = sub_table(doc, "ground_truth", "", required=False)
+    by_id: dict[str, Any] = {e.id: e for e in emitters}
+    by_id.update({lens.id: lens for lens in (optics.lenses if optics else [])})
+    ground_truth: dict[str, str] = {}
+    for eid, wname in gt_raw.items():
+        if eid not in by_id:
+            raise Bad(f"[ground_truth]: unknown emitter {eid!r}")
+        if not by_id[eid].hidden:
+            raise Bad(f"[ground_truth]: emitter {eid!r} is not hidden")
+        if not isinstance(wname, str) or wname not in wp_names:
+            raise Bad(f"[ground_truth]: {eid} = {short(wname)} is not a waypoint")
+        ground_truth[eid] = wname
+    return ground_truth
+
+
 def _emitter(em: Any, i: int, size, taken: set[str]) -> Emitter:
     where = f"emitter {i + 1}"
     if not isinstance(em, dict):
-        raise _Bad(f"{where} must be a table")
-    eid = _string(em, "id", where)
+        raise Bad(f"{where} must be a table")
+    eid = string(em, "id", where)
     where = f"emitter {eid!r}"
     if eid in taken:
-        raise _Bad(f"{where}: duplicate id")
-    _check_keys(em, _EMITTER_KEYS, where)
-    kind = _string(em, "kind", where)
+        raise Bad(f"{where}: duplicate id")
+    check_keys(em, _EMITTER_KEYS, where)
+    kind = string(em, "kind", where)
     if kind not in KIND_PARAMS:
-        raise _Bad(f"{where}: unknown kind {kind!r} (known: {', '.join(EMITTER_KINDS)})")
+        raise Bad(f"{where}: unknown kind {kind!r} (known: {', '.join(EMITTER_KINDS)})")
     if "position_m" not in em:
-        raise _Bad(f"{where}: missing position_m")
-    pos = _vec3(em["position_m"], f"{where} position_m")
-    outside = _bool(em, "outside", where, False)
-    if outside and _inside(pos, size):
-        raise _Bad(f"{where} is marked outside but {_fmt(pos)} is inside the room")
-    if not outside and not _inside(pos, size):
-        raise _Bad(f"{where} at {_fmt(pos)} is outside the room {_fmt(size)} "
-                   f"(set outside = true if that is intended)")
-    eirp = _number(em, "eirp_dbm", where)
+        raise Bad(f"{where}: missing position_m")
+    pos = vec3(em["position_m"], f"{where} position_m")
+    outside = boolean(em, "outside", where, False)
+    if outside and in_box(pos, size):
+        raise Bad(f"{where} is marked outside but {fmt_vec(pos)} is inside the room")
+    if not outside and not in_box(pos, size):
+        raise Bad(f"{where} at {fmt_vec(pos)} is outside the room {fmt_vec(size)} "
+                  f"(set outside = true if that is intended)")
+    eirp = number(em, "eirp_dbm", where)
     if not -40.0 <= eirp <= 50.0:
-        raise _Bad(f"{where}: eirp_dbm {eirp:g} is not between -40 and 50")
-    band = _number(em, "band_mhz", where, DEFAULT_BAND_MHZ[kind])
+        raise Bad(f"{where}: eirp_dbm {eirp:g} is not between -40 and 50")
+    band = number(em, "band_mhz", where, DEFAULT_BAND_MHZ[kind])
     if not 1.0 <= band <= 10000.0:
-        raise _Bad(f"{where}: band_mhz {band:g} is not between 1 and 10000")
-    loss = _number(em, "loss_db", where, 0.0)
+        raise Bad(f"{where}: band_mhz {band:g} is not between 1 and 10000")
+    loss = number(em, "loss_db", where, 0.0)
     if loss < 0:
-        raise _Bad(f"{where}: loss_db must not be negative, not {loss:g}")
-    hidden = _bool(em, "hidden", where, False)
+        raise Bad(f"{where}: loss_db must not be negative, not {loss:g}")
+    hidden = boolean(em, "hidden", where, False)
     params_raw = em.get("params", {})
     if not isinstance(params_raw, dict):
-        raise _Bad(f"{where}: params must be a table")
+        raise Bad(f"{where}: params must be a table")
     params = check_params(kind, params_raw, where)
     return Emitter(id=eid, kind=kind, position_m=pos, eirp_dbm=eirp, band_mhz=band,
                    hidden=hidden, params=params, outside=outside, loss_db=loss)
@@ -453,46 +421,46 @@ def check_params(kind: str, given: dict, where: str = "emitter") -> dict:
     for key, value in given.items():
         if key not in spec:
             known = ", ".join(spec) or "none"
-            raise _Bad(f"{where}: unknown {kind} parameter {key!r} (known: {known})")
+            raise Bad(f"{where}: unknown {kind} parameter {key!r} (known: {known})")
         default = spec[key]
         if isinstance(default, bool):
             if not isinstance(value, bool):
-                raise _Bad(f"{where}: parameter {key} must be true or false")
+                raise Bad(f"{where}: parameter {key} must be true or false")
         elif isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not math.isfinite(value) or value < 0:
-            raise _Bad(f"{where}: parameter {key} must be a non-negative number, "
-                       f"not {_short(value)}")
+            raise Bad(f"{where}: parameter {key} must be a non-negative number, "
+                      f"not {short(value)}")
         elif key in _FRACTION_PARAMS and value > 1:
-            raise _Bad(f"{where}: parameter {key} must be between 0 and 1, not {_short(value)}")
+            raise Bad(f"{where}: parameter {key} must be between 0 and 1, not {short(value)}")
         out[key] = value
     if kind == "wifi_camera":
         lo, hi = ((out["duty"], out["duty"]) if "duty" in out
                   else (out["duty_min"], out["duty_max"]))
         if not 0 < lo <= hi:
-            raise _Bad(f"{where}: wifi_camera duty must satisfy 0 < duty_min <= duty_max")
+            raise Bad(f"{where}: wifi_camera duty must satisfy 0 < duty_min <= duty_max")
         if not 0 < out["burst_min_ms"] <= out["burst_max_ms"] <= 50:
-            raise _Bad(f"{where}: wifi_camera needs 0 < burst_min_ms <= burst_max_ms <= 50")
+            raise Bad(f"{where}: wifi_camera needs 0 < burst_min_ms <= burst_max_ms <= 50")
     elif kind == "ble":
         if out["pdus"] != int(out["pdus"]) or not 1 <= out["pdus"] <= 3:
-            raise _Bad(f"{where}: ble pdus must be 1, 2 or 3")
+            raise Bad(f"{where}: ble pdus must be 1, 2 or 3")
         event_ms = (out["pdus"] - 1) * out["pdu_spacing_ms"] + out["pdu_ms"]
         if out["interval_ms"] < 5 or event_ms >= out["interval_ms"] \
                 or out["pdu_ms"] > out["pdu_spacing_ms"]:
-            raise _Bad(f"{where}: ble timing does not fit (interval_ms >= 5, "
-                       f"pdu_ms <= pdu_spacing_ms, event shorter than the interval)")
+            raise Bad(f"{where}: ble timing does not fit (interval_ms >= 5, "
+                      f"pdu_ms <= pdu_spacing_ms, event shorter than the interval)")
     elif kind == "gsm":
         if not 0 < out["slot_us"] < out["frame_us"] <= 100000:
-            raise _Bad(f"{where}: gsm needs 0 < slot_us < frame_us")
+            raise Bad(f"{where}: gsm needs 0 < slot_us < frame_us")
     elif kind == "dect":
         if not 0 < out["slot_us"] < out["frame_ms"] * 1000 <= 100000:
-            raise _Bad(f"{where}: dect needs 0 < slot_us < frame_ms (<= 100 ms)")
+            raise Bad(f"{where}: dect needs 0 < slot_us < frame_ms (<= 100 ms)")
     elif kind == "wifi_ap":
         if not 0 < out["beacon_ms"] < out["beacon_interval_tu"] * 1.024 \
                 or out["beacon_interval_tu"] > 10000 or out["data_ms_max"] > 50 \
                 or out["jitter_ms"] > 50:
-            raise _Bad(f"{where}: wifi_ap timing does not fit (0 < beacon_ms < interval, "
-                       f"interval <= 10000 TU, data_ms_max and jitter_ms <= 50)")
+            raise Bad(f"{where}: wifi_ap timing does not fit (0 < beacon_ms < interval, "
+                      f"interval <= 10000 TU, data_ms_max and jitter_ms <= 50)")
     elif kind == "bt_classic":
         if not 0 < out["burst_us"] <= 625:
-            raise _Bad(f"{where}: bt_classic burst_us must be in (0, 625]")
+            raise Bad(f"{where}: bt_classic burst_us must be in (0, 625]")
     return out

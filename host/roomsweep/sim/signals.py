@@ -4,8 +4,9 @@
 (sim/mpboard/board.py): FEED_COLUMNS little-endian uint16 per step of `step_us`
 microseconds, (RF detector ADC value, photodiode ADC value with every LED off,
 flags, then per LED group the photodiode counts x 16 that group's light adds while
-the group is on at full LED current, coded by `optics.feed_code`), the ADC values as MicroPython's ``ADC.read_u16()`` returns them
-(12-bit count << 4) and flags bit 0 set while the button is held. The board adds
+the group is on at full LED current, coded by `optics.feed_code`), the ADC values
+as MicroPython's ``ADC.read_u16()`` returns them (12-bit count << 4) and flags
+bit 0 set while the button is held. The board adds
 the returns of the groups its PWM has on at the moment of each read
 (sim/optics.py: lenses, walls, specular clutter, ambient light). Scenario time
 zero is step 0.
@@ -36,6 +37,7 @@ import zlib
 import numpy as np
 from scipy.signal import lfilter, lfilter_zi
 
+from roomsweep.sim import optics
 from roomsweep.sim.scenario import Emitter, Scenario, check_params
 
 BLOCK_S = 0.1  # randomness of the bursts is drawn per emitter per 0.1 s of scenario time
@@ -513,8 +515,6 @@ class FeedGenerator:
     def _photodiode(self, t: np.ndarray, pos_coarse: np.ndarray, normal: np.ndarray,
                     adc_noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Photodiode base column (read_u16 units) and per-group returns (counts x 16)."""
-        from roomsweep.sim import optics
-
         scene = optics.scene_of(self.scenario)
         ambient = optics.ambient_current(scene.lighting, t)
         shot = np.sqrt(2 * optics.ELECTRON_C * np.maximum(ambient, 0) * optics.TIA_BANDWIDTH_HZ)
