@@ -12,6 +12,10 @@ except ImportError:  # CPython
         return value
 
 
+# Sampling defaults (firmware/sampler.py): 8 kS/s per channel in blocks of 256.
+DEFAULT_RATE_HZ = const(8000)
+DEFAULT_BLOCK = const(256)
+
 # Default LED modulation frequencies: each sits 25 Hz from every harmonic of 50 Hz
 # mains flicker (100 Hz lines) and at least 25 Hz from every harmonic of 60 Hz
 # (120 Hz lines), so a lock-in at these frequencies rejects both grids' lighting.

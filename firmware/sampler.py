@@ -9,12 +9,12 @@ import micropython
 from array import array
 from micropython import const
 
+from defaults import DEFAULT_BLOCK, DEFAULT_RATE_HZ
+
 MIN_RATE_HZ = const(500)
 MAX_RATE_HZ = const(40000)
 MIN_BLOCK = const(16)
 MAX_BLOCK = const(1024)  # keeps (count - 1) * 1e6 inside 31 bits for the rate maths
-DEFAULT_RATE_HZ = const(8000)
-DEFAULT_BLOCK = const(256)
 
 _MASK = const(0x3FFFFFFF)  # timestamps travel modulo 2**30 (rsproto.TICKS_PERIOD)
 _HALF = const(0x20000000)

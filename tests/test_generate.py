@@ -161,8 +161,10 @@ def test_check_scenario_finds_unfair_cases(tmp_path):
         path.write_text(text.replace(old, new))
         return " | ".join(check_scenario(load_scenario(path)))
 
-    weak = problems("eirp_dbm = 24.0                 # ref §7: DECT 250 mW\n"
-                    "band_mhz = 1888.704", "eirp_dbm = -40.0\nband_mhz = 1888.704")
+    weak = problems(
+        "eirp_dbm = 24.0                 # ref §7: DECT 250 mW\nband_mhz = 1888.704",
+        "eirp_dbm = -40.0\nband_mhz = 1888.704",
+    )
     assert "over the noise floor" in weak and "over the friendly emitters" in weak
     wrong = problems('desk-drawer-dect-base = "desk-drawer"', 'desk-drawer-dect-base = "desk"')
     assert "nearest waypoint is 'desk-drawer'" in wrong
@@ -224,7 +226,9 @@ def test_committed_special_cases():
     assert any(e.kind == "dect" and not e.hidden for e in office.emitters)
     (gsm,) = _hidden(load("hotel-gsm-idle"))
     # idle signalling: 4 frames of every 51-frame multiframe
-    assert gsm.kind == "gsm" and gsm.params["group_frames"] == 51 and gsm.params["burst_frames"] == 4
+    assert (
+        gsm.kind == "gsm" and gsm.params["group_frames"] == 51 and gsm.params["burst_frames"] == 4
+    )
     (ble,) = _hidden(load("hotel-ble-tracker"))
     assert ble.kind == "ble"
 
@@ -237,7 +241,8 @@ def test_committed_generated_part_is_reproducible(tmp_path):
     for c, f in zip(committed, fresh):
         assert c.read_bytes() == f.read_bytes(), (
             f"{c.name} differs from what the generator writes now: if the generator was "
-            f"changed on purpose, regenerate the suite (docs/scenarios.md)")
+            f"changed on purpose, regenerate the suite (docs/scenarios.md)"
+        )
 
 
 def test_bundled_scenarios_fair():
@@ -245,4 +250,3 @@ def test_bundled_scenarios_fair():
         if name == "hotel-room":  # its BLE beacon is a friendly device inside the room
             continue
         assert check_scenario(load_scenario(name)) == [], name
-

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from roomsweep.errors import ScenarioError
+from roomsweep.sim import optics
 from roomsweep.sim.scenario import (
     BUTTON_HOLD_S,
     EMITTER_KINDS,
@@ -16,7 +17,6 @@ from roomsweep.sim.scenario import (
     bundled_scenarios,
     load_scenario,
 )
-from roomsweep.sim import optics
 from roomsweep.sim.signals import (
     FEED_COLUMNS,
     FeedGenerator,
@@ -78,14 +78,23 @@ def test_bundled_hotel_room():
     assert s.name == "hotel-room"
     assert s.room_size_m == (4.0, 5.5, 2.6)
     names = [w.name for w in s.waypoints]
-    assert set(names) == {"door", "wardrobe", "desk", "tv", "bed-left", "headboard",
-                          "bed-right", "smoke-detector", "bathroom-door", "window"}
+    assert set(names) == {
+        "door",
+        "wardrobe",
+        "desk",
+        "tv",
+        "bed-left",
+        "headboard",
+        "bed-right",
+        "smoke-detector",
+        "bathroom-door",
+        "window",
+    }
     assert {stop.waypoint for stop in s.sweep} == set(names)
     assert 50.0 <= s.duration_s <= 70.0
     assert all(4.0 <= stop.dwell_s <= 6.0 for stop in s.sweep)
     kinds = {e.id: e.kind for e in s.emitters}
-    assert sorted(kinds.values()) == ["ble", "gsm", "lte", "wifi_ap", "wifi_ap",
-                                      "wifi_camera"]
+    assert sorted(kinds.values()) == ["ble", "gsm", "lte", "wifi_ap", "wifi_ap", "wifi_camera"]
     hidden = {e.id for e in s.emitters if e.hidden}
     lenses = {lens.id for lens in s.optics.lenses}  # the SD-card camera: no radio
     assert set(s.ground_truth) == hidden | lenses and len(hidden) == 2 and len(lenses) == 1
@@ -104,8 +113,11 @@ def test_load_by_path_equals_bundled(tmp_path):
     for arg in (copy, str(copy)):
         s = load_scenario(arg)
         assert s.source == str(copy)
-        assert (s.waypoints, s.sweep, s.emitters) == (bundled.waypoints, bundled.sweep,
-                                                     bundled.emitters)
+        assert (s.waypoints, s.sweep, s.emitters) == (
+            bundled.waypoints,
+            bundled.sweep,
+            bundled.emitters,
+        )
 
 
 def test_small_scenario_defaults(tmp_path):
@@ -119,24 +131,35 @@ def test_small_scenario_defaults(tmp_path):
 BAD_CASES = {
     "bad-toml": (SMALL.replace("exponent = 2.5", "exponent = = 2.5"), "bad TOML"),
     "unknown-kind": (SMALL + GSM.replace('"gsm"', '"gsm5g"'), "unknown kind 'gsm5g'"),
-    "unknown-waypoint": (SMALL.replace('waypoint = "b"', 'waypoint = "c"'),
-                         "unknown waypoint 'c'"),
+    "unknown-waypoint": (
+        SMALL.replace('waypoint = "b"', 'waypoint = "c"'),
+        "unknown waypoint 'c'",
+    ),
     "negative-time": (SMALL.replace("arrive_s = 0.0", "arrive_s = -1.0"), "negative time"),
     "negative-dwell": (SMALL.replace("dwell_s = 1.0", "dwell_s = -0.5", 1), "negative time"),
-    "waypoint-outside": (SMALL.replace("b = [3.0, 1.5, 1.0]", "b = [3.0, 3.5, 1.0]"),
-                         "outside the room"),
-    "emitter-outside": (SMALL + GSM.replace("[0.5, 0.5, 1.0]", "[0.5, -0.5, 1.0]"),
-                        "set outside = true"),
-    "overlapping-stops": (SMALL.replace("arrive_s = 2.0", "arrive_s = 0.5"),
-                          "before the previous stop ends"),
+    "waypoint-outside": (
+        SMALL.replace("b = [3.0, 1.5, 1.0]", "b = [3.0, 3.5, 1.0]"),
+        "outside the room",
+    ),
+    "emitter-outside": (
+        SMALL + GSM.replace("[0.5, 0.5, 1.0]", "[0.5, -0.5, 1.0]"),
+        "set outside = true",
+    ),
+    "overlapping-stops": (
+        SMALL.replace("arrive_s = 2.0", "arrive_s = 0.5"),
+        "before the previous stop ends",
+    ),
     "unknown-key": (SMALL.replace("exponent", "exponnent"), "unknown key 'exponnent'"),
-    "unknown-param": (SMALL + GSM + "params = { interval_ms = 5.0 }\n",
-                      "unknown gsm parameter 'interval_ms'"),
-    "bad-fraction": (SMALL + GSM.replace('"gsm"', '"lte"') + "params = { load = 1.5 }\n",
-                     "between 0 and 1"),
-    "bad-position": (SMALL.replace("a = [1.0, 1.5, 1.0]", "a = [1.0, 1.5]"),
-                     "three numbers"),
-    "no-sweep": (SMALL[:SMALL.index("[[sweep]]")], "missing [[sweep]]"),
+    "unknown-param": (
+        SMALL + GSM + "params = { interval_ms = 5.0 }\n",
+        "unknown gsm parameter 'interval_ms'",
+    ),
+    "bad-fraction": (
+        SMALL + GSM.replace('"gsm"', '"lte"') + "params = { load = 1.5 }\n",
+        "between 0 and 1",
+    ),
+    "bad-position": (SMALL.replace("a = [1.0, 1.5, 1.0]", "a = [1.0, 1.5]"), "three numbers"),
+    "no-sweep": (SMALL[: SMALL.index("[[sweep]]")], "missing [[sweep]]"),
     "ground-truth": (SMALL + GSM + '[ground_truth]\nbug = "nowhere"\n', "is not a waypoint"),
 }
 
@@ -169,8 +192,9 @@ def test_position_and_button(tmp_path):
     assert p.shape == (7, 3)
     np.testing.assert_allclose(p[:, 0], [1.0, 1.0, 1.0, 2.0, 3.0, 3.0, 3.0])
     np.testing.assert_allclose(p[:, 1:], [[1.5, 1.0]] * 7)
-    pressed = s.button_pressed(np.array([-0.1, 0.0, 0.1, BUTTON_HOLD_S + 0.01, 1.9, 2.0,
-                                         2.1, 2.2]))
+    pressed = s.button_pressed(
+        np.array([-0.1, 0.0, 0.1, BUTTON_HOLD_S + 0.01, 1.9, 2.0, 2.1, 2.2])
+    )
     assert pressed.tolist() == [False, True, True, False, False, True, True, False]
 
 
@@ -251,9 +275,10 @@ def test_gsm_envelope_line(tmp_path):
 
 
 def test_power_falls_with_distance(tmp_path):
-    text = SMALL.replace('[waypoints]\na = [1.0, 1.5, 1.0]\nb = [3.0, 1.5, 1.0]',
-                         '[waypoints]\na = [1.0, 1.5, 1.0]\nb = [3.0, 1.5, 1.0]\n'
-                         'c = [5.0, 1.5, 1.0]')
+    text = SMALL.replace(
+        "[waypoints]\na = [1.0, 1.5, 1.0]\nb = [3.0, 1.5, 1.0]",
+        "[waypoints]\na = [1.0, 1.5, 1.0]\nb = [3.0, 1.5, 1.0]\nc = [5.0, 1.5, 1.0]",
+    )
     text += '[[sweep]]\nwaypoint = "c"\narrive_s = 4.0\ndwell_s = 1.0\n'
     text += GSM.replace('"gsm"', '"analog_video"').replace("[0.5, 0.5, 1.0]", "[0.5, 1.5, 1.0]")
     text = text.replace("eirp_dbm = 0.0", "eirp_dbm = 10.0")
@@ -265,7 +290,7 @@ def test_power_falls_with_distance(tmp_path):
     expected = 10 * np.log10(10 ** (expected / 10) + 10 ** (-65 / 10))  # + noise floor
     np.testing.assert_allclose(dbm, expected, atol=0.01)
     x = g.chunk(500_000)
-    means = [x[int(t * 1e5):int(t * 1e5) + 50_000, 0].mean() for t in (0.25, 2.25, 4.25)]
+    means = [x[int(t * 1e5) : int(t * 1e5) + 50_000, 0].mean() for t in (0.25, 2.25, 4.25)]
     assert means[0] < means[1] < means[2], "weaker signal = higher detector voltage"
 
 
@@ -295,8 +320,15 @@ EXPECTED_DUTY = {
 @pytest.mark.parametrize("kind", EMITTER_KINDS)
 def test_emitter_envelopes(kind):
     assert set(EMITTER_KINDS) == set(EXPECTED_DUTY)
-    em = Emitter(id=f"e-{kind}", kind=kind, position_m=(1, 1, 1), eirp_dbm=0.0,
-                 band_mhz=2400.0, hidden=False, params={})
+    em = Emitter(
+        id=f"e-{kind}",
+        kind=kind,
+        position_m=(1, 1, 1),
+        eirp_dbm=0.0,
+        band_mhz=2400.0,
+        hidden=False,
+        params={},
+    )
     proc = make_process(em, seed=3)
     t = np.arange(0, 2.0, 1e-5)
     on = proc.on(t)

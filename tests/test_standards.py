@@ -57,7 +57,7 @@ def test_every_standard_timing_cites_its_standard():
     lines = inspect.getsource(standards).splitlines()
     for i, line in enumerate(lines):
         if re.match(r"[A-Z][A-Z0-9_]* = ", line):
-            comments = " ".join(lines[max(0, i - 4): i + 1])
+            comments = " ".join(lines[max(0, i - 4) : i + 1])
             assert "[" in comments and "]" in comments, line
 
 
@@ -83,8 +83,11 @@ def test_classifiers_hold_no_copies_of_standard_timings():
     """The figures a standard fixes are written once, in roomsweep.standards."""
     copies = re.compile(r"0\.120 / 26|1024e-6|625e-6|0\.1024\b|4\.615e-3")
     for path in sorted(CLASSIFIER_DIR.glob("*.py")):
-        code = "\n".join(line.split("#")[0] for line in path.read_text().splitlines()
-                         if not line.lstrip().startswith("#"))
+        code = "\n".join(
+            line.split("#")[0]
+            for line in path.read_text().splitlines()
+            if not line.lstrip().startswith("#")
+        )
         doc = ast.get_docstring(ast.parse(path.read_text())) or ""
         assert not copies.search(code.replace(doc, "")), path.name
 

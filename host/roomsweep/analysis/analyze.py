@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -159,12 +159,17 @@ def classify(f: Features) -> tuple[str, float, dict[str, float]]:
         if band.any() and psd[band].max() > UNKNOWN_LINE_RATIO * np.median(psd[band]):
             # partly like a known kind: more likely two known kinds overlapping
             likeness = scores[best] / KNOWN_LIKE_SCORE
-            return (UNKNOWN_PERIODIC, max(0.0, UNKNOWN_PERIODIC_CONFIDENCE * (1 - likeness)),
-                    scores)
+            return (
+                UNKNOWN_PERIODIC,
+                max(0.0, UNKNOWN_PERIODIC_CONFIDENCE * (1 - likeness)),
+                scores,
+            )
     return UNKNOWN, UNKNOWN_CONFIDENCE, scores
 
 
-def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Component], list[Stretch]]:
+def components(
+    rec: Recording, dbm: np.ndarray | None = None
+) -> tuple[list[Component], list[Stretch]]:
     """Components in windows of about ANALYSIS_WINDOW_S: while the device moves a
     transmitter's level drifts, so levels are taken over short windows."""
     # the windows' level histograms from the 12-bit counts when dbm is theirs
@@ -185,26 +190,37 @@ def components(rec: Recording, dbm: np.ndarray | None = None) -> tuple[list[Comp
             if x.size < rec.fs * 0.2:
                 continue
             if table is None:
-                modes, _ = level_modes(x, separation_db=2 * MODE_HALF_WIDTH_DB,
-                                       min_fraction=MIN_MODE_SAMPLES / x.size)
+                modes, _ = level_modes(
+                    x, separation_db=2 * MODE_HALF_WIDTH_DB, min_fraction=MIN_MODE_SAMPLES / x.size
+                )
             else:
                 held = np.bincount(np.minimum(rec.rf_counts[a:b], 4095), minlength=4096)
-                modes, _ = level_modes(table, separation_db=2 * MODE_HALF_WIDTH_DB,
-                                       min_fraction=MIN_MODE_SAMPLES / x.size, counts=held)
+                modes, _ = level_modes(
+                    table,
+                    separation_db=2 * MODE_HALF_WIDTH_DB,
+                    min_fraction=MIN_MODE_SAMPLES / x.size,
+                    counts=held,
+                )
             if modes.size:
                 top_mode = max(top_mode, float(modes[-1]))
             modes = modes[modes > DETECTOR_FLOOR_DBM]
             near_max = loudest_near(x) if modes.size > 1 else None  # shared by the levels
             for j, level in enumerate(modes):
-                f = component(x, rec.fs, float(level), MODE_HALF_WIDTH_DB,
-                              top=j == modes.size - 1 or (j == 0 and _steady_floor(x, level)),
-                              near_max=near_max)
+                f = component(
+                    x,
+                    rec.fs,
+                    float(level),
+                    MODE_HALF_WIDTH_DB,
+                    top=j == modes.size - 1 or (j == 0 and _steady_floor(x, level)),
+                    near_max=near_max,
+                )
                 if f.count == 0:
                     continue
                 cls, conf, scores = classify(f)
                 loudest, _ = _loudest_on(x, f)
-                found.append(Component(st.index, cls, conf, float(level),
-                                       w0 + loudest / rec.fs, f, scores))
+                found.append(
+                    Component(st.index, cls, conf, float(level), w0 + loudest / rec.fs, f, scores)
+                )
         st.loudest_mode_dbm = top_mode
         sparse = _sparse_component(rec, st, dbm, top_mode)
         if sparse is not None:
@@ -219,8 +235,9 @@ def _steady_floor(x: np.ndarray, level: float) -> bool:
     return np.count_nonzero(x < level - MODE_HALF_WIDTH_DB) <= STEADY_GAP_FRACTION * x.size
 
 
-def _sparse_component(rec: Recording, st: Stretch, dbm: np.ndarray,
-                      top_mode: float) -> Component | None:
+def _sparse_component(
+    rec: Recording, st: Stretch, dbm: np.ndarray, top_mode: float
+) -> Component | None:
     """A slow advertiser's few events over a whole dwell: too few samples to make
     a level mode, but standing above everything else heard there."""
     a, b = int(st.start_s * rec.fs), int(st.end_s * rec.fs)
@@ -238,8 +255,15 @@ def _sparse_component(rec: Recording, st: Stretch, dbm: np.ndarray,
     if scores[best] < MIN_SCORE:
         return None
     loudest, on_level = _loudest_on(x, f)
-    return Component(st.index, best, scores[best], float(np.median(on_level)),
-                     st.start_s + loudest / rec.fs, f, scores)
+    return Component(
+        st.index,
+        best,
+        scores[best],
+        float(np.median(on_level)),
+        st.start_s + loudest / rec.fs,
+        f,
+        scores,
+    )
 
 
 def _loudest_on(x: np.ndarray, f: Features) -> tuple[int, np.ndarray]:
@@ -310,16 +334,19 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         for top in peaks:
             # another device of the kind must not pull this one's position fit
             elsewhere = {parts[p.stretch].label for p in peaks if p is not top}
-            contrast = top.level_dbm - max([_at_most(track, parts, j) for j in near[top.stretch]]
-                                           or [DETECTOR_FLOOR_DBM])
-            finding = _finding(cls, top, track, typical, parts, labels, rec, contrast,
-                               elsewhere)
+            contrast = top.level_dbm - max(
+                [_at_most(track, parts, j) for j in near[top.stretch]] or [DETECTOR_FLOOR_DBM]
+            )
+            finding = _finding(cls, top, track, typical, parts, labels, rec, contrast, elsewhere)
             if finding is not None:
                 findings.append(finding)
     if known:
-        findings = [f for f in findings
-                    if known.get((f["class"], f["waypoint"]), DETECTOR_FLOOR_DBM)
-                    < f["level_dbm"] - BASELINE_MARGIN_DB]
+        findings = [
+            f
+            for f in findings
+            if known.get((f["class"], f["waypoint"]), DETECTOR_FLOOR_DBM)
+            < f["level_dbm"] - BASELINE_MARGIN_DB
+        ]
     findings = _drop_echoes(findings)
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
 
@@ -356,9 +383,13 @@ def _free_space_drop_db(d_m: float) -> float:
     return float(20.0 * np.log10(np.hypot(d_m, HOLD_M) / HOLD_M))
 
 
-def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch],
-           near: dict[int, list[int]],
-           positions: dict[str, tuple[float, float]]) -> list[Component]:
+def _peaks(
+    track: np.ndarray,
+    best_in: dict[int, Component],
+    parts: list[Stretch],
+    near: dict[int, list[int]],
+    positions: dict[str, tuple[float, float]],
+) -> list[Component]:
     """Local maxima of a class's level over the room: one per transmitter.
 
     A device hidden at a waypoint is much louder there than at the waypoints
@@ -397,12 +428,20 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
     for c in rest:
         # a waypoint as loud as a clear peak's device can make it there says
         # nothing about this one
-        spilled = [j for j in near[c.stretch]
-                   if j not in peaks_at and track[j] > DETECTOR_FLOOR_DBM and any(
-                       (d := distance(p.stretch, j)) is not None
-                       and track[j] <= p.level_dbm - _free_space_drop_db(d) for p in clear)]
-        if _co_peak(c.level_dbm, c.stretch, near[c.stretch], track, parts, distance, need,
-                    spilled):
+        spilled = [
+            j
+            for j in near[c.stretch]
+            if j not in peaks_at
+            and track[j] > DETECTOR_FLOOR_DBM
+            and any(
+                (d := distance(p.stretch, j)) is not None
+                and track[j] <= p.level_dbm - _free_space_drop_db(d)
+                for p in clear
+            )
+        ]
+        if _co_peak(
+            c.level_dbm, c.stretch, near[c.stretch], track, parts, distance, need, spilled
+        ):
             found.append(c)
     # the same waypoint visited twice: keep its loudest visit
     best: dict[str | None, Component] = {}
@@ -413,8 +452,14 @@ def _peaks(track: np.ndarray, best_in: dict[int, Component], parts: list[Stretch
     return list(best.values())
 
 
-def _falls_enough(level: float, idx: int, around: list[int], track: np.ndarray,
-                  distance: Callable[[int, int], float | None], need: float) -> bool:
+def _falls_enough(
+    level: float,
+    idx: int,
+    around: list[int],
+    track: np.ndarray,
+    distance: Callable[[int, int], float | None],
+    need: float,
+) -> bool:
     """Every waypoint around falls at least `need`, and the far ones as much as
     a device within reach of this waypoint must fall there (FALL_SLACK_DB)."""
     for j in around:
@@ -432,8 +477,11 @@ def _stands_alone(c: Component) -> bool:
     matched its kind clearly (a mixture of two kinds scores lower) and a level
     that puts it in the room."""
     classifier = BY_NAME.get(c.cls)
-    in_room = classifier.in_room_dbm if classifier and classifier.in_room_dbm is not None \
+    in_room = (
+        classifier.in_room_dbm
+        if classifier and classifier.in_room_dbm is not None
         else MASKED_IN_ROOM_DBM
+    )
     return c.confidence >= MASKED_MIN_CONFIDENCE and c.level_dbm >= in_room
 
 
@@ -445,9 +493,16 @@ def _at_most(track: np.ndarray, parts: list[Stretch], j: int) -> float:
     return max(DETECTOR_FLOOR_DBM, parts[j].loudest_mode_dbm)
 
 
-def _co_peak(level: float, idx: int, around: list[int], track: np.ndarray,
-             parts: list[Stretch], distance: Callable[[int, int], float | None],
-             need: float, spilled: list[int]) -> bool:
+def _co_peak(
+    level: float,
+    idx: int,
+    around: list[int],
+    track: np.ndarray,
+    parts: list[Stretch],
+    distance: Callable[[int, int], float | None],
+    need: float,
+    spilled: list[int],
+) -> bool:
     """One of two (or more) devices of a kind at neighbouring waypoints: every
     neighbour is either clearly quieter, or as loud as only its own device can
     make it; and the quieter ones are CO_PEAK_CONTRAST_DB down (see _at_most)."""
@@ -483,28 +538,44 @@ def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [f for f in findings if not f["waypoint"] or loudest[f["waypoint"]] is f]
 
 
-def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
-             parts: list[Stretch], labels: dict[int, str | None],
-             rec: Recording, contrast: float,
-             elsewhere: set[str | None]) -> dict[str, Any] | None:
+def _finding(
+    cls: str,
+    top: Component,
+    track: np.ndarray,
+    typical: float,
+    parts: list[Stretch],
+    labels: dict[int, str | None],
+    rec: Recording,
+    contrast: float,
+    elsewhere: set[str | None],
+) -> dict[str, Any] | None:
     above = top.level_dbm - typical
     if above < PROXIMITY_DB:
         return None  # everywhere at a similar level: the friendly background
     if top.level_dbm < MIN_FINDING_DBM:
         return None
     classifier = BY_NAME.get(cls)
-    if (classifier is not None and classifier.in_room_dbm is not None
-            and top.level_dbm < classifier.in_room_dbm
-            and not (contrast >= LONE_PEAK_DB
-                     and top.level_dbm >= classifier.in_room_dbm - LONE_PEAK_RELIEF_DB)):
+    if (
+        classifier is not None
+        and classifier.in_room_dbm is not None
+        and top.level_dbm < classifier.in_room_dbm
+        and not (
+            contrast >= LONE_PEAK_DB
+            and top.level_dbm >= classifier.in_room_dbm - LONE_PEAK_RELIEF_DB
+        )
+    ):
         return None  # common kinds count only within reach of a waypoint
-    confidence = top.confidence * min(1.0, PROXIMITY_CONFIDENCE_BASE
-                                      + above / PROXIMITY_FULL_SCALE_DB)
+    confidence = top.confidence * min(
+        1.0, PROXIMITY_CONFIDENCE_BASE + above / PROXIMITY_FULL_SCALE_DB
+    )
     if confidence < MIN_CONFIDENCE:
         return None
     position = None
-    centre = (rec.waypoint_positions.get(labels.get(top.stretch) or "")
-              if rec.waypoint_positions else None)
+    centre = (
+        rec.waypoint_positions.get(labels.get(top.stretch) or "")
+        if rec.waypoint_positions
+        else None
+    )
     if rec.waypoint_positions and centre is not None:
         # the waypoints around this peak: another transmitter of the same kind
         # elsewhere in the room must not pull the fit
@@ -520,8 +591,10 @@ def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
         if len(at) >= 4:
             pts = [rec.waypoint_positions[label] for label in at]
             (xy, err), _ = fit_position(np.array(pts), np.array(list(at.values())))
-            position = {"xy": [round(float(v), 2) for v in xy],
-                        "uncertainty_m": round(float(err), 2)}
+            position = {
+                "xy": [round(float(v), 2) for v in xy],
+                "uncertainty_m": round(float(err), 2),
+            }
     ev = _evidence(top)
     ev["level_above_room_db"] = round(above, 1)
     ev["room_typical_dbm"] = round(typical, 1)
@@ -537,7 +610,9 @@ def _finding(cls: str, top: Component, track: np.ndarray, typical: float,
         "level_dbm": round(top.level_dbm, 1),
         "confidence": round(float(confidence), 3),
         "evidence": ev,
-        "why": (f"{classifier.title if classifier else cls} heard {above:.0f} dB above "
-                f"its level elsewhere in the room" + (f", strongest at {labels[top.stretch]}"
-                                                     if labels.get(top.stretch) else "")),
+        "why": (
+            f"{classifier.title if classifier else cls} heard {above:.0f} dB above "
+            f"its level elsewhere in the room"
+            + (f", strongest at {labels[top.stretch]}" if labels.get(top.stretch) else "")
+        ),
     }

@@ -11,16 +11,17 @@ import numpy as np
 import scipy.fft
 from scipy import signal
 
-from roomsweep.analysis.validate import check_1d as _check_1d, check_fs as _check_fs
+from roomsweep.analysis.validate import check_1d as _check_1d
+from roomsweep.analysis.validate import check_fs as _check_fs
 
 
-
-
-
-
-def level_modes(dbm: np.ndarray, bin_db: float = 1.0, separation_db: float = 4.0,
-                min_fraction: float = 0.001, counts: np.ndarray | None = None
-                ) -> tuple[np.ndarray, dict]:
+def level_modes(
+    dbm: np.ndarray,
+    bin_db: float = 1.0,
+    separation_db: float = 4.0,
+    min_fraction: float = 0.001,
+    counts: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict]:
     """Levels at which the envelope dwells: one per transmitter (and the floor).
 
     A log detector shows each transmitter's bursts at that transmitter's level,
@@ -148,7 +149,7 @@ def find_bursts(on: np.ndarray, fs: float) -> tuple[tuple[np.ndarray, np.ndarray
 def _psd_window(n: int, fs: float) -> np.ndarray:
     """scipy's periodic Hann, scaled as its ShortTimeFFT scales it for a density."""
     win = signal.get_window("hann", n)
-    return win * (1 / np.sqrt(sum(win ** 2) / (1 / fs)))
+    return win * (1 / np.sqrt(sum(win**2) / (1 / fs)))
 
 
 def _welch(x: np.ndarray, fs: float, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -164,16 +165,17 @@ def _welch(x: np.ndarray, fs: float, n: int) -> tuple[np.ndarray, np.ndarray]:
     count = (x.size - n // 2) // hop
     spec = np.zeros((n // 2 + 1, count), dtype=complex)
     for p in range(count):
-        seg = x[p * hop: p * hop + n]
+        seg = x[p * hop : p * hop + n]
         spec[:, p] = scipy.fft.rfft((seg - np.mean(seg, axis=-1, keepdims=True)) * win)
-    psd = spec.real ** 2 + spec.imag ** 2
-    psd[1:-1 if n % 2 == 0 else None] *= 2
+    psd = spec.real**2 + spec.imag**2
+    psd[1 : -1 if n % 2 == 0 else None] *= 2
     psd = psd.mean(axis=-1) if count > 1 else psd.reshape(-1)
     return scipy.fft.rfftfreq(n, 1 / fs), psd
 
 
-def line_strength(on: np.ndarray, fs: float, f0: float, harmonics: int = 3,
-                  nperseg: int | None = None) -> tuple[float, dict]:
+def line_strength(
+    on: np.ndarray, fs: float, f0: float, harmonics: int = 3, nperseg: int | None = None
+) -> tuple[float, dict]:
     """How strongly an envelope repeats at f0: Welch power at f0 and its harmonics
     over the median power of the spectrum around them (1 = no line).
 
@@ -201,9 +203,9 @@ def line_strength(on: np.ndarray, fs: float, f0: float, harmonics: int = 3,
         if fh >= fs / 2:
             break
         k = int(round(fh / df))
-        peak = psd[max(k - 1, 0): k + 2].max()
+        peak = psd[max(k - 1, 0) : k + 2].max()
         lo, hi = max(k - 40, 0), min(k + 41, psd.size)
-        around = np.r_[psd[lo:max(k - 3, lo)], psd[k + 4:hi]]
+        around = np.r_[psd[lo : max(k - 3, lo)], psd[k + 4 : hi]]
         ref = np.median(around) if around.size else psd.mean()
         ratios.append(peak / max(ref, 1e-30))
     return float(np.max(ratios)) if ratios else 1.0, {"freqs": f, "psd": psd}
@@ -219,8 +221,7 @@ _recent: dict = {"times": None, "answers": {}}
 
 
 def _remembered(times, key: tuple, compute):
-    if not (isinstance(times, np.ndarray) and not times.flags.writeable
-            and times.flags.owndata):
+    if not (isinstance(times, np.ndarray) and not times.flags.writeable and times.flags.owndata):
         return compute()
     if _recent["times"] is not times:
         _recent["times"], _recent["answers"] = times, {}
@@ -235,8 +236,9 @@ def _remembered(times, key: tuple, compute):
     return value, dict(props)
 
 
-def grid_fraction(times: np.ndarray, period: float, tolerance: float,
-                  max_multiple: int = 8) -> tuple[float, dict]:
+def grid_fraction(
+    times: np.ndarray, period: float, tolerance: float, max_multiple: int = 8
+) -> tuple[float, dict]:
     """Fraction of intervals between successive events that are a whole number
     (1..max_multiple) of `period`, within `tolerance` seconds.
 
@@ -248,12 +250,16 @@ def grid_fraction(times: np.ndarray, period: float, tolerance: float,
     """
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
-    return _remembered(times, ("grid", period, tolerance, max_multiple),
-                       lambda: _grid_fraction(times, period, tolerance, max_multiple))
+    return _remembered(
+        times,
+        ("grid", period, tolerance, max_multiple),
+        lambda: _grid_fraction(times, period, tolerance, max_multiple),
+    )
 
 
-def _grid_fraction(times, period: float, tolerance: float,
-                   max_multiple: int) -> tuple[float, dict]:
+def _grid_fraction(
+    times, period: float, tolerance: float, max_multiple: int
+) -> tuple[float, dict]:
     t = np.asarray(_check_1d(times, "times"), dtype=np.float64)
     iv = t[1:] - t[:-1]
     if iv.size == 0:
@@ -268,8 +274,9 @@ def _grid_fraction(times, period: float, tolerance: float,
     return float(np.count_nonzero(ok) / ok.size), {"intervals": iv}
 
 
-def partner_fraction(times: np.ndarray, period: float, tolerance: float,
-                     multiples: tuple[int, ...] = (1, 2)) -> tuple[float, dict]:
+def partner_fraction(
+    times: np.ndarray, period: float, tolerance: float, multiples: tuple[int, ...] = (1, 2)
+) -> tuple[float, dict]:
     """Fraction of events that have another event k*period before or after them
     (k in `multiples`, within `tolerance`): periodicity that survives extra,
     missing or hidden events, unlike successive intervals.
@@ -289,12 +296,16 @@ def partner_fraction(times: np.ndarray, period: float, tolerance: float,
     """
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
-    return _remembered(times, ("partner", period, tolerance, tuple(multiples)),
-                       lambda: _partner_fraction(times, period, tolerance, multiples))
+    return _remembered(
+        times,
+        ("partner", period, tolerance, tuple(multiples)),
+        lambda: _partner_fraction(times, period, tolerance, multiples),
+    )
 
 
-def _partner_fraction(times, period: float, tolerance: float,
-                      multiples: tuple[int, ...]) -> tuple[float, dict]:
+def _partner_fraction(
+    times, period: float, tolerance: float, multiples: tuple[int, ...]
+) -> tuple[float, dict]:
     # no copy before the sort (it copies); O(n) when sorted
     t = np.sort(np.asarray(_check_1d(times, "times"), dtype=np.float64), kind="stable")
     n = t.size
@@ -329,4 +340,8 @@ def _partner_fraction(times, period: float, tolerance: float,
     # holds another event with probability 1 - exp(-2 tolerance rate)
     span = t[-1] - t[0]
     chance = float(1 - np.exp(-2 * tolerance * (n - 1) / span)) if span > 0 else 0.0
-    return float(np.count_nonzero(has) / n), {"has_partner": has, "regularity": regular, "chance": chance}
+    return float(np.count_nonzero(has) / n), {
+        "has_partner": has,
+        "regularity": regular,
+        "chance": chance,
+    }

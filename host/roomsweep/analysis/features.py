@@ -73,8 +73,14 @@ def loudest_near(dbm: np.ndarray) -> np.ndarray:
     return out
 
 
-def component(dbm: np.ndarray, fs: float, level_dbm: float, half_width_db: float,
-              top: bool, near_max: np.ndarray | None = None) -> Features:
+def component(
+    dbm: np.ndarray,
+    fs: float,
+    level_dbm: float,
+    half_width_db: float,
+    top: bool,
+    near_max: np.ndarray | None = None,
+) -> Features:
     """The samples within half_width_db of level_dbm (or above it, for the top
     level: a saturating transmitter has no level above it). `near_max`:
     `loudest_near(dbm)`, when the caller has it already."""
@@ -93,8 +99,15 @@ def component(dbm: np.ndarray, fs: float, level_dbm: float, half_width_db: float
     # read only: the classifiers' repeated questions about it are answered once
     # (dsp._remembered)
     starts.flags.writeable = False
-    return Features(fs=fs, duration_s=dbm.size / fs, level_dbm=level_dbm, on=on,
-                    starts_s=starts, widths_s=widths, duty=props["duty"])
+    return Features(
+        fs=fs,
+        duration_s=dbm.size / fs,
+        level_dbm=level_dbm,
+        on=on,
+        starts_s=starts,
+        widths_s=widths,
+        duty=props["duty"],
+    )
 
 
 def _refine_starts(dbm: np.ndarray, fs: float, starts: np.ndarray, threshold: float) -> np.ndarray:

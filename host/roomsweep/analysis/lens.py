@@ -28,8 +28,15 @@ from roomsweep.analysis.lens_glints import MIN_SNR, RETRO_RATIO_MAX, find_glints
 from roomsweep.analysis.lens_tracks import amplitude_tracks, lockin_tracks
 from roomsweep.analysis.recording import Recording
 
-__all__ = ["amplitude_tracks", "find_glints", "glint_confidence", "lens_findings",
-           "lockin_tracks", "merge_ranked", "merge_sightings"]
+__all__ = [
+    "amplitude_tracks",
+    "find_glints",
+    "glint_confidence",
+    "lens_findings",
+    "lockin_tracks",
+    "merge_ranked",
+    "merge_sightings",
+]
 
 MIN_CONFIDENCE = 0.55
 
@@ -80,8 +87,7 @@ def lens_findings(rec: Recording, baseline: Recording | None = None) -> list[dic
 PRE_MARK_SAME_LEVEL = 2.0
 
 
-def _join_before_first_mark(found: list[dict[str, Any]], rec: Recording
-                            ) -> list[dict[str, Any]]:
+def _join_before_first_mark(found: list[dict[str, Any]], rec: Recording) -> list[dict[str, Any]]:
     """A finding with no waypoint (glints before the first mark) joins the finding
     at the first waypoint when their levels are within PRE_MARK_SAME_LEVEL: one
     lens, seen before and after the button press. Its glints join the evidence."""
@@ -93,15 +99,27 @@ def _join_before_first_mark(found: list[dict[str, Any]], rec: Recording
         return found
     kept = []
     for f in found:
-        if (f["waypoint"] is None and f["level"] > 0 and first["level"] > 0
-                and 1 / PRE_MARK_SAME_LEVEL <= f["level"] / first["level"] <= PRE_MARK_SAME_LEVEL):
+        if (
+            f["waypoint"] is None
+            and f["level"] > 0
+            and first["level"] > 0
+            and 1 / PRE_MARK_SAME_LEVEL <= f["level"] / first["level"] <= PRE_MARK_SAME_LEVEL
+        ):
             ev = first["evidence"]
-            ev.setdefault("also_seen_from", []).append({
-                "waypoint": None, "time_s": f["time_s"], "level": f["level"],
-                "confidence": f["confidence"], "before_first_mark": True})
+            ev.setdefault("also_seen_from", []).append(
+                {
+                    "waypoint": None,
+                    "time_s": f["time_s"],
+                    "level": f["level"],
+                    "confidence": f["confidence"],
+                    "before_first_mark": True,
+                }
+            )
             ev["glints"] = ev.get("glints", []) + f["evidence"].get("glints", [])
-            first["why"] += (f"; seen as strongly before the first mark too "
-                             f"(at {f['time_s']:.1f} s): the same lens")
+            first["why"] += (
+                f"; seen as strongly before the first mark too "
+                f"(at {f['time_s']:.1f} s): the same lens"
+            )
             first["confidence"] = max(first["confidence"], f["confidence"])
             continue
         kept.append(f)
@@ -122,9 +140,9 @@ SAME_LENS_MAX_SEPARATION_M = SAME_LENS_REACH_M
 SAME_LENS_MAX_RATIO = 0.5
 
 
-def merge_sightings(findings: list[dict[str, Any]],
-                    waypoint_positions: dict[str, tuple[float, float]] | None
-                    ) -> list[dict[str, Any]]:
+def merge_sightings(
+    findings: list[dict[str, Any]], waypoint_positions: dict[str, tuple[float, float]] | None
+) -> list[dict[str, Any]]:
     """Lens findings from different waypoints that are one lens, as one finding.
 
     Strongest first, each finding absorbs the weaker ones that are the same lens
@@ -157,8 +175,10 @@ def merge_sightings(findings: list[dict[str, Any]],
             if p is None or q is None:
                 continue
             apart = float(np.hypot(p[0] - q[0], p[1] - q[1]))
-            if (apart <= SAME_LENS_MAX_SEPARATION_M
-                    and f["level"] <= SAME_LENS_MAX_RATIO * k["level"]):
+            if (
+                apart <= SAME_LENS_MAX_SEPARATION_M
+                and f["level"] <= SAME_LENS_MAX_RATIO * k["level"]
+            ):
                 home = (k, apart)
                 break
         if home is None:
@@ -166,21 +186,33 @@ def merge_sightings(findings: list[dict[str, Any]],
             continue
         k, apart = home
         ev = k["evidence"]
-        ev.setdefault("also_seen_from", []).append({
-            "waypoint": f["waypoint"], "time_s": f["time_s"], "level": f["level"],
-            "confidence": f["confidence"], "waypoints_apart_m": round(apart, 2)})
-        ev["glints"] = ev.get("glints", []) + [dict(g, waypoint=f["waypoint"])
-                                               for g in f["evidence"].get("glints", [])]
-        k["why"] = k.get("why", "") + (f"; seen more weakly from {f['waypoint']} too "
-                                       f"({apart:.1f} m away): the same lens")
+        ev.setdefault("also_seen_from", []).append(
+            {
+                "waypoint": f["waypoint"],
+                "time_s": f["time_s"],
+                "level": f["level"],
+                "confidence": f["confidence"],
+                "waypoints_apart_m": round(apart, 2),
+            }
+        )
+        ev["glints"] = ev.get("glints", []) + [
+            dict(g, waypoint=f["waypoint"]) for g in f["evidence"].get("glints", [])
+        ]
+        k["why"] = k.get("why", "") + (
+            f"; seen more weakly from {f['waypoint']} too ({apart:.1f} m away): the same lens"
+        )
     kept.sort(key=lambda f: -f["confidence"])
     return kept
 
 
-def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
-                   min_confidence: float = MIN_CONFIDENCE) -> list[dict[str, Any]]:
-    if getattr(rec, "pd_counts", None) is None or not rec.led_hz or not any(
-            rec.led_lit or (True,)):
+def _lens_findings(
+    rec: Recording, min_snr: float = MIN_SNR, min_confidence: float = MIN_CONFIDENCE
+) -> list[dict[str, Any]]:
+    if (
+        getattr(rec, "pd_counts", None) is None
+        or not rec.led_hz
+        or not any(rec.led_lit or (True,))
+    ):
         return []
     tracks, props = amplitude_tracks(rec)
     glints, info = find_glints(tracks, props, min_snr=min_snr)
@@ -196,39 +228,53 @@ def _lens_findings(rec: Recording, min_snr: float = MIN_SNR,
     findings = []
     for place, gs in by_place.items():
         top = max(gs, key=lambda g: (g["confidence"], g["rise"]))
-        findings.append({
-            "type": "lens",
-            "class": "camera_lens",
-            "title": "camera lens (retro-reflecting glint)",
-            "time_s": round(top["time_s"], 3),
-            "waypoint": place,
-            "position_m": None,  # one photodiode: no range or bearing
-            "bearing_deg": None,  # the device has no compass
-            "level": round(top["rise"], 2),
-            "level_units": ("ADC counts (lock-in amplitude of the inner LED ring's return, "
-                            "at full LED current)"),
-            "confidence": top["confidence"],
-            "evidence": {
-                "glints": [{"time_s": round(g["time_s"], 3), "rise": round(g["rise"], 2),
-                            "snr": round(g["snr"], 1), "retro_ratio": round(g["retro_ratio"], 3),
+        findings.append(
+            {
+                "type": "lens",
+                "class": "camera_lens",
+                "title": "camera lens (retro-reflecting glint)",
+                "time_s": round(top["time_s"], 3),
+                "waypoint": place,
+                "position_m": None,  # one photodiode: no range or bearing
+                "bearing_deg": None,  # the device has no compass
+                "level": round(top["rise"], 2),
+                "level_units": (
+                    "ADC counts (lock-in amplitude of the inner LED ring's return, "
+                    "at full LED current)"
+                ),
+                "confidence": top["confidence"],
+                "evidence": {
+                    "glints": [
+                        {
+                            "time_s": round(g["time_s"], 3),
+                            "rise": round(g["rise"], 2),
+                            "snr": round(g["snr"], 1),
+                            "retro_ratio": round(g["retro_ratio"], 3),
                             "judged_by": g["judged_by"],
-                            **({"excess_snr": round(g["excess_snr"], 1)} if "excess_snr" in g
-                               else {}),
-                            **({"steady": True} if g.get("steady") else {})}
-                           for g in gs],
-                "judged_by": top["judged_by"],
-                "snr": round(top["snr"], 1),
-                "excess_snr": (round(top["excess_snr"], 1) if "excess_snr" in top else None),
-                "retro_ratio": round(top["retro_ratio"], 3),
-                "middle_ratio": None if top["middle_ratio"] is None
-                else round(top["middle_ratio"], 3),
-                "width_s": round(top["width_s"], 3),
-                "saturated": top["saturated"],
-                "wall_ratio": round(info["wall_ratio"], 3),
-                "specular_glints_rejected": rejected,
-            },
-            "why": _why(top, place),
-        })
+                            **(
+                                {"excess_snr": round(g["excess_snr"], 1)}
+                                if "excess_snr" in g
+                                else {}
+                            ),
+                            **({"steady": True} if g.get("steady") else {}),
+                        }
+                        for g in gs
+                    ],
+                    "judged_by": top["judged_by"],
+                    "snr": round(top["snr"], 1),
+                    "excess_snr": (round(top["excess_snr"], 1) if "excess_snr" in top else None),
+                    "retro_ratio": round(top["retro_ratio"], 3),
+                    "middle_ratio": None
+                    if top["middle_ratio"] is None
+                    else round(top["middle_ratio"], 3),
+                    "width_s": round(top["width_s"], 3),
+                    "saturated": top["saturated"],
+                    "wall_ratio": round(info["wall_ratio"], 3),
+                    "specular_glints_rejected": rejected,
+                },
+                "why": _why(top, place),
+            }
+        )
     findings.sort(key=lambda f: -f["confidence"])
     return findings
 
@@ -238,13 +284,17 @@ def _why(top: dict[str, Any], place: str | None) -> str:
     if top["judged_by"] == "steady":
         seen = f"a steady return {top['snr']:.0f} x above the noise while the beam rested on it"
     elif top["judged_by"] == "plain excess":
-        seen = (f"a glint {top['excess_snr']:.0f} x above the noise in the rings' plain "
-                f"excess (the ring fit, at {top['snr']:.0f} x, could not judge it)")
+        seen = (
+            f"a glint {top['excess_snr']:.0f} x above the noise in the rings' plain "
+            f"excess (the ring fit, at {top['snr']:.0f} x, could not judge it)"
+        )
     else:
         seen = f"a glint {top['snr']:.0f} x above the noise"
-    return (seen + ", on the LED ring next to the photodiode and hardly on the outer rings "
-            f"(their share {top['retro_ratio']:.2f}): retro-reflection, as from a camera lens"
-            + (f", seen from {place}" if place else ""))
+    return (
+        seen + ", on the LED ring next to the photodiode and hardly on the outer rings "
+        f"(their share {top['retro_ratio']:.2f}): retro-reflection, as from a camera lens"
+        + (f", seen from {place}" if place else "")
+    )
 
 
 def merge_ranked(rf: list[dict[str, Any]], lens: list[dict[str, Any]]) -> list[dict[str, Any]]:

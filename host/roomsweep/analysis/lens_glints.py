@@ -111,9 +111,13 @@ class _Rings:
     excess_noise: float  # robust noise of excess_rise at full LED current
 
 
-def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
-                min_snr: float = MIN_SNR, background_s: float = BACKGROUND_S
-                ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def find_glints(
+    tracks: np.ndarray,
+    properties: dict[str, Any],
+    *,
+    min_snr: float = MIN_SNR,
+    background_s: float = BACKGROUND_S,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Glints in amplitude tracks, each with its retro-reflection ratio.
 
     Parameters
@@ -164,18 +168,27 @@ def find_glints(tracks: np.ndarray, properties: dict[str, Any], *,
     info["excess_noise"] = rings.excess_noise
     glints = _glints_in_time(rings, size, min_snr)
     if rings.middle is not None:
-        steady = _steady_returns(rings.tracks, rings.excess,
-                                 rings.excess_noise * rings.noise_scale, times, rings.clipped,
-                                 rings.unknown, rings.outer, rings.middle, rings.wall_ratio,
-                                 rings.mid_ratio,
-                                 passes=[(g["time_s"], g["width_s"]) for g in glints],
-                                 min_snr=STEADY_MIN_SNR * min_snr / MIN_SNR)
+        steady = _steady_returns(
+            rings.tracks,
+            rings.excess,
+            rings.excess_noise * rings.noise_scale,
+            times,
+            rings.clipped,
+            rings.unknown,
+            rings.outer,
+            rings.middle,
+            rings.wall_ratio,
+            rings.mid_ratio,
+            passes=[(g["time_s"], g["width_s"]) for g in glints],
+            min_snr=STEADY_MIN_SNR * min_snr / MIN_SNR,
+        )
         glints = sorted(glints + steady, key=lambda g: g["time_s"])
     return glints, info
 
 
-def _checked_tracks(tracks: np.ndarray, properties: dict[str, Any], min_snr: float,
-                    background_s: float) -> tuple[np.ndarray, np.ndarray]:
+def _checked_tracks(
+    tracks: np.ndarray, properties: dict[str, Any], min_snr: float, background_s: float
+) -> tuple[np.ndarray, np.ndarray]:
     """`find_glints`'s arguments checked: the tracks as floats and the frame times."""
     tracks = np.asarray(tracks, dtype=float)
     if tracks.ndim != 2 or tracks.shape[0] < 2:
@@ -190,8 +203,14 @@ def _checked_tracks(tracks: np.ndarray, properties: dict[str, Any], min_snr: flo
     return tracks, times
 
 
-def _rings(tracks: np.ndarray, properties: dict[str, Any], times: np.ndarray, dt: float,
-           size: int, lit_groups: list[int]) -> _Rings:
+def _rings(
+    tracks: np.ndarray,
+    properties: dict[str, Any],
+    times: np.ndarray,
+    dt: float,
+    size: int,
+    lit_groups: list[int],
+) -> _Rings:
     """The rings' backgrounds, gains, clipped frames and retro excess (docs/lens.md
     steps 1-2): what every candidate is judged against. `size`: the rolling
     median's span in frames."""
@@ -209,15 +228,33 @@ def _rings(tracks: np.ndarray, properties: dict[str, Any], times: np.ndarray, dt
     wall_ratio, mid_ratio = _wall_gains(tracks, bg, noise[0], outer, middle)
     clipped = _clipped_frames(properties, m)
     sat = clipped | unknown
-    excess, excess_rise, middle_rise = _retro_excess(tracks, outer, middle, wall_ratio,
-                                                     mid_ratio, size, clipped)
-    excess_noise = (_robust_sigma(excess_rise[~sat] / noise_scale[~sat]) if (~sat).any()
-                    else NOISE_FLOOR_COUNTS)
-    return _Rings(tracks=tracks, times=times, dt=dt, outer=outer, middle=middle,
-                  background=bg, noise=noise, wall_ratio=wall_ratio, mid_ratio=mid_ratio,
-                  noise_scale=noise_scale, clipped=clipped, unknown=unknown, sat=sat,
-                  excess=excess, excess_rise=excess_rise, middle_rise=middle_rise,
-                  excess_noise=excess_noise)
+    excess, excess_rise, middle_rise = _retro_excess(
+        tracks, outer, middle, wall_ratio, mid_ratio, size, clipped
+    )
+    excess_noise = (
+        _robust_sigma(excess_rise[~sat] / noise_scale[~sat])
+        if (~sat).any()
+        else NOISE_FLOOR_COUNTS
+    )
+    return _Rings(
+        tracks=tracks,
+        times=times,
+        dt=dt,
+        outer=outer,
+        middle=middle,
+        background=bg,
+        noise=noise,
+        wall_ratio=wall_ratio,
+        mid_ratio=mid_ratio,
+        noise_scale=noise_scale,
+        clipped=clipped,
+        unknown=unknown,
+        sat=sat,
+        excess=excess,
+        excess_rise=excess_rise,
+        middle_rise=middle_rise,
+        excess_noise=excess_noise,
+    )
 
 
 def _bridge_unknown_drive(tracks: np.ndarray, unknown: np.ndarray) -> np.ndarray:
@@ -243,17 +280,21 @@ def _drive_noise_scale(properties: dict[str, Any], m: int) -> np.ndarray:
         level = np.interp(np.arange(m), fin, level[fin])
     else:
         level = np.zeros(m)
-    return DRIVE_STEP ** level
+    return DRIVE_STEP**level
 
 
-def _wall_gains(tracks: np.ndarray, bg: np.ndarray, inner_noise: float, outer: int,
-                middle: int | None) -> tuple[float, float]:
+def _wall_gains(
+    tracks: np.ndarray, bg: np.ndarray, inner_noise: float, outer: int, middle: int | None
+) -> tuple[float, float]:
     """The outer and middle rings' gains relative to the inner ring, from the
     walls (the bulk of the sweep): (wall_ratio, mid_ratio), 1.0 without walls."""
     ok = tracks[0] > 20 * inner_noise
     wall_ratio = float(np.median(bg[outer][ok] / bg[0][ok])) if ok.sum() > 10 else 1.0
-    mid_ratio = (float(np.median(bg[middle][ok] / bg[0][ok])) if middle is not None
-                 and ok.sum() > 10 else 1.0)
+    mid_ratio = (
+        float(np.median(bg[middle][ok] / bg[0][ok]))
+        if middle is not None and ok.sum() > 10
+        else 1.0
+    )
     return wall_ratio, mid_ratio
 
 
@@ -264,9 +305,15 @@ def _clipped_frames(properties: dict[str, Any], m: int) -> np.ndarray:
     return sat | np.concatenate(([False], sat[:-1])) | np.concatenate((sat[1:], [False]))
 
 
-def _retro_excess(tracks: np.ndarray, outer: int, middle: int | None, wall_ratio: float,
-                  mid_ratio: float, size: int, clipped: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _retro_excess(
+    tracks: np.ndarray,
+    outer: int,
+    middle: int | None,
+    wall_ratio: float,
+    mid_ratio: float,
+    size: int,
+    clipped: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The retro excess: the inner ring's return minus what the outer ring's says
     the walls and shiny surfaces give it; its rise over its rolling median
     (`size` frames; 0 at clipped frames, which say nothing); and the middle ring's
@@ -276,8 +323,9 @@ def _retro_excess(tracks: np.ndarray, outer: int, middle: int | None, wall_ratio
     excess_rise[clipped] = 0.0
     middle_rise = None
     if middle is not None:
-        middle_excess = (tracks[middle] / max(mid_ratio, 1e-6)
-                         - tracks[outer] / max(wall_ratio, 1e-6))
+        middle_excess = tracks[middle] / max(mid_ratio, 1e-6) - tracks[outer] / max(
+            wall_ratio, 1e-6
+        )
         middle_rise = middle_excess - median_filter(middle_excess, size=size, mode="nearest")
     return excess, excess_rise, middle_rise
 
@@ -300,17 +348,22 @@ def _glint_candidates(r: _Rings, size: int, min_snr: float) -> tuple[np.ndarray,
     """Peaks of the retro excess over its rolling median, 0.5 * `min_snr` times
     its noise (and MIN_RISE_COUNTS) high: their frames and widths (frames)."""
     height = np.maximum(0.5 * min_snr * r.excess_noise * r.noise_scale, MIN_RISE_COUNTS)
-    peaks, pp = find_peaks(r.excess_rise, height=height,
-                           distance=max(1, int(round(MIN_SEPARATION_S / r.dt))),
-                           width=(None, MAX_WIDTH_S / r.dt), rel_height=0.5,
-                           # a glint's prominence over its own surroundings (the
-                           # background's span), not over a slow dip seconds away
-                           wlen=2 * size + 1)
+    peaks, pp = find_peaks(
+        r.excess_rise,
+        height=height,
+        distance=max(1, int(round(MIN_SEPARATION_S / r.dt))),
+        width=(None, MAX_WIDTH_S / r.dt),
+        rel_height=0.5,
+        # a glint's prominence over its own surroundings (the
+        # background's span), not over a slow dip seconds away
+        wlen=2 * size + 1,
+    )
     return peaks, pp["widths"]
 
 
-def _judge_candidate(r: _Rings, p: int, width: float, half: int, core_min: int,
-                     min_snr: float) -> dict[str, Any] | None:
+def _judge_candidate(
+    r: _Rings, p: int, width: float, half: int, core_min: int, min_snr: float
+) -> dict[str, Any] | None:
     """The glint at candidate frame `p` (`width` frames wide), or None: what the
     outer ring cannot explain of it (docs/lens.md step 3), then how much of it
     the middle ring shows (step 4), the plain excess speaking where the fit
@@ -323,10 +376,9 @@ def _judge_candidate(r: _Rings, p: int, width: float, half: int, core_min: int,
     resid, sigma, bump0, bump_out = fit
     snr = resid / sigma
     excess_snr, plain_share, plain = _plain_excess(r, p, snr)
-    if ((snr < min_snr and not plain) or resid < MIN_RISE_COUNTS
-            or width * r.dt < MIN_WIDTH_S):
+    if (snr < min_snr and not plain) or resid < MIN_RISE_COUNTS or width * r.dt < MIN_WIDTH_S:
         return None
-    if r.clipped[max(0, p - core):p + core + 1].any() or r.unknown[p]:
+    if r.clipped[max(0, p - core) : p + core + 1].any() or r.unknown[p]:
         return None  # clipped: the rings' shares cannot be compared
     judged = _ring_ratio(r, p, half, core, resid, bump0)
     if judged is None:
@@ -358,16 +410,24 @@ def _plain_excess(r: _Rings, p: int, snr: float) -> tuple[float, float, Any]:
     judge"): (the excess's rise over its noise, the middle ring's share of it
     (NaN without a middle ring or a rise), whether the plain excess shows a lens)."""
     excess_snr = float(r.excess_rise[p] / (r.excess_noise * r.noise_scale[p]))
-    plain_share = (float(r.middle_rise[p] / r.excess_rise[p]) if r.middle_rise is not None
-                   and r.excess_rise[p] > 0 else np.nan)
-    plain = (excess_snr >= PLAIN_EXCESS_SNR and snr >= PLAIN_MIN_FIT_SNR
-             and plain_share <= PLAIN_MAX_MIDDLE_SHARE and r.middle_rise is not None
-             and r.middle_rise[p] >= -PLAIN_NOISE_SIGMAS * r.excess_noise * r.noise_scale[p])
+    plain_share = (
+        float(r.middle_rise[p] / r.excess_rise[p])
+        if r.middle_rise is not None and r.excess_rise[p] > 0
+        else np.nan
+    )
+    plain = (
+        excess_snr >= PLAIN_EXCESS_SNR
+        and snr >= PLAIN_MIN_FIT_SNR
+        and plain_share <= PLAIN_MAX_MIDDLE_SHARE
+        and r.middle_rise is not None
+        and r.middle_rise[p] >= -PLAIN_NOISE_SIGMAS * r.excess_noise * r.noise_scale[p]
+    )
     return excess_snr, plain_share, plain
 
 
-def _ring_ratio(r: _Rings, p: int, half: int, core: int, resid: float, bump0: float
-                ) -> tuple[float, float | None] | None:
+def _ring_ratio(
+    r: _Rings, p: int, half: int, core: int, resid: float, bump0: float
+) -> tuple[float, float | None] | None:
     """Lens or specular (docs/lens.md step 4): (the other rings' share of the
     glint, the middle ring's signed ratio or None without one), or None when too
     little is left to fit. `resid`, `bump0`: the inner ring's fit residual and
@@ -378,19 +438,27 @@ def _ring_ratio(r: _Rings, p: int, half: int, core: int, resid: float, bump0: fl
     # metres returns little to either, so nothing is left unexplained; an
     # artefact of the rings' different aim (a wall corner, a shiny edge)
     # shows between every pair of rings
-    mfit = _explained(r.tracks[r.middle], r.tracks[r.outer], p, half, core, r.sat,
-                      r.noise_scale)
+    mfit = _explained(r.tracks[r.middle], r.tracks[r.outer], p, half, core, r.sat, r.noise_scale)
     if mfit is None:
         return None
     mid = mfit[0] / max(r.mid_ratio, 1e-6) / resid  # signed: a lens only adds light
     return (mid if mid >= 0 else -MIDDLE_NEGATIVE_WEIGHT * mid), mid
 
 
-def _steady_returns(tracks: np.ndarray, excess: np.ndarray, sigma: np.ndarray,
-                    times: np.ndarray, clipped: np.ndarray, unknown: np.ndarray,
-                    outer: int, middle: int, wall_ratio: float, mid_ratio: float,
-                    passes: list[tuple[float, float]], min_snr: float = STEADY_MIN_SNR
-                    ) -> list[dict[str, Any]]:
+def _steady_returns(
+    tracks: np.ndarray,
+    excess: np.ndarray,
+    sigma: np.ndarray,
+    times: np.ndarray,
+    clipped: np.ndarray,
+    unknown: np.ndarray,
+    outer: int,
+    middle: int,
+    wall_ratio: float,
+    mid_ratio: float,
+    passes: list[tuple[float, float]],
+    min_snr: float = STEADY_MIN_SNR,
+) -> list[dict[str, Any]]:
     """Lenses the beam rested on: stretches where the inner ring's retro excess
     stays far above the walls' own for STEADY_MIN_S or longer.
 
@@ -415,8 +483,9 @@ def _steady_returns(tracks: np.ndarray, excess: np.ndarray, sigma: np.ndarray,
     size = max(3, int(round(STEADY_BASELINE_S / dt)) | 1)
     base = percentile_filter(excess, STEADY_BASELINE_PERCENTILE, size=size, mode="nearest")
     z = (excess - base) / sigma
-    near_clip = clipped | np.concatenate(([False], clipped[:-1])) | np.concatenate(
-        (clipped[1:], [False]))
+    near_clip = (
+        clipped | np.concatenate(([False], clipped[:-1])) | np.concatenate((clipped[1:], [False]))
+    )
     held = (z > STEADY_EDGE_SNR) & ~near_clip
     edges = np.diff(np.concatenate(([0], held.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
@@ -439,19 +508,21 @@ def _steady_returns(tracks: np.ndarray, excess: np.ndarray, sigma: np.ndarray,
         share = float(np.median((middle_n - outer_n) / np.maximum(inner - outer_n, 1e-9)))
         if not STEADY_MIDDLE_SHARE[0] <= share <= STEADY_MIDDLE_SHARE[1]:
             continue
-        out.append({
-            "time_s": float(times[p]),
-            "rise": float(excess[p] - base[p]),
-            "snr": float(z[p]),
-            "judged_by": "steady",
-            "width_s": float((b - a) * dt),
-            "retro_ratio": max(share, 0.0),
-            "outer_bump": 0.0,
-            "middle_ratio": share,
-            "saturated": False,
-            "steady": True,
-            "amplitudes": [float(tracks[g, p]) for g in range(tracks.shape[0])],
-        })
+        out.append(
+            {
+                "time_s": float(times[p]),
+                "rise": float(excess[p] - base[p]),
+                "snr": float(z[p]),
+                "judged_by": "steady",
+                "width_s": float((b - a) * dt),
+                "retro_ratio": max(share, 0.0),
+                "outer_bump": 0.0,
+                "middle_ratio": share,
+                "saturated": False,
+                "steady": True,
+                "amplitudes": [float(tracks[g, p]) for g in range(tracks.shape[0])],
+            }
+        )
     return out
 
 
@@ -468,9 +539,15 @@ def _run_around(mask: np.ndarray, k: int) -> int:
     return hi - lo + 1
 
 
-def _explained(inner: np.ndarray, outer: np.ndarray, p: int, half: int, core: int,
-               sat: np.ndarray, noise_scale: np.ndarray | None = None
-               ) -> tuple[float, float, float, float] | None:
+def _explained(
+    inner: np.ndarray,
+    outer: np.ndarray,
+    p: int,
+    half: int,
+    core: int,
+    sat: np.ndarray,
+    noise_scale: np.ndarray | None = None,
+) -> tuple[float, float, float, float] | None:
     """What the outer ring cannot explain of the inner ring's bump at frame p.
 
     Around p the inner track is fitted (least squares, outside the core) as

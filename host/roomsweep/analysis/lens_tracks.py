@@ -38,8 +38,9 @@ def _check_recording(rec: Any) -> None:
         raise ValueError("the recording has no sample rate")
 
 
-def lockin_tracks(x: np.ndarray, fs: float, freqs_hz, frame_s: float = FRAME_S
-                  ) -> tuple[np.ndarray, dict[str, Any]]:
+def lockin_tracks(
+    x: np.ndarray, fs: float, freqs_hz, frame_s: float = FRAME_S
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Lock-in amplitude of each frequency in `freqs_hz`, every `frame_s`.
 
     Parameters
@@ -79,8 +80,11 @@ def lockin_tracks(x: np.ndarray, fs: float, freqs_hz, frame_s: float = FRAME_S
     nb = max(1, int(round(frame_s * fs)))
     m = x.size // nb
     out = np.zeros((freqs.size, max(m, 0)))
-    props: dict[str, Any] = {"frame_samples": nb, "times_s": (np.arange(m) + 0.5) * nb / fs,
-                             "saturated": np.zeros(m, dtype=bool)}
+    props: dict[str, Any] = {
+        "frame_samples": nb,
+        "times_s": (np.arange(m) + 0.5) * nb / fs,
+        "saturated": np.zeros(m, dtype=bool),
+    }
     if m < 3:
         return out, props
     raw = x[: m * nb].reshape(m, nb)  # the counts themselves: a quarter of the memory
@@ -98,8 +102,9 @@ def lockin_tracks(x: np.ndarray, fs: float, freqs_hz, frame_s: float = FRAME_S
     # matrix product over the samples instead of a complex one per column
     # (a complex product would first copy the samples to complex).
     w_all = 2 * np.pi * freqs / fs
-    kernels = np.array([window[b * nb:(b + 1) * nb] * np.exp(-1j * w * inside)
-                        for w in w_all for b in range(3)])  # (freqs * 3, nb)
+    kernels = np.array(
+        [window[b * nb : (b + 1) * nb] * np.exp(-1j * w * inside) for w in w_all for b in range(3)]
+    )  # (freqs * 3, nb)
     projected = blocks @ np.concatenate([kernels.real, kernels.imag]).T
     n_k = kernels.shape[0]
     projected = projected[:, :n_k] + 1j * projected[:, n_k:]  # (m, freqs * 3)
@@ -127,8 +132,9 @@ def _filter_window(nb: int) -> np.ndarray:
     return window
 
 
-def amplitude_tracks(rec: Recording, frame_s: float = FRAME_S
-                     ) -> tuple[np.ndarray, dict[str, Any]]:
+def amplitude_tracks(
+    rec: Recording, frame_s: float = FRAME_S
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Per LED group lock-in amplitude tracks of a recording's photodiode channel.
 
     Returns

@@ -9,9 +9,12 @@ from roomsweep.analysis.validate import check_1d as _check_1d
 DEFAULT_EXPONENT = 2.5  # indoor, between free space (2) and partitioned offices (3)
 
 
-def fit_position(points_xy: np.ndarray, levels_dbm: np.ndarray,
-                 exponent: float = DEFAULT_EXPONENT, grid_m: float = 0.05
-                 ) -> tuple[tuple[np.ndarray, float], dict]:
+def fit_position(
+    points_xy: np.ndarray,
+    levels_dbm: np.ndarray,
+    exponent: float = DEFAULT_EXPONENT,
+    grid_m: float = 0.05,
+) -> tuple[tuple[np.ndarray, float], dict]:
     """Least-squares (x, y) of a transmitter from levels at known positions.
 
     Model: level_i = A - 10 n log10(d_i), with A free. Searched on a grid over the
@@ -46,7 +49,7 @@ def fit_position(points_xy: np.ndarray, levels_dbm: np.ndarray,
     g = -10 * exponent * np.log10(np.maximum(d, 0.1))
     A = np.mean(lv - g, axis=-1)
     resid = lv - (A[..., None] + g)
-    sse = np.sum(resid ** 2, axis=-1)
+    sse = np.sum(resid**2, axis=-1)
     k = np.unravel_index(np.argmin(sse), sse.shape)
     best = np.array([X[k], Y[k]])
     dof = max(lv.size - 3, 1)

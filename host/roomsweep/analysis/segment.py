@@ -84,8 +84,9 @@ def iq_power_db(raw, fmt: str, floor_db: float | None = None) -> tuple[np.ndarra
     if isinstance(raw, (bytes, bytearray, memoryview)):
         size = np.dtype(dtype).itemsize
         if len(raw) % (2 * size):
-            raise ValueError(f"{len(raw)} bytes is not a whole number of {key} IQ pairs "
-                             f"({2 * size} bytes each)")
+            raise ValueError(
+                f"{len(raw)} bytes is not a whole number of {key} IQ pairs ({2 * size} bytes each)"
+            )
         vals = np.frombuffer(raw, dtype=dtype)
     else:
         vals = _check_1d(raw, "raw")
@@ -105,8 +106,9 @@ def iq_power_db(raw, fmt: str, floor_db: float | None = None) -> tuple[np.ndarra
     return power_db, {"fmt": key, "n": int(power.size), "floor_db": float(floor_db)}
 
 
-def load_iq_power_db(path, fmt: str | None = None,
-                     floor_db: float | None = None) -> tuple[np.ndarray, dict]:
+def load_iq_power_db(
+    path, fmt: str | None = None, floor_db: float | None = None
+) -> tuple[np.ndarray, dict]:
     """Read a raw IQ file (URH formats) as ``|IQ|**2`` in dB.
 
     The format is taken from the file's extension unless `fmt` is given; see
@@ -128,8 +130,10 @@ def load_iq_power_db(path, fmt: str | None = None,
     if fmt is None:
         fmt = path.suffix.lstrip(".")
         if fmt.lower() not in IQ_FORMATS:
-            raise ValueError(f"cannot tell the IQ format of {path.name!r} from its extension; "
-                             f"pass fmt= (one of {sorted(IQ_FORMATS)})")
+            raise ValueError(
+                f"cannot tell the IQ format of {path.name!r} from its extension; "
+                f"pass fmt= (one of {sorted(IQ_FORMATS)})"
+            )
     return iq_power_db(path.read_bytes(), fmt, floor_db)
 
 
@@ -235,9 +239,16 @@ def _levels(x: np.ndarray, bin_db: float) -> tuple[float, float, str]:
     return floor, level, "modes" if lo.any() and hi.any() else "otsu"
 
 
-def segment_bursts(power_db, fs: float, min_gap: float, *, threshold: float | None = None,
-                   min_width: float = 0.0, min_snr_db: float = 6.0,
-                   bin_db: float = 1.0) -> tuple[tuple[np.ndarray, np.ndarray], dict]:
+def segment_bursts(
+    power_db,
+    fs: float,
+    min_gap: float,
+    *,
+    threshold: float | None = None,
+    min_width: float = 0.0,
+    min_snr_db: float = 6.0,
+    bin_db: float = 1.0,
+) -> tuple[tuple[np.ndarray, np.ndarray], dict]:
     """Messages in a power envelope: stretches above a threshold, with gaps of
     at most `min_gap` bridged.
 
@@ -313,11 +324,21 @@ def segment_bursts(power_db, fs: float, min_gap: float, *, threshold: float | No
     True
     """
     x, fs, min_gap, min_width, min_snr_db, bin_db, threshold = _check_segment_args(
-        power_db, fs, min_gap, min_width, min_snr_db, bin_db, threshold)
+        power_db, fs, min_gap, min_width, min_snr_db, bin_db, threshold
+    )
     empty = np.zeros(0, dtype=np.int64)
-    props: dict = {"threshold": np.nan, "floor": np.nan, "level": np.nan, "method": "given",
-                   "widths": np.zeros(0), "gaps": np.zeros(0), "fill": np.zeros(0),
-                   "level_db": np.zeros(0), "on": np.zeros(x.size, bool), "count": 0}
+    props: dict = {
+        "threshold": np.nan,
+        "floor": np.nan,
+        "level": np.nan,
+        "method": "given",
+        "widths": np.zeros(0),
+        "gaps": np.zeros(0),
+        "fill": np.zeros(0),
+        "level_db": np.zeros(0),
+        "on": np.zeros(x.size, bool),
+        "count": 0,
+    }
     if x.size == 0:
         return (empty, empty.copy()), props
     if threshold is None:
@@ -335,8 +356,9 @@ def segment_bursts(power_db, fs: float, min_gap: float, *, threshold: float | No
     return (starts.astype(np.int64), ends.astype(np.int64)), props
 
 
-def _check_segment_args(power_db, fs, min_gap, min_width, min_snr_db, bin_db, threshold
-                        ) -> tuple[np.ndarray, float, float, float, float, float, float | None]:
+def _check_segment_args(
+    power_db, fs, min_gap, min_width, min_snr_db, bin_db, threshold
+) -> tuple[np.ndarray, float, float, float, float, float, float | None]:
     """`segment_bursts`'s arguments checked: the envelope as float64 and the
     numbers as floats (`threshold` None when not given)."""
     x = _check_1d(power_db, "power_db").astype(np.float64)
@@ -357,8 +379,9 @@ def _check_segment_args(power_db, fs, min_gap, min_width, min_snr_db, bin_db, th
     return x, fs, min_gap, min_width, min_snr_db, bin_db, threshold
 
 
-def _bridged_runs(on: np.ndarray, fs: float, min_gap: float, min_width: float
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def _bridged_runs(
+    on: np.ndarray, fs: float, min_gap: float, min_width: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Runs of `on` (start, exclusive end) with silences of at most `min_gap`
     seconds bridged, then those shorter than `min_width` seconds dropped."""
     d = np.diff(np.r_[False, on, False].astype(np.int8))
@@ -375,12 +398,18 @@ def _bridged_runs(on: np.ndarray, fs: float, min_gap: float, min_width: float
     return starts, ends
 
 
-def _message_properties(x: np.ndarray, on: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                        fs: float) -> dict:
+def _message_properties(
+    x: np.ndarray, on: np.ndarray, starts: np.ndarray, ends: np.ndarray, fs: float
+) -> dict:
     """Each message's width, the gaps between them, its fill (share of samples
     on) and level (median of its samples on), and the count."""
     csum = np.r_[0, np.cumsum(on)]
     fill = (csum[ends] - csum[starts]) / np.maximum(ends - starts, 1)
     level_db = np.array([float(np.median(x[s:e][on[s:e]])) for s, e in zip(starts, ends)])
-    return dict(widths=(ends - starts) / fs, gaps=(starts[1:] - ends[:-1]) / fs,
-                fill=fill, level_db=level_db, count=int(starts.size))
+    return dict(
+        widths=(ends - starts) / fs,
+        gaps=(starts[1:] - ends[:-1]) / fs,
+        fill=fill,
+        level_db=level_db,
+        count=int(starts.size),
+    )

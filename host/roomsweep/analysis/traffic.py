@@ -59,8 +59,9 @@ ACK_RATE_MBPS = 24.0
 MAX_FRAME_BYTES = 1500  # an Ethernet-MTU-sized MSDU per frame (no aggregation)
 
 
-def frame_airtime_us(nbytes, phy_rate_mbps: float = 24.0,
-                     preamble_us: float = T_PREAMBLE_US + T_SIGNAL_US) -> np.ndarray:
+def frame_airtime_us(
+    nbytes, phy_rate_mbps: float = 24.0, preamble_us: float = T_PREAMBLE_US + T_SIGNAL_US
+) -> np.ndarray:
     """Airtime of OFDM PPDUs carrying `nbytes` bytes each, microseconds
     (802.11-2020 17.4.3 TXTIME plus the 2.4 GHz ERP signal extension).
 
@@ -99,12 +100,19 @@ def load_traffic(path) -> np.ndarray:
     return b
 
 
-def traffic_envelope(bytes_per_bin, fs: float = 8000.0, *, bin_s: float = 0.1,
-                     level_dbm: float = -30.0, floor_dbm: float = -60.0,
-                     phy_rate_mbps: float = 24.0,
-                     preamble_us: float = T_PREAMBLE_US + T_SIGNAL_US,
-                     max_frame_bytes: int = MAX_FRAME_BYTES, noise_db: float = 0.5,
-                     seed: int = 0) -> tuple[np.ndarray, dict]:
+def traffic_envelope(
+    bytes_per_bin,
+    fs: float = 8000.0,
+    *,
+    bin_s: float = 0.1,
+    level_dbm: float = -30.0,
+    floor_dbm: float = -60.0,
+    phy_rate_mbps: float = 24.0,
+    preamble_us: float = T_PREAMBLE_US + T_SIGNAL_US,
+    max_frame_bytes: int = MAX_FRAME_BYTES,
+    noise_db: float = 0.5,
+    seed: int = 0,
+) -> tuple[np.ndarray, dict]:
     """The RF envelope a power detector near a Wi-Fi device sees, from the bytes
     the device sent in each bin.
 
@@ -150,8 +158,16 @@ def traffic_envelope(bytes_per_bin, fs: float = 8000.0, *, bin_s: float = 0.1,
     (True, True)
     """
     b, fs, bin_s, phy_rate_mbps, preamble_us, max_frame_bytes = _check_envelope_args(
-        bytes_per_bin, fs, bin_s, level_dbm, floor_dbm, phy_rate_mbps, preamble_us,
-        max_frame_bytes, noise_db)
+        bytes_per_bin,
+        fs,
+        bin_s,
+        level_dbm,
+        floor_dbm,
+        phy_rate_mbps,
+        preamble_us,
+        max_frame_bytes,
+        noise_db,
+    )
     rng = np.random.default_rng(seed)
     ack_us = float(frame_airtime_us(ACK_BYTES, ACK_RATE_MBPS))
     starts_all, ends_all = [], []
@@ -161,8 +177,9 @@ def traffic_envelope(bytes_per_bin, fs: float = 8000.0, *, bin_s: float = 0.1,
         nb = int(round(nbytes))
         if nb <= 0:
             continue
-        s, e = _bin_frames(nb, i * bin_s, bin_s, rng, ack_us, phy_rate_mbps, preamble_us,
-                           max_frame_bytes)
+        s, e = _bin_frames(
+            nb, i * bin_s, bin_s, rng, ack_us, phy_rate_mbps, preamble_us, max_frame_bytes
+        )
         frames[i] = s.size
         airtime[i] = float(np.sum(e - s)) / bin_s
         starts_all.append(s)
@@ -174,13 +191,26 @@ def traffic_envelope(bytes_per_bin, fs: float = 8000.0, *, bin_s: float = 0.1,
     dbm = 10 * np.log10(p_mw)
     if noise_db > 0:
         dbm = dbm + rng.normal(0.0, noise_db, dbm.size)
-    return dbm, {"airtime": airtime, "frames": frames, "starts_s": s, "ends_s": e,
-                 "duty": float(airtime.mean()) if airtime.size else 0.0}
+    return dbm, {
+        "airtime": airtime,
+        "frames": frames,
+        "starts_s": s,
+        "ends_s": e,
+        "duty": float(airtime.mean()) if airtime.size else 0.0,
+    }
 
 
-def _check_envelope_args(bytes_per_bin, fs, bin_s, level_dbm, floor_dbm, phy_rate_mbps,
-                         preamble_us, max_frame_bytes, noise_db
-                         ) -> tuple[np.ndarray, float, float, float, float, int]:
+def _check_envelope_args(
+    bytes_per_bin,
+    fs,
+    bin_s,
+    level_dbm,
+    floor_dbm,
+    phy_rate_mbps,
+    preamble_us,
+    max_frame_bytes,
+    noise_db,
+) -> tuple[np.ndarray, float, float, float, float, int]:
     """`traffic_envelope`'s arguments checked: (bytes per bin as float64, fs,
     bin_s, phy_rate_mbps, preamble_us, max_frame_bytes as int)."""
     b = np.asarray(bytes_per_bin, dtype=np.float64)
@@ -193,19 +223,30 @@ def _check_envelope_args(bytes_per_bin, fs, bin_s, level_dbm, floor_dbm, phy_rat
     phy_rate_mbps = _check_positive(phy_rate_mbps, "phy_rate_mbps")
     preamble_us = _check_positive(preamble_us, "preamble_us")
     if not (np.isfinite(level_dbm) and np.isfinite(floor_dbm)) or level_dbm <= floor_dbm:
-        raise ValueError(f"level_dbm ({level_dbm}) must be finite and above floor_dbm "
-                         f"({floor_dbm})")
-    if isinstance(max_frame_bytes, bool) or not isinstance(max_frame_bytes, (int, np.integer)) \
-            or max_frame_bytes < 1:
+        raise ValueError(
+            f"level_dbm ({level_dbm}) must be finite and above floor_dbm ({floor_dbm})"
+        )
+    if (
+        isinstance(max_frame_bytes, bool)
+        or not isinstance(max_frame_bytes, (int, np.integer))
+        or max_frame_bytes < 1
+    ):
         raise ValueError(f"max_frame_bytes must be a positive integer, got {max_frame_bytes!r}")
     if not np.isfinite(noise_db) or noise_db < 0:
         raise ValueError(f"noise_db must be non-negative, got {noise_db!r}")
     return b, fs, bin_s, phy_rate_mbps, preamble_us, int(max_frame_bytes)
 
 
-def _bin_frames(nb: int, t0: float, bin_s: float, rng: np.random.Generator, ack_us: float,
-                phy_rate_mbps: float, preamble_us: float, max_frame_bytes: int
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _bin_frames(
+    nb: int,
+    t0: float,
+    bin_s: float,
+    rng: np.random.Generator,
+    ack_us: float,
+    phy_rate_mbps: float,
+    preamble_us: float,
+    max_frame_bytes: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Start and end times (s) of the frames carrying `nb` bytes in the bin that
     starts at `t0`: frames of at most `max_frame_bytes` in random order, each
     followed by SIFS + ACK + DIFS + a random backoff, placed at random in the
@@ -229,8 +270,9 @@ def _bin_frames(nb: int, t0: float, bin_s: float, rng: np.random.Generator, ack_
     return s[keep], e[keep]
 
 
-def _on_fraction(starts_all: list[np.ndarray], ends_all: list[np.ndarray], n_out: int,
-                 fs: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _on_fraction(
+    starts_all: list[np.ndarray], ends_all: list[np.ndarray], n_out: int, fs: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All frames' starts and ends (s), and the fraction of each of `n_out`
     samples at `fs` that the device was on the air."""
     edges = np.arange(n_out + 1) / fs
@@ -331,15 +373,25 @@ def _lagged_corr(x: np.ndarray, y: np.ndarray, max_lag: int) -> np.ndarray:
     n = x.size
     out = np.zeros(max_lag + 1)
     for lag in range(max_lag + 1):
-        a, b = x[:n - lag], y[lag:]
+        a, b = x[: n - lag], y[lag:]
         sa, sb = a.std(), b.std()
-        out[lag] = (0.0 if sa == 0 or sb == 0
-                    else float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb)))
+        out[lag] = (
+            0.0
+            if sa == 0 or sb == 0
+            else float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb))
+        )
     return out
 
 
-def motion_coupling(traffic, motion, *, max_lag_bins: int = 20, smooth_bins: int = 10,
-                    n_surrogates: int = 300, seed: int = 0) -> tuple[float, dict]:
+def motion_coupling(
+    traffic,
+    motion,
+    *,
+    max_lag_bins: int = 20,
+    smooth_bins: int = 10,
+    n_surrogates: int = 300,
+    seed: int = 0,
+) -> tuple[float, dict]:
     """How strongly traffic follows motion: the largest correlation between
     motion energy and traffic with the traffic lagging by 0..`max_lag_bins`.
 
@@ -388,8 +440,11 @@ def motion_coupling(traffic, motion, *, max_lag_bins: int = 20, smooth_bins: int
         raise ValueError("traffic and motion must be one-dimensional")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))) or np.any(x < 0) or np.any(y < 0):
         raise ValueError("traffic and motion must be finite and non-negative")
-    for name, v, lo in (("max_lag_bins", max_lag_bins, 0), ("smooth_bins", smooth_bins, 1),
-                        ("n_surrogates", n_surrogates, 1)):
+    for name, v, lo in (
+        ("max_lag_bins", max_lag_bins, 0),
+        ("smooth_bins", smooth_bins, 1),
+        ("n_surrogates", n_surrogates, 1),
+    ):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
     max_lag_bins, smooth_bins = int(max_lag_bins), int(smooth_bins)
@@ -397,8 +452,10 @@ def motion_coupling(traffic, motion, *, max_lag_bins: int = 20, smooth_bins: int
     n = min(x.size, y.size)
     margin = max_lag_bins + smooth_bins
     if n < 4 * margin + 2:
-        raise ValueError(f"need at least {4 * margin + 2} bins for max_lag_bins={max_lag_bins} "
-                         f"and smooth_bins={smooth_bins}, got {n}")
+        raise ValueError(
+            f"need at least {4 * margin + 2} bins for max_lag_bins={max_lag_bins} "
+            f"and smooth_bins={smooth_bins}, got {n}"
+        )
     xs = _smooth(_compress(x[:n]), smooth_bins)
     ys = _smooth(_compress(y[:n]), smooth_bins)
     r_by_lag = _lagged_corr(xs, ys, max_lag_bins)
@@ -407,5 +464,9 @@ def motion_coupling(traffic, motion, *, max_lag_bins: int = 20, smooth_bins: int
     shifts = rng.integers(margin, n - margin, n_surrogates)
     null = np.array([_lagged_corr(np.roll(xs, int(k)), ys, max_lag_bins).max() for k in shifts])
     p_value = (1 + int(np.sum(null >= r))) / (1 + n_surrogates)
-    return r, {"lag_bins": int(np.argmax(r_by_lag)), "p_value": float(p_value),
-               "r_by_lag": r_by_lag, "null_95": float(np.percentile(null, 95))}
+    return r, {
+        "lag_bins": int(np.argmax(r_by_lag)),
+        "p_value": float(p_value),
+        "r_by_lag": r_by_lag,
+        "null_95": float(np.percentile(null, 95)),
+    }

@@ -23,13 +23,13 @@ from roomsweep.analysis.analyze import (
     analyze,
     stretches,
 )
-from roomsweep.analysis.recording import Recording, from_capture
-from roomsweep.protocol.calibration import Calibration
-from roomsweep.link.capture import read_header
-from roomsweep.errors import UsageError
 from roomsweep.analysis.classifiers import BY_NAME
 from roomsweep.analysis.dsp import line_strength
 from roomsweep.analysis.features import component
+from roomsweep.analysis.recording import Recording, from_capture
+from roomsweep.errors import UsageError
+from roomsweep.link.capture import read_header
+from roomsweep.protocol.calibration import Calibration
 
 LOUDEST_WINDOW_S = 0.05  # the level at a stop: loudest 50 ms of mean detector power
 
@@ -51,8 +51,9 @@ class SweepAnalysis:
         return (self.header.get("simulation") or {}).get("scenario")
 
 
-def analyse_capture(path: str | Path, calibration: str | Path | None = None,
-                    progress: Progress | None = None) -> SweepAnalysis:
+def analyse_capture(
+    path: str | Path, calibration: str | Path | None = None, progress: Progress | None = None
+) -> SweepAnalysis:
     """Load a capture, run the analyzer, measure the level at each stop.
 
     `progress`, when given, is called with the name of each stage as it starts.
@@ -79,25 +80,28 @@ def stop_levels(rec: Recording, dbm: np.ndarray | None = None) -> list[dict[str,
     positions = rec.waypoint_positions or {}
     rows = []
     for st in stretches(rec):
-        seg = dbm[int(st.start_s * rec.fs): int(st.end_s * rec.fs)]
+        seg = dbm[int(st.start_s * rec.fs) : int(st.end_s * rec.fs)]
         if seg.size < window:
             continue
         # mean power (linear) per 50 ms window: the loudest is the stop's level
         mw = 10 ** (seg[: seg.size // window * window].reshape(-1, window) / 10)
         pos = positions.get(st.label) if st.label else None
-        rows.append({
-            "waypoint": st.label,
-            "start_s": round(st.start_s, 3),
-            "end_s": round(st.end_s, 3),
-            "median_dbm": round(float(np.median(seg)), 1),
-            "loudest_dbm": round(float(10 * np.log10(mw.mean(axis=1).max())), 1),
-            "position_m": [pos[0], pos[1]] if pos else None,
-        })
+        rows.append(
+            {
+                "waypoint": st.label,
+                "start_s": round(st.start_s, 3),
+                "end_s": round(st.end_s, 3),
+                "median_dbm": round(float(np.median(seg)), 1),
+                "loudest_dbm": round(float(10 * np.log10(mw.mean(axis=1).max())), 1),
+                "position_m": [pos[0], pos[1]] if pos else None,
+            }
+        )
     return rows
 
 
-def level_track(rec: Recording, bin_s: float = 0.05,
-                dbm: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def level_track(
+    rec: Recording, bin_s: float = 0.05, dbm: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """RF level along the sweep in bins of `bin_s`: time (bin centre), median and
     peak dBm. A 10-minute capture is 4.8 M samples; a plot needs a few thousand."""
     if bin_s <= 0:
@@ -131,8 +135,9 @@ def class_period_s(cls: str) -> float | None:
     return classifier.period_s if classifier is not None else None
 
 
-def finding_spectrum(rec: Recording, finding: dict[str, Any],
-                     dbm: np.ndarray | None = None) -> dict[str, Any]:
+def finding_spectrum(
+    rec: Recording, finding: dict[str, Any], dbm: np.ndarray | None = None
+) -> dict[str, Any]:
     """Spectrum of a finding's on/off envelope around its strongest evidence.
 
     The samples within MODE_HALF_WIDTH_DB of the finding's level (what the
@@ -142,8 +147,9 @@ def finding_spectrum(rec: Recording, finding: dict[str, Any],
     """
 
     if not is_rf(finding) or finding.get("time_s") is None or finding.get("level_dbm") is None:
-        raise UsageError(f"finding {finding.get('class', '?')!r} has no RF time and level "
-                         "to take a spectrum of")
+        raise UsageError(
+            f"finding {finding.get('class', '?')!r} has no RF time and level to take a spectrum of"
+        )
     dbm = rec.rf_dbm() if dbm is None else dbm
     centre = int(float(finding["time_s"]) * rec.fs)
     half = int(ANALYSIS_WINDOW_S * rec.fs / 2)
@@ -159,9 +165,15 @@ def finding_spectrum(rec: Recording, finding: dict[str, Any],
     if period:
         f0 = 1.0 / period
         expected = [f0 * k for k in range(1, 64) if f0 * k < rec.fs / 2][:8]
-    return {"freqs_hz": props["freqs"], "psd": props["psd"], "period_s": period,
-            "expected_hz": expected, "window_s": (a / rec.fs, b / rec.fs),
-            "duty": feats.duty, "bursts": feats.count}
+    return {
+        "freqs_hz": props["freqs"],
+        "psd": props["psd"],
+        "period_s": period,
+        "expected_hz": expected,
+        "window_s": (a / rec.fs, b / rec.fs),
+        "duty": feats.duty,
+        "bursts": feats.count,
+    }
 
 
 def summary_row(an: SweepAnalysis) -> dict[str, Any]:

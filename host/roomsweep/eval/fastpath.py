@@ -9,13 +9,17 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.recording import Recording, label_marks
+from roomsweep.protocol import device_defaults as D
 from roomsweep.sim import optics
 from roomsweep.sim.radios import sightings
 from roomsweep.sim.signals import FeedGenerator
 
 
 def from_scenario(
-    scenario: Any, seed: int | None = None, fs: float = 8000.0, seconds: float | None = None
+    scenario: Any,
+    seed: int | None = None,
+    fs: float = float(D.DEFAULT_RATE_HZ),
+    seconds: float | None = None,
 ) -> Recording:
     """The fast path: the ADC streams the firmware would record, without it.
 

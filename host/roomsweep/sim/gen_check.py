@@ -123,8 +123,9 @@ def _levels(scenario: Scenario, emitter: Emitter, probe: SweepProbe) -> dict[str
     return {n: float(v) for n, v in zip(names, dbm)}
 
 
-def _hidden_report(scenario: Scenario, e: Emitter, probe: SweepProbe,
-                   levels: dict[str, dict[str, float]]) -> HiddenReport:
+def _hidden_report(
+    scenario: Scenario, e: Emitter, probe: SweepProbe, levels: dict[str, dict[str, float]]
+) -> HiddenReport:
     pos = np.asarray(e.position_m)
     nearest = scenario.nearest_waypoint(pos)
     wp_d = float(np.linalg.norm(np.asarray(scenario.waypoint(nearest).position_m) - pos))
@@ -133,8 +134,20 @@ def _hidden_report(scenario: Scenario, e: Emitter, probe: SweepProbe,
     own = levels[e.id]
     if nearest not in own:  # the sweep never stops there
         nan = float("nan")
-        return HiddenReport(e.id, e.kind, scenario.ground_truth.get(e.id), nearest, wp_d,
-                            closest, nan, nan, nan, nan, nan, nan)
+        return HiddenReport(
+            e.id,
+            e.kind,
+            scenario.ground_truth.get(e.id),
+            nearest,
+            wp_d,
+            closest,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+            nan,
+        )
     level = own[nearest]
     seen = float(detector_dbm(_power_sum_dbm(level, noise)))
     noise_margin = min(level - noise, seen - float(detector_dbm(noise)))
@@ -146,13 +159,29 @@ def _hidden_report(scenario: Scenario, e: Emitter, probe: SweepProbe,
     else:
         ambient_margin = math.inf
     others = [levels[h.id][nearest] for h in scenario.emitters if h.hidden and h.id != e.id]
-    separation = (seen - float(detector_dbm(_power_sum_dbm(max(others), noise)))
-                  if others else math.inf)
+    separation = (
+        seen - float(detector_dbm(_power_sum_dbm(max(others), noise))) if others else math.inf
+    )
     elsewhere = [v for n, v in own.items() if n != nearest]
-    contrast = (seen - float(detector_dbm(_power_sum_dbm(max(elsewhere), noise)))
-                if elsewhere else math.inf)
-    return HiddenReport(e.id, e.kind, scenario.ground_truth.get(e.id), nearest, wp_d, closest,
-                        level, noise_margin, ambient, ambient_margin, separation, contrast)
+    contrast = (
+        seen - float(detector_dbm(_power_sum_dbm(max(elsewhere), noise)))
+        if elsewhere
+        else math.inf
+    )
+    return HiddenReport(
+        e.id,
+        e.kind,
+        scenario.ground_truth.get(e.id),
+        nearest,
+        wp_d,
+        closest,
+        level,
+        noise_margin,
+        ambient,
+        ambient_margin,
+        separation,
+        contrast,
+    )
 
 
 def hidden_reports(scenario: Scenario) -> list[HiddenReport]:
@@ -179,19 +208,25 @@ def check_scenario(scenario: Scenario) -> list[str]:
             continue
         d = float(np.min(np.linalg.norm(probe.positions - np.asarray(f.position_m), axis=1)))
         if d < FRIENDLY_MIN_DISTANCE_M:
-            problems.append(f"friendly emitter {f.id!r} comes within {d:.2f} m of the sweep "
-                            f"(keep it {FRIENDLY_MIN_DISTANCE_M:g} m away or mark it hidden)")
+            problems.append(
+                f"friendly emitter {f.id!r} comes within {d:.2f} m of the sweep "
+                f"(keep it {FRIENDLY_MIN_DISTANCE_M:g} m away or mark it hidden)"
+            )
     taken: dict[str, str] = {}
     for r in hidden_reports(scenario):
         where = f"hidden emitter {r.id!r} ({r.kind})"
         if r.waypoint is None:
             problems.append(f"{where} has no [ground_truth] entry")
         elif r.waypoint != r.nearest_waypoint:
-            problems.append(f"{where}: ground truth says {r.waypoint!r} but the nearest "
-                            f"waypoint is {r.nearest_waypoint!r}")
+            problems.append(
+                f"{where}: ground truth says {r.waypoint!r} but the nearest "
+                f"waypoint is {r.nearest_waypoint!r}"
+            )
         if r.nearest_waypoint in taken:
-            problems.append(f"{where} shares waypoint {r.nearest_waypoint!r} with "
-                            f"{taken[r.nearest_waypoint]!r}")
+            problems.append(
+                f"{where} shares waypoint {r.nearest_waypoint!r} with "
+                f"{taken[r.nearest_waypoint]!r}"
+            )
         taken.setdefault(r.nearest_waypoint, r.id)
         if math.isnan(r.level_dbm):
             problems.append(f"{where}: the sweep never stops at {r.nearest_waypoint!r}")
@@ -199,17 +234,20 @@ def check_scenario(scenario: Scenario) -> list[str]:
         if r.closest_m > MAX_CLOSEST_M:
             problems.append(f"{where}: the sweep passes no closer than {r.closest_m:.2f} m")
         if r.closest_m < r.waypoint_distance_m - CLOSEST_TOLERANCE_M:
-            problems.append(f"{where}: the sweep passes closer ({r.closest_m:.2f} m) between "
-                            f"waypoints than at {r.nearest_waypoint!r} "
-                            f"({r.waypoint_distance_m:.2f} m)")
-        for what, value, need in (("the noise floor", r.noise_margin_db, DETECT_MARGIN_DB),
-                                  ("the friendly emitters", r.ambient_margin_db,
-                                   DETECT_MARGIN_DB),
-                                  ("the other hidden emitters", r.separation_db,
-                                   SEPARATION_DB),
-                                  ("its own level at any other waypoint", r.contrast_db,
-                                   CONTRAST_DB)):
+            problems.append(
+                f"{where}: the sweep passes closer ({r.closest_m:.2f} m) between "
+                f"waypoints than at {r.nearest_waypoint!r} "
+                f"({r.waypoint_distance_m:.2f} m)"
+            )
+        for what, value, need in (
+            ("the noise floor", r.noise_margin_db, DETECT_MARGIN_DB),
+            ("the friendly emitters", r.ambient_margin_db, DETECT_MARGIN_DB),
+            ("the other hidden emitters", r.separation_db, SEPARATION_DB),
+            ("its own level at any other waypoint", r.contrast_db, CONTRAST_DB),
+        ):
             if value < need:
-                problems.append(f"{where}: only {value:.1f} dB over {what} at "
-                                f"{r.nearest_waypoint!r} (needs {need:g})")
+                problems.append(
+                    f"{where}: only {value:.1f} dB over {what} at "
+                    f"{r.nearest_waypoint!r} (needs {need:g})"
+                )
     return problems

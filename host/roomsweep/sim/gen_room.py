@@ -25,8 +25,12 @@ from roomsweep.sim.scenario import MIN_STOP_SPACING_S, SweepStop
 MIN_WAYPOINT_SPACING_M = 0.8  # so a hidden emitter 0.3 m off its waypoint stays nearest
 
 ROOM_TYPES = ("hotel-room", "bathroom", "office", "living-room")
-ROOM_LABELS = {"hotel-room": "hotel room", "bathroom": "bathroom", "office": "office",
-               "living-room": "rental living room"}
+ROOM_LABELS = {
+    "hotel-room": "hotel room",
+    "bathroom": "bathroom",
+    "office": "office",
+    "living-room": "rental living room",
+}
 # width (x), length (y; the door is in the y = 0 wall), height, metres [judgement]
 ROOM_SIZES = {
     "hotel-room": ((3.2, 4.6), (4.5, 6.5), (2.5, 2.8)),
@@ -52,8 +56,13 @@ RAPPAPORT = {
 # reflecting surfaces, like the factory and grocery rows.
 ROOM_PROPAGATION = {
     "hotel-room": ("office-soft-900", "office-soft-1900", "office-hard-1500", "retail-914"),
-    "bathroom": ("factory-1300", "factory-4000", "factory-4000-hi", "grocery-914",
-                 "office-hard-1500"),
+    "bathroom": (
+        "factory-1300",
+        "factory-4000",
+        "factory-4000-hi",
+        "grocery-914",
+        "office-hard-1500",
+    ),
     "office": ("office-soft-900", "office-soft-1900", "office-hard-1500"),
     "living-room": ("office-soft-900", "office-hard-1500", "retail-914", "grocery-914"),
 }
@@ -89,12 +98,20 @@ class Room:
         return options[int(self.rng.integers(len(options)))]
 
     def _fit(self, x: float, y: float, z: float) -> Vec:
-        return (min(max(x, 0.25), self.w - 0.25), min(max(y, 0.25), self.l - 0.25),
-                min(max(z, 0.15), self.h - 0.15))
+        return (
+            min(max(x, 0.25), self.w - 0.25),
+            min(max(y, 0.25), self.l - 0.25),
+            min(max(z, 0.15), self.h - 0.15),
+        )
 
-    def wall(self, sides: str | Sequence[str], along: tuple[float, float],
-             h: tuple[float, float], inset: tuple[float, float] = (0.3, 0.5),
-             at: float | None = None) -> Spot:
+    def wall(
+        self,
+        sides: str | Sequence[str],
+        along: tuple[float, float],
+        h: tuple[float, float],
+        inset: tuple[float, float] = (0.3, 0.5),
+        at: float | None = None,
+    ) -> Spot:
         """In front of a wall: side y0 (the door wall), y1, x0 or x1; `along` is the
         fraction of the wall's length, `at` (metres along the wall) overrides it."""
         side = sides if isinstance(sides, str) else self.pick(sides)
@@ -109,30 +126,40 @@ class Room:
             return self._fit(i, a, z), (-1.0, 0.0, 0.0)
         return self._fit(self.w - i, a, z), (1.0, 0.0, 0.0)
 
-    def corner(self, corners: Sequence[str], h: tuple[float, float],
-               inset: tuple[float, float] = (0.35, 0.55)) -> Spot:
+    def corner(
+        self,
+        corners: Sequence[str],
+        h: tuple[float, float],
+        inset: tuple[float, float] = (0.35, 0.55),
+    ) -> Spot:
         """In a corner: "00" is x = 0, y = 0; "11" is x = width, y = length."""
         c = self.pick(corners)
         x = self.u(*inset) if c[0] == "0" else self.w - self.u(*inset)
         y = self.u(*inset) if c[1] == "0" else self.l - self.u(*inset)
         r = math.sqrt(0.5)
-        return self._fit(x, y, self.u(*h)), (-r if c[0] == "0" else r,
-                                             -r if c[1] == "0" else r, 0.0)
+        return self._fit(x, y, self.u(*h)), (
+            -r if c[0] == "0" else r,
+            -r if c[1] == "0" else r,
+            0.0,
+        )
 
     def ceiling(self, frac: tuple[float, float] = (0.3, 0.7)) -> Spot:
         """Held up under the ceiling (the device 0.25-0.35 m below it)."""
         z = self.h - self.u(0.25, 0.35)
-        return (self._fit(self.u(*frac) * self.w, self.u(*frac) * self.l, z),
-                (0.0, 0.0, 1.0))
+        return (self._fit(self.u(*frac) * self.w, self.u(*frac) * self.l, z), (0.0, 0.0, 1.0))
 
-    def middle(self, fx: tuple[float, float], fy: tuple[float, float],
-               h: tuple[float, float]) -> Spot:
+    def middle(
+        self, fx: tuple[float, float], fy: tuple[float, float], h: tuple[float, float]
+    ) -> Spot:
         """Over a table or bed in the room; its hiding places are below."""
-        return (self._fit(self.u(*fx) * self.w, self.u(*fy) * self.l, self.u(*h)),
-                (0.0, 0.0, -1.0))
+        return (
+            self._fit(self.u(*fx) * self.w, self.u(*fy) * self.l, self.u(*h)),
+            (0.0, 0.0, -1.0),
+        )
 
-    def near(self, key: str, shift: tuple[float, float], h: tuple[float, float],
-             sign: int | None = None) -> Spot | None:
+    def near(
+        self, key: str, shift: tuple[float, float], h: tuple[float, float], sign: int | None = None
+    ) -> Spot | None:
         """Beside an earlier wall fixture `key` (e.g. the desk), `shift` metres along
         its wall either way (or to side `sign`)."""
         base = self.ctx.get(key)
@@ -163,8 +190,9 @@ def _hotel(r: Room) -> list[Fixture]:
     r.ctx["bed"] = r.u(0.5, 0.72) * r.l
 
     def beside_bed(sign: int):
-        return lambda r: r.wall("x0", (0, 0), (0.55, 0.75),
-                                at=r.ctx["bed"] + sign * r.u(1.05, 1.25))
+        return lambda r: r.wall(
+            "x0", (0, 0), (0.55, 0.75), at=r.ctx["bed"] + sign * r.u(1.05, 1.25)
+        )
 
     def bed_foot(r: Room) -> Spot:  # over the foot of the bed (2 m long from x = 0)
         return r._fit(r.u(2.0, 2.3), r.ctx["bed"], r.u(0.5, 0.7)), (0.0, 0.0, -1.0)
@@ -183,8 +211,11 @@ def _hotel(r: Room) -> list[Fixture]:
         (0.8, ("nightstand-right", "clock-radio"), beside_bed(+1)),
         (0.5, ("bed-foot", "bench"), bed_foot),
         (0.8, ("smoke-detector",), lambda r: r.ceiling((0.35, 0.65))),
-        (0.4, ("air-conditioner",), lambda r: r.wall(("y1", "x1"), (0.15, 0.85),
-                                                      (r.h - 0.55, r.h - 0.3))),
+        (
+            0.4,
+            ("air-conditioner",),
+            lambda r: r.wall(("y1", "x1"), (0.15, 0.85), (r.h - 0.55, r.h - 0.3)),
+        ),
         (0.3, ("usb-charger", "power-socket"), lambda r: r.wall("x1", (0.3, 0.7), (0.25, 0.4))),
         (0.3, ("luggage-rack",), lambda r: r.wall("y0", (0.5, 0.85), (0.5, 0.7))),
         (0.3, ("picture-frame", "mirror"), lambda r: r.wall("x0", (0.3, 0.95), (1.5, 1.8))),
@@ -202,12 +233,18 @@ def _bathroom(r: Room) -> list[Fixture]:
         (0.9, ("toilet",), lambda r: r.wall(("x0", "x1", "y1"), (0.3, 0.8), (0.4, 0.6))),
         (0.8, ("shower", "shower-head"), lambda r: r.corner(("01", "11"), (1.8, 2.0))),
         (0.3, ("bathtub",), lambda r: r.wall(("x0", "x1"), (0.55, 0.9), (0.5, 0.7))),
-        (0.6, ("towel-rail", "towel-hook", "radiator"),
-         lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8), (1.0, 1.3))),
+        (
+            0.6,
+            ("towel-rail", "towel-hook", "radiator"),
+            lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8), (1.0, 1.3)),
+        ),
         (0.6, ("extractor-fan",), lambda r: r.ceiling((0.25, 0.75))),
         (0.5, ("ceiling-light",), lambda r: r.ceiling((0.35, 0.65))),
-        (0.4, ("shelf", "toiletry-shelf"), lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8),
-                                                            (1.4, 1.7))),
+        (
+            0.4,
+            ("shelf", "toiletry-shelf"),
+            lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8), (1.4, 1.7)),
+        ),
         (0.3, ("hair-dryer",), lambda r: r.wall(("x0", "x1"), (0.2, 0.8), (1.2, 1.4))),
         (0.3, ("air-freshener",), lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8), (1.6, 2.0))),
         (0.2, ("bin", "laundry-basket"), lambda r: r.corner(("01", "11", "10"), (0.2, 0.4))),
@@ -221,26 +258,41 @@ def _office(r: Room) -> list[Fixture]:
     return [
         (1.0, ("door",), lambda r: r.wall("y0", r.pick(((0.1, 0.3), (0.7, 0.9))), (1.1, 1.3))),
         (1.0, ("desk",), desk),
-        (0.7, ("desk-drawer", "desk-pedestal"), lambda r: r.near("desk", (0.6, 0.8), (0.45, 0.6),
-                                                                 sign=-1)),
-        (0.5, ("desk-phone", "monitor", "docking-station"),
-         lambda r: r.near("desk", (0.7, 0.9), (0.8, 1.0), sign=+1)),
+        (
+            0.7,
+            ("desk-drawer", "desk-pedestal"),
+            lambda r: r.near("desk", (0.6, 0.8), (0.45, 0.6), sign=-1),
+        ),
+        (
+            0.5,
+            ("desk-phone", "monitor", "docking-station"),
+            lambda r: r.near("desk", (0.7, 0.9), (0.8, 1.0), sign=+1),
+        ),
         (0.6, ("bookshelf",), lambda r: r.wall(("x0", "x1", "y1"), (0.15, 0.85), (1.2, 1.8))),
         (0.5, ("filing-cabinet",), lambda r: r.wall(("x0", "x1"), (0.15, 0.85), (0.8, 1.1))),
         (0.5, ("meeting-table",), lambda r: r.middle((0.35, 0.65), (0.4, 0.65), (0.7, 0.8))),
         (0.7, ("window",), lambda r: r.wall("y1", (0.25, 0.75), (1.2, 1.5))),
         (0.4, ("whiteboard",), lambda r: r.wall(("x0", "x1"), (0.2, 0.8), (1.4, 1.8))),
-        (0.5, ("wall-clock",), lambda r: r.wall(("x0", "x1", "y1", "y0"), (0.3, 0.7),
-                                                (1.9, min(2.3, r.h - 0.2)))),
+        (
+            0.5,
+            ("wall-clock",),
+            lambda r: r.wall(("x0", "x1", "y1", "y0"), (0.3, 0.7), (1.9, min(2.3, r.h - 0.2))),
+        ),
         (0.7, ("smoke-detector",), lambda r: r.ceiling((0.3, 0.7))),
         (0.3, ("projector", "ceiling-light"), lambda r: r.ceiling((0.3, 0.7))),
         (0.4, ("printer",), lambda r: r.corner(("01", "11", "10"), (0.9, 1.1))),
         (0.4, ("plant",), lambda r: r.corner(("01", "11", "10", "00"), (0.5, 1.0))),
-        (0.4, ("power-strip", "usb-charger", "floor-socket"),
-         lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8), (0.2, 0.35))),
+        (
+            0.4,
+            ("power-strip", "usb-charger", "floor-socket"),
+            lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8), (0.2, 0.35)),
+        ),
         (0.3, ("coat-stand", "coat-hook"), lambda r: r.corner(("00", "10"), (1.5, 1.7))),
-        (0.3, ("air-conditioner",), lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8),
-                                                      (r.h - 0.55, r.h - 0.3))),
+        (
+            0.3,
+            ("air-conditioner",),
+            lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8), (r.h - 0.55, r.h - 0.3)),
+        ),
     ]
 
 
@@ -257,30 +309,49 @@ def _living(r: Room) -> list[Fixture]:
         (1.0, ("door",), _door),
         (0.9, ("sofa", "couch"), sofa),
         (0.9, ("tv",), tv),
-        (0.5, ("media-console", "set-top-box", "game-console"),
-         lambda r: r.near("tv", (0.7, 0.9), (0.4, 0.55))),
+        (
+            0.5,
+            ("media-console", "set-top-box", "game-console"),
+            lambda r: r.near("tv", (0.7, 0.9), (0.4, 0.55)),
+        ),
         (0.7, ("coffee-table",), lambda r: r.middle((0.4, 0.6), (0.35, 0.6), (0.4, 0.5))),
         (0.6, ("bookshelf",), lambda r: r.wall(("x0", "x1", "y0"), (0.15, 0.85), (1.2, 1.8))),
         (0.8, ("window",), lambda r: r.wall("y1", (0.25, 0.75), (1.1, 1.5))),
         (0.5, ("floor-lamp",), lambda r: r.corner(("01", "11", "10"), (1.3, 1.6))),
         (0.8, ("smoke-detector",), lambda r: r.ceiling((0.3, 0.7))),
-        (0.4, ("wall-clock",), lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8),
-                                                (1.9, min(2.2, r.h - 0.2)))),
+        (
+            0.4,
+            ("wall-clock",),
+            lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8), (1.9, min(2.2, r.h - 0.2))),
+        ),
         (0.4, ("picture-frame",), lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8), (1.4, 1.8))),
         (0.4, ("plant",), lambda r: r.corner(("01", "11", "10", "00"), (0.5, 1.0))),
-        (0.4, ("speaker", "smart-speaker"), lambda r: r.wall(("x0", "x1", "y1"), (0.15, 0.85),
-                                                             (0.8, 1.1))),
+        (
+            0.4,
+            ("speaker", "smart-speaker"),
+            lambda r: r.wall(("x0", "x1", "y1"), (0.15, 0.85), (0.8, 1.1)),
+        ),
         (0.4, ("dining-table",), lambda r: r.middle((0.35, 0.65), (0.7, 0.85), (0.7, 0.8))),
-        (0.3, ("air-conditioner",), lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8),
-                                                      (r.h - 0.55, r.h - 0.3))),
-        (0.4, ("usb-charger", "power-socket"), lambda r: r.wall(("x0", "x1", "y0"), (0.2, 0.8),
-                                                                (0.25, 0.4))),
+        (
+            0.3,
+            ("air-conditioner",),
+            lambda r: r.wall(("x0", "x1", "y1"), (0.2, 0.8), (r.h - 0.55, r.h - 0.3)),
+        ),
+        (
+            0.4,
+            ("usb-charger", "power-socket"),
+            lambda r: r.wall(("x0", "x1", "y0"), (0.2, 0.8), (0.25, 0.4)),
+        ),
         (0.3, ("kitchen-counter",), lambda r: r.wall("y0", (0.55, 0.9), (0.9, 1.0))),
     ]
 
 
 CATALOGUES: dict[str, Callable[[Room], list[Fixture]]] = {
-    "hotel-room": _hotel, "bathroom": _bathroom, "office": _office, "living-room": _living}
+    "hotel-room": _hotel,
+    "bathroom": _bathroom,
+    "office": _office,
+    "living-room": _living,
+}
 MIN_WAYPOINTS = {"hotel-room": 7, "bathroom": 4, "office": 6, "living-room": 7}
 
 
@@ -344,7 +415,7 @@ def walking_order(places: list[Place]) -> list[Place]:
                 if j + 1 < n:
                     delta += d[b][tour[j + 1]] - d[c][tour[j + 1]]
                 if delta < -1e-9:
-                    tour[i:j + 1] = reversed(tour[i:j + 1])
+                    tour[i : j + 1] = reversed(tour[i : j + 1])
                     improved = True
     return [places[i] for i in tour]
 

@@ -124,15 +124,17 @@ def _try_scenario(rng: np.random.Generator, name: str) -> Generated | None:
     if hidden is None:
         return None
     scn = dataclasses.replace(
-        base, emitters=[h.emitter for h in hidden] + [a.emitter for a in ambient],
-        ground_truth={h.emitter.id: base.nearest_waypoint(h.emitter.position_m)
-                      for h in hidden})
+        base,
+        emitters=[h.emitter for h in hidden] + [a.emitter for a in ambient],
+        ground_truth={h.emitter.id: base.nearest_waypoint(h.emitter.position_m) for h in hidden},
+    )
     reports = {r.id: r for r in hidden_reports(scn)}
     return Generated(scn, room, prop_key, speed, hidden, ambient, reports)
 
 
-def _room_and_sweep(rng: np.random.Generator, name: str
-                    ) -> tuple[Room, list[Place], float, str, Scenario] | None:
+def _room_and_sweep(
+    rng: np.random.Generator, name: str
+) -> tuple[Room, list[Place], float, str, Scenario] | None:
     """(room, waypoints in walking order, walking speed, propagation row, the scenario
     without emitters), or None when the room has too few waypoints."""
     room = Room(rng, ROOM_TYPES[int(rng.integers(len(ROOM_TYPES)))])
@@ -144,17 +146,27 @@ def _room_and_sweep(rng: np.random.Generator, name: str
     prop_key = ROOM_PROPAGATION[room.kind][int(rng.integers(len(ROOM_PROPAGATION[room.kind])))]
     exponent, sigma, _ = RAPPAPORT[prop_key]
     noise = float(round(rng.uniform(*NOISE_FLOOR_DBM)))
-    base = Scenario(name=name, description="", seed=int(rng.integers(1, 2**31)),
-                    room_size_m=(room.w, room.l, room.h), exponent=exponent,
-                    shadowing_db=sigma,
-                    waypoints=[Waypoint(p.name, p.position) for p in order], sweep=stops,
-                    emitters=[], duration_s=stops[-1].arrive_s + stops[-1].dwell_s,
-                    source=f"<generated {name}>", noise_floor_dbm=noise, ground_truth={})
+    base = Scenario(
+        name=name,
+        description="",
+        seed=int(rng.integers(1, 2**31)),
+        room_size_m=(room.w, room.l, room.h),
+        exponent=exponent,
+        shadowing_db=sigma,
+        waypoints=[Waypoint(p.name, p.position) for p in order],
+        sweep=stops,
+        emitters=[],
+        duration_s=stops[-1].arrive_s + stops[-1].dwell_s,
+        source=f"<generated {name}>",
+        noise_floor_dbm=noise,
+        ground_truth={},
+    )
     return room, order, speed, prop_key, base
 
 
-def _friendly_emitters(rng: np.random.Generator, room: Room, base: Scenario,
-                       probe: SweepProbe, taken: set[str]) -> list[Draw]:
+def _friendly_emitters(
+    rng: np.random.Generator, room: Room, base: Scenario, probe: SweepProbe, taken: set[str]
+) -> list[Draw]:
     """1-4 friendly emitters: outside, 2 m from the path, plausible peak level. Their
     ids join `taken` (rejected ones too)."""
     noise = base.noise_floor_dbm
@@ -180,9 +192,14 @@ def _friendly_emitters(rng: np.random.Generator, room: Room, base: Scenario,
     return ambient
 
 
-def _hidden_emitters(rng: np.random.Generator, room: Room, order: list[Place],
-                     base: Scenario, ambient: list[Draw], taken: set[str]
-                     ) -> list[Draw] | None:
+def _hidden_emitters(
+    rng: np.random.Generator,
+    room: Room,
+    order: list[Place],
+    base: Scenario,
+    ambient: list[Draw],
+    taken: set[str],
+) -> list[Draw] | None:
     """0-3 hidden emitters, one per waypoint at most, each passing check_scenario
     with those before it (None: could not place as many as drawn)."""
     want = int(rng.choice(len(HIDDEN_COUNT_WEIGHTS), p=HIDDEN_COUNT_WEIGHTS))
@@ -200,9 +217,13 @@ def _hidden_emitters(rng: np.random.Generator, room: Room, order: list[Place],
             trial = [h.emitter for h in hidden] + [d.emitter]
             gt = {h.emitter.id: h.emitter.position_m for h in hidden}
             scn = dataclasses.replace(
-                base, emitters=trial + [a.emitter for a in ambient],
-                ground_truth={**{k: base.nearest_waypoint(v) for k, v in gt.items()},
-                              eid: place.name})
+                base,
+                emitters=trial + [a.emitter for a in ambient],
+                ground_truth={
+                    **{k: base.nearest_waypoint(v) for k, v in gt.items()},
+                    eid: place.name,
+                },
+            )
             if not check_scenario(scn):
                 hidden.append(d)
                 used.add(place.name)
@@ -234,8 +255,7 @@ def generate_one(seed: int, index: int, optics: bool = True) -> tuple[str, str, 
     return stem, text, summary_line(g)
 
 
-def _generate(seed: int, count: int, out_dir: Path,
-              optics: bool = True) -> list[tuple[Path, str]]:
+def _generate(seed: int, count: int, out_dir: Path, optics: bool = True) -> list[tuple[Path, str]]:
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
         raise ValueError(f"count must be a non-negative integer, not {count!r}")
     out_dir = Path(out_dir)

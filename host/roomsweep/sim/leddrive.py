@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from roomsweep.protocol import device_defaults as D
+from roomsweep.protocol import rsproto
+
 # The LEDs' current is full / DRIVE_STEP**level, every group alike (one reference
 # for the three current sinks, hardware/README.md). The firmware picks the level
-# block by block; `auto_drive` mirrors its rule for the fast path (a test keeps the
-# constants equal to the firmware's).
-DRIVE_LEVELS = 8
-DRIVE_STEP = 2
-DRIVE_LOWER_AT = 3236  # 2450 mV of 3100 mV full scale: top of the ADC's linear range (ref §2)
-DRIVE_RAISE_BELOW = 2800
-DRIVE_CALM_BLOCKS = 4
-DRIVE_BLOCK = 256  # the firmware's default block
+# block by block; `auto_drive` mirrors its rule for the fast path. The rule's
+# constants have one definition, firmware/defaults.py (here device_defaults).
+DRIVE_LEVELS = D.DRIVE_LEVELS
+DRIVE_STEP = rsproto.LENS_DRIVE_STEP
+DRIVE_LOWER_AT = D.DRIVE_LOWER_AT  # top of the ADC's linear range (defaults.py)
+DRIVE_RAISE_BELOW = D.DRIVE_RAISE_BELOW
+DRIVE_CALM_BLOCKS = D.DRIVE_CALM_BLOCKS
+DRIVE_BLOCK = D.DEFAULT_BLOCK  # the firmware's default block
 
 
 def drive_multiplier(level) -> np.ndarray:
@@ -29,9 +32,14 @@ def drive_multiplier(level) -> np.ndarray:
     return 65536 >> np.asarray(level, dtype=np.int64)
 
 
-def auto_drive(base16: np.ndarray, returns16: np.ndarray, freqs_hz, fs: float,
-               block: int = DRIVE_BLOCK, auto: bool = True
-               ) -> tuple[np.ndarray, np.ndarray]:
+def auto_drive(
+    base16: np.ndarray,
+    returns16: np.ndarray,
+    freqs_hz,
+    fs: float,
+    block: int = DRIVE_BLOCK,
+    auto: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """The photodiode samples with the firmware's automatic LED drive level.
 
     base16: photodiode with every LED off, read_u16 units (counts x 16), per sample;

@@ -66,8 +66,9 @@ def _lens(rng: np.random.Generator, sc: Any, n: int, strict: bool) -> optics.Len
     if d < 0.4:
         return None
     el = math.radians(float(rng.uniform(-6.0, 6.0)))
-    pos = p + d * np.array([math.cos(yaw) * math.cos(el), math.sin(yaw) * math.cos(el),
-                            math.sin(el)])
+    pos = p + d * np.array(
+        [math.cos(yaw) * math.cos(el), math.sin(yaw) * math.cos(el), math.sin(el)]
+    )
     size = sc.room_size_m
     if not all(0.02 <= pos[k] <= size[k] - 0.02 for k in range(3)):
         return None
@@ -80,9 +81,14 @@ def _lens(rng: np.random.Generator, sc: Any, n: int, strict: bool) -> optics.Len
     aperture = float(np.exp(rng.uniform(*np.log(APERTURE_MM))))
     lid = f"lens-{n + 1}-{stop.waypoint}"[:40]
     where, look = tuple(float(v) for v in pos), tuple(float(v) for v in axis)
-    return optics.Lens(lid, where, look, round(aperture, 1), True,  # type: ignore[arg-type]
-                       f"camera lens, {round(aperture, 1)} mm, seen from {stop.waypoint}"
-                       f"{'' if i >= 0 else ''}")
+    return optics.Lens(
+        lid,
+        where,
+        look,
+        round(aperture, 1),
+        True,  # type: ignore[arg-type]
+        f"camera lens, {round(aperture, 1)} mm, seen from {stop.waypoint}{'' if i >= 0 else ''}",
+    )
 
 
 def _clutter(rng: np.random.Generator, sc: Any, n: int) -> optics.Clutter:
@@ -106,8 +112,15 @@ def _clutter(rng: np.random.Generator, sc: Any, n: int) -> optics.Clutter:
         pos[along] = a
         normal[axis] = -1.0 if at_far else 1.0
         cid = f"{kind.replace('_', '-')}-{n + 1}"
-        return optics.Clutter(cid, kind, tuple(pos), tuple(normal),  # type: ignore[arg-type]
-                              (w, h), 0.0, spec["reflectance"])
+        return optics.Clutter(
+            cid,
+            kind,
+            tuple(pos),
+            tuple(normal),  # type: ignore[arg-type]
+            (w, h),
+            0.0,
+            spec["reflectance"],
+        )
     stop = sc.sweep[int(rng.integers(len(sc.sweep)))]
     p = np.asarray(sc.waypoint(stop.waypoint).position_m, dtype=float)
     ang = float(rng.uniform(0, 2 * math.pi))
@@ -115,9 +128,15 @@ def _clutter(rng: np.random.Generator, sc: Any, n: int) -> optics.Clutter:
     pos = p + d * np.array([math.cos(ang), math.sin(ang), 0.0])
     pos[2] = float(rng.uniform(0.75, 1.0))
     pos = np.clip(pos, 0.05, np.asarray(size) - 0.05)
-    return optics.Clutter(f"{kind.replace('_', '-')}-{n + 1}", kind,
-                          tuple(float(v) for v in pos),  # type: ignore[arg-type]
-                          (0.0, 0.0, 1.0), (0.0, 0.0), spec["radius_m"], spec["reflectance"])
+    return optics.Clutter(
+        f"{kind.replace('_', '-')}-{n + 1}",
+        kind,
+        tuple(float(v) for v in pos),  # type: ignore[arg-type]
+        (0.0, 0.0, 1.0),
+        (0.0, 0.0),
+        spec["radius_m"],
+        spec["reflectance"],
+    )
 
 
 def draw_optics(scenario: Any, seed: int, index: int) -> optics.OpticalScene:
@@ -125,8 +144,9 @@ def draw_optics(scenario: Any, seed: int, index: int) -> optics.OpticalScene:
     rng = np.random.default_rng([int(seed), int(index), LENS_STREAM])
     kind = optics.LIGHTING_KINDS[int(rng.integers(len(optics.LIGHTING_KINDS)))]
     mains = 50.0 if rng.random() < 0.5 else 60.0
-    lighting = optics.Lighting(kind, mains, optics.AMBIENT_DEFAULT_UA[kind],
-                               optics.FLICKER_DEPTH_DEFAULT)
+    lighting = optics.Lighting(
+        kind, mains, optics.AMBIENT_DEFAULT_UA[kind], optics.FLICKER_DEPTH_DEFAULT
+    )
     lo, hi = optics.SWEEP_DEG_S_RANGE
     hand = optics.Hand(float(5 * round(rng.uniform(lo, hi) / 5)), optics.PAN_HALF_DEG_DEFAULT)
     scene = optics.OpticalScene([], [], lighting, hand)
@@ -148,16 +168,21 @@ def optics_toml(scene: optics.OpticalScene) -> str:
     """The scene as the scenario file's sections."""
     lt, hd = scene.lighting, scene.hand
     out = "\n# --- the lens finder's world (sim/optics.py, sim/lensgen.py) " + "-" * 22 + "\n\n"
-    out += (f"[lighting]\nkind = \"{lt.kind}\"\nmains_hz = {lt.mains_hz:g}\n"
-            f"ambient_ua = {lt.ambient_ua:g}\n\n")
+    out += (
+        f'[lighting]\nkind = "{lt.kind}"\nmains_hz = {lt.mains_hz:g}\n'
+        f"ambient_ua = {lt.ambient_ua:g}\n\n"
+    )
     out += f"[hand]\nsweep_deg_s = {hd.sweep_deg_s:g}\npan_deg = {hd.pan_deg:g}\n\n"
     for L in scene.lenses:
-        out += (f"[[lenses]]\nid = \"{L.id}\"\nposition_m = {_fmt(L.position_m)}\n"
-                f"axis = [{', '.join(f'{v:.4f}' for v in L.axis)}]\n"
-                f"aperture_mm = {L.aperture_mm:g}\nnote = \"{L.note}\"\n\n")
+        out += (
+            f'[[lenses]]\nid = "{L.id}"\nposition_m = {_fmt(L.position_m)}\n'
+            f"axis = [{', '.join(f'{v:.4f}' for v in L.axis)}]\n"
+            f'aperture_mm = {L.aperture_mm:g}\nnote = "{L.note}"\n\n'
+        )
     for c in scene.clutter:
-        out += (f"[[clutter]]\nid = \"{c.id}\"\nkind = \"{c.kind}\"\n"
-                f"position_m = {_fmt(c.position_m)}\n")
+        out += (
+            f'[[clutter]]\nid = "{c.id}"\nkind = "{c.kind}"\nposition_m = {_fmt(c.position_m)}\n'
+        )
         if optics.CLUTTER_KINDS[c.kind]["shape"] == "flat":
             out += f"normal = {_fmt(c.normal)}\nsize_m = [{c.size_m[0]:g}, {c.size_m[1]:g}]\n"
         else:

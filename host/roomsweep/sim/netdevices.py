@@ -27,18 +27,48 @@ from typing import Any
 
 from roomsweep.sim.tomlcheck import Bad, check_keys
 
-AUTHMODES = {"open": 0, "wep": 1, "wpa-psk": 2, "wpa2-psk": 3, "wpa-wpa2-psk": 4,
-             "wpa2-enterprise": 5, "wpa3-psk": 6, "wpa2-wpa3-psk": 7}
+AUTHMODES = {
+    "open": 0,
+    "wep": 1,
+    "wpa-psk": 2,
+    "wpa2-psk": 3,
+    "wpa-wpa2-psk": 4,
+    "wpa2-enterprise": 5,
+    "wpa3-psk": 6,
+    "wpa2-wpa3-psk": 7,
+}
 AP_KINDS = ("camera", "router", "hotspot", "iot")
 BLE_KINDS = ("tracker", "camera", "phone", "beacon", "iot")
 REPORTABLE_AP_KINDS = ("camera",)
 REPORTABLE_BLE_KINDS = ("tracker", "camera")
 WIFI_CHANNEL_MHZ = {c: 2407.0 + 5.0 * c for c in range(1, 14)}  # IEEE 802.11 2.4 GHz
 BLE_BAND_MHZ = 2440.0
-_AP_KEYS = {"id", "bssid", "ssid", "channel", "authmode", "ssid_hidden", "position_m",
-            "emitter", "eirp_dbm", "outside", "loss_db", "kind"}
-_BLE_KEYS = {"id", "address", "address_type", "adv_data", "interval_ms", "position_m",
-             "eirp_dbm", "outside", "loss_db", "kind"}
+_AP_KEYS = {
+    "id",
+    "bssid",
+    "ssid",
+    "channel",
+    "authmode",
+    "ssid_hidden",
+    "position_m",
+    "emitter",
+    "eirp_dbm",
+    "outside",
+    "loss_db",
+    "kind",
+}
+_BLE_KEYS = {
+    "id",
+    "address",
+    "address_type",
+    "adv_data",
+    "interval_ms",
+    "position_m",
+    "eirp_dbm",
+    "outside",
+    "loss_db",
+    "kind",
+}
 _MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 
 
@@ -86,8 +116,9 @@ class BleDeviceSpec:
         return self.kind in REPORTABLE_BLE_KINDS and not self.outside
 
 
-def parse_network(doc: dict, size: tuple[float, float, float], emitters: list[Any]
-                  ) -> tuple[list[AccessPointSpec], list[BleDeviceSpec]]:
+def parse_network(
+    doc: dict, size: tuple[float, float, float], emitters: list[Any]
+) -> tuple[list[AccessPointSpec], list[BleDeviceSpec]]:
     """Read [[access_points]] and [[ble_devices]]; problems raise tomlcheck.Bad."""
     by_id = {e.id: e for e in emitters}
     aps = [_ap(t, i, size, by_id) for i, t in enumerate(_array(doc, "access_points"))]
@@ -116,8 +147,12 @@ def _str(t: dict, key: str, where: str, default: str | None = None) -> str:
 
 def _num(t: dict, key: str, where: str, default: float, lo: float, hi: float) -> float:
     v = t.get(key, default)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
-            or not lo <= v <= hi:
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, (int, float))
+        or not math.isfinite(v)
+        or not lo <= v <= hi
+    ):
         raise Bad(f"{where}: {key} must be a number between {lo:g} and {hi:g}, not {v!r}")
     return float(v)
 
@@ -138,14 +173,19 @@ def _mac(t: dict, key: str, where: str) -> str:
 
 def _position(t: dict, where: str, size, outside: bool):
     p = t.get("position_m")
-    if (not isinstance(p, list) or len(p) != 3
-            or any(isinstance(c, bool) or not isinstance(c, (int, float)) for c in p)):
+    if (
+        not isinstance(p, list)
+        or len(p) != 3
+        or any(isinstance(c, bool) or not isinstance(c, (int, float)) for c in p)
+    ):
         raise Bad(f"{where}: position_m must be three numbers [x, y, z]")
     pos = (float(p[0]), float(p[1]), float(p[2]))
     inside = all(0.0 <= c <= s for c, s in zip(pos, size))
     if inside == outside:
-        raise Bad(f"{where} at {list(pos)} is {'inside' if inside else 'outside'} the room "
-                  f"but outside = {str(outside).lower()}")
+        raise Bad(
+            f"{where} at {list(pos)} is {'inside' if inside else 'outside'} the room "
+            f"but outside = {str(outside).lower()}"
+        )
     return pos
 
 
@@ -180,9 +220,20 @@ def _ap(t: dict, i: int, size, emitters: dict) -> AccessPointSpec:
         pos = _position(t, where, size, outside)
         eirp = _num(t, "eirp_dbm", where, 20.0, -40.0, 36.0)
         loss = _num(t, "loss_db", where, 0.0, 0.0, 100.0)
-    return AccessPointSpec(eid, bssid, ssid, int(channel), AUTHMODES[auth],
-                           _bool(t, "ssid_hidden", where), pos, eirp, outside, loss, kind,
-                           emitter)
+    return AccessPointSpec(
+        eid,
+        bssid,
+        ssid,
+        int(channel),
+        AUTHMODES[auth],
+        _bool(t, "ssid_hidden", where),
+        pos,
+        eirp,
+        outside,
+        loss,
+        kind,
+        emitter,
+    )
 
 
 def _ble(t: dict, i: int, size) -> BleDeviceSpec:
@@ -204,8 +255,14 @@ def _ble(t: dict, i: int, size) -> BleDeviceSpec:
         raise Bad(f"{where}: kind must be one of {', '.join(BLE_KINDS)}, not {kind!r}")
     outside = _bool(t, "outside", where)
     return BleDeviceSpec(
-        eid, address, atype == "random", data,
+        eid,
+        address,
+        atype == "random",
+        data,
         _num(t, "interval_ms", where, 100.0, 20.0, 10240.0),
         _position(t, where, size, outside),
-        _num(t, "eirp_dbm", where, 0.0, -40.0, 20.0), outside,
-        _num(t, "loss_db", where, 0.0, 0.0, 100.0), kind)
+        _num(t, "eirp_dbm", where, 0.0, -40.0, 20.0),
+        outside,
+        _num(t, "loss_db", where, 0.0, 0.0, 100.0),
+        kind,
+    )

@@ -44,6 +44,7 @@ import numpy as np
 
 # The LED drive level (firmware/lens.py "Automatic drive level") is sim/leddrive.py;
 # the fast path and the tests reach it here as well.
+from roomsweep.protocol import device_defaults as D
 from roomsweep.sim.leddrive import (  # noqa: F401 - re-exported
     DRIVE_BLOCK,
     DRIVE_CALM_BLOCKS,
@@ -64,7 +65,7 @@ from roomsweep.sim.leddrive import (  # noqa: F401 - re-exported
 # fan of +-5 deg (pan) by +-10 deg (tilt): intensity x 17^2 / (5 x 10) = 5.8, x 0.8
 # lens transmission [assumed] -> 0.28 W/sr per LED at 100 mA; two LEDs a group,
 # 50 mA each (75 ohm from 5 V, hardware/bom.csv).
-LED_W_SR_PER_LED_AT_100MA = 0.060 * 17.0 ** 2 / (5.0 * 10.0) * 0.8
+LED_W_SR_PER_LED_AT_100MA = 0.060 * 17.0**2 / (5.0 * 10.0) * 0.8
 LEDS_PER_GROUP = 2
 BEAM_HALF_DEG_PAN = 5.0  # half-intensity half-angles of the fan [design]
 BEAM_HALF_DEG_TILT = 10.0
@@ -75,10 +76,11 @@ GROUP_CURRENT_MA = (50.0, 50.0, 50.0)
 # LED rings around the photodiode: radius of each group's ring [design]. The offset
 # of each group from the detector is what tells a retro-reflector (its return is
 # confined to the source axis) from everything else.
-GROUP_RADIUS_M = (0.009, 0.020, 0.034)
-# The firmware's default modulation frequencies (firmware/defaults.py; a test keeps
-# the two equal): what the fast path assumes the device ran at.
-LED_DEFAULT_HZ = (1175, 1775, 2375)
+# One definition with the firmware: firmware/defaults.py LED_RING_MM.
+GROUP_RADIUS_M = tuple(mm / 1000 for mm in D.LED_RING_MM)
+# The firmware's default modulation frequencies (firmware/defaults.py, the one
+# definition): what the fast path assumes the device ran at.
+LED_DEFAULT_HZ = D.LED_DEFAULT_HZ
 # Small build differences between groups: each group's beam is aimed a little off
 # the device axis (pan, tilt in degrees) and its LEDs differ in intensity [assumed:
 # hand-assembled ring, +-1 deg, +-10 %]. The analyzer must not rely on perfectly
@@ -97,7 +99,8 @@ TIA_OHM = 20e6
 TIA_OFFSET_V = 0.30
 TIA_BANDWIDTH_HZ = 11.7e3  # 1 / (2 pi R C), C = 0.68 pF [design]
 ELECTRON_C = 1.602e-19
-ADC_COUNTS_PER_V = 4095 / 3.1  # ATTN_11DB full scale (board CALIBRATION)
+# ATTN_11DB full scale, 3.1 V (the board's nominal CALIBRATION, firmware/defaults.py)
+ADC_COUNTS_PER_V = 4095 / (D.CALIBRATION["adc_full_scale_mv"] / 1000)
 ADC_NOISE_LSB = 2  # as the RF channel: uniform -2..+2 counts [assumed]
 
 # --- retro-reflection (ref §3) ---------------------------------------------------------
@@ -276,8 +279,13 @@ def _raw_yaw(scenario: Any, t_s) -> np.ndarray:
 # --- geometry helpers --------------------------------------------------------------------
 
 
-def _fan_gain(dx: np.ndarray, dy: np.ndarray, dz: np.ndarray, yaw: np.ndarray,
-              aim: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+def _fan_gain(
+    dx: np.ndarray,
+    dy: np.ndarray,
+    dz: np.ndarray,
+    yaw: np.ndarray,
+    aim: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
     """LED fan intensity times receiver sensitivity (both the same Gaussian fan,
     BEAM_HALF_DEG_* at half-intensity) for directions (dx, dy, dz) from the device,
     device axis at pan `yaw`, level; `aim` shifts the LED fan (pan, tilt degrees)."""
@@ -286,8 +294,9 @@ def _fan_gain(dx: np.ndarray, dy: np.ndarray, dz: np.ndarray, yaw: np.ndarray,
     el = np.arctan2(dz, np.hypot(dx, dy))
     k = math.log(2.0)
     sp, st = math.radians(BEAM_HALF_DEG_PAN), math.radians(BEAM_HALF_DEG_TILT)
-    led = np.exp(-k * (((az - math.radians(aim[0])) / sp) ** 2
-                       + ((el - math.radians(aim[1])) / st) ** 2))
+    led = np.exp(
+        -k * (((az - math.radians(aim[0])) / sp) ** 2 + ((el - math.radians(aim[1])) / st) ** 2)
+    )
     rx = np.exp(-k * ((az / sp) ** 2 + (el / st) ** 2))
     return led * rx
 
@@ -315,8 +324,9 @@ def lens_geometry(lens: Lens, positions: np.ndarray) -> tuple[np.ndarray, np.nda
     return d, np.arccos(cos_psi), v
 
 
-def lens_return_w(lens: Lens, positions: np.ndarray, yaw: np.ndarray, group: int,
-                  level: float = 1.0) -> np.ndarray:
+def lens_return_w(
+    lens: Lens, positions: np.ndarray, yaw: np.ndarray, group: int, level: float = 1.0
+) -> np.ndarray:
     """Optical power (W) of `group`'s light a lens returns to the photodiode.
 
     Irradiance at the lens I g / d^2 times aperture pi D^2 / 4 times cos(psi),
@@ -329,17 +339,20 @@ def lens_return_w(lens: Lens, positions: np.ndarray, yaw: np.ndarray, group: int
     aim = GROUP_AIM_ERROR_DEG[group]
     g = _fan_gain(v[:, 0], v[:, 1], v[:, 2], yaw, aim)
     area = math.pi * (lens.aperture_mm * 1e-3) ** 2 / 4
-    p_in = _group_intensity(group, level) * g / d ** 2 * area * retro_acceptance(psi)
+    p_in = _group_intensity(group, level) * g / d**2 * area * retro_acceptance(psi)
     a = GROUP_RADIUS_M[group] / d  # the detector's angle off the return's axis
-    core = ((1 - RETRO_HALO_SHARE) / (math.pi * RETRO_CONE_RAD ** 2)
-            * np.exp(-(a / RETRO_CONE_RAD) ** 2))
-    halo = (RETRO_HALO_SHARE / (math.pi * RETRO_HALO_RAD ** 2)
-            * np.exp(-(a / RETRO_HALO_RAD) ** 2))
-    return RETRO_REFLECTANCE * p_in * (core + halo) * RX_AREA_M2 / d ** 2
+    core = (
+        (1 - RETRO_HALO_SHARE)
+        / (math.pi * RETRO_CONE_RAD**2)
+        * np.exp(-((a / RETRO_CONE_RAD) ** 2))
+    )
+    halo = RETRO_HALO_SHARE / (math.pi * RETRO_HALO_RAD**2) * np.exp(-((a / RETRO_HALO_RAD) ** 2))
+    return RETRO_REFLECTANCE * p_in * (core + halo) * RX_AREA_M2 / d**2
 
 
-def wall_return_w(scenario: Any, positions: np.ndarray, yaw: np.ndarray, group: int,
-                  level: float = 1.0) -> np.ndarray:
+def wall_return_w(
+    scenario: Any, positions: np.ndarray, yaw: np.ndarray, group: int, level: float = 1.0
+) -> np.ndarray:
     """Diffuse (Lambertian) return from the room's walls along the beam.
 
     Rays across the pan fan (WALL_RAYS, weighted by the LED fan times the
@@ -356,8 +369,14 @@ def wall_return_w(scenario: Any, positions: np.ndarray, yaw: np.ndarray, group: 
     weights /= weights.sum()
     rays = _wall_ray(scenario, positions[:, None, :], yaw[:, None] + offsets[None, :])
     total = rays @ weights
-    return (WALL_REFLECTANCE * _group_intensity(group, level) * omega_eff * RX_AREA_M2
-            / math.pi * total)
+    return (
+        WALL_REFLECTANCE
+        * _group_intensity(group, level)
+        * omega_eff
+        * RX_AREA_M2
+        / math.pi
+        * total
+    )
 
 
 def _wall_ray(scenario: Any, positions: np.ndarray, yaw: np.ndarray) -> np.ndarray:
@@ -366,13 +385,19 @@ def _wall_ray(scenario: Any, positions: np.ndarray, yaw: np.ndarray) -> np.ndarr
     ux, uy = np.cos(yaw), np.sin(yaw)
     big = 1e9
     with np.errstate(divide="ignore", invalid="ignore"):
-        tx = np.where(ux > 1e-9, (w - positions[..., 0]) / ux,
-                      np.where(ux < -1e-9, -positions[..., 0] / ux, big))
-        ty = np.where(uy > 1e-9, (length - positions[..., 1]) / uy,
-                      np.where(uy < -1e-9, -positions[..., 1] / uy, big))
+        tx = np.where(
+            ux > 1e-9,
+            (w - positions[..., 0]) / ux,
+            np.where(ux < -1e-9, -positions[..., 0] / ux, big),
+        )
+        ty = np.where(
+            uy > 1e-9,
+            (length - positions[..., 1]) / uy,
+            np.where(uy < -1e-9, -positions[..., 1] / uy, big),
+        )
     r = np.maximum(np.minimum(tx, ty), MIN_RANGE_M)
     cos_b = np.where(tx < ty, np.abs(ux), np.abs(uy))
-    return cos_b / r ** 2
+    return cos_b / r**2
 
 
 def _surface_axes(normal) -> tuple[np.ndarray, np.ndarray]:
@@ -387,8 +412,9 @@ def _surface_axes(normal) -> tuple[np.ndarray, np.ndarray]:
     return across, up
 
 
-def clutter_return_w(c: Clutter, positions: np.ndarray, yaw: np.ndarray, group: int,
-                     level: float = 1.0) -> np.ndarray:
+def clutter_return_w(
+    c: Clutter, positions: np.ndarray, yaw: np.ndarray, group: int, level: float = 1.0
+) -> np.ndarray:
     """Specular return of one clutter object.
 
     Flat (mirror, window, TV, picture glass): with emitter and detector a few
@@ -408,24 +434,27 @@ def clutter_return_w(c: Clutter, positions: np.ndarray, yaw: np.ndarray, group: 
         v = centre - positions
         d = np.maximum(np.sqrt(np.sum(v * v, axis=-1)), MIN_RANGE_M)
         g = _fan_gain(v[:, 0], v[:, 1], v[:, 2], yaw, aim)
-        return c.reflectance * intensity * g / d ** 2 * (c.radius_m ** 2 / 4) * RX_AREA_M2 / d ** 2
+        return c.reflectance * intensity * g / d**2 * (c.radius_m**2 / 4) * RX_AREA_M2 / d**2
     n = np.asarray(c.normal, dtype=float)
     rel = positions - centre
     h = rel @ n
     foot = rel - h[:, None] * n[None, :]
     across, up = _surface_axes(c.normal)
     half_w, half_h = c.size_m[0] / 2, c.size_m[1] / 2
-    inside = (np.clip((half_w - np.abs(foot @ across)) / FLAT_EDGE_M + 0.5, 0, 1)
-              * np.clip((half_h - np.abs(foot @ up)) / FLAT_EDGE_M + 0.5, 0, 1))
+    inside = np.clip((half_w - np.abs(foot @ across)) / FLAT_EDGE_M + 0.5, 0, 1) * np.clip(
+        (half_h - np.abs(foot @ up)) / FLAT_EDGE_M + 0.5, 0, 1
+    )
     dist = np.maximum(h, MIN_RANGE_M)
-    g = _fan_gain(-n[0] * np.ones_like(h), -n[1] * np.ones_like(h), -n[2] * np.ones_like(h),
-                  yaw, aim)
+    g = _fan_gain(
+        -n[0] * np.ones_like(h), -n[1] * np.ones_like(h), -n[2] * np.ones_like(h), yaw, aim
+    )
     p = c.reflectance * intensity * g * RX_AREA_M2 / (2 * dist) ** 2 * inside
     return np.where(h > 0, p, 0.0)
 
 
-def group_returns(scenario: Any, t_s, groups: int = 3, level: float = 1.0,
-                  include: str = "all") -> np.ndarray:
+def group_returns(
+    scenario: Any, t_s, groups: int = 3, level: float = 1.0, include: str = "all"
+) -> np.ndarray:
     """Photocurrent (A) each LED group's light returns while that group is on.
 
     Shape (groups, n). `include`: "all", "lenses" (lenses only), "clutter"
@@ -474,8 +503,9 @@ def counts_per_amp() -> float:
     return TIA_OHM * ADC_COUNTS_PER_V
 
 
-def photodiode_counts(ambient_a: np.ndarray, returns_a: np.ndarray, on: np.ndarray,
-                      rng: np.random.Generator) -> np.ndarray:
+def photodiode_counts(
+    ambient_a: np.ndarray, returns_a: np.ndarray, on: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """12-bit ADC counts of the photodiode channel: TIA offset + R_f (ambient +
     returns of the groups that are on) + shot noise sqrt(2 q I B) + ADC noise,
     clipped to 0..4095. `returns_a` (groups, n), `on` (groups, n) bool."""
@@ -483,7 +513,8 @@ def photodiode_counts(ambient_a: np.ndarray, returns_a: np.ndarray, on: np.ndarr
     shot = np.sqrt(2 * ELECTRON_C * np.maximum(current, 0) * TIA_BANDWIDTH_HZ)
     volts = TIA_OFFSET_V + TIA_OHM * (current + shot * rng.standard_normal(current.shape))
     counts = np.rint(volts * ADC_COUNTS_PER_V) + rng.integers(
-        -ADC_NOISE_LSB, ADC_NOISE_LSB + 1, size=current.shape)
+        -ADC_NOISE_LSB, ADC_NOISE_LSB + 1, size=current.shape
+    )
     return np.clip(counts, 0, 4095).astype(np.uint16)
 
 
@@ -522,7 +553,8 @@ def base_counts(ambient_a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     shot = np.sqrt(2 * ELECTRON_C * np.maximum(current, 0) * TIA_BANDWIDTH_HZ)
     volts = TIA_OFFSET_V + TIA_OHM * (current + shot * rng.standard_normal(current.shape))
     return np.rint(volts * ADC_COUNTS_PER_V) + rng.integers(
-        -ADC_NOISE_LSB, ADC_NOISE_LSB + 1, size=current.shape)
+        -ADC_NOISE_LSB, ADC_NOISE_LSB + 1, size=current.shape
+    )
 
 
 def mix_counts(base: np.ndarray, returns_counts: np.ndarray, on: np.ndarray) -> np.ndarray:
@@ -539,8 +571,9 @@ IN_REACH_DEG = 20.0  # ... and +-20 deg of the lens axis
 EXPOSURE_STEP_S = 0.005
 
 
-def lens_exposures(scenario: Any, lens: Lens, step_s: float = EXPOSURE_STEP_S,
-                   strict: bool = True) -> list[tuple[float, float]]:
+def lens_exposures(
+    scenario: Any, lens: Lens, step_s: float = EXPOSURE_STEP_S, strict: bool = True
+) -> list[tuple[float, float]]:
     """Time intervals in which the sweep's beam crossed `lens`.
 
     strict: within IN_REACH_M and IN_REACH_DEG of the lens axis, within the
@@ -560,13 +593,20 @@ def lens_exposures(scenario: Any, lens: Lens, step_s: float = EXPOSURE_STEP_S,
         dwell = np.array([s.dwell_s for s in scenario.sweep])
         i = np.clip(np.searchsorted(arrive, t, side="right") - 1, 0, len(arrive) - 1)
         at_stop = t <= arrive[i] + dwell[i]
-        ok = ((d <= IN_REACH_M) & (np.degrees(psi) <= IN_REACH_DEG)
-              & (az <= math.radians(BEAM_HALF_DEG_PAN)) & (el <= math.radians(BEAM_HALF_DEG_TILT))
-              & at_stop)
+        ok = (
+            (d <= IN_REACH_M)
+            & (np.degrees(psi) <= IN_REACH_DEG)
+            & (az <= math.radians(BEAM_HALF_DEG_PAN))
+            & (el <= math.radians(BEAM_HALF_DEG_TILT))
+            & at_stop
+        )
     else:
-        ok = ((np.degrees(psi) <= RETRO_ACCEPT_DEG + RETRO_EDGE_DEG)
-              & (az <= 2 * math.radians(BEAM_HALF_DEG_PAN))
-              & (el <= 2 * math.radians(BEAM_HALF_DEG_TILT)) & (d <= 6.0))
+        ok = (
+            (np.degrees(psi) <= RETRO_ACCEPT_DEG + RETRO_EDGE_DEG)
+            & (az <= 2 * math.radians(BEAM_HALF_DEG_PAN))
+            & (el <= 2 * math.radians(BEAM_HALF_DEG_TILT))
+            & (d <= 6.0)
+        )
     return _intervals(t, ok, step_s)
 
 

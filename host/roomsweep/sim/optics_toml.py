@@ -135,8 +135,14 @@ def _lens(t: dict, lid: str, where: str, size) -> Lens:
     if not isinstance(note, str):
         raise Bad(f"{where}: note must be a string")
     unit = tuple(float(v) for v in axis / norm)
-    return Lens(lid, pos, unit, aperture,  # type: ignore[arg-type]
-                boolean(t, "hidden", where, True), note)
+    return Lens(
+        lid,
+        pos,
+        unit,
+        aperture,  # type: ignore[arg-type]
+        boolean(t, "hidden", where, True),
+        note,
+    )
 
 
 def _clutter(t: dict, cid: str, where: str, size) -> Clutter:
@@ -160,8 +166,9 @@ def _clutter(t: dict, cid: str, where: str, size) -> Clutter:
     return Clutter(cid, ckind, pos, normal, csize, radius, refl)
 
 
-def _flat_shape(t: dict, ckind: str, where: str, spec: dict
-                ) -> tuple[tuple[float, float, float], tuple[float, float]]:
+def _flat_shape(
+    t: dict, ckind: str, where: str, spec: dict
+) -> tuple[tuple[float, float, float], tuple[float, float]]:
     """(unit normal facing the room, [width, height]) of a flat clutter object."""
     if "normal" not in t:
         raise Bad(f"{where}: a {ckind} needs normal = [x, y, z] (facing the room)")
@@ -170,9 +177,11 @@ def _flat_shape(t: dict, ckind: str, where: str, spec: dict
         raise Bad(f"{where}: normal has zero length")
     normal = tuple(float(v) for v in nv / np.linalg.norm(nv))
     raw = t.get("size_m", list(spec["size_m"]))
-    if (not isinstance(raw, list) or len(raw) != 2
-            or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0
-                   for v in raw)):
+    if (
+        not isinstance(raw, list)
+        or len(raw) != 2
+        or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0 for v in raw)
+    ):
         raise Bad(f"{where}: size_m must be [width, height] in metres")
     return normal, (float(raw[0]), float(raw[1]))  # type: ignore[return-value]
 

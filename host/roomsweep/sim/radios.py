@@ -56,8 +56,13 @@ def _shadow_db(scenario: Scenario, key_id: str, seed: int) -> float:
         return 0.0
     sigma = scenario.shadowing_db
     key = zlib.crc32(key_id.encode("utf-8"))
-    return float(np.clip(_rng(seed & 0xFFFFFFFFFFFFFFFF, _SEED_SHADOW, key).normal(0.0, sigma),
-                         -2 * sigma, 2 * sigma))
+    return float(
+        np.clip(
+            _rng(seed & 0xFFFFFFFFFFFFFFFF, _SEED_SHADOW, key).normal(0.0, sigma),
+            -2 * sigma,
+            2 * sigma,
+        )
+    )
 
 
 def mean_rssi_dbm(scenario: Scenario, device, t_s, seed: int) -> np.ndarray:
@@ -65,15 +70,23 @@ def mean_rssi_dbm(scenario: Scenario, device, t_s, seed: int) -> np.ndarray:
     pos = scenario.position_at(np.asarray(t_s, dtype=float))
     d = np.sqrt(np.sum((pos - np.asarray(device.position_m)) ** 2, axis=-1))
     key = getattr(device, "emitter", None) or device.id
-    return received_dbm(device.eirp_dbm, device.band_mhz, d, scenario.exponent,
-                        loss_db=device.loss_db + _shadow_db(scenario, key, seed))
+    return received_dbm(
+        device.eirp_dbm,
+        device.band_mhz,
+        d,
+        scenario.exponent,
+        loss_db=device.loss_db + _shadow_db(scenario, key, seed),
+    )
 
 
 def scan_times(scenario: Scenario, seconds: float | None = None) -> list[float]:
     """When the firmware scans Wi-Fi: once after each waypoint mark."""
     end = scenario.duration_s if seconds is None else seconds
-    return [s.arrive_s + SCAN_AFTER_MARK_S for s in scenario.sweep
-            if s.arrive_s + SCAN_AFTER_MARK_S + SCAN_DURATION_S <= end]
+    return [
+        s.arrive_s + SCAN_AFTER_MARK_S
+        for s in scenario.sweep
+        if s.arrive_s + SCAN_AFTER_MARK_S + SCAN_DURATION_S <= end
+    ]
 
 
 @dataclass
@@ -83,8 +96,9 @@ class Sightings:
     busy: list[RadioBusy]
 
 
-def wifi_scan(scenario: Scenario, t0: float, seed: int, rng: np.random.Generator
-              ) -> list[WifiSighting]:
+def wifi_scan(
+    scenario: Scenario, t0: float, seed: int, rng: np.random.Generator
+) -> list[WifiSighting]:
     """One scan starting at t0: each access point is heard while its channel is."""
     out = []
     for ap in scenario.access_points:
@@ -92,8 +106,17 @@ def wifi_scan(scenario: Scenario, t0: float, seed: int, rng: np.random.Generator
         rssi = float(mean_rssi_dbm(scenario, ap, t, seed)) + rng.normal(0.0, FADING_DB)
         if rssi < WIFI_SENSITIVITY_DBM:
             continue
-        out.append(WifiSighting(round(t, 6), ap.bssid, "" if ap.ssid_hidden else ap.ssid,
-                                ap.channel, float(round(rssi)), ap.authmode, ap.ssid_hidden))
+        out.append(
+            WifiSighting(
+                round(t, 6),
+                ap.bssid,
+                "" if ap.ssid_hidden else ap.ssid,
+                ap.channel,
+                float(round(rssi)),
+                ap.authmode,
+                ap.ssid_hidden,
+            )
+        )
     return out
 
 
@@ -106,8 +129,9 @@ def ble_events(scenario: Scenario, device, seed: int, end_s: float) -> np.ndarra
     return t[t < end_s]
 
 
-def sightings(scenario: Scenario, seed: int | None = None,
-              seconds: float | None = None) -> Sightings:
+def sightings(
+    scenario: Scenario, seed: int | None = None, seconds: float | None = None
+) -> Sightings:
     """Everything the device's radios report over the sweep (the fast path)."""
     seed = scenario.seed if seed is None else int(seed)
     end = scenario.duration_s if seconds is None else seconds
@@ -132,9 +156,16 @@ def sightings(scenario: Scenario, seed: int | None = None,
         win = np.searchsorted(edges, t, side="right") - 1
         for w in np.unique(win):
             sel = win == w
-            ble.append(BleSighting(round(float(t[sel][0]), 6), dev.address,
-                                   1 if dev.random_address else 0, float(rssi[sel].max()),
-                                   int(sel.sum()), dev.adv_data))
+            ble.append(
+                BleSighting(
+                    round(float(t[sel][0]), 6),
+                    dev.address,
+                    1 if dev.random_address else 0,
+                    float(rssi[sel].max()),
+                    int(sel.sum()),
+                    dev.adv_data,
+                )
+            )
     ble.sort(key=lambda b: b.time_s)
     return Sightings(wifi, ble, busy)
 
@@ -143,8 +174,7 @@ RADIO_GRID_S = 0.1  # the simulated board reads RSSI from a grid of this step
 NOT_HEARD = -128
 
 
-def radio_table(scenario: Scenario, seed: int | None = None,
-                seconds: float | None = None) -> dict:
+def radio_table(scenario: Scenario, seed: int | None = None, seconds: float | None = None) -> dict:
     """What the simulated board's WLAN and BLE objects answer: per device its
     static data and an RSSI grid (int8 bytes, NOT_HEARD below the receiver's
     sensitivity, fading included) over the scenario's time."""
@@ -166,15 +196,29 @@ def radio_table(scenario: Scenario, seed: int | None = None,
         "scan_overhead_us": int(SCAN_OVERHEAD_S * 1e6),
         "scan_channels": SCAN_CHANNELS,
         "adv_delay_max_us": int(ADV_DELAY_MAX_S * 1e6),
-        "aps": [{"ssid": ("" if ap.ssid_hidden else ap.ssid).encode().hex(),
-                 "bssid": ap.bssid.replace(":", ""), "channel": ap.channel,
-                 "authmode": ap.authmode, "hidden": int(ap.ssid_hidden),
-                 "rssi": grid(ap, WIFI_SENSITIVITY_DBM)} for ap in scenario.access_points],
-        "ble": [{"addr": b.address.replace(":", ""), "addr_type": int(b.random_address),
-                 "adv_type": 0 if b.kind == "phone" else 3, "data": b.adv_data.hex(),
-                 "interval_us": int(b.interval_ms * 1000),
-                 "phase_us": int(rng.uniform(0.0, b.interval_ms * 1000)),
-                 "rssi": grid(b, BLE_SENSITIVITY_DBM)} for b in scenario.ble_devices],
+        "aps": [
+            {
+                "ssid": ("" if ap.ssid_hidden else ap.ssid).encode().hex(),
+                "bssid": ap.bssid.replace(":", ""),
+                "channel": ap.channel,
+                "authmode": ap.authmode,
+                "hidden": int(ap.ssid_hidden),
+                "rssi": grid(ap, WIFI_SENSITIVITY_DBM),
+            }
+            for ap in scenario.access_points
+        ],
+        "ble": [
+            {
+                "addr": b.address.replace(":", ""),
+                "addr_type": int(b.random_address),
+                "adv_type": 0 if b.kind == "phone" else 3,
+                "data": b.adv_data.hex(),
+                "interval_us": int(b.interval_ms * 1000),
+                "phase_us": int(rng.uniform(0.0, b.interval_ms * 1000)),
+                "rssi": grid(b, BLE_SENSITIVITY_DBM),
+            }
+            for b in scenario.ble_devices
+        ],
     }
 
 

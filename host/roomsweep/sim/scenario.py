@@ -56,24 +56,51 @@ KIND_PARAMS: dict[str, dict[str, Any]] = {
     # group_frames > 0: only burst_frames consecutive frames of every group_frames
     # (an idle handset's signalling: e.g. 4 frames every 51-frame control
     # multiframe, 235 ms; 3GPP TS 45.002 clause 7)
-    "gsm": {"frame_us": 120000.0 / 26.0, "slot_us": 577.0, "idle_frame": True,
-            "group_frames": 0.0, "burst_frames": 1.0},
+    "gsm": {
+        "frame_us": 120000.0 / 26.0,
+        "slot_us": 577.0,
+        "idle_frame": True,
+        "group_frames": 0.0,
+        "burst_frames": 1.0,
+    },
     "dect": {"frame_ms": 10.0, "slot_us": 417.0},
-    "wifi_ap": {"beacon_interval_tu": 100.0, "beacon_ms": 1.5, "jitter_ms": 0.5,
-                "data_rate_hz": 5.0, "data_ms_max": 1.5},
-    "wifi_camera": {"duty": None, "duty_min": 0.2, "duty_max": 0.6,
-                    "burst_min_ms": 0.2, "burst_max_ms": 2.0},
-    "ble": {"interval_ms": 100.0, "adv_delay_ms": 10.0, "pdus": 3, "pdu_ms": 0.3,
-            "pdu_spacing_ms": 0.4},
+    "wifi_ap": {
+        "beacon_interval_tu": 100.0,
+        "beacon_ms": 1.5,
+        "jitter_ms": 0.5,
+        "data_rate_hz": 5.0,
+        "data_ms_max": 1.5,
+    },
+    "wifi_camera": {
+        "duty": None,
+        "duty_min": 0.2,
+        "duty_max": 0.6,
+        "burst_min_ms": 0.2,
+        "burst_max_ms": 2.0,
+    },
+    "ble": {
+        "interval_ms": 100.0,
+        "adv_delay_ms": 10.0,
+        "pdus": 3,
+        "pdu_ms": 0.3,
+        "pdu_spacing_ms": 0.4,
+    },
     "bt_classic": {"occupancy": 0.3, "burst_us": 366.0},
     "lte": {"load": 0.3},
     "analog_video": {},
 }
 EMITTER_KINDS = tuple(sorted(KIND_PARAMS))
 # Carrier used for path loss when an emitter gives no band_mhz.
-DEFAULT_BAND_MHZ = {"gsm": 900.0, "dect": 1890.0, "wifi_ap": 2437.0, "wifi_camera": 2437.0,
-                    "ble": 2440.0, "bt_classic": 2441.0, "lte": 1800.0,
-                    "analog_video": 5800.0}
+DEFAULT_BAND_MHZ = {
+    "gsm": 900.0,
+    "dect": 1890.0,
+    "wifi_ap": 2437.0,
+    "wifi_camera": 2437.0,
+    "ble": 2440.0,
+    "bt_classic": 2441.0,
+    "lte": 1800.0,
+    "analog_video": 5800.0,
+}
 # Typical EIRP while a burst is on, per emitter kind: docs/sources.md
 # §6-7: ESP32-class Wi-Fi 20 dBm EIRP,
 # BLE tag 0 dBm, GSM900 class-4 handset/bug 33 dBm peak, DECT 250 mW, LTE class-3
@@ -92,15 +119,32 @@ TYPICAL_EIRP_DBM: dict[str, float] = {
 
 _FRACTION_PARAMS = {"duty", "duty_min", "duty_max", "occupancy", "load"}
 
-_TOP_KEYS = {"name", "description", "seed", "room", "waypoints", "sweep", "emitters",
-             "ground_truth"}
+_TOP_KEYS = {
+    "name",
+    "description",
+    "seed",
+    "room",
+    "waypoints",
+    "sweep",
+    "emitters",
+    "ground_truth",
+}
 _TOP_KEYS |= {"access_points", "ble_devices"}  # network radios: netdevices.py
 # the lens finder's sections (sim/optics.py): [lighting], [hand], [[lenses]], [[clutter]]
 _TOP_KEYS |= {"lighting", "hand", "lenses", "clutter"}
 _ROOM_KEYS = {"size_m", "exponent", "shadowing_db", "noise_floor_dbm"}
 _STOP_KEYS = {"waypoint", "arrive_s", "dwell_s"}
-_EMITTER_KEYS = {"id", "kind", "position_m", "eirp_dbm", "band_mhz", "hidden", "outside",
-                 "loss_db", "params"}
+_EMITTER_KEYS = {
+    "id",
+    "kind",
+    "position_m",
+    "eirp_dbm",
+    "band_mhz",
+    "hidden",
+    "outside",
+    "loss_db",
+    "params",
+}
 
 
 @dataclass
@@ -213,8 +257,12 @@ def bundled_scenarios() -> list[str]:
 def load_scenario(name_or_path: str | os.PathLike) -> Scenario:
     """Load a bundled scenario by name ("hotel-room") or a .toml file by path."""
     text_name = os.fspath(name_or_path)
-    looks_like_path = (isinstance(name_or_path, os.PathLike) or text_name.endswith(".toml")
-                       or os.sep in text_name or "/" in text_name)
+    looks_like_path = (
+        isinstance(name_or_path, os.PathLike)
+        or text_name.endswith(".toml")
+        or os.sep in text_name
+        or "/" in text_name
+    )
     if looks_like_path:
         path = Path(text_name)
         try:
@@ -227,8 +275,9 @@ def load_scenario(name_or_path: str | os.PathLike) -> Scenario:
     resource = _scenario_dir().joinpath(text_name + ".toml")
     if not text_name or not resource.is_file():
         known = ", ".join(bundled_scenarios()) or "none"
-        raise ScenarioError(f"no bundled scenario {text_name!r} (bundled: {known}; "
-                            f"or give a path to a .toml file)")
+        raise ScenarioError(
+            f"no bundled scenario {text_name!r} (bundled: {known}; or give a path to a .toml file)"
+        )
     return _parse(resource.read_bytes(), str(resource), text_name)
 
 
@@ -262,11 +311,24 @@ def _build(doc: dict, source: str, default_name: str) -> Scenario:
     optics = parse_optics(doc, size, {e.id for e in emitters})
     ground_truth = _ground_truth(doc, emitters, optics, {w.name for w in waypoints})
     access_points, ble_devices = parse_network(doc, size, emitters)
-    return Scenario(name=name, description=description, seed=seed, room_size_m=size,
-                    exponent=exponent, shadowing_db=shadowing, waypoints=waypoints,
-                    sweep=sweep, emitters=emitters, duration_s=duration, source=source,
-                    noise_floor_dbm=noise_floor, ground_truth=ground_truth,
-                    access_points=access_points, ble_devices=ble_devices, optics=optics)
+    return Scenario(
+        name=name,
+        description=description,
+        seed=seed,
+        room_size_m=size,
+        exponent=exponent,
+        shadowing_db=shadowing,
+        waypoints=waypoints,
+        sweep=sweep,
+        emitters=emitters,
+        duration_s=duration,
+        source=source,
+        noise_floor_dbm=noise_floor,
+        ground_truth=ground_truth,
+        access_points=access_points,
+        ble_devices=ble_devices,
+        optics=optics,
+    )
 
 
 def _header(doc: dict, default_name: str) -> tuple[str, str, int]:
@@ -309,8 +371,7 @@ def _waypoints(doc: dict, size: tuple[float, float, float]) -> list[Waypoint]:
     for wname, value in wp_table.items():
         pos = vec3(value, f"waypoint {wname!r}")
         if not in_box(pos, size):
-            raise Bad(f"waypoint {wname!r} at {fmt_vec(pos)} is outside the room "
-                      f"{fmt_vec(size)}")
+            raise Bad(f"waypoint {wname!r} at {fmt_vec(pos)} is outside the room {fmt_vec(size)}")
         waypoints.append(Waypoint(wname, pos))
     return waypoints
 
@@ -337,11 +398,15 @@ def _sweep(doc: dict, waypoints: list[Waypoint]) -> list[SweepStop]:
         if sweep:
             prev = sweep[-1]
             if arrive < prev.arrive_s + prev.dwell_s:
-                raise Bad(f"{where}: arrive_s {arrive:g} is before the previous stop ends "
-                          f"at {prev.arrive_s + prev.dwell_s:g} s")
+                raise Bad(
+                    f"{where}: arrive_s {arrive:g} is before the previous stop ends "
+                    f"at {prev.arrive_s + prev.dwell_s:g} s"
+                )
             if arrive - prev.arrive_s < MIN_STOP_SPACING_S:
-                raise Bad(f"{where}: arrives less than {MIN_STOP_SPACING_S:g} s after the "
-                          f"previous stop (the button presses would merge)")
+                raise Bad(
+                    f"{where}: arrives less than {MIN_STOP_SPACING_S:g} s after the "
+                    f"previous stop (the button presses would merge)"
+                )
         sweep.append(SweepStop(wname, arrive, dwell))
     return sweep
 
@@ -357,8 +422,9 @@ def _emitters(doc: dict, size: tuple[float, float, float]) -> list[Emitter]:
     return emitters
 
 
-def _ground_truth(doc: dict, emitters: list[Emitter], optics: OpticalScene | None,
-                  wp_names: set[str]) -> dict[str, str]:
+def _ground_truth(
+    doc: dict, emitters: list[Emitter], optics: OpticalScene | None, wp_names: set[str]
+) -> dict[str, str]:
     """[ground_truth]: hidden emitter (or lens) id = its nearest waypoint."""
     gt_raw = sub_table(doc, "ground_truth", "", required=False)
     by_id: dict[str, Any] = {e.id: e for e in emitters}
@@ -394,8 +460,10 @@ def _emitter(em: Any, i: int, size, taken: set[str]) -> Emitter:
     if outside and in_box(pos, size):
         raise Bad(f"{where} is marked outside but {fmt_vec(pos)} is inside the room")
     if not outside and not in_box(pos, size):
-        raise Bad(f"{where} at {fmt_vec(pos)} is outside the room {fmt_vec(size)} "
-                  f"(set outside = true if that is intended)")
+        raise Bad(
+            f"{where} at {fmt_vec(pos)} is outside the room {fmt_vec(size)} "
+            f"(set outside = true if that is intended)"
+        )
     eirp = number(em, "eirp_dbm", where)
     if not -40.0 <= eirp <= 50.0:
         raise Bad(f"{where}: eirp_dbm {eirp:g} is not between -40 and 50")
@@ -410,8 +478,17 @@ def _emitter(em: Any, i: int, size, taken: set[str]) -> Emitter:
     if not isinstance(params_raw, dict):
         raise Bad(f"{where}: params must be a table")
     params = check_params(kind, params_raw, where)
-    return Emitter(id=eid, kind=kind, position_m=pos, eirp_dbm=eirp, band_mhz=band,
-                   hidden=hidden, params=params, outside=outside, loss_db=loss)
+    return Emitter(
+        id=eid,
+        kind=kind,
+        position_m=pos,
+        eirp_dbm=eirp,
+        band_mhz=band,
+        hidden=hidden,
+        params=params,
+        outside=outside,
+        loss_db=loss,
+    )
 
 
 def check_params(kind: str, given: dict, where: str = "emitter") -> dict:
@@ -426,16 +503,22 @@ def check_params(kind: str, given: dict, where: str = "emitter") -> dict:
         if isinstance(default, bool):
             if not isinstance(value, bool):
                 raise Bad(f"{where}: parameter {key} must be true or false")
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value) or value < 0:
-            raise Bad(f"{where}: parameter {key} must be a non-negative number, "
-                      f"not {short(value)}")
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise Bad(
+                f"{where}: parameter {key} must be a non-negative number, not {short(value)}"
+            )
         elif key in _FRACTION_PARAMS and value > 1:
             raise Bad(f"{where}: parameter {key} must be between 0 and 1, not {short(value)}")
         out[key] = value
     if kind == "wifi_camera":
-        lo, hi = ((out["duty"], out["duty"]) if "duty" in out
-                  else (out["duty_min"], out["duty_max"]))
+        lo, hi = (
+            (out["duty"], out["duty"]) if "duty" in out else (out["duty_min"], out["duty_max"])
+        )
         if not 0 < lo <= hi:
             raise Bad(f"{where}: wifi_camera duty must satisfy 0 < duty_min <= duty_max")
         if not 0 < out["burst_min_ms"] <= out["burst_max_ms"] <= 50:
@@ -444,10 +527,15 @@ def check_params(kind: str, given: dict, where: str = "emitter") -> dict:
         if out["pdus"] != int(out["pdus"]) or not 1 <= out["pdus"] <= 3:
             raise Bad(f"{where}: ble pdus must be 1, 2 or 3")
         event_ms = (out["pdus"] - 1) * out["pdu_spacing_ms"] + out["pdu_ms"]
-        if out["interval_ms"] < 5 or event_ms >= out["interval_ms"] \
-                or out["pdu_ms"] > out["pdu_spacing_ms"]:
-            raise Bad(f"{where}: ble timing does not fit (interval_ms >= 5, "
-                      f"pdu_ms <= pdu_spacing_ms, event shorter than the interval)")
+        if (
+            out["interval_ms"] < 5
+            or event_ms >= out["interval_ms"]
+            or out["pdu_ms"] > out["pdu_spacing_ms"]
+        ):
+            raise Bad(
+                f"{where}: ble timing does not fit (interval_ms >= 5, "
+                f"pdu_ms <= pdu_spacing_ms, event shorter than the interval)"
+            )
     elif kind == "gsm":
         if not 0 < out["slot_us"] < out["frame_us"] <= 100000:
             raise Bad(f"{where}: gsm needs 0 < slot_us < frame_us")
@@ -455,11 +543,16 @@ def check_params(kind: str, given: dict, where: str = "emitter") -> dict:
         if not 0 < out["slot_us"] < out["frame_ms"] * 1000 <= 100000:
             raise Bad(f"{where}: dect needs 0 < slot_us < frame_ms (<= 100 ms)")
     elif kind == "wifi_ap":
-        if not 0 < out["beacon_ms"] < out["beacon_interval_tu"] * 1.024 \
-                or out["beacon_interval_tu"] > 10000 or out["data_ms_max"] > 50 \
-                or out["jitter_ms"] > 50:
-            raise Bad(f"{where}: wifi_ap timing does not fit (0 < beacon_ms < interval, "
-                      f"interval <= 10000 TU, data_ms_max and jitter_ms <= 50)")
+        if (
+            not 0 < out["beacon_ms"] < out["beacon_interval_tu"] * 1.024
+            or out["beacon_interval_tu"] > 10000
+            or out["data_ms_max"] > 50
+            or out["jitter_ms"] > 50
+        ):
+            raise Bad(
+                f"{where}: wifi_ap timing does not fit (0 < beacon_ms < interval, "
+                f"interval <= 10000 TU, data_ms_max and jitter_ms <= 50)"
+            )
     elif kind == "bt_classic":
         if not 0 < out["burst_us"] <= 625:
             raise Bad(f"{where}: bt_classic burst_us must be in (0, 625]")

@@ -93,8 +93,9 @@ def fspl_1m_db(band_mhz: float) -> float:
     return 20.0 * math.log10(band_mhz) + FSPL_1M_OFFSET_DB
 
 
-def received_dbm(eirp_dbm: float, band_mhz: float, distance_m, exponent: float,
-                 loss_db: float = 0.0):
+def received_dbm(
+    eirp_dbm: float, band_mhz: float, distance_m, exponent: float, loss_db: float = 0.0
+):
     """Mean power at the detector input while the transmitter is on: free-space
     loss at 1 m, then 10 n log10(d) (log-distance model, ref §7); distances below
     MIN_DISTANCE_M are clipped. The one law used by the simulator and the budgets."""
@@ -107,8 +108,11 @@ def detector_volts(dbm: np.ndarray) -> np.ndarray:
     v = DET_SLOPE_V_PER_DB * (np.asarray(dbm, dtype=float) - DET_INTERCEPT_DBM)
     k = DET_KNEE_V
     # lo + softplus(v - lo) - softplus(v - hi): v in the middle, smooth at both ends
-    return (DET_V_MIN + k * np.logaddexp(0.0, (v - DET_V_MIN) / k)
-            - k * np.logaddexp(0.0, (v - DET_V_MAX) / k))
+    return (
+        DET_V_MIN
+        + k * np.logaddexp(0.0, (v - DET_V_MIN) / k)
+        - k * np.logaddexp(0.0, (v - DET_V_MAX) / k)
+    )
 
 
 _LSB_PER_V = ADC_MAX_COUNT / ADC_FULL_SCALE_V
@@ -223,8 +227,16 @@ class _Periodic(_Process):
     frame, so 100 Hz and harmonics (ref §6: ktet.fh-muenster.de 14.2).
     """
 
-    def __init__(self, p: dict, words: tuple[int, ...], frame_s: float, slot_s: float,
-                 idle_every: int = 0, group_frames: int = 0, burst_frames: int = 1):
+    def __init__(
+        self,
+        p: dict,
+        words: tuple[int, ...],
+        frame_s: float,
+        slot_s: float,
+        idle_every: int = 0,
+        group_frames: int = 0,
+        burst_frames: int = 1,
+    ):
         self.period_s = frame_s
         self.slot_s = slot_s
         self.idle_every = idle_every
@@ -332,7 +344,7 @@ class _Ble(_Process):
     def _make(self, k):
         t0, t1 = k * BLOCK_S, (k + 1) * BLOCK_S
         self._extend_to(t1)
-        ev = self._events[np.searchsorted(self._events, t0):np.searchsorted(self._events, t1)]
+        ev = self._events[np.searchsorted(self._events, t0) : np.searchsorted(self._events, t1)]
         offsets = np.arange(int(self.p["pdus"])) * self.p["pdu_spacing_ms"] * 1e-3
         starts = (ev[:, None] + offsets[None, :]).ravel()
         return starts, starts + self.p["pdu_ms"] * 1e-3
@@ -373,9 +385,15 @@ def make_process(emitter: Emitter, seed: int) -> _Process:
     words = (seed, zlib.crc32(emitter.id.encode("utf-8")))
     kind = emitter.kind
     if kind == "gsm":
-        return _Periodic(p, words, p["frame_us"] * 1e-6, p["slot_us"] * 1e-6,
-                         26 if p["idle_frame"] else 0, int(p["group_frames"]),
-                         int(p["burst_frames"]))
+        return _Periodic(
+            p,
+            words,
+            p["frame_us"] * 1e-6,
+            p["slot_us"] * 1e-6,
+            26 if p["idle_frame"] else 0,
+            int(p["group_frames"]),
+            int(p["burst_frames"]),
+        )
     if kind == "dect":
         return _Periodic(p, words, p["frame_ms"] * 1e-3, p["slot_us"] * 1e-6)
     if kind == "wifi_ap":
@@ -405,8 +423,9 @@ class _Source:
             # 2 sigma so that one unlucky draw does not dominate a whole scenario
             key = zlib.crc32(emitter.id.encode("utf-8"))
             sigma = scenario.shadowing_db
-            shadow = float(np.clip(_rng(seed, _SEED_SHADOW, key).normal(0.0, sigma),
-                                   -2 * sigma, 2 * sigma))
+            shadow = float(
+                np.clip(_rng(seed, _SEED_SHADOW, key).normal(0.0, sigma), -2 * sigma, 2 * sigma)
+            )
         self.shadow_db = shadow
         self.exponent = scenario.exponent
         self.emitter = emitter
@@ -415,8 +434,9 @@ class _Source:
         """Received power while the transmitter is on, at device positions (n, 3)."""
         e = self.emitter
         d = np.sqrt(np.sum((positions - self.position) ** 2, axis=-1))
-        return received_dbm(e.eirp_dbm, e.band_mhz, d, self.exponent,
-                            loss_db=e.loss_db + self.shadow_db)
+        return received_dbm(
+            e.eirp_dbm, e.band_mhz, d, self.exponent, loss_db=e.loss_db + self.shadow_db
+        )
 
 
 class FeedGenerator:
@@ -476,7 +496,7 @@ class FeedGenerator:
                 self._next_block += 1
                 self._pos = 0
             take = min(n - filled, len(self._buf) - self._pos)
-            out[filled:filled + take] = self._buf[self._pos:self._pos + take]
+            out[filled : filled + take] = self._buf[self._pos : self._pos + take]
             filled += take
             self._pos += take
         self.steps_done += n
@@ -512,8 +532,9 @@ class FeedGenerator:
         out[:, 3:] = returns.T
         return out
 
-    def _photodiode(self, t: np.ndarray, pos_coarse: np.ndarray, normal: np.ndarray,
-                    adc_noise: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _photodiode(
+        self, t: np.ndarray, pos_coarse: np.ndarray, normal: np.ndarray, adc_noise: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Photodiode base column (read_u16 units) and per-group returns (counts x 16)."""
         scene = optics.scene_of(self.scenario)
         ambient = optics.ambient_current(scene.lighting, t)

@@ -21,8 +21,7 @@ class Bad(ScenarioError):
 def check_keys(table: dict, allowed: set[str], where: str) -> None:
     for key in table:
         if key not in allowed:
-            raise Bad(f"unknown key {key!r} in {where} (expected: "
-                      f"{', '.join(sorted(allowed))})")
+            raise Bad(f"unknown key {key!r} in {where} (expected: {', '.join(sorted(allowed))})")
 
 
 def sub_table(doc: dict, key: str, where: str, required: bool = True) -> dict:
@@ -66,9 +65,14 @@ def boolean(table: dict, key: str, where: str, default: bool) -> bool:
 
 
 def vec3(value: Any, what: str) -> tuple[float, float, float]:
-    if (not isinstance(value, list) or len(value) != 3
-            or any(isinstance(v, bool) or not isinstance(v, (int, float))
-                   or not math.isfinite(v) for v in value)):
+    if (
+        not isinstance(value, list)
+        or len(value) != 3
+        or any(
+            isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)
+            for v in value
+        )
+    ):
         raise Bad(f"{what} must be three numbers [x, y, z] in metres, not {short(value)}")
     return (float(value[0]), float(value[1]), float(value[2]))
 

@@ -30,5 +30,10 @@ def score(f: Features) -> float:
     return continuous * (1.0 - ramp(f.burst_rate_hz, *BURST_RATE_HZ))
 
 
-CLASSIFIER = Classifier("analog_video", "Analog video sender (continuous carrier)",
-                        "FM video carrier (constant envelope)", score, period_s=None)
+CLASSIFIER = Classifier(
+    "analog_video",
+    "Analog video sender (continuous carrier)",
+    "FM video carrier (constant envelope)",
+    score,
+    period_s=None,
+)

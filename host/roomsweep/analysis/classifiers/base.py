@@ -57,22 +57,23 @@ CARRIER_DUTY = 0.85
 CARRIER_DUTY_FULL = 0.97
 
 
-def frame_regularity(starts, frame_s: float,
-                     tolerance_s: float = FRAME_TOLERANCE_S) -> float:
+def frame_regularity(starts, frame_s: float, tolerance_s: float = FRAME_TOLERANCE_S) -> float:
     """How strictly events keep a frame period, beyond what random traffic at the
     same rate reaches by chance (0 = no better than chance, 1 = exact)."""
     _, props = partner_fraction(starts, frame_s, tolerance_s, multiples=FRAME_MULTIPLES)
     return props["regularity"] - props["chance"]
 
 
-def tdma_score(f: Features, frame_s: float, width_s: tuple[float, float],
-               duty: tuple[float, float]) -> float:
+def tdma_score(
+    f: Features, frame_s: float, width_s: tuple[float, float], duty: tuple[float, float]
+) -> float:
     """One slot of width_s per frame of frame_s (GSM, DECT): width and duty in
     range, and the bursts on the frame grid."""
     if f.count < TDMA_MIN_BURSTS:
         return 0.0
-    shape = (within(f.width_median_s, *width_s, TDMA_WIDTH_SOFT_S)
-             * within(f.duty, *duty, TDMA_DUTY_SOFT))
+    shape = within(f.width_median_s, *width_s, TDMA_WIDTH_SOFT_S) * within(
+        f.duty, *duty, TDMA_DUTY_SOFT
+    )
     if shape == 0:
         return 0.0  # cheap tests first: most components fail here
     return shape * ramp(frame_regularity(f.starts_s, frame_s), *TDMA_REGULARITY)

@@ -87,8 +87,7 @@ def score(f: Features) -> float:
     short = within(float(np.median(widths)), *EVENT_WIDTH_S, EVENT_WIDTH_SOFT_S)
     if jitter * interval * short == 0:
         return mixed_score(f, starts, widths) * quiet
-    _, props = partner_fraction(starts, BEACON_S, BEACON_TOLERANCE_S,
-                                multiples=BEACON_MULTIPLES)
+    _, props = partner_fraction(starts, BEACON_S, BEACON_TOLERANCE_S, multiples=BEACON_MULTIPLES)
     strict = 1 - ramp(props["regularity"], *BEACON_REGULARITY)
     return jitter * interval * short * quiet * strict
 
@@ -133,16 +132,21 @@ def mixed_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
         return 0.0
     if np.median(np.diff(starts)) < BLE_ADV_INTERVAL_MIN_S:
         return 0.0
-    _, props = partner_fraction(starts, BEACON_S, BEACON_TOLERANCE_S,
-                                multiples=BEACON_MULTIPLES)
+    _, props = partner_fraction(starts, BEACON_S, BEACON_TOLERANCE_S, multiples=BEACON_MULTIPLES)
     if props["regularity"] > BEACON_REGULARITY[0]:
         return 0.0  # any sign of a strict 102.4 ms: leave it to the beacon test
     return SPARSE_SCORE
 
 
-CLASSIFIER = Classifier("ble", "Bluetooth Low Energy advertising",
-                        "Bluetooth Core 5.4 Vol 6 Part B 4.4.2.2", score,
-                        # a -10..0 dBm advertiser within about 0.5 m (FSPL 40 dB at
-                        # 1 m, n = 2.5); weaker BLE-like timing is room traffic
-                        # no period: advDelay makes every interval different
-                        in_room_dbm=-37.0, sparse=True, period_s=None)
+CLASSIFIER = Classifier(
+    "ble",
+    "Bluetooth Low Energy advertising",
+    "Bluetooth Core 5.4 Vol 6 Part B 4.4.2.2",
+    score,
+    # a -10..0 dBm advertiser within about 0.5 m (FSPL 40 dB at
+    # 1 m, n = 2.5); weaker BLE-like timing is room traffic
+    # no period: advDelay makes every interval different
+    in_room_dbm=-37.0,
+    sparse=True,
+    period_s=None,
+)

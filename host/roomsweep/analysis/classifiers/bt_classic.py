@@ -32,15 +32,21 @@ BURST_RATE_HZ = (20, 100)
 def score(f: Features) -> float:
     if f.count < MIN_BURSTS:
         return 0.0
-    grid, _ = grid_fraction(f.starts_s, BT_SLOT_S, SLOT_TOLERANCE_S,
-                            max_multiple=SLOT_MAX_MULTIPLE)
+    grid, _ = grid_fraction(
+        f.starts_s, BT_SLOT_S, SLOT_TOLERANCE_S, max_multiple=SLOT_MAX_MULTIPLE
+    )
     short = within(f.width_median_s, *PACKET_WIDTH_S, PACKET_WIDTH_SOFT_S)
     return ramp(grid, *ON_GRID) * short * ramp(f.burst_rate_hz, *BURST_RATE_HZ)
 
 
-CLASSIFIER = Classifier("bt_classic", "Bluetooth classic (625 us slots)",
-                        "Bluetooth Core 5.4 Vol 2 Part B 2.2", score,
-                        # the weakest power class (class 3: 1 mW, Core 5.4 Vol 2 Part A 3)
-                        # within 0.5 m of a waypoint (FSPL 40 dB at 1 m, n = 2.5)
-                        # reads about -32 dBm; 8 dB below that is a headset next door
-                        in_room_dbm=-40.0, period_s=BT_SLOT_S)
+CLASSIFIER = Classifier(
+    "bt_classic",
+    "Bluetooth classic (625 us slots)",
+    "Bluetooth Core 5.4 Vol 2 Part B 2.2",
+    score,
+    # the weakest power class (class 3: 1 mW, Core 5.4 Vol 2 Part A 3)
+    # within 0.5 m of a waypoint (FSPL 40 dB at 1 m, n = 2.5)
+    # reads about -32 dBm; 8 dB below that is a headset next door
+    in_room_dbm=-40.0,
+    period_s=BT_SLOT_S,
+)

@@ -24,9 +24,15 @@ def score(f: Features) -> float:
     return tdma_score(f, DECT_FRAME_S, width_s=BURST_WIDTH_S, duty=DUTY)
 
 
-CLASSIFIER = Classifier("dect", "DECT phone (10 ms frames, 100 Hz)", "ETSI EN 300 175-2", score,
-                        # 250 mW (24 dBm) peak [ETSI EN 300 175-2]; within 0.5 m of a
-                        # waypoint (FSPL 38 dB at 1 m at 1.9 GHz, n = 2.5) about -6 dBm,
-                        # -28 dBm even 20 dB down behind furniture; weaker is a
-                        # neighbour's base station or handset
-                        in_room_dbm=-28.0, period_s=DECT_FRAME_S)
+CLASSIFIER = Classifier(
+    "dect",
+    "DECT phone (10 ms frames, 100 Hz)",
+    "ETSI EN 300 175-2",
+    score,
+    # 250 mW (24 dBm) peak [ETSI EN 300 175-2]; within 0.5 m of a
+    # waypoint (FSPL 38 dB at 1 m at 1.9 GHz, n = 2.5) about -6 dBm,
+    # -28 dBm even 20 dB down behind furniture; weaker is a
+    # neighbour's base station or handset
+    in_room_dbm=-28.0,
+    period_s=DECT_FRAME_S,
+)

@@ -26,10 +26,15 @@ def score(f: Features) -> float:
     return tdma_score(f, GSM_FRAME_S, width_s=BURST_WIDTH_S, duty=DUTY)
 
 
-CLASSIFIER = Classifier("gsm", "GSM handset or bug (TDMA 4.615 ms, 216.7 Hz)",
-                        "3GPP TS 45.002", score,
-                        # the least a handset or bug sends is 5 dBm (GSM900) or 0 dBm
-                        # (DCS1800) [3GPP TS 45.005 4.1.1]: within 0.5 m of a waypoint
-                        # (FSPL 37.5 dB at 1 m at 1.8 GHz, n = 2.5) that reads above
-                        # -30 dBm; a weaker GSM peak is a phone beyond a wall
-                        in_room_dbm=-32.0, period_s=GSM_FRAME_S)
+CLASSIFIER = Classifier(
+    "gsm",
+    "GSM handset or bug (TDMA 4.615 ms, 216.7 Hz)",
+    "3GPP TS 45.002",
+    score,
+    # the least a handset or bug sends is 5 dBm (GSM900) or 0 dBm
+    # (DCS1800) [3GPP TS 45.005 4.1.1]: within 0.5 m of a waypoint
+    # (FSPL 37.5 dB at 1 m at 1.8 GHz, n = 2.5) that reads above
+    # -30 dBm; a weaker GSM peak is a phone beyond a wall
+    in_room_dbm=-32.0,
+    period_s=GSM_FRAME_S,
+)

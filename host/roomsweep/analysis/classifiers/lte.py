@@ -31,12 +31,15 @@ def score(f: Features) -> float:
     if f.count < MIN_BURSTS:
         return 0.0
     k = np.round(f.widths_s / LTE_SUBFRAME_S)
-    whole = float(np.mean((k >= 1)
-                          & (np.abs(f.widths_s - k * LTE_SUBFRAME_S) <= WIDTH_TOLERANCE_S)))
-    grid, _ = grid_fraction(f.starts_s, LTE_SUBFRAME_S, GRID_TOLERANCE_S,
-                            max_multiple=GRID_MAX_MULTIPLE)
+    whole = float(
+        np.mean((k >= 1) & (np.abs(f.widths_s - k * LTE_SUBFRAME_S) <= WIDTH_TOLERANCE_S))
+    )
+    grid, _ = grid_fraction(
+        f.starts_s, LTE_SUBFRAME_S, GRID_TOLERANCE_S, max_multiple=GRID_MAX_MULTIPLE
+    )
     return ramp(whole, *WHOLE) * ramp(grid, *ON_GRID)
 
 
-CLASSIFIER = Classifier("lte", "LTE handset (1 ms subframes)", "3GPP TS 36.211 4.1", score,
-                        period_s=LTE_SUBFRAME_S)
+CLASSIFIER = Classifier(
+    "lte", "LTE handset (1 ms subframes)", "3GPP TS 36.211 4.1", score, period_s=LTE_SUBFRAME_S
+)

@@ -45,19 +45,24 @@ def score(f: Features) -> float:
     starts, widths = f.events(EVENT_GAP_S)
     if starts.size < MIN_EVENTS:
         return 0.0
-    _, props = partner_fraction(starts, WIFI_BEACON_INTERVAL_S, BEACON_TOLERANCE_S,
-                                multiples=BEACON_MULTIPLES)
+    _, props = partner_fraction(
+        starts, WIFI_BEACON_INTERVAL_S, BEACON_TOLERANCE_S, multiples=BEACON_MULTIPLES
+    )
     # beacons come back on the dot; data frames in between have no partners
     periodic = ramp(props["regularity"], *BEACON_REGULARITY)
     if periodic == 0:
         return 0.0
-    tdma, _ = partner_fraction(starts, GSM_FRAME_S, FRAME_TOLERANCE_S,
-                               multiples=FRAME_MULTIPLES)
+    tdma, _ = partner_fraction(starts, GSM_FRAME_S, FRAME_TOLERANCE_S, multiples=FRAME_MULTIPLES)
     return periodic * low_duty * (1 - ramp(tdma, *GSM_PARTNERS))
 
 
-CLASSIFIER = Classifier("wifi_ap", "Wi-Fi access point beacons (102.4 ms)",
-                        "IEEE 802.11-2020 11.1.3", score,
-                        # a 13-20 dBm AP within about 1 m (FSPL 40 dB at 1 m, n = 2.5);
-                        # the hotel's own APs are 2 m or more from any waypoint
-                        in_room_dbm=-22.0, period_s=WIFI_BEACON_INTERVAL_S)
+CLASSIFIER = Classifier(
+    "wifi_ap",
+    "Wi-Fi access point beacons (102.4 ms)",
+    "IEEE 802.11-2020 11.1.3",
+    score,
+    # a 13-20 dBm AP within about 1 m (FSPL 40 dB at 1 m, n = 2.5);
+    # the hotel's own APs are 2 m or more from any waypoint
+    in_room_dbm=-22.0,
+    period_s=WIFI_BEACON_INTERVAL_S,
+)

@@ -56,8 +56,9 @@ def score(f: Features) -> float:
     not_continuous = 1.0 - ramp(f.duty, CARRIER_DUTY, CARRIER_DUTY_FULL)
     if busy * not_continuous == 0:
         return 0.0
-    grids = [grid_fraction(f.starts_s, p, tol, max_multiple=GRID_MAX_MULTIPLE)[0]
-             for p, tol in GRIDS]
+    grids = [
+        grid_fraction(f.starts_s, p, tol, max_multiple=GRID_MAX_MULTIPLE)[0] for p, tol in GRIDS
+    ]
     no_grid = 1.0 - ramp(max(grids), *ON_GRID)
     if no_grid == 0:
         return 0.0
@@ -68,9 +69,14 @@ def score(f: Features) -> float:
     return busy * no_grid * max(spread, SAME_WIDTHS_SCORE) * not_continuous
 
 
-CLASSIFIER = Classifier("wifi_camera", "Wi-Fi camera streaming video",
-                        "IEEE 802.11-2020 data frames", score,
-                        # a camera module sends 13-20 dBm (ESP32-CAM class, docs/
-                        # sources.md §7): within 0.5 m (FSPL 40 dB at 1 m, n = 2.5)
-                        # above -20 dBm; -38 dBm leaves 18 dB for what hides it
-                        in_room_dbm=-38.0, period_s=None)
+CLASSIFIER = Classifier(
+    "wifi_camera",
+    "Wi-Fi camera streaming video",
+    "IEEE 802.11-2020 data frames",
+    score,
+    # a camera module sends 13-20 dBm (ESP32-CAM class, docs/
+    # sources.md §7): within 0.5 m (FSPL 40 dB at 1 m, n = 2.5)
+    # above -20 dBm; -38 dBm leaves 18 dB for what hides it
+    in_room_dbm=-38.0,
+    period_s=None,
+)
