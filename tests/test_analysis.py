@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from roomsweep.analysis import dsp
-from roomsweep.analysis.analyze import MIN_SCORE, analyze, classify
+from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.classifiers import CLASSIFIERS
+from roomsweep.analysis.components import MIN_SCORE, classify, components
 from roomsweep.analysis.features import component
 from roomsweep.analysis.recording import Recording, from_capture
 from roomsweep.cli import main
@@ -258,7 +259,6 @@ def _power_sum(*levels_dbm: np.ndarray) -> np.ndarray:
 def test_a_carrier_under_louder_bursts_is_heard_as_a_carrier():
     """Bluetooth bursts at -18 dBm over an analog video carrier at -38 dBm: the
     bursts' gaps show the carrier, not the detector's floor."""
-    from roomsweep.analysis.analyze import components
 
     n = int(3 * FS)
     carrier = np.full(n, -38.0) + np.random.default_rng(1).normal(0, 0.3, n)

@@ -43,7 +43,7 @@ if not REAL.is_dir():
         allow_module_level=True,
     )
 
-from roomsweep.analysis.analyze import DETECTOR_FLOOR_DBM, classify  # noqa: E402
+from roomsweep.analysis.components import DETECTOR_FLOOR_DBM, classify  # noqa: E402
 from roomsweep.analysis.dsp import level_modes  # noqa: E402
 from roomsweep.analysis.features import Features, component  # noqa: E402
 from roomsweep.analysis.segment import decimate_db, load_iq_power_db, segment_bursts  # noqa: E402

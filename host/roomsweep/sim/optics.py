@@ -1,5 +1,10 @@
 """Optical half of the room simulator: what the lens finder's photodiode sees.
 
+Why this module is long: it is one physical model (beam, lens and clutter
+returns, ambient light, the receiver chain, the feed codec) whose parts share
+the scene's dataclasses and constants with their sources; its TOML parsing
+(optics_toml) and the LED drive rule (leddrive) already live apart.
+
 The device (hardware/README.md, docs/lens.md) has three groups of IR LEDs on rings
 of different radii around one photodiode. Each group is modulated at its own
 frequency; the photodiode current is the sum, for every group, of the light of

@@ -1,0 +1,225 @@
+"""What is heard where: the sweep cut into stretches, each stretch's level modes
+as components, each component classified.
+
+1. The sweep is cut at the waypoint marks (or into fixed windows without marks).
+2. In each stretch the envelope's level modes are found (a log detector shows
+   each transmitter at its own level); each mode's bursts are one component.
+3. Every classifier scores every component; the best above MIN_SCORE names it,
+   otherwise it is "unknown_periodic" or "unknown".
+
+Which components are findings is decided in `roomsweep.analysis.analyze`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from roomsweep.analysis.classifiers import CLASSIFIERS, UNKNOWN, UNKNOWN_PERIODIC
+from roomsweep.analysis.classifiers.base import CARRIER_DUTY
+from roomsweep.analysis.dsp import level_modes, line_strength
+from roomsweep.analysis.features import Features, component, loudest_near
+from roomsweep.analysis.recording import Recording
+
+DETECTOR_FLOOR_DBM = -58.0  # AD8318: about -60 dBm is the bottom of its range
+MODE_HALF_WIDTH_DB = 3.0
+MIN_SCORE = 0.45
+WINDOW_S = 3.0  # stretch length when the capture has no marks
+DWELL_S = 3.0  # seconds after a waypoint mark that belong to that waypoint
+ANALYSIS_WINDOW_S = 1.5
+MIN_MODE_SAMPLES = 12  # three short BLE events are enough to show a level
+# a carrier's envelope dips below its level only in the detector's noise
+STEADY_GAP_FRACTION = 0.01
+MIN_BURSTS = 4  # fewer bursts than this in a window say nothing about timing
+UNKNOWN_LINE_RATIO = 100.0  # spectral line over the median: periodic beyond doubt
+# An unknown component needs this many bursts, and this many samples (32 ms at
+# 8 kS/s: a Welch spectrum with lines to look for), to be called periodic
+UNKNOWN_MIN_BURSTS = 20
+UNKNOWN_MIN_SAMPLES = 256
+# Lines are looked for from 5 Hz (seven periods or more in ANALYSIS_WINDOW_S) to
+# 2 kHz (half the 4 kHz Nyquist frequency at 8 kS/s, clear of the spectrum's top)
+UNKNOWN_BAND_HZ = (5, 2000)
+# line_strength wants a fundamental to measure; only the spectrum it returns is
+# used here, so any in-band frequency does
+SPECTRUM_F0_HZ = 100.0
+# An unknown periodic component is at most this sure, less the more it looks like a
+# known kind (then it is more likely two known kinds overlapping): nothing left at
+# a best known score of KNOWN_LIKE_SCORE
+UNKNOWN_PERIODIC_CONFIDENCE = 0.75
+KNOWN_LIKE_SCORE = 0.5
+UNKNOWN_CONFIDENCE = 0.3  # bursts that fit no kind and no period: a guess at best
+# 10 dB above the bottom of the detector's range: below it a "proximity peak" is
+# a few noisy samples (the scenario generator guarantees real devices clear it)
+MIN_FINDING_DBM = DETECTOR_FLOOR_DBM + 10
+
+
+@dataclass
+class Component:
+    stretch: int
+    cls: str
+    confidence: float
+    level_dbm: float
+    time_s: float  # loudest sample of the component, from the recording start
+    features: Features = field(repr=False)
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Stretch:
+    index: int
+    label: str | None
+    start_s: float
+    end_s: float
+    # the loudest level mode heard there: a class not heard in this stretch was
+    # at most this loud (beneath it, it could hide)
+    loudest_mode_dbm: float = DETECTOR_FLOOR_DBM
+
+
+def stretches(rec: Recording) -> list[Stretch]:
+    dur = rec.duration_s
+    marks = sorted(rec.marks, key=lambda m: m.time_s)
+    if not marks:
+        n = max(1, int(np.ceil(dur / WINDOW_S)))
+        return [Stretch(i, None, i * WINDOW_S, min(dur, (i + 1) * WINDOW_S)) for i in range(n)]
+    out = []
+    if marks[0].time_s > 1.0:
+        out.append(Stretch(0, None, 0.0, marks[0].time_s))
+    for i, m in enumerate(marks):
+        end = marks[i + 1].time_s if i + 1 < len(marks) else dur
+        # the user presses the button on arriving and holds the device there for
+        # a few seconds before walking on: only that dwell speaks for the spot
+        end = min(end, m.time_s + DWELL_S)
+        if end - m.time_s >= 0.2:
+            out.append(Stretch(len(out), m.label, m.time_s, end))
+    return out
+
+
+def classify(f: Features) -> tuple[str, float, dict[str, float]]:
+    if f.count < MIN_BURSTS and f.duty < CARRIER_DUTY:  # a steady carrier is one long "burst"
+        return UNKNOWN, 0.0, {}
+    scores = {c.name: float(c.score(f)) for c in CLASSIFIERS}
+    best = max(scores, key=scores.__getitem__)
+    if scores[best] >= MIN_SCORE:
+        return best, scores[best], scores
+    if f.count >= UNKNOWN_MIN_BURSTS and f.on.size >= UNKNOWN_MIN_SAMPLES:
+        # a strong line anywhere in 5 Hz .. 2 kHz: periodic, kind not known to us
+        _, props = line_strength(f.on, f.fs, SPECTRUM_F0_HZ, harmonics=1)
+        psd, freqs = props["psd"], props["freqs"]
+        band = (freqs > UNKNOWN_BAND_HZ[0]) & (freqs < UNKNOWN_BAND_HZ[1])
+        if band.any() and psd[band].max() > UNKNOWN_LINE_RATIO * np.median(psd[band]):
+            # partly like a known kind: more likely two known kinds overlapping
+            likeness = scores[best] / KNOWN_LIKE_SCORE
+            return (
+                UNKNOWN_PERIODIC,
+                max(0.0, UNKNOWN_PERIODIC_CONFIDENCE * (1 - likeness)),
+                scores,
+            )
+    return UNKNOWN, UNKNOWN_CONFIDENCE, scores
+
+
+def components(
+    rec: Recording, dbm: np.ndarray | None = None
+) -> tuple[list[Component], list[Stretch]]:
+    """Components in windows of about ANALYSIS_WINDOW_S: while the device moves a
+    transmitter's level drifts, so levels are taken over short windows."""
+    # the windows' level histograms from the 12-bit counts when dbm is theirs
+    # through the calibration table (dsp.level_modes(counts=...): same modes)
+    table = None
+    if dbm is None and rec.rf_counts.dtype.kind == "u":
+        table = rec.calibration.rf_dbm(np.arange(4096))
+    dbm = rec.rf_dbm() if dbm is None else dbm
+    parts = stretches(rec)
+    found = []
+    for st in parts:
+        n_win = max(1, int(round((st.end_s - st.start_s) / ANALYSIS_WINDOW_S)))
+        edges = np.linspace(st.start_s, st.end_s, n_win + 1)
+        top_mode = DETECTOR_FLOOR_DBM
+        for w0, w1 in zip(edges[:-1], edges[1:]):
+            a, b = int(w0 * rec.fs), int(w1 * rec.fs)
+            x = dbm[a:b]
+            if x.size < rec.fs * 0.2:
+                continue
+            if table is None:
+                modes, _ = level_modes(
+                    x, separation_db=2 * MODE_HALF_WIDTH_DB, min_fraction=MIN_MODE_SAMPLES / x.size
+                )
+            else:
+                held = np.bincount(np.minimum(rec.rf_counts[a:b], 4095), minlength=4096)
+                modes, _ = level_modes(
+                    table,
+                    separation_db=2 * MODE_HALF_WIDTH_DB,
+                    min_fraction=MIN_MODE_SAMPLES / x.size,
+                    counts=held,
+                )
+            if modes.size:
+                top_mode = max(top_mode, float(modes[-1]))
+            modes = modes[modes > DETECTOR_FLOOR_DBM]
+            near_max = loudest_near(x) if modes.size > 1 else None  # shared by the levels
+            for j, level in enumerate(modes):
+                f = component(
+                    x,
+                    rec.fs,
+                    float(level),
+                    MODE_HALF_WIDTH_DB,
+                    top=j == modes.size - 1 or (j == 0 and _steady_floor(x, level)),
+                    near_max=near_max,
+                )
+                if f.count == 0:
+                    continue
+                cls, conf, scores = classify(f)
+                loudest, _ = _loudest_on(x, f)
+                found.append(
+                    Component(st.index, cls, conf, float(level), w0 + loudest / rec.fs, f, scores)
+                )
+        st.loudest_mode_dbm = top_mode
+        sparse = _sparse_component(rec, st, dbm, top_mode)
+        if sparse is not None:
+            found.append(sparse)
+    return found, parts
+
+
+def _steady_floor(x: np.ndarray, level: float) -> bool:
+    """The envelope never falls below this level: a continuous carrier, heard
+    under louder bursts (a log detector reads the sum, so their gaps show the
+    carrier, not the floor)."""
+    return np.count_nonzero(x < level - MODE_HALF_WIDTH_DB) <= STEADY_GAP_FRACTION * x.size
+
+
+def _sparse_component(
+    rec: Recording, st: Stretch, dbm: np.ndarray, top_mode: float
+) -> Component | None:
+    """A slow advertiser's few events over a whole dwell: too few samples to make
+    a level mode, but standing above everything else heard there."""
+    a, b = int(st.start_s * rec.fs), int(st.end_s * rec.fs)
+    x = dbm[a:b]
+    threshold = max(top_mode + 2 * MODE_HALF_WIDTH_DB, MIN_FINDING_DBM - MODE_HALF_WIDTH_DB)
+    if x.size < rec.fs * 0.5 or x.max() < threshold:
+        return None
+    f = component(x, rec.fs, threshold + MODE_HALF_WIDTH_DB, MODE_HALF_WIDTH_DB, top=True)
+    if f.count < MIN_BURSTS:
+        return None
+    scores = {c.name: float(c.score(f)) for c in CLASSIFIERS if c.sparse}
+    if not scores:
+        return None
+    best = max(scores, key=scores.__getitem__)
+    if scores[best] < MIN_SCORE:
+        return None
+    loudest, on_level = _loudest_on(x, f)
+    return Component(
+        st.index,
+        best,
+        scores[best],
+        float(np.median(on_level)),
+        st.start_s + loudest / rec.fs,
+        f,
+        scores,
+    )
+
+
+def _loudest_on(x: np.ndarray, f: Features) -> tuple[int, np.ndarray]:
+    """Index of the loudest sample where the component is on, and the levels
+    of all its on samples."""
+    where = np.flatnonzero(f.on)
+    on_level = x[where]
+    return int(where[np.argmax(on_level)]), on_level
