@@ -165,9 +165,9 @@ def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
     # the stretches at known waypoints, their positions as arrays: one hypot per
     # stretch over all of them (the same arithmetic as pair by pair)
-    placed = [o for o in parts if o.label in pos]
-    xs = np.array([pos[o.label][0] for o in placed], dtype=float)
-    ys = np.array([pos[o.label][1] for o in placed], dtype=float)
+    placed = [o for o in parts if o.label is not None and o.label in pos]
+    xs = np.array([pos[o.label][0] for o in placed if o.label is not None], dtype=np.float64)
+    ys = np.array([pos[o.label][1] for o in placed if o.label is not None], dtype=np.float64)
     for st in parts:
         p = pos.get(st.label) if st.label else None
         if p is not None:

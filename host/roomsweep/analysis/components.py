@@ -183,7 +183,7 @@ def _steady_floor(x: np.ndarray, level: float) -> bool:
     """The envelope never falls below this level: a continuous carrier, heard
     under louder bursts (a log detector reads the sum, so their gaps show the
     carrier, not the floor)."""
-    return np.count_nonzero(x < level - MODE_HALF_WIDTH_DB) <= STEADY_GAP_FRACTION * x.size
+    return bool(np.count_nonzero(x < level - MODE_HALF_WIDTH_DB) <= STEADY_GAP_FRACTION * x.size)
 
 
 def _sparse_component(

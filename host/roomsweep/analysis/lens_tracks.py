@@ -156,6 +156,7 @@ def amplitude_tracks(
     """
     _check_recording(rec)
     lit = tuple(rec.led_lit) if rec.led_lit else (True,) * len(rec.led_hz)
+    assert rec.pd_counts is not None  # _check_recording refuses a missing channel
     tracks, props = lockin_tracks(rec.pd_counts, rec.fs, rec.led_hz, frame_s)
     for i, on in enumerate(lit):
         if not on:

@@ -30,6 +30,7 @@ from roomsweep.analysis.recording import Recording, from_capture
 from roomsweep.errors import UsageError
 from roomsweep.link.capture import read_header
 from roomsweep.protocol.calibration import Calibration
+from roomsweep.protocol.untrusted import printable, printable_tree
 
 LOUDEST_WINDOW_S = 0.05  # the level at a stop: loudest 50 ms of mean detector power
 
@@ -64,12 +65,24 @@ def analyse_capture(
     step = progress or (lambda _stage: None)
     step("load")
     header, _ = read_header(path)
-    rec = from_capture(path)
+    header = printable_tree(header)
+    rec = clean_names(from_capture(path))
     if calibration:
         rec.calibration = Calibration.load(calibration)
     step("analyze")
     findings = analyze(rec)
     return SweepAnalysis(str(path), header, rec, findings, stop_levels(rec))
+
+
+def clean_names(rec: Recording) -> Recording:
+    """The waypoint names a capture's header gives (its planned sweep, its
+    waypoint positions) made `untrusted.printable`, as the decoder makes MARK
+    labels and SSIDs: every name the findings, report and plots carry is clean."""
+    for m in rec.marks:
+        m.label = printable(m.label)
+    if rec.waypoint_positions:
+        rec.waypoint_positions = {printable(k): v for k, v in rec.waypoint_positions.items()}
+    return rec
 
 
 def stop_levels(rec: Recording, dbm: np.ndarray | None = None) -> list[dict[str, Any]]:

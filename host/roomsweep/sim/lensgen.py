@@ -80,7 +80,8 @@ def _lens(rng: np.random.Generator, sc: Any, n: int, strict: bool) -> optics.Len
     axis = math.cos(off) * back + math.sin(off) * ortho
     aperture = float(np.exp(rng.uniform(*np.log(APERTURE_MM))))
     lid = f"lens-{n + 1}-{stop.waypoint}"[:40]
-    where, look = tuple(float(v) for v in pos), tuple(float(v) for v in axis)
+    where = (float(pos[0]), float(pos[1]), float(pos[2]))
+    look = (float(axis[0]), float(axis[1]), float(axis[2]))
     return optics.Lens(
         lid,
         where,
@@ -125,13 +126,13 @@ def _clutter(rng: np.random.Generator, sc: Any, n: int) -> optics.Clutter:
     p = np.asarray(sc.waypoint(stop.waypoint).position_m, dtype=float)
     ang = float(rng.uniform(0, 2 * math.pi))
     d = float(rng.uniform(0.6, 2.0))
-    pos = p + d * np.array([math.cos(ang), math.sin(ang), 0.0])
-    pos[2] = float(rng.uniform(0.75, 1.0))
-    pos = np.clip(pos, 0.05, np.asarray(size) - 0.05)
+    free = p + d * np.array([math.cos(ang), math.sin(ang), 0.0])
+    free[2] = float(rng.uniform(0.75, 1.0))
+    free = np.clip(free, 0.05, np.asarray(size) - 0.05)
     return optics.Clutter(
         f"{kind.replace('_', '-')}-{n + 1}",
         kind,
-        tuple(float(v) for v in pos),  # type: ignore[arg-type]
+        (float(free[0]), float(free[1]), float(free[2])),
         (0.0, 0.0, 1.0),
         (0.0, 0.0),
         spec["radius_m"],

@@ -124,7 +124,8 @@ def parse_network(
     aps = [_ap(t, i, size, by_id) for i, t in enumerate(_array(doc, "access_points"))]
     bles = [_ble(t, i, size) for i, t in enumerate(_array(doc, "ble_devices"))]
     seen: set[str] = set()
-    for d in [*aps, *bles]:
+    devices: list[AccessPointSpec | BleDeviceSpec] = [*aps, *bles]
+    for d in devices:
         if d.id in seen:
             raise Bad(f"network device {d.id!r}: duplicate id")
         seen.add(d.id)

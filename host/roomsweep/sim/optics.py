@@ -105,7 +105,7 @@ TIA_OFFSET_V = 0.30
 TIA_BANDWIDTH_HZ = 11.7e3  # 1 / (2 pi R C), C = 0.68 pF [design]
 ELECTRON_C = 1.602e-19
 # ATTN_11DB full scale, 3.1 V (the board's nominal CALIBRATION, firmware/defaults.py)
-ADC_COUNTS_PER_V = 4095 / (D.CALIBRATION["adc_full_scale_mv"] / 1000)
+ADC_COUNTS_PER_V = 4095 / (float(D.CALIBRATION["adc_full_scale_mv"]) / 1000)  # type: ignore[arg-type]
 ADC_NOISE_LSB = 2  # as the RF channel: uniform -2..+2 counts [assumed]
 
 # --- retro-reflection (ref §3) ---------------------------------------------------------

@@ -134,7 +134,8 @@ def _lens(t: dict, lid: str, where: str, size) -> Lens:
     note = t.get("note", "")
     if not isinstance(note, str):
         raise Bad(f"{where}: note must be a string")
-    unit = tuple(float(v) for v in axis / norm)
+    ux, uy, uz = (float(v) for v in axis / norm)
+    unit = (ux, uy, uz)
     return Lens(
         lid,
         pos,
