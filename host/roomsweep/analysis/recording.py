@@ -1,7 +1,10 @@
 """A recording: the RF channel as plain arrays with its rate, and the waypoint marks.
 
 Made from a capture file here; the evaluation harness makes one straight from
-the simulator's signal source (``roomsweep.eval.fastpath``).
+the simulator's signal source (``roomsweep.eval.fastpath``). What this reader
+takes from a capture's header and its device's INFO is listed in
+docs/capture-format.md and docs/protocol.md (`HEADER_KEYS_READ`; the doc test
+holds the pages to it).
 """
 
 from __future__ import annotations
@@ -12,12 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from roomsweep.protocol.calibration import Calibration
-from roomsweep.protocol.records import Mark
-from roomsweep.link.capture import load
 from roomsweep.errors import RoomsweepError
+from roomsweep.link.capture import load
+from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
-from roomsweep.protocol.records import BleAdv, WifiScan, Lens
+from roomsweep.protocol.plan import HEADER_KEYS_READ as PLAN_KEYS_READ
+from roomsweep.protocol.plan import read_plan
+from roomsweep.protocol.records import BleAdv, Lens, Mark, WifiScan
+
+# Every header key this reader consults (dotted: a key inside a section): the
+# device's INFO, the CONFIGURE text sent before START, and the room's plan with
+# the places older captures kept it (roomsweep.protocol.plan.PLACES).
+HEADER_KEYS_READ: tuple[str, ...] = ("device", "settings") + PLAN_KEYS_READ
 
 
 @dataclass
@@ -33,7 +42,7 @@ class Recording:
     fs: float  # samples per second
     marks: list[WaypointMark] = field(default_factory=list)
     calibration: Calibration = field(default_factory=Calibration)
-    waypoint_positions: dict[str, tuple[float, float]] | None = None
+    waypoint_positions: dict[str, tuple[float, float]] | None = None  # (x, y) metres
     source: str = ""
     # network radios (roomsweep.protocol.observations): sightings and the
     # stretches where the device's own radio was busy scanning
@@ -50,6 +59,9 @@ class Recording:
     # None: full current throughout
     pd_level_start: np.ndarray | None = None
     pd_level: np.ndarray | None = None
+    # the room's floor polygon from the capture's plan, (x, y) metres in the
+    # waypoints' frame; None when the capture has none (no finding uses it)
+    room_outline: list[tuple[float, float]] | None = None
 
     @property
     def duration_s(self) -> float:
@@ -64,7 +76,9 @@ class Recording:
 
 
 def label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> list[WaypointMark]:
-    """Button presses are numbered in sweep order; host marks carry their label."""
+    """Names the marks: the n-th device-button press (counted from 1 in file
+    order) is the plan's n-th sweep name, or "mark n" beyond the list or without
+    one; a host mark is named by its own label and takes no sweep name."""
     out = []
     presses = 0
     for t, label, source in raw:
@@ -78,29 +92,37 @@ def label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> l
 
 
 def from_capture(path: str | Path) -> Recording:
+    """The recording of a capture file: RF and photodiode channels on one clock,
+    the marks named from the header's plan, the calibration from the device's
+    INFO. A malformed plan is a CaptureFormatError."""
 
     cap = load(path)  # on one clock across device restarts
     counts, times_us, rate = cap.channel(0)
     if counts.size == 0:
-
         raise RoomsweepError(f"{path}: no RF samples in this capture")
     t0 = int(times_us[0])
-    raw = [((m.ts_us - t0) / 1e6, m.label, "button" if m.source == 1 else "host")
-           for m in cap.records if isinstance(m, Mark)]
+    raw = [
+        ((m.ts_us - t0) / 1e6, m.label, "button" if m.source == 1 else "host")
+        for m in cap.records
+        if isinstance(m, Mark)
+    ]
     pd, pd_times_us, _ = cap.channel(1)
     led_hz, led_lit = _leds(cap)
     level_start, level = _drive_levels(cap, pd_times_us)
-    sim = cap.header.get("simulation") or {}
-    sweep = cap.header.get("sweep") or sim.get("sweep")
-    positions = cap.header.get("waypoints") or sim.get("waypoints")
+    plan = read_plan(cap.header, str(path))
     rec = Recording(
-        rf_counts=counts, fs=rate, marks=label_marks(raw, sweep),
+        rf_counts=counts,
+        fs=rate,
+        marks=label_marks(raw, plan.sweep),
         calibration=Calibration.from_info(cap.device_info),
-        waypoint_positions={k: (float(v[0]), float(v[1])) for k, v in positions.items()}
-        if positions else None,
+        waypoint_positions=plan.positions_xy(),
         source=str(path),
-        pd_counts=pd if pd.size else None, led_hz=led_hz, led_lit=led_lit,
-        pd_level_start=level_start, pd_level=level,
+        pd_counts=pd if pd.size else None,
+        led_hz=led_hz,
+        led_lit=led_lit,
+        pd_level_start=level_start,
+        pd_level=level,
+        room_outline=plan.outline,
     )
     _add_network(rec, cap.records, times_us, rate)
     return rec
@@ -130,20 +152,36 @@ def _add_network(rec: Recording, records: list, times_us: np.ndarray, rate: floa
             wm.time_s = on_samples(m.ts_us)
     for s in scans:
         start = on_samples(s.t_start_us)
-        rec.radio_busy.append(RadioBusy(start, (s.t_start_us + s.duration_us - t0) / 1e6
-                                        if not stalled else start, s.active))
+        rec.radio_busy.append(
+            RadioBusy(
+                start,
+                (s.t_start_us + s.duration_us - t0) / 1e6 if not stalled else start,
+                s.active,
+            )
+        )
         for ap in s.access_points:
-            rec.wifi.append(WifiSighting(start, ap.bssid, ap.ssid, ap.channel, float(ap.rssi_dbm),
-                                         ap.authmode, ap.hidden))
+            rec.wifi.append(
+                WifiSighting(
+                    start,
+                    ap.bssid,
+                    ap.ssid,
+                    ap.channel,
+                    float(ap.rssi_dbm),
+                    ap.authmode,
+                    ap.hidden,
+                )
+            )
     for a in advs:
         t = on_samples(a.t_start_us + a.span_us / 2)
         for d in a.advertisers:
-            rec.ble.append(BleSighting(t, d.address, d.address_type, float(d.rssi_max_dbm),
-                                       d.seen, d.adv_data))
+            rec.ble.append(
+                BleSighting(
+                    t, d.address, d.address_type, float(d.rssi_max_dbm), d.seen, d.adv_data
+                )
+            )
 
 
-def _drive_levels(cap: Any, times_us: np.ndarray
-                  ) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _drive_levels(cap: Any, times_us: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
     """The LED drive level of each photodiode block, from the LENS frames (each
     names its block's first sample time and length), given the photodiode
     samples' device times; samples no LENS frame covers get NaN (unknown).

@@ -12,6 +12,12 @@ that `Calibration.load` reads:
   intercept moves with frequency); the top-level slope/intercept are the default
   band's;
 - ``pd_dark_mv`` / ``pd_gain``: photodiode channel dark offset and gain.
+
+The law (docs/protocol.md, "The count -> dBm law"): counts -> mV by the table
+when it has two or more pairs, else by the nominal line through zero,
+count x adc_full_scale_mv / (2**adc_bits - 1); then dBm = intercept + mV / slope.
+The keys read from INFO's "calibration" object, or a file, are `from_dict`'s,
+each listed with its unit and default in docs/protocol.md (tests/test_format_docs.py).
 """
 
 from __future__ import annotations
@@ -49,7 +55,12 @@ class BandCalibration:
 @dataclass(frozen=True)
 class Calibration:
     # ESP32 ADC, 11 dB attenuation: 12-bit full scale about 3.1 V, linear over
-    # about 150-2450 mV (MicroPython esp32 quickref)
+    # about 150-2450 mV (MicroPython esp32 quickref), as firmware/defaults.py sends
+    # it. Not the chip's own characteristic: ESP-IDF's esp_adc_cal line for 11 dB
+    # (default Vref 1100 mV) is about 142 mV + 0.806 mV/count, so without a
+    # calibration file a real board's levels read 6.6-10.4 dB high
+    # (docs/calibration.md, "The law without a calibration file"). Kept so that
+    # findings do not change; `roomsweep calibrate --efuse` measures the real one.
     adc_full_scale_mv: float = 3100.0
     adc_bits: int = 12
     # AD8318: -25 mV/dB, intercept about +20 dBm (datasheet; 0.5-2.1 V output)
