@@ -30,6 +30,10 @@ class CaptureFormatError(RoomsweepError):
     """A file that is not a roomsweep capture, or whose header is damaged."""
 
 
+class CalibrationFileError(RoomsweepError):
+    """A calibration file whose fields have the wrong types or values."""
+
+
 class ScenarioError(RoomsweepError):
     """A scenario that cannot be found or does not describe a valid room."""
 

@@ -5,18 +5,27 @@ other command uses) in a Dask worker: local processes by default (a
 `distributed.LocalCluster`), or an existing cluster given by its scheduler
 address. One summary row per capture, in file-name order; a capture that cannot
 be read or analysed gets a row with its error, and the batch goes on.
+
+The summary is a CSV whose text cells are `untrusted.csv_cell` (a waypoint
+named "=HYPERLINK(...)" is text to a spreadsheet, not a formula), written to a
+temporary file and renamed into place; it may not be one of the captures.
+
+Trusted scheduler only: Dask sends pickled tasks and results, so a scheduler
+(and its workers) can run code here, and this machine's tasks run there.
 """
 
 from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from roomsweep.analyst.analysed import analyse_capture, summary_row
 from roomsweep.errors import RoomsweepError, UsageError
+from roomsweep.link.outputs import atomic_write, check_output_path
+from roomsweep.protocol.untrusted import csv_cell
 
 PATTERN = "*.cap"
 COLUMNS = (
@@ -108,13 +117,21 @@ def run_batch(
     return [r for r in rows if r is not None]
 
 
-def write_summary(rows: list[dict[str, Any]], out: str | Path) -> Path:
-    out = Path(out)
+def write_summary(
+    rows: list[dict[str, Any]],
+    out: str | Path,
+    inputs: Iterable[str | Path] = (),
+    force: bool = False,
+) -> Path:
+    """The summary CSV, one row per capture. `out` may not be one of `inputs` (nor
+    any capture named in `rows`), nor replace another capture unless `force`."""
+    sources = [*inputs, *(r["capture"] for r in rows if r.get("capture"))]
+    out = check_output_path(out, sources, force=force, what="summary")
     try:
-        with open(out, "w", newline="", encoding="utf-8") as f:
+        with atomic_write(out, "w", encoding="utf-8", newline="") as f:
             w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
             w.writeheader()
-            w.writerows(rows)
+            w.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)
     except OSError as e:
         raise UsageError(f"cannot write {out}: {e.strerror or e}") from e
     return out

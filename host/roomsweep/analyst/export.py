@@ -9,17 +9,25 @@
   v1.x (sigmf.org); the metadata is checked with the `sigmf` package before it
   is written.
 - csv: one row per RF sample: time, counts, dBm through the calibration, the
-  photodiode's counts, the waypoint whose dwell the sample is in.
+  photodiode's counts, the waypoint whose dwell the sample is in (as
+  `untrusted.csv_cell`: a name starting with = + - @ is no formula to a
+  spreadsheet).
 - jsonl: one JSON object per finding per line, rtl_433 style ("time", "model",
   then the finding's own keys; docs/findings.md).
+
+Every file is written to a temporary file beside it and renamed into place when
+complete (`roomsweep.link.outputs.atomic_write`), and none may be the capture
+itself or replace another capture unasked (`check_output_path`).
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +40,8 @@ from roomsweep.analyst.analysed import SweepAnalysis
 from roomsweep.analyst.progress import bar
 from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.capture import load
+from roomsweep.link.outputs import atomic_write, check_output_path
+from roomsweep.protocol.untrusted import csv_cell
 
 FORMATS = ("sigmf", "csv", "jsonl")
 CHANNEL_NAMES = {0: "rf", 1: "photodiode"}
@@ -68,7 +78,7 @@ def _open_out(path: str | Path | None) -> Iterator[IO[str]]:
         yield sys.stdout
         return
     try:
-        with open(path, "w", encoding="utf-8", newline="") as f:
+        with atomic_write(path, "w", encoding="utf-8", newline="") as f:
             yield f
     except OSError as e:
         raise ExportError(f"cannot write {path}: {e.strerror or e}") from e
@@ -108,13 +118,22 @@ def export_jsonl(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
 # --- CSV ---------------------------------------------------------------------------------
 
 
+def _csv_text(value: str) -> str:
+    """One CSV field for untrusted text: formula-neutralised (`csv_cell`), then
+    quoted as the csv module quotes (a comma or a quote in a name stays in its
+    column)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow([csv_cell(value)])
+    return buf.getvalue()
+
+
 def _stop_labels(an: SweepAnalysis, n: int) -> np.ndarray:
-    """The waypoint whose dwell each sample is in ("" between dwells)."""
+    """The waypoint whose dwell each sample is in ("" between dwells), as a CSV field."""
     labels = np.full(n, "", dtype=object)
     for stop in an.stops:
         if stop["waypoint"]:
             a, b = int(stop["start_s"] * an.rec.fs), int(stop["end_s"] * an.rec.fs)
-            labels[a:b] = stop["waypoint"]
+            labels[a:b] = _csv_text(stop["waypoint"])
     return labels
 
 
@@ -210,11 +229,11 @@ def _write_recording(
     from sigmf import SigMFFile
 
     name = CHANNEL_NAMES.get(channel, f"ch{channel}")
-    stem = base.with_name(f"{base.name}-{name}")
+    stem = _sigmf_stem(base, channel)
     data_path = stem.with_name(stem.name + ".sigmf-data")
     samples = counts.astype("<u2", copy=False)
     try:
-        with open(data_path, "wb") as f:
+        with atomic_write(data_path, "wb") as f:
             for a in range(0, samples.size, CHUNK):
                 f.write(samples[a : a + CHUNK].tobytes())
                 b.update(min(CHUNK, samples.size - a))
@@ -259,21 +278,46 @@ def _write_recording(
         meta.add_capture(idx, metadata=extra)
     for a, count, md in _annotations(an, channel, an.rec.fs, samples.size):
         meta.add_annotation(a, count, metadata=md)
+    meta_path = stem.with_name(stem.name + ".sigmf-meta")
+    meta.validate()  # the sigmf package's own schema check, before anything is written
     try:
-        meta.validate()  # the sigmf package's own schema check, before anything is written
-        meta.tofile(str(stem), overwrite=True)
+        with atomic_write(meta_path, "w") as f:
+            meta.dump(f, pretty=True)
+            f.write("\n")  # as SigMFFile.tofile writes it
     except OSError as e:
-        raise ExportError(f"cannot write {stem}.sigmf-meta: {e.strerror or e}") from e
-    return stem.with_name(stem.name + ".sigmf-meta")
+        raise ExportError(f"cannot write {meta_path}: {e.strerror or e}") from e
+    return meta_path
+
+
+def _sigmf_base(capture: str | Path, out: str | Path | None) -> Path:
+    base = Path(out) if out not in (None, "-") else Path(capture).with_suffix("")
+    for suffix in (".sigmf-meta", ".sigmf-data", ".sigmf-collection", ".sigmf"):
+        if base.name.endswith(suffix):
+            base = base.with_name(base.name[: -len(suffix)])
+    return base
+
+
+def _sigmf_stem(base: Path, channel: int) -> Path:
+    return base.with_name(f"{base.name}-{CHANNEL_NAMES.get(channel, f'ch{channel}')}")
+
+
+def export_paths(capture: str | Path, fmt: str, out: str | Path | None) -> list[Path]:
+    """Every file `export` may write for `capture` (nothing for standard output):
+    what to check before any work."""
+    if fmt != "sigmf":
+        return [] if out in (None, "-") else [Path(out)]
+    base = _sigmf_base(capture, out)
+    stems = [_sigmf_stem(base, ch) for ch in CHANNEL_NAMES]
+    return [
+        *(s.with_name(s.name + ext) for s in stems for ext in (".sigmf-data", ".sigmf-meta")),
+        base.with_name(base.name + ".sigmf-collection"),
+    ]
 
 
 def export_sigmf(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
     from sigmf import SigMFCollection
 
-    base = Path(out) if out not in (None, "-") else Path(an.path).with_suffix("")
-    for suffix in (".sigmf-meta", ".sigmf-data", ".sigmf-collection", ".sigmf"):
-        if base.name.endswith(suffix):
-            base = base.with_name(base.name[: -len(suffix)])
+    base = _sigmf_base(an.path, out)
     if not base.parent.is_dir():
         raise UsageError(f"no such directory for the export: {base.parent}")
     cap = load(an.path)
@@ -294,7 +338,13 @@ def export_sigmf(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
             }
         },
     )
-    collection.tofile(str(base), overwrite=True)
+    collection_path = base.with_name(base.name + ".sigmf-collection")
+    try:
+        with atomic_write(collection_path, "w") as f:
+            collection.dump(f, pretty=True)
+            f.write("\n")  # as SigMFCollection.tofile writes it
+    except OSError as e:
+        raise ExportError(f"cannot write {collection_path}: {e.strerror or e}") from e
     data = [m.with_name(m.name.replace(".sigmf-meta", ".sigmf-data")) for m in metas]
     files = [str(p) for pair in zip(metas, data) for p in pair]
     files.append(str(base.with_name(base.name + ".sigmf-collection")))
@@ -306,11 +356,23 @@ def export_sigmf(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
     }
 
 
-def export(an: SweepAnalysis, fmt: str, out: str | Path | None) -> dict[str, Any]:
+def export(
+    an: SweepAnalysis,
+    fmt: str,
+    out: str | Path | None,
+    inputs: Iterable[str | Path] = (),
+    force: bool = False,
+) -> dict[str, Any]:
+    """Write `an` as `fmt` to `out` (csv and jsonl: None or "-" is standard output).
+    No output may be the capture or one of `inputs`, nor replace a capture unless
+    `force` (`roomsweep.link.outputs.check_output_path`)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
+    sources = [an.path, *inputs]
+    for path in export_paths(an.path, fmt, out):
+        check_output_path(path, sources, force=force, what=f"{fmt} export")
     if fmt == "sigmf":
         return export_sigmf(an, out)
     if fmt == "csv":
         return export_csv(an, out)
-    if fmt == "jsonl":
-        return export_jsonl(an, out)
-    raise UsageError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
+    return export_jsonl(an, out)

@@ -9,15 +9,26 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from roomsweep import __version__
 from roomsweep.cli.commands import COMMANDS, Command
 from roomsweep.errors import RoomsweepError
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one line on stderr (and exit code 2),
+    like every other user mistake: which command, what is wrong, where the help is.
+    The command's subparsers are of this class too (argparse makes them so)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.partition(" ")[2]
+        where = f"{command}: " if command else ""
+        self.exit(2, f"roomsweep: error: {where}{message} ({self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="roomsweep",
         description="Find hidden cameras and bugs: device link, captures, simulator.",
     )

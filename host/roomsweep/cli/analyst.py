@@ -7,6 +7,7 @@ one line (roomsweep.cli.main)."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,21 +17,61 @@ from roomsweep.analysis.recording import from_capture
 from roomsweep.analyst.analysed import analyse_capture
 from roomsweep.analyst.batch import find_captures, run_batch, write_summary
 from roomsweep.analyst.compare import compare, format_comparison
-from roomsweep.analyst.export import export
+from roomsweep.analyst.export import export, export_paths
 from roomsweep.analyst.plot import figure, lens_module, save
 from roomsweep.analyst.progress import bar, stages
 from roomsweep.analyst.report import write_report
 from roomsweep.cli.output import format_findings, print_json
 from roomsweep.errors import UsageError
 from roomsweep.link.capture import summarize
+from roomsweep.link.header_schema import check_calibration_file
+from roomsweep.link.outputs import check_input_path, check_output_path
 from roomsweep.network.redact import redact_findings
 from roomsweep.protocol.calibration import Calibration
 
 
+def _inputs(args: argparse.Namespace, *captures: str) -> list[str]:
+    """The command's input files, each checked to be a regular file before any work
+    (a FIFO would block the reader): its captures and its calibration file."""
+    for c in captures:
+        check_input_path(c, "capture")
+    calibration = getattr(args, "calibration", None)
+    if calibration:
+        check_input_path(calibration, "calibration file")
+        try:
+            data = json.loads(Path(calibration).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None  # Calibration.load says what is wrong with it
+        if isinstance(data, dict):
+            check_calibration_file(data, calibration)
+    return [*captures, *([calibration] if calibration else [])]
+
+
+def live_link_line(summary: dict[str, Any]) -> str | None:
+    """What `info` says about the live link: the live reader's last counters, and
+    what they cannot show. Each connection has its own reader, so frames lost while
+    the link was down (a pulled cable, a reconnect) are in no live counter: they
+    show as sequence gaps when the capture is replayed, and are said here."""
+    live = summary["live_counters"]
+    if live is None:
+        return None
+    parts = [f"{k} {v}" for k, v in live.items() if v and k not in ("bytes_total", "frames")]
+    losses = summary.get("link_losses", 0)
+    if losses:
+        parts.append(f"lost {losses} time{'s' if losses > 1 else ''}")
+    unseen = summary["replay_counters"].get("seq_gaps", 0) - int(live.get("seq_gaps") or 0)
+    if unseen > 0:
+        parts.append(
+            f"{unseen} frames missing "
+            + ("across the reconnects" if losses else "that the live counters do not show")
+            + " (sequence gaps in the capture)"
+        )
+    return "live link " + ("clean" if not parts else ", ".join(parts))
+
+
 def cmd_info(args: argparse.Namespace) -> int:
 
-    if not Path(args.capture).exists():
-        raise UsageError(f"no such capture: {args.capture}")
+    _inputs(args, args.capture)
     summary = summarize(args.capture)
     if args.json:
         print_json(summary)
@@ -64,29 +105,20 @@ def cmd_info(args: argparse.Namespace) -> int:
     counters = summary["replay_counters"]
     bad = {k: v for k, v in counters.items() if v and k not in ("bytes_total", "frames")}
     print(f"errors    {'none' if not bad else ', '.join(f'{k} {v}' for k, v in bad.items())}")
-    if summary["live_counters"]:
-        live = {
-            k: v
-            for k, v in summary["live_counters"].items()
-            if v and k not in ("bytes_total", "frames")
-        }
-        print(
-            f"live link {'clean' if not live else ', '.join(f'{k} {v}' for k, v in live.items())}"
-        )
+    line = live_link_line(summary)
+    if line:
+        print(line)
     return 0
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
 
-    if not Path(args.capture).exists():
-        raise UsageError(f"no such capture: {args.capture}")
+    _inputs(args, args.capture, *([args.baseline] if args.baseline else []))
     rec = from_capture(args.capture)
     if args.calibration:
         rec.calibration = Calibration.load(args.calibration)
     baseline = None
     if args.baseline:
-        if not Path(args.baseline).exists():
-            raise UsageError(f"no such baseline capture: {args.baseline}")
         baseline = from_capture(args.baseline)
         baseline.calibration = rec.calibration
     findings = analyze(rec, baseline=baseline)
@@ -101,6 +133,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
 
+    inputs = _inputs(args, args.capture)
+    if Path(args.out).suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"{args.out}: the report is an HTML file (name it .html)")
+    check_output_path(args.out, inputs, force=args.force, make_parent=True, what="report")
     with stages(
         ["load", "analyze", "timeline", "map", "lens", "evidence", "write"], "report"
     ) as step:
@@ -118,6 +154,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
 
+    inputs = _inputs(args, args.capture)
+    if Path(args.out).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise UsageError(f"{args.out}: plots are written as .png, .svg or .pdf")
+    check_output_path(args.out, inputs, force=args.force, what="image")
     if args.kind == "lens":
         lens_module()  # fail before the analysis when there is no lens analysis
     with stages(["load", "analyze", "plot"], f"plot {args.kind}") as step:
@@ -133,10 +173,13 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
 
+    inputs = _inputs(args, args.capture)
+    to_stdout = args.format != "sigmf" and args.out in (None, "-")
+    for out in [] if to_stdout else export_paths(args.capture, args.format, args.out):
+        check_output_path(out, inputs, force=args.force, what=f"{args.format} export")
     with stages(["load", "analyze"], "analysis") as step:
         an = analyse_capture(args.capture, calibration=args.calibration, progress=step)
-    to_stdout = args.format != "sigmf" and args.out in (None, "-")
-    result = export(an, args.format, args.out)
+    result = export(an, args.format, args.out, inputs=inputs, force=args.force)
     if args.json and not to_stdout:
         print_json(result)
     elif not to_stdout:
@@ -146,6 +189,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
 
+    _inputs(args, args.a, args.b)
     with stages(["load", "analyze", "load", "analyze"], "compare") as step:
         a = analyse_capture(args.a, calibration=args.calibration, progress=step)
         b = analyse_capture(args.b, calibration=args.calibration, progress=step)
@@ -160,9 +204,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
 
     paths = find_captures(args.dir)
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise UsageError(f"no such directory for the summary: {out.parent}")
+    inputs: list[str | Path] = [*paths, *_inputs(args)]
+    out = check_output_path(args.out, inputs, force=args.force, what="summary")
     failed = []
     with bar(len(paths), "batch", unit="capture") as b:
 
@@ -180,7 +223,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             calibration=args.calibration,
             on_done=done,
         )
-    write_summary(rows, out)
+    write_summary(rows, out, inputs=inputs, force=args.force)
     if args.json:
         print_json(
             {"summary": str(out), "captures": len(rows), "failed": len(failed), "rows": rows}

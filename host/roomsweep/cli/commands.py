@@ -5,11 +5,19 @@ Building the parser imports only this module: a command's code (and with it the
 analysis, matplotlib, the simulator...) is imported when that command runs
 (`roomsweep.cli.main`). That lazy import is the CLI's one deliberate exception to
 "imports at the top": `roomsweep ports` must not wait for scipy and matplotlib.
+
+Every number a command takes is checked here by its argument type (finite, in
+range) before any work starts; a bad one is one line and exit code 2.
+
+Why this module is long: it is the one table, every command's arguments with their
+help text and types, so that building the parser needs no other module.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,24 +29,125 @@ PORT_HELP = "serial port or pyserial URL (/dev/ttyUSB0, COM3, socket://h:p, rfc2
 CALIBRATION_HELP = "per-device calibration file (roomsweep calibrate)"
 
 
-def positive(text: str) -> float:
+# --- argument types: every number checked (finite, in range) before any work --------
+
+MAX_SECONDS = 7 * 24 * 3600.0  # a week: longer is a typo, not a sweep
+MAX_SPEED = 1000.0  # multiples of real time
+MAX_BAUD = 20_000_000
+MAX_SEED = 2**32 - 1  # numpy's and the scenarios' seeds are non-negative
+MAX_COUNT = 100_000
+MAX_WORKERS = 1024
+# Dask scheduler addresses: tcp://, tls://, ucx://, ws:// and wss:// with host:port
+# (a hostname, IPv4, or [IPv6]), inproc://anything, or a bare host:port (tcp)
+SCHEDULER_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")
+_HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})")
+
+
+def finite(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text!r}")
     return value
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def number_in(lo: float, hi: float, *, above: bool = False) -> Callable[[str], float]:
+    """A finite number with lo <= x <= hi (lo < x with `above`)."""
+
+    def parse(text: str) -> float:
+        value = finite(text)
+        if value < lo or (above and value == lo):
+            raise argparse.ArgumentTypeError(
+                "must be positive" if (above and lo == 0) else f"must be {lo:g} or more"
+            )
+        if value > hi:
+            raise argparse.ArgumentTypeError(f"must be {hi:g} or less, not {text}")
+        return value
+
+    parse.__name__ = "number"  # argparse names the type in its messages
+    return parse
+
+
+def int_in(lo: int, hi: int) -> Callable[[str], int]:
+    """A whole number with lo <= n <= hi."""
+
+    def parse(text: str) -> int:
+        value = _int(text)
+        if value < lo:
+            raise argparse.ArgumentTypeError(f"must be {lo} or more")
+        if value > hi:
+            raise argparse.ArgumentTypeError(f"must be {hi} or less, not {text}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+positive = number_in(0.0, MAX_SECONDS, above=True)  # seconds: finite, > 0, a week at most
 
 
 def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    value = _int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
+
+
+seconds_or_zero = number_in(0.0, MAX_SECONDS)
+speed = number_in(0.0, MAX_SPEED)
+baud = int_in(1, MAX_BAUD)
+baud_or_zero = int_in(0, MAX_BAUD)
+seed = int_in(0, MAX_SEED)
+count = int_in(1, MAX_COUNT)
+workers = int_in(1, MAX_WORKERS)
+
+
+def scheduler_address(text: str) -> str:
+    """A Dask scheduler address (see SCHEDULER_SCHEMES), checked before any work."""
+    address = text.strip()
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme == "inproc" and rest:
+        return address
+    m = _HOST_PORT.fullmatch(rest)
+    if scheme not in SCHEDULER_SCHEMES or not m or not 1 <= int(m.group(3)) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"not a Dask scheduler address: {text!r} (e.g. tcp://host:8786; "
+            f"{', '.join(s + '://' for s in SCHEDULER_SCHEMES)} or inproc://)"
+        )
+    return address
+
+
+def _force(s: argparse.ArgumentParser, what: str) -> None:
+    s.add_argument(
+        "--force",
+        action="store_true",
+        help=f"replace an existing capture with the {what} (never the command's own input)",
+    )
+
+
+def _append_or_force(s: argparse.ArgumentParser) -> None:
+    """--append / --force for a command that records a capture: without either, an
+    existing file is refused before the device is even opened."""
+    mode = s.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--append",
+        action="store_true",
+        help="append to an existing capture (recording resumes into it)",
+    )
+    mode.add_argument(
+        "--force", action="store_true", help="replace the file if it exists (default: refuse)"
+    )
 
 
 def rank_or_class(text: str) -> int | str:
@@ -78,10 +187,10 @@ def _sweep(s: argparse.ArgumentParser) -> None:
     )
     s.add_argument(
         "--speed",
-        type=float,
+        type=finite,
         help="--sim: pace as this multiple of real time (default 1; 0: flat out)",
     )
-    s.add_argument("--seed", type=int, help="--sim: signal randomness (default the scenario's)")
+    s.add_argument("--seed", type=seed, help="--sim: signal randomness (default the scenario's)")
     s.add_argument("--locate", action="store_true", help="start with the locate cue on")
     s.add_argument(
         "--no-tty",
@@ -97,7 +206,7 @@ def _sweep(s: argparse.ArgumentParser) -> None:
         "--report", help="HTML report to write at the end (default: the capture's name with .html)"
     )
     s.add_argument("--no-report", action="store_true", help="no HTML report")
-    s.add_argument("--baud", type=int, default=921600)
+    s.add_argument("--baud", type=baud, default=921600)
     s.add_argument(
         "--set",
         help='device settings, e.g. "rate=10000" (the IR LEDs are lit '
@@ -116,11 +225,7 @@ def _sweep(s: argparse.ArgumentParser) -> None:
         "for about 1.6 s",
     )
     s.add_argument("--note", help="free-form note stored in the capture header")
-    s.add_argument(
-        "--append",
-        action="store_true",
-        help="append to an existing capture instead of replacing it",
-    )
+    _append_or_force(s)
 
 
 # --- analyst ----------------------------------------------------------------------
@@ -155,6 +260,7 @@ def _report(s: argparse.ArgumentParser) -> None:
     s.add_argument("capture")
     s.add_argument("-o", "--out", required=True, help="HTML file to write")
     s.add_argument("--calibration", help=CALIBRATION_HELP)
+    _force(s, "report")
     s.add_argument(
         "--json",
         action="store_true",
@@ -180,6 +286,7 @@ def _plot(s: argparse.ArgumentParser) -> None:
         "for its best-ranked finding (default: the top RF finding)",
     )
     s.add_argument("--calibration", help=CALIBRATION_HELP)
+    _force(s, "image")
     s.add_argument("--json", action="store_true", help="print what was written as JSON")
 
 
@@ -199,6 +306,7 @@ def _export(s: argparse.ArgumentParser) -> None:
         "file (default: standard output)",
     )
     s.add_argument("--calibration", help=CALIBRATION_HELP)
+    _force(s, "export")
     s.add_argument(
         "--json",
         action="store_true",
@@ -218,13 +326,17 @@ def _batch(s: argparse.ArgumentParser) -> None:
     s.add_argument("--out", required=True, help="summary CSV to write, one row per capture")
     s.add_argument(
         "--scheduler",
-        help="address of an existing Dask scheduler "
-        "(tcp://host:8786); default: local worker processes",
+        type=scheduler_address,
+        help="address of an existing Dask scheduler (tcp://host:8786, tls://, ucx://, "
+        "inproc://); default: local worker processes. Trusted scheduler only: Dask runs "
+        "pickled tasks, so whoever controls the scheduler or its workers can run code "
+        "on this machine",
     )
     s.add_argument(
-        "--workers", type=positive_int, help="local worker processes (default: one per core)"
+        "--workers", type=workers, help="local worker processes (default: one per core)"
     )
     s.add_argument("--calibration", help="per-device calibration file for every capture")
+    _force(s, "summary")
     s.add_argument("--json", action="store_true", help="print the summary rows as JSON")
 
 
@@ -235,14 +347,10 @@ def _record(s: argparse.ArgumentParser) -> None:
     s.add_argument("--port", required=True, help=PORT_HELP)
     s.add_argument("--out", required=True, help="capture file to write")
     s.add_argument("--seconds", type=positive, help="stop after this much sampled time")
-    s.add_argument("--baud", type=int, default=921600)
+    s.add_argument("--baud", type=baud, default=921600)
     s.add_argument("--set", help='device settings, e.g. "rate=10000 block=256"')
     s.add_argument("--note", help="free-form note stored in the capture header")
-    s.add_argument(
-        "--append",
-        action="store_true",
-        help="append to an existing capture instead of replacing it",
-    )
+    _append_or_force(s)
 
 
 def _monitor(s: argparse.ArgumentParser) -> None:
@@ -258,12 +366,12 @@ def _monitor(s: argparse.ArgumentParser) -> None:
     s.add_argument("--frames", type=int, help="stop after this many frames")
     s.add_argument(
         "--counters-every",
-        type=float,
+        type=seconds_or_zero,
         default=5.0,
         metavar="S",
         help="print the error counters every S seconds (0: only at the end)",
     )
-    s.add_argument("--baud", type=int, default=921600)
+    s.add_argument("--baud", type=baud, default=921600)
 
 
 def _flash(s: argparse.ArgumentParser) -> None:
@@ -279,7 +387,7 @@ def _flash(s: argparse.ArgumentParser) -> None:
         "pinned release, downloaded once into the cache)",
     )
     s.add_argument("--sha256", help="the image's expected SHA-256")
-    s.add_argument("--baud", type=int, default=460800, help="flashing baud rate")
+    s.add_argument("--baud", type=baud, default=460800, help="flashing baud rate")
     s.add_argument("--no-erase", action="store_true", help="write without erasing first")
     s.add_argument("--dry-run", action="store_true", help="print the exact commands only")
     s.add_argument("--json", action="store_true", help="with --dry-run: the plan as JSON")
@@ -308,6 +416,7 @@ def _calibrate(s: argparse.ArgumentParser) -> None:
     where.add_argument("--port", help="the device's port; you are prompted for each level")
     where.add_argument("--sim", action="store_true", help="calibrate the simulated device")
     s.add_argument("--out", required=True, help="calibration file to write (JSON)")
+    _force(s, "calibration file")
     s.add_argument(
         "--efuse",
         action="store_true",
@@ -323,18 +432,25 @@ def _sim(s: argparse.ArgumentParser) -> None:
     s.add_argument("scenario", help="bundled scenario name (e.g. hotel-room) or a .toml path")
     s.add_argument("--out", required=True, help="capture file to write")
     s.add_argument("--seconds", type=positive, help="simulated seconds (default: the sweep)")
-    s.add_argument("--seed", type=int, help="signal randomness (default: the scenario's)")
+    s.add_argument("--seed", type=seed, help="signal randomness (default: the scenario's)")
     s.add_argument(
-        "--baud", type=int, default=0, help="model a UART at this rate (default 0: ideal link)"
+        "--baud",
+        type=baud_or_zero,
+        default=0,
+        help="model a UART at this rate (default 0: ideal link)",
     )
     s.add_argument("--set", help='device settings, e.g. "rate=10000"')
     s.add_argument("--note", help="free-form note stored in the capture header")
+    s.add_argument(
+        "--force", action="store_true", help="replace the file if it exists (default: refuse)"
+    )
 
 
 def _scenarios_generate(g: argparse.ArgumentParser) -> None:
-    g.add_argument("--seed", type=int, required=True)
-    g.add_argument("--count", type=int, required=True)
+    g.add_argument("--seed", type=seed, required=True)
+    g.add_argument("--count", type=count, required=True)
     g.add_argument("--out", required=True, help="directory to write the .toml files to")
+    g.add_argument("--profile", choices=("classic", "wide"), default="classic")
 
 
 def _eval(s: argparse.ArgumentParser) -> None:
@@ -346,7 +462,7 @@ def _eval(s: argparse.ArgumentParser) -> None:
         action="store_true",
         help="run each scenario through the simulated device (slow)",
     )
-    s.add_argument("--seed", type=int, help="signal randomness (default: each scenario's)")
+    s.add_argument("--seed", type=seed, help="signal randomness (default: each scenario's)")
 
 
 def _demo(s: argparse.ArgumentParser) -> None:

@@ -25,18 +25,23 @@ from roomsweep.link.flashing import (
     sha256_of,
 )
 from roomsweep.link.monitor import run_monitor
+from roomsweep.link.outputs import check_output_path
 from roomsweep.link.transport import open_port
 from roomsweep.tools.calibrate import run_calibration
 
 
 def cmd_record(args: argparse.Namespace) -> int:
 
+    # before the port is opened: never replace a capture unasked (--force, --append)
+    check_output_path(
+        args.out, force=args.force or args.append, capture=True, append_ok=True, what="capture"
+    )
     port = open_port(args.port, baudrate=args.baud)
     try:
         device = Device(port)
         info = device.hello()
         header = {"port": args.port, "device": info, "notes": args.note or ""}
-        with CaptureWriter(args.out, header, append=args.append) as writer:
+        with CaptureWriter(args.out, header, append=args.append, replace=args.force) as writer:
             try:
                 summary = record(device, writer, seconds=args.seconds, settings=args.set or "")
             except KeyboardInterrupt:
@@ -143,6 +148,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
 
+    check_output_path(args.out, force=args.force, what="calibration file")
     result = run_calibration(args.out, port=args.port, simulate=args.sim, efuse=args.efuse)
     if args.json:
         print_json(result)

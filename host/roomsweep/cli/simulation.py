@@ -11,6 +11,7 @@ from roomsweep.cli.demo import run_demo
 from roomsweep.cli.output import print_json
 from roomsweep.errors import UsageError
 from roomsweep.eval.evaluate import evaluate, stderr_progress
+from roomsweep.link.outputs import check_output_path
 from roomsweep.sim.generate import main_generate
 from roomsweep.sim.runner import simulate
 from roomsweep.sim.scenario import bundled_scenarios, load_scenario
@@ -18,6 +19,8 @@ from roomsweep.sim.scenario import bundled_scenarios, load_scenario
 
 def cmd_sim(args: argparse.Namespace) -> int:
 
+    # before the simulation: a missing directory or an existing file (--force)
+    check_output_path(args.out, force=args.force, capture=True, what="capture")
     scenario = load_scenario(args.scenario)
     summary = simulate(
         scenario,
@@ -39,7 +42,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
 def cmd_scenarios_generate(args: argparse.Namespace) -> int:
 
-    return main_generate(args.seed, args.count, args.out)
+    return main_generate(args.seed, args.count, args.out, args.profile)
 
 
 def cmd_scenarios_list(args: argparse.Namespace) -> int:

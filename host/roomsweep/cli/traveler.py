@@ -10,9 +10,11 @@ from typing import Any
 
 from roomsweep.analyst.analysed import analyse_capture
 from roomsweep.analyst.report import write_report
+from roomsweep.cli.commands import MAX_SPEED
 from roomsweep.cli.output import format_findings, print_json
 from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.firmware import LENS_SCAN_SETTINGS
+from roomsweep.link.outputs import check_output_path
 from roomsweep.link.transport import candidate_ports
 from roomsweep.live.session import PlainView, SweepSession, TerminalView, run_sweep, sim_header
 from roomsweep.live.state import LiveState
@@ -41,13 +43,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError("--speed is for the simulated device (--sim)")
     if args.speed is not None and args.speed < 0:
         raise UsageError("--speed must be 0 (flat out) or positive")
+    if args.speed is not None and args.speed > MAX_SPEED:
+        raise UsageError(f"--speed must be {MAX_SPEED:g} (times real time) or less")
     if args.seed is not None and not args.sim:
         raise UsageError("--seed is for the simulated device (--sim)")
-    out = Path(args.out)
-    if not out.parent.is_dir():
-        raise UsageError(f"no such directory for the capture: {out.parent}")
+    # before the device is opened: never replace a capture unasked (--force, --append)
+    out = check_output_path(
+        args.out, force=args.force or args.append, capture=True, append_ok=True, what="capture"
+    )
     if args.report and Path(args.report).suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"{args.report}: the report is an HTML file (name it .html)")
+    if not args.no_report:
+        report = Path(args.report) if args.report else out.with_suffix(".html")
+        check_output_path(report, [out], force=args.force, make_parent=True, what="report")
     interactive = not args.no_tty and sys.stdin.isatty() and sys.stdout.isatty()
     try:
         import termios  # noqa: F401 - the live view reads keys through it (POSIX)

