@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import Counters, Decoder, unpack12
 from roomsweep.protocol.records import Ack, Error, Info, Log, Mark, Samples, Status
+from roomsweep.protocol.untrusted import printable, printable_tree
 
 # database=None: leave no .hypothesis directory in the work tree
 FAST = settings(
@@ -306,7 +307,8 @@ def assert_same_records(a, b) -> None:
 
 
 def assert_matches_messages(records, s: Stream) -> None:
-    """Records decoded from an undamaged stream say exactly what was sent."""
+    """Records decoded from an undamaged stream say exactly what was sent (text
+    with its control characters shown as escapes: protocol.untrusted)."""
     assert len(records) == len(s.frames)
     t0 = records[0].ts_us
     for rec, m, seq, tick, el, frame in zip(records, s.msgs, s.seqs, s.ticks, s.elapsed, s.frames):
@@ -316,7 +318,7 @@ def assert_matches_messages(records, s: Stream) -> None:
             assert rec.raw == frame
         t = m["type"]
         if t == P.T_INFO:
-            assert isinstance(rec, Info) and rec.info == m["info"]
+            assert isinstance(rec, Info) and rec.info == printable_tree(m["info"])
         elif t == P.T_SAMPLES:
             assert isinstance(rec, Samples)
             assert (rec.channel, rec.encoding, rec.span_us, rec.dropped) == (
@@ -346,15 +348,20 @@ def assert_matches_messages(records, s: Stream) -> None:
             assert rec.streaming == bool(v[9] & P.STATUS_FLAG_STREAMING)
         elif t == P.T_MARK:
             assert isinstance(rec, Mark)
-            assert (rec.number, rec.source, rec.label) == (m["number"], m["source"], m["label"])
+            assert (rec.number, rec.source, rec.label) == (
+                m["number"],
+                m["source"],
+                printable(m["label"]),
+            )
         elif t == P.T_LOG:
-            assert isinstance(rec, Log) and (rec.level, rec.text) == (m["level"], m["text"])
+            assert isinstance(rec, Log)
+            assert (rec.level, rec.text) == (m["level"], printable(m["text"]))
         elif t == P.T_ACK:
             assert isinstance(rec, Ack)
             assert (rec.cmd_seq, rec.cmd_type, rec.text) == (
                 m["cmd_seq"],
                 m["cmd_type"],
-                m["text"],
+                printable(m["text"]),
             )
         elif t == P.T_ERROR:
             assert isinstance(rec, Error)
@@ -362,7 +369,7 @@ def assert_matches_messages(records, s: Stream) -> None:
                 m["cmd_seq"],
                 m["cmd_type"],
                 m["code"],
-                m["text"],
+                printable(m["text"]),
             )
 
 

@@ -8,6 +8,11 @@
   (`roomsweep.analysis.lens`);
 - map: waypoints coloured by their loudest level, findings at their estimated
   positions (when the capture knows the waypoints' positions).
+
+Names on a figure come from outside (waypoint names and MARK labels, SSIDs in
+titles, the capture's file name): each goes through `untrusted.plot_text`, so a
+``$`` is drawn as a dollar sign, never parsed as mathtext (two of them used to
+make matplotlib raise).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from matplotlib.patches import Circle
 from roomsweep.analyst import plotstyle as S
 from roomsweep.analyst.analysed import SweepAnalysis, finding_spectrum, is_rf, level_track
 from roomsweep.errors import UsageError
+from roomsweep.link.outputs import atomic_write
+from roomsweep.protocol.untrusted import plot_text
 
 KINDS = ("timeline", "spectrum", "lens", "map")
 
@@ -47,8 +54,8 @@ def save(fig: Figure, path: str | Path) -> Path:
     if fmt not in ("png", "svg", "pdf"):
         raise UsageError(f"{path}: plots are written as .png, .svg or .pdf")
     try:
-        with S.style():
-            fig.savefig(path, format=fmt)
+        with S.style(), atomic_write(path, "wb") as f:  # whole, or not at all
+            fig.savefig(f, format=fmt)
     except OSError as e:
         raise UsageError(f"cannot write {path}: {e.strerror or e}") from e
     return path
@@ -68,6 +75,11 @@ def _legend(ax: Any, **kw: Any) -> None:
 
 def _label(f: dict[str, Any]) -> str:
     return str(f.get("class") or f.get("type") or "finding")
+
+
+def _name(an: SweepAnalysis) -> str:
+    """The capture's file name, for a figure's title."""
+    return plot_text(Path(an.path).name)
 
 
 def timeline(an: SweepAnalysis) -> Figure:
@@ -96,7 +108,7 @@ def timeline(an: SweepAnalysis) -> Figure:
                 ax.text(
                     stop["start_s"],
                     0.99,
-                    f" {stop['waypoint']}",
+                    plot_text(f" {stop['waypoint']}"),
                     rotation=90,
                     va="top",
                     ha="left",
@@ -125,7 +137,7 @@ def timeline(an: SweepAnalysis) -> Figure:
                 markeredgecolor="white",
                 zorder=5,
                 linestyle="none",
-                label=f"#{rank} {f.get('title') or _label(f)}",
+                label=plot_text(f"#{rank} {f.get('title') or _label(f)}"),
             )
             ax.annotate(
                 f"#{rank}",
@@ -139,7 +151,7 @@ def timeline(an: SweepAnalysis) -> Figure:
         ax.set_xlim(0, rec.duration_s)
         ax.set_xlabel("time in the sweep (s); shaded: dwell at a waypoint")
         ax.set_ylabel("RF level at the detector (dBm)")
-        ax.set_title(f"RF level along the sweep: {Path(an.path).name}")
+        ax.set_title(f"RF level along the sweep: {_name(an)}")
         _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     return fig
 
@@ -194,7 +206,9 @@ def spectrum(an: SweepAnalysis, finding: int | str | None = None) -> Figure:
                     linestyle="--",
                     linewidth=0.9,
                     alpha=0.8,
-                    label=f"expected for {_label(f)}: {1 / spec['period_s']:.1f} Hz and harmonics"
+                    label=plot_text(
+                        f"expected for {_label(f)}: {1 / spec['period_s']:.1f} Hz and harmonics"
+                    )
                     if k == 0
                     else None,
                 )
@@ -204,15 +218,17 @@ def spectrum(an: SweepAnalysis, finding: int | str | None = None) -> Figure:
         w0, w1 = spec["window_s"]
         where = f.get("waypoint") or f"{f['time_s']:.1f} s"
         ax.set_title(
-            f"#{rank} {f.get('title') or _label(f)}, at {where} "
-            f"({w0:.1f}-{w1:.1f} s, {spec['bursts']} bursts)",
+            plot_text(
+                f"#{rank} {f.get('title') or _label(f)}, at {where} "
+                f"({w0:.1f}-{w1:.1f} s, {spec['bursts']} bursts)"
+            ),
             fontsize=11,
         )
         if not spec["expected_hz"]:
             ax.text(
                 0.99,
                 0.97,
-                f"no frame period known for class {_label(f)!r}",
+                plot_text(f"no frame period known for class {_label(f)!r}"),
                 transform=ax.transAxes,
                 ha="right",
                 va="top",
@@ -272,7 +288,7 @@ def lens(an: SweepAnalysis) -> Figure:
             ax.axvline(f["time_s"], color=S.EXPECTED, linestyle="--")
             # along the line: findings close in time do not write over each other
             ax.annotate(
-                f"#{rank} {f.get('waypoint') or 'glint'}",
+                plot_text(f"#{rank} {f.get('waypoint') or 'glint'}"),
                 (f["time_s"], 0.98),
                 xycoords=("data", "axes fraction"),
                 xytext=(3, 0),
@@ -290,7 +306,7 @@ def lens(an: SweepAnalysis) -> Figure:
             "dashed: lens finding, dotted: its glints"
         )
         ax.set_ylabel("lock-in amplitude (ADC counts)")
-        ax.set_title(f"Lens glints along the sweep: {Path(an.path).name}")
+        ax.set_title(f"Lens glints along the sweep: {_name(an)}")
         _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     return fig
 
@@ -340,7 +356,12 @@ def room_map(an: SweepAnalysis) -> Figure:
             )
         for n, (x, y) in zip(names, xy):
             ax.annotate(
-                n, (x, y), xytext=(6, -10), textcoords="offset points", fontsize=8, color=S.MUTED
+                plot_text(n),
+                (x, y),
+                xytext=(6, -10),
+                textcoords="offset points",
+                fontsize=8,
+                color=S.MUTED,
             )
         for rank, f in enumerate(an.findings, 1):
             pos = f.get("position_m") or (
@@ -358,7 +379,7 @@ def room_map(an: SweepAnalysis) -> Figure:
                 markeredgecolor="black",
                 markeredgewidth=0.5,
                 zorder=4,
-                label=f"#{rank} {_label(f)}",
+                label=plot_text(f"#{rank} {_label(f)}"),
             )
             radius = f.get("position_uncertainty_m")
             if f.get("position_m") and radius:
@@ -380,6 +401,6 @@ def room_map(an: SweepAnalysis) -> Figure:
         ax.set_ylim(lo[1], hi[1])
         ax.set_xlabel("x (m)")
         ax.set_ylabel("y (m)")
-        ax.set_title(f"Room map: {Path(an.path).name}")
+        ax.set_title(f"Room map: {_name(an)}")
         _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     return fig

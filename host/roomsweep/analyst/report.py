@@ -9,7 +9,6 @@ mailed or opened offline, nothing is fetched.
 from __future__ import annotations
 
 import base64
-import html
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,8 @@ from roomsweep import __version__
 from roomsweep.analyst import plot
 from roomsweep.analyst.analysed import SweepAnalysis, analyse_capture, is_rf
 from roomsweep.errors import RoomsweepError, UsageError
+from roomsweep.link.outputs import atomic_write
+from roomsweep.protocol.untrusted import html_text
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto;
@@ -39,7 +40,9 @@ footer { margin-top: 3em; color: #777; font-size: 0.85em; }
 
 
 def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+    """Every text the report shows, names from outside included (SSIDs, waypoint
+    names, labels, header notes): control characters as escapes, HTML-escaped."""
+    return html_text("" if value is None else value)
 
 
 def _img(png: bytes, alt: str, ident: str) -> str:
@@ -237,7 +240,8 @@ def write_report(
     (step or (lambda _s: None))("write")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(doc, encoding="utf-8")
+        with atomic_write(out, "w", encoding="utf-8") as f:  # whole, or not at all
+            f.write(doc)
     except OSError as e:
         raise UsageError(f"cannot write {out}: {e.strerror or e}") from e
     return {

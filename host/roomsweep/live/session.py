@@ -28,7 +28,9 @@ from roomsweep.live.state import LiveState, clock
 from roomsweep.live.view import render
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import Counters
+from roomsweep.protocol.plan import plan_header
 from roomsweep.protocol.records import Record
+from roomsweep.protocol.untrusted import printable
 
 # CONFIGURE text that lights the lens finder's IR LED groups (dark by default);
 SILENCE_TIMEOUT_S = 3.0  # a streaming device sends ~60 frames/s: silence means a dead link
@@ -264,12 +266,13 @@ class PlainView:
     def draw(self, state: LiveState) -> None:
         for w in state.marks[self._marks :]:
             print(
-                f"{clock(w.elapsed_s)}  waypoint #{w.number} {w.label} ({w.source})", file=self.out
+                f"{clock(w.elapsed_s)}  waypoint #{w.number} {printable(w.label)} ({w.source})",
+                file=self.out,
             )
         self._marks = len(state.marks)
         if self.session is not None:
             for e in self.session.events[self._events :]:
-                print(f"{clock(state.sampled_s)}  {e}", file=self.out)
+                print(f"{clock(state.sampled_s)}  {printable(e)}", file=self.out)
             self._events = len(self.session.events)
         now = time.monotonic()
         if now < self._next:
@@ -280,7 +283,8 @@ class PlainView:
         g = state.guess
         print(
             f"{clock(state.sampled_s)}  RF {level} dBm (peak {peak})  "
-            f"{g.title if g else '-'}  link {state.link}, {state.frames_written} frames",
+            f"{printable(g.title) if g else '-'}  link {state.link}, "
+            f"{state.frames_written} frames",
             file=self.out,
         )
         self.out.flush()
@@ -402,7 +406,8 @@ def run_sweep(
 
 
 def sim_header(scenario: Any, seed: int, port: str) -> dict[str, Any]:
-    """What simulate() stores: the scenario, the planned sweep, waypoint positions."""
+    """What simulate() stores: the scenario, and the room's plan (waypoint positions,
+    sweep order, outline; roomsweep.protocol.plan)."""
     return {
         "simulation": {
             "scenario": scenario.name,
@@ -410,6 +415,5 @@ def sim_header(scenario: Any, seed: int, port: str) -> dict[str, Any]:
             "seed": seed,
             "baud": 0,
         },
-        "sweep": [stop.waypoint for stop in scenario.sweep],
-        "waypoints": {w.name: list(w.position_m) for w in scenario.waypoints},
+        **plan_header(scenario),
     }

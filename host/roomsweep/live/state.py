@@ -27,6 +27,7 @@ from roomsweep.analysis.recording import Recording
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.records import Info, Mark, Record, Samples, Status
+from roomsweep.protocol.untrusted import printable
 
 LEVEL_WINDOW_S = 0.25
 GUESS_WINDOW_S = 1.5  # analysis.analyze.ANALYSIS_WINDOW_S
@@ -135,6 +136,13 @@ class LiveState:
     _lens_peak_at: float = 0.0
     _lens_alerting: bool = False
     _ble_seen: dict = field(default_factory=dict, repr=False)  # address -> sweep time
+
+    def __post_init__(self) -> None:
+        # names from outside (a scenario, a capture header, the command line) enter
+        # here; what records bring is printable already (the decoder made it so)
+        self.sweep_names = [printable(n) for n in self.sweep_names]
+        self.title, self.port = printable(self.title), printable(self.port)
+        self.capture_path = printable(self.capture_path)
 
     # --- feeding --------------------------------------------------------------------
     def set_device(self, info: dict[str, Any]) -> None:

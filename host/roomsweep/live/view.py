@@ -1,6 +1,12 @@
 """The live sweep view: one `LiveState` drawn with rich in 80 columns x 24 lines
 (a phone's terminal over USB-OTG). `render` builds the renderable, `render_text`
-the same frame as plain text (what the tests check)."""
+the same frame as plain text (what the tests check).
+
+Names on the view come from outside (SSIDs, waypoint labels, the port, the
+scenario): every one is shown through `untrusted.printable` (rich drops BEL and
+CR but passes ESC, and a newline would start a line of its own), as `Text`
+(never parsed as markup), and the panel title, which rich parses as markup, is
+escaped with `rich.markup.escape`."""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import io
 import math
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
@@ -19,6 +26,7 @@ from roomsweep.live.state import (
     LiveState,
     clock,
 )
+from roomsweep.protocol.untrusted import printable
 
 WIDTH = 80
 HEIGHT = 24
@@ -54,6 +62,7 @@ def meter(level: float | None, peak: float | None, width: int = BAR) -> Text:
 def lens_meter(level: float, peak: float | None, width: int = 20) -> Text:
     """The inner ring's return on a log scale, LENS_METER_MIN to LENS_METER_MAX
     ADC counts, with the peak tick."""
+
     def frac(v: float) -> float:
         v = min(max(v, LENS_METER_MIN), LENS_METER_MAX)
         return math.log(v / LENS_METER_MIN) / math.log(LENS_METER_MAX / LENS_METER_MIN)
@@ -97,13 +106,23 @@ def _rf_rows(s: LiveState) -> list[Text]:
         rows.append(Text("   class: " + DASH))
     else:
         tail = f" · {g.confidence:.2f} · {g.level_dbm:.1f} dBm"
-        title = g.title if len(g.title) <= 63 - len(tail) else g.title[:62 - len(tail)] + "…"
+        name = printable(g.title)
+        title = name if len(name) <= 63 - len(tail) else name[: 62 - len(tail)] + "…"
         rows.append(Text("   class: ") + Text(title, style="bold") + Text(tail))
-    rows.append(Text("   loudest so far: " + (
-        f"{s.max_dbm:.1f} dBm{(' ' + s.max_where) if s.max_where else ''}"
-        if s.max_dbm is not None else DASH)))
-    rows.append(Text(f"   last {len(s.history[-72:])} s: ", style="dim")
-                + Text(sparkline(s.history, 72 - 12)[:60]))
+    rows.append(
+        Text(
+            "   loudest so far: "
+            + (
+                f"{s.max_dbm:.1f} dBm{(' ' + printable(s.max_where)) if s.max_where else ''}"
+                if s.max_dbm is not None
+                else DASH
+            )
+        )
+    )
+    rows.append(
+        Text(f"   last {len(s.history[-72:])} s: ", style="dim")
+        + Text(sparkline(s.history, 72 - 12)[:60])
+    )
     return rows
 
 
@@ -119,7 +138,7 @@ def _lens_row(s: LiveState) -> Text:
         if s.lens_alert:
             lens.append(" GLINT!", style="bold red reverse")
         elif s.lens_alert_where:
-            lens.append(f", last {s.lens_alert_where}", style="dim")
+            lens.append(f", last {printable(s.lens_alert_where)}", style="dim")
     return lens
 
 
@@ -131,7 +150,7 @@ def _devices_row(s: LiveState) -> Text:
     if s.wifi_devices is None and s.ble_devices is None:
         radios.append("  (no radio scans from this device)", style="dim")
     elif s.wifi_strongest:
-        radios.append(f"  strongest: {s.wifi_strongest}"[:40], style="dim")
+        radios.append(f"  strongest: {printable(s.wifi_strongest)}"[:40], style="dim")
     return radios
 
 
@@ -142,72 +161,124 @@ def _waypoint_rows(s: LiveState) -> list[Text]:
     if s.wall_s is not None:
         elapsed.append(clock(s.wall_s) + ", recorded ")
     elapsed.append(clock(s.sampled_s))
-    rows = [elapsed + Text("  last waypoint ", style="bold")
-            + Text(f"#{last.number} {last.label} at {clock(last.elapsed_s)}"[:44]
-                   if last else DASH)]
-    for w in s.marks[-RECENT_WAYPOINTS - 1:-1][::-1]:
-        rows.append(Text(f"   #{w.number} {w.label} at {clock(w.elapsed_s)} ({w.source})"[:76],
-                         style="dim"))
+    rows = [
+        elapsed
+        + Text("  last waypoint ", style="bold")
+        + Text(
+            f"#{last.number} {printable(last.label)} at {clock(last.elapsed_s)}"[:44]
+            if last
+            else DASH
+        )
+    ]
+    for w in s.marks[-RECENT_WAYPOINTS - 1 : -1][::-1]:
+        line = f"   #{w.number} {printable(w.label)} at {clock(w.elapsed_s)} ({w.source})"
+        rows.append(Text(line[:76], style="dim"))
     return rows
 
 
 def _link_rows(s: LiveState) -> list[Text]:
     """The device link's state and port, then frames, errors and reconnects."""
-    errors = [f"{k.replace('_', ' ')} {v}" for k, v in s.counters.items()
-              if v and k in ("crc_errors", "seq_gaps", "device_dropped", "garbage_bytes")]
+    errors = [
+        f"{k.replace('_', ' ')} {v}"
+        for k, v in s.counters.items()
+        if v and k in ("crc_errors", "seq_gaps", "device_dropped", "garbage_bytes")
+    ]
     link = Text("Link ", style="bold")
     if s.link == "connected":
         link.append("● connected", style="green")
     elif s.link == "lost":
-        link.append(f"✖ LOST {int(s.lost_for_s)} s: cable pulled? waiting for the device",
-                    style="bold red")
+        link.append(
+            f"✖ LOST {int(s.lost_for_s)} s: cable pulled? waiting for the device", style="bold red"
+        )
     elif s.link == "finished":
         link.append("■ finished", style="cyan")
     else:
         link.append("… connecting", style="yellow")
     if s.link != "lost":
-        link.append(f"  {s.port}"[:30])
-    return [link, Text(f"     frames {s.frames}, errors: {', '.join(errors) or 'none'}"
-                       + (f", reconnects {s.reconnects}" if s.reconnects else ""))[:76]]
+        link.append(f"  {printable(s.port)}"[:30])
+    return [
+        link,
+        Text(
+            f"     frames {s.frames}, errors: {', '.join(errors) or 'none'}"
+            + (f", reconnects {s.reconnects}" if s.reconnects else "")
+        )[:76],
+    ]
 
 
 def _footer_rows(s: LiveState) -> list[Text]:
     """The capture file, the locate cue, the label prompt (or the last message)
     and the keys."""
-    rows = [Text("Capture ", style="bold")
-            + Text(f"{s.capture_path} ({s.frames_written} frames on disk)"[-66:])]
+    rows = [
+        Text("Capture ", style="bold")
+        + Text(f"{printable(s.capture_path)} ({s.frames_written} frames on disk)"[-66:])
+    ]
     interval = s.beep_interval()
-    cue = ("off" if not s.locate else
-           f"on, tick every {interval:.2f} s" if interval else "on, silent (below -55 dBm)")
+    cue = (
+        "off"
+        if not s.locate
+        else f"on, tick every {interval:.2f} s"
+        if interval
+        else "on, silent (below -55 dBm)"
+    )
     rows.append(Text("Locate cue ", style="bold") + Text(cue))
     if s.label_input is not None:
-        rows.append(Text("Waypoint label: ", style="bold yellow") + Text(s.label_input + "▏")
-                    + Text("  (Enter: mark, Esc: cancel)", style="dim"))
+        rows.append(
+            Text("Waypoint label: ", style="bold yellow")
+            + Text(printable(s.label_input) + "▏")
+            + Text("  (Enter: mark, Esc: cancel)", style="dim")
+        )
     else:
-        rows.append(Text(s.message[:76], style="italic"))
-    rows.append(Text("m", style="bold") + Text(" label+mark  ") + Text("space", style="bold")
-                + Text(" mark  ") + Text("l", style="bold") + Text(" locate cue  ")
-                + Text("q", style="bold") + Text(" finish"))
+        rows.append(Text(printable(s.message)[:76], style="italic"))
+    rows.append(
+        Text("m", style="bold")
+        + Text(" label+mark  ")
+        + Text("space", style="bold")
+        + Text(" mark  ")
+        + Text("l", style="bold")
+        + Text(" locate cue  ")
+        + Text("q", style="bold")
+        + Text(" finish")
+    )
     return rows
 
 
 def render(state: LiveState, width: int = WIDTH) -> Panel:
     """The view, at most `width` columns (narrower terminals crop lines with …)."""
     s = state
-    rows: list[Text] = [*_rf_rows(s), Text(""), _lens_row(s), _devices_row(s), Text(""),
-                        *_waypoint_rows(s), *_link_rows(s), *_footer_rows(s)]
+    rows: list[Text] = [
+        *_rf_rows(s),
+        Text(""),
+        _lens_row(s),
+        _devices_row(s),
+        Text(""),
+        *_waypoint_rows(s),
+        *_link_rows(s),
+        *_footer_rows(s),
+    ]
     for r in rows:
         r.no_wrap = True
         r.overflow = "ellipsis"
-    title = "roomsweep sweep" + (f" · {s.title}" if s.title else "")
-    return Panel(Group(*rows), title=title[:width - 20], title_align="left",
-                 width=min(width, WIDTH),
-                 padding=(0, 1), border_style="red" if s.link == "lost" else "blue")
+    title = "roomsweep sweep" + (f" · {printable(s.title)}" if s.title else "")
+    return Panel(
+        Group(*rows),
+        title=escape(title[: width - 20]),
+        title_align="left",
+        width=min(width, WIDTH),
+        padding=(0, 1),
+        border_style="red" if s.link == "lost" else "blue",
+    )
 
 
 def render_text(state: LiveState, width: int = WIDTH) -> str:
     """The frame as plain text, exactly as laid out on a `width`-column terminal."""
-    console = Console(file=io.StringIO(), width=width, height=HEIGHT, record=True,
-                      color_system=None, force_terminal=False, legacy_windows=False)
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        height=HEIGHT,
+        record=True,
+        color_system=None,
+        force_terminal=False,
+        legacy_windows=False,
+    )
     console.print(render(state, width))
     return console.export_text()

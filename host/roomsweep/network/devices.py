@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from roomsweep.protocol.observations import BleSighting, WifiSighting
+from roomsweep.protocol.untrusted import printable
 
 WAYPOINT_WINDOW_S = 4.0
 
@@ -70,8 +71,11 @@ def build_devices(
     devices: dict[tuple[str, str], Device] = {}
     for w in wifi:
         d = devices.setdefault(("wifi", w.bssid), Device("wifi", w.bssid))
-        if w.ssid and w.ssid not in d.ssids:
-            d.ssids.append(w.ssid)
+        # printable already when decoded; sightings made elsewhere (the
+        # simulator's fast path) are cleaned here, where they enter
+        ssid = printable(w.ssid)
+        if ssid and ssid not in d.ssids:
+            d.ssids.append(ssid)
         d.channel, d.authmode, d.hidden = w.channel, w.authmode, d.hidden or w.hidden
         d.times_s.append(w.time_s)
         d.rssi_dbm.append(w.rssi_dbm)

@@ -28,6 +28,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from roomsweep.protocol.untrusted import printable
+
 
 @dataclass(frozen=True)
 class SsidPattern:
@@ -141,6 +143,8 @@ def parse_adv(data: bytes) -> AdvInfo:
     --------
     >>> parse_adv(bytes([2, 1, 6, 3, 3, 0xED, 0xFE])).uuid16
     [65261]
+    >>> parse_adv(bytes([4, 9]) + b"V\\x1b]").name
+    'V\\\\x1b]'
     """
     uuids: list[int] = []
     name = None
@@ -156,7 +160,8 @@ def parse_adv(data: bytes) -> AdvInfo:
         elif ad_type == AD_SERVICE_DATA16 and len(value) >= 2:
             uuids.append(value[0] | value[1] << 8)
         elif ad_type in (AD_NAME_SHORT, AD_NAME_COMPLETE):
-            name = value.decode("utf-8", "replace")
+            # anyone's radio names itself: the name enters here, made printable
+            name = printable(value.decode("utf-8", "replace"))
         elif ad_type == AD_MANUFACTURER and len(value) >= 2:
             manu[value[0] | value[1] << 8] = bytes(value[2:])
         i += 1 + n

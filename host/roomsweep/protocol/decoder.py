@@ -5,6 +5,11 @@ size: it finds frames by their magic, checks version, length and CRC-32, and
 counts every kind of rejected input instead of raising. Live streams, capture
 replay and tests all use this one class.
 
+Text in a frame comes from outside (SSIDs from anyone's radio, MARK labels, the
+device's INFO, LOG, ACK and ERROR strings, notes in a capture): it enters here
+and is made `untrusted.printable` as it does, so no record holds a raw control
+character (an ESC sequence, a newline that forges a line of output).
+
 Example
 -------
 >>> from roomsweep.protocol import rsproto
@@ -47,6 +52,7 @@ from roomsweep.protocol.records import (
     Unknown,
     WifiScan,
 )
+from roomsweep.protocol.untrusted import printable, printable_tree
 
 _HEADER_TAIL = struct.Struct("<BBHHI")  # version, type, seq, length, timestamp
 _CRC = struct.Struct("<I")
@@ -384,27 +390,27 @@ class Decoder:
         info = json.loads(bytes(p).decode())
         if not isinstance(info, dict):
             raise ValueError("INFO payload is not a JSON object")
-        return Info(t, seq, ts_us, info=info)
+        return Info(t, seq, ts_us, info=printable_tree(info))
 
     def _mark(self, t, seq, ts_raw, ts_us, p):
         number, source = _MARK.unpack_from(p, 0)
-        label = bytes(p[P.MARK_HEADER_SIZE :]).decode()
+        label = _text(p[P.MARK_HEADER_SIZE :])
         return Mark(t, seq, ts_us, number=number, source=source, label=label)
 
     def _log(self, t, seq, ts_raw, ts_us, p):
         if len(p) < P.LOG_HEADER_SIZE:
             raise ValueError("empty LOG payload")
-        return Log(t, seq, ts_us, level=p[0], text=bytes(p[1:]).decode())
+        return Log(t, seq, ts_us, level=p[0], text=_text(p[1:]))
 
     def _reply(self, t, seq, ts_raw, ts_us, p):
         cmd_seq, cmd_type, code = _REPLY.unpack_from(p, 0)
-        text = bytes(p[P.REPLY_HEADER_SIZE :]).decode()
+        text = _text(p[P.REPLY_HEADER_SIZE :])
         if t == P.T_ACK:
             return Ack(t, seq, ts_us, cmd_seq=cmd_seq, cmd_type=cmd_type, text=text)
         return Error(t, seq, ts_us, cmd_seq=cmd_seq, cmd_type=cmd_type, code=code, text=text)
 
     def _command(self, t, seq, ts_raw, ts_us, p):
-        return Command(t, seq, ts_us, text=bytes(p).decode())
+        return Command(t, seq, ts_us, text=_text(p))
 
     def _host_time(self, t, seq, ts_raw, ts_us, p):
         return HostTime(t, seq, ts_us, unix_time=_HOST_TIME.unpack_from(p, 0)[0])
@@ -413,10 +419,10 @@ class Decoder:
         counters = json.loads(bytes(p).decode())
         if not isinstance(counters, dict):
             raise ValueError("RXSTATS payload is not a JSON object")
-        return RxStats(t, seq, ts_us, counters=counters)
+        return RxStats(t, seq, ts_us, counters=printable_tree(counters))
 
     def _note(self, t, seq, ts_raw, ts_us, p):
-        return Note(t, seq, ts_us, text=bytes(p).decode())
+        return Note(t, seq, ts_us, text=_text(p))
 
     def _wifi_scan(self, t, seq, ts_raw, ts_us, p):
         start, duration, flags, count = _WIFI_SCAN.unpack_from(p, 0)
@@ -432,7 +438,7 @@ class Decoder:
             aps.append(
                 AccessPoint(
                     _mac(bssid),
-                    raw.decode("utf-8", "replace"),
+                    printable(raw.decode("utf-8", "replace")),
                     channel,
                     rssi,
                     auth,
@@ -476,6 +482,12 @@ class Decoder:
             lost=lost,
             advertisers=devices,
         )
+
+
+def _text(raw: memoryview) -> str:
+    """Frame text: strict UTF-8 (a bad byte makes the frame a bad payload), with
+    its control characters shown as escapes."""
+    return printable(bytes(raw).decode())
 
 
 def _mac(raw: bytes) -> str:

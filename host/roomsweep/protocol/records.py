@@ -3,6 +3,11 @@
 Plain data only (dataclasses and numpy arrays), so every layer above the decoder
 can use them without knowing about bytes. Times are microseconds on the sender's
 clock, unwrapped to a monotonically growing integer (``ts_us``).
+
+Text fields (labels, log and reply text, notes, SSIDs, the strings in INFO) come
+from outside; the decoder makes them `untrusted.printable`, so they hold no raw
+control character. Raw bytes (``ssid_raw``, ``adv_data``, ``payload``) are kept
+as sent: never show them without `untrusted`.
 """
 
 from __future__ import annotations
@@ -134,12 +139,12 @@ class AccessPoint:
     """One access point in a Wi-Fi scan."""
 
     bssid: str  # "aa:bb:cc:dd:ee:ff"
-    ssid: str  # decoded as UTF-8 with replacement; "" when hidden
+    ssid: str  # UTF-8 with replacement, control characters escaped; "" when hidden
     channel: int
     rssi_dbm: int
     authmode: int  # ESP-IDF wifi_auth_mode_t: 0 open, 1 WEP, 2 WPA-PSK, 3 WPA2-PSK, ...
     hidden: bool
-    ssid_raw: bytes = b""
+    ssid_raw: bytes = b""  # as sent
 
 
 @dataclass(slots=True)
