@@ -28,6 +28,7 @@ from roomsweep.link.header_schema import check_calibration_file
 from roomsweep.link.outputs import check_input_path, check_output_path
 from roomsweep.network.redact import redact_findings
 from roomsweep.protocol.calibration import Calibration
+from roomsweep.protocol.untrusted import printable, printable_tree
 
 
 def _inputs(args: argparse.Namespace, *captures: str) -> list[str]:
@@ -76,8 +77,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
         return 0
-    dev = summary["device"] or {}
-    print(f"capture   {summary['path']}")
+    dev = printable_tree(summary["device"] or {})  # a header written by any recorder
+    print(f"capture   {printable(summary['path'])}")
     print(
         f"device    {dev.get('board', '?')} firmware {dev.get('firmware', '?')}"
         f"{' (simulated)' if dev.get('simulated') else ''}"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roomsweep.errors import CaptureFormatError
+from roomsweep.protocol.untrusted import printable
 
 # The section's keys, and where each value is looked for in a header, first
 # non-empty one wins: the plan section, then where captures before it kept it.
@@ -121,7 +122,7 @@ def _waypoints(where: str, place: str, value: Any) -> dict[str, tuple[float, ...
                 f"{where}: header {place} {name!r} must be [x, y] or [x, y, z] in metres, "
                 f"not {_short(pos)}"
             )
-        out[name] = tuple(float(v) for v in pos)
+        out[printable(name)] = tuple(float(v) for v in pos)  # names come from outside
     return out
 
 
@@ -130,7 +131,7 @@ def _sweep(where: str, place: str, value: Any) -> list[str]:
         raise CaptureFormatError(
             f"{where}: header {place} must be a list of waypoint names, not {_short(value)}"
         )
-    return list(value)
+    return [printable(n) for n in value]  # names come from outside
 
 
 def _outline(where: str, place: str, value: Any) -> list[tuple[float, float]]:
