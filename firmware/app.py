@@ -218,21 +218,24 @@ class App:
 
     # --- the loop ---------------------------------------------------------------
     def poll_input(self):
+        """Act on every command the host sent. Each read takes at most what the
+        parser has room for and is parsed before the next, so the parser never has
+        to drop a byte to make room (link.CommandParser)."""
         board = self.board
         parser = self.parser
-        for _ in range(_INPUT_READS_PER_LOOP):
-            if not board.input_ready():
-                break
-            n = board.read_input(parser.space())
-            if n <= 0:
-                break
-            parser.added(n)
-        if parser.fill:
-            while True:
-                cmd = parser.next_command()
-                if cmd is None:
-                    break
+        reads = 0
+        while True:
+            cmd = parser.next_command()  # also: a partial frame that stopped arriving
+            if cmd is not None:
                 self.handle(cmd[0], cmd[1], cmd[2])
+            elif reads == _INPUT_READS_PER_LOOP or not board.input_ready():
+                return
+            else:
+                n = board.read_input(parser.space())
+                if n <= 0:
+                    return
+                parser.added(n)
+                reads += 1
 
     def sample_block(self):
         s = self.sampler

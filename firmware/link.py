@@ -13,7 +13,7 @@ import rsproto
 
 CMD_MAX_PAYLOAD = const(256)
 _CONTROL_QUEUE = const(8)
-TRUNCATED_AFTER_MS = const(500)  # a command frame must arrive whole within this
+TRUNCATED_AFTER_MS = const(500)  # a command frame whose bytes stop this long: truncated
 
 
 class FrameRing:
@@ -182,37 +182,62 @@ class Link:
 
 
 class CommandParser:
-    """Finds command frames in the bytes the host sends.
+    """Finds command frames in the bytes the host sends, as they arrive.
 
-    feed() stores bytes; next_command() returns (type, seq, payload) for each
-    valid frame, and reports damaged ones through `on_error(seq, type, code, text)`.
+    The caller reads into space() (never more than the buffer has room for),
+    calls added(n), then next_command() until it returns None, after every read.
+    next_command() returns (type, seq, text) for each valid frame and reports
+    damaged ones through `on_error(seq, type, code, text)`.
+
+    The buffer holds one frame of the longest valid command. Parsing after every
+    read keeps that enough: whatever is left unparsed is a strict prefix of a
+    candidate that may still be valid, shorter than the buffer, so a read always
+    has room and no byte is ever dropped unparsed. A candidate is rejected by
+    skipping its first byte only (docs/protocol.md, Finding frames), so a valid
+    frame starting inside it is still found. Bytes are parsed where they landed
+    (start..fill) and moved to the front only when a read needs the room.
     """
 
     def __init__(self, on_error, ticks_ms, ticks_diff):
-        self.buf = bytearray(CMD_MAX_PAYLOAD + rsproto.OVERHEAD + 64)
+        self.buf = bytearray(CMD_MAX_PAYLOAD + rsproto.OVERHEAD)
         self.view = memoryview(self.buf)
-        self.fill = 0
+        self.start = 0  # first unparsed byte
+        self.fill = 0  # end of the bytes received
+        self._need = 0  # unparsed bytes the candidate at `start` needs to go on
         self._on_error = on_error
         self._ticks_ms = ticks_ms
         self._ticks_diff = ticks_diff
-        self._partial_since = None
+        self._partial_since = None  # when bytes last arrived for a waiting candidate
         self.errors = 0
 
     def space(self):
-        """A writable view of the free part of the buffer (may be empty)."""
-        if self.fill == len(self.buf):
-            # Full and still no frame: whatever is at the front is garbage.
-            self._discard(1)
+        """A writable view of the free part of the buffer. Never discards: after
+        next_command() has returned None it is at least one byte long."""
+        start = self.start
+        if start:
+            n = self.fill - start
+            if n:
+                self.buf[:n] = self.view[start : self.fill]
+            self.start = 0
+            self.fill = n
+        if self.fill == 0:
+            return self.view  # the common case allocates nothing
         return self.view[self.fill :]
 
     def added(self, n):
-        self.fill += n
+        if n > 0:
+            self.fill += n
+            self._partial_since = None  # bytes arrived: a waiting frame is not stuck
 
-    def _discard(self, n):
-        buf = self.buf
-        rest = self.fill - n
-        buf[:rest] = buf[n : self.fill]
-        self.fill = rest
+    def _skip(self, to):
+        """Drop the bytes before buffer offset `to` (garbage, or a rejected
+        candidate's magic)."""
+        if to >= self.fill:
+            self.start = 0
+            self.fill = 0
+        else:
+            self.start = to
+        self._need = 0
         self._partial_since = None
 
     def _error(self, seq, msg_type, code, text):
@@ -221,39 +246,52 @@ class CommandParser:
 
     def next_command(self):
         buf = self.buf
-        while self.fill:
-            start = buf.find(rsproto.MAGIC, 0, self.fill)
-            if start < 0:
-                # keep a trailing first magic byte: the next read may complete it
-                keep = 1 if buf[self.fill - 1] == rsproto.MAGIC0 else 0
-                self._discard(self.fill - keep)
+        while self.fill > self.start:
+            start = self.start
+            fill = self.fill
+            if fill - start < self._need:
+                if self._timed_out():
+                    continue
                 return None
-            if start:
-                self._discard(start)
-            if self.fill < rsproto.HEADER_SIZE:
-                return self._wait_partial()
-            _, _, version, msg_type, seq, length, _ = struct.unpack_from(
-                rsproto.HEADER_FORMAT, buf, 0
-            )
+            i = buf.find(rsproto.MAGIC, start, fill)
+            if i < 0:
+                # garbage; keep a trailing first magic byte: the next read may complete it
+                if buf[fill - 1] == rsproto.MAGIC0:
+                    buf[0] = rsproto.MAGIC0
+                    self.start = 0
+                    self.fill = 1
+                    self._need = 2
+                else:
+                    self._skip(fill)
+                return None
+            if i != start:
+                self._skip(i)
+            if fill - i < rsproto.HEADER_SIZE:
+                self._need = rsproto.HEADER_SIZE
+                continue
+            version, msg_type, seq, length = struct.unpack_from("<BBHH", buf, i + 2)
             if version != rsproto.PROTOCOL_VERSION:
+                self._skip(i + 1)
                 self._error(seq, msg_type, rsproto.ERR_BAD_VERSION, "version %d" % version)
-                self._discard(1)
                 continue
             if length > CMD_MAX_PAYLOAD:
-                self._error(seq, msg_type, rsproto.ERR_BAD_LENGTH, "length %d" % length)
-                self._discard(1)
+                # more than the buffer holds: answered at once, never waited for
+                self._skip(i + 1)
+                self._error(seq, msg_type, rsproto.ERR_BAD_LENGTH,
+                            "length %d > %d" % (length, CMD_MAX_PAYLOAD))
                 continue
             total = rsproto.frame_size(length)
-            if self.fill < total:
-                return self._wait_partial()
-            end = rsproto.HEADER_SIZE + length
-            crc = binascii.crc32(self.view[:end]) & 0xFFFFFFFF
-            if crc != struct.unpack_from("<I", buf, end)[0]:
-                self._error(rsproto.NO_SEQ, 0, rsproto.ERR_BAD_CRC, "bad crc")
-                self._discard(1)
+            if fill - i < total:
+                self._need = total
                 continue
-            payload = bytes(self.view[rsproto.HEADER_SIZE : end])
-            self._discard(total)
+            end = i + rsproto.HEADER_SIZE + length
+            crc = binascii.crc32(self.view[i:end]) & 0xFFFFFFFF
+            if crc != struct.unpack_from("<I", buf, end)[0]:
+                self._skip(i + 1)
+                self._error(rsproto.NO_SEQ, 0, rsproto.ERR_BAD_CRC, "bad crc")
+                continue
+            payload = bytes(self.view[i + rsproto.HEADER_SIZE : end])
+            self._skip(i + total)
             if msg_type not in rsproto.COMMAND_TYPES:
                 self._error(seq, msg_type, rsproto.ERR_UNKNOWN_COMMAND, "type 0x%02x" % msg_type)
                 continue
@@ -265,12 +303,18 @@ class CommandParser:
             return msg_type, seq, payload.decode().rstrip(" ")
         return None
 
-    def _wait_partial(self):
+    def _timed_out(self):
+        """True (and the candidate rejected) when no byte has arrived for
+        TRUNCATED_AFTER_MS while it waits for the rest of its frame."""
         now = self._ticks_ms()
         if self._partial_since is None:
             self._partial_since = now
-        elif self._ticks_diff(now, self._partial_since) > TRUNCATED_AFTER_MS:
+            return False
+        if self._ticks_diff(now, self._partial_since) <= TRUNCATED_AFTER_MS:
+            return False
+        if self._need > 2:  # a lone first magic byte is no candidate yet
+            self._skip(self.start + 1)
             self._error(rsproto.NO_SEQ, 0, rsproto.ERR_TRUNCATED, "incomplete frame")
-            self._discard(1)
-            return self.next_command()
-        return None
+            return True
+        self._partial_since = now
+        return False

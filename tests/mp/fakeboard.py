@@ -67,6 +67,7 @@ class FakeBoard:
         # growing buffer, which a fragmented 96 KiB heap may fail to enlarge
         self.out = []
         self.inp = bytearray()
+        self._rpos = 0  # bytes of inp already read
         self.writable = True
         self.kbd = True
         self.kbd_changes = []
@@ -79,12 +80,18 @@ class FakeBoard:
         return self.ms
 
     def input_ready(self):
-        return len(self.inp) > 0
+        return self._rpos < len(self.inp)
 
     def read_input(self, buf):
-        n = min(len(buf), len(self.inp))
-        buf[:n] = self.inp[:n]
-        self.inp = self.inp[n:]
+        # a read position, not self.inp = self.inp[n:]: copying what is left of a
+        # large input after every read fails on a fragmented 96 KiB heap
+        pos = self._rpos
+        n = min(len(buf), len(self.inp) - pos)
+        buf[:n] = memoryview(self.inp)[pos : pos + n]
+        self._rpos = pos + n
+        if self._rpos == len(self.inp):
+            self.inp = bytearray()
+            self._rpos = 0
         return n
 
     def link_writable(self):
