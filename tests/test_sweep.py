@@ -84,7 +84,7 @@ def test_view_from_records_shows_the_right_numbers_in_80x24():
     burst = float(CAL.rf_dbm(_counts_for(-20.0)))
     assert f"RF  {level:.1f} dBm" in text
     assert f"peak {burst:.1f}" in text  # held: the burst was under 3 s ago
-    assert f"loudest so far: {burst:.1f} dBm at 00:02" in text
+    assert f"loudest 50 ms so far: {burst:.1f} dBm at 00:02" in text
     assert "Elapsed 00:03" in text  # 109 blocks of 256 at 8 kS/s
     assert "last waypoint #2 under the bed at 00:03" in text
     assert "#1 door at 00:03 (button)" in text  # button press named after the sweep
@@ -106,7 +106,7 @@ def test_view_when_the_cable_is_pulled_and_while_typing_a_label():
     state.wall_s = 75.0
     text = "\n".join(_fits(render_text(state)))
     assert "LOST 7 s: cable pulled? waiting for the device" in text
-    assert "Elapsed 01:15, recorded 00:00" in text
+    assert "Elapsed 00:00" in text and "recorded" not in text  # one clock: device time
     assert "Waypoint label: lamp" in text
     narrow = render_text(state, width=50).rstrip("\n").split("\n")
     assert max(len(x) for x in narrow) <= 50 and "LOST" in "\n".join(narrow)
@@ -478,6 +478,19 @@ def test_sweep_with_radios_records_the_scans_and_reports_the_network(tmp_path, c
     result = json.loads(capsys.readouterr().out)
     rec = from_capture(out)
     assert rec.wifi and rec.ble
+    # one clock: each scan stalls the samples about 1.6 s; the sweep, the
+    # waypoints and the findings are all on device time (issue 16)
+    assert len(rec.scan_gaps) >= 8 and result["duration_s"] >= 59.9
+    assert result["sampled_s"] < result["duration_s"] - 8 * 1.5
+    assert rec.device_duration_s == pytest.approx(result["duration_s"], abs=0.2)
+    waypoints = {w["label"]: w["elapsed_s"] for w in result["waypoints"]}
+    assert [w["elapsed_s"] for w in result["waypoints"]] == pytest.approx(
+        [m.device_s for m in rec.marks], abs=0.05
+    )
+    for f in result["findings"]:
+        assert 0 <= f["time_s"] <= result["duration_s"]
+        if f["waypoint"] in waypoints:  # strongest while the device was at that stop
+            assert f["time_s"] >= waypoints[f["waypoint"]] - 0.5, f
     assert {f.get("type") for f in result["findings"]} & {"wifi", "ble"} or any(
         "wifi" in f.get("evidence", {}) for f in result["findings"]
     )

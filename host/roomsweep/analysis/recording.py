@@ -1,5 +1,14 @@
 """A recording: the RF channel as plain arrays with its rate, and the waypoint marks.
 
+Two clocks. The analysis works on the samples as one contiguous array: its
+*sample clock* is sample index / fs. The device's own clock (*device time*,
+seconds from the first RF sample, on one clock across device restarts as
+`roomsweep.link.capture.load` gives it) runs on while sampling stands still (a
+Wi-Fi scan stalls it for about 1.6 s, a lost frame or link leaves a gap too).
+A recording carries the mapping between the two (`clock_breaks`, its gaps as
+`scan_gaps`); every time that leaves the analysis (a finding's `time_s`, mark
+times and durations in reports) is device time, through `device_time`.
+
 Made from a capture file here; the evaluation harness makes one straight from
 the simulator's signal source (``roomsweep.eval.fastpath``). What this reader
 takes from a capture's header and its device's INFO is listed in
@@ -9,6 +18,7 @@ holds the pages to it).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,11 +39,31 @@ from roomsweep.protocol.records import BleAdv, Lens, Mark, WifiScan
 HEADER_KEYS_READ: tuple[str, ...] = ("device", "settings") + PLAN_KEYS_READ
 
 
+# A step in the samples' device times longer than one sample period plus this
+# is a gap (no samples): sampling at 8 kS/s steps 125 us, give or take 1 us.
+GAP_MIN_S = 0.002
+# The level figures, defined once (the report, `roomsweep demo` and the live view):
+# a stop's level is the loudest LOUDEST_WINDOW_S of mean detector power (linear
+# mean of the dBm samples' powers, any 50 ms: a sliding window)
+LOUDEST_WINDOW_S = 0.05
+# ... and a level at or above the detector's ceiling is only a lower bound: the
+# AD8318 saturates near 0 dBm input (0.5 V; datasheet, 60 dB range). The same
+# figure as roomsweep.analysis.analyze.SATURATION_DBM (tests hold them equal).
+DETECTOR_CEILING_DBM = -3.0
+
+
 @dataclass
 class WaypointMark:
-    time_s: float  # seconds from the first sample
+    time_s: float  # seconds from the first sample, on the sample clock (index / fs)
     label: str  # the waypoint's name, or "mark N"
     source: str  # "button" or "host"
+    # when the button was pressed, device time; None: the same as time_s (a mark
+    # pressed while sampling stood still is at the next sample on the sample clock)
+    device_time_s: float | None = None
+
+    @property
+    def device_s(self) -> float:
+        return self.time_s if self.device_time_s is None else self.device_time_s
 
 
 @dataclass
@@ -62,10 +92,98 @@ class Recording:
     # the room's floor polygon from the capture's plan, (x, y) metres in the
     # waypoints' frame; None when the capture has none (no finding uses it)
     room_outline: list[tuple[float, float]] | None = None
+    # the sample clock -> device time mapping: (sample index, device time s) at
+    # the first sample and at the first sample after each gap; between them
+    # device time runs with the samples (1/fs each). Empty: no gaps, the two
+    # clocks are one (a recording straight from a scenario).
+    clock_breaks: list[tuple[int, float]] = field(default_factory=list)
 
     @property
     def duration_s(self) -> float:
+        """Seconds of samples: the sample clock's end (what the analysis cuts)."""
         return self.rf_counts.size / self.fs if self.fs else 0.0
+
+    @property
+    def device_duration_s(self) -> float:
+        """Seconds of device time from the first sample to the end of the last:
+        the sweep's duration (the samples' plus the gaps')."""
+        return float(self.device_time(self.duration_s))
+
+    @property
+    def scan_gaps(self) -> list[tuple[float, float]]:
+        """Device-time stretches with no samples, (start, end) seconds: where the
+        samples would have gone on, to the first sample after the gap."""
+        out = []
+        for (i0, t0), (i1, t1) in zip(self.clock_breaks, self.clock_breaks[1:]):
+            start = t0 + (i1 - i0) / self.fs
+            if t1 > start:
+                out.append((round(start, 6), round(t1, 6)))
+        return out
+
+    def _breaks(self) -> tuple[np.ndarray, np.ndarray] | None:
+        if len(self.clock_breaks) < 2 and not any(t for _, t in self.clock_breaks):
+            return None
+        idx = np.array([i for i, _ in self.clock_breaks], dtype=float)
+        return idx / self.fs, np.array([t for _, t in self.clock_breaks], dtype=float)
+
+    def device_time(self, t_sample_s: Any) -> Any:
+        """Device time (s) of sample-clock time(s) `t_sample_s`: a float for a
+        float, an array for an array. The one conversion for every time that
+        leaves the analysis.
+
+        Examples
+        --------
+        >>> r = Recording(np.zeros(16000, np.uint16), 8000.0, clock_breaks=[(0, 0.0), (8000, 2.6)])
+        >>> r.device_time(0.5), r.device_time(1.5), r.device_duration_s, r.scan_gaps
+        (0.5, 3.1, 3.6, [(1.0, 2.6)])
+        """
+        b = self._breaks()
+        if b is None:
+            return t_sample_s if np.ndim(t_sample_s) else float(t_sample_s)
+        starts, times = b
+        t = np.asarray(t_sample_s, dtype=float)
+        k = np.maximum(np.searchsorted(starts, t, side="right") - 1, 0)
+        out = times[k] + (t - starts[k])
+        return out if out.ndim else float(out)
+
+    def sample_time(self, t_device_s: Any) -> Any:
+        """Sample-clock time(s) of device time(s) `t_device_s` (the inverse of
+        `device_time`); a time inside a gap is the first sample after it."""
+        b = self._breaks()
+        if b is None:
+            return t_device_s if np.ndim(t_device_s) else float(t_device_s)
+        starts, times = b
+        t = np.asarray(t_device_s, dtype=float)
+        k = np.maximum(np.searchsorted(times, t, side="right") - 1, 0)
+        ends = np.append(starts[1:], np.inf)
+        out = np.minimum(starts[k] + (t - times[k]), ends[k])
+        return out if out.ndim else float(out)
+
+    def findings_in_device_time(self, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`findings` with every time in them on device time: `time_s`, the
+        `time_s` of what their evidence lists (glints, other sightings), and
+        "(at N s)" in their `why`. The analysis works on the sample clock; this
+        is where its findings leave it (the end of `analyze`)."""
+        if self._breaks() is None:
+            return findings
+        return [self._device_times(f) for f in findings]
+
+    def _device_times(self, item: Any) -> Any:
+        if isinstance(item, list):
+            return [self._device_times(x) for x in item]
+        if not isinstance(item, dict):
+            return item
+        out: dict[str, Any] = {}
+        for k, v in item.items():
+            if k == "time_s" and isinstance(v, (int, float)) and not isinstance(v, bool):
+                out[k] = round(float(self.device_time(float(v))), 3)
+            elif k == "why" and isinstance(v, str):
+                out[k] = _AT_SECONDS.sub(
+                    lambda m: f"(at {self.device_time(float(m.group(1))):.1f} s)", v
+                )
+            else:
+                out[k] = self._device_times(v)
+        return out
 
     def rf_dbm(self) -> np.ndarray:
         # 12-bit counts: one lookup table instead of the conversion per sample
@@ -73,6 +191,70 @@ class Recording:
         if self.rf_counts.dtype.kind == "u":  # one pass (clip, index) instead of two
             return table.take(self.rf_counts.astype(np.intp), mode="clip")
         return table[np.minimum(self.rf_counts, 4095)]
+
+
+_AT_SECONDS = re.compile(r"\(at (\d+(?:\.\d+)?) s\)")
+
+
+def clock_breaks(times_us: np.ndarray, rate: float) -> list[tuple[int, float]]:
+    """(sample index, device time s from the first sample) at the first sample
+    and at every sample after a gap: a step of more than one period plus
+    GAP_MIN_S. Empty when there is no gap (device time is the sample clock).
+
+    Examples
+    --------
+    >>> t = np.r_[np.arange(4) * 125, 1_600_000 + np.arange(4) * 125]
+    >>> clock_breaks(t, 8000.0)
+    [(0, 0.0), (4, 1.6)]
+    """
+    if times_us.size < 2 or not rate > 0:
+        return []
+    step = np.diff(times_us.astype(np.float64))
+    gaps = np.nonzero(step > 1e6 / rate + GAP_MIN_S * 1e6)[0] + 1
+    if gaps.size == 0:
+        return []
+    t0 = int(times_us[0])
+    return [(0, 0.0)] + [(int(i), (int(times_us[i]) - t0) / 1e6) for i in gaps]
+
+
+def loudest_dbm(dbm: np.ndarray, fs: float) -> float | None:
+    """The loudest LOUDEST_WINDOW_S of `dbm` (samples at `fs`): the greatest mean
+    power over any window of that length, in dBm; None when there are fewer
+    samples than one window. The one definition of a stop's "loudest 50 ms".
+
+    Examples
+    --------
+    >>> x = np.full(8000, -50.0); x[1000:1400] = -20.0
+    >>> round(loudest_dbm(x, 8000.0), 1)
+    -20.0
+    """
+    n = max(1, int(round(fs * LOUDEST_WINDOW_S)))
+    x = np.asarray(dbm, dtype=float)
+    if x.size < n:
+        return None
+    c = np.concatenate(([0.0], np.cumsum(10 ** (x / 10))))
+    return float(10 * np.log10((c[n:] - c[:-n]).max() / n))
+
+
+def saturated(dbm: float | None) -> bool:
+    """A level at the detector's ceiling (DETECTOR_CEILING_DBM): a lower bound."""
+    return dbm is not None and dbm >= DETECTOR_CEILING_DBM
+
+
+def level_text(dbm: float | None, unit: str = " dBm", missing: str = "—") -> str:
+    """A detector level for people: "-23.4 dBm", or at the ceiling
+    "≥ -3 dBm (saturated)" (never "-0.0 dBm": the true level may be far higher).
+
+    Examples
+    --------
+    >>> level_text(-23.44), level_text(-0.0), level_text(None)
+    ('-23.4 dBm', '≥ -3 dBm (saturated)', '—')
+    """
+    if dbm is None or not np.isfinite(dbm):
+        return missing
+    if saturated(dbm):
+        return f"≥ {DETECTOR_CEILING_DBM:g}{unit} (saturated)"
+    return f"{dbm:.1f}{unit}"
 
 
 def label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> list[WaypointMark]:
@@ -123,42 +305,32 @@ def from_capture(path: str | Path) -> Recording:
         pd_level_start=level_start,
         pd_level=level,
         room_outline=plan.outline,
+        clock_breaks=clock_breaks(times_us, rate),
     )
-    _add_network(rec, cap.records, times_us, rate)
+    for m in rec.marks:  # the analysis cuts the sweep on the sample clock
+        m.device_time_s = m.time_s
+        m.time_s = float(rec.sample_time(m.time_s))
+    _add_network(rec, cap.records, times_us)
     return rec
 
 
-def _add_network(rec: Recording, records: list, times_us: np.ndarray, rate: float) -> None:
-    """Network sightings from WIFI_SCAN / BLE_ADV records. A Wi-Fi scan stalls
-    sampling; when it does, device times are mapped onto the sample clock (the
-    analyzer's time axis) and the marks after the stall are moved with them."""
+def _add_network(rec: Recording, records: list, times_us: np.ndarray) -> None:
+    """Network sightings from WIFI_SCAN / BLE_ADV records, on the sample clock
+    like the marks (`Recording.sample_time`): a Wi-Fi scan stalls sampling, so
+    on the sample clock it takes no time."""
 
     scans = [r for r in records if isinstance(r, WifiScan)]
     advs = [r for r in records if isinstance(r, BleAdv)]
     if not scans and not advs:
         return
     t0 = int(times_us[0])
-    expected = t0 + np.arange(times_us.size) / rate * 1e6
-    stalled = bool(times_us.size and times_us[-1] - expected[-1] > 0.5e6)
 
     def on_samples(ts_us: float) -> float:
-        if not stalled:
-            return (ts_us - t0) / 1e6
-        return float(np.searchsorted(times_us, ts_us)) / rate
+        return float(rec.sample_time((ts_us - t0) / 1e6))
 
-    if stalled:
-        marks = [m for m in records if isinstance(m, Mark)]
-        for wm, m in zip(rec.marks, marks):
-            wm.time_s = on_samples(m.ts_us)
     for s in scans:
         start = on_samples(s.t_start_us)
-        rec.radio_busy.append(
-            RadioBusy(
-                start,
-                (s.t_start_us + s.duration_us - t0) / 1e6 if not stalled else start,
-                s.active,
-            )
-        )
+        rec.radio_busy.append(RadioBusy(start, on_samples(s.t_start_us + s.duration_us), s.active))
         for ap in s.access_points:
             rec.wifi.append(
                 WifiSighting(

@@ -5,6 +5,11 @@ Plain data only: the plot and report layers draw it, `batch` runs
 `analyse_capture` in worker processes. Findings are handled generically (type,
 class, time_s, waypoint, confidence, evidence) so that kinds added later (lens,
 Wi-Fi, BLE) show up without code of their own here.
+
+Every time here is device time (seconds from the first sample on the device's
+clock, `Recording.device_time`): the findings' `time_s`, the stops' `start_s`
+and `end_s`, `level_track`'s times, `duration_s`, `scan_gaps`. The samples are
+indexed through `Recording.sample_time`.
 """
 
 from __future__ import annotations
@@ -26,13 +31,16 @@ from roomsweep.analysis.analyze import (
 from roomsweep.analysis.classifiers import BY_NAME
 from roomsweep.analysis.dsp import line_strength
 from roomsweep.analysis.features import component
-from roomsweep.analysis.recording import Recording, from_capture
+from roomsweep.analysis.recording import (
+    Recording,
+    from_capture,
+    loudest_dbm,
+    saturated,
+)
 from roomsweep.errors import UsageError
 from roomsweep.link.capture import read_header
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.untrusted import printable, printable_tree
-
-LOUDEST_WINDOW_S = 0.05  # the level at a stop: loudest 50 ms of mean detector power
 
 Progress = Callable[[str], None]
 
@@ -50,6 +58,16 @@ class SweepAnalysis:
     @property
     def scenario(self) -> str | None:
         return (self.header.get("simulation") or {}).get("scenario")
+
+    @property
+    def duration_s(self) -> float:
+        """The sweep's duration in device time (the samples and the gaps)."""
+        return self.rec.device_duration_s
+
+    @property
+    def scan_gaps(self) -> list[tuple[float, float]]:
+        """Device-time stretches with no samples (Wi-Fi scans, lost frames)."""
+        return self.rec.scan_gaps
 
 
 def analyse_capture(
@@ -87,25 +105,30 @@ def clean_names(rec: Recording) -> Recording:
 
 def stop_levels(rec: Recording, dbm: np.ndarray | None = None) -> list[dict[str, Any]]:
     """The RF level at each stretch of the sweep the analyzer looks at (a waypoint's
-    dwell, or a fixed window without marks): median and loudest 50 ms, in dBm."""
+    dwell, or a fixed window without marks): median and loudest 50 ms
+    (`recording.loudest_dbm`), in dBm; `saturated` when the loudest is at the
+    detector's ceiling (a lower bound). Start (the mark's button press) and end
+    in device time."""
     dbm = rec.rf_dbm() if dbm is None else dbm
-    window = max(1, int(rec.fs * LOUDEST_WINDOW_S))
     positions = rec.waypoint_positions or {}
+    # a dwell begins at its mark: when the button was pressed (device time; a
+    # Wi-Fi scan may follow at once, the samples going on after it)
+    pressed = {m.time_s: m.device_s for m in rec.marks}
     rows = []
     for st in stretches(rec):
         seg = dbm[int(st.start_s * rec.fs) : int(st.end_s * rec.fs)]
-        if seg.size < window:
+        loudest = loudest_dbm(seg, rec.fs)
+        if loudest is None:
             continue
-        # mean power (linear) per 50 ms window: the loudest is the stop's level
-        mw = 10 ** (seg[: seg.size // window * window].reshape(-1, window) / 10)
         pos = positions.get(st.label) if st.label else None
         rows.append(
             {
                 "waypoint": st.label,
-                "start_s": round(st.start_s, 3),
-                "end_s": round(st.end_s, 3),
+                "start_s": round(pressed.get(st.start_s, rec.device_time(st.start_s)), 3),
+                "end_s": round(rec.device_time(st.end_s), 3),
                 "median_dbm": round(float(np.median(seg)), 1),
-                "loudest_dbm": round(float(10 * np.log10(mw.mean(axis=1).max())), 1),
+                "loudest_dbm": round(loudest, 1),
+                "saturated": saturated(loudest),
                 "position_m": [pos[0], pos[1]] if pos else None,
             }
         )
@@ -115,8 +138,10 @@ def stop_levels(rec: Recording, dbm: np.ndarray | None = None) -> list[dict[str,
 def level_track(
     rec: Recording, bin_s: float = 0.05, dbm: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
-    """RF level along the sweep in bins of `bin_s`: time (bin centre), median and
-    peak dBm. A 10-minute capture is 4.8 M samples; a plot needs a few thousand."""
+    """RF level along the sweep in bins of `bin_s`: time (bin centre, device
+    time), median and peak dBm. A 10-minute capture is 4.8 M samples; a plot
+    needs a few thousand. A gap in the samples (`scan_gaps`) gets a NaN row at
+    its middle, so that a line drawn through the track breaks there."""
     if bin_s <= 0:
         raise ValueError(f"bin_s must be positive, got {bin_s}")
     dbm = rec.rf_dbm() if dbm is None else dbm
@@ -125,11 +150,16 @@ def level_track(
     if whole.size == 0:
         whole = dbm.reshape(1, -1)
         n = dbm.size
-    return {
-        "t_s": (np.arange(whole.shape[0]) + 0.5) * n / rec.fs,
-        "median_dbm": np.median(whole, axis=1),
-        "peak_dbm": whole.max(axis=1),
-    }
+    t = rec.device_time((np.arange(whole.shape[0]) + 0.5) * n / rec.fs)
+    median, peak = np.median(whole, axis=1), whole.max(axis=1)
+    gaps = rec.scan_gaps
+    if gaps:
+        mid = np.array([(a + b) / 2 for a, b in gaps])
+        at = np.searchsorted(t, mid)
+        t = np.insert(t, at, mid)
+        median = np.insert(median, at, np.nan)
+        peak = np.insert(peak, at, np.nan)
+    return {"t_s": np.asarray(t, dtype=float), "median_dbm": median, "peak_dbm": peak}
 
 
 def is_rf(finding: dict[str, Any]) -> bool:
@@ -164,7 +194,7 @@ def finding_spectrum(
             f"finding {finding.get('class', '?')!r} has no RF time and level to take a spectrum of"
         )
     dbm = rec.rf_dbm() if dbm is None else dbm
-    centre = int(float(finding["time_s"]) * rec.fs)
+    centre = int(rec.sample_time(float(finding["time_s"])) * rec.fs)
     half = int(ANALYSIS_WINDOW_S * rec.fs / 2)
     a, b = max(0, centre - half), min(dbm.size, centre + half)
     x = dbm[a:b]
@@ -183,7 +213,7 @@ def finding_spectrum(
         "psd": props["psd"],
         "period_s": period,
         "expected_hz": expected,
-        "window_s": (a / rec.fs, b / rec.fs),
+        "window_s": (rec.device_time(a / rec.fs), rec.device_time(b / rec.fs)),
         "duty": feats.duty,
         "bursts": feats.count,
     }
@@ -196,7 +226,7 @@ def summary_row(an: SweepAnalysis) -> dict[str, Any]:
     return {
         "capture": an.path,
         "scenario": an.scenario or "",
-        "duration_s": round(an.rec.duration_s, 3),
+        "duration_s": round(an.duration_s, 3),
         "waypoints": sum(1 for s in an.stops if s["waypoint"]),
         "findings": len(an.findings),
         "classes": ";".join(sorted({str(f.get("class", "")) for f in an.findings})),

@@ -132,7 +132,8 @@ def _stop_labels(an: SweepAnalysis, n: int) -> np.ndarray:
     labels = np.full(n, "", dtype=object)
     for stop in an.stops:
         if stop["waypoint"]:
-            a, b = int(stop["start_s"] * an.rec.fs), int(stop["end_s"] * an.rec.fs)
+            # stops are in device time; the rows are samples (Recording.sample_time)
+            a, b = (int(an.rec.sample_time(stop[k]) * an.rec.fs) for k in ("start_s", "end_s"))
             labels[a:b] = _csv_text(stop["waypoint"])
     return labels
 
@@ -177,10 +178,10 @@ def _annotations(
     for stop in an.stops:
         if not stop["waypoint"]:
             continue
-        a = int(stop["start_s"] * fs)
+        a = int(an.rec.sample_time(stop["start_s"]) * fs)  # device time -> sample
         if a >= n:
             continue
-        count = max(1, min(n, int(stop["end_s"] * fs)) - a)
+        count = max(1, min(n, int(an.rec.sample_time(stop["end_s"]) * fs)) - a)
         out.append(
             (
                 a,
@@ -198,7 +199,8 @@ def _annotations(
         if on_photodiode != (channel == 1) or f.get("time_s") is None:
             continue
         # the analysis window the finding's evidence came from
-        a = max(0, int((float(f["time_s"]) - ANALYSIS_WINDOW_S / 2) * fs))
+        t = an.rec.sample_time(float(f["time_s"]))  # device time -> sample clock
+        a = max(0, int((t - ANALYSIS_WINDOW_S / 2) * fs))
         if a >= n:
             continue
         count = max(1, min(n - a, int(ANALYSIS_WINDOW_S * fs)))

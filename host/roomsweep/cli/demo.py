@@ -12,53 +12,32 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
-from roomsweep.analysis.analyze import analyze
-from roomsweep.analysis.recording import from_capture
-from roomsweep.analyst.report import report_and_timeline
-from roomsweep.cli.output import format_findings
+from roomsweep.analysis.recording import level_text
+from roomsweep.analyst import plot
+from roomsweep.analyst.analysed import SweepAnalysis, analyse_capture
+from roomsweep.analyst.report import write_report
+from roomsweep.cli.output import format_findings, wrap_line
 from roomsweep.link.capture import load, summarize
-from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.records import Lens, Mark
 from roomsweep.sim.radios import RADIO_SETTINGS
 from roomsweep.sim.runner import simulate
 from roomsweep.sim.scenario import load_scenario
 
 
-def waypoint_levels(capture_path: Path, stop_names: list[str]) -> list[dict]:
-    """RF level per stretch of the sweep, from one button MARK to the next.
-
-    The n-th button press is the n-th stop of the sweep; the level is computed
-    from the samples alone: the median and the loudest 50 ms of detector power.
-    """
-    cap = load(capture_path)
-    cal = Calibration.from_info(cap.device_info)
-    counts, times_us, rate = cap.channel(0)
-    if counts.size == 0:
-        return []
-    dbm = cal.rf_dbm(counts)
-    marks = [m for m in cap.records if isinstance(m, Mark) and m.source == 1]
-    edges = [m.ts_us for m in marks] + [int(times_us[-1]) + 1]
-    window = max(1, int(rate * 0.05))
-    rows = []
-    for i, mark in enumerate(marks):
-        sel = (times_us >= edges[i]) & (times_us < edges[i + 1])
-        seg = dbm[sel]
-        if seg.size < window:
-            continue
-        # mean power (linear) over 50 ms windows, loudest window in dBm
-        mw = 10 ** (seg[: seg.size // window * window].reshape(-1, window) / 10)
-        loudest = 10 * np.log10(mw.mean(axis=1).max())
-        rows.append(
-            {
-                "waypoint": stop_names[i] if i < len(stop_names) else f"mark {mark.number}",
-                "time_s": round((mark.ts_us - times_us[0]) / 1e6, 2),
-                "median_dbm": round(float(np.median(seg)), 1),
-                "loudest_50ms_dbm": round(float(loudest), 1),
-            }
-        )
-    return rows
+def waypoint_levels(an: SweepAnalysis) -> list[dict]:
+    """The RF level at each waypoint the user marked, as the report shows it
+    (`analysed.stop_levels`, one definition): where the dwell began (device
+    time), its median and its loudest 50 ms (`recording.loudest_dbm`)."""
+    return [
+        {
+            "waypoint": st["waypoint"],
+            "time_s": st["start_s"],
+            "median_dbm": st["median_dbm"],
+            "loudest_50ms_dbm": st["loudest_dbm"],
+        }
+        for st in an.stops
+        if st["waypoint"]
+    ]
 
 
 def device_lens_alerts(capture_path: Path, stop_names: list[str]) -> str:
@@ -117,28 +96,34 @@ def run_demo(out_dir: Path) -> int:
         f"{live.get('crc_errors', 0)}, sequence gaps {live.get('seq_gaps', 0)}, "
         f"garbage bytes {live.get('garbage_bytes', 0)}; replay CRC errors {c['crc_errors']}"
     )
-    rows = waypoint_levels(capture, [s.waypoint for s in scenario.sweep])
+    an = analyse_capture(capture)  # once: the table, the findings and the report agree
+    rows = waypoint_levels(an)
     if rows:
-        print("\n  RF level by waypoint (detector input, from the samples):")
-        print(f"  {'waypoint':<16}{'at s':>7}{'median dBm':>12}{'loudest 50 ms':>15}")
+        print("\n  RF level by waypoint (detector input, from the samples; device time):")
+        print(f"  {'waypoint':<16}{'at s':>7}{'median dBm':>12}{'loudest 50 ms':>23}")
         loudest = max(r["loudest_50ms_dbm"] for r in rows)
         for r in rows:
             flag = "  <- strongest" if r["loudest_50ms_dbm"] == loudest else ""
             print(
                 f"  {r['waypoint']:<16}{r['time_s']:>7.1f}{r['median_dbm']:>12.1f}"
-                f"{r['loudest_50ms_dbm']:>15.1f}{flag}"
+                f"{level_text(r['loudest_50ms_dbm']):>23}{flag}"
             )
     lens_line = device_lens_alerts(capture, [s.waypoint for s in scenario.sweep])
     if lens_line:
-        print("\n  " + lens_line)
+        print("\n" + wrap_line(lens_line, 80, "  "))
 
-    findings = analyze(from_capture(capture))
+    findings = an.findings
     (out_dir / "findings.json").write_text(json.dumps(findings, indent=2))
     print("\nFindings (ranked):")
-    print("  " + format_findings(findings).replace("\n", "\n  "))
+    print(format_findings(findings, width=80, indent="  "))
     print(f"\n  capture:  {capture}\n  findings: {out_dir / 'findings.json'}")
 
-    report, timeline = report_and_timeline(capture, out_dir)
+    report = write_report(an, out_dir / f"{capture.stem}.html")["report"]
+    timeline = plot.save(plot.timeline(an), out_dir / f"{capture.stem}-timeline.png")
     print(f"  report:   {report}\n  timeline: {timeline}")
-    print(f"  inspect:  roomsweep info {capture}; roomsweep analyze {capture} --json")
+    print(
+        wrap_line(
+            f"inspect:  roomsweep info {capture}; roomsweep analyze {capture} --json", 80, "  "
+        )
+    )
     return 0

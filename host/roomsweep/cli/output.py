@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
+
+from roomsweep.analysis.recording import level_text
 
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
-def format_findings(findings: list[dict[str, Any]]) -> str:
+def format_findings(
+    findings: list[dict[str, Any]], width: int | None = None, indent: str = ""
+) -> str:
+    """The ranked findings for people. A detector level at its ceiling reads
+    "≥ -3 dBm (saturated)" (`recording.level_text`). With `width`, every line
+    (after `indent`) is wrapped at word boundaries to at most `width` columns."""
     if not findings:
-        return "no suspicious transmitter or camera lens found"
-    lines = []
+        lines = ["no suspicious transmitter or camera lens found"]
+    else:
+        lines = []
     for i, f in enumerate(findings, 1):
         where = f["waypoint"] or f"{f['time_s']:.1f} s into the sweep"
         pos = ""
@@ -29,7 +38,28 @@ def format_findings(findings: list[dict[str, Any]]) -> str:
                 f"confidence {f['confidence']:.2f}; why: {f['why']}"
             )
             continue
-        lines.append(
-            f"   level {f['level_dbm']:.1f} dBm, confidence {f['confidence']:.2f}; why: {f['why']}"
+        # the RF detector's level can be at its ceiling; a radio's RSSI cannot
+        level = (
+            level_text(f["level_dbm"])
+            if f.get("type", "rf") == "rf"
+            else f"{f['level_dbm']:.1f} dBm"
         )
-    return "\n".join(lines)
+        lines.append(f"   level {level}, confidence {f['confidence']:.2f}; why: {f['why']}")
+    if width is None:
+        return "\n".join(indent + line for line in lines)
+    return "\n".join(wrap_line(line, width, indent) for line in lines)
+
+
+def wrap_line(line: str, width: int, indent: str = "") -> str:
+    """`line` after `indent`, wrapped at word boundaries to `width` columns; the
+    continuation lines indented three more than the line's own indent. A word
+    longer than a line (a path) is kept whole."""
+    lead = indent + " " * (len(line) - len(line.lstrip(" ")))
+    return textwrap.fill(
+        line.strip(),
+        width=width,
+        initial_indent=lead,
+        subsequent_indent=lead + "   ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )

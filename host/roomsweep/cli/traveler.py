@@ -11,13 +11,14 @@ from typing import Any
 from roomsweep.analyst.analysed import analyse_capture
 from roomsweep.analyst.report import write_report
 from roomsweep.cli.commands import MAX_SPEED
-from roomsweep.cli.output import format_findings, print_json
+from roomsweep.cli.output import format_findings, print_json, wrap_line
 from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.firmware import LENS_SCAN_SETTINGS
 from roomsweep.link.outputs import check_output_path
-from roomsweep.link.transport import candidate_ports
+from roomsweep.link.transport import candidate_ports, format_ports
 from roomsweep.live.session import PlainView, SweepSession, TerminalView, run_sweep, sim_header
 from roomsweep.live.state import LiveState
+from roomsweep.live.view import WIDTH
 from roomsweep.sim.radios import RADIO_SETTINGS
 from roomsweep.sim.runner import SimulatedDevice
 from roomsweep.sim.scenario import load_scenario
@@ -28,12 +29,8 @@ def cmd_ports(args: argparse.Namespace) -> int:
     ports = candidate_ports()
     if args.json:
         print_json([p.__dict__ for p in ports])
-    elif not ports:
-        print("no serial ports found (a simulated device: roomsweep sim hotel-room ...)")
     else:
-        for p in ports:
-            mark = "*" if p.likely_esp32 else " "
-            print(f"{mark} {p.device:<20} {p.description}  [{p.hwid}]")
+        print(format_ports(ports))  # the likely device marked *, and why
     return 0
 
 
@@ -121,12 +118,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _sweep_results(args: argparse.Namespace, state: Any) -> int:
-    """After the sweep: ranked findings, where and why, and the files written."""
+    """After the sweep: whether every planned stop was visited, the ranked
+    findings, where and why (wrapped at word boundaries to 80 columns), and the
+    files written. Times are device time, the findings' clock."""
+    coverage = state.coverage()
+    verdict = coverage.verdict()
     result: dict[str, Any] = {
         "capture": str(args.out),
         "frames": state.frames_written,
-        "sampled_s": round(state.sampled_s, 3),
+        "duration_s": round(state.device_s, 3),  # device time, as the findings
+        "sampled_s": round(state.sampled_s, 3),  # of it, seconds of RF samples
         "waypoints": [w.__dict__ for w in state.marks],
+        "coverage": coverage.as_dict(),
         "link_counters": state.counters,
         "reconnects": state.reconnects,
     }
@@ -143,18 +146,29 @@ def _sweep_results(args: argparse.Namespace, state: Any) -> int:
     if args.json:
         print_json(result)
         return 0
+    print()
     print(
-        f"\nSweep finished: {state.sampled_s:.1f} s recorded, {len(state.marks)} waypoints, "
-        f"{state.frames_written} frames"
-        + (f", link lost and resumed {state.reconnects} times" if state.reconnects else "")
+        wrap_line(
+            f"Sweep finished: {state.device_s:.1f} s, {len(state.marks)} waypoints, "
+            f"{state.frames_written} frames"
+            + (f", link lost and resumed {state.reconnects} times" if state.reconnects else ""),
+            WIDTH,
+        )
     )
+    if verdict:
+        print(wrap_line(verdict[0].upper() + verdict[1:] + ".", WIDTH))
     if "analysis_error" in result:
-        print(f"no analysis: {result['analysis_error']}")
+        print(wrap_line(f"no analysis: {result['analysis_error']}", WIDTH))
     else:
-        print("Findings (ranked):")
-        print("  " + format_findings(findings).replace("\n", "\n  "))
+        print("Findings (ranked" + ("; at the stops visited only):" if verdict else "):"))
+        print(format_findings(findings, width=WIDTH, indent="  "))
     print(f"capture: {args.out}")
     if result.get("report"):
         print(f"report:  {result['report']}")
-    print(f"more:    roomsweep analyze {args.out}; roomsweep plot {args.out} -o timeline.png")
+    print(
+        wrap_line(
+            f"more:    roomsweep analyze {args.out}; roomsweep plot {args.out} -o timeline.png",
+            WIDTH,
+        )
+    )
     return 0

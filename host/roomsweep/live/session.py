@@ -15,17 +15,19 @@ from __future__ import annotations
 import os
 import select
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
+from roomsweep.analysis.recording import level_text
 from roomsweep.errors import DeviceError, PortError
 from roomsweep.link.capture import CaptureWriter
 from roomsweep.link.device import Device
 from roomsweep.link.transport import DEFAULT_BAUD, open_port
 from roomsweep.live.state import LiveState, clock
-from roomsweep.live.view import render
+from roomsweep.live.view import WIDTH, fit, render
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import Counters
 from roomsweep.protocol.plan import plan_header
@@ -170,7 +172,9 @@ class SweepSession:
         self.state.feed(records)
         if self.state.device_restarts > restarts:
             # its clock starts again from zero: device times before and after differ
-            self.writer.write_note(f"device restarted ({self.state.sampled_s:.1f} s recorded)")
+            self.writer.write_note(
+                f"device restarted ({self.state.device_s:.1f} s into the sweep)"
+            )
             self.events.append("the device restarted (its clock starts again)")
         self.state.frames_written = self.writer.frames_written
 
@@ -272,21 +276,21 @@ class PlainView:
         self._marks = len(state.marks)
         if self.session is not None:
             for e in self.session.events[self._events :]:
-                print(f"{clock(state.sampled_s)}  {printable(e)}", file=self.out)
+                text = f"{clock(state.device_s)}  {printable(e)}"
+                print(textwrap.fill(text, WIDTH, subsequent_indent=" " * 7), file=self.out)
             self._events = len(self.session.events)
         now = time.monotonic()
         if now < self._next:
             return
         self._next = now + self.every_s
-        level = f"{state.level_dbm:.1f}" if state.level_dbm is not None else "-"
-        peak = f"{state.peak_dbm:.1f}" if state.peak_dbm is not None else "-"
         g = state.guess
-        print(
-            f"{clock(state.sampled_s)}  RF {level} dBm (peak {peak})  "
-            f"{printable(g.title) if g else '-'}  link {state.link}, "
-            f"{state.frames_written} frames",
-            file=self.out,
+        link = "" if state.link == "connected" else f"link {state.link}, "
+        line = (
+            f"{clock(state.device_s)}  RF {level_text(state.level_dbm, missing='-')} "
+            f"(peak {level_text(state.peak_dbm, unit='', missing='-')})  {link}"
+            f"{state.frames_written} frames  {printable(g.text()) if g else '-'}"
         )
+        print(fit(line, WIDTH).plain, file=self.out)
         self.out.flush()
 
 
@@ -354,18 +358,19 @@ def run_sweep(
     alive: Callable[[], bool] | None = None,
     guess_every_s: float = 0.5,
 ) -> None:
-    """Record until `seconds` of RF are sampled, `q`, Ctrl-C, or (simulated
-    device) the device has ended. `speed` > 0 paces reading to that multiple of
-    real time (the simulated device then runs at that pace too)."""
+    """Record until `seconds` of device time (the sweep's one clock: samples and
+    the Wi-Fi scans' gaps), `q`, Ctrl-C, or (simulated device) the device has
+    ended. `speed` > 0 paces reading to that multiple of real time (the
+    simulated device then runs at that pace too)."""
     state = session.state
     state.update_guess()  # the first call loads the analyzer (about a second)
     started = anchor_wall = time.monotonic()
-    anchor_sampled = state.sampled_s
+    anchor_device = state.device_s
     next_guess = next_beep = 0.0
     was_connected = session.connected
     try:
         while True:
-            if seconds is not None and state.sampled_s >= seconds:
+            if seconds is not None and state.device_s >= seconds:
                 break
             if alive is not None and not alive():
                 break  # the simulated device ran out of room to simulate
@@ -384,10 +389,10 @@ def run_sweep(
             now = time.monotonic()
             state.wall_s = now - started
             if session.connected and not was_connected:
-                anchor_wall, anchor_sampled = now, state.sampled_s
+                anchor_wall, anchor_device = now, state.device_s
             was_connected = session.connected
             if speed > 0 and session.connected:
-                ahead = (state.sampled_s - anchor_sampled) / speed - (now - anchor_wall)
+                ahead = (state.device_s - anchor_device) / speed - (now - anchor_wall)
                 if ahead > 0:
                     time.sleep(min(ahead, 0.1))
             if now >= next_guess and session.connected:

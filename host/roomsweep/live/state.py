@@ -2,15 +2,26 @@
 by the renderer (liveview.py). No terminal, no port, no clock of its own, so a
 frame of the view can be rebuilt from recorded data and tested headless.
 
+- One clock: device time, seconds from the first RF sample on the device's
+  clock (`device_s`), joined across device restarts as the capture reader
+  joins them (roomsweep.link.capture.Capture.on_one_clock), so the view's
+  times are the findings' and the report's. RF samples stand still while the
+  device scans Wi-Fi; device time runs on (`sampled_s` counts the samples).
 - RF level: the loudest level held for at least two samples over the last
   LEVEL_WINDOW_S (a log detector shows each burst at its own power; one-sample
-  spikes are noise), with a peak hold and the sweep's maximum.
+  spikes are noise), with a peak hold; the sweep's loudest is the report's
+  figure, the loudest 50 ms (`recording.loudest_dbm`). A level at the
+  detector's ceiling reads "≥ -3 dBm (saturated)" (`recording.level_text`).
 - Class guess: the analyzer's own classifiers (analysis.analyze.components) on
-  the last GUESS_WINDOW_S of RF, the window length the analyzer uses.
+  the last GUESS_WINDOW_S of RF, the window length the analyzer uses, with the
+  analyzer's confidence rule: the classifier's score times how far the level
+  stands above the class's typical level so far in the sweep (heard alike
+  everywhere: half), and the other kinds heard in the window.
 - Waypoints: MARK frames (device button or the host's MARK command); button
-  presses are named after the planned sweep when one is known.
+  presses are named after the planned sweep when one is known; `coverage`
+  says which planned stops were visited.
 - Locate cue: `beep_interval_s` turns the level into a tick interval that
-  shortens as the level rises.
+  shortens as the level rises, across the detector's range.
 """
 
 from __future__ import annotations
@@ -21,9 +32,19 @@ from typing import Any
 
 import numpy as np
 
-from roomsweep.analysis.analyze import DETECTOR_FLOOR_DBM, components
+from roomsweep.analysis.analyze import (
+    DETECTOR_FLOOR_DBM,
+    PROXIMITY_CONFIDENCE_BASE,
+    PROXIMITY_FULL_SCALE_DB,
+    components,
+)
 from roomsweep.analysis.classifiers import BY_NAME, UNKNOWN, UNKNOWN_PERIODIC
-from roomsweep.analysis.recording import Recording
+from roomsweep.analysis.recording import (
+    LOUDEST_WINDOW_S,
+    Recording,
+    loudest_dbm,
+)
+from roomsweep.link.capture import RESTART_BACKSTEP_US
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.records import Info, Mark, Record, Samples, Status
@@ -34,13 +55,29 @@ GUESS_WINDOW_S = 1.5  # analysis.analyze.ANALYSIS_WINDOW_S
 PEAK_HOLD_S = 3.0
 HISTORY_STEP_S = 1.0  # one column of the level history per second of sweep
 HISTORY_LEN = 74
-# Locate cue: silent below the detector's useful range, one tick every
-# BEEP_SLOWEST_S at LOCATE_FLOOR_DBM, ten times faster every BEEP_DECADE_DB above.
-LOCATE_FLOOR_DBM = -55.0  # AD8318: its range ends near -60 dBm (analysis DETECTOR_FLOOR_DBM)
+# Locate cue: silent at the detector's floor, one tick every BEEP_SLOWEST_S just
+# above it, and faster by the same factor every dB up to BEEP_FASTEST_S at its
+# ceiling: the whole of the AD8318's range (-60..0 dBm) changes the rate, so the
+# cue still speeds up close to a loud transmitter.
+LOCATE_FLOOR_DBM = -60.0  # AD8318: its range ends near -60 dBm (analysis DETECTOR_FLOOR_DBM)
+LOCATE_TOP_DBM = 0.0  # ... and saturates near 0 dBm (recording.DETECTOR_CEILING_DBM)
 BEEP_SLOWEST_S = 1.2
 BEEP_FASTEST_S = 0.05
-BEEP_DECADE_DB = 30.0
 MAX_LABEL = 40
+# The guess is "sure" (no question mark) from this confidence on
+GUESS_SURE = 0.8
+# Short names of the kinds, for the view's one line
+SHORT_NAMES = {
+    "gsm": "GSM",
+    "dect": "DECT",
+    "wifi_ap": "Wi-Fi AP",
+    "wifi_camera": "Wi-Fi camera",
+    "ble": "BLE",
+    "bt_classic": "Bluetooth",
+    "lte": "LTE",
+    "analog_video": "analog video",
+    UNKNOWN_PERIODIC: "periodic, kind unknown",
+}
 # Lens meter: the inner LED ring's lock-in return (LENS frames, 0x12), the light
 # the room sends back, on a log scale; the device judges glints itself (alert flag)
 LENS_ALERT_HOLD_S = 1.5  # the device's glint alert stays on the view this long
@@ -50,6 +87,7 @@ BLE_RECENT_S = 10.0  # BLE advertisers heard within this much sweep time are cou
 T_WIFI_SCAN, T_BLE_ADV, T_LENS = 0x10, 0x11, 0x12  # rsproto (network and lens helpers)
 METER_MIN_DBM = -60.0  # the meter's scale: the AD8318's 60 dB range
 METER_MAX_DBM = 0.0
+_HOST_TYPES = frozenset((P.T_HOST_TIME, P.T_HOST_RXSTATS, P.T_HOST_NOTE))
 
 
 def beep_interval_s(level_dbm: float | None) -> float | None:
@@ -57,15 +95,15 @@ def beep_interval_s(level_dbm: float | None) -> float | None:
 
     Examples
     --------
-    >>> beep_interval_s(-70.0) is None
-    True
-    >>> beep_interval_s(-55.0), beep_interval_s(-25.0), beep_interval_s(0.0)
-    (1.2, 0.12, 0.05)
+    >>> beep_interval_s(-70.0) is None, beep_interval_s(-60.0) is None
+    (True, True)
+    >>> [beep_interval_s(v) for v in (-59.99, -30.0, -8.6, -1.0, 0.0)]
+    [1.199, 0.245, 0.079, 0.053, 0.05]
     """
-    if level_dbm is None or not np.isfinite(level_dbm) or level_dbm < LOCATE_FLOOR_DBM:
+    if level_dbm is None or not np.isfinite(level_dbm) or level_dbm <= LOCATE_FLOOR_DBM:
         return None
-    interval = BEEP_SLOWEST_S * 10 ** (-(level_dbm - LOCATE_FLOOR_DBM) / BEEP_DECADE_DB)
-    return round(max(BEEP_FASTEST_S, interval), 3)
+    frac = min(1.0, (level_dbm - LOCATE_FLOOR_DBM) / (LOCATE_TOP_DBM - LOCATE_FLOOR_DBM))
+    return round(BEEP_SLOWEST_S * (BEEP_FASTEST_S / BEEP_SLOWEST_S) ** frac, 3)
 
 
 @dataclass
@@ -73,15 +111,67 @@ class Waypoint:
     number: int  # 1, 2, ... in the order they arrived
     label: str
     source: str  # "button" or "host"
-    elapsed_s: float  # sweep time (seconds of RF sampled) when it arrived
+    elapsed_s: float  # device time of the mark (seconds from the first RF sample)
 
 
 @dataclass
 class ClassGuess:
     cls: str
     title: str
-    confidence: float
+    confidence: float  # score x how far it stands above its level so far (the analyzer's rule)
     level_dbm: float
+    score: float = 0.0  # the classifier's own score (how well the pattern fits)
+    also: list[str] = field(default_factory=list)  # other kinds heard, loudest first
+
+    @property
+    def short(self) -> str:
+        return SHORT_NAMES.get(self.cls, self.title)
+
+    @property
+    def sure(self) -> bool:
+        return self.confidence >= GUESS_SURE
+
+    def text(self) -> str:
+        """One line: "GSM? 0.62 · also Wi-Fi camera, BLE" (a question mark
+        while the confidence is under GUESS_SURE)."""
+        if self.cls == UNKNOWN:
+            head = self.title
+        else:
+            head = f"{self.short}{'' if self.sure else '?'} {self.confidence:.2f}"
+        return head + (f" · also {', '.join(self.also)}" if self.also else "")
+
+
+@dataclass
+class Coverage:
+    """The planned stops, those a waypoint mark named, and those it did not."""
+
+    planned: list[str]
+    visited: list[str]
+    missing: list[str]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def verdict(self) -> str | None:
+        """ "sweep incomplete: N of M stops not visited (...)", or None when every
+        planned stop was visited (or no plan is known)."""
+        if not self.planned or self.complete:
+            return None
+        return (
+            f"sweep incomplete: {len(self.missing)} of {len(self.planned)} stops not "
+            f"visited ({', '.join(self.missing)}); the findings speak only for the "
+            f"{len(self.visited)} visited"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "planned": self.planned,
+            "visited": self.visited,
+            "not_visited": self.missing,
+            "complete": self.complete,
+            "verdict": self.verdict(),
+        }
 
 
 @dataclass
@@ -96,12 +186,13 @@ class LiveState:
     calibration: Calibration = field(default_factory=Calibration)
     device: dict[str, Any] | None = None
     fs: float = 8000.0
-    sampled_s: float = 0.0  # seconds of RF received, over every connection
+    device_s: float = 0.0  # device time: seconds from the first RF sample, one clock
+    sampled_s: float = 0.0  # seconds of RF samples received, over every connection
     wall_s: float | None = None  # seconds since the sweep started (set by the loop)
     level_dbm: float | None = None
     peak_dbm: float | None = None
     peak_at_s: float = 0.0
-    max_dbm: float | None = None
+    max_dbm: float | None = None  # the loudest 50 ms so far (recording.loudest_dbm)
     max_where: str = ""
     guess: ClassGuess | None = None
     lens_return: float | None = None  # inner LED ring's return, ADC counts
@@ -129,6 +220,7 @@ class LiveState:
     _table: np.ndarray | None = field(default=None, repr=False)
     _recent: deque = field(default_factory=deque, repr=False)  # recent RF count blocks
     _recent_n: int = 0
+    _tail_dbm: np.ndarray | None = field(default=None, repr=False)  # for the loudest 50 ms
     _button_presses: int = 0
     _history_t: float = 0.0
     _history_max: float = -np.inf
@@ -136,6 +228,14 @@ class LiveState:
     _lens_peak_at: float = 0.0
     _lens_alerting: bool = False
     _ble_seen: dict = field(default_factory=dict, repr=False)  # address -> sweep time
+    # the device clock (Capture.on_one_clock, live): a run of the firmware starts
+    # at `_run_at_s` of device time, its first samples at device time `_run_first_us`
+    _run_first_us: int | None = None
+    _run_at_s: float = 0.0
+    _run_latest_us: int | None = None
+    _samples_end_s: float = 0.0  # where the samples would go on
+    _guess_levels: dict = field(default_factory=dict, repr=False)  # class -> levels so far
+    _guesses: int = 0
 
     def __post_init__(self) -> None:
         # names from outside (a scenario, a capture header, the command line) enter
@@ -155,9 +255,51 @@ class LiveState:
             self._table = self.calibration.rf_dbm(np.arange(4096))
         return self._table[np.minimum(counts, 4095)]
 
+    # --- the one clock --------------------------------------------------------------
+    def _new_run(self) -> None:
+        """The device restarted: its clock starts again. The new run joins where
+        the samples would have gone on (at its first samples)."""
+        self._run_first_us = None
+        self._run_latest_us = None
+
+    def at(self, ts_us: int) -> float:
+        """Device time (s from the first RF sample, on one clock) of device
+        timestamp `ts_us` of the current run; before the run's first samples,
+        where the samples would go on."""
+        if self._run_first_us is None:
+            return self._samples_end_s
+        return max(0.0, self._run_at_s + (ts_us - self._run_first_us) / 1e6)
+
+    def _clock(self, r: Record) -> None:
+        """Follow the device clock: a step back of over RESTART_BACKSTEP_US is a
+        restart whose hello was lost (the capture reader's rule)."""
+        ts = getattr(r, "ts_us", None)
+        if not isinstance(ts, int) or r.type in _HOST_TYPES:
+            return
+        if self._run_latest_us is not None and ts < self._run_latest_us - RESTART_BACKSTEP_US:
+            self._new_run()
+        if (
+            isinstance(r, Samples)
+            and r.samples.size
+            and self._run_first_us is None
+            and (r.channel == P.CH_RF or self._samples_end_s > 0)  # time 0: the first RF sample
+        ):
+            self._run_first_us, self._run_at_s = r.t_first_us, self._samples_end_s
+        if self._run_first_us is not None:
+            self._run_latest_us = max(ts, self._run_latest_us or ts)
+            self.device_s = max(self.device_s, self.at(ts))
+        if isinstance(r, Samples) and r.samples.size and self._run_first_us is not None:
+            period = r.span_us / max(len(r.samples) - 1, 1)
+            end = self.at(int(round(r.t_first_us + r.span_us + period)))
+            self._samples_end_s = max(self._samples_end_s, end)
+            self.device_s = max(self.device_s, end)
+
     def feed(self, records: list[Record]) -> None:
         for r in records:
             self.frames += 1
+            if isinstance(r, Status) and r.uptime_ms < self._uptime_ms:
+                self._new_run()  # before its time is read: a clock of its own
+            self._clock(r)
             if isinstance(r, Samples):
                 if r.channel == P.CH_RF and r.samples.size:
                     self._rf_block(r)
@@ -169,8 +311,8 @@ class LiveState:
                 if r.uptime_ms < self._uptime_ms:
                     self.device_restarts += 1
                     self.message = (
-                        f"the device restarted at {clock(self.sampled_s)}: "
-                        "check the waypoint times after it"
+                        f"the device restarted at {clock(self.device_s)}: "
+                        "its clock starts again, joined where the samples stopped"
                     )
                 self._uptime_ms = r.uptime_ms
             elif r.type == T_LENS and hasattr(r, "amplitudes"):
@@ -180,6 +322,10 @@ class LiveState:
             elif r.type == T_BLE_ADV and hasattr(r, "advertisers"):
                 self._ble_adv(r)
 
+    def _where(self) -> str:
+        last = self.marks[-1].label if self.marks else None
+        return (f"near {last} " if last else "") + f"at {clock(self.device_s)}"
+
     def _lens_frame(self, r: Any) -> None:
         if not len(r.amplitudes):
             return
@@ -188,21 +334,18 @@ class LiveState:
         if (
             self.lens_peak is None
             or inner >= self.lens_peak
-            or (self.sampled_s - self._lens_peak_at > PEAK_HOLD_S)
+            or (self.device_s - self._lens_peak_at > PEAK_HOLD_S)
         ):
             self.lens_peak = inner
-            self._lens_peak_at = self.sampled_s
+            self._lens_peak_at = self.device_s
         alerting = bool(getattr(r, "alert", False))
         if alerting:
             if not self._lens_alerting:
                 self.lens_alerts += 1
-                last = self.marks[-1].label if self.marks else None
-                self.lens_alert_where = (
-                    f"near {last} " if last else ""
-                ) + f"at {clock(self.sampled_s)}"
-            self._lens_alert_at = self.sampled_s
+                self.lens_alert_where = self._where()
+            self._lens_alert_at = self.device_s
         self._lens_alerting = alerting
-        self.lens_alert = self.sampled_s - self._lens_alert_at <= LENS_ALERT_HOLD_S
+        self.lens_alert = self.device_s - self._lens_alert_at <= LENS_ALERT_HOLD_S
 
     def _wifi_scan(self, r: Any) -> None:
         if getattr(r, "failed", False):
@@ -215,8 +358,8 @@ class LiveState:
 
     def _ble_adv(self, r: Any) -> None:
         for a in r.advertisers:
-            self._ble_seen[a.address] = self.sampled_s
-        recent = self.sampled_s - BLE_RECENT_S
+            self._ble_seen[a.address] = self.device_s
+        recent = self.device_s - BLE_RECENT_S
         self._ble_seen = {k: t for k, t in self._ble_seen.items() if t >= recent}
         self.ble_devices = len(self._ble_seen)
 
@@ -230,24 +373,28 @@ class LiveState:
         while self._recent and self._recent_n - self._recent[0].size >= keep:
             self._recent_n -= self._recent.popleft().size
         self.sampled_s += counts.size / self.fs
-        self.lens_alert = self.sampled_s - self._lens_alert_at <= LENS_ALERT_HOLD_S
+        self.lens_alert = self.device_s - self._lens_alert_at <= LENS_ALERT_HOLD_S
         x = self.dbm(self.recent_counts(LEVEL_WINDOW_S))
-        # loudest level held for two consecutive samples
-        level = float(np.minimum(x[1:], x[:-1]).max()) if x.size > 1 else float(x.max())
+        level = held_level_dbm(x)
         self.level_dbm = level
         if (
             self.peak_dbm is None
             or level >= self.peak_dbm
-            or (self.sampled_s - self.peak_at_s > PEAK_HOLD_S)
+            or (self.device_s - self.peak_at_s > PEAK_HOLD_S)
         ):
             self.peak_dbm = level
-            self.peak_at_s = self.sampled_s
-        if self.max_dbm is None or level > self.max_dbm:
-            self.max_dbm = level
-            last = self.marks[-1].label if self.marks else None
-            self.max_where = (f"near {last} " if last else "") + f"at {clock(self.sampled_s)}"
+            self.peak_at_s = self.device_s
+        # the loudest 50 ms so far, the report's figure: over this block and the
+        # end of the one before (a window may straddle them)
+        block = self.dbm(counts)
+        tail = block if self._tail_dbm is None else np.concatenate((self._tail_dbm, block))
+        loudest = loudest_dbm(tail, self.fs)
+        if loudest is not None and (self.max_dbm is None or loudest > self.max_dbm):
+            self.max_dbm = loudest
+            self.max_where = self._where()
+        self._tail_dbm = tail[-max(1, int(round(self.fs * LOUDEST_WINDOW_S)) - 1) :]
         self._history_max = max(self._history_max, level)
-        while self.sampled_s - self._history_t >= HISTORY_STEP_S:
+        while self.device_s - self._history_t >= HISTORY_STEP_S:
             self.history.append(self._history_max)
             del self.history[:-HISTORY_LEN]
             self._history_t += HISTORY_STEP_S
@@ -275,12 +422,23 @@ class LiveState:
         else:
             label = r.label or f"mark {len(self.marks) + 1}"
             source = "host"
-        self.marks.append(Waypoint(len(self.marks) + 1, label, source, self.sampled_s))
+        self.marks.append(Waypoint(len(self.marks) + 1, label, source, self.at(r.ts_us)))
+
+    def coverage(self) -> Coverage:
+        """Which planned stops a waypoint mark named (in plan order), and which not."""
+        named = {m.label for m in self.marks}
+        visited = [n for n in self.sweep_names if n in named]
+        missing = [n for n in self.sweep_names if n not in named]
+        return Coverage(list(self.sweep_names), visited, missing)
 
     # --- the class guess ------------------------------------------------------------
     def update_guess(self) -> ClassGuess | None:
         """Run the analyzer's classifiers on the last GUESS_WINDOW_S of RF; the
-        loudest classified component names the guess."""
+        loudest classified component names the guess. Its confidence is the
+        analyzer's (analysis.analyze._finding): the classifier's score times
+        PROXIMITY_CONFIDENCE_BASE + (level above the class's median level over
+        the guesses so far) / PROXIMITY_FULL_SCALE_DB, at most 1: a kind heard
+        alike everywhere so far (the door, the first window) is half sure."""
 
         counts = self.recent_counts(GUESS_WINDOW_S)
         if counts.size < 0.5 * GUESS_WINDOW_S * self.fs:
@@ -288,6 +446,13 @@ class LiveState:
         rec = Recording(rf_counts=counts, fs=self.fs, calibration=self.calibration)
         comps, _ = components(rec, self.dbm(counts))
         known = [c for c in comps if c.cls != UNKNOWN]
+        heard: dict[str, float] = {}
+        for c in known:
+            heard[c.cls] = max(heard.get(c.cls, DETECTOR_FLOOR_DBM), c.level_dbm)
+        self._guesses += 1
+        for cls in set(heard) | set(self._guess_levels):
+            seen = self._guess_levels.setdefault(cls, [DETECTOR_FLOOR_DBM] * (self._guesses - 1))
+            seen.append(heard.get(cls, DETECTOR_FLOOR_DBM))
         if not known:
             top = max((c.level_dbm for c in comps), default=DETECTOR_FLOOR_DBM)
             self.guess = ClassGuess(UNKNOWN, "nothing recognised", 0.0, top)
@@ -296,7 +461,19 @@ class LiveState:
         title = (
             "periodic, kind unknown" if best.cls == UNKNOWN_PERIODIC else BY_NAME[best.cls].title
         )
-        self.guess = ClassGuess(best.cls, title, best.confidence, best.level_dbm)
+        typical = float(np.median(self._guess_levels[best.cls]))
+        above = max(0.0, best.level_dbm - typical)
+        confidence = best.confidence * min(
+            1.0, PROXIMITY_CONFIDENCE_BASE + above / PROXIMITY_FULL_SCALE_DB
+        )
+        also = [
+            SHORT_NAMES.get(cls, cls)
+            for cls in sorted(heard, key=lambda k: -heard[k])
+            if cls not in (best.cls, UNKNOWN_PERIODIC)
+        ]
+        self.guess = ClassGuess(
+            best.cls, title, round(confidence, 2), best.level_dbm, best.confidence, also
+        )
         return self.guess
 
     # --- keys -----------------------------------------------------------------------
@@ -330,6 +507,12 @@ class LiveState:
 
     def beep_interval(self) -> float | None:
         return beep_interval_s(self.level_dbm) if self.locate else None
+
+
+def held_level_dbm(x: np.ndarray) -> float:
+    """The live RF level: the loudest level held for two consecutive samples of
+    `x` (dBm; a single sample is its own level)."""
+    return float(np.minimum(x[1:], x[:-1]).max()) if x.size > 1 else float(x.max())
 
 
 def clock(seconds: float) -> str:

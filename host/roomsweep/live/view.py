@@ -2,6 +2,10 @@
 (a phone's terminal over USB-OTG). `render` builds the renderable, `render_text`
 the same frame as plain text (what the tests check).
 
+Every row fits the panel by itself: what does not fit is cut at a word
+boundary (`fit`, "…" standing alone), never in the middle of a word, and a
+level at the detector's ceiling reads "≥ -3 dBm (saturated)".
+
 Names on the view come from outside (SSIDs, waypoint labels, the port, the
 scenario): every one is shown through `untrusted.printable` (rich drops BEL and
 CR but passes ESC, and a newline would start a line of its own), as `Text`
@@ -18,9 +22,11 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.text import Text
 
+from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, level_text, saturated
 from roomsweep.live.state import (
     LENS_METER_MAX,
     LENS_METER_MIN,
+    LOCATE_FLOOR_DBM,
     METER_MAX_DBM,
     METER_MIN_DBM,
     LiveState,
@@ -34,6 +40,38 @@ BAR = 40
 SPARK = " ▁▂▃▄▅▆▇█"
 DASH = "—"
 RECENT_WAYPOINTS = 4
+INNER = WIDTH - 4  # the panel's border and padding
+
+
+def fit(t: Text | str, width: int = INNER, keep_end: bool = False) -> Text:
+    """`t` cut to `width` cells at a word boundary, " …" marking the cut (with
+    `keep_end`, the end is kept: "… " then whole words or path parts). A single
+    word longer than the line is cut, as nothing else can be.
+
+    Examples
+    --------
+    >>> fit("strongest: HotelGuest-5G -48 dBm", 24).plain
+    'strongest: …'
+    >>> fit("/home/me/rooms/room214.cap", 20, keep_end=True).plain
+    '… rooms/room214.cap'
+    """
+    t = Text(t) if isinstance(t, str) else t
+    if t.cell_len <= width:
+        return t
+    plain = t.plain
+    if keep_end:
+        start = len(plain) - (width - 2)
+        cut = min(
+            (i + 1 for i, ch in enumerate(plain) if ch in " /" and i + 1 >= start),
+            default=start,
+        )
+        return Text("… ", style="dim") + t[cut:]
+    cut = max((i for i, ch in enumerate(plain[: width - 1]) if ch == " "), default=0)
+    while cut > 0 and plain[cut - 1] == " ":
+        cut -= 1
+    if cut == 0:  # one word longer than the line
+        return t[: width - 1] + Text("…", style="dim")
+    return t[:cut] + Text(" …", style="dim")
 
 
 def _level_style(dbm: float) -> str:
@@ -88,37 +126,39 @@ def sparkline(levels: list[float], width: int) -> str:
 
 
 def _dbm(v: float | None) -> str:
+    """The RF level, right-aligned, or "≥ -3 dBm (saturated)" at the ceiling."""
+    if v is not None and saturated(v):
+        return level_text(v)
     return f"{v:6.1f} dBm" if v is not None else f"{DASH:>6} dBm"
 
 
+def _peak(v: float | None) -> str:
+    if v is None:
+        return DASH
+    return f"≥ {DETECTOR_CEILING_DBM:g}" if saturated(v) else f"{v:.1f}"
+
+
 def _rf_rows(s: LiveState) -> list[Text]:
-    """The RF level and its meter, the class guess, the loudest level so far and
+    """The RF level and its meter, the class guess, the loudest 50 ms so far and
     the last minute's sparkline."""
     rows: list[Text] = []
     line = Text("RF ", style="bold")
     line.append(_dbm(s.level_dbm), style=_level_style(s.level_dbm) if s.level_dbm else "")
     line.append(" ")
     line.append_text(meter(s.level_dbm, s.peak_dbm))
-    line.append(" peak " + (f"{s.peak_dbm:.1f}" if s.peak_dbm is not None else DASH))
+    line.append(" peak " + _peak(s.peak_dbm))
     rows.append(line)
     g = s.guess
     if g is None:
         rows.append(Text("   class: " + DASH))
     else:
-        tail = f" · {g.confidence:.2f} · {g.level_dbm:.1f} dBm"
-        name = printable(g.title)
-        title = name if len(name) <= 63 - len(tail) else name[: 62 - len(tail)] + "…"
-        rows.append(Text("   class: ") + Text(title, style="bold") + Text(tail))
-    rows.append(
-        Text(
-            "   loudest so far: "
-            + (
-                f"{s.max_dbm:.1f} dBm{(' ' + printable(s.max_where)) if s.max_where else ''}"
-                if s.max_dbm is not None
-                else DASH
-            )
-        )
-    )
+        head = Text("   class: ") + Text(printable(g.text().split(" · also ")[0]), style="bold")
+        head.append(f" at {level_text(g.level_dbm)}")
+        if g.also:
+            head.append(" · also " + printable(", ".join(g.also)), style="dim")
+        rows.append(fit(head))
+    where = f" {printable(s.max_where)}" if s.max_where else ""
+    rows.append(fit(Text(f"   loudest 50 ms so far: {level_text(s.max_dbm)}{where}")))
     rows.append(
         Text(f"   last {len(s.history[-72:])} s: ", style="dim")
         + Text(sparkline(s.history, 72 - 12)[:60])
@@ -132,14 +172,14 @@ def _lens_row(s: LiveState) -> Text:
     if s.lens_return is None:
         lens.append(f"{DASH}  (no lens data from this device)")
     else:
-        lens.append(f"{s.lens_return:6.1f} ")
-        lens.append_text(lens_meter(s.lens_return, s.lens_peak))
+        lens.append(f"{s.lens_return:6.1f} counts ")
+        lens.append_text(lens_meter(s.lens_return, s.lens_peak, width=16))
         lens.append(f" glints {s.lens_alerts}")
         if s.lens_alert:
             lens.append(" GLINT!", style="bold red reverse")
         elif s.lens_alert_where:
             lens.append(f", last {printable(s.lens_alert_where)}", style="dim")
-    return lens
+    return fit(lens)
 
 
 def _devices_row(s: LiveState) -> Text:
@@ -150,29 +190,38 @@ def _devices_row(s: LiveState) -> Text:
     if s.wifi_devices is None and s.ble_devices is None:
         radios.append("  (no radio scans from this device)", style="dim")
     elif s.wifi_strongest:
-        radios.append(f"  strongest: {printable(s.wifi_strongest)}"[:40], style="dim")
-    return radios
+        radios.append(f"  strongest: {printable(s.wifi_strongest)}", style="dim")
+    return fit(radios)
 
 
 def _waypoint_rows(s: LiveState) -> list[Text]:
-    """Elapsed time and the last waypoint, then the few before it (newest first)."""
+    """Elapsed time (device time: the findings' and the report's clock) and the
+    last waypoint, the planned stops visited, then the waypoints before the last
+    (newest first)."""
     last = s.marks[-1] if s.marks else None
-    elapsed = Text("Elapsed ", style="bold")
-    if s.wall_s is not None:
-        elapsed.append(clock(s.wall_s) + ", recorded ")
-    elapsed.append(clock(s.sampled_s))
+    elapsed = Text("Elapsed ", style="bold") + Text(clock(s.device_s))
     rows = [
-        elapsed
-        + Text("  last waypoint ", style="bold")
-        + Text(
-            f"#{last.number} {printable(last.label)} at {clock(last.elapsed_s)}"[:44]
-            if last
-            else DASH
+        fit(
+            elapsed
+            + Text("  last waypoint ", style="bold")
+            + Text(
+                f"#{last.number} {printable(last.label)} at {clock(last.elapsed_s)}"
+                if last
+                else DASH
+            )
         )
     ]
+    cov = s.coverage()
+    if cov.planned:
+        stops = Text("Stops ", style="bold") + Text(
+            f"{len(cov.visited)} of {len(cov.planned)} visited"
+        )
+        if cov.missing:
+            stops.append(f" · not yet: {printable(', '.join(cov.missing))}", style="dim")
+        rows.append(fit(stops))
     for w in s.marks[-RECENT_WAYPOINTS - 1 : -1][::-1]:
         line = f"   #{w.number} {printable(w.label)} at {clock(w.elapsed_s)} ({w.source})"
-        rows.append(Text(line[:76], style="dim"))
+        rows.append(fit(Text(line, style="dim")))
     return rows
 
 
@@ -195,32 +244,37 @@ def _link_rows(s: LiveState) -> list[Text]:
     else:
         link.append("… connecting", style="yellow")
     if s.link != "lost":
-        link.append(f"  {printable(s.port)}"[:30])
+        link.append(f"  {printable(s.port)}")
     return [
-        link,
-        Text(
-            f"     frames {s.frames}, errors: {', '.join(errors) or 'none'}"
-            + (f", reconnects {s.reconnects}" if s.reconnects else "")
-        )[:76],
+        fit(link),
+        fit(
+            Text(
+                f"     frames {s.frames}, errors: {', '.join(errors) or 'none'}"
+                + (f", reconnects {s.reconnects}" if s.reconnects else "")
+            )
+        ),
     ]
 
 
 def _footer_rows(s: LiveState) -> list[Text]:
     """The capture file, the locate cue, the label prompt (or the last message)
     and the keys."""
+    on_disk = f" ({s.frames_written} frames on disk)"
     rows = [
         Text("Capture ", style="bold")
-        + Text(f"{printable(s.capture_path)} ({s.frames_written} frames on disk)"[-66:])
+        + fit(printable(s.capture_path), INNER - 8 - len(on_disk), keep_end=True)
+        + Text(on_disk)
     ]
     interval = s.beep_interval()
-    cue = (
-        "off"
-        if not s.locate
-        else f"on, tick every {interval:.2f} s"
-        if interval
-        else "on, silent (below -55 dBm)"
-    )
-    rows.append(Text("Locate cue ", style="bold") + Text(cue))
+    if not s.locate:
+        cue = "off"
+    elif interval is None:
+        cue = f"on, silent (at the detector's floor, {LOCATE_FLOOR_DBM:g} dBm)"
+    else:
+        cue = f"on, tick every {interval:.2f} s"
+        if saturated(s.level_dbm):
+            cue += ", the fastest (saturated)"
+    rows.append(fit(Text("Locate cue ", style="bold") + Text(cue)))
     if s.label_input is not None:
         rows.append(
             Text("Waypoint label: ", style="bold yellow")
@@ -228,7 +282,7 @@ def _footer_rows(s: LiveState) -> list[Text]:
             + Text("  (Enter: mark, Esc: cancel)", style="dim")
         )
     else:
-        rows.append(Text(printable(s.message)[:76], style="italic"))
+        rows.append(fit(Text(printable(s.message), style="italic")))
     rows.append(
         Text("m", style="bold")
         + Text(" label+mark  ")
@@ -261,7 +315,7 @@ def render(state: LiveState, width: int = WIDTH) -> Panel:
     title = "roomsweep sweep" + (f" · {printable(s.title)}" if s.title else "")
     return Panel(
         Group(*rows),
-        title=escape(title[: width - 20]),
+        title=escape(fit(title, width - 20).plain),
         title_align="left",
         width=min(width, WIDTH),
         padding=(0, 1),
