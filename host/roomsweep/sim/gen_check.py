@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from roomsweep.sim.fading import DEFAULT_BANDWIDTH_MHZ
 from roomsweep.sim.scenario import Emitter, Scenario
 from roomsweep.sim.signals import (
     DET_INTERCEPT_DBM,
@@ -47,6 +48,9 @@ def mean_rx_dbm(scenario: Scenario, emitter: Emitter, t_s) -> np.ndarray:
     carrier (the shadowing depends on the seed and id, not on the kind) in a copy of
     the scenario with no noise floor."""
     carrier = dataclasses.replace(emitter, kind="analog_video", params={})
+    if emitter.fading_k_db is not None:  # the fading of its own bandwidth
+        bandwidth = emitter.bandwidth_mhz or DEFAULT_BANDWIDTH_MHZ[emitter.kind]
+        carrier = dataclasses.replace(carrier, bandwidth_mhz=bandwidth)
     alone = dataclasses.replace(scenario, emitters=[carrier], noise_floor_dbm=-300.0)
     t = np.asarray(t_s, dtype=float)
     flat = t.reshape(-1)

@@ -371,9 +371,9 @@ def r2v(p) -> Vec:
     return (_r2(p[0]), _r2(p[1]), _r2(p[2]))
 
 
-def place_fixtures(room: Room) -> list[Place]:
+def place_fixtures(room: Room, min_spacing_m: float = MIN_WAYPOINT_SPACING_M) -> list[Place]:
     """The room's waypoints: each fixture of its catalogue present with its
-    probability and MIN_WAYPOINT_SPACING_M from the others; mirrored half the time."""
+    probability and `min_spacing_m` from the others; mirrored half the time."""
     places: list[Place] = []
     for prob, names, where in CATALOGUES[room.kind](room):
         if room.rng.random() >= prob:
@@ -384,7 +384,7 @@ def place_fixtures(room: Room) -> list[Place]:
             if spot is None:
                 break
             pos = r2v(spot[0])
-            if all(math.dist(pos, p.position) >= MIN_WAYPOINT_SPACING_M for p in places):
+            if all(math.dist(pos, p.position) >= min_spacing_m for p in places):
                 places.append(Place(name, pos, spot[1]))
                 break
     if room.rng.random() < 0.5:  # mirror the layout: door and bed on the other side
@@ -420,7 +420,9 @@ def walking_order(places: list[Place]) -> list[Place]:
     return [places[i] for i in tour]
 
 
-def plan_sweep(rng: np.random.Generator, order: list[Place]) -> tuple[list[SweepStop], float]:
+def plan_sweep(
+    rng: np.random.Generator, order: list[Place], dwells: Sequence[float] = DWELLS_S
+) -> tuple[list[SweepStop], float]:
     """The sweep visiting `order` once: (stops, walking speed in m/s)."""
     speed = round(float(rng.uniform(*WALK_SPEED_M_S)), 2)
     stops: list[SweepStop] = []
@@ -431,5 +433,5 @@ def plan_sweep(rng: np.random.Generator, order: list[Place]) -> tuple[list[Sweep
             move = max(MIN_MOVE_S, math.dist(order[k - 1].position, p.position) / speed)
             t = round(prev.arrive_s + prev.dwell_s + move + float(rng.uniform(0.0, 0.5)), 1)
             t = max(t, round(prev.arrive_s + MIN_STOP_SPACING_S + 0.1, 1))
-        stops.append(SweepStop(p.name, t, DWELLS_S[int(rng.integers(len(DWELLS_S)))]))
+        stops.append(SweepStop(p.name, t, dwells[int(rng.integers(len(dwells)))]))
     return stops, speed

@@ -80,9 +80,13 @@ from roomsweep.sim.gen_room import (
     walking_order,
 )
 from roomsweep.sim.gen_toml import Generated, render_toml, summary_line
+from roomsweep.sim.gen_wide import check_wide, draw_wide
+from roomsweep.sim.gen_wide_toml import render_wide_toml, wide_summary
 from roomsweep.sim.lensgen import draw_optics, optics_toml
 from roomsweep.sim.netgenerate import network_toml
 from roomsweep.sim.scenario import Scenario, Waypoint, load_scenario
+
+PROFILES = ("classic", "wide")  # sim/gen_wide.py: the wide profile
 
 # --- generator choices ----------------------------------------------------------------
 
@@ -233,11 +237,18 @@ def _hidden_emitters(
     return hidden
 
 
-def generate_one(seed: int, index: int, optics: bool = True) -> tuple[str, str, str]:
+def generate_one(
+    seed: int, index: int, optics: bool = True, profile: str = "classic"
+) -> tuple[str, str, str]:
     """Scenario `index` of `seed`: (file stem, TOML text, one-line summary). With
-    `optics`, the lens finder's sections too (sim/lensgen.py, own random stream)."""
+    `optics`, the lens finder's sections too (sim/lensgen.py, own random stream).
+    `profile` "wide" draws a room without the classic promises (sim/gen_wide.py)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+    if profile == "wide":
+        return _wide_one(int(seed), int(index))
     rng = np.random.default_rng([int(seed), int(index)])
     for _ in range(200):
         # the name is fixed before the room type is known: keep it type-free, then rename
@@ -255,35 +266,54 @@ def generate_one(seed: int, index: int, optics: bool = True) -> tuple[str, str, 
     return stem, text, summary_line(g)
 
 
-def _generate(seed: int, count: int, out_dir: Path, optics: bool = True) -> list[tuple[Path, str]]:
+def _wide_one(seed: int, index: int) -> tuple[str, str, str]:
+    """Wide scenario `index` of `seed`: the RF room and its network radios (the
+    lens finder's sections are left to the classic profile)."""
+    g = draw_wide(seed, index)
+    stem = f"w{seed}-{index:03d}-{g.room.kind}"
+    g.scenario = dataclasses.replace(g.scenario, name=stem, source=f"<generated {stem}>")
+    text = render_wide_toml(g, seed, index) + "\n" + network_toml(g.scenario, seed, index)
+    return stem, text, wide_summary(g)
+
+
+def _generate(
+    seed: int, count: int, out_dir: Path, optics: bool = True, profile: str = "classic"
+) -> list[tuple[Path, str]]:
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
         raise ValueError(f"count must be a non-negative integer, not {count!r}")
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
+    check = check_wide if profile == "wide" else check_scenario
     for index in range(int(count)):
-        stem, text, summary = generate_one(seed, index, optics)
+        stem, text, summary = generate_one(seed, index, optics, profile)
         path = out_dir / f"{stem}.toml"
         path.write_bytes(text.encode("utf-8"))
-        problems = check_scenario(load_scenario(path))  # what a reader of the file gets
+        problems = check(load_scenario(path))  # what a reader of the file gets
         if problems:  # pragma: no cover - a bug: the file differs from what was checked
             raise RuntimeError(f"{path}: generated scenario fails its checks: {problems}")
         written.append((path, summary))
     return written
 
 
-def generate_scenarios(seed: int, count: int, out_dir: Path, optics: bool = True) -> list[Path]:
+def generate_scenarios(
+    seed: int, count: int, out_dir: Path, optics: bool = True, profile: str = "classic"
+) -> list[Path]:
     """Write `count` random scenarios drawn from `seed` into `out_dir` (created if
     needed; files of the same names are replaced) and return their paths. File i is
-    ``s{seed}-{i:03d}-{room type}.toml`` and depends only on (seed, i)."""
-    return [p for p, _ in _generate(seed, count, Path(out_dir), optics)]
+    ``s{seed}-{i:03d}-{room type}.toml`` (``w{seed}-...`` for the wide profile) and
+    depends only on (seed, i)."""
+    return [p for p, _ in _generate(seed, count, Path(out_dir), optics, profile)]
 
 
-def main_generate(seed: int, count: int, out: str | os.PathLike) -> int:
-    """`roomsweep scenarios generate --seed S --count N --out DIR`: one line per file
-    (path, room, waypoints, duration, hidden kind@waypoint, friendly count); exit code."""
+def main_generate(seed: int, count: int, out: str | os.PathLike, profile: str = "classic") -> int:
+    """`roomsweep scenarios generate --seed S --count N --out DIR [--profile P]`: one
+    line per file (path, room, waypoints, duration, hidden kind@waypoint, friendly
+    count); exit code."""
     try:
-        for path, summary in _generate(seed, count, Path(out)):
+        for path, summary in _generate(seed, count, Path(out), profile=profile):
             print(f"{path}  {summary}")
     except ValueError as e:
         print(f"roomsweep scenarios generate: {e}", file=sys.stderr)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from roomsweep.errors import ScenarioError
+from roomsweep.sim.fading import parse_delay_spread, parse_fading
 from roomsweep.sim.netdevices import parse_network
 from roomsweep.sim.optics import OpticalScene
 from roomsweep.sim.optics_toml import parse_optics
@@ -39,6 +40,9 @@ from roomsweep.sim.tomlcheck import (
     sub_table,
     vec3,
 )
+from roomsweep.sim.unit import DetectorUnit, parse_detector
+from roomsweep.sim.walls import Wall, parse_walls
+from roomsweep.sim.wifi_video import check_video
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -62,6 +66,10 @@ KIND_PARAMS: dict[str, dict[str, Any]] = {
         "idle_frame": True,
         "group_frames": 0.0,
         "burst_frames": 1.0,
+        # power control, 2 dB steps per pc_period_ms [480] (sim/power_control.py)
+        "pc_range_db": None,
+        "pc_period_ms": None,
+        "dtx": None,  # bool: discontinuous transmission, SACCH + SID frames only
     },
     "dect": {"frame_ms": 10.0, "slot_us": 417.0},
     "wifi_ap": {
@@ -77,6 +85,14 @@ KIND_PARAMS: dict[str, dict[str, Any]] = {
         "duty_max": 0.6,
         "burst_min_ms": 0.2,
         "burst_max_ms": 2.0,
+        # with phy_mbps: video frames sent as clusters of PPDUs (signals.py)
+        "phy_mbps": None,
+        "bitrate_kbps": None,
+        "fps": None,
+        "gop_s": None,
+        "iframe_x": None,
+        "ampdu_mpdus": None,
+        "mpdu_bytes": None,
     },
     "ble": {
         "interval_ms": 100.0,
@@ -86,7 +102,8 @@ KIND_PARAMS: dict[str, dict[str, Any]] = {
         "pdu_spacing_ms": 0.4,
     },
     "bt_classic": {"occupancy": 0.3, "burst_us": 366.0},
-    "lte": {"load": 0.3},
+    # pc_range_db: each scheduled subframe eirp_dbm - U(0, pc_range_db) (signals.py)
+    "lte": {"load": 0.3, "pc_range_db": None},
     "analog_video": {},
 }
 EMITTER_KINDS = tuple(sorted(KIND_PARAMS))
@@ -118,6 +135,7 @@ TYPICAL_EIRP_DBM: dict[str, float] = {
 }
 
 _FRACTION_PARAMS = {"duty", "duty_min", "duty_max", "occupancy", "load"}
+_BOOL_PARAMS = {"dtx"}  # booleans without a default
 
 _TOP_KEYS = {
     "name",
@@ -132,7 +150,8 @@ _TOP_KEYS = {
 _TOP_KEYS |= {"access_points", "ble_devices"}  # network radios: netdevices.py
 # the lens finder's sections (sim/optics.py): [lighting], [hand], [[lenses]], [[clutter]]
 _TOP_KEYS |= {"lighting", "hand", "lenses", "clutter"}
-_ROOM_KEYS = {"size_m", "exponent", "shadowing_db", "noise_floor_dbm"}
+_TOP_KEYS |= {"walls", "detector"}  # sim/walls.py, sim/unit.py
+_ROOM_KEYS = {"size_m", "exponent", "shadowing_db", "noise_floor_dbm", "delay_spread_ns"}
 _STOP_KEYS = {"waypoint", "arrive_s", "dwell_s"}
 _EMITTER_KEYS = {
     "id",
@@ -144,6 +163,8 @@ _EMITTER_KEYS = {
     "outside",
     "loss_db",
     "params",
+    "fading_k_db",  # small-scale fading (sim/fading.py)
+    "bandwidth_mhz",
 }
 
 
@@ -173,6 +194,8 @@ class Emitter:
     params: dict
     outside: bool = False  # deliberately outside the room (corridor, neighbour)
     loss_db: float = 0.0  # fixed extra loss on the path, e.g. walls
+    fading_k_db: float | None = None  # Rician K of its multipath fading (sim/fading.py)
+    bandwidth_mhz: float | None = None  # occupied bandwidth (fading); default per kind
 
 
 @dataclass
@@ -193,6 +216,9 @@ class Scenario:
     access_points: list = field(default_factory=list)  # netdevices.AccessPointSpec
     ble_devices: list = field(default_factory=list)  # netdevices.BleDeviceSpec
     optics: Any = None  # sim.optics.OpticalScene: lenses, clutter, lighting, hand
+    walls: dict[str, Wall] | None = None  # [walls]: face -> material (sim/walls.py)
+    detector: DetectorUnit | None = None  # [detector]: the unit's laws (sim/unit.py)
+    delay_spread_ns: float | None = None  # [room]: for multipath fading (sim/fading.py)
 
     def waypoint(self, name: str) -> Waypoint:
         for w in self.waypoints:
@@ -311,6 +337,9 @@ def _build(doc: dict, source: str, default_name: str) -> Scenario:
     optics = parse_optics(doc, size, {e.id for e in emitters})
     ground_truth = _ground_truth(doc, emitters, optics, {w.name for w in waypoints})
     access_points, ble_devices = parse_network(doc, size, emitters)
+    walls = parse_walls(doc)
+    detector = parse_detector(doc)
+    delay_spread = parse_delay_spread(doc["room"])
     return Scenario(
         name=name,
         description=description,
@@ -328,6 +357,9 @@ def _build(doc: dict, source: str, default_name: str) -> Scenario:
         access_points=access_points,
         ble_devices=ble_devices,
         optics=optics,
+        walls=walls,
+        detector=detector,
+        delay_spread_ns=delay_spread,
     )
 
 
@@ -474,6 +506,7 @@ def _emitter(em: Any, i: int, size, taken: set[str]) -> Emitter:
     if loss < 0:
         raise Bad(f"{where}: loss_db must not be negative, not {loss:g}")
     hidden = boolean(em, "hidden", where, False)
+    fading, bandwidth = parse_fading(em, where)
     params_raw = em.get("params", {})
     if not isinstance(params_raw, dict):
         raise Bad(f"{where}: params must be a table")
@@ -488,6 +521,8 @@ def _emitter(em: Any, i: int, size, taken: set[str]) -> Emitter:
         params=params,
         outside=outside,
         loss_db=loss,
+        fading_k_db=fading,
+        bandwidth_mhz=bandwidth,
     )
 
 
@@ -500,7 +535,7 @@ def check_params(kind: str, given: dict, where: str = "emitter") -> dict:
             known = ", ".join(spec) or "none"
             raise Bad(f"{where}: unknown {kind} parameter {key!r} (known: {known})")
         default = spec[key]
-        if isinstance(default, bool):
+        if isinstance(default, bool) or key in _BOOL_PARAMS:
             if not isinstance(value, bool):
                 raise Bad(f"{where}: parameter {key} must be true or false")
         elif (
@@ -523,6 +558,7 @@ def check_params(kind: str, given: dict, where: str = "emitter") -> dict:
             raise Bad(f"{where}: wifi_camera duty must satisfy 0 < duty_min <= duty_max")
         if not 0 < out["burst_min_ms"] <= out["burst_max_ms"] <= 50:
             raise Bad(f"{where}: wifi_camera needs 0 < burst_min_ms <= burst_max_ms <= 50")
+        check_video(out, where)
     elif kind == "ble":
         if out["pdus"] != int(out["pdus"]) or not 1 <= out["pdus"] <= 3:
             raise Bad(f"{where}: ble pdus must be 1, 2 or 3")
@@ -539,6 +575,11 @@ def check_params(kind: str, given: dict, where: str = "emitter") -> dict:
     elif kind == "gsm":
         if not 0 < out["slot_us"] < out["frame_us"] <= 100000:
             raise Bad(f"{where}: gsm needs 0 < slot_us < frame_us")
+        if out.get("pc_range_db", 0) > 40 or not 10 <= out.get("pc_period_ms", 480) <= 10000:
+            raise Bad(f"{where}: gsm needs pc_range_db <= 40 and pc_period_ms in 10..10000")
+    elif kind == "lte":
+        if out.get("pc_range_db", 0) > 60:
+            raise Bad(f"{where}: lte pc_range_db must be at most 60")
     elif kind == "dect":
         if not 0 < out["slot_us"] < out["frame_ms"] * 1000 <= 100000:
             raise Bad(f"{where}: dect needs 0 < slot_us < frame_ms (<= 100 ms)")

@@ -1,5 +1,10 @@
 """Signal source of the room simulator: what the simulated device's ADCs read.
 
+Why this module is long: it is one signal chain (burst processes of every
+emitter kind, path loss, detector, RC filter, ADC) whose envelope models share
+the seeded block machinery of `_Process`; the parts that stand alone already live
+apart (walls, the unit's laws, power control, the video-frame model, optics).
+
 `FeedGenerator` turns a `Scenario` into the feed of the simulated board
 (sim/mpboard/board.py): FEED_COLUMNS little-endian uint16 per step of `step_us`
 microseconds, (RF detector ADC value, photodiode ADC value with every LED off,
@@ -13,11 +18,16 @@ zero is step 0.
 
 Chain for the RF column, per step:
   emitter on/off envelope (kind-specific burst process)
-  x received power (log-distance path loss at the device's position)
+  (x the kind's power-control gain, sim/power_control.py, when it has one)
+  x received power (log-distance path loss at the device's position, plus the
+    loss of the wall crossed, sim/walls.py, the unit's intercept at the carrier,
+    sim/unit.py, and the multipath fading there, sim/fading.py, when the scenario
+    gives [walls] / [detector] / fading_k_db)
   + noise floor, summed as linear power              -> rf_dbm()
   -> AD8318-class log detector (slope, intercept, soft-clipped output swing)
   + detector noise -> first-order video/anti-alias RC low-pass
-  -> ESP32 ADC at 11 dB attenuation (dead zone, compression, noise, 12 bits).
+  -> ESP32 ADC at 11 dB attenuation (dead zone, compression, noise, 12 bits), or
+     the unit's own ESP-IDF characteristic (sim/unit.py, [detector] adc_law).
 
 Determinism: all randomness comes from generators seeded with (seed, purpose,
 emitter, absolute block index), bursts per 0.1 s block of scenario time and noise
@@ -38,7 +48,12 @@ import numpy as np
 from scipy.signal import lfilter, lfilter_zi
 
 from roomsweep.sim import optics
+from roomsweep.sim.fading import DEFAULT_BANDWIDTH_MHZ, DEFAULT_DELAY_SPREAD_NS, MultipathField
+from roomsweep.sim.power_control import PowerWalk, SubframePower
 from roomsweep.sim.scenario import Emitter, Scenario, check_params
+from roomsweep.sim.unit import DetectorUnit, esp_idf_counts
+from roomsweep.sim.walls import path_wall_loss_db
+from roomsweep.sim.wifi_video import VideoStream
 
 BLOCK_S = 0.1  # randomness of the bursts is drawn per emitter per 0.1 s of scenario time
 FEED_DTYPE = np.dtype("<u2")
@@ -81,6 +96,8 @@ MIN_DISTANCE_M = 0.1
 
 # Seed purposes (second word of every seed).
 _SEED_SHADOW, _SEED_PHASE, _SEED_BURSTS, _SEED_EVENTS, _SEED_NOISE = 1, 2, 3, 4, 5
+_SEED_VIDEO = 6  # 7: sim/power_control.py
+_SEED_FADING = 8
 _INDEX_OFFSET = 1 << 40  # block indices can be negative (-1 at t = 0); seeds cannot
 
 
@@ -137,9 +154,15 @@ def adc_counts(volts: np.ndarray) -> np.ndarray:
     return c
 
 
-def adc_u16(volts: np.ndarray, noise_lsb: np.ndarray | int = 0) -> np.ndarray:
-    """What read_u16() returns for `volts`, with integer count noise added."""
-    c = np.rint(adc_counts(volts)) + noise_lsb
+def adc_u16(
+    volts: np.ndarray, noise_lsb: np.ndarray | int = 0, unit: DetectorUnit | None = None
+) -> np.ndarray:
+    """What read_u16() returns for `volts`, with integer count noise added: the
+    nominal law, or the unit's own (sim/unit.py, a scenario's [detector])."""
+    if unit is not None and unit.adc_law == "esp-idf":
+        c = np.rint(esp_idf_counts(volts, unit.adc_vref_mv)) + noise_lsb
+    else:
+        c = np.rint(adc_counts(volts)) + noise_lsb
     np.clip(c, 0, ADC_MAX_COUNT, out=c)
     return c.astype(np.uint16) << ADC_U16_SHIFT
 
@@ -198,6 +221,10 @@ class _Process:
         m1 = math.ceil((t1 - self.phase) / frame_s)
         return np.arange(m0, m1, dtype=np.int64)
 
+    def gain_db(self, t: np.ndarray) -> np.ndarray | None:
+        """The transmit level relative to eirp_dbm at times `t` (None: always 0 dB)."""
+        return None
+
     def on(self, t: np.ndarray) -> np.ndarray:
         """Whether the transmitter is on at each time in `t` (any order)."""
         if t.size == 0:
@@ -244,6 +271,14 @@ class _Periodic(_Process):
         self.burst_frames = burst_frames
         self.reach_s = slot_s
         super().__init__(p, words)
+        self._walk = (
+            PowerWalk(p.get("pc_period_ms", 480.0) * 1e-3, p["pc_range_db"], words)
+            if p.get("pc_range_db")
+            else None
+        )
+
+    def gain_db(self, t):
+        return None if self._walk is None else self._walk.gain_db(t)
 
     def _make(self, k):
         m = self._frames(k, self.period_s)
@@ -252,6 +287,11 @@ class _Periodic(_Process):
         if self.group_frames:
             # idle signalling: a few consecutive frames per multiframe only
             m = m[m % self.group_frames < self.burst_frames]
+        if self.p.get("dtx"):
+            # GSM DTX in speech pauses (3GPP TS 45.008 clause 8.3, TS 46.031): only the
+            # SACCH frame of each 26-frame multiframe and the SID frames 52-59 of each
+            # 104-frame (480 ms) block are sent
+            m = m[(m % 26 == 12) | ((m % 104 >= 52) & (m % 104 <= 59))]
         starts = self.phase + m * self.period_s
         return starts, starts + self.slot_s
 
@@ -313,6 +353,31 @@ class _WifiCamera(_Process):
         return starts[keep], ends[keep]
 
 
+class _WifiVideo(_Process):
+    """A Wi-Fi camera streaming video frame by frame (a wifi_camera with phy_mbps):
+    the bursts of video frame n come from sim/wifi_video.VideoStream, seeded per
+    frame, and belong to the block the frame's nominal time falls in."""
+
+    def __init__(self, p, words):
+        self.stream = VideoStream(p)
+        self.period_s = self.stream.period_s
+        self.reach_s = self.stream.reach_s
+        super().__init__(p, words)
+
+    def _make(self, k):
+        parts = [
+            self.stream.frame_bursts(
+                _rng(self.words[0], _SEED_VIDEO, self.words[1], int(n) + _INDEX_OFFSET),
+                int(n),
+                self.phase,
+            )
+            for n in self._frames(k, self.period_s)
+        ]
+        if not parts:
+            return np.empty(0), np.empty(0)
+        return np.concatenate([s for s, _ in parts]), np.concatenate([e for _, e in parts])
+
+
 class _Ble(_Process):
     """Advertising: events every interval_ms + advDelay (uniform 0..10 ms, accumulating),
     each event pdus x ~0.3 ms PDUs on channels 37/38/39 (ref §6: onsemi RSL10 KB,
@@ -364,6 +429,11 @@ class _Slotted(_Process):
         self.prob = prob
         self.reach_s = burst_s
         super().__init__(p, words)
+        spread = float(p.get("pc_range_db") or 0.0)
+        self._power = SubframePower(spread, self.phase, slot_s, words) if spread else None
+
+    def gain_db(self, t):
+        return None if self._power is None else self._power.gain_db(t)
 
     def _make(self, k):
         m = self._frames(k, self.period_s)
@@ -399,7 +469,7 @@ def make_process(emitter: Emitter, seed: int) -> _Process:
     if kind == "wifi_ap":
         return _WifiAp(p, words)
     if kind == "wifi_camera":
-        return _WifiCamera(p, words)
+        return _WifiVideo(p, words) if "phy_mbps" in p else _WifiCamera(p, words)
     if kind == "ble":
         return _Ble(p, words)
     if kind == "bt_classic":
@@ -429,14 +499,41 @@ class _Source:
         self.shadow_db = shadow
         self.exponent = scenario.exponent
         self.emitter = emitter
+        self.walls = scenario.walls
+        self.room_size = scenario.room_size_m
+        # the unit's detector intercept at this carrier (sim/unit.py): +1 dB of
+        # intercept reads as 1 dB less input power
+        unit = scenario.detector
+        self.intercept_db = unit.intercept_offset_db(emitter.band_mhz) if unit else 0.0
+        self.fading: MultipathField | None = None
+        if emitter.fading_k_db is not None:
+            key = zlib.crc32(emitter.id.encode("utf-8"))
+            self.fading = MultipathField(
+                emitter.position_m,
+                emitter.band_mhz,
+                emitter.bandwidth_mhz or DEFAULT_BANDWIDTH_MHZ[emitter.kind],
+                emitter.fading_k_db,
+                (scenario.delay_spread_ns or DEFAULT_DELAY_SPREAD_NS) * 1e-9,
+                _rng(seed, _SEED_FADING, key),
+            )
 
     def mean_dbm(self, positions: np.ndarray) -> np.ndarray:
         """Received power while the transmitter is on, at device positions (n, 3)."""
         e = self.emitter
         d = np.sqrt(np.sum((positions - self.position) ** 2, axis=-1))
-        return received_dbm(
-            e.eirp_dbm, e.band_mhz, d, self.exponent, loss_db=e.loss_db + self.shadow_db
-        )
+        if not self.walls and not self.intercept_db and self.fading is None:
+            return received_dbm(
+                e.eirp_dbm, e.band_mhz, d, self.exponent, loss_db=e.loss_db + self.shadow_db
+            )
+        loss = e.loss_db + self.shadow_db + self.intercept_db
+        if self.walls:
+            walls = path_wall_loss_db(
+                self.walls, self.room_size, self.position, positions, e.band_mhz
+            )
+            loss = loss + walls.reshape(d.shape)
+        if self.fading is not None:
+            loss = loss - self.fading.gain_db(positions).reshape(d.shape)
+        return received_dbm(e.eirp_dbm, e.band_mhz, d, self.exponent, loss_db=loss)
 
 
 class FeedGenerator:
@@ -480,7 +577,11 @@ class FeedGenerator:
         pos = self.scenario.position_at(flat)
         total = np.full(flat.shape, self._noise_mw)
         for src in self._sources:
-            total += 10.0 ** (src.mean_dbm(pos) / 10.0) * src.process.on(flat)
+            power = 10.0 ** (src.mean_dbm(pos) / 10.0) * src.process.on(flat)
+            gain = src.process.gain_db(flat)
+            if gain is not None:
+                power = power * 10.0 ** (gain / 10.0)
+            total += power
         return (10.0 * np.log10(total)).reshape(t.shape)
 
     def chunk(self, n_steps: int) -> np.ndarray:
@@ -515,6 +616,9 @@ class FeedGenerator:
             on = src.process.on(t)
             if on.any():
                 level = np.repeat(10.0 ** (src.mean_dbm(pos) / 10.0), c)[:n]
+                gain = src.process.gain_db(t)
+                if gain is not None:
+                    level = level * 10.0 ** (gain / 10.0)
                 total += level * on
         volts = detector_volts(10.0 * np.log10(total))
         rng = _rng(self._seed_word, _SEED_NOISE, r)
@@ -523,9 +627,11 @@ class FeedGenerator:
             self._zi = lfilter_zi(self._b, self._a) * volts[0]
         volts, self._zi = lfilter(self._b, self._a, volts, zi=self._zi)
         pd_normal = rng.standard_normal(n)  # drawn here so the RF noise stays the same
-        noise = rng.integers(-ADC_NOISE_LSB, ADC_NOISE_LSB + 1, size=(2, n))
+        unit = self.scenario.detector
+        lsb = ADC_NOISE_LSB if unit is None else unit.adc_noise_lsb
+        noise = rng.integers(-lsb, lsb + 1, size=(2, n))
         out = np.empty((n, FEED_COLUMNS), dtype=FEED_DTYPE)
-        out[:, 0] = adc_u16(volts, noise[0])
+        out[:, 0] = adc_u16(volts, noise[0], self.scenario.detector)
         base, returns = self._photodiode(t, pos, pd_normal, noise[1])
         out[:, 1] = base
         out[:, 2] = self.scenario.button_pressed(t) * FLAG_BUTTON
