@@ -11,7 +11,7 @@ from controls import Beeper, Button, LedDrive, LedGroup
 from fastframe import pack12_into
 from lens import DRIVE_LEVELS, LockIn
 from link import CommandParser, FrameRing, Link
-from sampler import MAX_BLOCK, MAX_RATE_HZ, MIN_BLOCK, MIN_RATE_HZ, Sampler
+from sampler import MAX_BLOCK, MAX_RATE_HZ, MIN_BLOCK, MIN_RATE_HZ, Sampler, link_rate
 
 FIRMWARE_VERSION = "0.1.0"
 RING_SLOTS = const(8)  # SAMPLES frames waiting for the link: 4 blocks of 2 channels
@@ -23,7 +23,10 @@ _SAMPLES_PAYLOAD_OFFSET = const(12 + 20)  # frame header + SAMPLES header
 class App:
     def __init__(self, board):
         self.board = board
-        self.sampler = Sampler(board.rf_adc, board.pd_adc, board.ticks_us)
+        # gil_yield: the board's way to let NimBLE's scan callbacks run between
+        # chunks of a block (the viper loop never releases the GIL); None: one go
+        self.sampler = Sampler(board.rf_adc, board.pd_adc, board.ticks_us,
+                               pause=getattr(board, "gil_yield", None))
         self.link = Link(board.link_writable, board.link_write, board.ticks_us)
         self.parser = CommandParser(self._command_error, board.ticks_ms, board.ticks_diff)
         self.button = Button(board.button, board.ticks_ms, board.ticks_diff)
@@ -131,19 +134,21 @@ class App:
             self._ack(seq, msg_type)
         elif msg_type == rsproto.T_CMD_CONFIGURE:
             try:
-                self.configure(rsproto.parse_settings(text))
+                note = self.configure(rsproto.parse_settings(text))
             except ValueError as e:
                 self._reply_error(seq, msg_type, rsproto.ERR_BAD_ARGUMENT, str(e))
                 return
             except RuntimeError as e:
                 self._reply_error(seq, msg_type, rsproto.ERR_BAD_STATE, str(e))
                 return
-            self._ack(seq, msg_type)
+            self._ack(seq, msg_type, note)
 
     def configure(self, settings):
-        """Validate every setting first, then apply them all (all or nothing)."""
-        rate = settings.pop("rate", self.sampler.rate_hz)
+        """Validate every setting first, then apply them all (all or nothing).
+        Returns the ACK's text: "" or the rate fallback (also a LOG warning)."""
         block = settings.pop("block", self.sampler.block)
+        rate, note = link_rate(self.board, settings.pop("rate", None), self.sampler.rate_hz,
+                               block)
         leds = []
         for i, g in enumerate(self.led_groups):
             hz = settings.pop("led%d_hz" % i, g.hz)
@@ -191,6 +196,9 @@ class App:
             self.lens.configure(self.sampler.block, self.sampler.rate_hz,
                                 [g.hz for g in self.led_groups])
         self._lens_lit()
+        if note:  # the rate fallback, in the stream as well as in the ACK
+            self.log(30, note)
+        return note
 
     def _lens_lit(self):
         for i, g in enumerate(self.led_groups):

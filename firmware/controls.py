@@ -30,6 +30,23 @@ class Button:
         return down
 
 
+class FixedTone:
+    """A buzzer PWM whose LEDC timer is shared (the S3 has 4 timers, board.py):
+    freq() never retunes it, since retuning a shared timer takes another one
+    (ports/esp32/machine_pwm.c select_timer) or changes its other channel."""
+
+    def __init__(self, pwm):
+        self._pwm = pwm
+
+    def freq(self, hz=None):
+        return self._pwm.freq()
+
+    def duty_u16(self, duty=None):
+        if duty is None:
+            return self._pwm.duty_u16()
+        self._pwm.duty_u16(duty)
+
+
 class Beeper:
     """Buzzer on a PWM pin: short non-blocking beeps, switched off by service()."""
 
@@ -94,6 +111,9 @@ class LedDrive:
         if self._pwm is None:
             level = 0
         elif level != self.level:
-            # full scale 65535; each level half the one before
-            self._pwm.duty_u16((65536 >> level) - 1)
+            # each level half the one before: 65536 >> level is exact at every
+            # LEDC resolution (the port keeps the top bits of duty_u16; the old
+            # (65536 >> level) - 1 lost a count: level 7 came out 12.5 % low at
+            # 10 bits); 65535 is the port's "fully on"
+            self._pwm.duty_u16(65535 if level == 0 else 65536 >> level)
         self.level = level

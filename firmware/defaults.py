@@ -46,3 +46,25 @@ DRIVE_LEVELS = const(8)
 DRIVE_LOWER_AT = const(3236)
 DRIVE_RAISE_BELOW = const(2800)
 DRIVE_CALM_BLOCKS = const(4)  # about 0.13 s at the defaults before a brighter step
+
+# The board layer (firmware/board.py, mirrored by the simulator's faithful
+# profiles, sim/mpboard/esp32model.py; docs/protocol.md "Link budget").
+# CPU clock set at boot: ESP32_GENERIC / _S3 start at 160 MHz, and the ADC
+# driver's share of each read_u16() shrinks with the clock.
+CPU_HZ = const(240000000)
+# The stream leaves on machine.UART(LINK_UART) routed to the USB bridge's pins
+# (board.py), not on the REPL's stdout: 921600 baud and an ESP-IDF TX ring buffer
+# of LINK_TXBUF bytes that write() copies into without waiting.
+LINK_UART = const(1)
+LINK_BAUD = const(921600)
+LINK_TXBUF = const(8192)
+LINK_RXBUF = const(1024)
+# The largest frame written in one go (SAMPLES at MAX_BLOCK 1024: 12 + 20 + 1536
+# + 4 = 1572 bytes): the link is writable while this much still fits the ring.
+LINK_FRAME_MAX = const(1600)
+# LEDC timers: the S3 has 4 (machine_pwm.c, LEDC_SPEED_MODE_MAX x LEDC_TIMER_MAX),
+# the three LED groups take three, so the buzzer and the LED current reference
+# share the fourth at one fixed frequency (the reference's RC filter is two-pole,
+# hardware/README.md). The buzzer's pitch never changes.
+BUZZER_HZ = const(2700)
+LED_DRIVE_HZ = const(2700)

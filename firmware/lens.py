@@ -9,6 +9,16 @@
 # return with what the outer ring says the walls give it (a lens returns the inner
 # ring's light far more, docs/lens.md) and fires on a sudden rise of that excess.
 #
+# Mains flicker: every LED frequency sits 25 Hz from a harmonic of 100 Hz (and
+# 25 or 95 Hz from one of 120 Hz). One 32 ms block is 0.8 of a 31.25 Hz bin from
+# it, so a block's lock-in passes such a line at -12.6 dB (issue 15): no window
+# over 32 ms can do better. The alert therefore works on the lock-in integrated
+# over the last SPAN = 5 blocks (160 ms at the defaults) with the reference's phase
+# carried from block to block: a whole number of 25 Hz periods, so every line
+# 25 and 75 Hz away (50 Hz grids) falls on a null, and the 60 Hz grid's 95 Hz
+# offset 38 dB down (sinc(15.2)). The per-block amplitudes (LENS frames, drive
+# rule) stay one block's: the host filters its own (analysis/lens.py).
+#
 # Automatic drive level: the LED current of all three groups is full / 2**level
 # (level 0..7, one shared reference: walls return every ring's light alike, so
 # they clip the ADC together, and one level keeps the rings' ratio). After each
@@ -49,7 +59,10 @@ _S_TOP_LEVEL = const(13)  # DRIVE_LEVELS - 1, the dimmest level
 _S_LOWER_AT = const(14)
 _S_RAISE_BELOW = const(15)
 _S_CALM_BLOCKS = const(16)
-_S_WORDS = const(17)
+_S_RATE = const(17)  # sample rate (the reference phase's unit)
+_S_SPAN_AT = const(18)  # ring slot of the next block
+_S_WORDS = const(19)
+SPAN = const(5)  # blocks integrated for the alert (see above)
 _WARMUP = const(8)  # blocks before the alert may fire
 _MIN_RISE = const(16)  # 2 counts (1/8 units) at least
 _K_DEV = const(5)
@@ -80,6 +93,13 @@ class LockIn:
         self.state = array("i", bytes(4 * _S_WORDS))
         self.amps = array("i", bytes(4 * GROUPS))  # last block, 1/8 count
         self.lit = array("i", bytes(4 * GROUPS))  # 1 if the group is lit
+        # mains-rejecting amplitudes (1/8 count) over the last SPAN blocks, and
+        # their state: per group the reference phase at the next block and its
+        # step a block (units of 1 / rate turn), then SPAN x GROUPS x (I, Q)
+        self.span_amps = array("i", bytes(4 * GROUPS))
+        self._phase = array("i", bytes(4 * 2 * GROUPS))
+        self._iq = array("i", bytes(4 * 2 * GROUPS * SPAN))
+        self._acc = array("i", bytes(4 * 2 * GROUPS))  # this block's signed (I, Q)
         self._cos = None
         self._sin = None
         self.state[_S_AUTO] = 1
@@ -108,6 +128,9 @@ class LockIn:
         self._cos = cos_t
         self._sin = sin_t
         self.state[_S_N] = n
+        self.state[_S_RATE] = rate_hz
+        for g in range(GROUPS):
+            self._phase[GROUPS + g] = (n * freqs_hz[g]) % rate_hz
         self.reset()
 
     def reset(self):
@@ -119,6 +142,11 @@ class LockIn:
         s[_S_EX] = _EX_ZERO
         for g in range(GROUPS):
             self.amps[g] = 0
+            self.span_amps[g] = 0
+            self._phase[g] = 0
+        for i in range(len(self._iq)):
+            self._iq[i] = _EX_ZERO
+        s[_S_SPAN_AT] = 0
         s[_S_LEVEL] = level  # settings, not averages: kept
         s[_S_NEXT] = level
         s[_S_AUTO] = auto
@@ -159,6 +187,10 @@ class LockIn:
             s[i] = s[i] >> k if k > 0 else s[i] << -k
         ex = s[_S_EX] - _EX_ZERO
         s[_S_EX] = (ex >> k if k > 0 else ex << -k) + _EX_ZERO
+        iq = self._iq  # the integrated blocks follow the light too
+        for i in range(len(iq)):
+            v = iq[i] - _EX_ZERO
+            iq[i] = (v >> k if k > 0 else v << -k) + _EX_ZERO
 
     @property
     def alert(self):
@@ -170,7 +202,8 @@ class LockIn:
 
     def process(self, samples):
         """Amplitudes of the block in `samples` (array 'H', 12-bit); updates the alert."""
-        _process(samples, self._cos, self._sin, self.amps, self.lit, self.state)
+        _process(samples, self._cos, self._sin, self.amps, self.lit, self.state, self._acc)
+        _span(self.lit, self.state, self._acc, self._phase, self._iq, self.span_amps, _SINE)
 
 
 @micropython.viper
@@ -186,13 +219,14 @@ def _isqrt(x: int) -> int:
 
 
 @micropython.viper
-def _process(samples, cos_t, sin_t, amps, lit, state):
+def _process(samples, cos_t, sin_t, amps, lit, state, acc_buf):
     x = ptr16(samples)
     c = ptr8(cos_t)
     s = ptr8(sin_t)
     a = ptr32(amps)
     on = ptr32(lit)
     st = ptr32(state)
+    acc = ptr32(acc_buf)
     n = st[_S_N]
     total = 0
     clip = 0
@@ -222,6 +256,10 @@ def _process(samples, cos_t, sin_t, amps, lit, state):
                 sv -= 0x100
             acc_c += v * cv
             acc_s += v * sv
+        # signed correlations for _span, stored + _EX_ZERO (ptr32 loads are
+        # unsigned on 64-bit ports); /4 keeps them inside 30 bits for n <= 1024
+        acc[2 * g] = (acc_c >> 2) + _EX_ZERO
+        acc[2 * g + 1] = (acc_s >> 2) + _EX_ZERO
         if acc_c < 0:
             acc_c = 0 - acc_c
         if acc_s < 0:
@@ -257,15 +295,76 @@ def _process(samples, cos_t, sin_t, amps, lit, state):
                 calm = 0
     st[_S_CALM] = calm
     st[_S_NEXT] = want
+
+
+@micropython.viper
+def _span(lit, state, acc_buf, phase_buf, iq_buf, span_buf, sine):
+    """The block's (I, Q) turned to the reference phase carried across blocks
+    (cos/sin of 1/256 turns from the int8 sine table) into the ring of SPAN
+    blocks; their sum's amplitude (span_amps); then the glint alert on it."""
+    on = ptr32(lit)
+    st = ptr32(state)
+    acc = ptr32(acc_buf)
+    ph = ptr32(phase_buf)
+    iq = ptr32(iq_buf)
+    sa = ptr32(span_buf)
+    sn = ptr8(sine)
+    n = st[_S_N]
+    rate = st[_S_RATE]
+    slot = st[_S_SPAN_AT]
+    blocks = st[_S_BLOCKS]
+    den = (n * _SCALE) >> 4
+    filled = blocks
+    if filled > SPAN:
+        filled = SPAN
+    dd = (filled * den) >> 5
+    for g in range(GROUPS):
+        k = (ph[g] * 256) // rate
+        ck = int(sn[(k + 64) & 255])
+        if ck & 0x80:
+            ck -= 0x100
+        sk = int(sn[k & 255])
+        if sk & 0x80:
+            sk -= 0x100
+        c7 = (acc[2 * g] - _EX_ZERO) >> 5  # (acc / 4) / 32 = acc / 128
+        s7 = (acc[2 * g + 1] - _EX_ZERO) >> 5
+        at = (slot * GROUPS + g) * 2
+        iq[at] = ((c7 * ck - s7 * sk) >> 7) + _EX_ZERO  # stored + _EX_ZERO (ptr32)
+        iq[at + 1] = ((c7 * sk + s7 * ck) >> 7) + _EX_ZERO
+        p2 = ph[g] + ph[GROUPS + g]
+        if p2 >= rate:
+            p2 -= rate
+        ph[g] = p2
+        sc = 0
+        ss = 0
+        j = 0
+        while j < SPAN:
+            sc += iq[(j * GROUPS + g) * 2] - _EX_ZERO
+            ss += iq[(j * GROUPS + g) * 2 + 1] - _EX_ZERO
+            j += 1
+        if sc < 0:
+            sc = 0 - sc
+        if ss < 0:
+            ss = 0 - ss
+        if on[g] == 0 or dd == 0:
+            sa[g] = 0
+        else:
+            i2 = (sc << 2) // dd
+            q2 = (ss << 2) // dd
+            sa[g] = int(_isqrt(i2 * i2 + q2 * q2))
+    slot += 1
+    if slot >= SPAN:
+        slot = 0
+    st[_S_SPAN_AT] = slot
     if st[_S_SETTLE]:  # the LED current was still settling to the new level
         st[_S_SETTLE] = 0
         st[_S_ALERT] = 0
         return
-    if on[0] == 0 or on[2] == 0 or clip:
+    if on[0] == 0 or on[2] == 0 or st[_S_CLIP]:
         st[_S_ALERT] = 0
         return
-    a0 = a[0] << 4
-    a2 = a[2] << 4
+    a0 = sa[0] << 4  # the alert: amplitudes clear of mains flicker (SPAN blocks)
+    a2 = sa[2] << 4
     ema0 = st[_S_EMA0]
     ema2 = st[_S_EMA2]
     if blocks == 1:

@@ -83,14 +83,19 @@ def configure_radios(app, wifi_scan, ble_scan):
     ble = (r.ble_scan if r is not None else 0) if ble_scan is None else ble_scan
     if wifi not in (0, 1) or ble not in (0, 1):
         raise ValueError("wifi_scan and ble_scan are 0 or 1")
-    wlan = getattr(b, "wlan", None)
-    bt = getattr(b, "ble", None)
+    # the board builds network.WLAN() / bluetooth.BLE() on first access (their
+    # drivers take RAM): ask only for a radio that is switched on or in use
+    wlan = getattr(b, "wlan", None) if wifi or (r is not None and r.wlan is not None) else None
+    bt = getattr(b, "ble", None) if ble or (r is not None and r.ble is not None) else None
     if (wifi and wlan is None) or (ble and bt is None):
         raise ValueError("this board has no such radio")
     if app.streaming and (r is None or wifi != r.wifi_scan or ble != r.ble_scan):
         raise RuntimeError("stop streaming before changing the radios")
     if r is None:
         r = Radios(wlan, bt, b.ticks_us, b.ticks_ms, b.ticks_diff, app.link.send_control)
+    else:
+        r.wlan = r.wlan or wlan
+        r.ble = r.ble or bt
     r.wifi_scan = wifi
     r.ble_scan = ble
     return r

@@ -12,7 +12,12 @@ from micropython import const
 from defaults import DEFAULT_BLOCK, DEFAULT_RATE_HZ
 
 MIN_RATE_HZ = const(500)
-MAX_RATE_HZ = const(40000)
+# The ADC sets the ceiling: one read_u16() is about 30 us at 240 MHz on the ESP32
+# (adc_oneshot_read, micropython issue #7495; sim/mpboard/esp32model.py), so a
+# slot of two reads and the tick takes about 63 us: 15.9 kS/s at best. 12.5 kS/s
+# per channel (80 us slots) leaves ~17 us a slot for the GIL yields and late
+# wake-ups (docs/protocol.md, "Link budget").
+MAX_RATE_HZ = const(12500)
 MIN_BLOCK = const(16)
 MAX_BLOCK = const(1024)  # keeps (count - 1) * 1e6 inside 31 bits for the rate maths
 
@@ -31,14 +36,34 @@ _S_LATE = const(7)  # samples taken more than half a slot late (since start)
 _S_MISSED = const(8)  # slots skipped at resynchronisation (since start)
 _S_RATE_MHZ = const(9)  # measured rate of the last block, millihertz
 _S_COUNT = const(10)
+# With a pause function, a block is taken in chunks of this many slots and the
+# pause runs between them (board.gil_yield: NimBLE's callbacks get the GIL,
+# which a viper loop never releases); the chunks keep one schedule.
+_CHUNK = const(32)
+
+
+def link_rate(board, asked, current, block):
+    """(rate, note) for CONFIGURE rate=`asked` (None: `current`): a rate the
+    board's link cannot carry (board.link_bytes_per_s) falls back to the highest
+    that fits (uartlink.fit_rate), and `note` announces it; "" otherwise."""
+    if asked is None:
+        return current, ""
+    cap = getattr(board, "link_bytes_per_s", 0)
+    if not cap or not MIN_RATE_HZ <= asked <= MAX_RATE_HZ:
+        return asked, ""
+    from uartlink import fit_rate
+
+    return fit_rate(asked, block, cap, MIN_RATE_HZ)
 
 
 class Sampler:
-    def __init__(self, rf_adc, pd_adc, ticks_us, rate_hz=DEFAULT_RATE_HZ, block=DEFAULT_BLOCK):
+    def __init__(self, rf_adc, pd_adc, ticks_us, rate_hz=DEFAULT_RATE_HZ, block=DEFAULT_BLOCK,
+                 pause=None):
         # Bound once here: looking up adc.read_u16 inside the loop would allocate.
         self._read_rf = rf_adc.read_u16
         self._read_pd = pd_adc.read_u16
         self._ticks_us = ticks_us
+        self._pause = pause
         self.state = array("i", bytes(4 * _S_COUNT))
         self.rf = None
         self.pd = None
@@ -94,10 +119,25 @@ class Sampler:
 
     def acquire(self):
         """Fill self.rf and self.pd with one block of 12-bit samples."""
-        self._acquire(self.block, self.rf, self.pd, self.state)
+        n = self.block
+        pause = self._pause
+        if pause is None:
+            self._acquire(0, n, n, self.rf, self.pd, self.state)
+            return
+        start = 0
+        while start < n:
+            end = start + _CHUNK
+            if end > n:
+                end = n
+            self._acquire(start, end, n, self.rf, self.pd, self.state)
+            if end < n:
+                pause()
+            start = end
 
     @micropython.viper
-    def _acquire(self, n: int, rf, pd, state):
+    def _acquire(self, i0: int, i1: int, n: int, rf, pd, state):
+        # slots i0..i1-1 of a block of n; the stall check at the block's start,
+        # the rate at its end
         read_rf = self._read_rf
         read_pd = self._read_pd
         ticks = self._ticks_us
@@ -113,14 +153,15 @@ class Sampler:
         # A stall between blocks (link write, command handling) longer than one
         # slot: skip the lost slots instead of bunching samples, and count them.
         now = int(ticks()) & _MASK
-        behind = (now - t_next) & _MASK
-        if behind < _HALF and behind > period and period > 0:
-            skipped = behind // period
-            s[_S_MISSED] = s[_S_MISSED] + skipped
-            t_next = (t_next + skipped * period) & _MASK
+        if i0 == 0:
+            behind = (now - t_next) & _MASK
+            if behind < _HALF and behind > period and period > 0:
+                skipped = behind // period
+                s[_S_MISSED] = s[_S_MISSED] + skipped
+                t_next = (t_next + skipped * period) & _MASK
         half_period = period >> 1
-        first = 0
-        for i in range(n):
+        first = s[_S_FIRST]
+        for i in range(i0, i1):
             while True:
                 now = int(ticks()) & _MASK
                 behind = (now - t_next) & _MASK
@@ -142,6 +183,8 @@ class Sampler:
         s[_S_ERR] = err
         s[_S_LATE] = late
         s[_S_FIRST] = first
+        if i1 < n:
+            return
         s[_S_LAST] = now
         span = (now - first) & _MASK
         if span == 0:

@@ -180,17 +180,17 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.add(elm.Ground())
     _rc_to_adc(d, det.vout, c_nf, net("rf_adc", pins["rf_adc"]))
 
-    # --- photodiode TIA, biased above the ADC floor -> RC -> pd_adc -------------------
+    # --- photodiode TIA, biased mid-range, DC servo -> RC -> pd_adc -----------------
     x0, y0 = -24.0, -4.0
     d.here = (x0, y0)
     op = d.add(elm.Opamp(leads=True).anchor("in1"))
     d.add(elm.Label().at((op.out[0] - 1.0, op.out[1] - 1.4)).label("MCP6001"))
-    # bias: 3V3 - 100k - node - 10k - GND = 0.30 V at the + input
+    # bias: 3V3 - 100k - node - 56k - GND = 1.18 V at the + input
     d.add(elm.Line().left(1.0).at(op.in2))
     d.add(elm.Dot())
     bias = d.here
     d.push()
-    d.add(elm.Resistor().down().label("10 kΩ", loc="bottom"))
+    d.add(elm.Resistor().down().label("56 kΩ", loc="bottom"))
     d.add(elm.Ground())
     d.pop()
     d.push()
@@ -200,7 +200,7 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.pop()
     d.add(elm.Line().left(4.5).at(bias))
     d.add(elm.Resistor().up().label("100 kΩ"))
-    d.add(elm.Vdd().label("+3V3 (bias 0.30 V)"))
+    d.add(elm.Vdd().label("+3V3 (bias 1.18 V)"))
     # photodiode: cathode to -, anode to the bias (zero bias); daylight filter
     d.add(elm.Line().left(1.0).at(op.in1))
     d.add(elm.Dot())
@@ -216,6 +216,30 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.add(elm.Capacitor().right().to((op.out[0], fb[1] + 1.4)).label("0.68 pF"))
     d.add(elm.Line().down(1.4))
     _rc_to_adc(d, op.out, c_nf, net("pd_adc", pins["pd_adc"]))
+    # DC servo (U11, Q5): integrates the TIA output against the bias and feeds the
+    # ambient light's DC photocurrent into the summing node through a PNP, so only
+    # the LEDs' modulation (above the loop's 318 Hz corner) sees the 20 MOhm
+    d.here = (x0 - 9.0, y0 + 8.0)
+    sv = d.add(elm.Opamp(leads=True).anchor("in1"))
+    d.add(elm.Label().at((sv.out[0] - 1.0, sv.out[1] - 1.4)).label("MCP6001 (servo)"))
+    d.add(elm.Line().left(1.0).at(sv.in1))
+    d.add(elm.Dot())
+    s_in = d.here
+    d.add(elm.Resistor().left(2.5).label("1 MΩ"))
+    d.add(elm.Label().label("TIA out", loc="left", halign="right"))
+    d.add(elm.Line().up(1.6).at(s_in))
+    c_top = d.here
+    d.add(elm.Capacitor().right().to((sv.out[0], c_top[1])).label("1 µF"))
+    d.add(elm.Line().down().to(sv.out))
+    d.add(elm.Line().left(1.0).at(sv.in2))
+    d.add(elm.Label().label("bias 1.18 V", loc="left", halign="right"))
+    d.add(elm.Line().right(1.0).at(sv.out))
+    q = d.add(elm.BjtPnp(circle=True).anchor("base").right())
+    d.add(elm.Label().at((q.base[0] + 0.2, q.base[1] - 1.3)).label("MMBT3906"))
+    d.add(elm.Resistor().up(1.5).at(q.emitter).label("10 kΩ"))
+    d.add(elm.Vdd().label("+3V3"))
+    d.add(elm.Line().down(1.0).at(q.collector))
+    d.add(elm.Label().label("to the TIA's − input (summing node)", loc="right", halign="left"))
 
     # --- power: cell -> charger -> switch -> boost -> +5V; cell divider -> battery_adc -
     x0, y0 = -24.0, -14.0
@@ -265,15 +289,16 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.add(elm.Label().label(net("battery_adc", pins["battery_adc"]), loc="left", halign="right"))
     d.add(elm.Line().down(0.5).at(d.here))
 
-    # --- LED current reference: LEDC PWM (78 kHz) -> two RC poles -> divider: V_ref ---
+    # --- LED current reference: LEDC PWM (2.7 kHz, the buzzer's timer) -> two RC poles
+    # -> divider: V_ref --------------------------------------------------------------
     x0, y0 = 14.0, 17.0
     d.here = (x0, y0)
     d.add(elm.Label().label(net("led_drive", pins["led_drive"]), loc="left", halign="right"))
-    for _ in range(2):  # two 10 kΩ / 10 nF poles (1.6 kHz): the 78 kHz PWM's ripple out
+    for _ in range(2):  # two 10 kΩ / 100 nF poles (159 Hz): the 2.7 kHz PWM's ripple out
         d.add(elm.Resistor().right(2.0).label("10 kΩ"))
         d.add(elm.Dot())
         d.push()
-        d.add(elm.Capacitor().down(1.5).label("10 nF", loc="bottom"))
+        d.add(elm.Capacitor().down(1.5).label("100 nF", loc="bottom"))
         d.add(elm.Ground())
         d.pop()
     d.add(elm.Resistor().right(2.5).label("24 kΩ"))

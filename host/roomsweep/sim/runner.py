@@ -123,6 +123,36 @@ def sweep_stale_dirs(root: str | Path | None = None) -> list[Path]:
     return removed
 
 
+FAITHFUL_BOARDS = ("esp32", "esp32s3")  # sim/mpboard/esp32model.py profiles
+_MPY_MARCH = {"x86_64": "x64", "amd64": "x64", "i686": "x86", "i386": "x86"}
+
+
+def compile_modules(dest: str, sources: list[Path] | None = None) -> str | None:
+    """The firmware and the simulated board as .mpy files in `dest`, as `roomsweep
+    deploy` puts them on the chip (main.py stays source): the heap then holds
+    bytecode only, not the compiler's working memory. None where this machine's
+    architecture has no mpy-cross target (the sources are used)."""
+    import platform
+
+    march = _MPY_MARCH.get(platform.machine().lower())
+    mpy_cross = Path(sys.executable).parent / "mpy-cross"
+    if march is None or not mpy_cross.exists():
+        return None
+    os.makedirs(dest, exist_ok=True)
+    if sources is None:
+        sources = [*FIRMWARE_DIR.glob("*.py"), *SIM_BOARD_DIR.glob("*.py")]
+    for src in sources:
+        if src.name == "main.py":
+            continue
+        out = os.path.join(dest, src.stem + ".mpy")
+        proc = subprocess.run(
+            [str(mpy_cross), f"-march={march}", "-o", out, str(src)], capture_output=True
+        )
+        if proc.returncode != 0:
+            raise SimulatorError(f"mpy-cross {src.name}: {proc.stderr.decode(errors='replace')}")
+    return dest
+
+
 def find_micropython() -> str:
     """The MicroPython unix port: next to this Python first, then on PATH."""
     beside = Path(sys.executable).parent / "micropython"
@@ -148,6 +178,10 @@ class SimulatedDevice:
         UART rate whose speed and 2 KiB transmit buffer are modelled.
     seconds : how much simulated signal to provide (default: the scenario's
         duration plus a margin); the device powers off when it runs out.
+    board : the simulated board (ROOMSWEEP_SIM_BOARD, sim/mpboard/board.py):
+        None or "ideal" (fixed costs, a link that never stalls), "esp32" or
+        "esp32s3" (the real port's costs and limits, sim/mpboard/esp32model.py),
+        or a pins.py board name (ideal costs with that board's pins).
     """
 
     def __init__(
@@ -215,16 +249,32 @@ class SimulatedDevice:
         )
         if self.board:
             env["ROOMSWEEP_SIM_BOARD"] = self.board
+        if self.board in FAITHFUL_BOARDS:
+            # like the chip (`roomsweep deploy`): modules compiled to .mpy, so the
+            # heap holds no compiler working memory (the unix port does keep the
+            # viper code in it, which the chip does not: the model errs on the
+            # tight side)
+            mpy = compile_modules(os.path.join(self._tmp, "mpy"))
+            if mpy:
+                env["MICROPYPATH"] = f"{mpy}:{FIRMWARE_DIR}"
+        else:
+            # the simulator's own radio reader, never on the chip, as bytecode: its
+            # compilation would fragment the heap the firmware is measured against
+            sim_only = [SIM_BOARD_DIR / "simradios.py"]
+            mpy = compile_modules(os.path.join(self._tmp, "mpy"), sim_only)
+            if mpy:
+                env["MICROPYPATH"] = f"{mpy}:{SIM_BOARD_DIR}:{FIRMWARE_DIR}"
         if self.scenario.access_points or self.scenario.ble_devices:
             # what the board's WLAN.scan() and BLE scan IRQs report (sim/radios.py)
 
             table = os.path.join(self._tmp, "radios.bin")
             write_radio_table(radio_table(self.scenario, self.seed, self.seconds), table)
             env["ROOMSWEEP_SIM_RADIO"] = table
+        heap = self._heap(env.get("ROOMSWEEP_SIM_RADIO"))
         self._stderr = open(os.path.join(self._tmp, "stderr.txt"), "wb")
         try:
             self._proc = subprocess.Popen(
-                [find_micropython(), "-X", f"heapsize={self.heapsize}", "-c", "import main"],
+                [find_micropython(), "-X", f"heapsize={heap}", "-c", "import main"],
                 stdin=master,
                 stdout=master,
                 stderr=self._stderr,
@@ -241,6 +291,24 @@ class SimulatedDevice:
         self._feeder = threading.Thread(target=self._feed, args=(fifo,), daemon=True)
         self._feeder.start()
         return self.port
+
+    def _heap(self, radio_table: str | None) -> str:
+        """The interpreter's heap: the chip's (DEFAULT_HEAP) plus what only the
+        simulator keeps in it: the radio table with its reader (simradios.py) and,
+        on a faithful board, the model itself (esp32model.py, about 12 KiB); so
+        that the firmware's own needs, and on a faithful board the radios' RAM the
+        model charges, decide whether it fits."""
+        if self.heapsize != DEFAULT_HEAP:
+            return self.heapsize
+        if self.board not in FAITHFUL_BOARDS:
+            # ideal board: 32 KiB for the radio table and its reader (a round
+            # figure: the unix port's compiler fragments the heap, and some sizes
+            # in between fail where smaller and larger ones pass)
+            return "128K" if radio_table else self.heapsize
+        extra = 12 * 1024
+        if radio_table:
+            extra += 8 * 1024 + os.path.getsize(radio_table)
+        return f"{96 * 1024 + extra}"
 
     def _feed(self, fifo: str) -> None:
 
@@ -324,6 +392,7 @@ def simulate(
     settings: str = "",
     notes: str = "",
     hello_attempts: int = 3,
+    board: str | None = None,
 ) -> dict:
     """Record a capture from the simulated device, through the pty, end to end.
 
@@ -336,7 +405,9 @@ def simulate(
         raise SimulatorError("the simulation needs a positive number of seconds")
     if getattr(scenario, "optics", None) is not None and "led" not in settings:
         settings = (settings + " " + LENS_SCAN_SETTINGS).strip()  # the operator scans for lenses
-    with SimulatedDevice(scenario, seed=seed, baud=baud, seconds=seconds + 2.0) as sim:
+    with SimulatedDevice(
+        scenario, seed=seed, baud=baud, seconds=seconds + 2.0, board=board
+    ) as sim:
         port = open_port(sim.port)
         try:
             device = Device(port)

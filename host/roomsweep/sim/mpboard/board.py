@@ -16,6 +16,11 @@
 # PWM output is high at that virtual microsecond (frequency and duty as the
 # firmware set them), scaled by the LED drive level (the led_drive PWM's duty), so
 # the firmware's LED settings act on the simulated light.
+#
+# ROOMSWEEP_SIM_BOARD: "ideal" (the default; also a pins.py board name) charges
+# the fixed costs below and has a link that never stalls the CPU; "esp32"
+# (DevKitC) and "esp32s3" model the real port instead (esp32model.py, which
+# replaces the ADCs, PWMs, clock and link at start-up).
 
 import os
 import select
@@ -80,13 +85,24 @@ class SimPWM:
         if duty is None:
             return self._duty
         self._duty = duty
+        self._on16 = duty  # high part of the period, 1/65536
+        self._level = duty + 1  # as the LED drive's scale
 
 
 class Board:
     simulated = True
 
     def __init__(self, name=None):
-        self.name = name or os.getenv("ROOMSWEEP_SIM_BOARD") or pins.DEFAULT_BOARD
+        profile = os.getenv("ROOMSWEEP_SIM_BOARD") or "ideal"
+        self._em = None  # esp32model on a faithful profile
+        if profile in ("esp32", "esp32s3"):
+            import esp32model
+
+            self._em = esp32model
+            profile = esp32model.PROFILES[profile]["name"]
+        elif profile == "ideal":
+            profile = pins.DEFAULT_BOARD
+        self.name = name or profile
         self.pins = pins.BOARDS[self.name]
         self.vt = 0  # virtual microseconds since boot
         self.step_us = int(os.getenv("ROOMSWEEP_SIM_STEP_US") or "10")
@@ -111,7 +127,7 @@ class Board:
         self.buzzer = SimPWM(2700)
         self.led_pwms = [SimPWM(hz) for hz in LED_DEFAULT_HZ]
         self.led_drive = SimPWM(78125)  # LED current reference (hardware/README.md)
-        self.led_drive._duty = 65535
+        self.led_drive.duty_u16(65535)
         self.led_default_hz = LED_DEFAULT_HZ
         self.led_ring_mm = LED_RING_MM
         self.calibration = CALIBRATION
@@ -119,6 +135,8 @@ class Board:
         self.radio_busy_until = 0
         self.ble_due_us = 1 << 62
         self.wlan = self.ble = None
+        self.clock = None
+        self._ble_queue = None  # BLE reports waiting for the GIL (esp32model)
         radio = os.getenv("ROOMSWEEP_SIM_RADIO")
         if radio:
             # only when asked: keeps this module small; the table loads on first use
@@ -141,6 +159,8 @@ class Board:
         self._poll_in = select.poll()
         self._poll_in.register(sys.stdin, select.POLLIN)
         self.input_ready()  # first ipoll() allocates its result tuple
+        if self._em is not None:  # the real port's costs and limits
+            self._em.setup(self, os.getenv("ROOMSWEEP_SIM_BOARD"))
 
     # --- clock ------------------------------------------------------------------
     def _ticks_us(self):
@@ -175,10 +195,10 @@ class Board:
         if column == 1:  # photodiode: add the light of the LED groups that are on
             vt = self.vt - self._origin  # PWM phase: deterministic from the first read
             # LED current: the drive PWM's duty is the current sinks' reference
-            drive = self.led_drive._duty + 1
+            drive = self.led_drive._level
             for g in range(_LED_GROUPS):
                 pwm = self.led_pwms[g]
-                if pwm._duty and (vt * pwm._hz) % 1000000 * 65536 < pwm._duty * 1000000:
+                if pwm._on16 and (vt * pwm._hz) % 1000000 * 65536 < pwm._on16 * 1000000:
                     c = _u16_at(self._raw, at + 3 + g)
                     if c >= _WIDE:  # the feed's wide range (sim/optics.py feed_code)
                         c = ((c - _WIDE) << _WIDE_SHIFT) + _WIDE
@@ -204,6 +224,8 @@ class Board:
             if not n:
                 # The simulator closed the feed: the simulated device powers off.
                 self._ended = True
+                if self._em is not None:
+                    self._em.report(self)
                 raise SystemExit(0)
             got += n
         self._feed_start = self._feed_end

@@ -60,6 +60,9 @@ class SimWLAN:
         self._active = bool(value)
         if value and self._aps is None:
             self._load()
+            em = self._board._em
+            if em is not None and not em.WLAN_AT_BOOT:  # esp_wifi_init's RAM
+                em.radio_heap(self._board, em.WLAN_HEAP)
 
     def scan(self):
         if not self._active:
@@ -113,6 +116,8 @@ class SimBLE:
         self._active = bool(value)
         if value and self._devs is None:
             self._load()
+            if self._board._em is not None:  # NimBLE's RAM
+                self._board._em.radio_heap(self._board, self._board._em.BLE_HEAP)
         if not value:
             self._scanning = False
             self._board.ble_due_us = 1 << 62
@@ -154,7 +159,10 @@ class SimBLE:
                     continue
                 rssi = _int8_at(grid, t // self._grid_us)
                 if rssi > -128 and self._handler is not None:
-                    self._handler(5, (addr_type, addr, adv_type, rssi, data))
+                    if b._ble_queue is None:
+                        self._handler(5, (addr_type, addr, adv_type, rssi, data))
+                    else:  # esp32model: waits for the GIL
+                        b._em.ble_event(b, self._handler, (addr_type, addr, adv_type, rssi, data))
         self._schedule()
 
 
