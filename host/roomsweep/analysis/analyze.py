@@ -5,7 +5,12 @@
    level for that class: what is everywhere at a similar level is the friendly
    background (the hotel's access point, the neighbour's); a proximity peak
    PROXIMITY_DB above it is a finding, at the waypoint where it peaked.
+   Apart from that peak rule, "is it in this room?" (`roomsweep.analysis.inroom`):
+   a source whose fall across the room and position fit put it inside is
+   reported even when no single stop stands out, with the region of stops it
+   is loudest at; one the fit puts beyond the walls that falls little is not.
 5. With waypoint positions known, a log-distance fit estimates (x, y).
+6. The confidence is a calibrated probability (`roomsweep.analysis.confidence`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for
     MIN_FINDING_DBM,
     MIN_MODE_SAMPLES,
     MODE_HALF_WIDTH_DB,
+    SATURATION_DBM,
     Component,
     Stretch,
     classify,
@@ -30,6 +36,14 @@ from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for
     stretches,
 )
 from roomsweep.analysis.dsp import line_strength
+from roomsweep.analysis.inroom import (
+    at_most,
+    beyond_walls,
+    region,
+    regional_peaks,
+    room_evidence,
+    with_region,
+)
 from roomsweep.analysis.lens import lens_findings, merge_ranked
 from roomsweep.analysis.locate import fit_position
 from roomsweep.analysis.recording import Recording
@@ -40,7 +54,12 @@ PROXIMITY_DB = 6.0  # a finding's level above the room's typical level for its c
 # (0.3 m -> 1 m is 13 dB at n = 2.5); one beyond a wall is heard alike at the
 # waypoints along it.
 SHARPNESS_DB = 6.0
-NEIGHBOUR_M = 2.0  # waypoints this close to a peak must read lower
+# Waypoints this close to a peak must read SHARPNESS_DB lower: a device HOLD_M
+# from the peak's stop falls at least 16.6 dB by 2 m in free space (n = 2; indoor
+# exponents run 1.6-3.5, ITU-R P.1238), which leaves 10 dB for its height, a
+# body or furniture in between. Beyond 2 m walls and reflections dominate, so
+# the fall is held against the free-space bound instead (FALL_SLACK_DB).
+NEIGHBOUR_M = 2.0
 # ... and waypoints further away by more: a device within reach of a waypoint
 # falls at least _free_space_drop_db(d) at one d away, less this much (it may sit
 # up to a metre from where the user holds the detector, above or below it). A
@@ -53,7 +72,12 @@ FALL_SLACK_DB = 10.0
 # loud levels at two such waypoints need a device at each; a far device also
 # reads alike at the waypoints around the pair, a near pair stands
 # CO_PEAK_CONTRAST_DB above them.
-HOLD_M = 0.3  # a hidden device sits within about 0.3 m of the spot the user holds
+# The distance at which a device counts as "at" a stop: the detector held
+# within arm's reach of the place something could hide (a shelf, a lamp, a
+# vent). It defines the single-stop rule's scope, not a room: a device further
+# from every stop (between stops, on the ceiling) is found by the in-room test
+# and reported with a region (locate.in_room).
+HOLD_M = 0.3
 CO_PEAK_CONTRAST_DB = 10.0
 # A kind with an in-room level (access points, BLE) quieter than that still counts
 # when its peak is this much above every neighbouring waypoint: a device D beyond
@@ -69,13 +93,14 @@ MASKED_MIN_CONFIDENCE = 0.8
 MASKED_IN_ROOM_DBM = -40.0
 FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
 MIN_CONFIDENCE = 0.6  # weaker candidates are not reported
+# ... nor those whose calibrated confidence (confidence.probability) says they
+# are more likely false than true
+MIN_PROBABILITY = 0.5
 BASELINE_MARGIN_DB = 6.0  # louder than the clean sweep by this much: new
 # A finding's confidence is its component's score times 0.5 + above / this: 0.75
 # at PROXIMITY_DB above the room's typical level, full at twice that
 PROXIMITY_CONFIDENCE_BASE = 0.5
 PROXIMITY_FULL_SCALE_DB = 4 * PROXIMITY_DB
-# AD8318: output saturates near 0 dBm input (0.5 V; datasheet, 60 dB range)
-SATURATION_DBM = -3.0
 
 
 def _evidence(c: Component) -> dict[str, Any]:
@@ -134,16 +159,28 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 track[c.stretch] = c.level_dbm
                 best_in[c.stretch] = c
         typical = float(np.median(track))
-        peaks = _peaks(track, best_in, parts, near, rec.waypoint_positions or {})
-        for top in peaks:
+        positions = rec.waypoint_positions or {}
+        peaks = _peaks(track, best_in, parts, near, positions)
+        rooms = {p.stretch: room_evidence(track, parts, p, peaks, positions) for p in peaks}
+        regional = regional_peaks(
+            track, best_in, parts, near, positions, peaks, _in_room_level(cls)
+        )
+        rooms.update(regional)
+        chosen = peaks + [best_in[i] for i in regional]
+        for top in chosen:
             # another device of the kind must not pull this one's position fit
-            elsewhere = {parts[p.stretch].label for p in peaks if p is not top}
+            elsewhere = {parts[p.stretch].label for p in chosen if p is not top}
             contrast = top.level_dbm - max(
-                [_at_most(track, parts, j) for j in near[top.stretch]] or [DETECTOR_FLOOR_DBM]
+                [at_most(track, parts, j) for j in near[top.stretch]] or [DETECTOR_FLOOR_DBM]
             )
+            if beyond_walls(rooms[top.stretch], top.level_dbm):
+                continue
             finding = _finding(cls, top, track, typical, parts, labels, rec, contrast, elsewhere)
             if finding is not None:
-                findings.append(finding)
+                where = region(track, parts, top.stretch, near)
+                finding = with_region(finding, where, rooms[top.stretch], top in peaks)
+                if finding["confidence"] >= MIN_PROBABILITY:
+                    findings.append(finding)
     if known:
         findings = [
             f
@@ -155,7 +192,9 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
 
     findings = add_network_findings(findings, rec, baseline)
-    return merge_ranked(findings, lens_findings(rec, baseline))  # camera lenses (lens.py)
+    findings = merge_ranked(findings, lens_findings(rec, baseline))  # camera lenses (lens.py)
+    # every time leaves the analysis on device time (issue 16; recording.py)
+    return rec.findings_in_device_time(findings)
 
 
 def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
@@ -214,7 +253,7 @@ def _peaks(
     found, rest = [], []
     need = SHARPNESS_DB
     # each stretch's level, or where the class was not heard, the most it can have been
-    bounds = np.array([_at_most(track, parts, j) for j in range(len(parts))])
+    bounds = np.array([at_most(track, parts, j) for j in range(len(parts))])
     for idx, c in best_in.items():
         others = [track[j] for j in near[idx]] or [DETECTOR_FLOOR_DBM]
         margin = c.level_dbm - max(others)
@@ -289,12 +328,13 @@ def _stands_alone(c: Component) -> bool:
     return c.confidence >= MASKED_MIN_CONFIDENCE and c.level_dbm >= in_room
 
 
-def _at_most(track: np.ndarray, parts: list[Stretch], j: int) -> float:
-    """A class's level at stretch j, or where it was not heard, the most it can
-    have been: "not heard" beneath louder traffic proves no fall."""
-    if track[j] > DETECTOR_FLOOR_DBM:
-        return float(track[j])
-    return max(DETECTOR_FLOOR_DBM, parts[j].loudest_mode_dbm)
+def _in_room_level(cls: str) -> float:
+    """The least a kind reads within reach of a stop (its classifier's
+    in_room_dbm), or MASKED_IN_ROOM_DBM for kinds with none."""
+    classifier = BY_NAME.get(cls)
+    if classifier is not None and classifier.in_room_dbm is not None:
+        return classifier.in_room_dbm
+    return MASKED_IN_ROOM_DBM
 
 
 def _co_peak(
@@ -316,7 +356,7 @@ def _co_peak(
         if j in spilled and diff < CO_PEAK_CONTRAST_DB:
             continue  # another clear peak's device explains it
         if diff >= need:
-            bound = level - _at_most(track, parts, j)
+            bound = level - at_most(track, parts, j)
             # not heard beneath another kind's louder level proves nothing
             # either way: such a waypoint neither shows the pair's contrast
             # nor denies it
@@ -339,7 +379,13 @@ def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         w = f["waypoint"]
         if w and (w not in loudest or f["level_dbm"] > loudest[w]["level_dbm"]):
             loudest[w] = f
-    return [f for f in findings if not f["waypoint"] or loudest[f["waypoint"]] is f]
+    return [
+        f
+        for f in findings
+        if not f["waypoint"]
+        or loudest[f["waypoint"]] is f
+        or f["evidence"].get("separated_by_timing")  # a second source, told apart
+    ]
 
 
 def _finding(
@@ -354,8 +400,12 @@ def _finding(
     elsewhere: set[str | None],
 ) -> dict[str, Any] | None:
     above = top.level_dbm - typical
-    if above < PROXIMITY_DB:
-        return None  # everywhere at a similar level: the friendly background
+    if above < PROXIMITY_DB and top.level_dbm < SATURATION_DBM:
+        # everywhere at a similar level: the friendly background. Not so a
+        # level that pins the detector: at least -3 dBm at its input is within
+        # about a metre of any source of 20 dBm or less (FSPL 40 dB at 1 m, 2.4
+        # GHz), however many stops it pins
+        return None
     if top.level_dbm < MIN_FINDING_DBM:
         return None
     classifier = BY_NAME.get(cls)
@@ -400,6 +450,8 @@ def _finding(
                 "uncertainty_m": round(float(err), 2),
             }
     ev = _evidence(top)
+    if top.separated:
+        ev["separated_by_timing"] = True  # from another kind's bursts at its level
     ev["level_above_room_db"] = round(above, 1)
     ev["room_typical_dbm"] = round(typical, 1)
     return {

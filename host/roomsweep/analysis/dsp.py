@@ -345,3 +345,33 @@ def _partner_fraction(
         "regularity": regular,
         "chance": chance,
     }
+
+
+def partner_counts(
+    times: np.ndarray, period: float, tolerance: float, multiples: tuple[int, ...] = (1, 2, 3)
+) -> tuple[np.ndarray, dict]:
+    """For each event, on how many of the shifts ±k*period (k in `multiples`)
+    another event sits within `tolerance`: a member of a strict train has a
+    partner on most of them, an event in its gaps on few (by chance only).
+
+    Returns
+    -------
+    counts : int array, one per event in the order given (ascending times).
+    properties : dict with ``shifts`` (how many were looked at).
+
+    Examples
+    --------
+    >>> t = np.sort(np.r_[np.arange(10) * 0.010, [0.0437, 0.0712]])
+    >>> partner_counts(t, 0.010, 0.0003)[0].tolist()
+    [3, 4, 5, 6, 6, 0, 6, 6, 5, 0, 4, 3]
+    """
+    if period <= 0 or tolerance < 0:
+        raise ValueError("period must be positive and tolerance non-negative")
+    t = np.asarray(_check_1d(times, "times"), dtype=np.float64)
+    shifts = np.array([sign * k * period for k in multiples for sign in (1, -1)])
+    if t.size < 2:
+        return np.zeros(t.size, dtype=np.intp), {"shifts": shifts.size}
+    target = t[None, :] + shifts[:, None]
+    i = np.clip(np.searchsorted(t, target), 1, t.size - 1)
+    gap = np.minimum(np.abs(t[i - 1] - target), np.abs(t[i] - target))
+    return np.count_nonzero(gap <= tolerance, axis=0), {"shifts": shifts.size}

@@ -60,6 +60,42 @@ class Features:
         return ev_start, ends[last] - ev_start
 
 
+def subset(f: Features, keep: np.ndarray) -> Features:
+    """The component with only the bursts marked in `keep` (one flag per burst,
+    in order): one of two transmitters that share a level, told apart by timing.
+
+    Examples
+    --------
+    >>> on = np.array([0, 1, 1, 0, 1, 0, 0, 1, 1, 1], bool)
+    >>> (st, w), p = find_bursts(on, 1000.0)
+    >>> f = Features(1000.0, 0.01, -20.0, on, st, w, p["duty"])
+    >>> g = subset(f, np.array([True, False, True]))
+    >>> g.on.astype(int).tolist(), g.count, g.duty
+    ([0, 1, 1, 0, 0, 0, 0, 1, 1, 1], 2, 0.5)
+    """
+    padded = np.zeros(f.on.size + 2, bool)
+    padded[1:-1] = f.on
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    run_start, run_end = edges[0::2], edges[1::2]
+    keep = np.asarray(keep, bool)
+    change = np.zeros(f.on.size + 1, np.intp)
+    np.add.at(change, run_start[keep], 1)
+    np.add.at(change, run_end[keep], -1)
+    on = np.cumsum(change[:-1]) > 0
+    starts = f.starts_s[keep].copy()
+    starts.flags.writeable = False  # as features.component makes them (dsp._remembered)
+    widths = f.widths_s[keep]
+    return Features(
+        fs=f.fs,
+        duration_s=f.duration_s,
+        level_dbm=f.level_dbm,
+        on=on,
+        starts_s=starts,
+        widths_s=widths,
+        duty=float(np.count_nonzero(on) / on.size) if on.size else 0.0,
+    )
+
+
 EDGE_SAMPLES = 2  # an edge of a stronger burst can straddle two samples
 
 

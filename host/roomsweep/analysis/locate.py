@@ -1,8 +1,15 @@
-"""Where a transmitter is: a log-distance fit to levels measured at known points."""
+"""Where a transmitter is: a log-distance fit to levels measured at known points,
+and whether it is inside the room the stops span at all (``in_room``).
+
+Two questions kept apart: "is it in this room?" (a level and a fall-off along
+the sweep that no source beyond the walls gives) and "where?" (one stop when a
+single stop stands out, else the region of stops it is loudest at).
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import ConvexHull, QhullError
 
 from roomsweep.analysis.validate import check_1d as _check_1d
 
@@ -14,12 +21,19 @@ def fit_position(
     levels_dbm: np.ndarray,
     exponent: float = DEFAULT_EXPONENT,
     grid_m: float = 0.05,
+    at_least: np.ndarray | None = None,
+    reach_m: float = 1.0,
 ) -> tuple[tuple[np.ndarray, float], dict]:
     """Least-squares (x, y) of a transmitter from levels at known positions.
 
     Model: level_i = A - 10 n log10(d_i), with A free. Searched on a grid over the
-    points' bounding box grown by 1 m; the uncertainty is the radius of the region
+    points' bounding box grown by `reach_m`; the uncertainty is the radius of the region
     whose misfit stays within one residual variance of the best.
+
+    `at_least` marks levels that are lower bounds (the detector clipped: the
+    source was at least this loud there): they count against a position only
+    where the model is quieter than them. A is fitted on the other levels when
+    two or more remain.
 
     Returns
     -------
@@ -40,15 +54,19 @@ def fit_position(
         raise ValueError("points_xy must be (n, 2) matching levels_dbm")
     if lv.size < 3:
         raise ValueError("need levels at three or more points")
-    lo = pts.min(axis=0) - 1.0
-    hi = pts.max(axis=0) + 1.0
+    lo = pts.min(axis=0) - reach_m
+    hi = pts.max(axis=0) + reach_m
     gx = np.arange(lo[0], hi[0] + grid_m, grid_m)
     gy = np.arange(lo[1], hi[1] + grid_m, grid_m)
     X, Y = np.meshgrid(gx, gy)
     d = np.hypot(X[..., None] - pts[:, 0], Y[..., None] - pts[:, 1])
     g = -10 * exponent * np.log10(np.maximum(d, 0.1))
-    A = np.mean(lv - g, axis=-1)
+    clipped = np.zeros(lv.size, bool) if at_least is None else np.asarray(at_least, bool)
+    free = ~clipped if np.count_nonzero(~clipped) >= 2 else np.ones(lv.size, bool)
+    A = np.mean(lv[free] - g[..., free], axis=-1)
     resid = lv - (A[..., None] + g)
+    # a clipped level only says "at least": a model louder there fits it
+    resid[..., clipped] = np.maximum(resid[..., clipped], 0.0)
     sse = np.sum(resid**2, axis=-1)
     k = np.unravel_index(np.argmin(sse), sse.shape)
     best = np.array([X[k], Y[k]])
@@ -58,3 +76,161 @@ def fit_position(
     spread = np.hypot(X[region] - best[0], Y[region] - best[1])
     err = float(np.percentile(spread, 68)) if spread.size else grid_m
     return (best, max(err, grid_m)), {"rms_db": float(np.sqrt(sse[k] / lv.size)), "A": float(A[k])}
+
+
+# Outside the stops' hull by more than this, a fitted source is beyond the walls:
+# a stop is where the sweeper can reach, and what hides there is within arm's
+# reach of it (about 1 m: a high shelf, a ceiling fitting above a stop).
+HULL_MARGIN_M = 1.0
+# The in-room fit searches this far beyond the stops: a phone next door or in
+# the corridor is a few metres beyond them, and a grid that stops short of it
+# would put it at its own edge, inside HULL_MARGIN_M.
+BEYOND_M = 4.0
+# ... on a coarser grid than a position (it asks "in or out", not "where")
+IN_ROOM_GRID_M = 0.1
+
+
+def hull_distance(points_xy: np.ndarray, xy: np.ndarray) -> float:
+    """How far `xy` lies outside the convex hull of the points (metres; 0 or
+    less inside). With fewer than three points, or all on a line, the distance
+    to the nearest point.
+
+    Examples
+    --------
+    >>> square = np.array([[0, 0], [2, 0], [0, 2], [2, 2]], float)
+    >>> hull_distance(square, np.array([1.0, 1.0])) <= 0
+    True
+    >>> round(hull_distance(square, np.array([3.0, 1.0])), 2)
+    1.0
+    """
+    pts = np.asarray(points_xy, dtype=float)
+    p = np.asarray(xy, dtype=float)
+    nearest = float(np.min(np.hypot(*(pts - p).T))) if pts.size else 0.0
+    if pts.shape[0] < 3:
+        return nearest
+    try:
+        hull = ConvexHull(pts)
+    except QhullError:  # collinear stops span no area
+        return nearest
+    # facet equations: n . x + c <= 0 inside, n of unit length
+    return float(np.max(hull.equations[:, :2] @ p + hull.equations[:, 2]))
+
+
+# Stops this far from the loudest are "across the room": beyond NEIGHBOUR_M
+# (analysis.analyze), where a device at the loudest stop has fallen at least
+# 16.6 dB in free space.
+FAR_M = 2.0
+# The fall from the loudest stop to the stops across the room that a source
+# near the loudest stop must show: a device within REACH_M of it falls at least
+# 20 log10(d / REACH_M) dB at a stop d away, free space (n = 2, the slowest of
+# the 1.6-3.5 indoor exponents bar corridors, ITU-R P.1238): 9.5 dB at 3 m, 5 dB
+# across a 1.8 m bathroom. A source far from every stop (beyond the walls, next
+# door) falls less; one just beyond a wall can fall as much, and the position
+# fit (HULL_MARGIN_M) tells it apart.
+REACH_M = 1.0
+# ... and never less than this: below it the level's own spread (shadowing,
+# the detector's +-1 dB) shows no fall at all
+MIN_FALL_DB = 3.0
+# the fall read as "in the room" beyond doubt in a room of any size (see above:
+# a device within REACH_M at 3 m); confidence.py weighs the fall as it is
+IN_ROOM_FALL_DB = 10.0
+# The fit uses the stops this close to the loudest: further ones see walls,
+# furniture and other sources more than this one (as analysis.analyze's fit).
+FIT_RADIUS_M = 3.0
+
+
+def in_room(
+    points_xy: np.ndarray,
+    levels_dbm: np.ndarray,
+    bounds_dbm: np.ndarray,
+    heard: np.ndarray,
+    loudest: int,
+    clipped: np.ndarray | None = None,
+) -> dict:
+    """Is a source inside the room the stops span? The evidence, kept apart from
+    where it is.
+
+    Parameters
+    ----------
+    points_xy : (n, 2) positions of the stops, metres.
+    levels_dbm : the source's level at each stop (its kind's loudest there).
+    bounds_dbm : the most it can have been at each stop (its level where heard,
+        else the loudest other traffic there, beneath which it could hide).
+    heard : where the source's kind was heard at all.
+    loudest : index of the stop it is loudest at.
+    clipped : levels that are lower bounds (the detector saturated).
+
+    Returns
+    -------
+    dict with ``fall_db`` (loudest level over the median bound across the room,
+    see across_room, where the bound shows a fall; None when none does), ``fit_xy`` and
+    ``outside_hull_m`` (log-distance fit over the stops within FIT_RADIUS_M that
+    heard it, and how far outside the stops' hull it lands; None with fewer than
+    three), ``room_fit_outside_hull_m`` (the same over every stop that heard it:
+    a source beyond the walls is heard along them) and
+    ``in_room`` (a fall of IN_ROOM_FALL_DB or more and a fit, when there is
+    one, within HULL_MARGIN_M of the hull).
+
+    Examples
+    --------
+    >>> pts = np.array([[0, 0], [1, 0], [3, 0], [3, 3], [0, 3]], float)
+    >>> lv = -10 - 25 * np.log10(np.hypot(*(pts - [0.5, 0.2]).T))
+    >>> e = in_room(pts, lv, lv, np.ones(5, bool), 0)
+    >>> e["in_room"], e["fall_db"] > 15
+    (True, True)
+    """
+    pts = np.asarray(points_xy, dtype=float)
+    lv = np.asarray(levels_dbm, dtype=float)
+    # a stop where the kind was not heard beneath louder traffic shows no fall
+    # either way: it is left out (the fall is unknown, None, when all are)
+    bounds = np.asarray(bounds_dbm, dtype=float)
+    shown = np.asarray(heard, bool) | (bounds < lv[loudest])
+    far = across_room(pts, loudest) & shown
+    fall = float(lv[loudest] - np.median(bounds[far])) if far.any() else None
+    needed = IN_ROOM_FALL_DB
+    if far.any():
+        d_far = float(np.median(np.hypot(*(pts[far] - pts[loudest]).T)))
+        needed = min(IN_ROOM_FALL_DB, max(MIN_FALL_DB, 20 * np.log10(d_far / REACH_M)))
+    heard = np.asarray(heard, bool)
+    fit_xy, outside = _fit_outside(pts, lv, heard & ~far_from(pts, loudest), clipped)
+    _, outside_room = _fit_outside(pts, lv, heard, clipped)
+    # heard at fewer than three stops: nothing to fit, the loudest stop (inside
+    # the hull by definition) is the estimate, and the fall is against what
+    # the other stops' traffic could hide
+    inside = fall is not None and fall >= needed and (outside is None or outside <= HULL_MARGIN_M)
+    return {
+        "fall_db": fall,
+        "fit_xy": fit_xy,
+        "outside_hull_m": outside,
+        "room_fit_outside_hull_m": outside_room,
+        "in_room": inside,
+    }
+
+
+def across_room(points_xy: np.ndarray, i: int) -> np.ndarray:
+    """The stops across the room from stop i: FAR_M or more away, or in a room
+    too small for that (a bathroom), the furthest third of them."""
+    d = np.hypot(*(points_xy - points_xy[i]).T)
+    far = d >= FAR_M
+    if far.any() or d.size < 3:
+        return far
+    return d >= np.sort(d)[-max(1, d.size // 3)]
+
+
+def far_from(points_xy: np.ndarray, i: int) -> np.ndarray:
+    """The stops further than FIT_RADIUS_M from stop i."""
+    return np.hypot(*(points_xy - points_xy[i]).T) > FIT_RADIUS_M
+
+
+def _fit_outside(
+    pts: np.ndarray, levels: np.ndarray, use: np.ndarray, clipped: np.ndarray | None
+) -> tuple[np.ndarray | None, float | None]:
+    """The fit over the stops in `use` and how far outside the stops' hull it
+    lands; (None, None) with fewer than three."""
+    if np.count_nonzero(use) < 3:
+        return None, None
+    cl = None if clipped is None else np.asarray(clipped, bool)[use]
+    (xy, _), _ = fit_position(
+        pts[use], levels[use], at_least=cl, reach_m=BEYOND_M, grid_m=IN_ROOM_GRID_M
+    )
+    return xy, hull_distance(pts, xy)

@@ -2,8 +2,12 @@
 
 A finding matches a hidden transmitter when the place it points at (its fitted
 position, or else its waypoint) lies within MATCH_RADIUS_M of the transmitter,
-or it names the transmitter's ground-truth waypoint; each transmitter and each
-finding is matched at most once: pairs of the right class first, then closest.
+or it names the transmitter's ground-truth waypoint as its waypoint or in its
+`region` (the stops it is loudest at); each transmitter and each finding is
+matched at most once: pairs of the right class first, then closest.
+
+`waypoint_accuracy` counts matched findings whose waypoint is the truth's;
+`waypoint_or_region_accuracy` also those whose region holds it.
 """
 
 from __future__ import annotations
@@ -54,6 +58,13 @@ def _where(finding: dict, rec: Recording) -> tuple[float, float] | None:
     return None
 
 
+def _names(finding: dict, waypoint: str | None) -> bool:
+    """The finding names `waypoint`: as its waypoint or in its region."""
+    if not waypoint:
+        return False
+    return finding.get("waypoint") == waypoint or waypoint in (finding.get("region") or [])
+
+
 def score_scenario(findings: list[dict], truth: list[Truth], rec: Recording) -> dict[str, Any]:
     pairs = []
     for i, f in enumerate(findings):
@@ -62,7 +73,7 @@ def score_scenario(findings: list[dict], truth: list[Truth], rec: Recording) -> 
             continue
         for j, t in enumerate(truth):
             d = float(np.hypot(w[0] - t.xy[0], w[1] - t.xy[1]))
-            if d <= MATCH_RADIUS_M or (f.get("waypoint") and f["waypoint"] == t.waypoint):
+            if d <= MATCH_RADIUS_M or _names(f, t.waypoint):
                 pairs.append((f["class"] != t.kind, d, i, j))
     pairs.sort()  # right class first, then closest
     used_f: set[int] = set()
@@ -86,6 +97,9 @@ def score_scenario(findings: list[dict], truth: list[Truth], rec: Recording) -> 
                 "waypoint": f.get("waypoint"),
                 "truth_waypoint": t.waypoint,
                 "waypoint_ok": f.get("waypoint") == t.waypoint,
+                "waypoint_or_region_ok": bool(_names(f, t.waypoint)),
+                "region": list(f.get("region") or []),
+                "confidence": f.get("confidence"),
                 "position_error_m": pos_err,
             }
         )
@@ -137,6 +151,10 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
             "precision": _ratio(len(matches), n_found),
             "class_accuracy": _ratio(sum(m["class_ok"] for m in matches), len(matches)),
             "waypoint_accuracy": _ratio(sum(m["waypoint_ok"] for m in matches), len(matches)),
+            "waypoint_or_region_accuracy": _ratio(
+                sum(m.get("waypoint_or_region_ok", m["waypoint_ok"]) for m in matches),
+                len(matches),
+            ),
             "median_position_error_m": round(float(np.median(errs)), 3) if errs else None,
             "hidden_transmitters": n_truth,
             "findings": n_found,

@@ -1,0 +1,186 @@
+"""Is it in this room? and where, as the stops it is loudest at: per kind,
+from its level at every stop (the track analysis.analyze builds).
+
+A source plainly in the room need not single out one stop: between two stops,
+on the ceiling, or pinning the detector at several, it reads alike at the
+stops around it. What shows it in the room is its fall across the room and a
+position fit inside the stops' hull (locate.in_room); what says where is the
+region of stops within REGION_DB of its loudest. A source the fit puts beyond
+the stops' hull that falls little across the room is beyond the walls
+(beyond_walls).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from roomsweep.analysis.components import (
+    DETECTOR_FLOOR_DBM,
+    SATURATION_DBM,
+    Component,
+    Stretch,
+)
+from roomsweep.analysis.confidence import probability
+from roomsweep.analysis.locate import HULL_MARGIN_M, IN_ROOM_FALL_DB, in_room
+
+# A region is the stops within this of the loudest: a device midway between two
+# stops reads alike at both; 6 dB below it (analyze.SHARPNESS_DB, the peak
+# rule's own contrast) no longer is.
+REGION_DB = 6.0
+
+
+def at_most(track: np.ndarray, parts: list[Stretch], j: int) -> float:
+    """A class's level at stretch j, or where it was not heard, the most it can
+    have been: "not heard" beneath louder traffic proves no fall."""
+    if track[j] > DETECTOR_FLOOR_DBM:
+        return float(track[j])
+    return max(DETECTOR_FLOOR_DBM, parts[j].loudest_mode_dbm)
+
+
+def unique_stops(
+    parts: list[Stretch], track: np.ndarray, positions: dict[str, tuple[float, float]]
+) -> dict[str, int]:
+    """Each placed waypoint's loudest visit: label -> stretch index."""
+    out: dict[str, int] = {}
+    for st in parts:
+        if st.label is None or st.label not in positions:
+            continue
+        if st.label not in out or track[st.index] > track[out[st.label]]:
+            out[st.label] = st.index
+    return out
+
+
+def room_evidence(
+    track: np.ndarray,
+    parts: list[Stretch],
+    top: Component,
+    others: list[Component],
+    positions: dict[str, tuple[float, float]],
+) -> dict[str, Any]:
+    """locate.in_room over the stops this source speaks for: each waypoint once
+    (its loudest visit), without those nearer another source of the kind."""
+    label = parts[top.stretch].label
+    stops = unique_stops(parts, track, positions)
+    if label is None or label not in stops:
+        return {
+            "fall_db": None,
+            "fit_xy": None,
+            "outside_hull_m": None,
+            "room_fit_outside_hull_m": None,
+            "in_room": False,
+        }
+    here = np.array(positions[label])
+    rivals = [
+        np.array(positions[lb])
+        for o in others
+        if o is not top and (lb := parts[o.stretch].label) in positions and lb != label
+    ]
+    keep = [
+        lb
+        for lb in stops
+        if all(
+            np.hypot(*(np.array(positions[lb]) - r)) >= np.hypot(*(np.array(positions[lb]) - here))
+            for r in rivals
+        )
+    ]
+    idx = [stops[lb] for lb in keep]
+    levels = track[idx]
+    bounds = np.array([at_most(track, parts, j) for j in idx])
+    return in_room(
+        np.array([positions[lb] for lb in keep]),
+        levels,
+        bounds,
+        levels > DETECTOR_FLOOR_DBM,
+        keep.index(label),
+        clipped=levels >= SATURATION_DBM,
+    )
+
+
+def beyond_walls(room: dict[str, Any], level: float) -> bool:
+    """A source the fit puts outside the stops' hull (locate.HULL_MARGIN_M)
+    that falls less than locate.IN_ROOM_FALL_DB across the room: a phone in the
+    corridor or next door, heard loudest at the stop nearest to it. A saturated
+    level has no shape to fit and is not judged so."""
+    return (
+        level < SATURATION_DBM
+        and room["room_fit_outside_hull_m"] is not None
+        and room["room_fit_outside_hull_m"] > HULL_MARGIN_M
+        and room["fall_db"] is not None
+        and room["fall_db"] < IN_ROOM_FALL_DB
+    )
+
+
+def regional_peaks(
+    track: np.ndarray,
+    best_in: dict[int, Component],
+    parts: list[Stretch],
+    near: dict[int, list[int]],
+    positions: dict[str, tuple[float, float]],
+    peaks: list[Component],
+    least: float,
+) -> dict[int, dict[str, Any]]:
+    """Sources plainly in the room that no single stop singles out (between
+    stops, on the ceiling): the loudest stop of its neighbourhood, away from the
+    peaks already found, whose fall across the room and position fit say "in
+    this room" (locate.in_room), at least `least` (its kind's in-room level).
+    Returns stretch -> its in-room evidence."""
+    taken = {p.stretch for p in peaks} | {j for p in peaks for j in near[p.stretch]}
+    labels_taken = {parts[p.stretch].label for p in peaks}
+    found: dict[int, dict[str, Any]] = {}
+    chosen = list(peaks)
+    for idx in sorted(best_in, key=lambda i: -best_in[i].level_dbm):
+        c = best_in[idx]
+        if idx in taken or parts[idx].label in labels_taken or c.level_dbm < least:
+            continue
+        if any(track[j] > c.level_dbm for j in near[idx]):
+            continue  # not the loudest of its neighbourhood
+        evidence = room_evidence(track, parts, c, chosen, positions)
+        if not evidence["in_room"]:
+            continue
+        found[idx] = evidence
+        chosen.append(c)
+        taken |= {idx, *near[idx]}
+        labels_taken.add(parts[idx].label)
+    return found
+
+
+def region(
+    track: np.ndarray, parts: list[Stretch], idx: int, near: dict[int, list[int]]
+) -> list[str]:
+    """The stops a source is loudest at: its loudest stop and the neighbours
+    within REGION_DB of it, loudest first, each waypoint once."""
+    around = sorted({idx, *near[idx]}, key=lambda j: -track[j])
+    out: list[str] = []
+    for j in around:
+        label = parts[j].label
+        if label and label not in out and track[j] >= track[idx] - REGION_DB:
+            out.append(label)
+    return out
+
+
+def with_region(
+    finding: dict[str, Any], stops: list[str], room: dict[str, Any], single: bool
+) -> dict[str, Any]:
+    """The finding with its region (`stops`, see region) and the in-room
+    evidence (docs/findings.md); its confidence becomes the calibrated
+    probability, the raw score kept as evidence["score"]."""
+    finding["region"] = stops if finding["waypoint"] else []
+    score = finding["confidence"]
+    finding["evidence"]["score"] = score  # the uncalibrated score (confidence.py)
+    finding["confidence"] = round(probability(score, room["fall_db"]), 3)
+    finding["in_room_evidence"] = {
+        "single_stop_peak": single,
+        "in_room": bool(room["in_room"]),
+        "fall_across_room_db": None if room["fall_db"] is None else round(room["fall_db"], 1),
+        "outside_stops_hull_m": (
+            None if room["outside_hull_m"] is None else round(room["outside_hull_m"], 2)
+        ),
+    }
+    if not single:
+        finding["why"] += (
+            f"; plainly in the room (falls {room['fall_db']:.0f} dB across it), "
+            f"loudest among {', '.join(stops)}"
+        )
+    return finding

@@ -1,0 +1,137 @@
+"""Issue 14, parts 2 and 3: "is it in this room?" apart from "where?", two kinds
+at one level told apart by timing, a saturating device found and placed, the
+confidence as a probability, and the region in the evaluation's scoring."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from roomsweep.analysis import analyze as A
+from roomsweep.analysis import inroom
+from roomsweep.analysis.components import components
+from roomsweep.analysis.confidence import probability
+from roomsweep.analysis.locate import fit_position, hull_distance, in_room
+from roomsweep.analysis.recording import Recording
+from roomsweep.eval.evaluate import Truth, score_scenario, summarize
+from tests.test_analysis import FS, _power_sum, envelope
+
+ROOM = {
+    "door": (0.0, 0.0),
+    "desk": (1.0, 0.0),
+    "lamp": (1.0, 1.0),
+    "bed": (3.5, 0.5),
+    "window": (3.5, 3.0),
+    "wardrobe": (0.0, 3.0),
+}
+
+
+def _track(levels: dict[str, float], cls: str = "dect", confidence: float = 1.0):
+    """parts, track and best_in for one class's levels (dBm; absent: not heard)."""
+    parts = [A.Stretch(i, label, 3.0 * i, 3.0 * i + 3.0) for i, label in enumerate(ROOM)]
+    track = np.full(len(parts), A.DETECTOR_FLOOR_DBM)
+    best_in = {}
+    for st in parts:
+        if st.label in levels:
+            track[st.index] = levels[st.label]
+            best_in[st.index] = A.Component(st.index, cls, confidence, levels[st.label], 0.0, None)
+    return parts, track, best_in
+
+
+def _from(source: tuple[float, float], at_1m: float, exponent: float = 2.5) -> dict[str, float]:
+    return {
+        k: at_1m - 10 * exponent * np.log10(max(0.2, np.hypot(p[0] - source[0], p[1] - source[1])))
+        for k, p in ROOM.items()
+    }
+
+
+def test_a_device_between_two_stops_is_in_the_room_with_a_region():
+    """A DECT base amid door, desk and lamp reads alike at all three: no single
+    stop stands 6 dB above its neighbours, but it falls 17 dB across the room."""
+    levels = _from((0.6, 0.45), -10.0)  # as far from door, desk and lamp
+    parts, track, best_in = _track(levels)
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
+    near = A._neighbours(parts, rec)
+    peaks = A._peaks(track, best_in, parts, near, ROOM)
+    assert peaks == []  # the old rule: nothing
+    found = inroom.regional_peaks(track, best_in, parts, near, ROOM, peaks, -28.0)
+    assert len(found) == 1
+    (idx, evidence), *_ = found.items()
+    assert evidence["in_room"] and evidence["fall_db"] > 15
+    assert set(inroom.region(track, parts, idx, near)) == {"door", "desk", "lamp"}
+
+
+def test_a_phone_beyond_the_wall_is_not_in_the_room():
+    """A phone 2 m beyond the wall behind the door: loudest at the door, little
+    fall across the room, and the fit puts it outside the stops."""
+    levels = _from((-2.5, -0.5), 0.0)
+    parts, track, best_in = _track(levels, "lte")
+    door = next(st.index for st in parts if st.label == "door")
+    evidence = inroom.room_evidence(track, parts, best_in[door], [], ROOM)
+    assert not evidence["in_room"]
+    assert evidence["room_fit_outside_hull_m"] > 1.0
+    assert inroom.beyond_walls(evidence, levels["door"])
+
+
+def test_hull_distance_and_in_room_evidence():
+    pts = np.array(list(ROOM.values()))
+    assert hull_distance(pts, np.array([2.0, 1.0])) < 0
+    assert abs(hull_distance(pts, np.array([5.5, 1.5])) - 2.0) < 0.2
+    lv = np.array(list(_from((1.3, 0.6), -15.0).values()))
+    e = in_room(pts, lv, lv, np.ones(lv.size, bool), int(np.argmax(lv)))
+    assert e["in_room"] and e["outside_hull_m"] <= 0
+
+
+def test_clipped_levels_are_lower_bounds_in_the_fit():
+    """A device at the desk pins the detector at the desk and the lamp: the
+    clipped levels say "at least", and the fit still finds it."""
+    pts = np.array(list(ROOM.values()))
+    true = np.array([1.0, 0.2])
+    lv = 5.0 - 25 * np.log10(np.maximum(0.2, np.hypot(*(pts - true).T)))
+    clipped = lv > -3.0
+    seen = np.where(clipped, -3.0, lv)
+    assert clipped.sum() >= 2
+    (xy, _), _ = fit_position(pts, seen, at_least=clipped)
+    assert np.hypot(*(xy - true)) < 0.5
+
+
+def test_two_kinds_at_one_level_are_told_apart_by_timing():
+    """A GSM bug and a BLE tag read alike at one stop: GSM's frame train and the
+    BLE events in its gaps come out as two sources."""
+    n = int(3 * FS)
+    x = _power_sum(
+        envelope("gsm", 3.0, level=-25.0, seed=3, floor=-80.0),
+        envelope("ble", 3.0, level=-25.0, seed=5, floor=-80.0),
+        np.full(n, -62.0),
+    )
+    found, _ = components(Recording(np.zeros(n, dtype=np.uint16), FS), dbm=x)
+    classes = {c.cls for c in found}
+    assert {"gsm", "ble"} <= classes, classes
+    assert any(c.separated for c in found if c.cls == "ble")
+    # one kind alone is not split
+    alone, _ = components(
+        Recording(np.zeros(n, dtype=np.uint16), FS),
+        dbm=_power_sum(envelope("gsm", 3.0, level=-25.0, floor=-80.0), np.full(n, -62.0)),
+    )
+    assert {c.cls for c in alone} == {"gsm"} and not any(c.separated for c in alone)
+
+
+def test_confidence_is_a_probability_that_grows_with_the_fall():
+    assert 0 < probability(0.9, -5.0) < probability(0.9, 10.0) < probability(0.9, 25.0) < 1
+    assert probability(1.0, 40.0) == probability(1.0, 25.0)  # clipped
+    assert 0 < probability(0.7, None) < 1
+
+
+def test_a_region_holding_the_truth_counts_as_waypoint_or_region():
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
+    truth = [Truth("bug", "dect", (0.5, 3.0), "wardrobe")]
+    finding = {
+        "class": "dect",
+        "waypoint": "window",
+        "region": ["window", "wardrobe"],
+        "position_m": None,
+        "confidence": 0.9,
+    }
+    r = score_scenario([finding], truth, rec)
+    assert len(r["matches"]) == 1  # 3.5 m away, but its region names the truth's stop
+    rf = summarize([r])["rf"]
+    assert rf["waypoint_accuracy"] == 0.0 and rf["waypoint_or_region_accuracy"] == 1.0
