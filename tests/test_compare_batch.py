@@ -41,7 +41,7 @@ def without_bug(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_compare_sees_the_bug_go_and_come(hotel_capture, without_bug, capsys):
-    assert main(["compare", str(hotel_capture), str(without_bug), "--json"]) == 0
+    assert main(["compare", str(hotel_capture), str(without_bug), "--json"]) == 1  # changed
     d = json.loads(capsys.readouterr().out)
     assert [f["class"] for f in d["vanished"]] == ["gsm"]
     assert d["vanished"][0]["waypoint"] == "headboard"
@@ -54,7 +54,7 @@ def test_compare_sees_the_bug_go_and_come(hotel_capture, without_bug, capsys):
     assert "headboard" in moved and moved["headboard"]["change_db"] <= -6
     assert "smoke-detector" not in moved and d["changed"]
 
-    assert main(["compare", str(without_bug), str(hotel_capture)]) == 0
+    assert main(["compare", str(without_bug), str(hotel_capture)]) == 1
     text = capsys.readouterr().out
     assert re.search(r"^NEW\s+GSM .* near headboard", text, re.M), text
     assert re.search(r"^STILL\s+Wi-Fi camera", text, re.M)
@@ -68,6 +68,36 @@ def test_compare_a_sweep_with_itself_changes_nothing(hotel_capture, capsys):
     assert len(d["persisting"]) == len(analyse_capture(hotel_capture).findings)
     for p in d["persisting"]:  # findings without a level in dBm (lens) have no change
         assert p["level_change_db"] == (0 if p["a"]["level_dbm"] is not None else None)
+
+
+def test_compare_does_not_call_a_tracker_new_when_the_other_sweep_had_no_scans(
+    hotel_capture, capsys
+):
+    from roomsweep.analyst.compare import compare, format_comparison, radio_scans
+
+    b = analyse_capture(hotel_capture)
+    tracker = {
+        "type": "ble",
+        "class": "tracker",
+        "title": "BLE tracker",
+        "waypoint": "bed-right",
+        "level_dbm": -28.0,
+        "confidence": 0.9,
+        "time_s": 20.0,
+    }
+    b.findings = [*b.findings, tracker]
+    a = analyse_capture(hotel_capture)
+    a.rec.wifi, a.rec.ble, a.rec.radio_busy = [], [], []
+    a.header = {**a.header, "settings": ""}
+    assert "ble" not in radio_scans(a)
+    d = compare(a, b)
+    assert not d["new"] and not d["changed"]
+    (nc,) = [f for f in d["not_comparable"] if f["class"] == "tracker"]
+    assert nc["reason"] == "the earlier sweep had no radio scans (BLE)"
+    text = format_comparison(d)
+    assert "NEW" not in text and "NOT COMPARABLE  BLE tracker near bed-right" in text
+    back = compare(b, a)  # the other way round: not vanished either
+    assert not back["vanished"] and "later sweep had no radio scans" in str(back)
 
 
 @pytest.fixture(scope="module")

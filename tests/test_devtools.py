@@ -147,9 +147,17 @@ def test_monitor_user_mistakes(capsys):
 # --- flash --------------------------------------------------------------------------
 
 
+def _image(path, chip_id: int = 0x0000, size: int = 128 * 1024):
+    """A file with esptool's image header: magic 0xE9, 3 segments, DIO, 4 MB,
+    an entry point, then the extended header with `chip_id` at its bytes 4-5."""
+    header = bytes([0xE9, 3, 2, 0x20]) + (0x40080000).to_bytes(4, "little")
+    extended = bytes([0xEE, 0, 0, 0]) + chip_id.to_bytes(2, "little") + bytes(10)
+    path.write_bytes(header + extended + bytes(size - 24))
+    return path
+
+
 def test_flash_dry_run_prints_the_exact_esptool_commands(capsys, tmp_path):
-    image = tmp_path / "mp.bin"
-    image.write_bytes(b"\xe9" + bytes(100))
+    image = _image(tmp_path / "mp.bin")
     assert main(["flash", "--port", "/dev/ttyUSB0", "--dry-run", "--image", str(image)]) == 0
     cmds = [shlex.split(x) for x in capsys.readouterr().out.splitlines() if not x.startswith("#")]
     assert cmds[0][1:] == ["--chip", "esp32", "--port", "/dev/ttyUSB0", "erase-flash"]
@@ -200,8 +208,7 @@ def test_flash_and_deploy_user_mistakes(argv, code, words, capsys):
 
 
 def test_flash_checks_a_given_image_against_its_sha256(capsys, tmp_path):
-    image = tmp_path / "mp.bin"
-    image.write_bytes(b"not the image")
+    image = _image(tmp_path / "mp.bin")
     assert (
         main(["flash", "--port", "/dev/null-port", "--image", str(image), "--sha256", "0" * 64])
         == 2
@@ -235,6 +242,68 @@ def test_image_download_is_cached_and_checked_against_its_first_digest(tmp_path,
     monkeypatch.setattr(flashing, "DOWNLOAD_BASE", (tmp_path / "nowhere").as_uri() + "/")
     with pytest.raises(flashing.ToolError, match="pass --image FILE"):
         flashing.fetch_image(profile)
+
+
+@pytest.mark.parametrize(
+    "content, board, words",
+    [
+        (b"shopping list\n" * 10000, "esp32", "not an ESP32 firmware image (first byte 0x73"),
+        (b"", "esp32", "not an ESP32 firmware image (empty)"),
+        ("s3", "esp32", "an image for esp32s3, not for --board esp32"),
+        ("esp32", "esp32s3", "an image for esp32, not for --board esp32s3"),
+        ("small", "esp32", "not a whole MicroPython image"),
+    ],
+)
+def test_flash_checks_the_image_before_erasing(
+    content, board, words, tmp_path, capsys, monkeypatch
+):
+    from roomsweep.cli import developer
+
+    ran: list = []
+    monkeypatch.setattr(developer, "run_commands", ran.append)
+    path = tmp_path / "notes.txt"
+    if content == "s3":
+        _image(path, 0x0009)
+    elif content == "esp32":
+        _image(path, 0x0000)
+    elif content == "small":
+        _image(path, 0x0000, size=4096)
+    else:
+        path.write_bytes(content)
+    for dry in ([], ["--dry-run"]):
+        argv = ["flash", "--port", "/dev/ttyUSB0", "--board", board, "--image", str(path)]
+        assert main(argv + dry + ["--yes"]) == 2
+        _one_line_error(capsys, words)
+    assert ran == []  # esptool never ran
+
+
+def test_flash_asks_before_erasing_and_refuses_without_a_terminal(tmp_path, capsys, monkeypatch):
+    from roomsweep.cli import developer
+
+    ran: list = []
+    monkeypatch.setattr(developer, "run_commands", ran.append)
+    image = _image(tmp_path / "mp.bin")
+    argv = ["flash", "--port", "/dev/ttyUSB0", "--image", str(image)]
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert main(argv) == 2
+    _one_line_error(capsys, "add --yes to confirm (no terminal to ask on)")
+    assert ran == []
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda _q: "n")
+    assert main(argv) == 2 and ran == []
+    _one_line_error(capsys, "not confirmed")
+    monkeypatch.setattr("builtins.input", lambda _q: "y")
+    assert main(argv) == 0 and len(ran) == 1
+    assert ran[0][0][-1] == "erase-flash"
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    assert main(argv + ["--yes"]) == 0 and len(ran) == 2
+
+
+def test_image_check_reads_esptools_header(tmp_path):
+    from roomsweep.link.flashing import check_image
+
+    assert check_image(_image(tmp_path / "a.bin", 0x0009), board_profile("esp32s3")) == "esp32s3"
+    assert check_image(_image(tmp_path / "b.bin", 0x0000), board_profile("esp32")) == "esp32"
 
 
 # --- deploy -------------------------------------------------------------------------
@@ -271,9 +340,13 @@ def test_deploy_dry_run_commands_really_compile(tmp_path):
 
 
 def test_deploy_version_check_against_a_device_with_other_firmware(capsys):
+    import time
+
     with FakeDevice() as dev:
-        assert main(["deploy", "--port", dev.port, "--check-only", "--timeout", "2"]) == 1
-    _one_line_error(capsys, "reports firmware 'fake', expected")
+        t0 = time.monotonic()
+        assert main(["deploy", "--port", dev.port, "--check-only"]) == 1
+        assert time.monotonic() - t0 < 3.0  # HELLO answered: no waiting out a timeout
+    _one_line_error(capsys, "reports firmware 'fake', this tree has")
 
 
 @pytest.mark.slow
@@ -284,7 +357,7 @@ def test_deploy_version_check_against_the_simulated_device(capsys):
     with SimulatedDevice(load_scenario("hotel-room"), seconds=60) as sim:
         assert main(["deploy", "--port", sim.port, "--check-only"]) == 0
     out = capsys.readouterr().out
-    assert f"firmware {firmware_version()} on esp32-devkitc (matches this tree)" in out
+    assert f"firmware {firmware_version()} on esp32-devkitc: the same as this tree" in out
 
 
 @pytest.mark.slow
@@ -331,3 +404,38 @@ def test_every_new_command_has_help(command, capsys):
     assert e.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"usage: roomsweep {command}") and "--port" in out
+
+
+# --- ports and info -------------------------------------------------------------------
+
+
+def test_ports_say_which_is_likely_the_device_and_why():
+    from roomsweep.link.transport import PortInfo, format_ports, port_reason
+
+    likely, why = port_reason("/dev/ttyUSB0", 0x10C4, 0xEA60)
+    assert likely and "CP210x" in why and "10c4:ea60" in why
+    assert port_reason("/dev/ttyACM0", 0x303A, 0x1001)[0]  # ESP32-S3 native USB
+    assert port_reason("/dev/ttyUSB1", 0x1A86, 0x7523)[0]  # CH340
+    assert port_reason("/dev/ttyUSB2", 0x0403, 0x6001)[0]  # FTDI
+    assert port_reason("/dev/ttyS0", None, None) == (
+        False,
+        "built-in serial port, not a USB device",
+    )
+    assert not port_reason("/dev/ttyUSB3", 0x046D, 0xC52B)[0]  # a mouse receiver
+    text = format_ports(
+        [
+            PortInfo("/dev/ttyUSB0", "CP2102", "", *port_reason("/dev/ttyUSB0", 0x10C4, 0xEA60)),
+            PortInfo("/dev/ttyS0", "n/a", "", *port_reason("/dev/ttyS0", None, None)),
+        ]
+    )
+    first, second = text.splitlines()
+    assert first.startswith("* /dev/ttyUSB0") and "likely the device" in first
+    assert second.startswith("  /dev/ttyS0") and "not a USB device" in second
+    assert "sim hotel-room --pty" in format_ports([])
+
+
+def test_info_names_every_frame_type():
+    from roomsweep.link.monitor import frame_type_label
+
+    assert frame_type_label("0x10") == "WIFI_SCAN" and frame_type_label("0x11") == "BLE_ADV"
+    assert frame_type_label("INFO") == "INFO" and frame_type_label("0x1f") == "0x1f"

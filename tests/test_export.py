@@ -74,7 +74,7 @@ def test_sigmf_holds_the_samples_and_the_findings(sigmf_export, hotel, hotel_cap
     assert lenses and all(f["type"] == "lens" for f in lenses)
     for a in notes:
         if "roomsweep:finding" in a:
-            t = a["roomsweep:finding"]["time_s"] * hotel.rec.fs
+            t = _sample_index(hotel.rec, a["roomsweep:finding"]["time_s"])
             assert a["core:sample_start"] <= t <= a["core:sample_start"] + a["core:sample_count"]
     stops = [a["roomsweep:waypoint"] for a in notes if "roomsweep:waypoint" in a]
     assert stops == [s["waypoint"] for s in hotel.stops if s["waypoint"]]
@@ -85,6 +85,13 @@ def test_segments_start_at_gaps_in_the_device_clock():
     t = np.r_[np.arange(100) * 125, 60_000_000 + np.arange(50) * 125]
     assert segments(t, 8000.0) == [0, 100]
     assert segments(np.arange(10) * 125, 8000.0) == [0]
+
+
+def _sample_index(rec, t_device_s: float) -> float:
+    """The sample at device time `t_device_s` (findings and stops are on device
+    time; a Wi-Fi scan pauses the samples)."""
+    to_samples = getattr(rec, "sample_time", None)
+    return float(to_samples(t_device_s) if to_samples else t_device_s) * rec.fs
 
 
 def test_csv_one_row_per_sample(hotel_capture, hotel, tmp_path, capsys):
@@ -99,7 +106,7 @@ def test_csv_one_row_per_sample(hotel_capture, hotel, tmp_path, capsys):
         assert int(rows[i]["rf_counts"]) == hotel.rec.rf_counts[i]
         assert float(rows[i]["rf_dbm"]) == pytest.approx(dbm[i], abs=0.006)
     stop = hotel.stops[3]
-    mid = int((stop["start_s"] + stop["end_s"]) / 2 * hotel.rec.fs)
+    mid = int(_sample_index(hotel.rec, (stop["start_s"] + stop["end_s"]) / 2))
     assert rows[mid]["waypoint"] == stop["waypoint"]
     assert rows[mid]["photodiode_counts"].isdigit()
 
@@ -157,3 +164,13 @@ def test_cli_choices_match_the_modules_and_stay_light():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.stdout.strip() == "[]", run.stderr
+
+
+def test_csv_to_a_terminal_refuses_unless_asked(hotel_capture, tmp_path, capsys, monkeypatch):
+    """A row per sample would flood the terminal: -o FILE, or -o - on purpose."""
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    assert main(["export", str(hotel_capture), "--format", "csv"]) == 2
+    err = capsys.readouterr().err
+    assert "-o -" in err and len(err.strip().splitlines()) == 1
+    assert main(["export", str(hotel_capture), "--format", "jsonl"]) == 0  # a line per finding
+    capsys.readouterr()

@@ -17,6 +17,7 @@ from roomsweep.analyst import plotstyle
 from roomsweep.analyst.analysed import analyse_capture, class_period_s, finding_spectrum
 from roomsweep.analyst.report import render
 from roomsweep.cli import main
+from roomsweep.protocol.untrusted import html_text
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Flags for a root, offline, headless run: no sandbox (root), no background
@@ -72,7 +73,7 @@ def test_report_is_one_self_contained_file(report, hotel):
     assert rows == [f["class"] for f in hotel.findings]
     for rank, f in enumerate(hotel.findings, 1):
         assert f'id="finding-{rank}"' in text  # the evidence section the table links to
-        assert f["why"] in text
+        assert html_text(f["why"]) in text
 
 
 def test_findings_of_new_types_show_up_without_code_of_their_own(hotel):
@@ -101,7 +102,7 @@ def test_findings_of_new_types_show_up_without_code_of_their_own(hotel):
     )
     text, figures = render(hotel_plus)
     assert 'data-class="lens_glint"' in text and 'data-class="wifi_camera_vendor"' in text
-    assert "led_group.hz" in text and "1175" in text
+    assert "led group" in text and "1175" in text and "led_group.hz" not in text
     n = len(hotel_plus.findings)
     for rank in (n - 1, n):  # evidence sections, but no RF envelope spectrum
         assert f'id="finding-{rank}"' in text and f"spectrum-{rank}" not in figures
@@ -128,7 +129,7 @@ window.addEventListener('load', () => {
 def _chromium(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
-            CHROMIUM,
+            CHROMIUM or "chromium",
             *CHROMIUM_FLAGS,
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--window-size={WINDOW[0]},{WINDOW[1]}",
@@ -340,10 +341,13 @@ def test_lens_plot_draws_the_lens_analysis_tracks(hotel, monkeypatch, tmp_path):
     an = type(hotel)(hotel.path, hotel.header, hotel.rec, [lens], hotel.stops)
     fig = plot.lens(an)
     ax = fig.axes[0]
-    assert [
-        line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")
-    ] == ["LED group 0 (1175 Hz)", "LED group 1 (1775 Hz)"]
-    assert max(line.get_ydata().max() for line in ax.get_lines()[:2]) == 60.0
+    labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert labels[:2] == [
+        "inner ring: LED group 0 (1175 Hz)",
+        "middle ring: LED group 1 (1775 Hz)",
+    ]
+    assert "not lenses" in labels[-1]  # the big non-lens peaks, explained
+    assert max(np.nanmax(line.get_ydata()) for line in ax.get_lines()[:2]) == 60.0
     plot.save(fig, tmp_path / "lens.png")
     assert (tmp_path / "lens.png").stat().st_size > 10_000
     text, figures = render(an)
@@ -355,3 +359,201 @@ def test_report_of_a_clean_sweep_says_so(hotel):
     text, figures = render(clean)
     assert 'id="no-findings"' in text and "nothing suspicious found" in text
     assert "timeline" in figures and not any(f.startswith("spectrum") for f in figures)
+
+
+# --- what can be checked of the figures: markers, outline, labels, wording ------
+
+
+def _marker_boxes(fig, ax) -> list:
+    """Display-space boxes of every marker on the map: the waypoints' scatter and
+    the findings' markers."""
+    from matplotlib.transforms import Bbox
+
+    boxes = []
+    for coll in ax.collections:
+        for x, y in ax.transData.transform(coll.get_offsets()):
+            r = 5.0 * fig.dpi / 72
+            boxes.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
+    for line in ax.get_lines():
+        if (line.get_gid() or "").startswith("finding-"):
+            x, y = ax.transData.transform((line.get_xdata()[0], line.get_ydata()[0]))
+            r = 0.4 * line.get_markersize() * fig.dpi / 72
+            boxes.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
+    return boxes
+
+
+def _overlap(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_map_draws_the_room_every_finding_and_labels_that_do_not_collide(hotel, tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from roomsweep.analyst import plot
+
+    fig = plot.room_map(hotel)
+    ax = fig.axes[0]
+    gids = {line.get_gid() for line in ax.get_lines()}
+    assert "room-outline" in gids  # the plan's outline (hotel-room.toml has one)
+    outline = next(line for line in ax.get_lines() if line.get_gid() == "room-outline")
+    assert "capture's plan" in outline.get_label()
+    for rank, f in enumerate(hotel.findings, 1):  # every finding, lens included
+        assert f"finding-{rank}" in gids, (rank, f["class"])
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    texts = [t for t in ax.texts if t.get_text().strip()]
+    names = {t.get_text() for t in texts}
+    assert set(hotel.rec.waypoint_positions) <= names
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _overlap(a, b), (texts[i].get_text(), a, b)
+        for m in _marker_boxes(fig, ax):
+            assert not _overlap(a, m), (texts[i].get_text(), a, m)
+    plot.save(fig, tmp_path / "map.png")
+
+
+def test_map_estimate_outside_the_room_is_drawn_at_the_wall(hotel):
+    from roomsweep.analyst import plot
+
+    outline, from_plan = plot.room_outline(hotel)
+    assert from_plan and len(outline) >= 3
+    xs = [x for x, _ in outline]
+    away = {
+        "type": "rf",
+        "class": "gsm",
+        "time_s": 10.0,
+        "waypoint": None,
+        "position_m": [min(xs) - 2.0, 1.0],
+        "position_uncertainty_m": 0.3,
+        "confidence": 0.9,
+    }
+    an = type(hotel)(hotel.path, hotel.header, hotel.rec, [away], hotel.stops)
+    ax = plot.room_map(an).axes[0]
+    marker = next(line for line in ax.get_lines() if line.get_gid() == "finding-1")
+    assert marker.get_xdata()[0] == pytest.approx(min(xs))  # at the wall
+    assert "outside the room" in marker.get_label()
+    # without an outline: the stops' hull, said so
+    hotel.rec.room_outline, saved = None, hotel.rec.room_outline
+    try:
+        hull, from_plan = plot.room_outline(hotel)
+        assert not from_plan and len(hull) >= 3
+        ax = plot.room_map(hotel).axes[0]
+        line = next(line for line in ax.get_lines() if line.get_gid() == "room-outline")
+        assert "stops cover" in line.get_label()
+    finally:
+        hotel.rec.room_outline = saved
+
+
+def test_convex_hull():
+    from roomsweep.analyst.plot import convex_hull
+
+    square = [(0, 0), (2, 0), (2, 2), (0, 2), (1, 1), (1, 0)]
+    assert sorted(convex_hull(square)) == [(0.0, 0.0), (0.0, 2.0), (2.0, 0.0), (2.0, 2.0)]
+
+
+def test_lens_plot_marks_the_glint_and_names_the_stops(hotel):
+    from roomsweep.analyst import plot
+
+    lens = [(r, f) for r, f in enumerate(hotel.findings, 1) if f["type"] == "lens"]
+    assert lens, "the hotel room's alarm-clock lens"
+    fig = plot.lens(hotel)
+    top, below = fig.axes[:2]
+    named = {t.get_text().strip() for t in top.texts}
+    assert {s["waypoint"] for s in hotel.stops if s["waypoint"]} <= named
+    labels = [t.get_text() for t in below.texts]
+    rank, f = lens[0]
+    assert f"#{rank} {f['waypoint']}" in labels  # the glint, named by its stop
+    # the glint stands out in the lower panel: its marker is at the excess's peak
+    marks = [
+        line for line in below.get_lines() if line.get_marker() == "v" and len(line.get_xdata())
+    ]
+    assert marks
+    trace = below.get_lines()[0]
+    t, y = np.asarray(trace.get_xdata(), float), np.asarray(trace.get_ydata(), float)
+    near = np.abs(t - f["time_s"]) < 0.3
+    quiet = np.abs(t - f["time_s"]) > 1.0
+    assert np.nanmax(y[near]) > 5 * np.nanmedian(np.abs(y[quiet]))
+    # no dashed finding line over a flat trace any more
+    assert not [line for line in top.get_lines() if line.get_linestyle() == "--"]
+
+
+def test_spectrum_of_a_class_without_a_period_says_what_it_shows(hotel):
+    from roomsweep.analyst import plot
+
+    rank = 1 + [f["class"] for f in hotel.findings].index("wifi_camera")
+    ax = plot.spectrum(hotel, rank).axes[0]
+    text = " ".join(t.get_text() for t in ax.texts)
+    assert "no frame period known" not in text and "no fixed period" in text
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert any("burst rate" in lab for lab in labels)
+    gsm = plot.spectrum(hotel, "gsm").axes[0]
+    assert not gsm.texts  # GSM has its frame period: its lines are marked, no note
+
+
+def test_report_evidence_reads_as_sentences_and_tables(report, hotel):
+    text = report.read_text()
+    sections = re.sub(r"<img [^>]*>", "", text[text.index('id="finding-1"') :])
+    assert "True" not in sections and "False" not in sections
+    assert "rssi_by_waypoint" not in sections and "wifi." not in sections
+    assert not re.search(r"\[\{|\[&quot;|\[\d", sections)  # no JSON lists
+    radio = [
+        f
+        for f in hotel.findings
+        if "rssi_by_waypoint" in (f.get("evidence") or {})
+        or "rssi_by_waypoint" in ((f.get("evidence") or {}).get("wifi") or {})
+    ]
+    if radio:  # a sweep with the radios on (the shared one may have them off)
+        assert "<caption>Signal strength at each waypoint" in sections
+    if any(f["type"] == "lens" for f in hotel.findings):
+        assert "<caption>Glints</caption>" in sections
+    assert "Bursts: " in sections
+
+
+def test_evidence_formatter_handles_unknown_keys():
+    from roomsweep.analyst.evidence import as_text, describe
+
+    items = describe(
+        {
+            "type": "wifi",
+            "evidence": {
+                "new_flag": True,
+                "gap_s": 1.25,
+                "nested": {"a_db": 3.0},
+                "rows": [{"x": 1}],
+            },
+        }
+    )
+    text = as_text(items)
+    assert "new flag: yes" in text and "gap (s): 1.2" in text
+    assert "nested" in text and "a (dB)" in text and "True" not in text
+
+
+def test_evidence_of_a_radio_finding_is_a_table_of_stops_and_reasons():
+    from roomsweep.analyst.evidence import Sentence, Table, describe
+    from roomsweep.analyst.report import evidence_html
+
+    tracker = {
+        "type": "ble",
+        "class": "tracker",
+        "evidence": {
+            "mac": "d2:4f:1a:9c:33:07",
+            "vendor": None,
+            "locally_administered": True,
+            "random_address": True,
+            "reasons": ["Apple Find My device away from its owner [FOF, SIG]"],
+            "rssi_by_waypoint": {"door": -48.5, "bed-right": -27.7},
+            "score_parts": {"tracker": 0.85},
+            "adv_data": "1eff4c00",
+        },
+    }
+    items = describe(tracker)
+    (table,) = [i for i in items if isinstance(i, Table)]
+    assert table.columns == ["waypoint", "RSSI (dBm)"]
+    assert table.rows == [["bed-right", "-27.7"], ["door", "-48.5"]]  # loudest first
+    text = " ".join(i.text for i in items if isinstance(i, Sentence))
+    assert "random address d2:4f:1a:9c:33:07" in text and "Why it counts: Apple" in text
+    html = evidence_html(items)
+    assert "True" not in html and "<caption>Signal strength" in html
+    assert "<script>" not in evidence_html([Sentence("<script>x</script>")])  # escaped

@@ -5,6 +5,10 @@ or estimated positions within MATCH_M): a finding of B with no partner in A is
 a new transmitter, one of A with none in B has vanished, matched ones report
 their change of level. Waypoints present in both sweeps report the change of
 their loudest level; MOVED_DB or more is flagged.
+
+A Wi-Fi or BLE finding needs the device's radio scans: when the other sweep
+made none (the radios are off by default), it is neither new nor vanished but
+`not_comparable`, and it does not count as a change.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from roomsweep.analyst.analysed import SweepAnalysis
 
 MATCH_M = 1.5  # same transmitter when the estimated positions are this close
 MOVED_DB = 6.0  # a level change at a waypoint worth pointing out (4x in power)
+SCAN_NAMES = {"wifi": "Wi-Fi", "ble": "BLE"}
 
 
 def _place(f: dict[str, Any], an: SweepAnalysis) -> tuple[float, float] | None:
@@ -50,14 +55,44 @@ def _brief(f: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def radio_scans(an: SweepAnalysis) -> set[str]:
+    """Which radio scans a sweep made: "wifi" (any WIFI_SCAN), "ble" (any BLE_ADV,
+    or BLE scanning switched on in its settings)."""
+    rec = an.rec
+    kinds = set()
+    if getattr(rec, "radio_busy", None) or getattr(rec, "wifi", None):
+        kinds.add("wifi")
+    settings = str(an.header.get("settings") or "")
+    if getattr(rec, "ble", None) or "ble_scan=1" in settings.split():
+        kinds.add("ble")
+    return kinds
+
+
+def _needs_scan(f: dict[str, Any]) -> str | None:
+    """The radio scan a finding comes from ("wifi", "ble"), None for the detector's."""
+    kind = str(f.get("type") or "rf")
+    return kind if kind in ("wifi", "ble") else None
+
+
 def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
     """Differences of sweep B against sweep A (plain data, what `--json` prints)."""
+    scans_a, scans_b = radio_scans(a), radio_scans(b)
     unmatched_a = list(range(len(a.findings)))
-    persisting, new = [], []
+    persisting, new, not_comparable = [], [], []
     for fb in b.findings:
         partner = next((i for i in unmatched_a if _same(a.findings[i], a, fb, b)), None)
         if partner is None:
-            new.append(_brief(fb))
+            scan = _needs_scan(fb)
+            if scan and scan not in scans_a:
+                not_comparable.append(
+                    {
+                        **_brief(fb),
+                        "sweep": "b",
+                        "reason": f"the earlier sweep had no radio scans ({SCAN_NAMES[scan]})",
+                    }
+                )
+            else:
+                new.append(_brief(fb))
             continue
         unmatched_a.remove(partner)
         fa = a.findings[partner]
@@ -65,7 +100,19 @@ def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
         if fa.get("level_dbm") is not None and fb.get("level_dbm") is not None:
             change = round(float(fb["level_dbm"]) - float(fa["level_dbm"]), 1)
         persisting.append({"a": _brief(fa), "b": _brief(fb), "level_change_db": change})
-    vanished = [_brief(a.findings[i]) for i in unmatched_a]
+    vanished = []
+    for i in unmatched_a:
+        scan = _needs_scan(a.findings[i])
+        if scan and scan not in scans_b:
+            not_comparable.append(
+                {
+                    **_brief(a.findings[i]),
+                    "sweep": "a",
+                    "reason": f"the later sweep had no radio scans ({SCAN_NAMES[scan]})",
+                }
+            )
+        else:
+            vanished.append(_brief(a.findings[i]))
 
     def loudest(an: SweepAnalysis) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -93,6 +140,7 @@ def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
         "new": new,
         "vanished": vanished,
         "persisting": persisting,
+        "not_comparable": not_comparable,
         "waypoints": waypoints,
         "waypoints_only_in_a": [w for w in la if w not in lb],
         "waypoints_only_in_b": [w for w in lb if w not in la],
@@ -117,7 +165,9 @@ def format_comparison(d: dict[str, Any]) -> str:
         lines.append(
             f"STILL     {_where(p['b'])}" + (f" ({change:+.1f} dB)" if change is not None else "")
         )
-    if not (d["new"] or d["vanished"] or d["persisting"]):
+    for f in d.get("not_comparable", []):
+        lines.append(f"NOT COMPARABLE  {_where(f)}: {f['reason']}")
+    if not (d["new"] or d["vanished"] or d["persisting"] or d.get("not_comparable")):
         lines.append("no findings in either sweep")
     if d["waypoints"]:
         lines.append(f"{'waypoint':<18}{'A dBm':>8}{'B dBm':>8}{'change':>8}")
@@ -131,7 +181,7 @@ def format_comparison(d: dict[str, Any]) -> str:
         if d[key]:
             lines.append(f"waypoints {label}: {', '.join(d[key])}")
     lines.append(
-        "changed"
+        "changed (exit code 1)"
         if d["changed"]
         else f"no change beyond {MOVED_DB:.0f} dB at any waypoint, same transmitters"
     )

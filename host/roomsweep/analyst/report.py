@@ -9,13 +9,13 @@ mailed or opened offline, nothing is fetched.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from roomsweep import __version__
-from roomsweep.analyst import plot
+from roomsweep.analysis.recording import level_text
+from roomsweep.analyst import evidence, plot
 from roomsweep.analyst.analysed import SweepAnalysis, analyse_capture, is_rf
 from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.outputs import atomic_write
@@ -30,6 +30,7 @@ h3 { font-size: 1.05em; margin-bottom: 0.3em; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #eef3f8; }
+caption { text-align: left; font-style: italic; padding: 0.2em 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta td:first-child { font-weight: bold; background: #f7f7f7; }
 .none { padding: 0.8em; background: #eaf7ea; border: 1px solid #9c9; }
@@ -50,7 +51,7 @@ def _img(png: bytes, alt: str, ident: str) -> str:
     return f'<img id="{ident}" alt="{_e(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _where(f: dict[str, Any]) -> str:
+def _where(f: dict[str, Any], outline: list[tuple[float, float]] | None = None) -> str:
     parts = []
     if f.get("waypoint"):
         parts.append(f"near <b>{_e(f['waypoint'])}</b>")
@@ -58,16 +59,33 @@ def _where(f: dict[str, Any]) -> str:
         x, y = f["position_m"][:2]
         unc = f.get("position_uncertainty_m")
         parts.append(f"x={x:.1f} m, y={y:.1f} m" + (f" ± {unc:.1f} m" if unc else ""))
+        if outline and not plot.inside_room((float(x), float(y)), outline):
+            parts.append("<i>outside the room's outline: beyond a wall, or a poor fit</i>")
     if f.get("time_s") is not None:
         parts.append(f"{float(f['time_s']):.1f} s into the sweep")
     return "<br>".join(parts) or "—"
+
+
+def _level(f: dict[str, Any]) -> str:
+    """The level column: dBm (a detector level at its ceiling says "saturated"),
+    a lens glint in counts."""
+    if f.get("type") == "lens" and isinstance(f.get("level"), (int, float)):
+        return f"{float(f['level']):.1f} counts"
+    level = f.get("level_dbm")
+    if not isinstance(level, (int, float)):
+        return "—"
+    if is_rf(f):
+        return _e(level_text(float(level), unit=""))
+    return f"{float(level):.1f} (RSSI)"
 
 
 def _num(value: Any, fmt: str) -> str:
     return format(value, fmt) if isinstance(value, (int, float)) else _e(value)
 
 
-def findings_table(findings: list[dict[str, Any]]) -> str:
+def findings_table(
+    findings: list[dict[str, Any]], outline: list[tuple[float, float]] | None = None
+) -> str:
     if not findings:
         return '<p class="none" id="no-findings">No suspicious transmitter found.</p>'
     rows = []
@@ -78,8 +96,8 @@ def findings_table(findings: list[dict[str, Any]]) -> str:
             f"<td>{_e(f.get('type'))}</td>"
             f'<td><a href="#finding-{rank}">{_e(f.get("title") or f.get("class"))}</a>'
             f"<br><small>{_e(f.get('class'))}</small></td>"
-            f"<td>{_where(f)}</td>"
-            f'<td class="num">{_num(f.get("level_dbm"), ".1f")}</td>'
+            f"<td>{_where(f, outline)}</td>"
+            f'<td class="num">{_level(f)}</td>'
             f'<td class="num">{_num(f.get("confidence"), ".2f")}</td>'
             f'<td class="why">{_e(f.get("why"))}</td></tr>'
         )
@@ -111,27 +129,34 @@ def stops_table(stops: list[dict[str, Any]]) -> str:
     )
 
 
-def _flatten(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    out: list[tuple[str, Any]] = []
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.extend(_flatten(v, f"{prefix}{k}."))
-        else:
-            out.append((f"{prefix}{k}", v))
-    return out
+def evidence_html(items: list[evidence.Item]) -> str:
+    """`evidence.describe`'s sentences as a list, its tables as tables."""
+    out: list[str] = []
+    sentences: list[str] = []
 
+    def flush() -> None:
+        if sentences:
+            out.append("<ul>" + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>")
+            sentences.clear()
 
-def _text(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return json.dumps(value, default=str)  # e.g. a lens finding's list of glints
-    return "" if value is None else str(value)
+    for item in items:
+        if isinstance(item, evidence.Sentence):
+            sentences.append(_e(item.text))
+            continue
+        flush()
+        head = "".join(f"<th>{_e(c)}</th>" for c in item.columns)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in item.rows
+        )
+        out.append(
+            f'<table class="evidence-table"><caption>{_e(item.caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
+    flush()
+    return "\n".join(out)
 
 
 def evidence_section(rank: int, f: dict[str, Any], spectrum_png: bytes | None) -> str:
-    rows = "".join(
-        f"<tr><td>{_e(k)}</td><td>{_e(_text(v))}</td></tr>"
-        for k, v in _flatten(f.get("evidence") or {})
-    )
     parts = [
         f'<section class="evidence" id="finding-{rank}">',
         f"<h3>#{rank} {_e(f.get('title') or f.get('class'))}</h3>",
@@ -139,14 +164,29 @@ def evidence_section(rank: int, f: dict[str, Any], spectrum_png: bytes | None) -
     ]
     if f.get("standard"):
         parts.append(f"<p>Timing per {_e(f['standard'])}.</p>")
-    if rows:
-        parts.append(f'<table class="meta"><tbody>{rows}</tbody></table>')
+    parts.append(evidence_html(evidence.describe(f)))
     if spectrum_png is not None:
         parts.append(
             _img(spectrum_png, f"envelope spectrum of finding {rank}", f"spectrum-{rank}")
         )
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _duration(an: SweepAnalysis) -> str:
+    """Device time, the time base of every output; the samples' share when Wi-Fi
+    scans (or a lost link) paused them."""
+    device = float(getattr(an.rec, "device_duration_s", an.rec.duration_s))
+    text = f"{device:.1f} s at {an.rec.fs:.0f} S/s"
+    if device - an.rec.duration_s > 0.5:
+        text += f" ({an.rec.duration_s:.1f} s of samples: scans paused the sampling)"
+    return text
+
+
+def _outline(an: SweepAnalysis) -> list[tuple[float, float]] | None:
+    """The room's outline from the capture's plan, None without one."""
+    outline, from_plan = plot.room_outline(an)
+    return outline if from_plan else None
 
 
 def _meta(an: SweepAnalysis) -> list[tuple[str, str]]:
@@ -159,7 +199,7 @@ def _meta(an: SweepAnalysis) -> list[tuple[str, str]]:
             f"{dev.get('board', '?')} firmware {dev.get('firmware', '?')}"
             + (" (simulated)" if dev.get("simulated") else ""),
         ),
-        ("duration", f"{an.rec.duration_s:.1f} s at {an.rec.fs:.0f} S/s"),
+        ("duration", _duration(an)),
         ("calibration", an.rec.calibration.source),
         ("waypoints marked", str(sum(1 for s in an.stops if s["waypoint"]))),
     ]
@@ -215,7 +255,7 @@ def render(an: SweepAnalysis, step: Callable[[str], None] | None = None) -> tupl
 <p id="headline">{_e(headline)}</p>
 <table class="meta" id="meta"><tbody>{meta}</tbody></table>
 <h2>Findings, ranked</h2>
-{findings_table(an.findings)}
+{findings_table(an.findings, _outline(an))}
 <h2>Sweep timeline</h2>
 {timeline}
 {stops_table(an.stops)}

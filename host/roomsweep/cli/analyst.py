@@ -22,9 +22,10 @@ from roomsweep.analyst.plot import figure, lens_module, save
 from roomsweep.analyst.progress import bar, stages
 from roomsweep.analyst.report import write_report
 from roomsweep.cli.output import format_findings, print_json
-from roomsweep.errors import UsageError
+from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.capture import summarize
 from roomsweep.link.header_schema import check_calibration_file
+from roomsweep.link.monitor import frame_type_label
 from roomsweep.link.outputs import check_input_path, check_output_path
 from roomsweep.network.redact import redact_findings
 from roomsweep.protocol.calibration import Calibration
@@ -93,7 +94,10 @@ def cmd_info(args: argparse.Namespace) -> int:
             else ""
         )
     )
-    print("frames    " + ", ".join(f"{k} {v}" for k, v in summary["frames_by_type"].items()))
+    print(
+        "frames    "
+        + ", ".join(f"{frame_type_label(k)} {v}" for k, v in summary["frames_by_type"].items())
+    )
     names = {"0": "rf", "1": "photodiode"}
     for ch, c in summary["channels"].items():
         print(
@@ -176,6 +180,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     inputs = _inputs(args, args.capture)
     to_stdout = args.format != "sigmf" and args.out in (None, "-")
+    if args.format == "csv" and args.out is None and sys.stdout.isatty():
+        raise UsageError(
+            "export --format csv writes a row per sample (8000 a second): give -o FILE, "
+            "or -o - to print them on the terminal anyway"
+        )
     for out in [] if to_stdout else export_paths(args.capture, args.format, args.out):
         check_output_path(out, inputs, force=args.force, what=f"{args.format} export")
     with stages(["load", "analyze"], "analysis") as step:
@@ -190,16 +199,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
 
-    _inputs(args, args.a, args.b)
-    with stages(["load", "analyze", "load", "analyze"], "compare") as step:
-        a = analyse_capture(args.a, calibration=args.calibration, progress=step)
-        b = analyse_capture(args.b, calibration=args.calibration, progress=step)
+    try:
+        _inputs(args, args.a, args.b)
+        with stages(["load", "analyze", "load", "analyze"], "compare") as step:
+            a = analyse_capture(args.a, calibration=args.calibration, progress=step)
+            b = analyse_capture(args.b, calibration=args.calibration, progress=step)
+    except RoomsweepError as e:
+        e.exit_code = 2  # like diff: 1 means "changed", trouble is 2
+        raise
     result = compare(a, b)
     if args.json:
         print_json(result)
     else:
         print(format_comparison(result))
-    return 0
+    return 1 if result["changed"] else 0  # like diff: 1 when it prints changes
 
 
 def cmd_batch(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ import argparse
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # The choices, here so that building the parser imports neither matplotlib nor the
 # analysis; tests check they match analyst.plot.KINDS and analyst.export.FORMATS.
@@ -389,6 +389,11 @@ def _flash(s: argparse.ArgumentParser) -> None:
     s.add_argument("--sha256", help="the image's expected SHA-256")
     s.add_argument("--baud", type=baud, default=460800, help="flashing baud rate")
     s.add_argument("--no-erase", action="store_true", help="write without erasing first")
+    s.add_argument(
+        "--yes",
+        action="store_true",
+        help="erase and write without asking (needed when there is no terminal to ask on)",
+    )
     s.add_argument("--dry-run", action="store_true", help="print the exact commands only")
     s.add_argument("--json", action="store_true", help="with --dry-run: the plan as JSON")
 
@@ -400,14 +405,16 @@ def _deploy(s: argparse.ArgumentParser) -> None:
     s.add_argument(
         "--check-only",
         action="store_true",
-        help="only check that the device reports this tree's firmware version",
+        help="only ask the running device for its HELLO and check that it reports this "
+        "tree's firmware version (no reset, nothing copied)",
     )
     s.add_argument(
         "--timeout",
         type=positive,
-        default=15.0,
-        help="seconds to wait for the device's HELLO after the reset",
+        help="seconds to wait for the device's HELLO (default 15 after the reset, "
+        "5 with --check-only)",
     )
+    s.add_argument("--baud", type=baud, default=921600)
     s.add_argument("--json", action="store_true", help="with --dry-run: the plan as JSON")
 
 
@@ -430,8 +437,18 @@ def _calibrate(s: argparse.ArgumentParser) -> None:
 
 def _sim(s: argparse.ArgumentParser) -> None:
     s.add_argument("scenario", help="bundled scenario name (e.g. hotel-room) or a .toml path")
-    s.add_argument("--out", required=True, help="capture file to write")
-    s.add_argument("--seconds", type=positive, help="simulated seconds (default: the sweep)")
+    s.add_argument("--out", help="capture file to write (needed unless --pty)")
+    s.add_argument(
+        "--pty",
+        action="store_true",
+        help="no capture: keep the simulated device on a pseudo-terminal and print its "
+        "path, for monitor, record, sweep --port and deploy --check-only (Ctrl-C stops it)",
+    )
+    s.add_argument(
+        "--seconds",
+        type=positive,
+        help="simulated seconds (default: the sweep; with --pty an hour of signal)",
+    )
     s.add_argument("--seed", type=seed, help="signal randomness (default: the scenario's)")
     s.add_argument(
         "--baud",
@@ -512,7 +529,7 @@ COMMANDS: tuple[Command, ...] = (
         "calibrate",
         "developer",
         "calibrate a device (RF per band, photodiode)",
-        "developer:cmd_calibrate",
+        "calibration:cmd_calibrate",
         _calibrate,
     ),
     Command("scenarios", "simulator", "bundled scenarios; generate random ones", ""),
@@ -604,4 +621,44 @@ COMMANDS: tuple[Command, ...] = (
         "analyst:cmd_batch",
         _batch,
     ),
+)
+
+
+# --- exit codes, in every command's --help (and README, "Exit codes") -------------
+
+EXIT_COMMON = (
+    "2: a usage mistake (a bad argument, a missing input file, an output that exists "
+    "without --force, a question not confirmed); 1: the work failed (the device or "
+    "link, a damaged capture, an external tool); 130: interrupted (Ctrl-C)."
+)
+EXIT_CODES = {
+    "compare": "Exit codes, like diff: 0 no change, 1 changed (new, vanished or moved "
+    "by 6 dB or more), 2 trouble (a usage mistake or a capture that cannot be read).",
+    "batch": "Exit codes: 0 every capture analysed, 1 some could not be (each in its row "
+    "and on stderr; the summary is written all the same). " + EXIT_COMMON,
+    "analyze": "Exit codes: 0 analysed, whether or not anything was found (the findings are "
+    "the output, not an error). " + EXIT_COMMON,
+    "deploy": "Exit codes: 0 the device reports this tree's firmware, 1 it reports another "
+    "or does not answer. " + EXIT_COMMON,
+    "flash": "Exit codes: 0 written (or the dry run printed), 1 esptool failed. " + EXIT_COMMON,
+    "sweep": "Exit codes: 0 swept (whether or not anything was found). " + EXIT_COMMON,
+}
+
+
+def _with_epilog(arguments: Callable[[argparse.ArgumentParser], None], text: str) -> Callable:
+    def add(s: argparse.ArgumentParser) -> None:
+        arguments(s)
+        s.epilog = text
+
+    return add
+
+
+COMMANDS = tuple(
+    replace(
+        c,
+        arguments=_with_epilog(
+            c.arguments, EXIT_CODES.get(c.name) or "Exit codes: 0 done. " + EXIT_COMMON
+        ),
+    )
+    for c in COMMANDS
 )

@@ -1,5 +1,6 @@
-"""The firmware developer's commands: record, monitor, flash, deploy, calibrate.
-Arguments: roomsweep.cli.commands."""
+"""The firmware developer's commands: record, monitor, flash, deploy (calibrate
+is in roomsweep.cli.calibration: it needs the simulator, which these must not
+wait to import). Arguments: roomsweep.cli.commands."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from roomsweep.link.device import Device, record
 from roomsweep.link.flashing import (
     board_profile,
     cached_image_path,
+    check_image,
     check_version,
     deploy_plan,
     fetch_image,
@@ -27,7 +29,6 @@ from roomsweep.link.flashing import (
 from roomsweep.link.monitor import run_monitor
 from roomsweep.link.outputs import check_output_path
 from roomsweep.link.transport import open_port
-from roomsweep.tools.calibrate import run_calibration
 
 
 def cmd_record(args: argparse.Namespace) -> int:
@@ -68,6 +69,21 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     return 0
 
 
+def confirm(question: str, yes: bool, refuse: str) -> None:
+    """Go on with `yes`; else ask on the terminal (y/N). Without a terminal to ask
+    on, refuse with one line (`refuse` says how to confirm instead)."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(refuse)
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes"):
+        raise UsageError("not confirmed; nothing was done")
+
+
 def cmd_flash(args: argparse.Namespace) -> int:
 
     profile = board_profile(args.board)
@@ -77,6 +93,7 @@ def cmd_flash(args: argparse.Namespace) -> int:
         image = Path(args.image)
         if not image.is_file():
             raise UsageError(f"no such image: {args.image}")
+        check_image(image, profile)  # before anything, dry run included
     else:
         image = cached_image_path(profile)
     commands = flash_plan(args.port, profile, image, baud=args.baud, erase=not args.no_erase)
@@ -107,20 +124,39 @@ def cmd_flash(args: argparse.Namespace) -> int:
             raise UsageError(f"{image}: SHA-256 {digest} is not the expected {args.sha256}")
     else:
         image, digest = fetch_image(profile, args.sha256)
-    print(f"image {image} (SHA-256 {digest})")
+        check_image(image, profile)
+    print(f"image {image} ({profile.chip} image, SHA-256 {digest})")
+    what = "erase the whole flash of" if not args.no_erase else "write over the flash of"
+    confirm(
+        f"This will {what} the board on {args.port} (its files too) and write {image.name}. "
+        "Go on?",
+        args.yes,
+        f"flash would {what} the board on {args.port}: add --yes to confirm "
+        "(no terminal to ask on)",
+    )
     run_commands(commands)
     print(f"MicroPython {profile.image_name} written; next: roomsweep deploy --port {args.port}")
     return 0
+
+
+CHECK_TIMEOUT_S = 5.0  # --check-only: a running board answers HELLO within a second
+DEPLOY_TIMEOUT_S = 15.0  # after the reset: MicroPython boots and imports the firmware
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
 
     if args.check_only:
         expected = firmware_version()
-        info = check_version(args.port, expected, timeout=args.timeout)
+        info = check_version(
+            args.port,
+            expected,
+            timeout=args.timeout or CHECK_TIMEOUT_S,
+            baudrate=args.baud,
+            after="(is the firmware deployed and the board running it?)",
+        )
         print(
-            f"device on {args.port}: firmware {info.get('firmware')} on "
-            f"{info.get('board', '?')} (matches this tree)"
+            f"the device on {args.port} runs firmware {info.get('firmware')} on "
+            f"{info.get('board', '?')}: the same as this tree"
         )
         return 0
     plan = deploy_plan(args.port, build=Path(args.build))
@@ -138,25 +174,11 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         return 0
     plan.build.mkdir(parents=True, exist_ok=True)
     run_commands(plan.commands)
-    info = check_version(args.port, plan.version, timeout=args.timeout)
+    info = check_version(
+        args.port, plan.version, timeout=args.timeout or DEPLOY_TIMEOUT_S, baudrate=args.baud
+    )
     print(
         f"deployed firmware {plan.version}; the device on {args.port} says hello "
         f"({info.get('board', '?')})"
     )
-    return 0
-
-
-def cmd_calibrate(args: argparse.Namespace) -> int:
-
-    check_output_path(args.out, force=args.force, what="calibration file")
-    result = run_calibration(args.out, port=args.port, simulate=args.sim, efuse=args.efuse)
-    if args.json:
-        print_json(result)
-        return 0
-    for fit in result.get("rf", []):
-        print(
-            f"RF {fit.get('band_mhz', '?')} MHz: slope {fit.get('slope_mv_per_db', 0):.3f} mV/dB, "
-            f"intercept {fit.get('intercept_dbm', 0):.2f} dBm"
-        )
-    print(f"calibration written to {result.get('path', args.out)}")
     return 0

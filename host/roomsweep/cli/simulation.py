@@ -5,23 +5,40 @@ may do. Arguments: roomsweep.cli.commands."""
 from __future__ import annotations
 
 import argparse
+import signal
+import time
 from pathlib import Path
 
 from roomsweep.cli.demo import run_demo
 from roomsweep.cli.output import print_json
-from roomsweep.errors import UsageError
+from roomsweep.errors import SimulatorError, UsageError
 from roomsweep.eval.evaluate import evaluate, stderr_progress
 from roomsweep.link.outputs import check_output_path
 from roomsweep.sim.generate import main_generate
-from roomsweep.sim.runner import simulate
-from roomsweep.sim.scenario import bundled_scenarios, load_scenario
+from roomsweep.sim.runner import SimulatedDevice, simulate
+from roomsweep.sim.scenario import Scenario, bundled_scenarios, load_scenario
+
+
+def _scenario(name: str) -> Scenario:
+    """The scenario by name or path; one that does not exist is a usage mistake
+    (exit 2, like a missing capture), one that is malformed a ScenarioError (1)."""
+    if name not in bundled_scenarios() and not Path(name).exists():
+        raise UsageError(
+            f"no bundled scenario {name!r} and no such file (bundled: "
+            f"{', '.join(bundled_scenarios())}; or give a path to a .toml file)"
+        )
+    return load_scenario(name)
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
 
+    if args.pty:
+        return serve_pty(args)
+    if not args.out:
+        raise UsageError("sim: --out CAPTURE is needed (or --pty to serve the device on a pty)")
     # before the simulation: a missing directory or an existing file (--force)
     check_output_path(args.out, force=args.force, capture=True, what="capture")
-    scenario = load_scenario(args.scenario)
+    scenario = _scenario(args.scenario)
     summary = simulate(
         scenario,
         args.out,
@@ -38,6 +55,44 @@ def cmd_sim(args: argparse.Namespace) -> int:
         f"{c['seq_gaps']}, device drops {c['device_dropped']})"
     )
     return 0
+
+
+SERVE_SECONDS = 3600.0  # --pty: an hour of simulated signal unless --seconds
+
+
+def serve_pty(args: argparse.Namespace) -> int:
+    """`sim --pty`: the simulated device on a pseudo-terminal until Ctrl-C, its
+    path printed, for `monitor`, `record`, `sweep --port`, `deploy --check-only`.
+    One host at a time; a host may close the port and another open it."""
+    if args.out or args.set or args.note or args.force:
+        raise UsageError(
+            "sim --pty serves the device; --out, --set, --note and --force belong to the "
+            "command that records from it (roomsweep record --port PTY --out ...)"
+        )
+    scenario = _scenario(args.scenario)
+    seconds = args.seconds or SERVE_SECONDS
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM (kill, a service manager) ends it as Ctrl-C does
+
+    signal.signal(signal.SIGTERM, stop)
+    with SimulatedDevice(scenario, seed=args.seed, baud=args.baud, seconds=seconds) as sim:
+        print(
+            f"simulated device ({scenario.name}) on {sim.port}\n"
+            f"  try: roomsweep monitor --port {sim.port} --start --seconds 5\n"
+            f"       roomsweep record --port {sim.port} --out x.cap --seconds 20\n"
+            f"       roomsweep deploy --port {sim.port} --check-only\n"
+            "Ctrl-C stops it.",
+            flush=True,
+        )
+        try:
+            while sim.alive():
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            print("simulated device stopped", flush=True)
+            return 0
+        last = (sim.stderr_text().strip().splitlines() or ["its signal ran out"])[-1]
+    raise SimulatorError(f"the simulated device stopped: {last}")
 
 
 def cmd_scenarios_generate(args: argparse.Namespace) -> int:

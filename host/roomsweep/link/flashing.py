@@ -119,6 +119,55 @@ def flash_plan(
     return commands
 
 
+# esptool's firmware image format (docs.espressif.com/projects/esptool, "Firmware
+# Image Format"; esp-idf esp_app_format.h): an 8-byte header starting with the
+# magic byte 0xE9, then a 16-byte extended header whose bytes 4-5 (little-endian,
+# file offset 12) are the chip id the image is built for. A MicroPython release
+# .bin starts with the bootloader image, which carries both.
+IMAGE_MAGIC = 0xE9
+CHIP_ID_OFFSET = 12
+CHIP_IDS = {
+    0x0000: "esp32",
+    0x0002: "esp32s2",
+    0x0005: "esp32c3",
+    0x0009: "esp32s3",
+    0x000C: "esp32c2",
+    0x000D: "esp32c6",
+    0x0010: "esp32h2",
+    0x0012: "esp32p4",
+}
+MIN_IMAGE_BYTES = 64 * 1024  # a MicroPython image is over a megabyte; less is not one
+
+
+def check_image(path: Path, profile: BoardProfile) -> str:
+    """That `path` is an ESP firmware image for the profile's chip (esptool's
+    header: magic 0xE9, the extended header's chip id); raise UsageError, one
+    line saying what it is instead, before anything touches the board. Returns
+    the chip the image is for."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+        size = path.stat().st_size
+    except OSError as e:
+        raise UsageError(f"cannot read image {path}: {e.strerror or e}") from e
+    if len(head) < 24 or head[0] != IMAGE_MAGIC:
+        what = "empty" if not head else f"first byte 0x{head[0]:02X}, not 0xE9"
+        raise UsageError(f"{path} is not an ESP32 firmware image ({what}); nothing was erased")
+    chip_id = int.from_bytes(head[CHIP_ID_OFFSET : CHIP_ID_OFFSET + 2], "little")
+    chip = CHIP_IDS.get(chip_id, f"unknown chip id 0x{chip_id:04X}")
+    if chip != profile.chip:
+        raise UsageError(
+            f"{path} is an image for {chip}, not for --board {profile.name} "
+            f"({profile.chip}); nothing was erased"
+        )
+    if size < MIN_IMAGE_BYTES:
+        raise UsageError(
+            f"{path} is only {size} bytes: a bootloader or a fragment, not a whole "
+            "MicroPython image; nothing was erased"
+        )
+    return chip
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -256,10 +305,16 @@ def run_commands(commands: list[list[str]], log=print) -> None:
 
 
 def check_version(
-    url: str, expected: str, timeout: float = 15.0, baudrate: int = 921600
+    url: str,
+    expected: str,
+    timeout: float = 15.0,
+    baudrate: int = 921600,
+    after: str = "after deploying",
 ) -> dict[str, Any]:
-    """Open `url` (retrying while the board reboots), ask HELLO, and compare the
-    firmware version; a mismatch raises DeviceError. Returns the INFO dict."""
+    """Open `url` (retrying while the board reboots, up to `timeout` s), ask
+    HELLO, and compare the firmware version; a mismatch raises DeviceError.
+    Returns the INFO dict. Returns as soon as the device answers: each attempt
+    waits at most 2 s for INFO, or what is left of `timeout`."""
 
     deadline = time.monotonic() + timeout
     last: Exception | None = None
@@ -267,19 +322,23 @@ def check_version(
         try:
             port = open_port(url, baudrate=baudrate)
             try:
-                info = Device(port).hello(timeout=3.0)
+                left = max(0.2, deadline - time.monotonic())
+                info = Device(port).hello(timeout=min(2.0, left))
             finally:
                 port.close()
             break
         except (PortError, DeviceError) as e:
             last = e
             if time.monotonic() >= deadline:
-                raise DeviceError(f"no HELLO from {url} after deploying: {last}") from e
-            time.sleep(0.5)
+                raise DeviceError(
+                    f"no HELLO from {url} {after} (waited {timeout:g} s): {last}"
+                ) from e
+            time.sleep(0.3)
     got = info.get("firmware")
     if got != expected:
         raise DeviceError(
-            f"device on {url} reports firmware {got!r}, expected {expected!r} (did the copy fail?)"
+            f"device on {url} reports firmware {got!r}, this tree has {expected!r}"
+            + (" (did the copy fail?)" if after == "after deploying" else " (roomsweep deploy)")
         )
     if info.get("protocol") != P.PROTOCOL_VERSION:
         raise DeviceError(

@@ -56,11 +56,23 @@ PROBLEM_COUNTERS = (
 )
 
 
-_MORE_NAMES = {0x10: "WIFI_SCAN", 0x11: "BLE_ADV", 0x12: "LENS"}  # rsproto T_WIFI_SCAN, ...
+_MORE_NAMES = {P.T_WIFI_SCAN: "WIFI_SCAN", P.T_BLE_ADV: "BLE_ADV", P.T_LENS: "LENS"}
 
 
 def type_name(msg_type: int) -> str:
+    """A frame type's name (docs/protocol.md), or its number in hex."""
     return P_NAMES.get(msg_type) or _MORE_NAMES.get(msg_type, f"0x{msg_type:02x}")
+
+
+def frame_type_label(key: str) -> str:
+    """A `summarize` frames_by_type key ("INFO", or "0x10" for a type it does not
+    name) as a name: "0x10" -> "WIFI_SCAN"."""
+    if key.lower().startswith("0x"):
+        try:
+            return type_name(int(key, 16))
+        except ValueError:
+            return key
+    return key
 
 
 def _stats(samples: np.ndarray) -> dict[str, float]:

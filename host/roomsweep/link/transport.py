@@ -49,24 +49,57 @@ class PortInfo:
     description: str
     hwid: str
     likely_esp32: bool
+    reason: str = ""  # why it is (or is not) likely the device, for people
 
 
 # USB vendor:product ids of the bridges and native USB found on ESP32 boards
 _ESP_USB_IDS = {
-    (0x10C4, 0xEA60),  # Silicon Labs CP210x
-    (0x1A86, 0x7523),  # WCH CH340
-    (0x1A86, 0x55D4),  # WCH CH9102
-    (0x0403, 0x6001),  # FTDI FT232R
-    (0x303A, 0x1001),  # Espressif native USB-Serial/JTAG (S3, C3)
-    (0x303A, 0x4001),  # Espressif TinyUSB CDC (MicroPython on S2/S3)
+    (0x10C4, 0xEA60): "Silicon Labs CP210x USB-serial bridge (ESP32 DevKitC)",
+    (0x1A86, 0x7523): "WCH CH340 USB-serial bridge (many ESP32 boards)",
+    (0x1A86, 0x55D4): "WCH CH9102 USB-serial bridge (ESP32 DevKitC v4 and others)",
+    (0x0403, 0x6001): "FTDI FT232R USB-serial bridge",
+    (0x0403, 0x6010): "FTDI FT2232 USB-serial bridge (ESP-Prog, WROVER-KIT)",
+    (0x303A, 0x1001): "ESP32-S3 native USB (USB-Serial/JTAG)",
+    (0x303A, 0x4001): "ESP32-S3 native USB (MicroPython's TinyUSB CDC)",
 }
 
 
+def port_reason(device: str, vid: int | None, pid: int | None) -> tuple[bool, str]:
+    """Whether a port is likely the roomsweep device, and why, in words."""
+    if vid is not None and pid is not None:
+        known = _ESP_USB_IDS.get((vid, pid))
+        if known:
+            return True, f"likely the device: {known}, USB {vid:04x}:{pid:04x}"
+        return False, f"a USB device ({vid:04x}:{pid:04x}) but not a bridge ESP32 boards use"
+    name = device.rsplit("/", 1)[-1]
+    if name.startswith("ttyS") or (name.startswith("COM") and vid is None):
+        return False, "built-in serial port, not a USB device"
+    if name.startswith(("pts", "ttyp")) or device.startswith("/dev/pts/"):
+        return False, "a pseudo-terminal (the simulated device: roomsweep sim --pty)"
+    return False, "no USB ids: not a USB device"
+
+
 def candidate_ports() -> list[PortInfo]:
-    """Serial ports on this machine, likely ESP32 boards first."""
+    """Serial ports on this machine, likely ESP32 boards first, each with why."""
     found = []
     for p in list_ports.comports():
-        likely = (p.vid, p.pid) in _ESP_USB_IDS
-        found.append(PortInfo(p.device, p.description or "", p.hwid or "", likely))
+        likely, reason = port_reason(p.device, p.vid, p.pid)
+        found.append(PortInfo(p.device, p.description or "", p.hwid or "", likely, reason))
     found.sort(key=lambda p: (not p.likely_esp32, p.device))
     return found
+
+
+def format_ports(ports: list[PortInfo]) -> str:
+    """`roomsweep ports` for people: one line per port, the likely device marked."""
+    if not ports:
+        return (
+            "no serial ports found: is the device plugged in (and its USB cable one "
+            "that carries data)? Without a board: roomsweep sim hotel-room --pty"
+        )
+    lines = []
+    for p in ports:
+        desc = "" if p.description in ("", "n/a", p.device) else f" {p.description};"
+        lines.append(f"{'*' if p.likely_esp32 else ' '} {p.device:<16}{desc} {p.reason}")
+    if not any(p.likely_esp32 for p in ports):
+        lines.append("(none looks like an ESP32 board: is the device plugged in?)")
+    return "\n".join(lines)

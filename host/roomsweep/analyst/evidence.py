@@ -1,0 +1,425 @@
+"""A finding's evidence as a person reads it: sentences and small tables.
+
+One formatter for every output that shows evidence (the HTML report, and plain
+text): `describe(finding)` turns the evidence (docs/findings.md) into a list of
+`Sentence` and `Table` items, keys people know said in words, numbers with their
+units, yes/no instead of True/False, a per-waypoint RSSI as a two-column table,
+a lens finding's glints as a table. Keys this module does not know yet still
+show, named in words (``burst_rate_hz`` -> "burst rate (Hz)").
+
+The items hold the text as it came (SSIDs, waypoint names, reasons): each
+medium cleans it with its own `roomsweep.protocol.untrusted` function
+(`as_text` uses `printable`; the report uses `html_text`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from roomsweep.protocol.untrusted import printable
+
+# human names of the classifier classes (scores tables, sentences)
+CLASS_NAMES = {
+    "gsm": "GSM",
+    "dect": "DECT",
+    "wifi_ap": "Wi-Fi access point",
+    "wifi_camera": "Wi-Fi camera",
+    "ble": "BLE",
+    "bt_classic": "Bluetooth classic",
+    "lte": "LTE",
+    "analog_video": "analog video",
+    "unknown_periodic": "unknown periodic",
+    "camera_lens": "camera lens",
+    "tracker": "BLE tracker",
+    "camera_ap": "camera access point",
+    "ble_camera": "BLE camera",
+}
+
+
+def short_name(finding: dict[str, Any]) -> str:
+    """A finding's kind in a few words, for legends: "Wi-Fi camera", "GSM"."""
+    cls = str(finding.get("class") or "")
+    return CLASS_NAMES.get(cls) or str(finding.get("title") or cls or "finding")
+
+
+# units by key suffix, for keys without a sentence of their own
+_UNITS = {
+    "_ms": "ms",
+    "_s": "s",
+    "_hz": "Hz",
+    "_db": "dB",
+    "_dbm": "dBm",
+    "_m": "m",
+}
+
+
+@dataclass
+class Sentence:
+    text: str
+
+
+@dataclass
+class Table:
+    caption: str
+    columns: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+
+
+Item = Sentence | Table
+
+
+def value_text(value: Any) -> str:
+    """One value in words: yes/no, numbers without float noise, lists joined."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1 else f"{value:,.1f}".rstrip("0").rstrip(".")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_text(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key_text(k)} {value_text(v)}" for k, v in value.items())
+    return str(value)
+
+
+def key_text(key: str) -> str:
+    """``burst_rate_hz`` -> "burst rate (Hz)"."""
+    key = str(key)
+    for suffix, unit in _UNITS.items():
+        if key.endswith(suffix) and len(key) > len(suffix):
+            return f"{key[: -len(suffix)].replace('_', ' ')} ({unit})"
+    return key.replace("_", " ")
+
+
+def _num(value: Any, fmt: str) -> str | None:
+    return format(value, fmt) if isinstance(value, (int, float)) and value is not True else None
+
+
+def _class(name: Any) -> str:
+    return CLASS_NAMES.get(str(name), str(name).replace("_", " "))
+
+
+def _rf(ev: dict[str, Any], done: set[str]) -> list[Item]:
+    """The RF detector's timing and level evidence."""
+    items: list[Item] = []
+    parts = []
+    if _num(ev.get("bursts"), "d") is not None:
+        parts.append(f"{ev['bursts']} bursts in the loudest 1.5 s window")
+    if _num(ev.get("burst_width_ms"), ".2f"):
+        parts.append(f"each about {ev['burst_width_ms']:.2f} ms long")
+    if _num(ev.get("burst_interval_ms"), ".2f"):
+        parts.append(f"starting every {ev['burst_interval_ms']:.2f} ms")
+    if _num(ev.get("burst_rate_hz"), ".0f"):
+        parts.append(f"{ev['burst_rate_hz']:.0f} per second")
+    if _num(ev.get("duty"), ".0%"):
+        parts.append(f"on {ev['duty']:.0%} of the time")
+    if parts:
+        items.append(Sentence("Bursts: " + ", ".join(parts) + "."))
+        done.update({"bursts", "burst_width_ms", "burst_interval_ms", "burst_rate_hz", "duty"})
+    if _num(ev.get("peak_frequency_hz"), ".1f"):
+        items.append(
+            Sentence(
+                f"The on/off envelope's strongest line is at {ev['peak_frequency_hz']:.1f} Hz."
+            )
+        )
+        done.add("peak_frequency_hz")
+    if _num(ev.get("level_above_room_db"), ".1f"):
+        room = _num(ev.get("room_typical_dbm"), ".1f")
+        items.append(
+            Sentence(
+                f"At its loudest it stands {ev['level_above_room_db']:.1f} dB above its "
+                "typical level over the sweep" + (f" ({room} dBm)." if room else ".")
+            )
+        )
+        done.update({"level_above_room_db", "room_typical_dbm"})
+    if ev.get("separated_by_timing") is not None:
+        items.append(
+            Sentence(
+                "Told apart from other traffic at the same level by its timing."
+                if ev["separated_by_timing"]
+                else "Not separated from other traffic by timing."
+            )
+        )
+        done.add("separated_by_timing")
+    scores = ev.get("scores")
+    if isinstance(scores, dict) and scores:
+        best = sorted(scores.items(), key=lambda kv: -float(kv[1] or 0))
+        items.append(
+            Sentence(
+                "Classifier scores (0–1): "
+                + ", ".join(f"{_class(k)} {float(v or 0):.2f}" for k, v in best)
+                + (
+                    f"; this finding's {float(ev['score']):.2f}."
+                    if _num(ev.get("score"), "")
+                    else "."
+                )
+            )
+        )
+        done.update({"scores", "score"})
+    return items
+
+
+def _network(ev: dict[str, Any], done: set[str]) -> list[Item]:
+    """A Wi-Fi access point's or BLE advertiser's evidence."""
+    items: list[Item] = []
+    who = []
+    if ev.get("ssid") is not None:
+        who.append(f"network “{ev['ssid']}”" if ev["ssid"] else "a hidden network")
+    if ev.get("mac"):
+        kind = "random " if ev.get("random_address") or ev.get("locally_administered") else ""
+        who.append(f"{kind}address {ev['mac']}")
+    if ev.get("vendor"):
+        who.append(f"registered to {ev['vendor']}")
+    elif "vendor" in ev and ev.get("mac"):
+        who.append(
+            "maker not known ("
+            + (
+                "locally administered address, not looked up)"
+                if ev.get("locally_administered")
+                else "not in the registry)"
+            )
+        )
+    details = []
+    if ev.get("channel") is not None:
+        details.append(f"channel {ev['channel']}")
+    if ev.get("authmode") is not None:
+        details.append("open (no password)" if ev["authmode"] == "open" else f"{ev['authmode']}")
+    if ev.get("hidden"):
+        details.append("hidden SSID")
+    if who:
+        items.append(
+            Sentence(
+                "Device: "
+                + ", ".join(who)
+                + (" (" + ", ".join(details) + ")" if details else "")
+                + "."
+            )
+        )
+    done.update(
+        {"ssid", "mac", "vendor", "random_address", "locally_administered", "channel"}
+        | {"authmode", "hidden"}
+    )
+    reasons = ev.get("reasons")
+    if isinstance(reasons, list) and reasons:
+        items += [Sentence(f"Why it counts: {str(r).rstrip('.')}.") for r in reasons]
+        done.add("reasons")
+    parts = ev.get("score_parts")
+    if isinstance(parts, dict) and parts:
+        items.append(
+            Sentence(
+                "Score parts (combined as 1 − Π(1 − w)): "
+                + ", ".join(f"{key_text(k)} {float(v):.2f}" for k, v in parts.items())
+                + "."
+            )
+        )
+        done.add("score_parts")
+    rssi = ev.get("rssi_by_waypoint")
+    if isinstance(rssi, dict) and rssi:
+        rows = sorted(rssi.items(), key=lambda kv: -float(kv[1]))
+        items.append(
+            Table(
+                "Signal strength at each waypoint (mean RSSI, loudest first)",
+                ["waypoint", "RSSI (dBm)"],
+                [[str(k), f"{float(v):.1f}"] for k, v in rows],
+            )
+        )
+        done.add("rssi_by_waypoint")
+    if ev.get("adv_data"):
+        items.append(Sentence(f"Advertising data (hex): {ev['adv_data']}."))
+        done.add("adv_data")
+    return items
+
+
+_GLINT_COLUMNS = [
+    ("time_s", "time (s)", ".1f"),
+    ("waypoint", "seen from", ""),
+    ("rise", "rise (counts)", ".1f"),
+    ("snr", "× noise", ".0f"),
+    ("retro_ratio", "middle ring's share", ".2f"),
+    ("judged_by", "test", ""),
+]
+
+
+def _lens(f: dict[str, Any], ev: dict[str, Any], done: set[str]) -> list[Item]:
+    items: list[Item] = []
+    judged = ev.get("judged_by")
+    ratio = _num(ev.get("retro_ratio"), ".2f")
+    snr = _num(ev.get("snr"), ".0f")
+    if judged or ratio or snr:
+        text = "Called a lens by the " + (f"{judged} test" if judged else "lens finder")
+        if snr:
+            text += f": the glint stands {snr} × above the noise"
+        if ratio:
+            text += (
+                f", and the middle ring saw {ratio} of it "
+                "(about 0 for a lens, about 1 for shiny clutter)"
+            )
+        items.append(Sentence(text + "."))
+        done.update({"judged_by", "retro_ratio", "snr"})
+    extra = []
+    if _num(ev.get("excess_snr"), ".0f"):
+        extra.append(f"plain excess {ev['excess_snr']:.0f} × its noise")
+    if _num(ev.get("width_s"), ".2f"):
+        extra.append(f"{ev['width_s']:.2f} s wide")
+    if _num(ev.get("wall_ratio"), ".2f"):
+        extra.append(f"walls' outer/inner ring ratio {ev['wall_ratio']:.2f}")
+    if ev.get("saturated") is not None:
+        extra.append("the photodiode saturated" if ev["saturated"] else "not saturated")
+    if _num(ev.get("specular_glints_rejected"), "d") is not None:
+        n = ev["specular_glints_rejected"]
+        extra.append(f"{n} shiny (specular) glint{'s' if n != 1 else ''} rejected")
+    if extra:
+        items.append(Sentence("The glint: " + ", ".join(extra) + "."))
+        done.update(
+            {"excess_snr", "width_s", "wall_ratio", "saturated", "specular_glints_rejected"}
+        )
+    done.add("middle_ratio")  # the same as retro_ratio for the ring-fit test
+    glints = ev.get("glints")
+    if isinstance(glints, list) and glints and all(isinstance(g, dict) for g in glints):
+        rows: list[list[str]] = []
+        for g in glints:
+            row: list[str] = []
+            for key, _name, fmt in _GLINT_COLUMNS:
+                v = g.get(key)
+                if key == "waypoint" and v is None:
+                    v = f.get("waypoint")
+                if key == "judged_by" and g.get("steady"):
+                    v = "steady return"
+                row.append((_num(v, fmt) if fmt else None) or value_text(v))
+            rows.append(row)
+        items.append(Table("Glints", [c[1] for c in _GLINT_COLUMNS], rows))
+        done.add("glints")
+    seen = ev.get("also_seen_from")
+    if isinstance(seen, list) and seen and all(isinstance(s, dict) for s in seen):
+        seen_rows: list[list[str]] = []
+        for s in seen:
+            where = (
+                "before the first mark"
+                if s.get("before_first_mark")
+                else value_text(s.get("waypoint"))
+            )
+            apart = _num(s.get("waypoints_apart_m"), ".1f")
+            seen_rows.append(
+                [
+                    where,
+                    _num(s.get("time_s"), ".1f") or "—",
+                    _num(s.get("level"), ".1f") or "—",
+                    _num(s.get("confidence"), ".2f") or "—",
+                    f"{apart} m" if apart else "—",
+                ]
+            )
+        items.append(
+            Table(
+                "The same lens, seen more weakly from",
+                ["waypoint", "time (s)", "level (counts)", "confidence", "apart"],
+                seen_rows,
+            )
+        )
+        done.add("also_seen_from")
+    return items
+
+
+def _generic(ev: dict[str, Any], done: set[str], prefix: str = "") -> list[Item]:
+    """Whatever no sentence above covers, named in words."""
+    items: list[Item] = []
+    plain = []
+    for k, v in ev.items():
+        if k in done:
+            continue
+        name = prefix + key_text(k)
+        if isinstance(v, dict) and v and all(not isinstance(x, (dict, list)) for x in v.values()):
+            items.append(
+                Table(name, ["", "value"], [[key_text(a), value_text(b)] for a, b in v.items()])
+            )
+        elif isinstance(v, dict):
+            items.extend(_generic(v, set(), prefix=f"{name}: "))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            cols = list(dict.fromkeys(c for x in v for c in x))
+            items.append(
+                Table(
+                    name,
+                    [key_text(c) for c in cols],
+                    [[value_text(x.get(c)) for c in cols] for x in v],
+                )
+            )
+        else:
+            plain.append(f"{name}: {value_text(v)}")
+    if plain:
+        items.insert(0, Sentence("; ".join(plain) + "."))
+    return items
+
+
+def describe(finding: dict[str, Any]) -> list[Item]:
+    """The finding's evidence as sentences and tables, most telling first."""
+    ev = finding.get("evidence")
+    items: list[Item] = []
+    done: set[str] = set()
+    if isinstance(ev, dict):
+        if finding.get("type") == "lens":
+            items += _lens(finding, ev, done)
+        else:
+            items += _rf(ev, done)
+            items += _network(ev, done)
+            wifi = ev.get("wifi")
+            if isinstance(wifi, dict):
+                items.append(Sentence("The same device as a Wi-Fi access point:"))
+                wifi_done: set[str] = set()
+                items += _network(wifi, wifi_done)
+                items += _generic(wifi, wifi_done)
+                done.add("wifi")
+        items += _generic(ev, done)
+    room = finding.get("in_room_evidence")
+    if isinstance(room, dict) and room:
+        items.append(Sentence(_in_room(room)))
+    if finding.get("region"):
+        items.append(
+            Sentence("Waypoints around it: " + ", ".join(str(r) for r in finding["region"]) + ".")
+        )
+    return items
+
+
+def _in_room(room: dict[str, Any]) -> str:
+    parts = []
+    if room.get("in_room") is not None:
+        parts.append("inside the room" if room["in_room"] else "possibly outside the room")
+    if _num(room.get("fall_across_room_db"), ".1f"):
+        parts.append(f"its level falls {room['fall_across_room_db']:.1f} dB across the room")
+    if _num(room.get("outside_stops_hull_m"), ".1f"):
+        d = float(room["outside_stops_hull_m"])
+        parts.append(
+            f"{d:.1f} m outside the area the stops cover"
+            if d > 0
+            else f"{-d:.1f} m inside the area the stops cover"
+        )
+    if room.get("single_stop_peak") is not None:
+        parts.append(
+            "loudest at one stop" if room["single_stop_peak"] else "loud at several stops"
+        )
+    rest = [
+        f"{key_text(k)} {value_text(v)}"
+        for k, v in room.items()
+        if k not in ("in_room", "fall_across_room_db", "outside_stops_hull_m", "single_stop_peak")
+    ]
+    return "In the room? " + ", ".join(parts + rest) + "."
+
+
+def as_text(items: list[Item], indent: str = "   ") -> str:
+    """Plain text for a terminal: sentences as lines, tables as aligned columns;
+    everything from outside through `printable`."""
+    lines: list[str] = []
+    for item in items:
+        if isinstance(item, Sentence):
+            lines.append(indent + printable(item.text))
+            continue
+        lines.append(indent + printable(item.caption) + ":")
+        table = [[printable(c) for c in item.columns]] + [
+            [printable(c) for c in row] for row in item.rows
+        ]
+        widths = [max(len(r[i]) for r in table) for i in range(len(item.columns))]
+        for row in table:
+            lines.append(
+                indent + "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+            )
+    return "\n".join(lines)
