@@ -88,7 +88,19 @@ def _lte_uplink(rng: np.random.Generator) -> tuple[float, str]:
     return round(float(rng.uniform(lo + 5, hi - 5)), 1), f"band {band}"
 
 
-def _hidden_kind(rng: np.random.Generator, kind: str) -> tuple[float, float, dict, str, str]:
+def unique_id(base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`... whichever is not yet taken."""
+    if base not in taken:
+        return base
+    k = 2
+    while f"{base}-{k}" in taken:
+        k += 1
+    return f"{base}-{k}"
+
+
+def classic_hidden_params(
+    rng: np.random.Generator, kind: str
+) -> tuple[float, float, dict, str, str]:
     """(eirp, band, params, what, eirp note) of a hidden transmitter of `kind`."""
     if kind == "wifi_camera":
         lo = round(float(rng.uniform(0.1, 0.35)), 2)
@@ -199,7 +211,7 @@ def draw_hidden(rng: np.random.Generator, room: Room, place: Place, kind: str, e
     size = np.array([room.w, room.l, room.h])
     pos = np.clip(np.asarray(place.position) + off, 0.02, size - 0.02)
     position = r2v(pos)
-    eirp, band, params, what, eirp_note = _hidden_kind(rng, kind)
+    eirp, band, params, what, eirp_note = classic_hidden_params(rng, kind)
     em = Emitter(
         id=eid,
         kind=kind,

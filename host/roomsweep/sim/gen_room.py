@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from roomsweep.sim.scenario import MIN_STOP_SPACING_S, SweepStop
+from roomsweep.sim.scenario import MIN_STOP_SPACING_S, Scenario, SweepStop, Waypoint
 
 # --- generator choices ----------------------------------------------------------------
 
@@ -435,3 +435,42 @@ def plan_sweep(
             t = max(t, round(prev.arrive_s + MIN_STOP_SPACING_S + 0.1, 1))
         stops.append(SweepStop(p.name, t, dwells[int(rng.integers(len(dwells)))]))
     return stops, speed
+
+
+def draw_propagation(rng: np.random.Generator, kind: str) -> tuple[str, float, float, float]:
+    """(Rappaport row, path-loss exponent, shadowing sigma, noise floor dBm) for a
+    room of `kind`."""
+    prop_key = ROOM_PROPAGATION[kind][int(rng.integers(len(ROOM_PROPAGATION[kind])))]
+    exponent, sigma, _ = RAPPAPORT[prop_key]
+    noise = float(round(rng.uniform(*NOISE_FLOOR_DBM)))
+    return prop_key, exponent, sigma, noise
+
+
+def empty_scenario(
+    rng: np.random.Generator,
+    name: str,
+    room: Room,
+    order: Sequence[Place],
+    stops: list[SweepStop],
+    exponent: float,
+    sigma: float,
+    noise: float,
+    **extra: Any,
+) -> Scenario:
+    """The scenario of a room and its sweep, without emitters yet (draws its seed)."""
+    return Scenario(
+        name=name,
+        description="",
+        seed=int(rng.integers(1, 2**31)),
+        room_size_m=(room.w, room.l, room.h),
+        exponent=exponent,
+        shadowing_db=sigma,
+        waypoints=[Waypoint(p.name, p.position) for p in order],
+        sweep=stops,
+        emitters=[],
+        duration_s=stops[-1].arrive_s + stops[-1].dwell_s,
+        source=f"<generated {name}>",
+        noise_floor_dbm=noise,
+        ground_truth={},
+        **extra,
+    )

@@ -46,13 +46,12 @@ import numpy as np
 from roomsweep.sim.gen_check import mean_rx_dbm, path_times
 from roomsweep.sim.gen_emitters import HIDDEN_KINDS, HIDDEN_LABELS, HIDDEN_WORDS, Draw
 from roomsweep.sim.gen_room import (
-    NOISE_FLOOR_DBM,
-    RAPPAPORT,
-    ROOM_PROPAGATION,
     ROOM_TYPES,
     Place,
     Room,
     Vec,
+    draw_propagation,
+    empty_scenario,
     place_fixtures,
     plan_sweep,
     r2v,
@@ -65,7 +64,7 @@ from roomsweep.sim.gen_wide_emitters import (
     r1,
     unique_id,
 )
-from roomsweep.sim.scenario import Emitter, Scenario, Waypoint
+from roomsweep.sim.scenario import Emitter, Scenario
 from roomsweep.sim.unit import DetectorUnit
 from roomsweep.sim.walls import Wall
 
@@ -349,26 +348,19 @@ def _try(rng: np.random.Generator, name: str) -> WideGenerated | None:
     if order is None:
         return None
     stops, speed = plan_sweep(rng, order, DWELLS_S)
-    prop_key = ROOM_PROPAGATION[room.kind][int(rng.integers(len(ROOM_PROPAGATION[room.kind])))]
-    exponent, sigma, _ = RAPPAPORT[prop_key]
-    noise = float(round(rng.uniform(*NOISE_FLOOR_DBM)))
+    prop_key, exponent, sigma, noise = draw_propagation(rng, room.kind)
     walls = _walls(rng, room.kind)
     unit = _unit(rng)
     delay_spread = float(round(10.0 ** (rng.normal(*LG_DELAY_SPREAD)) * 1e9))
-    base = Scenario(
-        name=name,
-        description="",
-        seed=int(rng.integers(1, 2**31)),
-        room_size_m=(room.w, room.l, room.h),
-        exponent=exponent,
-        shadowing_db=sigma,
-        waypoints=[Waypoint(p.name, p.position) for p in order],
-        sweep=stops,
-        emitters=[],
-        duration_s=stops[-1].arrive_s + stops[-1].dwell_s,
-        source=f"<generated {name}>",
-        noise_floor_dbm=noise,
-        ground_truth={},
+    base = empty_scenario(
+        rng,
+        name,
+        room,
+        order,
+        stops,
+        exponent,
+        sigma,
+        noise,
         walls=walls,
         detector=unit,
         delay_spread_ns=delay_spread,

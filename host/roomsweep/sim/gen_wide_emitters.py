@@ -14,9 +14,10 @@ import numpy as np
 from roomsweep.sim.gen_emitters import (
     BLE_TX_DBM,
     DECT_CARRIERS_MHZ,
-    VIDEO_CHANNELS_MHZ,
     WIFI_CHANNELS_MHZ,
     Draw,
+    classic_hidden_params,
+    unique_id,
 )
 from roomsweep.sim.gen_room import Room, Vec, r2v
 from roomsweep.sim.scenario import Emitter
@@ -71,15 +72,6 @@ class WideDraw:
 
     draw: Draw
     how: str = ""
-
-
-def unique_id(base: str, taken: set[str]) -> str:
-    if base not in taken:
-        return base
-    k = 2
-    while f"{base}-{k}" in taken:
-        k += 1
-    return f"{base}-{k}"
 
 
 def r1(x: float, nd: int = 1) -> float:
@@ -219,22 +211,8 @@ def hidden_params(rng: np.random.Generator, kind: str) -> tuple[float, float, di
             "BLE tracker advertising",
             "ref §7: ESP32 BLE -12..+9 dBm, typical tags 0 dBm",
         )
-    if kind == "dect":
-        return (
-            24.0,
-            DECT_CARRIERS_MHZ[int(rng.integers(10))],
-            {},
-            "DECT base (baby monitor / phone) used as an audio bug",
-            "ref §7: DECT 250 mW",
-        )
-    if kind == "analog_video":
-        return (
-            round(float(rng.uniform(-1.0, 21.0)) * 2) / 2,
-            VIDEO_CHANNELS_MHZ[int(rng.integers(len(VIDEO_CHANNELS_MHZ)))],
-            {},
-            "analog video sender (continuous FM carrier)",
-            "ref §7: -1.2 dBm (FCC 15.249) .. 14 dBm (EU 25 mW) .. ~21 dBm measured",
-        )
+    if kind in ("dect", "analog_video"):
+        return classic_hidden_params(rng, kind)  # drawn as in the classic profile
     if kind == "bt_classic":
         eirp = 4.0 if rng.random() < 0.7 else round(float(rng.uniform(10.0, 20.0)))
         return (

@@ -65,16 +65,16 @@ from roomsweep.sim.gen_emitters import (  # noqa: F401 - MAX_OFFSET_M re-exporte
     Draw,
     draw_ambient,
     draw_hidden,
+    unique_id,
 )
 from roomsweep.sim.gen_room import (
     MIN_WAYPOINTS,
-    NOISE_FLOOR_DBM,
-    RAPPAPORT,
-    ROOM_PROPAGATION,
     ROOM_TYPES,
     Place,
     Room,
     Vec,
+    draw_propagation,
+    empty_scenario,
     place_fixtures,
     plan_sweep,
     walking_order,
@@ -84,7 +84,7 @@ from roomsweep.sim.gen_wide import check_wide, draw_wide
 from roomsweep.sim.gen_wide_toml import render_wide_toml, wide_summary
 from roomsweep.sim.lensgen import draw_optics, optics_toml
 from roomsweep.sim.netgenerate import network_toml
-from roomsweep.sim.scenario import Scenario, Waypoint, load_scenario
+from roomsweep.sim.scenario import Scenario, load_scenario
 
 PROFILES = ("classic", "wide")  # sim/gen_wide.py: the wide profile
 
@@ -94,15 +94,6 @@ AMBIENT_MAX_DBM = -25.0  # a friendly emitter's peak along the sweep (about what
 #                          in the corridor gives the bundled hotel room) [judgement]
 AMBIENT_MIN_OVER_NOISE_DB = 3.0  # and it must show above the noise floor somewhere
 HIDDEN_COUNT_WEIGHTS = (0.10, 0.35, 0.35, 0.20)  # P(0, 1, 2, 3 hidden) [judgement]
-
-
-def _unique(base: str, taken: set[str]) -> str:
-    if base not in taken:
-        return base
-    k = 2
-    while f"{base}-{k}" in taken:
-        k += 1
-    return f"{base}-{k}"
 
 
 # --- one scenario ---------------------------------------------------------------------------
@@ -147,24 +138,8 @@ def _room_and_sweep(
         return None
     order = walking_order(places)
     stops, speed = plan_sweep(rng, order)
-    prop_key = ROOM_PROPAGATION[room.kind][int(rng.integers(len(ROOM_PROPAGATION[room.kind])))]
-    exponent, sigma, _ = RAPPAPORT[prop_key]
-    noise = float(round(rng.uniform(*NOISE_FLOOR_DBM)))
-    base = Scenario(
-        name=name,
-        description="",
-        seed=int(rng.integers(1, 2**31)),
-        room_size_m=(room.w, room.l, room.h),
-        exponent=exponent,
-        shadowing_db=sigma,
-        waypoints=[Waypoint(p.name, p.position) for p in order],
-        sweep=stops,
-        emitters=[],
-        duration_s=stops[-1].arrive_s + stops[-1].dwell_s,
-        source=f"<generated {name}>",
-        noise_floor_dbm=noise,
-        ground_truth={},
-    )
+    prop_key, exponent, sigma, noise = draw_propagation(rng, room.kind)
+    base = empty_scenario(rng, name, room, order, stops, exponent, sigma, noise)
     return room, order, speed, prop_key, base
 
 
@@ -180,7 +155,7 @@ def _friendly_emitters(
         for _attempt in range(30):
             role = roles[int(rng.integers(len(roles)))]
             d = draw_ambient(rng, room, role)
-            d.emitter.id = _unique(d.emitter.id, taken)
+            d.emitter.id = unique_id(d.emitter.id, taken)
             taken.add(d.emitter.id)  # a rejected id keeps its shadowing: do not reuse it
             p = d.emitter.position_m
             if not _outside_box(p, room):
@@ -215,7 +190,7 @@ def _hidden_emitters(
             free = [p for p in order if p.name not in used]
             place = free[int(rng.integers(len(free)))]
             kind = HIDDEN_KINDS[int(rng.integers(len(HIDDEN_KINDS)))]
-            eid = _unique(f"{place.name}-{HIDDEN_LABELS[kind]}", taken)
+            eid = unique_id(f"{place.name}-{HIDDEN_LABELS[kind]}", taken)
             taken.add(eid)
             d = draw_hidden(rng, room, place, kind, eid)
             trial = [h.emitter for h in hidden] + [d.emitter]
