@@ -137,20 +137,9 @@ def _hidden_report(
     noise = probe.noise_dbm
     own = levels[e.id]
     if nearest not in own:  # the sweep never stops there
-        nan = float("nan")
+        unknown = [float("nan")] * 6  # level_dbm .. contrast_db: never there
         return HiddenReport(
-            e.id,
-            e.kind,
-            scenario.ground_truth.get(e.id),
-            nearest,
-            wp_d,
-            closest,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
-            nan,
+            e.id, e.kind, scenario.ground_truth.get(e.id), nearest, wp_d, closest, *unknown
         )
     level = own[nearest]
     seen = float(detector_dbm(_power_sum_dbm(level, noise)))
