@@ -18,6 +18,7 @@ RING_SLOTS = const(8)  # SAMPLES frames waiting for the link: 4 blocks of 2 chan
 _INPUT_READS_PER_LOOP = const(8)  # bounds the time a flood of input can take
 _IDLE_WAIT_MS = const(20)
 _SAMPLES_PAYLOAD_OFFSET = const(12 + 20)  # frame header + SAMPLES header
+_ENCODING_AT = const(12 + 1)  # SAMPLES' encoding byte (flags: rsproto.SAMPLES_FLAG_RF_PAD)
 
 
 class App:
@@ -26,7 +27,8 @@ class App:
         # gil_yield: the board's way to let NimBLE's scan callbacks run between
         # chunks of a block (the viper loop never releases the GIL); None: one go
         self.sampler = Sampler(board.rf_adc, board.pd_adc, board.ticks_us,
-                               pause=getattr(board, "gil_yield", None))
+                               pause=getattr(board, "gil_yield", None),
+                               pad=getattr(board, "attenuator", None))
         self.link = Link(board.link_writable, board.link_write, board.ticks_us)
         self.parser = CommandParser(self._command_error, board.ticks_ms, board.ticks_diff)
         self.button = Button(board.button, board.ticks_ms, board.ticks_diff)
@@ -158,6 +160,8 @@ class App:
         level = settings.pop("led_level", self.led_drive.level)
         auto = settings.pop("led_auto", self.lens.auto)
         radios = (settings.pop("wifi_scan", None), settings.pop("ble_scan", None))
+        pad = self.sampler.range
+        pad_mode = pad.check(settings.pop("rf_pad", pad.mode))
         if settings:
             raise ValueError("unknown setting " + sorted(settings)[0])
         if not MIN_RATE_HZ <= rate <= MAX_RATE_HZ:
@@ -184,6 +188,7 @@ class App:
             g.set(hz, duty if on else 0)
             self.led_duty[i] = duty
             self.led_on[i] = on
+        pad.set_mode(pad_mode)
         self.led_drive.set_level(level)
         self.lens.set_level(self.led_drive.level)
         self.lens.set_auto(auto and self.led_drive.adjustable)
@@ -252,6 +257,7 @@ class App:
         n = s.block
         i = ring.claim(rsproto.CH_RF, n)
         self._fill(ring.bufs[i], rsproto.CH_RF, s.rf)
+        ring.bufs[i][_ENCODING_AT] |= s.pad_flag  # the block's range
         i = ring.claim(rsproto.CH_PHOTODIODE, n)
         self._fill(ring.bufs[i], rsproto.CH_PHOTODIODE, s.pd)
         self._lens_block()
@@ -275,7 +281,7 @@ class App:
         (a short beep and the status LED blinking off) once per block, 31 a second
         at the default 256 samples and 8 kS/s."""
         lens = self.lens
-        lens.process(self.sampler.pd)
+        lens.process(self.sampler.pd, self.sampler.missed)  # a stall restarts its integration
         a = lens.amps
         flags = 0
         if lens.alert:

@@ -25,10 +25,21 @@ LED_DEFAULT_HZ = (1175, 1775, 2375)
 LED_RING_MM = (9, 20, 34)
 
 # AD8318 datasheet: slope -25 mV/dB, intercept about +20 dBm (0.5-2.1 V output).
-# ESP32 ADC at 11 dB attenuation: about 150-2450 mV usable, about 3.1 V at full
-# scale (MicroPython esp32 quickref; Espressif ADC docs).
+# ESP32 ADC1 at 11 dB attenuation (ATTN_11DB): the chip's own characteristic, the
+# line ESP-IDF converts raw counts with (esp_adc_cal_esp32.c in v4.x,
+# esp_adc/esp32/adc_cali_line_fitting.c in v5.x, characterize_using_vref): at the
+# default Vref of 1100 mV, coeff_a = 1100 x adc1_vref_atten_scale[3] (196602) /
+# 4096 = 52798 (integer division) and mV = coeff_a x count / 65536 +
+# adc1_vref_atten_offset[3] (142), i.e. 142 mV + 52798 / 65536 = 0.8056335 mV per
+# count (7 digits: what a single-precision float holds). Usable about 150-2450 mV
+# (MicroPython esp32 quickref). adc_full_scale_mv is the older nominal line through
+# zero (about 3.1 V at the top count, quickref; Espressif ADC docs), still sent for
+# hosts that know only it and used by the simulator's photodiode model
+# (sim/optics.py) and DRIVE_LOWER_AT below; docs/protocol.md "The count -> dBm law".
 CALIBRATION = {
     "source": "datasheet",
+    "adc_offset_mv": 142,
+    "adc_mv_per_count": 0.8056335,
     "adc_full_scale_mv": 3100,
     "adc_min_mv": 150,
     "adc_max_mv": 2450,
@@ -68,3 +79,14 @@ LINK_FRAME_MAX = const(1600)
 # hardware/README.md). The buzzer's pitch never changes.
 BUZZER_HZ = const(2700)
 LED_DRIVE_HZ = const(2700)
+
+# The switchable pad in front of the RF detector (auto-ranging, firmware/rfrange.py
+# RfRange; its rule's thresholds are there, mirrored by the simulator's fast
+# path, sim/ranging.py): the HMC624A digital step attenuator (hardware/README.md
+# "Attenuator", BOM U3) with its 16 dB and 4 dB control bits tied to rf_attenuator:
+# 16 + 4 = 20 dB relative to its reference (insertion-loss) state (HMC624A
+# datasheet: 0.5 dB LSB, bits 0.5 .. 16 dB; the step's accuracy, a few tenths of
+# a dB, is [unconf.]). The insertion loss is in the path in both states, so the
+# calibration's intercept already holds it; the host adds the step back to the
+# blocks taken with the pad in (analysis/recording.py, as device_defaults).
+RF_PAD_DB = 20.0

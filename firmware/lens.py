@@ -1,13 +1,29 @@
 # On-device lens finder: a lock-in amplitude per LED group from each block of
-# photodiode samples, and a glint alert (docs/lens.md).
+# photodiode samples, and a glint alert (docs/lens.md, "On the device").
 #
 # configure() builds the reference tables (int8, 2 x 3 x block bytes, from a
 # 256-entry sine table with an integer phase; allocation, once); process() then
 # runs in viper without touching the heap: one pass for the block's mean, one pass
 # correlating with cos/sin of each group's frequency. Amplitudes are in 1/8 ADC
-# count (fundamental of each group's return). The alert compares the inner ring's
-# return with what the outer ring says the walls give it (a lens returns the inner
-# ring's light far more, docs/lens.md) and fires on a sudden rise of that excess.
+# count (fundamental of each group's return).
+#
+# The alert is the ring-profile test of a retro-reflector (issue 16). Each ring's
+# return is predicted from the outer ring's by the walls' ratio of the last blocks
+# (a running ratio, 1/8 a block, that a glint does not teach: the rings calibrate
+# each other on the walls); what a ring gets beyond that is its excess. A lens
+# returns its light into a narrow cone around the source, so the inner ring's
+# excess rises while the outer ring's light does not rise with it (a rise the
+# outer ring shares is what the prediction removes), and the middle ring's excess
+# holds -0.1 .. 0.4 of the inner ring's (its share of the cone's halo: none far
+# off, up to about a third at arm's length). A mirror, a window or a TV faced
+# squarely, and the walls, light the rings by their aim, not their radius: their
+# excesses come from the rings' aim differences, in which the middle ring moves as
+# much as the inner one or more (in the simulator's build about 1.7 x), or the
+# inner ring's is negative. The alert fires when the inner excess stands _K_DEV x
+# its usual deviation and at least _MIN_RISE above the prediction while the middle
+# ring's lies in that band, for _PERSIST blocks in a row. The ratios hold at any
+# drive level, so a level change leaves them alone; a ratio (not a running level
+# of the excess) also follows the walls' light when it changes tenfold.
 #
 # Mains flicker: every LED frequency sits 25 Hz from a harmonic of 100 Hz (and
 # 25 or 95 Hz from one of 120 Hz). One 32 ms block is 0.8 of a 31.25 Hz bin from
@@ -18,6 +34,13 @@
 # 25 and 75 Hz away (50 Hz grids) falls on a null, and the 60 Hz grid's 95 Hz
 # offset 38 dB down (sinc(15.2)). The per-block amplitudes (LENS frames, drive
 # rule) stay one block's: the host filters its own (analysis/lens.py).
+#
+# Stalls: a Wi-Fi scan (radios.py) stops sampling for about 1.6 s; the sampler
+# then skips the lost slots (its `missed` count). The carried phase no longer
+# matches the LEDs', and the integrated blocks saw another part of the room, so
+# process() takes that count and, when it changed, starts the integration and the
+# walls' ratios again (the beam turned by up to 100 degrees meanwhile): no alert
+# for _WARMUP blocks.
 #
 # Automatic drive level: the LED current of all three groups is full / 2**level
 # (level 0..7, one shared reference: walls return every ring's light alike, so
@@ -36,37 +59,49 @@ from defaults import DRIVE_CALM_BLOCKS, DRIVE_LEVELS, DRIVE_LOWER_AT, DRIVE_RAIS
 
 GROUPS = const(3)
 _SCALE = const(127)  # reference tables hold round(127 cos), round(127 sin)
-# state words (array 'i'), shared with the viper code
-_S_N = const(0)  # block length
-_S_EMA0 = const(1)  # slow average of the inner ring's amplitude (x 16)
-_S_EMA2 = const(2)  # slow average of the outer ring's amplitude (x 16)
-_S_EX = const(3)  # average of the retro excess (x 16), stored + _EX_ZERO
-# ptr32 loads are unsigned on 64-bit ports: the state holds no negative numbers
+# state words (array 'i'), shared with the viper code; amplitudes x 16 (1/128 count)
+# ptr32 loads are unsigned on 64-bit ports: the state holds no negative numbers,
+# signed words are stored + _EX_ZERO
 _EX_ZERO = const(0x20000000)
-_S_DEV = const(4)  # average absolute deviation of the excess (x 16)
-_S_ALERT = const(5)  # 1 while the excess stands out
+_S_N = const(0)  # block length
+_S_K0 = const(1)  # the walls' ratio inner / outer ring, x 4096 (0: not known yet)
+_S_K1 = const(2)  # the walls' ratio middle / outer ring, x 4096
+_S_DEV0 = const(3)  # average absolute deviation of the inner ring's excess (x 16)
+_S_DEV1 = const(4)  # ... of the middle ring's excess (x 16)
+_S_ALERT = const(5)  # 1 while a retro-reflector's glint stands out
 _S_CLIP = const(6)  # 1 when the block held a clipped sample
-_S_BLOCKS = const(7)  # blocks processed since reset
-_S_LEVEL = const(8)  # drive level of the block being processed (current full / 2**level)
-_S_NEXT = const(9)  # drive level chosen for the next block
-_S_CALM = const(10)  # blocks in a row with room for a brighter level
-_S_AUTO = const(11)  # 1: the level follows the light; 0: stays where configured
+_S_BLOCKS = const(7)  # blocks processed since reset or a stall
+_S_RUN = const(8)  # blocks in a row that passed the ring-profile test
+_S_FILLED = const(9)  # blocks in the integration since it (re)started, up to SPAN
+_S_MISSED = const(10)  # the sampler's missed-slot count at the last block
+_S_CALM = const(11)  # blocks in a row with room for a brighter level
 _S_SETTLE = const(12)  # 1 for the block after a level change: the alert skips it
-_S_COUNT = const(13)  # words 1.._S_COUNT-1 are averages: reset() clears them
+_S_COUNT = const(13)  # words 1.._S_COUNT-1 are averages and counters: reset() clears them
+# settings, kept by reset()
+_S_LEVEL = const(13)  # drive level of the block being processed (current full / 2**level)
+_S_NEXT = const(14)  # drive level chosen for the next block
+_S_AUTO = const(15)  # 1: the level follows the light; 0: stays where configured
 # the drive rule (defaults.DRIVE_*), copied into the state once: the viper code reads
 # words, and the rule has one definition shared with the host
-_S_TOP_LEVEL = const(13)  # DRIVE_LEVELS - 1, the dimmest level
-_S_LOWER_AT = const(14)
-_S_RAISE_BELOW = const(15)
-_S_CALM_BLOCKS = const(16)
-_S_RATE = const(17)  # sample rate (the reference phase's unit)
-_S_SPAN_AT = const(18)  # ring slot of the next block
-_S_WORDS = const(19)
+_S_TOP_LEVEL = const(16)  # DRIVE_LEVELS - 1, the dimmest level
+_S_LOWER_AT = const(17)
+_S_RAISE_BELOW = const(18)
+_S_CALM_BLOCKS = const(19)
+_S_RATE = const(20)  # sample rate (the reference phase's unit)
+_S_SPAN_AT = const(21)  # ring slot of the next block
+_S_WORDS = const(22)
 SPAN = const(5)  # blocks integrated for the alert (see above)
-_WARMUP = const(8)  # blocks before the alert may fire
-_MIN_RISE = const(16)  # 2 counts (1/8 units) at least
-_K_DEV = const(5)
-
+# The alert's thresholds (tuned on generated rooms, docs/benchmarks.md "Device
+# glint alert"; amplitudes x 16 of 1/8 count, i.e. 1/128 count):
+_WARMUP = const(16)  # blocks (0.5 s) after START or a stall: the walls' ratios settle
+_RATIO_AT = const(128)  # the ratios learn where the outer ring reads a count or more
+_K_MAX = const(16384)  # a walls' ratio at most 4 (x 4096): keeps products in 31 bits
+_MIN_RISE = const(128)  # one count at the block's drive level: the ADC's step
+_K_DEV = const(4)  # the inner excess over 4 x its average absolute deviation
+_MID_HI = const(4)  # the middle ring's share of the inner's excess at most 0.4 (tenths)
+_MID_LO = const(1)  # ... and at least -0.1 (tenths): a lens never takes light away
+_MID_DEV = const(1)  # ... give or take the middle excess's own deviation (its noise)
+_PERSIST = const(2)  # blocks in a row: a glint spans the 5-block integration, noise rarely
 
 _SINE = (  # round(127 sin(2 pi k / 256)), k = 0..255, as int8 two's complement
     b"\x00\x03\x06\x09\x0c\x10\x13\x16\x19\x1c\x1f\x22\x25\x28\x2b\x2e"
@@ -139,7 +174,6 @@ class LockIn:
         auto = s[_S_AUTO]
         for i in range(1, _S_COUNT):
             s[i] = 0
-        s[_S_EX] = _EX_ZERO
         for g in range(GROUPS):
             self.amps[g] = 0
             self.span_amps[g] = 0
@@ -183,10 +217,8 @@ class LockIn:
             return
         s[_S_SETTLE] = 1
         k = level - old  # amplitudes scale by 2**-(level - old)
-        for i in (_S_EMA0, _S_EMA2, _S_DEV):
+        for i in (_S_DEV0, _S_DEV1):  # (the ratios hold at any level)
             s[i] = s[i] >> k if k > 0 else s[i] << -k
-        ex = s[_S_EX] - _EX_ZERO
-        s[_S_EX] = (ex >> k if k > 0 else ex << -k) + _EX_ZERO
         iq = self._iq  # the integrated blocks follow the light too
         for i in range(len(iq)):
             v = iq[i] - _EX_ZERO
@@ -200,8 +232,22 @@ class LockIn:
     def clipped(self):
         return self.state[_S_CLIP] != 0
 
-    def process(self, samples):
-        """Amplitudes of the block in `samples` (array 'H', 12-bit); updates the alert."""
+    def process(self, samples, missed=0):
+        """Amplitudes of the block in `samples` (array 'H', 12-bit); updates the alert.
+        `missed`: the sampler's count of skipped slots (Sampler.missed); when it
+        changed, sampling stalled before this block: the integration and the
+        walls' ratios start again, and the alert waits _WARMUP blocks."""
+        s = self.state
+        if missed != s[_S_MISSED]:  # the beam faces another part of the room now:
+            s[_S_MISSED] = missed  # integrate and learn the walls' ratios afresh
+            s[_S_FILLED] = 0
+            s[_S_RUN] = 0
+            s[_S_BLOCKS] = 0
+            s[_S_K0] = 0
+            s[_S_K1] = 0
+            iq = self._iq
+            for i in range(len(iq)):
+                iq[i] = _EX_ZERO
         _process(samples, self._cos, self._sin, self.amps, self.lit, self.state, self._acc)
         _span(self.lit, self.state, self._acc, self._phase, self._iq, self.span_amps, _SINE)
 
@@ -314,9 +360,10 @@ def _span(lit, state, acc_buf, phase_buf, iq_buf, span_buf, sine):
     slot = st[_S_SPAN_AT]
     blocks = st[_S_BLOCKS]
     den = (n * _SCALE) >> 4
-    filled = blocks
-    if filled > SPAN:
-        filled = SPAN
+    filled = st[_S_FILLED]  # blocks in the integration (it restarts after a stall)
+    if filled < SPAN:
+        filled += 1
+        st[_S_FILLED] = filled
     dd = (filled * den) >> 5
     for g in range(GROUPS):
         k = (ph[g] * 256) // rate
@@ -359,38 +406,66 @@ def _span(lit, state, acc_buf, phase_buf, iq_buf, span_buf, sine):
     if st[_S_SETTLE]:  # the LED current was still settling to the new level
         st[_S_SETTLE] = 0
         st[_S_ALERT] = 0
+        st[_S_RUN] = 0
         return
-    if on[0] == 0 or on[2] == 0 or st[_S_CLIP]:
+    if on[0] == 0 or on[1] == 0 or on[2] == 0 or st[_S_CLIP]:  # no profile to judge
         st[_S_ALERT] = 0
+        st[_S_RUN] = 0
         return
     a0 = sa[0] << 4  # the alert: amplitudes clear of mains flicker (SPAN blocks)
+    a1 = sa[1] << 4
     a2 = sa[2] << 4
-    ema0 = st[_S_EMA0]
-    ema2 = st[_S_EMA2]
-    if blocks == 1:
-        ema0 = a0
-        ema2 = a2
-    else:
-        ema0 += (a0 - ema0) >> 6  # the walls' ratio: slow (about 2 s)
-        ema2 += (a2 - ema2) >> 6
-    st[_S_EMA0] = ema0
-    st[_S_EMA2] = ema2
-    den2 = ema2 >> 4
-    if den2 < 1:
-        den2 = 1
-    excess = a0 - (a2 * (ema0 >> 4)) // den2
-    ex = st[_S_EX] - _EX_ZERO
-    dev = st[_S_DEV]
-    rise = excess - ex
+    # each ring's excess over the walls' prediction from the outer ring: the walls'
+    # ratios of the last blocks (x 4096; a2 / 4 x k / 1024 keeps products in 31 bits)
+    k0 = st[_S_K0]
+    k1 = st[_S_K1]
+    learn = a2 >= _RATIO_AT
+    if k0 == 0 and k1 == 0:  # the first block with light on the outer ring
+        if not learn:
+            st[_S_ALERT] = 0
+            return
+        k0 = (a0 << 12) // a2
+        k1 = (a1 << 12) // a2
+        if k0 > _K_MAX:
+            k0 = _K_MAX
+        if k1 > _K_MAX:
+            k1 = _K_MAX
+    q = a2 >> 2
+    e0 = a0 - ((q * k0) >> 10)
+    e1 = a1 - ((q * k1) >> 10)
+    dev0 = st[_S_DEV0]
+    dev1 = st[_S_DEV1]
+    cand = 0
+    if blocks > _WARMUP and filled >= SPAN and e0 > _MIN_RISE and e0 > _K_DEV * dev0:
+        # the ring profile: the middle ring's excess within -0.1 .. 0.4 of the inner's
+        slack = 10 * _MID_DEV * dev1
+        if 10 * e1 <= _MID_HI * e0 + slack and 10 * e1 >= 0 - _MID_LO * e0 - slack:
+            cand = 1
+    run = 0
+    if cand:
+        run = st[_S_RUN] + 1
+    st[_S_RUN] = run
     alert = 0
-    if blocks > _WARMUP and rise > (_MIN_RISE << 4) and rise > _K_DEV * dev:
+    if run >= _PERSIST:
         alert = 1
     st[_S_ALERT] = alert
-    if not alert:  # a glint does not teach the background
-        ex += rise >> 3
-        d = rise
-        if d < 0:
-            d = 0 - d
-        dev += (d - dev) >> 4
-        st[_S_EX] = ex + _EX_ZERO
-        st[_S_DEV] = dev
+    if not cand:  # a glint does not teach the walls' ratios
+        if learn:
+            k0 += (((a0 << 12) // a2) - k0) >> 3
+            k1 += (((a1 << 12) // a2) - k1) >> 3
+        if e0 < 0:
+            e0 = 0 - e0
+        if e1 < 0:
+            e1 = 0 - e1
+        st[_S_DEV0] = dev0 + ((e0 - dev0) >> 4)
+        st[_S_DEV1] = dev1 + ((e1 - dev1) >> 4)
+    if k0 > _K_MAX:
+        k0 = _K_MAX
+    if k1 > _K_MAX:
+        k1 = _K_MAX
+    if k0 < 1:
+        k0 = 1
+    if k1 < 1:
+        k1 = 1
+    st[_S_K0] = k0
+    st[_S_K1] = k1

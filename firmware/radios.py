@@ -17,6 +17,7 @@
 # deduplicated by address; a full table counts what it could not store. Once a
 # second the table goes out as one BLE_ADV frame and is cleared.
 
+import gc
 import struct
 
 import micropython
@@ -174,17 +175,28 @@ class Radios:
 
     # --- Wi-Fi ---------------------------------------------------------------------
     def scan_wifi(self):
+        # The scan's list of tuples and its frame come from the heap: make room
+        # first (sampling stalls for the scan's ~1.6 s anyway), and a heap too
+        # fragmented for them is a failed scan, said in the stream, not a crash.
+        gc.collect()
         start = self._ticks_us()
         flags = rsproto.WIFI_ACTIVE
         try:
             aps = self.wlan.scan()
-        except OSError:
+        except (OSError, MemoryError):
             aps = []
             flags |= rsproto.WIFI_FAILED
             self.errors += 1
         duration = self._ticks_diff(self._ticks_us(), start)
         self.scans += 1
-        self._send(rsproto.T_WIFI_SCAN, rsproto.encode_wifi_scan(start, duration, flags, aps))
+        try:
+            payload = rsproto.encode_wifi_scan(start, duration, flags, aps)
+        except MemoryError:
+            aps = None
+            gc.collect()
+            self.errors += 1
+            payload = rsproto.encode_wifi_scan(start, duration, flags | rsproto.WIFI_FAILED, ())
+        self._send(rsproto.T_WIFI_SCAN, payload)
 
     # --- BLE --------------------------------------------------------------------------
     def _irq(self, event, data):

@@ -277,3 +277,13 @@ def is_clean_text(data):
     except UnicodeError:
         return False
     return True
+
+
+# --- SAMPLES: the RF range (auto-ranging firmware) ---------------------------------
+# The encoding byte of a SAMPLES payload carries a flag in its top bit: the low
+# seven bits are the encoding (ENC_*), and on the RF channel SAMPLES_FLAG_RF_PAD
+# says the block was taken with the switchable pad in front of the detector (its
+# attenuation in dB is INFO's "rf_pad" "db"). Firmware before auto-ranging never
+# sets it: its blocks read as before. A reader that predates the flag rejects a
+# padded block as an unknown encoding instead of misreading its level.
+SAMPLES_FLAG_RF_PAD = const(0x80)

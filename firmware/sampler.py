@@ -10,6 +10,7 @@ from array import array
 from micropython import const
 
 from defaults import DEFAULT_BLOCK, DEFAULT_RATE_HZ
+from rfrange import RfRange
 
 MIN_RATE_HZ = const(500)
 # The ADC sets the ceiling: one read_u16() is about 30 us at 240 MHz on the ESP32
@@ -58,12 +59,15 @@ def link_rate(board, asked, current, block):
 
 class Sampler:
     def __init__(self, rf_adc, pd_adc, ticks_us, rate_hz=DEFAULT_RATE_HZ, block=DEFAULT_BLOCK,
-                 pause=None):
+                 pause=None, pad=None):
         # Bound once here: looking up adc.read_u16 inside the loop would allocate.
         self._read_rf = rf_adc.read_u16
         self._read_pd = pd_adc.read_u16
         self._ticks_us = ticks_us
         self._pause = pause
+        # the RF range: the pad's pin (None: no pad), switched between blocks
+        self.range = RfRange(pad, ticks_us)
+        self.pad_flag = 0  # rsproto.SAMPLES_FLAG_RF_PAD: the last block was padded
         self.state = array("i", bytes(4 * _S_COUNT))
         self.rf = None
         self.pd = None
@@ -90,7 +94,9 @@ class Sampler:
         s[_S_RATE] = rate_hz
 
     def restart(self):
-        """Begin a new schedule at the current tick (call on START)."""
+        """Begin a new schedule at the current tick (call on START); auto-ranging
+        begins without the pad."""
+        self.range.set_mode(self.range.mode)
         s = self.state
         s[_S_NEXT] = self._ticks_us() & _MASK
         s[_S_ERR] = 0
@@ -118,21 +124,24 @@ class Sampler:
         return self.state[_S_MISSED]
 
     def acquire(self):
-        """Fill self.rf and self.pd with one block of 12-bit samples."""
+        """Fill self.rf and self.pd with one block of 12-bit samples (in the range
+        `pad_flag` says), then set the range of the next."""
         n = self.block
         pause = self._pause
+        self.pad_flag = self.range.flag
         if pause is None:
             self._acquire(0, n, n, self.rf, self.pd, self.state)
-            return
-        start = 0
-        while start < n:
-            end = start + _CHUNK
-            if end > n:
-                end = n
-            self._acquire(start, end, n, self.rf, self.pd, self.state)
-            if end < n:
-                pause()
-            start = end
+        else:
+            start = 0
+            while start < n:
+                end = start + _CHUNK
+                if end > n:
+                    end = n
+                self._acquire(start, end, n, self.rf, self.pd, self.state)
+                if end < n:
+                    pause()
+                start = end
+        self.range.update(self.rf, n)
 
     @micropython.viper
     def _acquire(self, i0: int, i1: int, n: int, rf, pd, state):

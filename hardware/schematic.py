@@ -185,12 +185,12 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.here = (x0, y0)
     op = d.add(elm.Opamp(leads=True).anchor("in1"))
     d.add(elm.Label().at((op.out[0] - 1.0, op.out[1] - 1.4)).label("MCP6001"))
-    # bias: 3V3 - 100k - node - 56k - GND = 1.18 V at the + input
+    # bias: 3V3 - 100k - node - 68k - GND = 1.34 V at the + input
     d.add(elm.Line().left(1.0).at(op.in2))
     d.add(elm.Dot())
     bias = d.here
     d.push()
-    d.add(elm.Resistor().down().label("56 kΩ", loc="bottom"))
+    d.add(elm.Resistor().down().label("68 kΩ", loc="bottom"))
     d.add(elm.Ground())
     d.pop()
     d.push()
@@ -200,7 +200,7 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.pop()
     d.add(elm.Line().left(4.5).at(bias))
     d.add(elm.Resistor().up().label("100 kΩ"))
-    d.add(elm.Vdd().label("+3V3 (bias 1.18 V)"))
+    d.add(elm.Vdd().label("+3V3 (bias 1.34 V)"))
     # photodiode: cathode to -, anode to the bias (zero bias); daylight filter
     d.add(elm.Line().left(1.0).at(op.in1))
     d.add(elm.Dot())
@@ -232,7 +232,7 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.add(elm.Capacitor().right().to((sv.out[0], c_top[1])).label("1 µF"))
     d.add(elm.Line().down().to(sv.out))
     d.add(elm.Line().left(1.0).at(sv.in2))
-    d.add(elm.Label().label("bias 1.18 V", loc="left", halign="right"))
+    d.add(elm.Label().label("bias 1.34 V", loc="left", halign="right"))
     d.add(elm.Line().right(1.0).at(sv.out))
     q = d.add(elm.BjtPnp(circle=True).anchor("base").right())
     d.add(elm.Label().at((q.base[0] + 0.2, q.base[1] - 1.3)).label("MMBT3906"))

@@ -229,12 +229,19 @@ def test_calibration_defaults_in_the_doc_are_the_codes():
         return float(cell.replace("−", "-"))
 
     cal = Calibration()
-    for key in ("adc_full_scale_mv", "rf_slope_mv_per_db", "rf_intercept_dbm", "adc_bits"):
+    for key in (
+        "adc_offset_mv",
+        "adc_mv_per_count",
+        "rf_slope_mv_per_db",
+        "rf_intercept_dbm",
+        "adc_bits",
+    ):
         assert number(INFO_DOC[f"calibration.{key}"][2]) == getattr(cal, key), key
     assert INFO_DOC["calibration.source"][2] == f"`{cal.source}`"
-    # "our firmware sends the first six"
+    # "our firmware sends the first eight"
     keys = [k for k in INFO_DOC if k.startswith("calibration.")]
-    assert {k.split(".", 1)[1] for k in keys[:6]} == set(D.CALIBRATION)
+    assert len(D.CALIBRATION) == 8
+    assert {k.split(".", 1)[1] for k in keys[:8]} == set(D.CALIBRATION)
     # the calibration file's keys are INFO's (docs/calibration.md)
     file_keys = flatten(full_calibration(), "calibration.")
     assert file_keys <= set(INFO_DOC), file_keys - set(INFO_DOC)
@@ -242,21 +249,27 @@ def test_calibration_defaults_in_the_doc_are_the_codes():
 
 def test_the_documented_law_and_its_examples():
     law = section(DOCS / "protocol.md", "#### The count → dBm law")
-    assert "count × adc_full_scale_mv / (2^adc_bits − 1)" in law
+    assert "`mV = adc_offset_mv + count × adc_mv_per_count`" in law
+    assert "`mV = count × adc_full_scale_mv / (2^adc_bits − 1)`" in law  # the older line
     cal = Calibration()
-    for count, dbm in re.findall(r"count (\d+) is (−?[\d.]+) dBm", law):
+    examples = re.findall(r"count (\d+) is (−?[\d.]+) dBm", law)
+    assert len(examples) == 2
+    for count, dbm in examples:
         assert round(float(cal.rf_dbm(int(count))), 1) == float(dbm.replace("−", "-"))
-    # the nominal line is the firmware's CALIBRATION, no offset
+    # the default line is the firmware's CALIBRATION, with its offset
     assert Calibration.from_info({"calibration": D.CALIBRATION}) == cal
-    assert float(cal.counts_to_mv(0)) == 0.0
-    assert float(cal.counts_to_mv(4095)) == pytest.approx(D.CALIBRATION["adc_full_scale_mv"])
+    assert float(cal.counts_to_mv(0)) == D.CALIBRATION["adc_offset_mv"]
+    # an INFO with only the older key keeps the older line through zero
+    old = Calibration.from_info({"calibration": {"adc_full_scale_mv": 3100}})
+    assert float(old.counts_to_mv(4095)) == pytest.approx(3100.0)
 
 
 def test_the_chip_characteristic_table_is_right():
-    """docs/calibration.md: what the nominal law makes of ESP-IDF's line
-    (142 mV + 1100 x 196602 / 4096 / 65536 mV per count at 11 dB)."""
+    """docs/calibration.md: what the older law makes of ESP-IDF's line
+    (142 mV + 1100 x 196602 / 4096 / 65536 mV per count at 11 dB), and what the
+    default law makes of a unit at the ends of the eFuse Vref spread."""
     text = section(DOCS / "calibration.md", "## The law without a calibration file")
-    assert "142 mV + 0.806 mV per count" in text
+    assert "142 + count × 0.8056335" in text
     per_count = (1100 * 196602 // 4096) / 65536
     rows = re.findall(
         r"^\| (−?\d+) dBm \| (\d+) mV \| (\d+) \| (\d+) mV, ([+−][\d.]+) dBm \| ([\d.]+) dB \|$",
@@ -264,7 +277,8 @@ def test_the_chip_characteristic_table_is_right():
         re.M,
     )
     assert len(rows) == 4
-    cal = Calibration()
+    cal = Calibration.from_info({"calibration": {"adc_full_scale_mv": 3100}})  # the older law
+    assert Calibration().counts_to_mv(2306) == pytest.approx(142 + 2306 * per_count, abs=1e-3)
     for true_dbm, mv, count, nominal_mv, reads, high in rows:
         true = float(true_dbm.replace("−", "-"))
         assert float(mv) == -25.0 * (true - 20.0)  # the AD8318's nominal output
@@ -274,10 +288,17 @@ def test_the_chip_characteristic_table_is_right():
         got = float(cal.rf_dbm(c))
         assert round(got, 1) == float(reads.replace("−", "-").replace("+", ""))
         assert abs((got - true) - float(high)) < 0.06
-    # protocol.md's summary: from 0 dBm to the detector's floor, -64 dBm
-    ends = [float(cal.rf_dbm(round((-25.0 * (t - 20.0) - 142) / per_count))) - t for t in (0, -64)]
-    summary = f"read {ends[0]:.1f} dB (at 0 dBm) to {ends[1]:.1f} dB (at\n−64 dBm) too high"
-    assert summary in (DOCS / "protocol.md").read_text()
+    # the default law on a unit whose eFuse Vref is not 1100 mV (ESP-IDF's line)
+    cell = r" ([\d.]+) dB (low|high) \|"
+    vref_rows = re.findall(r"^\| (\d+) mV \|" + cell * 3 + "$", text, re.M)
+    assert [int(r[0]) for r in vref_rows] == [1000, 1050, 1150, 1200]
+    default = Calibration()
+    for vref, *cells in vref_rows:
+        unit_per_count = (int(vref) * 196602 // 4096) / 65536
+        for true, (err, way) in zip((-60.0, -20.0, 0.0), zip(cells[::2], cells[1::2])):
+            count = round((-25.0 * (true - 20.0) - 142) / unit_per_count)
+            off = float(default.rf_dbm(count)) - true
+            assert (way == "high") == (off > 0) and abs(abs(off) - float(err)) < 0.06
 
 
 # --- the room's plan -----------------------------------------------------------------

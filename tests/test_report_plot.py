@@ -433,7 +433,7 @@ def test_map_estimate_outside_the_room_is_drawn_at_the_wall(hotel):
     ax = plot.room_map(an).axes[0]
     marker = next(line for line in ax.get_lines() if line.get_gid() == "finding-1")
     assert marker.get_xdata()[0] == pytest.approx(min(xs))  # at the wall
-    assert "outside the room" in marker.get_label()
+    assert "estimated outside the outline" in marker.get_label()
     # without an outline: the stops' hull, said so
     hotel.rec.room_outline, saved = None, hotel.rec.room_outline
     try:
@@ -557,3 +557,71 @@ def test_evidence_of_a_radio_finding_is_a_table_of_stops_and_reasons():
     html = evidence_html(items)
     assert "True" not in html and "<caption>Signal strength" in html
     assert "<script>" not in evidence_html([Sentence("<script>x</script>")])  # escaped
+
+
+def test_the_level_sentence_adds_up():
+    """ "N dB above its typical level (T dBm)" only when level - T is N; the
+    analyzer may take the level's fall across the room instead, and says so."""
+    from roomsweep.analyst.evidence import as_text, describe
+
+    def sentence(level: float, above: float, typical: float) -> str:
+        f = {
+            "type": "rf",
+            "class": "gsm",
+            "level_dbm": level,
+            "evidence": {"level_above_room_db": above, "room_typical_dbm": typical},
+        }
+        return as_text(describe(f), indent="")
+
+    assert sentence(-10.0, 20.0, -30.0).startswith("At its loudest it stands 20.0 dB above")
+    text = sentence(-0.0, 26.9, -8.0)  # a saturated GSM bug: 8 dB over typical, falls 27
+    assert "26.9 dB above its typical" not in text
+    assert text.startswith("It stands out by 26.9 dB: its level falls that much across the room")
+    assert "-8.0 dBm" in text
+
+
+def test_timeline_flags_a_saturated_stretch(hotel):
+    """A stretch at the detector's ceiling is drawn again in red and named in the
+    legend as a lower bound; the rest of the track is not."""
+    import dataclasses
+
+    from roomsweep.analyst import plot
+    from roomsweep.analyst.analysed import ceiling_dbm, level_track
+
+    rec = hotel.rec
+    loudest = int(np.argmax(rec.calibration.rf_dbm(np.arange(4096))))  # the top count
+    counts = rec.rf_counts.copy()
+    a, b = int(2.0 * rec.fs), int(3.0 * rec.fs)
+    counts[a:b] = loudest
+    pads = {k: None for k in ("rf_pad_start", "rf_pad_db") if hasattr(rec, k)}
+    clipped = dataclasses.replace(rec, rf_counts=counts, **pads)
+    an = type(hotel)(hotel.path, hotel.header, clipped, [], hotel.stops)
+    ceiling = ceiling_dbm(an)
+    assert float(clipped.rf_dbm()[a]) >= ceiling  # the detector's top is at its ceiling
+    ax = plot.timeline(an).axes[0]
+    red = [line for line in ax.get_lines() if "saturated" in str(line.get_label())]
+    assert len(red) == 1 and "true level may be higher" in red[0].get_label()
+    t, y = red[0].get_xdata(), red[0].get_ydata()
+    shown = t[np.isfinite(y)]
+    assert shown.size and np.all(y[np.isfinite(y)] >= ceiling)
+    peaks = level_track(clipped, bin_s=max(0.02, clipped.duration_s / 1500))
+    with np.errstate(invalid="ignore"):
+        assert shown.size == int(np.count_nonzero(peaks["peak_dbm"] >= ceiling))
+    lo, hi = clipped.device_time(a / rec.fs), clipped.device_time(b / rec.fs)
+    assert np.any((shown >= lo) & (shown <= hi))
+
+
+def test_the_envelope_line_says_whose_frame_rate_it_is():
+    """A Wi-Fi camera's window can hold a louder GSM bug's frames: the line is
+    named as the other transmitter's, not left to read as the camera's timing."""
+    from roomsweep.analyst.evidence import as_text, describe
+
+    def line(cls: str, hz: float) -> str:
+        text = as_text(describe({"class": cls, "evidence": {"peak_frequency_hz": hz}}))
+        return " ".join(text.split())
+
+    assert "216.8 Hz: its frame rate." in line("gsm", 216.8)
+    assert "harmonic 2 of its frame rate" in line("gsm", 433.4)
+    other = line("wifi_camera", 216.8)
+    assert "GSM's frame rate" in other and "another transmitter" in other
+    assert line("wifi_camera", 333.0).endswith("strongest line is at 333.0 Hz.")

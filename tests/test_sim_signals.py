@@ -66,7 +66,13 @@ def write(tmp_path: Path, text: str, name: str = "scen.toml") -> Path:
 
 
 def volts(col: np.ndarray) -> np.ndarray:
+    """The photodiode column's volts (sim/optics.py: the 3.1 V nominal line)."""
     return (col >> 4).astype(float) / 4095 * 3.1
+
+
+def rf_volts(col: np.ndarray) -> np.ndarray:
+    """The RF column's volts: the chip's ESP-IDF line at Vref 1100 mV (sim/signals.py)."""
+    return (142.0 + (col >> 4).astype(float) * 52798 / 65536) / 1000.0
 
 
 # --- scenarios ------------------------------------------------------------------------
@@ -235,12 +241,12 @@ def test_adc_values_in_range(hotel):
     x = g.chunk(100_000)
     assert not np.any(x[:, :2] & 0xF), "read_u16 values are 12-bit counts << 4"
     assert set(np.unique(x[:, 2]).tolist()) <= {0, 1}
-    rf = volts(x[:, 0])
+    rf = rf_volts(x[:, 0])
     assert rf.min() >= 0.45 and rf.max() <= 2.15
     assert rf.min() < 0.7, "the GSM bug near the headboard should saturate the detector"
-    pd = volts(x[:, 1])  # every LED off: TIA offset + the lamps' flicker (sim/optics.py)
-    lamps = optics.TIA_OHM * hotel.optics.lighting.ambient_ua * 1e-6
-    assert abs(np.median(pd) - 0.30 - lamps) < 0.05 and pd.max() - pd.min() > lamps
+    pd = volts(x[:, 1])  # every LED off: the bias + the lamps' flicker the DC servo
+    lamps = optics.TIA_OHM * hotel.optics.lighting.ambient_ua * 1e-6  # lets through
+    assert abs(np.median(pd) - optics.TIA_BIAS_V) < 0.1 and lamps > pd.max() - pd.min() > 0.02
     assert np.all(x[:, 3:] <= 65535)  # the LED groups' returns, counts x 16
 
 
@@ -250,12 +256,13 @@ def test_detector_and_adc_transfer():
     assert v[0] == pytest.approx(2.1, abs=0.01)
     assert v[2] == pytest.approx(1.5, abs=0.01)  # 25 mV/dB x 60 dB below +20 dBm
     assert v[5] == pytest.approx(0.5, abs=0.01)
-    counts = adc_u16(np.array([0.0, 0.1, 0.5, 1.55, 2.45, 3.1, 3.5, 5.0])) >> 4
-    assert counts[0] == 0 and counts[1] == 0
-    assert counts[2] == round(0.5 / 3.1 * 4095)
-    assert counts[3] == round(1.55 / 3.1 * 4095)
+    counts = adc_u16(np.array([0.0, 0.14, 0.5, 1.55, 2.45, 3.1, 3.5, 5.0])) >> 4
+    assert counts[0] == 0 and counts[1] == 0  # dead zone: at and below 142 mV
+    # the chip's ESP-IDF line at Vref 1100 mV: (mV - 142) / (52798 / 65536)
+    assert counts[2] == round((500 - 142) / (52798 / 65536))
+    assert counts[3] == round((1550 - 142) / (52798 / 65536))
     assert np.all(np.diff(counts.astype(int)) >= 0) and counts[-1] == 4095
-    assert counts[5] < round(3.1 / 3.1 * 4095) - 100, "compressed above 2.45 V"
+    assert counts[5] > round((3100 - 142) / (52798 / 65536)) + 100, "ESP-IDF's table at the top"
     assert fspl_1m_db(900.0) == pytest.approx(31.5, abs=0.1)
     assert fspl_1m_db(2440.0) == pytest.approx(40.2, abs=0.1)
 

@@ -26,8 +26,9 @@ CAL = Calibration()
 
 
 def _counts_for(dbm: float) -> int:
-    # default detector law (AD8318 datasheet): dBm = 20 + mV / -25, mV = counts * 3100 / 4095
-    return int(round((20.0 - dbm) * 25 * 4095 / 3100))
+    # default law (AD8318 datasheet, ESP32 ADC characteristic): dBm = 20 + mV / -25,
+    # mV = adc_offset_mv + counts x adc_mv_per_count
+    return int(round(((20.0 - dbm) * 25 - CAL.adc_offset_mv) / CAL.adc_mv_per_count))
 
 
 def _rf_blocks(

@@ -39,6 +39,7 @@ from roomsweep.link import capture as C
 from roomsweep.live.state import LiveState, beep_interval_s
 from roomsweep.live.view import HEIGHT, WIDTH, render_text
 from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.encoding import samples_payload
 from roomsweep.protocol.plan import plan_header
 from roomsweep.protocol.records import Mark, Samples, Status
@@ -49,7 +50,8 @@ SCAN_US = 1_600_000  # a Wi-Fi scan stalls the samples this long (docs/protocol.
 
 
 def _counts_for(dbm: float) -> int:
-    return int(round((20.0 - dbm) * 25 * 4095 / 3100))  # the datasheet law, inverted
+    cal = Calibration()  # the default law (datasheet detector, the chip's ADC), inverted
+    return int(round(((20.0 - dbm) * 25 - cal.adc_offset_mv) / cal.adc_mv_per_count))
 
 
 def _block(seq: int, t_us: int, counts: np.ndarray, fs: float = 8000.0) -> Samples:
@@ -134,6 +136,8 @@ def stalled(tmp_path_factory):
     # the RF channel only (the lens finder and the radios have their own tests)
     rec.pd_counts = None
     rec.wifi, rec.ble, rec.radio_busy = [], [], []
+    # the counts as written, without the RF range (auto-ranging: test_autorange.py)
+    rec.rf_pad_start = rec.rf_pad_db = None
     path, mark_times = _stalled_capture(
         tmp_path_factory.mktemp("stall") / "stalled.cap", rec, scenario
     )
@@ -279,7 +283,10 @@ def _fed(state: LiveState, rec: Recording, upto_s: float, every_s: float = 0.5) 
             m = marks.pop(0)
             if m.time_s * rec.fs >= start:
                 state.feed([Mark(P.T_MARK, 0, int(m.time_s * 1e6), number=1, source=1, label="")])
-        state.feed([_block(0, int(round(t * 1e6)), rec.rf_counts[a : a + BLOCK])])
+        block = _block(0, int(round(t * 1e6)), rec.rf_counts[a : a + BLOCK])
+        pad = rec.rf_pad()  # the range the (simulated) device took the block in
+        block.rf_pad = pad is not None and bool(pad[a])
+        state.feed([block])
         if t >= next_guess:
             state.update_guess()
             next_guess = t + every_s

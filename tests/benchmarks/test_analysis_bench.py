@@ -36,7 +36,15 @@ def two_channels(ten_minute_sweep: Recording) -> Recording:
 def ten_minutes(two_channels: Recording) -> Recording:
     """The RF channel alone."""
     r = two_channels
-    return Recording(r.rf_counts, r.fs, r.marks, r.calibration, r.waypoint_positions)
+    return Recording(
+        r.rf_counts,
+        r.fs,
+        r.marks,
+        r.calibration,
+        r.waypoint_positions,
+        rf_pad_start=r.rf_pad_start,
+        rf_pad_db=r.rf_pad_db,
+    )
 
 
 def _record(benchmark, name: str) -> float | None:

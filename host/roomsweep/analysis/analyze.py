@@ -46,7 +46,9 @@ from roomsweep.analysis.inroom import (
 )
 from roomsweep.analysis.lens import lens_findings, merge_ranked
 from roomsweep.analysis.locate import fit_position
+from roomsweep.analysis.motion import apply_motion_test, motion_test, without_stimulus_marks
 from roomsweep.analysis.recording import Recording
+from roomsweep.analysis.timing import TIMED_FRAMES_S, one_per_source, same_source_groups
 from roomsweep.network.findings import add_network_findings
 
 PROXIMITY_DB = 6.0  # a finding's level above the room's typical level for its class
@@ -91,6 +93,10 @@ LONE_PEAK_RELIEF_DB = 10.0
 # least power, -40 dBm (3GPP TS 36.101 6.3.2), says nothing) the least level
 MASKED_MIN_CONFIDENCE = 0.8
 MASKED_IN_ROOM_DBM = -40.0
+# A weaker finding at a louder one's waypoint is its own device when its level
+# is this far beneath: two level modes apart (components.MODE_HALF_WIDTH_DB
+# either side), not the louder one's bursts mixed with other traffic
+ECHO_GAP_DB = 4 * MODE_HALF_WIDTH_DB
 FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
 MIN_CONFIDENCE = 0.6  # weaker candidates are not reported
 # ... nor those whose calibrated confidence (confidence.probability) says they
@@ -142,6 +148,10 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     waypoint names), what it already heard at a waypoint, of the same class and
     within BASELINE_MARGIN_DB of the level, is not reported again.
     """
+    # the motion-stimulus test (analysis.motion): its marks time phases, not waypoints
+    stimulus = motion_test(rec)
+    rec = without_stimulus_marks(rec)
+    baseline = without_stimulus_marks(baseline) if baseline is not None else None
     known = baseline_levels(baseline) if baseline is not None else {}
     comps, parts = components(rec)
     labels = {st.index: st.label for st in parts}
@@ -160,22 +170,31 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 best_in[c.stretch] = c
         typical = float(np.median(track))
         positions = rec.waypoint_positions or {}
-        peaks = _peaks(track, best_in, parts, near, positions)
-        rooms = {p.stretch: room_evidence(track, parts, p, peaks, positions) for p in peaks}
+        # saturated: at the detector's ceiling, with auto-ranging even with the pad in
+        ceiling = rec.ceiling_dbm
+        peaks = _peaks(track, best_in, parts, near, positions, ceiling)
+        rooms = {
+            p.stretch: room_evidence(track, parts, p, peaks, positions, ceiling) for p in peaks
+        }
         regional = regional_peaks(
             track, best_in, parts, near, positions, peaks, _in_room_level(cls)
         )
         rooms.update(regional)
         chosen = peaks + [best_in[i] for i in regional]
+        if cls in TIMED_FRAMES_S:  # one loud device heard at several stops: once
+            chosen = one_per_source(chosen, same_source_groups(of_class))
         for top in chosen:
             # another device of the kind must not pull this one's position fit
             elsewhere = {parts[p.stretch].label for p in chosen if p is not top}
             contrast = top.level_dbm - max(
                 [at_most(track, parts, j) for j in near[top.stretch]] or [DETECTOR_FLOOR_DBM]
             )
-            if beyond_walls(rooms[top.stretch], top.level_dbm):
+            if beyond_walls(rooms[top.stretch], top.level_dbm, ceiling):
                 continue
-            finding = _finding(cls, top, track, typical, parts, labels, rec, contrast, elsewhere)
+            room = rooms[top.stretch]
+            finding = _finding(
+                cls, top, track, typical, parts, labels, rec, contrast, elsewhere, room
+            )
             if finding is not None:
                 where = region(track, parts, top.stretch, near)
                 finding = with_region(finding, where, rooms[top.stretch], top in peaks)
@@ -193,6 +212,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
 
     findings = add_network_findings(findings, rec, baseline)
     findings = merge_ranked(findings, lens_findings(rec, baseline))  # camera lenses (lens.py)
+    findings = apply_motion_test(findings, stimulus)  # promoted / demoted, and its own entry
     # every time leaves the analysis on device time (issue 16; recording.py)
     return rec.findings_in_device_time(findings)
 
@@ -232,6 +252,7 @@ def _peaks(
     parts: list[Stretch],
     near: dict[int, list[int]],
     positions: dict[str, tuple[float, float]],
+    ceiling: float = SATURATION_DBM,
 ) -> list[Component]:
     """Local maxima of a class's level over the room: one per transmitter.
 
@@ -257,7 +278,7 @@ def _peaks(
     for idx, c in best_in.items():
         others = [track[j] for j in near[idx]] or [DETECTOR_FLOOR_DBM]
         margin = c.level_dbm - max(others)
-        saturated = c.level_dbm >= SATURATION_DBM
+        saturated = c.level_dbm >= ceiling
         if c.level_dbm >= loudest and saturated and margin >= 0:
             found.append(c)
         elif margin >= need and _falls_enough(c.level_dbm, idx, near[idx], track, distance, need):
@@ -366,6 +387,10 @@ def _co_peak(
         d = distance(idx, j)
         if d is None or abs(diff) > _free_space_drop_db(d) - need:
             return False
+        if -diff >= need:
+            # a neighbour this much louder is the peak; a device within
+            # reach of it (not only HOLD_M) may make this level on its own
+            return False
         twins += 1
     return twins > 0 and bool(contrast) and min(contrast) >= CO_PEAK_CONTRAST_DB
 
@@ -385,7 +410,17 @@ def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not f["waypoint"]
         or loudest[f["waypoint"]] is f
         or f["evidence"].get("separated_by_timing")  # a second source, told apart
+        or _own_level(f, loudest[f["waypoint"]])
     ]
+
+
+def _own_level(f: dict[str, Any], loudest: dict[str, Any]) -> bool:
+    """A weaker finding at a louder one's waypoint that is a device of its own:
+    a level mode ECHO_GAP_DB or more beneath the louder one (a log detector
+    reads overlapping bursts at their power sum, at or above the louder level,
+    never far beneath it) that the in-room test puts in the room."""
+    room = f.get("in_room_evidence") or {}
+    return bool(room.get("in_room")) and f["level_dbm"] <= loudest["level_dbm"] - ECHO_GAP_DB
 
 
 def _finding(
@@ -398,9 +433,15 @@ def _finding(
     rec: Recording,
     contrast: float,
     elsewhere: set[str | None],
+    room: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     above = top.level_dbm - typical
-    if above < PROXIMITY_DB and top.level_dbm < SATURATION_DBM:
+    if room is not None and room["in_room"] and room["fall_db"] is not None:
+        # the in-room test answers "background?" better than the median: in a
+        # small room an in-room device sets the median itself, while its fall
+        # across the room (locate.in_room) is what no background source shows
+        above = max(above, float(room["fall_db"]))
+    if above < PROXIMITY_DB and top.level_dbm < rec.ceiling_dbm:
         # everywhere at a similar level: the friendly background. Not so a
         # level that pins the detector: at least -3 dBm at its input is within
         # about a metre of any source of 20 dBm or less (FSPL 40 dB at 1 m, 2.4

@@ -39,6 +39,9 @@ ANALYSIS_WINDOW_S = 1.5
 MIN_MODE_SAMPLES = 12  # three short BLE events are enough to show a level
 # a carrier's envelope dips below its level only in the detector's noise
 STEADY_GAP_FRACTION = 0.01
+# A slow advertiser's level over a whole dwell: two events of two PDUs, one
+# sample or more each at 8 kS/s (a PDU lasts 0.1-0.4 ms)
+SPARSE_MIN_SAMPLES = 4
 MIN_BURSTS = 4  # fewer bursts than this in a window say nothing about timing
 UNKNOWN_LINE_RATIO = 100.0  # spectral line over the median: periodic beyond doubt
 # An unknown component needs this many bursts, and this many samples (32 ms at
@@ -93,6 +96,9 @@ class Component:
     # told apart by timing from another kind's bursts at the same level
     # (_separate): one of two sources, not an echo of the louder one
     separated: bool = False
+    # where the window its features were taken from starts (seconds from the
+    # recording start, on a sample): burst starts are relative to it
+    window_start_s: float = 0.0
 
 
 @dataclass
@@ -154,9 +160,10 @@ def components(
     """Components in windows of about ANALYSIS_WINDOW_S: while the device moves a
     transmitter's level drifts, so levels are taken over short windows."""
     # the windows' level histograms from the 12-bit counts when dbm is theirs
-    # through the calibration table (dsp.level_modes(counts=...): same modes)
+    # through the calibration table (dsp.level_modes(counts=...): same modes);
+    # not with auto-ranging, where a padded block's count means another level
     table = None
-    if dbm is None and rec.rf_counts.dtype.kind == "u":
+    if dbm is None and rec.rf_counts.dtype.kind == "u" and rec.rf_pad() is None:
         table = rec.calibration.rf_dbm(np.arange(4096))
     dbm = rec.rf_dbm() if dbm is None else dbm
     parts = stretches(rec)
@@ -203,7 +210,14 @@ def components(
                     loudest, _ = _loudest_on(x, f)
                     found.append(
                         Component(
-                            st.index, cls, conf, float(level), w0 + loudest / rec.fs, f, scores
+                            st.index,
+                            cls,
+                            conf,
+                            float(level),
+                            w0 + loudest / rec.fs,
+                            f,
+                            scores,
+                            window_start_s=a / rec.fs,
                         )
                     )
                 for g, g_cls, g_conf, g_scores in parts_of:
@@ -219,12 +233,14 @@ def components(
                             g_scores,
                             # the part the whole was not read as: a second source
                             separated=g_cls != cls,
+                            window_start_s=a / rec.fs,
                         )
                     )
         st.loudest_mode_dbm = top_mode
         sparse = _sparse_component(rec, st, dbm, top_mode)
         if sparse is not None:
             found.append(sparse)
+        found.extend(_sparse_beneath(rec, st, dbm, [c for c in found if c.stretch == st.index]))
     return found, parts
 
 
@@ -288,7 +304,49 @@ def _sparse_component(
         st.start_s + loudest / rec.fs,
         f,
         scores,
+        window_start_s=a / rec.fs,
     )
+
+
+def _sparse_beneath(
+    rec: Recording, st: Stretch, dbm: np.ndarray, heard: list[Component]
+) -> list[Component]:
+    """A slow advertiser beneath louder traffic: its few events over the whole
+    dwell make a level of their own (too few samples for a window's mode) in
+    the gaps of the louder kinds, at a level where nothing else was heard."""
+    a, b = int(st.start_s * rec.fs), int(st.end_s * rec.fs)
+    x = dbm[a:b]
+    if x.size < rec.fs * 0.5:
+        return []
+    modes, _ = level_modes(
+        x, separation_db=2 * MODE_HALF_WIDTH_DB, min_fraction=SPARSE_MIN_SAMPLES / x.size
+    )
+    out: list[Component] = []
+    near_max = loudest_near(x)
+    for level in modes[modes >= MIN_FINDING_DBM - MODE_HALF_WIDTH_DB]:
+        if any(abs(c.level_dbm - level) <= 2 * MODE_HALF_WIDTH_DB for c in heard):
+            continue  # a level already read as a kind (or as unknown)
+        f = component(x, rec.fs, float(level), MODE_HALF_WIDTH_DB, top=False, near_max=near_max)
+        if f.count < MIN_BURSTS:
+            continue
+        scores = {c.name: float(c.score(f)) for c in CLASSIFIERS if c.sparse}
+        best = max(scores, key=scores.__getitem__) if scores else None
+        if best is None or scores[best] < MIN_SCORE:
+            continue
+        loudest, _ = _loudest_on(x, f)
+        out.append(
+            Component(
+                st.index,
+                best,
+                scores[best],
+                float(level),
+                st.start_s + loudest / rec.fs,
+                f,
+                scores,
+                window_start_s=a / rec.fs,
+            )
+        )
+    return out
 
 
 def _loudest_on(x: np.ndarray, f: Features) -> tuple[int, np.ndarray]:

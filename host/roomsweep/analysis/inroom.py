@@ -23,7 +23,31 @@ from roomsweep.analysis.components import (
     Stretch,
 )
 from roomsweep.analysis.confidence import probability
-from roomsweep.analysis.locate import HULL_MARGIN_M, IN_ROOM_FALL_DB, in_room
+from roomsweep.analysis.locate import HULL_MARGIN_M, IN_ROOM_FALL_DB, MIN_FALL_DB, in_room
+
+# The most each kind may radiate (EIRP, dBm) and the lowest carrier it uses
+# (MHz): a source HULL_MARGIN_M or more beyond the stops' hull reads at most that
+# EIRP less the free-space loss over HULL_MARGIN_M (n = 2, the least loss; a wall
+# in between takes more, 2-12 dB for drywall to brick at 1-6 GHz, ITU-R P.2040),
+# so a louder level puts it in the room whatever the position fit says.
+# DECT: 250 mW peak (ETSI EN 300 175-2, NTP 24 dBm), 1880 MHz (EU band);
+# Bluetooth classic and LE: power class 1, 100 mW (Bluetooth Core 5.x, Vol 6
+# Part A 3, Vol 2 Part A 3), 2402 MHz. Kinds whose allowed power is too high
+# for this to say anything (GSM 2 W, LTE and Wi-Fi under FCC rules 1 W) are
+# not listed.
+MOST_EIRP = {"dect": (24.0, 1880.0), "ble": (20.0, 2402.0), "bt_classic": (20.0, 2402.0)}
+SPEED_OF_LIGHT_M_S = 299_792_458.0
+
+
+def loudest_from_beyond(cls: str) -> float | None:
+    """The loudest a source of this kind HULL_MARGIN_M beyond the stops reads
+    at any stop (dBm), or None for kinds with no low enough ceiling."""
+    if cls not in MOST_EIRP:
+        return None
+    eirp, mhz = MOST_EIRP[cls]
+    fspl = 20 * np.log10(4 * np.pi * HULL_MARGIN_M * mhz * 1e6 / SPEED_OF_LIGHT_M_S)
+    return float(eirp - fspl)
+
 
 # A region is the stops within this of the loudest: a device midway between two
 # stops reads alike at both; 6 dB below it (analyze.SHARPNESS_DB, the peak
@@ -58,6 +82,7 @@ def room_evidence(
     top: Component,
     others: list[Component],
     positions: dict[str, tuple[float, float]],
+    saturated_at: float = SATURATION_DBM,
 ) -> dict[str, Any]:
     """locate.in_room over the stops this source speaks for: each waypoint once
     (its loudest visit), without those nearer another source of the kind."""
@@ -88,27 +113,50 @@ def room_evidence(
     idx = [stops[lb] for lb in keep]
     levels = track[idx]
     bounds = np.array([at_most(track, parts, j) for j in idx])
-    return in_room(
+    evidence = in_room(
         np.array([positions[lb] for lb in keep]),
         levels,
         bounds,
         levels > DETECTOR_FLOOR_DBM,
         keep.index(label),
-        clipped=levels >= SATURATION_DBM,
+        clipped=levels >= saturated_at,  # with auto-ranging: even with the pad in
     )
+    ceiling = loudest_from_beyond(top.cls)
+    evidence["too_loud_for_outside"] = bool(
+        ceiling is not None
+        and top.level_dbm > ceiling
+        and evidence["fall_db"] is not None
+        and evidence["fall_db"] >= MIN_FALL_DB
+    )
+    if evidence["too_loud_for_outside"]:
+        evidence["in_room"] = True
+    return evidence
 
 
-def beyond_walls(room: dict[str, Any], level: float) -> bool:
+# A fit this far beyond the stops' hull puts a source beyond the walls however
+# much it falls across the room: twice the reach of a stop (HULL_MARGIN_M), where
+# a device a stop could hide would have to be; a steep fall there is the
+# fading at one stop (a Rayleigh fade takes 10 dB or more 10 % of the time)
+FAR_BEYOND_M = 2 * HULL_MARGIN_M
+
+
+def beyond_walls(room: dict[str, Any], level: float, saturated_at: float = SATURATION_DBM) -> bool:
     """A source the fit puts outside the stops' hull (locate.HULL_MARGIN_M)
     that falls less than locate.IN_ROOM_FALL_DB across the room: a phone in the
     corridor or next door, heard loudest at the stop nearest to it. A saturated
     level has no shape to fit and is not judged so."""
     return (
-        level < SATURATION_DBM
+        level < saturated_at
+        and not room.get("too_loud_for_outside")
         and room["room_fit_outside_hull_m"] is not None
         and room["room_fit_outside_hull_m"] > HULL_MARGIN_M
         and room["fall_db"] is not None
-        and room["fall_db"] < IN_ROOM_FALL_DB
+        and (
+            room["fall_db"] < IN_ROOM_FALL_DB
+            # the fit near the source: the room's may be pulled by another
+            # device of the kind
+            or (room["outside_hull_m"] or 0.0) > FAR_BEYOND_M
+        )
     )
 
 

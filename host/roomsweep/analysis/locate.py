@@ -116,6 +116,9 @@ def hull_distance(points_xy: np.ndarray, xy: np.ndarray) -> float:
     return float(np.max(hull.equations[:, :2] @ p + hull.equations[:, 2]))
 
 
+# The most of a fit's uncertainty credited towards "inside": a source within
+# REACH_M of a stop at the room's edge that the fading pushed out
+FIT_CREDIT_M = 1.0
 # Stops this far from the loudest are "across the room": beyond NEIGHBOUR_M
 # (analysis.analyze), where a device at the loudest stop has fallen at least
 # 16.6 dB in free space.
@@ -192,12 +195,20 @@ def in_room(
         d_far = float(np.median(np.hypot(*(pts[far] - pts[loudest]).T)))
         needed = min(IN_ROOM_FALL_DB, max(MIN_FALL_DB, 20 * np.log10(d_far / REACH_M)))
     heard = np.asarray(heard, bool)
-    fit_xy, outside = _fit_outside(pts, lv, heard & ~far_from(pts, loudest), clipped)
-    _, outside_room = _fit_outside(pts, lv, heard, clipped)
+    fit_xy, outside, spread = _fit_outside(pts, lv, heard & ~far_from(pts, loudest), clipped)
+    _, outside_room, _ = _fit_outside(pts, lv, heard, clipped)
+    # the fit is only as sure as its uncertainty: multipath fading moves a
+    # stop's level by several dB, and a fit that could lie inside the margin
+    # within its own uncertainty does not put the source beyond the walls
+    credit = min(spread or 0.0, FIT_CREDIT_M)
     # heard at fewer than three stops: nothing to fit, the loudest stop (inside
     # the hull by definition) is the estimate, and the fall is against what
     # the other stops' traffic could hide
-    inside = fall is not None and fall >= needed and (outside is None or outside <= HULL_MARGIN_M)
+    inside = bool(
+        fall is not None
+        and fall >= needed
+        and (outside is None or outside - credit <= HULL_MARGIN_M)
+    )
     return {
         "fall_db": fall,
         "fit_xy": fit_xy,
@@ -224,13 +235,13 @@ def far_from(points_xy: np.ndarray, i: int) -> np.ndarray:
 
 def _fit_outside(
     pts: np.ndarray, levels: np.ndarray, use: np.ndarray, clipped: np.ndarray | None
-) -> tuple[np.ndarray | None, float | None]:
-    """The fit over the stops in `use` and how far outside the stops' hull it
-    lands; (None, None) with fewer than three."""
+) -> tuple[np.ndarray | None, float | None, float | None]:
+    """The fit over the stops in `use`, how far outside the stops' hull it
+    lands and its uncertainty (metres); (None, None, None) with fewer than three."""
     if np.count_nonzero(use) < 3:
-        return None, None
+        return None, None, None
     cl = None if clipped is None else np.asarray(clipped, bool)[use]
-    (xy, _), _ = fit_position(
+    (xy, err), _ = fit_position(
         pts[use], levels[use], at_least=cl, reach_m=BEYOND_M, grid_m=IN_ROOM_GRID_M
     )
-    return xy, hull_distance(pts, xy)
+    return xy, hull_distance(pts, xy), err

@@ -27,11 +27,12 @@ import numpy as np
 
 from roomsweep.errors import RoomsweepError
 from roomsweep.link.capture import load
+from roomsweep.protocol import device_defaults
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
 from roomsweep.protocol.plan import HEADER_KEYS_READ as PLAN_KEYS_READ
 from roomsweep.protocol.plan import read_plan
-from roomsweep.protocol.records import BleAdv, Lens, Mark, WifiScan
+from roomsweep.protocol.records import BleAdv, Lens, Mark, Samples, WifiScan
 
 # Every header key this reader consults (dotted: a key inside a section): the
 # device's INFO, the CONFIGURE text sent before START, and the room's plan with
@@ -50,6 +51,15 @@ LOUDEST_WINDOW_S = 0.05
 # AD8318 saturates near 0 dBm input (0.5 V; datasheet, 60 dB range). The same
 # figure as roomsweep.analysis.analyze.SATURATION_DBM (tests hold them equal).
 DETECTOR_CEILING_DBM = -3.0
+# With auto-ranging (firmware/rfrange.py) a block taken with the switchable pad in
+# reads its input that many dB down; rf_dbm() adds them back: the hardware's
+# pad, the HMC624A's 16 + 4 dB bits (firmware/defaults.py RF_PAD_DB, its source).
+RF_PAD_DB = float(device_defaults.RF_PAD_DB)
+# ... except where a padded sample reads at the detector's floor: the input was
+# then anywhere under floor + pad, nothing measurable, and it reads as the floor
+# does without the pad (the analyzer's DETECTOR_FLOOR_DBM, components.py; a test
+# holds them equal), not as a carrier 20 dB above it.
+PAD_FLOOR_DBM = -58.0
 
 
 @dataclass
@@ -92,6 +102,11 @@ class Recording:
     # the room's floor polygon from the capture's plan, (x, y) metres in the
     # waypoints' frame; None when the capture has none (no finding uses it)
     room_outline: list[tuple[float, float]] | None = None
+    # the RF range as steps: from sample rf_pad_start[i] on, the samples were
+    # taken with the switchable pad in front of the detector, rf_pad_db[i] dB
+    # down (0: without it); None: never padded (older firmware, or nothing loud)
+    rf_pad_start: np.ndarray | None = None
+    rf_pad_db: np.ndarray | None = None
     # the sample clock -> device time mapping: (sample index, device time s) at
     # the first sample and at the first sample after each gap; between them
     # device time runs with the samples (1/fs each). Empty: no gaps, the two
@@ -185,12 +200,38 @@ class Recording:
                 out[k] = self._device_times(v)
         return out
 
+    @property
+    def ceiling_dbm(self) -> float:
+        """The level at and above which the detector saturated: its ceiling, and
+        with auto-ranging (padded blocks in the recording) the ceiling with the
+        pad in (a level under it was measured, one at it is a lower bound)."""
+        if self.rf_pad_db is None or not self.rf_pad_db.size:
+            return DETECTOR_CEILING_DBM
+        return DETECTOR_CEILING_DBM + float(np.max(self.rf_pad_db))
+
+    def rf_pad(self) -> np.ndarray | None:
+        """dB the pad took off each sample (0.0 unpadded); None if never padded."""
+        if self.rf_pad_start is None or self.rf_pad_db is None or not self.rf_pad_db.any():
+            return None
+        n = self.rf_counts.size
+        ends = np.append(self.rf_pad_start[1:], n)
+        lengths = np.clip(np.minimum(ends, n) - np.minimum(self.rf_pad_start, n), 0, None)
+        return np.repeat(self.rf_pad_db, lengths)
+
     def rf_dbm(self) -> np.ndarray:
+        """The RF input level of every sample, dBm: the calibration's law, plus
+        the pad's dB where it was in (levels run on across a range switch) and
+        the reading is above the floor (PAD_FLOOR_DBM)."""
         # 12-bit counts: one lookup table instead of the conversion per sample
         table = self.calibration.rf_dbm(np.arange(4096))
         if self.rf_counts.dtype.kind == "u":  # one pass (clip, index) instead of two
-            return table.take(self.rf_counts.astype(np.intp), mode="clip")
-        return table[np.minimum(self.rf_counts, 4095)]
+            dbm = table.take(self.rf_counts.astype(np.intp), mode="clip")
+        else:
+            dbm = table[np.minimum(self.rf_counts, 4095)]
+        pad = self.rf_pad()
+        if pad is None:
+            return dbm
+        return dbm + np.where(dbm > PAD_FLOOR_DBM, pad, 0.0)
 
 
 _AT_SECONDS = re.compile(r"\(at (\d+(?:\.\d+)?) s\)")
@@ -236,24 +277,31 @@ def loudest_dbm(dbm: np.ndarray, fs: float) -> float | None:
     return float(10 * np.log10((c[n:] - c[:-n]).max() / n))
 
 
-def saturated(dbm: float | None) -> bool:
-    """A level at the detector's ceiling (DETECTOR_CEILING_DBM): a lower bound."""
-    return dbm is not None and dbm >= DETECTOR_CEILING_DBM
+def saturated(dbm: float | None, ceiling: float = DETECTOR_CEILING_DBM) -> bool:
+    """A level at the detector's ceiling (DETECTOR_CEILING_DBM, or a recording's
+    `Recording.ceiling_dbm`: saturated even with the pad in): a lower bound."""
+    return dbm is not None and dbm >= ceiling
 
 
-def level_text(dbm: float | None, unit: str = " dBm", missing: str = "—") -> str:
+def level_text(
+    dbm: float | None,
+    unit: str = " dBm",
+    missing: str = "—",
+    ceiling: float = DETECTOR_CEILING_DBM,
+) -> str:
     """A detector level for people: "-23.4 dBm", or at the ceiling
     "≥ -3 dBm (saturated)" (never "-0.0 dBm": the true level may be far higher).
+    With auto-ranging the ceiling is `Recording.ceiling_dbm` (17 dBm with the pad).
 
     Examples
     --------
-    >>> level_text(-23.44), level_text(-0.0), level_text(None)
-    ('-23.4 dBm', '≥ -3 dBm (saturated)', '—')
+    >>> level_text(-23.44), level_text(-0.0), level_text(None), level_text(5.0, ceiling=17.0)
+    ('-23.4 dBm', '≥ -3 dBm (saturated)', '—', '5.0 dBm')
     """
     if dbm is None or not np.isfinite(dbm):
         return missing
-    if saturated(dbm):
-        return f"≥ {DETECTOR_CEILING_DBM:g}{unit} (saturated)"
+    if saturated(dbm, ceiling):
+        return f"≥ {ceiling:g}{unit} (saturated)"
     return f"{dbm:.1f}{unit}"
 
 
@@ -291,6 +339,7 @@ def from_capture(path: str | Path) -> Recording:
     pd, pd_times_us, _ = cap.channel(1)
     led_hz, led_lit = _leds(cap)
     level_start, level = _drive_levels(cap, pd_times_us)
+    pad_start, pad_db = _rf_ranges(cap)
     plan = read_plan(cap.header, str(path))
     rec = Recording(
         rf_counts=counts,
@@ -304,6 +353,8 @@ def from_capture(path: str | Path) -> Recording:
         led_lit=led_lit,
         pd_level_start=level_start,
         pd_level=level,
+        rf_pad_start=pad_start,
+        rf_pad_db=pad_db,
         room_outline=plan.outline,
         clock_breaks=clock_breaks(times_us, rate),
     )
@@ -381,6 +432,32 @@ def _drive_levels(cap: Any, times_us: np.ndarray) -> tuple[np.ndarray | None, np
         starts.append(end)
         levels.append(np.nan)
     return np.asarray(starts, dtype=np.int64), np.asarray(levels, dtype=float)
+
+
+def _rf_ranges(cap: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The RF range of every block, as steps on the concatenated RF samples
+    (`Capture.channel` order): (starts, dB the pad took off); (None, None) when
+    no block was padded (older firmware: its blocks never carry the flag)."""
+    blocks = [r for r in cap.records if isinstance(r, Samples) and r.channel == 0]
+    return pad_steps([b.rf_pad for b in blocks], [len(b.samples) for b in blocks])
+
+
+def pad_steps(padded: Any, lengths: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Blocks' ranges (padded or not, and their lengths in samples, in order) as
+    the steps Recording.rf_pad_start / rf_pad_db hold; (None, None) when no block
+    was padded.
+
+    Examples
+    --------
+    >>> pad_steps([False, True, True, False], [256, 256, 256, 256])
+    (array([  0, 256, 768]), array([ 0., 20.,  0.]))
+    """
+    flags = np.asarray(padded, dtype=bool)
+    if not flags.any():
+        return None, None
+    at = np.concatenate(([0], np.cumsum(np.asarray(lengths, dtype=np.int64))[:-1]))
+    change = np.flatnonzero(np.r_[True, flags[1:] != flags[:-1]])
+    return at[change].astype(np.int64), np.where(flags[change], RF_PAD_DB, 0.0)
 
 
 def _leds(cap: Any) -> tuple[tuple[float, ...], tuple[bool, ...]]:

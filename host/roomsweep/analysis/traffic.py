@@ -57,6 +57,14 @@ CW_MIN = 15
 ACK_BYTES = 14
 ACK_RATE_MBPS = 24.0
 MAX_FRAME_BYTES = 1500  # an Ethernet-MTU-sized MSDU per frame (no aggregation)
+# Frame placement in a bin: "random" (each frame on its own, at random times) or
+# "clustered": a camera sends each video frame as soon as it is encoded, its
+# packets back to back (DeWiCam, MobiSys 2018; roomsweep.sim.wifi_video), so the
+# bin's bytes leave in clusters at the video frame rate.
+PLACEMENTS = ("random", "clustered")
+# 15 frames a second: the default of the simulator's video model
+# (roomsweep.sim.wifi_video.VIDEO_DEFAULTS), a common IP-camera setting
+VIDEO_FPS = 15.0
 
 
 def frame_airtime_us(
@@ -112,6 +120,8 @@ def traffic_envelope(
     max_frame_bytes: int = MAX_FRAME_BYTES,
     noise_db: float = 0.5,
     seed: int = 0,
+    placement: str = "random",
+    fps: float = VIDEO_FPS,
 ) -> tuple[np.ndarray, dict]:
     """The RF envelope a power detector near a Wi-Fi device sees, from the bytes
     the device sent in each bin.
@@ -122,6 +132,10 @@ def traffic_envelope(
     signal extension). The frames of a bin are placed at random (seeded) without
     overlapping, each followed by the silence the channel access forces on the
     sender (SIFS + the AP's ACK + DIFS + a random backoff of 0..CWmin slots).
+    With ``placement="clustered"`` the bin's bytes are shared among the video
+    frames that fall in it (one every 1/`fps` s, at a random phase), and each
+    video frame's packets go back to back from its time, with the same guards:
+    how a camera sends an encoded frame at once.
     A sample sees the power averaged over its interval (the detector's video
     filter): ``on * P_device + (1 - on) * P_floor`` for the fraction ``on`` of
     the interval the device was transmitting, plus Gaussian detector noise of
@@ -138,6 +152,9 @@ def traffic_envelope(
     max_frame_bytes : largest frame.
     noise_db : standard deviation of the detector noise, dB (0 for none).
     seed : seeds the frame placement and the noise.
+    placement : ``"random"`` (frames spread over the bin) or ``"clustered"``
+        (back to back, one cluster per video frame).
+    fps : video frames per second, for ``"clustered"``.
 
     Returns
     -------
@@ -168,8 +185,12 @@ def traffic_envelope(
         max_frame_bytes,
         noise_db,
     )
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
+    fps = _check_positive(fps, "fps")
     rng = np.random.default_rng(seed)
     ack_us = float(frame_airtime_us(ACK_BYTES, ACK_RATE_MBPS))
+    video_phase = float(rng.uniform(0.0, 1.0 / fps))
     starts_all, ends_all = [], []
     frames = np.zeros(b.size, dtype=np.int64)
     airtime = np.zeros(b.size)
@@ -177,9 +198,23 @@ def traffic_envelope(
         nb = int(round(nbytes))
         if nb <= 0:
             continue
-        s, e = _bin_frames(
-            nb, i * bin_s, bin_s, rng, ack_us, phy_rate_mbps, preamble_us, max_frame_bytes
-        )
+        if placement == "random":
+            s, e = _bin_frames(
+                nb, i * bin_s, bin_s, rng, ack_us, phy_rate_mbps, preamble_us, max_frame_bytes
+            )
+        else:
+            s, e = _clustered_frames(
+                nb,
+                i * bin_s,
+                bin_s,
+                rng,
+                ack_us,
+                phy_rate_mbps,
+                preamble_us,
+                max_frame_bytes,
+                fps,
+                video_phase,
+            )
         frames[i] = s.size
         airtime[i] = float(np.sum(e - s)) / bin_s
         starts_all.append(s)
@@ -266,6 +301,49 @@ def _bin_frames(
         lead = np.zeros(n)
     s = t0 + np.cumsum(lead + np.r_[0.0, (dur + guard)[:-1]])
     e = np.minimum(s + dur, t0 + bin_s)
+    keep = s < t0 + bin_s
+    return s[keep], e[keep]
+
+
+def _clustered_frames(
+    nb: int,
+    t0: float,
+    bin_s: float,
+    rng: np.random.Generator,
+    ack_us: float,
+    phy_rate_mbps: float,
+    preamble_us: float,
+    max_frame_bytes: int,
+    fps: float,
+    phase_s: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end times (s) of the frames carrying `nb` bytes in the bin that
+    starts at `t0`, sent as video frames: the video frame times ``phase_s + k /
+    fps`` inside the bin share the bytes equally, and each one's packets go back
+    to back (SIFS + ACK + DIFS + backoff between), cut at the bin's end."""
+    k0 = int(np.ceil((t0 - phase_s) * fps - 1e-9))
+    times = phase_s + np.arange(k0, k0 + int(np.ceil(bin_s * fps)) + 1) / fps
+    times = times[(times >= t0) & (times < t0 + bin_s)]
+    if times.size == 0:  # a bin shorter than a frame period: one at its middle
+        times = np.array([t0 + bin_s / 2])
+    share = np.full(times.size, nb // times.size)
+    share[: nb - int(share.sum())] += 1
+    starts, ends = [], []
+    busy_until = t0  # a cluster that would run into the next one delays it
+    for t, b in zip(times, share):
+        if b <= 0:
+            continue
+        n = -(-int(b) // max_frame_bytes)
+        sizes = np.full(n, max_frame_bytes)
+        sizes[-1] = int(b) - max_frame_bytes * (n - 1)
+        dur = frame_airtime_us(sizes, phy_rate_mbps, preamble_us) * 1e-6
+        guard = (SIFS_US + ack_us + DIFS_US + rng.integers(0, CW_MIN + 1, n) * SLOT_US) * 1e-6
+        s = max(float(t), busy_until) + np.r_[0.0, np.cumsum(dur + guard)[:-1]]
+        starts.append(s)
+        ends.append(s + dur)
+        busy_until = float(s[-1] + dur[-1] + guard[-1])
+    s, e = np.concatenate(starts), np.concatenate(ends)
+    e = np.minimum(e, t0 + bin_s)
     keep = s < t0 + bin_s
     return s[keep], e[keep]
 
@@ -470,3 +548,52 @@ def motion_coupling(
         "r_by_lag": r_by_lag,
         "null_95": float(np.percentile(null, 95)),
     }
+
+
+def motion_phases(
+    motion, *, bin_s: float = 0.1, smooth_bins: int = 10, min_phase_s: float = 2.0
+) -> list[tuple[str, float, float]]:
+    """Still and motion phases from a motion-energy series (`motion_energy`).
+
+    The log-compressed series is smoothed over `smooth_bins` bins; a bin is
+    "motion" above the middle of its 10th and 90th percentiles (motion energy
+    spans decades between a phone held still and one waved: 0.1 against 1000
+    (m/s**2)**2 in the NESL traces, so the threshold sits between the two on a
+    log scale). A run shorter than `min_phase_s` joins the run before it.
+
+    Returns
+    -------
+    phases : list of (kind, start_s, end_s), kind "still" or "motion", in order,
+        covering the whole series.
+
+    Examples
+    --------
+    >>> m = np.r_[np.full(50, 0.1), np.full(80, 900.0), np.full(60, 0.2)]
+    >>> [(k, round(a, 1), round(b, 1)) for k, a, b in motion_phases(m)]
+    [('still', 0.0, 5.1), ('motion', 5.1, 13.1), ('still', 13.1, 19.0)]
+    """
+    x = np.asarray(motion, dtype=np.float64)
+    if x.ndim != 1 or x.size == 0 or not np.all(np.isfinite(x)) or np.any(x < 0):
+        raise ValueError("motion must be a non-empty 1-D array, finite and non-negative")
+    bin_s = _check_positive(bin_s, "bin_s")
+    if isinstance(smooth_bins, bool) or not isinstance(smooth_bins, (int, np.integer)):
+        raise ValueError(f"smooth_bins must be a positive integer, got {smooth_bins!r}")
+    if smooth_bins < 1:
+        raise ValueError(f"smooth_bins must be a positive integer, got {smooth_bins!r}")
+    if not np.isfinite(min_phase_s) or min_phase_s < 0:
+        raise ValueError(f"min_phase_s must be non-negative, got {min_phase_s!r}")
+    s = _smooth(_compress(x), int(smooth_bins))
+    lo, hi = np.percentile(s, [10, 90])
+    moving = s > (lo + hi) / 2 if hi > lo else np.zeros(s.size, bool)
+    edges = np.flatnonzero(np.diff(moving.astype(np.int8))) + 1
+    runs = [
+        [bool(moving[a]), int(a), int(b)]
+        for a, b in zip(np.r_[0, edges], np.r_[edges, moving.size])
+    ]
+    merged: list[list] = []
+    for r in runs:
+        if merged and ((r[2] - r[1]) * bin_s < min_phase_s or merged[-1][0] == r[0]):
+            merged[-1][2] = r[2]
+        else:
+            merged.append(r)
+    return [("motion" if m else "still", a * bin_s, b * bin_s) for m, a, b in merged]

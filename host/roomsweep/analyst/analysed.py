@@ -32,6 +32,7 @@ from roomsweep.analysis.classifiers import BY_NAME
 from roomsweep.analysis.dsp import line_strength
 from roomsweep.analysis.features import component
 from roomsweep.analysis.recording import (
+    DETECTOR_CEILING_DBM,
     Recording,
     from_capture,
     loudest_dbm,
@@ -108,7 +109,7 @@ def stop_levels(rec: Recording, dbm: np.ndarray | None = None) -> list[dict[str,
     dwell, or a fixed window without marks): median and loudest 50 ms
     (`recording.loudest_dbm`), in dBm; `saturated` when the loudest is at the
     detector's ceiling (a lower bound). Start (the mark's button press) and end
-    in device time."""
+    in device time; `samples`, the stretch's sample indices."""
     dbm = rec.rf_dbm() if dbm is None else dbm
     positions = rec.waypoint_positions or {}
     # a dwell begins at its mark: when the button was pressed (device time; a
@@ -116,7 +117,8 @@ def stop_levels(rec: Recording, dbm: np.ndarray | None = None) -> list[dict[str,
     pressed = {m.time_s: m.device_s for m in rec.marks}
     rows = []
     for st in stretches(rec):
-        seg = dbm[int(st.start_s * rec.fs) : int(st.end_s * rec.fs)]
+        first, end = int(st.start_s * rec.fs), int(st.end_s * rec.fs)
+        seg = dbm[first:end]
         loudest = loudest_dbm(seg, rec.fs)
         if loudest is None:
             continue
@@ -128,8 +130,11 @@ def stop_levels(rec: Recording, dbm: np.ndarray | None = None) -> list[dict[str,
                 "end_s": round(rec.device_time(st.end_s), 3),
                 "median_dbm": round(float(np.median(seg)), 1),
                 "loudest_dbm": round(loudest, 1),
-                "saturated": saturated(loudest),
+                "saturated": saturated(loudest, rec.ceiling_dbm),
                 "position_m": [pos[0], pos[1]] if pos else None,
+                # its samples [first, end): the rows of a per-sample export (the
+                # rounded device times could fall into a scan's gap after a mark)
+                "samples": [first, end],
             }
         )
     return rows
@@ -160,6 +165,12 @@ def level_track(
         median = np.insert(median, at, np.nan)
         peak = np.insert(peak, at, np.nan)
     return {"t_s": np.asarray(t, dtype=float), "median_dbm": median, "peak_dbm": peak}
+
+
+def ceiling_dbm(an: SweepAnalysis) -> float:
+    """The level at and above which this capture's detector saturated (its
+    recording's `ceiling_dbm`: higher with the auto-ranging pad in)."""
+    return float(getattr(an.rec, "ceiling_dbm", DETECTOR_CEILING_DBM))
 
 
 def is_rf(finding: dict[str, Any]) -> bool:
@@ -234,7 +245,16 @@ def summary_row(an: SweepAnalysis) -> dict[str, Any]:
         "top_waypoint": top.get("waypoint") or "",
         "top_confidence": top.get("confidence", ""),
         "top_level_dbm": top.get("level_dbm", ""),
+        # a level at the detector's ceiling is a lower bound (a radio's RSSI is not)
+        "top_saturated": _yes_no(is_rf(top) and saturated(top.get("level_dbm"), ceiling_dbm(an)))
+        if top.get("level_dbm") is not None
+        else "",
         "loudest_waypoint": loudest.get("waypoint") or "",
         "loudest_dbm": loudest.get("loudest_dbm", ""),
+        "loudest_saturated": _yes_no(bool(loudest.get("saturated"))) if loudest else "",
         "error": "",
     }
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"

@@ -39,8 +39,10 @@ COLUMNS = (
     "top_waypoint",
     "top_confidence",
     "top_level_dbm",
+    "top_saturated",  # yes: the detector's ceiling, the level a lower bound
     "loudest_waypoint",
     "loudest_dbm",
+    "loudest_saturated",
     "error",
 )
 

@@ -14,9 +14,11 @@ made none (the radios are off by default), it is neither new nor vanished but
 from __future__ import annotations
 
 import math
+import textwrap
 from typing import Any
 
-from roomsweep.analyst.analysed import SweepAnalysis
+from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, level_text, saturated
+from roomsweep.analyst.analysed import SweepAnalysis, ceiling_dbm
 
 MATCH_M = 1.5  # same transmitter when the estimated positions are this close
 MOVED_DB = 6.0  # a level change at a waypoint worth pointing out (4x in power)
@@ -137,6 +139,8 @@ def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
     return {
         "a": a.path,
         "b": b.path,
+        # each sweep's detector ceiling: a level at or above it is a lower bound
+        "ceiling_dbm": {"a": ceiling_dbm(a), "b": ceiling_dbm(b)},
         "new": new,
         "vanished": vanished,
         "persisting": persisting,
@@ -148,35 +152,66 @@ def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
     }
 
 
-def _where(f: dict[str, Any]) -> str:
-    where = f.get("waypoint") or (f"{f['time_s']:.1f} s" if f.get("time_s") is not None else "?")
-    level = f" at {f['level_dbm']:.1f} dBm" if f.get("level_dbm") is not None else ""
+def _rf_saturated(f: dict[str, Any], ceiling: float) -> bool:
+    """A detector level at its ceiling: only a lower bound (a radio's RSSI is not)."""
+    return str(f.get("type") or "rf") == "rf" and saturated(f.get("level_dbm"), ceiling)
+
+
+def _where(f: dict[str, Any], ceiling: float) -> str:
+    where = f.get("waypoint") or (
+        f"{f['time_s']:.1f} s into the sweep" if f.get("time_s") is not None else "?"
+    )
+    level = ""
+    if f.get("level_dbm") is not None:
+        level = " at " + (
+            level_text(f["level_dbm"], ceiling=ceiling)
+            if _rf_saturated(f, ceiling)
+            else f"{f['level_dbm']:.1f} dBm"
+        )
     return f"{f.get('title') or f.get('class')} near {where}{level}"
 
 
-def format_comparison(d: dict[str, Any]) -> str:
+def _dbm_cell(dbm: float, ceiling: float) -> str:
+    """A waypoint's loudest level in the table: "≥" and the ceiling for a saturated one."""
+    return f"≥{ceiling:.1f}" if saturated(dbm, ceiling) else f"{dbm:.1f}"
+
+
+def format_comparison(d: dict[str, Any], width: int | None = None) -> str:
+    """`compare`'s result for people; with `width`, each finding's line wrapped
+    at word boundaries to `width` columns (continued under its text)."""
     lines = [f"A: {d['a']}", f"B: {d['b']}"]
+    ceil = d.get("ceiling_dbm") or {}
+    ca = float(ceil.get("a", DETECTOR_CEILING_DBM))
+    cb = float(ceil.get("b", DETECTOR_CEILING_DBM))
     for f in d["new"]:
-        lines.append(f"NEW       {_where(f)} (confidence {f.get('confidence', 0):.2f})")
+        lines.append(f"NEW       {_where(f, cb)} (confidence {f.get('confidence', 0):.2f})")
     for f in d["vanished"]:
-        lines.append(f"VANISHED  {_where(f)}")
+        lines.append(f"VANISHED  {_where(f, ca)}")
     for p in d["persisting"]:
         change = p["level_change_db"]
-        lines.append(
-            f"STILL     {_where(p['b'])}" + (f" ({change:+.1f} dB)" if change is not None else "")
-        )
+        if change is not None and (_rf_saturated(p["a"], ca) or _rf_saturated(p["b"], cb)):
+            note = " (change not known)"
+        else:
+            note = f" ({change:+.1f} dB)" if change is not None else ""
+        lines.append(f"STILL     {_where(p['b'], cb)}{note}")
     for f in d.get("not_comparable", []):
-        lines.append(f"NOT COMPARABLE  {_where(f)}: {f['reason']}")
+        side = cb if f.get("sweep") == "b" else ca
+        lines.append(f"NOT COMPARABLE  {_where(f, side)}: {f['reason']}")
     if not (d["new"] or d["vanished"] or d["persisting"] or d.get("not_comparable")):
         lines.append("no findings in either sweep")
     if d["waypoints"]:
         lines.append(f"{'waypoint':<18}{'A dBm':>8}{'B dBm':>8}{'change':>8}")
         for w in d["waypoints"]:
             flag = "  <- moved" if w["moved"] else ""
+            both = saturated(w["a_dbm"], ca) and saturated(w["b_dbm"], cb)
             lines.append(
-                f"{w['waypoint']:<18}{w['a_dbm']:>8.1f}{w['b_dbm']:>8.1f}"
-                f"{w['change_db']:>+8.1f}{flag}"
+                f"{w['waypoint']:<18}{_dbm_cell(w['a_dbm'], ca):>8}"
+                f"{_dbm_cell(w['b_dbm'], cb):>8}"
+                + (f"{'?':>8}" if both else f"{w['change_db']:>+8.1f}")
+                + flag
             )
+        if any(saturated(w["a_dbm"], ca) or saturated(w["b_dbm"], cb) for w in d["waypoints"]):
+            lines.append("(≥: the detector saturated there, the level is a lower bound)")
     for key, label in (("waypoints_only_in_a", "only in A"), ("waypoints_only_in_b", "only in B")):
         if d[key]:
             lines.append(f"waypoints {label}: {', '.join(d[key])}")
@@ -185,4 +220,15 @@ def format_comparison(d: dict[str, Any]) -> str:
         if d["changed"]
         else f"no change beyond {MOVED_DB:.0f} dB at any waypoint, same transmitters"
     )
-    return "\n".join(lines)
+    if width is None:
+        return "\n".join(lines)
+    return "\n".join(
+        textwrap.fill(
+            line,
+            width=width,
+            subsequent_indent=" " * 10,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        for line in lines
+    )

@@ -17,7 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from roomsweep.analysis.classifiers import BY_NAME, CLASSIFIERS
 from roomsweep.protocol.untrusted import printable
+
+# A line "is" a frame rate's n-th harmonic within 2 % of n (the envelope spectrum's
+# bins over 1.5 s are 0.7 Hz apart; clocks drift far less), up to the 5th.
+LINE_MATCH = 0.02
+LINE_HARMONICS = 5
 
 # human names of the classifier classes (scores tables, sentences)
 CLASS_NAMES = {
@@ -101,8 +107,39 @@ def _class(name: Any) -> str:
     return CLASS_NAMES.get(str(name), str(name).replace("_", " "))
 
 
-def _rf(ev: dict[str, Any], done: set[str]) -> list[Item]:
-    """The RF detector's timing and level evidence."""
+def _frame_rate_of(hz: float, classifier: Any) -> int:
+    """n if `hz` is the n-th harmonic (1..LINE_HARMONICS) of the classifier's
+    frame rate, within LINE_MATCH; 0 if not (or it has no period)."""
+    period = getattr(classifier, "period_s", None)
+    if not period:
+        return 0
+    n = round(hz * period)
+    return n if 1 <= n <= LINE_HARMONICS and abs(hz * period - n) <= LINE_MATCH * n else 0
+
+
+def _line_text(hz: float, cls: str | None) -> str:
+    """The envelope's strongest line, said with whose frame rate it is: the
+    finding's own kind, or (a louder neighbour heard in the same window) another's."""
+    text = f"The on/off envelope's strongest line is at {hz:.1f} Hz"
+    own = BY_NAME.get(str(cls))
+    n = _frame_rate_of(hz, own)
+    if n:
+        which = "its frame rate" if n == 1 else f"harmonic {n} of its frame rate"
+        return f"{text}: {which}."
+    for other in CLASSIFIERS:
+        if other is not own and other.period_s and _frame_rate_of(hz, other) == 1:
+            return (
+                f"{text}, {_class(other.name)}'s frame rate ({other.period_s * 1e3:g} ms "
+                "frames): another transmitter heard in the same window, not this one's timing."
+            )
+    return text + "."
+
+
+def _rf(
+    ev: dict[str, Any], done: set[str], level: float | None = None, cls: str | None = None
+) -> list[Item]:
+    """The RF detector's timing and level evidence (`level`: the finding's dBm,
+    `cls` its class)."""
     items: list[Item] = []
     parts = []
     if _num(ev.get("bursts"), "d") is not None:
@@ -119,20 +156,24 @@ def _rf(ev: dict[str, Any], done: set[str]) -> list[Item]:
         items.append(Sentence("Bursts: " + ", ".join(parts) + "."))
         done.update({"bursts", "burst_width_ms", "burst_interval_ms", "burst_rate_hz", "duty"})
     if _num(ev.get("peak_frequency_hz"), ".1f"):
-        items.append(
-            Sentence(
-                f"The on/off envelope's strongest line is at {ev['peak_frequency_hz']:.1f} Hz."
-            )
-        )
+        items.append(Sentence(_line_text(float(ev["peak_frequency_hz"]), cls)))
         done.add("peak_frequency_hz")
     if _num(ev.get("level_above_room_db"), ".1f"):
         room = _num(ev.get("room_typical_dbm"), ".1f")
-        items.append(
-            Sentence(
-                f"At its loudest it stands {ev['level_above_room_db']:.1f} dB above its "
-                "typical level over the sweep" + (f" ({room} dBm)." if room else ".")
+        above = float(ev["level_above_room_db"])
+        # the analyzer takes the larger of "above its typical level" and "falls
+        # across the room": say which one the figure is, so that it adds up
+        if room is None or level is None or abs(level - float(room) - above) <= 1.0:
+            text = (
+                f"At its loudest it stands {above:.1f} dB above its typical level over "
+                "the sweep" + (f" ({room} dBm)." if room else ".")
             )
-        )
+        else:
+            text = (
+                f"It stands out by {above:.1f} dB: its level falls that much across the "
+                f"room (its typical level over the sweep: {room} dBm)."
+            )
+        items.append(Sentence(text))
         done.update({"level_above_room_db", "room_typical_dbm"})
     if ev.get("separated_by_timing") is not None:
         items.append(
@@ -360,7 +401,9 @@ def describe(finding: dict[str, Any]) -> list[Item]:
         if finding.get("type") == "lens":
             items += _lens(finding, ev, done)
         else:
-            items += _rf(ev, done)
+            lvl = finding.get("level_dbm")
+            level = float(lvl) if isinstance(lvl, (int, float)) else None
+            items += _rf(ev, done, level, finding.get("class"))
             items += _network(ev, done)
             wifi = ev.get("wifi")
             if isinstance(wifi, dict):

@@ -36,7 +36,8 @@ import numpy as np
 
 from roomsweep import __version__
 from roomsweep.analysis.analyze import ANALYSIS_WINDOW_S
-from roomsweep.analyst.analysed import SweepAnalysis
+from roomsweep.analysis.recording import level_text
+from roomsweep.analyst.analysed import SweepAnalysis, ceiling_dbm
 from roomsweep.analyst.progress import bar
 from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.capture import load
@@ -127,13 +128,21 @@ def _csv_text(value: str) -> str:
     return buf.getvalue()
 
 
+def _stop_samples(an: SweepAnalysis, stop: dict[str, Any]) -> tuple[int, int]:
+    """A stop's samples [first, end): the analysis's own (`stop_levels`), else
+    from its device times (`Recording.sample_time`)."""
+    if stop.get("samples"):
+        return int(stop["samples"][0]), int(stop["samples"][1])
+    a, b = (int(an.rec.sample_time(stop[k]) * an.rec.fs) for k in ("start_s", "end_s"))
+    return a, b
+
+
 def _stop_labels(an: SweepAnalysis, n: int) -> np.ndarray:
     """The waypoint whose dwell each sample is in ("" between dwells), as a CSV field."""
     labels = np.full(n, "", dtype=object)
     for stop in an.stops:
         if stop["waypoint"]:
-            # stops are in device time; the rows are samples (Recording.sample_time)
-            a, b = (int(an.rec.sample_time(stop[k]) * an.rec.fs) for k in ("start_s", "end_s"))
+            a, b = _stop_samples(an, stop)
             labels[a:b] = _csv_text(stop["waypoint"])
     return labels
 
@@ -178,10 +187,12 @@ def _annotations(
     for stop in an.stops:
         if not stop["waypoint"]:
             continue
-        a = int(an.rec.sample_time(stop["start_s"]) * fs)  # device time -> sample
+        a, b = _stop_samples(an, stop)  # the RF channel's samples
+        if fs != an.rec.fs:  # another channel's rate
+            a, b = int(a * fs / an.rec.fs), int(b * fs / an.rec.fs)
         if a >= n:
             continue
-        count = max(1, min(n, int(an.rec.sample_time(stop["end_s"]) * fs)) - a)
+        count = max(1, min(n, b) - a)
         out.append(
             (
                 a,
@@ -189,7 +200,7 @@ def _annotations(
                 {
                     "core:label": f"waypoint {stop['waypoint']}",
                     "core:comment": f"dwell at waypoint {stop['waypoint']}: "
-                    f"loudest 50 ms {stop['loudest_dbm']} dBm",
+                    f"loudest 50 ms {level_text(stop['loudest_dbm'], ceiling=ceiling_dbm(an))}",
                     "roomsweep:waypoint": stop["waypoint"],
                 },
             )

@@ -34,8 +34,15 @@ from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter, NullLocator
 from matplotlib.transforms import Bbox
 
+from roomsweep.analysis.recording import saturated
 from roomsweep.analyst import plotstyle as S
-from roomsweep.analyst.analysed import SweepAnalysis, finding_spectrum, is_rf, level_track
+from roomsweep.analyst.analysed import (
+    SweepAnalysis,
+    ceiling_dbm,
+    finding_spectrum,
+    is_rf,
+    level_track,
+)
 from roomsweep.analyst.evidence import short_name
 from roomsweep.errors import UsageError
 from roomsweep.link.outputs import atomic_write
@@ -108,6 +115,20 @@ def timeline(an: SweepAnalysis) -> Figure:
             linewidth=1.6,
             label="median level (1 s)",
         )
+        # at or above the detector's ceiling a level is only a lower bound: those
+        # stretches of the peak drawn again in red, the ceiling dashed
+        ceiling = ceiling_dbm(an)
+        with np.errstate(invalid="ignore"):
+            clipped = peaks["peak_dbm"] >= ceiling
+        if clipped.any():
+            ax.axhline(ceiling, color=S.SATURATED, linewidth=0.8, linestyle="--", zorder=1)
+            ax.plot(
+                peaks["t_s"],
+                np.where(clipped, peaks["peak_dbm"], np.nan),
+                color=S.SATURATED,
+                linewidth=2.2,
+                label=f"saturated (≥ {ceiling:g} dBm: the true level may be higher)",
+            )
         # (nan-: the tracks break at the gaps in the samples)
         lo = min(float(np.nanmin(floor["median_dbm"])), float(np.nanmin(peaks["peak_dbm"]))) - 3
         hi = float(np.nanmax(peaks["peak_dbm"])) + 3
@@ -125,6 +146,7 @@ def timeline(an: SweepAnalysis) -> Figure:
                     fontsize=8,
                     color=S.MUTED,
                     transform=ax.get_xaxis_transform(),
+                    bbox=S.NAME_BOX,  # readable over the scans' hatching
                 )
         above = 0  # findings without a level on this axis, stacked in three rows
         for rank, f in enumerate(an.findings, 1):
@@ -138,6 +160,7 @@ def timeline(an: SweepAnalysis) -> Figure:
             else:
                 y = float(level)
             colour = S.class_colour(_label(f))
+            lower_bound = level is not None and saturated(float(level), ceiling)
             ax.plot(
                 [f["time_s"]],
                 [y],
@@ -147,7 +170,8 @@ def timeline(an: SweepAnalysis) -> Figure:
                 markeredgecolor="white",
                 zorder=5,
                 linestyle="none",
-                label=plot_text(f"#{rank} {f.get('title') or _label(f)}"),
+                label=plot_text(f"#{rank} {f.get('title') or _label(f)}")
+                + (" (saturated)" if lower_bound else ""),
             )
             ax.annotate(
                 f"#{rank}",
@@ -336,6 +360,7 @@ def _stop_names(ax: Any, an: SweepAnalysis, fontsize: float = 8, gaps_label: boo
                 fontsize=fontsize,
                 color=S.MUTED,
                 transform=ax.get_xaxis_transform(),
+                bbox=S.NAME_BOX,  # readable over the scans' hatching
             )
     for k, (g0, g1) in enumerate(getattr(an, "scan_gaps", None) or []):
         ax.axvspan(
@@ -546,7 +571,7 @@ def lens(an: SweepAnalysis) -> Figure:
                 color=S.MUTED,
             )
         bx.set_xlim(0, duration(an))
-        bx.set_xlabel("time in the sweep (s); shaded: dwell at a waypoint")
+        bx.set_xlabel("time in the sweep (s, device clock); shaded: dwell at a waypoint")
         if glint_labels:
             place_labels(fig, bx, glint_labels, glint_markers, offsets=_ABOVE_FIRST)
     return fig
@@ -793,7 +818,7 @@ def room_map(an: SweepAnalysis) -> Figure:
             else:
                 continue  # neither a position nor a waypoint with one
             if not inside:
-                name += " (estimate outside the room: drawn at the wall)"
+                name += " (estimated outside the outline: drawn at the wall)"
             ax.plot(
                 [pos[0]],
                 [pos[1]],

@@ -22,6 +22,9 @@ LEVEL_FILL = "#9ec5e8"  # median..peak band
 STOP_FILL = "#f2f2f2"  # a waypoint's dwell
 EXPECTED = "#c0392b"  # a class's expected spectral lines
 MUTED = "#555555"
+SATURATED = "#c0392b"  # levels at the detector's ceiling (lower bounds)
+# behind a waypoint's name on a time axis (over shading and hatching)
+NAME_BOX = {"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1.0}
 
 # Colour-blind-safe palette (Okabe & Ito, "Color Universal Design", 2008)
 # and three of Tol's "muted" scheme (Paul Tol, "Colour schemes", SRON 2021) for

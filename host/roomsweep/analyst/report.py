@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from roomsweep import __version__
-from roomsweep.analysis.recording import level_text
+from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, level_text
 from roomsweep.analyst import evidence, plot
-from roomsweep.analyst.analysed import SweepAnalysis, analyse_capture, is_rf
+from roomsweep.analyst.analysed import SweepAnalysis, analyse_capture, ceiling_dbm, is_rf
 from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.outputs import atomic_write
 from roomsweep.protocol.untrusted import html_text
@@ -66,7 +66,7 @@ def _where(f: dict[str, Any], outline: list[tuple[float, float]] | None = None) 
     return "<br>".join(parts) or "—"
 
 
-def _level(f: dict[str, Any]) -> str:
+def _level(f: dict[str, Any], ceiling: float = DETECTOR_CEILING_DBM) -> str:
     """The level column: dBm (a detector level at its ceiling says "saturated"),
     a lens glint in counts."""
     if f.get("type") == "lens" and isinstance(f.get("level"), (int, float)):
@@ -75,7 +75,7 @@ def _level(f: dict[str, Any]) -> str:
     if not isinstance(level, (int, float)):
         return "—"
     if is_rf(f):
-        return _e(level_text(float(level), unit=""))
+        return _e(level_text(float(level), unit="", ceiling=ceiling))
     return f"{float(level):.1f} (RSSI)"
 
 
@@ -84,7 +84,9 @@ def _num(value: Any, fmt: str) -> str:
 
 
 def findings_table(
-    findings: list[dict[str, Any]], outline: list[tuple[float, float]] | None = None
+    findings: list[dict[str, Any]],
+    outline: list[tuple[float, float]] | None = None,
+    ceiling: float = DETECTOR_CEILING_DBM,
 ) -> str:
     if not findings:
         return '<p class="none" id="no-findings">No suspicious transmitter found.</p>'
@@ -97,7 +99,7 @@ def findings_table(
             f'<td><a href="#finding-{rank}">{_e(f.get("title") or f.get("class"))}</a>'
             f"<br><small>{_e(f.get('class'))}</small></td>"
             f"<td>{_where(f, outline)}</td>"
-            f'<td class="num">{_level(f)}</td>'
+            f'<td class="num">{_level(f, ceiling)}</td>'
             f'<td class="num">{_num(f.get("confidence"), ".2f")}</td>'
             f'<td class="why">{_e(f.get("why"))}</td></tr>'
         )
@@ -108,7 +110,7 @@ def findings_table(
     )
 
 
-def stops_table(stops: list[dict[str, Any]]) -> str:
+def stops_table(stops: list[dict[str, Any]], ceiling: float = DETECTOR_CEILING_DBM) -> str:
     if not stops:
         return "<p>No stretches long enough to measure.</p>"
     loudest = max(s["loudest_dbm"] for s in stops)
@@ -119,7 +121,8 @@ def stops_table(stops: list[dict[str, Any]]) -> str:
             f"<tr><td>{_e(s['waypoint'] or '(between marks)')}</td>"
             f'<td class="num">{s["start_s"]:.1f}</td><td class="num">{s["end_s"]:.1f}</td>'
             f'<td class="num">{s["median_dbm"]:.1f}</td>'
-            f'<td class="num">{s["loudest_dbm"]:.1f}{flag}</td></tr>'
+            f'<td class="num">{_e(level_text(s["loudest_dbm"], "", ceiling=ceiling))}'
+            f"{flag}</td></tr>"
         )
     return (
         '<table id="stops"><thead><tr><th>waypoint</th><th>from (s)</th><th>to (s)</th>'
@@ -255,10 +258,10 @@ def render(an: SweepAnalysis, step: Callable[[str], None] | None = None) -> tupl
 <p id="headline">{_e(headline)}</p>
 <table class="meta" id="meta"><tbody>{meta}</tbody></table>
 <h2>Findings, ranked</h2>
-{findings_table(an.findings, _outline(an))}
+{findings_table(an.findings, _outline(an), ceiling_dbm(an))}
 <h2>Sweep timeline</h2>
 {timeline}
-{stops_table(an.stops)}
+{stops_table(an.stops, ceiling_dbm(an))}
 {room}
 {lens}
 <h2>Evidence per finding</h2>

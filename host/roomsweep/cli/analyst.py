@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from roomsweep.analysis.analyze import analyze
-from roomsweep.analysis.recording import from_capture
-from roomsweep.analyst.analysed import analyse_capture
+from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, from_capture
+from roomsweep.analyst.analysed import analyse_capture, clean_names
 from roomsweep.analyst.batch import find_captures, run_batch, write_summary
 from roomsweep.analyst.compare import compare, format_comparison
 from roomsweep.analyst.export import export, export_paths
@@ -71,21 +73,48 @@ def live_link_line(summary: dict[str, Any]) -> str | None:
     return "live link " + ("clean" if not parts else ", ".join(parts))
 
 
+def on_capture_clock(summary: dict[str, Any], path: str) -> dict[str, Any]:
+    """`summary` (roomsweep.link.capture.summarize, whose mark times are the
+    device's uptime) with the capture's time base added, the one every other
+    output uses (`Recording.device_time`: seconds from the first RF sample on the
+    device's clock): each mark's `time_s` and `waypoint` (named as the analysis
+    names it, from the plan), the `scan_gaps` and the seconds of samples. A
+    capture without RF samples (or whose plan cannot be read) has no such base:
+    its marks get `time_s` None and their MARK label as `waypoint`."""
+    try:
+        rec = clean_names(from_capture(path))
+    except RoomsweepError:
+        rec = None
+    marks = summary["marks"]
+    if rec is None or len(rec.marks) != len(marks):
+        for m in marks:
+            m.update(time_s=None, waypoint=m["label"])
+        summary.update(scan_gaps=[], sampled_s=None)
+        return summary
+    for m, r in zip(marks, rec.marks):
+        m.update(time_s=round(r.device_s, 6), waypoint=r.label)
+    summary["duration_s"] = round(rec.device_duration_s, 6)
+    summary["scan_gaps"] = [[a, b] for a, b in rec.scan_gaps]
+    summary["sampled_s"] = round(rec.duration_s, 6)
+    return summary
+
+
 def cmd_info(args: argparse.Namespace) -> int:
 
     _inputs(args, args.capture)
-    summary = summarize(args.capture)
+    summary = on_capture_clock(summarize(args.capture), args.capture)
     if args.json:
         print_json(summary)
         return 0
     dev = printable_tree(summary["device"] or {})  # a header written by any recorder
-    print(f"capture   {printable(summary['path'])}")
-    print(
+    lines = [f"capture   {printable(summary['path'])}"]
+    lines.append(
         f"device    {dev.get('board', '?')} firmware {dev.get('firmware', '?')}"
         f"{' (simulated)' if dev.get('simulated') else ''}"
     )
     restarts = summary.get("device_restarts", 0)
-    print(
+    sampled = summary.get("sampled_s")
+    lines.append(
         f"duration  {summary['duration_s']:.3f} s of device time"
         + (
             f" (the device restarted {restarts} time{'s' if restarts > 1 else ''}: "
@@ -93,26 +122,56 @@ def cmd_info(args: argparse.Namespace) -> int:
             if restarts
             else ""
         )
+        + (
+            f", {sampled:.3f} s of it sampled"
+            if sampled is not None and summary["duration_s"] - sampled > 0.5
+            else ""
+        )
     )
-    print(
+    lines.append(
         "frames    "
         + ", ".join(f"{frame_type_label(k)} {v}" for k, v in summary["frames_by_type"].items())
     )
     names = {"0": "rf", "1": "photodiode"}
     for ch, c in summary["channels"].items():
-        print(
+        lines.append(
             f"channel   {names.get(ch, ch)}: {c['samples']} samples in {c['blocks']} blocks, "
             f"{c['rate_hz_median']:.1f} S/s (min {c['rate_hz_min']:.1f}, "
             f"max {c['rate_hz_max']:.1f}), device dropped {c['device_dropped']}"
         )
+    gaps = summary.get("scan_gaps") or []
+    if gaps:
+        lines.append(
+            f"gaps      {len(gaps)} stretches without samples (Wi-Fi scans or lost data), "
+            f"{sum(b - a for a, b in gaps):.1f} s in all"
+        )
     for m in summary["marks"]:
-        print(f"mark      #{m['number']} {m['label']!r} at {m['device_time_s']:.3f} s")
+        # the capture's clock (seconds from the first RF sample), as every output
+        if m.get("time_s") is None:  # no RF samples: no such clock
+            when = f"{m['device_time_s']:.3f} s of device uptime (no RF samples)"
+        else:
+            when = f"{m['time_s']:.3f} s"
+        source = "button" if m["source"] == 1 else "host"
+        lines.append(f"mark      #{m['number']} {printable(m['waypoint'])} at {when} ({source})")
     counters = summary["replay_counters"]
     bad = {k: v for k, v in counters.items() if v and k not in ("bytes_total", "frames")}
-    print(f"errors    {'none' if not bad else ', '.join(f'{k} {v}' for k, v in bad.items())}")
+    lines.append(
+        f"errors    {'none' if not bad else ', '.join(f'{k} {v}' for k, v in bad.items())}"
+    )
     line = live_link_line(summary)
     if line:
-        print(line)
+        lines.append(line)
+    width = shutil.get_terminal_size().columns
+    for line in lines:  # at word boundaries, continued under the values
+        print(
+            textwrap.fill(
+                line,
+                width=max(width, 40),
+                subsequent_indent=" " * 10,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
     return 0
 
 
@@ -132,7 +191,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.json:
         print_json(findings)
         return 0
-    print(format_findings(findings))
+    # as the report words them, evidence and all; wrapped to the terminal
+    width = max(shutil.get_terminal_size().columns, 40)
+    ceiling = float(getattr(rec, "ceiling_dbm", DETECTOR_CEILING_DBM))
+    print(format_findings(findings, width=width, evidence=True, ceiling=ceiling))
     return 0
 
 
@@ -211,7 +273,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
     else:
-        print(format_comparison(result))
+        print(format_comparison(result, width=max(shutil.get_terminal_size().columns, 40)))
     return 1 if result["changed"] else 0  # like diff: 1 when it prints changes
 
 

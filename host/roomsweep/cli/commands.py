@@ -192,6 +192,18 @@ def _sweep(s: argparse.ArgumentParser) -> None:
     )
     s.add_argument("--seed", type=seed, help="--sim: signal randomness (default the scenario's)")
     s.add_argument("--locate", action="store_true", help="start with the locate cue on")
+    # the guided motion-stimulus test (roomsweep.live.stimulus; docs/findings.md)
+    s.add_argument(
+        "--motion-test",
+        action="store_true",
+        help="guided motion test at a suspect spot: hold still / wave, marked in the capture "
+        "(starts at once, or at --motion-test-at; the t key starts or ends it any time)",
+    )
+    s.add_argument(
+        "--motion-test-at", type=finite, metavar="S", help="start the motion test S s in"
+    )
+    s.add_argument("--cycles", type=int, default=5, help="motion test: still/wave cycles (5)")
+    s.add_argument("--phase-s", type=finite, default=10.0, help="motion test: s per phase (10)")
     s.add_argument(
         "--no-tty",
         action="store_true",
@@ -489,7 +501,8 @@ def _demo(s: argparse.ArgumentParser) -> None:
 SWEEP_DESCRIPTION = (
     "Record a sweep into a crash-safe capture with a live view (80x24): RF level with "
     "peak hold and class guess, lens and radio counts, waypoints. Keys: m label+mark, "
-    "space mark, l locate cue (ticks faster as the level rises), q finish. A pulled "
+    "space mark, l locate cue (ticks faster as the level rises), t motion test, q finish. "
+    "A pulled "
     "cable is noted and recording resumes into the same capture when the device is back."
 )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from roomsweep.analysis.recording import level_text
 from roomsweep.analyst import plot
-from roomsweep.analyst.analysed import SweepAnalysis, analyse_capture
+from roomsweep.analyst.analysed import SweepAnalysis, analyse_capture, ceiling_dbm
 from roomsweep.analyst.report import write_report
 from roomsweep.cli.output import format_findings, wrap_line
 from roomsweep.link.capture import load, summarize
@@ -97,6 +97,7 @@ def run_demo(out_dir: Path) -> int:
         f"garbage bytes {live.get('garbage_bytes', 0)}; replay CRC errors {c['crc_errors']}"
     )
     an = analyse_capture(capture)  # once: the table, the findings and the report agree
+    ceiling = ceiling_dbm(an)  # the detector's, or with the pad in, the pad's
     rows = waypoint_levels(an)
     if rows:
         print("\n  RF level by waypoint (detector input, from the samples; device time):")
@@ -106,7 +107,7 @@ def run_demo(out_dir: Path) -> int:
             flag = "  <- strongest" if r["loudest_50ms_dbm"] == loudest else ""
             print(
                 f"  {r['waypoint']:<16}{r['time_s']:>7.1f}{r['median_dbm']:>12.1f}"
-                f"{level_text(r['loudest_50ms_dbm']):>23}{flag}"
+                f"{level_text(r['loudest_50ms_dbm'], ceiling=ceiling):>23}{flag}"
             )
     lens_line = device_lens_alerts(capture, [s.waypoint for s in scenario.sweep])
     if lens_line:
@@ -115,7 +116,7 @@ def run_demo(out_dir: Path) -> int:
     findings = an.findings
     (out_dir / "findings.json").write_text(json.dumps(findings, indent=2))
     print("\nFindings (ranked):")
-    print(format_findings(findings, width=80, indent="  "))
+    print(format_findings(findings, width=80, indent="  ", ceiling=ceiling))
     print(f"\n  capture:  {capture}\n  findings: {out_dir / 'findings.json'}")
 
     report = write_report(an, out_dir / f"{capture.stem}.html")["report"]

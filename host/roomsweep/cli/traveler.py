@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from roomsweep.analyst.analysed import analyse_capture
+from roomsweep.analysis.recording import DETECTOR_CEILING_DBM
+from roomsweep.analyst.analysed import analyse_capture, ceiling_dbm
 from roomsweep.analyst.report import write_report
 from roomsweep.cli.commands import MAX_SPEED
 from roomsweep.cli.output import format_findings, print_json, wrap_line
@@ -18,6 +19,7 @@ from roomsweep.link.outputs import check_output_path
 from roomsweep.link.transport import candidate_ports, format_ports
 from roomsweep.live.session import PlainView, SweepSession, TerminalView, run_sweep, sim_header
 from roomsweep.live.state import LiveState
+from roomsweep.live.stimulus import MotionTest
 from roomsweep.live.view import WIDTH
 from roomsweep.sim.radios import RADIO_SETTINGS
 from roomsweep.sim.runner import SimulatedDevice
@@ -54,6 +56,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         report = Path(args.report) if args.report else out.with_suffix(".html")
         check_output_path(report, [out], force=args.force, make_parent=True, what="report")
     interactive = not args.no_tty and sys.stdin.isatty() and sys.stdout.isatty()
+    stimulus = _motion_test(args)  # checked before the device is opened
     try:
         import termios  # noqa: F401 - the live view reads keys through it (POSIX)
     except ImportError:
@@ -107,7 +110,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             view.session = session
         try:
             speed = (1.0 if args.speed is None else args.speed) if sim else 0.0
-            run_sweep(session, view, seconds=seconds, speed=speed, alive=alive)
+            run_sweep(session, view, seconds=seconds, speed=speed, alive=alive, stimulus=stimulus)
         finally:
             if interactive:
                 view.close()
@@ -115,6 +118,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if sim is not None:
             sim.stop()
     return _sweep_results(args, state)
+
+
+def _motion_test(args: argparse.Namespace) -> MotionTest:
+    """The guided motion test: always there for the `t` key; with --motion-test
+    it starts by itself (at once, or --motion-test-at seconds in)."""
+    if args.motion_test_at is not None and not args.motion_test:
+        raise UsageError("--motion-test-at is for --motion-test")
+    start = None
+    if args.motion_test:
+        start = 0.0 if args.motion_test_at is None else args.motion_test_at
+    return MotionTest(cycles=args.cycles, phase_s=args.phase_s, start_at_s=start)
 
 
 def _sweep_results(args: argparse.Namespace, state: Any) -> int:
@@ -134,9 +148,11 @@ def _sweep_results(args: argparse.Namespace, state: Any) -> int:
         "reconnects": state.reconnects,
     }
     findings: list[dict[str, Any]] = []
+    ceiling = DETECTOR_CEILING_DBM  # the detector's; the recording's when analysed
     try:
         an = analyse_capture(args.out)
         findings = an.findings
+        ceiling = ceiling_dbm(an)
         if not args.no_report:
             report = Path(args.report) if args.report else Path(args.out).with_suffix(".html")
             result["report"] = write_report(an, report)["report"]
@@ -161,7 +177,7 @@ def _sweep_results(args: argparse.Namespace, state: Any) -> int:
         print(wrap_line(f"no analysis: {result['analysis_error']}", WIDTH))
     else:
         print("Findings (ranked" + ("; at the stops visited only):" if verdict else "):"))
-        print(format_findings(findings, width=WIDTH, indent="  "))
+        print(format_findings(findings, width=WIDTH, indent="  ", ceiling=ceiling))
     print(f"capture: {args.out}")
     if result.get("report"):
         print(f"report:  {result['report']}")

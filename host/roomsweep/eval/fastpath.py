@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from roomsweep.analysis.recording import Recording, label_marks
+from roomsweep.analysis.recording import Recording, label_marks, pad_steps
 from roomsweep.protocol import device_defaults as D
 from roomsweep.sim import optics
 from roomsweep.sim.radios import sightings
-from roomsweep.sim.signals import FeedGenerator
+from roomsweep.sim.ranging import auto_range
+from roomsweep.sim.signals import PADDED_COLUMN, FeedGenerator
 
 
 def from_scenario(
@@ -37,7 +38,9 @@ def from_scenario(
     total_steps = int(np.ceil(n * steps_per_sample)) + 1
     feed = gen.chunk(total_steps)
     idx = np.round(np.arange(n) * steps_per_sample).astype(np.int64)
-    counts = (feed[idx, 0] >> 4).astype(np.uint16)
+    # the firmware's auto-ranging, block by block: either RF column (sim/ranging.py)
+    counts, pad_blocks = auto_range(feed[idx, 0] >> 4, feed[idx, PADDED_COLUMN] >> 4)
+    pad_start, pad_db = pad_steps(pad_blocks, np.diff(np.r_[0 : n : D.DEFAULT_BLOCK, n]))
     pd = None
     led_hz: tuple[float, ...] = ()
     lit: tuple[bool, ...] = ()
@@ -45,11 +48,17 @@ def from_scenario(
     if getattr(scenario, "optics", None) is not None:
         t_us = idx * step_us
         returns = np.zeros((len(optics.LED_DEFAULT_HZ), n), dtype=np.int64)
+        full = np.zeros_like(returns)
         for g, hz in enumerate(optics.LED_DEFAULT_HZ):
             on = (t_us * hz) % 1000000 * 65536 < 32768 * 1000000
-            returns[g] = optics.feed_value(feed[idx, 3 + g]) * on
-        # the firmware's automatic LED drive level, block by block
-        pd, levels = optics.auto_drive(feed[idx, 1], returns, optics.LED_DEFAULT_HZ, fs)
+            full[g] = optics.feed_value(feed[idx, 3 + g])
+            returns[g] = full[g] * on
+        # the firmware's automatic LED drive level, block by block; the DC servo
+        # takes each group's mean away (sim/ambient.py)
+        duty = (32768,) * len(optics.LED_DEFAULT_HZ)
+        pd, levels = optics.auto_drive(
+            feed[idx, 1], returns, optics.LED_DEFAULT_HZ, fs, servo16=full, duty_u16=duty
+        )
         level_start = np.arange(levels.size, dtype=np.int64) * optics.DRIVE_BLOCK
         level = levels.astype(float)
         led_hz = tuple(float(h) for h in optics.LED_DEFAULT_HZ)
@@ -69,6 +78,8 @@ def from_scenario(
         led_lit=lit,
         pd_level_start=level_start,
         pd_level=level,
+        rf_pad_start=pad_start,
+        rf_pad_db=pad_db,
     )
     if getattr(scenario, "access_points", None) or getattr(scenario, "ble_devices", None):
         heard = sightings(scenario, seed=seed, seconds=duration)

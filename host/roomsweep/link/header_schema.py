@@ -161,6 +161,8 @@ def check_calibration(cal: Any, name: str = "calibration") -> None:
     """A calibration object as `roomsweep.protocol.calibration.Calibration.from_dict`
     reads it: numbers where it takes numbers, a slope it can divide by."""
     c = _an_object(cal, name)
+    _number(c, "adc_offset_mv", name)
+    _number(c, "adc_mv_per_count", name, positive=True)
     _number(c, "adc_full_scale_mv", name, positive=True)
     _number(c, "adc_min_mv", name)
     _number(c, "adc_max_mv", name)

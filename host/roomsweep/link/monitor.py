@@ -85,14 +85,18 @@ def _stats(samples: np.ndarray) -> dict[str, float]:
     }
 
 
-def as_json(rec: Record) -> dict[str, Any]:
+def as_json(rec: Record, t0_us: int | None = None) -> dict[str, Any]:
     """One record as a JSON-ready dict: type name, seq, time, and its fields
-    (SAMPLES: block metadata and min/mean/max counts instead of every sample)."""
+    (SAMPLES: block metadata and min/mean/max counts instead of every sample).
+    `t_s` is the device's own clock; with `t0_us` (the first RF sample's, see
+    `TimeBase`) also `time_s`, seconds from it: a capture's time base."""
     out: dict[str, Any] = {
         "type": type_name(rec.type),
         "seq": rec.seq,
         "t_s": round(rec.ts_us / 1e6, 6),
     }
+    if t0_us is not None:
+        out["time_s"] = round((rec.ts_us - t0_us) / 1e6, 6)
     if isinstance(rec, Samples):
         out.update(
             channel=CHANNEL_NAMES.get(rec.channel, rec.channel),
@@ -173,16 +177,20 @@ def as_json(rec: Record) -> dict[str, Any]:
     return out
 
 
-def describe(rec: Record) -> str:
-    """One record as one human-readable line.
+def describe(rec: Record, t0_us: int = 0) -> str:
+    """One record as one human-readable line, its time in seconds on the
+    device's clock from `t0_us` (the monitor gives the first RF sample's: the
+    time base of a capture and of every output that reads one).
 
     Examples
     --------
     >>> from roomsweep.protocol.records import Log
     >>> describe(Log(P.T_LOG, 7, 1_500_000, level=20, text="hello"))
     '     1.500000 LOG      #7     info: hello'
+    >>> describe(Log(P.T_LOG, 7, 1_500_000, level=20, text="hello"), t0_us=1_000_000)
+    '     0.500000 LOG      #7     info: hello'
     """
-    head = f"{rec.ts_us / 1e6:13.6f} {type_name(rec.type):<8} #{rec.seq:<5}"
+    head = f"{(rec.ts_us - t0_us) / 1e6:13.6f} {type_name(rec.type):<8} #{rec.seq:<5}"
     if isinstance(rec, Samples):
         s = _stats(rec.samples)
         body = (
@@ -255,6 +263,50 @@ def describe(rec: Record) -> str:
     return f"{head} {body}"
 
 
+# Frames that arrive before the first RF sample wait this long (host clock) for
+# it, so that they too are shown on the capture's clock; a device that does not
+# stream by then has its frames timed from the first frame instead.
+HOLD_S = 1.0
+
+
+class TimeBase:
+    """The clock the monitor shows times on: seconds on the device's clock from
+    the first RF sample, the time base of a capture of this stream (`record`,
+    `sweep`) and of every output reading one (`roomsweep info`, findings, the
+    report, the CSV export). Frames before that sample are held until it comes
+    (at most HOLD_S), then shown with negative times. Without RF samples (a
+    device not streaming) the base is the first frame, and `note` says so."""
+
+    def __init__(self) -> None:
+        self.t0_us: int | None = None
+        self.held: list[Record] = []
+        self.note = ""
+
+    def take(self, rec: Record) -> list[Record]:
+        """The records that can be shown now, `rec` among them or held."""
+        if self.t0_us is None and isinstance(rec, Samples) and rec.channel == P.CH_RF:
+            self.t0_us = rec.t_first_us
+            self.note = "times: seconds from the first RF sample, on the device's clock"
+        if self.t0_us is None:
+            self.held.append(rec)
+            return []
+        out, self.held = self.held + [rec], []
+        return out
+
+    def flush(self, held_for_s: float | None = None) -> list[Record]:
+        """The held records once they have waited `held_for_s` (None: now)."""
+        if not self.held or (held_for_s is not None and held_for_s < HOLD_S):
+            return []
+        if self.t0_us is None:
+            self.t0_us = self.held[0].ts_us
+            self.note = (
+                "times: seconds from the first frame, on the device's clock "
+                "(no RF samples: the device is not streaming)"
+            )
+        out, self.held = self.held, []
+        return out
+
+
 def counters_line(counters: Counters | dict[str, int]) -> str:
     """The decoder's counters in one line: frames and bytes, then any errors.
 
@@ -297,20 +349,31 @@ def run_monitor(
         raise UsageError("--frames must be positive")
     port = open_port(url, baudrate=baudrate)
     device = Device(port)
-    printed = 0
+    printed = 0  # frames received: shown, or held until the time base is known
     started = clock()
     last_counters = started
+    base = TimeBase()
+    first_held: float | None = None
+
+    def show(recs: list[Record]) -> None:
+        for r in recs:
+            if json_lines:
+                out.write(json.dumps(as_json(r, base.t0_us), sort_keys=True, default=str) + "\n")
+            else:
+                out.write(describe(r, base.t0_us or 0) + "\n")
 
     def emit(rec: Record) -> None:
-        nonlocal printed
-        if json_lines:
-            out.write(json.dumps(as_json(rec), sort_keys=True, default=str) + "\n")
-        else:
-            out.write(describe(rec) + "\n")
+        nonlocal printed, first_held
+        if first_held is None and base.t0_us is None:
+            first_held = clock()
+        show(base.take(rec))
         printed += 1
 
     def emit_counters() -> None:
         c = device.decoder.counters
+        if base.note and not json_lines:  # once, with the first counters after it
+            out.write(f"-- {base.note}\n")
+            base.note = ""
         if json_lines:
             out.write(json.dumps({"type": "counters", **c.as_dict()}, sort_keys=True) + "\n")
         else:
@@ -338,6 +401,8 @@ def run_monitor(
                 emit(rec)
                 if done():
                     break
+            if first_held is not None:
+                show(base.flush(clock() - first_held))
             out.flush()
             now = clock()
             if counters_every_s and now - last_counters >= counters_every_s:
@@ -352,5 +417,6 @@ def run_monitor(
         except Exception:  # noqa: BLE001 - the link may be gone; nothing to save
             pass
         port.close()
+        show(base.flush())  # frames still waiting for the time base
         emit_counters()  # also when the link broke: what was seen so far
     return device.decoder.counters.as_dict()

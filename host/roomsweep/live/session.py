@@ -27,6 +27,7 @@ from roomsweep.link.capture import CaptureWriter
 from roomsweep.link.device import Device
 from roomsweep.link.transport import DEFAULT_BAUD, open_port
 from roomsweep.live.state import LiveState, clock
+from roomsweep.live.stimulus import MotionTest
 from roomsweep.live.view import WIDTH, fit, render
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import Counters
@@ -285,9 +286,11 @@ class PlainView:
         self._next = now + self.every_s
         g = state.guess
         link = "" if state.link == "connected" else f"link {state.link}, "
+        top = state.ceiling_dbm  # higher once the device's pad went in
+        level = level_text(state.level_dbm, missing="-", ceiling=top)
+        peak = level_text(state.peak_dbm, unit="", missing="-", ceiling=top)
         line = (
-            f"{clock(state.device_s)}  RF {level_text(state.level_dbm, missing='-')} "
-            f"(peak {level_text(state.peak_dbm, unit='', missing='-')})  {link}"
+            f"{clock(state.device_s)}  RF {level} (peak {peak})  {link}"
             f"{state.frames_written} frames  {printable(g.text()) if g else '-'}"
         )
         print(fit(line, WIDTH).plain, file=self.out)
@@ -357,12 +360,15 @@ def run_sweep(
     speed: float = 0.0,
     alive: Callable[[], bool] | None = None,
     guess_every_s: float = 0.5,
+    stimulus: MotionTest | None = None,
 ) -> None:
     """Record until `seconds` of device time (the sweep's one clock: samples and
     the Wi-Fi scans' gaps), `q`, Ctrl-C, or (simulated device) the device has
     ended. `speed` > 0 paces reading to that multiple of real time (the
-    simulated device then runs at that pace too)."""
+    simulated device then runs at that pace too). `stimulus`: the guided
+    motion test (live.stimulus), started by its own schedule or the `t` key."""
     state = session.state
+    state.motion_test_key = stimulus is not None  # the view lists `t` then
     state.update_guess()  # the first call loads the analyzer (about a second)
     started = anchor_wall = time.monotonic()
     anchor_device = state.device_s
@@ -376,6 +382,9 @@ def run_sweep(
                 break  # the simulated device ran out of room to simulate
             finish = False
             for ch in view.keys():
+                if ch in ("t", "T") and stimulus is not None and state.label_input is None:
+                    stimulus.start(state.device_s)  # the motion test: start, or end it early
+                    continue
                 action = state.key(ch)
                 if action is None:
                     continue
@@ -386,6 +395,8 @@ def run_sweep(
             if finish:
                 break
             session.step()
+            if stimulus is not None and session.connected:
+                _stimulus_step(session, stimulus, view)
             now = time.monotonic()
             state.wall_s = now - started
             if session.connected and not was_connected:
@@ -408,6 +419,19 @@ def run_sweep(
     finally:
         session.finish(stop=alive is None or alive())
         view.draw(state)
+
+
+def _stimulus_step(session: SweepSession, test: MotionTest, view: View) -> None:
+    """The motion test's next mark when a phase starts (with a beep and a line
+    for the plain view), and its prompt as the view's message."""
+    state = session.state
+    was_running = test.running
+    label, prompt = test.step(state.device_s)
+    if label is not None and session.mark(label):
+        view.beep()
+        session.events.append(f"{label}: {prompt}" if prompt else label)
+    if prompt and (test.running or was_running):
+        state.message = prompt
 
 
 def sim_header(scenario: Any, seed: int, port: str) -> dict[str, Any]:

@@ -21,7 +21,10 @@ frame of the view can be rebuilt from recorded data and tested headless.
   presses are named after the planned sweep when one is known; `coverage`
   says which planned stops were visited.
 - Locate cue: `beep_interval_s` turns the level into a tick interval that
-  shortens as the level rises, across the detector's range.
+  shortens as the level rises, across the detector's range as auto-ranging
+  extends it: blocks the device took with its 20 dB pad in (SAMPLES_FLAG_RF_PAD)
+  read 20 dB up (recording.RF_PAD_DB), so the cue goes on speeding up where the
+  detector alone would pin, up to its ceiling with the pad in.
 """
 
 from __future__ import annotations
@@ -39,8 +42,12 @@ from roomsweep.analysis.analyze import (
     components,
 )
 from roomsweep.analysis.classifiers import BY_NAME, UNKNOWN, UNKNOWN_PERIODIC
+from roomsweep.analysis.motion import is_stimulus
 from roomsweep.analysis.recording import (
+    DETECTOR_CEILING_DBM,
     LOUDEST_WINDOW_S,
+    PAD_FLOOR_DBM,
+    RF_PAD_DB,
     Recording,
     loudest_dbm,
 )
@@ -57,10 +64,13 @@ HISTORY_STEP_S = 1.0  # one column of the level history per second of sweep
 HISTORY_LEN = 74
 # Locate cue: silent at the detector's floor, one tick every BEEP_SLOWEST_S just
 # above it, and faster by the same factor every dB up to BEEP_FASTEST_S at its
-# ceiling: the whole of the AD8318's range (-60..0 dBm) changes the rate, so the
-# cue still speeds up close to a loud transmitter.
+# ceiling: the whole of the AD8318's range (-60..0 dBm) and the 20 dB the pad adds
+# above it (auto-ranging) change the rate, so the cue still speeds up right at a
+# loud transmitter.
 LOCATE_FLOOR_DBM = -60.0  # AD8318: its range ends near -60 dBm (analysis DETECTOR_FLOOR_DBM)
-LOCATE_TOP_DBM = 0.0  # ... and saturates near 0 dBm (recording.DETECTOR_CEILING_DBM)
+# ... and saturates near 0 dBm (recording.DETECTOR_CEILING_DBM); once the device
+# has put its pad in, 20 dB higher (LiveState.beep_interval)
+LOCATE_TOP_DBM = DETECTOR_CEILING_DBM + 3.0
 BEEP_SLOWEST_S = 1.2
 BEEP_FASTEST_S = 0.05
 MAX_LABEL = 40
@@ -90,8 +100,10 @@ METER_MAX_DBM = 0.0
 _HOST_TYPES = frozenset((P.T_HOST_TIME, P.T_HOST_RXSTATS, P.T_HOST_NOTE))
 
 
-def beep_interval_s(level_dbm: float | None) -> float | None:
-    """Seconds between locate ticks at `level_dbm`; None: silent.
+def beep_interval_s(level_dbm: float | None, top_dbm: float = LOCATE_TOP_DBM) -> float | None:
+    """Seconds between locate ticks at `level_dbm`, the fastest at `top_dbm`
+    (the detector's ceiling, or with auto-ranging its ceiling with the pad in);
+    None: silent.
 
     Examples
     --------
@@ -99,10 +111,12 @@ def beep_interval_s(level_dbm: float | None) -> float | None:
     (True, True)
     >>> [beep_interval_s(v) for v in (-59.99, -30.0, -8.6, -1.0, 0.0)]
     [1.199, 0.245, 0.079, 0.053, 0.05]
+    >>> [beep_interval_s(v, top_dbm=20.0) for v in (-30.0, 0.0, 10.0, 20.0)]
+    [0.364, 0.111, 0.074, 0.05]
     """
     if level_dbm is None or not np.isfinite(level_dbm) or level_dbm <= LOCATE_FLOOR_DBM:
         return None
-    frac = min(1.0, (level_dbm - LOCATE_FLOOR_DBM) / (LOCATE_TOP_DBM - LOCATE_FLOOR_DBM))
+    frac = min(1.0, (level_dbm - LOCATE_FLOOR_DBM) / (top_dbm - LOCATE_FLOOR_DBM))
     return round(BEEP_SLOWEST_S * (BEEP_FASTEST_S / BEEP_SLOWEST_S) ** frac, 3)
 
 
@@ -204,6 +218,7 @@ class LiveState:
     wifi_strongest: str = ""
     ble_devices: int | None = None  # BLE advertisers heard in the last BLE_RECENT_S
     marks: list[Waypoint] = field(default_factory=list)
+    motion_test_key: bool = False  # `t` starts/ends the guided motion test (live.stimulus)
     frames: int = 0
     frames_written: int = 0
     counters: dict[str, int] = field(default_factory=dict)
@@ -217,8 +232,12 @@ class LiveState:
     label_input: str | None = None  # text being typed for a waypoint label
     message: str = ""
     history: list[float] = field(default_factory=list)  # loudest level per HISTORY_STEP_S
+    # saturated at and above: the detector's ceiling, and once the device has
+    # switched its pad in (auto-ranging), the ceiling with the pad
+    ceiling_dbm: float = DETECTOR_CEILING_DBM
     _table: np.ndarray | None = field(default=None, repr=False)
-    _recent: deque = field(default_factory=deque, repr=False)  # recent RF count blocks
+    # recent RF blocks: (counts, dBm: the pad's dB added where it was in)
+    _recent: deque = field(default_factory=deque, repr=False)
     _recent_n: int = 0
     _tail_dbm: np.ndarray | None = field(default=None, repr=False)  # for the loudest 50 ms
     _button_presses: int = 0
@@ -367,14 +386,18 @@ class LiveState:
         if r.rate_hz > 0:
             self.fs = r.rate_hz
         counts = r.samples
-        self._recent.append(counts)
+        block = self.dbm(counts)
+        if r.rf_pad:  # taken with the pad in: the input was RF_PAD_DB louder
+            block = block + np.where(block > PAD_FLOOR_DBM, RF_PAD_DB, 0.0)
+            self.ceiling_dbm = DETECTOR_CEILING_DBM + RF_PAD_DB
+        self._recent.append((counts, block))
         self._recent_n += counts.size
         keep = int(GUESS_WINDOW_S * self.fs)
-        while self._recent and self._recent_n - self._recent[0].size >= keep:
-            self._recent_n -= self._recent.popleft().size
+        while self._recent and self._recent_n - self._recent[0][0].size >= keep:
+            self._recent_n -= self._recent.popleft()[0].size
         self.sampled_s += counts.size / self.fs
         self.lens_alert = self.device_s - self._lens_alert_at <= LENS_ALERT_HOLD_S
-        x = self.dbm(self.recent_counts(LEVEL_WINDOW_S))
+        x = self.recent_dbm(LEVEL_WINDOW_S)
         level = held_level_dbm(x)
         self.level_dbm = level
         if (
@@ -386,7 +409,6 @@ class LiveState:
             self.peak_at_s = self.device_s
         # the loudest 50 ms so far, the report's figure: over this block and the
         # end of the one before (a window may straddle them)
-        block = self.dbm(counts)
         tail = block if self._tail_dbm is None else np.concatenate((self._tail_dbm, block))
         loudest = loudest_dbm(tail, self.fs)
         if loudest is not None and (self.max_dbm is None or loudest > self.max_dbm):
@@ -402,15 +424,22 @@ class LiveState:
 
     def recent_counts(self, seconds: float) -> np.ndarray:
         """The last `seconds` of RF ADC counts (at most GUESS_WINDOW_S)."""
+        return self._recent_part(seconds, 0, np.uint16)
+
+    def recent_dbm(self, seconds: float) -> np.ndarray:
+        """The last `seconds` of RF level, dBm, the pad added back where it was in."""
+        return self._recent_part(seconds, 1, float)
+
+    def _recent_part(self, seconds: float, which: int, dtype: Any) -> np.ndarray:
         want = max(1, int(seconds * self.fs))
         parts, n = [], 0
         for block in reversed(self._recent):  # only the blocks needed
-            parts.append(block)
-            n += block.size
+            parts.append(block[which])
+            n += block[which].size
             if n >= want:
                 break
         if not parts:
-            return np.zeros(0, np.uint16)
+            return np.zeros(0, dtype)
         return np.concatenate(parts[::-1])[-want:]
 
     def _mark(self, r: Mark) -> None:
@@ -422,6 +451,8 @@ class LiveState:
         else:
             label = r.label or f"mark {len(self.marks) + 1}"
             source = "host"
+            if is_stimulus(label):
+                return  # a motion-test phase (analysis.motion), not a place
         self.marks.append(Waypoint(len(self.marks) + 1, label, source, self.at(r.ts_us)))
 
     def coverage(self) -> Coverage:
@@ -444,7 +475,7 @@ class LiveState:
         if counts.size < 0.5 * GUESS_WINDOW_S * self.fs:
             return self.guess
         rec = Recording(rf_counts=counts, fs=self.fs, calibration=self.calibration)
-        comps, _ = components(rec, self.dbm(counts))
+        comps, _ = components(rec, self.recent_dbm(GUESS_WINDOW_S))
         known = [c for c in comps if c.cls != UNKNOWN]
         heard: dict[str, float] = {}
         for c in known:
@@ -506,7 +537,11 @@ class LiveState:
         return None
 
     def beep_interval(self) -> float | None:
-        return beep_interval_s(self.level_dbm) if self.locate else None
+        if not self.locate:
+            return None
+        # the cue spans the range the device has: 20 dB more once its pad went in
+        top = LOCATE_TOP_DBM + (self.ceiling_dbm - DETECTOR_CEILING_DBM)
+        return beep_interval_s(self.level_dbm, top)
 
 
 def held_level_dbm(x: np.ndarray) -> float:

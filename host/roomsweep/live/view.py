@@ -89,7 +89,8 @@ def meter(level: float | None, peak: float | None, width: int = BAR) -> Text:
     tick = None if peak is None else min(width - 1, int(round(_fraction(peak) * width)))
     for i in range(width):
         if i < filled:
-            t.append("█", style=_level_style(METER_MIN_DBM + (i + 0.5) / width * 60))
+            span = METER_MAX_DBM - METER_MIN_DBM
+            t.append("█", style=_level_style(METER_MIN_DBM + (i + 0.5) / width * span))
         elif i == tick:
             t.append("│", style="bold")
         else:
@@ -125,17 +126,18 @@ def sparkline(levels: list[float], width: int) -> str:
     return "".join(out).ljust(width)
 
 
-def _dbm(v: float | None) -> str:
-    """The RF level, right-aligned, or "≥ -3 dBm (saturated)" at the ceiling."""
-    if v is not None and saturated(v):
-        return level_text(v)
+def _dbm(v: float | None, ceiling: float = DETECTOR_CEILING_DBM) -> str:
+    """The RF level, right-aligned, or "≥ -3 dBm (saturated)" at the ceiling
+    (with auto-ranging, the ceiling with the pad in: State.ceiling_dbm)."""
+    if v is not None and saturated(v, ceiling):
+        return level_text(v, ceiling=ceiling)
     return f"{v:6.1f} dBm" if v is not None else f"{DASH:>6} dBm"
 
 
-def _peak(v: float | None) -> str:
+def _peak(v: float | None, ceiling: float = DETECTOR_CEILING_DBM) -> str:
     if v is None:
         return DASH
-    return f"≥ {DETECTOR_CEILING_DBM:g}" if saturated(v) else f"{v:.1f}"
+    return f"≥ {ceiling:g}" if saturated(v, ceiling) else f"{v:.1f}"
 
 
 def _rf_rows(s: LiveState) -> list[Text]:
@@ -143,22 +145,25 @@ def _rf_rows(s: LiveState) -> list[Text]:
     the last minute's sparkline."""
     rows: list[Text] = []
     line = Text("RF ", style="bold")
-    line.append(_dbm(s.level_dbm), style=_level_style(s.level_dbm) if s.level_dbm else "")
+    line.append(
+        _dbm(s.level_dbm, s.ceiling_dbm), style=_level_style(s.level_dbm) if s.level_dbm else ""
+    )
     line.append(" ")
     line.append_text(meter(s.level_dbm, s.peak_dbm))
-    line.append(" peak " + _peak(s.peak_dbm))
+    line.append(" peak " + _peak(s.peak_dbm, s.ceiling_dbm))
     rows.append(line)
     g = s.guess
     if g is None:
         rows.append(Text("   class: " + DASH))
     else:
         head = Text("   class: ") + Text(printable(g.text().split(" · also ")[0]), style="bold")
-        head.append(f" at {level_text(g.level_dbm)}")
+        head.append(f" at {level_text(g.level_dbm, ceiling=s.ceiling_dbm)}")
         if g.also:
             head.append(" · also " + printable(", ".join(g.also)), style="dim")
         rows.append(fit(head))
     where = f" {printable(s.max_where)}" if s.max_where else ""
-    rows.append(fit(Text(f"   loudest 50 ms so far: {level_text(s.max_dbm)}{where}")))
+    loudest = level_text(s.max_dbm, ceiling=s.ceiling_dbm)
+    rows.append(fit(Text(f"   loudest 50 ms so far: {loudest}{where}")))
     rows.append(
         Text(f"   last {len(s.history[-72:])} s: ", style="dim")
         + Text(sparkline(s.history, 72 - 12)[:60])
@@ -272,7 +277,7 @@ def _footer_rows(s: LiveState) -> list[Text]:
         cue = f"on, silent (at the detector's floor, {LOCATE_FLOOR_DBM:g} dBm)"
     else:
         cue = f"on, tick every {interval:.2f} s"
-        if saturated(s.level_dbm):
+        if saturated(s.level_dbm, s.ceiling_dbm):
             cue += ", the fastest (saturated)"
     rows.append(fit(Text("Locate cue ", style="bold") + Text(cue)))
     if s.label_input is not None:
@@ -283,16 +288,17 @@ def _footer_rows(s: LiveState) -> list[Text]:
         )
     else:
         rows.append(fit(Text(printable(s.message), style="italic")))
-    rows.append(
+    keys = (
         Text("m", style="bold")
         + Text(" label+mark  ")
         + Text("space", style="bold")
         + Text(" mark  ")
         + Text("l", style="bold")
         + Text(" locate cue  ")
-        + Text("q", style="bold")
-        + Text(" finish")
     )
+    if s.motion_test_key:
+        keys += Text("t", style="bold") + Text(" motion test  ")
+    rows.append(keys + Text("q", style="bold") + Text(" finish"))
     return rows
 
 

@@ -14,8 +14,13 @@ that `Calibration.load` reads:
 - ``pd_dark_mv`` / ``pd_gain``: photodiode channel dark offset and gain.
 
 The law (docs/protocol.md, "The count -> dBm law"): counts -> mV by the table
-when it has two or more pairs, else by the nominal line through zero,
-count x adc_full_scale_mv / (2**adc_bits - 1); then dBm = intercept + mV / slope.
+when it has two or more pairs, else by the line adc_offset_mv + count x
+adc_mv_per_count, by default the ESP32's own characteristic (ESP-IDF, ADC1 at
+11 dB, default Vref 1100 mV: 142 mV + 0.8056 mV per count); then
+dBm = intercept + mV / slope. An INFO or file that gives neither adc_offset_mv
+nor adc_mv_per_count but adc_full_scale_mv (firmware before these keys, writers
+following the older docs) keeps the older nominal line through zero,
+count x adc_full_scale_mv / (2**adc_bits - 1), so its levels do not change.
 The keys read from INFO's "calibration" object, or a file, are `from_dict`'s,
 each listed with its unit and default in docs/protocol.md (tests/test_format_docs.py).
 """
@@ -34,6 +39,19 @@ from roomsweep.errors import RoomsweepError
 
 FILE_FORMAT = "roomsweep-calibration"
 FILE_VERSION = 1
+
+# The ESP32's ADC1 at 11 dB attenuation (MicroPython's ATTN_11DB), the line ESP-IDF
+# converts raw counts with (esp_adc_cal_esp32.c in v4.x, esp_adc/esp32/
+# adc_cali_line_fitting.c in v5.x, characterize_using_vref and
+# calculate_voltage_linear) at the default Vref of 1100 mV:
+# coeff_a = 1100 x adc1_vref_atten_scale[3] (196602) / 4096 = 52798 (integer
+# division), mV = coeff_a x count / 65536 + adc1_vref_atten_offset[3] (142).
+# As firmware/defaults.py CALIBRATION sends them (tests/test_calibration.py).
+ADC_OFFSET_MV = 142.0
+ADC_MV_PER_COUNT = 0.8056335  # 52798 / 65536 = 0.80563354..., 7 digits
+# The older nominal line through zero (about 3.1 V at the top count, MicroPython
+# esp32 quickref): what a calibration without the two keys above keeps meaning.
+NOMINAL_FULL_SCALE_MV = 3100.0
 
 
 @dataclass(frozen=True)
@@ -54,14 +72,12 @@ class BandCalibration:
 
 @dataclass(frozen=True)
 class Calibration:
-    # ESP32 ADC, 11 dB attenuation: 12-bit full scale about 3.1 V, linear over
-    # about 150-2450 mV (MicroPython esp32 quickref), as firmware/defaults.py sends
-    # it. Not the chip's own characteristic: ESP-IDF's esp_adc_cal line for 11 dB
-    # (default Vref 1100 mV) is about 142 mV + 0.806 mV/count, so without a
-    # calibration file a real board's levels read 6.6-10.4 dB high
-    # (docs/calibration.md, "The law without a calibration file"). Kept so that
-    # findings do not change; `roomsweep calibrate --efuse` measures the real one.
-    adc_full_scale_mv: float = 3100.0
+    # ESP32 ADC, 11 dB attenuation: mV = adc_offset_mv + count x adc_mv_per_count,
+    # the chip's characteristic at the default Vref (ADC_OFFSET_MV above, sources
+    # there). A unit's eFuse Vref (1000-1200 mV) moves the slope by up to +-9 %:
+    # `roomsweep calibrate --efuse` measures the unit's own (docs/calibration.md).
+    adc_offset_mv: float = ADC_OFFSET_MV
+    adc_mv_per_count: float = ADC_MV_PER_COUNT
     adc_bits: int = 12
     # AD8318: -25 mV/dB, intercept about +20 dBm (datasheet; 0.5-2.1 V output)
     rf_slope_mv_per_db: float = -25.0
@@ -83,14 +99,33 @@ class Calibration:
         return cls.from_dict((info or {}).get("calibration") or {})
 
     @classmethod
+    def nominal_line(
+        cls, full_scale_mv: float = NOMINAL_FULL_SCALE_MV, bits: int = 12
+    ) -> Calibration:
+        """The older law: a line through zero, the top count at `full_scale_mv`."""
+        return cls(
+            adc_offset_mv=0.0, adc_mv_per_count=full_scale_mv / ((1 << bits) - 1), adc_bits=bits
+        )
+
+    @classmethod
     def from_dict(cls, cal: dict[str, Any]) -> Calibration:
+        """From INFO's "calibration" object or a calibration file. The ADC line:
+        adc_offset_mv / adc_mv_per_count when either is given (the other at the
+        chip's figure); else, given adc_full_scale_mv, the older line through zero
+        (count x adc_full_scale_mv / (2**adc_bits - 1), as before these keys); else
+        the chip's characteristic."""
         kwargs: dict[str, Any] = {
-            k: float(cal[k])
-            for k in ("adc_full_scale_mv", "rf_slope_mv_per_db", "rf_intercept_dbm")
-            if k in cal
+            k: float(cal[k]) for k in ("rf_slope_mv_per_db", "rf_intercept_dbm") if k in cal
         }
         if "adc_bits" in cal:
             kwargs["adc_bits"] = int(cal["adc_bits"])
+        if "adc_offset_mv" in cal or "adc_mv_per_count" in cal:
+            kwargs["adc_offset_mv"] = float(cal.get("adc_offset_mv", ADC_OFFSET_MV))
+            kwargs["adc_mv_per_count"] = float(cal.get("adc_mv_per_count", ADC_MV_PER_COUNT))
+        elif "adc_full_scale_mv" in cal:
+            top = (1 << kwargs.get("adc_bits", 12)) - 1
+            kwargs["adc_offset_mv"] = 0.0
+            kwargs["adc_mv_per_count"] = float(cal["adc_full_scale_mv"]) / top
         bands = cal.get("rf_bands") or []
         kwargs["rf_bands"] = tuple(
             BandCalibration(
@@ -117,7 +152,8 @@ class Calibration:
             "version": FILE_VERSION,
             "source": self.source,
             "device": self.device,
-            "adc_full_scale_mv": self.adc_full_scale_mv,
+            "adc_offset_mv": self.adc_offset_mv,
+            "adc_mv_per_count": self.adc_mv_per_count,
             "adc_bits": self.adc_bits,
             "rf_slope_mv_per_db": self.rf_slope_mv_per_db,
             "rf_intercept_dbm": self.rf_intercept_dbm,
@@ -161,10 +197,10 @@ class Calibration:
 
     def counts_to_mv(self, counts: np.ndarray) -> np.ndarray:
         """ADC counts to millivolts at the pin: the eFuse-derived table if measured,
-        else the nominal full-scale line."""
+        else the line adc_offset_mv + count x adc_mv_per_count."""
         c = np.asarray(counts, dtype=np.float64)
         if len(self.adc_table) < 2:
-            return c * (self.adc_full_scale_mv / self.max_count)
+            return self.adc_offset_mv + c * self.adc_mv_per_count
         xs = np.array([t[0] for t in self.adc_table])
         ys = np.array([t[1] for t in self.adc_table])
         mv = np.interp(c, xs, ys)
@@ -186,7 +222,7 @@ class Calibration:
         Examples
         --------
         >>> cal = Calibration()
-        >>> [round(float(x), 1) for x in cal.rf_dbm([2642, 660])]
+        >>> [round(float(x), 1) for x in cal.rf_dbm([2306, 444])]
         [-60.0, 0.0]
         """
         b = self.band(band_mhz)

@@ -313,7 +313,11 @@ class Decoder:
         self._expected_seq = (seq + 1) & 0xFFFF
 
     def _samples(self, t, seq, ts_raw, ts_us, p):
-        channel, enc, count, first, span, rate_mhz, dropped = _SAMPLES.unpack_from(p, 0)
+        channel, enc_byte, count, first, span, rate_mhz, dropped = _SAMPLES.unpack_from(p, 0)
+        enc = enc_byte & ~P.SAMPLES_FLAG_RF_PAD  # the top bit is a flag
+        rf_pad = bool(enc_byte & P.SAMPLES_FLAG_RF_PAD)
+        if rf_pad and channel != P.CH_RF:
+            raise ValueError(f"the RF pad flag on channel {channel}")
         body = p[P.SAMPLES_HEADER_SIZE :]
         if enc == P.ENC_PACKED12:
             need = P.packed12_size(count)
@@ -344,6 +348,7 @@ class Decoder:
             rate_hz=rate_mhz / 1000.0,
             dropped=dropped,
             samples=samples,
+            rf_pad=rf_pad,
         )
         if samples is _NOT_YET:
             self._packed.append((rec, body, count))

@@ -42,6 +42,9 @@ class Samples(Record):
     rate_hz: float = 0.0  # measured by the device over this block
     dropped: int = 0  # samples dropped on this channel since START (device count)
     samples: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint16))
+    # RF channel: taken with the switchable pad in front of the detector
+    # (rsproto.SAMPLES_FLAG_RF_PAD; its dB in INFO "rf_pad"); False for older firmware
+    rf_pad: bool = False
 
 
 @dataclass(slots=True)

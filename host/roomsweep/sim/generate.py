@@ -223,7 +223,7 @@ def generate_one(
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
     if profile == "wide":
-        return _wide_one(int(seed), int(index))
+        return _wide_one(int(seed), int(index), optics)
     rng = np.random.default_rng([int(seed), int(index)])
     for _ in range(200):
         # the name is fixed before the room type is known: keep it type-free, then rename
@@ -241,13 +241,16 @@ def generate_one(
     return stem, text, summary_line(g)
 
 
-def _wide_one(seed: int, index: int) -> tuple[str, str, str]:
-    """Wide scenario `index` of `seed`: the RF room and its network radios (the
-    lens finder's sections are left to the classic profile)."""
+def _wide_one(seed: int, index: int, optics: bool = True) -> tuple[str, str, str]:
+    """Wide scenario `index` of `seed`: the RF room and its network radios, and with
+    `optics` the lens finder's sections (sim/lensgen.py, lighting kinds drawn evenly,
+    own random stream)."""
     g = draw_wide(seed, index)
     stem = f"w{seed}-{index:03d}-{g.room.kind}"
     g.scenario = dataclasses.replace(g.scenario, name=stem, source=f"<generated {stem}>")
     text = render_wide_toml(g, seed, index) + "\n" + network_toml(g.scenario, seed, index)
+    if optics:
+        text += optics_toml(draw_optics(g.scenario, seed, index))
     return stem, text, wide_summary(g)
 
 

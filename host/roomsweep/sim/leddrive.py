@@ -39,6 +39,8 @@ def auto_drive(
     fs: float,
     block: int = DRIVE_BLOCK,
     auto: bool = True,
+    servo16: np.ndarray | None = None,
+    duty_u16=None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The photodiode samples with the firmware's automatic LED drive level.
 
@@ -49,8 +51,12 @@ def auto_drive(
     DRIVE_LOWER_AT, one brighter after DRIVE_CALM_BLOCKS blocks in a row where
     the highest sample plus the LEDs' peak (twice the light) (pi/2 x the sum of the
     groups' fundamentals) stayed below DRIVE_RAISE_BELOW.
+    servo16 (groups, n), each group's return at full current whether it is on or
+    not, and duty_u16 (per group, 1/65536): the DC servo's share, each group's mean
+    light, is taken away as the simulated board does (sim/ambient.py).
     Returns (12-bit counts, drive level of each block).
     """
+    servo = None if servo16 is None else (servo16, duty_u16)
     n = base16.size
     m = -(-n // block)
     # each level's samples and per-block figures (hi, LED peak), then the rule
@@ -60,7 +66,7 @@ def auto_drive(
     hi = np.zeros((DRIVE_LEVELS, m))
     peak = np.zeros((DRIVE_LEVELS, m))
     for level in range(DRIVE_LEVELS if auto else 1):
-        x = _at_level(base16, returns16, level)
+        x = _at_level(base16, returns16, level, servo)
         xb = np.concatenate((x, np.full(pad, x[-1] if n else 0))).reshape(m, block)
         hi[level] = xb.max(axis=1)
         xc = xb - np.floor(xb.mean(axis=1, keepdims=True))
@@ -84,12 +90,18 @@ def auto_drive(
         else:
             calm = 0
     per_sample = np.repeat(levels, block)[:n]
-    return _at_level(base16, returns16, per_sample), levels
+    return _at_level(base16, returns16, per_sample, servo), levels
 
 
-def _at_level(base16: np.ndarray, returns16: np.ndarray, level) -> np.ndarray:
+def _at_level(base16: np.ndarray, returns16: np.ndarray, level, servo=None) -> np.ndarray:
+    """12-bit counts at drive `level`: base + the returns of the groups that are on
+    (less each group's mean, `servo` = (servo16, duty_u16)), clipped as the board
+    clips its u16 (sim/mpboard/board.py read_feed)."""
     total = np.asarray(base16, dtype=np.int64).copy()
     mult = drive_multiplier(level)
     for g in range(returns16.shape[0]):
         total += (returns16[g].astype(np.int64) * mult) >> 16
-    return (np.minimum(total, 65535) >> 4).astype(np.uint16)
+        if servo is not None:
+            full, duty = servo
+            total -= (((full[g].astype(np.int64) * mult) >> 16) * int(duty[g])) >> 16
+    return (np.clip(total, 0, 65535) >> 4).astype(np.uint16)

@@ -145,9 +145,7 @@ def draw_optics(scenario: Any, seed: int, index: int) -> optics.OpticalScene:
     rng = np.random.default_rng([int(seed), int(index), LENS_STREAM])
     kind = optics.LIGHTING_KINDS[int(rng.integers(len(optics.LIGHTING_KINDS)))]
     mains = 50.0 if rng.random() < 0.5 else 60.0
-    lighting = optics.Lighting(
-        kind, mains, optics.AMBIENT_DEFAULT_UA[kind], optics.FLICKER_DEPTH_DEFAULT
-    )
+    lighting = optics.lighting_of(kind, mains)
     lo, hi = optics.SWEEP_DEG_S_RANGE
     hand = optics.Hand(float(5 * round(rng.uniform(lo, hi) / 5)), optics.PAN_HALF_DEG_DEFAULT)
     scene = optics.OpticalScene([], [], lighting, hand)
@@ -162,7 +160,32 @@ def draw_optics(scenario: Any, seed: int, index: int) -> optics.OpticalScene:
                 break
     for n in range(int(rng.integers(CLUTTER_COUNT[0], CLUTTER_COUNT[1] + 1))):
         scene.clutter.append(_clutter(rng, sc, n))
+    _place_source(rng, scenario, scene)
     return scene
+
+
+def _place_source(rng: np.random.Generator, sc: Any, scene: optics.OpticalScene) -> None:
+    """Where a lamp or a sunlit window is (drawn last, so the rest of the scene
+    is the same whatever the lighting): a lamp 0.3 m from a wall at 0.6-1.7 m
+    (bedside, desk or floor lamp) [judgement]; the sunlit window is the scene's
+    window when it has one, else a 1.2 m one on a wall at 1.2 m."""
+    lt = scene.lighting
+    if lt.kind not in ("lamp", "sunlit"):
+        return
+    size = sc.room_size_m
+    windows = [c for c in scene.clutter if c.kind == "window"]
+    if lt.kind == "sunlit" and windows:
+        w = windows[0]
+        lt.source_m = tuple(float(v) for v in w.position_m)  # type: ignore[assignment]
+        lt.source_radius_m = float(w.size_m[0] / 2)
+        return
+    inset = 0.3 if lt.kind == "lamp" else 0.0
+    wall = int(rng.integers(4))
+    along = float(rng.uniform(0.2, 0.8))
+    z = float(rng.uniform(0.6, 1.7)) if lt.kind == "lamp" else 1.2
+    x = [inset, size[0] - inset, along * size[0], along * size[0]][wall]
+    y = [along * size[1], along * size[1], inset, size[1] - inset][wall]
+    lt.source_m = (round(x, 2), round(y, 2), round(z, 2))
 
 
 def optics_toml(scene: optics.OpticalScene) -> str:
@@ -171,8 +194,12 @@ def optics_toml(scene: optics.OpticalScene) -> str:
     out = "\n# --- the lens finder's world (sim/optics.py, sim/lensgen.py) " + "-" * 22 + "\n\n"
     out += (
         f'[lighting]\nkind = "{lt.kind}"\nmains_hz = {lt.mains_hz:g}\n'
-        f"ambient_ua = {lt.ambient_ua:g}\n\n"
+        f"ambient_ua = {lt.ambient_ua:.4g}\nroom_ua = {lt.room_ua:.4g}\n"
+        f"flicker_depth = {lt.flicker_depth:g}\n"
     )
+    if lt.source_m is not None:
+        out += f"source_m = {_fmt(lt.source_m)}\nsource_radius_m = {lt.source_radius_m:g}\n"
+    out += "\n"
     out += f"[hand]\nsweep_deg_s = {hd.sweep_deg_s:g}\npan_deg = {hd.pan_deg:g}\n\n"
     for L in scene.lenses:
         out += (

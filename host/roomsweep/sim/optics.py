@@ -22,15 +22,20 @@ This module computes, for a scenario and times t:
   * specular clutter (`Clutter`): flat (mirror, window, glossy TV, picture glass,
     returning only at normal incidence, image source at twice the distance) and
     convex (chrome tap, glass of water: a small glint from any direction);
-- ambient light (`ambient_current`): dark, daylight (large DC), or mains-powered
-  lamps flickering at twice the mains frequency with harmonics.
+- ambient light (`ambient_at`): the room's light where the device points: dark,
+  an incandescent lamp (bright in view, 100/120 Hz flicker), a daylit room, a
+  sunlit window, mains LED lamps (sim/ambient.py, figures from published
+  irradiances).
 
-`photodiode_counts` turns these into the 12-bit ADC counts the firmware reads,
-given which LED groups are on at each sample (`led_on`).
+The receiver (`ambient.ServoFrontEnd`, the DC-servo TIA) turns the ambient current
+into the ADC counts the firmware reads with every LED off; the simulated board
+adds the LED groups' returns while they are on, less their mean (which the servo
+nulls too), given which groups are on at each sample (`led_on`).
 
 Elsewhere: the scenario file's sections that describe this world are read by
-sim/optics_toml.py; the firmware's automatic LED drive level, mirrored for the
-fast path, is sim/leddrive.py (its names are re-exported here).
+sim/optics_toml.py; the light and the receiver are sim/ambient.py; the
+firmware's automatic LED drive level, mirrored for the fast path, is
+sim/leddrive.py (its names are re-exported here).
 
 Sources: "ref §3" is section 3 of docs/sources.md (LED modulation,
 photodetection, retro-reflection), which cites the datasheets and the LAPD paper.
@@ -50,6 +55,24 @@ import numpy as np
 # The LED drive level (firmware/lens.py "Automatic drive level") is sim/leddrive.py;
 # the fast path and the tests reach it here as well.
 from roomsweep.protocol import device_defaults as D
+from roomsweep.sim.ambient import (  # noqa: F401 - re-exported
+    ADC_COUNTS_PER_V,
+    ADC_NOISE_LSB,
+    AMBIENT_DEFAULT_UA,
+    ELECTRON_C,
+    FLICKER_DEPTH_DEFAULT,
+    LIGHTING_KINDS,
+    RESPONSIVITY_A_W,
+    RX_AREA_M2,
+    TIA_BANDWIDTH_HZ,
+    TIA_BIAS_V,
+    TIA_OFFSET_V,
+    TIA_OHM,
+    Lighting,
+    ServoFrontEnd,
+    ambient_current,
+    lighting_of,
+)
 from roomsweep.sim.leddrive import (  # noqa: F401 - re-exported
     DRIVE_BLOCK,
     DRIVE_CALM_BLOCKS,
@@ -92,21 +115,9 @@ LED_DEFAULT_HZ = D.LED_DEFAULT_HZ
 # matched groups.
 GROUP_AIM_ERROR_DEG = ((0.0, 0.0), (0.6, -0.4), (-0.8, 0.5))
 GROUP_GAIN = (1.0, 0.93, 1.08)
-# Receiver: BP104FS photodiode (7.5 mm^2, daylight-blocking filter 870-1050 nm,
-# ref §3) behind an 8 mm collecting lens whose field of view matches the LED fan.
-RX_AREA_M2 = 50e-6  # pi (4 mm)^2 [design]
-RESPONSIVITY_A_W = 0.65  # BP104F: 0.70 A/W at 950 nm (ref §3), a little less at 940
-# Transimpedance amplifier (MCP6001): 20 Mohm, output biased at 0.30 V so the dark
-# level sits above the ESP32 ADC's dead zone (reads 0 below ~0.1 V, linear from
-# 0.15 V, ref §2). The gain is a compromise: a 1 mm lens at 3 m must clear the
-# ADC noise while the walls of a small room stay mostly below full scale.
-TIA_OHM = 20e6
-TIA_OFFSET_V = 0.30
-TIA_BANDWIDTH_HZ = 11.7e3  # 1 / (2 pi R C), C = 0.68 pF [design]
-ELECTRON_C = 1.602e-19
-# ATTN_11DB full scale, 3.1 V (the board's nominal CALIBRATION, firmware/defaults.py)
-ADC_COUNTS_PER_V = 4095 / (float(D.CALIBRATION["adc_full_scale_mv"]) / 1000)  # type: ignore[arg-type]
-ADC_NOISE_LSB = 2  # as the RF channel: uniform -2..+2 counts [assumed]
+# Receiver (BP104FS, 8 mm collecting lens, 20 Mohm TIA with a DC servo) and the
+# room's light: sim/ambient.py, each figure with its source; its names are
+# re-exported here.
 
 # --- retro-reflection (ref §3) ---------------------------------------------------------
 
@@ -147,16 +158,6 @@ CLUTTER_KINDS: dict[str, dict[str, Any]] = {
 }
 FLAT_EDGE_M = 0.02  # the return fades over ~ the receiver aperture at an edge [assumed]
 
-# --- ambient light ---------------------------------------------------------------------
-
-# Photocurrent from ambient light through the daylight filter and the narrow field
-# of view [assumed]: daylight a large DC (0.75 V at the TIA output); mains lamps
-# (fluorescent, LED) have little near-IR output but flicker at twice the mains
-# frequency with harmonics (ref §3: 100/120 Hz and harmonics).
-LIGHTING_KINDS = ("dark", "daylight", "flicker")
-AMBIENT_DEFAULT_UA = {"dark": 0.0, "daylight": 0.0375, "flicker": 0.015}
-FLICKER_DEPTH_DEFAULT = 1.0  # a cheap LED lamp: full-wave rectified, no smoothing
-
 # --- the hand ------------------------------------------------------------------------
 
 SWEEP_DEG_S_RANGE = (30.0, 120.0)  # the issue's hand motion
@@ -187,14 +188,6 @@ class Clutter:
     size_m: tuple[float, float] = (0.0, 0.0)  # width, height (flat kinds)
     radius_m: float = 0.0  # convex kinds
     reflectance: float = 0.0
-
-
-@dataclass
-class Lighting:
-    kind: str = "dark"
-    mains_hz: float = 50.0
-    ambient_ua: float = 0.0
-    flicker_depth: float = FLICKER_DEPTH_DEFAULT
 
 
 @dataclass
@@ -487,16 +480,24 @@ def group_returns(
     return out
 
 
-def ambient_current(lighting: Lighting, t_s) -> np.ndarray:
-    """Ambient photocurrent (A): constant, or a mains lamp's full-wave rectified
-    flicker: mean I (1 + depth (pi/2 |sin(2 pi f_mains t)| - 1)), i.e. lines at
-    2 f_mains and its harmonics falling as 1 / (4k^2 - 1) (ref §3)."""
-    t = np.asarray(t_s, dtype=float)
-    base = lighting.ambient_ua * 1e-6
-    if lighting.kind != "flicker" or base == 0:
-        return np.full(t.shape, base)
-    rect = np.abs(np.sin(2 * np.pi * lighting.mains_hz * t)) * (np.pi / 2)
-    return base * (1.0 + lighting.flicker_depth * (rect - 1.0))
+def ambient_at(scenario: Any, t_s, grid_s: float = 1e-3) -> np.ndarray:
+    """Ambient photocurrent (A) at `t_s` (ascending) for the scenario's lighting,
+    where the device is and its receiver points (`ambient.ambient_current`): the
+    source's share of the view follows the hand (tens of ms per degree), so it is
+    computed on a `grid_s` grid and interpolated; the flicker at every t."""
+    t = np.asarray(t_s, dtype=float).reshape(-1)
+    lighting = scene_of(scenario).lighting
+    if lighting.source_m is None or t.size == 0:
+        return ambient_current(lighting, t)
+    n = max(2, int(math.ceil((t[-1] - t[0]) / grid_s)) + 1)
+    grid = t[0] + grid_s * np.arange(n)
+    steady = Lighting(**{**lighting.__dict__, "flicker_depth": 0.0})
+    level = ambient_current(steady, grid, scenario.position_at(grid), beam_yaw(scenario, grid))
+    base = np.interp(t, grid, level)
+    if not lighting.flicker_depth or lighting.kind not in ("lamp", "flicker"):
+        return base
+    unit = Lighting(**{**lighting.__dict__, "ambient_ua": 1e6, "room_ua": 0.0, "source_m": None})
+    return base * ambient_current(unit, t)
 
 
 def led_on(t_s, hz: float, duty: float = 0.5, phase: float = 0.0) -> np.ndarray:
@@ -506,21 +507,6 @@ def led_on(t_s, hz: float, duty: float = 0.5, phase: float = 0.0) -> np.ndarray:
 
 def counts_per_amp() -> float:
     return TIA_OHM * ADC_COUNTS_PER_V
-
-
-def photodiode_counts(
-    ambient_a: np.ndarray, returns_a: np.ndarray, on: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """12-bit ADC counts of the photodiode channel: TIA offset + R_f (ambient +
-    returns of the groups that are on) + shot noise sqrt(2 q I B) + ADC noise,
-    clipped to 0..4095. `returns_a` (groups, n), `on` (groups, n) bool."""
-    current = ambient_a + np.sum(returns_a * on, axis=0)
-    shot = np.sqrt(2 * ELECTRON_C * np.maximum(current, 0) * TIA_BANDWIDTH_HZ)
-    volts = TIA_OFFSET_V + TIA_OHM * (current + shot * rng.standard_normal(current.shape))
-    counts = np.rint(volts * ADC_COUNTS_PER_V) + rng.integers(
-        -ADC_NOISE_LSB, ADC_NOISE_LSB + 1, size=current.shape
-    )
-    return np.clip(counts, 0, 4095).astype(np.uint16)
 
 
 # --- the feed's LED columns and the photodiode's counts ---------------------------------
@@ -549,17 +535,6 @@ def feed_value(code) -> np.ndarray:
 def return_counts(returns_a: np.ndarray) -> np.ndarray:
     """Photocurrent returned while a group is on, as ADC counts above the base."""
     return np.asarray(returns_a) * counts_per_amp()
-
-
-def base_counts(ambient_a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The photodiode channel with every LED off: TIA offset + R_f x ambient, shot
-    noise sqrt(2 q I B) and ADC noise, in (unclipped) 12-bit counts."""
-    current = np.asarray(ambient_a, dtype=float)
-    shot = np.sqrt(2 * ELECTRON_C * np.maximum(current, 0) * TIA_BANDWIDTH_HZ)
-    volts = TIA_OFFSET_V + TIA_OHM * (current + shot * rng.standard_normal(current.shape))
-    return np.rint(volts * ADC_COUNTS_PER_V) + rng.integers(
-        -ADC_NOISE_LSB, ADC_NOISE_LSB + 1, size=current.shape
-    )
 
 
 def mix_counts(base: np.ndarray, returns_counts: np.ndarray, on: np.ndarray) -> np.ndarray:

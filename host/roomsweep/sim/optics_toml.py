@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from roomsweep.sim.ambient import (
+    AMBIENT_MAX_UA,
+    DEPTH_DEFAULT,
+    ROOM_DEFAULT_UA,
+    SUNLIT_RADIUS_DEFAULT_M,
+)
 from roomsweep.sim.optics import (
     AMBIENT_DEFAULT_UA,
     CLUTTER_KINDS,
-    FLICKER_DEPTH_DEFAULT,
     LIGHTING_KINDS,
     PAN_HALF_DEG_DEFAULT,
     SWEEP_DEG_S_DEFAULT,
@@ -25,7 +30,15 @@ from roomsweep.sim.optics import (
 from roomsweep.sim.tomlcheck import Bad, boolean, check_keys, fmt_vec, in_box, number, string, vec3
 
 OPTICS_TOP_KEYS = {"lighting", "hand", "lenses", "clutter"}
-_LIGHTING_KEYS = {"kind", "mains_hz", "ambient_ua", "flicker_depth"}
+_LIGHTING_KEYS = {
+    "kind",
+    "mains_hz",
+    "ambient_ua",
+    "flicker_depth",
+    "room_ua",
+    "source_m",
+    "source_radius_m",
+}
 _HAND_KEYS = {"sweep_deg_s", "pan_deg"}
 _LENS_KEYS = {"id", "position_m", "axis", "look_at", "aperture_mm", "hidden", "note"}
 _CLUTTER_KEYS = {"id", "kind", "position_m", "normal", "size_m", "radius_m", "reflectance"}
@@ -40,7 +53,7 @@ def parse_optics(doc: dict, size, taken_ids: set[str]) -> OpticalScene | None:
     if not any(k in doc for k in OPTICS_TOP_KEYS):
         return None
     scene = OpticalScene()
-    scene.lighting = _lighting(doc)
+    scene.lighting = _lighting(doc, size)
     scene.hand = _hand(doc)
     ids = set(taken_ids)
     for t, lid, where in _id_tables(doc, "lenses", "lens", ids, _LENS_KEYS):
@@ -70,8 +83,9 @@ def _id_tables(doc: dict, key: str, label: str, ids: set, allowed: set) -> list:
     return out
 
 
-def _lighting(doc: dict) -> Lighting:
-    """[lighting]: kind, mains frequency, ambient photocurrent, flicker depth."""
+def _lighting(doc: dict, size) -> Lighting:
+    """[lighting]: kind, mains frequency, the source's photocurrent and where it is,
+    the room's own, flicker depth (docs/scenarios.md; defaults sim/ambient.py)."""
     lt = doc.get("lighting", {})
     if not isinstance(lt, dict):
         raise Bad("[lighting] must be a table")
@@ -82,13 +96,26 @@ def _lighting(doc: dict) -> Lighting:
     mains = number(lt, "mains_hz", "[lighting]", 50.0)
     if mains not in (50.0, 60.0):
         raise Bad(f"[lighting] mains_hz must be 50 or 60, not {mains:g}")
+    top = AMBIENT_MAX_UA
     ambient = number(lt, "ambient_ua", "[lighting]", AMBIENT_DEFAULT_UA[kind])
-    if not 0.0 <= ambient <= 10.0:
-        raise Bad(f"[lighting] ambient_ua must be between 0 and 10, not {ambient:g}")
-    depth = number(lt, "flicker_depth", "[lighting]", FLICKER_DEPTH_DEFAULT)
+    room = number(lt, "room_ua", "[lighting]", ROOM_DEFAULT_UA[kind])
+    for key, value in (("ambient_ua", ambient), ("room_ua", room)):
+        if not 0.0 <= value <= top:
+            raise Bad(f"[lighting] {key} must be between 0 and {top:g}, not {value:g}")
+    depth = number(lt, "flicker_depth", "[lighting]", DEPTH_DEFAULT.get(kind, 0.0))
     if not 0.0 <= depth <= 1.0:
         raise Bad(f"[lighting] flicker_depth must be between 0 and 1, not {depth:g}")
-    return Lighting(kind, mains, ambient, depth)
+    source = None
+    if "source_m" in lt:
+        if kind not in ("lamp", "sunlit"):
+            raise Bad(f"[lighting] source_m is for a lamp or a sunlit window, not {kind!r}")
+        source = vec3(lt["source_m"], "[lighting] source_m")
+        if not in_box(source, size):
+            raise Bad(f"[lighting] source_m {fmt_vec(source)} is outside the room")
+    radius = number(lt, "source_radius_m", "[lighting]", SUNLIT_RADIUS_DEFAULT_M)
+    if not 0.05 <= radius <= 5.0:
+        raise Bad(f"[lighting] source_radius_m must be between 0.05 and 5, not {radius:g}")
+    return Lighting(kind, mains, ambient, depth, room, source, radius)
 
 
 def _hand(doc: dict) -> Hand:

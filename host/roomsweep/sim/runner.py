@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from roomsweep.errors import DeviceTimeout, SimulatorError
+from roomsweep.errors import DeviceTimeout, PortError, SimulatorError
 from roomsweep.link.capture import CaptureWriter
 from roomsweep.link.device import Device, record
 from roomsweep.link.firmware import FIRMWARE_DIR, LENS_SCAN_SETTINGS
@@ -41,7 +41,7 @@ from roomsweep.link.outputs import check_output_path
 from roomsweep.link.transport import open_port
 from roomsweep.protocol.plan import plan_header
 from roomsweep.sim.radios import radio_table, write_radio_table
-from roomsweep.sim.signals import FeedGenerator
+from roomsweep.sim.signals import FEED_COLUMNS, FeedGenerator
 
 if TYPE_CHECKING:
     from roomsweep.sim.scenario import Scenario
@@ -245,6 +245,8 @@ class SimulatedDevice:
                 "ROOMSWEEP_SIM_FEED": fifo,
                 "ROOMSWEEP_SIM_STEP_US": str(self.step_us),
                 "ROOMSWEEP_SIM_BAUD": str(self.baud),
+                # rf, photodiode, flags, 3 LED returns, rf with the pad in
+                "ROOMSWEEP_SIM_FEED_COLUMNS": str(FEED_COLUMNS),
             }
         )
         if self.board:
@@ -258,9 +260,10 @@ class SimulatedDevice:
             if mpy:
                 env["MICROPYPATH"] = f"{mpy}:{FIRMWARE_DIR}"
         else:
-            # the simulator's own radio reader, never on the chip, as bytecode: its
-            # compilation would fragment the heap the firmware is measured against
-            sim_only = [SIM_BOARD_DIR / "simradios.py"]
+            # the simulator's own board and radio reader, never on the chip, as
+            # bytecode: their compilation would fragment the heap the firmware is
+            # measured against (the firmware itself is compiled from source here)
+            sim_only = [SIM_BOARD_DIR / "board.py", SIM_BOARD_DIR / "simradios.py"]
             mpy = compile_modules(os.path.join(self._tmp, "mpy"), sim_only)
             if mpy:
                 env["MICROPYPATH"] = f"{mpy}:{SIM_BOARD_DIR}:{FIRMWARE_DIR}"
@@ -419,6 +422,8 @@ def simulate(
                 except DeviceTimeout:
                     if not sim.alive():
                         break
+                except PortError:  # the child closed the pty: say why it died
+                    break
             if info is None:
                 raise SimulatorError(
                     "the simulated device did not answer HELLO: "

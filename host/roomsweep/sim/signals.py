@@ -9,7 +9,9 @@ apart (walls, the unit's laws, power control, the video-frame model, optics).
 (sim/mpboard/board.py): FEED_COLUMNS little-endian uint16 per step of `step_us`
 microseconds, (RF detector ADC value, photodiode ADC value with every LED off,
 flags, then per LED group the photodiode counts x 16 that group's light adds while
-the group is on at full LED current, coded by `optics.feed_code`), the ADC values
+the group is on at full LED current, coded by `optics.feed_code`, then the RF
+detector ADC value with the switchable pad in, PAD_DB down: the board reads it
+while the firmware has the rf_attenuator pin low), the ADC values
 as MicroPython's ``ADC.read_u16()`` returns them (12-bit count << 4) and flags
 bit 0 set while the button is held. The board adds
 the returns of the groups its PWM has on at the moment of each read
@@ -26,8 +28,10 @@ Chain for the RF column, per step:
   + noise floor, summed as linear power              -> rf_dbm()
   -> AD8318-class log detector (slope, intercept, soft-clipped output swing)
   + detector noise -> first-order video/anti-alias RC low-pass
-  -> ESP32 ADC at 11 dB attenuation (dead zone, compression, noise, 12 bits), or
-     the unit's own ESP-IDF characteristic (sim/unit.py, [detector] adc_law).
+  -> ESP32 ADC at 11 dB attenuation: the chip's ESP-IDF characteristic at the
+     default Vref 1100 mV (sim/unit.py: dead zone below its 142 mV offset, its
+     lookup-table bend above 2880 counts), or at the unit's own eFuse Vref
+     ([detector] adc_law = "esp-idf"); + count noise, 12 bits.
 
 Determinism: all randomness comes from generators seeded with (seed, purpose,
 emitter, absolute block index), bursts per 0.1 s block of scenario time and noise
@@ -51,14 +55,16 @@ from roomsweep.sim import optics
 from roomsweep.sim.fading import DEFAULT_BANDWIDTH_MHZ, DEFAULT_DELAY_SPREAD_NS, MultipathField
 from roomsweep.sim.power_control import PowerWalk, SubframePower
 from roomsweep.sim.scenario import Emitter, Scenario, check_params
-from roomsweep.sim.unit import DetectorUnit, esp_idf_counts
+from roomsweep.sim.unit import VREF_NOMINAL_MV, DetectorUnit, esp_idf_counts
 from roomsweep.sim.walls import path_wall_loss_db
 from roomsweep.sim.wifi_video import VideoStream
 
 BLOCK_S = 0.1  # randomness of the bursts is drawn per emitter per 0.1 s of scenario time
 FEED_DTYPE = np.dtype("<u2")
 FLAG_BUTTON = 1
-FEED_COLUMNS = 6  # rf, photodiode base, flags, return of LED group 0, 1, 2
+# rf, photodiode base, flags, return of LED group 0, 1, 2, rf with the pad in
+FEED_COLUMNS = 7
+PADDED_COLUMN = 6
 LED_GROUPS = 3
 
 # --- RF detector: AD8318 (ref §1; AD8318 datasheet: -25 mV/dB, intercept ~ +20 dBm,
@@ -73,21 +79,25 @@ DET_NOISE_V = 0.002  # output noise after the RC filter, "a few mV" [assumed]
 # The detector itself responds in ~10 ns (ref §1), so the envelope reaching the ADC
 # is shaped by the RC anti-alias stage the reference recommends [derived]: 40 us.
 VIDEO_TAU_S = 40e-6
+# The switchable pad in front of the detector (hardware/README.md "Attenuator"):
+# the HMC624A step attenuator's 16 dB and 4 dB bits, 20 dB relative to its
+# reference state (HMC624A datasheet). Its insertion loss is in the path in both
+# states and is part of the unit's intercept, so only the 20 dB switches.
+PAD_DB = 20.0
 
 # --- ESP32 ADC, ATTN_11DB (ref §2, micropython docs/esp32/quickref.rst: linear
-# 150-2450 mV, inputs at or below ~100 mV read 0; less linear near the top).
-ADC_FULL_SCALE_V = 3.1  # nominal count = V / 3.1 V * 4095 (board CALIBRATION)
+# 150-2450 mV; less linear near the top). The transfer is the chip's ESP-IDF
+# characteristic at the default Vref (sim/unit.py, sources there): count =
+# (mV - 142) / 0.8056 up to 2880 counts (about 2462 mV), reading 0 at and below
+# the 142 mV offset, then ESP-IDF's lookup table to 4095 at about 3.13 V. It is
+# the law the host decodes with when told nothing else (protocol/calibration.py,
+# firmware/defaults.py CALIBRATION), so simulated levels come back exact as on a
+# nominal chip.
 ADC_MAX_COUNT = 4095
-ADC_ZERO_V = 0.10  # reads 0 at and below
-ADC_LINEAR_MIN_V = 0.15
-ADC_LINEAR_MAX_V = 2.45  # compressive above: slope falls linearly to 0 at full count
 ADC_NOISE_LSB = 2  # uniform integer noise in -2..+2 counts [assumed; forum reports
 # up to ~25 LSB on noisy boards, ref §2]
 ADC_U16_SHIFT = 4  # read_u16() scales the 12-bit count to 16 bits (quickref)
 
-# --- photodiode channel: a constant dark/ambient level for now [assumed].
-PD_DARK_V = 0.30
-PD_NOISE_V = 0.001
 
 # --- path loss (ref §7): PL(d) = FSPL(1 m, f) + 10 n log10(d / 1 m) + X_sigma,
 # FSPL(dB) = 20 log10(d_km) + 20 log10(f_MHz) + 32.44, so at 1 m (d_km = 1e-3):
@@ -132,37 +142,21 @@ def detector_volts(dbm: np.ndarray) -> np.ndarray:
     )
 
 
-_LSB_PER_V = ADC_MAX_COUNT / ADC_FULL_SCALE_V
-_C_LIN_MIN = ADC_LINEAR_MIN_V * _LSB_PER_V
-_C_LIN_MAX = ADC_LINEAR_MAX_V * _LSB_PER_V
-# compression above 2.45 V: c = c_hi + s x (1 - x / 2X), reaching 4095 with zero slope
-_COMPRESS_X_V = 2.0 * (ADC_MAX_COUNT - _C_LIN_MAX) / _LSB_PER_V
-
-
 def adc_counts(volts: np.ndarray) -> np.ndarray:
-    """Noise-free ESP32 ADC transfer (ATTN_11DB), float counts 0..4095."""
-    v = np.asarray(volts, dtype=float)
-    c = v * _LSB_PER_V
-    low = v < ADC_LINEAR_MIN_V
-    if low.any():
-        ramp = np.clip((v[low] - ADC_ZERO_V) / (ADC_LINEAR_MIN_V - ADC_ZERO_V), 0.0, 1.0)
-        c[low] = _C_LIN_MIN * ramp
-    high = v > ADC_LINEAR_MAX_V
-    if high.any():
-        x = np.minimum(v[high] - ADC_LINEAR_MAX_V, _COMPRESS_X_V)
-        c[high] = _C_LIN_MAX + _LSB_PER_V * x * (1.0 - x / (2.0 * _COMPRESS_X_V))
-    return c
+    """Noise-free ESP32 ADC transfer (ATTN_11DB) of the nominal chip (Vref 1100 mV),
+    float counts 0..4095."""
+    return esp_idf_counts(volts, VREF_NOMINAL_MV)
 
 
 def adc_u16(
     volts: np.ndarray, noise_lsb: np.ndarray | int = 0, unit: DetectorUnit | None = None
 ) -> np.ndarray:
     """What read_u16() returns for `volts`, with integer count noise added: the
-    nominal law, or the unit's own (sim/unit.py, a scenario's [detector])."""
+    nominal chip's law, or the unit's own eFuse Vref (sim/unit.py, [detector])."""
+    vref = VREF_NOMINAL_MV
     if unit is not None and unit.adc_law == "esp-idf":
-        c = np.rint(esp_idf_counts(volts, unit.adc_vref_mv)) + noise_lsb
-    else:
-        c = np.rint(adc_counts(volts)) + noise_lsb
+        vref = unit.adc_vref_mv
+    c = np.rint(esp_idf_counts(volts, vref)) + noise_lsb
     np.clip(c, 0, ADC_MAX_COUNT, out=c)
     return c.astype(np.uint16) << ADC_U16_SHIFT
 
@@ -557,6 +551,8 @@ class FeedGenerator:
         # white noise before the RC so that its output noise is DET_NOISE_V
         self._pre_noise_v = DET_NOISE_V / math.sqrt((1.0 - a) / (1.0 + a))
         self._zi: np.ndarray | None = None
+        self._zi_pad: np.ndarray | None = None  # the filter in the padded column
+        self._front_end = optics.ServoFrontEnd(dt)  # the photodiode's, state carried
         self._next_block = 0
         self._buf = np.empty((0, FEED_COLUMNS), dtype=FEED_DTYPE)
         self._pos = 0
@@ -620,12 +616,18 @@ class FeedGenerator:
                 if gain is not None:
                     level = level * 10.0 ** (gain / 10.0)
                 total += level * on
-        volts = detector_volts(10.0 * np.log10(total))
+        dbm = 10.0 * np.log10(total)
+        volts = detector_volts(dbm)
         rng = _rng(self._seed_word, _SEED_NOISE, r)
-        volts += rng.standard_normal(n) * self._pre_noise_v
+        det_noise = rng.standard_normal(n) * self._pre_noise_v
+        volts += det_noise
+        # the same input 20 dB down, the same detector noise: the pad-in column
+        padded = detector_volts(dbm - PAD_DB) + det_noise
         if self._zi is None:  # start settled at the first level
             self._zi = lfilter_zi(self._b, self._a) * volts[0]
+            self._zi_pad = lfilter_zi(self._b, self._a) * padded[0]
         volts, self._zi = lfilter(self._b, self._a, volts, zi=self._zi)
+        padded, self._zi_pad = lfilter(self._b, self._a, padded, zi=self._zi_pad)
         pd_normal = rng.standard_normal(n)  # drawn here so the RF noise stays the same
         unit = self.scenario.detector
         lsb = ADC_NOISE_LSB if unit is None else unit.adc_noise_lsb
@@ -635,18 +637,16 @@ class FeedGenerator:
         base, returns = self._photodiode(t, pos, pd_normal, noise[1])
         out[:, 1] = base
         out[:, 2] = self.scenario.button_pressed(t) * FLAG_BUTTON
-        out[:, 3:] = returns.T
+        out[:, 3 : 3 + LED_GROUPS] = returns.T
+        out[:, PADDED_COLUMN] = adc_u16(padded, noise[0], self.scenario.detector)
         return out
 
     def _photodiode(
         self, t: np.ndarray, pos_coarse: np.ndarray, normal: np.ndarray, adc_noise: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Photodiode base column (read_u16 units) and per-group returns (counts x 16)."""
-        scene = optics.scene_of(self.scenario)
-        ambient = optics.ambient_current(scene.lighting, t)
-        shot = np.sqrt(2 * optics.ELECTRON_C * np.maximum(ambient, 0) * optics.TIA_BANDWIDTH_HZ)
-        volts = optics.TIA_OFFSET_V + optics.TIA_OHM * (ambient + shot * normal)
-        base = np.clip(np.rint(volts * optics.ADC_COUNTS_PER_V) + adc_noise, 0, ADC_MAX_COUNT)
+        # the room's light through the DC-servo TIA (sim/ambient.py)
+        base = self._front_end.counts(optics.ambient_at(self.scenario, t), normal, adc_noise)
         n, c = t.size, self._coarse
         if self.scenario.optics is None:  # no lens-finder scene: LEDs light nothing
             return base.astype(np.uint16) << ADC_U16_SHIFT, np.zeros((LED_GROUPS, n), np.uint16)

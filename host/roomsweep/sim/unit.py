@@ -2,11 +2,14 @@
 
 Without ``[detector]`` (the classic scenarios) the simulated device is the nominal
 one: the AD8318's intercept is +20 dBm at every carrier and the ESP32 ADC converts
-with the nominal law count = V / 3.1 V x 4095 (signals.py). Real units differ:
+with the chip's characteristic below at the default Vref of 1100 mV (signals.py),
+the law the host decodes with by default. Real units differ:
 
-- **ESP32 ADC law** (``adc_law = "esp-idf"``): ESP-IDF characterises every chip's
+- **ESP32 ADC law** (``adc_law = "esp-idf"``, at the unit's ``adc_vref_mv``;
+  ``"nominal"`` is the same at 1100 mV): ESP-IDF characterises every chip's
   ADC1 at 11 dB attenuation from the reference voltage burned into its eFuse
-  (esp_adc_cal.c, ESP-IDF v4.x, ``characterize_using_vref``): V(mV) = coeff_a x
+  (esp_adc_cal_esp32.c, ESP-IDF v4.x, and esp_adc/esp32/adc_cali_line_fitting.c,
+  v5.x, ``characterize_using_vref``): V(mV) = coeff_a x
   count / 65536 + 142 with coeff_a = Vref x 196602 / 4096 (``adc1_vref_atten_scale``
   and ``adc1_vref_atten_offset`` for ADC_ATTEN_DB_11), i.e. 142 mV offset and
   0.806 mV per count at Vref = 1100 mV; above 2880 counts a 20-point lookup table
@@ -31,6 +34,7 @@ with the nominal law count = V / 3.1 V x 4095 (signals.py). Real units differ:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -88,10 +92,17 @@ def esp_idf_characteristic_mv(counts, vref_mv: float) -> np.ndarray:
 _COUNTS = np.arange(ADC_MAX_COUNT + 1, dtype=float)
 
 
+@functools.lru_cache(maxsize=16)
+def _characteristic_table(vref_mv: float) -> np.ndarray:
+    mv = np.maximum.accumulate(esp_idf_characteristic_mv(_COUNTS, vref_mv))  # monotonic
+    mv.flags.writeable = False
+    return mv
+
+
 def esp_idf_counts(volts, vref_mv: float) -> np.ndarray:
-    """Float counts 0..4095 a unit with eFuse Vref `vref_mv` converts `volts` to."""
-    mv = esp_idf_characteristic_mv(_COUNTS, vref_mv)
-    mv = np.maximum.accumulate(mv)  # monotonic for the inversion
+    """Float counts 0..4095 a unit with eFuse Vref `vref_mv` converts `volts` to:
+    0 at and below the 142 mV offset (the ADC's dead zone), 4095 at the top."""
+    mv = _characteristic_table(float(vref_mv))
     return np.interp(np.asarray(volts, dtype=float) * 1000.0, mv, _COUNTS)
 
 

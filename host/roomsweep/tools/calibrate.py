@@ -10,7 +10,9 @@ device (a continuous carrier placed to give the same levels):
 - `calibrate_photodiode(dark, lit=None, ...)`: dark offset and noise; with a lit
   capture of the reference target, the lock-in gain per LED group;
 - `adc_table_from_pairs(counts, uv)`: (count, mV) correction table from pairs of
-  ``read_u16() >> 4`` and ``read_uv()`` taken on the same steady input;
+  ``read_u16() >> 4`` and ``read_uv()`` taken on the same steady input, and
+  `adc_line_from_pairs(counts, uv)`: the unit's own line (adc_offset_mv,
+  adc_mv_per_count) fitted to the same pairs;
 - `run_calibration(out, ...)`: the whole procedure against a device on a port or
   the simulator; writes the calibration JSON file `Calibration.load` reads.
 """
@@ -178,6 +180,11 @@ def calibrate_photodiode(
 
 # --- ADC nonlinearity -------------------------------------------------------------------
 
+# ESP-IDF converts counts at and above this with its lookup table at 11 dB, not the
+# line (esp_adc_cal_esp32.c v4.x / adc_cali_line_fitting.c v5.x, LUT_LOW_THRESH).
+LUT_LOW_THRESH = 2880
+LINE_MIN_SPAN = 500  # counts between the lowest and highest pair to fit a line [design]
+
 # Run on the device through the raw REPL (mpremote exec) while the firmware is not
 # streaming: the same steady input read raw and through the eFuse calibration.
 ADC_PAIRS_SNIPPET = (
@@ -208,6 +215,29 @@ def adc_table_from_pairs(
     if uniq.size < 2:
         raise RoomsweepError("need read_uv pairs at two or more distinct ADC counts")
     return [[float(a), round(float(b), 3)] for a, b in zip(uniq, mv)]
+
+
+def adc_line_from_pairs(
+    counts: Sequence[float], uv: Sequence[float], linear_below: float = LUT_LOW_THRESH
+) -> tuple[float, float]:
+    """The unit's ADC line, (adc_offset_mv, adc_mv_per_count), fitted by least
+    squares to raw counts and ``read_uv()`` microvolts taken on the same inputs.
+    Only counts above the dead zone (0) and below `linear_below` are fitted: above
+    2880 counts ESP-IDF converts with its lookup table, not the line
+    (esp_adc_cal_esp32.c / adc_cali_line_fitting.c, LUT_LOW_THRESH)."""
+    c = np.asarray(counts, dtype=np.float64)
+    v = np.asarray(uv, dtype=np.float64) / 1000.0
+    if c.shape != v.shape or c.size == 0:
+        raise UsageError("counts and read_uv values must be non-empty and of one length")
+    keep = (c > 0) & (c < linear_below)
+    c, v = c[keep], v[keep]
+    if c.size < 2 or np.ptp(c) < LINE_MIN_SPAN:
+        raise RoomsweepError(
+            f"need read_uv pairs spanning at least {LINE_MIN_SPAN} counts below "
+            f"{linear_below:g} to fit the ADC line"
+        )
+    per_count, offset = np.polyfit(c, v, 1)
+    return float(offset), float(per_count)
 
 
 def read_adc_pairs_mpremote(port: str, pin: int, n: int = 64) -> tuple[list[int], list[int]]:
@@ -420,8 +450,15 @@ def run_calibration(
                     pairs_uv += uv
         adc = Calibration.from_info(info)
         if pairs_c:
+            offset, per_count = adc.adc_offset_mv, adc.adc_mv_per_count
+            try:  # the unit's own line, when the pairs span enough of it
+                offset, per_count = adc_line_from_pairs(pairs_c, pairs_uv)
+            except RoomsweepError:
+                pass
             adc = Calibration(
-                adc_full_scale_mv=adc.adc_full_scale_mv,
+                adc_offset_mv=offset,
+                adc_mv_per_count=per_count,
+                adc_bits=adc.adc_bits,
                 adc_table=tuple((c, mv) for c, mv in adc_table_from_pairs(pairs_c, pairs_uv)),
             )
         fits = {
@@ -452,7 +489,9 @@ def run_calibration(
     )
     top = min(bands, key=lambda b: abs(math.log(b.band_mhz) - math.log(default_band_mhz)))
     cal = Calibration(
-        adc_full_scale_mv=adc.adc_full_scale_mv,
+        adc_offset_mv=adc.adc_offset_mv,
+        adc_mv_per_count=adc.adc_mv_per_count,
+        adc_bits=adc.adc_bits,
         rf_slope_mv_per_db=top.slope_mv_per_db,
         rf_intercept_dbm=top.intercept_dbm,
         rf_bands=bands,

@@ -17,9 +17,14 @@ from roomsweep.standards import GSM_FRAME_S
 # A normal burst fills most of one slot (GSM_SLOT_S, 577 us; 148 bits take 546 us);
 # the window allows for the detector's edges blurring it either way.
 BURST_WIDTH_S = (0.4e-3, 0.8e-3)
-# One slot in eight is 12.5 % on air in a call; the window takes an idle handset's
-# sparser bursts below that and some slack (merged edges) above.
-DUTY = (0.03, 0.2)
+# One slot in eight is 12.5 % on air in a call; the window takes sparser bursts
+# below that and some slack (merged edges) above. The sparsest a GSM transmitter
+# keeps a channel: discontinuous transmission in speech pauses sends only the
+# SACCH frame of each 26-frame multiframe and the 8 SID frames of each 104
+# (3GPP TS 45.008 8.3): 12 of 104 frames, one slot each, 1.4 % on air. Idle
+# signalling (4 frames of each 51, 1 %) is sparser still and scores on the
+# window's soft edge (TDMA_DUTY_SOFT).
+DUTY = (0.012, 0.2)
 
 
 def score(f: Features) -> float:

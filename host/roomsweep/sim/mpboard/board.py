@@ -17,6 +17,16 @@
 # firmware set them), scaled by the LED drive level (the led_drive PWM's duty), so
 # the firmware's LED settings act on the simulated light.
 #
+# A feed of 7 columns (ROOMSWEEP_SIM_FEED_COLUMNS=7, what sim/runner.py writes)
+# carries a seventh: the RF detector's ADC value with the 20 dB pad in front of
+# it (sim/signals.py renders both ranges from the same input power and noise).
+# The rf_attenuator pin picks the column an RF read returns (HMC624A polarity:
+# low = pad in, as the real board holds it from reset), and for a few time
+# constants after a switch the read still carries the old range's level, decaying
+# as the detector's RC video filter does (sim/signals.py VIDEO_TAU_S), so firmware
+# that samples before the filter has settled reads what the chip would. A feed
+# of 6 columns has no pad: the pin then changes nothing.
+#
 # ROOMSWEEP_SIM_BOARD: "ideal" (the default; also a pins.py board name) charges
 # the fixed costs below and has a link that never stalls the CPU; "esp32"
 # (DevKitC) and "esp32s3" model the real port instead (esp32model.py, which
@@ -46,6 +56,11 @@ _LED_GROUPS = const(3)
 _FLAG_BUTTON = const(1)
 _WIDE = const(0x8000)  # LED columns: codes from here on step 2**_WIDE_SHIFT / 16 counts
 _WIDE_SHIFT = const(6)
+_PADDED = const(6)  # feed column of the RF ADC value with the pad in (7-column feeds)
+# exp(-t / 40 us) = 2 ** (-t / 27.7 us): halved every _HALF_US, linear in between
+# (within 6 %); gone after _SETTLED_US (8 tau: < 0.2 mV of a 20 dB step)
+_HALF_US = const(28)
+_SETTLED_US = const(320)
 
 
 class SimADC:
@@ -58,15 +73,20 @@ class SimADC:
 
 
 class SimPin:
+    # column 2: the button (reads the feed's flags); -2: the rf_attenuator pin
+    # (low, as from reset, puts the pad in)
     def __init__(self, board=None, column=-1):
         self._board = board
+        self._column = column
         self._value = 0
 
     def value(self, v=None):
         if v is not None:
+            if self._column == -2 and (v != 0) != (self._value != 0):
+                self._board.pad_switched(not v)
             self._value = v
             return None
-        if self._board is not None:  # the button: low while held down
+        if self._column == 2:  # the button: low while held down
             return 0 if self._board.button_flags() & _FLAG_BUTTON else 1
         return self._value
 
@@ -108,7 +128,10 @@ class Board:
         self.step_us = int(os.getenv("ROOMSWEEP_SIM_STEP_US") or "10")
         self._origin = -1  # virtual time of the first ADC read: scenario time zero
         self._feed_file = open(os.getenv("ROOMSWEEP_SIM_FEED"), "rb")
-        self._raw = bytearray(2 * _COLUMNS * _CHUNK_STEPS)
+        self._columns = int(os.getenv("ROOMSWEEP_SIM_FEED_COLUMNS") or str(_COLUMNS))
+        if self._columns not in (_COLUMNS, _COLUMNS + 1):
+            raise ValueError("ROOMSWEEP_SIM_FEED_COLUMNS must be 6 or 7")
+        self._raw = bytearray(2 * self._columns * _CHUNK_STEPS)
         self._raw_view = memoryview(self._raw)
         self._feed_start = 0
         self._feed_end = 0  # no steps loaded yet
@@ -123,7 +146,11 @@ class Board:
         self.pd_adc = SimADC(self, 1)
         self.button = SimPin(self, 2)
         self.status_led = SimPin()
-        self.attenuator = SimPin()
+        # the pad: in from reset (pin low) on a 7-column feed
+        self._rf_column = _PADDED if self._columns > _COLUMNS else 0
+        self._switch_vt = -(1 << 40)  # virtual time of the last switch
+        self._switch_delta = 0  # old range's reading minus the new one's then
+        self.attenuator = SimPin(self, -2)
         self.buzzer = SimPWM(2700)
         self.led_pwms = [SimPWM(hz) for hz in LED_DEFAULT_HZ]
         self.led_drive = SimPWM(78125)  # LED current reference (hardware/README.md)
@@ -190,7 +217,15 @@ class Board:
         step = (self.vt - self._origin) // self.step_us
         while step >= self._feed_end:
             self._refill()
-        at = (step - self._feed_start) * _COLUMNS
+        at = (step - self._feed_start) * self._columns
+        if column == 0:
+            value = _u16_at(self._raw, at + self._rf_column)
+            since = self.vt - self._switch_vt
+            if since < _SETTLED_US:  # the RC filter still settling
+                d = self._switch_delta >> (since // _HALF_US)  # (floor: fine at 16 bits)
+                value += d - d * (since % _HALF_US) // (2 * _HALF_US)
+                value = 0 if value < 0 else (65535 if value > 65535 else value)
+            return value
         value = _u16_at(self._raw, at + column)
         if column == 1:  # photodiode: add the light of the LED groups that are on
             vt = self.vt - self._origin  # PWM phase: deterministic from the first read
@@ -198,14 +233,37 @@ class Board:
             drive = self.led_drive._level
             for g in range(_LED_GROUPS):
                 pwm = self.led_pwms[g]
-                if pwm._on16 and (vt * pwm._hz) % 1000000 * 65536 < pwm._on16 * 1000000:
+                if pwm._on16:
                     c = _u16_at(self._raw, at + 3 + g)
                     if c >= _WIDE:  # the feed's wide range (sim/optics.py feed_code)
                         c = ((c - _WIDE) << _WIDE_SHIFT) + _WIDE
-                    value += (c * drive) >> 16
+                    c = (c * drive) >> 16
+                    # the photodiode's DC servo nulls the group's mean light
+                    # (sim/ambient.py; fast path: sim/leddrive.py _at_level)
+                    value -= (c * pwm._on16) >> 16
+                    if (vt * pwm._hz) % 1000000 * 65536 < pwm._on16 * 1000000:
+                        value += c
             if value > 65535:
                 value = 65535
+            elif value < 0:
+                value = 0
         return value
+
+    def pad_switched(self, padded):
+        """The rf_attenuator pin changed: RF reads come from the other column,
+        starting at the level the filter holds now."""
+        if self._columns == _COLUMNS:
+            return  # a feed without the padded column: no pad modelled
+        old = self._rf_column
+        new = _PADDED if padded else 0
+        if self._origin >= 0:
+            self._rf_column = old
+            before = self.read_feed(0, 0)  # the filter's output now (incl. any decay)
+            self._rf_column = new
+            self._switch_vt = -(1 << 40)
+            self._switch_delta = before - self.read_feed(0, 0)
+            self._switch_vt = self.vt
+        self._rf_column = new
 
     def button_flags(self):
         # Scenario time starts with the first ADC conversion (START); before

@@ -1,0 +1,115 @@
+"""Which components are one transmitter, by its frame timing.
+
+A TDMA transmitter keeps its frame: a GSM handset or bug the frame of the
+base station it is locked to (3GPP TS 45.002: 4.615 ms), a DECT base its own
+10 ms frame (ETSI EN 300 175-2). Its bursts therefore start at one phase of
+that frame wherever the detector hears it, while two transmitters of one kind
+sit at different phases (two handsets on one base station use different
+timeslots; different base stations, or DECT bases, are not synchronised).
+
+That tells the same loud device heard at several stops (fading and power
+control can make it as loud at a stop across the room as at its own) from two
+devices. The phase moves only as the clocks drift apart, so components are
+chained stop to stop in time: two components are one source when their
+phases agree within PHASE_TOLERANCE_S plus the drift over the time between
+them, and they are at most LINK_S apart (or linked through others that are).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from roomsweep.analysis.classifiers.base import FRAME_MULTIPLES, FRAME_TOLERANCE_S
+from roomsweep.analysis.components import Component
+from roomsweep.analysis.dsp import partner_counts
+from roomsweep.standards import DECT_FRAME_S, GSM_FRAME_S
+
+# The kinds whose frame is kept strictly enough to name a source by its phase
+TIMED_FRAMES_S = {"gsm": GSM_FRAME_S, "dect": DECT_FRAME_S}
+# Bursts used for the phase: those with a partner one to three frames away
+# (members of the train, not another kind's bursts at the same level)
+MIN_TRAIN_BURSTS = 8
+# How tightly the train's starts agree on one phase (resultant length of the
+# phases as angles, 1 = all at one phase): a member's start moves about one
+# sample (125 us at 8 kS/s) with the detector's noise, 0.17 rad of a GSM frame
+# (0.08 rad of a DECT one), so R = exp(-0.17^2 / 2) = 0.99 for one train; two
+# trains at one level a slot or more apart read far lower
+MIN_COHERENCE = 0.85
+# Two phases agree within this: the circular mean of eight or more starts is
+# good to about 125 us / sqrt(8) = 45 us (one sample's jitter), three times
+# that; still a quarter of a GSM slot (577 us), so two handsets in different
+# timeslots of one base station never agree
+PHASE_TOLERANCE_S = 0.15e-3
+# The clocks drift apart at most this fast: the ESP32's 40 MHz crystal +-10 ppm
+# (ESP32 datasheet, external crystal frequency stability) against a DECT
+# base's +-5 ppm (ETSI EN 300 175-2, 4.2.2); a GSM handset is locked to its base
+# station, 0.05 ppm (3GPP TS 45.010 5.1)
+CLOCK_DRIFT = 15e-6
+# Components are chained only this close in time: the next stop or two of a
+# sweep, over which the drift stays under a tenth of a slot (15 ppm x 12 s)
+LINK_S = 12.0
+
+
+def frame_phase(c: Component) -> float | None:
+    """The phase (seconds into the frame, on the recording's time axis) at
+    which the component's train of bursts starts, or None when the component
+    is not a clear train of its kind."""
+    frame = TIMED_FRAMES_S.get(c.cls)
+    if frame is None:
+        return None
+    f = c.features
+    if f.count < MIN_TRAIN_BURSTS:
+        return None
+    starts = c.window_start_s + f.starts_s
+    counts, _ = partner_counts(starts, frame, FRAME_TOLERANCE_S, FRAME_MULTIPLES)
+    train = starts[counts >= 1]
+    if train.size < MIN_TRAIN_BURSTS:
+        return None
+    angle = 2 * np.pi * np.mod(train, frame) / frame
+    z = np.mean(np.exp(1j * angle))
+    if abs(z) < MIN_COHERENCE:
+        return None
+    return float(np.mod(np.angle(z), 2 * np.pi) / (2 * np.pi) * frame)
+
+
+def same_source_groups(comps: list[Component]) -> dict[int, int]:
+    """Components of one timed kind grouped by source: id(component) -> group.
+    Components without a clear phase are left out."""
+    timed = [(c, p) for c in comps if (p := frame_phase(c)) is not None]
+    timed.sort(key=lambda cp: cp[0].time_s)
+    parent = list(range(len(timed)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (a, pa) in enumerate(timed):
+        frame = TIMED_FRAMES_S[a.cls]
+        for j in range(i + 1, len(timed)):
+            b, pb = timed[j]
+            dt = b.time_s - a.time_s
+            if dt > LINK_S:
+                break
+            if b.cls != a.cls:
+                continue
+            d = abs(pa - pb) % frame
+            if min(d, frame - d) <= PHASE_TOLERANCE_S + CLOCK_DRIFT * dt:
+                parent[root(j)] = root(i)
+    return {id(c): root(i) for i, (c, _) in enumerate(timed)}
+
+
+def one_per_source(tops: list[Component], groups: dict[int, int]) -> list[Component]:
+    """The tops, without those whose frame timing makes them the same source
+    as a louder one (kept in the order given)."""
+    taken: set[int] = set()
+    keep: set[int] = set()
+    for c in sorted(tops, key=lambda c: -c.level_dbm):
+        g = groups.get(id(c))
+        if g is not None and g in taken:
+            continue
+        if g is not None:
+            taken.add(g)
+        keep.add(id(c))
+    return [c for c in tops if id(c) in keep]

@@ -1,0 +1,107 @@
+"""Issue 14, parts 2-3 on rooms we did not write: a GSM call in discontinuous
+transmission is GSM; one loud TDMA device heard at several stops is one
+source by its frame timing, two at different timeslots are two; a level no
+transmitter of its kind can give from beyond the walls is in the room; a
+louder neighbour is the peak, not a co-peak; a quieter device of its own at a
+louder one's stop is kept; a fit far beyond the walls is beyond them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from roomsweep.analysis import analyze as A
+from roomsweep.analysis import inroom, timing
+from roomsweep.analysis.components import Component, classify
+from roomsweep.analysis.features import component
+from roomsweep.standards import GSM_FRAME_S
+from tests.test_analysis import FS, _peaks_of, envelope
+from tests.test_in_room import ROOM, _from, _track
+
+
+def test_a_gsm_call_in_dtx_is_gsm_clearly():
+    """DTX sends 12 of 104 frames (3GPP TS 45.008 8.3): 1.4 % on air."""
+    x = envelope("gsm", 1.5, params={"dtx": True})
+    f = component(x, FS, -25.0, 3.0, top=True)
+    assert 0.008 < f.duty < 0.02
+    cls, conf, scores = classify(f)
+    assert cls == "gsm" and conf >= 0.9, scores
+
+
+def _gsm_component(x: np.ndarray, start_s: float, stretch: int, level: float) -> Component:
+    a = int(start_s * FS)
+    w = x[a : a + int(1.5 * FS)]
+    f = component(w, FS, level, 3.0, top=True)
+    cls, conf, scores = classify(f)
+    assert cls == "gsm", scores
+    return Component(stretch, cls, conf, level, start_s + 0.1, f, scores, window_start_s=a / FS)
+
+
+def test_one_gsm_heard_at_several_stops_is_one_source_two_slots_are_two():
+    x = envelope("gsm", 12.0)
+    here = _gsm_component(x, 0.0, 0, -25.0)
+    there = _gsm_component(x, 6.0, 3, -25.0)  # the same device, six seconds on
+    groups = timing.same_source_groups([here, there])
+    assert groups[id(here)] == groups[id(there)]
+    assert timing.one_per_source([here, there], groups) == [here]
+    # a second handset two timeslots later (3GPP TS 45.002: 577 us each)
+    shift = int(round(2 * 0.577e-3 * FS))
+    other = _gsm_component(np.roll(x, shift), 6.0, 3, -25.0)
+    p_here, p_other = timing.frame_phase(here), timing.frame_phase(other)
+    assert p_here is not None and p_other is not None
+    d = abs(p_here - p_other) % GSM_FRAME_S
+    assert min(d, GSM_FRAME_S - d) > timing.PHASE_TOLERANCE_S
+    groups = timing.same_source_groups([here, other])
+    assert groups[id(here)] != groups[id(other)]
+    assert len(timing.one_per_source([here, other], groups)) == 2
+
+
+def test_a_dect_too_loud_for_beyond_the_walls_is_in_the_room():
+    """A level the fit would put 1.3 m beyond the bed's wall: as loud as a
+    250 mW DECT base reads 1 m away (-14 dBm) or louder, it cannot be there."""
+    assert -14.5 < inroom.loudest_from_beyond("dect") < -13.5
+    assert inroom.loudest_from_beyond("gsm") is None  # 2 W: says nothing
+    for at_1m, inside in ((0.0, True), (-25.0, False)):
+        levels = _from((4.8, 1.5), at_1m, exponent=2.0)
+        parts, track, best_in = _track(levels, "dect")
+        bed = next(st.index for st in parts if st.label == "bed")
+        evidence = inroom.room_evidence(track, parts, best_in[bed], [], ROOM)
+        assert evidence["too_loud_for_outside"] is inside
+        assert evidence["in_room"] is inside
+        assert inroom.beyond_walls(evidence, levels["bed"]) is not inside
+
+
+def test_a_louder_neighbour_is_the_peak_not_a_co_peak():
+    room = {
+        "tv": (0.37, 3.3),
+        "open-floor": (1.2, 1.83),
+        "door-side": (2.03, 0.36),
+        "power-socket": (5.12, 2.0),
+    }
+    levels = {"tv": -8.8, "open-floor": -15.9, "door-side": -26.3, "power-socket": -28.1}
+    assert "open-floor" not in _peaks_of(levels, room, "dect")
+
+
+def _finding(cls: str, waypoint: str, level: float, in_room: bool) -> dict:
+    return {
+        "class": cls,
+        "waypoint": waypoint,
+        "level_dbm": level,
+        "evidence": {},
+        "in_room_evidence": {"in_room": in_room},
+    }
+
+
+def test_a_quieter_device_of_its_own_at_a_louder_ones_stop_is_kept():
+    loud = _finding("dect", "desk", 0.0, True)
+    own = _finding("analog_video", "desk", -24.0, True)  # 24 dB beneath: a level of its own
+    echo = _finding("wifi_camera", "desk", -3.0, True)  # at the louder level: mixed bursts
+    outside = _finding("ble", "desk", -30.0, False)
+    kept = A._drop_echoes([loud, own, echo, outside])
+    assert kept == [loud, own]
+
+
+def test_a_fit_far_beyond_the_walls_is_beyond_them_however_steep():
+    room = {"fall_db": 14.7, "outside_hull_m": 6.0, "room_fit_outside_hull_m": 6.0}
+    assert inroom.beyond_walls(room, -5.0)
+    near = {**room, "outside_hull_m": 1.5, "room_fit_outside_hull_m": 1.5}
+    assert not inroom.beyond_walls(near, -5.0)  # steep fall, just beyond: the fit may err
