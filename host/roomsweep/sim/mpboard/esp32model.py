@@ -261,9 +261,14 @@ def gil_point(board):
 
 
 def report(board):
-    """One SIMSTATS line on stderr at power-off: what the model saw."""
-    import json
+    """One SIMSTATS line on stderr at power-off: what the model saw. The
+    firmware may leave its heap nearly full (radios on): collect first, the line
+    is the model's, not the chip's."""
+    import gc
     import sys
+
+    gc.collect()
+    import json
 
     link = board._link
     stats = {"profile": board.profile, "vt_us": board.vt, "cpu_mhz": board.clock.mhz,
