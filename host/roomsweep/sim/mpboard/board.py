@@ -283,9 +283,6 @@ class Board:
                 # The simulator closed the feed: the simulated device powers off.
                 self._ended = True
                 if self._em is not None:
-                    # the feed is over: its buffer makes room for the report (the
-                    # firmware may have left the heap nearly full, radios on)
-                    self._raw_view = self._raw = None
                     self._em.report(self)
                 raise SystemExit(0)
             got += n

@@ -262,11 +262,12 @@ def gil_point(board):
 
 def report(board):
     """One SIMSTATS line on stderr at power-off: what the model saw. The
-    firmware may leave its heap nearly full (radios on): collect first, the line
-    is the model's, not the chip's."""
+    firmware may leave its heap nearly full (radios on): the feed is over, so its
+    buffer makes room for the line (the model's, not the chip's)."""
     import gc
     import sys
 
+    board._raw_view = board._raw = None
     gc.collect()
     import json
 
