@@ -133,21 +133,7 @@ def timeline(an: SweepAnalysis) -> Figure:
         lo = min(float(np.nanmin(floor["median_dbm"])), float(np.nanmin(peaks["peak_dbm"]))) - 3
         hi = float(np.nanmax(peaks["peak_dbm"])) + 3
         ax.set_ylim(lo, hi + 0.25 * (hi - lo))  # headroom for the waypoint names
-        for stop in an.stops:
-            ax.axvspan(stop["start_s"], stop["end_s"], color=S.STOP_FILL, zorder=0)
-            if stop["waypoint"]:
-                ax.text(
-                    stop["start_s"],
-                    0.99,
-                    plot_text(f" {stop['waypoint']}"),
-                    rotation=90,
-                    va="top",
-                    ha="left",
-                    fontsize=8,
-                    color=S.MUTED,
-                    transform=ax.get_xaxis_transform(),
-                    bbox=S.NAME_BOX,  # readable over the scans' hatching
-                )
+        _shade_stops(ax, an)
         above = 0  # findings without a level on this axis, stacked in three rows
         for rank, f in enumerate(an.findings, 1):
             if f.get("time_s") is None:
@@ -183,18 +169,7 @@ def timeline(an: SweepAnalysis) -> Figure:
                 zorder=6,
             )
         # device time: the Wi-Fi scans' gaps in the samples hatched (issue 16)
-        for k, (g0, g1) in enumerate(an.scan_gaps):
-            ax.axvspan(
-                g0,
-                g1,
-                facecolor="none",
-                edgecolor=S.MUTED,
-                hatch="///",
-                linewidth=0,
-                alpha=0.4,
-                zorder=0,
-                label="no samples (Wi-Fi scan or lost data)" if k == 0 else None,
-            )
+        _hatch_gaps(ax, an, label=True)
         ax.set_xlim(0, an.duration_s)
         ax.set_xlabel("time in the sweep (s, device clock); shaded: dwell at a waypoint")
         ax.set_ylabel("RF level at the detector (dBm)")
@@ -347,6 +322,12 @@ RING_NAMES = ("inner ring", "middle ring", "outer ring")  # LED groups 0, 1, 2 (
 def _stop_names(ax: Any, an: SweepAnalysis, fontsize: float = 8, gaps_label: bool = False) -> None:
     """Each waypoint's dwell shaded, its name at the top of the axes; the gaps in
     the samples (Wi-Fi scans, lost data) hatched as on the timeline."""
+    _shade_stops(ax, an, fontsize)
+    _hatch_gaps(ax, an, gaps_label)
+
+
+def _shade_stops(ax: Any, an: SweepAnalysis, fontsize: float = 8) -> None:
+    """Each waypoint's dwell shaded, its name at the top of the axes."""
     for stop in an.stops:
         ax.axvspan(stop["start_s"], stop["end_s"], color=S.STOP_FILL, zorder=0)
         if stop["waypoint"]:
@@ -362,6 +343,10 @@ def _stop_names(ax: Any, an: SweepAnalysis, fontsize: float = 8, gaps_label: boo
                 transform=ax.get_xaxis_transform(),
                 bbox=S.NAME_BOX,  # readable over the scans' hatching
             )
+
+
+def _hatch_gaps(ax: Any, an: SweepAnalysis, label: bool = False) -> None:
+    """The gaps in the samples (Wi-Fi scans, lost data) hatched, on device time."""
     for k, (g0, g1) in enumerate(getattr(an, "scan_gaps", None) or []):
         ax.axvspan(
             g0,
@@ -372,7 +357,7 @@ def _stop_names(ax: Any, an: SweepAnalysis, fontsize: float = 8, gaps_label: boo
             linewidth=0,
             alpha=0.4,
             zorder=0,
-            label="no samples (Wi-Fi scan or lost data)" if k == 0 and gaps_label else None,
+            label="no samples (Wi-Fi scan or lost data)" if k == 0 and label else None,
         )
 
 

@@ -304,17 +304,14 @@ def effective_u16(duty, hz):
     return raw << (16 - bits)
 
 
-class StdoutLink:
-    """sys.stdout on the esp32 port: mp_hal_stdout_tx_strn -> uart_stdout_tx_strn
-    (ports/esp32/uart.c) puts what fits in the 128-byte TX FIFO and, while bytes
-    remain, waits one FreeRTOS tick (ulTaskNotifyTake(pdFALSE, 1)); the caller is
-    blocked all along. mp_hal_stdio_poll (mphalport.c) reports stdout writable
-    always. At the REPL's 115200 baud the host's 921600 sees garbage."""
+class _Wire:
+    """Bytes queued for a UART's wire at `baud` (10 bits a byte): `_queued` at
+    `_at_us`, drained as the board's virtual time runs."""
 
     def __init__(self, board, baud):
         self._board = board
         self.baud = baud
-        self._level = 0  # bytes in the FIFO at _at_us
+        self._queued = 0  # bytes not yet on the wire at _at_us
         self._at_us = 0
         self.blocked_us = 0
         self.bytes = 0
@@ -323,10 +320,18 @@ class StdoutLink:
         now = self._board.vt
         sent = (now - self._at_us) * self.baud // 10000000
         if sent:
-            self._level = max(0, self._level - sent)
+            self._queued = max(0, self._queued - sent)
             self._at_us = now
-        elif self._level == 0:
+        elif self._queued == 0:
             self._at_us = now
+
+
+class StdoutLink(_Wire):
+    """sys.stdout on the esp32 port: mp_hal_stdout_tx_strn -> uart_stdout_tx_strn
+    (ports/esp32/uart.c) puts what fits in the 128-byte TX FIFO and, while bytes
+    remain, waits one FreeRTOS tick (ulTaskNotifyTake(pdFALSE, 1)); the caller is
+    blocked all along. mp_hal_stdio_poll (mphalport.c) reports stdout writable
+    always. At the REPL's 115200 baud the host's 921600 sees garbage."""
 
     def writable(self):
         return True
@@ -338,9 +343,9 @@ class StdoutLink:
         start = b.vt
         while True:
             self._drain()
-            room = FIFO - self._level
+            room = FIFO - self._queued  # the FIFO's bytes
             put = room if room < n else n
-            self._level += put
+            self._queued += put
             n -= put
             if n <= 0:
                 break
@@ -351,7 +356,7 @@ class StdoutLink:
         b._out.write(data)
 
 
-class SimUART:
+class SimUART(_Wire):
     """machine.UART(1, baudrate, txbuf=...) (ports/esp32/machine_uart.c ->
     ESP-IDF uart_write_bytes): write() copies into the driver's TX ring buffer and
     returns; it blocks only while the ring (plus the 128-byte FIFO) is full.
@@ -359,39 +364,25 @@ class SimUART:
     writable always (machine_uart.c: "FIXME: uart_tx_any_room")."""
 
     def __init__(self, board, baud, txbuf):
-        self._board = board
-        self.baud = baud
+        super().__init__(board, baud)
         self.txbuf = txbuf
-        self._backlog = 0  # bytes not yet on the wire at _at_us
-        self._at_us = 0
-        self.blocked_us = 0
-        self.bytes = 0
-
-    def _drain(self):
-        now = self._board.vt
-        sent = (now - self._at_us) * self.baud // 10000000
-        if sent:
-            self._backlog = max(0, self._backlog - sent)
-            self._at_us = now
-        elif self._backlog == 0:
-            self._at_us = now
 
     def txdone(self):
         self._drain()
-        return self._backlog == 0
+        return self._queued == 0
 
     def write(self, data):
         b = self._board
         n = len(data)
         self.bytes += n
         self._drain()
-        room = self.txbuf + FIFO - self._backlog
+        room = self.txbuf + FIFO - self._queued
         if n > room:  # uart_write_bytes waits for the ring to make room
             wait = (n - room) * 10000000 // self.baud + 1
             b.vt += wait
             self.blocked_us += wait
             self._drain()
-        self._backlog += n
+        self._queued += n
         b.clock.spend_ns(20000 + 50 * n)  # xRingbufferSend copy [estimate]
         b._out.write(data)
         return n
