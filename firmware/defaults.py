@@ -34,8 +34,7 @@ LED_RING_MM = (9, 20, 34)
 # count (7 digits: what a single-precision float holds). Usable about 150-2450 mV
 # (MicroPython esp32 quickref). adc_full_scale_mv is the older nominal line through
 # zero (about 3.1 V at the top count, quickref; Espressif ADC docs), still sent for
-# hosts that know only it and used by the simulator's photodiode model
-# (sim/optics.py) and DRIVE_LOWER_AT below; docs/protocol.md "The count -> dBm law".
+# hosts that know only it; docs/protocol.md "The count -> dBm law".
 CALIBRATION = {
     "source": "datasheet",
     "adc_offset_mv": 142,
@@ -51,11 +50,14 @@ CALIBRATION = {
 # block by the simulator's fast path, sim/optics.py auto_drive). The LED current is
 # full / 2**level, level 0 .. DRIVE_LEVELS - 1.
 DRIVE_LEVELS = const(8)
-# ESP32 ADC at 11 dB is linear up to about 2450 mV of its 3100 mV full scale (ref
-# §2, CALIBRATION above): 2450 / 3100 x 4095 counts. Dimmer at or above it;
-# brighter when twice the LED light would still stay under DRIVE_RAISE_BELOW.
-DRIVE_LOWER_AT = const(3236)
-DRIVE_RAISE_BELOW = const(2800)
+# ESP32 ADC at 11 dB is linear up to about 2450 mV (ref §2, CALIBRATION above): on
+# the chip's characteristic (142 mV + 0.8056335 mV per count) that is count
+# (2450 - 142) / 0.8056335 = 2865. Dimmer at or above it; brighter when twice the
+# LED light would still stay under DRIVE_RAISE_BELOW, 2120 mV on the same line
+# (2455). (On the older 3100 mV line these were 3236 and 2800: on a real chip
+# 3236 is 2.75 V, past the linear range, and the photodiode's bottom clipped first.)
+DRIVE_LOWER_AT = const(2865)
+DRIVE_RAISE_BELOW = const(2455)
 DRIVE_CALM_BLOCKS = const(4)  # about 0.13 s at the defaults before a brighter step
 
 # The board layer (firmware/board.py, mirrored by the simulator's faithful
@@ -90,3 +92,15 @@ LED_DRIVE_HZ = const(2700)
 # calibration's intercept already holds it; the host adds the step back to the
 # blocks taken with the pad in (analysis/recording.py, as device_defaults).
 RF_PAD_DB = 20.0
+# After a switch of the pad the detector's output steps by 20 dB x 25 mV = 0.5 V,
+# and the 1 kohm x 39 nF video filter in front of the ADC (tau 39 us,
+# hardware/README.md "Video / anti-alias filter"; the simulator's 40 us,
+# sim/signals.py VIDEO_TAU_S) follows it to 0.1 dB (2.5 mV, 1/200 of the step) in
+# ln(200) x 39 us = 207 us; the HMC624A itself switches in well under a
+# microsecond (datasheet tON/tOFF, [unconf.]). The device samples on through it
+# (firmware/rfrange.py): the RF samples taken within RF_SETTLE_US of a switch are
+# settling, at most ceil(RF_SETTLE_US x rate / 1e6) + 1 at the start of the block
+# after the switch (3 at 8 kS/s: its first sample may be up to a slot late), and
+# the host masks them (docs/protocol.md, "The RF range"; analysis/recording.py
+# settle_samples, Recording.rf_settling).
+RF_SETTLE_US = const(210)

@@ -7,13 +7,26 @@
 # that would have stayed clearly below the ceiling without it. Every SAMPLES frame
 # of the RF channel says which range its block was taken in
 # (rsproto.SAMPLES_FLAG_RF_PAD, set by app.py). CONFIGURE rf_pad= forces it.
+#
+# A switch never holds up sampling: the detector's video filter takes
+# defaults.RF_SETTLE_US (210 us) to follow the step, longer than a slot (125 us
+# at 8 kS/s), and the sampler samples on through it. set() and set_mode() only
+# say which range the next block wants; the pin moves in apply(), which the
+# sampler calls once, just before each block (and on START), so the range
+# changes at most once between two blocks, and only there (two CONFIGUREs
+# between blocks leave no switch the stream does not show). The samples taken
+# while the filter settled are then among the first ceil(RF_SETTLE_US x rate /
+# 1e6) + 1 of each block whose range flag differs from the block before it (the
+# block's first slot may be up to a slot late: sampler.py keeps the schedule's
+# phase), and the host masks those (docs/protocol.md, "The RF range"). A switch
+# at START, before the schedule begins, delays the first slot instead
+# (Sampler.restart): that block has no block before it in the stream.
 
 import micropython
 from micropython import const
 
 from rsproto import SAMPLES_FLAG_RF_PAD
 
-_MASK = const(0x3FFFFFFF)  # ticks_us() wraps at 2**30 (rsproto.TICKS_PERIOD)
 RF_AUTO = const(2)  # CONFIGURE rf_pad=: 0 pad out, 1 pad in, 2 auto (the default)
 # The rule (sim/ranging.py mirrors it for the fast path; a test holds the two equal).
 # Counts (12-bit) at or below which an RF sample is saturated: the AD8318 pins at
@@ -35,10 +48,6 @@ _RF_OUT_COUNT = const(1344)
 # the defaults: 16 x 256 / 8000): a GSM or video burst train keeps it in, so the
 # range does not toggle with the bursts, nor more than twice a second.
 _RF_CALM_BLOCKS = const(16)
-# After a switch the 1 kohm x 39 nF video filter (tau 39 us, hardware/README.md)
-# settles a 20 dB step (0.5 V) to 0.1 dB (2.5 mV): ln(200) x 39 us = 207 us; the
-# HMC624A itself switches in well under a microsecond (datasheet tON/tOFF, [unconf.]).
-_RF_SETTLE_US = const(210)
 # HMC624A parallel control: an input high selects the bit's reference (0 dB)
 # state, low switches its attenuation in (datasheet truth table), so the pin is
 # low with the pad in; the board creates it low: the pad is in from reset.
@@ -64,18 +73,20 @@ def block_stats(buf, n: int) -> int:
 
 
 class RfRange:
-    """The pad's driver: the control pin (None: a board without the pad) and the
-    tick function as arguments; update() runs without touching the heap."""
+    """The pad's driver: the control pin (None: a board without the pad) as its
+    argument; update() and apply() run without touching the heap, and nothing
+    waits for the filter."""
 
-    def __init__(self, pin, ticks_us):
+    def __init__(self, pin):
         self.pin = pin
-        self._ticks_us = ticks_us
-        self.padded = 0 if pin is None else 1  # as from reset
+        self.padded = 0 if pin is None else 1  # the pin's range: in from reset
+        self.want = 0  # the range the next block is to be taken in
         self.flag = 0  # SAMPLES_FLAG_RF_PAD while padded
         self.mode = RF_AUTO
         self.calm = 0  # calm blocks in a row with the pad in
         self.switches = 0
         self.set_mode(RF_AUTO)
+        self.apply()
 
     def check(self, mode):
         """CONFIGURE rf_pad=`mode`, checked before anything is applied."""
@@ -85,13 +96,13 @@ class RfRange:
 
     def set_mode(self, mode):
         """0 pad out, 1 pad in, 2 auto, which starts without the pad (the most
-        sensitive range); also on START."""
+        sensitive range); also on START. Takes effect at the next apply()."""
         self.mode = self.check(mode)
         self.set(1 if mode == 1 else 0)
 
     def update(self, rf, n):
         """After a block of `n` RF samples (12-bit counts in `rf`, taken in the
-        range `padded` says): set the range of the next block."""
+        range `padded` says): choose the range of the next block."""
         if self.mode != RF_AUTO:
             return
         stats = int(block_stats(rf, n))
@@ -106,18 +117,20 @@ class RfRange:
             self.calm = 0
 
     def set(self, padded):
+        """Ask for the pad in (1) or out (0) from the next block on."""
         self.calm = 0
+        self.want = padded
+
+    def apply(self):
+        """Move the pin to the range asked for (between blocks): 1 if the range
+        changed. The filter settles while the next block's first samples are
+        taken (above)."""
         pin = self.pin
-        if pin is None:
-            return
+        if pin is None or self.want == self.padded:
+            return 0
+        padded = self.want
         pin.value(_PIN_PAD_IN if padded else _PIN_PAD_OUT)
-        if padded != self.padded:
-            self.padded = padded
-            self.flag = SAMPLES_FLAG_RF_PAD if padded else 0
-            self.switches += 1
-            # the detector's video filter takes _RF_SETTLE_US to follow the
-            # step: the next block's first sample must not see it (the sampler
-            # counts the slots it skips, if any)
-            t0 = self._ticks_us()
-            while (self._ticks_us() - t0) & _MASK < _RF_SETTLE_US:
-                pass
+        self.padded = padded
+        self.flag = SAMPLES_FLAG_RF_PAD if padded else 0
+        self.switches += 1
+        return 1

@@ -9,7 +9,7 @@ import micropython
 from array import array
 from micropython import const
 
-from defaults import DEFAULT_BLOCK, DEFAULT_RATE_HZ
+from defaults import DEFAULT_BLOCK, DEFAULT_RATE_HZ, RF_SETTLE_US
 from rfrange import RfRange
 
 MIN_RATE_HZ = const(500)
@@ -66,7 +66,7 @@ class Sampler:
         self._ticks_us = ticks_us
         self._pause = pause
         # the RF range: the pad's pin (None: no pad), switched between blocks
-        self.range = RfRange(pad, ticks_us)
+        self.range = RfRange(pad)
         self.pad_flag = 0  # rsproto.SAMPLES_FLAG_RF_PAD: the last block was padded
         self.state = array("i", bytes(4 * _S_COUNT))
         self.rf = None
@@ -95,10 +95,15 @@ class Sampler:
 
     def restart(self):
         """Begin a new schedule at the current tick (call on START); auto-ranging
-        begins without the pad."""
-        self.range.set_mode(self.range.mode)
+        begins without the pad. If that switched the pad, the schedule begins
+        once the detector's filter has settled (defaults.RF_SETTLE_US): the
+        stream's first block has no block before it whose range the host could
+        see change (rfrange.py), and no slot is lost before the first."""
+        r = self.range
+        r.set_mode(r.mode)
+        settle = RF_SETTLE_US if r.apply() else 0
         s = self.state
-        s[_S_NEXT] = self._ticks_us() & _MASK
+        s[_S_NEXT] = (self._ticks_us() + settle) & _MASK
         s[_S_ERR] = 0
         s[_S_LATE] = 0
         s[_S_MISSED] = 0
@@ -125,9 +130,12 @@ class Sampler:
 
     def acquire(self):
         """Fill self.rf and self.pd with one block of 12-bit samples (in the range
-        `pad_flag` says), then set the range of the next."""
+        `pad_flag` says), then choose the range of the next. The pad moves here,
+        before the block, without waiting: the block's first samples see its
+        filter settle, and the host masks them (rfrange.py)."""
         n = self.block
         pause = self._pause
+        self.range.apply()
         self.pad_flag = self.range.flag
         if pause is None:
             self._acquire(0, n, n, self.rf, self.pd, self.state)

@@ -201,16 +201,17 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     d.add(elm.Line().left(4.5).at(bias))
     d.add(elm.Resistor().up().label("100 kΩ"))
     d.add(elm.Vdd().label("+3V3 (bias 1.34 V)"))
-    # photodiode: cathode to -, anode to the bias (zero bias); daylight filter
+    # photodiode: cathode to -, anode to the bias (zero bias); the 940 nm band-pass
+    # (F1) in front of its collecting lens
     d.add(elm.Line().left(1.0).at(op.in1))
     d.add(elm.Dot())
     inm = d.here
     d.add(elm.Photodiode().down().reverse().to((inm[0], bias[1])))
-    d.add(elm.Label().at((inm[0] - 2.6, inm[1] + 0.9)).label("BP104FS\n(daylight filter)"))
+    d.add(elm.Label().at((inm[0] - 2.6, inm[1] + 0.9)).label("BP104FS behind\nF1 940/50 nm"))
     # feedback Rf || Cf
     d.add(elm.Line().up(2.2).at(inm))
     fb = d.here
-    d.add(elm.Resistor().right().to((op.out[0], fb[1])).label("20 MΩ"))
+    d.add(elm.Resistor().right().to((op.out[0], fb[1])).label("22 MΩ"))
     d.add(elm.Line().down().to(op.out))
     d.add(elm.Line().up(1.4).at(fb))
     d.add(elm.Capacitor().right().to((op.out[0], fb[1] + 1.4)).label("0.68 pF"))
@@ -218,7 +219,7 @@ def draw(board: str = "esp32-devkitc", pins_path: Path = PINS_TOML) -> schemdraw
     _rc_to_adc(d, op.out, c_nf, net("pd_adc", pins["pd_adc"]))
     # DC servo (U11, Q5): integrates the TIA output against the bias and feeds the
     # ambient light's DC photocurrent into the summing node through a PNP, so only
-    # the LEDs' modulation (above the loop's 318 Hz corner) sees the 20 MOhm
+    # the LEDs' modulation (above the loop's 350 Hz corner) sees the 22 MOhm
     d.here = (x0 - 9.0, y0 + 8.0)
     sv = d.add(elm.Opamp(leads=True).anchor("in1"))
     d.add(elm.Label().at((sv.out[0] - 1.0, sv.out[1] - 1.4)).label("MCP6001 (servo)"))

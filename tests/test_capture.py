@@ -182,8 +182,12 @@ def test_a_device_restart_puts_the_second_run_after_the_first(hotel_capture, tmp
     lens_both = [f for f in analyze(both) if f["type"] == "lens"]
     again = [f for f in lens_both if f["time_s"] > run]
     assert lens_first and again
-    assert abs(again[0]["time_s"] - run - lens_first[0]["time_s"]) < 0.05
-    assert again[0]["waypoint"] == both.marks[half + 6].label
+    # (the second run's marks carry no plan positions, so a glint it also sees
+    # from the headboard, 1.3 m from the same lens, is not merged into it: look
+    # for the one the first run reported, not at the top of the ranking)
+    same = min(again, key=lambda f: abs(f["time_s"] - run - lens_first[0]["time_s"]))
+    assert abs(same["time_s"] - run - lens_first[0]["time_s"]) < 0.05
+    assert same["waypoint"] == both.marks[half + 6].label
     # and `roomsweep info` says so
     capsys.readouterr()
     assert main(["info", str(twice)]) == 0

@@ -21,6 +21,7 @@ from roomsweep.protocol.decoder import Decoder
 from roomsweep.protocol.encoding import lens_payload
 from roomsweep.protocol.records import Lens
 from roomsweep.sim import optics
+from roomsweep.sim.unit import VREF_NOMINAL_MV, esp_idf_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 FS = 8000
@@ -36,9 +37,12 @@ def test_firmware_and_fast_path_share_the_drive_rule():
     assert optics.DRIVE_RAISE_BELOW == D.DRIVE_RAISE_BELOW
     assert optics.DRIVE_CALM_BLOCKS == D.DRIVE_CALM_BLOCKS
     assert P.LENS_DRIVE_STEP == optics.DRIVE_STEP
-    # the top of the ADC's linear range (adc_max_mv of its full scale), in counts
+    # the top of the ADC's linear range (adc_max_mv), in counts of the chip's law
+    # (the one the simulated photodiode converts on, sim/ambient.py)
     cal = D.CALIBRATION
-    assert D.DRIVE_LOWER_AT == round(cal["adc_max_mv"] / cal["adc_full_scale_mv"] * 4095)
+    top = (cal["adc_max_mv"] - cal["adc_offset_mv"]) / cal["adc_mv_per_count"]
+    assert D.DRIVE_LOWER_AT == round(top)
+    assert esp_idf_counts(cal["adc_max_mv"] / 1000, VREF_NOMINAL_MV) == pytest.approx(top, abs=1)
 
 
 def _scene(blocks: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -141,7 +145,9 @@ def test_tracks_are_returns_at_full_current_whatever_the_level():
     want = 2 / np.pi * wall  # a square wave's fundamental
     good = ~props["drive_unknown"] & ~props["saturated"]
     good[:2] = good[-2:] = False
-    assert good.mean() > 0.8
+    # each of the 12 level changes blanks the 2-3 frames whose filter spans it
+    # (how many depends on where the change falls in a frame): 20-25 % of them
+    assert good.mean() > 0.75
     np.testing.assert_allclose(tracks[0][good], want[good], rtol=0.03)
     # the frames whose filter saw two levels are the unknown ones: a few per change
     changes = int(np.count_nonzero(np.diff(levels)))

@@ -65,14 +65,15 @@ def write(tmp_path: Path, text: str, name: str = "scen.toml") -> Path:
     return path
 
 
-def volts(col: np.ndarray) -> np.ndarray:
-    """The photodiode column's volts (sim/optics.py: the 3.1 V nominal line)."""
-    return (col >> 4).astype(float) / 4095 * 3.1
-
-
 def rf_volts(col: np.ndarray) -> np.ndarray:
     """The RF column's volts: the chip's ESP-IDF line at Vref 1100 mV (sim/signals.py)."""
     return (142.0 + (col >> 4).astype(float) * 52798 / 65536) / 1000.0
+
+
+def volts(col: np.ndarray) -> np.ndarray:
+    """The photodiode column's volts: the same chip line (sim/ambient.py
+    ServoFrontEnd.counts converts on the ESP-IDF characteristic too)."""
+    return rf_volts(col)
 
 
 # --- scenarios ------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for
 )
 from roomsweep.analysis.dsp import line_strength
 from roomsweep.analysis.inroom import (
+    among_stops,
     at_most,
     beyond_walls,
     region,
@@ -455,7 +456,7 @@ def _finding(
         and classifier.in_room_dbm is not None
         and top.level_dbm < classifier.in_room_dbm
         and not (
-            contrast >= LONE_PEAK_DB
+            (contrast >= LONE_PEAK_DB or (room is not None and among_stops(room)))
             and top.level_dbm >= classifier.in_room_dbm - LONE_PEAK_RELIEF_DB
         )
     ):

@@ -26,6 +26,7 @@ from roomsweep.analysis.classifiers.base import (
 from roomsweep.analysis.dsp import level_modes, line_strength, partner_counts
 from roomsweep.analysis.features import Features, component, loudest_near, subset
 from roomsweep.analysis.recording import Recording
+from roomsweep.analysis.subframes import lattice_score, subframe_component
 from roomsweep.standards import DECT_FRAME_S, GSM_FRAME_S
 
 DETECTOR_FLOOR_DBM = -58.0  # AD8318: about -60 dBm is the bottom of its range
@@ -65,6 +66,7 @@ UNKNOWN_CONFIDENCE = 0.3  # bursts that fit no kind and no period: a guess at be
 # 175-2). Bluetooth's and LTE's grids are too fine: random starts land on them
 # about 30 % of the time.
 SEPARABLE_FRAMES_S = (GSM_FRAME_S, DECT_FRAME_S)
+TDMA_KINDS = {"gsm", "dect"}  # the kinds with those frames
 # A burst is the train's when another sits on at least this many of the six
 # shifts of one to three frames either side: a member has up to six (fewer at a
 # window's edge or where one is hidden); a burst in the gaps lands on three by
@@ -82,6 +84,10 @@ SEPARATED_MIN_SCORE = 0.8
 # 0.5 m (FSPL 34 dB at 2.4 GHz), -48 dBm only 2.5 m away (n = 2); what is
 # quieter at its nearest stop is beyond what this detector can place.
 MIN_FINDING_DBM = DETECTOR_FLOOR_DBM + 10
+LTE = "lte"  # the kind analysis.subframes hears by its lattice
+# The window's floor for the lattice's subframes: the level 1 % of its samples
+# are under (the detector's noise, or a carrier beneath everything)
+FLOOR_PERCENTILE = 1
 
 
 @dataclass
@@ -236,12 +242,47 @@ def components(
                             window_start_s=a / rec.fs,
                         )
                     )
+            found.extend(_subframe_lattice(st.index, x, rec.fs, a, found))
         st.loudest_mode_dbm = top_mode
         sparse = _sparse_component(rec, st, dbm, top_mode)
         if sparse is not None:
             found.append(sparse)
         found.extend(_sparse_beneath(rec, st, dbm, [c for c in found if c.stretch == st.index]))
     return found, parts
+
+
+def _subframe_lattice(
+    stretch: int, x: np.ndarray, fs: float, a: int, found: list[Component]
+) -> list[Component]:
+    """An LTE handset whose power-controlled subframes spread over many levels
+    (analysis.subframes), when no level of the window was read as one there."""
+    score, phase = lattice_score(x, fs)
+    if score < MIN_SCORE:
+        return []
+    f = subframe_component(x, fs, phase, float(np.percentile(x, FLOOR_PERCENTILE)))
+    if f is None or f.level_dbm < MIN_FINDING_DBM - MODE_HALF_WIDTH_DB:
+        return []
+    w0 = a / fs
+    for c in found:
+        if c.stretch != stretch or c.window_start_s != w0:
+            continue
+        if c.cls == LTE and abs(c.level_dbm - f.level_dbm) <= 2 * MODE_HALF_WIDTH_DB:
+            return []  # its level modes told it already
+        if (
+            c.cls not in (UNKNOWN, UNKNOWN_PERIODIC)
+            and abs(c.level_dbm - f.level_dbm) <= MODE_HALF_WIDTH_DB
+            and c.features.duty > f.duty
+        ):
+            # another kind fills that level more than the subframes do: they
+            # are the handset's beneath it (a log detector reads the sum), or
+            # that kind's frames that happened to fit the lattice
+            return []
+    loudest, _ = _loudest_on(x, f)
+    return [
+        Component(
+            stretch, LTE, score, f.level_dbm, w0 + loudest / fs, f, {LTE: score}, window_start_s=w0
+        )
+    ]
 
 
 def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]]:
@@ -324,9 +365,14 @@ def _sparse_beneath(
     out: list[Component] = []
     near_max = loudest_near(x)
     for level in modes[modes >= MIN_FINDING_DBM - MODE_HALF_WIDTH_DB]:
-        if any(abs(c.level_dbm - level) <= 2 * MODE_HALF_WIDTH_DB for c in heard):
+        near = {c.cls for c in heard if abs(c.level_dbm - level) <= 2 * MODE_HALF_WIDTH_DB}
+        if not near <= TDMA_KINDS:
             continue  # a level already read as a kind (or as unknown)
         f = component(x, rec.fs, float(level), MODE_HALF_WIDTH_DB, top=False, near_max=near_max)
+        if near:
+            # a GSM or DECT train at that level: what is on air in its gaps
+            # keeps no frame grid (burst timing, as _separate)
+            f = _off_the_trains(f)
         if f.count < MIN_BURSTS:
             continue
         scores = {c.name: float(c.score(f)) for c in CLASSIFIERS if c.sparse}
@@ -347,6 +393,16 @@ def _sparse_beneath(
             )
         )
     return out
+
+
+def _off_the_trains(f: Features) -> Features:
+    """The bursts of `f` that belong to no GSM or DECT frame train (partners
+    on TRAIN_MIN_PARTNERS of the shifts of one to three frames)."""
+    member = np.zeros(f.count, bool)
+    for frame in SEPARABLE_FRAMES_S:
+        counts, _ = partner_counts(f.starts_s, frame, FRAME_TOLERANCE_S, FRAME_MULTIPLES)
+        member |= counts >= TRAIN_MIN_PARTNERS
+    return subset(f, ~member) if member.any() else f
 
 
 def _loudest_on(x: np.ndarray, f: Features) -> tuple[int, np.ndarray]:

@@ -21,6 +21,7 @@ class Features:
     widths_s: np.ndarray = field(repr=False)
     duty: float = 0.0
     _events: dict = field(default_factory=dict, repr=False)
+    dbm: np.ndarray | None = field(default=None, repr=False)  # the window it was read from
 
     @property
     def count(self) -> int:
@@ -93,10 +94,50 @@ def subset(f: Features, keep: np.ndarray) -> Features:
         starts_s=starts,
         widths_s=widths,
         duty=float(np.count_nonzero(on) / on.size) if on.size else 0.0,
+        dbm=f.dbm,
     )
 
 
 EDGE_SAMPLES = 2  # an edge of a stronger burst can straddle two samples
+# A log detector reads the sum of what is on air: a louder burst on top of a
+# quieter transmitter's hides it, it does not switch it off. A gap in a level's
+# bursts where the envelope never fell below that level, with the level on
+# either side, was covered, not silent. Bridged up to the longest short burst
+# of the kinds here, a beacon of about 300 bytes at 1 Mb/s (2.4 ms and the
+# 192 us long preamble, IEEE 802.11-2020 16.2.2), and two edge samples either
+# side (0.5 ms at 8 kS/s); longer covers (streams, carriers) say nothing of
+# what went on beneath them.
+BRIDGE_MAX_S = 3.1e-3
+
+
+def bridge_covered(on: np.ndarray, above: np.ndarray, max_len: int) -> np.ndarray:
+    """`on` with its gaps of at most `max_len` samples filled where every sample
+    of the gap is `above` (the envelope stayed at or over the level) and `on`
+    holds on both sides.
+
+    Examples
+    --------
+    >>> on = np.array([1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1], bool)
+    >>> above = np.array([1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1], bool)
+    >>> bridge_covered(on, above, 2).astype(int).tolist()
+    [1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1]
+    """
+    padded = np.ones(on.size + 2, bool)
+    padded[1:-1] = on
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    gap_start, gap_end = edges[0::2], edges[1::2]
+    inner = (gap_start > 0) & (gap_end < on.size) & (gap_end - gap_start <= max_len)
+    if not inner.any():
+        return on
+    gap_start, gap_end = gap_start[inner], gap_end[inner]
+    below = np.r_[0, np.cumsum(~above)]
+    fill = below[gap_end] == below[gap_start]
+    if not fill.any():
+        return on
+    change = np.zeros(on.size + 1, np.intp)
+    change[gap_start[fill]] = 1  # gaps are apart: no index twice
+    change[gap_end[fill]] = -1
+    return on | (np.cumsum(change[:-1]) > 0)
 
 
 def loudest_near(dbm: np.ndarray) -> np.ndarray:
@@ -130,6 +171,7 @@ def component(
         if near_max is None:
             near_max = loudest_near(dbm)
         on &= ~(near_max > level_dbm + half_width_db)
+        on = bridge_covered(on, dbm >= level_dbm - half_width_db, int(BRIDGE_MAX_S * fs))
     (starts, widths), props = find_bursts(on, fs)
     starts = _refine_starts(dbm, fs, starts, level_dbm - half_width_db)
     # read only: the classifiers' repeated questions about it are answered once
@@ -143,6 +185,7 @@ def component(
         starts_s=starts,
         widths_s=widths,
         duty=props["duty"],
+        dbm=dbm,
     )
 
 

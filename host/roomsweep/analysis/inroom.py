@@ -94,6 +94,7 @@ def room_evidence(
             "fit_xy": None,
             "outside_hull_m": None,
             "room_fit_outside_hull_m": None,
+            "high_fit_outside_hull_m": None,
             "in_room": False,
         }
     here = np.array(positions[label])
@@ -138,6 +139,11 @@ def room_evidence(
 # a device a stop could hide would have to be; a steep fall there is the
 # fading at one stop (a Rayleigh fade takes 10 dB or more 10 % of the time)
 FAR_BEYOND_M = 2 * HULL_MARGIN_M
+# A source the in-room test (locate.in_room) already rejects needs its fit only
+# half a reach beyond the stops' hull to count as beyond the walls: a phone in the
+# corridor 1.2 m past the door, heard loudest at the stop by the door, fits about
+# a metre out, just inside the margin that alone would settle it
+DOUBTED_BEYOND_M = HULL_MARGIN_M / 2
 
 
 def beyond_walls(room: dict[str, Any], level: float, saturated_at: float = SATURATION_DBM) -> bool:
@@ -149,8 +155,12 @@ def beyond_walls(room: dict[str, Any], level: float, saturated_at: float = SATUR
         level < saturated_at
         and not room.get("too_loud_for_outside")
         and room["room_fit_outside_hull_m"] is not None
-        and room["room_fit_outside_hull_m"] > HULL_MARGIN_M
         and room["fall_db"] is not None
+        and (
+            room["room_fit_outside_hull_m"] > HULL_MARGIN_M
+            # the in-room test already failed: the fit need not reach as far
+            or (not room["in_room"] and room["room_fit_outside_hull_m"] > DOUBTED_BEYOND_M)
+        )
         and (
             room["fall_db"] < IN_ROOM_FALL_DB
             # the fit near the source: the room's may be pulled by another
@@ -180,18 +190,49 @@ def regional_peaks(
     chosen = list(peaks)
     for idx in sorted(best_in, key=lambda i: -best_in[i].level_dbm):
         c = best_in[idx]
-        if idx in taken or parts[idx].label in labels_taken or c.level_dbm < least:
+        if (
+            idx in taken
+            or parts[idx].label in labels_taken
+            or c.level_dbm < least - AMONG_RELIEF_DB
+        ):
             continue
         if any(track[j] > c.level_dbm for j in near[idx]):
             continue  # not the loudest of its neighbourhood
         evidence = room_evidence(track, parts, c, chosen, positions)
         if not evidence["in_room"]:
             continue
+        if c.level_dbm < least and not among_stops(evidence):
+            continue  # quieter than its kind within reach: only where no outside source fits
         found[idx] = evidence
         chosen.append(c)
         taken |= {idx, *near[idx]}
         labels_taken.add(parts[idx].label)
     return found
+
+
+# A source away from every stop (on the ceiling, between stops) reads less
+# than its kind's in-room level (the least within reach of a stop, its
+# classifier's in_room_dbm): down to this much less it is still reported when
+# the fit puts it among the stops (among_stops). 10 dB is the distance from
+# within reach (1 m) to across a 3 m span at n = 2, the slowest indoor fall
+# (ITU-R P.1238 gives 1.6-3.5 indoors; 20 log10(3 / 1) = 9.5 dB): a ceiling
+# fitting above a stop, or a shelf midway between two.
+AMONG_RELIEF_DB = 10.0
+
+
+def among_stops(evidence: dict[str, Any]) -> bool:
+    """The in-room test passed and its position fit (in the stops' plane, or
+    with the source's height free: locate.in_room) lands inside the stops'
+    hull, not merely within reach of it (locate.HULL_MARGIN_M): a source
+    beyond a wall is loudest at the stops along that wall and its fit lands
+    at or beyond them, on its own side; one the stops surround is in the room
+    whatever its level."""
+    outs = [
+        v
+        for v in (evidence.get("outside_hull_m"), evidence.get("high_fit_outside_hull_m"))
+        if v is not None
+    ]
+    return bool(evidence.get("in_room")) and bool(outs) and min(outs) <= 0.0
 
 
 def region(

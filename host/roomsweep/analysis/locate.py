@@ -23,6 +23,7 @@ def fit_position(
     grid_m: float = 0.05,
     at_least: np.ndarray | None = None,
     reach_m: float = 1.0,
+    heights_m: tuple[float, ...] = (0.0,),
 ) -> tuple[tuple[np.ndarray, float], dict]:
     """Least-squares (x, y) of a transmitter from levels at known positions.
 
@@ -33,7 +34,9 @@ def fit_position(
     `at_least` marks levels that are lower bounds (the detector clipped: the
     source was at least this loud there): they count against a position only
     where the model is quieter than them. A is fitted on the other levels when
-    two or more remain.
+    two or more remain. `heights_m`: the source may sit this far above or
+    below the plane the levels were taken in (a ceiling fitting over the
+    held detector); the best of them is kept per grid point.
 
     Returns
     -------
@@ -59,15 +62,21 @@ def fit_position(
     gx = np.arange(lo[0], hi[0] + grid_m, grid_m)
     gy = np.arange(lo[1], hi[1] + grid_m, grid_m)
     X, Y = np.meshgrid(gx, gy)
-    d = np.hypot(X[..., None] - pts[:, 0], Y[..., None] - pts[:, 1])
-    g = -10 * exponent * np.log10(np.maximum(d, 0.1))
+    d2 = (X[..., None] - pts[:, 0]) ** 2 + (Y[..., None] - pts[:, 1]) ** 2
     clipped = np.zeros(lv.size, bool) if at_least is None else np.asarray(at_least, bool)
     free = ~clipped if np.count_nonzero(~clipped) >= 2 else np.ones(lv.size, bool)
-    A = np.mean(lv[free] - g[..., free], axis=-1)
-    resid = lv - (A[..., None] + g)
-    # a clipped level only says "at least": a model louder there fits it
-    resid[..., clipped] = np.maximum(resid[..., clipped], 0.0)
-    sse = np.sum(resid**2, axis=-1)
+    sse = np.full(X.shape, np.inf)
+    A = np.zeros(X.shape)
+    for h in heights_m:
+        g = -5 * exponent * np.log10(np.maximum(d2 + h * h, 0.01))
+        a_h = np.mean(lv[free] - g[..., free], axis=-1)
+        resid = lv - (a_h[..., None] + g)
+        # a clipped level only says "at least": a model louder there fits it
+        resid[..., clipped] = np.maximum(resid[..., clipped], 0.0)
+        sse_h = np.sum(resid**2, axis=-1)
+        better = sse_h < sse
+        sse = np.where(better, sse_h, sse)
+        A = np.where(better, a_h, A)
     k = np.unravel_index(np.argmin(sse), sse.shape)
     best = np.array([X[k], Y[k]])
     dof = max(lv.size - 3, 1)
@@ -116,6 +125,12 @@ def hull_distance(points_xy: np.ndarray, xy: np.ndarray) -> float:
     return float(np.max(hull.equations[:, :2] @ p + hull.equations[:, 2]))
 
 
+# The in-room fit lets a source sit this far above (or below) the held
+# detector: on the floor, at a shelf, on a ceiling. Rooms are about 2.4-3 m
+# high and the detector is held about 1 m up, so 1.5 m reaches the ceiling; a
+# source with no height allowed reads flat at the stops around it, as one
+# far beyond the walls does, and the fit would put it there.
+SOURCE_HEIGHTS_M = (0.0, 0.75, 1.5)
 # The most of a fit's uncertainty credited towards "inside": a source within
 # REACH_M of a stop at the room's edge that the fading pushed out
 FIT_CREDIT_M = 1.0
@@ -169,10 +184,11 @@ def in_room(
     see across_room, where the bound shows a fall; None when none does), ``fit_xy`` and
     ``outside_hull_m`` (log-distance fit over the stops within FIT_RADIUS_M that
     heard it, and how far outside the stops' hull it lands; None with fewer than
-    three), ``room_fit_outside_hull_m`` (the same over every stop that heard it:
+    three; ``high_fit_outside_hull_m`` the same with the source's height
+    free, SOURCE_HEIGHTS_M), ``room_fit_outside_hull_m`` (the same over every stop that heard it:
     a source beyond the walls is heard along them) and
     ``in_room`` (a fall of IN_ROOM_FALL_DB or more and a fit, when there is
-    one, within HULL_MARGIN_M of the hull).
+    one, within HULL_MARGIN_M of the hull, or with its height free inside it).
 
     Examples
     --------
@@ -195,8 +211,14 @@ def in_room(
         d_far = float(np.median(np.hypot(*(pts[far] - pts[loudest]).T)))
         needed = min(IN_ROOM_FALL_DB, max(MIN_FALL_DB, 20 * np.log10(d_far / REACH_M)))
     heard = np.asarray(heard, bool)
-    fit_xy, outside, spread = _fit_outside(pts, lv, heard & ~far_from(pts, loudest), clipped)
+    near = heard & ~far_from(pts, loudest)
+    fit_xy, outside, spread = _fit_outside(pts, lv, near, clipped)
     _, outside_room, _ = _fit_outside(pts, lv, heard, clipped)
+    # the same with the source's height free: a ceiling source amid the stops
+    # reads flat beneath it, and the plane's fit puts it far away instead. It
+    # only ever adds "among the stops" (a height lets a source beyond the
+    # walls read flat too, so it does not move the margin's test)
+    _, outside_high, _ = _fit_outside(pts, lv, near, clipped, SOURCE_HEIGHTS_M)
     # the fit is only as sure as its uncertainty: multipath fading moves a
     # stop's level by several dB, and a fit that could lie inside the margin
     # within its own uncertainty does not put the source beyond the walls
@@ -207,12 +229,17 @@ def in_room(
     inside = bool(
         fall is not None
         and fall >= needed
-        and (outside is None or outside - credit <= HULL_MARGIN_M)
+        and (
+            outside is None
+            or outside - credit <= HULL_MARGIN_M
+            or (outside_high is not None and outside_high <= 0.0)
+        )
     )
     return {
         "fall_db": fall,
         "fit_xy": fit_xy,
         "outside_hull_m": outside,
+        "high_fit_outside_hull_m": outside_high,
         "room_fit_outside_hull_m": outside_room,
         "in_room": inside,
     }
@@ -234,14 +261,24 @@ def far_from(points_xy: np.ndarray, i: int) -> np.ndarray:
 
 
 def _fit_outside(
-    pts: np.ndarray, levels: np.ndarray, use: np.ndarray, clipped: np.ndarray | None
+    pts: np.ndarray,
+    levels: np.ndarray,
+    use: np.ndarray,
+    clipped: np.ndarray | None,
+    heights_m: tuple[float, ...] = (0.0,),
 ) -> tuple[np.ndarray | None, float | None, float | None]:
-    """The fit over the stops in `use`, how far outside the stops' hull it
-    lands and its uncertainty (metres); (None, None, None) with fewer than three."""
+    """The fit over the stops in `use` (the source at one of `heights_m` off
+    their plane), how far outside the stops' hull it lands and its
+    uncertainty (metres); (None, None, None) with fewer than three."""
     if np.count_nonzero(use) < 3:
         return None, None, None
     cl = None if clipped is None else np.asarray(clipped, bool)[use]
     (xy, err), _ = fit_position(
-        pts[use], levels[use], at_least=cl, reach_m=BEYOND_M, grid_m=IN_ROOM_GRID_M
+        pts[use],
+        levels[use],
+        at_least=cl,
+        reach_m=BEYOND_M,
+        grid_m=IN_ROOM_GRID_M,
+        heights_m=heights_m,
     )
     return xy, hull_distance(pts, xy), err

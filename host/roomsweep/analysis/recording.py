@@ -19,14 +19,14 @@ holds the pages to it).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from roomsweep.errors import RoomsweepError
-from roomsweep.link.capture import load
+from roomsweep.link.capture import Capture, load
 from roomsweep.protocol import device_defaults
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
@@ -60,6 +60,13 @@ RF_PAD_DB = float(device_defaults.RF_PAD_DB)
 # does without the pad (the analyzer's DETECTOR_FLOOR_DBM, components.py; a test
 # holds them equal), not as a carrier 20 dB above it.
 PAD_FLOOR_DBM = -58.0
+# After a range switch the detector's video filter takes RF_SETTLE_US to follow
+# the 20 dB step (firmware/defaults.py, its derivation: ln(200) x 39 us to 0.1 dB),
+# and the device samples on through it: the first settle_samples(fs) samples of a
+# block whose range differs from the block before it are settling (3 at 8 kS/s),
+# and rf_dbm() holds the first settled level over them (docs/protocol.md, "The RF
+# range").
+RF_SETTLE_US = float(device_defaults.RF_SETTLE_US)
 
 
 @dataclass
@@ -174,6 +181,40 @@ class Recording:
         out = np.minimum(starts[k] + (t - times[k]), ends[k])
         return out if out.ndim else float(out)
 
+    def repeat(self, n: int) -> Recording:
+        """This recording n times over, end to end (the benchmarks' long sweeps):
+        samples and step values tiled; marks, sightings, scans, step starts and
+        clock breaks moved on by one recording's length per repetition (sample
+        clock; device clock for device times); the rest the same. Every field
+        has a rule in `_REPEAT_RULES`, looked up through `dataclasses.fields`: a
+        field without one is a TypeError, not a recording quietly missing it."""
+        if not (isinstance(n, int) and n >= 1):
+            raise ValueError(f"repeat: n must be a whole number >= 1, not {n!r}")
+        size, span, dev = self.rf_counts.size, self.duration_s, self.device_duration_s
+        if self.pd_counts is not None and self.pd_counts.size != size:
+            raise ValueError("repeat: the photodiode and RF channels differ in length")
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v, rule = getattr(self, f.name), _REPEAT_RULES.get(f.name)
+            if rule is None:
+                raise TypeError(f"Recording.repeat has no rule for the field {f.name!r}")
+            if rule == "same" or v is None:
+                out[f.name] = v
+            elif rule == "tile":
+                out[f.name] = np.tile(v, n)
+            elif rule == "starts":
+                out[f.name] = np.concatenate([v + k * size for k in range(n)])
+            elif rule == "events":
+                out[f.name] = [_later(x, k * span, k * dev) for k in range(n) for x in v]
+            else:  # clock breaks; one at sample 0 and time 0 is no gap after the first
+                out[f.name] = [
+                    (i + k * size, t + k * dev)
+                    for k in range(n)
+                    for i, t in v
+                    if k == 0 or i > 0 or t != 0.0
+                ]
+        return Recording(**out)
+
     def findings_in_device_time(self, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """`findings` with every time in them on device time: `time_s`, the
         `time_s` of what their evidence lists (glints, other sightings), and
@@ -218,10 +259,32 @@ class Recording:
         lengths = np.clip(np.minimum(ends, n) - np.minimum(self.rf_pad_start, n), 0, None)
         return np.repeat(self.rf_pad_db, lengths)
 
+    def rf_settling(self) -> np.ndarray:
+        """Indices of the RF samples taken while the detector's filter settled
+        after a range switch: the first `settle_samples(fs)` of every range step
+        but the first (a block whose range differs from the one before it)."""
+        if self.rf_pad_start is None or self.rf_pad_db is None or not self.rf_pad_db.size:
+            return np.zeros(0, np.int64)
+        starts = np.asarray(self.rf_pad_start, dtype=np.int64)
+        db = np.asarray(self.rf_pad_db, dtype=float)
+        n = self.rf_counts.size
+        change = (db != np.r_[0.0, db[:-1]]) & (starts > 0) & (starts < n)
+        idx = (starts[change][:, None] + np.arange(settle_samples(self.fs))).ravel()
+        return idx[idx < n]
+
+    @property
+    def rf_settling_masked(self) -> int:
+        """How many RF samples rf_dbm() masked as settling (`rf_settling`)."""
+        return int(self.rf_settling().size)
+
     def rf_dbm(self) -> np.ndarray:
         """The RF input level of every sample, dBm: the calibration's law, plus
         the pad's dB where it was in (levels run on across a range switch) and
-        the reading is above the floor (PAD_FLOOR_DBM)."""
+        the reading is above the floor (PAD_FLOOR_DBM). The samples taken while
+        the detector's filter settled after a switch (`rf_settling`) read the
+        first settled sample's level after them (the one before them if the
+        recording ends first), so no level, burst or saturation figure sees
+        the step's tail."""
         # 12-bit counts: one lookup table instead of the conversion per sample
         table = self.calibration.rf_dbm(np.arange(4096))
         if self.rf_counts.dtype.kind == "u":  # one pass (clip, index) instead of two
@@ -231,10 +294,59 @@ class Recording:
         pad = self.rf_pad()
         if pad is None:
             return dbm
-        return dbm + np.where(dbm > PAD_FLOOR_DBM, pad, 0.0)
+        dbm = dbm + np.where(dbm > PAD_FLOOR_DBM, pad, 0.0)
+        settling = self.rf_settling()
+        if settling.size:
+            k = settle_samples(self.fs)
+            first = settling - np.arange(settling.size) % k  # each switch's first sample
+            after = first + k  # ... and its first settled one
+            dbm[settling] = dbm[np.where(after < dbm.size, after, first - 1)]
+        return dbm
+
+
+# how Recording.repeat carries each field over (a new field needs its rule here)
+_REPEAT_RULES = {
+    **dict.fromkeys(("rf_counts", "pd_counts", "pd_level", "rf_pad_db"), "tile"),
+    **dict.fromkeys(("pd_level_start", "rf_pad_start"), "starts"),
+    **dict.fromkeys(("marks", "wifi", "ble", "radio_busy"), "events"),
+    "clock_breaks": "breaks",
+    **dict.fromkeys(("fs", "calibration", "waypoint_positions", "source", "led_hz"), "same"),
+    **dict.fromkeys(("led_lit", "room_outline"), "same"),
+}
+_MOVED = {WifiSighting: ("time_s",), BleSighting: ("time_s",), RadioBusy: ("start_s", "end_s")}
+
+
+def _later(x: Any, by_s: float, by_device_s: float) -> Any:
+    """Mark or network sighting `x` moved `by_s` on the sample clock (a mark's
+    device time `by_device_s` on the device clock)."""
+    if isinstance(x, WaypointMark):
+        d = None if x.device_time_s is None else x.device_time_s + by_device_s
+        return replace(x, time_s=x.time_s + by_s, device_time_s=d)
+    names = _MOVED.get(type(x))
+    if names is None:
+        raise TypeError(f"Recording.repeat has no rule to move a {type(x).__name__}")
+    return replace(x, **{a: getattr(x, a) + by_s for a in names})
 
 
 _AT_SECONDS = re.compile(r"\(at (\d+(?:\.\d+)?) s\)")
+
+
+def settle_samples(fs: float) -> int:
+    """How many samples at `fs` a range switch leaves settling: those of the
+    block after it taken within RF_SETTLE_US of the switch. The switch comes
+    before the block's first sample, and that sample may be up to a slot late
+    (its schedule keeps its phase: firmware/sampler.py skips whole slots only),
+    so sample i is at least (i - 1) slots after the switch: ceil(RF_SETTLE_US x
+    fs / 1e6) + 1 (a thousandth of a sample's slack for a measured rate).
+
+    Examples
+    --------
+    >>> settle_samples(8000.0), settle_samples(12500.0), settle_samples(500.0)
+    (3, 4, 2)
+    """
+    if not fs > 0:
+        return 0
+    return int(np.ceil(RF_SETTLE_US * fs / 1e6 - 1e-3)) + 1
 
 
 def clock_breaks(times_us: np.ndarray, rate: float) -> list[tuple[int, float]]:
@@ -321,12 +433,14 @@ def label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> l
     return out
 
 
-def from_capture(path: str | Path) -> Recording:
+def from_capture(path: str | Path, loaded: Capture | None = None) -> Recording:
     """The recording of a capture file: RF and photodiode channels on one clock,
     the marks named from the header's plan, the calibration from the device's
-    INFO. A malformed plan is a CaptureFormatError."""
+    INFO. A malformed plan is a CaptureFormatError. `loaded`: the file as
+    `roomsweep.link.capture.load` already read it (on one clock), so that a
+    caller that needs both (`roomsweep info`) decodes it once; it is not changed."""
 
-    cap = load(path)  # on one clock across device restarts
+    cap = load(path) if loaded is None else loaded  # on one clock across device restarts
     counts, times_us, rate = cap.channel(0)
     if counts.size == 0:
         raise RoomsweepError(f"{path}: no RF samples in this capture")

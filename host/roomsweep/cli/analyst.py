@@ -25,10 +25,11 @@ from roomsweep.analyst.progress import bar, stages
 from roomsweep.analyst.report import write_report
 from roomsweep.cli.output import format_findings, print_json
 from roomsweep.errors import RoomsweepError, UsageError
-from roomsweep.link.capture import summarize
+from roomsweep.link.capture import Capture, load, summarize_capture
 from roomsweep.link.header_schema import check_calibration_file
+from roomsweep.link.inputs import check_input_path
 from roomsweep.link.monitor import frame_type_label
-from roomsweep.link.outputs import check_input_path, check_output_path
+from roomsweep.link.outputs import check_output_path
 from roomsweep.network.redact import redact_findings
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.untrusted import printable, printable_tree
@@ -73,16 +74,19 @@ def live_link_line(summary: dict[str, Any]) -> str | None:
     return "live link " + ("clean" if not parts else ", ".join(parts))
 
 
-def on_capture_clock(summary: dict[str, Any], path: str) -> dict[str, Any]:
+def on_capture_clock(
+    summary: dict[str, Any], path: str, loaded: Capture | None = None
+) -> dict[str, Any]:
     """`summary` (roomsweep.link.capture.summarize, whose mark times are the
     device's uptime) with the capture's time base added, the one every other
     output uses (`Recording.device_time`: seconds from the first RF sample on the
     device's clock): each mark's `time_s` and `waypoint` (named as the analysis
     names it, from the plan), the `scan_gaps` and the seconds of samples. A
     capture without RF samples (or whose plan cannot be read) has no such base:
-    its marks get `time_s` None and their MARK label as `waypoint`."""
+    its marks get `time_s` None and their MARK label as `waypoint`. `loaded`: the
+    capture `summary` was made from (`load`), read again from `path` without it."""
     try:
-        rec = clean_names(from_capture(path))
+        rec = clean_names(from_capture(path, loaded))
     except RoomsweepError:
         rec = None
     marks = summary["marks"]
@@ -102,7 +106,8 @@ def on_capture_clock(summary: dict[str, Any], path: str) -> dict[str, Any]:
 def cmd_info(args: argparse.Namespace) -> int:
 
     _inputs(args, args.capture)
-    summary = on_capture_clock(summarize(args.capture), args.capture)
+    cap = load(args.capture)  # decoded once: for the summary and the analysis's clock
+    summary = on_capture_clock(summarize_capture(cap), args.capture, cap)
     if args.json:
         print_json(summary)
         return 0

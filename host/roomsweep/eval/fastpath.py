@@ -39,7 +39,7 @@ def from_scenario(
     feed = gen.chunk(total_steps)
     idx = np.round(np.arange(n) * steps_per_sample).astype(np.int64)
     # the firmware's auto-ranging, block by block: either RF column (sim/ranging.py)
-    counts, pad_blocks = auto_range(feed[idx, 0] >> 4, feed[idx, PADDED_COLUMN] >> 4)
+    counts, pad_blocks = auto_range(feed[idx, 0] >> 4, feed[idx, PADDED_COLUMN] >> 4, fs=fs)
     pad_start, pad_db = pad_steps(pad_blocks, np.diff(np.r_[0 : n : D.DEFAULT_BLOCK, n]))
     pd = None
     led_hz: tuple[float, ...] = ()

@@ -40,7 +40,7 @@ def _clutter_at(scenario: Any, t: float) -> str:
         if p > best_p:
             best, best_p = c.kind, p
     # a return under ~0.3 ADC counts is no reason for anything
-    if best_p * optics.RESPONSIVITY_A_W * optics.counts_per_amp() < 0.3:
+    if best_p * optics.LED_RESPONSIVITY_A_W * optics.counts_per_amp() < 0.3:
         return "none"
     return best
 

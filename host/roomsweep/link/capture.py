@@ -37,6 +37,7 @@ import numpy as np
 
 from roomsweep.errors import CaptureFormatError, UsageError
 from roomsweep.link.header_schema import check_header, check_info
+from roomsweep.link.inputs import check_input_path, not_regular, unreadable
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import Counters, Decoder
 from roomsweep.protocol.records import HostTime, Info, Mark, Note, Record, RxStats, Samples, Status
@@ -161,19 +162,17 @@ def open_capture(path: str | Path) -> io.BufferedReader:
     """`path` opened for binary reading if it is a regular file. A FIFO would block
     the reader forever and a device node could be a serial port (opening one can
     reset a board): they are refused with a UsageError before they are opened
-    (and checked again on the open file, without blocking)."""
+    (`roomsweep.link.inputs.check_input_path`, the commands' own check) and
+    checked again on the open file, without blocking."""
+    check_input_path(path, "capture")
     try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise UsageError(f"no such capture: {path}") from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as e:
-        raise CaptureFormatError(f"cannot read capture {path}: {e.strerror or e}") from e
-    if not stat.S_ISREG(st.st_mode):
-        raise UsageError(f"{path}: not a regular file, so not a capture")
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        raise unreadable(path, e, "capture") from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the stat
-            raise UsageError(f"{path}: not a regular file, so not a capture")
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):  # swapped since the check
+            raise not_regular(path, mode, "capture")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
@@ -380,15 +379,13 @@ class Capture:
         if not blocks:
             return np.zeros(0, np.uint16), np.zeros(0, np.int64), 0.0
         samples = np.concatenate([b.samples for b in blocks])
-        times = np.concatenate(
-            [
-                b.t_first_us
-                + np.round(
-                    np.arange(len(b.samples)) * (b.span_us / max(len(b.samples) - 1, 1))
-                ).astype(np.int64)
-                for b in blocks
-            ]
-        )
+        # each block's samples evenly over its span: t_first + round(i * span / (n - 1)),
+        # i the index within the block (one pass over all blocks, not one per block)
+        n = np.array([len(b.samples) for b in blocks], dtype=np.int64)
+        first = np.repeat(np.array([b.t_first_us for b in blocks], dtype=np.int64), n)
+        step = np.array([b.span_us / max(len(b.samples) - 1, 1) for b in blocks])
+        index = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+        times = first + np.round(index * np.repeat(step, n)).astype(np.int64)
         rate: float | None = float(np.median([b.rate_hz for b in blocks]))
         if not (rate is not None and math.isfinite(rate) and rate > 0):
             rate = _rate_from_spans(blocks)
@@ -430,7 +427,13 @@ def load(path: str | Path, one_clock: bool = True) -> Capture:
 def summarize(path: str | Path) -> dict[str, Any]:
     """What `roomsweep info` prints: duration, frames, samples, rates, counters.
     Device times are on one clock across device restarts (`Capture.on_one_clock`)."""
-    cap = load(path)
+    return summarize_capture(load(path))
+
+
+def summarize_capture(cap: Capture) -> dict[str, Any]:
+    """`summarize` of a capture already read (`load`): a caller that reads it for
+    more than the summary (`roomsweep info`: the analysis's clock too) decodes
+    the file once. `cap` is not changed."""
     by_type: Counter[str] = Counter(P_NAMES.get(r.type, f"0x{r.type:02x}") for r in cap.records)
     channels: dict[str, dict[str, Any]] = {}
     t_min = None

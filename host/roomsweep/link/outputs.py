@@ -1,9 +1,6 @@
-"""Files the commands read and write: inputs that are files, outputs that never
-clobber an input and are written whole or not at all.
+"""Files the commands write: outputs that never clobber an input and are written
+whole or not at all (the inputs are checked by `roomsweep.link.inputs`).
 
-- `check_input_path`: an input must be an existing regular file (a FIFO would
-  block a reader forever, a device node could be a serial port whose opening
-  resets a board).
 - `check_output_path`: before any work starts, an output must not be one of the
   command's inputs (compared as files: `os.path.samefile`, so links and other
   spellings count), its directory must exist, it must not be a directory or any
@@ -29,34 +26,9 @@ from typing import IO, Any
 
 from roomsweep.errors import UsageError
 from roomsweep.link.capture import CAPTURE_MAGIC
+from roomsweep.link.inputs import file_kind
 
 PathLike = str | os.PathLike[str]
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
-
-
-def check_input_path(path: PathLike, what: str = "file") -> Path:
-    """`path` as a Path if it names an existing regular file; else a UsageError."""
-    p = Path(path)
-    try:
-        st = os.stat(p)
-    except FileNotFoundError:
-        raise UsageError(f"no such {what}: {p}") from None
-    except OSError as e:
-        raise UsageError(f"cannot read {what} {p}: {e.strerror or e}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise UsageError(f"{p}: {_kind(st.st_mode)}, not a {what} (a regular file)")
-    return p
 
 
 def is_capture(path: PathLike) -> bool:
@@ -111,7 +83,7 @@ def check_output_path(
     except OSError as e:
         raise UsageError(f"cannot write the {what} {p}: {e.strerror or e}") from None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise UsageError(f"{p}: {_kind(st.st_mode)}; the {what} must be a regular file")
+        raise UsageError(f"{p}: {file_kind(st.st_mode)}; the {what} must be a regular file")
     parent = p.parent if str(p.parent) else Path(".")
     if not make_parent and not parent.is_dir():
         raise UsageError(f"no such directory for the {what}: {parent}")

@@ -50,6 +50,7 @@ from roomsweep.analysis.recording import (
     RF_PAD_DB,
     Recording,
     loudest_dbm,
+    settle_samples,
 )
 from roomsweep.link.capture import RESTART_BACKSTEP_US
 from roomsweep.protocol import rsproto as P
@@ -239,6 +240,7 @@ class LiveState:
     # recent RF blocks: (counts, dBm: the pad's dB added where it was in)
     _recent: deque = field(default_factory=deque, repr=False)
     _recent_n: int = 0
+    _rf_pad_last: bool | None = None  # the last RF block's range (settling after a switch)
     _tail_dbm: np.ndarray | None = field(default=None, repr=False)  # for the loudest 50 ms
     _button_presses: int = 0
     _history_t: float = 0.0
@@ -390,6 +392,10 @@ class LiveState:
         if r.rf_pad:  # taken with the pad in: the input was RF_PAD_DB louder
             block = block + np.where(block > PAD_FLOOR_DBM, RF_PAD_DB, 0.0)
             self.ceiling_dbm = DETECTOR_CEILING_DBM + RF_PAD_DB
+        k = settle_samples(self.fs)  # taken while the filter settled (protocol.md)
+        if self._rf_pad_last not in (None, r.rf_pad) and block.size > k:
+            block = np.r_[np.full(k, block[k]), block[k:]]
+        self._rf_pad_last = r.rf_pad
         self._recent.append((counts, block))
         self._recent_n += counts.size
         keep = int(GUESS_WINDOW_S * self.fs)

@@ -2,16 +2,17 @@
 
 The device's receiver (hardware/README.md, "Photodiode and TIA, with a DC servo
 for daylight"): a BP104FS photodiode (870-1050 nm daylight-blocking filter) behind
-an 8 mm collecting lens, into a 20 Mohm transimpedance amplifier biased at
-1.34 V, with a DC servo (integrator + PNP current source) that takes the slow part
-of the photocurrent away before it reaches the feedback resistor. Here:
+an 8 mm collecting lens and a 940 nm band-pass (F1, 915-965 nm), into a 22 Mohm
+transimpedance amplifier biased at 1.34 V, read on the chip's ADC law, with a DC
+servo (integrator + PNP current source) that takes the slow part of the
+photocurrent away before it reaches the feedback resistor. Here:
 
 - `Lighting`: the room's light, one of LIGHTING_KINDS, with photocurrents derived
   from published irradiance figures (below, each with its source);
 - `ambient_current`: the ambient photocurrent at times t, given where the device
   is and where its receiver points (a lamp or a sunlit window is only bright
   while it is in the receiver's field of view);
-- `ServoFrontEnd`: what the ADC reads with every LED off: the bias plus 20 Mohm
+- `ServoFrontEnd`: what the ADC reads with every LED off: the bias plus 22 Mohm
   times what the servo leaves of the ambient current (a first-order high-pass at
   SERVO_CORNER_HZ, limited to SERVO_MAX_A of ambient it can null), the noise of
   the ambient current and of the servo, clipped by the op-amp's rails and the ADC.
@@ -35,6 +36,7 @@ from scipy.signal import lfilter
 from scipy.special import ndtr
 
 from roomsweep.protocol import device_defaults as D
+from roomsweep.sim.unit import VREF_NOMINAL_MV, esp_idf_counts
 
 # --- the receiver ([design], hardware/README.md; bom.csv) --------------------------
 
@@ -53,9 +55,15 @@ RX_HALF_DEG_TILT = 10.0
 RX_SOLID_ANGLE_SR = (
     math.pi * math.radians(RX_HALF_DEG_PAN) * math.radians(RX_HALF_DEG_TILT) / math.log(2.0)
 )
-# TIA (MCP6001, U4): 20 Mohm || 0.68 pF [design].
-TIA_OHM = 20e6
-TIA_BANDWIDTH_HZ = 11.7e3  # 1 / (2 pi R C), C = 0.68 pF [design]
+# TIA (MCP6001, U4): 22 Mohm || 0.68 pF [design]. 22 Mohm (E24) rather than the
+# first design's 20: that gain was chosen in counts of the nominal 3.1 V line
+# (1321 counts/V); the chip converts at 1241 counts/V (ADC_COUNTS_PER_V below), so
+# 20 Mohm left every LED return 6 % smaller against the ADC's count noise, the
+# noise that limits a lens in the dark. 22 Mohm x 1241 = 27.3 counts/nA, 3 % above
+# the first design's 26.4 (docs/benchmarks.md, "Lens finder by lighting").
+TIA_OHM = 22e6
+TIA_FEEDBACK_F = 0.68e-12
+TIA_BANDWIDTH_HZ = 1 / (2 * math.pi * TIA_OHM * TIA_FEEDBACK_F)  # 10.6 kHz [derived]
 # Bias: 100 k / 68 k from 3.3 V [design] = 1.34 V, the middle of the ADC's linear
 # 0.15-2.45 V (ref §2): the LED returns swing both ways around it, about equally,
 # so the firmware's drive rule, which watches the top (firmware/lens.py), dims
@@ -71,8 +79,8 @@ NOISE_BANDWIDTH_HZ = (
     math.pi / 2 * TIA_BANDWIDTH_HZ * RC_CORNER_HZ / (TIA_BANDWIDTH_HZ + RC_CORNER_HZ)
 )
 # DC servo (U11 MCP6001 integrator R 1 Mohm, C 1 uF; Q5 MMBT3906, emitter 10 kohm
-# to 3.3 V) [design]: loop corner R_f / (2 pi R_i C_i R_e) = 318 Hz. Below it
-# ambient light is nulled, above it the TIA sees it (100 Hz: -10 dB).
+# to 3.3 V) [design]: loop corner R_f / (2 pi R_i C_i R_e) = 350 Hz. Below it
+# ambient light is nulled, above it the TIA sees it (100 Hz: -11 dB).
 SERVO_R_I_OHM = 1e6
 SERVO_C_I_F = 1e-6
 SERVO_R_E_OHM = 10e3
@@ -80,7 +88,7 @@ SERVO_CORNER_HZ = TIA_OHM / (2 * math.pi * SERVO_R_I_OHM * SERVO_C_I_F * SERVO_R
 # The most the PNP can source: its collector sits at the summing node (the bias),
 # its emitter must stay V_CE(sat) above it (~0.2 V at a fraction of a mA: onsemi
 # MMBT3906 datasheet, 0.25 V max at 10 mA) -> (3.3 - 1.34 - 0.2) V / 10 kohm
-# = 176 uA [derived]. Beyond it the rest flows through the 20 Mohm: the TIA rails.
+# = 176 uA [derived]. Beyond it the rest flows through the 22 Mohm: the TIA rails.
 VCE_SAT_V = 0.2
 SERVO_MAX_A = (RAIL_V - TIA_BIAS_V - VCE_SAT_V) / SERVO_R_E_OHM
 # Servo noise: the PNP's collector shot noise 2 q I_c (equal to the ambient's own,
@@ -94,8 +102,13 @@ KT_J = 1.381e-23 * 300.0
 OPAMP_NOISE_V_RTHZ = 28e-9
 THERMAL_VT_V = 0.0259
 SERVO_E_NOISE_V2 = OPAMP_NOISE_V_RTHZ**2 + 4 * KT_J * SERVO_R_E_OHM
-# ADC: ATTN_11DB, nominal full scale (firmware/defaults.py CALIBRATION).
-ADC_COUNTS_PER_V = 4095 / (float(D.CALIBRATION["adc_full_scale_mv"]) / 1000)  # type: ignore[arg-type]
+# ADC: ATTN_11DB on the chip's own characteristic, the law the RF channel converts
+# on (sim/unit.py esp_idf_counts: ESP-IDF's line through 142 mV at 0.8056335 mV per
+# count below count 2880, its two-point table above; firmware/defaults.py
+# CALIBRATION). The LED returns, added in counts on top of the base by the board,
+# use the line's slope: 1241 counts per volt [derived].
+ADC_OFFSET_V = float(D.CALIBRATION["adc_offset_mv"]) / 1000  # type: ignore[arg-type]
+ADC_COUNTS_PER_V = 1000 / float(D.CALIBRATION["adc_mv_per_count"])  # type: ignore[arg-type]
 ADC_NOISE_LSB = 2  # as the RF channel: uniform -2..+2 counts [assumed]
 
 
@@ -113,14 +126,31 @@ def noise_a_rthz(ambient_a, servo_a) -> np.ndarray:
 
 # --- the room's light -------------------------------------------------------------------
 
-# Sunlight in the filter's band: ASTM G173-03 AM1.5 global tilted spectrum
-# integrated over 870-1050 nm is about 120 W/m^2 (~0.9 W/m^2/nm at 870-900 nm, the
-# 930-970 nm water-vapour band down to ~0.3, ~0.7 at 1000-1050 nm) [estimate from
-# the G173 table].
-SUN_IN_BAND_W_M2 = 120.0
+# The optical band-pass in front of the collecting lens (F1, hardware/README.md
+# "Photodiode and TIA"): a hard-coated interference filter, 940 nm centre, 50 nm
+# FWHM (915-965 nm), > 90 % at the centre and OD > 4 out of band (the class of
+# Thorlabs' hard-coated NIR band-pass filters, 12.5 mm mounted: > 90 % at the
+# design wavelength, pass regions 1-70 nm FWHM, OD > 5 from 700 to 1650 nm), so the
+# BP104FS's own 870-1050 nm filter no longer sets the band. Over the receiver's
+# +-10 deg the centre shifts blue by at most lambda_0 sin^2(theta) / (2 n_eff^2)
+# = 3.5 nm (n_eff ~2) [derived]: the band stays on the LEDs.
+RX_FILTER_PEAK_T = 0.9
+RX_FILTER_BAND_NM = (915.0, 965.0)
+# The LEDs' light through it: TSAL6200 940 nm, spectral bandwidth ~30 nm FWHM
+# [unconf.: Vishay datasheet typical]: a Gaussian of sigma 12.7 nm has 95 % of its
+# power within +-25 nm, x 0.9 = 0.86 [derived]. The ring comparison (the lens
+# test) is unaffected: every ring loses the same share.
+RX_FILTER_LED_T = 0.86
+# Sunlight in the filter's band: the ASTM G173-03 AM1.5 global tilted spectrum
+# is ~0.75 W/m^2/nm at 915-925 nm, falls into the water-vapour band to ~0.1-0.3
+# at 930-955 nm and rises again to ~0.5 by 965 nm: about 20 W/m^2 over 915-965 nm
+# [estimate from the G173 table], x the filter's 0.9: 18 W/m^2 (the BP104FS's
+# 870-1050 nm alone let in about 120 W/m^2, ~0.9 W/m^2/nm at 870-900 nm and ~0.7 at
+# 1000-1050: 6.7 x more).
+SUN_IN_BAND_W_M2 = 20.0 * RX_FILTER_PEAK_T
 # A sunlit window in view: the sunlit floor, wall or a white sill behind it, diffuse
 # reflectance 0.5 [assumed], radiance rho E / pi, filling the receiver's field of
-# view: rho E / pi x Omega_rx x A_rx x R = 43 uA [derived].
+# view: rho E / pi x Omega_rx x A_rx x R = 6.5 uA [derived] (43 uA without F1).
 SUNLIT_REFLECTANCE = 0.5
 SUNLIT_UA = (
     SUNLIT_REFLECTANCE
@@ -133,7 +163,8 @@ SUNLIT_UA = (
 )
 # A daylit room, no sun in view: walls lit at a daylight factor of 2-5 % (BS 8206-2:
 # 5 % is "well daylit") of the in-band sunlight [estimate: 4 %], reflectance 0.6
-# (sim/optics.py WALL_REFLECTANCE): 2.1 uA wherever the receiver points [derived].
+# (sim/optics.py WALL_REFLECTANCE): 0.31 uA wherever the receiver points [derived]
+# (2.1 uA without F1).
 DAYLIGHT_FACTOR = 0.04
 WALL_REFLECTANCE_DAYLIGHT = 0.6
 DAYLIGHT_UA = (
@@ -148,17 +179,19 @@ DAYLIGHT_UA = (
 )
 # Incandescent lamp, 60 W, 2700 K: about 90 % of the input radiated [estimate:
 # gas-filled lamps lose ~10 % by conduction], of which a black body at 2700 K puts
-# 10.6 % in 870-1050 nm (Planck's law, integrated) [derived]: 5.7 W in band,
-# 0.46 W/sr. At 2 m in the middle of the receiver's view: 0.114 W/m^2 -> 3.7 uA
-# [derived]; it falls as 1/d^2 and with the receiver's Gaussian off its axis.
+# 10.6 % in 870-1050 nm (Planck's law, integrated) [derived], flat within about
+# +-10 % per nm across it (the curve peaks at 1073 nm), so 50 / 180 of that in
+# F1's 915-965 nm, x its 0.9: 2.65 % [derived]: 1.4 W in band, 0.11 W/sr. At 2 m in
+# the middle of the receiver's view: 0.028 W/m^2 -> 0.93 uA [derived] (3.7 uA
+# without F1); it falls as 1/d^2 and with the receiver's Gaussian off its axis.
 LAMP_W = 60.0
 LAMP_RADIATED = 0.9
-LAMP_BAND_FRACTION = 0.106
+LAMP_BAND_FRACTION = 0.106 * 50.0 / 180.0 * RX_FILTER_PEAK_T
 LAMP_REF_M = 2.0
 LAMP_W_SR = LAMP_W * LAMP_RADIATED * LAMP_BAND_FRACTION / (4 * math.pi)
 LAMP_UA = LAMP_W_SR / LAMP_REF_M**2 * RX_AREA_M2 * RESPONSIVITY_A_W * 1e6
 # The lamp-lit room around it: walls ~2 m from the lamp, reflectance 0.6 [assumed]:
-# rho (I / d^2) / pi x Omega_rx x A_rx x R = 0.05 uA [derived].
+# rho (I / d^2) / pi x Omega_rx x A_rx x R = 0.012 uA [derived].
 LAMP_ROOM_UA = (
     WALL_REFLECTANCE_DAYLIGHT
     * LAMP_W_SR
@@ -295,18 +328,20 @@ class ServoFrontEnd:
     The servo current follows the ambient current through a first-order low-pass
     at SERVO_CORNER_HZ (the loop's response), held within 0..SERVO_MAX_A; the TIA
     amplifies what it leaves: V = bias + R_f (I_ambient - I_servo) + noise, within
-    the op-amp's rails, then the ADC (nominal law, +-ADC_NOISE_LSB, 0..4095). The
+    the op-amp's rails, then the ADC (the chip's ESP-IDF characteristic at the
+    unit's eFuse Vref, +-ADC_NOISE_LSB, 0..4095). The
     servo's state carries from one call to the next: call it on consecutive
     stretches of one stream.
     """
 
-    def __init__(self, step_s: float):
+    def __init__(self, step_s: float, vref_mv: float = VREF_NOMINAL_MV):
         if not step_s > 0:
             raise ValueError(f"step_s must be positive, not {step_s!r}")
         a = math.exp(-2 * math.pi * SERVO_CORNER_HZ * step_s)
         self._b = np.array([1.0 - a])
         self._a = np.array([1.0, -a])
         self._zi: np.ndarray | None = None
+        self.vref_mv = float(vref_mv)  # the unit's eFuse Vref (sim/unit.py)
 
     def servo_current(self, ambient_a: np.ndarray) -> np.ndarray:
         """The current the servo sinks (A), before its limit."""
@@ -329,4 +364,4 @@ class ServoFrontEnd:
     def counts(self, ambient_a: np.ndarray, normal: np.ndarray, adc_noise: np.ndarray):
         """12-bit ADC counts (float, 0..4095) of the channel with every LED off."""
         v = self.volts(ambient_a, normal)
-        return np.clip(np.rint(v * ADC_COUNTS_PER_V) + adc_noise, 0, 4095)
+        return np.clip(np.rint(esp_idf_counts(v, self.vref_mv)) + adc_noise, 0, 4095)

@@ -64,6 +64,7 @@ from roomsweep.sim.ambient import (  # noqa: F401 - re-exported
     LIGHTING_KINDS,
     RESPONSIVITY_A_W,
     RX_AREA_M2,
+    RX_FILTER_LED_T,
     TIA_BANDWIDTH_HZ,
     TIA_BIAS_V,
     TIA_OFFSET_V,
@@ -115,9 +116,12 @@ LED_DEFAULT_HZ = D.LED_DEFAULT_HZ
 # matched groups.
 GROUP_AIM_ERROR_DEG = ((0.0, 0.0), (0.6, -0.4), (-0.8, 0.5))
 GROUP_GAIN = (1.0, 0.93, 1.08)
-# Receiver (BP104FS, 8 mm collecting lens, 20 Mohm TIA with a DC servo) and the
-# room's light: sim/ambient.py, each figure with its source; its names are
-# re-exported here.
+# The LEDs' light reaches the photodiode through the receiver's 940 nm band-pass
+# (F1, sim/ambient.py RX_FILTER_LED_T): amperes per watt returned.
+LED_RESPONSIVITY_A_W = RESPONSIVITY_A_W * RX_FILTER_LED_T
+# Receiver (BP104FS, 940 nm band-pass, 8 mm collecting lens, 22 Mohm TIA with a
+# DC servo) and the room's light: sim/ambient.py, each figure with its source;
+# its names are re-exported here.
 
 # --- retro-reflection (ref §3) ---------------------------------------------------------
 
@@ -476,7 +480,7 @@ def group_returns(
         if include in ("all", "lenses"):
             for lens in scene.lenses:
                 p += lens_return_w(lens, pos, yaw, g, level)
-        out[g] = RESPONSIVITY_A_W * p
+        out[g] = LED_RESPONSIVITY_A_W * p
     return out
 
 

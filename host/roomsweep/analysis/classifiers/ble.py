@@ -44,6 +44,11 @@ SPARSE_EVENTS = 6  # 2-5 events in a window: try the slow-advertiser test first
 # accepted from 1.5 to 8 ms, fading out 2 ms beyond
 JITTER_IQR_S = (1.5e-3, 8e-3)
 JITTER_IQR_SOFT_S = 2e-3
+# ... and with many intervals, no lower than their spread allows: advDelay is
+# uniform on 0-10 ms, so one advertiser's intervals have an IQR of 5 ms, which
+# n intervals estimate to about 5 ms / sqrt(n) (the quartiles of a uniform
+# sample); from JITTER_SE standard errors below it, they keep a stricter time
+JITTER_SE = 2.5
 # the median interval: advInterval plus on average half of advDelay, anywhere
 # from the least advInterval to the greatest plus the whole advDelay
 MEDIAN_INTERVAL_S = (BLE_ADV_INTERVAL_MIN_S, BLE_ADV_INTERVAL_MAX_S + BLE_ADV_DELAY_MAX_S)
@@ -67,6 +72,17 @@ SPARSE_BEACON_TOLERANCE_S = 0.3e-3
 # three events or more: two intervals to compare; two events give one, less sure
 SPARSE_SURE_EVENTS = 3
 SPARSE_ONE_INTERVAL_FACTOR = 0.75
+# advDelay is drawn afresh for every event and adds to the time of the next one
+# (Core 5.4 Vol 6 Part B 4.4.2.2.1: T_advEvent = advInterval + advDelay): event
+# times are a random walk, successive intervals independent (lag-1 correlation
+# about 0, spread 1/sqrt(n) over n pairs). Bursts sent on a fixed clock, each a
+# varying delay d_k after its tick (a camera's video frames after capture), have
+# intervals T + d_k - d_(k-1): neighbours share one delay with opposite signs,
+# correlation -0.5. The correlation in standard errors (r sqrt(n)): a clock from
+# -1.5 (a random walk goes that low 7 % of the time), beyond doubt from -2.5
+# (0.6 %); a clock at 20 ticks a second shows -2.7 in a 1.5 s window.
+CLOCKED_Z = (-1.5, -2.5)
+CLOCKED_MIN_PAIRS = 8  # fewer pairs of intervals say nothing about their correlation
 
 
 def score(f: Features) -> float:
@@ -82,14 +98,43 @@ def score(f: Features) -> float:
         return 0.0
     iv = np.diff(starts)
     q1, med, q3 = quartiles(iv)  # np.percentile(iv, [25, 50, 75])
-    jitter = within(float(q3 - q1), *JITTER_IQR_S, JITTER_IQR_SOFT_S)
+    adv_iqr = BLE_ADV_DELAY_MAX_S / 2
+    least = max(JITTER_IQR_S[0], adv_iqr * (1 - JITTER_SE / np.sqrt(iv.size)))
+    jitter = within(float(q3 - q1), least, JITTER_IQR_S[1], JITTER_IQR_SOFT_S)
     interval = within(float(med), *MEDIAN_INTERVAL_S, MEDIAN_INTERVAL_SOFT_S)
     short = within(float(np.median(widths)), *EVENT_WIDTH_S, EVENT_WIDTH_SOFT_S)
     if jitter * interval * short == 0:
         return mixed_score(f, starts, widths) * quiet
     _, props = partner_fraction(starts, BEACON_S, BEACON_TOLERANCE_S, multiples=BEACON_MULTIPLES)
     strict = 1 - ramp(props["regularity"], *BEACON_REGULARITY)
-    return jitter * interval * short * quiet * strict
+    return jitter * interval * short * quiet * strict * (1 - clocked(iv, med))
+
+
+def clocked(iv: np.ndarray, med: float) -> float:
+    """How clearly successive intervals are anti-correlated as a fixed clock's
+    with jitter makes them, not advDelay's random walk (0..1). Only pairs of
+    successive intervals within one advDelay of the median are used: a missed
+    or hidden event doubles an interval, another advertiser's splits one.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> walk = np.diff(np.cumsum(0.05 + rng.uniform(0, 0.01, 40)))
+    >>> tick = np.diff(0.05 * np.arange(40) + rng.uniform(0, 0.005, 40))
+    >>> [round(clocked(iv, float(np.median(iv))), 1) for iv in (walk, tick)]
+    [0.0, 1.0]
+    """
+    near = np.abs(iv - med) <= BLE_ADV_DELAY_MAX_S
+    pair = near[:-1] & near[1:]
+    n = int(np.count_nonzero(pair))
+    if n < CLOCKED_MIN_PAIRS:
+        return 0.0
+    a, b = iv[:-1][pair], iv[1:][pair]
+    a, b = a - a.mean(), b - b.mean()
+    den = float(np.sqrt(np.dot(a, a) * np.dot(b, b)))
+    if den == 0:
+        return 0.0
+    return ramp(float(np.dot(a, b)) / den * np.sqrt(n), *CLOCKED_Z)
 
 
 def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
@@ -130,8 +175,10 @@ def mixed_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
         return 0.0
     if within(float(np.median(widths)), *PDU_EVENT_WIDTH_S, PDU_EVENT_WIDTH_SOFT_S) == 0:
         return 0.0
-    if np.median(np.diff(starts)) < BLE_ADV_INTERVAL_MIN_S:
-        return 0.0
+    iv = np.diff(starts)
+    med = float(np.median(iv))
+    if med < BLE_ADV_INTERVAL_MIN_S or clocked(iv, med) == 1.0:
+        return 0.0  # too fast for advertising, or a fixed clock's
     _, props = partner_fraction(starts, BEACON_S, BEACON_TOLERANCE_S, multiples=BEACON_MULTIPLES)
     if props["regularity"] > BEACON_REGULARITY[0]:
         return 0.0  # any sign of a strict 102.4 ms: leave it to the beacon test

@@ -25,6 +25,21 @@ GRID_MAX_MULTIPLE = 40  # gaps of up to 40 subframes (a handset scheduled now an
 # fully at 85 %
 WHOLE = (0.5, 0.85)
 ON_GRID = (0.5, 0.85)
+# Uplink power is set per subframe (3GPP TS 36.213 5.1.1.1: P_PUSCH(i) for
+# subframe i), so the level steps only at subframe boundaries: as power control
+# moves subframes in and out of a level, and another kind's bursts fall in the
+# gaps, successive intervals lose the grid, but the edges that are the handset's,
+# rises and falls alike, still sit at one phase of the 1 ms lattice. Share of all
+# edges within GRID_TOLERANCE_S of the best phase: random edges about 0.3 (0.4
+# with the best phase picked out of a window's), a DECT slot's (10 ms frames,
+# 417 us slots) 0.5 (its rises on one phase, falls on another); counts from
+# 0.55, fully from 0.75.
+EDGE_LATTICE = (0.55, 0.75)
+# ... with fewer bursts than this the best phase of random edges reaches 0.55
+LATTICE_MIN_BURSTS = 30
+# ... and a share of whole-subframe bursts from 30 % (fragments where another
+# kind's bursts cut in) to fully at 60 %
+WHOLE_MIXED = (0.3, 0.6)
 
 
 def score(f: Features) -> float:
@@ -37,7 +52,32 @@ def score(f: Features) -> float:
     grid, _ = grid_fraction(
         f.starts_s, LTE_SUBFRAME_S, GRID_TOLERANCE_S, max_multiple=GRID_MAX_MULTIPLE
     )
-    return ramp(whole, *WHOLE) * ramp(grid, *ON_GRID)
+    alone = ramp(whole, *WHOLE) * ramp(grid, *ON_GRID)
+    mixed = ramp(whole, *WHOLE_MIXED)
+    if f.count < LATTICE_MIN_BURSTS or mixed <= alone:
+        return alone  # cheap tests first: the lattice cannot raise the score
+    return max(alone, ramp(edge_lattice(f), *EDGE_LATTICE) * mixed)
+
+
+def edge_lattice(f: Features) -> float:
+    """The share of the bursts' edges (starts and ends) within GRID_TOLERANCE_S
+    of one phase of the subframe lattice.
+
+    Examples
+    --------
+    >>> from roomsweep.analysis.dsp import find_bursts
+    >>> on = np.zeros(8000, bool)
+    >>> for k in range(0, 1000, 3):
+    ...     on[k * 8 + 2 : k * 8 + 10] = True  # 1 ms subframes at 8 kS/s
+    >>> (st, w), p = find_bursts(on, 8000.0)
+    >>> edge_lattice(Features(8000.0, 1.0, -30.0, on, st, w, p["duty"]))
+    1.0
+    """
+    edges = np.r_[f.starts_s, f.starts_s + f.widths_s]
+    phase = np.sort(np.mod(edges, LTE_SUBFRAME_S))
+    wrapped = np.r_[phase, phase + LTE_SUBFRAME_S]
+    inside = np.searchsorted(wrapped, phase + 2 * GRID_TOLERANCE_S, side="right")
+    return float(np.max(inside - np.arange(phase.size)) / phase.size)
 
 
 CLASSIFIER = Classifier(

@@ -2,13 +2,24 @@
 
 IEEE 802.11-2020, 11.1.3: beacons at the Target Beacon Transmission Time, every
 dot11BeaconPeriod time units of 1024 us, 100 TU (102.4 ms) by default; a beacon
-at 1 Mb/s lasts about 1-2 ms and may slip when the medium is busy. The timings
-are in roomsweep.standards (WIFI_TU_S, WIFI_BEACON_INTERVAL_S).
+at 1 Mb/s lasts about 1-2 ms. The timings are in roomsweep.standards
+(WIFI_TU_S, WIFI_BEACON_INTERVAL_S).
+
+A beacon is scheduled at each TBTT but sent only when the medium is free (DCF /
+EDCA, 10.3; 11.1.3.2): a frame on the air (the access point's own data, say a
+camera's video) defers it, never brings it forward, and the next TBTT stays on
+the grid, so delays do not add up. A beacon train is therefore a 102.4 ms grid
+whose phase is its earliest beacon's, each beacon late by 0 to at most one
+PPDU plus contention (deferred_train): fitted here, not partners on the dot.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from roomsweep.analysis.classifiers.base import (
+    CARRIER_DUTY,
+    CARRIER_DUTY_FULL,
     FRAME_MULTIPLES,
     FRAME_TOLERANCE_S,
     Classifier,
@@ -20,40 +31,124 @@ from roomsweep.analysis.features import Features
 from roomsweep.standards import GSM_FRAME_S, WIFI_BEACON_INTERVAL_S
 
 # A 2 ms beacon every 102.4 ms is 2 % on air; an access point's own data frames
-# add some, up to 6 % fully; the score falls to nothing by 12 %.
+# add some, up to 6 % fully; the score falls to nothing by 12 % unless the train
+# is clear (BUSY_BEACON_REGULARITY).
 MAX_DUTY = 0.06
 # Bursts closer than this are one beacon (its edges can break up on the envelope).
 EVENT_GAP_S = 0.3e-3
 MIN_EVENTS = 4  # fewer than four beacons say nothing about an interval
-# A beacon's partner comes back within this of one to five intervals later (beacons
-# lost under other traffic skip some); one delayed longer by a busy medium is missing.
+# The partner test on the dot (ble.py tells BLE from beacons by it): a beacon's
+# partner within this of one to five intervals later (beacons lost under other
+# traffic skip some); deferred beacons are deferred_train's, below.
 BEACON_TOLERANCE_S = 0.8e-3
 BEACON_MULTIPLES = (1, 2, 3, 4, 5)
-# Share of beacons coming back on the dot: from nothing at 0.25 to fully at 0.5
-# (data frames in between have no partners and pull it down).
-BEACON_REGULARITY = (0.25, 0.5)
+# A deferred beacon is late by the rest of the PPDU on the air plus contention:
+# aPPDUMaxTime is 5.484 ms for HT-mixed, VHT and HE PPDUs (IEEE 802.11-2020
+# Tables 21-29 and 27-53; L-SIG's limit, MathWorks WLAN Toolbox "Packet Size and
+# Duration Dependencies"), then DIFS (50 us, DSSS, 16.3.4) and a backoff of at
+# most CWmin = 31 slots of 20 us (Table 16-5): 6.15 ms at most.
+MAX_LATENESS_S = 5.484e-3 + 50e-6 + 31 * 20e-6
+# The lateness spreads tried, tightest first: on the dot (an edge blurred by a
+# sample or two, and the 0.8 ms the partner test allows), behind a short frame,
+# behind a long one, and the standard's bound. The tightest spread that holds
+# the train wins: random traffic fills a wider window more often by chance.
+LATENESS_STEPS_S = (0.8e-3, 2.0e-3, 4.0e-3, MAX_LATENESS_S)
+# Share of TBTTs with a beacon in its lateness window, beyond what events at
+# random at the same rate reach (1 - exp(-rate * lateness)): from nothing at
+# 0.3 to fully at 0.6 (beacons hidden under a louder source leave some empty).
+BEACON_REGULARITY = (0.3, 0.6)
+# A busy access point (over MAX_DUTY) only on a clearer train: most TBTTs filled
+# beyond chance, from 0.45, fully from 0.6
+BUSY_BEACON_REGULARITY = (0.45, 0.6)
+# Beacons go at a basic rate: 100-300 bytes at 1 Mbit/s DSSS last 0.9-2.6 ms with
+# the 192 us long preamble (IEEE 802.11-2020 16.2.2); among shorter data frames
+# the bursts that long hold the train alone (at 6 Mbit/s OFDM, 0.3-0.5 ms, they
+# are as short as data and only all events together show it)
+BEACON_MIN_WIDTH_S = 0.9e-3
+# Grids that are no beacon interval, for what the fit reaches by chance: apart
+# from 102.4 ms by more than a spread per interval (9-17 %), and no simple
+# fraction of it (a beacon train fills none of them)
+CONTROL_PERIODS = (0.83, 0.91, 1.09, 1.17)
 # 22 GSM frames (101.5 ms) come within 1 ms of a beacon interval: a GSM train has
 # partners at 102.4 ms too, but far more on its own frame grid; from 30 % of events
 # with GSM partners the score falls, to nothing by 60 %.
 GSM_PARTNERS = (0.3, 0.6)
 
 
-def score(f: Features) -> float:
-    low_duty = within(f.duty, 0.0, MAX_DUTY, MAX_DUTY)
-    if low_duty == 0:
+def _filled(t: np.ndarray, duration_s: float, period: float) -> np.ndarray:
+    """For each LATENESS_STEPS_S spread, the largest share of a grid's points
+    (period apart, phase one event's) that an event starts 0..spread after."""
+    n = t.size
+    phase = np.mod(t, period)  # every event's phase is a candidate grid's
+    rel = t[None, :] - phase[:, None]  # (candidate, event): time after the grid's start
+    slot = np.floor(rel / period).astype(np.intp)
+    late = rel - slot * period
+    # grid points inside the window for each candidate phase
+    points = np.maximum(np.floor((duration_s - phase) / period).astype(np.intp) + 1, 1)
+    keep = (slot >= 0) & (slot < points[:, None])
+    width = int(points.max())
+    cell = (np.arange(n)[:, None] * width + slot)[keep]  # (candidate, grid point)
+    late = late[keep]
+    out = np.empty(len(LATENESS_STEPS_S))
+    for k, spread in enumerate(LATENESS_STEPS_S):
+        occupied = np.zeros(n * width, bool)
+        occupied[cell[late <= spread]] = True
+        out[k] = float(np.max(occupied.reshape(n, width).sum(axis=1) / points))
+    return out
+
+
+def deferred_train(starts: np.ndarray, duration_s: float) -> float:
+    """How clearly events hold a beacon train: the share of TBTTs filled beyond
+    chance (at most 1). The TBTTs are a grid of WIFI_BEACON_INTERVAL_S whose
+    phase is one event's (the earliest beacon of the fit), each counted when an
+    event starts 0..spread after it; the best phase and LATENESS_STEPS_S spread
+    win. Chance is what the same fit reaches on CONTROL_PERIODS grids (traffic
+    of any regularity fills those alike), or for events at random at the same
+    rate 1 - exp(-rate * spread), whichever is more."""
+    t = np.asarray(starts, dtype=np.float64)
+    if t.size < MIN_EVENTS or duration_s <= 0:
         return 0.0
+    filled = _filled(t, duration_s, WIFI_BEACON_INTERVAL_S)
+    filled -= 1.0 - np.exp(-(t.size / duration_s) * np.asarray(LATENESS_STEPS_S))
+    if np.max(filled) <= BEACON_REGULARITY[0]:
+        return float(np.max(filled))  # the controls only lower it
+    control = np.mean(
+        [_filled(t, duration_s, k * WIFI_BEACON_INTERVAL_S) for k in CONTROL_PERIODS], axis=0
+    )
+    poisson = 1.0 - np.exp(-(t.size / duration_s) * np.asarray(LATENESS_STEPS_S))
+    return float(np.max(filled + poisson - np.maximum(control, poisson)))
+
+
+def beacon_train(f: Features) -> float:
+    """deferred_train of the component's events, or of its long bursts alone
+    (beacons at the 1 Mbit/s basic rate among an access point's shorter data
+    frames), whichever holds the train better."""
     starts, widths = f.events(EVENT_GAP_S)
+    train = deferred_train(starts, f.duration_s)
+    long = starts[widths >= BEACON_MIN_WIDTH_S]
+    if MIN_EVENTS <= long.size < starts.size:
+        train = max(train, deferred_train(long, f.duration_s))
+    return train
+
+
+def score(f: Features) -> float:
+    starts, _ = f.events(EVENT_GAP_S)
     if starts.size < MIN_EVENTS:
         return 0.0
-    _, props = partner_fraction(
-        starts, WIFI_BEACON_INTERVAL_S, BEACON_TOLERANCE_S, multiples=BEACON_MULTIPLES
-    )
-    # beacons come back on the dot; data frames in between have no partners
-    periodic = ramp(props["regularity"], *BEACON_REGULARITY)
+    low_duty = within(f.duty, 0.0, MAX_DUTY, MAX_DUTY)
+    # an access point busy with its own data (a camera in access-point mode
+    # streaming video) keeps its beacons between the frames: a clear train
+    # counts at any duty short of a carrier
+    busy = 1.0 - ramp(f.duty, CARRIER_DUTY, CARRIER_DUTY_FULL)
+    if max(low_duty, busy) == 0:
+        return 0.0
+    train = beacon_train(f)
+    periodic = ramp(train, *BEACON_REGULARITY)
     if periodic == 0:
         return 0.0
     tdma, _ = partner_fraction(starts, GSM_FRAME_S, FRAME_TOLERANCE_S, multiples=FRAME_MULTIPLES)
-    return periodic * low_duty * (1 - ramp(tdma, *GSM_PARTNERS))
+    duty_ok = max(low_duty, busy * ramp(train, *BUSY_BEACON_REGULARITY))
+    return periodic * duty_ok * (1 - ramp(tdma, *GSM_PARTNERS))
 
 
 CLASSIFIER = Classifier(

@@ -8,20 +8,27 @@ DECT, Bluetooth, LTE all have one); the grids it is tested against are in
 roomsweep.standards.
 
 The PHY rate sets how long a frame is on the air, not how many are sent. Frames
-spread at random are counted as frames, with enough airtime to stand apart from
-the detector's noise crossings (up to about 54 Mbit/s). A camera sends each
-video frame's packets back to back (or aggregated in one A-MPDU at HT rates):
-then they are clusters at the video frame rate (merged into one burst when the
-gaps between packets are shorter than a sample), of sizes that vary with the
-scene and the I-frames, and those count at any PHY rate. Fitted on the NESL traces
-v_test8, v_test9 and w_test7 and checked on v_test10 and w_test8 (held out),
-at 6-300 Mbit/s, frames spread or back to back (docs/benchmarks.md, "Wi-Fi
-cameras on real traffic").
+spread at random are counted as frames at any PHY rate, even one sample each
+(under 1 % of the air at 54-300 Mbit/s), when they stand further above the
+window's floor than its own noise reaches: the floor's median and spread give
+how many crossings its noise would make, and a burst count far out in that
+Poisson tail is a transmitter; bursts the noise could have made are nothing,
+whatever their rate or airtime. Frames among beacons are an access point's.
+A camera sends each video frame's packets back to back (or aggregated in one
+A-MPDU at HT rates): then they are clusters at the video frame rate (merged
+into one burst when the gaps between packets are shorter than a sample), of
+sizes that vary with the scene and the I-frames, and those count at any PHY
+rate. Fitted on the NESL traces v_test8, v_test9 and w_test7 and checked on
+v_test10 and w_test8 (held out), at 6-300 Mbit/s, frames spread or back to
+back (docs/benchmarks.md, "Wi-Fi cameras on real traffic").
 """
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
+from scipy import special
 
 from roomsweep.analysis.classifiers.base import (
     CARRIER_DUTY,
@@ -31,26 +38,62 @@ from roomsweep.analysis.classifiers.base import (
     frame_regularity,
     ramp,
 )
-from roomsweep.analysis.classifiers.wifi_beacon import BEACON_MULTIPLES, BEACON_TOLERANCE_S
-from roomsweep.analysis.dsp import grid_fraction, partner_fraction
+from roomsweep.analysis.classifiers.wifi_beacon import BEACON_REGULARITY, beacon_train
+from roomsweep.analysis.dsp import grid_fraction, level_modes
 from roomsweep.analysis.features import Features
 from roomsweep.standards import (
     BT_SLOT_S,
     DECT_FRAME_S,
     GSM_FRAME_S,
     LTE_SUBFRAME_S,
-    WIFI_BEACON_INTERVAL_S,
 )
 
 MIN_BURSTS = 20  # fewer frames than this say too little about a rate or a grid
-# A camera sending 0.7 Mbit/s at 24 Mbit/s is on air only 3-5 % of the time
-# (NESL SnoopDog traces), a busy one 20-60 %: busy from 1 %, fully so from 3 %.
-# Single frames shorter than that (54 Mbit/s and up) cannot be told from the
-# detector's noise crossings on their own (single samples at random times);
-# they count as clusters below.
-BUSY_DUTY = (0.01, 0.03)
-# ... and sends 60-180 frames a second; an access point's data traffic far fewer
-BUSY_RATE_HZ = (40, 70)
+# A camera sends 60-180 frames a second (the NESL SnoopDog traces: 0.7-0.9
+# Mbit/s in frames of up to 1500 bytes), fewer while the scene is still: a
+# stream from 40 a second, fully from 60 (fitted on v_test8, v_test9 and
+# w_test7: 70 left their quiet windows at 40-60 frames a second out); an access
+# point's data traffic far fewer, or with its beacons (_beacons)
+BUSY_RATE_HZ = (40, 60)
+# Their airtime is no test: 0.7 Mbit/s is 3-5 % of the air at 24 Mbit/s but
+# under 1 % at 54-300 Mbit/s, single samples at random times (1500 bytes last
+# 80-250 us, a sample 125 us at 8 kS/s). What tells frames from the samples
+# where the detector's noise crosses a level is how far above the floor they
+# stand (_beyond_noise). The floor is the window's lowest level mode, read as
+# components reads modes (modes closer than 6 dB are one; its samples within
+# 3 dB, components.MODE_HALF_WIDTH_DB) ...
+FLOOR_SEPARATION_DB = 6.0
+FLOOR_HALF_WIDTH_DB = 3.0
+# ... holding at least 1 % of the window: a busy channel shows its floor only
+# in the gaps (a camera and a phone on air 70-90 % of a stop), while a noisy
+# floor's far tail makes small modes of its own below it (0.1 %)
+FLOOR_MIN_FRACTION = 0.01
+# The floor's median from its samples within FLOOR_HALF_WIDTH_DB of it: the
+# mode is a 1 dB histogram bin, so that window is centred again on its median
+FLOOR_ITERATIONS = 4
+NOISE_MIN_SAMPLES = 100  # fewer say nothing about a floor's spread
+FLOOR_CACHE = 64  # windows whose floor is remembered (a stop's few, and their parts)
+# The least spread a floor read by the device can have: one ADC count, 0.76 mV
+# (3.1 V full scale in 4096 counts at 11 dB attenuation, ESP-IDF) on the
+# AD8318's -25 mV/dB slope (datasheet): 0.03 dB
+NOISE_MIN_SIGMA_DB = 0.03
+# The burst count's Poisson tail probability when every sample crossed the
+# component's lowest level as often as that floor's noise would: evidence of a
+# transmitter from 1e-3, beyond doubt from 1e-6 (a 1.5 s window holds 12 000
+# samples; a floor of 0.5 dB crosses 2 sigma in 2.3 % of them) ...
+NOISE_LOG10_P = (3.0, 6.0)
+# ... and that level this many of the floor's standard deviations above it: a
+# floor is Gaussian only near its median (its far tail is heavier, and its
+# median and spread are estimates), so frames must stand 3 sigma out, fully 5.
+# The NESL cameras' frames stand 60 sigma above a 0.5 dB floor (30 dB).
+NOISE_Z = (3.0, 5.0)
+# Frames from an access point come with its beacons: 100-300 bytes at the
+# 1 Mbit/s DSSS basic rate, 0.9-2.6 ms with the 192 us long preamble (IEEE
+# 802.11-2020 16.2.2), every 102.4 ms (11.1.3), each deferred by the frame on
+# the air but never early. However busy its data, they keep the TBTT grid
+# (wifi_beacon.beacon_train, the same test wifi_beacon scores a busy access
+# point by, so the two agree); a camera's frames of that length (6 Mbit/s:
+# 2 ms) come at random.
 # Clusters take less air: 1500 bytes at 300 Mbit/s last about 80 us, yet fill
 # at least one sample (125 us at 8 kS/s) each: 40 a second are 0.5 %; busy
 # from 0.3 %, fully from 0.6 %
@@ -70,11 +113,8 @@ CLUSTER_SPREAD_S = (0.2e-3, 0.5e-3)
 # At least a few packets per cluster on average (median cluster at least this
 # long): a lone short burst a tick is a beacon or an advertiser, not a video frame
 CLUSTER_MIN_WIDTH_S = 0.3e-3
-# Clusters with partners a beacon interval (102.4 ms) away beyond chance: an
-# access point's beacons with its data between (the simulated hotel's APs:
-# 0.36-0.8 of clusters); the NESL cameras' video frames at most 0.02. Counts
-# against clusters from 0.1, rules them out from 0.25.
-CLUSTER_BEACON_REGULARITY = (0.1, 0.25)
+# Clusters that hold a beacon train (_beacons) are an access point's beacons
+# with its data between, not video frames.
 # An LTE phone's scheduled transmissions are whole 1 ms subframes (3GPP TS
 # 36.211), so its bursts' starts keep the subframe grid however far apart: the
 # simulated LTE bugs' clusters 0.76-1.0 on it (ON_GRID rules that out), the NESL
@@ -102,6 +142,71 @@ WIDTH_SPREAD_S = (0.1e-3, 0.3e-3)
 SAME_WIDTHS_SCORE = 0.8
 
 
+def _beyond_noise(f: Features) -> float:
+    """How surely the bursts are not the detector's own noise crossings (0..1).
+
+    The floor is the window's lowest level mode: its median from the samples
+    within FLOOR_HALF_WIDTH_DB of the mode, its standard deviation from the
+    samples below that median (nothing transmits below the floor, so these
+    are its noise alone: a Gaussian's lower half has the RMS deviation of the
+    whole). If every sample crossed the component's lowest level as often as
+    that floor's noise would, the window would hold `rate` crossings on
+    average; a burst count that far out in that Poisson tail is something
+    transmitting."""
+    window = f.dbm
+    if window is None or f.count == 0:
+        return 0.0
+    got = _floor_noise(window)
+    if got is None:
+        return 0.0
+    floor, sigma, n = got
+    z = (float(np.nanmin(window[f.on])) - floor) / sigma  # the component's lowest level
+    rate = n * float(special.ndtr(-z))  # expected crossings
+    p = float(special.pdtrc(f.count - 1, rate))  # Poisson: P(count or more)
+    surprise = -np.log10(p) if p > 0 else np.inf
+    return ramp(surprise, *NOISE_LOG10_P) * ramp(z, *NOISE_Z)
+
+
+_FLOORS: dict[int, tuple[weakref.ref, tuple[float, float, int] | None]] = {}
+
+
+def _floor_noise(window: np.ndarray) -> tuple[float, float, int] | None:
+    """(median, standard deviation, samples) of the window's floor, or None
+    when it shows too little of one; remembered while the window lives (every
+    level of a window asks about the same floor)."""
+    key = id(window)
+    held = _FLOORS.get(key)
+    if held is not None and held[0]() is window:
+        return held[1]
+    x = window[np.isfinite(window)]
+    out = None
+    modes, _ = (
+        level_modes(x, separation_db=FLOOR_SEPARATION_DB, min_fraction=FLOOR_MIN_FRACTION)
+        if x.size >= NOISE_MIN_SAMPLES
+        else (np.empty(0), {})
+    )
+    if modes.size:
+        floor = float(modes[0])
+        for _ in range(FLOOR_ITERATIONS):  # the window centred on the median (1 dB bins)
+            near = x[np.abs(x - floor) <= FLOOR_HALF_WIDTH_DB]
+            floor = float(np.median(near)) if near.size else floor
+        below = floor - x[x <= floor]
+        if below.size >= NOISE_MIN_SAMPLES // 2:
+            sigma = max(float(np.sqrt(np.mean(below**2))), NOISE_MIN_SIGMA_DB)
+            out = (floor, sigma, int(x.size))
+    if len(_FLOORS) >= FLOOR_CACHE:
+        _FLOORS.clear()
+    _FLOORS[key] = (weakref.ref(window), out)
+    return out
+
+
+def _beacons(f: Features) -> float:
+    """How clearly the bursts among the frames keep a beacon train (0..1): an
+    access point's beacons among its data frames (a station, such as a camera,
+    sends none), on the ramp wifi_beacon scores a train by."""
+    return ramp(beacon_train(f), *BEACON_REGULARITY)
+
+
 def _clusters(f: Features) -> float:
     """How clearly the bursts come in clusters at a video frame rate, of varied
     length (0..1)."""
@@ -114,10 +219,7 @@ def _clusters(f: Features) -> float:
     # an access point's beacons (102.4 ms) with its data frames between also
     # come 10-20 a second in varied lengths: clusters on the beacon grid are
     # its (wifi_beacon's test); a camera's video frames keep no such grid
-    _, props = partner_fraction(
-        starts, WIFI_BEACON_INTERVAL_S, BEACON_TOLERANCE_S, multiples=BEACON_MULTIPLES
-    )
-    not_beacons = 1.0 - ramp(props["regularity"] - props["chance"], *CLUSTER_BEACON_REGULARITY)
+    not_beacons = 1.0 - _beacons(f)
     on_grid, _ = grid_fraction(starts, *CLUSTER_GRID, max_multiple=CLUSTER_GRID_MAX_MULTIPLE)
     not_lte = 1.0 - ramp(on_grid, *ON_GRID)
     return rate * not_beacons * not_lte * ramp(float(np.std(widths)), *CLUSTER_SPREAD_S)
@@ -146,7 +248,11 @@ def score(f: Features) -> float:
     if f.count < MIN_BURSTS and f.events(CLUSTER_GAP_S)[0].size < MIN_BURSTS // 2:
         return 0.0
     frames = ramp(f.burst_rate_hz, *BUSY_RATE_HZ) if f.count >= MIN_BURSTS else 0.0
-    busy = max(ramp(f.duty, *BUSY_DUTY) * frames, ramp(f.duty, *CLUSTER_DUTY) * _clusters(f))
+    if frames:
+        frames *= 1.0 - _beacons(f)
+    busy = max(frames, ramp(f.duty, *CLUSTER_DUTY) * _clusters(f))
+    if busy:
+        busy *= _beyond_noise(f)
     not_continuous = 1.0 - ramp(f.duty, CARRIER_DUTY, CARRIER_DUTY_FULL)
     if busy * not_continuous == 0:
         return 0.0

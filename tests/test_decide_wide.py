@@ -1,0 +1,105 @@
+"""Issue 14, round 3, the decision layer on wide rooms: the in-room fit with
+the source's height free (a ceiling source amid the stops), and a source the
+stops surround reported below its kind's in-room level."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from roomsweep.analysis import analyze as A
+from roomsweep.analysis import inroom
+from roomsweep.analysis.locate import HULL_MARGIN_M, in_room
+from roomsweep.analysis.recording import Recording
+from tests.test_analysis import FS
+
+# a 5 x 4 m room swept along its walls and through its middle
+ROOM = {
+    "door": (0.0, 0.0),
+    "coat-hook": (1.5, 0.0),
+    "desk": (3.0, 0.0),
+    "window": (4.5, 0.0),
+    "radiator": (4.5, 2.0),
+    "shelf": (4.5, 4.0),
+    "tv": (3.0, 4.0),
+    "bed": (1.5, 4.0),
+    "lamp": (0.0, 4.0),
+    "wardrobe": (0.0, 2.0),
+    "table": (2.25, 2.0),
+    "rug-left": (1.0, 2.0),
+    "rug-right": (3.5, 2.0),
+}
+LEAST = -22.0  # a kind whose in-room level is -22 dBm (wifi_beacon's)
+
+
+def _track(levels: dict[str, float], cls: str = "wifi_ap"):
+    parts = [A.Stretch(i, label, 3.0 * i, 3.0 * i + 3.0) for i, label in enumerate(ROOM)]
+    track = np.full(len(parts), A.DETECTOR_FLOOR_DBM)
+    best_in = {}
+    for st in parts:
+        if st.label in levels:
+            track[st.index] = levels[st.label]
+            best_in[st.index] = A.Component(st.index, cls, 1.0, levels[st.label], 0.0, None)
+    return parts, track, best_in
+
+
+def _from(source: tuple[float, float], height_m: float, at_1m: float) -> dict[str, float]:
+    """Levels at the stops (held 1 m up) from a source `height_m` above them, n = 2.5."""
+    return {
+        k: at_1m
+        - 25.0 * np.log10(np.sqrt((p[0] - source[0]) ** 2 + (p[1] - source[1]) ** 2 + height_m**2))
+        for k, p in ROOM.items()
+    }
+
+
+def _regional(levels: dict[str, float]):
+    parts, track, best_in = _track(levels)
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
+    near = A._neighbours(parts, rec)
+    peaks = A._peaks(track, best_in, parts, near, ROOM)
+    return parts, inroom.regional_peaks(track, best_in, parts, near, ROOM, peaks, LEAST)
+
+
+def test_a_ceiling_source_amid_the_stops_is_reported_below_its_kinds_in_room_level():
+    """A camera-AP in a fitting above the table, 1 m over the held detector:
+    -24 dBm at the table, 5 dB more than at the rug's stops either side (no
+    single stop stands out), under the -22 dBm a kind this common must read
+    within reach of a stop; but it falls 10 dB to the walls and the fit (with
+    the source's height free) lands amid the stops, where no source beyond
+    the walls is fitted."""
+    levels = _from((2.25, 2.0), 1.0, -24.0)
+    assert max(levels.values()) < LEAST
+    parts, found = _regional(levels)
+    assert [parts[i].label for i in found] == ["table"]
+    (evidence,) = found.values()
+    assert inroom.among_stops(evidence) and evidence["fall_db"] > 9
+
+
+def test_the_same_weak_level_from_beyond_a_wall_is_not():
+    """The same kind 1.5 m beyond the wall behind the desk, as loud at the desk
+    as the ceiling source at the table: loudest at the wall's stops, its fit on
+    its own side of them. Below the kind's in-room level it stays unreported."""
+    levels = _from((3.0, -1.5), 0.0, -19.0)
+    assert max(levels.values()) < LEAST
+    _, found = _regional(levels)
+    assert found == {}
+
+
+def test_among_stops_needs_the_in_room_test_and_a_fit_inside_the_hull():
+    assert inroom.among_stops({"in_room": True, "outside_hull_m": -0.3})
+    assert not inroom.among_stops({"in_room": True, "outside_hull_m": 0.4})
+    assert not inroom.among_stops({"in_room": False, "outside_hull_m": -0.3})
+    assert not inroom.among_stops({"in_room": True, "outside_hull_m": None})
+
+
+def test_the_height_free_fit_only_adds_among_the_stops():
+    """The source's height free moves a ceiling source's fit amid the stops;
+    a source beyond a wall keeps the plane's fit (outside_hull_m) and stays
+    out."""
+    pts = np.array(list(ROOM.values()))
+    lv = np.array(list(_from((2.25, 2.0), 1.0, -24.0).values()))
+    e = in_room(pts, lv, lv, np.ones(lv.size, bool), int(np.argmax(lv)))
+    assert e["high_fit_outside_hull_m"] <= 0.0 and e["in_room"]
+    lv = np.array(list(_from((3.0, -1.5), 0.0, -19.0).values()))
+    e = in_room(pts, lv, lv, np.ones(lv.size, bool), int(np.argmax(lv)))
+    assert e["outside_hull_m"] > HULL_MARGIN_M and e["high_fit_outside_hull_m"] > 0.0
+    assert not e["in_room"]

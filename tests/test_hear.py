@@ -1,0 +1,86 @@
+"""Issue 14, part 3, round 3: hearing every transmitter at a stop. A camera's
+video frames on a fixed clock are not BLE's random walk of advertising events;
+a quieter handset beneath a louder kind's bursts keeps its whole subframes (a
+louder burst on top hides it, it does not switch it off); an LTE handset whose
+power control spreads its subframes over 18 dB is heard by its subframe
+lattice among other kinds at its level, and no mixture without one shows it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from roomsweep.analysis.components import classify, components
+from roomsweep.analysis.features import component
+from roomsweep.analysis.recording import Recording
+from roomsweep.analysis.subframes import lattice_score, subframe_component
+from roomsweep.sim.scenario import KIND_PARAMS, Emitter
+from roomsweep.sim.signals import make_process
+from tests.test_analysis import FS, envelope
+
+FLOOR_DBM = -63.0
+
+
+def _mix(*sources: tuple[str, float, dict], seconds: float = 1.5, seed: int = 5) -> np.ndarray:
+    """dBm at 8 kS/s of several transmitters at once, each (kind, level, params)
+    with the simulator's timing and power control: a log detector reads the sum
+    of their powers."""
+    t = np.arange(int(seconds * FS)) / FS + 5.0
+    total = np.full(t.size, 10 ** (FLOOR_DBM / 10))
+    for i, (kind, level, params) in enumerate(sources):
+        p = {k: v for k, v in KIND_PARAMS[kind].items() if v is not None}
+        p.update(params)
+        proc = make_process(Emitter(f"x{i}", kind, (0, 0, 0), 0.0, 2400.0, True, p), seed + i)
+        gain = proc.gain_db(t)
+        power = 10 ** ((level + (0.0 if gain is None else gain)) / 10)
+        total += power * proc.on(t)
+    rng = np.random.default_rng(seed)
+    return 10 * np.log10(total) + rng.normal(0, 0.1, t.size)
+
+
+def test_a_camera_sending_frames_on_a_clock_is_not_ble():
+    """Video frames every 50 ms, each a few ms late, come in events of two or
+    three packets like BLE's PDUs; BLE's advDelay accumulates (Core 5.4 Vol 6
+    Part B 4.4.2.2.1), the camera's delays do not."""
+    video = {"phy_mbps": 24.0, "bitrate_kbps": 390.0, "fps": 20.0, "ampdu_mpdus": 1.0}
+    for seed in (1, 2, 3):
+        f = component(envelope("wifi_camera", 1.5, seed=seed, params=video), FS, -25.0, 3.0, True)
+        cls, _, scores = classify(f)
+        assert cls != "ble", scores
+    ble = {"interval_ms": 50.0, "pdus": 3}
+    for seed in (1, 2, 3):
+        f = component(envelope("ble", 1.5, seed=seed, params=ble), FS, -25.0, 3.0, True)
+        cls, conf, scores = classify(f)
+        assert cls == "ble" and conf >= 0.8, scores
+
+
+def test_a_handset_beneath_louder_bursts_keeps_its_whole_subframes():
+    x = _mix(("lte", -32.0, {"load": 0.5}), ("dect", -18.0, {}), ("gsm", -20.0, {}))
+    f = component(x, FS, -32.0, 3.0, top=False)
+    cls, _, scores = classify(f)
+    assert cls == "lte", scores
+
+
+def test_a_power_controlled_handset_is_heard_by_its_subframe_lattice():
+    lte = ("lte", -25.0, {"load": 0.5, "pc_range_db": 18.0})
+    others = (("dect", -26.0, {}), ("wifi_camera", -28.0, {}), ("bt_classic", -40.0, {}))
+    x = _mix(lte, *others)
+    score, phase = lattice_score(x, FS)
+    assert score >= 0.45
+    f = subframe_component(x, FS, phase, FLOOR_DBM)
+    assert f is not None and -29.0 <= f.level_dbm <= -24.0, f and f.level_dbm
+    # the same kinds without the handset (and GSM, whose frame drifts over the
+    # millisecond) keep no lattice
+    assert lattice_score(_mix(*others, ("gsm", -30.0, {})), FS)[0] == 0.0
+
+
+def test_a_slow_tag_at_a_dect_bases_level_is_heard_in_its_gaps():
+    """A BLE tag every second 1 dB under a DECT base (ETSI EN 300 175-2: one
+    slot per 10 ms frame): too few samples for a level mode of its own in a
+    window, and at the DECT's level over the dwell; off the DECT's frame train
+    its events are BLE's."""
+    tag = {"interval_ms": 1000.0, "pdus": 3, "pdu_ms": 0.35, "pdu_spacing_ms": 0.6}
+    for seed in (5, 6):
+        x = _mix(("dect", -25.0, {}), ("ble", -26.0, tag), seconds=3.0, seed=seed)
+        found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
+        classes = {c.cls for c in found}
+        assert {"dect", "ble"} <= classes, [(c.cls, round(c.level_dbm)) for c in found]

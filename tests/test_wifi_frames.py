@@ -1,0 +1,95 @@
+"""Wi-Fi frames shorter than a sample against the detector's own noise
+(issue 14 part 4; analysis.classifiers.wifi_stream._beyond_noise).
+
+A 1500-byte frame at 54-300 Mbit/s is on the air 80-250 us: one or two samples
+at 8 kS/s, under 1 % of the air for a camera's 40-180 frames a second. What
+tells such frames from the samples where the detector's noise crosses a level
+is not their airtime but how far above the floor they stand: a Gaussian floor
+crosses a level z standard deviations above its median in a fraction Q(z) of
+its samples, and no more. These tests build both from the same floor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from roomsweep.analysis.classifiers.wifi_stream import _beyond_noise
+from roomsweep.analysis.components import classify
+from roomsweep.analysis.features import component
+
+FS = 8000.0  # the device's RF sample rate (docs/protocol.md)
+FLOOR_DBM = -63.0
+HALF_WIDTH_DB = 3.0  # components.MODE_HALF_WIDTH_DB
+
+
+def _floor(sigma_db: float, seed: int = 0, seconds: float = 1.5) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return FLOOR_DBM + sigma_db * rng.standard_normal(int(seconds * FS))
+
+
+@pytest.mark.parametrize("sigma_db", [0.5, 1.0, 3.0])
+@pytest.mark.parametrize("z", [1.5, 2.0, 2.5])
+def test_noise_crossings_are_not_a_camera(sigma_db, z):
+    """Every sample of a noisy floor above z sigma: 30-500 single-sample
+    "bursts" a second, 0.6-7 % of the air, at no grid. The classifier read
+    these as a Wi-Fi camera before its noise test (1.5 and 2 sigma)."""
+    x = _floor(sigma_db)
+    f = component(x, FS, FLOOR_DBM + z * sigma_db + HALF_WIDTH_DB, HALF_WIDTH_DB, top=True)
+    assert f.count > 10
+    assert _beyond_noise(f) == 0.0
+    cls, _, scores = classify(f)
+    assert cls != "wifi_camera", (f.count, f.duty, scores)
+
+
+@pytest.mark.parametrize("sigma_db", [0.1, 1.0, 3.0])
+def test_sparse_frames_above_the_floor_are_a_camera(sigma_db):
+    """80 frames a second, each one sample 30 dB above the same floors: 1 % of
+    the air, below the duty a 24 Mbit/s camera keeps, and beyond any noise."""
+    x = _floor(sigma_db, seed=1)
+    rng = np.random.default_rng(2)
+    frames = rng.choice(x.size, size=int(80 * x.size / FS), replace=False)
+    x[frames] = FLOOR_DBM + 30.0 + 0.5 * rng.standard_normal(frames.size)
+    f = component(x, FS, FLOOR_DBM + 30.0, HALF_WIDTH_DB, top=True)
+    assert f.duty < 0.012
+    assert _beyond_noise(f) == 1.0
+    cls, _, scores = classify(f)
+    assert cls == "wifi_camera", (f.count, f.duty, scores)
+
+
+def _bursts(intervals, seed: int, seconds: float = 1.5) -> np.ndarray:
+    """A transmitter 30 dB above a 0.3 dB floor for each (start, end), seconds."""
+    x = _floor(0.3, seed=seed, seconds=seconds)
+    for a, b in intervals:
+        i = int(a * FS)
+        x[i : max(i + 1, int(b * FS))] = FLOOR_DBM + 30.0
+    return x
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("data_hz", [100, 150])
+def test_busy_access_point_is_not_a_camera(data_hz, seed):
+    """An access point serving a guest: 1.5 ms beacons every 102.4 ms (IEEE
+    802.11-2020 11.1.3; 1 Mbit/s) among 100-150 short data frames a second at
+    random, 3.5-4.5 % of the air. Its frames come as fast as a camera's, but a
+    station sends no beacons."""
+    rng = np.random.default_rng(seed)
+    beacons = 0.013 + 0.1024 * np.arange(15) + rng.uniform(0, 1e-3, 15)
+    data = rng.uniform(0, 1.5, int(data_hz * 1.5))
+    intervals = [(t, t + 1.5e-3) for t in beacons]
+    intervals += [(t, t + rng.uniform(1e-4, 3e-4)) for t in data]
+    f = component(_bursts(intervals, seed), FS, FLOOR_DBM + 30.0, HALF_WIDTH_DB, top=True)
+    assert f.burst_rate_hz > 70
+    cls, _, scores = classify(f)
+    assert cls != "wifi_camera", (f.count, f.duty, scores)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_long_frames_at_random_stay_a_camera(seed):
+    """A camera's 1500-byte frames at 6 Mbit/s (2 ms each, as long as a beacon)
+    60 a second at random: no beacon interval among them."""
+    rng = np.random.default_rng(seed)
+    intervals = [(t, t + 2e-3) for t in rng.uniform(0, 1.5, 90)]
+    f = component(_bursts(intervals, seed), FS, FLOOR_DBM + 30.0, HALF_WIDTH_DB, top=True)
+    cls, _, scores = classify(f)
+    assert cls == "wifi_camera", (f.count, f.duty, scores)
