@@ -144,6 +144,9 @@ def board(tmp_path_factory):
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path_factory.mktemp("board"),
+        # as from a terminal: a suite run in the background (`make test &`) has
+        # SIGINT ignored, and children inherit that through exec
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         first = proc.stdout.readline()
