@@ -560,17 +560,7 @@ def test_the_live_cue_spans_the_extended_range():
 
     def block(i: int, dbm_at_detector: float, padded: bool) -> Samples:
         c = int(np.argmin(np.abs(table - dbm_at_detector)))
-        return Samples(
-            P.T_SAMPLES,
-            i,
-            i * 32_000,
-            channel=P.CH_RF,
-            t_first_us=i * 32_000,
-            span_us=31_875,
-            rate_hz=8000.0,
-            samples=np.full(N, c, np.uint16),
-            rf_pad=padded,
-        )
+        return _rf_block(i, np.full(N, c, np.uint16), padded)
 
     state = LiveState(locate=True)
     state.feed([block(i, -1.0, False) for i in range(10)])
@@ -591,19 +581,24 @@ def test_the_live_cue_spans_the_extended_range():
     assert "the fastest (saturated)" in render_text(state)
 
 
+def _rf_block(i: int, counts: np.ndarray, padded: bool) -> Samples:
+    """The i-th 32 ms RF block of the live stream, `counts` taken in the range
+    `padded` says."""
+    return Samples(
+        P.T_SAMPLES,
+        i,
+        i * 32_000,
+        channel=P.CH_RF,
+        t_first_us=i * 32_000,
+        span_us=31_875,
+        rate_hz=8000.0,
+        samples=counts.astype(np.uint16),
+        rf_pad=padded,
+    )
+
+
 def test_the_live_level_masks_the_settling_samples_too():
-    def block(i: int, counts: np.ndarray, padded: bool) -> Samples:
-        return Samples(
-            P.T_SAMPLES,
-            i,
-            i * 32_000,
-            channel=P.CH_RF,
-            t_first_us=i * 32_000,
-            span_us=31_875,
-            rate_hz=8000.0,
-            samples=counts.astype(np.uint16),
-            rf_pad=padded,
-        )
+    block = _rf_block
 
     quiet = np.full(N, 1500)
     tail = quiet.copy()
