@@ -26,7 +26,7 @@ from roomsweep.analysis.classifiers.base import (
     ramp,
     within,
 )
-from roomsweep.analysis.dsp import partner_fraction
+from roomsweep.analysis.dsp import _remembered, partner_fraction
 from roomsweep.analysis.features import Features
 from roomsweep.standards import GSM_FRAME_S, WIFI_BEACON_INTERVAL_S
 
@@ -77,24 +77,31 @@ GSM_PARTNERS = (0.3, 0.6)
 
 def _filled(t: np.ndarray, duration_s: float, period: float) -> np.ndarray:
     """For each LATENESS_STEPS_S spread, the largest share of a grid's points
-    (period apart, phase one event's) that an event starts 0..spread after."""
-    n = t.size
+    (period apart, phase one event's) that an event starts 0..spread after.
+
+    Each candidate grid's points ask only for the next event at or after them
+    (a binary search in the sorted starts): n candidates x the window's few
+    grid points, not n x n pairs."""
+    t = np.sort(np.asarray(t, dtype=np.float64))
     phase = np.mod(t, period)  # every event's phase is a candidate grid's
-    rel = t[None, :] - phase[:, None]  # (candidate, event): time after the grid's start
-    slot = np.floor(rel / period).astype(np.intp)
-    late = rel - slot * period
     # grid points inside the window for each candidate phase
     points = np.maximum(np.floor((duration_s - phase) / period).astype(np.intp) + 1, 1)
-    keep = (slot >= 0) & (slot < points[:, None])
     width = int(points.max())
-    cell = (np.arange(n)[:, None] * width + slot)[keep]  # (candidate, grid point)
-    late = late[keep]
+    k = np.arange(width)
+    grid = phase[:, None] + period * k[None, :]  # (candidate, grid point)
+    # an event a rounding error before its own grid point starts on it
+    idx = np.searchsorted(t, grid - _ROUNDING_S, side="left")
+    following = t[np.minimum(idx, t.size - 1)]
+    late = np.where(idx < t.size, np.maximum(following - grid, 0.0), np.inf)
+    late[k[None, :] >= points[:, None]] = np.inf  # beyond the window
     out = np.empty(len(LATENESS_STEPS_S))
-    for k, spread in enumerate(LATENESS_STEPS_S):
-        occupied = np.zeros(n * width, bool)
-        occupied[cell[late <= spread]] = True
-        out[k] = float(np.max(occupied.reshape(n, width).sum(axis=1) / points))
+    for i, spread in enumerate(LATENESS_STEPS_S):
+        out[i] = float(np.max((late <= spread).sum(axis=1) / points))
     return out
+
+
+# float rounding of phase + k x period against the event's own start
+_ROUNDING_S = 1e-9
 
 
 def deferred_train(starts: np.ndarray, duration_s: float) -> float:
@@ -122,7 +129,14 @@ def deferred_train(starts: np.ndarray, duration_s: float) -> float:
 def beacon_train(f: Features) -> float:
     """deferred_train of the component's events, or of its long bursts alone
     (beacons at the 1 Mbit/s basic rate among an access point's shorter data
-    frames), whichever holds the train better."""
+    frames), whichever holds the train better. Asked by wifi_ap and twice by
+    wifi_stream for each component: answered once (dsp._remembered)."""
+    key = ("beacon_train", f.duration_s, f.widths_s.tobytes())
+    train, _ = _remembered(f.starts_s, key, lambda: (_beacon_train(f), {}))
+    return float(train)
+
+
+def _beacon_train(f: Features) -> float:
     starts, widths = f.events(EVENT_GAP_S)
     train = deferred_train(starts, f.duration_s)
     long = starts[widths >= BEACON_MIN_WIDTH_S]
