@@ -14,6 +14,9 @@ lagged correlation between the accelerometer's motion energy per bin and the
 traffic, with a circular-shift surrogate test for significance.
 
 Examples use small synthetic signals and run as doctests.
+
+Why this module is long: it is the one reader of the NESL trace pair (traffic and
+accelerometer); the envelope and the motion test both start from those files.
 """
 
 from __future__ import annotations
@@ -272,6 +275,28 @@ def _check_envelope_args(
     return b, fs, bin_s, phy_rate_mbps, preamble_us, int(max_frame_bytes)
 
 
+def _frame_train(
+    nb: int,
+    rng: np.random.Generator,
+    ack_us: float,
+    phy_rate_mbps: float,
+    preamble_us: float,
+    max_frame_bytes: int,
+    shuffle: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Airtime and the guard after it (SIFS + ACK + DIFS + a random backoff), in
+    seconds, of each frame carrying `nb` bytes in frames of at most
+    `max_frame_bytes` (the short one last, or anywhere with `shuffle`)."""
+    n = -(-nb // max_frame_bytes)
+    sizes = np.full(n, max_frame_bytes)
+    sizes[-1] = nb - max_frame_bytes * (n - 1)
+    if shuffle:
+        rng.shuffle(sizes)
+    dur = frame_airtime_us(sizes, phy_rate_mbps, preamble_us) * 1e-6
+    guard = (SIFS_US + ack_us + DIFS_US + rng.integers(0, CW_MIN + 1, n) * SLOT_US) * 1e-6
+    return dur, guard
+
+
 def _bin_frames(
     nb: int,
     t0: float,
@@ -286,12 +311,10 @@ def _bin_frames(
     starts at `t0`: frames of at most `max_frame_bytes` in random order, each
     followed by SIFS + ACK + DIFS + a random backoff, placed at random in the
     bin's free time (back to back when there is none, cut at the bin's end)."""
-    n = -(-nb // max_frame_bytes)
-    sizes = np.full(n, max_frame_bytes)
-    sizes[-1] = nb - max_frame_bytes * (n - 1)
-    rng.shuffle(sizes)
-    dur = frame_airtime_us(sizes, phy_rate_mbps, preamble_us) * 1e-6
-    guard = (SIFS_US + ack_us + DIFS_US + rng.integers(0, CW_MIN + 1, n) * SLOT_US) * 1e-6
+    dur, guard = _frame_train(
+        nb, rng, ack_us, phy_rate_mbps, preamble_us, max_frame_bytes, shuffle=True
+    )
+    n = dur.size
     free = bin_s - float(np.sum(dur + guard))
     if free > 0:
         # random placement: the free time cut at n uniform points
@@ -333,11 +356,9 @@ def _clustered_frames(
     for t, b in zip(times, share):
         if b <= 0:
             continue
-        n = -(-int(b) // max_frame_bytes)
-        sizes = np.full(n, max_frame_bytes)
-        sizes[-1] = int(b) - max_frame_bytes * (n - 1)
-        dur = frame_airtime_us(sizes, phy_rate_mbps, preamble_us) * 1e-6
-        guard = (SIFS_US + ack_us + DIFS_US + rng.integers(0, CW_MIN + 1, n) * SLOT_US) * 1e-6
+        dur, guard = _frame_train(
+            int(b), rng, ack_us, phy_rate_mbps, preamble_us, max_frame_bytes, shuffle=False
+        )
         s = max(float(t), busy_until) + np.r_[0.0, np.cumsum(dur + guard)[:-1]]
         starts.append(s)
         ends.append(s + dur)
