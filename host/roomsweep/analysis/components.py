@@ -303,6 +303,8 @@ def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]
             continue
         train, other = subset(f, member), subset(f, rest)
         t_cls, t_conf, t_scores = classify(train)
+        if t_cls in (UNKNOWN, UNKNOWN_PERIODIC) or t_conf < SEPARATED_MIN_SCORE:
+            continue  # no pair, whatever the rest is: it need not be classified
         o_cls, o_conf, o_scores = classify(other)
         known = {t_cls, o_cls}.isdisjoint({UNKNOWN, UNKNOWN_PERIODIC})
         if known and t_cls != o_cls and min(t_conf, o_conf) >= SEPARATED_MIN_SCORE:

@@ -96,7 +96,8 @@ def level_modes(
     modes_arr = np.array(sorted(modes))
     half = separation_db / 2
     # from the histogram, not another pass over the samples per mode
-    fraction = np.array([counts[np.abs(centres - m) <= half].sum() / total for m in modes_arr])
+    in_mode = np.abs(centres[None, :] - modes_arr[:, None]) <= half  # (mode, bin)
+    fraction = np.where(in_mode, counts, 0).sum(axis=1) / total
     return modes_arr, {"fraction": fraction, "floor": modes_arr[0] if modes_arr.size else np.nan}
 
 
@@ -206,21 +207,41 @@ def line_strength(
         peak = psd[max(k - 1, 0) : k + 2].max()
         lo, hi = max(k - 40, 0), min(k + 41, psd.size)
         around = np.r_[psd[lo : max(k - 3, lo)], psd[k + 4 : hi]]
-        ref = np.median(around) if around.size else psd.mean()
+        ref = _median(around) if around.size else psd.mean()
         ratios.append(peak / max(ref, 1e-30))
     return float(np.max(ratios)) if ratios else 1.0, {"freqs": f, "psd": psd}
 
 
 # The classifiers ask grid_fraction / partner_fraction the same question of one
 # component's burst starts more than once (the GSM and DECT frame tests ask what
-# the Wi-Fi streaming test asks again; Bluetooth classic's slot grid too). The
-# answers for the most recent read-only array that owns its memory are kept (such
-# an array cannot change under us: features.component makes its starts so);
-# any other input is computed afresh.
+# the Wi-Fi streaming test asks again; Bluetooth classic's slot grid too; the
+# beacon train twice). The answers about the most recent array are kept.
 _recent: dict = {"times": None, "answers": {}}
 
 
-def _remembered(times, key: tuple, compute):
+def remembered(times, key: tuple, compute):
+    """``compute()`` -> ``(value, properties)``, answered once per question
+    about one array of event times.
+
+    The answers about the most recent `times` are kept under `key` (a hashable
+    naming the question and its parameters) when `times` is a read-only
+    ndarray that owns its memory, as features.component and features.subset
+    make burst starts: such an array cannot change under us, so the same
+    object asked the same question gets the same answer. Any other input is
+    computed afresh. Array properties are made read-only (every caller shares
+    them); the dict is a fresh copy per call.
+
+    Examples
+    --------
+    >>> t = np.arange(5) * 0.1
+    >>> t.flags.writeable = False
+    >>> calls = []
+    >>> ask = lambda: calls.append(1) or (float(t.size), {})
+    >>> remembered(t, ("size",), ask)[0], remembered(t, ("size",), ask)[0], len(calls)
+    (5.0, 5.0, 1)
+    >>> remembered(t.copy(), ("size",), ask)[0], len(calls)  # writeable: afresh
+    (5.0, 2)
+    """
     if not (isinstance(times, np.ndarray) and not times.flags.writeable and times.flags.owndata):
         return compute()
     if _recent["times"] is not times:
@@ -250,7 +271,7 @@ def grid_fraction(
     """
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
-    return _remembered(
+    return remembered(
         times,
         ("grid", period, tolerance, max_multiple),
         lambda: _grid_fraction(times, period, tolerance, max_multiple),
@@ -296,7 +317,7 @@ def partner_fraction(
     """
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
-    return _remembered(
+    return remembered(
         times,
         ("partner", period, tolerance, tuple(multiples)),
         lambda: _partner_fraction(times, period, tolerance, multiples),

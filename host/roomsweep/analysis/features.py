@@ -80,11 +80,12 @@ def subset(f: Features, keep: np.ndarray) -> Features:
     run_start, run_end = edges[0::2], edges[1::2]
     keep = np.asarray(keep, bool)
     change = np.zeros(f.on.size + 1, np.intp)
-    np.add.at(change, run_start[keep], 1)
-    np.add.at(change, run_end[keep], -1)
+    # runs are apart: no index is two runs' edges (no np.add.at needed)
+    change[run_start[keep]] = 1
+    change[run_end[keep]] = -1
     on = np.cumsum(change[:-1]) > 0
     starts = f.starts_s[keep].copy()
-    starts.flags.writeable = False  # as features.component makes them (dsp._remembered)
+    starts.flags.writeable = False  # as features.component makes them (dsp.remembered)
     widths = f.widths_s[keep]
     return Features(
         fs=f.fs,
@@ -175,7 +176,7 @@ def component(
     (starts, widths), props = find_bursts(on, fs)
     starts = _refine_starts(dbm, fs, starts, level_dbm - half_width_db)
     # read only: the classifiers' repeated questions about it are answered once
-    # (dsp._remembered)
+    # (dsp.remembered)
     starts.flags.writeable = False
     return Features(
         fs=fs,

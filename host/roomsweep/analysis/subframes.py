@@ -185,7 +185,7 @@ def subframe_component(
     for a, b in zip(lo[keep], hi[keep]):
         on[a:b] = True
     (starts, widths), props = find_bursts(on, fs)
-    starts.flags.writeable = False  # as features.component makes them (dsp._remembered)
+    starts.flags.writeable = False  # as features.component makes them (dsp.remembered)
     return Features(
         fs=fs,
         duration_s=x.size / fs,

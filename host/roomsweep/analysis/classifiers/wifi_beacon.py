@@ -26,7 +26,7 @@ from roomsweep.analysis.classifiers.base import (
     ramp,
     within,
 )
-from roomsweep.analysis.dsp import _remembered, partner_fraction
+from roomsweep.analysis.dsp import partner_fraction, remembered
 from roomsweep.analysis.features import Features
 from roomsweep.standards import GSM_FRAME_S, WIFI_BEACON_INTERVAL_S
 
@@ -75,33 +75,71 @@ CONTROL_PERIODS = (0.83, 0.91, 1.09, 1.17)
 GSM_PARTNERS = (0.3, 0.6)
 
 
-def _filled(t: np.ndarray, duration_s: float, period: float) -> np.ndarray:
-    """For each LATENESS_STEPS_S spread, the largest share of a grid's points
-    (period apart, phase one event's) that an event starts 0..spread after.
+def _filled(t: np.ndarray, duration_s: float, periods: tuple[float, ...]) -> np.ndarray:
+    """For each grid period (rows) and LATENESS_STEPS_S spread (columns), the
+    largest share of a grid's points (period apart, phase one event's) that an
+    event starts 0..spread after.
 
-    Each candidate grid's points ask only for the next event at or after them
-    (a binary search in the sorted starts): n candidates x the window's few
-    grid points, not n x n pairs."""
+    Each candidate grid's points ask only for the next event at or after them:
+    n candidates x the window's few grid points, not n x n pairs. With the
+    candidates in phase order the grid points rise column by column (point k of
+    every candidate, then point k + 1: a phase is under one period), so where
+    each falls among the events is one pass over both sorted lists, not a binary
+    search per point (_first_at_or_after); all the periods asked go at once (the
+    analyzer's hot spot: thousands of components, five grids each)."""
     t = np.sort(np.asarray(t, dtype=np.float64))
-    phase = np.mod(t, period)  # every event's phase is a candidate grid's
+    period = np.asarray(periods, dtype=np.float64)[:, None]
+    # every event's phase is a candidate grid's; in order, so the points rise
+    phase = np.sort(np.mod(t[None, :], period), axis=1)  # (period, candidate)
     # grid points inside the window for each candidate phase
-    points = np.maximum(np.floor((duration_s - phase) / period).astype(np.intp) + 1, 1)
-    width = int(points.max())
-    k = np.arange(width)
-    grid = phase[:, None] + period * k[None, :]  # (candidate, grid point)
+    points = np.floor((duration_s - phase) / period).astype(np.intp)
+    points += 1
+    np.maximum(points, 1, out=points)
+    k = np.arange(int(points.max()))
+    grid = (period * k)[:, :, None] + phase[:, None, :]  # (period, grid point, candidate)
     # an event a rounding error before its own grid point starts on it
-    idx = np.searchsorted(t, grid - _ROUNDING_S, side="left")
-    following = t[np.minimum(idx, t.size - 1)]
-    late = np.where(idx < t.size, np.maximum(following - grid, 0.0), np.inf)
-    late[k[None, :] >= points[:, None]] = np.inf  # beyond the window
-    out = np.empty(len(LATENESS_STEPS_S))
-    for i, spread in enumerate(LATENESS_STEPS_S):
-        out[i] = float(np.max((late <= spread).sum(axis=1) / points))
-    return out
+    query = grid - _ROUNDING_S
+    idx = _first_at_or_after(t, query.reshape(period.size, -1)).reshape(grid.shape)
+    following = np.empty(t.size + 1)  # no event after the point: never filled
+    following[:-1] = t
+    following[-1] = np.inf
+    late = np.take(following, idx)
+    late -= grid  # a rounding error early is on time: under every spread
+    # beyond the window: only the last grid points of the later phases
+    first = int(points.min())
+    late[:, first:, :][k[None, first:, None] >= points[:, None, :]] = np.inf
+    # (spread, period, candidate): how many of the candidate's points are filled
+    filled = np.less_equal(late, _SPREADS[:, None, None, None]).sum(axis=2)
+    return np.max(filled / points, axis=2).T
+
+
+def _first_at_or_after(t: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """For each row of `points`, the index of the first of the ascending times
+    `t` at or after each point (``np.searchsorted(t, points, side="left")``).
+    The first event at or after a point is the count of events before it, so
+    for rising points one pass over both lists gives it (where each event falls
+    among the points, accumulated) instead of a binary search per point; points
+    in any other order are searched for one by one.
+
+    Examples
+    --------
+    >>> t = np.array([0.1, 0.2, 0.35])
+    >>> _first_at_or_after(t, np.array([[0.0, 0.1, 0.3, 0.4], [0.4, 0.3, 0.1, 0.0]])).tolist()
+    [[0, 0, 2, 3], [3, 2, 0, 0]]
+    """
+    rows, size = points.shape
+    if size < 2 or not np.all(points[:, 1:] >= points[:, :-1]):
+        return np.searchsorted(t, points, side="left")
+    at = np.concatenate([np.searchsorted(row, t, side="right") for row in points])
+    at += np.repeat(np.arange(rows) * (size + 1), t.size)  # each row's own bins
+    before = np.bincount(at, minlength=rows * (size + 1)).reshape(rows, size + 1)
+    return np.cumsum(before, axis=1)[:, :size]
 
 
 # float rounding of phase + k x period against the event's own start
 _ROUNDING_S = 1e-9
+_SPREADS = np.array(LATENESS_STEPS_S)
+_CONTROL_PERIODS_S = tuple(k * WIFI_BEACON_INTERVAL_S for k in CONTROL_PERIODS)
 
 
 def deferred_train(starts: np.ndarray, duration_s: float) -> float:
@@ -115,13 +153,11 @@ def deferred_train(starts: np.ndarray, duration_s: float) -> float:
     t = np.asarray(starts, dtype=np.float64)
     if t.size < MIN_EVENTS or duration_s <= 0:
         return 0.0
-    filled = _filled(t, duration_s, WIFI_BEACON_INTERVAL_S)
+    filled = _filled(t, duration_s, (WIFI_BEACON_INTERVAL_S,))[0]
     filled -= 1.0 - np.exp(-(t.size / duration_s) * np.asarray(LATENESS_STEPS_S))
     if np.max(filled) <= BEACON_REGULARITY[0]:
         return float(np.max(filled))  # the controls only lower it
-    control = np.mean(
-        [_filled(t, duration_s, k * WIFI_BEACON_INTERVAL_S) for k in CONTROL_PERIODS], axis=0
-    )
+    control = np.mean(_filled(t, duration_s, _CONTROL_PERIODS_S), axis=0)
     poisson = 1.0 - np.exp(-(t.size / duration_s) * np.asarray(LATENESS_STEPS_S))
     return float(np.max(filled + poisson - np.maximum(control, poisson)))
 
@@ -130,9 +166,9 @@ def beacon_train(f: Features) -> float:
     """deferred_train of the component's events, or of its long bursts alone
     (beacons at the 1 Mbit/s basic rate among an access point's shorter data
     frames), whichever holds the train better. Asked by wifi_ap and twice by
-    wifi_stream for each component: answered once (dsp._remembered)."""
+    wifi_stream for each component: answered once (dsp.remembered)."""
     key = ("beacon_train", f.duration_s, f.widths_s.tobytes())
-    train, _ = _remembered(f.starts_s, key, lambda: (_beacon_train(f), {}))
+    train, _ = remembered(f.starts_s, key, lambda: (_beacon_train(f), {}))
     return float(train)
 
 
