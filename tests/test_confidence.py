@@ -74,13 +74,27 @@ def test_the_model_uses_its_evidence():
 
 
 def test_terms_and_coefficients_agree():
-    """One coefficient per term after the intercept; the monotone slopes (on
-    the score and the fall) are not negative; all finite."""
+    """One coefficient per term after the intercept and one sign each; the
+    slopes keep their signs (more score or fall never lowers the probability,
+    a fit further out or a level further beneath its kind's never raises it);
+    all finite."""
     t = confidence.terms(0.9, 10.0)
-    assert len(t) == len(confidence.TERMS) == len(COEFFICIENTS) - 1
-    assert confidence.TERMS[: confidence.MONOTONE] == ("logit_score", "fall_10db")
-    assert all(b >= 0.0 for b in COEFFICIENTS[1 : 1 + confidence.MONOTONE])
+    assert len(t) == len(confidence.TERMS) == len(confidence.SIGNS) == len(COEFFICIENTS) - 1
+    signs = dict(zip(confidence.TERMS, confidence.SIGNS))
+    assert signs["logit_score"] == signs["fall_10db"] == 1
+    assert signs["outside_m"] == signs["below_10db"] == -1
+    for sign, b in zip(confidence.SIGNS, COEFFICIENTS[1:]):
+        assert b * sign >= 0.0
     assert all(math.isfinite(b) for b in COEFFICIENTS)
+
+
+def test_a_fit_further_out_or_a_level_further_beneath_never_raises_it():
+    for out_lo, out_hi in ((0.0, 0.5), (0.5, 1.5), (1.5, 5.0)):
+        assert probability(0.9, 10.0, out_hi) <= probability(0.9, 10.0, out_lo)
+    for lo, hi in ((0.0, 5.0), (5.0, 12.0), (12.0, 40.0)):
+        assert probability(0.9, 10.0, 0.2, hi) <= probability(0.9, 10.0, 0.2, lo)
+    # inside the hull counts as on its edge; above the level as at it
+    assert probability(0.9, 10.0, -1.0, -6.0) == probability(0.9, 10.0, 0.0, 0.0)
 
 
 def test_constants_cite_the_command_that_fitted_them():
@@ -110,10 +124,12 @@ def test_fit_recovers_a_known_logistic_law_and_keeps_slopes_monotone():
     x = rng.normal(size=(4000, 2))
     b = np.array([0.5, 1.5, 0.8])
     y = (rng.random(4000) < 1 / (1 + np.exp(-(b[0] + x @ b[1:])))).astype(float)
-    got = tool.fit_logistic(x, y, monotone=2)
+    got = tool.fit_logistic(x, y, signs=(1, 1))
     assert got == pytest.approx(b, abs=0.15)
-    got = tool.fit_logistic(x, 1.0 - y, monotone=2)
+    got = tool.fit_logistic(x, 1.0 - y, signs=(1, 1))
     assert got[1] == 0.0 and got[2] == 0.0
+    got = tool.fit_logistic(x, y, signs=(-1, 0))  # held at 0 or below
+    assert got[1] == 0.0 and got[2] == pytest.approx(b[2], abs=0.3)
 
 
 def test_table_counts_reported_findings_in_their_bins():

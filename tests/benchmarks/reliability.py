@@ -32,8 +32,9 @@ cut by the model (findings below 0.5 are dropped) and a model fitted only on
 the findings the previous model let through never sees the ones it dropped.
 It fits the logistic model of confidence.py over its terms
 (`confidence.terms`) by maximum likelihood with a ridge (RIDGE) on the
-slopes, the first `confidence.MONOTONE` slopes bounded at 0 or above (the
-probability never falls as the score or the fall grows), compares it by held-out log loss with
+slopes, each held to the sign `confidence.SIGNS` gives it (the
+probability never falls as the score or the fall grows, never rises as the
+fit lands further out or the level further beneath its kind's), compares it by held-out log loss with
 the constants in the tree and with simpler forms over folds split by room (all
 findings of one scenario in the same fold), prints the cross-validated
 reliability table, how many candidates each model would report, and the
@@ -138,6 +139,7 @@ def _row(f: dict[str, Any], outcome: str, set_name: str, scenario: str) -> dict[
         "single_stop_peak": room.get("single_stop_peak"),
         "in_room": room.get("in_room"),
         "outside_hull_m": room.get("outside_stops_hull_m"),
+        "below_db": room.get("below_in_room_level_db"),
         "level_dbm": f.get("level_dbm"),
         "above_room_db": ev.get("level_above_room_db"),
         "separated": bool(ev.get("separated_by_timing")),
@@ -253,7 +255,9 @@ def features(rows: list[dict[str, Any]], form: str, kinds: list[str] | None = No
     names = form.split("+")
     x = []
     for r in rows:
-        t = confidence.terms(float(r["score"]), r["fall_db"])
+        t = confidence.terms(
+            float(r["score"]), r["fall_db"], r.get("outside_hull_m"), r.get("below_db")
+        )
         v: list[float] = []
         for name in names:
             if name == "model":
@@ -280,9 +284,10 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, monotone: int) -> np.ndarray:
-    """Maximum likelihood with RIDGE on the slopes; the first `monotone`
-    slopes are held at 0 or above. Returns (b0, b1, ...)."""
+def fit_logistic(x: np.ndarray, y: np.ndarray, signs: tuple[int, ...]) -> np.ndarray:
+    """Maximum likelihood with RIDGE on the slopes; slope i is held at 0 or
+    above where signs[i] is +1, at 0 or below where it is -1 (free where 0 or
+    beyond `signs`). Returns (b0, b1, ...)."""
 
     def loss(b: np.ndarray) -> tuple[float, np.ndarray]:
         z = b[0] + x @ b[1:]
@@ -294,8 +299,10 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, monotone: int) -> np.ndarray:
         g[1:] += RIDGE * b[1:]
         return nll, g
 
+    sign = list(signs) + [0] * (x.shape[1] - len(signs))
     bounds = [(None, None)] + [
-        (0.0, None) if i < monotone else (None, None) for i in range(x.shape[1])
+        (0.0, None) if sign[i] > 0 else (None, 0.0) if sign[i] < 0 else (None, None)
+        for i in range(x.shape[1])
     ]
     res = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=bounds)
     return np.asarray(res.x)
@@ -316,7 +323,14 @@ def log_loss(p: np.ndarray, y: np.ndarray) -> float:
 
 def in_tree(rows: list[dict[str, Any]]) -> np.ndarray:
     """What the model in the tree says for each row."""
-    return np.array([confidence.probability(float(r["score"]), r["fall_db"]) for r in rows])
+    return np.array(
+        [
+            confidence.probability(
+                float(r["score"]), r["fall_db"], r.get("outside_hull_m"), r.get("below_db")
+            )
+            for r in rows
+        ]
+    )
 
 
 def run_fit(rows: list[dict[str, Any]], strict_class: bool, explore: bool) -> None:
@@ -324,10 +338,10 @@ def run_fit(rows: list[dict[str, Any]], strict_class: bool, explore: bool) -> No
     y = np.array([is_true(r, strict_class) for r in rows], dtype=np.float64)
     wrong = np.array([r["outcome"] == "wrong_class" for r in rows], dtype=np.float64) * y
     folds = np.array([fold_of(r["scenario"]) for r in rows])
-    # form -> how many leading slopes are held at 0 or above
-    forms = {"logit_score": 1, "model": confidence.MONOTONE}
+    # form -> the signs its slopes are held to
+    forms = {"logit_score": (1,), "model": confidence.SIGNS}
     if explore:  # forms probability() is not given the evidence for: for a recommendation
-        forms |= {f"model+{extra}": confidence.MONOTONE for extra in EXTRAS}
+        forms |= {f"model+{extra}": confidence.SIGNS for extra in EXTRAS}
     kinds = sorted({r["class"] for r in rows})
     print(
         f"{len(rows)} candidate findings, {int(y.sum())} true, "
@@ -356,15 +370,15 @@ def run_fit(rows: list[dict[str, Any]], strict_class: bool, explore: bool) -> No
     print()
     print(table(held["model"], y, wrong, "Held-out (cross-validated by room), the model's form"))
     print()
-    b = fit_logistic(features(rows, "model"), y, confidence.MONOTONE)
+    b = fit_logistic(features(rows, "model"), y, confidence.SIGNS)
     sets = list(dict.fromkeys(r["set"] for r in rows))
     n_rooms = len({r["scenario"] for r in rows})
     outcome = "a wrong-class match false" if strict_class else "a wrong-class match true"
     # the command that makes these rows again (--load and --cache only save time)
     cmd = ["--fit", *(["--strict-class"] if strict_class else []), *sets]
     text = (
-        f"Fitted (maximum likelihood, a ridge of {RIDGE:g} on the slopes, the first "
-        f"{confidence.MONOTONE} at 0 or above) on the {len(rows)} candidate findings "
+        f"Fitted (maximum likelihood, a ridge of {RIDGE:g} on the slopes, their "
+        f"signs held to confidence.SIGNS) on the {len(rows)} candidate findings "
         f"({int(y.sum())} true, {outcome}) of {n_rooms} rooms, "
         f"{time.strftime('%Y-%m-%d', time.gmtime())}, by "
         f"`.venv/bin/python tests/benchmarks/reliability.py {' '.join(cmd)}`"

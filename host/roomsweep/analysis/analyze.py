@@ -36,10 +36,12 @@ from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for
     stretches,
 )
 from roomsweep.analysis.dsp import line_strength
-from roomsweep.analysis.inroom import (
+from roomsweep.analysis.inroom import (  # noqa: F401 - MASKED_IN_ROOM_DBM re-exported
+    MASKED_IN_ROOM_DBM,
     among_stops,
     at_most,
     beyond_walls,
+    in_room_level,
     region,
     regional_peaks,
     room_evidence,
@@ -90,14 +92,14 @@ CO_PEAK_CONTRAST_DB = 10.0
 LONE_PEAK_DB = 13.0
 LONE_PEAK_RELIEF_DB = 10.0
 # A peak shown only by "not heard" beneath other traffic (see _stands_alone):
-# the least confidence, and for kinds with no in-room level of their own (LTE's
-# least power, -40 dBm (3GPP TS 36.101 6.3.2), says nothing) the least level
+# the least confidence (and its kind's in-room level, inroom.in_room_level)
 MASKED_MIN_CONFIDENCE = 0.8
-MASKED_IN_ROOM_DBM = -40.0
 # A weaker finding at a louder one's waypoint is its own device when its level
-# is this far beneath: two level modes apart (components.MODE_HALF_WIDTH_DB
-# either side), not the louder one's bursts mixed with other traffic
-ECHO_GAP_DB = 4 * MODE_HALF_WIDTH_DB
+# is this far beneath: a level mode of its own (each mode spans
+# components.MODE_HALF_WIDTH_DB either side of its centre, so two that do not
+# overlap lie twice that apart), not the louder one's bursts mixed with other
+# traffic, which a log detector reads at their power sum, at or above the louder
+ECHO_GAP_DB = 2 * MODE_HALF_WIDTH_DB
 FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
 MIN_CONFIDENCE = 0.6  # weaker candidates are not reported
 # ... nor those whose calibrated confidence (confidence.probability) says they
@@ -178,7 +180,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             p.stretch: room_evidence(track, parts, p, peaks, positions, ceiling) for p in peaks
         }
         regional = regional_peaks(
-            track, best_in, parts, near, positions, peaks, _in_room_level(cls)
+            track, best_in, parts, near, positions, peaks, in_room_level(cls)
         )
         rooms.update(regional)
         chosen = peaks + [best_in[i] for i in regional]
@@ -341,22 +343,7 @@ def _stands_alone(c: Component) -> bool:
     is not shown. Such a peak counts on its own evidence only: timing that
     matched its kind clearly (a mixture of two kinds scores lower) and a level
     that puts it in the room."""
-    classifier = BY_NAME.get(c.cls)
-    in_room = (
-        classifier.in_room_dbm
-        if classifier and classifier.in_room_dbm is not None
-        else MASKED_IN_ROOM_DBM
-    )
-    return c.confidence >= MASKED_MIN_CONFIDENCE and c.level_dbm >= in_room
-
-
-def _in_room_level(cls: str) -> float:
-    """The least a kind reads within reach of a stop (its classifier's
-    in_room_dbm), or MASKED_IN_ROOM_DBM for kinds with none."""
-    classifier = BY_NAME.get(cls)
-    if classifier is not None and classifier.in_room_dbm is not None:
-        return classifier.in_room_dbm
-    return MASKED_IN_ROOM_DBM
+    return c.confidence >= MASKED_MIN_CONFIDENCE and c.level_dbm >= in_room_level(c.cls)
 
 
 def _co_peak(

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from roomsweep.analysis.classifiers import BY_NAME
 from roomsweep.analysis.components import (
     DETECTOR_FLOOR_DBM,
     SATURATION_DBM,
@@ -47,6 +48,21 @@ def loudest_from_beyond(cls: str) -> float | None:
     eirp, mhz = MOST_EIRP[cls]
     fspl = 20 * np.log10(4 * np.pi * HULL_MARGIN_M * mhz * 1e6 / SPEED_OF_LIGHT_M_S)
     return float(eirp - fspl)
+
+
+# Kinds with no in-room level of their own (their classifier's in_room_dbm is
+# None: LTE's least power, -40 dBm (3GPP TS 36.101 6.3.2), says nothing) count
+# from this level
+MASKED_IN_ROOM_DBM = -40.0
+
+
+def in_room_level(cls: str) -> float:
+    """The least a kind reads within reach of a stop (its classifier's
+    in_room_dbm), or MASKED_IN_ROOM_DBM for kinds with none."""
+    classifier = BY_NAME.get(cls)
+    if classifier is not None and classifier.in_room_dbm is not None:
+        return classifier.in_room_dbm
+    return MASKED_IN_ROOM_DBM
 
 
 # A region is the stops within this of the loudest: a device midway between two
@@ -182,8 +198,8 @@ def regional_peaks(
     """Sources plainly in the room that no single stop singles out (between
     stops, on the ceiling): the loudest stop of its neighbourhood, away from the
     peaks already found, whose fall across the room and position fit say "in
-    this room" (locate.in_room), at least `least` (its kind's in-room level).
-    Returns stretch -> its in-room evidence."""
+    this room" (locate.in_room), down to AMONG_RELIEF_DB beneath `least` (its
+    kind's in-room level). Returns stretch -> its in-room evidence."""
     taken = {p.stretch for p in peaks} | {j for p in peaks for j in near[p.stretch]}
     labels_taken = {parts[p.stretch].label for p in peaks}
     found: dict[int, dict[str, Any]] = {}
@@ -201,8 +217,6 @@ def regional_peaks(
         evidence = room_evidence(track, parts, c, chosen, positions)
         if not evidence["in_room"]:
             continue
-        if c.level_dbm < least and not among_stops(evidence):
-            continue  # quieter than its kind within reach: only where no outside source fits
         found[idx] = evidence
         chosen.append(c)
         taken |= {idx, *near[idx]}
@@ -212,11 +226,12 @@ def regional_peaks(
 
 # A source away from every stop (on the ceiling, between stops) reads less
 # than its kind's in-room level (the least within reach of a stop, its
-# classifier's in_room_dbm): down to this much less it is still reported when
-# the fit puts it among the stops (among_stops). 10 dB is the distance from
-# within reach (1 m) to across a 3 m span at n = 2, the slowest indoor fall
-# (ITU-R P.1238 gives 1.6-3.5 indoors; 20 log10(3 / 1) = 9.5 dB): a ceiling
-# fitting above a stop, or a shelf midway between two.
+# classifier's in_room_dbm): down to this much less it is still a candidate
+# when the in-room test puts it in the room, and how far beneath weighs in its
+# confidence (confidence.TERMS "below_10db", fitted on outcomes). 10 dB is the
+# distance from within reach (1 m) to across a 3 m span at n = 2, the slowest
+# indoor fall (ITU-R P.1238 gives 1.6-3.5 indoors; 20 log10(3 / 1) = 9.5 dB):
+# a ceiling fitting above a stop, or a shelf midway between two.
 AMONG_RELIEF_DB = 10.0
 
 
@@ -258,7 +273,10 @@ def with_region(
     finding["region"] = stops if finding["waypoint"] else []
     score = finding["confidence"]
     finding["evidence"]["score"] = score  # the uncalibrated score (confidence.py)
-    finding["confidence"] = round(probability(score, room["fall_db"]), 3)
+    below = in_room_level(finding["class"]) - finding["level_dbm"]
+    finding["confidence"] = round(
+        probability(score, room["fall_db"], room["outside_hull_m"], below), 3
+    )
     finding["in_room_evidence"] = {
         "single_stop_peak": single,
         "in_room": bool(room["in_room"]),
@@ -266,10 +284,13 @@ def with_region(
         "outside_stops_hull_m": (
             None if room["outside_hull_m"] is None else round(room["outside_hull_m"], 2)
         ),
+        "below_in_room_level_db": round(max(below, 0.0), 1),
     }
     if not single:
-        finding["why"] += (
-            f"; plainly in the room (falls {room['fall_db']:.0f} dB across it), "
-            f"loudest among {', '.join(stops)}"
+        shown = (
+            f"falls {room['fall_db']:.0f} dB across it"
+            if room["fall_db"] is not None
+            else "its position fit lies among the stops"
         )
+        finding["why"] += f"; plainly in the room ({shown}), loudest among {', '.join(stops)}"
     return finding
