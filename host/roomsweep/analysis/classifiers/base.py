@@ -100,6 +100,33 @@ def quartiles(x) -> tuple[float, float, float]:
     return float(out[0]), float(out[1]), float(out[2])
 
 
+def lattice_z(times, fs: float, period_s: float, tolerance_s: float) -> float:
+    """How many standard errors the share of `times` within tolerance_s of the
+    best phase of a lattice of period_s stands above chance for times at random,
+    or on the samples at fs (the window 2 x tolerance_s then holds whole
+    samples of the period's); 0 for no times.
+
+    Examples
+    --------
+    >>> t = np.arange(200) * 3 * 2e-3 + 1e-4  # every third point of a 2 ms lattice
+    >>> lattice_z(t, 8000.0, 2e-3, 90e-6) > 10
+    True
+    >>> lattice_z(np.arange(200) * 1.25e-3, 8000.0, 2e-3, 90e-6) < 2  # walks its 8 phases
+    True
+    """
+    t = np.asarray(times, dtype=np.float64)
+    if t.size == 0:
+        return 0.0
+    phase = np.sort(np.mod(t, period_s))
+    wrapped = np.r_[phase, phase + period_s]
+    inside = np.searchsorted(wrapped, phase + 2 * tolerance_s, side="right")
+    share = float(np.max(inside - np.arange(phase.size)) / phase.size)
+    chance = max(
+        2 * tolerance_s / period_s, (np.floor(2 * tolerance_s * fs) + 1) / (fs * period_s)
+    )
+    return float((share - chance) / np.sqrt(chance * (1 - chance) / t.size))
+
+
 def ramp(x: float, lo: float, hi: float) -> float:
     """0 at lo, 1 at hi, linear between (either direction)."""
     if hi == lo:

@@ -164,7 +164,7 @@ def _beyond_noise(f: Features) -> float:
     window = f.dbm
     if window is None or f.count == 0:
         return 0.0
-    got = _floor_noise(window)
+    got = floor_noise(window)
     if got is None:
         return 0.0
     floor, sigma, n = got
@@ -178,7 +178,7 @@ def _beyond_noise(f: Features) -> float:
 _FLOORS: dict[int, tuple[weakref.ref, tuple[float, float, int] | None]] = {}
 
 
-def _floor_noise(window: np.ndarray) -> tuple[float, float, int] | None:
+def floor_noise(window: np.ndarray) -> tuple[float, float, int] | None:
     """(median, standard deviation, samples) of the window's floor, or None
     when it shows too little of one; remembered while the window lives (every
     level of a window asks about the same floor)."""
