@@ -103,3 +103,28 @@ def test_the_height_free_fit_only_adds_among_the_stops():
     e = in_room(pts, lv, lv, np.ones(lv.size, bool), int(np.argmax(lv)))
     assert e["outside_hull_m"] > HULL_MARGIN_M and e["high_fit_outside_hull_m"] > 0.0
     assert not e["in_room"]
+
+
+def _fitted(cls: str, waypoint: str, level: float, xy, at_1m) -> dict:
+    return {
+        "class": cls,
+        "waypoint": waypoint,
+        "level_dbm": level,
+        "position_m": list(xy) if xy is not None else None,
+        "evidence": {} if at_1m is None else {"fit_at_1m_dbm": at_1m},
+    }
+
+
+def test_a_second_peak_the_louder_sources_fit_explains_is_the_same_device():
+    """A lamp camera fitted at (1.5, 0.3), -20 dBm at 1 m: at the desk, 1.5 m
+    from it, its fit reads -20 - 25 log10(1.5) = -24.4 dBm. A -26 dBm peak there
+    is that camera again (fading made a second maximum); a -18 dBm one is a
+    second device the first cannot make; another kind, or a louder finding with
+    no fit, explains nothing."""
+    lamp = _fitted("wifi_camera", "coat-hook", -12.0, (1.5, 0.3), -20.0)
+    again = _fitted("wifi_camera", "desk", -26.0, None, None)
+    second = _fitted("wifi_camera", "desk", -18.0, None, None)
+    assert A._unexplained([again, lamp], ROOM) == [lamp]
+    assert A._unexplained([second, lamp], ROOM) == [lamp, second]  # loudest first
+    unfitted = _fitted("wifi_camera", "coat-hook", -12.0, None, None)
+    assert A._unexplained([unfitted, again], ROOM) == [unfitted, again]

@@ -34,9 +34,9 @@ It fits the logistic model of confidence.py over its terms
 (`confidence.terms`) by maximum likelihood with a ridge (RIDGE) on the
 slopes, each held to the sign `confidence.SIGNS` gives it (the
 probability never falls as the score or the fall grows, never rises as the
-fit lands further out or the level further beneath its kind's), compares it by held-out log loss with
-the constants in the tree and with simpler forms over folds split by room (all
-findings of one scenario in the same fold), prints the cross-validated
+fit lands further out or the level further beneath its kind's), compares it
+by held-out log loss with the constants in the tree and with simpler forms over
+folds split by room (all findings of one scenario in the same fold), prints the cross-validated
 reliability table, how many candidates each model would report, and the
 constants to paste. --table runs the analyzer as it stands (the product's own
 `confidence` field, including the Wi-Fi merge and the motion test) and prints

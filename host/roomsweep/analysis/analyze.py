@@ -48,7 +48,7 @@ from roomsweep.analysis.inroom import (  # noqa: F401 - MASKED_IN_ROOM_DBM re-ex
     with_region,
 )
 from roomsweep.analysis.lens import lens_findings, merge_ranked
-from roomsweep.analysis.locate import fit_position
+from roomsweep.analysis.locate import DEFAULT_EXPONENT, fit_position
 from roomsweep.analysis.motion import apply_motion_test, motion_test, without_stimulus_marks
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.timing import TIMED_FRAMES_S, one_per_source, same_source_groups
@@ -101,6 +101,9 @@ MASKED_MIN_CONFIDENCE = 0.8
 # traffic, which a log detector reads at their power sum, at or above the louder
 ECHO_GAP_DB = 2 * MODE_HALF_WIDTH_DB
 FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
+# A fitted source this close to a stop is taken as this close (the fit's
+# grid and the detector's size: a level is not predicted from nearer)
+FIT_NEAREST_M = 0.1
 MIN_CONFIDENCE = 0.6  # weaker candidates are not reported
 # ... nor those whose calibrated confidence (confidence.probability) says they
 # are more likely false than true
@@ -186,6 +189,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         chosen = peaks + [best_in[i] for i in regional]
         if cls in TIMED_FRAMES_S:  # one loud device heard at several stops: once
             chosen = one_per_source(chosen, same_source_groups(of_class))
+        of_kind: list[dict[str, Any]] = []
         for top in chosen:
             # another device of the kind must not pull this one's position fit
             elsewhere = {parts[p.stretch].label for p in chosen if p is not top}
@@ -202,7 +206,8 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 where = region(track, parts, top.stretch, near)
                 finding = with_region(finding, where, rooms[top.stretch], top in peaks)
                 if finding["confidence"] >= MIN_PROBABILITY:
-                    findings.append(finding)
+                    of_kind.append(finding)
+        findings += _unexplained(of_kind, positions)
     if known:
         findings = [
             f
@@ -383,6 +388,31 @@ def _co_peak(
     return twins > 0 and bool(contrast) and min(contrast) >= CO_PEAK_CONTRAST_DB
 
 
+def _unexplained(
+    of_kind: list[dict[str, Any]], positions: dict[str, tuple[float, float]]
+) -> list[dict[str, Any]]:
+    """A kind's findings without those a louder one's source explains: a
+    finding no louder at its stop than the louder finding's position fit
+    (fitted without this stop, see _finding) says that source reads there is
+    the same device heard again (fading made a second local maximum), not a
+    second one."""
+    kept: list[dict[str, Any]] = []
+    for f in sorted(of_kind, key=lambda f: -f["level_dbm"]):
+        here = positions.get(f["waypoint"] or "")
+        if here is None or not any(_explains(k, here, f["level_dbm"]) for k in kept):
+            kept.append(f)
+    return kept
+
+
+def _explains(louder: dict[str, Any], at: tuple[float, float], level: float) -> bool:
+    """The louder finding's fitted source reads at least `level` at `at`."""
+    at_1m = louder["evidence"].get("fit_at_1m_dbm")
+    if at_1m is None or not louder.get("position_m"):
+        return False
+    d = float(np.hypot(at[0] - louder["position_m"][0], at[1] - louder["position_m"][1]))
+    return level <= at_1m - 10 * DEFAULT_EXPONENT * np.log10(max(d, FIT_NEAREST_M))
+
+
 def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One finding per waypoint: the loudest. Weaker patterns there are the
     nearest transmitter seen through mixed levels (its bursts overlapping the
@@ -473,12 +503,15 @@ def _finding(
                 at[st.label] = max(at.get(st.label, DETECTOR_FLOOR_DBM), float(track[st.index]))
         if len(at) >= 4:
             pts = [rec.waypoint_positions[label] for label in at]
-            (xy, err), _ = fit_position(np.array(pts), np.array(list(at.values())))
+            (xy, err), _props = fit_position(np.array(pts), np.array(list(at.values())))
             position = {
                 "xy": [round(float(v), 2) for v in xy],
                 "uncertainty_m": round(float(err), 2),
+                "at_1m_dbm": _props["A"],
             }
     ev = _evidence(top)
+    if position is not None:
+        ev["fit_at_1m_dbm"] = round(float(position["at_1m_dbm"]), 1)
     if top.separated:
         ev["separated_by_timing"] = True  # from another kind's bursts at its level
     ev["level_above_room_db"] = round(above, 1)

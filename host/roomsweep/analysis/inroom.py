@@ -33,10 +33,21 @@ from roomsweep.analysis.locate import HULL_MARGIN_M, IN_ROOM_FALL_DB, MIN_FALL_D
 # so a louder level puts it in the room whatever the position fit says.
 # DECT: 250 mW peak (ETSI EN 300 175-2, NTP 24 dBm), 1880 MHz (EU band);
 # Bluetooth classic and LE: power class 1, 100 mW (Bluetooth Core 5.x, Vol 6
-# Part A 3, Vol 2 Part A 3), 2402 MHz. Kinds whose allowed power is too high
-# for this to say anything (GSM 2 W, LTE and Wi-Fi under FCC rules 1 W) are
-# not listed.
-MOST_EIRP = {"dect": (24.0, 1880.0), "ble": (20.0, 2402.0), "bt_classic": (20.0, 2402.0)}
+# Part A 3, Vol 2 Part A 3), 2402 MHz. GSM: power class 4, 2 W (3GPP TS 45.005
+# 4.1.1), its lowest band GSM 450 (450.4 MHz uplink, TS 45.005 2): +7.5 dBm.
+# LTE: power class 1, 31 dBm (3GPP TS 36.101 Table 6.2.2-1), its lowest band 31
+# (452.5 MHz uplink, TS 36.101 Table 5.5-1): +5.5 dBm. Wi-Fi: 36 dBm EIRP (FCC
+# 47 CFR 15.247(b)(3)-(4): 1 W with a 6 dBi antenna), 2400 MHz: -4.1 dBm. The
+# last three only ever speak above the bare detector's ceiling (auto-ranging).
+MOST_EIRP = {
+    "dect": (24.0, 1880.0),
+    "ble": (20.0, 2402.0),
+    "bt_classic": (20.0, 2402.0),
+    "gsm": (33.0, 450.4),
+    "lte": (31.0, 452.5),
+    "wifi_ap": (36.0, 2400.0),
+    "wifi_camera": (36.0, 2400.0),
+}
 SPEED_OF_LIGHT_M_S = 299_792_458.0
 
 
