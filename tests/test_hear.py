@@ -20,11 +20,10 @@ from tests.test_analysis import FS, envelope
 FLOOR_DBM = -63.0
 
 
-def _mix(*sources: tuple[str, float, dict], seconds: float = 1.5, seed: int = 5) -> np.ndarray:
-    """dBm at 8 kS/s of several transmitters at once, each (kind, level, params)
-    with the simulator's timing and power control: a log detector reads the sum
-    of their powers."""
-    t = np.arange(int(seconds * FS)) / FS + 5.0
+def summed_power(sources: tuple[tuple[str, float, dict], ...], t: np.ndarray, seed: int):
+    """Power (mW) at times t of several transmitters at once over the floor,
+    each (kind, level, params) with the simulator's timing and power control:
+    a log detector reads the sum of their powers."""
     total = np.full(t.size, 10 ** (FLOOR_DBM / 10))
     for i, (kind, level, params) in enumerate(sources):
         p = {k: v for k, v in KIND_PARAMS[kind].items() if v is not None}
@@ -33,8 +32,14 @@ def _mix(*sources: tuple[str, float, dict], seconds: float = 1.5, seed: int = 5)
         gain = proc.gain_db(t)
         power = 10 ** ((level + (0.0 if gain is None else gain)) / 10)
         total += power * proc.on(t)
+    return total
+
+
+def _mix(*sources: tuple[str, float, dict], seconds: float = 1.5, seed: int = 5) -> np.ndarray:
+    """dBm at 8 kS/s of several transmitters at once (summed_power)."""
+    t = np.arange(int(seconds * FS)) / FS + 5.0
     rng = np.random.default_rng(seed)
-    return 10 * np.log10(total) + rng.normal(0, 0.1, t.size)
+    return 10 * np.log10(summed_power(sources, t, seed)) + rng.normal(0, 0.1, t.size)
 
 
 def test_a_camera_sending_frames_on_a_clock_is_not_ble():

@@ -19,12 +19,11 @@ from roomsweep.analysis.classifiers import lte, wifi_stream
 from roomsweep.analysis.components import MIN_SCORE, classify
 from roomsweep.analysis.dsp import level_modes
 from roomsweep.analysis.features import component, loudest_near
-from roomsweep.sim.scenario import KIND_PARAMS, Emitter
-from roomsweep.sim.signals import VIDEO_TAU_S, make_process
+from roomsweep.sim.signals import VIDEO_TAU_S
+from tests.test_hear import summed_power
 
 FS = 8000.0  # the device's RF sample rate (docs/protocol.md)
 STEP_S = 10e-6  # the simulator's feed step (sim.signals.FeedGenerator)
-FLOOR_DBM = -63.0
 SECONDS = 1.5  # components.ANALYSIS_WINDOW_S
 
 
@@ -33,14 +32,7 @@ def _mix(*sources: tuple[str, float, dict], seed: int) -> np.ndarray:
     control, summed in power, through the detector's video filter (one pole,
     sim.signals.VIDEO_TAU_S) and sampled every 125 us, as the device reads it."""
     t = 5.0 + STEP_S * np.arange(int(SECONDS / STEP_S))
-    total = np.full(t.size, 10 ** (FLOOR_DBM / 10))
-    for i, (kind, level, params) in enumerate(sources):
-        p = {k: v for k, v in KIND_PARAMS[kind].items() if v is not None}
-        p.update(params)
-        proc = make_process(Emitter(f"x{i}", kind, (0, 0, 0), 0.0, 2400.0, True, p), seed + i)
-        gain = proc.gain_db(t)
-        total += 10 ** ((level + (0.0 if gain is None else gain)) / 10) * proc.on(t)
-    dbm = 10 * np.log10(total)
+    dbm = 10 * np.log10(summed_power(sources, t, seed))
     a = np.exp(-STEP_S / VIDEO_TAU_S)
     y, _ = lfilter([1 - a], [1, -a], dbm, zi=[a * dbm[0]])
     y = y[np.round(np.arange(int(SECONDS * FS)) / FS / STEP_S).astype(int)]
