@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from roomsweep.analysis import analyze as A
-from roomsweep.analysis import inroom
+from roomsweep.analysis import inroom, wifiscan
 from roomsweep.analysis.locate import HULL_MARGIN_M, in_room
 from roomsweep.analysis.recording import Recording
 from tests.test_analysis import FS
@@ -128,3 +128,51 @@ def test_a_second_peak_the_louder_sources_fit_explains_is_the_same_device():
     assert A._unexplained([second, lamp], ROOM) == [lamp, second]  # loudest first
     unfitted = _fitted("wifi_camera", "coat-hook", -12.0, None, None)
     assert A._unexplained([unfitted, again], ROOM) == [unfitted, again]
+
+
+def _claim(rssi: dict[str, float]) -> dict:
+    """A camera access point as the Wi-Fi scan reports it (network.findings)."""
+    loudest = max(rssi, key=rssi.__getitem__)
+    return {
+        "type": "wifi",
+        "class": "camera_ap",
+        "waypoint": loudest,
+        "level_dbm": rssi[loudest],
+        "evidence": {"rssi_by_waypoint": rssi, "score_parts": {"ssid": 0.8, "in_room": 0.2}},
+    }
+
+
+def _wifi_kinds(levels: dict[str, float]):
+    parts, track, best_in = _track(levels, "wifi_ap")
+    return parts, {"wifi_ap": (track, best_in, float(np.median(track)), [])}
+
+
+def test_the_scans_camera_in_the_room_vouches_for_the_rf_level_at_its_stop():
+    """A camera access point in a fitting above the table: its beacons, read by
+    the device's own scan, fall 10 dB and more to the walls; the RF detector
+    heard a Wi-Fi level at the table 3 dB under the beacons' RSSI, which the RF
+    rules alone left out (below its kind's in-room level, no stop standing
+    out). The scan's evidence makes it a finding at the table, with the
+    beacons' fall as its in-room evidence."""
+    rssi = _from((2.25, 2.0), 1.0, -24.0)
+    parts, kinds = _wifi_kinds({"table": -27.0, "rug-left": -29.0, "door": -40.0})
+    (got,) = wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(rssi)], [])
+    cls, top, room = got
+    assert (cls, parts[top.stretch].label) == ("wifi_ap", "table")
+    assert room["in_room"] and room["fall_db"] > 9
+
+
+def test_the_scan_vouches_for_nothing_beyond_the_walls_or_at_another_level():
+    """The same camera 1.5 m beyond the wall behind the desk: its beacons fit on
+    their own side of the stops, so the scan does not put it in the room. A
+    camera in the room whose RSSI is 20 dB over the RF level at its stop is
+    another transmitter than that level. And one already reported as an RF
+    Wi-Fi finding within 3 m is that finding's, for the network merge."""
+    parts, kinds = _wifi_kinds({"desk": -22.0, "table": -27.0})
+    beyond = _from((3.0, -1.5), 0.0, -12.0)
+    assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(beyond)], []) == []
+    inside = _from((2.25, 2.0), 1.0, -4.0)  # -7 dBm at the table, the RF level -27
+    assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(inside)], []) == []
+    rssi = _from((2.25, 2.0), 1.0, -24.0)
+    found = [{"class": "wifi_camera", "waypoint": "rug-left"}]
+    assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(rssi)], found) == []

@@ -38,6 +38,7 @@ from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for
 from roomsweep.analysis.dsp import line_strength
 from roomsweep.analysis.inroom import (  # noqa: F401 - MASKED_IN_ROOM_DBM re-exported
     MASKED_IN_ROOM_DBM,
+    REGION_DB,
     among_stops,
     at_most,
     beyond_walls,
@@ -52,7 +53,11 @@ from roomsweep.analysis.locate import DEFAULT_EXPONENT, fit_position
 from roomsweep.analysis.motion import apply_motion_test, motion_test, without_stimulus_marks
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.timing import TIMED_FRAMES_S, one_per_source, same_source_groups
-from roomsweep.network.findings import add_network_findings
+from roomsweep.analysis.wifiscan import scan_cameras, vouched_by_scan
+from roomsweep.network.findings import (
+    RF_MERGE_CLASSES,
+    add_network_findings,
+)
 
 PROXIMITY_DB = 6.0  # a finding's level above the room's typical level for its class
 # A device hidden at a waypoint is much louder there than at the next waypoint
@@ -161,6 +166,9 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     known = baseline_levels(baseline) if baseline is not None else {}
     comps, parts = components(rec)
     labels = {st.index: st.label for st in parts}
+    scan = scan_cameras(rec)
+    # the Wi-Fi kinds' tracks, for the scan's camera access points (_vouched_by_scan)
+    wifi_kinds: dict[str, tuple[np.ndarray, dict[int, Component], float, list[Component]]] = {}
     near = _neighbours(parts, rec)
     findings = []
     for cls in sorted({c.cls for c in comps}):
@@ -207,7 +215,19 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 finding = with_region(finding, where, rooms[top.stretch], top in peaks)
                 if finding["confidence"] >= MIN_PROBABILITY:
                     of_kind.append(finding)
+        if cls in RF_MERGE_CLASSES:
+            wifi_kinds[cls] = (track, best_in, typical, chosen)
         findings += _unexplained(of_kind, positions)
+    for cls, top, room in vouched_by_scan(wifi_kinds, parts, positions, scan, findings):
+        track, _, typical, chosen = wifi_kinds[cls]
+        elsewhere = {parts[p.stretch].label for p in chosen}
+        finding = _finding(
+            cls, top, track, typical, parts, labels, rec, 0.0, elsewhere, room, True
+        )
+        if finding is not None:
+            finding = with_region(finding, region(track, parts, top.stretch, near), room, False)
+            finding["evidence"]["vouched_by_wifi_scan"] = True
+            findings.append(finding)  # the network merge adds the scan's confidence
     if known:
         findings = [
             f
@@ -452,14 +472,19 @@ def _finding(
     contrast: float,
     elsewhere: set[str | None],
     room: dict[str, Any] | None = None,
+    vouched: bool = False,
 ) -> dict[str, Any] | None:
+    """The finding for a chosen component, or None where the RF evidence alone
+    does not make one. `vouched`: the device's own Wi-Fi scan found a camera
+    access point inside the room at this stop and level (_vouched_by_scan),
+    which answers "background?" and "within reach?" in its place."""
     above = top.level_dbm - typical
     if room is not None and room["in_room"] and room["fall_db"] is not None:
         # the in-room test answers "background?" better than the median: in a
         # small room an in-room device sets the median itself, while its fall
         # across the room (locate.in_room) is what no background source shows
         above = max(above, float(room["fall_db"]))
-    if above < PROXIMITY_DB and top.level_dbm < rec.ceiling_dbm:
+    if above < PROXIMITY_DB and top.level_dbm < rec.ceiling_dbm and not vouched:
         # everywhere at a similar level: the friendly background. Not so a
         # level that pins the detector: at least -3 dBm at its input is within
         # about a metre of any source of 20 dBm or less (FSPL 40 dB at 1 m, 2.4
@@ -469,7 +494,8 @@ def _finding(
         return None
     classifier = BY_NAME.get(cls)
     if (
-        classifier is not None
+        not vouched
+        and classifier is not None
         and classifier.in_room_dbm is not None
         and top.level_dbm < classifier.in_room_dbm
         and not (
@@ -481,7 +507,7 @@ def _finding(
     confidence = top.confidence * min(
         1.0, PROXIMITY_CONFIDENCE_BASE + above / PROXIMITY_FULL_SCALE_DB
     )
-    if confidence < MIN_CONFIDENCE:
+    if confidence < MIN_CONFIDENCE and not vouched:
         return None
     position = None
     centre = (

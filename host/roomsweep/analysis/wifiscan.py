@@ -1,0 +1,121 @@
+"""The device's own Wi-Fi scan as in-room evidence for RF Wi-Fi levels.
+
+A camera access point beacons: the scan reads its RSSI at the stops where a
+scan ran (network.findings names it a camera by its SSID or maker). The RF
+detector hears the same transmitter's bursts at the same received power. Where
+the RF rules alone leave a Wi-Fi level out (its kind heard at too few stops to
+show a fall, beneath louder traffic), the beacons' own fall across the room and
+their position fit (locate.in_room) answer "is it in this room?" for it, and
+analysis.analyze reports it; the network merge then joins the two into one
+finding.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from roomsweep.analysis.components import Component, Stretch
+from roomsweep.analysis.locate import FIT_RADIUS_M, in_room
+from roomsweep.analysis.recording import Recording
+from roomsweep.network.findings import (
+    MERGE_RADIUS_M,
+    RF_LEVEL_MATCH_DB,
+    RF_MERGE_CLASSES,
+    network_findings,
+)
+
+
+def scan_cameras(rec: Recording) -> list[dict[str, Any]]:
+    """The camera access points the device's own Wi-Fi scan found inside the
+    room on their own evidence (network.findings: a camera SSID, or a camera
+    maker's prefix with other signs; peaking there well above its typical
+    level), without any RF finding's help."""
+    if not getattr(rec, "wifi", None):
+        return []
+    return [
+        n
+        for n in network_findings(rec, [])
+        if n["class"] == "camera_ap" and "in_room" in n["evidence"]["score_parts"]
+    ]
+
+
+def vouched_by_scan(
+    wifi_kinds: dict[str, tuple[np.ndarray, dict[int, Component], float, list[Component]]],
+    parts: list[Stretch],
+    positions: dict[str, tuple[float, float]],
+    scan: list[dict[str, Any]],
+    found: list[dict[str, Any]],
+) -> list[tuple[str, Component, dict[str, Any]]]:
+    """Wi-Fi components the RF decision left out, one per camera access point
+    the scan found in the room (scan_cameras): at the stop where its beacons
+    are strongest, of a Wi-Fi kind, at a like level (its beacons' RSSI and its
+    bursts' detector level are the same received power: within
+    network.findings.RF_LEVEL_MATCH_DB), where the beacons' own in-room test
+    (scan_in_room) passes and their fit lands within MERGE_RADIUS_M of the
+    stop. None where an RF Wi-Fi finding already stands within FIT_RADIUS_M of
+    that stop (same_device: that finding is this device, and the network merge
+    joins them). Each comes with the beacons' in-room evidence:
+    (kind, component, evidence)."""
+    out = []
+    for n in scan:
+        rssi = n["evidence"].get("rssi_by_waypoint") or {}
+        if any(
+            f["class"] in RF_MERGE_CLASSES and same_device(f["waypoint"], n, positions)
+            for f in found
+        ):
+            continue
+        best: tuple[str, Component] | None = None
+        for cls, (_, best_in, _, _) in wifi_kinds.items():
+            for i, c in best_in.items():
+                if parts[i].label != n["waypoint"]:
+                    continue
+                if abs(c.level_dbm - n["level_dbm"]) > RF_LEVEL_MATCH_DB:
+                    continue
+                if best is None or c.level_dbm > best[1].level_dbm:
+                    best = (cls, c)
+        if best is None:
+            continue
+        cls, top = best
+        room = scan_in_room(n, rssi, positions)
+        if room is None or not room["in_room"]:
+            continue
+        fit, here = room["fit_xy"], positions[n["waypoint"]]
+        if fit is not None and math.dist(fit, here) > MERGE_RADIUS_M:
+            continue  # the beacons' fit puts the device away from this stop
+        out.append((cls, top, room))
+        found = [*found, {"class": cls, "waypoint": n["waypoint"]}]
+    return out
+
+
+def scan_in_room(
+    claim: dict[str, Any], rssi: dict[str, float], positions: dict[str, tuple[float, float]]
+) -> dict[str, Any] | None:
+    """The in-room test (locate.in_room) on the scan's RSSI at the stops where
+    it ran: its beacons' fall across the room and where their fit lands. None
+    without the strongest stop's position or with fewer than three stops."""
+    placed = [w for w in rssi if w in positions]
+    if claim["waypoint"] not in placed or len(placed) < 3:
+        return None
+    levels = np.array([rssi[w] for w in placed], dtype=np.float64)
+    return in_room(
+        np.array([positions[w] for w in placed], dtype=np.float64),
+        levels,
+        levels,
+        np.ones(levels.size, bool),
+        placed.index(claim["waypoint"]),
+    )
+
+
+def same_device(
+    waypoint: str | None, claim: dict[str, Any], positions: dict[str, tuple[float, float]]
+) -> bool:
+    """An RF Wi-Fi finding at `waypoint` may be the scan's camera access point:
+    it lies within FIT_RADIUS_M of where the scan heard it strongest. A scan
+    reads each access point once or twice per stop, so one faded reading can
+    move its strongest stop a couple of metres (a Rayleigh fade takes 10 dB or
+    more 10 % of the time)."""
+    a, b = positions.get(waypoint or ""), positions.get(claim["waypoint"] or "")
+    return a is not None and b is not None and math.dist(a, b) <= FIT_RADIUS_M
