@@ -166,6 +166,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     known = baseline_levels(baseline) if baseline is not None else {}
     comps, parts = components(rec)
     labels = {st.index: st.label for st in parts}
+    positions = rec.waypoint_positions or {}
     scan = scan_cameras(rec)
     # the Wi-Fi kinds' tracks, for the scan's camera access points (_vouched_by_scan)
     wifi_kinds: dict[str, tuple[np.ndarray, dict[int, Component], float, list[Component]]] = {}
@@ -183,7 +184,6 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 track[c.stretch] = c.level_dbm
                 best_in[c.stretch] = c
         typical = float(np.median(track))
-        positions = rec.waypoint_positions or {}
         # saturated: at the detector's ceiling, with auto-ranging even with the pad in
         ceiling = rec.ceiling_dbm
         peaks = _peaks(track, best_in, parts, near, positions, ceiling)
