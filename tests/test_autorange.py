@@ -32,7 +32,6 @@ from roomsweep.analysis.recording import (
     pad_steps,
     settle_samples,
 )
-from roomsweep.errors import PortError
 from roomsweep.eval.fastpath import from_scenario
 from roomsweep.link.device import Device
 from roomsweep.link.transport import open_port
@@ -46,6 +45,7 @@ from roomsweep.sim import ranging
 from roomsweep.sim.runner import FIRMWARE_DIR, SimulatedDevice, simulate
 from roomsweep.sim.scenario import load_scenario
 from roomsweep.sim.signals import FEED_COLUMNS, PADDED_COLUMN, FeedGenerator
+from tests.test_board_model import pump
 
 SCENARIO = Path(__file__).resolve().parent / "scenarios" / "hand-hotel-gsm-at-waypoint.toml"
 N = 256
@@ -339,11 +339,7 @@ def test_the_faithful_esp32_misses_no_slot_at_pad_switches(tmp_path):
                 if forced and blocks >= due:
                     dev.request(P.T_CMD_CONFIGURE, forced.pop(0))
                     due = blocks + 12
-                records.extend(dev.backlog)
-                dev.backlog = []
-                try:
-                    records.extend(dev.read())
-                except PortError:  # the signal ran out: the device powered off
+                if not pump(dev, records):
                     break
             records.extend(dev.backlog)
         finally:

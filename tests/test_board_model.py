@@ -21,6 +21,18 @@ from roomsweep.sim.runner import SimulatedDevice
 from roomsweep.sim.scenario import load_scenario
 
 
+def pump(dev: Device, records: list) -> bool:
+    """Move what the device has sent into `records`: False once its port has
+    ended (the simulated signal ran out and the device powered off)."""
+    records.extend(dev.backlog)
+    dev.backlog = []
+    try:
+        records.extend(dev.read())
+    except PortError:
+        return False
+    return True
+
+
 def session(board: str, seconds: float, settings: str = "", marks: int = 0) -> dict:
     """Boot the simulated `board`, HELLO, stream until the simulated signal runs
     out (the device powers off); every record and the board model's SIMSTATS."""
@@ -41,11 +53,7 @@ def session(board: str, seconds: float, settings: str = "", marks: int = 0) -> d
             deadline = time.monotonic() + 20 * seconds + 30
             next_mark = time.monotonic() + 0.5
             while sim.alive() and time.monotonic() < deadline:
-                records.extend(dev.backlog)
-                dev.backlog = []
-                try:
-                    records.extend(dev.read())
-                except PortError:  # the signal ran out: the device powered off
+                if not pump(dev, records):
                     break
                 if marks and time.monotonic() >= next_mark:
                     marks -= 1

@@ -11,6 +11,7 @@ from roomsweep.analysis import inroom, wifiscan
 from roomsweep.analysis.locate import HULL_MARGIN_M, in_room
 from roomsweep.analysis.recording import Recording
 from tests.test_analysis import FS
+from tests.test_in_room import class_track
 
 # a 5 x 4 m room swept along its walls and through its middle
 ROOM = {
@@ -32,14 +33,7 @@ LEAST = -22.0  # a kind whose in-room level is -22 dBm (wifi_beacon's)
 
 
 def _track(levels: dict[str, float], cls: str = "wifi_ap"):
-    parts = [A.Stretch(i, label, 3.0 * i, 3.0 * i + 3.0) for i, label in enumerate(ROOM)]
-    track = np.full(len(parts), A.DETECTOR_FLOOR_DBM)
-    best_in = {}
-    for st in parts:
-        if st.label in levels:
-            track[st.index] = levels[st.label]
-            best_in[st.index] = A.Component(st.index, cls, 1.0, levels[st.label], 0.0, None)
-    return parts, track, best_in
+    return class_track(levels, ROOM, cls)
 
 
 def _from(source: tuple[float, float], height_m: float, at_1m: float) -> dict[str, float]:

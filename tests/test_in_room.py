@@ -25,9 +25,15 @@ ROOM = {
 }
 
 
-def _track(levels: dict[str, float], cls: str = "dect", confidence: float = 1.0):
-    """parts, track and best_in for one class's levels (dBm; absent: not heard)."""
-    parts = [A.Stretch(i, label, 3.0 * i, 3.0 * i + 3.0) for i, label in enumerate(ROOM)]
+def class_track(
+    levels: dict[str, float],
+    room: dict[str, tuple[float, float]],
+    cls: str,
+    confidence: float = 1.0,
+):
+    """parts, track and best_in for one class's levels (dBm; absent: not heard)
+    at the stops of `room`, one 3 s stretch each."""
+    parts = [A.Stretch(i, label, 3.0 * i, 3.0 * i + 3.0) for i, label in enumerate(room)]
     track = np.full(len(parts), A.DETECTOR_FLOOR_DBM)
     best_in = {}
     for st in parts:
@@ -35,6 +41,10 @@ def _track(levels: dict[str, float], cls: str = "dect", confidence: float = 1.0)
             track[st.index] = levels[st.label]
             best_in[st.index] = A.Component(st.index, cls, confidence, levels[st.label], 0.0, None)
     return parts, track, best_in
+
+
+def _track(levels: dict[str, float], cls: str = "dect", confidence: float = 1.0):
+    return class_track(levels, ROOM, cls, confidence)
 
 
 def _from(source: tuple[float, float], at_1m: float, exponent: float = 2.5) -> dict[str, float]:

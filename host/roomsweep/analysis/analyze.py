@@ -36,9 +36,7 @@ from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for
     stretches,
 )
 from roomsweep.analysis.dsp import line_strength
-from roomsweep.analysis.inroom import (  # noqa: F401 - MASKED_IN_ROOM_DBM re-exported
-    MASKED_IN_ROOM_DBM,
-    REGION_DB,
+from roomsweep.analysis.inroom import (
     among_stops,
     at_most,
     beyond_walls,

@@ -19,6 +19,7 @@ analysis changes, and on real sweeps when they exist with ground truth.
 from __future__ import annotations
 
 import math
+from typing import TypeGuard
 
 # The model's terms, in the order of COEFFICIENTS after the intercept (terms()):
 # the score's logit; the fall across the room in units of 10 dB, clipped to
@@ -55,7 +56,7 @@ BELOW_CLIP_DB = 20.0
 SCORE_CLIP = (0.02, 0.98)
 
 
-def _finite(v: float | None) -> bool:
+def _finite(v: float | None) -> TypeGuard[float]:
     return v is not None and math.isfinite(v)
 
 
@@ -73,13 +74,13 @@ def terms(
     s = score if math.isfinite(score) else SCORE_CLIP[0]
     s = min(max(s, SCORE_CLIP[0]), SCORE_CLIP[1])
     fall = 0.0
-    if fall_db is not None and _finite(fall_db):
+    if _finite(fall_db):
         fall = min(max(fall_db, FALL_CLIP_DB[0]), FALL_CLIP_DB[1])
     out = 0.0
-    if outside_m is not None and _finite(outside_m):
+    if _finite(outside_m):
         out = min(max(outside_m, 0.0), OUTSIDE_CLIP_M)
     below = 0.0
-    if below_db is not None and _finite(below_db):
+    if _finite(below_db):
         below = min(max(below_db, 0.0), BELOW_CLIP_DB)
     return (
         math.log(s / (1 - s)),

@@ -173,14 +173,28 @@ def component(
             near_max = loudest_near(dbm)
         on &= ~(near_max > level_dbm + half_width_db)
         on = bridge_covered(on, dbm >= level_dbm - half_width_db, int(BRIDGE_MAX_S * fs))
+    return of_bursts(on, fs, level_dbm, dbm, edge_dbm=level_dbm - half_width_db)
+
+
+def of_bursts(
+    on: np.ndarray,
+    fs: float,
+    level_dbm: float,
+    dbm: np.ndarray | None = None,
+    edge_dbm: float | None = None,
+) -> Features:
+    """The Features of the bursts marked in `on`, read at level_dbm from the
+    window `dbm`; with `edge_dbm`, each burst starts where its rising edge
+    crossed that level between samples (_refine_starts)."""
     (starts, widths), props = find_bursts(on, fs)
-    starts = _refine_starts(dbm, fs, starts, level_dbm - half_width_db)
+    if dbm is not None and edge_dbm is not None:
+        starts = _refine_starts(dbm, fs, starts, edge_dbm)
     # read only: the classifiers' repeated questions about it are answered once
     # (dsp.remembered)
     starts.flags.writeable = False
     return Features(
         fs=fs,
-        duration_s=dbm.size / fs,
+        duration_s=on.size / fs,
         level_dbm=level_dbm,
         on=on,
         starts_s=starts,

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from roomsweep.analysis.dsp import find_bursts
-from roomsweep.analysis.features import Features
+from roomsweep.analysis.features import Features, of_bursts
 from roomsweep.standards import LTE_SUBFRAME_S
 
 # A step between successive samples this large is an edge (a power change of
@@ -184,14 +183,4 @@ def subframe_component(
     on = np.zeros(x.size, bool)
     for a, b in zip(lo[keep], hi[keep]):
         on[a:b] = True
-    (starts, widths), props = find_bursts(on, fs)
-    starts.flags.writeable = False  # as features.component makes them (dsp.remembered)
-    return Features(
-        fs=fs,
-        duration_s=x.size / fs,
-        level_dbm=level_dbm,
-        on=on,
-        starts_s=starts,
-        widths_s=widths,
-        duty=props["duty"],
-    )
+    return of_bursts(on, fs, level_dbm)
