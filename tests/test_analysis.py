@@ -119,8 +119,10 @@ def test_hotel_room_camera_and_bug_found_at_their_waypoints(hotel_findings):
     assert by_class["gsm"]["waypoint"] == "headboard"
     cam = by_class["wifi_camera"]
     assert np.hypot(cam["position_m"][0] - 2.0, cam["position_m"][1] - 2.75) < 1.0
+    # the AirTag under the bed, by the device's BLE scan (analysis/blescan.py)
+    assert by_class["ble"]["waypoint"] == "bed-right"
     # the hotel's and the neighbour's networks, the phone outside: not reported
-    assert all(f["class"] in ("wifi_camera", "gsm") for f in findings), findings
+    assert sorted(f["class"] for f in findings) == ["ble", "gsm", "wifi_camera"], findings
     # the SD-card camera in the alarm clock (no radio): its lens, best seen from
     # bed-right; not the wardrobe mirror, the TV or the window
     lenses = [f for f in everything if f["type"] == "lens"]
@@ -163,6 +165,9 @@ def test_findings_json_has_the_documented_fields(hotel_findings):
             continue
         assert needed <= set(f)
         assert f["type"] == "rf" and 0 <= f["confidence"] <= 1
+        if f.get("sources") == ["ble"]:  # from the BLE scan alone: no bursts to describe
+            assert {"ble_scan", "score"} <= set(f["evidence"])
+            continue
         assert {"duty", "burst_width_ms", "burst_interval_ms", "peak_frequency_hz"} <= set(
             f["evidence"]
         )
@@ -200,7 +205,7 @@ def test_eval_scores_a_directory(tmp_path):
     shutil.copy(str(src), tmp_path / "hotel-room.toml")
     out = evaluate(sorted(tmp_path.glob("*.toml")))
     rf = out["rf"]
-    assert rf["hidden_transmitters"] == 2
+    assert rf["hidden_transmitters"] == 3  # the AirTag under the bed among them
     assert rf["recall"] == 1.0 and rf["precision"] == 1.0
     assert rf["class_accuracy"] == 1.0 and rf["waypoint_accuracy"] == 1.0
     assert rf["median_position_error_m"] < 1.5

@@ -21,6 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from roomsweep.analysis.blescan import (
+    advertisers,
+    scan_evidence,
+    scan_only_finding,
+    vouched_by_ble_scan,
+)
 from roomsweep.analysis.classifiers import BY_NAME, UNKNOWN
 from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for callers
     ANALYSIS_WINDOW_S,
@@ -169,6 +175,8 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     # the Wi-Fi kinds' tracks, for the scan's camera access points (_vouched_by_scan)
     wifi_kinds: dict[str, tuple[np.ndarray, dict[int, Component], float, list[Component]]] = {}
     near = _neighbours(parts, rec)
+    # the ble kind's track, for the BLE scan's advertisers (blescan)
+    ble_kind: tuple[np.ndarray, dict[int, Component], float] | None = None
     findings = []
     for cls in sorted({c.cls for c in comps}):
         if cls == UNKNOWN:
@@ -215,6 +223,8 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                     of_kind.append(finding)
         if cls in RF_MERGE_CLASSES:
             wifi_kinds[cls] = (track, best_in, typical, chosen)
+        if cls == "ble":
+            ble_kind = (track, best_in, typical)
         findings += _unexplained(of_kind, positions)
     for cls, top, room in vouched_by_scan(wifi_kinds, parts, positions, scan, findings):
         track, _, typical, chosen = wifi_kinds[cls]
@@ -226,6 +236,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             finding = with_region(finding, region(track, parts, top.stretch, near), room, False)
             finding["evidence"]["vouched_by_wifi_scan"] = True
             findings.append(finding)  # the network merge adds the scan's confidence
+    findings += _ble_scan_findings(rec, baseline, parts, labels, near, ble_kind, findings)
     if known:
         findings = [
             f
@@ -241,6 +252,35 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     findings = apply_motion_test(findings, stimulus)  # promoted / demoted, and its own entry
     # every time leaves the analysis on device time (issue 16; recording.py)
     return rec.findings_in_device_time(findings)
+
+
+def _ble_scan_findings(
+    rec: Recording,
+    baseline: Recording | None,
+    parts: list[Stretch],
+    labels: dict[int, str | None],
+    near: dict[int, list[int]],
+    ble_kind: tuple[np.ndarray, dict[int, Component], float] | None,
+    found: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """BLE findings the device's own BLE scan vouches for (blescan): from the
+    ble component the RF detector heard at the advertiser's strongest stop,
+    or from the scan alone; none a known-clean `baseline` also heard."""
+    scanned = advertisers(rec, baseline)
+    track, best_in, typical = ble_kind or (np.zeros(len(parts)), {}, DETECTOR_FLOOR_DBM)
+    positions = rec.waypoint_positions or {}
+    out = []
+    for adv, top, room in vouched_by_ble_scan(best_in, parts, positions, scanned, found):
+        if top is None:
+            finding = scan_only_finding(adv, room, parts, near)
+        else:
+            made = _finding("ble", top, track, typical, parts, labels, rec, 0.0, set(), room, True)
+            if made is None:
+                continue
+            finding = with_region(made, region(track, parts, top.stretch, near), room, False)
+        finding["evidence"]["ble_scan"] = scan_evidence(adv)
+        out.append(finding)
+    return out
 
 
 def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:

@@ -24,8 +24,9 @@ def _macs(f: dict[str, Any]) -> list[str]:
     out = []
     if f.get("type") in ("wifi", "ble") and ev.get("mac"):
         out.append(ev["mac"])
-    if isinstance(ev.get("wifi"), dict) and ev["wifi"].get("mac"):
-        out.append(ev["wifi"]["mac"])
+    for radio in ("wifi", "ble"):  # a network finding merged into an RF one
+        if isinstance(ev.get(radio), dict) and ev[radio].get("mac"):
+            out.append(ev[radio]["mac"])
     return out
 
 

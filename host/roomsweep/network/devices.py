@@ -34,6 +34,7 @@ class Device:
     times_s: list[float] = field(default_factory=list)
     rssi_dbm: list[float] = field(default_factory=list)
     by_waypoint: dict[str, float] = field(default_factory=dict)  # mean RSSI per waypoint
+    time_by_waypoint: dict[str, float] = field(default_factory=dict)  # its first reading
     strongest_waypoint: str | None = None
     strongest_dbm: float = -127.0
     strongest_time_s: float = 0.0
@@ -108,10 +109,11 @@ def _track(d: Device, marks: list[Any]) -> None:
             visits[-1][2].append(ri)
         else:
             visits.append((label, [ti], [ri]))
-    for label, _ts, rs in visits:
+    for label, ts, rs in visits:
         mean = float(np.mean(rs))
         if mean > d.by_waypoint.get(label, -np.inf):
             d.by_waypoint[label] = round(mean, 1)
+            d.time_by_waypoint[label] = float(ts[0])
     if d.by_waypoint:
         d.strongest_waypoint = max(d.by_waypoint, key=d.by_waypoint.__getitem__)
         d.strongest_dbm = d.by_waypoint[d.strongest_waypoint]

@@ -208,7 +208,9 @@ def merge_findings(
 ) -> list[dict[str, Any]]:
     """RF findings of class wifi_camera absorb the camera access points found at
     their waypoint (or within MERGE_RADIUS_M of it): one finding, both kinds of
-    evidence, confidence combined as a noisy OR."""
+    evidence, confidence combined as a noisy OR. RF ble findings the BLE scan
+    vouched for (analysis.blescan, evidence "ble_scan") absorb the tracker or
+    BLE camera of the same address; their confidence already weighs the scan."""
     pos = waypoint_positions or {}
     merged_rf = [dict(f) for f in rf]
     rest = []
@@ -222,14 +224,25 @@ def merge_findings(
                 if same_level and (f.get("waypoint") == n["waypoint"] or _near(f, n, pos)):
                     target = f
                     break
+        elif n["type"] == "ble":
+            target = next(
+                (
+                    f
+                    for f in merged_rf
+                    if (f.get("evidence") or {}).get("ble_scan", {}).get("address")
+                    == n["evidence"]["mac"]
+                ),
+                None,
+            )
         if target is None:
             rest.append(n)
             continue
         ev = dict(target.get("evidence") or {})
-        ev["wifi"] = n["evidence"]
+        ev[n["type"]] = n["evidence"]
         target["evidence"] = ev
-        target["sources"] = ["rf", "wifi"]
-        target["confidence"] = round(1 - (1 - target["confidence"]) * (1 - n["confidence"]), 3)
+        target["sources"] = [*dict.fromkeys([*target.get("sources", ["rf"]), n["type"]])]
+        if n["type"] == "wifi":
+            target["confidence"] = round(1 - (1 - target["confidence"]) * (1 - n["confidence"]), 3)
         target["why"] = f"{target['why']}; also a {n['why']}"
     return merged_rf + rest
 

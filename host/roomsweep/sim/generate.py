@@ -248,7 +248,7 @@ def _wide_one(seed: int, index: int, optics: bool = True) -> tuple[str, str, str
     g = draw_wide(seed, index)
     stem = f"w{seed}-{index:03d}-{g.room.kind}"
     g.scenario = dataclasses.replace(g.scenario, name=stem, source=f"<generated {stem}>")
-    text = render_wide_toml(g, seed, index) + "\n" + network_toml(g.scenario, seed, index)
+    text = render_wide_toml(g, seed, index) + "\n" + network_toml(g.scenario, seed, index, True)
     if optics:
         text += optics_toml(draw_optics(g.scenario, seed, index))
     return stem, text, wide_summary(g)

@@ -10,8 +10,11 @@ Scenario keys (TOML, documented in docs/scenarios.md):
                     (false), loss_db (0), kind (camera | router | hotspot | iot)
 [[ble_devices]]     id, address, address_type (public | random), adv_data (hex
                     string, the legacy advertising payload, at most 31 bytes),
-                    interval_ms (100; 20-10240), position_m, eirp_dbm (0), outside,
-                    loss_db, kind (tracker | camera | phone | beacon | iot)
+                    interval_ms (100; 20-10240), position_m or emitter (the id of
+                    the RF emitter whose advertising this is: its position, EIRP,
+                    outside, loss and advertising interval are taken), eirp_dbm
+                    (0), outside, loss_db, kind (tracker | camera | phone | beacon
+                    | iot)
 
 Ground truth: access points of kind camera and BLE devices of kind tracker or
 camera inside the room are what a sweep must report; the waypoint it should
@@ -64,6 +67,7 @@ _BLE_KEYS = {
     "adv_data",
     "interval_ms",
     "position_m",
+    "emitter",
     "eirp_dbm",
     "outside",
     "loss_db",
@@ -110,6 +114,7 @@ class BleDeviceSpec:
     kind: str
 
     band_mhz: float = BLE_BAND_MHZ
+    emitter: str | None = None
 
     @property
     def reportable(self) -> bool:
@@ -122,7 +127,7 @@ def parse_network(
     """Read [[access_points]] and [[ble_devices]]; problems raise tomlcheck.Bad."""
     by_id = {e.id: e for e in emitters}
     aps = [_ap(t, i, size, by_id) for i, t in enumerate(_array(doc, "access_points"))]
-    bles = [_ble(t, i, size) for i, t in enumerate(_array(doc, "ble_devices"))]
+    bles = [_ble(t, i, size, by_id) for i, t in enumerate(_array(doc, "ble_devices"))]
     seen: set[str] = set()
     devices: list[AccessPointSpec | BleDeviceSpec] = [*aps, *bles]
     for d in devices:
@@ -237,7 +242,7 @@ def _ap(t: dict, i: int, size, emitters: dict) -> AccessPointSpec:
     )
 
 
-def _ble(t: dict, i: int, size) -> BleDeviceSpec:
+def _ble(t: dict, i: int, size, emitters: dict) -> BleDeviceSpec:
     where = f"ble device {t.get('id', i + 1)!r}"
     check_keys(t, _BLE_KEYS, where)
     eid = _str(t, "id", where)
@@ -254,16 +259,35 @@ def _ble(t: dict, i: int, size) -> BleDeviceSpec:
     kind = _str(t, "kind", where, "beacon")
     if kind not in BLE_KINDS:
         raise Bad(f"{where}: kind must be one of {', '.join(BLE_KINDS)}, not {kind!r}")
-    outside = _bool(t, "outside", where)
+    emitter = t.get("emitter")
+    if emitter is not None:
+        # the RF emitter's advertising events as the scan hears them: one device
+        if emitter not in emitters:
+            raise Bad(f"{where}: emitter {emitter!r} is not an emitter id")
+        e = emitters[emitter]
+        if e.kind != "ble":
+            raise Bad(f"{where}: emitter {emitter!r} is of kind {e.kind!r}, not ble")
+        for k in ("position_m", "eirp_dbm", "outside", "loss_db", "interval_ms"):
+            if k in t:
+                raise Bad(f"{where}: {k} comes from emitter {emitter!r}; do not give both")
+        interval = float(e.params.get("interval_ms", 100.0))
+        pos, eirp, outside, loss = e.position_m, e.eirp_dbm, e.outside, e.loss_db
+    else:
+        outside = _bool(t, "outside", where)
+        pos = _position(t, where, size, outside)
+        interval = _num(t, "interval_ms", where, 100.0, 20.0, 10240.0)
+        eirp = _num(t, "eirp_dbm", where, 0.0, -40.0, 20.0)
+        loss = _num(t, "loss_db", where, 0.0, 0.0, 100.0)
     return BleDeviceSpec(
         eid,
         address,
         atype == "random",
         data,
-        _num(t, "interval_ms", where, 100.0, 20.0, 10240.0),
-        _position(t, where, size, outside),
-        _num(t, "eirp_dbm", where, 0.0, -40.0, 20.0),
+        interval,
+        pos,
+        eirp,
         outside,
-        _num(t, "loss_db", where, 0.0, 0.0, 100.0),
+        loss,
         kind,
+        emitter=emitter,
     )

@@ -26,6 +26,13 @@ NET_WORD = 0x4E4554  # "NET"
 CAMERA_AP_WITH_EMITTER = 0.7  # share of hidden Wi-Fi cameras that also run an AP
 EXTRA_CAMERA_AP = 0.3  # a camera in setup mode (no RF emitter of its own)
 TRACKER = 0.45
+# wide profile: what a BLE emitter's advertising says to a scanner. Its PDUs are
+# the same whether the RF detector or the device's BLE scan hears them (Core 5.4
+# Vol 6 Part B 2.3), so every RF ble emitter is also a scanned device. Hidden
+# ones: a tracker's payload (AirTag, SmartTag, Tile) or a gadget's that names
+# nothing [judgement]; neighbours' mostly gadgets, sometimes a tracker on keys
+HIDDEN_BLE_TRACKER = 0.7
+NEIGHBOUR_BLE_TRACKER = 0.3
 CAMERA_OUIS = ("54:8c:81", "74:c9:29", "ec:71:db", "d0:3f:27")
 MODULE_OUIS = ("24:0a:c4",)  # Espressif modules in cheap cameras
 ROUTER_OUIS = ("38:10:d5", "a0:40:a0", "50:c7:bf")
@@ -151,8 +158,45 @@ def _table(kind: str, items: dict[str, Any], comment: str) -> str:
     return out + "\n"
 
 
-def network_toml(scenario: Scenario, seed: int, index: int) -> str:
-    """The [[access_points]] and [[ble_devices]] of one generated scenario."""
+def _gadget_adv(rng: np.random.Generator) -> tuple[str, str]:
+    """A BLE gadget's advertising that names no kind: flags and one 16-bit
+    service UUID of the SIG's GATT services (battery 0x180F, heart rate 0x180D,
+    environmental sensing 0x181A, device information 0x180A)."""
+    uuid = int(rng.choice([0x180F, 0x180D, 0x181A, 0x180A]))
+    return bytes([2, 1, 6, 3, 3, uuid & 0xFF, uuid >> 8]).hex(), "a BLE gadget naming no kind"
+
+
+def _linked_ble(scenario: Scenario, rng: np.random.Generator) -> list[str]:
+    """[[ble_devices]] for the scenario's RF ble emitters (wide profile): the
+    same advertising as the device's BLE scan hears it."""
+    tables = []
+    for e in scenario.emitters:
+        if e.kind != "ble":
+            continue
+        share = HIDDEN_BLE_TRACKER if e.hidden else NEIGHBOUR_BLE_TRACKER
+        tracker = rng.random() < share
+        adv, what = _tracker_adv(rng) if tracker else _gadget_adv(rng)
+        tables.append(
+            _table(
+                "ble_devices",
+                {
+                    "id": f"{e.id}-adv",
+                    "emitter": e.id,
+                    "address": _random_static(rng),
+                    "address_type": "random",
+                    "adv_data": adv,
+                    "kind": "tracker" if tracker else "iot",
+                },
+                f"{what}: the advertising of emitter {e.id}",
+            )
+        )
+    return tables
+
+
+def network_toml(scenario: Scenario, seed: int, index: int, wide: bool = False) -> str:
+    """The [[access_points]] and [[ble_devices]] of one generated scenario.
+    `wide`: every RF ble emitter is also a scanned BLE device (_linked_ble), and
+    no tracker lies in the room that is not an RF emitter."""
     rng = np.random.default_rng([int(seed), int(index), NET_WORD])
     names = [w.name for w in scenario.waypoints]
     tables: list[str] = []
@@ -243,7 +287,9 @@ def network_toml(scenario: Scenario, seed: int, index: int) -> str:
                 what,
             )
         )
-    if rng.random() < TRACKER:
+    if wide:
+        tables += _linked_ble(scenario, rng)
+    elif rng.random() < TRACKER:
         wp = names[int(rng.integers(len(names)))]
         adv, what = _tracker_adv(rng)
         tables.append(

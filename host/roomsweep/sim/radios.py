@@ -7,7 +7,8 @@ both hear the same thing.
 
 RSSI is the RF channel's law (``signals.received_dbm``: free-space loss at
 1 m, log-distance exponent, the same per-device log-normal shadowing drawn the
-same way), plus a fast-fading term per reading.
+same way, the same wall loss for a device beyond a face with [walls]), plus a
+fast-fading term per reading.
 
 Constants:
 - ESP32 receive sensitivity: 802.11b 1 Mbit/s -98 dBm, BLE -97 dBm (ESP32
@@ -33,6 +34,7 @@ import numpy as np
 from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
 from roomsweep.sim.scenario import Scenario
 from roomsweep.sim.signals import _SEED_SHADOW, _rng, received_dbm
+from roomsweep.sim.walls import path_wall_loss_db
 
 WIFI_SENSITIVITY_DBM = -95.0
 BLE_SENSITIVITY_DBM = -94.0
@@ -70,13 +72,14 @@ def mean_rssi_dbm(scenario: Scenario, device, t_s, seed: int) -> np.ndarray:
     pos = scenario.position_at(np.asarray(t_s, dtype=float))
     d = np.sqrt(np.sum((pos - np.asarray(device.position_m)) ** 2, axis=-1))
     key = getattr(device, "emitter", None) or device.id
-    return received_dbm(
-        device.eirp_dbm,
-        device.band_mhz,
-        d,
-        scenario.exponent,
-        loss_db=device.loss_db + _shadow_db(scenario, key, seed),
-    )
+    loss = device.loss_db + _shadow_db(scenario, key, seed)
+    if scenario.walls:
+        # the face crossed, as the RF detector's path has it (signals._Source)
+        walls = path_wall_loss_db(
+            scenario.walls, scenario.room_size_m, device.position_m, pos, device.band_mhz
+        )
+        loss = loss + walls.reshape(d.shape)
+    return received_dbm(device.eirp_dbm, device.band_mhz, d, scenario.exponent, loss_db=loss)
 
 
 def scan_times(scenario: Scenario, seconds: float | None = None) -> list[float]:

@@ -1,0 +1,196 @@
+"""The device's own BLE scan as in-room evidence for BLE advertisers.
+
+A BLE tracker or bug advertises: short PDUs every 20 ms to 10.24 s (Bluetooth
+Core 5.4 Vol 6 Part B 4.4.2.2). The RF detector hears them only where they
+rise above the room's other traffic, a few 0.1-0.4 ms bursts per second at
+most, and not at all below its floor. The device's BLE scan hears each one by
+its address down to about -94 dBm (ESP32 datasheet, receiver sensitivity), so
+it follows an advertiser across the whole room. Its RSSI over the stops is the
+advertiser's level: where the same in-room test the RF levels pass
+(locate.in_room: a fall no source beyond the walls gives, a fit inside the
+stops' hull) puts it in the room, it is reported as a BLE transmitter there,
+from the scan alone when its payload names it (a tracker's or a camera's,
+network.signatures.ble_verdict), else only where the RF detector heard a BLE
+level at that stop too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from roomsweep.analysis.classifiers import BY_NAME
+from roomsweep.analysis.components import DETECTOR_FLOOR_DBM, Component, Stretch
+from roomsweep.analysis.inroom import region, with_region
+from roomsweep.analysis.locate import FIT_RADIUS_M, in_room
+from roomsweep.analysis.recording import Recording
+from roomsweep.network.devices import build_devices
+from roomsweep.network.findings import MERGE_RADIUS_M, RF_LEVEL_MATCH_DB
+from roomsweep.network.signatures import ble_verdict, parse_adv
+
+# BLE receiver sensitivity of the ESP32 (datasheet, Bluetooth receiver: -97 dBm
+# at 30.8 % PER) with a few dB of margin: a stop where the scan did not hear an
+# advertiser heard it below this, if at all
+SCAN_FLOOR_DBM = -94.0
+# The raw score of a BLE finding from the scan alone: its payload named a
+# tracker or a camera (network.signatures.ble_verdict weighs those 0.7-0.85)
+SCAN_ONLY_SCORE = 0.85
+
+
+@dataclass(frozen=True)
+class Advertiser:
+    """One BLE address the scan heard: its level per stop and what its payload
+    says (`kind`: "tracker", "camera" or None when it names no kind)."""
+
+    address: str
+    kind: str | None
+    what: str | None
+    levels: dict[str, float]  # stop -> its mean RSSI at its best visit, dBm
+    strongest: str
+    time_s: float  # its first reading at its strongest stop
+
+
+def advertisers(rec: Recording, baseline: Recording | None = None) -> list[Advertiser]:
+    """The BLE addresses the device's scan heard, with their levels per stop;
+    not those a known-clean `baseline` sweep's scan also heard (by address)."""
+    if not getattr(rec, "ble", None):
+        return []
+    heard_before = {b.address for b in getattr(baseline, "ble", None) or []}
+    out = []
+    for d in build_devices([], rec.ble, rec.marks):
+        if d.mac in heard_before:
+            continue
+        # every stop's level, however few readings: an advertiser every 2 s is
+        # read once or twice per stop, and the in-room test weighs the whole
+        # room, not one reading
+        strongest = d.strongest_waypoint
+        if strongest is None:
+            continue
+        v = ble_verdict(parse_adv(d.adv_data))
+        kind = v.kind if v.kind in ("tracker", "camera") else None
+        out.append(
+            Advertiser(
+                d.mac,
+                kind,
+                v.what if kind else None,
+                dict(d.by_waypoint),
+                strongest,
+                d.time_by_waypoint[strongest],
+            )
+        )
+    return out
+
+
+def scan_in_room(
+    adv: Advertiser, positions: dict[str, tuple[float, float]], stops: list[str]
+) -> dict[str, Any] | None:
+    """The in-room test (locate.in_room) on the advertiser's RSSI over the
+    sweep's stops: where the scan did not hear it, it was beneath
+    SCAN_FLOOR_DBM. None without the strongest stop's position or with fewer
+    than three stops that heard it."""
+    placed = [w for w in dict.fromkeys(stops) if w in positions]
+    heard = np.array([w in adv.levels for w in placed], bool)
+    if adv.strongest not in placed or heard.sum() < 3:
+        return None
+    levels = np.array([adv.levels.get(w, SCAN_FLOOR_DBM) for w in placed], dtype=np.float64)
+    return in_room(
+        np.array([positions[w] for w in placed], dtype=np.float64),
+        levels,
+        levels,
+        heard,
+        placed.index(adv.strongest),
+    )
+
+
+def vouched_by_ble_scan(
+    best_in: dict[int, Component],
+    parts: list[Stretch],
+    positions: dict[str, tuple[float, float]],
+    scanned: list[Advertiser],
+    found: list[dict[str, Any]],
+) -> list[tuple[Advertiser, Component | None, dict[str, Any]]]:
+    """BLE advertisers the scan puts in the room that no RF ble finding stands
+    for: the in-room test on their RSSI passes and its fit lands within
+    MERGE_RADIUS_M of the stop they are strongest at. An advertiser whose
+    payload names no kind counts only where the RF detector heard a ble
+    component at that stop at a like level (its bursts and its adverts are the
+    same received power: within network.findings.RF_LEVEL_MATCH_DB); with one,
+    it comes with that component. None within FIT_RADIUS_M of an RF ble finding
+    (that finding is the same device, or one beside it the scan cannot tell
+    apart). `best_in`: the ble kind's loudest component per stretch of `parts`.
+    Each: (advertiser, component or None, in-room evidence)."""
+    stops = [st.label for st in parts if st.label is not None]
+    out: list[tuple[Advertiser, Component | None, dict[str, Any]]] = []
+    taken = [f["waypoint"] for f in found if f["class"] == "ble"]
+    for adv in sorted(scanned, key=lambda a: -a.levels[a.strongest]):
+        here = positions.get(adv.strongest)
+        if here is None or any(_within(positions, w, here, FIT_RADIUS_M) for w in taken):
+            continue
+        room = scan_in_room(adv, positions, stops)
+        if room is None or not room["in_room"]:
+            continue
+        fit = room["fit_xy"]
+        if fit is not None and math.dist(fit, here) > MERGE_RADIUS_M:
+            continue  # its fit puts the advertiser away from this stop
+        heard = [
+            c
+            for i, c in best_in.items()
+            if parts[i].label == adv.strongest
+            and abs(c.level_dbm - adv.levels[adv.strongest]) <= RF_LEVEL_MATCH_DB
+        ]
+        top = max(heard, key=lambda c: c.level_dbm) if heard else None
+        if top is None and adv.kind is None:
+            continue  # a gadget naming nothing, not heard by the detector: the room's own
+        out.append((adv, top, room))
+        taken.append(adv.strongest)
+    return out
+
+
+def _within(
+    positions: dict[str, tuple[float, float]], w: str | None, at: tuple[float, float], r: float
+) -> bool:
+    p = positions.get(w or "")
+    return p is not None and math.dist(p, at) <= r
+
+
+def scan_only_finding(
+    adv: Advertiser, room: dict[str, Any], parts: list[Stretch], near: dict[int, list[int]]
+) -> dict[str, Any]:
+    """A BLE finding from the scan alone: its level the advertiser's RSSI at
+    its strongest stop (the same received power the detector would read), its
+    position the fit on the scan's RSSI, its confidence the calibrated
+    probability (confidence.py) of its payload's weight as the score."""
+    classifier = BY_NAME["ble"]
+    # its level along the sweep, for the region (each visit of a stop reads its best)
+    track = np.array([adv.levels.get(st.label or "", DETECTOR_FLOOR_DBM) for st in parts])
+    at = next(st.index for st in parts if st.label == adv.strongest)
+    level = adv.levels[adv.strongest]
+    fit = room["fit_xy"]
+    finding: dict[str, Any] = {
+        "type": "rf",
+        "class": "ble",
+        "title": classifier.title,
+        "standard": classifier.standard,
+        "time_s": round(adv.time_s, 3),
+        "waypoint": adv.strongest,
+        "position_m": [round(float(v), 2) for v in fit] if fit is not None else None,
+        "position_uncertainty_m": None,
+        "level_dbm": round(level, 1),
+        "confidence": SCAN_ONLY_SCORE,
+        "evidence": {},
+        "sources": ["ble"],
+        "why": f"{adv.what} heard by the device's BLE scan, strongest at {adv.strongest}",
+    }
+    return with_region(finding, region(track, parts, at, near), room, False)
+
+
+def scan_evidence(adv: Advertiser) -> dict[str, Any]:
+    """What the scan says of an advertiser, for its finding's evidence."""
+    return {
+        "address": adv.address,
+        "payload_says": adv.what,
+        "rssi_by_waypoint": dict(sorted(adv.levels.items(), key=lambda kv: -kv[1])),
+    }

@@ -1,0 +1,181 @@
+"""Issue 14, round 5: the device's own BLE scan as in-room evidence for BLE
+advertisers (analysis/blescan.py), and the simulator's scan hearing what the RF
+detector hears (every wide ble emitter advertises to the scan; wall loss on
+the scan's path)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from roomsweep.analysis import blescan
+from roomsweep.analysis.analyze import analyze
+from roomsweep.analysis.recording import Recording, WaypointMark
+from roomsweep.errors import ScenarioError
+from roomsweep.eval.evaluate import hidden_emitters, score_scenario
+from roomsweep.eval.fastpath import from_scenario
+from roomsweep.network.findings import merge_findings
+from roomsweep.protocol.observations import BleSighting
+from roomsweep.sim.generate import generate_scenarios
+from roomsweep.sim.radios import mean_rssi_dbm
+from roomsweep.sim.scenario import load_scenario
+from roomsweep.sim.walls import path_wall_loss_db
+from tests.test_analysis import FS
+from tests.test_decide_wide import ROOM, _from, _track
+
+AIRTAG = bytes.fromhex("1eff4c00121910" + "2a" * 22 + "0100")  # Find My, offline finding
+GADGET = bytes.fromhex("02010603030f18")  # flags, battery service: names no kind
+
+
+def _adv(levels: dict[str, float], payload: bytes = AIRTAG) -> blescan.Advertiser:
+    """An advertiser as blescan.advertisers makes it from the scan's sightings."""
+    marks = [WaypointMark(10.0 * i, w, "button") for i, w in enumerate(levels)]
+    sightings = [
+        BleSighting(10.0 * i + 1.0, "c1:22:33:44:55:66", 1, level, 1, payload)
+        for i, level in enumerate(levels.values())
+    ]
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, marks=marks, waypoint_positions=ROOM)
+    rec.ble = sightings
+    (got,) = blescan.advertisers(rec)
+    return got
+
+
+def test_advertisers_read_each_stop_and_what_the_payload_says():
+    levels = {"door": -60.0, "table": -31.0, "tv": -52.0}
+    tag = _adv(levels)
+    assert tag.levels == levels and tag.strongest == "table"
+    assert tag.kind == "tracker" and "Find My" in (tag.what or "")
+    assert tag.time_s == pytest.approx(11.0)
+    assert _adv(levels, GADGET).kind is None
+
+
+def test_a_tracker_the_scan_puts_in_the_room_is_reported_from_the_scan_alone():
+    """An AirTag above the table, never heard by the RF detector as BLE (its
+    three PDUs a second sit beneath the room's other traffic): its adverts fall
+    10 dB and more to the walls and fit inside the stops, so it is a finding at
+    the table from the scan alone, with the scan's fall as its in-room
+    evidence; through the network merge its tracker finding joins it."""
+    tag = _adv(_from((2.25, 2.0), 0.5, -40.0))
+    parts, _, _ = _track({"door": -50.0})
+    (got,) = blescan.vouched_by_ble_scan({}, parts, ROOM, [tag], [])
+    adv, top, room = got
+    assert adv is tag and top is None and room["in_room"] and room["fall_db"] > 9
+    near = {i: [j for j in range(len(parts)) if j != i] for i in range(len(parts))}
+    finding = blescan.scan_only_finding(adv, room, parts, near)
+    assert (finding["type"], finding["class"], finding["waypoint"]) == ("rf", "ble", "table")
+    assert finding["sources"] == ["ble"] and 0.5 < finding["confidence"] < 1.0
+    finding["evidence"]["ble_scan"] = blescan.scan_evidence(adv)
+    network = {
+        "type": "ble",
+        "class": "tracker",
+        "waypoint": "table",
+        "level_dbm": -31.0,
+        "confidence": 0.85,
+        "why": "BLE tracker",
+        "evidence": {"mac": tag.address},
+    }
+    (merged,) = merge_findings([finding], [network], ROOM)
+    assert merged["evidence"]["ble"]["mac"] == tag.address
+    assert merged["confidence"] == finding["confidence"]  # the scan is not counted twice
+
+
+def test_the_scan_vouches_for_no_tracker_beyond_the_walls_nor_a_gadget_the_detector_missed():
+    parts, track, best_in = _track({"table": -33.0, "door": -50.0}, "ble")
+    beyond = _adv(_from((3.0, -1.5), 0.0, -30.0))  # a neighbour's AirTag behind the desk
+    assert blescan.vouched_by_ble_scan(best_in, parts, ROOM, [beyond], []) == []
+    inside = _from((2.25, 2.0), 0.5, -40.0)
+    gadget = _adv(inside, GADGET)
+    # a gadget naming no kind, only heard by the scan: the room's own, as likely
+    assert blescan.vouched_by_ble_scan({}, parts, ROOM, [gadget], []) == []
+    # ... heard by the detector as BLE at its stop, at a like level: that level's
+    (got,) = blescan.vouched_by_ble_scan(best_in, parts, ROOM, [gadget], [])
+    assert got[1] is best_in[next(i for i, st in enumerate(parts) if st.label == "table")]
+    # an RF ble finding within 3 m already stands for it
+    found = [{"class": "ble", "waypoint": "rug-left"}]
+    assert blescan.vouched_by_ble_scan({}, parts, ROOM, [_adv(inside)], found) == []
+
+
+def test_the_hotel_rooms_airtag_is_a_ble_transmitter_at_the_bed():
+    """Through the fast path and analyze: the bundled hotel room's AirTag under
+    the bed (no RF emitter: the simulator draws no bursts for it) is reported
+    as a BLE transmitter at bed-right, carrying the scan's and the network's
+    evidence, once."""
+    sc = load_scenario("hotel-room")
+    findings = analyze(from_scenario(sc))
+    ble = [f for f in findings if f["class"] in ("ble", "tracker")]
+    assert len(ble) == 1, ble
+    (tag,) = ble
+    assert (tag["type"], tag["class"], tag["waypoint"]) == ("rf", "ble", "bed-right")
+    assert tag["evidence"]["ble_scan"]["address"] == "d2:4f:1a:9c:33:07"
+    assert tag["evidence"]["ble"]["mac"] == "d2:4f:1a:9c:33:07"
+    truth = [t for t in hidden_emitters(sc) if t.id == "bed-airtag"]
+    assert truth and truth[0].kind == "ble"
+    scored = score_scenario([f for f in findings if f["type"] == "rf"], truth, from_scenario(sc))
+    assert [m["truth"] for m in scored["matches"]] == ["bed-airtag"]
+
+
+@pytest.fixture(scope="module")
+def wide_rooms(tmp_path_factory):
+    """Four wide rooms of seed 5: five ble emitters, four hidden, one upstairs."""
+    return generate_scenarios(5, 4, tmp_path_factory.mktemp("wide"), optics=False, profile="wide")
+
+
+def test_every_wide_ble_emitter_advertises_to_the_scan(wide_rooms):
+    linked = 0
+    for p in wide_rooms:
+        sc = load_scenario(str(p))
+        adverts = {b.emitter: b for b in sc.ble_devices if b.emitter is not None}
+        for e in sc.emitters:
+            if e.kind != "ble":
+                continue
+            b = adverts[e.id]
+            assert b.position_m == e.position_m and b.eirp_dbm == e.eirp_dbm
+            assert b.interval_ms == e.params["interval_ms"] and b.outside == e.outside
+            assert e.hidden or not b.reportable  # a neighbour's tracker is not to report
+            linked += 1
+        # no tracker in the room that is not an RF emitter: the RF truth is whole
+        assert not [b for b in sc.ble_devices if b.reportable and b.emitter is None]
+    assert linked == 5
+
+
+def test_the_scan_hears_a_device_beyond_a_wall_through_the_walls_loss(wide_rooms):
+    """The upstairs neighbour's BLE gadget: through the concrete ceiling the
+    scan's RSSI carries the same wall loss as the RF detector's path."""
+    sc = load_scenario(str(wide_rooms[3]))
+    (up,) = [b for b in sc.ble_devices if b.emitter == "ceiling-neighbour-ble"]
+    t = np.array([1.0, 20.0])
+    walled = mean_rssi_dbm(sc, up, t, 1)
+    bare = mean_rssi_dbm(dataclasses.replace(sc, walls=None), up, t, 1)
+    loss = path_wall_loss_db(sc.walls, sc.room_size_m, up.position_m, sc.position_at(t), 2440.0)
+    assert np.all(loss > 3) and walled == pytest.approx(bare - loss)
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ('emitter = "ceiling-neighbour-ble"', 'emitter = "nobody"'),
+        (
+            'emitter = "ceiling-neighbour-ble"',
+            'emitter = "ceiling-neighbour-ble"\ninterval_ms = 100',
+        ),
+        ('emitter = "armchair-ble-tracker"', 'emitter = "ceiling-neighbour-ble"\nloss_db = 3'),
+    ],
+)
+def test_a_linked_advert_is_checked(wide_rooms, tmp_path, old, new):
+    text = wide_rooms[3].read_text()
+    assert old in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace(old, new, 1))
+    with pytest.raises(ScenarioError, match="emitter"):
+        load_scenario(str(bad))
+
+
+def test_a_linked_advert_must_be_a_ble_emitters(wide_rooms, tmp_path):
+    text = wide_rooms[3].read_text()
+    other = next(e.id for e in load_scenario(str(wide_rooms[3])).emitters if e.kind != "ble")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('emitter = "armchair-ble-tracker"', f'emitter = "{other}"', 1))
+    with pytest.raises(ScenarioError, match="not ble"):
+        load_scenario(str(bad))
