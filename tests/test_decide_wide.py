@@ -150,23 +150,50 @@ def test_the_scans_camera_in_the_room_vouches_for_the_rf_level_at_its_stop():
     beacons' fall as its in-room evidence."""
     rssi = _from((2.25, 2.0), 1.0, -24.0)
     parts, kinds = _wifi_kinds({"table": -27.0, "rug-left": -29.0, "door": -40.0})
-    (got,) = wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(rssi)], [])
-    cls, top, room = got
-    assert (cls, parts[top.stretch].label) == ("wifi_ap", "table")
+    claim = _claim(rssi)
+    (got,) = wifiscan.vouched_by_scan(kinds, parts, ROOM, [claim], [])
+    cls, top, room, by = got
+    assert (cls, parts[top.stretch].label, by) == ("wifi_ap", "table", claim)
     assert room["in_room"] and room["fall_db"] > 9
 
 
-def test_the_scan_vouches_for_nothing_beyond_the_walls_or_at_another_level():
+def test_the_scans_camera_with_no_rf_level_of_its_own_is_a_finding_from_the_scan():
+    """The same camera whose RSSI is 20 dB over the only Wi-Fi level heard at
+    its stop: that level is another transmitter, and the camera access point
+    stands on the scan alone (kind wifi_ap, no component)."""
+    parts, kinds = _wifi_kinds({"desk": -22.0, "table": -27.0})
+    inside = _from((2.25, 2.0), 1.0, -4.0)  # -7 dBm at the table, the RF level -27
+    (got,) = wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(inside)], [])
+    assert got[:2] == ("wifi_ap", None) and got[2]["in_room"]
+    near = {i: [j for j in range(len(parts)) if j != i] for i in range(len(parts))}
+    claim = _claim(inside)
+    f = inroom.scan_finding("wifi_ap", inside, "table", 12.0, got[2], parts, near, "wifi", "x")
+    assert (f["type"], f["class"], f["waypoint"], f["sources"]) == (
+        "rf",
+        "wifi_ap",
+        "table",
+        ["wifi"],
+    )
+    assert f["level_dbm"] == round(claim["level_dbm"], 1) and 0.5 < f["confidence"] < 1
+
+
+def test_the_scan_vouches_for_nothing_beyond_the_walls_nor_what_a_finding_claims():
     """The same camera 1.5 m beyond the wall behind the desk: its beacons fit on
-    their own side of the stops, so the scan does not put it in the room. A
-    camera in the room whose RSSI is 20 dB over the RF level at its stop is
-    another transmitter than that level. And one already reported as an RF
-    Wi-Fi finding within 3 m is that finding's, for the network merge."""
+    their own side of the stops, so the scan does not put it in the room. One
+    already reported as an RF Wi-Fi finding within 3 m is that finding's, for
+    the network merge; but a second camera's access point beside it, further
+    from that finding, keeps its own."""
     parts, kinds = _wifi_kinds({"desk": -22.0, "table": -27.0})
     beyond = _from((3.0, -1.5), 0.0, -12.0)
     assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(beyond)], []) == []
-    inside = _from((2.25, 2.0), 1.0, -4.0)  # -7 dBm at the table, the RF level -27
-    assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(inside)], []) == []
     rssi = _from((2.25, 2.0), 1.0, -24.0)
-    found = [{"class": "wifi_camera", "waypoint": "rug-left"}]
+    found = [{"class": "wifi_camera", "waypoint": "rug-left", "level_dbm": -30.0}]
     assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(rssi)], found) == []
+    other = _claim(_from((4.5, 2.0), 0.5, -30.0))  # at the radiator, 3.5 m from rug-left
+    near_it = _claim(_from((3.5, 2.0), 0.5, -30.0))  # at rug-right, 2.5 m from rug-left
+    assert {id(near_it)} == wifiscan.claimed([near_it, other], found, ROOM)
+    both = wifiscan.claimed([_claim(rssi), near_it], found, ROOM)
+    assert len(both) == 1  # the finding claims the nearer: the table's, not rug-right's
+    assert (wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(rssi), other], found))[0][
+        3
+    ] is other

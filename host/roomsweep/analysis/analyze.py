@@ -38,10 +38,10 @@ from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for
     Component,
     Stretch,
     classify,
+    component_evidence,
     components,
     stretches,
 )
-from roomsweep.analysis.dsp import line_strength
 from roomsweep.analysis.inroom import (
     among_stops,
     at_most,
@@ -50,6 +50,7 @@ from roomsweep.analysis.inroom import (
     region,
     regional_peaks,
     room_evidence,
+    scan_finding,
     with_region,
 )
 from roomsweep.analysis.lens import lens_findings, merge_ranked
@@ -122,26 +123,6 @@ BASELINE_MARGIN_DB = 6.0  # louder than the clean sweep by this much: new
 # at PROXIMITY_DB above the room's typical level, full at twice that
 PROXIMITY_CONFIDENCE_BASE = 0.5
 PROXIMITY_FULL_SCALE_DB = 4 * PROXIMITY_DB
-
-
-def _evidence(c: Component) -> dict[str, Any]:
-    f = c.features
-    iv = f.intervals_s()
-    _, props = line_strength(f.on, f.fs, 100.0, harmonics=1) if f.on.size >= 256 else (0, {})
-    peak_hz = None
-    if props:
-        band = (props["freqs"] > 5) & (props["freqs"] < f.fs / 2)
-        if band.any():
-            peak_hz = float(props["freqs"][band][np.argmax(props["psd"][band])])
-    return {
-        "duty": round(f.duty, 4),
-        "bursts": f.count,
-        "burst_width_ms": round(f.width_median_s * 1e3, 3),
-        "burst_interval_ms": round(float(np.median(iv)) * 1e3, 3) if iv.size else None,
-        "burst_rate_hz": round(f.burst_rate_hz, 2),
-        "peak_frequency_hz": round(peak_hz, 2) if peak_hz is not None else None,
-        "scores": {k: round(v, 3) for k, v in sorted(c.scores.items(), key=lambda kv: -kv[1])[:3]},
-    }
 
 
 def baseline_levels(rec: Recording) -> dict[tuple[str, str], float]:
@@ -226,16 +207,22 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         if cls == "ble":
             ble_kind = (track, best_in, typical)
         findings += _unexplained(of_kind, positions)
-    for cls, top, room in vouched_by_scan(wifi_kinds, parts, positions, scan, findings):
-        track, _, typical, chosen = wifi_kinds[cls]
-        elsewhere = {parts[p.stretch].label for p in chosen}
-        finding = _finding(
-            cls, top, track, typical, parts, labels, rec, 0.0, elsewhere, room, True
-        )
-        if finding is not None:
-            finding = with_region(finding, region(track, parts, top.stretch, near), room, False)
-            finding["evidence"]["vouched_by_wifi_scan"] = True
-            findings.append(finding)  # the network merge adds the scan's confidence
+    for cls, heard, room, claim in vouched_by_scan(wifi_kinds, parts, positions, scan, findings):
+        if heard is None:  # the detector heard no Wi-Fi level there: the scan alone
+            rssi, why = claim["evidence"]["rssi_by_waypoint"], "a camera access point's beacons"
+            t = claim["time_s"]
+            finding = scan_finding(cls, rssi, claim["waypoint"], t, room, parts, near, "wifi", why)
+        else:
+            track, _, typical, chosen = wifi_kinds[cls]
+            elsewhere = {parts[p.stretch].label for p in chosen}
+            made = _finding(
+                cls, heard, track, typical, parts, labels, rec, 0.0, elsewhere, room, True
+            )
+            if made is None:
+                continue
+            finding = with_region(made, region(track, parts, heard.stretch, near), room, False)
+        finding["evidence"]["vouched_by_wifi_scan"] = True  # the network merge adds the rest
+        findings += [finding] if finding["confidence"] >= MIN_PROBABILITY else []
     findings += _ble_scan_findings(rec, baseline, parts, labels, near, ble_kind, findings)
     if known:
         findings = [
@@ -279,7 +266,7 @@ def _ble_scan_findings(
                 continue
             finding = with_region(made, region(track, parts, top.stretch, near), room, False)
         finding["evidence"]["ble_scan"] = scan_evidence(adv)
-        out.append(finding)
+        out += [finding] if finding["confidence"] >= MIN_PROBABILITY else []
     return out
 
 
@@ -573,7 +560,7 @@ def _finding(
                 "uncertainty_m": round(float(err), 2),
                 "at_1m_dbm": _props["A"],
             }
-    ev = _evidence(top)
+    ev = component_evidence(top)
     if position is not None:
         ev["fit_at_1m_dbm"] = round(float(position["at_1m_dbm"]), 1)
     if top.separated:

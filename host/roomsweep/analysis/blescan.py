@@ -22,9 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from roomsweep.analysis.classifiers import BY_NAME
-from roomsweep.analysis.components import DETECTOR_FLOOR_DBM, Component, Stretch
-from roomsweep.analysis.inroom import region, with_region
+from roomsweep.analysis.components import Component, Stretch
+from roomsweep.analysis.inroom import scan_finding
 from roomsweep.analysis.locate import FIT_RADIUS_M, in_room
 from roomsweep.analysis.recording import Recording
 from roomsweep.network.devices import build_devices
@@ -35,9 +34,6 @@ from roomsweep.network.signatures import ble_verdict, parse_adv
 # at 30.8 % PER) with a few dB of margin: a stop where the scan did not hear an
 # advertiser heard it below this, if at all
 SCAN_FLOOR_DBM = -94.0
-# The raw score of a BLE finding from the scan alone: its payload named a
-# tracker or a camera (network.signatures.ble_verdict weighs those 0.7-0.85)
-SCAN_ONLY_SCORE = 0.85
 
 
 @dataclass(frozen=True)
@@ -159,32 +155,11 @@ def _within(
 def scan_only_finding(
     adv: Advertiser, room: dict[str, Any], parts: list[Stretch], near: dict[int, list[int]]
 ) -> dict[str, Any]:
-    """A BLE finding from the scan alone: its level the advertiser's RSSI at
-    its strongest stop (the same received power the detector would read), its
-    position the fit on the scan's RSSI, its confidence the calibrated
-    probability (confidence.py) of its payload's weight as the score."""
-    classifier = BY_NAME["ble"]
-    # its level along the sweep, for the region (each visit of a stop reads its best)
-    track = np.array([adv.levels.get(st.label or "", DETECTOR_FLOOR_DBM) for st in parts])
-    at = next(st.index for st in parts if st.label == adv.strongest)
-    level = adv.levels[adv.strongest]
-    fit = room["fit_xy"]
-    finding: dict[str, Any] = {
-        "type": "rf",
-        "class": "ble",
-        "title": classifier.title,
-        "standard": classifier.standard,
-        "time_s": round(adv.time_s, 3),
-        "waypoint": adv.strongest,
-        "position_m": [round(float(v), 2) for v in fit] if fit is not None else None,
-        "position_uncertainty_m": None,
-        "level_dbm": round(level, 1),
-        "confidence": SCAN_ONLY_SCORE,
-        "evidence": {},
-        "sources": ["ble"],
-        "why": f"{adv.what} heard by the device's BLE scan, strongest at {adv.strongest}",
-    }
-    return with_region(finding, region(track, parts, at, near), room, False)
+    """A ble finding from the scan alone (inroom.scan_finding)."""
+    what = f"{adv.what} heard by the device's BLE scan"
+    return scan_finding(
+        "ble", adv.levels, adv.strongest, adv.time_s, room, parts, near, "ble", what
+    )
 
 
 def scan_evidence(adv: Advertiser) -> dict[str, Any]:

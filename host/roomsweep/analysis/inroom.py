@@ -305,3 +305,49 @@ def with_region(
         )
         finding["why"] += f"; plainly in the room ({shown}), loudest among {', '.join(stops)}"
     return finding
+
+
+# The raw score of a finding from a scan alone (analysis.wifiscan, blescan): the
+# scan named it a camera or a tracker on its own evidence (network.signatures
+# weighs a camera SSID 0.6-0.95, a tracker's payload 0.85)
+SCAN_ONLY_SCORE = 0.85
+
+
+def scan_finding(
+    cls: str,
+    levels: dict[str, float],
+    strongest: str,
+    time_s: float,
+    room: dict[str, Any],
+    parts: list[Stretch],
+    near: dict[int, list[int]],
+    source: str,
+    why: str,
+) -> dict[str, Any]:
+    """A finding of kind `cls` from the device's own `source` scan ("wifi" or
+    "ble") alone: its level the scan's RSSI at its strongest stop (the same
+    received power the detector reads), its position the fit on the scan's
+    RSSI (`room`, locate.in_room), its region the stops within REGION_DB of
+    the strongest by that RSSI, its confidence the calibrated probability
+    (with_region) of SCAN_ONLY_SCORE."""
+    classifier = BY_NAME[cls]
+    # its level along the sweep, for the region (each visit of a stop reads its best)
+    track = np.array([levels.get(st.label or "", DETECTOR_FLOOR_DBM) for st in parts])
+    at = next(st.index for st in parts if st.label == strongest)
+    fit = room["fit_xy"]
+    finding: dict[str, Any] = {
+        "type": "rf",
+        "class": cls,
+        "title": classifier.title,
+        "standard": classifier.standard,
+        "time_s": round(time_s, 3),
+        "waypoint": strongest,
+        "position_m": [round(float(v), 2) for v in fit] if fit is not None else None,
+        "position_uncertainty_m": None,
+        "level_dbm": round(levels[strongest], 1),
+        "confidence": SCAN_ONLY_SCORE,
+        "evidence": {},
+        "sources": [source],
+        "why": f"{why}, strongest at {strongest}",
+    }
+    return with_region(finding, region(track, parts, at, near), room, False)

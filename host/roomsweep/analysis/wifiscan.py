@@ -48,45 +48,40 @@ def vouched_by_scan(
     positions: dict[str, tuple[float, float]],
     scan: list[dict[str, Any]],
     found: list[dict[str, Any]],
-) -> list[tuple[str, Component, dict[str, Any]]]:
-    """Wi-Fi components the RF decision left out, one per camera access point
-    the scan found in the room (scan_cameras): at the stop where its beacons
-    are strongest, of a Wi-Fi kind, at a like level (its beacons' RSSI and its
-    bursts' detector level are the same received power: within
-    network.findings.RF_LEVEL_MATCH_DB), where the beacons' own in-room test
-    (scan_in_room) passes and their fit lands within MERGE_RADIUS_M of the
-    stop. None where an RF Wi-Fi finding already stands within FIT_RADIUS_M of
-    that stop (same_device: that finding is this device, and the network merge
-    joins them). Each comes with the beacons' in-room evidence:
-    (kind, component, evidence)."""
-    out = []
+) -> list[tuple[str, Component | None, dict[str, Any], dict[str, Any]]]:
+    """The camera access points the scan found in the room (scan_cameras) that
+    the RF decision left out: where the beacons' own in-room test
+    (scan_in_room) passes and their fit lands within MERGE_RADIUS_M of the stop
+    they are strongest at. Each comes with the Wi-Fi component at that stop at
+    a like level (its beacons' RSSI and its bursts' detector level are the same
+    received power: within network.findings.RF_LEVEL_MATCH_DB), the loudest of
+    the Wi-Fi kinds; or with None and kind wifi_ap (an access point beaconing)
+    where the detector heard none there, for a finding from the scan alone.
+    None for an access point an RF Wi-Fi finding claims (claimed: that finding
+    is this device, and the network merge joins them). Each: (kind, component
+    or None, in-room evidence, the scan's finding)."""
+    out: list[tuple[str, Component | None, dict[str, Any], dict[str, Any]]] = []
+    taken = claimed(scan, [f for f in found if f["class"] in RF_MERGE_CLASSES], positions)
     for n in scan:
         rssi = n["evidence"].get("rssi_by_waypoint") or {}
-        if any(
-            f["class"] in RF_MERGE_CLASSES and same_device(f["waypoint"], n, positions)
-            for f in found
-        ):
+        if id(n) in taken:
             continue
-        best: tuple[str, Component] | None = None
-        for cls, (_, best_in, _, _) in wifi_kinds.items():
-            for i, c in best_in.items():
-                if parts[i].label != n["waypoint"]:
-                    continue
-                if abs(c.level_dbm - n["level_dbm"]) > RF_LEVEL_MATCH_DB:
-                    continue
-                if best is None or c.level_dbm > best[1].level_dbm:
-                    best = (cls, c)
-        if best is None:
-            continue
-        cls, top = best
         room = scan_in_room(n, rssi, positions)
         if room is None or not room["in_room"]:
             continue
         fit, here = room["fit_xy"], positions[n["waypoint"]]
         if fit is not None and math.dist(fit, here) > MERGE_RADIUS_M:
             continue  # the beacons' fit puts the device away from this stop
-        out.append((cls, top, room))
-        found = [*found, {"class": cls, "waypoint": n["waypoint"]}]
+        best: tuple[str, Component | None] = ("wifi_ap", None)
+        for cls, (_, best_in, _, _) in wifi_kinds.items():
+            for i, c in best_in.items():
+                if parts[i].label != n["waypoint"]:
+                    continue
+                if abs(c.level_dbm - n["level_dbm"]) > RF_LEVEL_MATCH_DB:
+                    continue
+                if best[1] is None or c.level_dbm > best[1].level_dbm:
+                    best = (cls, c)
+        out.append((*best, room, n))
     return out
 
 
@@ -109,13 +104,29 @@ def scan_in_room(
     )
 
 
-def same_device(
-    waypoint: str | None, claim: dict[str, Any], positions: dict[str, tuple[float, float]]
-) -> bool:
-    """An RF Wi-Fi finding at `waypoint` may be the scan's camera access point:
-    it lies within FIT_RADIUS_M of where the scan heard it strongest. A scan
-    reads each access point once or twice per stop, so one faded reading can
-    move its strongest stop a couple of metres (a Rayleigh fade takes 10 dB or
-    more 10 % of the time)."""
-    a, b = positions.get(waypoint or ""), positions.get(claim["waypoint"] or "")
-    return a is not None and b is not None and math.dist(a, b) <= FIT_RADIUS_M
+def claimed(
+    scan: list[dict[str, Any]],
+    found: list[dict[str, Any]],
+    positions: dict[str, tuple[float, float]],
+) -> set[int]:
+    """The scan's camera access points (their id()) that RF Wi-Fi findings
+    stand for: each finding claims the one strongest nearest its waypoint,
+    within FIT_RADIUS_M (a scan reads each access point once or twice per stop,
+    so one faded reading can move its strongest stop a couple of metres: a
+    Rayleigh fade takes 10 dB or more 10 % of the time), the closer in level
+    first where two are as near. A second camera beside a reported one keeps
+    its own access point."""
+    out = set()
+    for f in found:
+        at = positions.get(f["waypoint"] or "")
+        best: tuple[tuple[float, float], int] | None = None
+        for n in scan:
+            there = positions.get(n["waypoint"] or "")
+            if at is None or there is None or math.dist(at, there) > FIT_RADIUS_M:
+                continue
+            key = (math.dist(at, there), abs(n["level_dbm"] - f["level_dbm"]))
+            if best is None or key < best[0]:
+                best = (key, id(n))
+        if best is not None:
+            out.add(best[1])
+    return out

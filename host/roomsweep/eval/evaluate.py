@@ -43,18 +43,23 @@ class Truth:
 
 def hidden_emitters(scenario: Any) -> list[Truth]:
     """The hidden transmitters a sweep must report: the RF emitters marked
-    hidden, and the BLE trackers and cameras inside the room that no RF emitter
-    stands for (sim/netdevices.py: the RF simulator draws no bursts for them,
-    but they advertise all the same; the device's BLE scan hears them)."""
+    hidden, and the camera access points and BLE trackers and cameras inside
+    the room that no RF emitter stands for (sim/netdevices.py: the RF simulator
+    draws no bursts for them, but they beacon and advertise all the same; the
+    device's own scans hear them), as kinds wifi_ap and ble."""
     gt = getattr(scenario, "ground_truth", {}) or {}
     out = []
     for e in scenario.emitters:
         if e.hidden:
             out.append(Truth(e.id, e.kind, (e.position_m[0], e.position_m[1]), gt.get(e.id)))
-    for b in getattr(scenario, "ble_devices", []) or []:
-        if b.reportable and b.emitter is None:
-            xy = (b.position_m[0], b.position_m[1])
-            out.append(Truth(b.id, "ble", xy, scenario.nearest_waypoint(b.position_m)))
+    for kind, devices in (
+        ("wifi_ap", getattr(scenario, "access_points", None)),
+        ("ble", getattr(scenario, "ble_devices", None)),
+    ):
+        for d in devices or []:
+            if d.reportable and d.emitter is None:
+                xy = (d.position_m[0], d.position_m[1])
+                out.append(Truth(d.id, kind, xy, scenario.nearest_waypoint(d.position_m)))
     return out
 
 

@@ -241,7 +241,7 @@ def merge_findings(
         ev[n["type"]] = n["evidence"]
         target["evidence"] = ev
         target["sources"] = [*dict.fromkeys([*target.get("sources", ["rf"]), n["type"]])]
-        if n["type"] == "wifi":
+        if n["type"] == "wifi" and "rf" in target["sources"][:1]:  # not from the scan alone
             target["confidence"] = round(1 - (1 - target["confidence"]) * (1 - n["confidence"]), 3)
         target["why"] = f"{target['why']}; also a {n['why']}"
     return merged_rf + rest

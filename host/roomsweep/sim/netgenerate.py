@@ -33,6 +33,9 @@ TRACKER = 0.45
 # nothing [judgement]; neighbours' mostly gadgets, sometimes a tracker on keys
 HIDDEN_BLE_TRACKER = 0.7
 NEIGHBOUR_BLE_TRACKER = 0.3
+# wide profile: a neighbour's own IP camera beyond a wall, its SSID a camera's
+# (a hard negative for "is it in this room?": every sign but where it is)
+NEIGHBOUR_CAMERA_AP = 0.3
 CAMERA_OUIS = ("54:8c:81", "74:c9:29", "ec:71:db", "d0:3f:27")
 MODULE_OUIS = ("24:0a:c4",)  # Espressif modules in cheap cameras
 ROUTER_OUIS = ("38:10:d5", "a0:40:a0", "50:c7:bf")
@@ -242,6 +245,27 @@ def network_toml(scenario: Scenario, seed: int, index: int, wide: bool = False) 
                     "kind": "camera",
                 },
                 "a camera in setup mode, not streaming",
+            )
+        )
+    if wide and rng.random() < NEIGHBOUR_CAMERA_AP:
+        pos, loss = _outside(rng, scenario)
+        mac = _mac(rng, str(rng.choice(CAMERA_OUIS + MODULE_OUIS)))
+        tables.append(
+            _table(
+                "access_points",
+                {
+                    "id": "neighbour-camera-ap",
+                    "bssid": mac,
+                    "ssid": _ssid(rng, str(rng.choice(CAMERA_SSIDS)), mac),
+                    "channel": channel(),
+                    "authmode": str(rng.choice(["open", "wpa2-psk"])),
+                    "position_m": pos,
+                    "eirp_dbm": float(round(rng.uniform(10.0, 20.0))),
+                    "outside": True,
+                    "loss_db": loss,
+                    "kind": "camera",
+                },
+                "a neighbour's IP camera beyond the wall: not in this room",
             )
         )
     for k in range(int(rng.integers(1, 4))):  # routers beyond the walls
