@@ -92,9 +92,13 @@ def test_the_scan_vouches_for_no_tracker_beyond_the_walls_nor_a_gadget_the_detec
     # ... heard by the detector as BLE at its stop, at a like level: that level's
     (got,) = blescan.vouched_by_ble_scan(best_in, parts, ROOM, [gadget], [])
     assert got[1] is best_in[next(i for i, st in enumerate(parts) if st.label == "table")]
-    # an RF ble finding within 3 m already stands for it
-    found = [{"class": "ble", "waypoint": "rug-left"}]
+    # an RF ble finding within 3 m already stands for it; a second tracker beside
+    # it, further from that finding, keeps its own
+    found = [{"class": "ble", "waypoint": "rug-left", "level_dbm": -35.0}]
     assert blescan.vouched_by_ble_scan({}, parts, ROOM, [_adv(inside)], found) == []
+    second = _adv(_from((4.5, 2.0), 0.5, -40.0))  # at the radiator
+    (got,) = blescan.vouched_by_ble_scan({}, parts, ROOM, [_adv(inside), second], found)
+    assert got[0] is second
 
 
 def test_the_hotel_rooms_airtag_is_a_ble_transmitter_at_the_bed():

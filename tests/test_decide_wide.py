@@ -191,9 +191,29 @@ def test_the_scan_vouches_for_nothing_beyond_the_walls_nor_what_a_finding_claims
     assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(rssi)], found) == []
     other = _claim(_from((4.5, 2.0), 0.5, -30.0))  # at the radiator, 3.5 m from rug-left
     near_it = _claim(_from((3.5, 2.0), 0.5, -30.0))  # at rug-right, 2.5 m from rug-left
-    assert {id(near_it)} == wifiscan.claimed([near_it, other], found, ROOM)
-    both = wifiscan.claimed([_claim(rssi), near_it], found, ROOM)
-    assert len(both) == 1  # the finding claims the nearer: the table's, not rug-right's
+    heard = [(c["waypoint"], c["level_dbm"]) for c in (near_it, other)]
+    assert wifiscan.claimed(heard, found, ROOM) == {0}
+    heard = [(c["waypoint"], c["level_dbm"]) for c in (_claim(rssi), near_it)]
+    assert wifiscan.claimed(heard, found, ROOM) == {0}  # the nearer: the table's
     assert (wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(rssi), other], found))[0][
         3
     ] is other
+
+
+def test_a_second_camera_at_a_reported_ones_stop_stands_on_the_scan_alone():
+    """Two cameras' access points strongest at the table, one RF Wi-Fi finding
+    there made of the table's Wi-Fi level: the finding claims the access point
+    closer to its level; the other is a device of its own, but that level is
+    the first one's, so it stands on the scan alone (no component)."""
+    parts, kinds = _wifi_kinds({"table": -27.0, "rug-left": -29.0, "door": -40.0})
+    first = _claim(_from((2.25, 2.0), 1.0, -24.0))  # -24 dBm at the table
+    second = _claim(_from((2.25, 2.0), 1.0, -16.0))  # -16 dBm at the table
+    found = [{"class": "wifi_ap", "waypoint": "table", "level_dbm": -27.0}]
+    assert wifiscan.in_findings(kinds, parts, found) == {
+        ("wifi_ap", i, -27.0) for i, st in enumerate(parts) if st.label == "table"
+    }
+    (got,) = wifiscan.vouched_by_scan(kinds, parts, ROOM, [first, second], found)
+    assert got[:2] == ("wifi_ap", None) and got[3] is second
+    # without the finding, the first one vouched is made of that level, the second not
+    (a, b) = wifiscan.vouched_by_scan(kinds, parts, ROOM, [first, second], [])
+    assert (a[3], b[3]) == (first, second) and a[1] is not None and b[1] is None

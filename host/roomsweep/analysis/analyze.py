@@ -461,7 +461,9 @@ def _explains(louder: dict[str, Any], at: tuple[float, float], level: float) -> 
 def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One finding per waypoint: the loudest. Weaker patterns there are the
     nearest transmitter seen through mixed levels (its bursts overlapping the
-    room's other traffic), not a second device at the same spot."""
+    room's other traffic), not a second device at the same spot; not so one
+    told apart by timing, one at a level of its own, or one a scan heard by its
+    own address (a second camera's access point, a tracker)."""
     loudest: dict[str, dict[str, Any]] = {}
     for f in findings:
         w = f["waypoint"]
@@ -473,6 +475,8 @@ def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not f["waypoint"]
         or loudest[f["waypoint"]] is f
         or f["evidence"].get("separated_by_timing")  # a second source, told apart
+        or f["evidence"].get("vouched_by_wifi_scan")  # a scan heard its own address
+        or "ble_scan" in f["evidence"]
         or _own_level(f, loudest[f["waypoint"]])
     ]
 

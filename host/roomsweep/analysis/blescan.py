@@ -24,8 +24,9 @@ import numpy as np
 
 from roomsweep.analysis.components import Component, Stretch
 from roomsweep.analysis.inroom import scan_finding
-from roomsweep.analysis.locate import FIT_RADIUS_M, in_room
+from roomsweep.analysis.locate import in_room
 from roomsweep.analysis.recording import Recording
+from roomsweep.analysis.wifiscan import claimed, in_findings
 from roomsweep.network.devices import build_devices
 from roomsweep.network.findings import MERGE_RADIUS_M, RF_LEVEL_MATCH_DB
 from roomsweep.network.signatures import ble_verdict, parse_adv
@@ -114,16 +115,18 @@ def vouched_by_ble_scan(
     payload names no kind counts only where the RF detector heard a ble
     component at that stop at a like level (its bursts and its adverts are the
     same received power: within network.findings.RF_LEVEL_MATCH_DB); with one,
-    it comes with that component. None within FIT_RADIUS_M of an RF ble finding
-    (that finding is the same device, or one beside it the scan cannot tell
-    apart). `best_in`: the ble kind's loudest component per stretch of `parts`.
-    Each: (advertiser, component or None, in-room evidence)."""
+    it comes with that component (not one a finding is made of already). None
+    for an advertiser an RF ble finding claims (wifiscan.claimed: that finding
+    is this device). `best_in`: the ble kind's loudest component per stretch
+    of `parts`. Each: (advertiser, component or None, in-room evidence)."""
     stops = [st.label for st in parts if st.label is not None]
     out: list[tuple[Advertiser, Component | None, dict[str, Any]]] = []
-    taken = [f["waypoint"] for f in found if f["class"] == "ble"]
-    for adv in sorted(scanned, key=lambda a: -a.levels[a.strongest]):
+    heard = [(a.strongest, a.levels[a.strongest]) for a in scanned]
+    taken = claimed(heard, [f for f in found if f["class"] == "ble"], positions)
+    reported = in_findings({"ble": (None, best_in, None, None)}, parts, found)
+    for k, adv in enumerate(scanned):
         here = positions.get(adv.strongest)
-        if here is None or any(_within(positions, w, here, FIT_RADIUS_M) for w in taken):
+        if here is None or k in taken:
             continue
         room = scan_in_room(adv, positions, stops)
         if room is None or not room["in_room"]:
@@ -131,25 +134,20 @@ def vouched_by_ble_scan(
         fit = room["fit_xy"]
         if fit is not None and math.dist(fit, here) > MERGE_RADIUS_M:
             continue  # its fit puts the advertiser away from this stop
-        heard = [
+        like = [
             c
             for i, c in best_in.items()
             if parts[i].label == adv.strongest
+            and ("ble", c.stretch, c.level_dbm) not in reported
             and abs(c.level_dbm - adv.levels[adv.strongest]) <= RF_LEVEL_MATCH_DB
         ]
-        top = max(heard, key=lambda c: c.level_dbm) if heard else None
+        top = max(like, key=lambda c: c.level_dbm) if like else None
         if top is None and adv.kind is None:
             continue  # a gadget naming nothing, not heard by the detector: the room's own
         out.append((adv, top, room))
-        taken.append(adv.strongest)
+        if top is not None:  # made of it now
+            reported.add(("ble", top.stretch, top.level_dbm))
     return out
-
-
-def _within(
-    positions: dict[str, tuple[float, float]], w: str | None, at: tuple[float, float], r: float
-) -> bool:
-    p = positions.get(w or "")
-    return p is not None and math.dist(p, at) <= r
 
 
 def scan_only_finding(

@@ -13,6 +13,7 @@ finding.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -55,16 +56,19 @@ def vouched_by_scan(
     they are strongest at. Each comes with the Wi-Fi component at that stop at
     a like level (its beacons' RSSI and its bursts' detector level are the same
     received power: within network.findings.RF_LEVEL_MATCH_DB), the loudest of
-    the Wi-Fi kinds; or with None and kind wifi_ap (an access point beaconing)
+    the Wi-Fi kinds that no finding is made of already (in_findings: that is
+    another device's); or with None and kind wifi_ap (an access point beaconing)
     where the detector heard none there, for a finding from the scan alone.
     None for an access point an RF Wi-Fi finding claims (claimed: that finding
     is this device, and the network merge joins them). Each: (kind, component
     or None, in-room evidence, the scan's finding)."""
     out: list[tuple[str, Component | None, dict[str, Any], dict[str, Any]]] = []
-    taken = claimed(scan, [f for f in found if f["class"] in RF_MERGE_CLASSES], positions)
-    for n in scan:
+    rf_wifi = [f for f in found if f["class"] in RF_MERGE_CLASSES]
+    taken = claimed([(n["waypoint"], n["level_dbm"]) for n in scan], rf_wifi, positions)
+    reported = in_findings(wifi_kinds, parts, found)
+    for k, n in enumerate(scan):
         rssi = n["evidence"].get("rssi_by_waypoint") or {}
-        if id(n) in taken:
+        if k in taken:
             continue
         room = scan_in_room(n, rssi, positions)
         if room is None or not room["in_room"]:
@@ -75,13 +79,15 @@ def vouched_by_scan(
         best: tuple[str, Component | None] = ("wifi_ap", None)
         for cls, (_, best_in, _, _) in wifi_kinds.items():
             for i, c in best_in.items():
-                if parts[i].label != n["waypoint"]:
+                if parts[i].label != n["waypoint"] or (cls, c.stretch, c.level_dbm) in reported:
                     continue
                 if abs(c.level_dbm - n["level_dbm"]) > RF_LEVEL_MATCH_DB:
                     continue
                 if best[1] is None or c.level_dbm > best[1].level_dbm:
                     best = (cls, c)
         out.append((*best, room, n))
+        if best[1] is not None:  # made of it now
+            reported.add((best[0], best[1].stretch, best[1].level_dbm))
     return out
 
 
@@ -104,29 +110,45 @@ def scan_in_room(
     )
 
 
+def in_findings(
+    kinds: dict[str, tuple[Any, dict[int, Component], Any, Any]],
+    parts: list[Stretch],
+    found: list[dict[str, Any]],
+) -> set[tuple[str, int, float]]:
+    """The components (kind, stretch, level) that findings are made of: a
+    finding names its kind, stop and level (rounded to 0.1 dB)."""
+    made = {(f["class"], f["waypoint"], f["level_dbm"]) for f in found}
+    return {
+        (cls, c.stretch, c.level_dbm)
+        for cls, (_, best_in, *_) in kinds.items()
+        for c in best_in.values()
+        if (cls, parts[c.stretch].label, round(c.level_dbm, 1)) in made
+    }
+
+
 def claimed(
-    scan: list[dict[str, Any]],
+    heard: Sequence[tuple[str | None, float]],
     found: list[dict[str, Any]],
     positions: dict[str, tuple[float, float]],
 ) -> set[int]:
-    """The scan's camera access points (their id()) that RF Wi-Fi findings
-    stand for: each finding claims the one strongest nearest its waypoint,
-    within FIT_RADIUS_M (a scan reads each access point once or twice per stop,
-    so one faded reading can move its strongest stop a couple of metres: a
-    Rayleigh fade takes 10 dB or more 10 % of the time), the closer in level
-    first where two are as near. A second camera beside a reported one keeps
-    its own access point."""
+    """Which of a scan's devices (`heard`: each one's strongest stop and its
+    level there) RF findings stand for, by index: each finding claims the one
+    strongest nearest its waypoint, within FIT_RADIUS_M (a scan reads a device
+    once or a few times per stop, so one faded reading can move its strongest
+    stop a couple of metres: a Rayleigh fade takes 10 dB or more 10 % of the
+    time), the closer in level first where two are as near. A second device
+    beside a reported one keeps its own."""
     out = set()
     for f in found:
         at = positions.get(f["waypoint"] or "")
         best: tuple[tuple[float, float], int] | None = None
-        for n in scan:
-            there = positions.get(n["waypoint"] or "")
+        for k, (stop, level) in enumerate(heard):
+            there = positions.get(stop or "")
             if at is None or there is None or math.dist(at, there) > FIT_RADIUS_M:
                 continue
-            key = (math.dist(at, there), abs(n["level_dbm"] - f["level_dbm"]))
+            key = (math.dist(at, there), abs(level - f["level_dbm"]))
             if best is None or key < best[0]:
-                best = (key, id(n))
+                best = (key, k)
         if best is not None:
             out.add(best[1])
     return out
