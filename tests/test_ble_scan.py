@@ -13,6 +13,8 @@ import pytest
 from roomsweep.analysis import blescan
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.recording import Recording, WaypointMark
+from roomsweep.analyst.analysed import is_rf
+from roomsweep.cli.output import format_findings
 from roomsweep.errors import ScenarioError
 from roomsweep.eval.evaluate import hidden_emitters, score_scenario
 from roomsweep.eval.fastpath import from_scenario
@@ -114,6 +116,12 @@ def test_the_hotel_rooms_airtag_is_a_ble_transmitter_at_the_bed():
     assert (tag["type"], tag["class"], tag["waypoint"]) == ("rf", "ble", "bed-right")
     assert tag["evidence"]["ble_scan"]["address"] == "d2:4f:1a:9c:33:07"
     assert tag["evidence"]["ble"]["mac"] == "d2:4f:1a:9c:33:07"
+    # told as the scan's finding: no RF level on the detector's scale, no crash
+    # on its position without a detector fit (`roomsweep analyze` text)
+    assert not is_rf(tag) and tag["position_uncertainty_m"] is not None
+    text = format_findings(findings, width=100, evidence=True)
+    assert "Made from the device's own BLE scan alone" in text
+    assert "Heard by the device's BLE scan as d2:4f:1a:9c:33:07: Apple Find My" in text
     truth = [t for t in hidden_emitters(sc) if t.id == "bed-airtag"]
     assert truth and truth[0].kind == "ble"
     scored = score_scenario([f for f in findings if f["type"] == "rf"], truth, from_scenario(sc))

@@ -343,7 +343,11 @@ def scan_finding(
         "time_s": round(time_s, 3),
         "waypoint": strongest,
         "position_m": [round(float(v), 2) for v in fit] if fit is not None else None,
-        "position_uncertainty_m": None,
+        "position_uncertainty_m": (
+            round(float(room["fit_uncertainty_m"]), 2)
+            if fit is not None and room.get("fit_uncertainty_m") is not None
+            else None
+        ),
         "level_dbm": round(levels[strongest], 1),
         "confidence": SCAN_ONLY_SCORE,
         "evidence": {},

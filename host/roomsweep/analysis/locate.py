@@ -238,6 +238,7 @@ def in_room(
     return {
         "fall_db": fall,
         "fit_xy": fit_xy,
+        "fit_uncertainty_m": spread,
         "outside_hull_m": outside,
         "high_fit_outside_hull_m": outside_high,
         "room_fit_outside_hull_m": outside_room,

@@ -175,8 +175,12 @@ def ceiling_dbm(an: SweepAnalysis) -> float:
 
 def is_rf(finding: dict[str, Any]) -> bool:
     """A finding of the RF detector: its level_dbm is on the detector's scale and its
-    envelope is in the samples (network findings carry a radio's RSSI instead)."""
-    return finding.get("type", "rf") == "rf"
+    envelope is in the samples (network findings, and RF findings a scan made
+    alone, `sources` ["wifi"] or ["ble"], carry a radio's RSSI instead)."""
+    return finding.get("type", "rf") == "rf" and finding.get("sources") not in (
+        ["wifi"],
+        ["ble"],
+    )
 
 
 def class_period_s(cls: str) -> float | None:

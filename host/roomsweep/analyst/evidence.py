@@ -362,6 +362,46 @@ def _lens(f: dict[str, Any], ev: dict[str, Any], done: set[str]) -> list[Item]:
     return items
 
 
+def _scans(finding: dict[str, Any], ev: dict[str, Any], done: set[str]) -> list[Item]:
+    """What the device's own scans said of an RF finding (docs/findings.md
+    steps 8 and 9)."""
+    items: list[Item] = []
+    alone = finding.get("sources") in (["wifi"], ["ble"])
+    if alone and _num(ev.get("score"), ".2f"):
+        radio = "Wi-Fi" if finding["sources"] == ["wifi"] else "BLE"
+        items.append(
+            Sentence(
+                f"Made from the device's own {radio} scan alone: the RF detector did not "
+                f"single it out; its score before calibration {float(ev['score']):.2f}."
+            )
+        )
+        done.add("score")
+    if ev.get("vouched_by_wifi_scan"):
+        if not alone:
+            items.append(
+                Sentence(
+                    "The device's Wi-Fi scan vouched for this level: a camera access "
+                    "point it puts in the room, strongest here at a like level."
+                )
+            )
+        done.add("vouched_by_wifi_scan")
+    scan = ev.get("ble_scan")
+    if isinstance(scan, dict):
+        says = scan.get("payload_says") or "a payload that names no kind"
+        items.append(Sentence(f"Heard by the device's BLE scan as {scan.get('address')}: {says}."))
+        rssi = scan.get("rssi_by_waypoint")
+        if isinstance(rssi, dict) and rssi and not isinstance(ev.get("ble"), dict):
+            items.append(
+                Table(
+                    "Its adverts' signal strength at each waypoint (mean RSSI, loudest first)",
+                    ["waypoint", "RSSI (dBm)"],
+                    [[str(k), f"{float(v):.1f}"] for k, v in rssi.items()],
+                )
+            )
+        done.add("ble_scan")
+    return items
+
+
 def _generic(ev: dict[str, Any], done: set[str], prefix: str = "") -> list[Item]:
     """Whatever no sentence above covers, named in words."""
     items: list[Item] = []
@@ -405,13 +445,15 @@ def describe(finding: dict[str, Any]) -> list[Item]:
             level = float(lvl) if isinstance(lvl, (int, float)) else None
             items += _rf(ev, done, level, finding.get("class"))
             items += _network(ev, done)
-            wifi = ev.get("wifi")
-            if isinstance(wifi, dict):
-                items.append(Sentence("The same device as a Wi-Fi access point:"))
-                wifi_done: set[str] = set()
-                items += _network(wifi, wifi_done)
-                items += _generic(wifi, wifi_done)
-                done.add("wifi")
+            items += _scans(finding, ev, done)
+            for key, what in (("wifi", "a Wi-Fi access point"), ("ble", "a BLE advertiser")):
+                net = ev.get(key)
+                if isinstance(net, dict):
+                    items.append(Sentence(f"The same device as {what}:"))
+                    net_done: set[str] = set()
+                    items += _network(net, net_done)
+                    items += _generic(net, net_done)
+                    done.add(key)
         items += _generic(ev, done)
     room = finding.get("in_room_evidence")
     if isinstance(room, dict) and room:

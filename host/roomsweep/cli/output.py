@@ -36,9 +36,9 @@ def format_findings(
         where = f["waypoint"] or f"{f['time_s']:.1f} s into the sweep"
         pos = ""
         if f.get("position_m"):
-            pos = (
-                f" (estimated at x={f['position_m'][0]:.1f} m, y={f['position_m'][1]:.1f} m"
-                f" +- {f['position_uncertainty_m']:.1f} m)"
+            unc = f.get("position_uncertainty_m")
+            pos = f" (estimated at x={f['position_m'][0]:.1f} m, y={f['position_m'][1]:.1f} m" + (
+                f" +- {unc:.1f} m)" if unc is not None else ")"
             )
         lines.append(f"{i}. {f['title']} near {where}{pos}")
         if f.get("type") == "lens":  # strength in ADC counts, not dBm (docs/findings.md)
