@@ -13,6 +13,7 @@ import pytest
 from roomsweep.analysis import blescan
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.recording import Recording, WaypointMark
+from roomsweep.analysis.wifiscan import scan_cameras
 from roomsweep.analyst.analysed import is_rf
 from roomsweep.cli.output import format_findings
 from roomsweep.errors import ScenarioError
@@ -191,3 +192,38 @@ def test_a_linked_advert_must_be_a_ble_emitters(wide_rooms, tmp_path):
     bad.write_text(text.replace('emitter = "armchair-ble-tracker"', f'emitter = "{other}"', 1))
     with pytest.raises(ScenarioError, match="not ble"):
         load_scenario(str(bad))
+
+
+def test_a_scan_device_strongest_at_a_mark_without_samples_makes_no_finding():
+    """A mark pressed as the samples end (no stretch of its own): the scan's
+    readings after it name a stop the sweep has no samples at; the in-room
+    test leaves such a device out rather than fail."""
+    from roomsweep.analysis.wifiscan import scan_in_room
+
+    levels = _from((2.25, 2.0), 0.5, -40.0)
+    stops = [w for w in ROOM if w != "table"]
+    assert scan_in_room(levels, "table", ROOM, stops) is None
+    assert scan_in_room(levels, "table", ROOM, list(ROOM))["in_room"]
+
+
+def test_the_baseline_silences_the_scans_devices_by_address():
+    sc = load_scenario("hotel-room")
+    rec = from_scenario(sc)
+    assert scan_cameras(rec) and blescan.advertisers(rec)
+    assert scan_cameras(rec, rec) == [] and blescan.advertisers(rec, rec) == []
+
+
+def test_an_rf_ble_finding_gains_the_advertiser_it_claims(monkeypatch):
+    """The detector's own ble finding at the table and an AirTag the scan
+    hears strongest there: one device, so the finding carries the advert's
+    evidence (the network merge joins the tracker to it) and no second
+    finding is made."""
+    from roomsweep.analysis import analyze as analyze_module
+
+    tag = _adv(_from((2.25, 2.0), 0.5, -40.0))
+    monkeypatch.setattr(analyze_module, "advertisers", lambda rec, baseline=None: [tag])
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
+    parts, _, _ = _track({"door": -50.0})
+    found = [{"class": "ble", "waypoint": "table", "level_dbm": -33.0, "evidence": {}}]
+    assert analyze_module._ble_scan_findings(rec, None, parts, {}, {}, None, found) == []
+    assert found[0]["evidence"]["ble_scan"]["address"] == tag.address

@@ -8,6 +8,7 @@ import numpy as np
 
 from roomsweep.analysis import analyze as A
 from roomsweep.analysis import inroom, wifiscan
+from roomsweep.analysis.echoes import unexplained
 from roomsweep.analysis.locate import HULL_MARGIN_M, in_room
 from roomsweep.analysis.recording import Recording
 from tests.test_analysis import FS
@@ -118,10 +119,10 @@ def test_a_second_peak_the_louder_sources_fit_explains_is_the_same_device():
     lamp = _fitted("wifi_camera", "coat-hook", -12.0, (1.5, 0.3), -20.0)
     again = _fitted("wifi_camera", "desk", -26.0, None, None)
     second = _fitted("wifi_camera", "desk", -18.0, None, None)
-    assert A._unexplained([again, lamp], ROOM) == [lamp]
-    assert A._unexplained([second, lamp], ROOM) == [lamp, second]  # loudest first
+    assert unexplained([again, lamp], ROOM) == [lamp]
+    assert unexplained([second, lamp], ROOM) == [lamp, second]  # loudest first
     unfitted = _fitted("wifi_camera", "coat-hook", -12.0, None, None)
-    assert A._unexplained([unfitted, again], ROOM) == [unfitted, again]
+    assert unexplained([unfitted, again], ROOM) == [unfitted, again]
 
 
 def _claim(rssi: dict[str, float]) -> dict:
@@ -192,9 +193,9 @@ def test_the_scan_vouches_for_nothing_beyond_the_walls_nor_what_a_finding_claims
     other = _claim(_from((4.5, 2.0), 0.5, -30.0))  # at the radiator, 3.5 m from rug-left
     near_it = _claim(_from((3.5, 2.0), 0.5, -30.0))  # at rug-right, 2.5 m from rug-left
     heard = [(c["waypoint"], c["level_dbm"]) for c in (near_it, other)]
-    assert wifiscan.claimed(heard, found, ROOM) == {0}
+    assert wifiscan.claimed(heard, found, ROOM) == {0: 0}
     heard = [(c["waypoint"], c["level_dbm"]) for c in (_claim(rssi), near_it)]
-    assert wifiscan.claimed(heard, found, ROOM) == {0}  # the nearer: the table's
+    assert wifiscan.claimed(heard, found, ROOM) == {0: 0}  # the nearer: the table's
     assert (wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(rssi), other], found))[0][
         3
     ] is other

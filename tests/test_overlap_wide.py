@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from roomsweep.analysis import analyze as A
 from roomsweep.analysis import inroom, timing
 from roomsweep.analysis.components import Component, classify
+from roomsweep.analysis.echoes import drop_echoes
 from roomsweep.analysis.features import component
 from roomsweep.standards import GSM_FRAME_S
 from tests.test_analysis import FS, _peaks_of, envelope
@@ -99,7 +99,7 @@ def test_a_quieter_device_of_its_own_at_a_louder_ones_stop_is_kept():
     own = _finding("analog_video", "desk", -24.0, True)  # 24 dB beneath: a level of its own
     echo = _finding("wifi_camera", "desk", -3.0, True)  # at the louder level: mixed bursts
     outside = _finding("ble", "desk", -30.0, False)
-    kept = A._drop_echoes([loud, own, echo, outside])
+    kept = drop_echoes([loud, own, echo, outside])
     assert kept == [loud, own]
 
 

@@ -42,6 +42,7 @@ from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for
     components,
     stretches,
 )
+from roomsweep.analysis.echoes import drop_echoes, scan_alone, unexplained
 from roomsweep.analysis.inroom import (
     among_stops,
     at_most,
@@ -54,11 +55,11 @@ from roomsweep.analysis.inroom import (
     with_region,
 )
 from roomsweep.analysis.lens import lens_findings, merge_ranked
-from roomsweep.analysis.locate import DEFAULT_EXPONENT, fit_position
+from roomsweep.analysis.locate import fit_position
 from roomsweep.analysis.motion import apply_motion_test, motion_test, without_stimulus_marks
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.timing import TIMED_FRAMES_S, one_per_source, same_source_groups
-from roomsweep.analysis.wifiscan import scan_cameras, vouched_by_scan
+from roomsweep.analysis.wifiscan import claimed, scan_cameras, vouched_by_scan
 from roomsweep.network.findings import (
     RF_MERGE_CLASSES,
     add_network_findings,
@@ -104,16 +105,7 @@ LONE_PEAK_RELIEF_DB = 10.0
 # A peak shown only by "not heard" beneath other traffic (see _stands_alone):
 # the least confidence (and its kind's in-room level, inroom.in_room_level)
 MASKED_MIN_CONFIDENCE = 0.8
-# A weaker finding at a louder one's waypoint is its own device when its level
-# is this far beneath: a level mode of its own (each mode spans
-# components.MODE_HALF_WIDTH_DB either side of its centre, so two that do not
-# overlap lie twice that apart), not the louder one's bursts mixed with other
-# traffic, which a log detector reads at their power sum, at or above the louder
-ECHO_GAP_DB = 2 * MODE_HALF_WIDTH_DB
 FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
-# A fitted source this close to a stop is taken as this close (the fit's
-# grid and the detector's size: a level is not predicted from nearer)
-FIT_NEAREST_M = 0.1
 MIN_CONFIDENCE = 0.6  # weaker candidates are not reported
 # ... nor those whose calibrated confidence (confidence.probability) says they
 # are more likely false than true
@@ -152,7 +144,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     comps, parts = components(rec)
     labels = {st.index: st.label for st in parts}
     positions = rec.waypoint_positions or {}
-    scan = scan_cameras(rec)
+    scan = scan_cameras(rec, baseline)
     # the Wi-Fi kinds' tracks, for the scan's camera access points (_vouched_by_scan)
     wifi_kinds: dict[str, tuple[np.ndarray, dict[int, Component], float, list[Component]]] = {}
     near = _neighbours(parts, rec)
@@ -206,7 +198,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             wifi_kinds[cls] = (track, best_in, typical, chosen)
         if cls == "ble":
             ble_kind = (track, best_in, typical)
-        findings += _unexplained(of_kind, positions)
+        findings += unexplained(of_kind, positions)
     for cls, heard, room, claim in vouched_by_scan(wifi_kinds, parts, positions, scan, findings):
         if heard is None:  # the detector heard no Wi-Fi level there: the scan alone
             rssi, why = claim["evidence"]["rssi_by_waypoint"], "a camera access point's beacons"
@@ -221,17 +213,20 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             if made is None:
                 continue
             finding = with_region(made, region(track, parts, heard.stretch, near), room, False)
-        finding["evidence"]["vouched_by_wifi_scan"] = True  # the network merge adds the rest
-        findings += [finding] if finding["confidence"] >= MIN_PROBABILITY else []
+        finding["evidence"]["vouched_by_wifi_scan"] = True
+        # with a detector level, the network merge adds the scan's confidence
+        if heard is not None or finding["confidence"] >= MIN_PROBABILITY:
+            findings.append(finding)
     findings += _ble_scan_findings(rec, baseline, parts, labels, near, ble_kind, findings)
     if known:
         findings = [
             f
             for f in findings
-            if known.get((f["class"], f["waypoint"]), DETECTOR_FLOOR_DBM)
+            if scan_alone(f)  # an RSSI: the scans filtered the baseline's by address
+            or known.get((f["class"], f["waypoint"]), DETECTOR_FLOOR_DBM)
             < f["level_dbm"] - BASELINE_MARGIN_DB
         ]
-    findings = _drop_echoes(findings)
+    findings = drop_echoes(findings)
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
 
     findings = add_network_findings(findings, rec, baseline)
@@ -252,10 +247,16 @@ def _ble_scan_findings(
 ) -> list[dict[str, Any]]:
     """BLE findings the device's own BLE scan vouches for (blescan): from the
     ble component the RF detector heard at the advertiser's strongest stop,
-    or from the scan alone; none a known-clean `baseline` also heard."""
+    or from the scan alone; none a known-clean `baseline` also heard. An RF
+    ble finding that claims an advertiser (wifiscan.claimed) gains its
+    evidence, so the network merge joins its tracker finding to it."""
     scanned = advertisers(rec, baseline)
     track, best_in, typical = ble_kind or (np.zeros(len(parts)), {}, DETECTOR_FLOOR_DBM)
     positions = rec.waypoint_positions or {}
+    rf_ble = [f for f in found if f["class"] == "ble"]
+    heard = [(a.strongest, a.levels[a.strongest]) for a in scanned]
+    for k, i in claimed(heard, rf_ble, positions).items():
+        rf_ble[i]["evidence"]["ble_scan"] = scan_evidence(scanned[k])
     out = []
     for adv, top, room in vouched_by_ble_scan(best_in, parts, positions, scanned, found):
         if top is None:
@@ -266,6 +267,7 @@ def _ble_scan_findings(
                 continue
             finding = with_region(made, region(track, parts, top.stretch, near), room, False)
         finding["evidence"]["ble_scan"] = scan_evidence(adv)
+        finding["evidence"]["vouched_by_ble_scan"] = True
         out += [finding] if finding["confidence"] >= MIN_PROBABILITY else []
     return out
 
@@ -431,63 +433,6 @@ def _co_peak(
             return False
         twins += 1
     return twins > 0 and bool(contrast) and min(contrast) >= CO_PEAK_CONTRAST_DB
-
-
-def _unexplained(
-    of_kind: list[dict[str, Any]], positions: dict[str, tuple[float, float]]
-) -> list[dict[str, Any]]:
-    """A kind's findings without those a louder one's source explains: a
-    finding no louder at its stop than the louder finding's position fit
-    (fitted without this stop, see _finding) says that source reads there is
-    the same device heard again (fading made a second local maximum), not a
-    second one."""
-    kept: list[dict[str, Any]] = []
-    for f in sorted(of_kind, key=lambda f: -f["level_dbm"]):
-        here = positions.get(f["waypoint"] or "")
-        if here is None or not any(_explains(k, here, f["level_dbm"]) for k in kept):
-            kept.append(f)
-    return kept
-
-
-def _explains(louder: dict[str, Any], at: tuple[float, float], level: float) -> bool:
-    """The louder finding's fitted source reads at least `level` at `at`."""
-    at_1m = louder["evidence"].get("fit_at_1m_dbm")
-    if at_1m is None or not louder.get("position_m"):
-        return False
-    d = float(np.hypot(at[0] - louder["position_m"][0], at[1] - louder["position_m"][1]))
-    return level <= at_1m - 10 * DEFAULT_EXPONENT * np.log10(max(d, FIT_NEAREST_M))
-
-
-def _drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One finding per waypoint: the loudest. Weaker patterns there are the
-    nearest transmitter seen through mixed levels (its bursts overlapping the
-    room's other traffic), not a second device at the same spot; not so one
-    told apart by timing, one at a level of its own, or one a scan heard by its
-    own address (a second camera's access point, a tracker)."""
-    loudest: dict[str, dict[str, Any]] = {}
-    for f in findings:
-        w = f["waypoint"]
-        if w and (w not in loudest or f["level_dbm"] > loudest[w]["level_dbm"]):
-            loudest[w] = f
-    return [
-        f
-        for f in findings
-        if not f["waypoint"]
-        or loudest[f["waypoint"]] is f
-        or f["evidence"].get("separated_by_timing")  # a second source, told apart
-        or f["evidence"].get("vouched_by_wifi_scan")  # a scan heard its own address
-        or "ble_scan" in f["evidence"]
-        or _own_level(f, loudest[f["waypoint"]])
-    ]
-
-
-def _own_level(f: dict[str, Any], loudest: dict[str, Any]) -> bool:
-    """A weaker finding at a louder one's waypoint that is a device of its own:
-    a level mode ECHO_GAP_DB or more beneath the louder one (a log detector
-    reads overlapping bursts at their power sum, at or above the louder level,
-    never far beneath it) that the in-room test puts in the room."""
-    room = f.get("in_room_evidence") or {}
-    return bool(room.get("in_room")) and f["level_dbm"] <= loudest["level_dbm"] - ECHO_GAP_DB
 
 
 def _finding(

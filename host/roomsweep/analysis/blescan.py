@@ -4,9 +4,10 @@ A BLE tracker or bug advertises: short PDUs every 20 ms to 10.24 s (Bluetooth
 Core 5.4 Vol 6 Part B 4.4.2.2). The RF detector hears them only where they
 rise above the room's other traffic, a few 0.1-0.4 ms bursts per second at
 most, and not at all below its floor. The device's BLE scan hears each one by
-its address down to about -94 dBm (ESP32 datasheet, receiver sensitivity), so
-it follows an advertiser across the whole room. Its RSSI over the stops is the
-advertiser's level: where the same in-room test the RF levels pass
+its address down to about -97 dBm (ESP32 datasheet, receiver sensitivity), so
+it follows an advertiser across most of the room, though a scan can miss any
+one advert (its window, the shared antenna). Its RSSI at the stops where it was
+heard is the advertiser's level: where the same in-room test the RF levels pass
 (locate.in_room: a fall no source beyond the walls gives, a fit inside the
 stops' hull) puts it in the room, it is reported as a BLE transmitter there,
 from the scan alone when its payload names it (a tracker's or a camera's,
@@ -20,21 +21,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from roomsweep.analysis.components import Component, Stretch
 from roomsweep.analysis.inroom import scan_finding
-from roomsweep.analysis.locate import in_room
 from roomsweep.analysis.recording import Recording
-from roomsweep.analysis.wifiscan import claimed, in_findings
+from roomsweep.analysis.wifiscan import claimed, in_findings, scan_in_room
 from roomsweep.network.devices import build_devices
 from roomsweep.network.findings import MERGE_RADIUS_M, RF_LEVEL_MATCH_DB
 from roomsweep.network.signatures import ble_verdict, parse_adv
-
-# BLE receiver sensitivity of the ESP32 (datasheet, Bluetooth receiver: -97 dBm
-# at 30.8 % PER) with a few dB of margin: a stop where the scan did not hear an
-# advertiser heard it below this, if at all
-SCAN_FLOOR_DBM = -94.0
 
 
 @dataclass(frozen=True)
@@ -81,27 +74,6 @@ def advertisers(rec: Recording, baseline: Recording | None = None) -> list[Adver
     return out
 
 
-def scan_in_room(
-    adv: Advertiser, positions: dict[str, tuple[float, float]], stops: list[str]
-) -> dict[str, Any] | None:
-    """The in-room test (locate.in_room) on the advertiser's RSSI over the
-    sweep's stops: where the scan did not hear it, it was beneath
-    SCAN_FLOOR_DBM. None without the strongest stop's position or with fewer
-    than three stops that heard it."""
-    placed = [w for w in dict.fromkeys(stops) if w in positions]
-    heard = np.array([w in adv.levels for w in placed], bool)
-    if adv.strongest not in placed or heard.sum() < 3:
-        return None
-    levels = np.array([adv.levels.get(w, SCAN_FLOOR_DBM) for w in placed], dtype=np.float64)
-    return in_room(
-        np.array([positions[w] for w in placed], dtype=np.float64),
-        levels,
-        levels,
-        heard,
-        placed.index(adv.strongest),
-    )
-
-
 def vouched_by_ble_scan(
     best_in: dict[int, Component],
     parts: list[Stretch],
@@ -128,7 +100,7 @@ def vouched_by_ble_scan(
         here = positions.get(adv.strongest)
         if here is None or k in taken:
             continue
-        room = scan_in_room(adv, positions, stops)
+        room = scan_in_room(adv.levels, adv.strongest, positions, stops)
         if room is None or not room["in_room"]:
             continue
         fit = room["fit_xy"]

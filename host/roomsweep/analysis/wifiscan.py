@@ -13,7 +13,7 @@ finding.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,17 +29,21 @@ from roomsweep.network.findings import (
 )
 
 
-def scan_cameras(rec: Recording) -> list[dict[str, Any]]:
+def scan_cameras(rec: Recording, baseline: Recording | None = None) -> list[dict[str, Any]]:
     """The camera access points the device's own Wi-Fi scan found inside the
     room on their own evidence (network.findings: a camera SSID, or a camera
     maker's prefix with other signs; peaking there well above its typical
-    level), without any RF finding's help."""
+    level), without any RF finding's help; not those a known-clean `baseline`
+    sweep's scan also heard (by BSSID)."""
     if not getattr(rec, "wifi", None):
         return []
+    heard_before = {w.bssid for w in getattr(baseline, "wifi", None) or []}
     return [
         n
         for n in network_findings(rec, [])
-        if n["class"] == "camera_ap" and "in_room" in n["evidence"]["score_parts"]
+        if n["class"] == "camera_ap"
+        and "in_room" in n["evidence"]["score_parts"]
+        and n["evidence"]["mac"] not in heard_before
     ]
 
 
@@ -65,12 +69,13 @@ def vouched_by_scan(
     out: list[tuple[str, Component | None, dict[str, Any], dict[str, Any]]] = []
     rf_wifi = [f for f in found if f["class"] in RF_MERGE_CLASSES]
     taken = claimed([(n["waypoint"], n["level_dbm"]) for n in scan], rf_wifi, positions)
+    stops = {st.label for st in parts if st.label is not None}
     reported = in_findings(wifi_kinds, parts, found)
     for k, n in enumerate(scan):
         rssi = n["evidence"].get("rssi_by_waypoint") or {}
         if k in taken:
             continue
-        room = scan_in_room(n, rssi, positions)
+        room = scan_in_room(rssi, n["waypoint"], positions, stops)
         if room is None or not room["in_room"]:
             continue
         fit, here = room["fit_xy"], positions[n["waypoint"]]
@@ -92,21 +97,26 @@ def vouched_by_scan(
 
 
 def scan_in_room(
-    claim: dict[str, Any], rssi: dict[str, float], positions: dict[str, tuple[float, float]]
+    levels: dict[str, float],
+    strongest: str,
+    positions: dict[str, tuple[float, float]],
+    stops: Collection[str],
 ) -> dict[str, Any] | None:
-    """The in-room test (locate.in_room) on the scan's RSSI at the stops where
-    it ran: its beacons' fall across the room and where their fit lands. None
-    without the strongest stop's position or with fewer than three stops."""
-    placed = [w for w in rssi if w in positions]
-    if claim["waypoint"] not in placed or len(placed) < 3:
+    """The in-room test (locate.in_room) on a scanned device's RSSI (`levels`:
+    stop -> dBm) at the sweep's `stops` where the scan heard it: its fall
+    across the room and where its fit lands. A stop where it was not heard
+    says nothing (a scan can miss a beacon or an advert at any level). None
+    without the strongest stop among them or with fewer than three."""
+    placed = [w for w in levels if w in positions and w in stops]
+    if strongest not in placed or len(placed) < 3:
         return None
-    levels = np.array([rssi[w] for w in placed], dtype=np.float64)
+    rssi = np.array([levels[w] for w in placed], dtype=np.float64)
     return in_room(
         np.array([positions[w] for w in placed], dtype=np.float64),
-        levels,
-        levels,
-        np.ones(levels.size, bool),
-        placed.index(claim["waypoint"]),
+        rssi,
+        rssi,
+        np.ones(rssi.size, bool),
+        placed.index(strongest),
     )
 
 
@@ -130,16 +140,17 @@ def claimed(
     heard: Sequence[tuple[str | None, float]],
     found: list[dict[str, Any]],
     positions: dict[str, tuple[float, float]],
-) -> set[int]:
+) -> dict[int, int]:
     """Which of a scan's devices (`heard`: each one's strongest stop and its
-    level there) RF findings stand for, by index: each finding claims the one
-    strongest nearest its waypoint, within FIT_RADIUS_M (a scan reads a device
-    once or a few times per stop, so one faded reading can move its strongest
-    stop a couple of metres: a Rayleigh fade takes 10 dB or more 10 % of the
-    time), the closer in level first where two are as near. A second device
-    beside a reported one keeps its own."""
-    out = set()
-    for f in found:
+    level there) RF findings stand for: device index -> finding index. Each
+    finding claims the one strongest nearest its waypoint, within
+    FIT_RADIUS_M (a scan reads a device once or a few times per stop, so one
+    faded reading can move its strongest stop a couple of metres: a Rayleigh
+    fade takes 10 dB or more 10 % of the time), the closer in level first
+    where two are as near. A second device beside a reported one keeps its
+    own."""
+    out: dict[int, int] = {}
+    for fi, f in enumerate(found):
         at = positions.get(f["waypoint"] or "")
         best: tuple[tuple[float, float], int] | None = None
         for k, (stop, level) in enumerate(heard):
@@ -150,5 +161,5 @@ def claimed(
             if best is None or key < best[0]:
                 best = (key, k)
         if best is not None:
-            out.add(best[1])
+            out.setdefault(best[1], fi)
     return out

@@ -18,7 +18,7 @@ import textwrap
 from typing import Any
 
 from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, level_text, saturated
-from roomsweep.analyst.analysed import SweepAnalysis, ceiling_dbm
+from roomsweep.analyst.analysed import SweepAnalysis, ceiling_dbm, is_rf
 
 MATCH_M = 1.5  # same transmitter when the estimated positions are this close
 MOVED_DB = 6.0  # a level change at a waypoint worth pointing out (4x in power)
@@ -154,7 +154,7 @@ def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
 
 def _rf_saturated(f: dict[str, Any], ceiling: float) -> bool:
     """A detector level at its ceiling: only a lower bound (a radio's RSSI is not)."""
-    return str(f.get("type") or "rf") == "rf" and saturated(f.get("level_dbm"), ceiling)
+    return is_rf(f) and saturated(f.get("level_dbm"), ceiling)
 
 
 def _where(f: dict[str, Any], ceiling: float) -> str:

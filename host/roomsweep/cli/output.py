@@ -7,6 +7,7 @@ import textwrap
 from typing import Any
 
 from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, level_text
+from roomsweep.analyst.analysed import is_rf
 from roomsweep.analyst.evidence import Table, as_text, describe
 
 
@@ -50,7 +51,7 @@ def format_findings(
             # the RF detector's level can be at its ceiling; a radio's RSSI cannot
             level = (
                 level_text(f["level_dbm"], ceiling=ceiling)
-                if f.get("type", "rf") == "rf"
+                if is_rf(f)
                 else f"{f['level_dbm']:.1f} dBm"
             )
             lines.append(f"   level {level}, confidence {f['confidence']:.2f}; why: {f['why']}")

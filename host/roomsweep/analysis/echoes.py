@@ -1,0 +1,89 @@
+"""One finding per device: a weaker pattern at a louder finding's stop (an
+echo: the louder one's bursts mixed with other traffic), or a kind's second
+peak that the louder finding's fitted source already explains, is not a
+second device (docs/findings.md step 7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from roomsweep.analysis.components import MODE_HALF_WIDTH_DB
+from roomsweep.analysis.locate import DEFAULT_EXPONENT
+
+# A weaker finding at a louder one's waypoint is its own device when its level
+# is this far beneath: a level mode of its own (each mode spans
+# components.MODE_HALF_WIDTH_DB either side of its centre, so two that do not
+# overlap lie twice that apart), not the louder one's bursts mixed with other
+# traffic, which a log detector reads at their power sum, at or above the louder
+ECHO_GAP_DB = 2 * MODE_HALF_WIDTH_DB
+# A fitted source this close to a stop is taken as this close (the fit's
+# grid and the detector's size: a level is not predicted from nearer)
+FIT_NEAREST_M = 0.1
+
+
+def unexplained(
+    of_kind: list[dict[str, Any]], positions: dict[str, tuple[float, float]]
+) -> list[dict[str, Any]]:
+    """A kind's findings without those a louder one's source explains: a
+    finding no louder at its stop than the louder finding's position fit
+    (fitted without this stop, analyze._finding) says that source reads there is
+    the same device heard again (fading made a second local maximum), not a
+    second one."""
+    kept: list[dict[str, Any]] = []
+    for f in sorted(of_kind, key=lambda f: -f["level_dbm"]):
+        here = positions.get(f["waypoint"] or "")
+        if here is None or not any(_explains(k, here, f["level_dbm"]) for k in kept):
+            kept.append(f)
+    return kept
+
+
+def _explains(louder: dict[str, Any], at: tuple[float, float], level: float) -> bool:
+    """The louder finding's fitted source reads at least `level` at `at`."""
+    at_1m = louder["evidence"].get("fit_at_1m_dbm")
+    if at_1m is None or not louder.get("position_m"):
+        return False
+    d = float(np.hypot(at[0] - louder["position_m"][0], at[1] - louder["position_m"][1]))
+    return level <= at_1m - 10 * DEFAULT_EXPONENT * np.log10(max(d, FIT_NEAREST_M))
+
+
+def drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One finding per waypoint: the loudest. Weaker patterns there are the
+    nearest transmitter seen through mixed levels (its bursts overlapping the
+    room's other traffic), not a second device at the same spot; not so one
+    told apart by timing, one at a level of its own, or one a scan heard by its
+    own address (a second camera's access point, a tracker). A scan's own
+    finding counts as loudest at its stop too: its RSSI is the received power
+    the detector reads of that device's bursts, which mixed with other traffic
+    make the weaker patterns there (leaving scan findings out of the loudest
+    was tried: two more false findings on the wide tuning sets, no true one)."""
+    loudest: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        w = f["waypoint"]
+        if w and (w not in loudest or f["level_dbm"] > loudest[w]["level_dbm"]):
+            loudest[w] = f
+    return [
+        f
+        for f in findings
+        if not f["waypoint"]
+        or loudest[f["waypoint"]] is f
+        or f["evidence"].get("separated_by_timing")  # a second source, told apart
+        or f["evidence"].get("vouched_by_wifi_scan")  # a scan heard its own address
+        or f["evidence"].get("vouched_by_ble_scan")
+        or _own_level(f, loudest[f["waypoint"]])
+    ]
+
+
+def scan_alone(f: dict[str, Any]) -> bool:
+    """A finding the device's own Wi-Fi or BLE scan made alone (inroom.scan_finding)."""
+    return f.get("sources") in (["wifi"], ["ble"])
+
+
+def _own_level(f: dict[str, Any], loudest: dict[str, Any]) -> bool:
+    """A weaker finding at a louder one's waypoint that is a device of its own:
+    a level mode ECHO_GAP_DB or more beneath the louder one (a log detector
+    reads overlapping bursts at their power sum, at or above the louder level,
+    never far beneath it) that the in-room test puts in the room."""
+    room = f.get("in_room_evidence") or {}
+    return bool(room.get("in_room")) and f["level_dbm"] <= loudest["level_dbm"] - ECHO_GAP_DB
