@@ -115,6 +115,7 @@ def test_the_hotel_rooms_airtag_is_a_ble_transmitter_at_the_bed():
     assert len(ble) == 1, ble
     (tag,) = ble
     assert (tag["type"], tag["class"], tag["waypoint"]) == ("rf", "ble", "bed-right")
+    assert tag["title"] == "BLE tracker advertising"
     assert tag["evidence"]["ble_scan"]["address"] == "d2:4f:1a:9c:33:07"
     assert tag["evidence"]["ble"]["mac"] == "d2:4f:1a:9c:33:07"
     # told as the scan's finding: no RF level on the detector's scale, no crash

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.blescan import (
+    TITLES,
     advertisers,
     scan_evidence,
     scan_only_finding,
@@ -268,6 +269,7 @@ def _ble_scan_findings(
             finding = with_region(made, region(track, parts, top.stretch, near), room, False)
         finding["evidence"]["ble_scan"] = scan_evidence(adv)
         finding["evidence"]["vouched_by_ble_scan"] = True
+        finding["title"] = TITLES.get(adv.kind or "", finding["title"])
         out += [finding] if finding["confidence"] >= MIN_PROBABILITY else []
     return out
 

@@ -132,6 +132,10 @@ def scan_only_finding(
     )
 
 
+# what a finding is called when the advertiser's payload names its kind
+TITLES = {"tracker": "BLE tracker advertising", "camera": "camera advertising over BLE"}
+
+
 def scan_evidence(adv: Advertiser) -> dict[str, Any]:
     """What the scan says of an advertiser, for its finding's evidence."""
     return {
