@@ -43,7 +43,12 @@ from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for
     components,
     stretches,
 )
-from roomsweep.analysis.echoes import drop_echoes, scan_alone, unexplained
+from roomsweep.analysis.echoes import (
+    drop_echoes,
+    scan_alone,
+    unexplained,
+    unnamed_beside_named,
+)
 from roomsweep.analysis.inroom import (
     among_stops,
     at_most,
@@ -227,7 +232,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             or known.get((f["class"], f["waypoint"]), DETECTOR_FLOOR_DBM)
             < f["level_dbm"] - BASELINE_MARGIN_DB
         ]
-    findings = drop_echoes(findings)
+    findings = unnamed_beside_named(drop_echoes(findings), positions)
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
 
     findings = add_network_findings(findings, rec, baseline)
