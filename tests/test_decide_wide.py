@@ -210,7 +210,7 @@ def test_a_second_camera_at_a_reported_ones_stop_stands_on_the_scan_alone():
     first = _claim(_from((2.25, 2.0), 1.0, -24.0))  # -24 dBm at the table
     second = _claim(_from((2.25, 2.0), 1.0, -16.0))  # -16 dBm at the table
     found = [{"class": "wifi_ap", "waypoint": "table", "level_dbm": -27.0}]
-    assert wifiscan.in_findings(kinds, parts, found) == {
+    assert wifiscan.in_findings({"wifi_ap": kinds["wifi_ap"][1]}, parts, found) == {
         ("wifi_ap", i, -27.0) for i, st in enumerate(parts) if st.label == "table"
     }
     (got,) = wifiscan.vouched_by_scan(kinds, parts, ROOM, [first, second], found)

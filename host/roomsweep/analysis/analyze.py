@@ -45,7 +45,6 @@ from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for
 )
 from roomsweep.analysis.echoes import (
     drop_echoes,
-    scan_alone,
     unexplained,
     unnamed_beside_named,
 )
@@ -57,6 +56,7 @@ from roomsweep.analysis.inroom import (
     region,
     regional_peaks,
     room_evidence,
+    scan_alone,
     scan_finding,
     with_region,
 )
@@ -65,11 +65,15 @@ from roomsweep.analysis.locate import fit_position
 from roomsweep.analysis.motion import apply_motion_test, motion_test, without_stimulus_marks
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.timing import TIMED_FRAMES_S, one_per_source, same_source_groups
-from roomsweep.analysis.wifiscan import claimed, scan_cameras, vouched_by_scan
+from roomsweep.analysis.wifiscan import scan_cameras, vouched_by_scan
 from roomsweep.network.findings import (
     RF_MERGE_CLASSES,
     add_network_findings,
 )
+
+# a kind's track over the stretches, its loudest component per stretch, its
+# typical level and the components chosen as its sources
+Kind = tuple[np.ndarray, dict[int, Component], float, list[Component]]
 
 PROXIMITY_DB = 6.0  # a finding's level above the room's typical level for its class
 # A device hidden at a waypoint is much louder there than at the next waypoint
@@ -151,11 +155,10 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     labels = {st.index: st.label for st in parts}
     positions = rec.waypoint_positions or {}
     scan = scan_cameras(rec, baseline)
-    # the Wi-Fi kinds' tracks, for the scan's camera access points (_vouched_by_scan)
-    wifi_kinds: dict[str, tuple[np.ndarray, dict[int, Component], float, list[Component]]] = {}
+    # each kind's track, its loudest component per stretch, its typical level
+    # and the components chosen: for the scans' devices (wifiscan, blescan)
+    kinds: dict[str, Kind] = {}
     near = _neighbours(parts, rec)
-    # the ble kind's track, for the BLE scan's advertisers (blescan)
-    ble_kind: tuple[np.ndarray, dict[int, Component], float] | None = None
     findings = []
     for cls in sorted({c.cls for c in comps}):
         if cls == UNKNOWN:
@@ -200,30 +203,25 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 finding = with_region(finding, where, rooms[top.stretch], top in peaks)
                 if finding["confidence"] >= MIN_PROBABILITY:
                     of_kind.append(finding)
-        if cls in RF_MERGE_CLASSES:
-            wifi_kinds[cls] = (track, best_in, typical, chosen)
-        if cls == "ble":
-            ble_kind = (track, best_in, typical)
+        kinds[cls] = (track, best_in, typical, chosen)
         findings += unexplained(of_kind, positions)
+    wifi_kinds = {cls: kind for cls, kind in kinds.items() if cls in RF_MERGE_CLASSES}
     for cls, heard, room, claim in vouched_by_scan(wifi_kinds, parts, positions, scan, findings):
         if heard is None:  # the detector heard no Wi-Fi level there: the scan alone
             rssi, why = claim["evidence"]["rssi_by_waypoint"], "a camera access point's beacons"
             t = claim["time_s"]
             finding = scan_finding(cls, rssi, claim["waypoint"], t, room, parts, near, "wifi", why)
         else:
-            track, _, typical, chosen = wifi_kinds[cls]
-            elsewhere = {parts[p.stretch].label for p in chosen}
-            made = _finding(
-                cls, heard, track, typical, parts, labels, rec, 0.0, elsewhere, room, True
-            )
+            elsewhere = {parts[p.stretch].label for p in kinds[cls][3]}
+            made = _vouched(cls, heard, kinds[cls], parts, labels, rec, near, room, elsewhere)
             if made is None:
                 continue
-            finding = with_region(made, region(track, parts, heard.stretch, near), room, False)
+            finding = made
         finding["evidence"]["vouched_by_wifi_scan"] = True
         # with a detector level, the network merge adds the scan's confidence
         if heard is not None or finding["confidence"] >= MIN_PROBABILITY:
             findings.append(finding)
-    findings += _ble_scan_findings(rec, baseline, parts, labels, near, ble_kind, findings)
+    findings += _ble_scan_findings(rec, baseline, parts, labels, near, kinds.get("ble"), findings)
     if known:
         findings = [
             f
@@ -248,35 +246,50 @@ def _ble_scan_findings(
     parts: list[Stretch],
     labels: dict[int, str | None],
     near: dict[int, list[int]],
-    ble_kind: tuple[np.ndarray, dict[int, Component], float] | None,
+    ble: Kind | None,
     found: list[dict[str, Any]],
 ) -> list[dict[str, Any]]:
     """BLE findings the device's own BLE scan vouches for (blescan): from the
     ble component the RF detector heard at the advertiser's strongest stop,
-    or from the scan alone; none a known-clean `baseline` also heard. An RF
-    ble finding that claims an advertiser (wifiscan.claimed) gains its
-    evidence, so the network merge joins its tracker finding to it."""
+    or from the scan alone; none a known-clean `baseline` also heard."""
     scanned = advertisers(rec, baseline)
-    track, best_in, typical = ble_kind or (np.zeros(len(parts)), {}, DETECTOR_FLOOR_DBM)
+    best_in = ble[1] if ble is not None else {}
     positions = rec.waypoint_positions or {}
-    rf_ble = [f for f in found if f["class"] == "ble"]
-    heard = [(a.strongest, a.levels[a.strongest]) for a in scanned]
-    for k, i in claimed(heard, rf_ble, positions).items():
-        rf_ble[i]["evidence"]["ble_scan"] = scan_evidence(scanned[k])
     out = []
     for adv, top, room in vouched_by_ble_scan(best_in, parts, positions, scanned, found):
-        if top is None:
+        if top is None or ble is None:
             finding = scan_only_finding(adv, room, parts, near)
         else:
-            made = _finding("ble", top, track, typical, parts, labels, rec, 0.0, set(), room, True)
+            made = _vouched("ble", top, ble, parts, labels, rec, near, room, set())
             if made is None:
                 continue
-            finding = with_region(made, region(track, parts, top.stretch, near), room, False)
+            finding = made
         finding["evidence"]["ble_scan"] = scan_evidence(adv)
         finding["evidence"]["vouched_by_ble_scan"] = True
         finding["title"] = TITLES.get(adv.kind or "", finding["title"])
         out += [finding] if finding["confidence"] >= MIN_PROBABILITY else []
     return out
+
+
+def _vouched(
+    cls: str,
+    top: Component,
+    kind: Kind,
+    parts: list[Stretch],
+    labels: dict[int, str | None],
+    rec: Recording,
+    near: dict[int, list[int]],
+    room: dict[str, Any],
+    elsewhere: set[str | None],
+) -> dict[str, Any] | None:
+    """The finding of a component a scan vouched for (steps 8 and 9), with the
+    scan's in-room evidence and the component's region; None where _finding
+    makes none."""
+    track, _, typical, _ = kind
+    made = _finding(cls, top, track, typical, parts, labels, rec, 0.0, elsewhere, room, True)
+    if made is None:
+        return None
+    return with_region(made, region(track, parts, top.stretch, near), room, False)
 
 
 def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
@@ -456,9 +469,9 @@ def _finding(
     vouched: bool = False,
 ) -> dict[str, Any] | None:
     """The finding for a chosen component, or None where the RF evidence alone
-    does not make one. `vouched`: the device's own Wi-Fi scan found a camera
-    access point inside the room at this stop and level (_vouched_by_scan),
-    which answers "background?" and "within reach?" in its place."""
+    does not make one. `vouched`: the device's own Wi-Fi or BLE scan put a
+    device inside the room at this stop and level (wifiscan, blescan), which
+    answers "background?" and "within reach?" in its place."""
     above = top.level_dbm - typical
     if room is not None and room["in_room"] and room["fall_db"] is not None:
         # the in-room test answers "background?" better than the median: in a

@@ -17,16 +17,14 @@ level at that stop too.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from roomsweep.analysis.components import Component, Stretch
 from roomsweep.analysis.inroom import scan_finding
 from roomsweep.analysis.recording import Recording
-from roomsweep.analysis.wifiscan import claimed, in_findings, scan_in_room
+from roomsweep.analysis.wifiscan import claimed, in_findings, like_level, placed_in_room
 from roomsweep.network.devices import build_devices
-from roomsweep.network.findings import MERGE_RADIUS_M, RF_LEVEL_MATCH_DB
 from roomsweep.network.signatures import ble_verdict, parse_adv
 
 
@@ -89,36 +87,28 @@ def vouched_by_ble_scan(
     same received power: within network.findings.RF_LEVEL_MATCH_DB); with one,
     it comes with that component (not one a finding is made of already). None
     for an advertiser an RF ble finding claims (wifiscan.claimed: that finding
-    is this device). `best_in`: the ble kind's loudest component per stretch
-    of `parts`. Each: (advertiser, component or None, in-room evidence)."""
-    stops = [st.label for st in parts if st.label is not None]
+    is this device): that finding gains the advertiser's evidence
+    (scan_evidence), so the network merge joins its tracker finding to it.
+    `best_in`: the ble kind's loudest component per stretch of `parts`. Each:
+    (advertiser, component or None, in-room evidence)."""
+    stops = {st.label for st in parts if st.label is not None}
     out: list[tuple[Advertiser, Component | None, dict[str, Any]]] = []
-    heard = [(a.strongest, a.levels[a.strongest]) for a in scanned]
-    taken = claimed(heard, [f for f in found if f["class"] == "ble"], positions)
-    reported = in_findings({"ble": (None, best_in, None, None)}, parts, found)
+    rf_ble = [f for f in found if f["class"] == "ble"]
+    taken = claimed([(a.strongest, a.levels[a.strongest]) for a in scanned], rf_ble, positions)
+    for k, i in taken.items():
+        rf_ble[i].setdefault("evidence", {})["ble_scan"] = scan_evidence(scanned[k])
+    reported = in_findings({"ble": best_in}, parts, found)
     for k, adv in enumerate(scanned):
-        here = positions.get(adv.strongest)
-        if here is None or k in taken:
+        if k in taken:
             continue
-        room = scan_in_room(adv.levels, adv.strongest, positions, stops)
-        if room is None or not room["in_room"]:
+        room = placed_in_room(adv.levels, adv.strongest, positions, stops)
+        if room is None:
             continue
-        fit = room["fit_xy"]
-        if fit is not None and math.dist(fit, here) > MERGE_RADIUS_M:
-            continue  # its fit puts the advertiser away from this stop
-        like = [
-            c
-            for i, c in best_in.items()
-            if parts[i].label == adv.strongest
-            and ("ble", c.stretch, c.level_dbm) not in reported
-            and abs(c.level_dbm - adv.levels[adv.strongest]) <= RF_LEVEL_MATCH_DB
-        ]
-        top = max(like, key=lambda c: c.level_dbm) if like else None
-        if top is None and adv.kind is None:
+        level = adv.levels[adv.strongest]
+        heard = like_level({"ble": best_in}, parts, adv.strongest, level, reported)
+        if heard is None and adv.kind is None:
             continue  # a gadget naming nothing, not heard by the detector: the room's own
-        out.append((adv, top, room))
-        if top is not None:  # made of it now
-            reported.add(("ble", top.stretch, top.level_dbm))
+        out.append((adv, heard[1] if heard else None, room))
     return out
 
 

@@ -83,11 +83,6 @@ def drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def scan_alone(f: dict[str, Any]) -> bool:
-    """A finding the device's own Wi-Fi or BLE scan made alone (inroom.scan_finding)."""
-    return f.get("sources") in (["wifi"], ["ble"])
-
-
 def _own_level(f: dict[str, Any], loudest: dict[str, Any]) -> bool:
     """A weaker finding at a louder one's waypoint that is a device of its own:
     a level mode ECHO_GAP_DB or more beneath the louder one (a log detector

@@ -357,3 +357,9 @@ def scan_finding(
         "why": f"{why}, strongest at {strongest}",
     }
     return with_region(finding, region(track, parts, at, near), room, False)
+
+
+def scan_alone(finding: dict[str, Any]) -> bool:
+    """A finding the device's own Wi-Fi or BLE scan made alone (scan_finding):
+    its level_dbm is that radio's RSSI, not the detector's."""
+    return finding.get("sources") in (["wifi"], ["ble"])

@@ -70,29 +70,17 @@ def vouched_by_scan(
     rf_wifi = [f for f in found if f["class"] in RF_MERGE_CLASSES]
     taken = claimed([(n["waypoint"], n["level_dbm"]) for n in scan], rf_wifi, positions)
     stops = {st.label for st in parts if st.label is not None}
-    reported = in_findings(wifi_kinds, parts, found)
+    by_kind = {cls: kind[1] for cls, kind in wifi_kinds.items()}
+    reported = in_findings(by_kind, parts, found)
     for k, n in enumerate(scan):
-        rssi = n["evidence"].get("rssi_by_waypoint") or {}
         if k in taken:
             continue
-        room = scan_in_room(rssi, n["waypoint"], positions, stops)
-        if room is None or not room["in_room"]:
+        rssi = n["evidence"].get("rssi_by_waypoint") or {}
+        room = placed_in_room(rssi, n["waypoint"], positions, stops)
+        if room is None:
             continue
-        fit, here = room["fit_xy"], positions[n["waypoint"]]
-        if fit is not None and math.dist(fit, here) > MERGE_RADIUS_M:
-            continue  # the beacons' fit puts the device away from this stop
-        best: tuple[str, Component | None] = ("wifi_ap", None)
-        for cls, (_, best_in, _, _) in wifi_kinds.items():
-            for i, c in best_in.items():
-                if parts[i].label != n["waypoint"] or (cls, c.stretch, c.level_dbm) in reported:
-                    continue
-                if abs(c.level_dbm - n["level_dbm"]) > RF_LEVEL_MATCH_DB:
-                    continue
-                if best[1] is None or c.level_dbm > best[1].level_dbm:
-                    best = (cls, c)
-        out.append((*best, room, n))
-        if best[1] is not None:  # made of it now
-            reported.add((best[0], best[1].stretch, best[1].level_dbm))
+        heard = like_level(by_kind, parts, n["waypoint"], n["level_dbm"], reported)
+        out.append((*(heard or ("wifi_ap", None)), room, n))
     return out
 
 
@@ -120,8 +108,52 @@ def scan_in_room(
     )
 
 
+def placed_in_room(
+    levels: dict[str, float],
+    strongest: str,
+    positions: dict[str, tuple[float, float]],
+    stops: Collection[str],
+) -> dict[str, Any] | None:
+    """The scan's in-room evidence for a device (scan_in_room) where it puts the
+    device in the room, with its fit within MERGE_RADIUS_M of the stop it is
+    strongest at (a fit further away puts it away from that stop); else None."""
+    room = scan_in_room(levels, strongest, positions, stops)
+    if room is None or not room["in_room"]:
+        return None
+    fit = room["fit_xy"]
+    if fit is not None and math.dist(fit, positions[strongest]) > MERGE_RADIUS_M:
+        return None
+    return room
+
+
+def like_level(
+    best_in_by_kind: dict[str, dict[int, Component]],
+    parts: list[Stretch],
+    stop: str,
+    level: float,
+    reported: set[tuple[str, int, float]],
+) -> tuple[str, Component] | None:
+    """The loudest component of the kinds at `stop` within RF_LEVEL_MATCH_DB of
+    a scanned device's RSSI `level` (its bursts and its beacons or adverts are
+    the same received power) that no finding is made of (`reported`,
+    in_findings), as (kind, component); None where the detector heard none.
+    The one returned is added to `reported`: a finding is made of it now."""
+    best: tuple[str, Component] | None = None
+    for cls, best_in in best_in_by_kind.items():
+        for c in best_in.values():
+            if parts[c.stretch].label != stop or (cls, c.stretch, c.level_dbm) in reported:
+                continue
+            if abs(c.level_dbm - level) > RF_LEVEL_MATCH_DB:
+                continue
+            if best is None or c.level_dbm > best[1].level_dbm:
+                best = (cls, c)
+    if best is not None:
+        reported.add((best[0], best[1].stretch, best[1].level_dbm))
+    return best
+
+
 def in_findings(
-    kinds: dict[str, tuple[Any, dict[int, Component], Any, Any]],
+    best_in_by_kind: dict[str, dict[int, Component]],
     parts: list[Stretch],
     found: list[dict[str, Any]],
 ) -> set[tuple[str, int, float]]:
@@ -130,7 +162,7 @@ def in_findings(
     made = {(f["class"], f["waypoint"], f["level_dbm"]) for f in found}
     return {
         (cls, c.stretch, c.level_dbm)
-        for cls, (_, best_in, *_) in kinds.items()
+        for cls, best_in in best_in_by_kind.items()
         for c in best_in.values()
         if (cls, parts[c.stretch].label, round(c.level_dbm, 1)) in made
     }

@@ -31,6 +31,7 @@ from roomsweep.analysis.analyze import (
 from roomsweep.analysis.classifiers import BY_NAME
 from roomsweep.analysis.dsp import line_strength
 from roomsweep.analysis.features import component
+from roomsweep.analysis.inroom import scan_alone
 from roomsweep.analysis.recording import (
     DETECTOR_CEILING_DBM,
     Recording,
@@ -177,10 +178,7 @@ def is_rf(finding: dict[str, Any]) -> bool:
     """A finding of the RF detector: its level_dbm is on the detector's scale and its
     envelope is in the samples (network findings, and RF findings a scan made
     alone, `sources` ["wifi"] or ["ble"], carry a radio's RSSI instead)."""
-    return finding.get("type", "rf") == "rf" and finding.get("sources") not in (
-        ["wifi"],
-        ["ble"],
-    )
+    return finding.get("type", "rf") == "rf" and not scan_alone(finding)
 
 
 def class_period_s(cls: str) -> float | None:

@@ -258,14 +258,7 @@ def _network(ev: dict[str, Any], done: set[str]) -> list[Item]:
         done.add("score_parts")
     rssi = ev.get("rssi_by_waypoint")
     if isinstance(rssi, dict) and rssi:
-        rows = sorted(rssi.items(), key=lambda kv: -float(kv[1]))
-        items.append(
-            Table(
-                "Signal strength at each waypoint (mean RSSI, loudest first)",
-                ["waypoint", "RSSI (dBm)"],
-                [[str(k), f"{float(v):.1f}"] for k, v in rows],
-            )
-        )
+        items.append(_rssi_table("Signal strength", rssi))
         done.add("rssi_by_waypoint")
     if ev.get("adv_data"):
         items.append(Sentence(f"Advertising data (hex): {ev['adv_data']}."))
@@ -362,6 +355,16 @@ def _lens(f: dict[str, Any], ev: dict[str, Any], done: set[str]) -> list[Item]:
     return items
 
 
+def _rssi_table(what: str, rssi: dict[str, Any]) -> Table:
+    """A scanned device's RSSI per waypoint, loudest first."""
+    rows = sorted(rssi.items(), key=lambda kv: -float(kv[1]))
+    return Table(
+        f"{what} at each waypoint (mean RSSI, loudest first)",
+        ["waypoint", "RSSI (dBm)"],
+        [[str(k), f"{float(v):.1f}"] for k, v in rows],
+    )
+
+
 def _scans(finding: dict[str, Any], ev: dict[str, Any], done: set[str]) -> list[Item]:
     """What the device's own scans said of an RF finding (docs/findings.md
     steps 8 and 9)."""
@@ -391,13 +394,7 @@ def _scans(finding: dict[str, Any], ev: dict[str, Any], done: set[str]) -> list[
         items.append(Sentence(f"Heard by the device's BLE scan as {scan.get('address')}: {says}."))
         rssi = scan.get("rssi_by_waypoint")
         if isinstance(rssi, dict) and rssi and not isinstance(ev.get("ble"), dict):
-            items.append(
-                Table(
-                    "Its adverts' signal strength at each waypoint (mean RSSI, loudest first)",
-                    ["waypoint", "RSSI (dBm)"],
-                    [[str(k), f"{float(v):.1f}"] for k, v in rssi.items()],
-                )
-            )
+            items.append(_rssi_table("Its adverts' signal strength", rssi))
         done.add("ble_scan")
     return items
 

@@ -195,6 +195,30 @@ def _position(t: dict, where: str, size, outside: bool):
     return pos
 
 
+# what a network device linked to an RF emitter takes from it
+_FROM_EMITTER = ("position_m", "eirp_dbm", "outside", "loss_db")
+
+
+def _linked(
+    t: dict, where: str, emitters: dict, taken: tuple[str, ...], kind: str | None = None
+) -> Any | None:
+    """The RF emitter a network device names as itself (`emitter`), or None;
+    its id must be an emitter's (of `kind`, when given), and none of the keys
+    it gives (`taken`) may be given too."""
+    emitter = t.get("emitter")
+    if emitter is None:
+        return None
+    if emitter not in emitters:
+        raise Bad(f"{where}: emitter {emitter!r} is not an emitter id")
+    e = emitters[emitter]
+    if kind is not None and e.kind != kind:
+        raise Bad(f"{where}: emitter {emitter!r} is of kind {e.kind!r}, not {kind}")
+    for k in taken:
+        if k in t:
+            raise Bad(f"{where}: {k} comes from emitter {emitter!r}; do not give both")
+    return e
+
+
 def _ap(t: dict, i: int, size, emitters: dict) -> AccessPointSpec:
     where = f"access point {t.get('id', i + 1)!r}"
     check_keys(t, _AP_KEYS, where)
@@ -213,13 +237,8 @@ def _ap(t: dict, i: int, size, emitters: dict) -> AccessPointSpec:
     if kind not in AP_KINDS:
         raise Bad(f"{where}: kind must be one of {', '.join(AP_KINDS)}, not {kind!r}")
     emitter = t.get("emitter")
-    if emitter is not None:
-        if emitter not in emitters:
-            raise Bad(f"{where}: emitter {emitter!r} is not an emitter id")
-        for k in ("position_m", "eirp_dbm", "outside", "loss_db"):
-            if k in t:
-                raise Bad(f"{where}: {k} comes from emitter {emitter!r}; do not give both")
-        e = emitters[emitter]
+    e = _linked(t, where, emitters, _FROM_EMITTER)
+    if e is not None:
         pos, eirp, outside, loss = e.position_m, e.eirp_dbm, e.outside, e.loss_db
     else:
         outside = _bool(t, "outside", where)
@@ -260,16 +279,9 @@ def _ble(t: dict, i: int, size, emitters: dict) -> BleDeviceSpec:
     if kind not in BLE_KINDS:
         raise Bad(f"{where}: kind must be one of {', '.join(BLE_KINDS)}, not {kind!r}")
     emitter = t.get("emitter")
-    if emitter is not None:
-        # the RF emitter's advertising events as the scan hears them: one device
-        if emitter not in emitters:
-            raise Bad(f"{where}: emitter {emitter!r} is not an emitter id")
-        e = emitters[emitter]
-        if e.kind != "ble":
-            raise Bad(f"{where}: emitter {emitter!r} is of kind {e.kind!r}, not ble")
-        for k in ("position_m", "eirp_dbm", "outside", "loss_db", "interval_ms"):
-            if k in t:
-                raise Bad(f"{where}: {k} comes from emitter {emitter!r}; do not give both")
+    # the RF emitter's advertising events as the scan hears them: one device
+    e = _linked(t, where, emitters, (*_FROM_EMITTER, "interval_ms"), kind="ble")
+    if e is not None:
         interval = float(e.params.get("interval_ms", 100.0))
         pos, eirp, outside, loss = e.position_m, e.eirp_dbm, e.outside, e.loss_db
     else:
