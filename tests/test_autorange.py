@@ -23,13 +23,17 @@ from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.components import DETECTOR_FLOOR_DBM
 from roomsweep.analysis.recording import (
     DETECTOR_CEILING_DBM,
-    PAD_FLOOR_DBM,
-    RF_PAD_DB,
     Recording,
     from_capture,
     level_text,
     loudest_dbm,
     pad_steps,
+)
+from roomsweep.analysis.rfrange import (
+    PAD_FLOOR_DBM,
+    PADDED_FLOOR_DBM,
+    RF_PAD_DB,
+    padded_dbm,
     settle_samples,
 )
 from roomsweep.eval.fastpath import from_scenario
@@ -429,7 +433,8 @@ def test_recording_adds_the_pad_back_and_moves_its_ceiling():
     assert level_text(5.0) == f"≥ {DETECTOR_CEILING_DBM:g} dBm (saturated)"
     assert pad_steps([False, False], [N, N]) == (None, None)
     # a padded sample at the detector's floor says nothing: it reads as the floor
-    assert PAD_FLOOR_DBM == DETECTOR_FLOOR_DBM
+    # (up to 1 dB above it: a unit's floor reading with its noise)
+    assert PAD_FLOOR_DBM == DETECTOR_FLOOR_DBM + 1.0
     floor = int(np.argmin(np.abs(plain.calibration.rf_dbm(np.arange(4096)) - (-62.0))))
     quiet = Recording(
         np.full(N, floor, np.uint16),
@@ -438,6 +443,22 @@ def test_recording_adds_the_pad_back_and_moves_its_ceiling():
         rf_pad_db=np.array([RF_PAD_DB]),
     )
     assert quiet.rf_dbm().max() < DETECTOR_FLOOR_DBM
+    # a floor reading a few tenths above -58 (a unit's intercept, its noise) is
+    # the floor too, not a steady carrier at -38 dBm
+    table = plain.calibration.rf_dbm(np.arange(4096))
+    just_above = int(np.argmin(np.abs(table - (DETECTOR_FLOOR_DBM + 0.3))))
+    assert DETECTOR_FLOOR_DBM < table[just_above] < PAD_FLOOR_DBM
+    noisy = Recording(
+        np.full(N, just_above, np.uint16),
+        8000.0,
+        rf_pad_start=starts[:1] + 0,
+        rf_pad_db=np.array([RF_PAD_DB]),
+    )
+    assert np.all(noisy.rf_dbm() == PADDED_FLOOR_DBM)
+    # and the same in the live view (roomsweep.live.state)
+    assert np.all(padded_dbm(np.full(3, table[just_above]), RF_PAD_DB) == PADDED_FLOOR_DBM)
+    assert np.all(padded_dbm(np.full(3, -50.0), RF_PAD_DB) == -50.0 + RF_PAD_DB)
+    assert np.all(padded_dbm(np.full(3, table[just_above]), 0.0) == table[just_above])
 
 
 # --- the simulated board -------------------------------------------------------------

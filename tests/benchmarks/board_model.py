@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "host"))
 sys.path.insert(0, str(ROOT))
 
 import roomsweep.sim.runner as runner  # noqa: E402
-from roomsweep.analysis.recording import settle_samples  # noqa: E402
+from roomsweep.analysis.rfrange import settle_samples  # noqa: E402
 from roomsweep.protocol.records import BleAdv, Samples, Status, WifiScan  # noqa: E402
 from tests.test_board_model import session  # noqa: E402
 

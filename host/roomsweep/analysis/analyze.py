@@ -415,7 +415,13 @@ def _stands_alone(c: Component) -> bool:
     is not shown. Such a peak counts on its own evidence only: timing that
     matched its kind clearly (a mixture of two kinds scores lower) and a level
     that puts it in the room."""
-    return c.confidence >= MASKED_MIN_CONFIDENCE and c.level_dbm >= in_room_level(c.cls)
+    return (
+        c.confidence >= MASKED_MIN_CONFIDENCE
+        and c.level_dbm >= in_room_level(c.cls)
+        # heard on a carrier: where the carrier is louder its bursts fall
+        # beneath the noise, so the carrier's own fall makes such peaks
+        and not c.beneath_carrier
+    )
 
 
 def _co_peak(
@@ -534,6 +540,8 @@ def _finding(
         ev["fit_at_1m_dbm"] = round(float(position["at_1m_dbm"]), 1)
     if top.separated:
         ev["separated_by_timing"] = True  # from another kind's bursts at its level
+    if top.beneath_carrier:
+        ev["beneath_carrier"] = True  # by what it added to a steady carrier
     ev["level_above_room_db"] = round(above, 1)
     ev["room_typical_dbm"] = round(typical, 1)
     return {

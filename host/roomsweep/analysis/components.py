@@ -24,7 +24,7 @@ from roomsweep.analysis.classifiers.base import (
     FRAME_TOLERANCE_S,
     TDMA_MIN_BURSTS,
 )
-from roomsweep.analysis.dsp import level_modes, line_strength, partner_counts
+from roomsweep.analysis.dsp import above_carrier, level_modes, line_strength, partner_counts
 from roomsweep.analysis.features import Features, component, loudest_near, subset
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.subframes import lattice_score, subframe_component
@@ -89,6 +89,16 @@ LTE = "lte"  # the kind analysis.subframes hears by its lattice
 # The window's floor for the lattice's subframes: the level 1 % of its samples
 # are under (the detector's noise, or a carrier beneath everything)
 FLOOR_PERCENTILE = 1
+# A burst is on top of a carrier where the reading stands this many noise
+# deviations above it (dsp.above_carrier): over a 1.5 s window of 12 000
+# samples of normal noise, 4 deviations are passed by chance about 0.4 times,
+# fewer than a kind's MIN_BURSTS
+CARRIER_RISE_SIGMA = 4.0
+# and at least this much: a 12-bit reading of the AD8318 (about 25 mV/dB,
+# datasheet) steps 0.03 dB per code at 0.8 mV, so a carrier held within a code
+# or two shows no noise to scale by; 0.3 dB is ten codes, a burst 11 dB
+# beneath the carrier
+CARRIER_MIN_RISE_DB = 0.3
 
 
 @dataclass
@@ -106,6 +116,9 @@ class Component:
     # where the window its features were taken from starts (seconds from the
     # recording start, on a sample): burst starts are relative to it
     window_start_s: float = 0.0
+    # heard on top of a steady carrier, from the power it added to the
+    # reading (dsp.above_carrier), not at a level of its own
+    beneath_carrier: bool = False
 
 
 @dataclass
@@ -244,6 +257,8 @@ def components(
                         )
                     )
             found.extend(_subframe_lattice(st.index, x, rec.fs, a, found))
+            if modes.size and _steady_floor(x, float(modes[0])):
+                found.extend(_beneath_carrier(st.index, x, rec.fs, a, float(modes[0]), found))
         st.loudest_mode_dbm = top_mode
         sparse = _sparse_component(rec, st, dbm, top_mode)
         if sparse is not None:
@@ -311,6 +326,63 @@ def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]
         if known and t_cls != o_cls and min(t_conf, o_conf) >= SEPARATED_MIN_SCORE:
             return [(train, t_cls, t_conf, t_scores), (other, o_cls, o_conf, o_scores)]
     return []
+
+
+def _beneath_carrier(
+    stretch: int, x: np.ndarray, fs: float, a: int, carrier: float, found: list[Component]
+) -> list[Component]:
+    """Bursts on top of a steady carrier (an analog video sender, a carrier
+    at every stop of the room), each of a known kind: the power they add to
+    the reading (dsp.above_carrier) read as a window of its own. A burst up to
+    a few dB beneath the carrier lifts the reading by less than a level mode's
+    width, so the window's modes cannot tell it; a kind already heard at that
+    level there is not heard twice."""
+    excess, _ = above_carrier(
+        x, fs, threshold_sigma=CARRIER_RISE_SIGMA, min_rise_db=CARRIER_MIN_RISE_DB
+    )
+    if np.count_nonzero(np.isfinite(excess)) < MIN_MODE_SAMPLES:
+        return []
+    heard = np.isfinite(excess)
+    # where no burst stands out: far beneath anything, so never "on"
+    held = np.where(heard, excess, DETECTOR_FLOOR_DBM - 100.0)
+    modes, _ = level_modes(
+        excess[heard],
+        separation_db=2 * MODE_HALF_WIDTH_DB,
+        min_fraction=MIN_MODE_SAMPLES / x.size,
+    )
+    w0 = a / fs
+    here = [c for c in found if c.stretch == stretch and c.window_start_s == w0]
+    out: list[Component] = []
+    near_max = loudest_near(held) if modes.size > 1 else None
+    for j, level in enumerate(modes):
+        level = float(level)
+        if level < MIN_FINDING_DBM - MODE_HALF_WIDTH_DB or level > carrier + MODE_HALF_WIDTH_DB:
+            continue  # too faint to place, or loud enough for the window's own modes
+        f = component(
+            held, fs, level, MODE_HALF_WIDTH_DB, top=j == modes.size - 1, near_max=near_max
+        )
+        if f.count < MIN_BURSTS:
+            continue
+        cls, conf, scores = classify(f)
+        if cls in (UNKNOWN, UNKNOWN_PERIODIC):
+            continue  # a carrier's own ripple is periodic too: only a known kind counts
+        if any(c.cls == cls and abs(c.level_dbm - level) <= 2 * MODE_HALF_WIDTH_DB for c in here):
+            continue
+        loudest, _ = _loudest_on(held, f)
+        out.append(
+            Component(
+                stretch,
+                cls,
+                conf,
+                level,
+                w0 + loudest / fs,
+                f,
+                scores,
+                window_start_s=w0,
+                beneath_carrier=True,
+            )
+        )
+    return out
 
 
 def _steady_floor(x: np.ndarray, level: float) -> bool:

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from roomsweep.analysis.rfrange import RF_PAD_DB, padded_dbm, settle_samples
 from roomsweep.errors import RoomsweepError
 from roomsweep.link.capture import Capture, load
-from roomsweep.protocol import device_defaults
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
 from roomsweep.protocol.plan import HEADER_KEYS_READ as PLAN_KEYS_READ
@@ -51,22 +51,6 @@ LOUDEST_WINDOW_S = 0.05
 # AD8318 saturates near 0 dBm input (0.5 V; datasheet, 60 dB range). The same
 # figure as roomsweep.analysis.analyze.SATURATION_DBM (tests hold them equal).
 DETECTOR_CEILING_DBM = -3.0
-# With auto-ranging (firmware/rfrange.py) a block taken with the switchable pad in
-# reads its input that many dB down; rf_dbm() adds them back: the hardware's
-# pad, the HMC624A's 16 + 4 dB bits (firmware/defaults.py RF_PAD_DB, its source).
-RF_PAD_DB = float(device_defaults.RF_PAD_DB)
-# ... except where a padded sample reads at the detector's floor: the input was
-# then anywhere under floor + pad, nothing measurable, and it reads as the floor
-# does without the pad (the analyzer's DETECTOR_FLOOR_DBM, components.py; a test
-# holds them equal), not as a carrier 20 dB above it.
-PAD_FLOOR_DBM = -58.0
-# After a range switch the detector's video filter takes RF_SETTLE_US to follow
-# the 20 dB step (firmware/defaults.py, its derivation: ln(200) x 39 us to 0.1 dB),
-# and the device samples on through it: the first settle_samples(fs) samples of a
-# block whose range differs from the block before it are settling (3 at 8 kS/s),
-# and rf_dbm() holds the first settled level over them (docs/protocol.md, "The RF
-# range").
-RF_SETTLE_US = float(device_defaults.RF_SETTLE_US)
 
 
 @dataclass
@@ -280,7 +264,7 @@ class Recording:
     def rf_dbm(self) -> np.ndarray:
         """The RF input level of every sample, dBm: the calibration's law, plus
         the pad's dB where it was in (levels run on across a range switch) and
-        the reading is above the floor (PAD_FLOOR_DBM). The samples taken while
+        the reading is above the floor (rfrange.padded_dbm). The samples taken while
         the detector's filter settled after a switch (`rf_settling`) read the
         first settled sample's level after them (the one before them if the
         recording ends first), so no level, burst or saturation figure sees
@@ -294,7 +278,7 @@ class Recording:
         pad = self.rf_pad()
         if pad is None:
             return dbm
-        dbm = dbm + np.where(dbm > PAD_FLOOR_DBM, pad, 0.0)
+        dbm = padded_dbm(dbm, pad)
         settling = self.rf_settling()
         if settling.size:
             k = settle_samples(self.fs)
@@ -329,24 +313,6 @@ def _later(x: Any, by_s: float, by_device_s: float) -> Any:
 
 
 _AT_SECONDS = re.compile(r"\(at (\d+(?:\.\d+)?) s\)")
-
-
-def settle_samples(fs: float) -> int:
-    """How many samples at `fs` a range switch leaves settling: those of the
-    block after it taken within RF_SETTLE_US of the switch. The switch comes
-    before the block's first sample, and that sample may be up to a slot late
-    (its schedule keeps its phase: firmware/sampler.py skips whole slots only),
-    so sample i is at least (i - 1) slots after the switch: ceil(RF_SETTLE_US x
-    fs / 1e6) + 1 (a thousandth of a sample's slack for a measured rate).
-
-    Examples
-    --------
-    >>> settle_samples(8000.0), settle_samples(12500.0), settle_samples(500.0)
-    (3, 4, 2)
-    """
-    if not fs > 0:
-        return 0
-    return int(np.ceil(RF_SETTLE_US * fs / 1e6 - 1e-3)) + 1
 
 
 def clock_breaks(times_us: np.ndarray, rate: float) -> list[tuple[int, float]]:

@@ -184,6 +184,14 @@ def _rf(
             )
         )
         done.add("separated_by_timing")
+    if ev.get("beneath_carrier"):
+        items.append(
+            Sentence(
+                "Heard beneath a steady carrier (an analog video sender's), by the "
+                "power its bursts added to the carrier's reading."
+            )
+        )
+        done.add("beneath_carrier")
     scores = ev.get("scores")
     if isinstance(scores, dict) and scores:
         best = sorted(scores.items(), key=lambda kv: -float(kv[1] or 0))

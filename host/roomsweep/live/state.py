@@ -23,7 +23,7 @@ frame of the view can be rebuilt from recorded data and tested headless.
 - Locate cue: `beep_interval_s` turns the level into a tick interval that
   shortens as the level rises, across the detector's range as auto-ranging
   extends it: blocks the device took with its 20 dB pad in (SAMPLES_FLAG_RF_PAD)
-  read 20 dB up (recording.RF_PAD_DB), so the cue goes on speeding up where the
+  read 20 dB up (rfrange.RF_PAD_DB), so the cue goes on speeding up where the
   detector alone would pin, up to its ceiling with the pad in.
 """
 
@@ -46,12 +46,10 @@ from roomsweep.analysis.motion import is_stimulus
 from roomsweep.analysis.recording import (
     DETECTOR_CEILING_DBM,
     LOUDEST_WINDOW_S,
-    PAD_FLOOR_DBM,
-    RF_PAD_DB,
     Recording,
     loudest_dbm,
-    settle_samples,
 )
+from roomsweep.analysis.rfrange import RF_PAD_DB, padded_dbm, settle_samples
 from roomsweep.link.capture import RESTART_BACKSTEP_US
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.calibration import Calibration
@@ -390,7 +388,7 @@ class LiveState:
         counts = r.samples
         block = self.dbm(counts)
         if r.rf_pad:  # taken with the pad in: the input was RF_PAD_DB louder
-            block = block + np.where(block > PAD_FLOOR_DBM, RF_PAD_DB, 0.0)
+            block = padded_dbm(block, RF_PAD_DB)
             self.ceiling_dbm = DETECTOR_CEILING_DBM + RF_PAD_DB
         k = settle_samples(self.fs)  # taken while the filter settled (protocol.md)
         if self._rf_pad_last not in (None, r.rf_pad) and block.size > k:

@@ -1,0 +1,125 @@
+"""Issue 14, masked by louder traffic: bursts beneath a steady carrier.
+
+An analog video sender's carrier is on all the time. A log detector reads the
+sum of the powers at its input, so a GSM bug 6 dB beneath that carrier lifts
+the reading by 1 dB during its bursts and never shows a level of its own: the
+window's level modes read the carrier alone. What the bursts add to the
+reading (dsp.above_carrier) is a window of its own, with the bug's timing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from roomsweep.analysis import analyze, components
+from roomsweep.analysis.components import Component, classify
+from roomsweep.analysis.dsp import above_carrier
+from tests.test_lte_lattice import FS, _levels, _mix
+
+CARRIER = ("analog_video", -20.0, {})
+
+
+def _beneath(x: np.ndarray) -> list[Component]:
+    """components._beneath_carrier as components.components calls it for one
+    window, given what the window's own level modes heard."""
+    heard = []
+    for f in _levels(x):
+        cls, conf, scores = classify(f)
+        heard.append(Component(0, cls, conf, f.level_dbm, 0.0, f, scores))
+    modes = sorted(c.level_dbm for c in heard)
+    assert components._steady_floor(x, modes[0])  # the carrier is beneath all
+    return components._beneath_carrier(0, x, FS, 0, modes[0], heard)
+
+
+@pytest.mark.parametrize("seed", range(1, 5))
+def test_a_gsm_bug_6_db_beneath_a_video_carrier_is_heard_as_gsm(seed):
+    x = _mix(CARRIER, ("gsm", -26.0, {"pc_range_db": 0.0}), seed=seed)
+    # the window's own modes: the carrier only (1 dB of lift is inside its mode)
+    assert [classify(f)[0] for f in _levels(x)] == ["analog_video"]
+    found = _beneath(x)
+    assert [c.cls for c in found] == ["gsm"], [(c.cls, c.scores) for c in found]
+    bug = found[0]
+    assert bug.beneath_carrier and not bug.separated  # not by timing
+    assert bug.confidence >= 0.8
+    assert abs(bug.level_dbm - -26.0) <= 2.0  # its own power, not the lift
+
+
+@pytest.mark.parametrize("seed", range(1, 5))
+def test_a_dect_base_3_db_beneath_a_video_carrier_is_heard_as_dect(seed):
+    x = _mix(CARRIER, ("dect", -23.0, {}), seed=seed)
+    found = _beneath(x)
+    assert [c.cls for c in found] == ["dect"]
+    assert abs(found[0].level_dbm - -23.0) <= 2.0
+
+
+@pytest.mark.parametrize("seed", range(1, 7))
+def test_a_carrier_alone_holds_nothing_beneath_it(seed):
+    x = _mix(CARRIER, seed=seed)
+    assert _beneath(x) == []
+
+
+def test_a_bug_20_db_beneath_lifts_the_reading_too_little_to_hear():
+    """0.04 dB of lift against 0.1 dB of noise: beyond what the detector
+    tells, which is the physics, not a threshold to tune away."""
+    x = _mix(CARRIER, ("gsm", -40.0, {"pc_range_db": 0.0}), seed=3)
+    assert _beneath(x) == []
+
+
+def test_a_quantized_carrier_without_visible_noise_gives_no_bursts():
+    """A reading that sits on two codes shows no spread beneath its median: the
+    noise estimate is then nothing, and min_rise_db keeps a code's step from
+    counting as a burst."""
+    codes = np.where(np.arange(12000) % 7 == 0, -19.97, -20.0)
+    excess, p = above_carrier(codes, FS, min_rise_db=components.CARRIER_MIN_RISE_DB)
+    assert p["noise_db"] < 0.01
+    assert not np.isfinite(excess).any()
+    excess, _ = above_carrier(codes, FS)  # without it, each upper code is a "burst"
+    assert np.isfinite(excess).sum() > 1000
+
+
+def test_the_burst_power_is_the_difference_of_the_powers():
+    x = np.full(8000, -20.0)
+    x[::40] = 10 * np.log10(10 ** (-20 / 10) + 10 ** (-25 / 10))
+    excess, p = above_carrier(x, FS, min_rise_db=0.5)
+    assert np.allclose(excess[::40], -25.0)
+    assert not np.isfinite(np.delete(excess, np.arange(0, 8000, 40))).any()
+    assert np.allclose(p["carrier_dbm"], -20.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"dbm": np.zeros((2, 400))}, "dbm"),
+        ({"fs": 0.0}, "fs must be a positive sample rate"),
+        ({"block_s": 0.0}, "block_s must be positive"),
+        ({"percentile": 101.0}, "percentile must be within 0..100"),
+        ({"threshold_sigma": -1.0}, "threshold_sigma must be positive"),
+        ({"min_rise_db": -0.1}, "min_rise_db must not be negative"),
+        ({"dbm": np.zeros(100)}, "at least one block of 200 samples"),
+    ],
+)
+def test_above_carrier_checks_its_arguments(kwargs, message):
+    args = {"dbm": np.zeros(1000), "fs": FS} | kwargs
+    with pytest.raises(ValueError, match=message):
+        above_carrier(**args)
+
+
+def test_a_peak_heard_only_on_a_carrier_does_not_stand_alone():
+    """Where the carrier is louder the bursts sink under its noise: a stop
+    that did not hear them says nothing about their fall, and the carrier's
+    own fall across the room would make such a peak anywhere."""
+    x = _mix(CARRIER, ("gsm", -26.0, {"pc_range_db": 0.0}), seed=2)
+    bug = _beneath(x)[0]
+    assert analyze._stands_alone(bug.__class__(**{**bug.__dict__, "beneath_carrier": False}))
+    assert not analyze._stands_alone(bug)
+
+
+def test_a_finding_heard_beneath_a_carrier_is_not_dropped_as_the_carriers_echo():
+    from roomsweep.analysis.echoes import drop_echoes
+
+    carrier = {"waypoint": "tv", "level_dbm": -20.0, "class": "analog_video", "evidence": {}}
+    bug = {"waypoint": "tv", "level_dbm": -26.0, "class": "gsm", "evidence": {}}
+    assert drop_echoes([carrier, bug]) == [carrier]
+    bug["evidence"]["beneath_carrier"] = True
+    assert drop_echoes([carrier, bug]) == [carrier, bug]
