@@ -123,3 +123,21 @@ def test_a_finding_heard_beneath_a_carrier_is_not_dropped_as_the_carriers_echo()
     assert drop_echoes([carrier, bug]) == [carrier]
     bug["evidence"]["beneath_carrier"] = True
     assert drop_echoes([carrier, bug]) == [carrier, bug]
+
+
+@pytest.mark.parametrize("seed, level", [(6, -22.0), (2, -25.0)])
+def test_an_lte_handset_beneath_a_carrier_is_heard_by_its_subframe_lattice(
+    seed, level, monkeypatch
+):
+    """Power control spreads its subframes over 12 dB, so what they add to the
+    carrier makes no level a classifier names, but their edges keep the 1 ms
+    lattice (step 2c) there as they do on their own. A handset loaded most of
+    the time fills most of a 25 ms block and the carrier's estimate then sits
+    on it: these seeds are ones where it does not."""
+    x = _mix(CARRIER, ("lte", level, {"load": 0.69, "pc_range_db": 12.0}), seed=seed)
+    assert [classify(f)[0] for f in _levels(x)] == ["analog_video"]
+    found = _beneath(x)
+    assert [c.cls for c in found] == ["lte"]
+    assert found[0].beneath_carrier and abs(found[0].level_dbm - level) <= 2.0
+    monkeypatch.setattr(components, "_subframe_lattice", lambda *a: [])
+    assert _beneath(x) == []  # the lattice heard it, not a classifier

@@ -12,7 +12,7 @@ Which components are findings is decided in `roomsweep.analysis.analyze`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -382,6 +382,10 @@ def _beneath_carrier(
                 beneath_carrier=True,
             )
         )
+    # an LTE handset's subframes beneath the carrier keep their lattice too
+    for c in _subframe_lattice(stretch, held, fs, a, here + out):
+        if c.level_dbm <= carrier + MODE_HALF_WIDTH_DB:
+            out.append(replace(c, beneath_carrier=True))
     return out
 
 
