@@ -108,3 +108,30 @@ def test_a_fit_far_beyond_the_walls_is_beyond_them_however_steep():
     assert inroom.beyond_walls(room, -5.0)
     near = {**room, "outside_hull_m": 1.5, "room_fit_outside_hull_m": 1.5}
     assert not inroom.beyond_walls(near, -5.0)  # steep fall, just beyond: the fit may err
+
+
+def test_a_level_too_loud_for_beyond_the_walls_is_no_background():
+    """A Bluetooth bug amid the stops of a small room reads within 5 dB of its
+    median everywhere, the "friendly background" rule's signature; but -18 dBm
+    is louder than any Bluetooth device can read from beyond the walls
+    (inroom.loudest_from_beyond), so it is a finding all the same."""
+    from roomsweep.analysis import analyze as A
+    from roomsweep.analysis.recording import Recording
+    from tests.test_analysis import FS, envelope
+
+    levels = {"door": -22.0, "desk": -18.4, "lamp": -21.0, "bed": -23.0, "window": -23.5}
+    levels["wardrobe"] = -23.0
+    parts, track, best_in = _track(levels, "bt_classic")
+    desk = next(st.index for st in parts if st.label == "desk")
+    f = component(envelope("bt_classic", 1.0), FS, -25.0, 3.0, top=True)
+    top = Component(desk, "bt_classic", 1.0, -18.4, 0.5, f, {"bt_classic": 1.0})
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
+    labels = {st.index: st.label for st in parts}
+    typical = float(np.median(track))
+    assert levels["desk"] - typical < A.PROXIMITY_DB
+    assert levels["desk"] > inroom.loudest_from_beyond("bt_classic")
+    room = inroom.room_evidence(track, parts, top, [], ROOM)
+    args = ("bt_classic", top, track, typical, parts, labels, rec, 3.1, set())
+    assert room["too_loud_for_outside"]
+    assert A._finding(*args, room)["class"] == "bt_classic"
+    assert A._finding(*args, {**room, "too_loud_for_outside": False}) is None

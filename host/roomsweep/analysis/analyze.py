@@ -484,11 +484,13 @@ def _finding(
         # small room an in-room device sets the median itself, while its fall
         # across the room (locate.in_room) is what no background source shows
         above = max(above, float(room["fall_db"]))
-    if above < PROXIMITY_DB and top.level_dbm < rec.ceiling_dbm and not vouched:
+    too_loud = room is not None and room.get("too_loud_for_outside")
+    if above < PROXIMITY_DB and top.level_dbm < rec.ceiling_dbm and not vouched and not too_loud:
         # everywhere at a similar level: the friendly background. Not so a
         # level that pins the detector: at least -3 dBm at its input is within
         # about a metre of any source of 20 dBm or less (FSPL 40 dB at 1 m, 2.4
-        # GHz), however many stops it pins
+        # GHz), however many stops it pins; nor one no source of its kind
+        # beyond the walls can give (inroom.room_evidence)
         return None
     if top.level_dbm < MIN_FINDING_DBM:
         return None
