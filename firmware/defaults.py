@@ -90,7 +90,7 @@ LED_DRIVE_HZ = const(2700)
 # datasheet: 0.5 dB LSB, bits 0.5 .. 16 dB; the step's accuracy, a few tenths of
 # a dB, is [unconf.]). The insertion loss is in the path in both states, so the
 # calibration's intercept already holds it; the host adds the step back to the
-# blocks taken with the pad in (analysis/recording.py, as device_defaults).
+# blocks taken with the pad in (analysis/rfrange.py, as device_defaults).
 RF_PAD_DB = 20.0
 # After a switch of the pad the detector's output steps by 20 dB x 25 mV = 0.5 V,
 # and the 1 kohm x 39 nF video filter in front of the ADC (tau 39 us,
@@ -101,6 +101,6 @@ RF_PAD_DB = 20.0
 # (firmware/rfrange.py): the RF samples taken within RF_SETTLE_US of a switch are
 # settling, at most ceil(RF_SETTLE_US x rate / 1e6) + 1 at the start of the block
 # after the switch (3 at 8 kS/s: its first sample may be up to a slot late), and
-# the host masks them (docs/protocol.md, "The RF range"; analysis/recording.py
+# the host masks them (docs/protocol.md, "The RF range"; analysis/rfrange.py
 # settle_samples, Recording.rf_settling).
 RF_SETTLE_US = const(210)

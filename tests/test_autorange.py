@@ -455,7 +455,10 @@ def test_recording_adds_the_pad_back_and_moves_its_ceiling():
         rf_pad_db=np.array([RF_PAD_DB]),
     )
     assert np.all(noisy.rf_dbm() == PADDED_FLOOR_DBM)
-    # and the same in the live view (roomsweep.live.state)
+    # and the same in the live view (roomsweep.live.state), fed the block
+    state = LiveState()
+    state.feed([_rf_block(i, np.full(N, just_above), True) for i in range(3)])
+    assert np.all(state.recent_dbm(3 * N / 8000.0) == PADDED_FLOOR_DBM)
     assert np.all(padded_dbm(np.full(3, table[just_above]), RF_PAD_DB) == PADDED_FLOOR_DBM)
     assert np.all(padded_dbm(np.full(3, -50.0), RF_PAD_DB) == -50.0 + RF_PAD_DB)
     assert np.all(padded_dbm(np.full(3, table[just_above]), 0.0) == table[just_above])

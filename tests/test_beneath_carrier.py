@@ -74,7 +74,7 @@ def test_a_quantized_carrier_without_visible_noise_gives_no_bursts():
     excess, p = above_carrier(codes, FS, min_rise_db=components.CARRIER_MIN_RISE_DB)
     assert p["noise_db"] < 0.01
     assert not np.isfinite(excess).any()
-    excess, _ = above_carrier(codes, FS)  # without it, each upper code is a "burst"
+    excess, _ = above_carrier(codes, FS, min_rise_db=0.0)  # each upper code a "burst"
     assert np.isfinite(excess).sum() > 1000
 
 
@@ -82,9 +82,9 @@ def test_the_burst_power_is_the_difference_of_the_powers():
     x = np.full(8000, -20.0)
     x[::40] = 10 * np.log10(10 ** (-20 / 10) + 10 ** (-25 / 10))
     excess, p = above_carrier(x, FS, min_rise_db=0.5)
-    assert np.allclose(excess[::40], -25.0)
+    assert np.allclose(excess[::40], -25.0, atol=0.01)
     assert not np.isfinite(np.delete(excess, np.arange(0, 8000, 40))).any()
-    assert np.allclose(p["carrier_dbm"], -20.0)
+    assert np.allclose(p["carrier_dbm"], -20.0, atol=0.01)
 
 
 @pytest.mark.parametrize(
@@ -93,9 +93,11 @@ def test_the_burst_power_is_the_difference_of_the_powers():
         ({"dbm": np.zeros((2, 400))}, "dbm"),
         ({"fs": 0.0}, "fs must be a positive sample rate"),
         ({"block_s": 0.0}, "block_s must be positive"),
-        ({"percentile": 101.0}, "percentile must be within 0..100"),
+        ({"block_s": "x"}, "block_s must be a number"),
+        ({"percentile": 60.0}, "percentile must be within 5..50"),
+        ({"block_s": np.inf}, "block_s must be positive and finite"),
         ({"threshold_sigma": -1.0}, "threshold_sigma must be positive"),
-        ({"min_rise_db": -0.1}, "min_rise_db must not be negative"),
+        ({"min_rise_db": -0.1}, "min_rise_db must be non-negative"),
         ({"dbm": np.zeros(100)}, "at least one block of 200 samples"),
     ],
 )
@@ -125,19 +127,75 @@ def test_a_finding_heard_beneath_a_carrier_is_not_dropped_as_the_carriers_echo()
     assert drop_echoes([carrier, bug]) == [carrier, bug]
 
 
-@pytest.mark.parametrize("seed, level", [(6, -22.0), (2, -25.0)])
-def test_an_lte_handset_beneath_a_carrier_is_heard_by_its_subframe_lattice(
-    seed, level, monkeypatch
-):
+@pytest.mark.parametrize("seed", [1, 2, 4, 5, 6, 7, 8])
+def test_an_lte_handset_beneath_a_carrier_is_heard_by_its_subframe_lattice(seed, monkeypatch):
     """Power control spreads its subframes over 12 dB, so what they add to the
     carrier makes no level a classifier names, but their edges keep the 1 ms
     lattice (step 2c) there as they do on their own. A handset loaded most of
     the time fills most of a 25 ms block and the carrier's estimate then sits
-    on it: these seeds are ones where it does not."""
-    x = _mix(CARRIER, ("lte", level, {"load": 0.69, "pc_range_db": 12.0}), seed=seed)
+    on it; loaded 40 % of the time, 5 dB beneath the carrier, seven seeds of
+    eight are heard (seed 3 is not)."""
+    level = -25.0
+    x = _mix(CARRIER, ("lte", level, {"load": 0.4, "pc_range_db": 12.0}), seed=seed)
     assert [classify(f)[0] for f in _levels(x)] == ["analog_video"]
     found = _beneath(x)
     assert [c.cls for c in found] == ["lte"]
-    assert found[0].beneath_carrier and abs(found[0].level_dbm - level) <= 2.0
+    # at its power range's top, where runs on the lattice outnumber chance most
+    assert found[0].beneath_carrier and level - 6.0 <= found[0].level_dbm <= level + 2.0
     monkeypatch.setattr(components, "_subframe_lattice", lambda *a: [])
     assert _beneath(x) == []  # the lattice heard it, not a classifier
+
+
+def test_components_hears_a_gsm_bug_beneath_a_carrier_in_a_recording():
+    """The whole path of components.components: windows, level modes, the
+    steady floor, and the bug's component beside the carrier's."""
+    from roomsweep.analysis.recording import Recording
+
+    x = np.concatenate(
+        [_mix(CARRIER, ("gsm", -26.0, {"pc_range_db": 0.0}), seed=s) for s in (1, 2)]
+    )
+    found, parts = components.components(Recording(np.zeros(x.size, np.uint16), FS), x)
+    assert parts and {c.cls for c in found if not c.beneath_carrier} == {"analog_video"}
+    bugs = [c for c in found if c.beneath_carrier]
+    assert bugs and {c.cls for c in bugs} == {"gsm"}
+    assert all(abs(c.level_dbm - -26.0) <= 1.5 for c in bugs)
+    # the carrier alone: nothing beneath it
+    x = np.concatenate([_mix(CARRIER, seed=s) for s in (1, 2)])
+    found, _ = components.components(Recording(np.zeros(x.size, np.uint16), FS), x)
+    assert not [c for c in found if c.beneath_carrier]
+
+
+def test_a_finding_heard_beneath_a_carrier_says_so():
+    from roomsweep.analysis.recording import Recording
+    from roomsweep.analyst.evidence import as_text, describe
+    from tests.test_in_room import ROOM, _track
+
+    x = _mix(CARRIER, ("gsm", -26.0, {"pc_range_db": 0.0}), seed=2)
+    bug = _beneath(x)[0]
+    levels = {"door": -40.0, "desk": -26.0, "lamp": -36.0, "bed": -45.0, "window": -47.0}
+    levels["wardrobe"] = -46.0
+    parts, track, _ = _track(levels, "gsm")
+    desk = next(st.index for st in parts if st.label == "desk")
+    top = bug.__class__(**{**bug.__dict__, "stretch": desk})
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
+    labels = {st.index: st.label for st in parts}
+    f = analyze._finding("gsm", top, track, -45.0, parts, labels, rec, 10.0, set())
+    assert f is not None and f["evidence"]["beneath_carrier"] is True
+    assert "Heard beneath a steady carrier" in as_text(describe(f))
+    plain = bug.__class__(**{**bug.__dict__, "stretch": desk, "beneath_carrier": False})
+    g = analyze._finding("gsm", plain, track, -45.0, parts, labels, rec, 10.0, set())
+    assert "beneath_carrier" not in g["evidence"]
+    assert "beneath a steady carrier" not in as_text(describe(g))
+
+
+def test_a_steady_carrier_at_a_louder_findings_stop_is_no_echo():
+    """Another kind's bursts mixed with other traffic never fill the time: a
+    carrier at a louder access point's stop is a sender of its own."""
+    from roomsweep.analysis.echoes import drop_echoes
+
+    ap = {"waypoint": "tv", "level_dbm": -15.0, "class": "wifi_ap", "evidence": {"duty": 0.04}}
+    sender = {"waypoint": "tv", "level_dbm": -17.0, "class": "analog_video"}
+    sender["evidence"] = {"duty": 0.6}
+    assert drop_echoes([ap, sender]) == [ap]
+    sender["evidence"]["duty"] = 1.0
+    assert drop_echoes([ap, sender]) == [ap, sender]

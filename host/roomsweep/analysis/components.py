@@ -90,9 +90,9 @@ LTE = "lte"  # the kind analysis.subframes hears by its lattice
 # are under (the detector's noise, or a carrier beneath everything)
 FLOOR_PERCENTILE = 1
 # A burst is on top of a carrier where the reading stands this many noise
-# deviations above it (dsp.above_carrier): over a 1.5 s window of 12 000
-# samples of normal noise, 4 deviations are passed by chance about 0.4 times,
-# fewer than a kind's MIN_BURSTS
+# deviations above the carrier's low edge (its 20th percentile, dsp.above_carrier):
+# 3.2 above its mean, which about ten samples of a 1.5 s window pass by chance,
+# scattered in time, so they keep no kind's timing (and only a known kind counts)
 CARRIER_RISE_SIGMA = 4.0
 # and at least this much: a 12-bit reading of the AD8318 (about 25 mV/dB,
 # datasheet) steps 0.03 dB per code at 0.8 mV, so a carrier held within a code
@@ -337,9 +337,13 @@ def _beneath_carrier(
     a few dB beneath the carrier lifts the reading by less than a level mode's
     width, so the window's modes cannot tell it; a kind already heard at that
     level there is not heard twice."""
-    excess, _ = above_carrier(
+    excess, props = above_carrier(
         x, fs, threshold_sigma=CARRIER_RISE_SIGMA, min_rise_db=CARRIER_MIN_RISE_DB
     )
+    # at or beside a burst as loud as the carrier or louder (the window's own
+    # level modes hear those, and the detector's video filter draws their edges
+    # through every level beneath): nothing beneath the carrier can be told there
+    excess[loudest_near(x) > props["carrier_dbm"] + MODE_HALF_WIDTH_DB] = -np.inf
     if np.count_nonzero(np.isfinite(excess)) < MIN_MODE_SAMPLES:
         return []
     heard = np.isfinite(excess)

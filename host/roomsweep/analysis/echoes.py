@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.classifiers import UNKNOWN_PERIODIC
+from roomsweep.analysis.classifiers.base import CARRIER_DUTY
 from roomsweep.analysis.components import MODE_HALF_WIDTH_DB
 from roomsweep.analysis.locate import DEFAULT_EXPONENT
 
@@ -79,10 +80,19 @@ def drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         or loudest[f["waypoint"]] is f
         or f["evidence"].get("separated_by_timing")  # a second source, told apart
         or f["evidence"].get("beneath_carrier")  # another kind beneath a carrier
+        or _steady(f)  # a carrier: no burst mixture makes one
         or f["evidence"].get("vouched_by_wifi_scan")  # a scan heard its own address
         or f["evidence"].get("vouched_by_ble_scan")
         or _own_level(f, loudest[f["waypoint"]])
     ]
+
+
+def _steady(f: dict[str, Any]) -> bool:
+    """A steady carrier (an analog video sender): on all the time. Another
+    kind's bursts mixed with other traffic never fill the gaps between them,
+    so a carrier at a louder finding's stop is a device of its own."""
+    duty = f["evidence"].get("duty")
+    return duty is not None and duty >= CARRIER_DUTY
 
 
 def _own_level(f: dict[str, Any], loudest: dict[str, Any]) -> bool:

@@ -15,11 +15,16 @@ from roomsweep.protocol import device_defaults
 # reads its input that many dB down; rf_dbm() adds them back: the hardware's
 # pad, the HMC624A's 16 + 4 dB bits (firmware/defaults.py RF_PAD_DB, its source).
 RF_PAD_DB = float(device_defaults.RF_PAD_DB)
-# ... except a padded reading at the floor (up to 1 dB above -58 dBm, a unit's
-# floor with its noise; a test ties it to components.DETECTOR_FLOOR_DBM): the
-# input was anywhere under floor + pad; +20 dB made a carrier that was not there.
+# ... except a padded reading at the detector's floor, which says only that the
+# input was under floor + pad. The AD8318 puts out 2.1 V at its least input
+# (datasheet); an ESP32 whose eFuse Vref is at the top of its 1000-1200 mV
+# spread (ESP-IDF) converts that to a count the nominal line (protocol.md)
+# reads as -57.5 dBm, so up to -57 dBm (with half a dB for its noise) a padded
+# reading is the floor, not a carrier 20 dB above it (which made analog video
+# senders that were not there). It reads PADDED_FLOOR_DBM instead: beneath the
+# analyzer's DETECTOR_FLOOR_DBM (components.py), where no level mode counts.
 PAD_FLOOR_DBM = -57.0
-PADDED_FLOOR_DBM = -60.0  # AD8318: about -60 dBm is the bottom of its range
+PADDED_FLOOR_DBM = -60.0
 # After a range switch the detector's video filter takes RF_SETTLE_US to follow
 # the 20 dB step (firmware/defaults.py, its derivation: ln(200) x 39 us to 0.1 dB),
 # and the device samples on through it: the first settle_samples(fs) samples of a
@@ -30,10 +35,13 @@ RF_SETTLE_US = float(device_defaults.RF_SETTLE_US)
 
 
 def padded_dbm(dbm: np.ndarray, pad_db: np.ndarray | float) -> np.ndarray:
-    """Readings taken with `pad_db` of pad in (0: none) as input levels: plus
-    the pad, but a padded reading at the floor reads PADDED_FLOOR_DBM."""
-    floor = (np.broadcast_to(pad_db, np.shape(dbm)) > 0) & (dbm <= PAD_FLOOR_DBM)
-    return np.where(floor, PADDED_FLOOR_DBM, dbm + pad_db)
+    """Calibrated readings (dBm at the detector) taken with `pad_db` of pad in
+    (0: none; per reading or one for all) as input levels: plus the pad, but a
+    padded reading of PAD_FLOOR_DBM or less, before the pad is added, reads
+    PADDED_FLOOR_DBM."""
+    dbm = np.asarray(dbm, dtype=np.float64)
+    pad = np.broadcast_to(np.asarray(pad_db, dtype=np.float64), dbm.shape)
+    return np.where((pad > 0) & (dbm <= PAD_FLOOR_DBM), PADDED_FLOOR_DBM, dbm + pad)
 
 
 def settle_samples(fs: float) -> int:

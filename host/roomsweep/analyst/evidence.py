@@ -187,8 +187,8 @@ def _rf(
     if ev.get("beneath_carrier"):
         items.append(
             Sentence(
-                "Heard beneath a steady carrier (an analog video sender's), by the "
-                "power its bursts added to the carrier's reading."
+                "Heard beneath a steady carrier, by the power its bursts added to "
+                "the carrier's reading."
             )
         )
         done.add("beneath_carrier")
