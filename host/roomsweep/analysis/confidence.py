@@ -36,13 +36,14 @@ TERMS = ("logit_score", "fall_10db", "no_fall", "outside_m", "no_fit", "below_10
 SIGNS = (1, 1, 0, -1, 0, -1)
 # p = 1 / (1 + exp(-(b0 + sum of slope x term)))
 # Fitted (maximum likelihood, a ridge of 1 on the slopes, their signs held to
-# confidence.SIGNS) on the 369 candidate findings (331 true, a wrong-class match true)
-# of 209 rooms, 2026-12-04, by `.venv/bin/python tests/benchmarks/reliability.py --fit
-# /tmp/rs20/sets/w101 /tmp/rs20/sets/w202 /tmp/rs20/sets/w4141 /tmp/rs20/sets/w5252
-# /tmp/rs20/sets/committed /tmp/rs20/sets/c1212` (wide `roomsweep scenarios generate
-# --profile wide --seed S --count 40` for S = 101, 202, 4141, 5252; the committed
-# suite; classic `--seed 1212 --count 40`), the analysis as it stood at 22:35 UTC
-COEFFICIENTS = (-0.239, 0.461, 0.816, 1.185, 0.000, -0.852, -0.725)
+# confidence.SIGNS) on the 688 candidate findings (618 true, a wrong-class match true)
+# of 296 rooms, 2026-12-05, by `.venv/bin/python tests/benchmarks/reliability.py --fit
+# /tmp/rs21/cache/w101 /tmp/rs21/cache/w202 /tmp/rs21/cache/w4141 /tmp/rs21/cache/w5252
+# /tmp/rs21/cache/w1357 /tmp/rs21/cache/w2468 tests/scenarios /tmp/rs21/cache/c1212`
+# (wide `roomsweep scenarios generate --profile wide --seed S --count 40` for S =
+# 101, 202, 4141, 5252, 1357, 2468; the committed suite; classic `--seed 1212
+# --count 40`), the analysis as it stood at 597dcea
+COEFFICIENTS = (-0.266, 0.344, 1.265, 1.586, -0.370, -1.427, -1.193)
 # Falls beyond these say nothing more: 25 dB is a device at the stop in any room,
 # -10 dB a level the other traffic across the room could hide entirely
 FALL_CLIP_DB = (-10.0, 25.0)
