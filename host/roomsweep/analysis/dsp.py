@@ -430,7 +430,8 @@ def above_carrier(
       deviation of a normal). Where bursts fill much of the window the median
       rises into them and the estimate grows: such a window is read more
       cautiously (a lower-tail estimate, which does not grow, made five more
-      false findings on the wide tuning sets and found no more devices);
+      false findings and found one device fewer on the six wide tuning sets,
+      docs/benchmarks.md "Wide profile, round 6");
     - a sample holds a burst when it stands more than ``max(threshold_sigma x
       noise, min_rise_db)`` above that edge: at the defaults 3.2 deviations
       above the carrier's mean, which 0.08 % of noise samples pass by chance

@@ -61,13 +61,13 @@ def drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One finding per waypoint: the loudest. Weaker patterns there are the
     nearest transmitter seen through mixed levels (its bursts overlapping the
     room's other traffic), not a second device at the same spot; not so one
-    told apart by timing or heard beneath a carrier, one at a level of its own,
-    or one a scan heard by its own address (a second camera's access point, a
-    tracker). A scan's own finding counts as loudest at its stop too: its RSSI
-    is the received power the detector reads of that device's bursts, which
-    mixed with other traffic make the weaker patterns there (leaving scan
-    findings out of the loudest was tried: two more false findings on the wide
-    tuning sets, no true one)."""
+    told apart by timing or heard beneath a carrier, a steady carrier (duty
+    CARRIER_DUTY or more), one at a level of its own, or one a scan heard by
+    its own address (a second camera's access point, a tracker). A scan's own
+    finding counts as loudest at its stop too: its RSSI is the received power
+    the detector reads of that device's bursts, which mixed with other traffic
+    make the weaker patterns there (leaving scan findings out of the loudest
+    was tried: two more false findings on the wide tuning sets, no true one)."""
     loudest: dict[str, dict[str, Any]] = {}
     for f in findings:
         w = f["waypoint"]

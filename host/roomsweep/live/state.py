@@ -23,7 +23,8 @@ frame of the view can be rebuilt from recorded data and tested headless.
 - Locate cue: `beep_interval_s` turns the level into a tick interval that
   shortens as the level rises, across the detector's range as auto-ranging
   extends it: blocks the device took with its 20 dB pad in (SAMPLES_FLAG_RF_PAD)
-  read 20 dB up (rfrange.RF_PAD_DB), so the cue goes on speeding up where the
+  read 20 dB up (rfrange.RF_PAD_DB; a reading at the floor, rfrange.PAD_FLOOR_DBM
+  or less, reads -60 dBm: silent), so the cue goes on speeding up where the
   detector alone would pin, up to its ceiling with the pad in.
 """
 
