@@ -199,3 +199,18 @@ def test_a_steady_carrier_at_a_louder_findings_stop_is_no_echo():
     assert drop_echoes([ap, sender]) == [ap]
     sender["evidence"]["duty"] = 1.0
     assert drop_echoes([ap, sender]) == [ap, sender]
+
+
+def test_non_finite_samples_hold_no_burst_and_break_nothing():
+    x = _mix(CARRIER, ("gsm", -26.0, {"pc_range_db": 0.0}), seed=1)
+    clean, _ = above_carrier(x, FS)
+    y = x.copy()
+    y[:400] = np.nan  # two whole blocks
+    y[5000:5003] = np.inf
+    excess, p = above_carrier(y, FS)
+    assert not np.isfinite(excess[:400]).any() and not np.isfinite(excess[5000:5003]).any()
+    assert np.isfinite(p["noise_db"]) and np.isfinite(p["carrier_dbm"]).all()
+    both = np.isfinite(clean[400:]) & np.isfinite(excess[400:])
+    assert both.sum() > 0.9 * np.isfinite(clean[400:]).sum()  # the rest heard alike
+    nothing, p = above_carrier(np.full(1000, np.nan), FS)
+    assert not np.isfinite(nothing).any() and np.isnan(p["noise_db"])
