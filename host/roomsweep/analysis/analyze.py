@@ -267,7 +267,8 @@ def _ble_scan_findings(
         finding["evidence"]["ble_scan"] = scan_evidence(adv)
         finding["evidence"]["vouched_by_ble_scan"] = True
         finding["title"] = TITLES.get(adv.kind or "", finding["title"])
-        out += [finding] if finding["confidence"] >= MIN_PROBABILITY else []
+        if finding["confidence"] >= MIN_PROBABILITY:
+            out.append(finding)
     return out
 
 

@@ -344,9 +344,9 @@ def _beneath_carrier(
     # level modes hear those, and the detector's video filter draws their edges
     # through every level beneath): nothing beneath the carrier can be told there
     excess[loudest_near(x) > props["carrier_dbm"] + MODE_HALF_WIDTH_DB] = -np.inf
-    if np.count_nonzero(np.isfinite(excess)) < MIN_MODE_SAMPLES:
-        return []
     heard = np.isfinite(excess)
+    if np.count_nonzero(heard) < MIN_MODE_SAMPLES:
+        return []
     # where no burst stands out: far beneath anything, so never "on"
     held = np.where(heard, excess, DETECTOR_FLOOR_DBM - 100.0)
     modes, _ = level_modes(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roomsweep.analysis.classifiers import BY_NAME, CLASSIFIERS
+from roomsweep.analysis.inroom import scan_alone
 from roomsweep.protocol.untrusted import printable
 
 # A line "is" a frame rate's n-th harmonic within 2 % of n (the envelope spectrum's
@@ -377,7 +378,7 @@ def _scans(finding: dict[str, Any], ev: dict[str, Any], done: set[str]) -> list[
     """What the device's own scans said of an RF finding (docs/findings.md
     steps 8 and 9)."""
     items: list[Item] = []
-    alone = finding.get("sources") in (["wifi"], ["ble"])
+    alone = scan_alone(finding)
     if alone and _num(ev.get("score"), ".2f"):
         radio = "Wi-Fi" if finding["sources"] == ["wifi"] else "BLE"
         items.append(

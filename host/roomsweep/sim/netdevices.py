@@ -236,7 +236,6 @@ def _ap(t: dict, i: int, size, emitters: dict) -> AccessPointSpec:
     kind = _str(t, "kind", where, "router")
     if kind not in AP_KINDS:
         raise Bad(f"{where}: kind must be one of {', '.join(AP_KINDS)}, not {kind!r}")
-    emitter = t.get("emitter")
     e = _linked(t, where, emitters, _FROM_EMITTER)
     if e is not None:
         pos, eirp, outside, loss = e.position_m, e.eirp_dbm, e.outside, e.loss_db
@@ -257,7 +256,7 @@ def _ap(t: dict, i: int, size, emitters: dict) -> AccessPointSpec:
         outside,
         loss,
         kind,
-        emitter,
+        e.id if e is not None else None,
     )
 
 
@@ -278,7 +277,6 @@ def _ble(t: dict, i: int, size, emitters: dict) -> BleDeviceSpec:
     kind = _str(t, "kind", where, "beacon")
     if kind not in BLE_KINDS:
         raise Bad(f"{where}: kind must be one of {', '.join(BLE_KINDS)}, not {kind!r}")
-    emitter = t.get("emitter")
     # the RF emitter's advertising events as the scan hears them: one device
     e = _linked(t, where, emitters, (*_FROM_EMITTER, "interval_ms"), kind="ble")
     if e is not None:
@@ -301,5 +299,5 @@ def _ble(t: dict, i: int, size, emitters: dict) -> BleDeviceSpec:
         outside,
         loss,
         kind,
-        emitter=emitter,
+        emitter=e.id if e is not None else None,
     )
