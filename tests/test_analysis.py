@@ -300,6 +300,7 @@ def _peaks_of(
     """The waypoints _peaks calls a device at, for one class's levels (dBm;
     None: not heard there)."""
     from roomsweep.analysis import analyze as A
+    from roomsweep.analysis import peaks as P
 
     labels = list(positions)
     parts = [
@@ -316,7 +317,7 @@ def _peaks_of(
         if level is not None:
             track[st.index] = level
             best_in[st.index] = A.Component(st.index, cls, confidence, level, 0.0, None)
-    found = A._peaks(track, best_in, parts, A._neighbours(parts, rec), positions)
+    found = P.peaks(track, best_in, parts, P.neighbours(parts, rec), positions)
     return {parts[c.stretch].label for c in found}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from roomsweep.analysis import analyze, components
+from roomsweep.analysis import analyze, components, peaks
 from roomsweep.analysis.components import Component, classify
 from roomsweep.analysis.dsp import above_carrier
 from tests.test_lte_lattice import FS, _levels, _mix
@@ -113,8 +113,8 @@ def test_a_peak_heard_only_on_a_carrier_does_not_stand_alone():
     own fall across the room would make such a peak anywhere."""
     x = _mix(CARRIER, ("gsm", -26.0, {"pc_range_db": 0.0}), seed=2)
     bug = _beneath(x)[0]
-    assert analyze._stands_alone(bug.__class__(**{**bug.__dict__, "beneath_carrier": False}))
-    assert not analyze._stands_alone(bug)
+    assert peaks._stands_alone(bug.__class__(**{**bug.__dict__, "beneath_carrier": False}))
+    assert not peaks._stands_alone(bug)
 
 
 def test_a_finding_heard_beneath_a_carrier_is_not_dropped_as_the_carriers_echo():

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from roomsweep.analysis import analyze as A
 from roomsweep.analysis import inroom, wifiscan
+from roomsweep.analysis import peaks as P
 from roomsweep.analysis.echoes import unexplained
 from roomsweep.analysis.locate import HULL_MARGIN_M, in_room
 from roomsweep.analysis.recording import Recording
@@ -49,8 +49,8 @@ def _from(source: tuple[float, float], height_m: float, at_1m: float) -> dict[st
 def _regional(levels: dict[str, float]):
     parts, track, best_in = _track(levels)
     rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
-    near = A._neighbours(parts, rec)
-    peaks = A._peaks(track, best_in, parts, near, ROOM)
+    near = P.neighbours(parts, rec)
+    peaks = P.peaks(track, best_in, parts, near, ROOM)
     return parts, inroom.regional_peaks(track, best_in, parts, near, ROOM, peaks, LEAST)
 
 

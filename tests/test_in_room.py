@@ -8,6 +8,7 @@ import numpy as np
 
 from roomsweep.analysis import analyze as A
 from roomsweep.analysis import inroom
+from roomsweep.analysis import peaks as P
 from roomsweep.analysis.components import components
 from roomsweep.analysis.confidence import probability
 from roomsweep.analysis.locate import fit_position, hull_distance, in_room
@@ -60,8 +61,8 @@ def test_a_device_between_two_stops_is_in_the_room_with_a_region():
     levels = _from((0.6, 0.45), -10.0)  # as far from door, desk and lamp
     parts, track, best_in = _track(levels)
     rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
-    near = A._neighbours(parts, rec)
-    peaks = A._peaks(track, best_in, parts, near, ROOM)
+    near = P.neighbours(parts, rec)
+    peaks = P.peaks(track, best_in, parts, near, ROOM)
     assert peaks == []  # the old rule: nothing
     found = inroom.regional_peaks(track, best_in, parts, near, ROOM, peaks, -28.0)
     assert len(found) == 1

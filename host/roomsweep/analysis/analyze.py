@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -63,8 +61,14 @@ from roomsweep.analysis.inroom import (
 from roomsweep.analysis.lens import lens_findings, merge_ranked
 from roomsweep.analysis.locate import fit_position
 from roomsweep.analysis.motion import apply_motion_test, motion_test, without_stimulus_marks
+from roomsweep.analysis.peaks import neighbours, peaks
 from roomsweep.analysis.recording import Recording
-from roomsweep.analysis.timing import TIMED_FRAMES_S, one_per_source, same_source_groups
+from roomsweep.analysis.timing import (
+    TIMED_FRAMES_S,
+    one_per_source,
+    same_source_groups,
+    sources_beside,
+)
 from roomsweep.analysis.wifiscan import scan_cameras, vouched_by_scan
 from roomsweep.network.findings import (
     RF_MERGE_CLASSES,
@@ -76,45 +80,13 @@ from roomsweep.network.findings import (
 Kind = tuple[np.ndarray, dict[int, Component], float, list[Component]]
 
 PROXIMITY_DB = 6.0  # a finding's level above the room's typical level for its class
-# A device hidden at a waypoint is much louder there than at the next waypoint
-# (0.3 m -> 1 m is 13 dB at n = 2.5); one beyond a wall is heard alike at the
-# waypoints along it.
-SHARPNESS_DB = 6.0
-# Waypoints this close to a peak must read SHARPNESS_DB lower: a device HOLD_M
-# from the peak's stop falls at least 16.6 dB by 2 m in free space (n = 2; indoor
-# exponents run 1.6-3.5, ITU-R P.1238), which leaves 10 dB for its height, a
-# body or furniture in between. Beyond 2 m walls and reflections dominate, so
-# the fall is held against the free-space bound instead (FALL_SLACK_DB).
-NEIGHBOUR_M = 2.0
-# ... and waypoints further away by more: a device within reach of a waypoint
-# falls at least _free_space_drop_db(d) at one d away, less this much (it may sit
-# up to a metre from where the user holds the detector, above or below it). A
-# phone in the corridor, heard loudest at the door, falls far less.
-FALL_SLACK_DB = 10.0
-# Two devices of one kind at neighbouring waypoints read alike at both, as one
-# device beyond a wall does along it. They differ in what the levels can mean: a
-# device held HOLD_M from the detector is at least _free_space_drop_db(d) quieter
-# at a waypoint d away (free space, n = 2: the slowest fall indoors), so equal
-# loud levels at two such waypoints need a device at each; a far device also
-# reads alike at the waypoints around the pair, a near pair stands
-# CO_PEAK_CONTRAST_DB above them.
-# The distance at which a device counts as "at" a stop: the detector held
-# within arm's reach of the place something could hide (a shelf, a lamp, a
-# vent). It defines the single-stop rule's scope, not a room: a device further
-# from every stop (between stops, on the ceiling) is found by the in-room test
-# and reported with a region (locate.in_room).
-HOLD_M = 0.3
-CO_PEAK_CONTRAST_DB = 10.0
 # A kind with an in-room level (access points, BLE) quieter than that still counts
 # when its peak is this much above every neighbouring waypoint: a device D beyond
 # the nearest waypoint falls only 25 log10((D + s) / D) dB at the next one s away
-# (n = 2.5), so 13 dB within NEIGHBOUR_M puts it within about s / 2.3 of the peak:
+# (n = 2.5), so 13 dB within peaks.NEIGHBOUR_M puts it within about s / 2.3 of the peak:
 # in the room, however weak it is. Down to LONE_PEAK_RELIEF_DB below that level.
 LONE_PEAK_DB = 13.0
 LONE_PEAK_RELIEF_DB = 10.0
-# A peak shown only by "not heard" beneath other traffic (see _stands_alone):
-# the least confidence (and its kind's in-room level, inroom.in_room_level)
-MASKED_MIN_CONFIDENCE = 0.8
 FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
 MIN_CONFIDENCE = 0.6  # weaker candidates are not reported
 # ... nor those whose calibrated confidence (confidence.probability) says they
@@ -158,7 +130,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     # each kind's track, its loudest component per stretch, its typical level
     # and the components chosen: for the scans' devices (wifiscan, blescan)
     kinds: dict[str, Kind] = {}
-    near = _neighbours(parts, rec)
+    near = neighbours(parts, rec)
     findings = []
     for cls in sorted({c.cls for c in comps}):
         if cls == UNKNOWN:
@@ -174,33 +146,49 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         typical = float(np.median(track))
         # saturated: at the detector's ceiling, with auto-ranging even with the pad in
         ceiling = rec.ceiling_dbm
-        peaks = _peaks(track, best_in, parts, near, positions, ceiling)
+        at_peaks = peaks(track, best_in, parts, near, positions, ceiling)
         rooms = {
-            p.stretch: room_evidence(track, parts, p, peaks, positions, ceiling) for p in peaks
+            p.stretch: room_evidence(track, parts, p, at_peaks, positions, ceiling)
+            for p in at_peaks
         }
         regional = regional_peaks(
-            track, best_in, parts, near, positions, peaks, in_room_level(cls)
+            track, best_in, parts, near, positions, at_peaks, in_room_level(cls)
         )
         rooms.update(regional)
-        chosen = peaks + [best_in[i] for i in regional]
+        chosen = at_peaks + [best_in[i] for i in regional]
+        # each top with the track it stands on, its in-room evidence, and whether a peak
+        tops = [(top, track, rooms[top.stretch], top in at_peaks) for top in chosen]
         if cls in TIMED_FRAMES_S:  # one loud device heard at several stops: once
-            chosen = one_per_source(chosen, same_source_groups(of_class))
-        of_kind: list[dict[str, Any]] = []
-        for top in chosen:
-            # another device of the kind must not pull this one's position fit
-            elsewhere = {parts[p.stretch].label for p in chosen if p is not top}
-            contrast = top.level_dbm - max(
-                [at_most(track, parts, j) for j in near[top.stretch]] or [DETECTOR_FLOOR_DBM]
+            groups = same_source_groups(of_class)
+            chosen = one_per_source(chosen, groups)
+            tops = [t for t in tops if t[0] in chosen]
+            tops += _beside(
+                sources_beside(of_class, chosen, groups),
+                parts,
+                near,
+                positions,
+                ceiling,
+                cls,
+                chosen,
             )
-            if beyond_walls(rooms[top.stretch], top.level_dbm, ceiling):
+        of_kind: list[dict[str, Any]] = []
+        for top, own, room, is_peak in tops:
+            # another device of the kind must not pull this one's position fit
+            here = parts[top.stretch].label
+            elsewhere = {parts[p.stretch].label for p in chosen if p is not top} - {here}
+            contrast = top.level_dbm - max(
+                [at_most(own, parts, j) for j in near[top.stretch]] or [DETECTOR_FLOOR_DBM]
+            )
+            if beyond_walls(room, top.level_dbm, ceiling):
                 continue
-            room = rooms[top.stretch]
             finding = _finding(
-                cls, top, track, typical, parts, labels, rec, contrast, elsewhere, room
+                cls, top, own, typical, parts, labels, rec, contrast, elsewhere, room
             )
             if finding is not None:
-                where = region(track, parts, top.stretch, near)
-                finding = with_region(finding, where, rooms[top.stretch], top in peaks)
+                where = region(own, parts, top.stretch, near)
+                finding = with_region(finding, where, room, is_peak)
+                if own is not track:  # its own phase of the frame: a device of its own
+                    finding["evidence"]["own_frame_phase"] = True
                 if finding["confidence"] >= MIN_PROBABILITY:
                     of_kind.append(finding)
         kinds[cls] = (track, best_in, typical, chosen)
@@ -293,173 +281,36 @@ def _vouched(
     return with_region(made, region(track, parts, top.stretch, near), room, False)
 
 
-def _neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
-    """Stretches near each stretch: waypoints within NEIGHBOUR_M when positions
-    are known, else the stretches before and after it in the sweep."""
-    pos = rec.waypoint_positions or {}
-    out: dict[int, list[int]] = {}
-    # the stretches at known waypoints, their positions as arrays: one hypot per
-    # stretch over all of them (the same arithmetic as pair by pair)
-    placed = [o for o in parts if o.label is not None and o.label in pos]
-    xs = np.array([pos[o.label][0] for o in placed if o.label is not None], dtype=np.float64)
-    ys = np.array([pos[o.label][1] for o in placed if o.label is not None], dtype=np.float64)
-    for st in parts:
-        p = pos.get(st.label) if st.label else None
-        if p is not None:
-            d_all = np.hypot(xs - p[0], ys - p[1]).tolist()
-            dist = {o.index: d for o, d in zip(placed, d_all) if o.label != st.label}
-            close = [i for i, d in dist.items() if d <= NEIGHBOUR_M]
-            # a lone waypoint is compared with the two nearest, however far
-            out[st.index] = close or sorted(dist, key=dist.__getitem__)[:2]
-        else:
-            out[st.index] = [i for i in (st.index - 1, st.index + 1) if 0 <= i < len(parts)]
-    return out
-
-
-@functools.lru_cache(maxsize=4096)  # asked for the same few distances again and again
-def _free_space_drop_db(d_m: float) -> float:
-    """The least a device HOLD_M from one waypoint falls at a waypoint d_m away."""
-    return float(20.0 * np.log10(np.hypot(d_m, HOLD_M) / HOLD_M))
-
-
-def _peaks(
-    track: np.ndarray,
-    best_in: dict[int, Component],
+def _beside(
+    sources: list[dict[int, Component]],
     parts: list[Stretch],
     near: dict[int, list[int]],
     positions: dict[str, tuple[float, float]],
-    ceiling: float = SATURATION_DBM,
-) -> list[Component]:
-    """Local maxima of a class's level over the room: one per transmitter.
-
-    A device hidden at a waypoint is much louder there than at the waypoints
-    around it (0.3 m -> 1 m is 13 dB at n = 2.5); one beyond a wall is heard
-    alike along it. A clipped (saturated) level has no shape, so it only needs
-    to be the loudest around. Two devices at neighbouring waypoints are both
-    peaks when neither could make the other's level (see HOLD_M).
-    """
-    loudest = max(c.level_dbm for c in best_in.values())
-
-    def distance(i: int, j: int) -> float | None:
-        a, b = positions.get(parts[i].label or ""), positions.get(parts[j].label or "")
-        if a is None or b is None:
-            return None
-        return float(np.hypot(a[0] - b[0], a[1] - b[1]))
-
-    distance = functools.lru_cache(maxsize=None)(distance)  # pure: asked per pair many times
-    found, rest = [], []
-    need = SHARPNESS_DB
-    # each stretch's level, or where the class was not heard, the most it can have been
-    bounds = np.array([at_most(track, parts, j) for j in range(len(parts))])
-    for idx, c in best_in.items():
-        others = [track[j] for j in near[idx]] or [DETECTOR_FLOOR_DBM]
-        margin = c.level_dbm - max(others)
-        saturated = c.level_dbm >= ceiling
-        if c.level_dbm >= loudest and saturated and margin >= 0:
-            found.append(c)
-        elif margin >= need and _falls_enough(c.level_dbm, idx, near[idx], track, distance, need):
-            proven = _falls_enough(c.level_dbm, idx, near[idx], bounds, distance, need)
-            if saturated or proven or _stands_alone(c):
-                found.append(c)
+    ceiling: float,
+    cls: str,
+    chosen: list[Component],
+) -> list[tuple[Component, np.ndarray, dict[str, Any], bool]]:
+    """The timed sources heard beside a chosen one (timing.sources_beside) that
+    their own track puts in the room as the kind's track does its tops: a
+    peak (peaks.peaks) or a regional candidate (inroom.regional_peaks) at the
+    stretch where they are loudest. Each as (top, its track, its in-room
+    evidence, whether a peak)."""
+    out = []
+    for best in sources:
+        own = np.full(len(parts), DETECTOR_FLOOR_DBM)
+        for j, c in best.items():
+            own[j] = c.level_dbm
+        top = max(best.values(), key=lambda c: c.level_dbm)
+        is_peak = top in peaks(own, best, parts, near, positions, ceiling)
+        if is_peak:
+            room = room_evidence(own, parts, top, chosen, positions, ceiling)
         else:
-            rest.append(c)
-    clear = list(found)
-    peaks_at = {p.stretch for p in clear}
-    for c in rest:
-        # a waypoint as loud as a clear peak's device can make it there says
-        # nothing about this one
-        spilled = [
-            j
-            for j in near[c.stretch]
-            if j not in peaks_at
-            and track[j] > DETECTOR_FLOOR_DBM
-            and any(
-                (d := distance(p.stretch, j)) is not None
-                and track[j] <= p.level_dbm - _free_space_drop_db(d)
-                for p in clear
-            )
-        ]
-        if _co_peak(
-            c.level_dbm, c.stretch, near[c.stretch], track, parts, distance, need, spilled
-        ):
-            found.append(c)
-    # the same waypoint visited twice: keep its loudest visit
-    best: dict[str | None, Component] = {}
-    for c in found:
-        key = parts[c.stretch].label if parts[c.stretch].label else str(c.stretch)
-        if key not in best or c.level_dbm > best[key].level_dbm:
-            best[key] = c
-    return list(best.values())
-
-
-def _falls_enough(
-    level: float,
-    idx: int,
-    around: list[int],
-    track: np.ndarray,
-    distance: Callable[[int, int], float | None],
-    need: float,
-) -> bool:
-    """Every waypoint around falls at least `need`, and the far ones as much as
-    a device within reach of this waypoint must fall there (FALL_SLACK_DB)."""
-    for j in around:
-        d = distance(idx, j)
-        want = need if d is None else max(need, _free_space_drop_db(d) - FALL_SLACK_DB)
-        if level - track[j] < want:
-            return False
-    return True
-
-
-def _stands_alone(c: Component) -> bool:
-    """A peak whose neighbours did not hear its kind beneath louder traffic:
-    there its level could have been anything up to that traffic, so the fall
-    is not shown. Such a peak counts on its own evidence only: timing that
-    matched its kind clearly (a mixture of two kinds scores lower) and a level
-    that puts it in the room."""
-    return (
-        c.confidence >= MASKED_MIN_CONFIDENCE
-        and c.level_dbm >= in_room_level(c.cls)
-        # heard on a carrier: where the carrier is louder its bursts fall
-        # beneath the noise, so the carrier's own fall makes such peaks
-        and not c.beneath_carrier
-    )
-
-
-def _co_peak(
-    level: float,
-    idx: int,
-    around: list[int],
-    track: np.ndarray,
-    parts: list[Stretch],
-    distance: Callable[[int, int], float | None],
-    need: float,
-    spilled: list[int],
-) -> bool:
-    """One of two (or more) devices of a kind at neighbouring waypoints: every
-    neighbour is either clearly quieter, or as loud as only its own device can
-    make it; and the quieter ones are CO_PEAK_CONTRAST_DB down (see _at_most)."""
-    twins, contrast = 0, []
-    for j in around:
-        diff = level - track[j]
-        if j in spilled and diff < CO_PEAK_CONTRAST_DB:
-            continue  # another clear peak's device explains it
-        if diff >= need:
-            bound = level - at_most(track, parts, j)
-            # not heard beneath another kind's louder level proves nothing
-            # either way: such a waypoint neither shows the pair's contrast
-            # nor denies it
-            if track[j] > DETECTOR_FLOOR_DBM or bound >= CO_PEAK_CONTRAST_DB:
-                contrast.append(bound)
-            continue
-        d = distance(idx, j)
-        if d is None or abs(diff) > _free_space_drop_db(d) - need:
-            return False
-        if -diff >= need:
-            # a neighbour this much louder is the peak; a device within
-            # reach of it (not only HOLD_M) may make this level on its own
-            return False
-        twins += 1
-    return twins > 0 and bool(contrast) and min(contrast) >= CO_PEAK_CONTRAST_DB
+            regional = regional_peaks(own, best, parts, near, positions, [], in_room_level(cls))
+            if top.stretch not in regional:
+                continue
+            room = regional[top.stretch]
+        out.append((top, own, room, is_peak))
+    return out
 
 
 def _finding(

@@ -24,7 +24,13 @@ from roomsweep.analysis.classifiers.base import (
     FRAME_TOLERANCE_S,
     TDMA_MIN_BURSTS,
 )
-from roomsweep.analysis.dsp import above_carrier, level_modes, line_strength, partner_counts
+from roomsweep.analysis.dsp import (
+    above_carrier,
+    level_modes,
+    line_strength,
+    partner_counts,
+    phase_trains,
+)
 from roomsweep.analysis.features import Features, component, loudest_near, subset
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.subframes import lattice_score, subframe_component
@@ -67,7 +73,11 @@ UNKNOWN_CONFIDENCE = 0.3  # bursts that fit no kind and no period: a guess at be
 # 175-2). Bluetooth's and LTE's grids are too fine: random starts land on them
 # about 30 % of the time.
 SEPARABLE_FRAMES_S = (GSM_FRAME_S, DECT_FRAME_S)
-TDMA_KINDS = {"gsm", "dect"}  # the kinds with those frames
+FRAMES_S = {"gsm": GSM_FRAME_S, "dect": DECT_FRAME_S}
+TDMA_KINDS = set(FRAMES_S)  # the kinds with those frames
+# Two trains of one kind are told apart where their phases leave at least this
+# many samples' width empty between them (dsp.phase_trains)
+TRAIN_GAP_SAMPLES = 1.5
 # A burst is the train's when another sits on at least this many of the six
 # shifts of one to three frames either side: a member has up to six (fewer at a
 # window's edge or where one is hidden); a burst in the gaps lands on three by
@@ -225,7 +235,7 @@ def components(
                 if f.count == 0:
                     continue
                 cls, conf, scores = classify(f)
-                parts_of = _separate(f)
+                parts_of = _separate(f) or _trains(f, cls, rec.fs)
                 if not parts_of:
                     loudest, _ = _loudest_on(x, f)
                     found.append(
@@ -299,6 +309,43 @@ def _subframe_lattice(
             stretch, LTE, score, f.level_dbm, w0 + loudest / fs, f, {LTE: score}, window_start_s=w0
         )
     ]
+
+
+def _trains(
+    f: Features, cls: str, fs: float
+) -> list[tuple[Features, str, float, dict[str, float]]]:
+    """Two or more transmitters of one TDMA kind at one level: each keeps its
+    own phase of the frame (another timeslot, or another base station's clock),
+    so the bursts fall into trains by phase (dsp.phase_trains). Returns each
+    train (features, class, score, scores) when there are two or more and each
+    alone is still clearly the kind, or nothing."""
+    frame = FRAMES_S.get(cls)
+    if frame is None or f.count < 2 * TDMA_MIN_BURSTS:
+        return []
+    # a start moves a sample with the detector's noise, so one train's phases
+    # fill neighbouring samples; two slots apart (834 us DECT, 1154 us GSM, six
+    # samples or more at 8 kS/s) leave empty ones between two. In the very next
+    # slot the guard space (49 us DECT, 30 us GSM) is shorter than a sample: at
+    # one level the two bursts run together into one, which no timing splits
+    labels, props = phase_trains(
+        f.starts_s,
+        frame,
+        FRAME_TOLERANCE_S,
+        TRAIN_GAP_SAMPLES / fs,
+        min_size=TDMA_MIN_BURSTS,
+        min_partners=TRAIN_MIN_PARTNERS,
+        multiples=FRAME_MULTIPLES,
+    )
+    if props["sizes"].size < 2:
+        return []
+    out = []
+    for k in range(props["sizes"].size):
+        train = subset(f, labels == k)
+        t_cls, t_conf, t_scores = classify(train)
+        if t_cls != cls or t_conf < SEPARATED_MIN_SCORE:
+            return []
+        out.append((train, t_cls, t_conf, t_scores))
+    return out
 
 
 def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]]:

@@ -401,6 +401,91 @@ def partner_counts(
     return np.count_nonzero(gap <= tolerance, axis=0), {"shifts": shifts.size}
 
 
+def phase_trains(
+    times: np.ndarray,
+    period: float,
+    tolerance: float,
+    gap: float,
+    min_size: int = 8,
+    min_partners: int = 3,
+    multiples: tuple[int, ...] = (1, 2, 3),
+) -> tuple[np.ndarray, dict]:
+    """Events grouped into strict trains, one per phase of `period`.
+
+    Two TDMA transmitters of one kind send at different phases of the frame
+    (two handsets in different timeslots, two unsynchronised bases): the
+    members of a train (events with `min_partners` partners one to three
+    periods away, see partner_counts) are folded onto one period, and wherever
+    the folded phases leave a gap wider than `gap` a new train starts (on the
+    circle: the widest gap is where the first begins).
+
+    Parameters
+    ----------
+    times : array_like
+        Event times (s), ascending.
+    period : float
+        The frame (s), positive.
+    tolerance : float
+        How far a partner may sit from a whole number of periods (s), >= 0.
+    gap : float
+        The least empty stretch of phase (s) between two trains, in (0, period).
+    min_size : int
+        The least events a train needs; smaller groups are labelled -1.
+    min_partners : int
+        The least partners a member needs, out of ``2 * len(multiples)``.
+    multiples : tuple of int
+        The shifts, in periods, a partner is looked for at.
+
+    Returns
+    -------
+    labels : int array, one per event: its train (0, 1, ... in order of phase
+        from the widest gap), or -1 for events in no train.
+    properties : dict with ``phases`` (each train's circular mean phase, s,
+        in [0, period)) and ``sizes`` (its events).
+
+    Examples
+    --------
+    >>> t = np.sort(np.r_[np.arange(20) * 0.010 + 0.002, np.arange(20) * 0.010 + 0.006])
+    >>> labels, props = phase_trains(t, 0.010, 0.0003, 0.0005)
+    >>> labels[:4].tolist(), np.round(props["phases"], 4).tolist(), props["sizes"].tolist()
+    ([0, 1, 0, 1], [0.002, 0.006], [20, 20])
+    """
+    if period <= 0 or tolerance < 0:
+        raise ValueError("period must be positive and tolerance non-negative")
+    if not 0 < gap < period:
+        raise ValueError(f"gap must be in (0, period), got {gap!r}")
+    if min_size < 1 or min_partners < 1:
+        raise ValueError("min_size and min_partners must be at least 1")
+    t = np.asarray(_check_1d(times, "times"), dtype=np.float64)
+    labels = np.full(t.size, -1, dtype=np.intp)
+    none = {"phases": np.zeros(0), "sizes": np.zeros(0, dtype=np.intp)}
+    if t.size < max(2, min_size):
+        return labels, none
+    counts, _ = partner_counts(t, period, tolerance, multiples)
+    member = np.flatnonzero(counts >= min_partners)
+    if member.size < min_size:
+        return labels, none
+    phase = np.mod(t[member], period)
+    order = np.argsort(phase)
+    sorted_phase = phase[order]
+    gaps = np.diff(np.r_[sorted_phase, sorted_phase[0] + period])
+    first = (int(np.argmax(gaps)) + 1) % sorted_phase.size  # just after the widest gap
+    order = np.roll(order, -first)
+    unwrapped = np.mod(phase[order] - phase[order[0]], period)
+    group = np.r_[0, np.cumsum(np.diff(unwrapped) > gap)]
+    phases: list[float] = []
+    sizes: list[int] = []
+    for g in range(int(group[-1]) + 1):
+        idx = order[group == g]
+        if idx.size < min_size:
+            continue
+        labels[member[idx]] = len(phases)
+        angle = np.angle(np.mean(np.exp(2j * np.pi * phase[idx] / period)))
+        phases.append(float(np.mod(angle / (2 * np.pi) * period, period)))
+        sizes.append(int(idx.size))
+    return labels, {"phases": np.array(phases), "sizes": np.array(sizes, dtype=np.intp)}
+
+
 def above_carrier(
     dbm: np.ndarray,
     fs: float,

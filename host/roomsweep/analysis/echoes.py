@@ -43,7 +43,11 @@ def unexplained(
     kept: list[dict[str, Any]] = []
     for f in sorted(of_kind, key=lambda f: -f["level_dbm"]):
         here = positions.get(f["waypoint"] or "")
-        if here is None or not any(_explains(k, here, f["level_dbm"]) for k in kept):
+        if (
+            here is None
+            or f["evidence"].get("own_frame_phase")  # timing says: not the louder one
+            or not any(_explains(k, here, f["level_dbm"]) for k in kept)
+        ):
             kept.append(f)
     return kept
 
@@ -79,6 +83,7 @@ def drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not f["waypoint"]
         or loudest[f["waypoint"]] is f
         or f["evidence"].get("separated_by_timing")  # a second source, told apart
+        or f["evidence"].get("own_frame_phase")  # another phase of its kind's frame
         or f["evidence"].get("beneath_carrier")  # another kind beneath a carrier
         or _steady(f)  # a carrier: no burst mixture makes one
         or f["evidence"].get("vouched_by_wifi_scan")  # a scan heard its own address

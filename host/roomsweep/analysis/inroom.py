@@ -77,7 +77,7 @@ def in_room_level(cls: str) -> float:
 
 
 # A region is the stops within this of the loudest: a device midway between two
-# stops reads alike at both; 6 dB below it (analyze.SHARPNESS_DB, the peak
+# stops reads alike at both; 6 dB below it (peaks.SHARPNESS_DB, the peak
 # rule's own contrast) no longer is.
 REGION_DB = 6.0
 

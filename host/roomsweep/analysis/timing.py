@@ -13,6 +13,10 @@ devices. The phase moves only as the clocks drift apart, so components are
 chained stop to stop in time: two components are one source when their
 phases agree within PHASE_TOLERANCE_S plus the drift over the time between
 them, and they are at most LINK_S apart (or linked through others that are).
+
+The same timing shows a second device of the kind that a louder one hides:
+heard at one stop at another phase than the louder one, it is a transmitter
+of its own (sources_beside), and gets a track of its own.
 """
 
 from __future__ import annotations
@@ -113,3 +117,60 @@ def one_per_source(tops: list[Component], groups: dict[int, int]) -> list[Compon
             taken.add(g)
         keep.add(id(c))
     return [c for c in tops if id(c) in keep]
+
+
+def _same(a: list[tuple[Component, float]], b: list[tuple[Component, float]]) -> bool:
+    """Two chains of phases are one source: their members nearest in time agree
+    within PHASE_TOLERANCE_S plus the clocks' drift over the time between them.
+    A chain breaks where its source was not heard apart for LINK_S; heard at
+    one stop at two phases, two chains are two sources however they drift."""
+    (ca, pa), (cb, pb) = min(
+        ((x, y) for x in a for y in b), key=lambda xy: abs(xy[0][0].time_s - xy[1][0].time_s)
+    )
+    frame = TIMED_FRAMES_S[ca.cls]
+    d = abs(pa - pb) % frame
+    return min(d, frame - d) <= PHASE_TOLERANCE_S + CLOCK_DRIFT * abs(cb.time_s - ca.time_s)
+
+
+def sources_beside(
+    of_class: list[Component], chosen: list[Component], groups: dict[int, int]
+) -> list[dict[int, Component]]:
+    """Sources of a timed kind none of the chosen components is, each as its
+    loudest component per stretch (stretch -> component), loudest source
+    first: those heard, at the stretch where they are loudest, beside a chosen
+    source at another phase of the frame. Two phases at one stop are two
+    transmitters, so such a source is no piece of a chosen one; it was only
+    beneath a louder device of its kind, or at its level at the same stop
+    (dsp.phase_trains). Chains of phases one source left where it was not
+    heard apart (_same) are joined, and those of a chosen source dropped."""
+    phases = {id(c): p for c in of_class if (p := frame_phase(c)) is not None}
+    chains: dict[int, list[tuple[Component, float]]] = {}
+    for c in of_class:
+        if id(c) in groups and id(c) in phases:
+            chains.setdefault(groups[id(c)], []).append((c, phases[id(c)]))
+    taken = {groups[id(c)] for c in chosen if id(c) in groups}
+    mine: set[int] = set()  # the chosen sources' components, all their chains
+    rest = []
+    for g, chain in chains.items():
+        if g in taken or any(_same(chain, chains[t]) for t in taken if t in chains):
+            mine |= {id(c) for c, _ in chain}
+        else:
+            rest.append(chain)
+    joined: list[list[tuple[Component, float]]] = []
+    for chain in sorted(rest, key=lambda ch: min(c.time_s for c, _ in ch)):
+        into = next((j for j in joined if _same(chain, j)), None)
+        if into is None:
+            joined.append(list(chain))
+        else:
+            into.extend(chain)
+    out = []
+    for chain in joined:
+        best: dict[int, Component] = {}
+        for c, _ in chain:
+            if c.stretch not in best or c.level_dbm > best[c.stretch].level_dbm:
+                best[c.stretch] = c
+        top = max(best.values(), key=lambda c: c.level_dbm)
+        if any(c.stretch == top.stretch and id(c) in mine for c in of_class):
+            out.append(best)
+    out.sort(key=lambda best: -max(c.level_dbm for c in best.values()))
+    return out

@@ -193,6 +193,14 @@ def _rf(
             )
         )
         done.add("beneath_carrier")
+    if ev.get("own_frame_phase"):
+        items.append(
+            Sentence(
+                "Its bursts keep another phase of the frame than a louder device of its "
+                "kind heard at the same stops: a transmitter of its own."
+            )
+        )
+        done.add("own_frame_phase")
     scores = ev.get("scores")
     if isinstance(scores, dict) and scores:
         best = sorted(scores.items(), key=lambda kv: -float(kv[1] or 0))

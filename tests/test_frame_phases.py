@@ -1,0 +1,129 @@
+"""Two GSM or DECT transmitters of one kind are two sources by the phase of
+their frame: split at one level (dsp.phase_trains, components._trains), and
+reported from their own levels when heard beside a louder one
+(timing.sources_beside, analyze step 5c)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from roomsweep.analysis import timing
+from roomsweep.analysis.analyze import analyze
+from roomsweep.analysis.components import Component, _trains, classify
+from roomsweep.analysis.dsp import phase_trains
+from roomsweep.analysis.features import component
+from roomsweep.analyst.evidence import as_text, describe
+from roomsweep.eval.fastpath import from_scenario
+from roomsweep.sim.scenario import load_scenario
+from roomsweep.standards import DECT_FRAME_S, GSM_FRAME_S
+from tests.test_analysis import FS, envelope
+
+
+def test_phase_trains_checks_its_arguments():
+    with pytest.raises(ValueError, match="period"):
+        phase_trains(np.arange(3.0), 0.0, 0.1, 0.05)
+    with pytest.raises(ValueError, match="gap"):
+        phase_trains(np.arange(3.0), 0.01, 0.0003, 0.01)
+    with pytest.raises(ValueError, match="min_size"):
+        phase_trains(np.arange(3.0), 0.01, 0.0003, 0.001, min_size=0)
+    with pytest.raises(ValueError, match="one-dimensional"):
+        phase_trains(np.zeros((2, 2)), 0.01, 0.0003, 0.001)
+
+
+def test_one_train_across_the_frames_edge_is_one():
+    """Phases either side of the frame's start are one train on the circle."""
+    rng = np.random.default_rng(1)
+    t = np.arange(40) * DECT_FRAME_S + 0.00995 + rng.normal(0, 40e-6, 40)
+    labels, props = phase_trains(np.sort(t), DECT_FRAME_S, 0.0003, 0.0002)
+    assert props["sizes"].tolist() == [40] and (labels == 0).all()
+    phase = props["phases"][0]
+    assert min(phase, DECT_FRAME_S - phase) < 100e-6
+
+
+def test_two_trains_and_the_strays_between_them():
+    t = np.r_[np.arange(30) * GSM_FRAME_S, np.arange(30) * GSM_FRAME_S + 2 * 577e-6]
+    strays = np.array([0.0123, 0.0517, 0.0771])  # another kind's bursts, no partners
+    labels, props = phase_trains(np.sort(np.r_[t, strays]), GSM_FRAME_S, 0.0003, 0.0002)
+    assert props["sizes"].tolist() == [30, 30]
+    assert np.count_nonzero(labels == -1) == 3
+    gap = abs(props["phases"][1] - props["phases"][0]) % GSM_FRAME_S
+    assert abs(min(gap, GSM_FRAME_S - gap) - 2 * 577e-6) < 1e-5
+
+
+def _two_bases(shift_s: float) -> np.ndarray:
+    """Two DECT bases at one level, the second `shift_s` later in the frame."""
+    x = envelope("dect", 1.5, level=-20.0)
+    y = np.roll(x, int(round(shift_s * FS)))
+    return np.maximum(x, y)
+
+
+def test_two_dect_bases_at_one_level_are_two_components():
+    f = component(_two_bases(3.3e-3), FS, -20.0, 3.0, top=True)
+    assert classify(f)[0] == "dect"
+    parts = _trains(f, "dect", FS)
+    assert len(parts) == 2 and all(cls == "dect" for _, cls, _, _ in parts)
+    assert sorted(p.count for p, _, _, _ in parts) == [f.count // 2, f.count - f.count // 2]
+    # one base alone, and a kind without a frame, stay whole
+    alone = component(envelope("dect", 1.5, level=-20.0), FS, -20.0, 3.0, top=True)
+    assert _trains(alone, "dect", FS) == []
+    assert _trains(f, "wifi_ap", FS) == []
+
+
+def test_two_bases_two_slots_apart_are_two_and_in_neighbouring_slots_one():
+    """Two slots on (834 us) is 6.7 samples at 8 kS/s. In the very next slot
+    the second burst starts 49 us (DECT's guard space) after the first ends,
+    less than a sample: at one level the two run together into one burst."""
+    f = component(_two_bases(2 * 417e-6), FS, -20.0, 3.0, top=True)
+    assert len(_trains(f, "dect", FS)) == 2
+    g = component(_two_bases(417e-6), FS, -20.0, 3.0, top=True)
+    assert g.count == f.count // 2 and _trains(g, "dect", FS) == []
+
+
+def _at(x: np.ndarray, start_s: float, stretch: int, level: float) -> Component:
+    """The component of the envelope's window at start_s, heard at `level`."""
+    a = int(start_s * FS)
+    f = component(x[a : a + int(1.5 * FS)], FS, -25.0, 3.0, top=True)
+    cls, conf, scores = classify(f)
+    return Component(stretch, cls, conf, level, start_s + 0.1, f, scores, window_start_s=a / FS)
+
+
+def test_sources_beside_joins_a_sources_pieces_and_drops_the_chosen_ones():
+    """A chosen bug A; B heard beside it at its stop; 20 s on (beyond
+    timing.LINK_S, so the chains break) A and B heard again at another stop."""
+    x = envelope("gsm", 30.0)
+    y = np.roll(x, int(round(3 * 577e-6 * FS)))  # three timeslots later
+    a0, b0 = _at(x, 0.0, 0, -20.0), _at(y, 0.0, 0, -30.0)
+    a1, b1 = _at(x, 20.0, 5, -35.0), _at(y, 20.0, 5, -25.0)
+    comps = [a0, b0, a1, b1]
+    groups = timing.same_source_groups(comps)
+    assert len(set(groups.values())) == 4  # four chains
+    beside = timing.sources_beside(comps, [a0], groups)
+    assert beside == [{0: b0, 5: b1}]  # B once, A's later piece not at all
+    # B never heard at a chosen source's stop: nothing tells it apart
+    assert timing.sources_beside([a0, b1], [a0], timing.same_source_groups([a0, b1])) == []
+
+
+SCENARIO = Path(__file__).parent / "data" / "dect_twins.toml"
+
+
+def _rf(path: Path) -> list[dict]:
+    rec = from_scenario(load_scenario(str(path)))
+    return [f for f in analyze(rec) if f["type"] == "rf"]
+
+
+def test_two_dect_bugs_side_by_side_are_two_findings(tmp_path):
+    twins = _rf(SCENARIO)
+    assert [(f["class"], f["waypoint"]) for f in twins] == [("dect", "desk")] * 2
+    second = [f for f in twins if f["evidence"].get("own_frame_phase")]
+    assert len(second) == 1
+    assert "another phase of the frame" in as_text(describe(second[0]))
+    # the second bug is the file's last emitter: without it, one finding
+    text = SCENARIO.read_text()
+    cut = text.index('[[emitters]]\nid = "desk-dect-bug-2"')
+    rest = text[text.index("[ground_truth]") :].replace('desk-dect-bug-2 = "desk"\n', "")
+    (tmp_path / "one.toml").write_text(text[:cut] + rest)
+    one = _rf(tmp_path / "one.toml")
+    assert [(f["class"], f["waypoint"]) for f in one] == [("dect", "desk")]
