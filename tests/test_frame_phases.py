@@ -72,6 +72,17 @@ def test_two_dect_bases_at_one_level_are_two_components():
     assert _trains(f, "wifi_ap", FS) == []
 
 
+def test_each_train_reads_its_own_level_not_the_shared_modes():
+    """Two bases 1.5 dB apart share one level mode; each train is read at the
+    median of its own bursts' loudest samples."""
+    x = envelope("dect", 1.5, level=-20.0)
+    y = np.roll(envelope("dect", 1.5, level=-21.5), int(round(3.3e-3 * FS)))
+    f = component(np.maximum(x, y), FS, -20.7, 3.0, top=True)
+    levels = sorted(p.level_dbm for p, _, _, _ in _trains(f, "dect", FS))
+    assert len(levels) == 2
+    assert abs(levels[0] - -21.5) < 0.6 and abs(levels[1] - -20.0) < 0.6
+
+
 def test_two_bases_two_slots_apart_are_two_and_in_neighbouring_slots_one():
     """Two slots on (834 us) is 6.7 samples at 8 kS/s. In the very next slot
     the second burst starts 49 us (DECT's guard space) after the first ends,

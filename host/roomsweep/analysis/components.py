@@ -257,7 +257,7 @@ def components(
                             st.index,
                             g_cls,
                             g_conf,
-                            float(level),
+                            float(g.level_dbm),  # the level's, or a train's own
                             w0 + loudest / rec.fs,
                             g,
                             g_scores,
@@ -344,8 +344,19 @@ def _trains(
         t_cls, t_conf, t_scores = classify(train)
         if t_cls != cls or t_conf < SEPARATED_MIN_SCORE:
             return []
-        out.append((train, t_cls, t_conf, t_scores))
+        # the level mode the trains share reads neither's own level: two bugs
+        # side by side differ by a few dB at the stops nearest them
+        out.append((replace(train, level_dbm=_burst_level(train)), t_cls, t_conf, t_scores))
     return out
+
+
+def _burst_level(f: Features) -> float:
+    """The median of the bursts' loudest samples, on the window they were read from."""
+    if f.dbm is None or not f.on.any():
+        return f.level_dbm
+    edges = np.flatnonzero(np.diff(np.r_[0, f.on.astype(np.int8), 0]))
+    x = np.r_[f.dbm, -np.inf]  # a run may end at the window's end
+    return float(np.median(np.maximum.reduceat(x, edges)[0::2]))
 
 
 def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]]:
