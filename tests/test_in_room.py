@@ -71,6 +71,25 @@ def test_a_device_between_two_stops_is_in_the_room_with_a_region():
     assert set(inroom.region(track, parts, idx, near)) == {"door", "desk", "lamp"}
 
 
+def test_a_region_holds_every_stop_close_enough_to_be_the_nearest():
+    """A second stop 0.5 m beside the loudest (a doubled stop at a fixture)
+    belongs in the region however a fade made it read: a device within reach
+    of the loudest (peaks.HOLD_M) may be nearer it. One 0.7 m away need not."""
+    assert inroom.CLOSE_STOP_M == 2 * P.HOLD_M
+    for beside, inside in ((0.5, True), (0.7, False)):
+        room = {**ROOM, "desk-side": (1.0, beside)}
+        levels = {k: -45.0 for k in room}
+        levels.update({"desk": -10.0, "desk-side": -20.0, "door": -30.0})  # 10 dB faded
+        parts, track, _ = class_track(levels, room, "dect", 1.0)
+        rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=room)
+        near = P.neighbours(parts, rec)
+        desk = next(st.index for st in parts if st.label == "desk")
+        assert inroom.region(track, parts, desk, near) == ["desk"]  # by level alone
+        assert ("desk-side" in inroom.region(track, parts, desk, near, room)) is inside
+        # the door, 1 m away and 20 dB down, is no part of it either way
+        assert "door" not in inroom.region(track, parts, desk, near, room)
+
+
 def test_a_phone_beyond_the_wall_is_not_in_the_room():
     """A phone 2 m beyond the wall behind the door: loudest at the door, little
     fall across the room, and the fit puts it outside the stops."""

@@ -185,7 +185,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 cls, top, own, typical, parts, labels, rec, contrast, elsewhere, room
             )
             if finding is not None:
-                where = region(own, parts, top.stretch, near)
+                where = region(own, parts, top.stretch, near, positions)
                 finding = with_region(finding, where, room, is_peak)
                 if own is not track:  # its own phase of the frame: a device of its own
                     finding["evidence"]["own_frame_phase"] = True
@@ -198,7 +198,9 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         if heard is None:  # the detector heard no Wi-Fi level there: the scan alone
             rssi, why = claim["evidence"]["rssi_by_waypoint"], "a camera access point's beacons"
             t = claim["time_s"]
-            finding = scan_finding(cls, rssi, claim["waypoint"], t, room, parts, near, "wifi", why)
+            finding = scan_finding(
+                cls, rssi, claim["waypoint"], t, room, parts, near, "wifi", why, positions
+            )
         else:
             elsewhere = {parts[p.stretch].label for p in kinds[cls][3]}
             made = _vouched(cls, heard, kinds[cls], parts, labels, rec, near, room, elsewhere)
@@ -246,7 +248,7 @@ def _ble_scan_findings(
     out = []
     for adv, top, room in vouched_by_ble_scan(best_in, parts, positions, scanned, found):
         if top is None or ble is None:
-            finding = scan_only_finding(adv, room, parts, near)
+            finding = scan_only_finding(adv, room, parts, near, positions)
         else:
             made = _vouched("ble", top, ble, parts, labels, rec, near, room, set())
             if made is None:
@@ -278,7 +280,8 @@ def _vouched(
     made = _finding(cls, top, track, typical, parts, labels, rec, 0.0, elsewhere, room, True)
     if made is None:
         return None
-    return with_region(made, region(track, parts, top.stretch, near), room, False)
+    where = region(track, parts, top.stretch, near, rec.waypoint_positions)
+    return with_region(made, where, room, False)
 
 
 def _beside(

@@ -113,12 +113,16 @@ def vouched_by_ble_scan(
 
 
 def scan_only_finding(
-    adv: Advertiser, room: dict[str, Any], parts: list[Stretch], near: dict[int, list[int]]
+    adv: Advertiser,
+    room: dict[str, Any],
+    parts: list[Stretch],
+    near: dict[int, list[int]],
+    positions: dict[str, tuple[float, float]] | None = None,
 ) -> dict[str, Any]:
     """A ble finding from the scan alone (inroom.scan_finding)."""
     what = f"{adv.what} heard by the device's BLE scan"
     return scan_finding(
-        "ble", adv.levels, adv.strongest, adv.time_s, room, parts, near, "ble", what
+        "ble", adv.levels, adv.strongest, adv.time_s, room, parts, near, "ble", what, positions
     )
 
 

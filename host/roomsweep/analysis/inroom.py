@@ -262,17 +262,38 @@ def among_stops(evidence: dict[str, Any]) -> bool:
 
 
 def region(
-    track: np.ndarray, parts: list[Stretch], idx: int, near: dict[int, list[int]]
+    track: np.ndarray,
+    parts: list[Stretch],
+    idx: int,
+    near: dict[int, list[int]],
+    positions: dict[str, tuple[float, float]] | None = None,
 ) -> list[str]:
     """The stops a source is loudest at: its loudest stop and the neighbours
-    within REGION_DB of it, loudest first, each waypoint once."""
+    within REGION_DB of it, loudest first, each waypoint once; with `positions`,
+    and the stops within CLOSE_STOP_M of the loudest, however they read."""
     around = sorted({idx, *near[idx]}, key=lambda j: -track[j])
+    here = (positions or {}).get(parts[idx].label or "")
     out: list[str] = []
     for j in around:
         label = parts[j].label
-        if label and label not in out and track[j] >= track[idx] - REGION_DB:
+        if not label or label in out:
+            continue
+        close = (
+            here is not None
+            and label in (positions or {})
+            and float(np.hypot(*np.subtract((positions or {})[label], here))) <= CLOSE_STOP_M
+        )
+        if track[j] >= track[idx] - REGION_DB or close:
             out.append(label)
     return out
+
+
+# Any stop this close to the loudest may be the one nearest the source: a device
+# within reach of the loudest stop (peaks.HOLD_M, 0.3 m) is nearer another stop
+# only when that stop is less than twice that away, and then which of the two
+# reads louder is fading's choice (a Rayleigh fade takes 10 dB or more 10 % of
+# the time), not the distance's
+CLOSE_STOP_M = 0.6
 
 
 def with_region(
@@ -325,12 +346,14 @@ def scan_finding(
     near: dict[int, list[int]],
     source: str,
     why: str,
+    positions: dict[str, tuple[float, float]] | None = None,
 ) -> dict[str, Any]:
     """A finding of kind `cls` from the device's own `source` scan ("wifi" or
     "ble") alone: its level the scan's RSSI at its strongest stop (the same
     received power the detector reads), its position the fit on the scan's
     RSSI (`room`, locate.in_room), its region the stops within REGION_DB of
-    the strongest by that RSSI, its confidence the calibrated probability
+    the strongest by that RSSI (and with `positions`, those within
+    CLOSE_STOP_M of it), its confidence the calibrated probability
     (with_region) of SCAN_ONLY_SCORE."""
     classifier = BY_NAME[cls]
     # its level along the sweep, for the region (each visit of a stop reads its best)
@@ -356,7 +379,7 @@ def scan_finding(
         "sources": [source],
         "why": f"{why}, strongest at {strongest}",
     }
-    return with_region(finding, region(track, parts, at, near), room, False)
+    return with_region(finding, region(track, parts, at, near, positions), room, False)
 
 
 def scan_alone(finding: dict[str, Any]) -> bool:
