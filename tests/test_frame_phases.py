@@ -117,6 +117,30 @@ def test_sources_beside_joins_a_sources_pieces_and_drops_the_chosen_ones():
     assert timing.sources_beside([a0, b1], [a0], timing.same_source_groups([a0, b1])) == []
 
 
+def _split(y_level: float) -> list[Component]:
+    """A DECT base at -20 dBm and a second train 3.3 ms later at y_level, heard
+    in one window and split by phase (components._trains)."""
+    x = envelope("dect", 1.5, level=-20.0)
+    y = np.roll(envelope("dect", 1.5, level=y_level), int(round(3.3e-3 * FS)))
+    f = component(np.maximum(x, y), FS, -20.0, 3.0, top=True)
+    return [
+        Component(0, cls, conf, g.level_dbm, 0.1, g, scores)
+        for g, cls, conf, scores in _trains(f, "dect", FS)
+    ]
+
+
+def test_one_base_in_two_slots_is_one_device_two_bases_are_two():
+    """Two trains at one level in the same windows everywhere are one device
+    sending in two slots (a dummy bearer beside a traffic bearer); 1.5 dB apart
+    they are two devices."""
+    for y_level, devices in ((-20.0, 1), (-21.5, 2)):
+        a, b = sorted(_split(y_level), key=lambda c: -c.level_dbm)
+        groups = timing.same_source_groups([a, b])
+        assert groups[id(a)] != groups[id(b)]
+        beside = timing.sources_beside([a, b], [a], groups)
+        assert len(beside) == devices - 1, y_level
+
+
 SCENARIO = Path(__file__).parent / "data" / "dect_twins.toml"
 
 
