@@ -25,8 +25,14 @@ from tests.test_analysis import FS, envelope
 def test_phase_trains_checks_its_arguments():
     with pytest.raises(ValueError, match="period"):
         phase_trains(np.arange(3.0), 0.0, 0.1, 0.05)
+    with pytest.raises(ValueError, match="period"):
+        phase_trains(np.arange(3.0), float("nan"), 0.1, 0.05)
     with pytest.raises(ValueError, match="gap"):
         phase_trains(np.arange(3.0), 0.01, 0.0003, 0.01)
+    with pytest.raises(ValueError, match="ascending"):
+        phase_trains(np.array([0.0, 0.02, 0.01]), 0.01, 0.0003, 0.001)
+    with pytest.raises(ValueError, match="finite"):
+        phase_trains(np.array([0.0, np.nan, 0.02]), 0.01, 0.0003, 0.001)
     with pytest.raises(ValueError, match="min_size"):
         phase_trains(np.arange(3.0), 0.01, 0.0003, 0.001, min_size=0)
     with pytest.raises(ValueError, match="one-dimensional"):
@@ -117,11 +123,35 @@ def test_sources_beside_joins_a_sources_pieces_and_drops_the_chosen_ones():
     assert timing.sources_beside([a0, b1], [a0], timing.same_source_groups([a0, b1])) == []
 
 
+def test_two_sources_heard_at_once_stay_two_however_long_apart():
+    """Two minutes on, 15 ppm of drift would cover 1.8 ms of phase; heard at
+    once, three slots apart, they are two all the same."""
+    x = envelope("gsm", 125.0)
+    y = np.roll(x, int(round(3 * 577e-6 * FS)))
+    a0 = _at(x, 0.0, 0, -20.0)
+    a1, b1 = _at(x, 120.0, 5, -35.0), _at(y, 120.0, 5, -25.0)
+    comps = [a0, a1, b1]
+    groups = timing.same_source_groups(comps)
+    assert timing.sources_beside(comps, [a0], groups) == [{5: b1}]
+
+
+def test_one_device_handed_over_to_another_slot_is_not_two():
+    """A handover moves a device to another timeslot: at one stop, first one
+    phase, then another, never both at once."""
+    x = envelope("gsm", 6.0)
+    y = np.roll(x, int(round(3 * 577e-6 * FS)))
+    before, after = _at(x, 0.0, 0, -20.0), _at(y, 3.0, 0, -20.5)
+    groups = timing.same_source_groups([before, after])
+    assert groups[id(before)] != groups[id(after)]
+    assert timing.sources_beside([before, after], [before], groups) == []
+
+
 def _split(y_level: float) -> list[Component]:
     """A DECT base at -20 dBm and a second train 3.3 ms later at y_level, heard
     in one window and split by phase (components._trains)."""
     x = envelope("dect", 1.5, level=-20.0)
-    y = np.roll(envelope("dect", 1.5, level=y_level), int(round(3.3e-3 * FS)))
+    # the second train's own noise (another seed), as a second slot's would be
+    y = np.roll(envelope("dect", 1.5, level=y_level, seed=4), int(round(3.3e-3 * FS)))
     f = component(np.maximum(x, y), FS, -20.0, 3.0, top=True)
     return [
         Component(0, cls, conf, g.level_dbm, 0.1, g, scores)
@@ -162,3 +192,20 @@ def test_two_dect_bugs_side_by_side_are_two_findings(tmp_path):
     (tmp_path / "one.toml").write_text(text[:cut] + rest)
     one = _rf(tmp_path / "one.toml")
     assert [(f["class"], f["waypoint"]) for f in one] == [("dect", "desk")]
+
+
+def test_analyze_gives_every_region_the_stops_positions(monkeypatch):
+    """The close stops (inroom.CLOSE_STOP_M) need the positions: analyze passes
+    them wherever it makes a region."""
+    from roomsweep.analysis import analyze as analyze_module
+
+    seen = []
+    real = analyze_module.region
+
+    def spy(track, parts, idx, near, positions=None):
+        seen.append(positions)
+        return real(track, parts, idx, near, positions)
+
+    monkeypatch.setattr(analyze_module, "region", spy)
+    _rf(SCENARIO)
+    assert seen and all(p for p in seen)

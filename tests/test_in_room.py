@@ -75,7 +75,6 @@ def test_a_region_holds_every_stop_close_enough_to_be_the_nearest():
     """A second stop 0.5 m beside the loudest (a doubled stop at a fixture)
     belongs in the region however a fade made it read: a device within reach
     of the loudest (peaks.HOLD_M) may be nearer it. One 0.7 m away need not."""
-    assert inroom.CLOSE_STOP_M == 2 * P.HOLD_M
     for beside, inside in ((0.5, True), (0.7, False)):
         room = {**ROOM, "desk-side": (1.0, beside)}
         levels = {k: -45.0 for k in room}

@@ -9,6 +9,9 @@
    a source whose fall across the room and position fit put it inside is
    reported even when no single stop stands out, with the region of stops it
    is loudest at; one the fit puts beyond the walls that falls little is not.
+   A GSM or DECT device is one source by the phase of its frame wherever it is
+   heard, and a second one heard at once at another phase gets a track of its
+   own (`roomsweep.analysis.timing`).
 5. With waypoint positions known, a log-distance fit estimates (x, y).
 6. The confidence is a calibrated probability (`roomsweep.analysis.confidence`).
 """

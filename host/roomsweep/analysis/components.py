@@ -75,7 +75,7 @@ UNKNOWN_CONFIDENCE = 0.3  # bursts that fit no kind and no period: a guess at be
 SEPARABLE_FRAMES_S = (GSM_FRAME_S, DECT_FRAME_S)
 FRAMES_S = {"gsm": GSM_FRAME_S, "dect": DECT_FRAME_S}
 TDMA_KINDS = set(FRAMES_S)  # the kinds with those frames
-# Two trains of one kind are told apart where their phases leave at least this
+# Two trains of one kind are told apart where their phases leave more than this
 # many samples' width empty between them (dsp.phase_trains)
 TRAIN_GAP_SAMPLES = 1.5
 # A burst is the train's when another sits on at least this many of the six
@@ -235,7 +235,16 @@ def components(
                 if f.count == 0:
                     continue
                 cls, conf, scores = classify(f)
-                parts_of = _separate(f) or _trains(f, cls, rec.fs)
+                separated = _separate(f)
+                # two trains of one TDMA kind at this level, or in the part
+                # _separate told apart: each train a component of its own
+                parts_of = [
+                    q
+                    for p in separated or [(f, cls, conf, scores)]
+                    for q in (_trains(p[0], p[1], rec.fs) or [p])
+                ]
+                if not separated and len(parts_of) == 1:
+                    parts_of = []  # one source: the level's component as it is
                 if not parts_of:
                     loudest, _ = _loudest_on(x, f)
                     found.append(
@@ -351,12 +360,12 @@ def _trains(
 
 
 def _burst_level(f: Features) -> float:
-    """The median of the bursts' loudest samples, on the window they were read from."""
+    """The median of the train's own samples, on the window they were read
+    from: like a level mode, and unlike the bursts' loudest samples, it does
+    not rise with the detector's noise."""
     if f.dbm is None or not f.on.any():
         return f.level_dbm
-    edges = np.flatnonzero(np.diff(np.r_[0, f.on.astype(np.int8), 0]))
-    x = np.r_[f.dbm, -np.inf]  # a run may end at the window's end
-    return float(np.median(np.maximum.reduceat(x, edges)[0::2]))
+    return float(np.median(f.dbm[f.on]))
 
 
 def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]]:

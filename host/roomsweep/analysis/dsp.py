@@ -422,13 +422,14 @@ def phase_trains(
     Parameters
     ----------
     times : array_like
-        Event times (s), ascending.
+        Event times (s), finite and ascending.
     period : float
         The frame (s), positive.
     tolerance : float
         How far a partner may sit from a whole number of periods (s), >= 0.
     gap : float
-        The least empty stretch of phase (s) between two trains, in (0, period).
+        A train ends where the next phase (s) lies more than this beyond the
+        last; positive and shorter than `period`.
     min_size : int
         The least events a train needs; smaller groups are labelled -1.
     min_partners : int
@@ -450,13 +451,16 @@ def phase_trains(
     >>> labels[:4].tolist(), np.round(props["phases"], 4).tolist(), props["sizes"].tolist()
     ([0, 1, 0, 1], [0.002, 0.006], [20, 20])
     """
-    if period <= 0 or tolerance < 0:
-        raise ValueError("period must be positive and tolerance non-negative")
-    if not 0 < gap < period:
-        raise ValueError(f"gap must be in (0, period), got {gap!r}")
+    period = _check_positive(period, "period")
+    tolerance = _check_nonnegative(tolerance, "tolerance")
+    gap = _check_positive(gap, "gap")
+    if gap >= period:
+        raise ValueError(f"gap must be shorter than the period, got {gap!r}")
     if min_size < 1 or min_partners < 1:
         raise ValueError("min_size and min_partners must be at least 1")
     t = np.asarray(_check_1d(times, "times"), dtype=np.float64)
+    if not np.isfinite(t).all() or (t.size > 1 and (np.diff(t) < 0).any()):
+        raise ValueError("times must be finite and ascending")
     labels = np.full(t.size, -1, dtype=np.intp)
     none = {"phases": np.zeros(0), "sizes": np.zeros(0, dtype=np.intp)}
     if t.size < max(2, min_size):

@@ -261,6 +261,20 @@ def among_stops(evidence: dict[str, Any]) -> bool:
     return bool(evidence.get("in_room")) and bool(outs) and min(outs) <= 0.0
 
 
+# The distance at which a device counts as "at" a stop: the detector held
+# within arm's reach of the place something could hide (a shelf, a lamp, a
+# vent). It defines the single-stop rule's scope (analysis.peaks), not a room: a
+# device further from every stop (between stops, on the ceiling) is found by
+# the in-room test and reported with a region (locate.in_room).
+HOLD_M = 0.3
+# Any stop this close to the loudest may be the one nearest the source: a device
+# within reach of the loudest stop (HOLD_M) is nearer another stop
+# only when that stop is less than twice that away, and then which of the two
+# reads louder is fading's choice (a Rayleigh fade takes 10 dB or more 10 % of
+# the time), not the distance's
+CLOSE_STOP_M = 2 * HOLD_M
+
+
 def region(
     track: np.ndarray,
     parts: list[Stretch],
@@ -272,7 +286,8 @@ def region(
     within REGION_DB of it, loudest first, each waypoint once; with `positions`,
     and the stops within CLOSE_STOP_M of the loudest, however they read."""
     around = sorted({idx, *near[idx]}, key=lambda j: -track[j])
-    here = (positions or {}).get(parts[idx].label or "")
+    placed = positions or {}
+    here = placed.get(parts[idx].label or "")
     out: list[str] = []
     for j in around:
         label = parts[j].label
@@ -280,20 +295,12 @@ def region(
             continue
         close = (
             here is not None
-            and label in (positions or {})
-            and float(np.hypot(*np.subtract((positions or {})[label], here))) <= CLOSE_STOP_M
+            and label in placed
+            and float(np.hypot(*np.subtract(placed[label], here))) <= CLOSE_STOP_M
         )
         if track[j] >= track[idx] - REGION_DB or close:
             out.append(label)
     return out
-
-
-# Any stop this close to the loudest may be the one nearest the source: a device
-# within reach of the loudest stop (peaks.HOLD_M, 0.3 m) is nearer another stop
-# only when that stop is less than twice that away, and then which of the two
-# reads louder is fading's choice (a Rayleigh fade takes 10 dB or more 10 % of
-# the time), not the distance's
-CLOSE_STOP_M = 0.6
 
 
 def with_region(
@@ -324,7 +331,7 @@ def with_region(
             if room["fall_db"] is not None
             else "its position fit lies among the stops"
         )
-        finding["why"] += f"; plainly in the room ({shown}), loudest among {', '.join(stops)}"
+        finding["why"] += f"; plainly in the room ({shown}), at {', '.join(stops)}"
     return finding
 
 

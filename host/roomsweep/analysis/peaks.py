@@ -1,5 +1,5 @@
 """Where a kind's level peaks over the room: the stops that single out a
-transmitter (analysis.analyze, step 4).
+transmitter (docs/findings.md, step 5).
 
 A device hidden at a stop is much louder there than at the stops around it; one
 beyond a wall is heard alike along it. `peaks` finds the local maxima of a
@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from roomsweep.analysis.components import DETECTOR_FLOOR_DBM, SATURATION_DBM, Component, Stretch
-from roomsweep.analysis.inroom import at_most, in_room_level
+from roomsweep.analysis.inroom import HOLD_M, at_most, in_room_level
 from roomsweep.analysis.recording import Recording
 
 # A device hidden at a waypoint is much louder there than at the next waypoint
@@ -41,12 +41,7 @@ FALL_SLACK_DB = 10.0
 # loud levels at two such waypoints need a device at each; a far device also
 # reads alike at the waypoints around the pair, a near pair stands
 # CO_PEAK_CONTRAST_DB above them.
-# The distance at which a device counts as "at" a stop: the detector held
-# within arm's reach of the place something could hide (a shelf, a lamp, a
-# vent). It defines the single-stop rule's scope, not a room: a device further
-# from every stop (between stops, on the ceiling) is found by the in-room test
-# and reported with a region (locate.in_room).
-HOLD_M = 0.3
+# (HOLD_M, the distance at which a device counts as "at" a stop: inroom.HOLD_M)
 CO_PEAK_CONTRAST_DB = 10.0
 # A peak shown only by "not heard" beneath other traffic (see _stands_alone):
 # the least confidence (and its kind's in-room level, inroom.in_room_level)

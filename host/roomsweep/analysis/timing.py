@@ -24,12 +24,11 @@ from __future__ import annotations
 import numpy as np
 
 from roomsweep.analysis.classifiers.base import FRAME_MULTIPLES, FRAME_TOLERANCE_S
-from roomsweep.analysis.components import Component
+from roomsweep.analysis.components import FRAMES_S, Component
 from roomsweep.analysis.dsp import partner_counts
-from roomsweep.standards import DECT_FRAME_S, GSM_FRAME_S
 
 # The kinds whose frame is kept strictly enough to name a source by its phase
-TIMED_FRAMES_S = {"gsm": GSM_FRAME_S, "dect": DECT_FRAME_S}
+TIMED_FRAMES_S = FRAMES_S
 # Bursts used for the phase: those with a partner one to three frames away
 # (members of the train, not another kind's bursts at the same level)
 MIN_TRAIN_BURSTS = 8
@@ -49,11 +48,13 @@ PHASE_TOLERANCE_S = 0.15e-3
 # base's +-5 ppm (ETSI EN 300 175-2, 4.2.2); a GSM handset is locked to its base
 # station, 0.05 ppm (3GPP TS 45.010 5.1)
 CLOCK_DRIFT = 15e-6
-# Two trains heard in the same windows no further apart in level than this
-# everywhere are one device in two slots: its own trains read within a few
-# tenths of a dB of each other (a median of over a hundred bursts' peaks, 0.3 dB
-# noise each), while two devices even half a metre apart differ by a couple of
-# dB at the stops nearest them (the distances' ratio, n = 2 to 3.5)
+# Two trains heard in the same windows no further apart in level than this in
+# every one are one device sending in two slots (a DECT base's dummy bearer
+# beside its traffic bearer): the same transmitter and path, differing only by
+# the fading between the two carriers (DECT's ten span 17 MHz); two devices even
+# half a metre apart differ by a couple of dB at the stops nearest them (the
+# ratio of their distances, n = 2 to 3.5). A device whose carriers fade further
+# apart than this is taken for two (docs/findings.md 5c)
 ONE_DEVICE_DB = 1.0
 # Components are chained only this close in time: the next stop or two of a
 # sweep, over which the drift stays under a tenth of a slot (15 ppm x 12 s)
@@ -104,8 +105,7 @@ def same_source_groups(comps: list[Component]) -> dict[int, int]:
                 break
             if b.cls != a.cls:
                 continue
-            d = abs(pa - pb) % frame
-            if min(d, frame - d) <= PHASE_TOLERANCE_S + CLOCK_DRIFT * dt:
+            if _agree(pa, pb, frame, dt):
                 parent[root(j)] = root(i)
     return {id(c): root(i) for i, (c, _) in enumerate(timed)}
 
@@ -125,50 +125,107 @@ def one_per_source(tops: list[Component], groups: dict[int, int]) -> list[Compon
     return [c for c in tops if id(c) in keep]
 
 
-def _same(a: list[tuple[Component, float]], b: list[tuple[Component, float]]) -> bool:
-    """Two chains of phases are one source: their members nearest in time agree
-    within PHASE_TOLERANCE_S plus the clocks' drift over the time between them.
-    A chain breaks where its source was not heard apart for LINK_S; heard at
-    one stop at two phases, two chains are two sources however they drift."""
+def _slack(pa: float, pb: float, frame: float, dt: float) -> float:
+    """How far apart two phases (s into the frame) dt seconds apart are beyond
+    what one source's can be: PHASE_TOLERANCE_S plus the clocks' drift over dt
+    (<= 0: they agree)."""
+    d = abs(pa - pb) % frame
+    return min(d, frame - d) - (PHASE_TOLERANCE_S + CLOCK_DRIFT * dt)
+
+
+def _agree(pa: float, pb: float, frame: float, dt: float) -> bool:
+    """Two phases dt seconds apart can be one source's (_slack <= 0)."""
+    return _slack(pa, pb, frame, dt) <= 0.0
+
+
+Chain = list[tuple[Component, float]]  # a source's components with their phases
+
+
+def _together(a: Chain, b: Chain) -> bool:
+    """Heard in one window: at two phases at once, two transmitters."""
+    windows = {c.window_start_s for c, _ in a}
+    return any(c.window_start_s in windows for c, _ in b)
+
+
+def _chain_slack(a: Chain, b: Chain) -> float:
+    """_slack of two chains' members nearest in time. A chain breaks where its
+    source was not heard apart for LINK_S; the longer the break, the more the
+    clocks may have drifted, and the readier two chains are to be taken for one."""
     (ca, pa), (cb, pb) = min(
         ((x, y) for x in a for y in b), key=lambda xy: abs(xy[0][0].time_s - xy[1][0].time_s)
     )
-    frame = TIMED_FRAMES_S[ca.cls]
-    d = abs(pa - pb) % frame
-    return min(d, frame - d) <= PHASE_TOLERANCE_S + CLOCK_DRIFT * abs(cb.time_s - ca.time_s)
+    return _slack(pa, pb, TIMED_FRAMES_S[ca.cls], abs(cb.time_s - ca.time_s))
+
+
+def _claim(chains: list[Chain], into: list[Chain]) -> list[Chain]:
+    """Moves into `into`, most surely first, every chain of `chains` that can
+    be one source with a chain there (_chain_slack <= 0) and was never heard
+    together with any there (_together). Returns the chains left."""
+    left = list(chains)
+    while True:
+        best: tuple[float, Chain] | None = None
+        for chain in left:
+            if any(_together(chain, m) for m in into):
+                continue
+            slack = min((_chain_slack(chain, m) for m in into), default=np.inf)
+            if slack <= 0.0 and (best is None or slack < best[0]):
+                best = (slack, chain)
+        if best is None:
+            return left
+        into.append(best[1])
+        left = [chain for chain in left if chain is not best[1]]
 
 
 def sources_beside(
     of_class: list[Component], chosen: list[Component], groups: dict[int, int]
 ) -> list[dict[int, Component]]:
-    """Sources of a timed kind none of the chosen components is, each as its
-    loudest component per stretch (stretch -> component), loudest source
-    first: those heard, at the stretch where they are loudest, beside a chosen
-    source at another phase of the frame. Two phases at one stop are two
-    transmitters, so such a source is no piece of a chosen one; it was only
-    beneath a louder device of its kind, or at its level at the same stop
-    (dsp.phase_trains). Chains of phases one source left where it was not
-    heard apart (_same) are joined, and those of a chosen source dropped."""
+    """Sources of a timed kind that none of the chosen components is, each as
+    its loudest component per stretch (stretch -> component), loudest source
+    first: those heard, in a window at the stretch where they are loudest, at
+    the same time as a chosen source at another phase of the frame. Two phases
+    at once are two transmitters (dsp.phase_trains), so such a source is no
+    piece of a chosen one; it was only beneath a louder device of its kind, or
+    at its level at the same stop. A bearer or slot handover moves one device
+    to another phase, but never has it at two at once.
+
+    First every chain that can be a chosen source's is set aside as that
+    source's (_claim: never heard together with it, and agreeing in phase,
+    _chain_slack); then the chains left that can be one source are joined the
+    same way; and a chain heard alike in every window it shares with a chosen
+    source is that device in a second slot (ONE_DEVICE_DB)."""
     phases = {id(c): p for c in of_class if (p := frame_phase(c)) is not None}
-    chains: dict[int, list[tuple[Component, float]]] = {}
+    chains: dict[int, Chain] = {}
     for c in of_class:
         if id(c) in groups and id(c) in phases:
             chains.setdefault(groups[id(c)], []).append((c, phases[id(c)]))
     taken = {groups[id(c)] for c in chosen if id(c) in groups}
-    mine: set[int] = set()  # the chosen sources' components, all their chains
-    rest = []
-    for g, chain in chains.items():
-        if g in taken or any(_same(chain, chains[t]) for t in taken if t in chains):
-            mine |= {id(c) for c, _ in chain}
-        else:
-            rest.append(chain)
-    joined: list[list[tuple[Component, float]]] = []
+    for top in chosen:
+        if id(top) not in groups:  # no clear phase: its chains at its stop, at its level
+            taken |= {
+                g
+                for g, chain in chains.items()
+                if any(
+                    c.stretch == top.stretch and abs(c.level_dbm - top.level_dbm) < ONE_DEVICE_DB
+                    for c, _ in chain
+                )
+            }
+    mine = [chains[g] for g in taken if g in chains]
+    rest = _claim([chain for g, chain in chains.items() if g not in taken], mine)
+    joined: list[Chain] = []  # the sources left, each of the chains one can be
     for chain in sorted(rest, key=lambda ch: min(c.time_s for c, _ in ch)):
-        into = next((j for j in joined if _same(chain, j)), None)
-        if into is None:
-            joined.append(list(chain))
+        fits = [
+            (_chain_slack(chain, j), k)
+            for k, j in enumerate(joined)
+            if not _together(chain, j) and _chain_slack(chain, j) <= 0.0
+        ]
+        if fits:
+            joined[min(fits)[1]].extend(chain)
         else:
-            into.extend(chain)
+            joined.append(list(chain))
+    chosen_windows: dict[float, list[Component]] = {}
+    for chain in mine:
+        for m, _ in chain:
+            chosen_windows.setdefault(m.window_start_s, []).append(m)
     out = []
     for chain in joined:
         best: dict[int, Component] = {}
@@ -176,18 +233,16 @@ def sources_beside(
             if c.stretch not in best or c.level_dbm > best[c.stretch].level_dbm:
                 best[c.stretch] = c
         top = max(best.values(), key=lambda c: c.level_dbm)
-        if not any(c.stretch == top.stretch and id(c) in mine for c in of_class):
+        if not any(
+            c.stretch == top.stretch and c.window_start_s in chosen_windows for c, _ in chain
+        ):
             continue
-        # heard in the same windows as a chosen source at the same level
-        # everywhere: one device sending in two slots (a DECT base's dummy
-        # bearer beside its traffic bearer), not two devices at two places
-        beside = [
+        apart = [
             abs(c.level_dbm - m.level_dbm)
             for c, _ in chain
-            for m in of_class
-            if id(m) in mine and m.window_start_s == c.window_start_s
+            for m in chosen_windows.get(c.window_start_s, [])
         ]
-        if beside and max(beside) < ONE_DEVICE_DB:
+        if max(apart) < ONE_DEVICE_DB:
             continue
         out.append(best)
     out.sort(key=lambda best: -max(c.level_dbm for c in best.values()))

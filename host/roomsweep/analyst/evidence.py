@@ -196,8 +196,8 @@ def _rf(
     if ev.get("own_frame_phase"):
         items.append(
             Sentence(
-                "Its bursts keep another phase of the frame than a louder device of its "
-                "kind heard at the same stops: a transmitter of its own."
+                "Its bursts keep another phase of the frame than a device of its kind "
+                "heard at the same time: a transmitter of its own."
             )
         )
         done.add("own_frame_phase")
