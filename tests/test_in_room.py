@@ -73,8 +73,9 @@ def test_a_device_between_two_stops_is_in_the_room_with_a_region():
 
 def test_a_region_holds_every_stop_close_enough_to_be_the_nearest():
     """A second stop 0.5 m beside the loudest (a doubled stop at a fixture)
-    belongs in the region however a fade made it read: a device within reach
-    of the loudest (peaks.HOLD_M) may be nearer it. One 0.7 m away need not."""
+    belongs in the region, down to a fade beneath the region's 6 dB: a device
+    within reach of the loudest (inroom.HOLD_M) may be nearer it. One 0.7 m
+    away need not."""
     for beside, inside in ((0.5, True), (0.7, False)):
         room = {**ROOM, "desk-side": (1.0, beside)}
         levels = {k: -45.0 for k in room}
@@ -87,6 +88,16 @@ def test_a_region_holds_every_stop_close_enough_to_be_the_nearest():
         assert ("desk-side" in inroom.region(track, parts, desk, near, room)) is inside
         # the door, 1 m away and 20 dB down, is no part of it either way
         assert "door" not in inroom.region(track, parts, desk, near, room)
+    # close, but 20 dB down: deeper than a fade makes a nearer stop read
+    room = {**ROOM, "desk-side": (1.0, 0.5)}
+    levels = {k: -45.0 for k in room}
+    levels.update({"desk": -10.0, "desk-side": -30.0})
+    parts, track, _ = class_track(levels, room, "dect", 1.0)
+    near = P.neighbours(
+        parts, Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=room)
+    )
+    desk = next(st.index for st in parts if st.label == "desk")
+    assert inroom.region(track, parts, desk, near, room) == ["desk"]
 
 
 def test_a_phone_beyond_the_wall_is_not_in_the_room():

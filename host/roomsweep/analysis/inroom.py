@@ -268,11 +268,14 @@ def among_stops(evidence: dict[str, Any]) -> bool:
 # the in-room test and reported with a region (locate.in_room).
 HOLD_M = 0.3
 # Any stop this close to the loudest may be the one nearest the source: a device
-# within reach of the loudest stop (HOLD_M) is nearer another stop
-# only when that stop is less than twice that away, and then which of the two
-# reads louder is fading's choice (a Rayleigh fade takes 10 dB or more 10 % of
-# the time), not the distance's
+# within reach of the loudest stop (HOLD_M) is nearer another stop only when
+# that stop is less than twice that away, and then which of the two reads
+# louder is the fading's choice, not the distance's: such a stop is in the
+# region unless it read (or, not heard beneath louder traffic, could have read)
+# no more than REGION_DB + FADE_DB beneath the loudest; a Rayleigh fade takes
+# 10 dB or more only 10 % of the time
 CLOSE_STOP_M = 2 * HOLD_M
+FADE_DB = 10.0
 
 
 def region(
@@ -284,7 +287,8 @@ def region(
 ) -> list[str]:
     """The stops a source is loudest at: its loudest stop and the neighbours
     within REGION_DB of it, loudest first, each waypoint once; with `positions`,
-    and the stops within CLOSE_STOP_M of the loudest, however they read."""
+    and the stops within CLOSE_STOP_M of the loudest, down to a fade beneath
+    that (FADE_DB)."""
     around = sorted({idx, *near[idx]}, key=lambda j: -track[j])
     placed = positions or {}
     here = placed.get(parts[idx].label or "")
@@ -298,7 +302,9 @@ def region(
             and label in placed
             and float(np.hypot(*np.subtract(placed[label], here))) <= CLOSE_STOP_M
         )
-        if track[j] >= track[idx] - REGION_DB or close:
+        if track[j] >= track[idx] - REGION_DB or (
+            close and at_most(track, parts, j) >= track[idx] - REGION_DB - FADE_DB
+        ):
             out.append(label)
     return out
 
