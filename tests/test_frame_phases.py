@@ -194,6 +194,16 @@ def test_two_dect_bugs_side_by_side_are_two_findings(tmp_path):
     assert [(f["class"], f["waypoint"]) for f in one] == [("dect", "desk")]
 
 
+def test_two_gsm_bugs_in_different_timeslots_are_two_findings():
+    """Seed 8 puts the two bugs' bursts in different timeslots. With seeds 7
+    and 9 they fall in one slot (two handsets may share a timeslot number on
+    different carriers): the bursts overlap, one train, and no timing tells
+    them apart; one finding."""
+    found = _rf(Path(__file__).parent / "data" / "gsm_twins.toml")
+    assert [(f["class"], f["waypoint"]) for f in found] == [("gsm", "desk")] * 2
+    assert sum(bool(f["evidence"].get("own_frame_phase")) for f in found) == 1
+
+
 def test_analyze_gives_every_region_the_stops_positions(monkeypatch):
     """The close stops (inroom.CLOSE_STOP_M) need the positions: analyze passes
     them wherever it makes a region."""
