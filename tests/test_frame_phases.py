@@ -219,3 +219,25 @@ def test_analyze_gives_every_region_the_stops_positions(monkeypatch):
     monkeypatch.setattr(analyze_module, "region", spy)
     _rf(SCENARIO)
     assert seen and all(p for p in seen)
+
+
+def test_a_source_beside_between_stops_is_judged_by_the_in_room_test():
+    """A second DECT amid door, desk and lamp (tests/test_in_room.py's room):
+    on its own track no stop stands 6 dB out, but it falls 17 dB across the
+    room, so analyze._beside takes it through the in-room test (not a peak)."""
+    from roomsweep.analysis import analyze as analyze_module
+    from roomsweep.analysis import peaks
+    from roomsweep.analysis.recording import Recording
+    from tests.test_in_room import ROOM, _from, _track
+
+    parts, track, best = _track(_from((0.6, 0.45), -10.0))
+    near = peaks.neighbours(parts, Recording(np.zeros(8, np.uint16), FS, waypoint_positions=ROOM))
+    (top, own, room, is_peak), *more = analyze_module._beside(
+        [best], parts, near, ROOM, 17.0, "dect", []
+    )
+    assert not more and not is_peak and room["in_room"]
+    assert parts[top.stretch].label in ("door", "desk", "lamp")
+    assert (own == track).all()
+    # the same levels from 2 m beyond the wall behind the door: no source beside
+    parts, _, best = _track(_from((-2.0, -0.5), -10.0))
+    assert analyze_module._beside([best], parts, near, ROOM, 17.0, "dect", []) == []
