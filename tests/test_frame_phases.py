@@ -1,5 +1,5 @@
 """Two GSM or DECT transmitters of one kind are two sources by the phase of
-their frame: split at one level (dsp.phase_trains, components._trains), and
+their frame: split at one level (phases.phase_trains, components._trains), and
 reported from their own levels when heard beside a louder one
 (timing.sources_beside, analyze step 5c)."""
 
@@ -13,8 +13,8 @@ import pytest
 from roomsweep.analysis import timing
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.components import Component, _trains, classify
-from roomsweep.analysis.dsp import phase_trains
 from roomsweep.analysis.features import component
+from roomsweep.analysis.phases import circular_mean, phase_trains
 from roomsweep.analyst.evidence import as_text, describe
 from roomsweep.eval.fastpath import from_scenario
 from roomsweep.sim.scenario import load_scenario
@@ -37,6 +37,15 @@ def test_phase_trains_checks_its_arguments():
         phase_trains(np.arange(3.0), 0.01, 0.0003, 0.001, min_size=0)
     with pytest.raises(ValueError, match="one-dimensional"):
         phase_trains(np.zeros((2, 2)), 0.01, 0.0003, 0.001)
+
+
+def test_circular_mean_checks_its_arguments():
+    with pytest.raises(ValueError, match="period"):
+        circular_mean(np.arange(3.0), 0.0)
+    with pytest.raises(ValueError, match="not empty"):
+        circular_mean(np.zeros(0), 0.01)
+    with pytest.raises(ValueError, match="finite"):
+        circular_mean(np.array([0.0, np.nan]), 0.01)
 
 
 def test_one_train_across_the_frames_edge_is_one():

@@ -64,7 +64,7 @@ from roomsweep.analysis.inroom import (
 from roomsweep.analysis.lens import lens_findings, merge_ranked
 from roomsweep.analysis.locate import fit_position
 from roomsweep.analysis.motion import apply_motion_test, motion_test, without_stimulus_marks
-from roomsweep.analysis.peaks import neighbours, peaks
+from roomsweep.analysis.peaks import loudest_per_stretch, neighbours, peaks, stretch_levels
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.timing import (
     TIMED_FRAMES_S,
@@ -140,12 +140,8 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             continue
         of_class = [c for c in comps if c.cls == cls]
         # level of this class in every stretch (floor where it was not heard)
-        track = np.full(len(parts), DETECTOR_FLOOR_DBM)
-        best_in: dict[int, Component] = {}
-        for c in of_class:
-            if c.level_dbm > track[c.stretch]:
-                track[c.stretch] = c.level_dbm
-                best_in[c.stretch] = c
+        best_in = loudest_per_stretch(of_class, above=DETECTOR_FLOOR_DBM)
+        track = stretch_levels(best_in, len(parts))
         typical = float(np.median(track))
         # saturated: at the detector's ceiling, with auto-ranging even with the pad in
         ceiling = rec.ceiling_dbm
@@ -303,9 +299,7 @@ def _beside(
     evidence, whether a peak)."""
     out = []
     for best in sources:
-        own = np.full(len(parts), DETECTOR_FLOOR_DBM)
-        for j, c in best.items():
-            own[j] = c.level_dbm
+        own = stretch_levels(best, len(parts))
         top = max(best.values(), key=lambda c: c.level_dbm)
         is_peak = top in peaks(own, best, parts, near, positions, ceiling)
         if is_peak:

@@ -24,14 +24,9 @@ from roomsweep.analysis.classifiers.base import (
     FRAME_TOLERANCE_S,
     TDMA_MIN_BURSTS,
 )
-from roomsweep.analysis.dsp import (
-    above_carrier,
-    level_modes,
-    line_strength,
-    partner_counts,
-    phase_trains,
-)
+from roomsweep.analysis.dsp import above_carrier, level_modes, line_strength, partner_counts
 from roomsweep.analysis.features import Features, component, loudest_near, subset
+from roomsweep.analysis.phases import phase_trains
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.subframes import lattice_score, subframe_component
 from roomsweep.standards import DECT_FRAME_S, GSM_FRAME_S
@@ -72,11 +67,11 @@ UNKNOWN_CONFIDENCE = 0.3  # bursts that fit no kind and no period: a guess at be
 # another kind's at the same level: GSM (3GPP TS 45.002) and DECT (ETSI EN 300
 # 175-2). Bluetooth's and LTE's grids are too fine: random starts land on them
 # about 30 % of the time.
-SEPARABLE_FRAMES_S = (GSM_FRAME_S, DECT_FRAME_S)
 FRAMES_S = {"gsm": GSM_FRAME_S, "dect": DECT_FRAME_S}
+SEPARABLE_FRAMES_S = tuple(FRAMES_S.values())
 TDMA_KINDS = set(FRAMES_S)  # the kinds with those frames
 # Two trains of one kind are told apart where their phases leave more than this
-# many samples' width empty between them (dsp.phase_trains)
+# many samples' width empty between them (phases.phase_trains)
 TRAIN_GAP_SAMPLES = 1.5
 # A burst is the train's when another sits on at least this many of the six
 # shifts of one to three frames either side: a member has up to six (fewer at a
@@ -111,7 +106,7 @@ CARRIER_RISE_SIGMA = 4.0
 CARRIER_MIN_RISE_DB = 0.3
 
 
-@dataclass
+@dataclass(eq=False)  # one heard source each: compared by identity (its features hold arrays)
 class Component:
     stretch: int
     cls: str
@@ -325,7 +320,7 @@ def _trains(
 ) -> list[tuple[Features, str, float, dict[str, float]]]:
     """Two or more transmitters of one TDMA kind at one level: each keeps its
     own phase of the frame (another timeslot, or another base station's clock),
-    so the bursts fall into trains by phase (dsp.phase_trains). Returns each
+    so the bursts fall into trains by phase (phases.phase_trains). Returns each
     train (features, class, score, scores) when there are two or more and each
     alone is still clearly the kind, or nothing."""
     frame = FRAMES_S.get(cls)
@@ -355,11 +350,11 @@ def _trains(
             return []
         # the level mode the trains share reads neither's own level: two bugs
         # side by side differ by a few dB at the stops nearest them
-        out.append((replace(train, level_dbm=_burst_level(train)), t_cls, t_conf, t_scores))
+        out.append((replace(train, level_dbm=_own_level(train)), t_cls, t_conf, t_scores))
     return out
 
 
-def _burst_level(f: Features) -> float:
+def _own_level(f: Features) -> float:
     """The median of the train's own samples, on the window they were read
     from: like a level mode, and unlike the bursts' loudest samples, it does
     not rise with the detector's noise."""

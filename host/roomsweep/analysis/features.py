@@ -11,7 +11,7 @@ import numpy as np
 from roomsweep.analysis.dsp import _median, find_bursts
 
 
-@dataclass
+@dataclass(eq=False)  # holds arrays: compared by identity
 class Features:
     fs: float
     duration_s: float

@@ -48,6 +48,25 @@ CO_PEAK_CONTRAST_DB = 10.0
 MASKED_MIN_CONFIDENCE = 0.8
 
 
+def loudest_per_stretch(comps: list[Component], above: float = -np.inf) -> dict[int, Component]:
+    """Of the components louder than `above`, the loudest in each stretch (the
+    first of equals): stretch index -> component."""
+    best: dict[int, Component] = {}
+    for c in comps:
+        if c.level_dbm > (best[c.stretch].level_dbm if c.stretch in best else above):
+            best[c.stretch] = c
+    return best
+
+
+def stretch_levels(best: dict[int, Component], n_stretches: int) -> np.ndarray:
+    """Each stretch's level (dBm) from its component in `best`, the detector's
+    floor where it has none."""
+    track = np.full(n_stretches, DETECTOR_FLOOR_DBM)
+    for j, c in best.items():
+        track[j] = c.level_dbm
+    return track
+
+
 def neighbours(parts: list[Stretch], rec: Recording) -> dict[int, list[int]]:
     """Stretches near each stretch: waypoints within NEIGHBOUR_M when positions
     are known, else the stretches before and after it in the sweep."""

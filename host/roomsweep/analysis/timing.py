@@ -26,6 +26,8 @@ import numpy as np
 from roomsweep.analysis.classifiers.base import FRAME_MULTIPLES, FRAME_TOLERANCE_S
 from roomsweep.analysis.components import FRAMES_S, Component
 from roomsweep.analysis.dsp import partner_counts
+from roomsweep.analysis.peaks import loudest_per_stretch
+from roomsweep.analysis.phases import circular_mean
 
 # The kinds whose frame is kept strictly enough to name a source by its phase
 TIMED_FRAMES_S = FRAMES_S
@@ -76,11 +78,8 @@ def frame_phase(c: Component) -> float | None:
     train = starts[counts >= 1]
     if train.size < MIN_TRAIN_BURSTS:
         return None
-    angle = 2 * np.pi * np.mod(train, frame) / frame
-    z = np.mean(np.exp(1j * angle))
-    if abs(z) < MIN_COHERENCE:
-        return None
-    return float(np.mod(np.angle(z), 2 * np.pi) / (2 * np.pi) * frame)
+    phase, props = circular_mean(train, frame)
+    return phase if props["coherence"] >= MIN_COHERENCE else None
 
 
 def same_source_groups(comps: list[Component]) -> dict[int, int]:
@@ -183,7 +182,7 @@ def sources_beside(
     its loudest component per stretch (stretch -> component), loudest source
     first: those heard, in a window at the stretch where they are loudest, at
     the same time as a chosen source at another phase of the frame. Two phases
-    at once are two transmitters (dsp.phase_trains), so such a source is no
+    at once are two transmitters (phases.phase_trains), so such a source is no
     piece of a chosen one; it was only beneath a louder device of its kind, or
     at its level at the same stop. A bearer or slot handover moves one device
     to another phase, but never has it at two at once.
@@ -214,9 +213,9 @@ def sources_beside(
     joined: list[Chain] = []  # the sources left, each of the chains one can be
     for chain in sorted(rest, key=lambda ch: min(c.time_s for c, _ in ch)):
         fits = [
-            (_chain_slack(chain, j), k)
+            (slack, k)
             for k, j in enumerate(joined)
-            if not _together(chain, j) and _chain_slack(chain, j) <= 0.0
+            if not _together(chain, j) and (slack := _chain_slack(chain, j)) <= 0.0
         ]
         if fits:
             joined[min(fits)[1]].extend(chain)
@@ -228,10 +227,7 @@ def sources_beside(
             chosen_windows.setdefault(m.window_start_s, []).append(m)
     out = []
     for chain in joined:
-        best: dict[int, Component] = {}
-        for c, _ in chain:
-            if c.stretch not in best or c.level_dbm > best[c.stretch].level_dbm:
-                best[c.stretch] = c
+        best = loudest_per_stretch([c for c, _ in chain])
         top = max(best.values(), key=lambda c: c.level_dbm)
         if not any(
             c.stretch == top.stretch and c.window_start_s in chosen_windows for c, _ in chain
