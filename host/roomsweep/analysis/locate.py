@@ -40,7 +40,8 @@ def fit_position(
 
     Returns
     -------
-    (xy, uncertainty_m), properties with ``rms_db`` and ``A``.
+    (xy, uncertainty_m), properties with ``rms_db``, ``A`` and ``height_m``
+    (the one of `heights_m` the best fit took).
 
     Examples
     --------
@@ -67,6 +68,7 @@ def fit_position(
     free = ~clipped if np.count_nonzero(~clipped) >= 2 else np.ones(lv.size, bool)
     sse = np.full(X.shape, np.inf)
     A = np.zeros(X.shape)
+    H = np.zeros(X.shape)
     for h in heights_m:
         g = -5 * exponent * np.log10(np.maximum(d2 + h * h, 0.01))
         a_h = np.mean(lv[free] - g[..., free], axis=-1)
@@ -77,6 +79,7 @@ def fit_position(
         better = sse_h < sse
         sse = np.where(better, sse_h, sse)
         A = np.where(better, a_h, A)
+        H = np.where(better, h, H)
     k = np.unravel_index(np.argmin(sse), sse.shape)
     best = np.array([X[k], Y[k]])
     dof = max(lv.size - 3, 1)
@@ -84,7 +87,8 @@ def fit_position(
     region = sse <= sse[k] + max(var, 1.0)
     spread = np.hypot(X[region] - best[0], Y[region] - best[1])
     err = float(np.percentile(spread, 68)) if spread.size else grid_m
-    return (best, max(err, grid_m)), {"rms_db": float(np.sqrt(sse[k] / lv.size)), "A": float(A[k])}
+    props = {"rms_db": float(np.sqrt(sse[k] / lv.size)), "A": float(A[k]), "height_m": float(H[k])}
+    return (best, max(err, grid_m)), props
 
 
 # Outside the stops' hull by more than this, a fitted source is beyond the walls:
@@ -187,8 +191,10 @@ def in_room(
     three; ``high_fit_outside_hull_m`` the same with the source's height
     free, SOURCE_HEIGHTS_M), ``room_fit_outside_hull_m`` (the same over every stop that heard it:
     a source beyond the walls is heard along them) and
-    ``in_room`` (a fall of IN_ROOM_FALL_DB or more and a fit, when there is
-    one, within HULL_MARGIN_M of the hull, or with its height free inside it).
+    ``in_room`` (a fall of IN_ROOM_FALL_DB or more, or less in a small room,
+    and a fit, when there is one, within HULL_MARGIN_M of the hull, or with
+    its height free inside it; a fit so inside at a height h needs only the
+    fall of a source h above the loudest stop, _slant_fall_db).
 
     Examples
     --------
@@ -212,13 +218,19 @@ def in_room(
         needed = min(IN_ROOM_FALL_DB, max(MIN_FALL_DB, 20 * np.log10(d_far / REACH_M)))
     heard = np.asarray(heard, bool)
     near = heard & ~far_from(pts, loudest)
-    fit_xy, outside, spread = _fit_outside(pts, lv, near, clipped)
-    _, outside_room, _ = _fit_outside(pts, lv, heard, clipped)
+    fit_xy, outside, spread, _ = _fit_outside(pts, lv, near, clipped)
+    _, outside_room, _, _ = _fit_outside(pts, lv, heard, clipped)
     # the same with the source's height free: a ceiling source amid the stops
     # reads flat beneath it, and the plane's fit puts it far away instead. It
     # only ever adds "among the stops" (a height lets a source beyond the
-    # walls read flat too, so it does not move the margin's test)
-    _, outside_high, _ = _fit_outside(pts, lv, near, clipped, SOURCE_HEIGHTS_M)
+    # walls read flat too, so it does not move the margin's test), and only
+    # then the smaller fall a source that high shows
+    _, outside_high, _, height = _fit_outside(pts, lv, near, clipped, SOURCE_HEIGHTS_M)
+    if far.any() and outside_high is not None and outside_high <= 0.0 and height > 0.0:
+        # ... and a source that high above the stops falls less across the
+        # room than one beside the loudest stop: from within REACH_M of it,
+        # the slant distances' ratio (free space, n = 2, as `needed` above)
+        needed = min(needed, max(MIN_FALL_DB, _slant_fall_db(d_far, height)))
     # the fit is only as sure as its uncertainty: multipath fading moves a
     # stop's level by several dB, and a fit that could lie inside the margin
     # within its own uncertainty does not put the source beyond the walls
@@ -267,14 +279,15 @@ def _fit_outside(
     use: np.ndarray,
     clipped: np.ndarray | None,
     heights_m: tuple[float, ...] = (0.0,),
-) -> tuple[np.ndarray | None, float | None, float | None]:
+) -> tuple[np.ndarray | None, float | None, float | None, float]:
     """The fit over the stops in `use` (the source at one of `heights_m` off
-    their plane), how far outside the stops' hull it lands and its
-    uncertainty (metres); (None, None, None) with fewer than three."""
+    their plane), how far outside the stops' hull it lands, its uncertainty
+    and the height it took (metres); (None, None, None, 0.0) with fewer than
+    three."""
     if np.count_nonzero(use) < 3:
-        return None, None, None
+        return None, None, None, 0.0
     cl = None if clipped is None else np.asarray(clipped, bool)[use]
-    (xy, err), _ = fit_position(
+    (xy, err), props = fit_position(
         pts[use],
         levels[use],
         at_least=cl,
@@ -282,4 +295,19 @@ def _fit_outside(
         grid_m=IN_ROOM_GRID_M,
         heights_m=heights_m,
     )
-    return xy, hull_distance(pts, xy), err
+    return xy, hull_distance(pts, xy), err, props["height_m"]
+
+
+def _slant_fall_db(d_far_m: float, height_m: float) -> float:
+    """The free-space fall (n = 2) of a source `height_m` above or below the
+    stops' plane, within REACH_M of the loudest stop, at a stop `d_far_m`
+    from it: 20 log10 of the slant distances' ratio, at most IN_ROOM_FALL_DB
+    (a source beside the loudest stop's own).
+
+    >>> round(_slant_fall_db(3.0, 1.5), 1)
+    5.4
+    >>> round(_slant_fall_db(3.0, 0.0), 1)  # beside the loudest stop
+    9.5
+    """
+    fall = 20 * np.log10(np.hypot(d_far_m, height_m) / np.hypot(REACH_M, height_m))
+    return float(min(IN_ROOM_FALL_DB, fall))
