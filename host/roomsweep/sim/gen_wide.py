@@ -21,7 +21,10 @@ emitters 2 m from the sweep, the nominal ADC. Real rooms promise none of that
 - Wi-Fi cameras sending video frame by frame at PHY rates 6-300 Mb/s, with or
   without A-MPDU aggregation (signals._WifiVideo);
 - a per-unit detector: the ESP32 ADC's ESP-IDF characteristic with an eFuse Vref
-  drawn in 1000-1200 mV, and the AD8318 intercept offset per band (sim/unit.py).
+  drawn in 1000-1200 mV, and the AD8318 intercept offset per band (sim/unit.py);
+- clocks that drift: every GSM, DECT, Bluetooth and LTE transmitter keeps its
+  frames on its own clock, against the detector's ESP32 crystal (_clocks), so a
+  train's phase walks along the sweep as a real one does.
 
 The only check kept is physics: a hidden transmitter must rise at least
 DETECTABLE_OVER_NOISE_DB over the noise floor somewhere along the sweep path (as
@@ -69,6 +72,17 @@ from roomsweep.sim.unit import DetectorUnit
 from roomsweep.sim.walls import Wall
 
 WIDE_TAG = 0x57494445  # "WIDE": third word of the profile's seed
+# Clocks, drawn from their own stream ([S, index, CLOCK_TAG]) so that adding them
+# left every other draw of a file as it was
+CLOCK_TAG = 0x434C4B  # "CLK"
+# The detector samples on the ESP32's 40 MHz crystal, +-10 ppm [std: ESP32
+# datasheet, external crystal frequency stability]. Each transmitter's frame
+# clock against true time, ppm: a GSM or LTE handset locks to its base station,
+# itself within 0.05 ppm [std: 3GPP TS 45.010 5.1; TS 36.104 6.5]; a DECT fixed
+# part +-5 ppm [std: ETSI EN 300 175-2 4.2.2]; a Bluetooth native clock
+# +-20 ppm [std: Core 5.4 Vol 2 Part B 1.1]
+ESP32_CLOCK_PPM = 10.0
+OWN_CLOCK_PPM = {"gsm": 0.05, "lte": 0.05, "dect": 5.0, "bt_classic": 20.0}
 
 # --- waypoints and sweep ---------------------------------------------------------------
 
@@ -387,10 +401,22 @@ def draw_wide(seed: int, index: int, name: str = "pending") -> WideGenerated:
     for _ in range(200):
         g = _try(rng, name)
         if g is not None:
+            _clocks(g.scenario, np.random.default_rng([int(seed), int(index), CLOCK_TAG]))
             return g
     raise RuntimeError(
         f"could not generate wide scenario {index} of seed {seed}"
     )  # pragma: no cover
+
+
+def _clocks(scenario: Scenario, rng: np.random.Generator) -> None:
+    """Each framed transmitter's clock against the detector's (params
+    clock_ppm, signals.make_process): its own error less the ESP32's, one
+    crystal for the whole sweep."""
+    esp32 = float(rng.uniform(-ESP32_CLOCK_PPM, ESP32_CLOCK_PPM))
+    for e in scenario.emitters:
+        own = OWN_CLOCK_PPM.get(e.kind)
+        if own is not None:
+            e.params = {**e.params, "clock_ppm": r1(float(rng.uniform(-own, own)) - esp32, 2)}
 
 
 def check_wide(scenario: Scenario) -> list[str]:

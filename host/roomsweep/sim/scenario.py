@@ -70,8 +70,9 @@ KIND_PARAMS: dict[str, dict[str, Any]] = {
         "pc_range_db": None,
         "pc_period_ms": None,
         "dtx": None,  # bool: discontinuous transmission, SACCH + SID frames only
+        "clock_ppm": 0.0,  # its frame clock against the detector's (signals.py)
     },
-    "dect": {"frame_ms": 10.0, "slot_us": 417.0},
+    "dect": {"frame_ms": 10.0, "slot_us": 417.0, "clock_ppm": 0.0},
     "wifi_ap": {
         "beacon_interval_tu": 100.0,
         "beacon_ms": 1.5,
@@ -101,9 +102,9 @@ KIND_PARAMS: dict[str, dict[str, Any]] = {
         "pdu_ms": 0.3,
         "pdu_spacing_ms": 0.4,
     },
-    "bt_classic": {"occupancy": 0.3, "burst_us": 366.0},
+    "bt_classic": {"occupancy": 0.3, "burst_us": 366.0, "clock_ppm": 0.0},
     # pc_range_db: each scheduled subframe eirp_dbm - U(0, pc_range_db) (signals.py)
-    "lte": {"load": 0.3, "pc_range_db": None},
+    "lte": {"load": 0.3, "pc_range_db": None, "clock_ppm": 0.0},
     "analog_video": {},
 }
 EMITTER_KINDS = tuple(sorted(KIND_PARAMS))
@@ -136,6 +137,10 @@ TYPICAL_EIRP_DBM: dict[str, float] = {
 
 _FRACTION_PARAMS = {"duty", "duty_min", "duty_max", "occupancy", "load"}
 _BOOL_PARAMS = {"dtx"}  # booleans without a default
+# Signed: a clock runs fast (+) or slow (-) against the detector's sample clock,
+# in parts per million; crystals are specified to tens of ppm, so 1000 is far
+# beyond any (a typo, not a clock)
+_SIGNED_PARAMS = {"clock_ppm": 1000.0}
 
 _TOP_KEYS = {
     "name",
@@ -538,6 +543,18 @@ def check_params(kind: str, given: dict, where: str = "emitter") -> dict:
         if isinstance(default, bool) or key in _BOOL_PARAMS:
             if not isinstance(value, bool):
                 raise Bad(f"{where}: parameter {key} must be true or false")
+        elif key in _SIGNED_PARAMS:
+            bound = _SIGNED_PARAMS[key]
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not math.isfinite(value)
+                or abs(value) > bound
+            ):
+                raise Bad(
+                    f"{where}: parameter {key} must be a number from {-bound:g} to {bound:g},"
+                    f" not {short(value)}"
+                )
         elif (
             isinstance(value, bool)
             or not isinstance(value, (int, float))

@@ -448,18 +448,23 @@ def make_process(emitter: Emitter, seed: int) -> _Process:
     p = check_params(emitter.kind, emitter.params, f"emitter {emitter.id!r}")
     words = (seed, zlib.crc32(emitter.id.encode("utf-8")))
     kind = emitter.kind
+    # The transmitter keeps its frames and slots on its own clock; the
+    # detector samples on the ESP32's. Against that, a period lasts
+    # 1 + clock_ppm 1e-6 times its nominal length, so a train's phase walks
+    # (10 ppm: 6 ms over a 10-minute sweep, more than a GSM frame)
+    clock = 1.0 + float(p.get("clock_ppm", 0.0)) * 1e-6
     if kind == "gsm":
         return _Periodic(
             p,
             words,
-            p["frame_us"] * 1e-6,
+            p["frame_us"] * 1e-6 * clock,
             p["slot_us"] * 1e-6,
             26 if p["idle_frame"] else 0,
             int(p["group_frames"]),
             int(p["burst_frames"]),
         )
     if kind == "dect":
-        return _Periodic(p, words, p["frame_ms"] * 1e-3, p["slot_us"] * 1e-6)
+        return _Periodic(p, words, p["frame_ms"] * 1e-3 * clock, p["slot_us"] * 1e-6)
     if kind == "wifi_ap":
         return _WifiAp(p, words)
     if kind == "wifi_camera":
@@ -467,9 +472,9 @@ def make_process(emitter: Emitter, seed: int) -> _Process:
     if kind == "ble":
         return _Ble(p, words)
     if kind == "bt_classic":
-        return _Slotted(p, words, 625e-6, p["burst_us"] * 1e-6, p["occupancy"])
+        return _Slotted(p, words, 625e-6 * clock, p["burst_us"] * 1e-6, p["occupancy"])
     if kind == "lte":
-        return _Slotted(p, words, 1e-3, 1e-3, p["load"])
+        return _Slotted(p, words, 1e-3 * clock, 1e-3 * clock, p["load"])
     if kind == "analog_video":
         return _Continuous(p, words)
     raise ValueError(f"no signal model for emitter kind {kind!r}")
