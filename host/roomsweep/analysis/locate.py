@@ -135,6 +135,11 @@ def hull_distance(points_xy: np.ndarray, xy: np.ndarray) -> float:
 # source with no height allowed reads flat at the stops around it, as one
 # far beyond the walls does, and the fit would put it there.
 SOURCE_HEIGHTS_M = (0.0, 0.75, 1.5)
+# Above the ceiling: a neighbour's device on the floor above (a slab of
+# 0.2-0.3 m over a 2.4-3 m room, the detector held about 1 m up) or on a
+# table there. A source fitted best this high is not given the smaller fall
+# of a ceiling source
+BEYOND_CEILING_M = (2.5, 3.5)
 # The most of a fit's uncertainty credited towards "inside": a source within
 # REACH_M of a stop at the room's edge that the fading pushed out
 FIT_CREDIT_M = 1.0
@@ -226,10 +231,20 @@ def in_room(
     # walls read flat too, so it does not move the margin's test), and only
     # then the smaller fall a source that high shows
     _, outside_high, _, height = _fit_outside(pts, lv, near, clipped, SOURCE_HEIGHTS_M)
-    if far.any() and outside_high is not None and outside_high <= 0.0 and height > 0.0:
+    if (
+        far.any()
+        and fall is not None
+        and fall < needed
+        and outside_high is not None
+        and outside_high <= 0.0
+        and height > 0.0
+        and _fit_outside(pts, lv, near, clipped, SOURCE_HEIGHTS_M + BEYOND_CEILING_M)[3]
+        <= max(SOURCE_HEIGHTS_M)
+    ):
         # ... and a source that high above the stops falls less across the
-        # room than one beside the loudest stop: from within REACH_M of it,
-        # the slant distances' ratio (free space, n = 2, as `needed` above)
+        # room than one beside the loudest stop: the slant distances' ratio
+        # (free space, n = 2, as `needed` above), unless a source further up
+        # still, on the floor above, fits better
         needed = min(needed, max(MIN_FALL_DB, _slant_fall_db(d_far, height)))
     # the fit is only as sure as its uncertainty: multipath fading moves a
     # stop's level by several dB, and a fit that could lie inside the margin
@@ -300,9 +315,10 @@ def _fit_outside(
 
 def _slant_fall_db(d_far_m: float, height_m: float) -> float:
     """The free-space fall (n = 2) of a source `height_m` above or below the
-    stops' plane, within REACH_M of the loudest stop, at a stop `d_far_m`
-    from it: 20 log10 of the slant distances' ratio, at most IN_ROOM_FALL_DB
-    (a source beside the loudest stop's own).
+    stops' plane at a stop `d_far_m` from the loudest: 20 log10 of the ratio
+    of the slant distances at d_far_m and at REACH_M, the same approximation
+    as in_room's fall for a source in the plane (it is 20 log10(d / REACH_M)
+    at height 0), at most IN_ROOM_FALL_DB.
 
     >>> round(_slant_fall_db(3.0, 1.5), 1)
     5.4

@@ -59,7 +59,7 @@ CLOCK_DRIFT = 15e-6
 # apart than this is taken for two (docs/findings.md 5c)
 ONE_DEVICE_DB = 1.0
 # Components are chained only this close in time: the next stop or two of a
-# sweep, over which the drift stays under a tenth of a slot (15 ppm x 12 s)
+# sweep, over which the drift stays under half a slot (15 ppm x 12 s = 180 us)
 LINK_S = 12.0
 
 
@@ -84,10 +84,24 @@ def frame_phase(c: Component) -> float | None:
 
 def same_source_groups(comps: list[Component]) -> dict[int, int]:
     """Components of one timed kind grouped by source: id(component) -> group.
-    Components without a clear phase are left out."""
+    Components without a clear phase are left out. Two groups heard in one
+    window at phases that disagree are two sources and never joined, however
+    a third component between them agrees with both (two bases' phases walk
+    past each other as their clocks drift)."""
     timed = [(c, p) for c in comps if (p := frame_phase(c)) is not None]
     timed.sort(key=lambda cp: cp[0].time_s)
     parent = list(range(len(timed)))
+    # each group's (window, phase) pairs
+    heard: dict[int, list[tuple[tuple[int, float], float]]] = {
+        i: [((c.stretch, c.window_start_s), p)] for i, (c, p) in enumerate(timed)
+    }
+
+    def apart(ri: int, rj: int, frame: float) -> bool:
+        return any(
+            wa == wb and not _agree(qa, qb, frame, 0.0)
+            for wa, qa in heard[ri]
+            for wb, qb in heard[rj]
+        )
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -104,8 +118,10 @@ def same_source_groups(comps: list[Component]) -> dict[int, int]:
                 break
             if b.cls != a.cls:
                 continue
-            if _agree(pa, pb, frame, dt):
-                parent[root(j)] = root(i)
+            ri, rj = root(i), root(j)
+            if ri != rj and _agree(pa, pb, frame, dt) and not apart(ri, rj, frame):
+                parent[rj] = ri
+                heard[ri] += heard.pop(rj)
     return {id(c): root(i) for i, (c, _) in enumerate(timed)}
 
 

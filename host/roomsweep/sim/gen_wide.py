@@ -409,14 +409,18 @@ def draw_wide(seed: int, index: int, name: str = "pending") -> WideGenerated:
 
 
 def _clocks(scenario: Scenario, rng: np.random.Generator) -> None:
-    """Each framed transmitter's clock against the detector's (params
-    clock_ppm, signals.make_process): its own error less the ESP32's, one
-    crystal for the whole sweep."""
-    esp32 = float(rng.uniform(-ESP32_CLOCK_PPM, ESP32_CLOCK_PPM))
+    """Each framed transmitter's frames on the detector's clock (params
+    clock_ppm, signals.make_process: + is frames that run long), one ESP32
+    crystal for the whole sweep. Each clock's error is drawn as how slow it
+    runs: a transmitter slow by s ppm sends frames s ppm long in true time,
+    and an ESP32 slow by e ppm reads every interval e ppm short, so on the
+    detector's axis a frame runs s - e ppm long."""
+    esp32_slow = float(rng.uniform(-ESP32_CLOCK_PPM, ESP32_CLOCK_PPM))
     for e in scenario.emitters:
         own = OWN_CLOCK_PPM.get(e.kind)
         if own is not None:
-            e.params = {**e.params, "clock_ppm": r1(float(rng.uniform(-own, own)) - esp32, 2)}
+            own_slow = float(rng.uniform(-own, own))
+            e.params = {**e.params, "clock_ppm": r1(own_slow - esp32_slow, 2)}
 
 
 def check_wide(scenario: Scenario) -> list[str]:

@@ -70,7 +70,7 @@ KIND_PARAMS: dict[str, dict[str, Any]] = {
         "pc_range_db": None,
         "pc_period_ms": None,
         "dtx": None,  # bool: discontinuous transmission, SACCH + SID frames only
-        "clock_ppm": 0.0,  # its frame clock against the detector's (signals.py)
+        "clock_ppm": 0.0,  # its frames on the detector's clock, + long (signals.py)
     },
     "dect": {"frame_ms": 10.0, "slot_us": 417.0, "clock_ppm": 0.0},
     "wifi_ap": {
@@ -137,9 +137,10 @@ TYPICAL_EIRP_DBM: dict[str, float] = {
 
 _FRACTION_PARAMS = {"duty", "duty_min", "duty_max", "occupancy", "load"}
 _BOOL_PARAMS = {"dtx"}  # booleans without a default
-# Signed: a clock runs fast (+) or slow (-) against the detector's sample clock,
-# in parts per million; crystals are specified to tens of ppm, so 1000 is far
-# beyond any (a typo, not a clock)
+# Signed: how much longer (+) or shorter (-) than nominal a transmitter's frame
+# lasts on the detector's sample clock, in parts per million (its clock slower
+# or faster than the ESP32's); crystals are specified to tens of ppm, so 1000 is
+# far beyond any (a typo, not a clock)
 _SIGNED_PARAMS = {"clock_ppm": 1000.0}
 
 _TOP_KEYS = {

@@ -449,9 +449,11 @@ def make_process(emitter: Emitter, seed: int) -> _Process:
     words = (seed, zlib.crc32(emitter.id.encode("utf-8")))
     kind = emitter.kind
     # The transmitter keeps its frames and slots on its own clock; the
-    # detector samples on the ESP32's. Against that, a period lasts
-    # 1 + clock_ppm 1e-6 times its nominal length, so a train's phase walks
-    # (10 ppm: 6 ms over a 10-minute sweep, more than a GSM frame)
+    # detector samples on the ESP32's. On that axis a frame (GSM, DECT) or
+    # slot (Bluetooth, LTE) lasts 1 + clock_ppm 1e-6 times its nominal length,
+    # so a train's phase walks (10 ppm: 1.2 ms over a 2-minute sweep, a
+    # quarter of a GSM frame). Burst lengths and the power-control timer keep
+    # nominal time (a nanosecond's difference)
     clock = 1.0 + float(p.get("clock_ppm", 0.0)) * 1e-6
     if kind == "gsm":
         return _Periodic(
