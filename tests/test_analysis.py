@@ -31,7 +31,7 @@ def envelope(
     params: dict | None = None,
 ) -> np.ndarray:
     """dBm at 8 kS/s of one transmitter of `kind` alone (the simulator's timing)."""
-    from roomsweep.sim.scenario import KIND_PARAMS
+    from roomsweep.sim.kinds import KIND_PARAMS
 
     p = {k: v for k, v in KIND_PARAMS[kind].items() if v is not None}
     p.update(params or {})

@@ -16,7 +16,8 @@ from roomsweep.analysis.components import Component, classify
 from roomsweep.analysis.features import component
 from roomsweep.eval.fastpath import from_scenario
 from roomsweep.sim import gen_wide
-from roomsweep.sim.scenario import Emitter, check_params, load_scenario
+from roomsweep.sim.kinds import check_params
+from roomsweep.sim.scenario import Emitter, load_scenario
 from roomsweep.sim.signals import make_process
 from roomsweep.sim.tomlcheck import Bad
 from roomsweep.standards import DECT_FRAME_S
@@ -117,16 +118,18 @@ def test_one_base_heard_at_stops_12_s_apart_is_one_source_by_the_drift_allowance
 
 def test_two_bases_whose_phases_walk_past_each_other_stay_two():
     """Two DECT bases heard in one window 375 us apart in phase; 10 s on, a
-    component 250 us on from the first agrees with both (its drift allowance
-    is 300 us). It joins one of them, never both: two phases heard at once
-    are two sources."""
+    component 250 us on from the first (125 us from the second) agrees with
+    both (its drift allowance is 300 us). It joins the nearer in phase, in
+    whatever order the three come, never both: two phases heard at once are
+    two sources."""
     x = envelope("dect", 12.0)
     first, second = x, np.roll(x, 3)  # 3 samples: 375 us later
     a0, b0 = _at(first, 0.0, 0), _at(second, 0.0, 0)
     later = _at(np.roll(x, 2), 10.0, 3)  # 250 us on
-    groups = timing.same_source_groups([a0, b0, later])
-    assert groups[id(a0)] != groups[id(b0)]
-    assert groups[id(later)] in (groups[id(a0)], groups[id(b0)])
+    for comps in ([a0, b0, later], [b0, a0, later], [later, a0, b0]):
+        groups = timing.same_source_groups(comps)
+        assert groups[id(a0)] != groups[id(b0)]
+        assert groups[id(later)] == groups[id(b0)]
 
 
 def _with_clocks(path: Path, tmp_path: Path, ppm: dict[str, float]) -> Path:
@@ -154,6 +157,15 @@ def test_two_dect_bugs_on_drifting_clocks_are_still_two_findings(tmp_path):
     path = _with_clocks(
         DATA / "dect_twins.toml", tmp_path, {"desk-dect-bug": 12.0, "desk-dect-bug-2": -3.0}
     )
+    bugs = {e.id: e for e in load_scenario(str(path)).emitters}
+    assert bugs["desk-dect-bug"].params["clock_ppm"] == 12.0
+    # the first bug's bursts, 26 s on, lie 0.3 ms behind an exact clock's
+    exact, drifting = (
+        make_process(Emitter("e", "dect", (1, 1, 1), 0.0, 1890.0, True, p), seed=5)
+        for p in ({}, {"clock_ppm": 12.0})
+    )
+    walk = drifting.bursts(260)[0][0] - exact.bursts(260)[0][0]  # 0.1 s blocks
+    assert 0.25e-3 < walk < 0.35e-3
     found = _rf(path)
     assert [(f["class"], f["waypoint"]) for f in found] == [("dect", "desk")] * 2
     assert sum(bool(f["evidence"].get("own_frame_phase")) for f in found) == 1
@@ -166,5 +178,6 @@ def test_two_gsm_bugs_on_one_networks_clock_are_still_two_findings(tmp_path):
     path = _with_clocks(
         DATA / "gsm_twins.toml", tmp_path, {"desk-gsm-bug": 10.0, "desk-gsm-bug-2": 10.02}
     )
+    assert {e.params["clock_ppm"] for e in load_scenario(str(path)).emitters} == {10.0, 10.02}
     found = _rf(path)
     assert [(f["class"], f["waypoint"]) for f in found] == [("gsm", "desk")] * 2

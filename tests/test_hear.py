@@ -13,7 +13,8 @@ from roomsweep.analysis.components import classify, components
 from roomsweep.analysis.features import component
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.subframes import lattice_score, subframe_component
-from roomsweep.sim.scenario import KIND_PARAMS, Emitter
+from roomsweep.sim.kinds import KIND_PARAMS
+from roomsweep.sim.scenario import Emitter
 from roomsweep.sim.signals import make_process
 from tests.test_analysis import FS, envelope
 

@@ -136,9 +136,11 @@ def hull_distance(points_xy: np.ndarray, xy: np.ndarray) -> float:
 # far beyond the walls does, and the fit would put it there.
 SOURCE_HEIGHTS_M = (0.0, 0.75, 1.5)
 # Above the ceiling: a neighbour's device on the floor above (a slab of
-# 0.2-0.3 m over a 2.4-3 m room, the detector held about 1 m up) or on a
-# table there. A source fitted best this high is not given the smaller fall
-# of a ceiling source
+# 0.2-0.3 m over a 2.4-3 m room, the detector held about 1 m up: 1.6-2.3 m up)
+# or on a table there. A source fitted best this high is not given the smaller
+# fall of a ceiling source. The two overlap: a 3 m room's ceiling is 2 m above
+# the detector, and a fit cannot tell a source there from one on the floor
+# above; between the 1.5 and 2.5 m tried, sources about 1.9-2 m up go either way
 BEYOND_CEILING_M = (2.5, 3.5)
 # The most of a fit's uncertainty credited towards "inside": a source within
 # REACH_M of a stop at the room's edge that the fading pushed out
@@ -199,7 +201,8 @@ def in_room(
     ``in_room`` (a fall of IN_ROOM_FALL_DB or more, or less in a small room,
     and a fit, when there is one, within HULL_MARGIN_M of the hull, or with
     its height free inside it; a fit so inside at a height h needs only the
-    fall of a source h above the loudest stop, _slant_fall_db).
+    fall of a source h above the loudest stop, _slant_fall_db, unless a fit
+    with heights beyond a ceiling, BEYOND_CEILING_M, fits better still).
 
     Examples
     --------
@@ -231,21 +234,17 @@ def in_room(
     # walls read flat too, so it does not move the margin's test), and only
     # then the smaller fall a source that high shows
     _, outside_high, _, height = _fit_outside(pts, lv, near, clipped, SOURCE_HEIGHTS_M)
-    if (
-        far.any()
-        and fall is not None
-        and fall < needed
-        and outside_high is not None
-        and outside_high <= 0.0
-        and height > 0.0
-        and _fit_outside(pts, lv, near, clipped, SOURCE_HEIGHTS_M + BEYOND_CEILING_M)[3]
-        <= max(SOURCE_HEIGHTS_M)
-    ):
+    if fall is not None and outside_high is not None and outside_high <= 0.0 and height > 0.0:
         # ... and a source that high above the stops falls less across the
         # room than one beside the loudest stop: the slant distances' ratio
         # (free space, n = 2, as `needed` above), unless a source further up
-        # still, on the floor above, fits better
-        needed = min(needed, max(MIN_FALL_DB, _slant_fall_db(d_far, height)))
+        # still, on the floor above, fits better (that fit is made only where
+        # the smaller fall would decide)
+        eased = max(MIN_FALL_DB, _slant_fall_db(d_far, height))
+        if eased <= fall < needed:
+            heights = SOURCE_HEIGHTS_M + BEYOND_CEILING_M
+            if _fit_outside(pts, lv, near, clipped, heights)[3] not in BEYOND_CEILING_M:
+                needed = eased
     # the fit is only as sure as its uncertainty: multipath fading moves a
     # stop's level by several dB, and a fit that could lie inside the margin
     # within its own uncertainty does not put the source beyond the walls

@@ -12,7 +12,9 @@ control can make it as loud at a stop across the room as at its own) from two
 devices. The phase moves only as the clocks drift apart, so components are
 chained stop to stop in time: two components are one source when their
 phases agree within PHASE_TOLERANCE_S plus the drift over the time between
-them, and they are at most LINK_S apart (or linked through others that are).
+them, and they are at most LINK_S apart (or linked through others that are,
+unless two of them were heard in one window at phases that disagree: two
+transmitters, however a component between them agrees with both).
 
 The same timing shows a second device of the kind that a louder one hides:
 heard at one stop at another phase than the louder one, it is a transmitter
@@ -92,8 +94,8 @@ def same_source_groups(comps: list[Component]) -> dict[int, int]:
     timed.sort(key=lambda cp: cp[0].time_s)
     parent = list(range(len(timed)))
     # each group's (window, phase) pairs
-    heard: dict[int, list[tuple[tuple[int, float], float]]] = {
-        i: [((c.stretch, c.window_start_s), p)] for i, (c, p) in enumerate(timed)
+    heard: dict[int, list[tuple[float, float]]] = {
+        i: [(c.window_start_s, p)] for i, (c, p) in enumerate(timed)
     }
 
     def apart(ri: int, rj: int, frame: float) -> bool:
@@ -109,6 +111,10 @@ def same_source_groups(comps: list[Component]) -> dict[int, int]:
             i = parent[i]
         return i
 
+    # the pairs that can be one source, most surely first: where a component
+    # agrees with two groups that cannot be one, it joins the nearer in phase,
+    # whatever the order it came in
+    pairs = []
     for i, (a, pa) in enumerate(timed):
         frame = TIMED_FRAMES_S[a.cls]
         for j in range(i + 1, len(timed)):
@@ -116,12 +122,14 @@ def same_source_groups(comps: list[Component]) -> dict[int, int]:
             dt = b.time_s - a.time_s
             if dt > LINK_S:
                 break
-            if b.cls != a.cls:
-                continue
-            ri, rj = root(i), root(j)
-            if ri != rj and _agree(pa, pb, frame, dt) and not apart(ri, rj, frame):
-                parent[rj] = ri
-                heard[ri] += heard.pop(rj)
+            slack = _slack(pa, pb, frame, dt)
+            if b.cls == a.cls and slack <= 0.0:
+                pairs.append((slack, i, j, frame))
+    for _, i, j, frame in sorted(pairs):
+        ri, rj = root(i), root(j)
+        if ri != rj and not apart(ri, rj, frame):
+            parent[rj] = ri
+            heard[ri] += heard.pop(rj)
     return {id(c): root(i) for i, (c, _) in enumerate(timed)}
 
 

@@ -1,6 +1,7 @@
 """Emitter kinds: each kind's parameters with their defaults, and their checks
-(`check_params`). The envelope each kind produces and the sources of its numbers
-are in signals.py; the keys are documented in docs/scenarios.md."""
+(`check_params`). The keys are documented in docs/scenarios.md; each kind's
+default carrier and typical EIRP are in scenario.py (DEFAULT_BAND_MHZ,
+TYPICAL_EIRP_DBM)."""
 
 from __future__ import annotations
 

@@ -53,8 +53,9 @@ from scipy.signal import lfilter, lfilter_zi
 
 from roomsweep.sim import optics
 from roomsweep.sim.fading import DEFAULT_BANDWIDTH_MHZ, DEFAULT_DELAY_SPREAD_NS, MultipathField
+from roomsweep.sim.kinds import check_params
 from roomsweep.sim.power_control import PowerWalk, SubframePower
-from roomsweep.sim.scenario import Emitter, Scenario, check_params
+from roomsweep.sim.scenario import Emitter, Scenario
 from roomsweep.sim.unit import VREF_NOMINAL_MV, DetectorUnit, esp_idf_counts
 from roomsweep.sim.walls import path_wall_loss_db
 from roomsweep.sim.wifi_video import VideoStream
@@ -452,8 +453,9 @@ def make_process(emitter: Emitter, seed: int) -> _Process:
     # detector samples on the ESP32's. On that axis a frame (GSM, DECT) or
     # slot (Bluetooth, LTE) lasts 1 + clock_ppm 1e-6 times its nominal length,
     # so a train's phase walks (10 ppm: 1.2 ms over a 2-minute sweep, a
-    # quarter of a GSM frame). Burst lengths and the power-control timer keep
-    # nominal time (a nanosecond's difference)
+    # quarter of a GSM frame). GSM, DECT and Bluetooth bursts and the
+    # power-control timer keep nominal time (a nanosecond's difference); an
+    # LTE burst is its whole subframe and stretches with it
     clock = 1.0 + float(p.get("clock_ppm", 0.0)) * 1e-6
     if kind == "gsm":
         return _Periodic(

@@ -2,8 +2,8 @@
 
 The helpers read one value each and raise `Bad` with a one-line reason naming
 where it is; `roomsweep.sim.scenario` prefixes the file name. They serve the
-scenario's own sections (scenario.py), the lens finder's (optics_toml.py) and the
-network radios' (netdevices.py).
+scenario's own sections (scenario.py), the emitter kinds' parameters (kinds.py),
+the lens finder's (optics_toml.py) and the network radios' (netdevices.py).
 """
 
 from __future__ import annotations
