@@ -68,6 +68,7 @@ from roomsweep.analysis.peaks import loudest_per_stretch, neighbours, peaks, str
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.timing import (
     TIMED_FRAMES_S,
+    frame_phases,
     one_per_source,
     same_source_groups,
     sources_beside,
@@ -158,11 +159,12 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         # each top with the track it stands on, its in-room evidence, and whether a peak
         tops = [(top, track, rooms[top.stretch], top in at_peaks) for top in chosen]
         if cls in TIMED_FRAMES_S:  # one loud device heard at several stops: once
-            groups = same_source_groups(of_class)
+            phases = frame_phases(of_class)
+            groups = same_source_groups(of_class, phases)
             chosen = one_per_source(chosen, groups)
             tops = [t for t in tops if t[0] in chosen]
             tops += _beside(
-                sources_beside(of_class, chosen, groups),
+                sources_beside(of_class, chosen, groups, phases),
                 parts,
                 near,
                 positions,
@@ -305,7 +307,10 @@ def _beside(
         if is_peak:
             room = room_evidence(own, parts, top, chosen, positions, ceiling)
         else:
-            regional = regional_peaks(own, best, parts, near, positions, [], in_room_level(cls))
+            # the in-room test at its loudest stretch only (the first regional_peaks
+            # takes, with nothing taken yet: the rest of its track is not asked)
+            only = {top.stretch: top}
+            regional = regional_peaks(own, only, parts, near, positions, [], in_room_level(cls))
             if top.stretch not in regional:
                 continue
             room = regional[top.stretch]

@@ -84,13 +84,23 @@ def frame_phase(c: Component) -> float | None:
     return phase if props["coherence"] >= MIN_COHERENCE else None
 
 
-def same_source_groups(comps: list[Component]) -> dict[int, int]:
+def frame_phases(comps: list[Component]) -> dict[int, float]:
+    """id(component) -> its frame_phase, for the components with a clear one:
+    worked out once for same_source_groups and sources_beside."""
+    return {id(c): p for c in comps if (p := frame_phase(c)) is not None}
+
+
+def same_source_groups(
+    comps: list[Component], phases: dict[int, float] | None = None
+) -> dict[int, int]:
     """Components of one timed kind grouped by source: id(component) -> group.
-    Components without a clear phase are left out. Two groups heard in one
-    window at phases that disagree are two sources and never joined, however
-    a third component between them agrees with both (two bases' phases walk
-    past each other as their clocks drift)."""
-    timed = [(c, p) for c in comps if (p := frame_phase(c)) is not None]
+    Components without a clear phase are left out (`phases`: frame_phases of
+    `comps`, worked out here when not given). Two groups heard in one window
+    at phases that disagree are two sources and never joined, however a third
+    component between them agrees with both (two bases' phases walk past each
+    other as their clocks drift)."""
+    phases = frame_phases(comps) if phases is None else phases
+    timed = [(c, phases[id(c)]) for c in comps if id(c) in phases]
     timed.sort(key=lambda cp: cp[0].time_s)
     parent = list(range(len(timed)))
     # each group's (window, phase) pairs
@@ -200,7 +210,10 @@ def _claim(chains: list[Chain], into: list[Chain]) -> list[Chain]:
 
 
 def sources_beside(
-    of_class: list[Component], chosen: list[Component], groups: dict[int, int]
+    of_class: list[Component],
+    chosen: list[Component],
+    groups: dict[int, int],
+    phases: dict[int, float] | None = None,
 ) -> list[dict[int, Component]]:
     """Sources of a timed kind that none of the chosen components is, each as
     its loudest component per stretch (stretch -> component), loudest source
@@ -215,8 +228,9 @@ def sources_beside(
     source's (_claim: never heard together with it, and agreeing in phase,
     _chain_slack); then the chains left that can be one source are joined the
     same way; and a chain heard alike in every window it shares with a chosen
-    source is that device in a second slot (ONE_DEVICE_DB)."""
-    phases = {id(c): p for c in of_class if (p := frame_phase(c)) is not None}
+    source is that device in a second slot (ONE_DEVICE_DB). `phases`:
+    frame_phases of `of_class`, worked out here when not given."""
+    phases = frame_phases(of_class) if phases is None else phases
     chains: dict[int, Chain] = {}
     for c in of_class:
         if id(c) in groups and id(c) in phases:
