@@ -16,7 +16,8 @@ from roomsweep.analysis.recording import Recording, from_capture
 from roomsweep.cli import main
 from roomsweep.eval.evaluate import evaluate
 from roomsweep.eval.fastpath import from_scenario
-from roomsweep.sim.scenario import EMITTER_KINDS, Emitter, load_scenario
+from roomsweep.sim.kinds import EMITTER_KINDS
+from roomsweep.sim.scenario import Emitter, load_scenario
 from roomsweep.sim.signals import make_process
 
 FS = 8000.0

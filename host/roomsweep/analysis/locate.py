@@ -233,17 +233,18 @@ def in_room(
     # only ever adds "among the stops" (a height lets a source beyond the
     # walls read flat too, so it does not move the margin's test), and only
     # then the smaller fall a source that high shows
-    _, outside_high, _, height = _fit_outside(pts, lv, near, clipped, SOURCE_HEIGHTS_M)
+    _, outside_high, _, high = _fit_outside(pts, lv, near, clipped, SOURCE_HEIGHTS_M)
+    height = high.get("height_m", 0.0)
     if fall is not None and outside_high is not None and outside_high <= 0.0 and height > 0.0:
         # ... and a source that high above the stops falls less across the
         # room than one beside the loudest stop: the slant distances' ratio
         # (free space, n = 2, as `needed` above), unless a source further up
-        # still, on the floor above, fits better (that fit is made only where
-        # the smaller fall would decide)
+        # still, on the floor above, fits better (that fit, over those heights
+        # alone, is made only where the smaller fall would decide)
         eased = max(MIN_FALL_DB, _slant_fall_db(d_far, height))
         if eased <= fall < needed:
-            heights = SOURCE_HEIGHTS_M + BEYOND_CEILING_M
-            if _fit_outside(pts, lv, near, clipped, heights)[3] not in BEYOND_CEILING_M:
+            above = _fit_outside(pts, lv, near, clipped, BEYOND_CEILING_M)[3]
+            if not above["rms_db"] < high["rms_db"]:
                 needed = eased
     # the fit is only as sure as its uncertainty: multipath fading moves a
     # stop's level by several dB, and a fit that could lie inside the margin
@@ -293,13 +294,13 @@ def _fit_outside(
     use: np.ndarray,
     clipped: np.ndarray | None,
     heights_m: tuple[float, ...] = (0.0,),
-) -> tuple[np.ndarray | None, float | None, float | None, float]:
+) -> tuple[np.ndarray | None, float | None, float | None, dict[str, float]]:
     """The fit over the stops in `use` (the source at one of `heights_m` off
     their plane), how far outside the stops' hull it lands, its uncertainty
-    and the height it took (metres); (None, None, None, 0.0) with fewer than
-    three."""
+    (metres) and fit_position's properties (``height_m`` it took, ``rms_db``);
+    (None, None, None, {}) with fewer than three."""
     if np.count_nonzero(use) < 3:
-        return None, None, None, 0.0
+        return None, None, None, {}
     cl = None if clipped is None else np.asarray(clipped, bool)[use]
     (xy, err), props = fit_position(
         pts[use],
@@ -309,7 +310,7 @@ def _fit_outside(
         grid_m=IN_ROOM_GRID_M,
         heights_m=heights_m,
     )
-    return xy, hull_distance(pts, xy), err, props["height_m"]
+    return xy, hull_distance(pts, xy), err, props
 
 
 def _slant_fall_db(d_far_m: float, height_m: float) -> float:

@@ -132,8 +132,10 @@ def same_source_groups(
             dt = b.time_s - a.time_s
             if dt > LINK_S:
                 break
+            if b.cls != a.cls:
+                continue
             slack = _slack(pa, pb, frame, dt)
-            if b.cls == a.cls and slack <= 0.0:
+            if slack <= 0.0:
                 pairs.append((slack, i, j, frame))
     for _, i, j, frame in sorted(pairs):
         ri, rj = root(i), root(j)

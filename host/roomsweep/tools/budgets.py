@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from roomsweep.sim import scenario, signals
-from roomsweep.sim.scenario import DEFAULT_BAND_MHZ, EMITTER_KINDS, Scenario, load_scenario
+from roomsweep.sim.kinds import EMITTER_KINDS
+from roomsweep.sim.scenario import DEFAULT_BAND_MHZ, Scenario, load_scenario
 
 # --- link budget ----------------------------------------------------------------------
 
