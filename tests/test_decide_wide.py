@@ -4,13 +4,18 @@ stops surround reported below its kind's in-room level."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from roomsweep.analysis import inroom, wifiscan
 from roomsweep.analysis import peaks as P
+from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.echoes import unexplained
 from roomsweep.analysis.locate import HULL_MARGIN_M, in_room
 from roomsweep.analysis.recording import Recording
+from roomsweep.eval.fastpath import from_scenario
+from roomsweep.sim.scenario import load_scenario
 from tests.test_analysis import FS
 from tests.test_in_room import class_track
 
@@ -246,3 +251,23 @@ def test_a_second_camera_at_a_reported_ones_stop_stands_on_the_scan_alone():
     # without the finding, the first one vouched is made of that level, the second not
     (a, b) = wifiscan.vouched_by_scan(kinds, parts, ROOM, [first, second], [])
     assert (a[3], b[3]) == (first, second) and a[1] is not None and b[1] is None
+
+
+DECT_BY_THE_DOOR = Path(__file__).parent / "data" / "dect_by_the_door.toml"
+
+
+def test_a_peak_that_makes_no_finding_claims_no_stops_from_the_others():
+    """A DECT bug between the door stops reads -10 dBm at both, so neither
+    stands out; a shadow fade makes the air-conditioner stop, 2.3 m away and
+    10 dB down, a peak of its own. That peak is the same bug's echo and makes
+    no finding (it falls little across the room), so it must not take the
+    far side of the room from the door stops' in-room test."""
+    rf = [
+        f
+        for f in analyze(from_scenario(load_scenario(str(DECT_BY_THE_DOOR))))
+        if f["type"] == "rf"
+    ]
+    dect = [f for f in rf if f["class"] == "dect"]
+    assert len(dect) == 1, rf
+    assert "door-side" in [dect[0]["waypoint"], *dect[0]["region"]]
+    assert dect[0]["in_room_evidence"]["fall_across_room_db"] > 10

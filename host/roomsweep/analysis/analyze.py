@@ -147,6 +147,14 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         # saturated: at the detector's ceiling, with auto-ranging even with the pad in
         ceiling = rec.ceiling_dbm
         at_peaks = peaks(track, best_in, parts, near, positions, ceiling)
+        # a peak that makes no finding (a fading echo of a louder stop, a
+        # phone beyond the walls) claims no stops from the others' in-room tests
+        at_peaks = [
+            p
+            for p in at_peaks
+            if _made(cls, p, track, typical, parts, labels, rec, near, at_peaks, ceiling, None)
+            is not None
+        ]
         rooms = {
             p.stretch: room_evidence(track, parts, p, at_peaks, positions, ceiling)
             for p in at_peaks
@@ -174,16 +182,8 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             )
         of_kind: list[dict[str, Any]] = []
         for top, own, room, is_peak in tops:
-            # another device of the kind must not pull this one's position fit
-            here = parts[top.stretch].label
-            elsewhere = {parts[p.stretch].label for p in chosen if p is not top} - {here}
-            contrast = top.level_dbm - max(
-                [at_most(own, parts, j) for j in near[top.stretch]] or [DETECTOR_FLOOR_DBM]
-            )
-            if beyond_walls(room, top.level_dbm, ceiling):
-                continue
-            finding = _finding(
-                cls, top, own, typical, parts, labels, rec, contrast, elsewhere, room
+            finding = _made(
+                cls, top, own, typical, parts, labels, rec, near, chosen, ceiling, room
             )
             if finding is not None:
                 where = region(own, parts, top.stretch, near, positions)
@@ -316,6 +316,36 @@ def _beside(
             room = regional[top.stretch]
         out.append((top, own, room, is_peak))
     return out
+
+
+def _made(
+    cls: str,
+    top: Component,
+    track: np.ndarray,
+    typical: float,
+    parts: list[Stretch],
+    labels: dict[int, str | None],
+    rec: Recording,
+    near: dict[int, list[int]],
+    chosen: list[Component],
+    ceiling: float,
+    room: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """The finding a chosen component of the kind's `track` makes, or None when
+    the in-room evidence (`room`, worked out here when None; the other `chosen`
+    as its rivals) puts it beyond the walls or _finding makes none."""
+    positions = rec.waypoint_positions or {}
+    if room is None:
+        room = room_evidence(track, parts, top, chosen, positions, ceiling)
+    if beyond_walls(room, top.level_dbm, ceiling):
+        return None
+    # another device of the kind must not pull this one's position fit
+    here = parts[top.stretch].label
+    elsewhere = {parts[p.stretch].label for p in chosen if p is not top} - {here}
+    contrast = top.level_dbm - max(
+        [at_most(track, parts, j) for j in near[top.stretch]] or [DETECTOR_FLOOR_DBM]
+    )
+    return _finding(cls, top, track, typical, parts, labels, rec, contrast, elsewhere, room)
 
 
 def _finding(
