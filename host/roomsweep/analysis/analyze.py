@@ -150,10 +150,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         # a peak that makes no finding (a fading echo of a louder stop, a
         # phone beyond the walls) claims no stops from the others' in-room tests
         at_peaks = [
-            p
-            for p in at_peaks
-            if _made(cls, p, track, typical, parts, labels, rec, near, at_peaks, ceiling, None)
-            is not None
+            p for p in at_peaks if _stands(cls, p, track, typical, parts, rec, near, at_peaks)
         ]
         rooms = {
             p.stretch: room_evidence(track, parts, p, at_peaks, positions, ceiling)
@@ -182,9 +179,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             )
         of_kind: list[dict[str, Any]] = []
         for top, own, room, is_peak in tops:
-            finding = _made(
-                cls, top, own, typical, parts, labels, rec, near, chosen, ceiling, room
-            )
+            finding = _made(cls, top, own, typical, parts, labels, rec, near, chosen, room)
             if finding is not None:
                 where = region(own, parts, top.stretch, near, positions)
                 finding = with_region(finding, where, room, is_peak)
@@ -318,6 +313,35 @@ def _beside(
     return out
 
 
+def _contrast(
+    top: Component, track: np.ndarray, parts: list[Stretch], near: dict[int, list[int]]
+) -> float:
+    """How far a component stands above the most its kind can have read at
+    the neighbouring stops (inroom.at_most)."""
+    return top.level_dbm - max(
+        [at_most(track, parts, j) for j in near[top.stretch]] or [DETECTOR_FLOOR_DBM]
+    )
+
+
+def _stands(
+    cls: str,
+    top: Component,
+    track: np.ndarray,
+    typical: float,
+    parts: list[Stretch],
+    rec: Recording,
+    near: dict[int, list[int]],
+    chosen: list[Component],
+) -> bool:
+    """Whether a chosen component makes a finding (as _made, without making
+    it), its in-room evidence taken with the other `chosen` as its rivals."""
+    positions = rec.waypoint_positions or {}
+    room = room_evidence(track, parts, top, chosen, positions, rec.ceiling_dbm)
+    if beyond_walls(room, top.level_dbm, rec.ceiling_dbm):
+        return False
+    return _grounds(cls, top, typical, rec, _contrast(top, track, parts, near), room) is not None
+
+
 def _made(
     cls: str,
     top: Component,
@@ -328,43 +352,31 @@ def _made(
     rec: Recording,
     near: dict[int, list[int]],
     chosen: list[Component],
-    ceiling: float,
-    room: dict[str, Any] | None,
+    room: dict[str, Any],
 ) -> dict[str, Any] | None:
     """The finding a chosen component of the kind's `track` makes, or None when
-    the in-room evidence (`room`, worked out here when None; the other `chosen`
-    as its rivals) puts it beyond the walls or _finding makes none."""
-    positions = rec.waypoint_positions or {}
-    if room is None:
-        room = room_evidence(track, parts, top, chosen, positions, ceiling)
-    if beyond_walls(room, top.level_dbm, ceiling):
+    its in-room evidence `room` puts it beyond the walls or _finding makes none."""
+    if beyond_walls(room, top.level_dbm, rec.ceiling_dbm):
         return None
     # another device of the kind must not pull this one's position fit
     here = parts[top.stretch].label
     elsewhere = {parts[p.stretch].label for p in chosen if p is not top} - {here}
-    contrast = top.level_dbm - max(
-        [at_most(track, parts, j) for j in near[top.stretch]] or [DETECTOR_FLOOR_DBM]
-    )
+    contrast = _contrast(top, track, parts, near)
     return _finding(cls, top, track, typical, parts, labels, rec, contrast, elsewhere, room)
 
 
-def _finding(
+def _grounds(
     cls: str,
     top: Component,
-    track: np.ndarray,
     typical: float,
-    parts: list[Stretch],
-    labels: dict[int, str | None],
     rec: Recording,
     contrast: float,
-    elsewhere: set[str | None],
-    room: dict[str, Any] | None = None,
+    room: dict[str, Any] | None,
     vouched: bool = False,
-) -> dict[str, Any] | None:
-    """The finding for a chosen component, or None where the RF evidence alone
-    does not make one. `vouched`: the device's own Wi-Fi or BLE scan put a
-    device inside the room at this stop and level (wifiscan, blescan), which
-    answers "background?" and "within reach?" in its place."""
+) -> tuple[float, float] | None:
+    """What a finding of a chosen component stands on: its level above the
+    room (or its fall across the room, where the in-room test passed) and its
+    confidence; None where the RF evidence alone makes no finding (_finding)."""
     above = top.level_dbm - typical
     if room is not None and room["in_room"] and room["fall_db"] is not None:
         # the in-room test answers "background?" better than the median: in a
@@ -398,6 +410,31 @@ def _finding(
     )
     if confidence < MIN_CONFIDENCE and not vouched:
         return None
+    return above, confidence
+
+
+def _finding(
+    cls: str,
+    top: Component,
+    track: np.ndarray,
+    typical: float,
+    parts: list[Stretch],
+    labels: dict[int, str | None],
+    rec: Recording,
+    contrast: float,
+    elsewhere: set[str | None],
+    room: dict[str, Any] | None = None,
+    vouched: bool = False,
+) -> dict[str, Any] | None:
+    """The finding for a chosen component, or None where the RF evidence alone
+    does not make one. `vouched`: the device's own Wi-Fi or BLE scan put a
+    device inside the room at this stop and level (wifiscan, blescan), which
+    answers "background?" and "within reach?" in its place."""
+    grounds = _grounds(cls, top, typical, rec, contrast, room, vouched)
+    if grounds is None:
+        return None
+    above, confidence = grounds
+    classifier = BY_NAME.get(cls)
     position = None
     centre = (
         rec.waypoint_positions.get(labels.get(top.stretch) or "")
