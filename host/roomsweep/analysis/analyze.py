@@ -179,7 +179,15 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             )
         of_kind: list[dict[str, Any]] = []
         for top, own, room, is_peak in tops:
-            finding = _made(cls, top, own, typical, parts, labels, rec, near, chosen, room)
+            if beyond_walls(room, top.level_dbm, ceiling):
+                continue
+            # another device of the kind must not pull this one's position fit
+            here = parts[top.stretch].label
+            elsewhere = {parts[p.stretch].label for p in chosen if p is not top} - {here}
+            contrast = _contrast(top, own, parts, near)
+            finding = _finding(
+                cls, top, own, typical, parts, labels, rec, contrast, elsewhere, room
+            )
             if finding is not None:
                 where = region(own, parts, top.stretch, near, positions)
                 finding = with_region(finding, where, room, is_peak)
@@ -333,36 +341,15 @@ def _stands(
     near: dict[int, list[int]],
     chosen: list[Component],
 ) -> bool:
-    """Whether a chosen component makes a finding (as _made, without making
-    it), its in-room evidence taken with the other `chosen` as its rivals."""
+    """Whether a chosen component makes a finding (as analyze's last step for
+    each makes it: not beyond the walls, and _finding's grounds), its in-room
+    evidence taken with the other `chosen` as its rivals; without the finding
+    itself (its position fit)."""
     positions = rec.waypoint_positions or {}
     room = room_evidence(track, parts, top, chosen, positions, rec.ceiling_dbm)
     if beyond_walls(room, top.level_dbm, rec.ceiling_dbm):
         return False
     return _grounds(cls, top, typical, rec, _contrast(top, track, parts, near), room) is not None
-
-
-def _made(
-    cls: str,
-    top: Component,
-    track: np.ndarray,
-    typical: float,
-    parts: list[Stretch],
-    labels: dict[int, str | None],
-    rec: Recording,
-    near: dict[int, list[int]],
-    chosen: list[Component],
-    room: dict[str, Any],
-) -> dict[str, Any] | None:
-    """The finding a chosen component of the kind's `track` makes, or None when
-    its in-room evidence `room` puts it beyond the walls or _finding makes none."""
-    if beyond_walls(room, top.level_dbm, rec.ceiling_dbm):
-        return None
-    # another device of the kind must not pull this one's position fit
-    here = parts[top.stretch].label
-    elsewhere = {parts[p.stretch].label for p in chosen if p is not top} - {here}
-    contrast = _contrast(top, track, parts, near)
-    return _finding(cls, top, track, typical, parts, labels, rec, contrast, elsewhere, room)
 
 
 def _grounds(
