@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 
 from roomsweep.analysis.classifiers.wifi_stream import _beyond_noise
-from roomsweep.analysis.components import classify
+from roomsweep.analysis.components import classify, components
 from roomsweep.analysis.features import component
+from roomsweep.analysis.recording import Recording
+from tests.test_analysis import _power_sum, envelope
 
 FS = 8000.0  # the device's RF sample rate (docs/protocol.md)
 FLOOR_DBM = -63.0
@@ -93,3 +95,33 @@ def test_long_frames_at_random_stay_a_camera(seed):
     f = component(_bursts(intervals, seed), FS, FLOOR_DBM + 30.0, HALF_WIDTH_DB, top=True)
     cls, _, scores = classify(f)
     assert cls == "wifi_camera", (f.count, f.duty, scores)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("phy_mbps", [9.0, 12.0, 24.0, 36.0])
+def test_frames_back_to_back_stay_one_camera(phy_mbps, seed):
+    """A camera without aggregation sends a video frame's packets back to
+    back, one every 0.6-1.6 ms at 36-9 Mbit/s (airtime, SIFS, the ACK, AIFS,
+    backoff): four to seven such intervals come within a GSM frame's
+    tolerance, so many bursts have partners one GSM frame apart. They are the
+    multiples of its own cadence (base.own_cadence), not a handset's frame:
+    at 9-12 Mbit/s the stream is no camera without that, at 24-36 Mbit/s a GSM
+    train is split off beside it (components._separate)."""
+    params = {"phy_mbps": phy_mbps, "ampdu_mpdus": 1, "bitrate_kbps": 3000.0}
+    x = envelope("wifi_camera", 3.0, level=-20.0, seed=seed, floor=FLOOR_DBM, params=params)
+    found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
+    assert found and all(c.cls == "wifi_camera" for c in found), [
+        (c.cls, c.separated, c.scores) for c in found
+    ]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_gsm_handset_beside_frames_back_to_back_is_still_told_apart(seed):
+    """The cadence waiver is no blanket one: a GSM call at the camera's level
+    breaks the camera's cadence, keeps its own frame, and is split off."""
+    params = {"phy_mbps": 24.0, "ampdu_mpdus": 1, "bitrate_kbps": 3000.0}
+    camera = envelope("wifi_camera", 3.0, level=-20.0, seed=seed, floor=-80.0, params=params)
+    gsm = envelope("gsm", 3.0, level=-20.0, seed=seed + 10, floor=-80.0)
+    x = _power_sum(camera, gsm, np.full(camera.size, FLOOR_DBM))
+    found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
+    assert {"gsm", "wifi_camera"} <= {c.cls for c in found}

@@ -23,6 +23,8 @@ from roomsweep.analysis.classifiers.base import (
     FRAME_MULTIPLES,
     FRAME_TOLERANCE_S,
     TDMA_MIN_BURSTS,
+    frame_regularity,
+    own_cadence,
 )
 from roomsweep.analysis.dsp import above_carrier, level_modes, line_strength, partner_counts
 from roomsweep.analysis.features import Features, component, loudest_near, subset
@@ -371,7 +373,10 @@ def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]
     two parts (features, class, score, scores), or nothing."""
     if f.count < TDMA_MIN_BURSTS + MIN_BURSTS:
         return []
+    cadence = own_cadence(f.starts_s, min(SEPARABLE_FRAMES_S))
     for frame in SEPARABLE_FRAMES_S:
+        if cadence and cadence >= frame_regularity(f.starts_s, frame):
+            continue  # frames back to back: the partners are the cadence's multiples
         counts, _ = partner_counts(f.starts_s, frame, FRAME_TOLERANCE_S, FRAME_MULTIPLES)
         member = counts >= TRAIN_MIN_PARTNERS
         rest = ~member

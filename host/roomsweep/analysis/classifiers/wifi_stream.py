@@ -36,6 +36,7 @@ from roomsweep.analysis.classifiers.base import (
     FRAME_TOLERANCE_S,
     Classifier,
     frame_regularity,
+    own_cadence,
     ramp,
 )
 from roomsweep.analysis.classifiers.lte import lattice_z
@@ -269,6 +270,12 @@ def score(f: Features) -> float:
         return 0.0
     # nor a frame period, even when two TDMA transmitters interleave (GSM, DECT)
     tdma = max(frame_regularity(f.starts_s, period) for period in TDMA_FRAMES)
+    if (
+        tdma > TDMA_REGULARITY[0]
+        and f.count >= MIN_BURSTS
+        and own_cadence(f.starts_s, min(TDMA_FRAMES)) >= tdma
+    ):
+        tdma = 0.0  # frames back to back: the partners are its cadence's multiples
     no_grid *= 1.0 - ramp(tdma, *TDMA_REGULARITY)
     # nor an LTE handset's subframe lattice: under per-subframe power control
     # (3GPP TS 36.213 5.1.1.1) and other traffic its bursts at one level are
