@@ -149,13 +149,21 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         at_peaks = peaks(track, best_in, parts, near, positions, ceiling)
         # a peak that makes no finding (a fading echo of a louder stop, a
         # phone beyond the walls) claims no stops from the others' in-room tests
-        at_peaks = [
-            p for p in at_peaks if _stands(cls, p, track, typical, parts, rec, near, at_peaks)
-        ]
         rooms = {
             p.stretch: room_evidence(track, parts, p, at_peaks, positions, ceiling)
             for p in at_peaks
         }
+        standing = [
+            p
+            for p in at_peaks
+            if _stands(cls, p, track, typical, parts, rec, near, rooms[p.stretch])
+        ]
+        if len(standing) < len(at_peaks):  # the rest's evidence without them as rivals
+            at_peaks = standing
+            rooms = {
+                p.stretch: room_evidence(track, parts, p, at_peaks, positions, ceiling)
+                for p in at_peaks
+            }
         regional = regional_peaks(
             track, best_in, parts, near, positions, at_peaks, in_room_level(cls)
         )
@@ -339,14 +347,11 @@ def _stands(
     parts: list[Stretch],
     rec: Recording,
     near: dict[int, list[int]],
-    chosen: list[Component],
+    room: dict[str, Any],
 ) -> bool:
-    """Whether a chosen component makes a finding (as analyze's last step for
-    each makes it: not beyond the walls, and _finding's grounds), its in-room
-    evidence taken with the other `chosen` as its rivals; without the finding
-    itself (its position fit)."""
-    positions = rec.waypoint_positions or {}
-    room = room_evidence(track, parts, top, chosen, positions, rec.ceiling_dbm)
+    """Whether a chosen component makes a finding with its in-room evidence
+    `room` (as analyze's last step for each makes it: not beyond the walls,
+    and _finding's grounds), without making the finding (its position fit)."""
     if beyond_walls(room, top.level_dbm, rec.ceiling_dbm):
         return False
     return _grounds(cls, top, typical, rec, _contrast(top, track, parts, near), room) is not None

@@ -373,10 +373,8 @@ def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]
     two parts (features, class, score, scores), or nothing."""
     if f.count < TDMA_MIN_BURSTS + MIN_BURSTS:
         return []
-    cadence = own_cadence(f.starts_s, min(SEPARABLE_FRAMES_S))
+    cadence = None  # worked out once, where a frame's train is worth asking about
     for frame in SEPARABLE_FRAMES_S:
-        if cadence and cadence >= frame_regularity(f.starts_s, frame):
-            continue  # frames back to back: the partners are the cadence's multiples
         counts, _ = partner_counts(f.starts_s, frame, FRAME_TOLERANCE_S, FRAME_MULTIPLES)
         member = counts >= TRAIN_MIN_PARTNERS
         rest = ~member
@@ -384,6 +382,10 @@ def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]
             continue
         if np.count_nonzero(rest) < MIN_BURSTS:
             continue
+        if cadence is None:
+            cadence = own_cadence(f.starts_s, min(SEPARABLE_FRAMES_S))
+        if cadence and cadence >= frame_regularity(f.starts_s, frame):
+            continue  # frames back to back: the partners are the cadence's multiples
         train, other = subset(f, member), subset(f, rest)
         t_cls, t_conf, t_scores = classify(train)
         if t_cls in (UNKNOWN, UNKNOWN_PERIODIC) or t_conf < SEPARATED_MIN_SCORE:
