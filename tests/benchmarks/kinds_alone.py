@@ -25,8 +25,8 @@ import numpy as np
 from roomsweep.analysis.components import components
 from roomsweep.analysis.recording import Recording
 from roomsweep.sim.gen_wide_emitters import hidden_params
+from roomsweep.sim.kinds import EMITTER_KINDS
 
-KINDS = ("gsm", "lte", "wifi_camera", "wifi_ap", "ble", "dect", "analog_video", "bt_classic")
 LEVEL_DBM = -25.0
 FLOOR_DBM = -63.0
 DRAW_SEED = 7  # the draws' generator (numpy Generator seed)
@@ -47,13 +47,14 @@ def windows_read(kind: str, params: dict, seed: int, seconds: float) -> collecti
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("kinds", nargs="*", default=list(KINDS))
+    ap.add_argument("kinds", nargs="*", metavar="KIND", help=f"of {', '.join(EMITTER_KINDS)}")
     ap.add_argument("--draws", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=6.0)
     args = ap.parse_args(argv)
-    for kind in args.kinds:
-        if kind not in KINDS:
-            ap.error(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    wrong = sorted(set(args.kinds) - set(EMITTER_KINDS))
+    if wrong:
+        ap.error(f"unknown kind {wrong[0]!r}; one of {', '.join(EMITTER_KINDS)}")
+    for kind in args.kinds or EMITTER_KINDS:
         rng = np.random.default_rng(DRAW_SEED)
         total: collections.Counter = collections.Counter()
         poor = []

@@ -64,9 +64,15 @@ def frame_regularity(starts, frame_s: float, tolerance_s: float = FRAME_TOLERANC
     return props["regularity"] - props["chance"]
 
 
+# Fewer events than this say too little about a cadence (as about a stream's
+# rate, wifi_stream.MIN_BURSTS)
+CADENCE_MIN_EVENTS = 20
+
+
 def own_cadence(starts, frame_s: float) -> float:
     """How strictly events keep their own median interval, beyond chance
-    (frame_regularity), when that interval is under half `frame_s`; else 0.
+    (frame_regularity), when that interval is under half `frame_s` and there
+    are CADENCE_MIN_EVENTS of them or more; else 0.
 
     A camera's frames sent back to back keep a cadence of one frame's airtime
     plus SIFS, the access point's ACK, AIFS and a backoff of 0-15 slots (IEEE
@@ -88,7 +94,7 @@ def own_cadence(starts, frame_s: float) -> float:
     0.0
     """
     t = np.asarray(starts, dtype=np.float64)
-    if t.size < 3:
+    if t.size < CADENCE_MIN_EVENTS:
         return 0.0
     step = float(np.median(np.diff(t)))
     if not 0.0 < step < frame_s / 2:

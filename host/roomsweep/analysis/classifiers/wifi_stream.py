@@ -270,11 +270,7 @@ def score(f: Features) -> float:
         return 0.0
     # nor a frame period, even when two TDMA transmitters interleave (GSM, DECT)
     tdma = max(frame_regularity(f.starts_s, period) for period in TDMA_FRAMES)
-    if (
-        tdma > TDMA_REGULARITY[0]
-        and f.count >= MIN_BURSTS
-        and own_cadence(f.starts_s, min(TDMA_FRAMES)) >= tdma
-    ):
+    if tdma > TDMA_REGULARITY[0] and own_cadence(f.starts_s, min(TDMA_FRAMES)) >= tdma:
         tdma = 0.0  # frames back to back: the partners are its cadence's multiples
     no_grid *= 1.0 - ramp(tdma, *TDMA_REGULARITY)
     # nor an LTE handset's subframe lattice: under per-subframe power control
