@@ -181,6 +181,15 @@ def classify(f: Features) -> tuple[str, float, dict[str, float]]:
     return UNKNOWN, UNKNOWN_CONFIDENCE, scores
 
 
+def _may_score(f: Features, least: float) -> bool:
+    """Whether classify could name `f` a kind at `least` or more (least at or
+    above MIN_SCORE): asked of each classifier's bound, cheaper than its score
+    and never under it."""
+    if f.count < MIN_BURSTS and f.duty < CARRIER_DUTY:
+        return False
+    return any(c.at_most(f) >= least for c in CLASSIFIERS)
+
+
 def components(
     rec: Recording, dbm: np.ndarray | None = None
 ) -> tuple[list[Component], list[Stretch]]:
@@ -386,7 +395,10 @@ def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]
             cadence = own_cadence(f.starts_s, min(SEPARABLE_FRAMES_S))
         if cadence and cadence >= frame_regularity(f.starts_s, frame):
             continue  # frames back to back: the partners are the cadence's multiples
-        train, other = subset(f, member), subset(f, rest)
+        train = subset(f, member)
+        if not _may_score(train, SEPARATED_MIN_SCORE):
+            continue  # no kind could name the train that surely
+        other = subset(f, rest)
         t_cls, t_conf, t_scores = classify(train)
         if t_cls in (UNKNOWN, UNKNOWN_PERIODIC) or t_conf < SEPARATED_MIN_SCORE:
             continue  # no pair, whatever the rest is: it need not be classified

@@ -30,6 +30,13 @@ class Classifier:
     # a slot), from roomsweep.standards; None for a kind with no fixed period
     # (data traffic, BLE's jittered advertising, a continuous carrier).
     period_s: float | None = None
+    # At least the score, and cheaper: what a caller that only asks whether the
+    # score could reach some value may ask instead (None: the score itself).
+    bound: Callable[[Features], float] | None = None
+
+    def at_most(self, f: Features) -> float:
+        """A value the score of `f` does not exceed: the bound, or the score."""
+        return (self.bound or self.score)(f)
 
 
 # A burst start on a frame grid may be off by this much: about two samples at

@@ -75,10 +75,17 @@ CONTROL_PERIODS = (0.83, 0.91, 1.09, 1.17)
 GSM_PARTNERS = (0.3, 0.6)
 
 
-def _filled(t: np.ndarray, duration_s: float, periods: tuple[float, ...]) -> np.ndarray:
+def _filled(
+    t: np.ndarray,
+    duration_s: float,
+    periods: tuple[float, ...],
+    candidates: np.ndarray | None = None,
+) -> np.ndarray:
     """For each grid period (rows) and LATENESS_STEPS_S spread (columns), the
     largest share of a grid's points (period apart, phase one event's) that an
-    event starts 0..spread after.
+    event starts 0..spread after. With `candidates` (some of the events, in
+    order), only their phases are tried: each the very share it has among all,
+    so the largest is at most the largest of all (deferred_train's bound).
 
     Each candidate grid's points ask only for the next event at or after them:
     n candidates x the window's few grid points, not n x n pairs. With the
@@ -89,8 +96,9 @@ def _filled(t: np.ndarray, duration_s: float, periods: tuple[float, ...]) -> np.
     analyzer's hot spot: thousands of components, five grids each)."""
     t = np.sort(np.asarray(t, dtype=np.float64))
     period = np.asarray(periods, dtype=np.float64)[:, None]
+    tried = t if candidates is None else np.asarray(candidates, dtype=np.float64)
     # every event's phase is a candidate grid's; in order, so the points rise
-    phase = np.sort(np.mod(t[None, :], period), axis=1)  # (period, candidate)
+    phase = np.sort(np.mod(tried[None, :], period), axis=1)  # (period, candidate)
     # grid points inside the window for each candidate phase
     points = np.floor((duration_s - phase) / period).astype(np.intp)
     points += 1
@@ -140,6 +148,9 @@ def _first_at_or_after(t: np.ndarray, points: np.ndarray) -> np.ndarray:
 _ROUNDING_S = 1e-9
 _SPREADS = np.array(LATENESS_STEPS_S)
 _CONTROL_PERIODS_S = tuple(k * WIFI_BEACON_INTERVAL_S for k in CONTROL_PERIODS)
+# Candidates of the controls' first, partial fit (deferred_train): about this
+# many, evenly through the events
+BOUND_CANDIDATES = 16
 
 
 def deferred_train(starts: np.ndarray, duration_s: float) -> float:
@@ -149,17 +160,38 @@ def deferred_train(starts: np.ndarray, duration_s: float) -> float:
     event starts 0..spread after it; the best phase and LATENESS_STEPS_S spread
     win. Chance is what the same fit reaches on CONTROL_PERIODS grids (traffic
     of any regularity fills those alike), or for events at random at the same
-    rate 1 - exp(-rate * spread), whichever is more."""
+    rate 1 - exp(-rate * spread), whichever is more.
+
+    Exact where it is above BEACON_REGULARITY[0], the foot of every ramp it
+    is read on; an answer at or beneath that foot may come back as any value
+    from the exact one up to the foot (the fit stops as soon as it is sure).
+    """
     t = np.asarray(starts, dtype=np.float64)
     if t.size < MIN_EVENTS or duration_s <= 0:
         return 0.0
-    filled = _filled(t, duration_s, (WIFI_BEACON_INTERVAL_S,))[0]
-    filled -= 1.0 - np.exp(-(t.size / duration_s) * np.asarray(LATENESS_STEPS_S))
+    filled = _beyond_random(t, duration_s)
     if np.max(filled) <= BEACON_REGULARITY[0]:
         return float(np.max(filled))  # the controls only lower it
-    control = np.mean(_filled(t, duration_s, _CONTROL_PERIODS_S), axis=0)
     poisson = 1.0 - np.exp(-(t.size / duration_s) * np.asarray(LATENESS_STEPS_S))
+    if t.size >= 2 * BOUND_CANDIDATES:
+        # each candidate's share is the same whoever else is tried, so the
+        # controls' fit over some reaches at most what all reach, and this is
+        # at least the answer: beneath the ramp's foot it is answer enough
+        some = np.sort(t)[:: t.size // BOUND_CANDIDATES]
+        least = np.mean(_filled(t, duration_s, _CONTROL_PERIODS_S, some), axis=0)
+        most = float(np.max(filled + poisson - np.maximum(least, poisson)))
+        if most < BEACON_REGULARITY[0]:
+            return most
+    control = np.mean(_filled(t, duration_s, _CONTROL_PERIODS_S), axis=0)
     return float(np.max(filled + poisson - np.maximum(control, poisson)))
+
+
+def _beyond_random(t: np.ndarray, duration_s: float) -> np.ndarray:
+    """The beacon interval's fit (per spread) beyond events at random: the
+    first step of deferred_train, of four or more events."""
+    filled = _filled(t, duration_s, (WIFI_BEACON_INTERVAL_S,))[0]
+    filled -= 1.0 - np.exp(-(t.size / duration_s) * np.asarray(LATENESS_STEPS_S))
+    return filled
 
 
 def beacon_train(f: Features) -> float:
@@ -201,6 +233,30 @@ def score(f: Features) -> float:
     return periodic * duty_ok * (1 - ramp(tdma, *GSM_PARTNERS))
 
 
+def bound(f: Features) -> float:
+    """At least score(f), and cheaper. The score is the train's ramp times the
+    duty's term times the GSM partners' term, each in 0..1, so it is no more
+    than either of the last two (rounding keeps a product by a factor of at
+    most 1 from growing); and it is nothing where the beacon interval's fit
+    beyond chance, before the controls (which only lower it, but for a
+    rounding error far under 1e-9), is under the ramp's foot for the events
+    and for their long bursts alike (deferred_train's first step)."""
+    starts, widths = f.events(EVENT_GAP_S)
+    if starts.size < MIN_EVENTS or f.duration_s <= 0:
+        return score(f)  # nothing to fit: as cheap
+    low_duty = within(f.duty, 0.0, MAX_DUTY, MAX_DUTY)
+    busy = 1.0 - ramp(f.duty, CARRIER_DUTY, CARRIER_DUTY_FULL)
+    tdma, _ = partner_fraction(starts, GSM_FRAME_S, FRAME_TOLERANCE_S, multiples=FRAME_MULTIPLES)
+    most = min(max(low_duty, busy), 1 - ramp(tdma, *GSM_PARTNERS))
+    if most == 0:
+        return 0.0
+    fit = float(np.max(_beyond_random(starts, f.duration_s)))
+    long = starts[widths >= BEACON_MIN_WIDTH_S]
+    if MIN_EVENTS <= long.size < starts.size:
+        fit = max(fit, float(np.max(_beyond_random(long, f.duration_s))))
+    return 0.0 if fit + 1e-9 <= BEACON_REGULARITY[0] else most
+
+
 CLASSIFIER = Classifier(
     "wifi_ap",
     "Wi-Fi access point beacons (102.4 ms)",
@@ -213,4 +269,5 @@ CLASSIFIER = Classifier(
     # (3-15 dB more, ITU-R P.2040 drywall to concrete) reads less
     in_room_dbm=-22.0,
     period_s=WIFI_BEACON_INTERVAL_S,
+    bound=bound,
 )

@@ -26,6 +26,7 @@ back (docs/benchmarks.md, "Wi-Fi cameras on real traffic").
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 
 import numpy as np
 from scipy import special
@@ -216,7 +217,7 @@ def _beacons(f: Features) -> float:
     return ramp(beacon_train(f), *BEACON_REGULARITY)
 
 
-def _clusters(f: Features) -> float:
+def _clusters(f: Features, beacons: Callable[[Features], float]) -> float:
     """How clearly the bursts come in clusters at a video frame rate, of varied
     length (0..1)."""
     starts, widths = f.events(CLUSTER_GAP_S)
@@ -228,7 +229,7 @@ def _clusters(f: Features) -> float:
     # an access point's beacons (102.4 ms) with its data frames between also
     # come 10-20 a second in varied lengths: clusters on the beacon grid are
     # its (wifi_beacon's test); a camera's video frames keep no such grid
-    not_beacons = 1.0 - _beacons(f)
+    not_beacons = 1.0 - beacons(f)
     on_grid, _ = grid_fraction(starts, *CLUSTER_GRID, max_multiple=CLUSTER_GRID_MAX_MULTIPLE)
     not_lte = 1.0 - ramp(on_grid, *ON_GRID)
     return rate * not_beacons * not_lte * ramp(float(np.std(widths)), *CLUSTER_SPREAD_S)
@@ -254,12 +255,23 @@ def _grid(f: Features) -> float:
 
 
 def score(f: Features) -> float:
+    return _score(f, _beacons)
+
+
+def bound(f: Features) -> float:
+    """At least score(f), without the beacon fit: taken as finding no train,
+    as it then counts against nothing (1 - _beacons enters only products of
+    factors in 0..1 and a maximum, where rounding keeps the order)."""
+    return _score(f, lambda _: 0.0)
+
+
+def _score(f: Features, beacons: Callable[[Features], float]) -> float:
     if f.count < MIN_BURSTS and f.events(CLUSTER_GAP_S)[0].size < MIN_BURSTS // 2:
         return 0.0
     frames = ramp(f.burst_rate_hz, *BUSY_RATE_HZ) if f.count >= MIN_BURSTS else 0.0
     if frames:
-        frames *= 1.0 - _beacons(f)
-    busy = max(frames, ramp(f.duty, *CLUSTER_DUTY) * _clusters(f))
+        frames *= 1.0 - beacons(f)
+    busy = max(frames, ramp(f.duty, *CLUSTER_DUTY) * _clusters(f, beacons))
     if busy:
         busy *= _beyond_noise(f)
     not_continuous = 1.0 - ramp(f.duty, CARRIER_DUTY, CARRIER_DUTY_FULL)
@@ -294,4 +306,5 @@ CLASSIFIER = Classifier(
     # above -20 dBm; -38 dBm leaves 18 dB for what hides it
     in_room_dbm=-38.0,
     period_s=None,
+    bound=bound,
 )
