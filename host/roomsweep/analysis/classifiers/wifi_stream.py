@@ -26,7 +26,6 @@ back (docs/benchmarks.md, "Wi-Fi cameras on real traffic").
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
 
 import numpy as np
 from scipy import special
@@ -42,7 +41,7 @@ from roomsweep.analysis.classifiers.base import (
 )
 from roomsweep.analysis.classifiers.lte import lattice_z
 from roomsweep.analysis.classifiers.wifi_beacon import BEACON_REGULARITY, beacon_train
-from roomsweep.analysis.dsp import grid_fraction, level_modes
+from roomsweep.analysis.dsp import _median, grid_fraction, level_modes
 from roomsweep.analysis.features import Features
 from roomsweep.standards import (
     BT_SLOT_S,
@@ -199,7 +198,7 @@ def floor_noise(window: np.ndarray) -> tuple[float, float, int] | None:
         floor = float(modes[0])
         for _ in range(FLOOR_ITERATIONS):  # the window centred on the median (1 dB bins)
             near = x[np.abs(x - floor) <= FLOOR_HALF_WIDTH_DB]
-            floor = float(np.median(near)) if near.size else floor
+            floor = _median(near) if near.size else floor  # np.median's value
         below = floor - x[x <= floor]
         if below.size >= NOISE_MIN_SAMPLES // 2:
             sigma = max(float(np.sqrt(np.mean(below**2))), NOISE_MIN_SIGMA_DB)
@@ -217,7 +216,7 @@ def _beacons(f: Features) -> float:
     return ramp(beacon_train(f), *BEACON_REGULARITY)
 
 
-def _clusters(f: Features, beacons: Callable[[Features], float]) -> float:
+def _clusters(f: Features) -> float:
     """How clearly the bursts come in clusters at a video frame rate, of varied
     length (0..1)."""
     starts, widths = f.events(CLUSTER_GAP_S)
@@ -229,7 +228,7 @@ def _clusters(f: Features, beacons: Callable[[Features], float]) -> float:
     # an access point's beacons (102.4 ms) with its data frames between also
     # come 10-20 a second in varied lengths: clusters on the beacon grid are
     # its (wifi_beacon's test); a camera's video frames keep no such grid
-    not_beacons = 1.0 - beacons(f)
+    not_beacons = 1.0 - _beacons(f)
     on_grid, _ = grid_fraction(starts, *CLUSTER_GRID, max_multiple=CLUSTER_GRID_MAX_MULTIPLE)
     not_lte = 1.0 - ramp(on_grid, *ON_GRID)
     return rate * not_beacons * not_lte * ramp(float(np.std(widths)), *CLUSTER_SPREAD_S)
@@ -255,23 +254,12 @@ def _grid(f: Features) -> float:
 
 
 def score(f: Features) -> float:
-    return _score(f, _beacons)
-
-
-def bound(f: Features) -> float:
-    """At least score(f), without the beacon fit: taken as finding no train,
-    as it then counts against nothing (1 - _beacons enters only products of
-    factors in 0..1 and a maximum, where rounding keeps the order)."""
-    return _score(f, lambda _: 0.0)
-
-
-def _score(f: Features, beacons: Callable[[Features], float]) -> float:
     if f.count < MIN_BURSTS and f.events(CLUSTER_GAP_S)[0].size < MIN_BURSTS // 2:
         return 0.0
     frames = ramp(f.burst_rate_hz, *BUSY_RATE_HZ) if f.count >= MIN_BURSTS else 0.0
     if frames:
-        frames *= 1.0 - beacons(f)
-    busy = max(frames, ramp(f.duty, *CLUSTER_DUTY) * _clusters(f, beacons))
+        frames *= 1.0 - _beacons(f)
+    busy = max(frames, ramp(f.duty, *CLUSTER_DUTY) * _clusters(f))
     if busy:
         busy *= _beyond_noise(f)
     not_continuous = 1.0 - ramp(f.duty, CARRIER_DUTY, CARRIER_DUTY_FULL)
@@ -281,10 +269,7 @@ def _score(f: Features, beacons: Callable[[Features], float]) -> float:
     if no_grid == 0:
         return 0.0
     # nor a frame period, even when two TDMA transmitters interleave (GSM, DECT)
-    tdma = max(frame_regularity(f.starts_s, period) for period in TDMA_FRAMES)
-    if tdma > TDMA_REGULARITY[0] and own_cadence(f.starts_s, min(TDMA_FRAMES)) >= tdma:
-        tdma = 0.0  # frames back to back: the partners are its cadence's multiples
-    no_grid *= 1.0 - ramp(tdma, *TDMA_REGULARITY)
+    no_grid *= 1.0 - ramp(_tdma(f), *TDMA_REGULARITY)
     # nor an LTE handset's subframe lattice: under per-subframe power control
     # (3GPP TS 36.213 5.1.1.1) and other traffic its bursts at one level are
     # runs of subframes cut anywhere, their intervals off the grid, yet their
@@ -294,6 +279,30 @@ def _score(f: Features, beacons: Callable[[Features], float]) -> float:
     no_grid *= 1.0 - ramp(lattice_z(f), *NO_LATTICE_Z)
     spread = ramp(float(np.std(f.widths_s)) if f.count else 0.0, *WIDTH_SPREAD_S)
     return busy * no_grid * max(spread, SAME_WIDTHS_SCORE) * not_continuous
+
+
+def _tdma(f: Features) -> float:
+    """The bursts' regularity on the TDMA frames (base.frame_regularity), 0
+    where they keep a cadence of their own as strictly (frames back to back:
+    the partners are its cadence's multiples)."""
+    tdma = max(frame_regularity(f.starts_s, period) for period in TDMA_FRAMES)
+    if tdma > TDMA_REGULARITY[0] and own_cadence(f.starts_s, min(TDMA_FRAMES)) >= tdma:
+        tdma = 0.0
+    return tdma
+
+
+def bound(f: Features) -> float:
+    """At least score(f), and cheaper: the score is a product of factors in
+    0..1, so no more than any of them (rounding keeps a product by a factor
+    of at most 1 from growing); these three take neither the window's floor
+    nor the beacon fit."""
+    if f.count < MIN_BURSTS and f.events(CLUSTER_GAP_S)[0].size < MIN_BURSTS // 2:
+        return 0.0  # as the score
+    return min(
+        1.0 - ramp(_tdma(f), *TDMA_REGULARITY),
+        1.0 - ramp(lattice_z(f), *NO_LATTICE_Z),
+        1.0 - ramp(_grid(f), *ON_GRID),
+    )
 
 
 CLASSIFIER = Classifier(
