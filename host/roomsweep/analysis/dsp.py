@@ -351,10 +351,10 @@ def _partner_fraction(
     np.abs(after, out=after)
     np.minimum(after, before, out=after)
     ok = after <= tolerance
-    counts = np.count_nonzero(ok, axis=0)  # partner_counts', before the record's edges
+    counts = ok.sum(axis=0)  # partner_counts', before the masking at the record's edges
+    has = counts > 0
     inside = target >= t[0] - tolerance
     inside &= target <= t[-1] + tolerance
-    has = ok.any(axis=0)
     ok &= inside
     hits = ok.sum(axis=0)
     possible = inside.sum(axis=0)

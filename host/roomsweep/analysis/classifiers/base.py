@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from roomsweep.analysis.dsp import partner_fraction
+from roomsweep.analysis.dsp import _median, partner_fraction
 from roomsweep.analysis.features import Features
 
 
@@ -103,7 +103,7 @@ def own_cadence(starts, frame_s: float) -> float:
     t = np.asarray(starts, dtype=np.float64)
     if t.size < CADENCE_MIN_EVENTS:
         return 0.0
-    step = float(np.median(np.diff(t)))
+    step = _median(np.diff(t))  # np.median's value
     if not 0.0 < step < frame_s / 2:
         return 0.0
     return frame_regularity(t, step)
@@ -163,7 +163,7 @@ def lattice_z(times, fs: float, period_s: float, tolerance_s: float) -> float:
     if t.size == 0:
         return 0.0
     phase = np.sort(np.mod(t, period_s))
-    wrapped = np.r_[phase, phase + period_s]
+    wrapped = np.concatenate((phase, phase + period_s))
     inside = np.searchsorted(wrapped, phase + 2 * tolerance_s, side="right")
     share = float(np.max(inside - np.arange(phase.size)) / phase.size)
     chance = max(

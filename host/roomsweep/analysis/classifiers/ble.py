@@ -19,7 +19,7 @@ from roomsweep.analysis.classifiers.wifi_beacon import (
     BEACON_REGULARITY,
     BEACON_TOLERANCE_S,
 )
-from roomsweep.analysis.dsp import partner_fraction
+from roomsweep.analysis.dsp import _median, partner_fraction
 from roomsweep.analysis.features import Features
 from roomsweep.standards import (
     BLE_ADV_DELAY_MAX_S,
@@ -102,7 +102,7 @@ def score(f: Features) -> float:
     least = max(JITTER_IQR_S[0], adv_iqr * (1 - JITTER_SE / np.sqrt(iv.size)))
     jitter = within(float(q3 - q1), least, JITTER_IQR_S[1], JITTER_IQR_SOFT_S)
     interval = within(float(med), *MEDIAN_INTERVAL_S, MEDIAN_INTERVAL_SOFT_S)
-    short = within(float(np.median(widths)), *EVENT_WIDTH_S, EVENT_WIDTH_SOFT_S)
+    short = within(_median(widths), *EVENT_WIDTH_S, EVENT_WIDTH_SOFT_S)  # np.median's
     if jitter * interval * short == 0:
         return mixed_score(f, starts, widths) * quiet
     _, props = partner_fraction(starts, BEACON_S, BEACON_TOLERANCE_S, multiples=BEACON_MULTIPLES)

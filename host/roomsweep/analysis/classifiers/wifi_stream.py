@@ -223,7 +223,7 @@ def _clusters(f: Features) -> float:
     if starts.size < MIN_BURSTS // 2 or f.duration_s <= 0:
         return 0.0
     rate = ramp(starts.size / f.duration_s, *CLUSTER_RATE_HZ)
-    if rate == 0 or float(np.median(widths)) < CLUSTER_MIN_WIDTH_S:
+    if rate == 0 or _median(widths) < CLUSTER_MIN_WIDTH_S:  # np.median's value
         return 0.0
     # an access point's beacons (102.4 ms) with its data frames between also
     # come 10-20 a second in varied lengths: clusters on the beacon grid are
