@@ -310,7 +310,9 @@ def partner_fraction(
     strict train scores near 1; events that only come back roughly on time (BLE's
     random advDelay) score low even when most have one partner by chance.
     ``properties["chance"]`` is the regularity random events at the same rate
-    would reach, to subtract before judging.
+    would reach, to subtract before judging. ``properties["counts"]`` is
+    partner_counts' answer for the times in ascending order (which
+    partner_counts then reads instead of searching again).
 
     Examples
     --------
