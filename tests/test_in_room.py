@@ -11,7 +11,13 @@ from roomsweep.analysis import inroom
 from roomsweep.analysis import peaks as P
 from roomsweep.analysis.components import components
 from roomsweep.analysis.confidence import probability
-from roomsweep.analysis.locate import fit_position, hull_distance, in_room
+from roomsweep.analysis.locate import (
+    FIT_CREDIT_M,
+    HULL_MARGIN_M,
+    fit_position,
+    hull_distance,
+    in_room,
+)
 from roomsweep.analysis.recording import Recording
 from roomsweep.eval.evaluate import Truth, score_scenario, summarize
 from tests.test_analysis import FS, _power_sum, envelope
@@ -110,6 +116,29 @@ def test_a_phone_beyond_the_wall_is_not_in_the_room():
     assert not evidence["in_room"]
     assert evidence["room_fit_outside_hull_m"] > 1.0
     assert inroom.beyond_walls(evidence, levels["door"])
+
+
+def test_a_near_fit_too_unsure_to_place_the_source_does_not_put_it_beyond_the_walls():
+    """A GSM bug in a ceiling fitting 1.4 m above the stops by the door (wide
+    generator, room w7722-039): the four stops within 3 m of the loudest read
+    alike (-13 to -15.5 dBm), the far ones 26 dB down. The fit over those four
+    lands 4 m outside the stops with a 2.4 m uncertainty; the fit over all nine
+    lands among them. The 17.7 dB fall puts it in the room."""
+    pts = np.array(
+        [(3.48, 0.31), (3.73, 1.15), (3.82, 1.69), (2.29, 1.98), (0.4, 1.99),
+         (1.25, 3.56), (2.09, 5.13), (2.67, 5.13), (3.69, 5.13)]
+    )  # fmt: skip
+    lv = np.array([-14.5, -15.5, -13.0, -15.4, -21.2, -21.3, -30.7, -37.1, -40.7])
+    e = in_room(pts, lv, lv, np.ones(lv.size, bool), 2)
+    assert e["outside_hull_m"] > 2 * HULL_MARGIN_M
+    assert e["fit_uncertainty_m"] > FIT_CREDIT_M
+    assert e["room_fit_outside_hull_m"] <= 0.0
+    assert e["in_room"]
+    # the same plateau with the far stops beyond the walls too: the room's
+    # fit no longer lands among the stops, and nothing vouches for the room
+    far = lv.copy()
+    far[6:] = lv[2] - 2.0
+    assert not in_room(pts, far, far, np.ones(lv.size, bool), 2)["in_room"]
 
 
 def test_hull_distance_and_in_room_evidence():

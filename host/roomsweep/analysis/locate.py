@@ -260,6 +260,11 @@ def in_room(
             outside is None
             or outside - credit <= HULL_MARGIN_M
             or (outside_high is not None and outside_high <= 0.0)
+            # a near fit more unsure than any credit (the few stops within
+            # FIT_RADIUS_M alike, as beneath a ceiling source) cannot put the
+            # source beyond the walls against the fit over every stop that
+            # heard it, which lands among them
+            or (spread is not None and spread > FIT_CREDIT_M and among(outside_room))
         )
     )
     return {
@@ -271,6 +276,12 @@ def in_room(
         "room_fit_outside_hull_m": outside_room,
         "in_room": inside,
     }
+
+
+def among(outside_hull_m: float | None) -> bool:
+    """A fit's distance outside the stops' hull (hull_distance) puts it among
+    the stops: on or inside the hull."""
+    return outside_hull_m is not None and outside_hull_m <= 0.0
 
 
 def across_room(points_xy: np.ndarray, i: int) -> np.ndarray:
