@@ -53,6 +53,21 @@ def test_a_dect_base_3_db_beneath_a_video_carrier_is_heard_as_dect(seed):
     assert abs(found[0].level_dbm - -23.0) <= 2.0
 
 
+@pytest.mark.parametrize("above", [0.0, 2.0, 3.5])
+@pytest.mark.parametrize("seed", range(1, 4))
+def test_a_gsm_bug_as_loud_as_a_video_carrier_or_a_little_louder_is_heard(seed, above):
+    """Its bursts read 3-5 dB above the carrier (the sum of the two powers):
+    too close for a level mode of their own (modes stand 2 x MODE_HALF_WIDTH_DB
+    apart), so the window's modes read the carrier alone, and what the bursts
+    add to it is the bug's own power."""
+    level = CARRIER[1] + above
+    x = _mix(CARRIER, ("gsm", level, {"pc_range_db": 0.0}), seed=seed)
+    assert [classify(f)[0] for f in _levels(x)] == ["analog_video"]
+    found = _beneath(x)
+    assert [c.cls for c in found] == ["gsm"], [(c.cls, c.level_dbm) for c in found]
+    assert abs(found[0].level_dbm - level) <= 2.0
+
+
 @pytest.mark.parametrize("seed", range(1, 7))
 def test_a_carrier_alone_holds_nothing_beneath_it(seed):
     x = _mix(CARRIER, seed=seed)

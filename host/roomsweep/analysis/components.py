@@ -414,17 +414,17 @@ def _beneath_carrier(
 ) -> list[Component]:
     """Bursts on top of a steady carrier (an analog video sender, a carrier
     at every stop of the room), each of a known kind: the power they add to
-    the reading (dsp.above_carrier) read as a window of its own. A burst up to
-    a few dB beneath the carrier lifts the reading by less than a level mode's
-    width, so the window's modes cannot tell it; a kind already heard at that
-    level there is not heard twice."""
+    the reading (dsp.above_carrier) read as a window of its own. A burst from a
+    few dB beneath the carrier to a few above it reads within a mode's
+    separation of it, so the window's modes cannot tell it; a kind already
+    heard at that level there is not heard twice."""
     excess, props = above_carrier(
         x, fs, threshold_sigma=CARRIER_RISE_SIGMA, min_rise_db=CARRIER_MIN_RISE_DB
     )
-    # at or beside a burst as loud as the carrier or louder (the window's own
-    # level modes hear those, and the detector's video filter draws their edges
-    # through every level beneath): nothing beneath the carrier can be told there
-    excess[loudest_near(x) > props["carrier_dbm"] + MODE_HALF_WIDTH_DB] = -np.inf
+    # at or beside a burst the window's own level modes hear (one reading a
+    # mode's separation above the carrier; the detector's video filter draws its
+    # edges through every level beneath), nothing beneath it can be told there
+    excess[loudest_near(x) > props["carrier_dbm"] + 2 * MODE_HALF_WIDTH_DB] = -np.inf
     heard = np.isfinite(excess)
     if np.count_nonzero(heard) < MIN_MODE_SAMPLES:
         return []
@@ -441,7 +441,7 @@ def _beneath_carrier(
     near_max = loudest_near(held) if modes.size > 1 else None
     for j, level in enumerate(modes):
         level = float(level)
-        if level < MIN_FINDING_DBM - MODE_HALF_WIDTH_DB or level > carrier + MODE_HALF_WIDTH_DB:
+        if not MIN_FINDING_DBM - MODE_HALF_WIDTH_DB <= level <= carrier + 2 * MODE_HALF_WIDTH_DB:
             continue  # too faint to place, or loud enough for the window's own modes
         f = component(
             held, fs, level, MODE_HALF_WIDTH_DB, top=j == modes.size - 1, near_max=near_max
