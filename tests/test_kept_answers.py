@@ -11,9 +11,13 @@ would work out.
 - `wifi_ap` and `wifi_camera` ask their cheap zero-making terms first: their
   scores equal those of the order they were written in (kept here as the
   reference) on every component of the bundled hotel room and its parts.
+- `dsp.above_carrier`'s block percentiles are np.nanpercentile's, to the bit,
+  with and without non-finite samples.
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -28,7 +32,7 @@ from roomsweep.sim.scenario import load_scenario
 
 
 def _fresh_fit(*args, **kwargs):
-    locate._LAST_FIT["key"] = None
+    locate._FITS.clear()
     locate._FALLS.clear()
     return locate.fit_position(*args, **kwargs)
 
@@ -54,7 +58,7 @@ def test_fit_position_kept_answers_are_the_fresh_ones():
     for i, (pts, lv, cl) in enumerate(asked):
         for heights in ((0.0,), locate.SOURCE_HEIGHTS_M, locate.BEYOND_CEILING_M):
             fresh[i, heights] = _fresh_fit(pts, lv, at_least=cl, heights_m=heights, **kw)
-    locate._LAST_FIT["key"] = None
+    locate._FITS.clear()
     locate._FALLS.clear()
     # as in_room asks: the plane, again, with heights; then others in between
     for _ in range(2):
@@ -173,3 +177,20 @@ def test_scores_asked_in_another_order_are_the_same(hotel_features):
         zero_first["wifi_ap"] += wifi_beacon.score(f) == 0
         zero_first["wifi_camera"] += wifi_stream.score(f) == 0
     assert len(hotel_features) > 50 and min(zero_first.values()) > 10
+
+
+def test_block_percentiles_are_nanpercentile():
+    rng = np.random.default_rng(5)
+    for trial in range(20):
+        blocks, n = int(rng.integers(1, 40)), int(rng.integers(1, 250))
+        x = -30 + rng.normal(0, 3, blocks * n).round(int(rng.integers(1, 4)))
+        if trial % 2:
+            x[rng.integers(0, x.size, 1 + x.size // 50)] = rng.choice([np.nan, -np.inf, np.inf])
+            x[: n * int(rng.integers(0, 2))] = np.nan  # a whole block, or none
+        finite = np.isfinite(x)
+        for q in (5.0, 20.0, 50.0, 100 * 0.15865525393145707):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                want = np.nanpercentile(np.where(finite, x, np.nan).reshape(blocks, n), q, axis=1)
+            got = dsp._block_percentiles(x, finite, blocks, q)
+            assert got.tobytes() == want.tobytes()

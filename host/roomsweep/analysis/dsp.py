@@ -427,6 +427,23 @@ def partner_counts(
     return np.count_nonzero(gap <= tolerance, axis=0), {"shifts": shifts.size}
 
 
+def _block_percentiles(x: np.ndarray, finite: np.ndarray, blocks: int, q: float) -> np.ndarray:
+    """np.nanpercentile(x with its non-finite samples NaN, q) of each of the
+    `blocks` equal blocks of `x`: np.percentile's, the same order statistics
+    and arithmetic, over the blocks without one (nanpercentile asks each
+    block apart, the analyzer's hot spot over a carrier)."""
+    whole = finite.reshape(blocks, -1).all(axis=1)
+    edge = np.empty(blocks)
+    if whole.any():
+        edge[whole] = np.percentile(x.reshape(blocks, -1)[whole], q, axis=1)
+    if not whole.all():
+        held = np.where(finite, x, np.nan).reshape(blocks, -1)[~whole]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN block
+            edge[~whole] = np.nanpercentile(held, q, axis=1)
+    return edge
+
+
 def above_carrier(
     dbm: np.ndarray,
     fs: float,
@@ -516,10 +533,7 @@ def above_carrier(
     excess = np.full(x.size, -np.inf)
     finite = np.isfinite(x)
     blocks = x.size // n
-    held_blocks = np.where(finite[: blocks * n], x[: blocks * n], np.nan).reshape(blocks, n)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN block
-        edge = np.nanpercentile(held_blocks, percentile, axis=1)
+    edge = _block_percentiles(x[: blocks * n], finite[: blocks * n], blocks, percentile)
     known = np.isfinite(edge)
     if not known.any():
         return excess, {"carrier_dbm": np.full(x.size, np.nan), "noise_db": np.nan}

@@ -88,10 +88,12 @@ def fit_position(
     return (best, max(err, grid_m)), props
 
 
-# fit_position's last question and its answers per height: in_room asks the
-# same stops' fit again (the stops that heard a source are often all within
-# FIT_RADIUS_M of the loudest), and again with heights beside the plane's
-_LAST_FIT: dict = {"key": None, "fits": {}}
+# fit_position's last two questions and their answers per height: in_room
+# asks the fit over the stops near the loudest, over all that heard it (often
+# the same stops: all within FIT_RADIUS_M of the loudest), and over the near
+# ones again with heights beside the plane's
+_FITS: dict[tuple, dict] = {}
+FITS_KEPT = 2
 # The model's fall-off over the grid, by stops, grid and height, the last few
 # asked: it does not depend on the levels, and in_room asks of the same stops
 # (those that heard a source, those near its loudest stop) for source after
@@ -111,13 +113,15 @@ def _height_fits(
 ) -> Callable[[float], tuple[np.ndarray, np.ndarray]]:
     """``fits(h)`` -> (misfit, A) over the grid (gy.size, gx.size) with the
     source `h` off the plane: fit_position's arithmetic, step by step, with
-    fewer temporaries; the last question's answers and the last few fall-offs
-    are kept."""
+    fewer temporaries; the last questions' answers and the last few
+    fall-offs are kept."""
     where = (pts.tobytes(), gx.size, gx.tobytes(), gy.tobytes(), float(exponent))
     key = (where, lv.tobytes(), clipped.tobytes(), free.tobytes())
-    if _LAST_FIT["key"] != key:
-        _LAST_FIT["key"], _LAST_FIT["fits"] = key, {}
-    held = _LAST_FIT["fits"]
+    held = _FITS.get(key)
+    if held is None:
+        if len(_FITS) >= FITS_KEPT:
+            del _FITS[next(iter(_FITS))]  # the oldest
+        held = _FITS[key] = {}
 
     def fall(h: float) -> np.ndarray:
         g = _FALLS.get((where, h))
