@@ -218,18 +218,31 @@ def line_strength(
 # The classifiers ask grid_fraction / partner_fraction the same question of one
 # component's burst starts more than once (the GSM and DECT frame tests ask what
 # the Wi-Fi streaming test asks again; Bluetooth classic's slot grid too; the
-# beacon train twice). The answers about the most recent array are kept.
-_recent: dict = {"times": None, "answers": {}}
+# beacon train twice). The answers about the few most recent arrays are kept
+# (a component's burst starts and its events' starts are asked in turn).
+_recent: list[tuple[np.ndarray, dict]] = []  # (times, answers), the latest last
+RECENT_ARRAYS = 4
+
+
+def _answers(times) -> dict | None:
+    """What was answered about `times` (this very array), or None."""
+    for i, (held, answers) in enumerate(_recent):
+        if held is times:
+            if i != len(_recent) - 1:
+                _recent.append(_recent.pop(i))  # the latest asked last
+            return answers
+    return None
 
 
 def remembered(times, key: tuple, compute):
     """``compute()`` -> ``(value, properties)``, answered once per question
     about one array of event times.
 
-    The answers about the most recent `times` are kept under `key` (a hashable
-    naming the question and its parameters) when `times` is a read-only
-    ndarray that owns its memory, as features.component and features.subset
-    make burst starts: such an array cannot change under us, so the same
+    The answers about the RECENT_ARRAYS arrays of `times` asked last are kept
+    under `key` (a hashable naming the question and its parameters) when
+    `times` is a read-only ndarray that owns its memory, as features.component,
+    features.subset and Features.events make burst and event starts: such an
+    array cannot change under us, so the same
     object asked the same question gets the same answer. Any other input is
     computed afresh. Array properties are made read-only (every caller shares
     them); the dict is a fresh copy per call.
@@ -247,9 +260,12 @@ def remembered(times, key: tuple, compute):
     """
     if not (isinstance(times, np.ndarray) and not times.flags.writeable and times.flags.owndata):
         return compute()
-    if _recent["times"] is not times:
-        _recent["times"], _recent["answers"] = times, {}
-    answers = _recent["answers"]
+    answers = _answers(times)
+    if answers is None:
+        answers = {}
+        _recent.append((times, answers))
+        if len(_recent) > RECENT_ARRAYS:
+            del _recent[0]
     if key not in answers:
         value, props = compute()
         for v in props.values():
@@ -396,7 +412,7 @@ def partner_counts(
     if period <= 0 or tolerance < 0:
         raise ValueError("period must be positive and tolerance non-negative")
     shifts = np.array([sign * k * period for k in multiples for sign in (1, -1)])
-    asked = _recent["answers"] if _recent["times"] is times else {}
+    asked = _answers(times) or {}
     held = asked.get(("partner", period, tolerance, tuple(multiples)))
     if held is not None:
         # partner_fraction was asked it (the frame tests): the same searches of
@@ -409,6 +425,23 @@ def partner_counts(
     i = np.clip(np.searchsorted(t, target), 1, t.size - 1)
     gap = np.minimum(np.abs(t[i - 1] - target), np.abs(t[i] - target))
     return np.count_nonzero(gap <= tolerance, axis=0), {"shifts": shifts.size}
+
+
+def _block_percentiles(x: np.ndarray, finite: np.ndarray, blocks: int, q: float) -> np.ndarray:
+    """np.nanpercentile(x with its non-finite samples NaN, q) of each of the
+    `blocks` equal blocks of `x`: np.percentile's, the same order statistics
+    and arithmetic, over the blocks without one (nanpercentile asks each
+    block apart, the analyzer's hot spot over a carrier)."""
+    whole = finite.reshape(blocks, -1).all(axis=1)
+    edge = np.empty(blocks)
+    if whole.any():
+        edge[whole] = np.percentile(x.reshape(blocks, -1)[whole], q, axis=1)
+    if not whole.all():
+        held = np.where(finite, x, np.nan).reshape(blocks, -1)[~whole]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN block
+            edge[~whole] = np.nanpercentile(held, q, axis=1)
+    return edge
 
 
 def above_carrier(
@@ -500,10 +533,7 @@ def above_carrier(
     excess = np.full(x.size, -np.inf)
     finite = np.isfinite(x)
     blocks = x.size // n
-    held_blocks = np.where(finite[: blocks * n], x[: blocks * n], np.nan).reshape(blocks, n)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN block
-        edge = np.nanpercentile(held_blocks, percentile, axis=1)
+    edge = _block_percentiles(x[: blocks * n], finite[: blocks * n], blocks, percentile)
     known = np.isfinite(edge)
     if not known.any():
         return excess, {"carrier_dbm": np.full(x.size, np.nan), "noise_db": np.nan}

@@ -54,7 +54,13 @@ class Features:
         new[0] = True
         np.greater(gaps, max_gap_s, out=new[1:])
         idx = np.flatnonzero(new)
-        ev_start = self.starts_s[idx]
+        if idx.size == self.count:
+            # nothing merged: the bursts' own starts, the very array (the
+            # classifiers' questions about it are answered once, dsp.remembered)
+            ev_start = self.starts_s
+        else:
+            ev_start = self.starts_s[idx]
+            ev_start.flags.writeable = False  # as the bursts' starts
         last = np.empty_like(idx)
         np.subtract(idx[1:], 1, out=last[:-1])
         last[-1] = self.count - 1

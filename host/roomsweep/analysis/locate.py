@@ -8,6 +8,8 @@ single stop stands out, else the region of stops it is loudest at).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 
@@ -62,33 +64,98 @@ def fit_position(
     hi = pts.max(axis=0) + reach_m
     gx = np.arange(lo[0], hi[0] + grid_m, grid_m)
     gy = np.arange(lo[1], hi[1] + grid_m, grid_m)
-    X, Y = np.meshgrid(gx, gy)
-    d2 = (X[..., None] - pts[:, 0]) ** 2 + (Y[..., None] - pts[:, 1]) ** 2
     clipped = np.zeros(lv.size, bool) if at_least is None else np.asarray(at_least, bool)
     free = ~clipped if np.count_nonzero(~clipped) >= 2 else np.ones(lv.size, bool)
-    sse = np.full(X.shape, np.inf)
-    A = np.zeros(X.shape)
-    H = np.zeros(X.shape)
+    fits = _height_fits(pts, lv, clipped, free, exponent, gx, gy)
+    shape = (gy.size, gx.size)
+    sse = np.full(shape, np.inf)
+    A = np.zeros(shape)
+    H = np.zeros(shape)
     for h in heights_m:
-        g = -5 * exponent * np.log10(np.maximum(d2 + h * h, 0.01))
-        a_h = np.mean(lv[free] - g[..., free], axis=-1)
-        resid = lv - (a_h[..., None] + g)
-        # a clipped level only says "at least": a model louder there fits it
-        resid[..., clipped] = np.maximum(resid[..., clipped], 0.0)
-        sse_h = np.sum(resid**2, axis=-1)
+        sse_h, a_h = fits(h)
         better = sse_h < sse
-        sse = np.where(better, sse_h, sse)
-        A = np.where(better, a_h, A)
-        H = np.where(better, h, H)
-    k = np.unravel_index(np.argmin(sse), sse.shape)
-    best = np.array([X[k], Y[k]])
+        np.copyto(sse, sse_h, where=better)
+        np.copyto(A, a_h, where=better)
+        np.copyto(H, h, where=better)
+    k = np.unravel_index(np.argmin(sse), shape)
+    best = np.array([gx[k[1]], gy[k[0]]])
     dof = max(lv.size - 3, 1)
     var = sse[k] / dof
-    region = sse <= sse[k] + max(var, 1.0)
-    spread = np.hypot(X[region] - best[0], Y[region] - best[1])
+    iy, ix = np.nonzero(sse <= sse[k] + max(var, 1.0))  # the region, in X[region]'s order
+    spread = np.hypot(gx[ix] - best[0], gy[iy] - best[1])
     err = float(np.percentile(spread, 68)) if spread.size else grid_m
     props = {"rms_db": float(np.sqrt(sse[k] / lv.size)), "A": float(A[k]), "height_m": float(H[k])}
     return (best, max(err, grid_m)), props
+
+
+# fit_position's last two questions and their answers per height: in_room
+# asks the fit over the stops near the loudest, over all that heard it (often
+# the same stops: all within FIT_RADIUS_M of the loudest), and over the near
+# ones again with heights beside the plane's
+_FITS: dict[tuple, dict] = {}
+FITS_KEPT = 2
+# The model's fall-off over the grid, by stops, grid and height, the last few
+# asked: it does not depend on the levels, and in_room asks of the same stops
+# (those that heard a source, those near its loudest stop) for source after
+# source. Most of a fit's time is its log10.
+_FALLS: dict[tuple, np.ndarray] = {}
+FALLS_KEPT = 4
+
+
+def _height_fits(
+    pts: np.ndarray,
+    lv: np.ndarray,
+    clipped: np.ndarray,
+    free: np.ndarray,
+    exponent: float,
+    gx: np.ndarray,
+    gy: np.ndarray,
+) -> Callable[[float], tuple[np.ndarray, np.ndarray]]:
+    """``fits(h)`` -> (misfit, A) over the grid (gy.size, gx.size) with the
+    source `h` off the plane: fit_position's arithmetic, step by step, with
+    fewer temporaries; the last questions' answers and the last few
+    fall-offs are kept."""
+    where = (pts.tobytes(), gx.size, gx.tobytes(), gy.tobytes(), float(exponent))
+    key = (where, lv.tobytes(), clipped.tobytes(), free.tobytes())
+    held = _FITS.get(key)
+    if held is None:
+        if len(_FITS) >= FITS_KEPT:
+            del _FITS[next(iter(_FITS))]  # the oldest
+        held = _FITS[key] = {}
+
+    def fall(h: float) -> np.ndarray:
+        g = _FALLS.get((where, h))
+        if g is not None:
+            return g
+        # X[..., None] - pts[:, 0] with X[i, j] = gx[j], squared, plus the same in y
+        dx2 = (gx[:, None] - pts[:, 0]) ** 2
+        dy2 = (gy[:, None] - pts[:, 1]) ** 2
+        g = dx2[None, :, :] + dy2[:, None, :]
+        if h * h != 0:
+            g += h * h
+        np.maximum(g, 0.01, out=g)
+        np.log10(g, out=g)
+        np.multiply(-5 * exponent, g, out=g)
+        g.flags.writeable = False
+        if len(_FALLS) >= FALLS_KEPT:
+            del _FALLS[next(iter(_FALLS))]  # the oldest
+        _FALLS[(where, h)] = g
+        return g
+
+    def fits(h: float) -> tuple[np.ndarray, np.ndarray]:
+        if h not in held:
+            g = fall(h)
+            a_h = np.mean(lv[free] - g[..., free], axis=-1)
+            resid = np.add(a_h[..., None], g)
+            np.subtract(lv, resid, out=resid)
+            # a clipped level only says "at least": a model louder there fits it
+            if clipped.any():
+                resid[..., clipped] = np.maximum(resid[..., clipped], 0.0)
+            np.square(resid, out=resid)
+            held[h] = (np.sum(resid, axis=-1), a_h)
+        return held[h]
+
+    return fits
 
 
 # Outside the stops' hull by more than this, a fitted source is beyond the walls:

@@ -228,13 +228,18 @@ def score(f: Features) -> float:
     busy = 1.0 - ramp(f.duty, CARRIER_DUTY, CARRIER_DUTY_FULL)
     if max(low_duty, busy) == 0:
         return 0.0
+    # the GSM partners' term before the beacon fit: where it is 0 so is the
+    # score, whatever the train (the other terms are in 0..1)
+    tdma, _ = partner_fraction(starts, GSM_FRAME_S, FRAME_TOLERANCE_S, multiples=FRAME_MULTIPLES)
+    not_gsm = 1 - ramp(tdma, *GSM_PARTNERS)
+    if not_gsm == 0:
+        return 0.0
     train = beacon_train(f)
     periodic = ramp(train, *BEACON_REGULARITY)
     if periodic == 0:
         return 0.0
-    tdma, _ = partner_fraction(starts, GSM_FRAME_S, FRAME_TOLERANCE_S, multiples=FRAME_MULTIPLES)
     duty_ok = max(low_duty, busy * ramp(train, *BUSY_BEACON_REGULARITY))
-    return periodic * duty_ok * (1 - ramp(tdma, *GSM_PARTNERS))
+    return periodic * duty_ok * not_gsm
 
 
 def bound(f: Features) -> float:

@@ -256,15 +256,8 @@ def _grid(f: Features) -> float:
 def score(f: Features) -> float:
     if f.count < MIN_BURSTS and f.events(CLUSTER_GAP_S)[0].size < MIN_BURSTS // 2:
         return 0.0
-    frames = ramp(f.burst_rate_hz, *BUSY_RATE_HZ) if f.count >= MIN_BURSTS else 0.0
-    if frames:
-        frames *= 1.0 - _beacons(f)
-    busy = max(frames, ramp(f.duty, *CLUSTER_DUTY) * _clusters(f))
-    if busy:
-        busy *= _beyond_noise(f)
-    not_continuous = 1.0 - ramp(f.duty, CARRIER_DUTY, CARRIER_DUTY_FULL)
-    if busy * not_continuous == 0:
-        return 0.0
+    # the factors without the beacon fit or the window's floor first (bound's):
+    # where one is 0 so is the score, whatever the others (all in 0..1)
     no_grid = 1.0 - ramp(_grid(f), *ON_GRID)
     if no_grid == 0:
         return 0.0
@@ -277,6 +270,17 @@ def score(f: Features) -> float:
     # scores it by); a camera's frames start at random (chance: the NESL
     # traces' and the simulated cameras' sit within 1-2 standard errors of it)
     no_grid *= 1.0 - ramp(lattice_z(f), *NO_LATTICE_Z)
+    if no_grid == 0:
+        return 0.0
+    frames = ramp(f.burst_rate_hz, *BUSY_RATE_HZ) if f.count >= MIN_BURSTS else 0.0
+    if frames:
+        frames *= 1.0 - _beacons(f)
+    busy = max(frames, ramp(f.duty, *CLUSTER_DUTY) * _clusters(f))
+    if busy:
+        busy *= _beyond_noise(f)
+    not_continuous = 1.0 - ramp(f.duty, CARRIER_DUTY, CARRIER_DUTY_FULL)
+    if busy * not_continuous == 0:
+        return 0.0
     spread = ramp(float(np.std(f.widths_s)) if f.count else 0.0, *WIDTH_SPREAD_S)
     return busy * no_grid * max(spread, SAME_WIDTHS_SCORE) * not_continuous
 
