@@ -267,7 +267,9 @@ def in_room(
     a source beyond the walls is heard along them) and
     ``in_room`` (a fall of IN_ROOM_FALL_DB or more, or less in a small room,
     and a fit, when there is one, within HULL_MARGIN_M of the hull, or with
-    its height free inside it; a fit so inside at a height h needs only the
+    its height free inside it, or too unsure to place the source (beyond
+    FIT_CREDIT_M) while the fit over all that heard it lands among the
+    stops; a fit so inside at a height h needs only the
     fall of a source h above the loudest stop, _slant_fall_db, unless a fit
     with heights beyond a ceiling, BEYOND_CEILING_M, fits better still).
 
