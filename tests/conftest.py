@@ -128,3 +128,16 @@ def hotel_capture(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("analyst") / "hotel.cap"
     simulate(load_scenario("hotel-room"), out)
     return out
+
+
+@pytest.fixture(scope="session")
+def hotel_room_features() -> list:
+    """The features of every component `analysis.components` finds in the
+    bundled hotel room (its fast-path recording): real bursts for the tests
+    that ask an analyzer shortcut and the full test the same question."""
+    from roomsweep.analysis.components import components
+    from roomsweep.eval.fastpath import from_scenario
+    from roomsweep.sim.scenario import load_scenario
+
+    found, _ = components(from_scenario(load_scenario("hotel-room")))
+    return [c.features for c in found]

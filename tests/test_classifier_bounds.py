@@ -21,25 +21,20 @@ import pytest
 from roomsweep.analysis import dsp
 from roomsweep.analysis.classifiers import CLASSIFIERS, wifi_beacon
 from roomsweep.analysis.classifiers.base import FRAME_MULTIPLES, FRAME_TOLERANCE_S
-from roomsweep.analysis.components import SEPARABLE_FRAMES_S, TRAIN_MIN_PARTNERS, components
+from roomsweep.analysis.components import SEPARABLE_FRAMES_S, TRAIN_MIN_PARTNERS
 from roomsweep.analysis.features import Features, subset
-from roomsweep.eval.fastpath import from_scenario
-from roomsweep.sim.scenario import load_scenario
 from roomsweep.standards import WIFI_BEACON_INTERVAL_S
 
 SECONDS = 1.5  # components.ANALYSIS_WINDOW_S
 
 
 @pytest.fixture(scope="module")
-def features() -> list[Features]:
+def features(hotel_room_features) -> list[Features]:
     """The hotel room's components, their frame-grid parts and the rest (as
     _separate cuts them), and a random half of each component's bursts."""
-    rec = from_scenario(load_scenario("hotel-room"))
-    found, _ = components(rec)
     rng = np.random.default_rng(0)
     out = []
-    for c in found:
-        f = c.features
+    for f in hotel_room_features:
         out.append(f)
         if f.count < 2:
             continue

@@ -25,10 +25,7 @@ import pytest
 from roomsweep.analysis import dsp, locate
 from roomsweep.analysis.classifiers import wifi_beacon, wifi_stream
 from roomsweep.analysis.classifiers.base import ramp, within
-from roomsweep.analysis.components import components
 from roomsweep.analysis.features import Features, subset
-from roomsweep.eval.fastpath import from_scenario
-from roomsweep.sim.scenario import load_scenario
 
 
 def _fresh_fit(*args, **kwargs):
@@ -156,17 +153,11 @@ def _wifi_camera_as_written(f: Features) -> float:
 
 
 @pytest.fixture(scope="module")
-def hotel_features() -> list[Features]:
-    rec = from_scenario(load_scenario("hotel-room"))
-    found, _ = components(rec)
+def hotel_features(hotel_room_features) -> list[Features]:
+    """The hotel room's components and a random half of those with 8 bursts or more."""
     rng = np.random.default_rng(1)
-    out = []
-    for c in found:
-        f = c.features
-        out.append(f)
-        if f.count >= 8:
-            out.append(subset(f, rng.random(f.count) < 0.5))
-    return out
+    halves = [subset(f, rng.random(f.count) < 0.5) for f in hotel_room_features if f.count >= 8]
+    return hotel_room_features + halves
 
 
 def test_scores_asked_in_another_order_are_the_same(hotel_features):

@@ -24,7 +24,7 @@ from roomsweep.analysis.components import (
     Stretch,
 )
 from roomsweep.analysis.confidence import probability
-from roomsweep.analysis.locate import HULL_MARGIN_M, IN_ROOM_FALL_DB, MIN_FALL_DB, in_room
+from roomsweep.analysis.locate import HULL_MARGIN_M, IN_ROOM_FALL_DB, MIN_FALL_DB, among, in_room
 
 # The most each kind may radiate (EIRP, dBm) and the lowest carrier it uses
 # (MHz): a source HULL_MARGIN_M or more beyond the stops' hull reads at most that
@@ -253,12 +253,9 @@ def among_stops(evidence: dict[str, Any]) -> bool:
     beyond a wall is loudest at the stops along that wall and its fit lands
     at or beyond them, on its own side; one the stops surround is in the room
     whatever its level."""
-    outs = [
-        v
-        for v in (evidence.get("outside_hull_m"), evidence.get("high_fit_outside_hull_m"))
-        if v is not None
-    ]
-    return bool(evidence.get("in_room")) and bool(outs) and min(outs) <= 0.0
+    return bool(evidence.get("in_room")) and (
+        among(evidence.get("outside_hull_m")) or among(evidence.get("high_fit_outside_hull_m"))
+    )
 
 
 # The distance at which a device counts as "at" a stop: the detector held

@@ -304,7 +304,7 @@ def in_room(
     # then the smaller fall a source that high shows
     _, outside_high, _, high = _fit_outside(pts, lv, near, clipped, SOURCE_HEIGHTS_M)
     height = high.get("height_m", 0.0)
-    if fall is not None and outside_high is not None and outside_high <= 0.0 and height > 0.0:
+    if fall is not None and among(outside_high) and height > 0.0:
         # ... and a source that high above the stops falls less across the
         # room than one beside the loudest stop: the slant distances' ratio
         # (free space, n = 2, as `needed` above), unless a source further up
@@ -328,7 +328,7 @@ def in_room(
         and (
             outside is None
             or outside - credit <= HULL_MARGIN_M
-            or (outside_high is not None and outside_high <= 0.0)
+            or among(outside_high)
             # a near fit more unsure than any credit (the few stops within
             # FIT_RADIUS_M alike, as beneath a ceiling source) cannot put the
             # source beyond the walls against the fit over every stop that

@@ -209,30 +209,40 @@ def beacon_train(f: Features) -> float:
 
 
 def _beacon_train(f: Features) -> float:
+    return max(deferred_train(t, f.duration_s) for t in _fitted(f))
+
+
+def _fitted(f: Features) -> list[np.ndarray]:
+    """The event starts beacon_train fits: the component's events, and their
+    long bursts alone where those are enough and not all of them."""
     starts, widths = f.events(EVENT_GAP_S)
-    train = deferred_train(starts, f.duration_s)
     long = starts[widths >= BEACON_MIN_WIDTH_S]
-    if MIN_EVENTS <= long.size < starts.size:
-        train = max(train, deferred_train(long, f.duration_s))
-    return train
+    return [starts, long] if MIN_EVENTS <= long.size < starts.size else [starts]
 
 
-def score(f: Features) -> float:
-    starts, _ = f.events(EVENT_GAP_S)
-    if starts.size < MIN_EVENTS:
-        return 0.0
+def _cheap_terms(f: Features, starts: np.ndarray) -> tuple[float, float, float]:
+    """The score's terms that take no beacon fit: the low duty's, the busy
+    access point's and the GSM partners' of the events' `starts` (each in
+    0..1); all 0 where the duty's two are, the GSM partners' then not asked."""
     low_duty = within(f.duty, 0.0, MAX_DUTY, MAX_DUTY)
     # an access point busy with its own data (a camera in access-point mode
     # streaming video) keeps its beacons between the frames: a clear train
     # counts at any duty short of a carrier
     busy = 1.0 - ramp(f.duty, CARRIER_DUTY, CARRIER_DUTY_FULL)
     if max(low_duty, busy) == 0:
-        return 0.0
-    # the GSM partners' term before the beacon fit: where it is 0 so is the
-    # score, whatever the train (the other terms are in 0..1)
+        return 0.0, 0.0, 0.0
     tdma, _ = partner_fraction(starts, GSM_FRAME_S, FRAME_TOLERANCE_S, multiples=FRAME_MULTIPLES)
-    not_gsm = 1 - ramp(tdma, *GSM_PARTNERS)
-    if not_gsm == 0:
+    return low_duty, busy, 1 - ramp(tdma, *GSM_PARTNERS)
+
+
+def score(f: Features) -> float:
+    starts, _ = f.events(EVENT_GAP_S)
+    if starts.size < MIN_EVENTS:
+        return 0.0
+    # the terms without the beacon fit first: where the duty's or the GSM
+    # partners' is 0 so is the score, whatever the train (all in 0..1)
+    low_duty, busy, not_gsm = _cheap_terms(f, starts)
+    if max(low_duty, busy) == 0 or not_gsm == 0:
         return 0.0
     train = beacon_train(f)
     periodic = ramp(train, *BEACON_REGULARITY)
@@ -250,19 +260,14 @@ def bound(f: Features) -> float:
     beyond chance, before the controls (which only lower it, but for a
     rounding error far under 1e-9), is under the ramp's foot for the events
     and for their long bursts alike (deferred_train's first step)."""
-    starts, widths = f.events(EVENT_GAP_S)
+    starts, _ = f.events(EVENT_GAP_S)
     if starts.size < MIN_EVENTS or f.duration_s <= 0:
         return score(f)  # nothing to fit: as cheap
-    low_duty = within(f.duty, 0.0, MAX_DUTY, MAX_DUTY)
-    busy = 1.0 - ramp(f.duty, CARRIER_DUTY, CARRIER_DUTY_FULL)
-    tdma, _ = partner_fraction(starts, GSM_FRAME_S, FRAME_TOLERANCE_S, multiples=FRAME_MULTIPLES)
-    most = min(max(low_duty, busy), 1 - ramp(tdma, *GSM_PARTNERS))
+    low_duty, busy, not_gsm = _cheap_terms(f, starts)
+    most = min(max(low_duty, busy), not_gsm)
     if most == 0:
         return 0.0
-    fit = float(np.max(_beyond_random(starts, f.duration_s)))
-    long = starts[widths >= BEACON_MIN_WIDTH_S]
-    if MIN_EVENTS <= long.size < starts.size:
-        fit = max(fit, float(np.max(_beyond_random(long, f.duration_s))))
+    fit = max(float(np.max(_beyond_random(t, f.duration_s))) for t in _fitted(f))
     return 0.0 if fit + 1e-9 <= BEACON_REGULARITY[0] else most
 
 

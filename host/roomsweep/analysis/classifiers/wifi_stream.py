@@ -253,11 +253,15 @@ def _grid(f: Features) -> float:
     return on_grid
 
 
-def score(f: Features) -> float:
-    if f.count < MIN_BURSTS and f.events(CLUSTER_GAP_S)[0].size < MIN_BURSTS // 2:
-        return 0.0
-    # the factors without the beacon fit or the window's floor first (bound's):
-    # where one is 0 so is the score, whatever the others (all in 0..1)
+def _too_few(f: Features) -> bool:
+    """Too few bursts, and too few clusters of them, to read as a stream."""
+    return f.count < MIN_BURSTS and f.events(CLUSTER_GAP_S)[0].size < MIN_BURSTS // 2
+
+
+def _off_grids(f: Features) -> float:
+    """The score's factors that take neither the beacon fit nor the window's
+    floor, their product in order (each in 0..1; 0 as soon as one is): off
+    the slots' grid, off the TDMA frames, off the LTE subframe lattice."""
     no_grid = 1.0 - ramp(_grid(f), *ON_GRID)
     if no_grid == 0:
         return 0.0
@@ -270,6 +274,15 @@ def score(f: Features) -> float:
     # scores it by); a camera's frames start at random (chance: the NESL
     # traces' and the simulated cameras' sit within 1-2 standard errors of it)
     no_grid *= 1.0 - ramp(lattice_z(f), *NO_LATTICE_Z)
+    return no_grid
+
+
+def score(f: Features) -> float:
+    if _too_few(f):
+        return 0.0
+    # the factors without the beacon fit or the window's floor first (bound's):
+    # where one is 0 so is the score, whatever the others (all in 0..1)
+    no_grid = _off_grids(f)
     if no_grid == 0:
         return 0.0
     frames = ramp(f.burst_rate_hz, *BUSY_RATE_HZ) if f.count >= MIN_BURSTS else 0.0
@@ -296,17 +309,11 @@ def _tdma(f: Features) -> float:
 
 
 def bound(f: Features) -> float:
-    """At least score(f), and cheaper: the score is a product of factors in
-    0..1, so no more than any of them (rounding keeps a product by a factor
-    of at most 1 from growing); these three take neither the window's floor
+    """At least score(f), and cheaper: the score is _off_grids' product times
+    more factors in 0..1, so no more than it (rounding keeps a product by a
+    factor of at most 1 from growing), which takes neither the window's floor
     nor the beacon fit."""
-    if f.count < MIN_BURSTS and f.events(CLUSTER_GAP_S)[0].size < MIN_BURSTS // 2:
-        return 0.0  # as the score
-    return min(
-        1.0 - ramp(_tdma(f), *TDMA_REGULARITY),
-        1.0 - ramp(lattice_z(f), *NO_LATTICE_Z),
-        1.0 - ramp(_grid(f), *ON_GRID),
-    )
+    return 0.0 if _too_few(f) else _off_grids(f)
 
 
 CLASSIFIER = Classifier(
