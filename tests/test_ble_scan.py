@@ -13,7 +13,7 @@ import pytest
 from roomsweep.analysis import blescan
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.recording import Recording, WaypointMark
-from roomsweep.analysis.wifiscan import scan_cameras
+from roomsweep.analysis.wifiscan import placed_in_room, scan_cameras
 from roomsweep.analyst.analysed import is_rf
 from roomsweep.cli.output import format_findings
 from roomsweep.errors import ScenarioError
@@ -102,6 +102,29 @@ def test_the_scan_vouches_for_no_tracker_beyond_the_walls_nor_a_gadget_the_detec
     second = _adv(_from((4.5, 2.0), 0.5, -40.0))  # at the radiator
     (got,) = blescan.vouched_by_ble_scan({}, parts, ROOM, [_adv(inside), second], found)
     assert got[0] is second
+
+
+def test_a_tag_too_loud_for_any_beyond_the_walls_is_in_the_room_where_its_fit_fails():
+    """An AirTag on the ceiling 1.8 m above the table reads alike at every stop
+    (5 dB of fall), so its fit flies 4 m off and the in-room test cannot place
+    it; at -31.4 dBm at the table it is louder than any tag (+8 dBm at most)
+    reads from 1 m beyond the stops (-32.1 dBm), so it is reported there all
+    the same, without a position. The same tag 1 dB quieter, or a gadget whose
+    payload names no tag, is not."""
+    parts, _, _ = _track({"door": -50.0})
+    loud = _adv(_from((2.25, 2.0), 1.8, -25.0))
+    assert loud.strongest == "table" and loud.levels["table"] == pytest.approx(-31.4, abs=0.05)
+    assert placed_in_room(loud.levels, "table", ROOM, set(ROOM)) is None  # the fit fails
+    (got,) = blescan.vouched_by_ble_scan({}, parts, ROOM, [loud], [])
+    room = got[2]
+    assert room["in_room"] and room["too_loud_for_outside"] and room["fit_xy"] is None
+    near = {i: [j for j in range(len(parts)) if j != i] for i in range(len(parts))}
+    finding = blescan.scan_only_finding(loud, room, parts, near)
+    assert finding["waypoint"] == "table" and finding["position_m"] is None
+    quieter = _adv(_from((2.25, 2.0), 1.8, -26.0))
+    assert blescan.vouched_by_ble_scan({}, parts, ROOM, [quieter], []) == []
+    gadget = _adv(_from((2.25, 2.0), 1.8, -25.0), GADGET)
+    assert blescan.vouched_by_ble_scan({}, parts, ROOM, [gadget], []) == []
 
 
 def test_the_hotel_rooms_airtag_is_a_ble_transmitter_at_the_bed():

@@ -9,7 +9,8 @@ it follows an advertiser across most of the room, though a scan can miss any
 one advert (its window, the shared antenna). Its RSSI at the stops where it was
 heard is the advertiser's level: where the same in-room test the RF levels pass
 (locate.in_room: a fall no source beyond the walls gives, a fit inside the
-stops' hull) puts it in the room, it is reported as a BLE transmitter there,
+stops' hull; for a tracker's payload, also a level no tag beyond the walls
+reaches) puts it in the room, it is reported as a BLE transmitter there,
 from the scan alone when its payload names it (a tracker's or a camera's,
 network.signatures.ble_verdict), else only where the RF detector heard a BLE
 level at that stop too.
@@ -17,13 +18,21 @@ level at that stop too.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from roomsweep.analysis.components import Component, Stretch
-from roomsweep.analysis.inroom import scan_finding
+from roomsweep.analysis.inroom import level_from_beyond, scan_finding
+from roomsweep.analysis.locate import MIN_FALL_DB
 from roomsweep.analysis.recording import Recording
-from roomsweep.analysis.wifiscan import claimed, in_findings, like_level, placed_in_room
+from roomsweep.analysis.wifiscan import (
+    claimed,
+    in_findings,
+    like_level,
+    placed_in_room,
+    scan_in_room,
+)
 from roomsweep.network.devices import build_devices
 from roomsweep.network.signatures import ble_verdict, parse_adv
 
@@ -102,6 +111,8 @@ def vouched_by_ble_scan(
         if k in taken:
             continue
         room = placed_in_room(adv.levels, adv.strongest, positions, stops)
+        if room is None and adv.kind == "tracker":
+            room = too_loud_tag(adv, positions, stops)
         if room is None:
             continue
         level = adv.levels[adv.strongest]
@@ -110,6 +121,38 @@ def vouched_by_ble_scan(
             continue  # a gadget naming nothing, not heard by the detector: the room's own
         out.append((adv, heard[1] if heard else None, room))
     return out
+
+
+# A payload naming a tracker names a coin-cell tag (AirTag, Tile, SmartTag,
+# Chipolo): the tag SoCs transmit at most +8 dBm (Nordic nRF52840 product
+# specification, the strongest of them; an AirTag's nRF52832 reaches +4 dBm), on
+# BLE's lowest channel 2402 MHz at the least (Bluetooth Core 5.4 Vol 6 Part A 2)
+TAG_MOST_EIRP_DBM = 8.0
+BLE_LOWEST_MHZ = 2402.0
+
+
+def too_loud_tag(
+    adv: Advertiser,
+    positions: dict[str, tuple[float, float]],
+    stops: Collection[str],
+) -> dict[str, Any] | None:
+    """A tracker the in-room test on its RSSI did not place (a tag amid the
+    stops reads alike at all of them, and its fit flies off) that is louder at
+    its strongest stop than any tag beyond the walls reads there
+    (inroom.level_from_beyond of TAG_MOST_EIRP_DBM, as the detector's levels
+    are judged in inroom.room_evidence) and falls across the room
+    (locate.MIN_FALL_DB): its in-room evidence, placed at that stop (the fit
+    left out); None for a quieter one."""
+    room = scan_in_room(adv.levels, adv.strongest, positions, stops)
+    if (
+        room is None
+        or room["fall_db"] is None
+        or room["fall_db"] < MIN_FALL_DB
+        or adv.levels[adv.strongest] <= level_from_beyond(TAG_MOST_EIRP_DBM, BLE_LOWEST_MHZ)
+    ):
+        return None
+    unfit = {"fit_xy": None, "fit_uncertainty_m": None, "outside_hull_m": None}
+    return {**room, **unfit, "in_room": True, "too_loud_for_outside": True}
 
 
 def scan_only_finding(

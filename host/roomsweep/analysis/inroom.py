@@ -56,9 +56,18 @@ def loudest_from_beyond(cls: str) -> float | None:
     at any stop (dBm), or None for kinds with no low enough ceiling."""
     if cls not in MOST_EIRP:
         return None
-    eirp, mhz = MOST_EIRP[cls]
+    return level_from_beyond(*MOST_EIRP[cls])
+
+
+def level_from_beyond(eirp_dbm: float, mhz: float) -> float:
+    """The level (dBm) a source of `eirp_dbm` at `mhz` reads HULL_MARGIN_M
+    away in free space: the most it reads at a stop from beyond the walls.
+
+    >>> round(level_from_beyond(8.0, 2402.0), 1)
+    -32.1
+    """
     fspl = 20 * np.log10(4 * np.pi * HULL_MARGIN_M * mhz * 1e6 / SPEED_OF_LIGHT_M_S)
-    return float(eirp - fspl)
+    return float(eirp_dbm - fspl)
 
 
 # Kinds with no in-room level of their own (their classifier's in_room_dbm is
