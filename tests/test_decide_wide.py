@@ -146,13 +146,16 @@ def _fitted(cls: str, waypoint: str, level: float, xy, at_1m) -> dict:
 def test_a_second_peak_the_louder_sources_fit_explains_is_the_same_device():
     """A lamp camera fitted at (1.5, 0.3), -20 dBm at 1 m: at the desk, 1.5 m
     from it, its fit reads -20 - 25 log10(1.5) = -24.4 dBm. A -26 dBm peak there
-    is that camera again (fading made a second maximum); a -18 dBm one is a
+    is that camera again (fading made a second maximum), and so is a -19 dBm one
+    (a fade lifts a level up to 6 dB over its mean); a -18 dBm one is a
     second device the first cannot make; another kind, or a louder finding with
     no fit, explains nothing."""
     lamp = _fitted("wifi_camera", "coat-hook", -12.0, (1.5, 0.3), -20.0)
     again = _fitted("wifi_camera", "desk", -26.0, None, None)
+    faded_up = _fitted("wifi_camera", "desk", -19.0, None, None)
     second = _fitted("wifi_camera", "desk", -18.0, None, None)
     assert unexplained([again, lamp], ROOM) == [lamp]
+    assert unexplained([faded_up, lamp], ROOM) == [lamp]
     assert unexplained([second, lamp], ROOM) == [lamp, second]  # loudest first
     unfitted = _fitted("wifi_camera", "coat-hook", -12.0, None, None)
     assert unexplained([unfitted, again], ROOM) == [unfitted, again]
