@@ -251,3 +251,26 @@ def test_an_rf_ble_finding_gains_the_advertiser_it_claims(monkeypatch):
     found = [{"class": "ble", "waypoint": "table", "level_dbm": -33.0, "evidence": {}}]
     assert analyze_module._ble_scan_findings(rec, None, parts, {}, {}, None, found) == []
     assert found[0]["evidence"]["ble_scan"]["address"] == tag.address
+
+
+def test_an_rf_ble_finding_gains_the_stop_the_scan_hears_its_advertiser_strongest_at():
+    """The detector's ble finding at rug-left, region rug-left and wardrobe, and
+    the AirTag it claims, which the scan hears strongest at the table (1.25 m
+    away, within the claim's 3 m): the table joins the finding's region, once;
+    a finding whose region holds the table already is left as it is."""
+    tag = _adv(_from((2.25, 2.0), 0.5, -40.0))
+    assert tag.strongest == "table"
+    parts, _, _ = _track({"door": -50.0})
+    found = [
+        {
+            "class": "ble",
+            "waypoint": "rug-left",
+            "level_dbm": -38.0,
+            "region": ["rug-left", "wardrobe"],
+        }
+    ]
+    assert blescan.vouched_by_ble_scan({}, parts, ROOM, [tag], found) == []
+    assert found[0]["region"] == ["rug-left", "wardrobe", "table"]
+    assert found[0]["evidence"]["ble_scan"]["address"] == tag.address
+    blescan.vouched_by_ble_scan({}, parts, ROOM, [tag], found)
+    assert found[0]["region"] == ["rug-left", "wardrobe", "table"]
