@@ -32,6 +32,7 @@ from roomsweep.analysis.wifiscan import (
     like_level,
     placed_in_room,
     scan_in_room,
+    with_scans_strongest,
 )
 from roomsweep.network.devices import build_devices
 from roomsweep.network.signatures import ble_verdict, parse_adv
@@ -107,7 +108,7 @@ def vouched_by_ble_scan(
     taken = claimed([(a.strongest, a.levels[a.strongest]) for a in scanned], rf_ble, positions)
     for k, i in taken.items():
         rf_ble[i].setdefault("evidence", {})["ble_scan"] = scan_evidence(scanned[k])
-        _with_scans_strongest(rf_ble[i], scanned[k])
+        with_scans_strongest(rf_ble[i], scanned[k].strongest)
     reported = in_findings({"ble": best_in}, parts, found)
     for k, adv in enumerate(scanned):
         if k in taken:
@@ -123,17 +124,6 @@ def vouched_by_ble_scan(
             continue  # a gadget naming nothing, not heard by the detector: the room's own
         out.append((adv, heard[1] if heard else None, room))
     return out
-
-
-def _with_scans_strongest(finding: dict[str, Any], adv: Advertiser) -> None:
-    """An RF ble finding that claims an advertiser gains, in its region, the
-    stop the scan heard that advertiser strongest at: the scan reads it by its
-    address over several adverts a stop, where the detector's level is its
-    loudest burst above the room's other traffic, so either may put it a stop
-    or two from the other."""
-    where = finding.get("region")
-    if finding.get("waypoint") and where is not None and adv.strongest not in where:
-        where.append(adv.strongest)
 
 
 # A payload naming a tracker names a coin-cell tag (AirTag, Tile, SmartTag,

@@ -64,11 +64,14 @@ def vouched_by_scan(
     another device's); or with None and kind wifi_ap (an access point beaconing)
     where the detector heard none there, for a finding from the scan alone.
     None for an access point an RF Wi-Fi finding claims (claimed: that finding
-    is this device, and the network merge joins them). Each: (kind, component
-    or None, in-room evidence, the scan's finding)."""
+    is this device, and the network merge joins them): that finding gains the
+    access point's strongest stop in its region (with_scans_strongest). Each:
+    (kind, component or None, in-room evidence, the scan's finding)."""
     out: list[tuple[str, Component | None, dict[str, Any], dict[str, Any]]] = []
     rf_wifi = [f for f in found if f["class"] in RF_MERGE_CLASSES]
     taken = claimed([(n["waypoint"], n["level_dbm"]) for n in scan], rf_wifi, positions)
+    for k, i in taken.items():
+        with_scans_strongest(rf_wifi[i], scan[k]["waypoint"])
     stops = {st.label for st in parts if st.label is not None}
     by_kind = {cls: kind[1] for cls, kind in wifi_kinds.items()}
     reported = in_findings(by_kind, parts, found)
@@ -106,6 +109,17 @@ def scan_in_room(
         np.ones(rssi.size, bool),
         placed.index(strongest),
     )
+
+
+def with_scans_strongest(finding: dict[str, Any], stop: str | None) -> None:
+    """An RF finding that claims a device a scan heard (claimed) gains, in its
+    region, the `stop` the scan heard that device strongest at: the scan reads
+    it by its address over several beacons or adverts a stop, where the
+    detector's level is its loudest burst above the room's other traffic, so
+    either may put it a stop or two from the other."""
+    where = finding.get("region")
+    if stop and finding.get("waypoint") and where is not None and stop not in where:
+        where.append(stop)
 
 
 def placed_in_room(
