@@ -240,7 +240,8 @@ def test_the_scan_vouches_for_nothing_beyond_the_walls_nor_what_a_finding_claims
 def test_an_rf_wifi_finding_gains_the_stop_the_scan_hears_its_access_point_strongest_at():
     """The camera's access point above the table, claimed by the RF finding at
     rug-left (1.25 m away): the table, where its beacons read strongest, joins
-    that finding's region; the claim is made once however often it is asked."""
+    that finding's region, and its `why` says so; once, however often the
+    claim is made."""
     parts, kinds = _wifi_kinds({"desk": -22.0, "table": -27.0})
     claim = _claim(_from((2.25, 2.0), 1.0, -24.0))
     assert claim["waypoint"] == "table"
@@ -250,11 +251,15 @@ def test_an_rf_wifi_finding_gains_the_stop_the_scan_hears_its_access_point_stron
             "waypoint": "rug-left",
             "level_dbm": -30.0,
             "region": ["rug-left"],
+            "why": "Wi-Fi camera streaming",
         }
     ]
     for _ in range(2):
         assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [claim], found) == []
         assert found[0]["region"] == ["rug-left", "table"]
+        assert found[0]["why"] == (
+            "Wi-Fi camera streaming; the device's own scan heard it strongest at table"
+        )
 
 
 def test_a_second_camera_at_a_reported_ones_stop_stands_on_the_scan_alone():

@@ -116,10 +116,12 @@ def with_scans_strongest(finding: dict[str, Any], stop: str | None) -> None:
     region, the `stop` the scan heard that device strongest at: the scan reads
     it by its address over several beacons or adverts a stop, where the
     detector's level is its loudest burst above the room's other traffic, so
-    either may put it a stop or two from the other."""
+    either may put it a stop or two from the other. Its `why` says so."""
     where = finding.get("region")
     if stop and finding.get("waypoint") and where is not None and stop not in where:
         where.append(stop)
+        if "why" in finding:
+            finding["why"] += f"; the device's own scan heard it strongest at {stop}"
 
 
 def placed_in_room(
