@@ -221,7 +221,8 @@ def test_the_scan_vouches_for_nothing_beyond_the_walls_nor_what_a_finding_claims
     the network merge; but a second camera's access point beside it, further
     from that finding, keeps its own."""
     parts, kinds = _wifi_kinds({"desk": -22.0, "table": -27.0})
-    beyond = _from((3.0, -1.5), 0.0, -12.0)
+    # -22 dBm at 1 m: 18 dBm EIRP, under the 20 dBm a camera may radiate
+    beyond = _from((3.0, -1.5), 0.0, -22.0)
     assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(beyond)], []) == []
     rssi = _from((2.25, 2.0), 1.0, -24.0)
     found = [{"class": "wifi_camera", "waypoint": "rug-left", "level_dbm": -30.0}]
@@ -235,6 +236,26 @@ def test_the_scan_vouches_for_nothing_beyond_the_walls_nor_what_a_finding_claims
     assert (wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(rssi), other], found))[0][
         3
     ] is other
+
+
+def test_a_camera_too_loud_for_any_beyond_the_walls_is_in_the_room_where_its_fit_fails():
+    """A camera's access point on the ceiling 1.8 m above the table reads alike
+    at every stop (5 dB of fall), so its fit flies off and the in-room test
+    cannot place it; at -18.4 dBm at the table it is louder than any camera
+    (20 dBm EIRP at most, ETSI EN 300 328) reads from 1 m beyond the stops
+    (-20.1 dBm), so the scan vouches for it there, without a position, even
+    with no in-room sign of the network scan's own; 2 dB quieter it does not."""
+    parts, kinds = _wifi_kinds({"door": -50.0})
+    loud = _claim(_from((2.25, 2.0), 1.8, -12.0))
+    loud["evidence"]["score_parts"] = {"ssid": 0.8}
+    assert loud["waypoint"] == "table" and -18.5 < loud["level_dbm"] < -18.3
+    rssi = loud["evidence"]["rssi_by_waypoint"]
+    assert wifiscan.placed_in_room(rssi, "table", ROOM, set(ROOM)) is None
+    (got,) = wifiscan.vouched_by_scan(kinds, parts, ROOM, [loud], [])
+    assert got[0] == "wifi_ap" and got[1] is None and got[3] is loud
+    assert got[2]["in_room"] and got[2]["too_loud_for_outside"] and got[2]["fit_xy"] is None
+    quieter = _claim(_from((2.25, 2.0), 1.8, -14.0))
+    assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [quieter], []) == []
 
 
 def test_an_rf_wifi_finding_gains_the_stop_the_scan_hears_its_access_point_strongest_at():

@@ -18,20 +18,18 @@ level at that stop too.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from roomsweep.analysis.components import Component, Stretch
-from roomsweep.analysis.inroom import level_from_beyond, scan_finding
-from roomsweep.analysis.locate import MIN_FALL_DB
+from roomsweep.analysis.inroom import scan_finding
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.wifiscan import (
     claimed,
     in_findings,
     like_level,
     placed_in_room,
-    scan_in_room,
+    too_loud,
     with_scans_strongest,
 )
 from roomsweep.network.devices import build_devices
@@ -115,7 +113,9 @@ def vouched_by_ble_scan(
             continue
         room = placed_in_room(adv.levels, adv.strongest, positions, stops)
         if room is None and adv.kind == "tracker":
-            room = too_loud_tag(adv, positions, stops)
+            room = too_loud(
+                adv.levels, adv.strongest, positions, stops, TAG_MOST_EIRP_DBM, BLE_LOWEST_MHZ
+            )
         if room is None:
             continue
         level = adv.levels[adv.strongest]
@@ -132,30 +132,6 @@ def vouched_by_ble_scan(
 # BLE's lowest channel 2402 MHz at the least (Bluetooth Core 5.4 Vol 6 Part A 2)
 TAG_MOST_EIRP_DBM = 8.0
 BLE_LOWEST_MHZ = 2402.0
-
-
-def too_loud_tag(
-    adv: Advertiser,
-    positions: dict[str, tuple[float, float]],
-    stops: Collection[str],
-) -> dict[str, Any] | None:
-    """A tracker the in-room test on its RSSI did not place (a tag amid the
-    stops reads alike at all of them, and its fit flies off) that is louder at
-    its strongest stop than any tag beyond the walls reads there
-    (inroom.level_from_beyond of TAG_MOST_EIRP_DBM, as the detector's levels
-    are judged in inroom.room_evidence) and falls across the room
-    (locate.MIN_FALL_DB): its in-room evidence, placed at that stop (the fit
-    left out); None for a quieter one."""
-    room = scan_in_room(adv.levels, adv.strongest, positions, stops)
-    if (
-        room is None
-        or room["fall_db"] is None
-        or room["fall_db"] < MIN_FALL_DB
-        or adv.levels[adv.strongest] <= level_from_beyond(TAG_MOST_EIRP_DBM, BLE_LOWEST_MHZ)
-    ):
-        return None
-    unfit = {"fit_xy": None, "fit_uncertainty_m": None, "outside_hull_m": None}
-    return {**room, **unfit, "in_room": True, "too_loud_for_outside": True}
 
 
 def scan_only_finding(

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.components import Component, Stretch
-from roomsweep.analysis.locate import FIT_RADIUS_M, in_room
+from roomsweep.analysis.inroom import level_from_beyond
+from roomsweep.analysis.locate import FIT_RADIUS_M, MIN_FALL_DB, in_room
 from roomsweep.analysis.recording import Recording
 from roomsweep.network.findings import (
     MERGE_RADIUS_M,
@@ -42,7 +43,12 @@ def scan_cameras(rec: Recording, baseline: Recording | None = None) -> list[dict
         n
         for n in network_findings(rec, [])
         if n["class"] == "camera_ap"
-        and "in_room" in n["evidence"]["score_parts"]
+        and (
+            "in_room" in n["evidence"]["score_parts"]
+            # louder than any camera beyond the walls can read: tested in
+            # vouched_by_scan (too_loud)
+            or n["level_dbm"] > level_from_beyond(CAMERA_MOST_EIRP_DBM, WIFI_LOWEST_MHZ)
+        )
         and n["evidence"]["mac"] not in heard_before
     ]
 
@@ -57,7 +63,8 @@ def vouched_by_scan(
     """The camera access points the scan found in the room (scan_cameras) that
     the RF decision left out: where the beacons' own in-room test
     (scan_in_room) passes and their fit lands within MERGE_RADIUS_M of the stop
-    they are strongest at. Each comes with the Wi-Fi component at that stop at
+    they are strongest at, or where they are too loud for any camera beyond
+    the walls (too_loud, CAMERA_MOST_EIRP_DBM). Each comes with the Wi-Fi component at that stop at
     a like level (its beacons' RSSI and its bursts' detector level are the same
     received power: within network.findings.RF_LEVEL_MATCH_DB), the loudest of
     the Wi-Fi kinds that no finding is made of already (in_findings: that is
@@ -80,6 +87,10 @@ def vouched_by_scan(
             continue
         rssi = n["evidence"].get("rssi_by_waypoint") or {}
         room = placed_in_room(rssi, n["waypoint"], positions, stops)
+        if room is None:
+            room = too_loud(
+                rssi, n["waypoint"], positions, stops, CAMERA_MOST_EIRP_DBM, WIFI_LOWEST_MHZ
+            )
         if room is None:
             continue
         heard = like_level(by_kind, parts, n["waypoint"], n["level_dbm"], reported)
@@ -109,6 +120,40 @@ def scan_in_room(
         np.ones(rssi.size, bool),
         placed.index(strongest),
     )
+
+
+# The most a camera's access point radiates: 20 dBm EIRP, the limit for 2.4 GHz
+# wideband transmitters in the EU (ETSI EN 300 328), on its lowest channel,
+# 2412 MHz (IEEE 802.11 channel 1)
+CAMERA_MOST_EIRP_DBM = 20.0
+WIFI_LOWEST_MHZ = 2412.0
+
+
+def too_loud(
+    levels: dict[str, float],
+    strongest: str,
+    positions: dict[str, tuple[float, float]],
+    stops: Collection[str],
+    most_eirp_dbm: float,
+    mhz: float,
+) -> dict[str, Any] | None:
+    """A scanned device the in-room test on its RSSI did not place (amid the
+    stops, on a ceiling, it reads alike at all of them and its fit flies off)
+    that is louder at its strongest stop than any device of `most_eirp_dbm`
+    at `mhz` beyond the walls reads there (inroom.level_from_beyond, as the
+    detector's levels are judged in inroom.room_evidence) and falls across the
+    room (locate.MIN_FALL_DB): its in-room evidence, placed at that stop (the
+    fit left out); None for a quieter one."""
+    room = scan_in_room(levels, strongest, positions, stops)
+    if (
+        room is None
+        or room["fall_db"] is None
+        or room["fall_db"] < MIN_FALL_DB
+        or levels[strongest] <= level_from_beyond(most_eirp_dbm, mhz)
+    ):
+        return None
+    unfit = {"fit_xy": None, "fit_uncertainty_m": None, "outside_hull_m": None}
+    return {**room, **unfit, "in_room": True, "too_loud_for_outside": True}
 
 
 def with_scans_strongest(finding: dict[str, Any], stop: str | None) -> None:
