@@ -29,7 +29,6 @@ from roomsweep.analysis.wifiscan import (
     in_findings,
     like_level,
     placed_in_room,
-    too_loud,
     with_scans_strongest,
 )
 from roomsweep.network.devices import build_devices
@@ -111,11 +110,8 @@ def vouched_by_ble_scan(
     for k, adv in enumerate(scanned):
         if k in taken:
             continue
-        room = placed_in_room(adv.levels, adv.strongest, positions, stops)
-        if room is None and adv.kind == "tracker":
-            room = too_loud(
-                adv.levels, adv.strongest, positions, stops, TAG_MOST_EIRP_DBM, BLE_LOWEST_MHZ
-            )
+        tag = TAG_MOST_EIRP_DBM if adv.kind == "tracker" else None
+        room = placed_in_room(adv.levels, adv.strongest, positions, stops, tag, BLE_LOWEST_MHZ)
         if room is None:
             continue
         level = adv.levels[adv.strongest]

@@ -70,6 +70,19 @@ def level_from_beyond(eirp_dbm: float, mhz: float) -> float:
     return float(eirp_dbm - fspl)
 
 
+def too_loud_for_outside(
+    level_dbm: float, fall_db: float | None, eirp_dbm: float, mhz: float
+) -> bool:
+    """A level louder than a source of `eirp_dbm` at `mhz` reads from beyond
+    the walls (level_from_beyond) that falls across the room (MIN_FALL_DB):
+    in the room, whatever a position fit says."""
+    return bool(
+        fall_db is not None
+        and fall_db >= MIN_FALL_DB
+        and level_dbm > level_from_beyond(eirp_dbm, mhz)
+    )
+
+
 # Kinds with no in-room level of their own (their classifier's in_room_dbm is
 # None: LTE's least power, -40 dBm (3GPP TS 36.101 6.3.2), says nothing) count
 # from this level
@@ -158,12 +171,9 @@ def room_evidence(
         keep.index(label),
         clipped=levels >= saturated_at,  # with auto-ranging: even with the pad in
     )
-    ceiling = loudest_from_beyond(top.cls)
-    evidence["too_loud_for_outside"] = bool(
-        ceiling is not None
-        and top.level_dbm > ceiling
-        and evidence["fall_db"] is not None
-        and evidence["fall_db"] >= MIN_FALL_DB
+    most = MOST_EIRP.get(top.cls)
+    evidence["too_loud_for_outside"] = most is not None and too_loud_for_outside(
+        top.level_dbm, evidence["fall_db"], *most
     )
     if evidence["too_loud_for_outside"]:
         evidence["in_room"] = True

@@ -115,7 +115,7 @@ def _height_fits(
     source `h` off the plane: fit_position's arithmetic, step by step, with
     fewer temporaries; the last questions' answers and the last few
     fall-offs are kept."""
-    where = (pts.tobytes(), gx.size, gx.tobytes(), gy.tobytes(), float(exponent))
+    where = (pts.tobytes(), gx.tobytes(), gy.tobytes(), float(exponent))
     key = (where, lv.tobytes(), clipped.tobytes(), free.tobytes())
     held = _FITS.get(key)
     if held is None:

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.components import Component, Stretch
-from roomsweep.analysis.inroom import level_from_beyond
-from roomsweep.analysis.locate import FIT_RADIUS_M, MIN_FALL_DB, in_room
+from roomsweep.analysis.inroom import level_from_beyond, too_loud_for_outside
+from roomsweep.analysis.locate import FIT_RADIUS_M, in_room
 from roomsweep.analysis.recording import Recording
 from roomsweep.network.findings import (
     MERGE_RADIUS_M,
@@ -46,7 +46,7 @@ def scan_cameras(rec: Recording, baseline: Recording | None = None) -> list[dict
         and (
             "in_room" in n["evidence"]["score_parts"]
             # louder than any camera beyond the walls can read: tested in
-            # vouched_by_scan (too_loud)
+            # vouched_by_scan (placed_in_room)
             or n["level_dbm"] > level_from_beyond(CAMERA_MOST_EIRP_DBM, WIFI_LOWEST_MHZ)
         )
         and n["evidence"]["mac"] not in heard_before
@@ -64,8 +64,9 @@ def vouched_by_scan(
     the RF decision left out: where the beacons' own in-room test
     (scan_in_room) passes and their fit lands within MERGE_RADIUS_M of the stop
     they are strongest at, or where they are too loud for any camera beyond
-    the walls (too_loud, CAMERA_MOST_EIRP_DBM). Each comes with the Wi-Fi component at that stop at
-    a like level (its beacons' RSSI and its bursts' detector level are the same
+    the walls (placed_in_room with CAMERA_MOST_EIRP_DBM). Each comes with the
+    Wi-Fi component at that stop at a like level (its beacons' RSSI and its
+    bursts' detector level are the same
     received power: within network.findings.RF_LEVEL_MATCH_DB), the loudest of
     the Wi-Fi kinds that no finding is made of already (in_findings: that is
     another device's); or with None and kind wifi_ap (an access point beaconing)
@@ -86,11 +87,7 @@ def vouched_by_scan(
         if k in taken:
             continue
         rssi = n["evidence"].get("rssi_by_waypoint") or {}
-        room = placed_in_room(rssi, n["waypoint"], positions, stops)
-        if room is None:
-            room = too_loud(
-                rssi, n["waypoint"], positions, stops, CAMERA_MOST_EIRP_DBM, WIFI_LOWEST_MHZ
-            )
+        room = placed_in_room(rssi, n["waypoint"], positions, stops, CAMERA_MOST_EIRP_DBM)
         if room is None:
             continue
         heard = like_level(by_kind, parts, n["waypoint"], n["level_dbm"], reported)
@@ -129,33 +126,6 @@ CAMERA_MOST_EIRP_DBM = 20.0
 WIFI_LOWEST_MHZ = 2412.0
 
 
-def too_loud(
-    levels: dict[str, float],
-    strongest: str,
-    positions: dict[str, tuple[float, float]],
-    stops: Collection[str],
-    most_eirp_dbm: float,
-    mhz: float,
-) -> dict[str, Any] | None:
-    """A scanned device the in-room test on its RSSI did not place (amid the
-    stops, on a ceiling, it reads alike at all of them and its fit flies off)
-    that is louder at its strongest stop than any device of `most_eirp_dbm`
-    at `mhz` beyond the walls reads there (inroom.level_from_beyond, as the
-    detector's levels are judged in inroom.room_evidence) and falls across the
-    room (locate.MIN_FALL_DB): its in-room evidence, placed at that stop (the
-    fit left out); None for a quieter one."""
-    room = scan_in_room(levels, strongest, positions, stops)
-    if (
-        room is None
-        or room["fall_db"] is None
-        or room["fall_db"] < MIN_FALL_DB
-        or levels[strongest] <= level_from_beyond(most_eirp_dbm, mhz)
-    ):
-        return None
-    unfit = {"fit_xy": None, "fit_uncertainty_m": None, "outside_hull_m": None}
-    return {**room, **unfit, "in_room": True, "too_loud_for_outside": True}
-
-
 def with_scans_strongest(finding: dict[str, Any], stop: str | None) -> None:
     """An RF finding that claims a device a scan heard (claimed) gains, in its
     region, the `stop` the scan heard that device strongest at: the scan reads
@@ -174,17 +144,29 @@ def placed_in_room(
     strongest: str,
     positions: dict[str, tuple[float, float]],
     stops: Collection[str],
+    most_eirp_dbm: float | None = None,
+    mhz: float = WIFI_LOWEST_MHZ,
 ) -> dict[str, Any] | None:
     """The scan's in-room evidence for a device (scan_in_room) where it puts the
     device in the room, with its fit within MERGE_RADIUS_M of the stop it is
-    strongest at (a fit further away puts it away from that stop); else None."""
+    strongest at (a fit further away puts it away from that stop); else None.
+    With `most_eirp_dbm`, also a device the test left out (amid the stops, on
+    a ceiling, it reads alike at all of them and its fit flies off) that is
+    too loud there for any device of that EIRP at `mhz` beyond the walls
+    (inroom.too_loud_for_outside, as the detector's levels are judged): placed
+    at that stop, the fit left out."""
     room = scan_in_room(levels, strongest, positions, stops)
-    if room is None or not room["in_room"]:
+    if room is None:
         return None
     fit = room["fit_xy"]
-    if fit is not None and math.dist(fit, positions[strongest]) > MERGE_RADIUS_M:
-        return None
-    return room
+    if room["in_room"] and (fit is None or math.dist(fit, positions[strongest]) <= MERGE_RADIUS_M):
+        return room
+    if most_eirp_dbm is not None and too_loud_for_outside(
+        levels[strongest], room["fall_db"], most_eirp_dbm, mhz
+    ):
+        unfit = {"fit_xy": None, "fit_uncertainty_m": None, "outside_hull_m": None}
+        return {**room, **unfit, "in_room": True, "too_loud_for_outside": True}
+    return None
 
 
 def like_level(
