@@ -274,3 +274,36 @@ def test_an_rf_ble_finding_gains_the_stop_the_scan_hears_its_advertiser_stronges
     assert found[0]["evidence"]["ble_scan"]["address"] == tag.address
     blescan.vouched_by_ble_scan({}, parts, ROOM, [tag], found)
     assert found[0]["region"] == ["rug-left", "wardrobe", "table"]
+
+
+def test_a_faint_detector_reading_does_not_sink_a_tracker_the_scan_places(monkeypatch):
+    """The detector heard BLE at the table only faintly, among louder traffic:
+    its own finding there falls short of analyze.MIN_PROBABILITY. The AirTag
+    the scan hears strongest there, falling across the room and fitting
+    inside it, is reported all the same, from the scan; a gadget whose
+    payload names no kind, which has only the faint reading to go on, is not."""
+    from roomsweep.analysis import analyze as analyze_module
+
+    parts, track, best_in = _track({"table": -44.0, "door": -50.0}, "ble")
+    kind = (track, best_in, float(np.median(track)), list(best_in.values()))
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
+    near = {i: [j for j in range(len(parts)) if j != i] for i in range(len(parts))}
+    faint = {"class": "ble", "waypoint": "table", "title": "BLE", "confidence": 0.4}
+    monkeypatch.setattr(analyze_module, "_vouched", lambda *a: dict(faint, evidence={}))
+    inside = _from((2.25, 2.0), 0.5, -40.0)
+    tag = _adv(inside)
+    monkeypatch.setattr(analyze_module, "advertisers", lambda rec, baseline=None: [tag])
+    (got,) = analyze_module._ble_scan_findings(rec, None, parts, {}, near, kind, [])
+    assert (got["class"], got["waypoint"], got["sources"]) == ("ble", "table", ["ble"])
+    assert got["confidence"] >= analyze_module.MIN_PROBABILITY
+    assert got["evidence"]["ble_scan"]["address"] == tag.address
+    gadget = _adv(inside, GADGET)
+    monkeypatch.setattr(analyze_module, "advertisers", lambda rec, baseline=None: [gadget])
+    assert analyze_module._ble_scan_findings(rec, None, parts, {}, near, kind, []) == []
+    # a detector reading that stands is the finding, as before
+    monkeypatch.setattr(
+        analyze_module, "_vouched", lambda *a: dict(faint, confidence=0.7, evidence={})
+    )
+    monkeypatch.setattr(analyze_module, "advertisers", lambda rec, baseline=None: [tag])
+    (got,) = analyze_module._ble_scan_findings(rec, None, parts, {}, near, kind, [])
+    assert got["confidence"] == 0.7 and "sources" not in got

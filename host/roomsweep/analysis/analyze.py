@@ -253,19 +253,25 @@ def _ble_scan_findings(
 ) -> list[dict[str, Any]]:
     """BLE findings the device's own BLE scan vouches for (blescan): from the
     ble component the RF detector heard at the advertiser's strongest stop,
-    or from the scan alone; none a known-clean `baseline` also heard."""
+    or from the scan alone (also where that component's finding falls short of
+    MIN_PROBABILITY and the payload names a kind); none a known-clean
+    `baseline` also heard."""
     scanned = advertisers(rec, baseline)
     best_in = ble[1] if ble is not None else {}
     positions = rec.waypoint_positions or {}
     out = []
     for adv, top, room in vouched_by_ble_scan(best_in, parts, positions, scanned, found):
-        if top is None or ble is None:
-            finding = scan_only_finding(adv, room, parts, near, positions)
-        else:
+        made = None
+        if top is not None and ble is not None:
             made = _vouched("ble", top, ble, parts, labels, rec, near, room, set())
-            if made is None:
-                continue
-            finding = made
+        # a detector reading too weak to stand (a faint burst among louder
+        # traffic) does not sink what the payload and the scan's fall say;
+        # a payload naming no kind has only that reading to go on
+        if adv.kind is not None and (made is None or made["confidence"] < MIN_PROBABILITY):
+            made = scan_only_finding(adv, room, parts, near, positions)
+        if made is None:
+            continue
+        finding = made
         finding["evidence"]["ble_scan"] = scan_evidence(adv)
         finding["evidence"]["vouched_by_ble_scan"] = True
         finding["title"] = TITLES.get(adv.kind or "", finding["title"])
