@@ -204,3 +204,20 @@ def test_a_region_holding_the_truth_counts_as_waypoint_or_region():
     assert len(r["matches"]) == 1  # 3.5 m away, but its region names the truth's stop
     rf = summarize([r])["rf"]
     assert rf["waypoint_accuracy"] == 0.0 and rf["waypoint_or_region_accuracy"] == 1.0
+
+
+def test_three_kinds_at_one_level_are_told_apart_by_timing():
+    """A GSM bug, a DECT base and a BLE tag read alike at one stop: once GSM's
+    frame train is set aside the rest is still DECT's train and the tag's
+    events together, no kind of its own; DECT's train is set aside from it
+    in turn, and the tag's events come out as a third source."""
+    n = int(3 * FS)
+    x = _power_sum(
+        envelope("gsm", 3.0, level=-25.0, seed=3, floor=-80.0),
+        envelope("dect", 3.0, level=-25.0, seed=4, floor=-80.0),
+        envelope("ble", 3.0, level=-25.0, seed=5, floor=-80.0),
+        np.full(n, -62.0),
+    )
+    found, _ = components(Recording(np.zeros(n, dtype=np.uint16), FS), dbm=x)
+    assert {"gsm", "dect", "ble"} <= {c.cls for c in found}
+    assert any(c.separated for c in found if c.cls == "ble")

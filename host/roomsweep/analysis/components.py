@@ -374,16 +374,21 @@ def _own_level(f: Features) -> float:
     return float(np.median(f.dbm[f.on]))
 
 
-def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]]:
+def _separate(
+    f: Features, frames: tuple[float, ...] = SEPARABLE_FRAMES_S
+) -> list[tuple[Features, str, float, dict[str, float]]]:
     """Two kinds at one level: a TDMA transmitter's bursts keep its frame
     strictly, another kind's fall in its gaps. The bursts with partners one to
     three frames either side are the train, the rest the other source; both are
-    kept when each is a known kind of its own, and the two differ. Returns the
-    two parts (features, class, score, scores), or nothing."""
+    kept when each is a known kind of its own, and the two differ. A rest that
+    is no kind of its own may hold a third source: the other `frames`' train is
+    looked for in it the same way (a GSM bug, a DECT base and a tag at one
+    level). Returns the parts (features, class, score, scores), two or three
+    of them, each of another kind, or nothing."""
     if f.count < TDMA_MIN_BURSTS + MIN_BURSTS:
         return []
     cadence = None  # worked out once, where a frame's train is worth asking about
-    for frame in SEPARABLE_FRAMES_S:
+    for frame in frames:
         counts, _ = partner_counts(f.starts_s, frame, FRAME_TOLERANCE_S, FRAME_MULTIPLES)
         member = counts >= TRAIN_MIN_PARTNERS
         rest = ~member
@@ -406,6 +411,11 @@ def _separate(f: Features) -> list[tuple[Features, str, float, dict[str, float]]
         known = {t_cls, o_cls}.isdisjoint({UNKNOWN, UNKNOWN_PERIODIC})
         if known and t_cls != o_cls and min(t_conf, o_conf) >= SEPARATED_MIN_SCORE:
             return [(train, t_cls, t_conf, t_scores), (other, o_cls, o_conf, o_scores)]
+        # a third source at the level: another kind's train among the rest
+        later = tuple(p for p in frames if p != frame)
+        rest_parts = _separate(other, later) if later else []
+        if rest_parts and all(p[1] != t_cls for p in rest_parts):
+            return [(train, t_cls, t_conf, t_scores), *rest_parts]
     return []
 
 
