@@ -4,6 +4,8 @@ confidence as a probability, and the region in the evaluation's scoring."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from roomsweep.analysis import analyze as A
@@ -14,6 +16,7 @@ from roomsweep.analysis.confidence import probability
 from roomsweep.analysis.locate import (
     FIT_CREDIT_M,
     HULL_MARGIN_M,
+    IN_ROOM_FALL_DB,
     fit_position,
     hull_distance,
     in_room,
@@ -221,3 +224,57 @@ def test_three_kinds_at_one_level_are_told_apart_by_timing():
     found, _ = components(Recording(np.zeros(n, dtype=np.uint16), FS), dbm=x)
     assert {"gsm", "dect", "ble"} <= {c.cls for c in found}
     assert any(c.separated for c in found if c.cls == "ble")
+
+
+def test_without_a_plan_the_fall_across_the_sweep_alone_says_in_the_room():
+    """A capture with no waypoint positions (a real sweep, no plan): no fit,
+    so the in-room test is the fall from the loudest stop to the median of the
+    other waypoints. A DECT bug 0.3 m from the bed falls well over
+    locate.IN_ROOM_FALL_DB; a handset 2 m beyond the wall by the desk, reading
+    alike along it, does not; and waypoints where the kind was not heard
+    beneath louder traffic show no fall, so they are left out rather than
+    read as a fall."""
+
+    def at_loudest(levels):
+        parts, track, best_in = _track(levels)
+        return parts, track, best_in[int(np.argmax(track))]
+
+    bug = _from((3.5, 0.2), -20.0)
+    parts, track, top = at_loudest(bug)
+    e = inroom.room_evidence(track, parts, top, [top], {})
+    assert parts[top.stretch].label == "bed"
+    assert e["in_room"] and e["fall_db"] >= IN_ROOM_FALL_DB and e["fit_xy"] is None
+    parts, track, top = at_loudest(_from((2.25, -2.0), -12.0))
+    e = inroom.room_evidence(track, parts, top, [top], {})
+    assert e["fall_db"] is not None and 0 < e["fall_db"] < IN_ROOM_FALL_DB and not e["in_room"]
+    # the bug heard only at the bed, every other stop beneath louder traffic:
+    # no fall can be read there; with that traffic quieter than the bug, it can
+    parts, track, top = at_loudest({"bed": bug["bed"]})
+    for st in parts:
+        st.loudest_mode_dbm = bug["bed"] + 3.0
+    e = inroom.room_evidence(track, parts, top, [top], {})
+    assert e["fall_db"] is None and not e["in_room"]
+    for st in parts:
+        st.loudest_mode_dbm = bug["bed"] - 20.0
+    assert inroom.room_evidence(track, parts, top, [top], {})["in_room"]
+
+
+def test_a_sweep_without_a_plan_reports_what_falls_across_it():
+    """The committed bathroom s2718-014 swept with no plan (as a real sweep
+    is): two LTE bugs, by the door and in the ceiling light, read alike at
+    those two stops, so neither stands out as a single-stop peak; they fall
+    28 dB across the sweep, which puts them in the room without any fit."""
+    import dataclasses
+
+    from roomsweep.eval.fastpath import from_scenario
+    from roomsweep.sim.scenario import load_scenario
+
+    sc = load_scenario(str(Path(__file__).parent / "scenarios" / "s2718-014-bathroom.toml"))
+    rec = dataclasses.replace(from_scenario(sc), waypoint_positions=None)
+    lte = [f for f in A.analyze(rec) if f["type"] == "rf" and f["class"] == "lte"]
+    assert lte, "no LTE finding without a plan"
+    (f,) = lte
+    assert f["waypoint"] == "door" and "ceiling-light" in f["region"]
+    assert f["position_m"] is None
+    ev = f["in_room_evidence"]
+    assert ev["in_room"] and ev["fall_across_room_db"] >= IN_ROOM_FALL_DB

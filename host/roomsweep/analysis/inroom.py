@@ -125,6 +125,42 @@ def unique_stops(
     return out
 
 
+def planless_evidence(track: np.ndarray, parts: list[Stretch], top: Component) -> dict[str, Any]:
+    """room_evidence for a capture without a plan (no waypoint positions, as
+    from a real sweep): no fit, only the fall. The loudest stretch at each
+    other waypoint (at_most: "not heard" beneath louder traffic proves no
+    fall); the fall from `top` to their median. In the room when it is
+    locate.IN_ROOM_FALL_DB or more, the fall the plan's test reads as in the
+    room beyond doubt against the stops across the room alone: this median
+    takes the stops beside the loudest too, so it asks more; or when the level
+    is too loud for any source beyond the walls (too_loud_for_outside). A
+    waypoint where the kind was not heard beneath traffic as loud as `top`
+    is left out (it shows no fall either way); fewer than three others: no
+    fall (None), not in the room."""
+    label = parts[top.stretch].label
+    visits: dict[str, float] = {}
+    for st in parts:
+        level = at_most(track, parts, st.index)
+        # a stop where the kind was not heard beneath traffic at least as loud
+        # shows no fall either way (as in locate.in_room): left out
+        shown = track[st.index] > DETECTOR_FLOOR_DBM or level < top.level_dbm
+        if st.label is not None and st.label != label and shown:
+            visits[st.label] = max(visits.get(st.label, level), level)
+    fall = float(top.level_dbm - np.median(list(visits.values()))) if len(visits) >= 3 else None
+    most = MOST_EIRP.get(top.cls)
+    loud = most is not None and too_loud_for_outside(top.level_dbm, fall, *most)
+    return {
+        "fall_db": fall,
+        "fit_xy": None,
+        "fit_uncertainty_m": None,
+        "outside_hull_m": None,
+        "room_fit_outside_hull_m": None,
+        "high_fit_outside_hull_m": None,
+        "in_room": bool(loud or (fall is not None and fall >= IN_ROOM_FALL_DB)),
+        "too_loud_for_outside": loud,
+    }
+
+
 def room_evidence(
     track: np.ndarray,
     parts: list[Stretch],
@@ -134,8 +170,11 @@ def room_evidence(
     saturated_at: float = SATURATION_DBM,
 ) -> dict[str, Any]:
     """locate.in_room over the stops this source speaks for: each waypoint once
-    (its loudest visit), without those nearer another source of the kind."""
+    (its loudest visit), without those nearer another source of the kind;
+    planless_evidence where the capture has no waypoint positions."""
     label = parts[top.stretch].label
+    if not positions and label is not None:
+        return planless_evidence(track, parts, top)
     stops = unique_stops(parts, track, positions)
     if label is None or label not in stops:
         return {
