@@ -13,7 +13,6 @@ Which components are findings is decided in `roomsweep.analysis.analyze`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
@@ -585,24 +584,3 @@ def _loudest_on(x: np.ndarray, f: Features) -> tuple[int, np.ndarray]:
     where = np.flatnonzero(f.on)
     on_level = x[where]
     return int(where[np.argmax(on_level)]), on_level
-
-
-def component_evidence(c: Component) -> dict[str, Any]:
-    """What a finding's evidence says of its component (docs/findings.md)."""
-    f = c.features
-    iv = f.intervals_s()
-    _, props = line_strength(f.on, f.fs, 100.0, harmonics=1) if f.on.size >= 256 else (0, {})
-    peak_hz = None
-    if props:
-        band = (props["freqs"] > 5) & (props["freqs"] < f.fs / 2)
-        if band.any():
-            peak_hz = float(props["freqs"][band][np.argmax(props["psd"][band])])
-    return {
-        "duty": round(f.duty, 4),
-        "bursts": f.count,
-        "burst_width_ms": round(f.width_median_s * 1e3, 3),
-        "burst_interval_ms": round(float(np.median(iv)) * 1e3, 3) if iv.size else None,
-        "burst_rate_hz": round(f.burst_rate_hz, 2),
-        "peak_frequency_hz": round(peak_hz, 2) if peak_hz is not None else None,
-        "scores": {k: round(v, 3) for k, v in sorted(c.scores.items(), key=lambda kv: -kv[1])[:3]},
-    }

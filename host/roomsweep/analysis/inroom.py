@@ -24,7 +24,14 @@ from roomsweep.analysis.components import (
     Stretch,
 )
 from roomsweep.analysis.confidence import probability
-from roomsweep.analysis.locate import HULL_MARGIN_M, IN_ROOM_FALL_DB, MIN_FALL_DB, among, in_room
+from roomsweep.analysis.locate import (
+    HULL_MARGIN_M,
+    IN_ROOM_FALL_DB,
+    MIN_FALL_DB,
+    among,
+    in_room,
+    planless_in_room,
+)
 
 # The most each kind may radiate (EIRP, dBm) and the lowest carrier it uses
 # (MHz): a source HULL_MARGIN_M or more beyond the stops' hull reads at most that
@@ -127,38 +134,25 @@ def unique_stops(
 
 def planless_evidence(track: np.ndarray, parts: list[Stretch], top: Component) -> dict[str, Any]:
     """room_evidence for a capture without a plan (no waypoint positions, as
-    from a real sweep): no fit, only the fall. The loudest stretch at each
-    other waypoint (at_most: "not heard" beneath louder traffic proves no
-    fall); the fall from `top` to their median. In the room when it is
-    locate.IN_ROOM_FALL_DB or more, the fall the plan's test reads as in the
-    room beyond doubt against the stops across the room alone: this median
-    takes the stops beside the loudest too, so it asks more; or when the level
-    is too loud for any source beyond the walls (too_loud_for_outside). A
-    waypoint where the kind was not heard beneath traffic as loud as `top`
-    is left out (it shows no fall either way); fewer than three others: no
-    fall (None), not in the room."""
+    from a real sweep): locate.planless_in_room over the loudest stretch at
+    each other waypoint (at_most), leaving out a waypoint where the kind was
+    not heard beneath traffic as loud as `top` (it shows no fall either way,
+    as in locate.in_room); or in the room when the level is too loud for any
+    source beyond the walls (too_loud_for_outside)."""
     label = parts[top.stretch].label
     visits: dict[str, float] = {}
     for st in parts:
         level = at_most(track, parts, st.index)
-        # a stop where the kind was not heard beneath traffic at least as loud
-        # shows no fall either way (as in locate.in_room): left out
         shown = track[st.index] > DETECTOR_FLOOR_DBM or level < top.level_dbm
         if st.label is not None and st.label != label and shown:
             visits[st.label] = max(visits.get(st.label, level), level)
-    fall = float(top.level_dbm - np.median(list(visits.values()))) if len(visits) >= 3 else None
+    evidence = planless_in_room(top.level_dbm, list(visits.values()))
     most = MOST_EIRP.get(top.cls)
-    loud = most is not None and too_loud_for_outside(top.level_dbm, fall, *most)
-    return {
-        "fall_db": fall,
-        "fit_xy": None,
-        "fit_uncertainty_m": None,
-        "outside_hull_m": None,
-        "room_fit_outside_hull_m": None,
-        "high_fit_outside_hull_m": None,
-        "in_room": bool(loud or (fall is not None and fall >= IN_ROOM_FALL_DB)),
-        "too_loud_for_outside": loud,
-    }
+    evidence["too_loud_for_outside"] = most is not None and too_loud_for_outside(
+        top.level_dbm, evidence["fall_db"], *most
+    )
+    evidence["in_room"] = bool(evidence["in_room"] or evidence["too_loud_for_outside"])
+    return evidence
 
 
 def room_evidence(

@@ -8,7 +8,7 @@ single stop stands out, else the region of stops it is loudest at).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy.spatial import ConvexHull, QhullError
@@ -344,6 +344,32 @@ def in_room(
         "high_fit_outside_hull_m": outside_high,
         "room_fit_outside_hull_m": outside_room,
         "in_room": inside,
+    }
+
+
+def planless_in_room(level_dbm: float, others_dbm: Sequence[float]) -> dict:
+    """in_room's evidence where the stops have no positions (a capture without
+    a plan): no fit, only the fall from the loudest stop's `level_dbm` to the
+    median of the other stops' levels `others_dbm` (each stop once, only those
+    that show a fall either way), in the room at IN_ROOM_FALL_DB or more. That
+    median takes the stops beside the loudest too, where in_room's takes the
+    stops across the room alone, so it asks more. Fewer than three others:
+    no fall (None), not in the room.
+
+    >>> planless_in_room(-20.0, [-35.0, -33.0, -24.0])["in_room"]
+    True
+    >>> planless_in_room(-20.0, [-26.0, -27.0, -24.0])["fall_db"]
+    6.0
+    """
+    fall = float(level_dbm - np.median(others_dbm)) if len(others_dbm) >= 3 else None
+    return {
+        "fall_db": fall,
+        "fit_xy": None,
+        "fit_uncertainty_m": None,
+        "outside_hull_m": None,
+        "high_fit_outside_hull_m": None,
+        "room_fit_outside_hull_m": None,
+        "in_room": fall is not None and fall >= IN_ROOM_FALL_DB,
     }
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from roomsweep.analysis.components import Component, Stretch
 from roomsweep.analysis.inroom import level_from_beyond, too_loud_for_outside
-from roomsweep.analysis.locate import FIT_RADIUS_M, in_room
+from roomsweep.analysis.locate import FIT_RADIUS_M, in_room, planless_in_room
 from roomsweep.analysis.recording import Recording
 from roomsweep.network.findings import (
     MERGE_RADIUS_M,
@@ -105,7 +105,14 @@ def scan_in_room(
     stop -> dBm) at the sweep's `stops` where the scan heard it: its fall
     across the room and where its fit lands. A stop where it was not heard
     says nothing (a scan can miss a beacon or an advert at any level). None
-    without the strongest stop among them or with fewer than three."""
+    without the strongest stop among them or with fewer than three. Without
+    positions (a capture without a plan): the fall alone
+    (locate.planless_in_room)."""
+    if not positions:
+        heard = [w for w in levels if w in stops and w != strongest]
+        if strongest not in stops:
+            return None
+        return planless_in_room(levels[strongest], [levels[w] for w in heard])
     placed = [w for w in levels if w in positions and w in stops]
     if strongest not in placed or len(placed) < 3:
         return None
@@ -223,18 +230,36 @@ def claimed(
     faded reading can move its strongest stop a couple of metres: a Rayleigh
     fade takes 10 dB or more 10 % of the time), the closer in level first
     where two are as near. A second device beside a reported one keeps its
-    own."""
+    own. Without positions (no plan) a finding claims one strongest at its
+    own waypoint, or else at a stop of its region."""
     out: dict[int, int] = {}
     for fi, f in enumerate(found):
-        at = positions.get(f["waypoint"] or "")
         best: tuple[tuple[float, float], int] | None = None
         for k, (stop, level) in enumerate(heard):
-            there = positions.get(stop or "")
-            if at is None or there is None or math.dist(at, there) > FIT_RADIUS_M:
+            apart = _apart(f, stop, positions)
+            if apart is None:
                 continue
-            key = (math.dist(at, there), abs(level - f["level_dbm"]))
+            key = (apart, abs(level - f["level_dbm"]))
             if best is None or key < best[0]:
                 best = (key, k)
         if best is not None:
             out.setdefault(best[1], fi)
     return out
+
+
+def _apart(
+    finding: dict[str, Any], stop: str | None, positions: dict[str, tuple[float, float]]
+) -> float | None:
+    """How far a scanned device's strongest `stop` is from an RF finding, for
+    claimed: metres within FIT_RADIUS_M; without positions at all (no plan),
+    0 at the finding's waypoint and FIT_RADIUS_M at a stop of its region;
+    else None (too far, or not to be told)."""
+    if not positions:
+        if stop is not None and stop == finding.get("waypoint"):
+            return 0.0
+        return FIT_RADIUS_M if stop in (finding.get("region") or []) else None
+    at = positions.get(finding.get("waypoint") or "")
+    there = positions.get(stop or "")
+    if at is None or there is None or math.dist(at, there) > FIT_RADIUS_M:
+        return None
+    return math.dist(at, there)
