@@ -109,10 +109,10 @@ def scan_in_room(
     positions (a capture without a plan): the fall alone
     (locate.planless_in_room)."""
     if not positions:
-        heard = [w for w in levels if w in stops and w != strongest]
         if strongest not in stops:
             return None
-        return planless_in_room(levels[strongest], [levels[w] for w in heard])
+        others = [level for w, level in levels.items() if w in stops and w != strongest]
+        return planless_in_room(levels[strongest], others)
     placed = [w for w in levels if w in positions and w in stops]
     if strongest not in placed or len(placed) < 3:
         return None
@@ -260,6 +260,7 @@ def _apart(
         return FIT_RADIUS_M if stop in (finding.get("region") or []) else None
     at = positions.get(finding.get("waypoint") or "")
     there = positions.get(stop or "")
-    if at is None or there is None or math.dist(at, there) > FIT_RADIUS_M:
+    if at is None or there is None:
         return None
-    return math.dist(at, there)
+    d = math.dist(at, there)
+    return d if d <= FIT_RADIUS_M else None
