@@ -4,6 +4,7 @@ confidence as a probability, and the region in the evaluation's scoring."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,8 @@ from roomsweep.analysis.locate import (
 )
 from roomsweep.analysis.recording import Recording
 from roomsweep.eval.evaluate import Truth, score_scenario, summarize
+from roomsweep.eval.fastpath import from_scenario
+from roomsweep.sim.scenario import load_scenario
 from tests.test_analysis import FS, _power_sum, envelope
 
 ROOM = {
@@ -264,11 +267,6 @@ def test_a_sweep_without_a_plan_reports_what_falls_across_it():
     is): two LTE bugs, by the door and in the ceiling light, read alike at
     those two stops, so neither stands out as a single-stop peak; they fall
     28 dB across the sweep, which puts them in the room without any fit."""
-    import dataclasses
-
-    from roomsweep.eval.fastpath import from_scenario
-    from roomsweep.sim.scenario import load_scenario
-
     sc = load_scenario(str(Path(__file__).parent / "scenarios" / "s2718-014-bathroom.toml"))
     rec = dataclasses.replace(from_scenario(sc), waypoint_positions=None)
     lte = [f for f in A.analyze(rec) if f["type"] == "rf" and f["class"] == "lte"]

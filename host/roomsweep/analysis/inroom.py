@@ -138,20 +138,28 @@ def planless_evidence(track: np.ndarray, parts: list[Stretch], top: Component) -
     each other waypoint (at_most), leaving out a waypoint where the kind was
     not heard beneath traffic as loud as `top` (it shows no fall either way,
     as in locate.in_room); or in the room when the level is too loud for any
-    source beyond the walls (too_loud_for_outside)."""
+    source beyond the walls (_judged_loud)."""
     label = parts[top.stretch].label
     visits: dict[str, float] = {}
     for st in parts:
+        if st.label is None or st.label == label:
+            continue
         level = at_most(track, parts, st.index)
-        shown = track[st.index] > DETECTOR_FLOOR_DBM or level < top.level_dbm
-        if st.label is not None and st.label != label and shown:
+        if track[st.index] > DETECTOR_FLOOR_DBM or level < top.level_dbm:
             visits[st.label] = max(visits.get(st.label, level), level)
-    evidence = planless_in_room(top.level_dbm, list(visits.values()))
+    return _judged_loud(planless_in_room(top.level_dbm, list(visits.values())), top)
+
+
+def _judged_loud(evidence: dict[str, Any], top: Component) -> dict[str, Any]:
+    """`evidence` with `too_loud_for_outside` (louder than any source of its
+    kind beyond the walls, MOST_EIRP, and falling across the room), which puts
+    it in the room whatever the rest says."""
     most = MOST_EIRP.get(top.cls)
     evidence["too_loud_for_outside"] = most is not None and too_loud_for_outside(
         top.level_dbm, evidence["fall_db"], *most
     )
-    evidence["in_room"] = bool(evidence["in_room"] or evidence["too_loud_for_outside"])
+    if evidence["too_loud_for_outside"]:
+        evidence["in_room"] = True
     return evidence
 
 
@@ -204,13 +212,7 @@ def room_evidence(
         keep.index(label),
         clipped=levels >= saturated_at,  # with auto-ranging: even with the pad in
     )
-    most = MOST_EIRP.get(top.cls)
-    evidence["too_loud_for_outside"] = most is not None and too_loud_for_outside(
-        top.level_dbm, evidence["fall_db"], *most
-    )
-    if evidence["too_loud_for_outside"]:
-        evidence["in_room"] = True
-    return evidence
+    return _judged_loud(evidence, top)
 
 
 # A fit this far beyond the stops' hull puts a source beyond the walls however
