@@ -15,6 +15,8 @@ that:
   ``before.cap``, ``out/demo/hotel-room.cap``, ``audits/``) is the one shared
   simulated hotel-room sweep (conftest's ``hotel_capture``), linked into a fresh
   directory per command; a command's own output is never pre-made;
+- a plan file: ``--plan room.json`` is the plan README shows as JSON, written
+  as a reader would copy it;
 - time: ``--seconds`` is cut to a few seconds, a sweep or monitor that would run
   until a key or Ctrl-C gets ``--seconds``, ``scenarios generate`` makes 2 rooms
   instead of 20.
@@ -26,6 +28,7 @@ slow.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -177,6 +180,20 @@ def _workdir(tmp_path: Path, capture: Path, argv: list[str]) -> None:
     os.link(capture, tmp_path / "audits" / "room-101.cap")
 
 
+def readme_plan() -> str:
+    """The room's plan README shows: its indented JSON block (`{"waypoints": ...`)."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith('    {"waypoints"'))
+    for last in range(first, min(first + 20, len(lines))):
+        text = "\n".join(lines[first : last + 1])
+        try:
+            json.loads(text)
+            return text
+        except ValueError:
+            continue
+    raise AssertionError("README's plan example is not JSON")
+
+
 def _params():
     out = []
     for line in COMMANDS:
@@ -208,6 +225,8 @@ def test_readme_command(line, request, hotel_capture, tmp_path, monkeypatch, cap
             assert main(["calibrate", "--sim", "--out", cal]) == 0
         else:
             (tmp_path / cal).write_bytes(MADE["calibration"])
+    if "--plan" in argv:
+        (tmp_path / _value(argv, "--plan")).write_text(readme_plan(), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     t0 = time.monotonic()
     code = main(argv)

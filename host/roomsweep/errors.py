@@ -30,6 +30,10 @@ class CaptureFormatError(RoomsweepError):
     """A file that is not a roomsweep capture, or whose header is damaged."""
 
 
+class PlanFileError(RoomsweepError):
+    """A room's plan file (`--plan`) that is not JSON or does not describe a plan."""
+
+
 class CalibrationFileError(RoomsweepError):
     """A calibration file whose fields have the wrong types or values."""
 

@@ -31,7 +31,7 @@ from roomsweep.link.capture import Capture, load
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
 from roomsweep.protocol.plan import HEADER_KEYS_READ as PLAN_KEYS_READ
-from roomsweep.protocol.plan import read_plan
+from roomsweep.protocol.plan import RoomPlan, read_plan, with_plan
 from roomsweep.protocol.records import BleAdv, Lens, Mark, Samples, WifiScan
 
 # Every header key this reader consults (dotted: a key inside a section): the
@@ -399,12 +399,16 @@ def label_marks(raw: list[tuple[float, str, str]], sweep: list[str] | None) -> l
     return out
 
 
-def from_capture(path: str | Path, loaded: Capture | None = None) -> Recording:
+def from_capture(
+    path: str | Path, loaded: Capture | None = None, plan: RoomPlan | None = None
+) -> Recording:
     """The recording of a capture file: RF and photodiode channels on one clock,
     the marks named from the header's plan, the calibration from the device's
     INFO. A malformed plan is a CaptureFormatError. `loaded`: the file as
     `roomsweep.link.capture.load` already read it (on one clock), so that a
-    caller that needs both (`roomsweep info`) decodes it once; it is not changed."""
+    caller that needs both (`roomsweep info`) decodes it once; it is not changed.
+    `plan`: a plan given apart from the capture (a plan file, `--plan`); each
+    part it gives (waypoints, sweep, outline) is used instead of the header's."""
 
     cap = load(path) if loaded is None else loaded  # on one clock across device restarts
     counts, times_us, rate = cap.channel(0)
@@ -420,7 +424,7 @@ def from_capture(path: str | Path, loaded: Capture | None = None) -> Recording:
     led_hz, led_lit = _leds(cap)
     level_start, level = _drive_levels(cap, pd_times_us)
     pad_start, pad_db = _rf_ranges(cap)
-    plan = read_plan(cap.header, str(path))
+    plan = with_plan(read_plan(cap.header, str(path)), plan)
     rec = Recording(
         rf_counts=counts,
         fs=rate,

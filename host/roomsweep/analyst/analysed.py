@@ -42,6 +42,7 @@ from roomsweep.analysis.recording import (
 from roomsweep.errors import UsageError
 from roomsweep.link.capture import read_header
 from roomsweep.protocol.calibration import Calibration
+from roomsweep.protocol.plan import RoomPlan
 from roomsweep.protocol.untrusted import printable, printable_tree
 
 Progress = Callable[[str], None]
@@ -73,11 +74,15 @@ class SweepAnalysis:
 
 
 def analyse_capture(
-    path: str | Path, calibration: str | Path | None = None, progress: Progress | None = None
+    path: str | Path,
+    calibration: str | Path | None = None,
+    progress: Progress | None = None,
+    plan: RoomPlan | None = None,
 ) -> SweepAnalysis:
     """Load a capture, run the analyzer, measure the level at each stop.
 
     `progress`, when given, is called with the name of each stage as it starts.
+    `plan`: the room's plan given apart from the capture (`from_capture`).
     """
     path = Path(path)
     if not path.exists():
@@ -86,12 +91,34 @@ def analyse_capture(
     step("load")
     header, _ = read_header(path)
     header = printable_tree(header)
-    rec = clean_names(from_capture(path))
+    rec = clean_names(from_capture(path, plan=plan))
     if calibration:
         rec.calibration = Calibration.load(calibration)
     step("analyze")
     findings = analyze(rec)
     return SweepAnalysis(str(path), header, rec, findings, stop_levels(rec))
+
+
+def plan_notes(rec: Recording, plan: RoomPlan | None) -> list[str]:
+    """What a plan given apart from the capture (`--plan`) does not do for it:
+    its waypoints name no stop (the findings get no positions), or the capture
+    has more button presses than the plan's sweep has names."""
+    if plan is None:
+        return []
+    notes = []
+    presses = sum(1 for m in rec.marks if m.source == "button")
+    if plan.sweep and presses > len(plan.sweep):
+        named = len(plan.sweep)
+        notes.append(
+            f"the capture has {presses} button presses and the plan's sweep names {named}: "
+            f"presses {named + 1} to {presses} are named 'mark {named + 1}' to 'mark {presses}'"
+        )
+    if plan.waypoints and not any(m.label in plan.waypoints for m in rec.marks):
+        notes.append(
+            "no stop of the capture is named after a waypoint of the plan (give the plan a "
+            "sweep, or name its waypoints 'mark 1', 'mark 2', ...): no finding has a position"
+        )
+    return notes
 
 
 def clean_names(rec: Recording) -> Recording:

@@ -16,7 +16,7 @@ from typing import Any
 
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, from_capture
-from roomsweep.analyst.analysed import analyse_capture, clean_names
+from roomsweep.analyst.analysed import analyse_capture, clean_names, plan_notes
 from roomsweep.analyst.batch import find_captures, run_batch, write_summary
 from roomsweep.analyst.compare import compare, format_comparison
 from roomsweep.analyst.export import export, export_paths
@@ -27,11 +27,12 @@ from roomsweep.cli.output import format_findings, print_json
 from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.capture import Capture, load, summarize_capture
 from roomsweep.link.header_schema import check_calibration_file
-from roomsweep.link.inputs import check_input_path
+from roomsweep.link.inputs import check_input_path, load_plan_file
 from roomsweep.link.monitor import frame_type_label
 from roomsweep.link.outputs import check_output_path
 from roomsweep.network.redact import redact_findings
 from roomsweep.protocol.calibration import Calibration
+from roomsweep.protocol.plan import RoomPlan
 from roomsweep.protocol.untrusted import printable, printable_tree
 
 
@@ -50,6 +51,18 @@ def _inputs(args: argparse.Namespace, *captures: str) -> list[str]:
         if isinstance(data, dict):
             check_calibration_file(data, calibration)
     return [*captures, *([calibration] if calibration else [])]
+
+
+def _plan(args: argparse.Namespace) -> RoomPlan | None:
+    """The room's plan file (`--plan`), read and checked before any work."""
+    path = getattr(args, "plan", None)
+    return load_plan_file(path) if path else None
+
+
+def _say_plan_notes(rec: Any, plan: RoomPlan | None) -> None:
+    """A plan file that does less than its user expects says so (standard error)."""
+    for note in plan_notes(rec, plan):
+        print(f"roomsweep: note: {note}", file=sys.stderr)
 
 
 def live_link_line(summary: dict[str, Any]) -> str | None:
@@ -183,12 +196,14 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
 
     _inputs(args, args.capture, *([args.baseline] if args.baseline else []))
-    rec = from_capture(args.capture)
+    plan = _plan(args)
+    rec = from_capture(args.capture, plan=plan)
+    _say_plan_notes(rec, plan)
     if args.calibration:
         rec.calibration = Calibration.load(args.calibration)
     baseline = None
     if args.baseline:
-        baseline = from_capture(args.baseline)
+        baseline = from_capture(args.baseline, plan=plan)  # the same room
         baseline.calibration = rec.calibration
     findings = analyze(rec, baseline=baseline)
     if args.redact:
@@ -209,11 +224,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     if Path(args.out).suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"{args.out}: the report is an HTML file (name it .html)")
     check_output_path(args.out, inputs, force=args.force, make_parent=True, what="report")
+    plan = _plan(args)
     with stages(
         ["load", "analyze", "timeline", "map", "lens", "evidence", "write"], "report"
     ) as step:
-        an = analyse_capture(args.capture, calibration=args.calibration, progress=step)
+        an = analyse_capture(args.capture, calibration=args.calibration, progress=step, plan=plan)
         result = write_report(an, args.out, step)
+    _say_plan_notes(an.rec, plan)
     if args.json:
         print_json(result)
     else:
@@ -232,10 +249,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
     check_output_path(args.out, inputs, force=args.force, what="image")
     if args.kind == "lens":
         lens_module()  # fail before the analysis when there is no lens analysis
+    plan = _plan(args)
     with stages(["load", "analyze", "plot"], f"plot {args.kind}") as step:
-        an = analyse_capture(args.capture, calibration=args.calibration, progress=step)
+        an = analyse_capture(args.capture, calibration=args.calibration, progress=step, plan=plan)
         step("plot")
         path = save(figure(an, args.kind, args.finding), args.out)
+    _say_plan_notes(an.rec, plan)
     if args.json:
         print_json({"plot": str(path), "kind": args.kind, "capture": an.path})
     else:
@@ -254,8 +273,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
     for out in [] if to_stdout else export_paths(args.capture, args.format, args.out):
         check_output_path(out, inputs, force=args.force, what=f"{args.format} export")
+    plan = _plan(args)
     with stages(["load", "analyze"], "analysis") as step:
-        an = analyse_capture(args.capture, calibration=args.calibration, progress=step)
+        an = analyse_capture(args.capture, calibration=args.calibration, progress=step, plan=plan)
+    _say_plan_notes(an.rec, plan)
     result = export(an, args.format, args.out, inputs=inputs, force=args.force)
     if args.json and not to_stdout:
         print_json(result)
@@ -268,12 +289,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     try:
         _inputs(args, args.a, args.b)
+        plan = _plan(args)  # two sweeps of one room: one plan for both
         with stages(["load", "analyze", "load", "analyze"], "compare") as step:
-            a = analyse_capture(args.a, calibration=args.calibration, progress=step)
-            b = analyse_capture(args.b, calibration=args.calibration, progress=step)
+            a = analyse_capture(args.a, calibration=args.calibration, progress=step, plan=plan)
+            b = analyse_capture(args.b, calibration=args.calibration, progress=step, plan=plan)
     except RoomsweepError as e:
         e.exit_code = 2  # like diff: 1 means "changed", trouble is 2
         raise
+    for an in (a, b):
+        _say_plan_notes(an.rec, plan)
     result = compare(a, b)
     if args.json:
         print_json(result)

@@ -27,6 +27,14 @@ PLOT_KINDS = ("timeline", "spectrum", "lens", "map")
 EXPORT_FORMATS = ("sigmf", "csv", "jsonl")
 PORT_HELP = "serial port or pyserial URL (/dev/ttyUSB0, COM3, socket://h:p, rfc2217://h:p)"
 CALIBRATION_HELP = "per-device calibration file (roomsweep calibrate)"
+RECORD_PLAN_HELP = (
+    "the room's plan, a JSON file (waypoint positions, sweep order, outline; "
+    "docs/capture-format.md), stored in the capture's header"
+)
+PLAN_HELP = (
+    "the room's plan, a JSON file: waypoint positions in metres, the sweep order, the "
+    "outline (docs/capture-format.md); used instead of the capture's own"
+)
 
 
 # --- argument types: every number checked (finite, in range) before any work --------
@@ -237,6 +245,7 @@ def _sweep(s: argparse.ArgumentParser) -> None:
         "for about 1.6 s",
     )
     s.add_argument("--note", help="free-form note stored in the capture header")
+    s.add_argument("--plan", metavar="FILE", help=RECORD_PLAN_HELP + "; names the presses live")
     _append_or_force(s)
 
 
@@ -252,6 +261,7 @@ def _analyze(s: argparse.ArgumentParser) -> None:
     s.add_argument("capture")
     s.add_argument("--json", action="store_true", help="print the findings as JSON")
     s.add_argument("--calibration", help=CALIBRATION_HELP)
+    s.add_argument("--plan", metavar="FILE", help=PLAN_HELP)
     s.add_argument(
         "--baseline",
         help="a capture of the same room known to be clean: what it "
@@ -272,6 +282,7 @@ def _report(s: argparse.ArgumentParser) -> None:
     s.add_argument("capture")
     s.add_argument("-o", "--out", required=True, help="HTML file to write")
     s.add_argument("--calibration", help=CALIBRATION_HELP)
+    s.add_argument("--plan", metavar="FILE", help=PLAN_HELP)
     _force(s, "report")
     s.add_argument(
         "--json",
@@ -298,6 +309,7 @@ def _plot(s: argparse.ArgumentParser) -> None:
         "for its best-ranked finding (default: the top RF finding)",
     )
     s.add_argument("--calibration", help=CALIBRATION_HELP)
+    s.add_argument("--plan", metavar="FILE", help=PLAN_HELP)
     _force(s, "image")
     s.add_argument("--json", action="store_true", help="print what was written as JSON")
 
@@ -318,6 +330,7 @@ def _export(s: argparse.ArgumentParser) -> None:
         "file (default: standard output)",
     )
     s.add_argument("--calibration", help=CALIBRATION_HELP)
+    s.add_argument("--plan", metavar="FILE", help=PLAN_HELP)
     _force(s, "export")
     s.add_argument(
         "--json",
@@ -330,6 +343,9 @@ def _compare(s: argparse.ArgumentParser) -> None:
     s.add_argument("a", help="the earlier capture")
     s.add_argument("b", help="the later capture")
     s.add_argument("--calibration", help=CALIBRATION_HELP)
+    s.add_argument(
+        "--plan", metavar="FILE", help="the room's plan for both captures (see analyze --plan)"
+    )
     s.add_argument("--json", action="store_true", help="print the differences as JSON")
 
 
@@ -362,6 +378,7 @@ def _record(s: argparse.ArgumentParser) -> None:
     s.add_argument("--baud", type=baud, default=921600)
     s.add_argument("--set", help='device settings, e.g. "rate=10000 block=256"')
     s.add_argument("--note", help="free-form note stored in the capture header")
+    s.add_argument("--plan", metavar="FILE", help=RECORD_PLAN_HELP)
     _append_or_force(s)
 
 

@@ -26,6 +26,7 @@ from roomsweep.link.flashing import (
     run_commands,
     sha256_of,
 )
+from roomsweep.link.inputs import plan_to_record
 from roomsweep.link.monitor import run_monitor
 from roomsweep.link.outputs import check_output_path
 from roomsweep.link.transport import open_port
@@ -37,11 +38,14 @@ def cmd_record(args: argparse.Namespace) -> int:
     check_output_path(
         args.out, force=args.force or args.append, capture=True, append_ok=True, what="capture"
     )
+    plan = plan_to_record(args.plan, appending=args.append) if args.plan else None
     port = open_port(args.port, baudrate=args.baud)
     try:
         device = Device(port)
         info = device.hello()
         header = {"port": args.port, "device": info, "notes": args.note or ""}
+        if plan is not None:
+            header["plan"] = plan.section()
         with CaptureWriter(args.out, header, append=args.append, replace=args.force) as writer:
             try:
                 summary = record(device, writer, seconds=args.seconds, settings=args.set or "")

@@ -15,12 +15,14 @@ from roomsweep.cli.commands import MAX_SPEED
 from roomsweep.cli.output import format_findings, print_json, wrap_line
 from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.firmware import LENS_SCAN_SETTINGS
+from roomsweep.link.inputs import plan_to_record
 from roomsweep.link.outputs import check_output_path
 from roomsweep.link.transport import candidate_ports, format_ports
 from roomsweep.live.session import PlainView, SweepSession, TerminalView, run_sweep, sim_header
 from roomsweep.live.state import LiveState
 from roomsweep.live.stimulus import MotionTest
 from roomsweep.live.view import WIDTH
+from roomsweep.protocol.plan import RoomPlan
 from roomsweep.sim.radios import RADIO_SETTINGS
 from roomsweep.sim.runner import SimulatedDevice
 from roomsweep.sim.scenario import load_scenario
@@ -46,6 +48,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(f"--speed must be {MAX_SPEED:g} (times real time) or less")
     if args.seed is not None and not args.sim:
         raise UsageError("--seed is for the simulated device (--sim)")
+    plan = recording_plan(args)
     # before the device is opened: never replace a capture unasked (--force, --append)
     out = check_output_path(
         args.out, force=args.force or args.append, capture=True, append_ok=True, what="capture"
@@ -79,7 +82,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     else:
         url = args.port
         title = args.port
-        sweep_names = []
+        if plan is not None:
+            header["plan"] = plan.section()
+        sweep_names = list(plan.sweep or []) if plan is not None else []
     try:
         state = LiveState(
             capture_path=str(out),
@@ -118,6 +123,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if sim is not None:
             sim.stop()
     return _sweep_results(args, state)
+
+
+def recording_plan(args: argparse.Namespace) -> RoomPlan | None:
+    """The room's plan file a recording stores in its header (`--plan`), read and
+    checked before the device is opened."""
+    if not getattr(args, "plan", None):
+        return None
+    if args.sim:
+        raise UsageError("--plan is for a real room: the simulated one has its own plan")
+    return plan_to_record(args.plan, appending=args.append)
 
 
 def _motion_test(args: argparse.Namespace) -> MotionTest:

@@ -1,4 +1,5 @@
-"""Files the commands read: the one check that an input is an existing regular file.
+"""Files the commands read: the one check that an input is an existing regular file,
+and the reader of a room's plan file (`--plan`).
 
 A FIFO would block a reader forever and a device node could be a serial port
 whose opening resets a board: both are refused before they are opened, with the
@@ -12,11 +13,13 @@ share it without importing each other.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
 
-from roomsweep.errors import UsageError
+from roomsweep.errors import CaptureFormatError, PlanFileError, UsageError
+from roomsweep.protocol.plan import RoomPlan, plan_from_object
 
 PathLike = str | os.PathLike[str]
 
@@ -57,3 +60,45 @@ def check_input_path(path: PathLike, what: str = "file") -> Path:
     if not stat.S_ISREG(st.st_mode):
         raise not_regular(p, st.st_mode, what)
     return p
+
+
+# A room's plan is a few dozen waypoints: a file this big is a wrong file.
+MAX_PLAN_FILE_BYTES = 1 << 20
+
+
+def load_plan_file(path: PathLike) -> RoomPlan:
+    """The room's plan in a JSON file (`--plan`): an object shaped like a capture
+    header's `plan` section (docs/capture-format.md, "The room's plan"), checked
+    as strictly. Any fault is a PlanFileError naming the file."""
+    p = check_input_path(path, "plan file")
+    try:
+        if p.stat().st_size > MAX_PLAN_FILE_BYTES:
+            raise PlanFileError(
+                f"{p}: {p.stat().st_size} bytes is no room's plan "
+                f"(at most {MAX_PLAN_FILE_BYTES} bytes)"
+            )
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise unreadable(p, e, "plan file") from None
+    except UnicodeDecodeError:
+        raise PlanFileError(f"{p}: not a plan file (not UTF-8 text; a plan is JSON)") from None
+    try:
+        value = json.loads(text)
+    except ValueError as e:
+        raise PlanFileError(f"{p}: not a plan file (not JSON: {e})") from None
+    try:
+        return plan_from_object(value, str(p))
+    except CaptureFormatError as e:
+        raise PlanFileError(str(e)) from None
+
+
+def plan_to_record(path: PathLike, appending: bool) -> RoomPlan:
+    """The plan file a new capture stores in its header (`sweep`/`record --plan`),
+    read before the device is opened. A capture appended to keeps the header it
+    has, so a plan given then would be lost: refused, with where it goes instead."""
+    if appending:
+        raise UsageError(
+            "--plan with --append: the capture's header is already written; "
+            "give the plan to analyze --plan instead"
+        )
+    return load_plan_file(path)

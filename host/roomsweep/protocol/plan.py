@@ -48,6 +48,17 @@ class RoomPlan:
     # the room's floor polygon, (x, y) metres in the waypoints' frame
     outline: list[tuple[float, float]] | None = None
 
+    def section(self) -> dict[str, Any]:
+        """The header's `plan` section saying what this plan says (JSON types)."""
+        out: dict[str, Any] = {}
+        if self.waypoints:
+            out["waypoints"] = {name: list(p) for name, p in self.waypoints.items()}
+        if self.sweep:
+            out["sweep"] = list(self.sweep)
+        if self.outline:
+            out["outline"] = [list(p) for p in self.outline]
+        return out
+
     def positions_xy(self) -> dict[str, tuple[float, float]] | None:
         """Each waypoint's (x, y): what the analyzer fits positions over."""
         if not self.waypoints:
@@ -97,6 +108,47 @@ def read_plan(header: dict[str, Any], where: str = "capture") -> RoomPlan:
             if value:  # absent, null, [] and {} say nothing: look further
                 found[key] = (place, value)
                 break
+    return _checked(
+        where, {key: (f"header {place}", value) for key, (place, value) in found.items()}
+    )
+
+
+def plan_from_object(value: Any, where: str) -> RoomPlan:
+    """A plan given on its own (a plan file, `roomsweep analyze --plan`): an object
+    shaped like the header's `plan` section, read as strictly. Unknown keys (a
+    typo such as `waypoint`) and a plan saying nothing are errors too: a plan that
+    silently did nothing would leave the findings without positions unnoticed."""
+    if not isinstance(value, dict):
+        raise CaptureFormatError(
+            f"{where}: a plan is an object with waypoints, sweep and/or outline, "
+            f"not {_short(value)}"
+        )
+    unknown = [key for key in value if key not in PLACES]
+    if unknown:
+        raise CaptureFormatError(
+            f"{where}: unknown plan key {printable(str(unknown[0]))!r} "
+            f"(a plan has {', '.join(PLACES)})"
+        )
+    given = {key: (key, v) for key, v in value.items() if v}
+    if not given:
+        raise CaptureFormatError(f"{where}: the plan is empty (give waypoints, sweep or outline)")
+    return _checked(where, given)
+
+
+def with_plan(header_plan: RoomPlan, given: RoomPlan | None) -> RoomPlan:
+    """The plan a capture is analysed with: each part `given` (a plan file) has,
+    else the header's."""
+    if given is None:
+        return header_plan
+    return RoomPlan(
+        given.waypoints or header_plan.waypoints,
+        given.sweep or header_plan.sweep,
+        given.outline or header_plan.outline,
+    )
+
+
+def _checked(where: str, found: dict[str, tuple[str, Any]]) -> RoomPlan:
+    """RoomPlan from {key: (how the place is named in messages, value)}."""
     waypoints = _waypoints(where, *found["waypoints"]) if "waypoints" in found else None
     sweep = _sweep(where, *found["sweep"]) if "sweep" in found else None
     outline = _outline(where, *found["outline"]) if "outline" in found else None
@@ -112,14 +164,13 @@ def _lookup(header: dict[str, Any], place: str) -> Any:
 def _waypoints(where: str, place: str, value: Any) -> dict[str, tuple[float, ...]]:
     if not isinstance(value, dict):
         raise CaptureFormatError(
-            f"{where}: header {place} must be an object name: [x, y] or [x, y, z], "
-            f"not {_short(value)}"
+            f"{where}: {place} must be an object name: [x, y] or [x, y, z], not {_short(value)}"
         )
     out = {}
     for name, pos in value.items():
         if not (isinstance(pos, list) and len(pos) in (2, 3) and all(map(_number, pos))):
             raise CaptureFormatError(
-                f"{where}: header {place} {name!r} must be [x, y] or [x, y, z] in metres, "
+                f"{where}: {place} {name!r} must be [x, y] or [x, y, z] in metres, "
                 f"not {_short(pos)}"
             )
         out[printable(name)] = tuple(float(v) for v in pos)  # names come from outside
@@ -129,7 +180,7 @@ def _waypoints(where: str, place: str, value: Any) -> dict[str, tuple[float, ...
 def _sweep(where: str, place: str, value: Any) -> list[str]:
     if not (isinstance(value, list) and all(isinstance(n, str) for n in value)):
         raise CaptureFormatError(
-            f"{where}: header {place} must be a list of waypoint names, not {_short(value)}"
+            f"{where}: {place} must be a list of waypoint names, not {_short(value)}"
         )
     return [printable(n) for n in value]  # names come from outside
 
@@ -141,7 +192,7 @@ def _outline(where: str, place: str, value: Any) -> list[tuple[float, float]]:
         and all(isinstance(p, list) and len(p) == 2 and all(map(_number, p)) for p in value)
     ):
         raise CaptureFormatError(
-            f"{where}: header {place} must be a list of at least 3 [x, y] corners in metres, "
+            f"{where}: {place} must be a list of at least 3 [x, y] corners in metres, "
             f"not {_short(value)}"
         )
     return [(float(x), float(y)) for x, y in value]
