@@ -320,3 +320,35 @@ def test_a_peak_that_makes_no_finding_claims_no_stops_from_the_others():
     assert len(dect) == 1, rf
     assert "door-side" in [dect[0]["waypoint"], *dect[0]["region"]]
     assert dect[0]["in_room_evidence"]["fall_across_room_db"] > 10
+
+
+def test_an_rf_finding_whose_access_point_the_scan_hears_there_is_no_echo():
+    """w1357-023: a GSM bug and a camera's access point both near -22 dBm at the
+    TV. The access point's RF finding claims the beacons the scan places in the
+    room, strongest at its own stop and at its level: the scan heard this very
+    device, so the GSM finding at the same level does not drop it as an echo.
+    Claimed from another stop, or beyond the walls, it gains nothing."""
+    from roomsweep.analysis.echoes import drop_echoes
+
+    parts, kinds = _wifi_kinds({"table": -27.0, "rug-left": -29.0, "door": -40.0})
+    rssi = _from((2.25, 2.0), 1.0, -24.0)
+    claim = _claim(rssi)
+    assert claim["waypoint"] == "table"
+
+    def wifi_ap(waypoint: str) -> dict:
+        return {"class": "wifi_ap", "waypoint": waypoint, "level_dbm": -27.0, "evidence": {}}
+
+    gsm = {"class": "gsm", "waypoint": "table", "level_dbm": -27.0, "evidence": {}}
+    here = wifi_ap("table")
+    assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [claim], [here]) == []
+    assert here["evidence"]["vouched_by_wifi_scan"]
+    assert drop_echoes([gsm, here]) == [gsm, here]
+    beside = wifi_ap("rug-left")  # claims it from the next stop: no word on its own
+    wifiscan.vouched_by_scan(kinds, parts, ROOM, [claim], [beside])
+    assert "vouched_by_wifi_scan" not in beside["evidence"]
+    beyond = _claim(_from((3.0, -1.5), 0.0, -22.0))
+    behind = wifi_ap(beyond["waypoint"])
+    wifiscan.vouched_by_scan(kinds, parts, ROOM, [beyond], [behind])
+    assert "vouched_by_wifi_scan" not in behind["evidence"]
+    unvouched = wifi_ap("table")
+    assert drop_echoes([gsm, unvouched]) == [gsm]

@@ -135,3 +135,13 @@ def test_a_level_too_loud_for_beyond_the_walls_is_no_background():
     assert room["too_loud_for_outside"]
     assert A._finding(*args, room)["class"] == "bt_classic"
     assert A._finding(*args, {**room, "too_loud_for_outside": False}) is None
+
+
+def test_a_device_beneath_the_louder_ones_level_mode_is_its_own():
+    """w1357-034: an LTE bug 5.4 dB beneath a BT bug at the plant, both in the
+    room. Overlapping bursts read at their power sum, at or above the louder
+    level, so a level below the louder one's ±3 dB mode is no mixture of it."""
+    loud = _finding("bt_classic", "plant", -23.6, True)
+    lte = _finding("lte", "plant", -29.0, True)
+    mixed = _finding("ble", "plant", -25.1, True)  # within the BT level's mode
+    assert drop_echoes([loud, lte, mixed]) == [loud, lte]

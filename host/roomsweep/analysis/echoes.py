@@ -16,11 +16,15 @@ from roomsweep.analysis.components import MODE_HALF_WIDTH_DB
 from roomsweep.analysis.locate import DEFAULT_EXPONENT
 
 # A weaker finding at a louder one's waypoint is its own device when its level
-# is this far beneath: a level mode of its own (each mode spans
-# components.MODE_HALF_WIDTH_DB either side of its centre, so two that do not
-# overlap lie twice that apart), not the louder one's bursts mixed with other
-# traffic, which a log detector reads at their power sum, at or above the louder
-ECHO_GAP_DB = 2 * MODE_HALF_WIDTH_DB
+# is this far beneath: below the louder one's level mode (which spans
+# components.MODE_HALF_WIDTH_DB either side of its centre), where the louder
+# one's bursts mixed with other traffic never read, a log detector reading
+# overlapping bursts at their power sum, at or above the louder level. Twice
+# the half width (modes that do not overlap) was the rule before: on the wide
+# tuning sets it dropped an LTE bug 5.4 dB under a BT bug and a BT bug 5.8 dB
+# under an access point, both in the room; tuning 482 / 67 -> 483 / 67, fresh
+# 331 / 38 -> 332 / 38 (docs/benchmarks.md round 14)
+ECHO_GAP_DB = MODE_HALF_WIDTH_DB
 # An unnamed periodic pattern this close to a named finding is that device's
 # bursts mixed with other traffic: a mixture no classifier names. 1.5 m is the
 # reach within which one source reads alike at neighbouring stops (a device
@@ -111,11 +115,11 @@ def _steady(f: dict[str, Any]) -> bool:
 
 def _own_level(f: dict[str, Any], loudest: dict[str, Any]) -> bool:
     """A weaker finding at a louder one's waypoint that is a device of its own:
-    a level mode ECHO_GAP_DB or more beneath the louder one (a log detector
+    a level more than ECHO_GAP_DB beneath the louder one (a log detector
     reads overlapping bursts at their power sum, at or above the louder level,
     never far beneath it) that the in-room test puts in the room."""
     room = f.get("in_room_evidence") or {}
-    return bool(room.get("in_room")) and f["level_dbm"] <= loudest["level_dbm"] - ECHO_GAP_DB
+    return bool(room.get("in_room")) and f["level_dbm"] < loudest["level_dbm"] - ECHO_GAP_DB
 
 
 def unnamed_beside_named(

@@ -73,14 +73,17 @@ def vouched_by_scan(
     where the detector heard none there, for a finding from the scan alone.
     None for an access point an RF Wi-Fi finding claims (claimed: that finding
     is this device, and the network merge joins them): that finding gains the
-    access point's strongest stop in its region (with_scans_strongest). Each:
+    access point's strongest stop in its region (with_scans_strongest), and is
+    marked vouched_by_wifi_scan where the scan heard it there (_heard_as_itself). Each:
     (kind, component or None, in-room evidence, the scan's finding)."""
     out: list[tuple[str, Component | None, dict[str, Any], dict[str, Any]]] = []
     rf_wifi = [f for f in found if f["class"] in RF_MERGE_CLASSES]
     taken = claimed([(n["waypoint"], n["level_dbm"]) for n in scan], rf_wifi, positions)
+    stops = {st.label for st in parts if st.label is not None}
     for k, i in taken.items():
         with_scans_strongest(rf_wifi[i], scan[k]["waypoint"])
-    stops = {st.label for st in parts if st.label is not None}
+        if _heard_as_itself(rf_wifi[i], scan[k], positions, stops):
+            rf_wifi[i].setdefault("evidence", {})["vouched_by_wifi_scan"] = True
     by_kind = {cls: kind[1] for cls, kind in wifi_kinds.items()}
     reported = in_findings(by_kind, parts, found)
     for k, n in enumerate(scan):
@@ -93,6 +96,29 @@ def vouched_by_scan(
         heard = like_level(by_kind, parts, n["waypoint"], n["level_dbm"], reported)
         out.append((*(heard or ("wifi_ap", None)), room, n))
     return out
+
+
+def _heard_as_itself(
+    finding: dict[str, Any],
+    scanned: dict[str, Any],
+    positions: dict[str, tuple[float, float]],
+    stops: Collection[str],
+) -> bool:
+    """An RF Wi-Fi finding that claims a camera access point the scan places in
+    the room, strongest at the finding's own waypoint and at its level (within
+    RF_LEVEL_MATCH_DB): the scan heard this device by its own address, so it
+    is no echo of a louder finding at that stop (echoes.drop_echoes). Example,
+    w1357-023: a GSM bug and a camera's access point both near -22 dBm at the
+    TV, the access point's beacons strongest there."""
+    if scanned["waypoint"] != finding.get("waypoint"):
+        return False
+    if abs(scanned["level_dbm"] - finding["level_dbm"]) > RF_LEVEL_MATCH_DB:
+        return False
+    rssi = scanned["evidence"].get("rssi_by_waypoint") or {}
+    return (
+        placed_in_room(rssi, scanned["waypoint"], positions, stops, CAMERA_MOST_EIRP_DBM)
+        is not None
+    )
 
 
 def scan_in_room(
