@@ -203,7 +203,7 @@ def test_cli_analyze_redact(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(
         "roomsweep.cli.analyst.from_capture",
-        lambda path: from_scenario(load_scenario("hotel-room")),
+        lambda path, plan=None: from_scenario(load_scenario("hotel-room")),
     )
     cap = tmp_path / "x.cap"
     cap.write_bytes(b"")

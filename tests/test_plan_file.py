@@ -157,3 +157,14 @@ def test_record_and_sweep_store_the_plan_in_a_new_captures_header(planned, tmp_p
         == 2
     )
     assert "its own plan" in capsys.readouterr().err
+
+
+def test_an_export_never_writes_over_its_plan_file(planned, tmp_path, capsys):
+    _, bare, plan = planned
+    plan_file = _write(tmp_path / "room.json", plan)
+    before = plan_file.read_bytes()
+    argv = ["export", str(bare), "--format", "jsonl", "-o", str(plan_file), "--force"]
+    assert main([*argv, "--plan", str(plan_file)]) == 2
+    err = capsys.readouterr().err
+    assert "own input" in err and err.count("\n") == 1, err
+    assert plan_file.read_bytes() == before

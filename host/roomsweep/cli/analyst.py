@@ -38,9 +38,13 @@ from roomsweep.protocol.untrusted import printable, printable_tree
 
 def _inputs(args: argparse.Namespace, *captures: str) -> list[str]:
     """The command's input files, each checked to be a regular file before any work
-    (a FIFO would block the reader): its captures and its calibration file."""
+    (a FIFO would block the reader): its captures, its calibration file and its
+    plan file (none of them is ever written over: check_output_path)."""
     for c in captures:
         check_input_path(c, "capture")
+    plan = getattr(args, "plan", None)
+    if plan:
+        check_input_path(plan, "plan file")
     calibration = getattr(args, "calibration", None)
     if calibration:
         check_input_path(calibration, "calibration file")
@@ -50,7 +54,7 @@ def _inputs(args: argparse.Namespace, *captures: str) -> list[str]:
             data = None  # Calibration.load says what is wrong with it
         if isinstance(data, dict):
             check_calibration_file(data, calibration)
-    return [*captures, *([calibration] if calibration else [])]
+    return [*captures, *([calibration] if calibration else []), *([plan] if plan else [])]
 
 
 def _plan(args: argparse.Namespace) -> RoomPlan | None:
