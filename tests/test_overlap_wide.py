@@ -145,3 +145,29 @@ def test_a_device_beneath_the_louder_ones_level_mode_is_its_own():
     lte = _finding("lte", "plant", -29.0, True)
     mixed = _finding("ble", "plant", -25.1, True)  # within the BT level's mode
     assert drop_echoes([loud, lte, mixed]) == [loud, lte]
+
+
+def test_a_stop_quieter_than_a_neighbour_that_is_no_peak_is_no_co_peak():
+    """w202-007: a DECT bug between the smoke detector, the window and the
+    dining table (0.5-1.1 m from each) read -13.6, -8.8 and -10.0 dBm there.
+    The smoke detector, 18 dB over the open floor and within a free-space
+    drop of the two louder stops, passed as a co-peak (a device at each of
+    them), though neither louder stop is a peak: it is not one either."""
+    room = {
+        "door": (3.09, 0.49),
+        "open-floor": (2.88, 2.04),
+        "smoke-detector": (2.68, 3.59),
+        "window": (2.71, 4.88),
+        "dining-table": (1.49, 3.66),
+    }
+    levels = {
+        "door": -16.2,
+        "open-floor": -31.6,
+        "smoke-detector": -13.6,
+        "window": -8.8,
+        "dining-table": -10.0,
+    }
+    assert "smoke-detector" not in _peaks_of(levels, room, "dect")
+    # a real pair keeps its co-peak: the louder stop a peak of its own
+    pair = {**levels, "window": -10.0, "dining-table": -30.0}
+    assert {"smoke-detector", "window"} <= set(_peaks_of(pair, room, "dect"))

@@ -157,6 +157,7 @@ def peaks(
             c.level_dbm, c.stretch, near[c.stretch], track, parts, distance, need, spilled
         ):
             found.append(c)
+    found = _beneath_no_peak(found, clear, track, near)
     # the same waypoint visited twice: keep its loudest visit
     best: dict[str | None, Component] = {}
     for c in found:
@@ -197,6 +198,33 @@ def _stands_alone(c: Component) -> bool:
         # beneath the noise, so the carrier's own fall makes such peaks
         and not c.beneath_carrier
     )
+
+
+def _beneath_no_peak(
+    found: list[Component],
+    clear: list[Component],
+    track: np.ndarray,
+    near: dict[int, list[int]],
+) -> list[Component]:
+    """`found` without the co-peaks (_co_peak) quieter than a neighbour that no
+    rule makes a peak: that louder stop is nearer the one source between them,
+    not a second device's. A co-peak takes louder neighbours as twins (each at
+    its own device); one that is no peak itself says there is none there.
+    Example, w202-007: a DECT bug between three stops read -8.8, -10.0 and
+    -13.6 dBm; the quietest was taken as a co-peak, and the stops around it,
+    the device's own, were then claimed by it. Dropping one may leave another
+    beneath a stop no longer a peak: repeated until none is."""
+    while True:
+        at = {p.stretch for p in found}
+        beneath = [
+            c
+            for c in found
+            if c not in clear
+            and any(track[j] > c.level_dbm and j not in at for j in near[c.stretch])
+        ]
+        if not beneath:
+            return found
+        found = [c for c in found if c not in beneath]
 
 
 def _co_peak(
