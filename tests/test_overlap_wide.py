@@ -134,7 +134,11 @@ def test_a_level_too_loud_for_beyond_the_walls_is_no_background():
     args = ("bt_classic", top, track, typical, parts, labels, rec, 3.1, set())
     assert room["too_loud_for_outside"]
     assert A._finding(*args, room)["class"] == "bt_classic"
-    assert A._finding(*args, {**room, "too_loud_for_outside": False}) is None
+    assert not room["fall_db"] >= 6.0  # the fall alone would not place it
+    quiet = {**room, "too_loud_for_outside": False, "in_room": False}
+    assert A._finding(*args, quiet) is None
+    # the in-room test's fall is all a small room shows: placed by it, no background
+    assert A._finding(*args, {**quiet, "in_room": True})["class"] == "bt_classic"
 
 
 def test_a_device_beneath_the_louder_ones_level_mode_is_its_own():

@@ -376,18 +376,26 @@ def _grounds(
     room (or its fall across the room, where the in-room test passed) and its
     confidence; None where the RF evidence alone makes no finding (_finding)."""
     above = top.level_dbm - typical
-    if room is not None and room["in_room"] and room["fall_db"] is not None:
+    placed = room is not None and room["in_room"] and room["fall_db"] is not None
+    if placed:
         # the in-room test answers "background?" better than the median: in a
         # small room an in-room device sets the median itself, while its fall
         # across the room (locate.in_room) is what no background source shows
         above = max(above, float(room["fall_db"]))
     too_loud = room is not None and room.get("too_loud_for_outside")
-    if above < PROXIMITY_DB and top.level_dbm < rec.ceiling_dbm and not vouched and not too_loud:
+    if (
+        above < PROXIMITY_DB
+        and top.level_dbm < rec.ceiling_dbm
+        and not (vouched or too_loud or placed)
+    ):
         # everywhere at a similar level: the friendly background. Not so a
         # level that pins the detector: at least -3 dBm at its input is within
         # about a metre of any source of 20 dBm or less (FSPL 40 dB at 1 m, 2.4
         # GHz), however many stops it pins; nor one no source of its kind
-        # beyond the walls can give (inroom.room_evidence)
+        # beyond the walls can give (inroom.room_evidence); nor one the in-room
+        # test placed by its fall, which in a small room is all the fall there
+        # is to show (locate.in_room asks 20 log10(d / 1 m) dB across d < 3 m:
+        # w5252-010, a video sender in a 2 x 1.5 m bathroom, 4.8 dB)
         return None
     if top.level_dbm < MIN_FINDING_DBM:
         return None
