@@ -376,12 +376,13 @@ def _grounds(
     room (or its fall across the room, where the in-room test passed) and its
     confidence; None where the RF evidence alone makes no finding (_finding)."""
     above = top.level_dbm - typical
-    placed = room is not None and room["in_room"] and room["fall_db"] is not None
-    if placed:
+    fall = room["fall_db"] if room is not None and room["in_room"] else None
+    placed = fall is not None
+    if fall is not None:
         # the in-room test answers "background?" better than the median: in a
         # small room an in-room device sets the median itself, while its fall
         # across the room (locate.in_room) is what no background source shows
-        above = max(above, float(room["fall_db"]))
+        above = max(above, float(fall))
     too_loud = room is not None and room.get("too_loud_for_outside")
     if (
         above < PROXIMITY_DB
