@@ -376,8 +376,8 @@ def _grounds(
     room (or its fall across the room, where the in-room test passed) and its
     confidence; None where the RF evidence alone makes no finding (_finding)."""
     above = top.level_dbm - typical
+    # where the in-room test placed it: its fall across the room
     fall = room["fall_db"] if room is not None and room["in_room"] else None
-    placed = fall is not None
     if fall is not None:
         # the in-room test answers "background?" better than the median: in a
         # small room an in-room device sets the median itself, while its fall
@@ -387,7 +387,8 @@ def _grounds(
     if (
         above < PROXIMITY_DB
         and top.level_dbm < rec.ceiling_dbm
-        and not (vouched or too_loud or placed)
+        and fall is None
+        and not (vouched or too_loud)
     ):
         # everywhere at a similar level: the friendly background. Not so a
         # level that pins the detector: at least -3 dBm at its input is within

@@ -157,7 +157,7 @@ def peaks(
             c.level_dbm, c.stretch, near[c.stretch], track, parts, distance, need, spilled
         ):
             found.append(c)
-    found = _beneath_no_peak(found, clear, track, near)
+    found = _beneath_no_peak(found, peaks_at, track, near)
     # the same waypoint visited twice: keep its loudest visit
     best: dict[str | None, Component] = {}
     for c in found:
@@ -202,11 +202,12 @@ def _stands_alone(c: Component) -> bool:
 
 def _beneath_no_peak(
     found: list[Component],
-    clear: list[Component],
+    clear_at: set[int],
     track: np.ndarray,
     near: dict[int, list[int]],
 ) -> list[Component]:
-    """`found` without the co-peaks (_co_peak) quieter than a neighbour that no
+    """`found` without the co-peaks (_co_peak; the clear peaks are at the
+    stretches `clear_at`) quieter than a neighbour that no
     rule makes a peak: that louder stop is nearer the one source between them,
     not a second device's. A co-peak takes louder neighbours as twins (each at
     its own device); one that is no peak itself says there is none there.
@@ -219,7 +220,7 @@ def _beneath_no_peak(
         beneath = [
             c
             for c in found
-            if c not in clear
+            if c.stretch not in clear_at
             and any(track[j] > c.level_dbm and j not in at for j in near[c.stretch])
         ]
         if not beneath:

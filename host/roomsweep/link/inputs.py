@@ -72,10 +72,10 @@ def load_plan_file(path: PathLike) -> RoomPlan:
     as strictly. Any fault is a PlanFileError naming the file."""
     p = check_input_path(path, "plan file")
     try:
-        if p.stat().st_size > MAX_PLAN_FILE_BYTES:
+        size = p.stat().st_size
+        if size > MAX_PLAN_FILE_BYTES:
             raise PlanFileError(
-                f"{p}: {p.stat().st_size} bytes is no room's plan "
-                f"(at most {MAX_PLAN_FILE_BYTES} bytes)"
+                f"{p}: {size} bytes is no room's plan (at most {MAX_PLAN_FILE_BYTES} bytes)"
             )
         text = p.read_text(encoding="utf-8")
     except OSError as e:
