@@ -285,3 +285,15 @@ def test_a_restart_whose_hello_was_lost_after_long_uptime_is_seen_from_the_uptim
     _, times, _ = one.channel(0)
     assert times.size == 80 * 256 and set(np.diff(times).tolist()) == {125}
     assert C.summarize(path)["device_restarts"] == 1
+
+
+def test_info_names_every_message_type_the_protocol_defines():
+    # `info`'s frames_by_type and the monitor name frames by P_NAMES: a type
+    # missing there read as "0x10" in --json while the text output named it
+    defined = {
+        v
+        for k, v in vars(P).items()
+        if k.startswith("T_") and k not in ("T_RESERVED_FIRST", "T_RESERVED_LAST")
+    }
+    assert {P.T_WIFI_SCAN, P.T_BLE_ADV, P.T_LENS} <= defined
+    assert defined <= set(C.P_NAMES), sorted(hex(t) for t in defined - set(C.P_NAMES))

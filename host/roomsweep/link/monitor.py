@@ -56,12 +56,9 @@ PROBLEM_COUNTERS = (
 )
 
 
-_MORE_NAMES = {P.T_WIFI_SCAN: "WIFI_SCAN", P.T_BLE_ADV: "BLE_ADV", P.T_LENS: "LENS"}
-
-
 def type_name(msg_type: int) -> str:
     """A frame type's name (docs/protocol.md), or its number in hex."""
-    return P_NAMES.get(msg_type) or _MORE_NAMES.get(msg_type, f"0x{msg_type:02x}")
+    return P_NAMES.get(msg_type, f"0x{msg_type:02x}")
 
 
 def frame_type_label(key: str) -> str:
