@@ -75,6 +75,11 @@ class FakeDevice:
             for cmd in dec.feed(data):
                 if not isinstance(cmd, Command):
                     continue
+                if cmd.type == P.T_CMD_START and self.streaming:
+                    # as the firmware does (app.py): START only from stopped
+                    reply = P.encode_reply(cmd.seq, cmd.type, P.ERR_BAD_STATE, "already streaming")
+                    self._send(P.T_ERROR, reply)
+                    continue
                 reply = P.encode_reply(cmd.seq, cmd.type, 0, "")
                 self._send(P.T_ACK, reply)
                 if cmd.type == P.T_CMD_HELLO:

@@ -27,6 +27,7 @@ from roomsweep.link.outputs import atomic_write, check_output_path
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import Counters
 from roomsweep.protocol.encoding import samples_payload
+from roomsweep.protocol.records import Samples
 
 from .fakedevice import FakeDevice
 
@@ -554,3 +555,15 @@ def test_info_calls_a_clean_link_clean(tmp_path, capsys):
         w.write_rx_stats(Counters(frames=31))
     assert main(["info", str(out)]) == 0
     assert "live link clean" in capsys.readouterr().out
+
+
+def test_record_takes_a_device_left_streaming(tmp_path):
+    # an earlier recorder killed, or the host's cable pulled while the board kept
+    # its power: the device still streams and refuses START until stopped
+    out = tmp_path / "again.cap"
+    with FakeDevice(frames_per_s=300) as dev:
+        dev.streaming = True
+        time.sleep(0.05)
+        argv = ["record", "--port", dev.port, "--out", str(out), "--seconds", "0.3"]
+        assert main(argv) == 0
+        assert any(isinstance(r, Samples) for r in C.load(out).records)

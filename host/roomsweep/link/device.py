@@ -148,6 +148,9 @@ def record(
     silent for `silence_timeout` seconds raises after the capture is closed
     cleanly, with everything received kept.
     """
+    # a device left streaming (an earlier recorder killed, the host's cable
+    # pulled while the board kept its power) refuses START, and CONFIGURE of rate or block
+    device.request(P.T_CMD_STOP)
     if settings:
         device.request(P.T_CMD_CONFIGURE, settings)
     device.request(P.T_CMD_START)
