@@ -424,6 +424,23 @@ def test_an_early_quit_says_the_sweep_is_incomplete(tmp_path, capsys):
     assert state.coverage().complete and state.coverage().verdict() is None
 
 
+def test_a_stop_the_sweep_returns_to_counts_once():
+    # the door at the start and at the end: four marks name four of five places
+    names = ["door", "desk", "bed", "tv", "window", "door"]
+    state = LiveState(sweep_names=names)
+    state.feed(_blocks([-50.0] * 100))
+    for i in range(4):
+        state.feed([Mark(P.T_MARK, i, i * 1_000_000, number=i + 1, source=1, label="")])
+    cov = state.coverage()
+    assert cov.planned == ["door", "desk", "bed", "tv", "window"]
+    assert cov.visited == ["door", "desk", "bed", "tv"] and cov.missing == ["window"]
+    assert cov.verdict() == (
+        "sweep incomplete: 1 of 5 stops not visited (window); the findings speak "
+        "only for the 4 visited"
+    )
+    assert "Stops 4 of 5 visited · not yet: window" in render_text(state)
+
+
 @pytest.mark.slow
 def test_a_simulated_sweep_quit_early_says_which_stops_are_missing(tmp_path, capsys):
     out = tmp_path / "early.cap"

@@ -461,11 +461,14 @@ class LiveState:
         self.marks.append(Waypoint(len(self.marks) + 1, label, source, self.at(r.ts_us)))
 
     def coverage(self) -> Coverage:
-        """Which planned stops a waypoint mark named (in plan order), and which not."""
+        """Which planned stops a waypoint mark named (in plan order), and which not.
+        A stop the sweep returns to (the door at the start and the end) counts
+        once: the findings speak for places, not for visits."""
         named = {m.label for m in self.marks}
-        visited = [n for n in self.sweep_names if n in named]
-        missing = [n for n in self.sweep_names if n not in named]
-        return Coverage(list(self.sweep_names), visited, missing)
+        planned = list(dict.fromkeys(self.sweep_names))
+        visited = [n for n in planned if n in named]
+        missing = [n for n in planned if n not in named]
+        return Coverage(planned, visited, missing)
 
     # --- the class guess ------------------------------------------------------------
     def update_guess(self) -> ClassGuess | None:
