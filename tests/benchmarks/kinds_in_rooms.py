@@ -36,7 +36,7 @@ from roomsweep.analysis.analyze import analyze  # noqa: E402
 from roomsweep.analysis.components import components  # noqa: E402
 from roomsweep.analysis.motion import without_stimulus_marks  # noqa: E402
 from roomsweep.eval.evaluate import hidden_emitters, score_scenario, summarize  # noqa: E402
-from roomsweep.sim.gen_check import mean_rx_dbm  # noqa: E402
+from roomsweep.sim.gen_check import mean_rx_dbm, probe_sweep  # noqa: E402
 from roomsweep.sim.scenario import load_scenario  # noqa: E402
 from tests.benchmarks.reliability import _recording  # noqa: E402
 
@@ -50,18 +50,10 @@ def _pc(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}"
 
 
-def _stop_times(sc: Any) -> dict[str, float]:
-    """Each waypoint's first dwell, its middle."""
-    out: dict[str, float] = {}
-    for s in sc.sweep:
-        out.setdefault(s.waypoint, s.arrive_s + 0.5 * s.dwell_s)
-    return out
-
-
 def alone_reads(sc: Any, rec: Any) -> list[tuple[str, str, str]]:
     """(kind, what its stop reads, emitter id) for each hidden transmitter
     alone at its stop (see the module's docstring)."""
-    times = _stop_times(sc)
+    times = probe_sweep(sc).stop_times  # each waypoint's first dwell, its middle
     names = list(times)
     if not names:
         return []

@@ -118,6 +118,16 @@ class Device:
             raise DeviceError(f"device refused the command: {name}: {reply.text}")
         return reply
 
+    def start_stream(self, settings: str = "") -> None:
+        """STOP, CONFIGURE `settings` (when any), START: the stream from any
+        state. A device left streaming (an earlier recorder killed, the host's
+        cable pulled while the board kept its power) refuses START, and a
+        CONFIGURE of rate or block, until stopped."""
+        self.request(P.T_CMD_STOP)
+        if settings:
+            self.request(P.T_CMD_CONFIGURE, settings)
+        self.request(P.T_CMD_START)
+
     def hello(self, timeout: float = 3.0) -> dict[str, Any]:
         """Ask for INFO: firmware version, board, channels, rates, calibration."""
         self.request(P.T_CMD_HELLO, timeout=timeout)
@@ -148,12 +158,7 @@ def record(
     silent for `silence_timeout` seconds raises after the capture is closed
     cleanly, with everything received kept.
     """
-    # a device left streaming (an earlier recorder killed, the host's cable
-    # pulled while the board kept its power) refuses START, and CONFIGURE of rate or block
-    device.request(P.T_CMD_STOP)
-    if settings:
-        device.request(P.T_CMD_CONFIGURE, settings)
-    device.request(P.T_CMD_START)
+    device.start_stream(settings)
     t_first: int | None = None
     last_time_stamp = 0.0
     last_stats = time.monotonic()

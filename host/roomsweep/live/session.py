@@ -96,11 +96,7 @@ class SweepSession:
         try:
             device = Device(port)
             info = device.hello(timeout=timeout)
-            # a device that kept streaming while the cable was out refuses START
-            device.request(P.T_CMD_STOP)
-            if self.settings:
-                device.request(P.T_CMD_CONFIGURE, self.settings)
-            device.request(P.T_CMD_START)
+            device.start_stream(self.settings)  # also one that streamed on while the cable was out
         except BaseException:
             port.close()
             raise
