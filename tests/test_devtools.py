@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import time
 
 import numpy as np
 import pytest
@@ -126,6 +127,19 @@ def test_monitor_json_lines_from_a_streaming_device(capsys):
     assert samples and all(x["count"] == 256 and x["channel"] == "rf" for x in samples)
     assert len(lines) == 31 and types[-1] == "counters"  # 30 frames, then the counters
     assert lines[-1]["frames"] >= 30 and lines[-1]["crc_errors"] == 0
+
+
+def test_monitor_start_takes_a_device_left_streaming(capsys):
+    # a device still streaming for an earlier, killed host refuses START until
+    # stopped: --start stops it first, as record does
+    with FakeDevice(frames_per_s=400) as dev:
+        dev.streaming = True
+        time.sleep(0.05)
+        argv = ["monitor", "--port", dev.port, "--start", "--json", "--frames", "40"]
+        assert main(argv + ["--seconds", "10", "--counters-every", "0"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert not [x for x in lines if x["type"] == "ERROR"]
+    assert [x for x in lines if x["type"] == "SAMPLES"]
 
 
 def test_monitor_text_shows_frames_and_error_counters(capsys):
@@ -432,10 +446,3 @@ def test_ports_say_which_is_likely_the_device_and_why():
     assert first.startswith("* /dev/ttyUSB0") and "likely the device" in first
     assert second.startswith("  /dev/ttyS0") and "not a USB device" in second
     assert "sim hotel-room --pty" in format_ports([])
-
-
-def test_info_names_every_frame_type():
-    from roomsweep.link.monitor import frame_type_label
-
-    assert frame_type_label("0x10") == "WIFI_SCAN" and frame_type_label("0x11") == "BLE_ADV"
-    assert frame_type_label("INFO") == "INFO" and frame_type_label("0x1f") == "0x1f"

@@ -28,7 +28,6 @@ from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.capture import Capture, load, summarize_capture
 from roomsweep.link.header_schema import check_calibration_file
 from roomsweep.link.inputs import check_input_path, load_plan_file
-from roomsweep.link.monitor import frame_type_label
 from roomsweep.link.outputs import check_output_path
 from roomsweep.network.redact import redact_findings
 from roomsweep.protocol.calibration import Calibration
@@ -151,8 +150,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         )
     )
     lines.append(
-        "frames    "
-        + ", ".join(f"{frame_type_label(k)} {v}" for k, v in summary["frames_by_type"].items())
+        "frames    " + ", ".join(f"{k} {v}" for k, v in summary["frames_by_type"].items())
     )
     names = {"0": "rf", "1": "photodiode"}
     for ch, c in summary["channels"].items():

@@ -61,17 +61,6 @@ def type_name(msg_type: int) -> str:
     return P_NAMES.get(msg_type, f"0x{msg_type:02x}")
 
 
-def frame_type_label(key: str) -> str:
-    """A `summarize` frames_by_type key ("INFO", or "0x10" for a type it does not
-    name) as a name: "0x10" -> "WIFI_SCAN"."""
-    if key.lower().startswith("0x"):
-        try:
-            return type_name(int(key, 16))
-        except ValueError:
-            return key
-    return key
-
-
 def _stats(samples: np.ndarray) -> dict[str, float]:
     if samples.size == 0:
         return {"min": 0, "mean": 0.0, "max": 0}
@@ -388,8 +377,8 @@ def run_monitor(
             if hello or start:
                 device.request(P.T_CMD_HELLO)
             if start:
-                device.request(P.T_CMD_START)
-                streaming = True
+                streaming = True  # from here a STOP is owed, even if START fails
+                device.start_stream()
         except DeviceTimeout as e:
             raise DeviceTimeout(f"{e} (is it a roomsweep device on {url}?)") from None
         while not done():
