@@ -567,3 +567,16 @@ def test_record_takes_a_device_left_streaming(tmp_path):
         argv = ["record", "--port", dev.port, "--out", str(out), "--seconds", "0.3"]
         assert main(argv) == 0
         assert any(isinstance(r, Samples) for r in C.load(out).records)
+
+
+def test_no_command_is_numbered_as_the_devices_unreadable_frame_reply():
+    # the device answers a frame it could not read (bad CRC, truncated) with an
+    # ERROR carrying NO_SEQ: a command numbered so would take it as its reply
+    import struct
+
+    from roomsweep.link.device import encode_command
+    from roomsweep.protocol import rsproto
+
+    frame, seq = encode_command(rsproto.T_CMD_PING, rsproto.NO_SEQ, "x")
+    assert seq == 0  # on past the wrap
+    assert struct.unpack_from(rsproto.HEADER_FORMAT, frame)[4] == 0

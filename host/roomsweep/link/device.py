@@ -39,7 +39,9 @@ def encode_command(msg_type: int, seq: int, text: str = "") -> tuple[bytes, int]
 
     While the device sits idle at its REPL port, a 0x03 byte would be taken as
     Ctrl-C. Command payloads are printable text, so only the header and CRC can
-    hold one; the sequence number is advanced until none does.
+    hold one; the sequence number is advanced until none does, and past
+    NO_SEQ (0xFFFF), which the device's ERROR for a damaged frame carries: a
+    command so numbered would take that ERROR as its reply.
     """
     if msg_type not in P.COMMAND_TYPES:
         raise UsageError(f"0x{msg_type:02x} is not a command type")
@@ -52,8 +54,8 @@ def encode_command(msg_type: int, seq: int, text: str = "") -> tuple[bytes, int]
         payload += b" "  # the length byte itself would read as Ctrl-C
     for attempt in range(1024):  # covers a run of 256 numbers with 0x03 as high byte
         s = (seq + attempt) & 0xFFFF
-        if (s >> 8) == _CTRL_C or (s & 0xFF) == _CTRL_C:
-            continue
+        if (s >> 8) == _CTRL_C or (s & 0xFF) == _CTRL_C or s == P.NO_SEQ:
+            continue  # NO_SEQ: the device's ERROR for a frame it could not read
         frame = P.encode_frame(msg_type, s, 0, payload)
         if _CTRL_C not in frame:
             return frame, s
