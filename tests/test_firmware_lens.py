@@ -82,6 +82,30 @@ def test_lockin_matches_numpy_and_allocates_nothing(mp_run, tmp_path):
     np.testing.assert_allclose(np.median(host, axis=1), [25.5, 7.6, 1.9], atol=0.3)
 
 
+def _amplitude_as_protocol_md_defines(x: np.ndarray, hz: int, rate: int) -> int:
+    """docs/protocol.md, LENS, "The amplitude", written from the doc's formula."""
+    n = len(x)
+    xi = [int(v) for v in x]
+    m = sum(xi) // n
+    k = [((i * hz) % rate) * 256 // rate for i in range(n)]
+    c = [round(127 * np.cos(2 * np.pi * ki / 256)) for ki in k]
+    s = [round(127 * np.sin(2 * np.pi * ki / 256)) for ki in k]
+    i_sum = sum((v - m) * ci for v, ci in zip(xi, c))
+    q_sum = sum((v - m) * si for v, si in zip(xi, s))
+    d = 127 * n // 16
+    return min(65535, int(np.sqrt((abs(i_sum) // d) ** 2 + (abs(q_sum) // d) ** 2)))
+
+
+def test_lockin_is_the_amplitude_protocol_md_defines(mp_run, tmp_path):
+    # a device writer works from the doc alone: its formula must give the
+    # firmware's integers exactly, not roughly
+    blocks = _blocks([(40.0, 12.0, 3.0), (0.0, 0.0, 0.0), (2000.0, 700.0, 90.0)], seed=3)
+    got = _run(mp_run, blocks, tmp_path)
+    for blk, r in zip(blocks, got):
+        want = [_amplitude_as_protocol_md_defines(blk, hz, FS) for hz in HZ]
+        assert r["amps"] == want
+
+
 def test_dark_groups_read_zero_and_clipping_is_flagged(mp_run, tmp_path):
     blocks = _blocks([(40.0, 12.0, 3.0), (4000.0, 0.0, 0.0)])
     got = _run(mp_run, blocks, tmp_path, lit=(1, 0, 1))
