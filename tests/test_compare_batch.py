@@ -100,6 +100,48 @@ def test_compare_does_not_call_a_tracker_new_when_the_other_sweep_had_no_scans(
     assert not back["vanished"] and "later sweep had no radio scans" in str(back)
 
 
+def test_a_finding_the_scan_made_alone_needs_that_scan_in_the_other_sweep(hotel_capture):
+    # the device's BLE scan alone placed a tracker: an "rf" finding whose only
+    # source is the scan, which a sweep without BLE scans could not have made
+    from roomsweep.analyst.compare import compare
+
+    b = analyse_capture(hotel_capture)
+    alone = {
+        "type": "rf",
+        "class": "ble",
+        "sources": ["ble"],
+        "title": "BLE tracker advertising",
+        "waypoint": "bed-right",
+        "level_dbm": -27.7,
+        "confidence": 0.98,
+    }
+    b.findings = [*b.findings, alone]
+    a = analyse_capture(hotel_capture)
+    a.rec.wifi, a.rec.ble, a.rec.radio_busy = [], [], []
+    a.header = {**a.header, "settings": ""}
+    back = compare(b, a)
+    assert not [f for f in back["vanished"] if f["class"] == "ble"]
+    (nc,) = [f for f in back["not_comparable"] if f["class"] == "ble"]
+    assert nc["reason"] == "the later sweep had no radio scans (BLE)"
+
+
+def test_a_finding_where_the_other_sweep_never_stopped_is_not_comparable(hotel_capture, capsys):
+    # a sweep quit early: what the first sweep found at the stops it never
+    # reached has not vanished, nothing was heard there
+    from roomsweep.analyst.compare import compare, format_comparison
+
+    a = analyse_capture(hotel_capture)
+    b = analyse_capture(hotel_capture)
+    gone = {f.get("waypoint") for f in a.findings if f.get("waypoint")}
+    assert gone
+    b.stops = [s for s in b.stops if s["waypoint"] not in gone]
+    b.findings = []
+    d = compare(a, b)
+    assert not d["vanished"] and len(d["not_comparable"]) == len(a.findings)
+    assert all("the later sweep did not stop at" in f["reason"] for f in d["not_comparable"])
+    assert "VANISHED" not in format_comparison(d)
+
+
 @pytest.fixture(scope="module")
 def capture_dir(hotel_capture, tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("captures")

@@ -8,7 +8,8 @@ their loudest level; MOVED_DB or more is flagged.
 
 A Wi-Fi or BLE finding needs the device's radio scans: when the other sweep
 made none (the radios are off by default), it is neither new nor vanished but
-`not_comparable`, and it does not count as a change.
+`not_comparable`, and it does not count as a change. So is a finding at places
+(its waypoint and region) the other sweep never stopped at.
 """
 
 from __future__ import annotations
@@ -70,10 +71,34 @@ def radio_scans(an: SweepAnalysis) -> set[str]:
     return kinds
 
 
-def _needs_scan(f: dict[str, Any]) -> str | None:
-    """The radio scan a finding comes from ("wifi", "ble"), None for the detector's."""
+def _needs_scan(f: dict[str, Any]) -> set[str]:
+    """The radio scans a finding rests on ("wifi", "ble"): a scan's own finding,
+    or one the device's scan made alone (its sources without the detector's)."""
     kind = str(f.get("type") or "rf")
-    return kind if kind in ("wifi", "ble") else None
+    if kind in ("wifi", "ble"):
+        return {kind}
+    sources = f.get("sources") or ["rf"]
+    return set() if "rf" in sources else {s for s in sources if s in SCAN_NAMES}
+
+
+def visited(an: SweepAnalysis) -> set[str]:
+    """The waypoints a sweep stopped at."""
+    return {s["waypoint"] for s in an.stops if s["waypoint"]}
+
+
+def _unheard(f: dict[str, Any], other: SweepAnalysis, scans: set[str], which: str) -> str | None:
+    """Why the `which` sweep ("earlier", "later") could not have heard finding
+    `f` of the other one: a radio scan it did not make, or the finding's places
+    (its waypoint and region) none of which it stopped at. None when it could."""
+    missing = sorted(_needs_scan(f) - scans)
+    if missing:
+        names = ", ".join(SCAN_NAMES[m] for m in missing)
+        return f"the {which} sweep had no radio scans ({names})"
+    places = {p for p in [f.get("waypoint"), *(f.get("region") or [])] if p}
+    stops = visited(other)
+    if places and stops and not places & stops:
+        return f"the {which} sweep did not stop at {', '.join(sorted(places))}"
+    return None
 
 
 def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
@@ -84,15 +109,9 @@ def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
     for fb in b.findings:
         partner = next((i for i in unmatched_a if _same(a.findings[i], a, fb, b)), None)
         if partner is None:
-            scan = _needs_scan(fb)
-            if scan and scan not in scans_a:
-                not_comparable.append(
-                    {
-                        **_brief(fb),
-                        "sweep": "b",
-                        "reason": f"the earlier sweep had no radio scans ({SCAN_NAMES[scan]})",
-                    }
-                )
+            reason = _unheard(fb, a, scans_a, "earlier")
+            if reason:
+                not_comparable.append({**_brief(fb), "sweep": "b", "reason": reason})
             else:
                 new.append(_brief(fb))
             continue
@@ -104,15 +123,9 @@ def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
         persisting.append({"a": _brief(fa), "b": _brief(fb), "level_change_db": change})
     vanished = []
     for i in unmatched_a:
-        scan = _needs_scan(a.findings[i])
-        if scan and scan not in scans_b:
-            not_comparable.append(
-                {
-                    **_brief(a.findings[i]),
-                    "sweep": "a",
-                    "reason": f"the later sweep had no radio scans ({SCAN_NAMES[scan]})",
-                }
-            )
+        reason = _unheard(a.findings[i], b, scans_b, "later")
+        if reason:
+            not_comparable.append({**_brief(a.findings[i]), "sweep": "a", "reason": reason})
         else:
             vanished.append(_brief(a.findings[i]))
 
