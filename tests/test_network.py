@@ -196,6 +196,11 @@ def test_redact_hides_ssids_and_macs_everywhere():
     assert a == redact_findings(findings, salt="room214")  # stable for one salt
     assert a != redact_findings(findings, salt="other")
     assert a[0]["evidence"]["wifi"]["ssid"].startswith("ssid-")
+    # the AirTag's payload carries its rotating key: a token, and nowhere in clear
+    payload = next(f["evidence"]["ble"]["adv_data"] for f in findings if f["evidence"].get("ble"))
+    assert len(payload) > 20 and payload not in text
+    (tracker,) = [f for f in a if f["evidence"].get("ble")]
+    assert tracker["evidence"]["ble"]["adv_data"].startswith("adv-")
 
 
 def test_cli_analyze_redact(tmp_path, capsys, monkeypatch):

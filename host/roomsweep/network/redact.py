@@ -1,4 +1,7 @@
-"""SSIDs and MAC addresses are personal data: replace them with salted hashes.
+"""SSIDs, MAC addresses and BLE advertising payloads are personal data: replace
+them with salted hashes. A payload carries identifiers of its own (a Find My
+tag's rotating key, a device name), so it goes whole; what the analysis read
+from it (the kind it names) stays.
 
 The same salt maps the same value to the same token, so a redacted report
 still says "the same access point at three waypoints" without naming it.
@@ -23,6 +26,7 @@ from typing import Any
 _MAC = re.compile(r"\b[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}\b")
 SSID_KEYS = ("ssid",)
 MAC_KEYS = ("mac", "bssid", "address")
+PAYLOAD_KEYS = ("adv_data",)
 
 
 def token(kind: str, value: str, salt: str) -> str:
@@ -34,7 +38,8 @@ def redact_findings(
     findings: list[dict[str, Any]], salt: str | None = None
 ) -> list[dict[str, Any]]:
     """A copy of `findings` with every SSID and MAC address replaced by a token,
-    in the structured evidence and wherever the text quotes them."""
+    in the structured evidence and wherever the text quotes them, and every
+    advertising payload (PAYLOAD_KEYS) by a token."""
     salt = secrets.token_hex(8) if salt is None else salt
     ssids: set[str] = set()
     _collect(findings, ssids)
@@ -56,6 +61,8 @@ def redact_findings(
                 return token("ssid", obj, salt)
             if key in MAC_KEYS:
                 return token("mac", obj.lower(), salt)
+            if key in PAYLOAD_KEYS and obj:
+                return token("adv", obj.lower(), salt)
             return text(obj)
         return obj
 
