@@ -215,8 +215,15 @@ def read_header(path: str | Path) -> tuple[dict[str, Any], int]:
     try:
         with open_capture(path) as f:
             pre = f.read(_PREAMBLE.size)
-            if len(pre) < _PREAMBLE.size or not pre.startswith(CAPTURE_MAGIC):
+            if not pre:
+                raise CaptureFormatError(f"{path}: empty file (0 bytes), not a capture")
+            if not CAPTURE_MAGIC.startswith(pre[: len(CAPTURE_MAGIC)]):
                 raise CaptureFormatError(f"{path}: not a roomsweep capture (bad magic)")
+            if len(pre) < _PREAMBLE.size:
+                raise CaptureFormatError(
+                    f"{path}: capture cut short after {len(pre)} bytes (its header needs "
+                    f"at least {_PREAMBLE.size + 4})"
+                )
             _, version, length = _PREAMBLE.unpack(pre)
             if version != CAPTURE_VERSION:
                 raise CaptureFormatError(
@@ -230,7 +237,11 @@ def read_header(path: str | Path) -> tuple[dict[str, Any], int]:
     except OSError as e:
         raise CaptureFormatError(f"cannot read capture {path}: {e.strerror or e}") from e
     if len(body) < length or len(crc) < 4:
-        raise CaptureFormatError(f"{path}: header cut short")
+        got = _PREAMBLE.size + len(body) + len(crc)
+        raise CaptureFormatError(
+            f"{path}: header cut short: the file ends after {got} bytes, its header "
+            f"needs {_PREAMBLE.size + length + 4}"
+        )
     if zlib.crc32(body) != struct.unpack("<I", crc)[0]:
         raise CaptureFormatError(f"{path}: header CRC mismatch (damaged file)")
     try:
