@@ -18,12 +18,18 @@ from roomsweep.protocol.records import Command
 
 
 class FakeDevice:
-    def __init__(self, frames_per_s: float = 200.0, boot_noise: bytes = b""):
+    def __init__(
+        self,
+        frames_per_s: float = 200.0,
+        boot_noise: bytes = b"",
+        refuse_settings: tuple[str, ...] = (),
+    ):
         self.master, self.slave = os.openpty()
         tty.setraw(self.slave)
         self.port = os.ttyname(self.slave)
         self.frames_per_s = frames_per_s
         self.boot_noise = boot_noise
+        self.refuse_settings = refuse_settings  # CONFIGURE keys refused, as unknown
         self.sent: list[tuple[int, float]] = []  # (seq, time.monotonic())
         self.streaming = False
         self._seq = 0
@@ -78,6 +84,17 @@ class FakeDevice:
                 if cmd.type == P.T_CMD_START and self.streaming:
                     # as the firmware does (app.py): START only from stopped
                     reply = P.encode_reply(cmd.seq, cmd.type, P.ERR_BAD_STATE, "already streaming")
+                    self._send(P.T_ERROR, reply)
+                    continue
+                unknown = [
+                    kv.split("=")[0]
+                    for kv in cmd.text.split()
+                    if cmd.type == P.T_CMD_CONFIGURE and kv.split("=")[0] in self.refuse_settings
+                ]
+                if unknown:
+                    reply = P.encode_reply(
+                        cmd.seq, cmd.type, P.ERR_BAD_ARGUMENT, f"unknown setting {unknown[0]}"
+                    )
                     self._send(P.T_ERROR, reply)
                     continue
                 reply = P.encode_reply(cmd.seq, cmd.type, 0, "")

@@ -77,9 +77,9 @@ def feed_pieces(data: bytes, sizes) -> tuple[list, Decoder]:
         n = sizes[k % len(sizes)]
         records += dec.feed(data[pos : pos + n])
         pos, k = pos + n, k + 1
-        assert dec.counters.garbage_bytes + sum(len(r.raw) for r in records) + dec.pending == (
-            dec.counters.bytes_total
-        )
+        assert dec.counters.garbage_bytes + sum(len(r.raw) for r in records) + dec.pending + (
+            dec.cut_bytes
+        ) == (dec.counters.bytes_total)
     records += dec.finish()
     return records, dec
 
@@ -99,7 +99,7 @@ def test_decoder_garbage_and_frames_of_any_type_interleaved(items, sizes):
     assert len(found) == len(frames)  # the garbage cannot hide a frame's own bytes
     assert [r.raw for r in records] == frames  # every valid frame, in order, nothing else
     assert c.frames == len(frames) and c.bytes_total == len(data)
-    assert c.garbage_bytes == len(data) - sum(len(f) for f in frames)
+    assert c.garbage_bytes + dec.cut_bytes == len(data) - sum(len(f) for f in frames)
     assert sum(isinstance(r, Unknown) for r in records) == c.unknown_type + c.bad_payload
 
 
@@ -118,7 +118,7 @@ def test_decoder_device_streams_with_garbage_anywhere(s, junk, rnd, sizes):
     whole = [k for k, _ in delivered_frames(s.frames, data)]
     assert [r.raw for r in records] == [s.frames[k] for k in whole]
     assert c.frames == len(records) and c.bytes_total == len(data)
-    assert c.garbage_bytes + sum(len(r.raw) for r in records) == len(data)
+    assert c.garbage_bytes + sum(len(r.raw) for r in records) + dec.cut_bytes == len(data)
 
 
 # --- the capture reader -------------------------------------------------------------

@@ -46,7 +46,10 @@ def cmd_record(args: argparse.Namespace) -> int:
         header = {"port": args.port, "device": info, "notes": args.note or ""}
         if plan is not None:
             header["plan"] = plan.section()
-        with CaptureWriter(args.out, header, append=args.append, replace=args.force) as writer:
+        # created (or replaced, appended to) once the device has accepted --set and START
+        with CaptureWriter(
+            args.out, header, append=args.append, replace=args.force, defer=True
+        ) as writer:
             try:
                 summary = record(device, writer, seconds=args.seconds, settings=args.set or "")
             except KeyboardInterrupt:

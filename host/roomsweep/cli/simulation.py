@@ -61,9 +61,11 @@ SERVE_SECONDS = 3600.0  # --pty: an hour of simulated signal unless --seconds
 
 
 def serve_pty(args: argparse.Namespace) -> int:
-    """`sim --pty`: the simulated device on a pseudo-terminal until Ctrl-C, its
-    path printed, for `monitor`, `record`, `sweep --port`, `deploy --check-only`.
-    One host at a time; a host may close the port and another open it."""
+    """`sim --pty`: the simulated device on a pseudo-terminal until Ctrl-C (or
+    until its `--seconds` of simulated signal are used up: streaming runs as
+    fast as the host reads, not in real time), its path printed, for `monitor`,
+    `record`, `sweep --port`, `deploy --check-only`. One host at a time; a host
+    may close the port and another open it."""
     if args.out or args.set or args.note or args.force:
         raise UsageError(
             "sim --pty serves the device; --out, --set, --note and --force belong to the "

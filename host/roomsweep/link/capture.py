@@ -62,6 +62,11 @@ class CaptureWriter:
         false it is refused with a UsageError and nothing is touched. Commands
         check this before any work (`roomsweep.link.outputs.check_output_path`);
         this is the last guard, atomic with creating the file (O_EXCL).
+    defer : create (or replace, or open for appending) the file only at the first
+        write, not here: a recorder that has yet to configure and START the device
+        leaves an existing file untouched, and no stub, when the device refuses.
+        Everything that can be checked (the header, an existing file that must not
+        be replaced, the capture appended to) is checked here all the same.
     """
 
     def __init__(
@@ -71,6 +76,7 @@ class CaptureWriter:
         append: bool = False,
         fsync_interval_s: float = 1.0,
         replace: bool = True,
+        defer: bool = False,
     ):
         self.path = Path(path)
         self.fsync_interval_s = fsync_interval_s
@@ -80,9 +86,12 @@ class CaptureWriter:
         self.frames_written = 0
         if self.path.exists() and not self.path.is_file():  # opening a FIFO would block
             raise UsageError(f"{self.path}: not a regular file; a capture cannot go there")
-        if append and self.path.exists() and self.path.stat().st_size > 0:
+        self._fd = -1
+        self._closed = False
+        self._replace = replace
+        self._appending = append and self.path.exists() and self.path.stat().st_size > 0
+        if self._appending:
             self.header = read_header(self.path)[0]
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
         else:
             self.header = dict(header or {})
             self.header.setdefault("format", "roomsweep-capture")
@@ -95,15 +104,31 @@ class CaptureWriter:
             except (TypeError, ValueError) as e:
                 raise CaptureFormatError(f"capture header is not JSON-serialisable: {e}") from e
             check_header(self.header, f"{self.path} (new)")
-            flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL)
+            if not replace and self.path.exists():
+                raise UsageError(f"{self.path} already exists; it is not replaced")
+        if not defer:
+            self.open()
+
+    def open(self) -> None:
+        """Create the file and write the header (or open the capture for
+        appending); a no-op once open. The first write does it when deferred."""
+        if self._fd >= 0 or self._closed:
+            return
+        if self._appending:
             try:
-                self._fd = os.open(self.path, flags, 0o644)
-            except FileExistsError:
-                raise UsageError(f"{self.path} already exists; it is not replaced") from None
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
             except OSError as e:
-                raise CaptureFormatError(f"cannot create capture {self.path}: {e}") from e
-            os.write(self._fd, encode_header(self.header))
-            os.fsync(self._fd)
+                raise CaptureFormatError(f"cannot append to capture {self.path}: {e}") from e
+            return
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if self._replace else os.O_EXCL)
+        try:
+            self._fd = os.open(self.path, flags, 0o644)
+        except FileExistsError:
+            raise UsageError(f"{self.path} already exists; it is not replaced") from None
+        except OSError as e:
+            raise CaptureFormatError(f"cannot create capture {self.path}: {e}") from e
+        os.write(self._fd, encode_header(self.header))
+        os.fsync(self._fd)
 
     def __enter__(self) -> CaptureWriter:
         return self
@@ -115,6 +140,7 @@ class CaptureWriter:
         """Append complete frames (each exactly as received) in one write."""
         if not frames:
             return
+        self.open()
         data = b"".join(frames)
         view = memoryview(data)
         while view:
@@ -143,6 +169,7 @@ class CaptureWriter:
         self.write_frames([self._host_frame(P.T_HOST_NOTE, text.encode())])
 
     def close(self) -> None:
+        self._closed = True
         if self._fd >= 0:
             os.fsync(self._fd)
             os.close(self._fd)
@@ -188,8 +215,15 @@ def read_header(path: str | Path) -> tuple[dict[str, Any], int]:
     try:
         with open_capture(path) as f:
             pre = f.read(_PREAMBLE.size)
-            if len(pre) < _PREAMBLE.size or not pre.startswith(CAPTURE_MAGIC):
+            if not pre:
+                raise CaptureFormatError(f"{path}: empty file (0 bytes), not a capture")
+            if not CAPTURE_MAGIC.startswith(pre[: len(CAPTURE_MAGIC)]):
                 raise CaptureFormatError(f"{path}: not a roomsweep capture (bad magic)")
+            if len(pre) < _PREAMBLE.size:
+                raise CaptureFormatError(
+                    f"{path}: capture cut short after {len(pre)} bytes (its header needs "
+                    f"at least {_PREAMBLE.size + 4})"
+                )
             _, version, length = _PREAMBLE.unpack(pre)
             if version != CAPTURE_VERSION:
                 raise CaptureFormatError(
@@ -203,7 +237,11 @@ def read_header(path: str | Path) -> tuple[dict[str, Any], int]:
     except OSError as e:
         raise CaptureFormatError(f"cannot read capture {path}: {e.strerror or e}") from e
     if len(body) < length or len(crc) < 4:
-        raise CaptureFormatError(f"{path}: header cut short")
+        got = _PREAMBLE.size + len(body) + len(crc)
+        raise CaptureFormatError(
+            f"{path}: header cut short: the file ends after {got} bytes, its header "
+            f"needs {_PREAMBLE.size + length + 4}"
+        )
     if zlib.crc32(body) != struct.unpack("<I", crc)[0]:
         raise CaptureFormatError(f"{path}: header CRC mismatch (damaged file)")
     try:

@@ -23,6 +23,14 @@ from roomsweep.protocol.decoder import Decoder
 from roomsweep.protocol.records import Ack, Error, Info, Record, Samples
 
 _CTRL_C = 0x03
+COMMAND_NAMES = {
+    P.T_CMD_HELLO: "HELLO",
+    P.T_CMD_START: "START",
+    P.T_CMD_STOP: "STOP",
+    P.T_CMD_CONFIGURE: "CONFIGURE",
+    P.T_CMD_MARK: "MARK",
+    P.T_CMD_PING: "PING",
+}
 
 
 def _wait_readable(port: serial.SerialBase, timeout: float) -> None:
@@ -114,7 +122,8 @@ class Device:
                     reply = rec
                     self.reply_index = len(self.backlog)
         if reply is None:
-            raise DeviceTimeout(f"no reply to command 0x{msg_type:02x} within {timeout:g} s")
+            name = COMMAND_NAMES.get(msg_type, f"0x{msg_type:02x}")
+            raise DeviceTimeout(f"no reply to {name} within {timeout:g} s")
         if isinstance(reply, Error):
             name = P.ERROR_NAMES.get(reply.code, str(reply.code))
             raise DeviceError(f"device refused the command: {name}: {reply.text}")
@@ -132,7 +141,15 @@ class Device:
 
     def hello(self, timeout: float = 3.0) -> dict[str, Any]:
         """Ask for INFO: firmware version, board, channels, rates, calibration."""
-        self.request(P.T_CMD_HELLO, timeout=timeout)
+        try:
+            self.request(P.T_CMD_HELLO, timeout=timeout)
+        except DeviceTimeout:
+            where = getattr(self.port, "port", None) or "this port"
+            raise DeviceTimeout(
+                f"no roomsweep device answered HELLO on {where} within {timeout:g} s: is "
+                "it the device's port (roomsweep ports), with the roomsweep firmware "
+                "running (roomsweep deploy)?"
+            ) from None
         deadline = time.monotonic() + timeout
         while True:
             for rec in self.backlog[self.reply_index :]:

@@ -7,7 +7,9 @@ of their own.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import serial
 from serial.tools import list_ports
@@ -26,10 +28,18 @@ def open_port(url: str, baudrate: int = DEFAULT_BAUD, timeout: float = 0) -> ser
 
     The default timeout 0 makes reads non-blocking: a read returns whatever is
     buffered, for real ports and URL handlers alike (Device.read does the waiting).
+
+    A serial port (a device path, a pty) is opened exclusively (an advisory lock,
+    pyserial's ``exclusive``): a second roomsweep client on the same port would
+    take half of the first one's frames, so it is refused ("port busy"). URL
+    handlers (socket://, rfc2217://, loop://) accept the flag and ignore it.
     """
+    _check_url(url)
     try:
-        port = serial.serial_for_url(url, do_not_open=True, baudrate=baudrate, timeout=timeout)
-    except (ValueError, serial.SerialException) as e:
+        port = serial.serial_for_url(
+            url, do_not_open=True, baudrate=baudrate, timeout=timeout, exclusive=True
+        )
+    except (ValueError, TypeError, serial.SerialException) as e:
         raise PortError(f"cannot use port {url!r}: {e}") from e
     try:
         port.dtr = False
@@ -39,8 +49,39 @@ def open_port(url: str, baudrate: int = DEFAULT_BAUD, timeout: float = 0) -> ser
     try:
         port.open()
     except (OSError, serial.SerialException) as e:
+        if getattr(e, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES) and (
+            "lock" in str(e)
+        ):
+            raise PortError(
+                f"port busy: {url} is already open in another program (another roomsweep "
+                "record, monitor or sweep?); one client at a time"
+            ) from None
         raise PortError(f"cannot open port {url!r}: {e}") from e
+    except (ValueError, TypeError) as e:  # a URL handler's parse of a bad URL
+        raise PortError(f"bad port URL {url!r}: {e}") from e
     return port
+
+
+_NEEDS_HOST_PORT = ("socket", "rfc2217")
+
+
+def _check_url(url: str) -> None:
+    """A URL whose handler needs host:port has them: pyserial's own message for
+    a missing port is a TypeError's ("'<=' not supported ...")."""
+    if "://" not in url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in _NEEDS_HOST_PORT:
+        return
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.hostname or port is None:
+        raise PortError(
+            f"bad port URL {url!r}: {parts.scheme}:// needs host:port "
+            f"(e.g. {parts.scheme}://localhost:7000)"
+        )
 
 
 @dataclass

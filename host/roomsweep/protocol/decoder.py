@@ -159,6 +159,11 @@ class Decoder:
         self.counters = Counters()
         self._buf = bytearray()
         self._expected_seq: int | None = None
+        self._host_seq: int | None = None  # of the last host record
+        self._new_session = False  # the next device frame follows a session start
+        # bytes of truncated candidates: counted once, as `truncated`, not as
+        # garbage; garbage + frames' bytes + cut_bytes + pending = bytes_total
+        self.cut_bytes = 0
         self._device_ts = _Unwrapper(P.TICKS_PERIOD)
         self._host_ts = _Unwrapper(1 << 32)
         self._dropped_seen: dict[int, int] = {}
@@ -210,31 +215,41 @@ class Decoder:
                 pos = i
                 if n - i < P.HEADER_SIZE:
                     if final:
-                        c.truncated += 1
-                        c.garbage_bytes += 1
-                        pos = i + 1
+                        pos = self._truncated(buf, i)
                         continue
                     break
                 version, msg_type, seq, length, ts = unpack_tail(buf, i + 2)
-                if version != P.PROTOCOL_VERSION:
-                    c.bad_version += 1
-                    c.garbage_bytes += 1
-                    pos = i + 1
-                    continue
-                if length > P.MAX_PAYLOAD:
-                    c.bad_length += 1
-                    c.garbage_bytes += 1
-                    pos = i + 1
-                    continue
                 end = i + P.HEADER_SIZE + length
+                if version != P.PROTOCOL_VERSION or length > P.MAX_PAYLOAD:
+                    cut = _cut_by_session(buf, i, i + P.HEADER_SIZE, n)
+                    if cut == _WAIT and not final:
+                        break
+                    if cut >= 0:
+                        c.truncated += 1
+                        self.cut_bytes += cut - i
+                        pos = cut
+                        continue
+                    if version != P.PROTOCOL_VERSION:
+                        c.bad_version += 1
+                    else:
+                        c.bad_length += 1
+                    c.garbage_bytes += 1
+                    pos = i + 1
+                    continue
                 if end + P.CRC_SIZE > n:
                     if final:
-                        c.truncated += 1
-                        c.garbage_bytes += 1
-                        pos = i + 1
+                        pos = self._truncated(buf, i)
                         continue
                     break
                 if crc32(view[i:end]) != unpack_crc(buf, end)[0]:
+                    cut = _cut_by_session(buf, i, end + P.CRC_SIZE, n)
+                    if cut == _WAIT and not final:
+                        break
+                    if cut >= 0:
+                        c.truncated += 1
+                        self.cut_bytes += cut - i
+                        pos = cut
+                        continue
                     c.crc_errors += 1
                     c.garbage_bytes += 1
                     pos = i + 1
@@ -257,6 +272,16 @@ class Decoder:
             # cycle until the next garbage collection): leave the old buffer to it
             self._buf = bytearray(buf[pos:])
         return out
+
+    def _truncated(self, buf: bytearray, i: int) -> int:
+        """At the end of the stream, the candidate at `i` cannot complete: count
+        it once, as truncated (its bytes are not garbage too), and go on at the
+        next magic after its own, where a frame inside it would begin."""
+        self.counters.truncated += 1
+        j = buf.find(P.MAGIC, i + 1)
+        j = len(buf) if j < 0 else j
+        self.cut_bytes += j - i
+        return j
 
     def _unpack_packed(self) -> None:
         """Fill in the samples of this scan's ENC_PACKED12 records, all at once."""
@@ -283,6 +308,14 @@ class Decoder:
             self._check_seq(msg_type, seq)
             ts_us = self._device_ts(ts)
         else:
+            if msg_type == P.T_HOST_TIME and seq == 0 and self._host_seq != 0xFFFF:
+                # a recorder's first frame: a new recording session begins (an
+                # append, docs/capture-format.md). The device's sequence number
+                # went on meanwhile: its step to the next device frame is no gap
+                # (a restart's hello still counts). The host clock starts again.
+                self._new_session = True
+                self._host_ts.reset()
+            self._host_seq = seq
             ts_us = self._host_ts(ts)
         parse = _PARSERS.get(msg_type)
         if parse is None:
@@ -304,13 +337,14 @@ class Decoder:
             self.counters.device_resets += 1
             self._device_ts.reset()
             self._dropped_seen.clear()
-        elif expected is not None and seq != expected:
+        elif expected is not None and seq != expected and not self._new_session:
             gap = (seq - expected) & 0xFFFF
             if gap < 0x8000:
                 self.counters.seq_gaps += gap
             else:
                 self.counters.seq_out_of_order += 1
         self._expected_seq = (seq + 1) & 0xFFFF
+        self._new_session = False
 
     def _samples(self, t, seq, ts_raw, ts_us, p):
         channel, enc_byte, count, first, span, rate_mhz, dropped = _SAMPLES.unpack_from(p, 0)
@@ -487,6 +521,32 @@ class Decoder:
             lost=lost,
             advertisers=devices,
         )
+
+
+_WAIT = -2  # _cut_by_session: the frame that may start a session is not all here yet
+_SESSION_START_SIZE = P.HEADER_SIZE + _HOST_TIME.size + P.CRC_SIZE
+
+
+def _cut_by_session(buf: bytearray, i: int, limit: int, n: int) -> int:
+    """Where a recording session starts inside the rejected candidate at `i`
+    (before `limit`), or -1: a whole, valid HOST_TIME frame of sequence 0 there
+    is how every recorder begins writing (docs/capture-format.md, *Appending*),
+    so the candidate is the previous session's last frame, cut short by a crash
+    before the capture was appended to. _WAIT when that frame may be one but
+    has not all arrived."""
+    j = i
+    while True:
+        j = buf.find(P.MAGIC, j + 1, min(limit + 1, n))  # a magic that starts before limit
+        if j < 0:  # or its magic's first byte is the last byte here
+            return _WAIT if n <= limit and buf[n - 1] == P.MAGIC0 else -1
+        if n - j < _SESSION_START_SIZE:
+            return _WAIT
+        version, msg_type, seq, length, _ = _HEADER_TAIL.unpack_from(buf, j + 2)
+        if (version, msg_type, seq, length) != (P.PROTOCOL_VERSION, P.T_HOST_TIME, 0, 8):
+            continue
+        end = j + P.HEADER_SIZE + length
+        if zlib.crc32(buf[j:end]) == _CRC.unpack_from(buf, end)[0]:
+            return j
 
 
 def _text(raw: memoryview) -> str:

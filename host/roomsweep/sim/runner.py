@@ -444,7 +444,7 @@ def simulate(
                 **plan_header(scenario),
                 "settings": settings,  # CONFIGURE sent before START (LED groups lit)
             }
-            with CaptureWriter(out, header) as writer:
+            with CaptureWriter(out, header, defer=True) as writer:  # once START is accepted
                 summary = record(
                     device, writer, seconds=seconds, settings=settings, alive=sim.alive
                 )
