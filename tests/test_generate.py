@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from roomsweep.errors import UsageError
 from roomsweep.sim.generate import (
     DETECT_MARGIN_DB,
     FRIENDLY_MIN_DISTANCE_M,
@@ -184,11 +185,13 @@ def test_main_generate(tmp_path, capsys):
     files = sorted((tmp_path / "out").glob("*.toml"))
     assert [line.split()[0] for line in lines] == [str(p) for p in files]
     assert re.search(r"\d+ waypoints, \d+ s; hidden: .*; friendly: [1-4]$", lines[0])
-    assert main_generate(3, -1, tmp_path / "bad") == 2
-    assert "count must be a non-negative integer" in capsys.readouterr().err
-    assert main_generate(-3, 1, tmp_path / "bad") == 2
+    with pytest.raises(UsageError, match="count must be a non-negative integer"):
+        main_generate(3, -1, tmp_path / "bad")
+    with pytest.raises(UsageError):
+        main_generate(-3, 1, tmp_path / "bad")
     (tmp_path / "file").write_text("")
-    assert main_generate(3, 1, tmp_path / "file") == 1
+    with pytest.raises(UsageError, match="is not a directory"):
+        main_generate(3, 1, tmp_path / "file")
 
 
 # --- the committed suite ------------------------------------------------------------------

@@ -306,7 +306,7 @@ def test_an_info_frame_of_the_wrong_types_is_one_line(tmp_path, capsys):
 def test_a_calibration_file_of_the_wrong_types_is_one_line(small, tmp_path, capsys):
     cal = tmp_path / "cal.json"
     cal.write_text(json.dumps({"format": "roomsweep-calibration", "rf_bands": [{"band_mhz": 1}]}))
-    assert main(["analyze", str(small), "--calibration", str(cal)]) == 1
+    assert main(["analyze", str(small), "--calibration", str(cal)]) == 2
     _one_line(capsys, "rf_bands[0].slope_mv_per_db")
 
 

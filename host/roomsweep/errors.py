@@ -1,5 +1,10 @@
 """Typed errors of the roomsweep host. The CLI turns any RoomsweepError into a
-one-line message and a non-zero exit code; anything else is a bug."""
+one-line message and its `exit_code`; anything else is a bug.
+
+Exit codes (README, "Exit codes"): 2 for a usage mistake, which includes a file
+the user wrote or chose that says the wrong thing (a plan, calibration or
+scenario file: like a bad argument, the user fixes it); 1 when the work failed
+(the device or link, a service, a damaged capture, an external tool)."""
 
 
 class RoomsweepError(Exception):
@@ -33,13 +38,24 @@ class CaptureFormatError(RoomsweepError):
 class PlanFileError(RoomsweepError):
     """A room's plan file (`--plan`) that is not JSON or does not describe a plan."""
 
+    exit_code = 2
+
 
 class CalibrationFileError(RoomsweepError):
-    """A calibration file whose fields have the wrong types or values."""
+    """A calibration file (`--calibration`) that is not one, or whose fields have the
+    wrong types or values; or one that cannot be written."""
+
+    exit_code = 2
 
 
 class ScenarioError(RoomsweepError):
     """A scenario that cannot be found or does not describe a valid room."""
+
+    exit_code = 2
+
+
+class ServiceError(RoomsweepError):
+    """A service the command was pointed at (a Dask scheduler) that cannot be reached."""
 
 
 class SimulatorError(RoomsweepError):

@@ -374,7 +374,12 @@ def _batch(s: argparse.ArgumentParser) -> None:
 def _record(s: argparse.ArgumentParser) -> None:
     s.add_argument("--port", required=True, help=PORT_HELP)
     s.add_argument("--out", required=True, help="capture file to write")
-    s.add_argument("--seconds", type=positive, help="stop after this much sampled time")
+    s.add_argument(
+        "--seconds",
+        type=positive,
+        help="stop after this much sampled time (default: at Ctrl-C, exit code 0; a "
+        "Ctrl-C before the time is up exits 130, the capture keeping what it has)",
+    )
     s.add_argument("--baud", type=baud, default=921600)
     s.add_argument("--set", help='device settings, e.g. "rate=10000 block=256"')
     s.add_argument("--note", help="free-form note stored in the capture header")
@@ -657,9 +662,11 @@ COMMANDS: tuple[Command, ...] = (
 # --- exit codes, in every command's --help (and README, "Exit codes") -------------
 
 EXIT_COMMON = (
-    "2: a usage mistake (a bad argument, a missing input file, an output that exists "
-    "without --force, a question not confirmed); 1: the work failed (the device or "
-    "link, a damaged capture, an external tool); 130: interrupted (Ctrl-C)."
+    "2: a usage mistake (a bad argument, a missing input file, a plan, calibration or "
+    "scenario file that says the wrong thing, an output that exists without --force or "
+    "cannot be written, a question not confirmed); 1: the work failed (the device or "
+    "link, a Dask scheduler, a damaged capture, an external tool); 130: interrupted "
+    "(Ctrl-C)."
 )
 EXIT_CODES = {
     "compare": "Exit codes, like diff: 0 no change, 1 changed (new, vanished or moved "

@@ -57,7 +57,20 @@ def cmd_record(args: argparse.Namespace) -> int:
     finally:
         port.close()
     print(f"recorded {summary['frames']} frames to {args.out}")
-    return 0
+    return interrupted_exit(summary, args.seconds, args.out)
+
+
+def interrupted_exit(summary: dict, seconds: float | None, out: str) -> int:
+    """`record`'s exit code. Without --seconds Ctrl-C is how a recording ends (as
+    for `sim --pty` and `monitor`): 0. With --seconds it cuts the recording short:
+    130, as for any interrupted command (`sim --out`), the frames so far kept."""
+    if not summary.get("interrupted") or seconds is None:
+        return 0
+    print(
+        f"roomsweep: interrupted before --seconds {seconds:g}; {out} keeps what was recorded",
+        file=sys.stderr,
+    )
+    return 130
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:

@@ -218,6 +218,10 @@ def evaluate(
 
 
 def stderr_progress(n: int, total: int, name: str) -> None:
+    """Scenario `n` of `total` on one redrawn line: on a terminal only, like every
+    progress bar (roomsweep.analyst.progress); a log or a pipe stays clean."""
+    if not sys.stderr.isatty():
+        return
     sys.stderr.write(f"\r[{n}/{total}] {name[:50]:<50}")
     if n == total:
         sys.stderr.write("\n")

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from roomsweep.errors import CalibrationFileError, CaptureFormatError
 from roomsweep.protocol.plan import PLACES, read_plan
 
 MAX_ADC_BITS = 16
+DEFAULT_RATE_HZ = 8000.0  # INFO's rate_hz when absent (protocol.md)
 # a room's plan is in metres: a coordinate beyond this is no room (and 1e30 next to
 # 1.5 leaves a figure's transform singular)
 MAX_PLAN_M = 1000.0
@@ -145,9 +147,53 @@ def _channel(x: Any, name: str) -> None:
 
 def _led(x: Any, name: str) -> None:
     g = _an_object(x, name)
-    _number(g, "hz", name)
+    _number(g, "hz", name, required=True)  # the lens finder demodulates every group at it
     _number(g, "duty_permille", name)
     _boolean(g, "on", name, numbers_too=True)
+
+
+def _led_hz(hz: float, rate_hz: float, name: str) -> None:
+    """A group's modulation frequency the lock-in can demodulate: above 0 and
+    below half the sample rate (protocol.md, CONFIGURE `led<N>_hz`)."""
+    if not 0 < hz < rate_hz / 2:
+        raise _Invalid(
+            f"{name} must be above 0 and below half the sample rate "
+            f"({rate_hz / 2:g} Hz), not {hz:g}"
+        )
+
+
+def _rate(info: dict[str, Any]) -> float:
+    """The sample rate INFO states (its default when absent, protocol.md)."""
+    rate = info.get("rate_hz")
+    return float(rate) if rate is not None and _is_number(rate) else DEFAULT_RATE_HZ
+
+
+def _leds(d: dict[str, Any], name: str) -> None:
+    _list_of(d, "leds", name, _led)
+    for i, g in enumerate(d.get("leds") or []):
+        _led_hz(g["hz"], _rate(d), f"{name}.leds[{i}].hz")
+
+
+def _settings_leds(h: dict[str, Any], name: str) -> None:
+    """Every LED group as a reader takes it, INFO's `leds` with the header's
+    `settings` (the CONFIGURE text: `rate`, `led<N>_hz`) applied over them."""
+    device: dict[str, Any] = h["device"] if isinstance(h.get("device"), dict) else {}
+    pairs = [item.partition("=") for item in (h.get("settings") or "").split()]
+    values = {key: value for key, _, value in pairs}
+    rate = _rate(device)
+    with suppress(ValueError):  # a value that is not a number: the readers ignore it
+        rate = float(values.get("rate", rate))
+    for key, value in values.items():
+        if key.startswith("led") and key.endswith("_hz"):
+            try:
+                hz = float(value)
+            except ValueError:
+                continue  # the readers ignore it too
+            _led_hz(hz, rate, f"{name}.settings {key}")
+    if "rate" in values:  # INFO's groups, checked above at INFO's rate, at this one
+        for i, g in enumerate(device.get("leds") or []):
+            if f"led{i}_hz" not in values:
+                _led_hz(g["hz"], rate, f"{name}.device.leds[{i}].hz (settings {values['rate']})")
 
 
 def _band(x: Any, name: str) -> None:
@@ -200,7 +246,7 @@ def _info(info: Any, name: str) -> None:
     _number(d, "rate_hz", name, positive=True)
     _integer(d, "block", name)
     _list_of(d, "channels", name, _channel)
-    _list_of(d, "leds", name, _led)
+    _leds(d, name)
     _object(d, "lens", name)
     if d.get("calibration") is not None:
         check_calibration(d["calibration"], f"{name}.calibration")
@@ -226,6 +272,7 @@ def _header(h: dict[str, Any], where: str) -> None:
     _integer(h, "restarts", name)
     if h.get("device") is not None:
         _info(h["device"], f"{name}.device")
+    _settings_leds(h, name)
     sim = _object(h, "simulation", name)
     if sim is not None:
         _string(sim, "scenario", f"{name}.simulation")

@@ -6,7 +6,9 @@ whole or not at all (the inputs are checked by `roomsweep.link.inputs`).
   spellings count), its directory must exist, it must not be a directory or any
   other non-regular file, and it must not silently replace a capture: without
   ``force``, an existing capture is refused (and with ``capture=True``, for a
-  command that writes a capture, any existing file).
+  command that writes a capture, any existing file); and a file must be creatable
+  in that directory (tried: a read-only or pseudo file system refuses here, not
+  after the work).
 - `atomic_write`: the output is written to a temporary file beside it and renamed
   into place when complete, so an interrupted or failed command leaves the old
   file (or none), never half of one. Captures are not written this way: they are
@@ -87,6 +89,8 @@ def check_output_path(
     parent = p.parent if str(p.parent) else Path(".")
     if not make_parent and not parent.is_dir():
         raise UsageError(f"no such directory for the {what}: {parent}")
+    if parent.is_dir():
+        _check_writable(p, parent, st is not None and append_ok, what)
     if st is not None and not force:
         if capture:
             raise UsageError(
@@ -96,6 +100,23 @@ def check_output_path(
         if is_capture(p):
             raise UsageError(f"{p} is a capture; the {what} will not replace it (--force does)")
     return p
+
+
+def _check_writable(p: Path, parent: Path, existing: bool, what: str) -> None:
+    """Before any work: a file can be created beside `p` (what `atomic_write` and
+    a new capture need), or, for an existing capture that may be appended to,
+    `p` itself opens for appending. Tried, not guessed from permission bits:
+    root passes those everywhere, and /proc or a read-only mount still refuse."""
+    try:
+        if existing:
+            with open(p, "ab"):
+                pass
+            return
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{p.name}.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise UsageError(f"cannot write the {what} {p}: {e.strerror or e}") from None
 
 
 def _new_file_mode() -> int:

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import json
 import math
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from roomsweep.errors import RoomsweepError
+from roomsweep.errors import CalibrationFileError
 
 FILE_FORMAT = "roomsweep-calibration"
 FILE_VERSION = 1
@@ -170,24 +171,44 @@ class Calibration:
 
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise RoomsweepError(f"cannot read calibration file {path}: {e}") from e
+        except OSError as e:
+            raise CalibrationFileError(
+                f"cannot read calibration file {path}: {e.strerror or e}"
+            ) from None
+        except UnicodeDecodeError:
+            raise CalibrationFileError(
+                f"{path}: not a calibration file (not UTF-8 text; a calibration file is JSON)"
+            ) from None
+        except ValueError as e:
+            raise CalibrationFileError(f"{path}: not a calibration file (not JSON: {e})") from None
         if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
-            raise RoomsweepError(f"{path} is not a roomsweep calibration file")
-        if int(data.get("version", 0)) > FILE_VERSION:
-            raise RoomsweepError(
+            raise CalibrationFileError(f"{path} is not a roomsweep calibration file")
+        version = data.get("version", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise CalibrationFileError(f"{path}: version must be a whole number")
+        if version > FILE_VERSION:
+            raise CalibrationFileError(
                 f"{path}: calibration file version {data['version']} "
                 f"is newer than this roomsweep ({FILE_VERSION})"
             )
         return cls.from_dict(data)
 
     def save(self, path: str | Path) -> None:
+        """Write the file whole (a temporary file renamed into place); a file that
+        cannot be written is a CalibrationFileError naming it, the temporary file removed."""
         p = Path(path)
         tmp = p.with_name(p.name + ".tmp")
-        tmp.write_text(
-            json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-        )
-        tmp.replace(p)
+        try:
+            tmp.write_text(
+                json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            )
+            tmp.replace(p)
+        except OSError as e:
+            with suppress(OSError):
+                tmp.unlink()
+            raise CalibrationFileError(
+                f"cannot write the calibration file {p}: {e.strerror or e}"
+            ) from None
 
     # --- conversions -------------------------------------------------------------------
 

@@ -41,12 +41,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from roomsweep.errors import ScenarioError
+from roomsweep.errors import UsageError
 from roomsweep.sim.gen_check import (  # noqa: F401 - DETECT_MARGIN_DB, MAX_CLOSEST_M re-exported
     DETECT_MARGIN_DB,
     FRIENDLY_MIN_DISTANCE_M,
@@ -289,14 +288,17 @@ def generate_scenarios(
 def main_generate(seed: int, count: int, out: str | os.PathLike, profile: str = "classic") -> int:
     """`roomsweep scenarios generate --seed S --count N --out DIR [--profile P]`: one
     line per file (path, room, waypoints, duration, hidden kind@waypoint, friendly
-    count); exit code."""
+    count); 0. A bad argument or an `--out` that is not a directory that can be
+    written is a UsageError (the CLI says it in one line)."""
+    out_dir = Path(out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir} is not a directory; --out names the directory for the files")
     try:
-        for path, summary in _generate(seed, count, Path(out), profile=profile):
+        for path, summary in _generate(seed, count, out_dir, profile=profile):
             print(f"{path}  {summary}")
     except ValueError as e:
-        print(f"roomsweep scenarios generate: {e}", file=sys.stderr)
-        return 2
-    except (OSError, ScenarioError) as e:
-        print(f"roomsweep scenarios generate: {e}", file=sys.stderr)
-        return 1
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        where = e.filename or out_dir
+        raise UsageError(f"cannot write the scenarios to {where}: {e.strerror or e}") from None
     return 0

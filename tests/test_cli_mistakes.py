@@ -1,0 +1,173 @@
+"""QA round 43's reproducers: each user mistake one line and the README's exit code
+(2 a usage mistake, 1 the work failed, 130 interrupted), checked before any work
+or prompt, never a traceback."""
+
+from __future__ import annotations
+
+import _thread
+import io
+import json
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from roomsweep.cli import main
+from roomsweep.errors import CalibrationFileError, CaptureFormatError, UsageError
+from roomsweep.eval.evaluate import stderr_progress
+from roomsweep.link import capture as C
+from roomsweep.link.outputs import check_output_path
+from roomsweep.protocol.calibration import Calibration
+
+from .fakedevice import FakeDevice
+from .test_hardening import _frames, _one_line, _raw_capture
+
+UNWRITABLE = Path("/proc")  # a directory no one, root included, creates files in
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    return _raw_capture(tmp_path / "in.cap", {"notes": "x"}, _frames(2.0))
+
+
+# --- calibrate: port and output checked before the first prompt ----------------------
+
+
+@pytest.mark.parametrize("port", ["/dev/nonexistent", "socket://127.0.0.1:1", "loop://"])
+def test_calibrate_checks_the_port_before_asking_for_the_bench(
+    port, monkeypatch, tmp_path, capsys
+):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n" * 100))  # Enter at every prompt
+    assert main(["calibrate", "--port", port, "--out", str(tmp_path / "c.json")]) == 1
+    out, err = capsys.readouterr()
+    assert "Press Enter" not in out
+    assert err.startswith("roomsweep: error:") and err.count("\n") == 1, err
+
+
+def test_calibrate_says_one_line_when_standard_input_ends(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # no terminal, no answers
+    out = tmp_path / "c.json"
+    with FakeDevice() as dev:
+        assert main(["calibrate", "--port", dev.port, "--out", str(out)]) == 2
+    _one_line(capsys, "standard input ended")
+    assert not out.exists()
+
+
+def test_calibrate_refuses_an_unwritable_output_before_the_work(monkeypatch, capsys):
+    def work(*args, **kwargs):
+        raise AssertionError("the calibration ran")
+
+    monkeypatch.setattr("roomsweep.cli.calibration.run_calibration", work)
+    assert main(["calibrate", "--sim", "--out", str(UNWRITABLE / "cal.json")]) == 2
+    _one_line(capsys, "cannot write the calibration file")
+
+
+def test_a_calibration_file_that_cannot_be_written_is_a_typed_error():
+    with pytest.raises(CalibrationFileError, match="cannot write the calibration file"):
+        Calibration().save(UNWRITABLE / "cal.json")
+
+
+# --- the LED groups of a capture's header ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header, field",
+    [
+        ({"device": {"leds": [{"hz": 0}]}}, "leds[0].hz"),
+        ({"device": {"rate_hz": 8000, "leds": [{"hz": 1175}, {"hz": 4000}]}}, "leds[1].hz"),
+        ({"device": {"leds": [{"duty_permille": 500}]}}, "leds[0].hz"),
+        ({"device": {"leds": [{"hz": 1175}]}, "settings": "led0_hz=-5"}, "led0_hz"),
+        ({"device": {"leds": [{"hz": 1175}]}, "settings": "rate=2000"}, "leds[0].hz"),
+    ],
+)
+def test_an_led_frequency_the_lock_in_cannot_use_is_a_damaged_header(
+    header, field, tmp_path, capsys
+):
+    cap = _raw_capture(tmp_path / "leds.cap", header, _frames(1.0))
+    with pytest.raises(CaptureFormatError, match=field.replace("[", r"\[")):
+        C.read_header(cap)
+    assert main(["analyze", str(cap)]) == 1
+    _one_line(capsys, field)
+
+
+def test_led_frequencies_inside_the_range_are_read(tmp_path):
+    header = {"device": {"rate_hz": 8000, "leds": [{"hz": 1175}, {"hz": 3999}]}}
+    cap = _raw_capture(tmp_path / "ok.cap", {**header, "settings": "led0_hz=2000"}, _frames(1.0))
+    assert C.read_header(cap)[0]["device"]["leds"][1]["hz"] == 3999
+
+
+# --- exit codes and messages ------------------------------------------------------------
+
+
+def test_outputs_that_cannot_be_written_are_usage_mistakes_before_the_work(small, capsys):
+    with pytest.raises(UsageError, match="cannot write the summary"):
+        check_output_path(UNWRITABLE / "s.csv", what="summary")
+    csv = str(UNWRITABLE / "a.csv")
+    assert main(["export", str(small), "--format", "csv", "-o", csv]) == 2
+    _one_line(capsys, "cannot write the csv export")
+    cap = str(UNWRITABLE / "x.cap")
+    assert main(["sim", "hotel-room", "--seconds", "1", "--out", cap]) == 2
+    _one_line(capsys, "cannot write the capture")
+
+
+def test_scenarios_generate_says_one_line_in_the_common_style(tmp_path, capsys):
+    file = tmp_path / "hotel-room.cap"
+    file.write_text("")
+    argv = ["scenarios", "generate", "--seed", "7", "--count", "2", "--out"]
+    assert main([*argv, str(file)]) == 2
+    _one_line(capsys, "is not a directory")
+    assert main([*argv, str(UNWRITABLE / "rooms")]) == 2
+    err = _one_line(capsys, "cannot write the scenarios")
+    assert "Errno" not in err
+
+
+def test_a_file_the_user_wrote_wrong_is_a_usage_mistake(small, tmp_path, capsys):
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"waypoints": {"door": [0.6]}}))
+    assert main(["analyze", str(small), "--plan", str(plan)]) == 2
+    _one_line(capsys, "waypoints 'door'")
+    room = tmp_path / "room.toml"
+    room.write_text("this is = not [toml\n")
+    assert main(["sim", str(room), "--out", str(tmp_path / "x.cap")]) == 2
+    _one_line(capsys, "bad TOML")
+
+
+def test_a_binary_file_given_as_calibration_says_it_is_not_one(small, tmp_path, capsys):
+    png = tmp_path / "some.cap"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    assert main(["analyze", str(small), "--calibration", str(png)]) == 2
+    err = _one_line(capsys, "not a calibration file")
+    assert "codec" not in err
+
+
+# --- Ctrl-C during record ---------------------------------------------------------------
+
+
+def _ctrl_c_after(seconds: float) -> threading.Timer:
+    timer = threading.Timer(seconds, _thread.interrupt_main)
+    timer.start()
+    return timer
+
+
+def test_ctrl_c_before_record_seconds_is_an_interruption_and_keeps_the_frames(tmp_path, capsys):
+    out = tmp_path / "r.cap"
+    with FakeDevice(frames_per_s=300) as dev:
+        argv = ["record", "--port", dev.port, "--out", str(out)]
+        _ctrl_c_after(1.0)
+        assert main([*argv, "--seconds", "600"]) == 130
+        assert "interrupted before --seconds" in capsys.readouterr().err
+        assert len(C.load(out).records) > 10
+        _ctrl_c_after(1.0)
+        assert main([*argv, "--force"]) == 0  # no --seconds: Ctrl-C is how it ends
+
+
+# --- progress only on a terminal --------------------------------------------------------
+
+
+def test_eval_progress_stays_out_of_a_log(monkeypatch):
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    stderr_progress(1, 3, "s7-000-living-room")
+    stderr_progress(3, 3, "s7-002-bathroom")
+    assert log.getvalue() == ""
