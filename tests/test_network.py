@@ -205,10 +205,11 @@ def test_redact_hides_ssids_and_macs_everywhere():
 
 def test_cli_analyze_redact(tmp_path, capsys, monkeypatch):
     from roomsweep import cli
+    from roomsweep.analyst.caveats import Caveats
 
     monkeypatch.setattr(
-        "roomsweep.cli.analyst.from_capture",
-        lambda path, plan=None: from_scenario(load_scenario("hotel-room")),
+        "roomsweep.cli.analyst.load_recording",
+        lambda path, plan=None: (from_scenario(load_scenario("hotel-room")), Caveats()),
     )
     cap = tmp_path / "x.cap"
     cap.write_bytes(b"")

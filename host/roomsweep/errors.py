@@ -64,3 +64,9 @@ class SimulatorError(RoomsweepError):
 
 class ToolError(RoomsweepError):
     """An external tool (esptool, mpy-cross, mpremote) failed or is missing."""
+
+
+class CaptureContentError(RoomsweepError, ValueError):
+    """A readable capture that lacks what was asked of it (a lens plot of a capture
+    without a photodiode channel). A ValueError too, as the lens finder's checks
+    raised before it."""

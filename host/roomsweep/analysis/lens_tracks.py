@@ -24,18 +24,25 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.recording import Recording
+from roomsweep.errors import CaptureContentError
 
 FRAME_S = 0.02  # lock-in block: 20 ms (50 amplitude updates a second)
 DRIVE_STEP = 2.0  # each LED drive level is half the current of the one before (rsproto)
 
 
 def _check_recording(rec: Any) -> None:
+    """What the lens finder needs of a recording, each lack a one-line
+    CaptureContentError naming the capture (a user's `plot --kind lens` of it)."""
+    where = f"{rec.source}: " if getattr(rec, "source", "") else ""
     if getattr(rec, "pd_counts", None) is None:
-        raise ValueError("the recording has no photodiode channel")
+        raise CaptureContentError(
+            f"{where}no photodiode channel in this capture (recorded without the lens "
+            "scan, or cut short before its samples): nothing to show of lenses"
+        )
     if not rec.led_hz:
-        raise ValueError("the recording names no LED group frequencies")
+        raise CaptureContentError(f"{where}the capture names no LED group frequencies")
     if not rec.fs or rec.fs <= 0:
-        raise ValueError("the recording has no sample rate")
+        raise CaptureContentError(f"{where}the capture has no sample rate")
 
 
 def lockin_tracks(
@@ -137,22 +144,23 @@ def amplitude_tracks(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Per LED group lock-in amplitude tracks of a recording's photodiode channel.
 
-    Returns
-    -------
-    tracks : array (groups, frames), fundamental amplitude in ADC counts; groups
-        that were not lit are all zero.
-    properties : as `lockin_tracks`, plus "freqs_hz" and "lit" (bool per group).
+        Returns
+        -------
+        tracks : array (groups, frames), fundamental amplitude in ADC counts; groups
+            that were not lit are all zero.
+        properties : as `lockin_tracks`, plus "freqs_hz" and "lit" (bool per group).
 
-    Examples
-    --------
-    >>> from roomsweep.analysis.recording import Recording
-    >>> t = np.arange(16000) / 8000.0
-    >>> pd = (600 + 40 * (np.mod(t * 1175, 1) < 0.5)).astype(np.uint16)
-    >>> rec = Recording(np.zeros(16000, np.uint16), 8000.0, pd_counts=pd,
-    ...                 led_hz=(1175, 1775, 2375), led_lit=(True, True, True))
-    >>> tracks, props = amplitude_tracks(rec)
-    >>> round(float(np.median(tracks[0])), 1)  # 40 counts square wave: 2/pi x 40
-    25.5
+        Examples
+        --------
+        >>> from roomsweep.analysis.recording import Recording
+    from roomsweep.errors import CaptureContentError
+        >>> t = np.arange(16000) / 8000.0
+        >>> pd = (600 + 40 * (np.mod(t * 1175, 1) < 0.5)).astype(np.uint16)
+        >>> rec = Recording(np.zeros(16000, np.uint16), 8000.0, pd_counts=pd,
+        ...                 led_hz=(1175, 1775, 2375), led_lit=(True, True, True))
+        >>> tracks, props = amplitude_tracks(rec)
+        >>> round(float(np.median(tracks[0])), 1)  # 40 counts square wave: 2/pi x 40
+        25.5
     """
     _check_recording(rec)
     lit = tuple(rec.led_lit) if rec.led_lit else (True,) * len(rec.led_hz)

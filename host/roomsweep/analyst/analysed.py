@@ -39,8 +39,9 @@ from roomsweep.analysis.recording import (
     loudest_dbm,
     saturated,
 )
+from roomsweep.analyst.caveats import Caveats, caveats
 from roomsweep.errors import UsageError
-from roomsweep.link.capture import read_header
+from roomsweep.link.capture import load, read_header
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.plan import RoomPlan
 from roomsweep.protocol.untrusted import printable, printable_tree
@@ -57,6 +58,8 @@ class SweepAnalysis:
     rec: Recording
     findings: list[dict[str, Any]]
     stops: list[dict[str, Any]] = field(default_factory=list)
+    # what the findings cannot speak for (unvisited stops, too short, damage)
+    caveats: Caveats = field(default_factory=Caveats)
 
     @property
     def scenario(self) -> str | None:
@@ -91,12 +94,21 @@ def analyse_capture(
     step("load")
     header, _ = read_header(path)
     header = printable_tree(header)
-    rec = clean_names(from_capture(path, plan=plan))
+    rec, notes = load_recording(path, plan)
+    rec = clean_names(rec)
     if calibration:
         rec.calibration = Calibration.load(calibration)
     step("analyze")
     findings = analyze(rec)
-    return SweepAnalysis(str(path), header, rec, findings, stop_levels(rec))
+    return SweepAnalysis(str(path), header, rec, findings, stop_levels(rec), notes)
+
+
+def load_recording(path: str | Path, plan: RoomPlan | None = None) -> tuple[Recording, Caveats]:
+    """A capture's recording (`from_capture`) and what its findings cannot speak
+    for (`caveats`), the file decoded once for both."""
+    cap = load(path)
+    rec = from_capture(path, cap, plan=plan)
+    return rec, caveats(cap, rec, plan)
 
 
 def plan_notes(rec: Recording, plan: RoomPlan | None) -> list[str]:
@@ -281,6 +293,8 @@ def summary_row(an: SweepAnalysis) -> dict[str, Any]:
         "loudest_waypoint": loudest.get("waypoint") or "",
         "loudest_dbm": loudest.get("loudest_dbm", ""),
         "loudest_saturated": _yes_no(bool(loudest.get("saturated"))) if loudest else "",
+        # what the findings cannot speak for: unvisited stops, too short, damage
+        "caveats": "; ".join(an.caveats.lines()),
         "error": "",
     }
 

@@ -43,6 +43,7 @@ COLUMNS = (
     "loudest_waypoint",
     "loudest_dbm",
     "loudest_saturated",
+    "caveats",  # unvisited stops, too short to clear the room, damage (analyst.caveats)
     "error",
 )
 

@@ -201,6 +201,14 @@ def _rf(
             )
         )
         done.add("own_frame_phase")
+    if _num(ev.get("fit_at_1m_dbm"), ".1f"):
+        items.append(
+            Sentence(
+                f"Its position fit says it would read {float(ev['fit_at_1m_dbm']):.1f} dBm "
+                "1 m away from it."
+            )
+        )
+        done.add("fit_at_1m_dbm")
     scores = ev.get("scores")
     if isinstance(scores, dict) and scores:
         best = sorted(scores.items(), key=lambda kv: -float(kv[1] or 0))
@@ -405,6 +413,15 @@ def _scans(finding: dict[str, Any], ev: dict[str, Any], done: set[str]) -> list[
                 )
             )
         done.add("vouched_by_wifi_scan")
+    if ev.get("vouched_by_ble_scan"):
+        if not alone:
+            items.append(
+                Sentence(
+                    "The device's BLE scan vouched for it: an advertiser whose payload "
+                    "names its kind, strongest here."
+                )
+            )
+        done.add("vouched_by_ble_scan")
     scan = ev.get("ble_scan")
     if isinstance(scan, dict):
         says = scan.get("payload_says") or "a payload that names no kind"
@@ -479,29 +496,52 @@ def describe(finding: dict[str, Any]) -> list[Item]:
     return items
 
 
+_IN_ROOM_KEYS = (
+    "in_room",
+    "fall_across_room_db",
+    "outside_stops_hull_m",
+    "single_stop_peak",
+    "below_in_room_level_db",
+)
+
+
 def _in_room(room: dict[str, Any]) -> str:
+    """`in_room_evidence` as one sentence: "Is it in this room? Yes: its level
+    falls 25.7 dB across the room, ..." (a zero or absent figure not said)."""
     parts = []
-    if room.get("in_room") is not None:
-        parts.append("inside the room" if room["in_room"] else "possibly outside the room")
     if _num(room.get("fall_across_room_db"), ".1f"):
         parts.append(f"its level falls {room['fall_across_room_db']:.1f} dB across the room")
     if _num(room.get("outside_stops_hull_m"), ".1f"):
         d = float(room["outside_stops_hull_m"])
-        parts.append(
-            f"{d:.1f} m outside the area the stops cover"
-            if d > 0
-            else f"{-d:.1f} m inside the area the stops cover"
-        )
+        if round(d, 1) == 0:
+            parts.append("its fitted position lies on the edge of the area the stops cover")
+        else:
+            side = "outside" if d > 0 else "inside"
+            parts.append(
+                f"its fitted position lies {abs(d):.1f} m {side} the area the stops cover"
+            )
     if room.get("single_stop_peak") is not None:
         parts.append(
-            "loudest at one stop" if room["single_stop_peak"] else "loud at several stops"
+            "it stands out at one stop"
+            if room["single_stop_peak"]
+            else "it is loud at several stops"
         )
-    rest = [
-        f"{key_text(k)} {value_text(v)}"
-        for k, v in room.items()
-        if k not in ("in_room", "fall_across_room_db", "outside_stops_hull_m", "single_stop_peak")
-    ]
-    return "In the room? " + ", ".join(parts + rest) + "."
+    below = room.get("below_in_room_level_db")
+    if isinstance(below, (int, float)) and round(float(below), 1) > 0:
+        parts.append(
+            f"it reads {float(below):.1f} dB weaker than a device of its kind "
+            "inside the room would"
+        )
+    parts += [f"{key_text(k)} {value_text(v)}" for k, v in room.items() if k not in _IN_ROOM_KEYS]
+    said = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+    verdict = "Yes" if room.get("in_room") is True else None
+    if room.get("in_room") is False:
+        verdict = "Perhaps not"
+    if verdict is None:
+        return (
+            f"Is it in this room? {said[:1].upper()}{said[1:]}." if said else "Is it in this room?"
+        )
+    return f"Is it in this room? {verdict}" + (f": {said}." if said else ".")
 
 
 def as_text(items: list[Item], indent: str = "   ") -> str:

@@ -36,6 +36,7 @@ from matplotlib.transforms import Bbox
 
 from roomsweep.analysis.recording import saturated
 from roomsweep.analyst import plotstyle as S
+from roomsweep.analyst import timeline_marks as T
 from roomsweep.analyst.analysed import (
     SweepAnalysis,
     ceiling_dbm,
@@ -101,19 +102,27 @@ def _name(an: SweepAnalysis) -> str:
 def timeline(an: SweepAnalysis) -> Figure:
     rec = an.rec
     with S.style():
-        fig = Figure(figsize=S.FIGSIZE)
-        ax = fig.add_subplot()
+        # findings without an RF level (scan RSSI, lens counts) get a strip above
+        fig, ax, strip = T.layout(an)
+        short = T.too_short_note(ax, an)  # no level to see: said, not blank axes
         # the bursts' level (peak per bin of about 1/1500 of the sweep) and the
         # room's floor between them (median over 1 s)
         peaks = level_track(rec, bin_s=max(0.02, rec.duration_s / 1500))
         floor = level_track(rec, bin_s=min(1.0, max(rec.duration_s / 20, 0.05)))
-        ax.plot(peaks["t_s"], peaks["peak_dbm"], color=S.LEVEL, linewidth=0.8, label="peak level")
+        ax.plot(
+            peaks["t_s"],
+            peaks["peak_dbm"],
+            color=S.LEVEL,
+            linewidth=0.8,
+            marker="." if short else None,  # a point or two: seen, not a legend's line
+            label=None if short else "peak level",
+        )
         ax.plot(
             floor["t_s"],
             floor["median_dbm"],
             color=S.LEVEL_FILL,
             linewidth=1.6,
-            label="median level (1 s)",
+            label=None if short else "median level (1 s)",
         )
         # at or above the detector's ceiling a level is only a lower bound: those
         # stretches of the peak drawn again in red, the ceiling dashed
@@ -134,23 +143,19 @@ def timeline(an: SweepAnalysis) -> Figure:
         hi = float(np.nanmax(peaks["peak_dbm"])) + 3
         ax.set_ylim(lo, hi + 0.25 * (hi - lo))  # headroom for the waypoint names
         _shade_stops(ax, an)
-        above = 0  # findings without a level on this axis, stacked in three rows
         for rank, f in enumerate(an.findings, 1):
-            if f.get("time_s") is None:
-                continue
-            # other kinds' levels (a radio's RSSI, lens counts) are not on this axis
+            # other kinds' levels (a radio's RSSI, lens counts) are not on this
+            # axis: on the strip above it (timeline_marks)
             level = f.get("level_dbm") if is_rf(f) else None
-            if level is None:
-                y = hi + (above % 3) * 0.06 * (hi - lo)
-                above += 1
-            else:
-                y = float(level)
+            if f.get("time_s") is None or level is None:
+                continue
+            y = float(level)
             colour = S.class_colour(_label(f))
-            lower_bound = level is not None and saturated(float(level), ceiling)
+            lower_bound = saturated(y, ceiling)
             ax.plot(
                 [f["time_s"]],
                 [y],
-                marker="v" if level is None else "o",
+                marker="o",
                 markersize=10,
                 color=colour,
                 markeredgecolor="white",
@@ -173,8 +178,21 @@ def timeline(an: SweepAnalysis) -> Figure:
         ax.set_xlim(0, an.duration_s)
         ax.set_xlabel("time in the sweep (s, device clock); shaded: dwell at a waypoint")
         ax.set_ylabel("RF level at the detector (dBm)")
-        ax.set_title(f"RF level along the sweep: {_name(an)}")
-        _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+        title = f"RF level along the sweep: {_name(an)}"
+        if strip is None:
+            ax.set_title(title)
+            _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+        else:
+            strip.set_title(title, pad=14)
+            off = T.draw_strip(strip, an, _label)
+            handles, labels = ax.get_legend_handles_labels()
+            ax.legend(
+                handles + off,
+                labels + [str(h.get_label()) for h in off],
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.14),
+                ncol=2,
+            )
     return fig
 
 

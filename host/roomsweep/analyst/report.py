@@ -34,6 +34,8 @@ caption { text-align: left; font-style: italic; padding: 0.2em 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta td:first-child { font-weight: bold; background: #f7f7f7; }
 .none { padding: 0.8em; background: #eaf7ea; border: 1px solid #9c9; }
+.caveats { padding: 0.5em 0.8em; background: #fff4e0; border: 1px solid #e0a040; }
+.caveats li { margin: 0.2em 0; }
 img { max-width: 100%; height: auto; border: 1px solid #eee; }
 .why { color: #444; }
 footer { margin-top: 3em; color: #777; font-size: 0.85em; }
@@ -87,7 +89,22 @@ def findings_table(
     findings: list[dict[str, Any]],
     outline: list[tuple[float, float]] | None = None,
     ceiling: float = DETECTOR_CEILING_DBM,
+    too_short: bool = False,
+    incomplete: bool = False,
 ) -> str:
+    """The ranked findings. `too_short`: the capture cannot clear the room
+    (`caveats.MIN_SAMPLED_S`), so finding nothing is not said as good news;
+    `incomplete`: planned stops not visited, so it is said for the others."""
+    if not findings and too_short:
+        return (
+            '<p class="caveats" id="no-findings">Nothing can be said of this room: the '
+            "capture is too short (see the caveats above).</p>"
+        )
+    if not findings and incomplete:
+        return (
+            '<p class="caveats" id="no-findings">No suspicious transmitter found at the '
+            "stops visited; the others were not swept (see the caveats above).</p>"
+        )
     if not findings:
         return '<p class="none" id="no-findings">No suspicious transmitter found.</p>'
     rows = []
@@ -176,6 +193,15 @@ def evidence_section(rank: int, f: dict[str, Any], spectrum_png: bytes | None) -
     return "\n".join(parts)
 
 
+def caveats_html(an: SweepAnalysis) -> str:
+    """What the findings cannot speak for (`roomsweep.analyst.caveats`), above them."""
+    lines = an.caveats.lines()
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_e(line[0].upper() + line[1:])}.</li>" for line in lines)
+    return f'<div class="caveats" id="caveats"><b>Caveats</b><ul>{items}</ul></div>'
+
+
 def _duration(an: SweepAnalysis) -> str:
     """Device time, the time base of every output; the samples' share when Wi-Fi
     scans (or a lost link) paused them."""
@@ -248,6 +274,10 @@ def render(an: SweepAnalysis, step: Callable[[str], None] | None = None) -> tupl
     meta = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in _meta(an))
     n = len(an.findings)
     headline = f"{n} finding{'s' if n != 1 else ''}" if n else "nothing suspicious found"
+    if an.caveats.too_short:
+        headline = (f"{headline}; " if n else "") + "capture too short to clear the room"
+    elif an.caveats.lines():
+        headline += " (with caveats: see below)"
     doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -257,8 +287,17 @@ def render(an: SweepAnalysis, step: Callable[[str], None] | None = None) -> tupl
 <h1>roomsweep report: {_e(Path(an.path).name)}</h1>
 <p id="headline">{_e(headline)}</p>
 <table class="meta" id="meta"><tbody>{meta}</tbody></table>
+{caveats_html(an)}
 <h2>Findings, ranked</h2>
-{findings_table(an.findings, _outline(an), ceiling_dbm(an))}
+{
+        findings_table(
+            an.findings,
+            _outline(an),
+            ceiling_dbm(an),
+            bool(an.caveats.too_short),
+            bool(an.caveats.coverage),
+        )
+    }
 <h2>Sweep timeline</h2>
 {timeline}
 {stops_table(an.stops, ceiling_dbm(an))}
@@ -294,6 +333,7 @@ def write_report(
         "figures": figures,
         "findings": an.findings,
         "stops": an.stops,
+        "caveats": an.caveats.lines(),  # what the findings cannot speak for
     }
 
 

@@ -16,14 +16,15 @@ from typing import Any
 
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, from_capture
-from roomsweep.analyst.analysed import analyse_capture, clean_names, plan_notes
+from roomsweep.analyst.analysed import analyse_capture, clean_names, load_recording, plan_notes
 from roomsweep.analyst.batch import find_captures, run_batch, write_summary
+from roomsweep.analyst.caveats import Caveats
 from roomsweep.analyst.compare import compare, format_comparison
 from roomsweep.analyst.export import export, export_paths
 from roomsweep.analyst.plot import figure, lens_module, save
 from roomsweep.analyst.progress import bar, stages
 from roomsweep.analyst.report import write_report
-from roomsweep.cli.output import format_findings, print_json
+from roomsweep.cli.output import format_findings, print_json, wrap_line
 from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.capture import Capture, load, summarize_capture
 from roomsweep.link.header_schema import check_calibration_file
@@ -199,7 +200,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     _inputs(args, args.capture, *([args.baseline] if args.baseline else []))
     plan = _plan(args)
-    rec = from_capture(args.capture, plan=plan)
+    rec, notes = load_recording(args.capture, plan)  # and what its findings cannot say
     _say_plan_notes(rec, plan)
     if args.calibration:
         rec.calibration = Calibration.load(args.calibration)
@@ -210,14 +211,29 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     findings = analyze(rec, baseline=baseline)
     if args.redact:
         findings = redact_findings(findings, salt=args.salt)
-    if args.json:
+    # a capture too short to clear the room exits 1: its "nothing found" (or
+    # its few findings) must not read as a clean room to a script
+    status = 1 if notes.too_short else 0
+    if args.json:  # the array of findings as documented; the caveats beside it
         print_json(findings)
-        return 0
+        _say_caveats(notes)
+        return status
     # as the report words them, evidence and all; wrapped to the terminal
     width = max(shutil.get_terminal_size().columns, 40)
+    for line in notes.lines():
+        print(wrap_line(f"caveat: {line}", width))
+    if notes.too_short and not findings:
+        return status  # said above: never "nothing found" for it
     ceiling = float(getattr(rec, "ceiling_dbm", DETECTOR_CEILING_DBM))
     print(format_findings(findings, width=width, evidence=True, ceiling=ceiling))
-    return 0
+    return status
+
+
+def _say_caveats(notes: Caveats) -> None:
+    """The caveats on standard error, one line each (beside a --json output that
+    has no place for them)."""
+    for line in notes.lines():
+        print(f"roomsweep: caveat: {line}", file=sys.stderr)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -240,11 +256,15 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"report: {result['report']} ({len(an.findings)} findings, "
             f"{len(result['figures'])} figures)"
         )
-    return 0
+    _say_caveats(an.caveats)  # the report says them too, above its findings
+    return 1 if an.caveats.too_short else 0  # as `analyze`: it cannot clear the room
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
 
+    if args.finding is not None and args.kind != "spectrum":
+        # a spectrum is of one finding; the other figures show them all
+        raise UsageError(f"--finding is for --kind spectrum, not --kind {args.kind}")
     inputs = _inputs(args, args.capture)
     if Path(args.out).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise UsageError(f"{args.out}: plots are written as .png, .svg or .pdf")
@@ -336,8 +356,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
             {"summary": str(out), "captures": len(rows), "failed": len(failed), "rows": rows}
         )
     else:
+        caveated = sum(1 for r in rows if r.get("caveats"))
         print(
             f"{len(rows)} captures, {len(failed)} failed, "
-            f"{sum(1 for r in rows if r['findings'] not in ('', 0))} with findings: {out}"
+            f"{sum(1 for r in rows if r['findings'] not in ('', 0))} with findings"
+            # too short, stops not visited, damage (analyst.caveats): the findings
+            # of those say less than their count
+            + (f", {caveated} with caveats (its caveats column)" if caveated else "")
+            + f": {out}"
         )
     return 1 if failed else 0

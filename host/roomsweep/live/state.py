@@ -54,6 +54,7 @@ from roomsweep.analysis.rfrange import RF_PAD_DB, padded_dbm, settle_samples
 from roomsweep.link.capture import RESTART_BACKSTEP_US
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.calibration import Calibration
+from roomsweep.protocol.plan import Coverage, sweep_coverage
 from roomsweep.protocol.records import Info, Mark, Record, Samples, Status
 from roomsweep.protocol.untrusted import printable
 
@@ -153,39 +154,6 @@ class ClassGuess:
         else:
             head = f"{self.short}{'' if self.sure else '?'} {self.confidence:.2f}"
         return head + (f" · also {', '.join(self.also)}" if self.also else "")
-
-
-@dataclass
-class Coverage:
-    """The planned stops, those a waypoint mark named, and those it did not."""
-
-    planned: list[str]
-    visited: list[str]
-    missing: list[str]
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing
-
-    def verdict(self) -> str | None:
-        """ "sweep incomplete: N of M stops not visited (...)", or None when every
-        planned stop was visited (or no plan is known)."""
-        if not self.planned or self.complete:
-            return None
-        return (
-            f"sweep incomplete: {len(self.missing)} of {len(self.planned)} stops not "
-            f"visited ({', '.join(self.missing)}); the findings speak only for the "
-            f"{len(self.visited)} visited"
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "planned": self.planned,
-            "visited": self.visited,
-            "not_visited": self.missing,
-            "complete": self.complete,
-            "verdict": self.verdict(),
-        }
 
 
 @dataclass
@@ -464,11 +432,7 @@ class LiveState:
         """Which planned stops a waypoint mark named (in plan order), and which not.
         A stop the sweep returns to (the door at the start and the end) counts
         once: the findings speak for places, not for visits."""
-        named = {m.label for m in self.marks}
-        planned = list(dict.fromkeys(self.sweep_names))
-        visited = [n for n in planned if n in named]
-        missing = [n for n in planned if n not in named]
-        return Coverage(planned, visited, missing)
+        return sweep_coverage(self.sweep_names, [m.label for m in self.marks])
 
     # --- the class guess ------------------------------------------------------------
     def update_guess(self) -> ClassGuess | None:

@@ -66,6 +66,50 @@ class RoomPlan:
         return {name: (p[0], p[1]) for name, p in self.waypoints.items()}
 
 
+@dataclass
+class Coverage:
+    """The planned stops, those a waypoint mark named, and those it did not."""
+
+    planned: list[str]
+    visited: list[str]
+    missing: list[str]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def verdict(self) -> str | None:
+        """ "sweep incomplete: N of M stops not visited (...)", or None when every
+        planned stop was visited (or no plan is known)."""
+        if not self.planned or self.complete:
+            return None
+        return (
+            f"sweep incomplete: {len(self.missing)} of {len(self.planned)} stops not "
+            f"visited ({', '.join(self.missing)}); the findings speak only for the "
+            f"{len(self.visited)} visited"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "planned": self.planned,
+            "visited": self.visited,
+            "not_visited": self.missing,
+            "complete": self.complete,
+            "verdict": self.verdict(),
+        }
+
+
+def sweep_coverage(planned: list[str], named: list[str]) -> Coverage:
+    """Which of the `planned` stops (a plan's sweep, in order) a waypoint mark
+    `named`, and which not: the live sweep's (`LiveState.coverage`) and a
+    capture's (`roomsweep.analyst.caveats`), one rule. A stop the sweep returns
+    to (the door at the start and the end) counts once: the findings speak for
+    places, not for visits."""
+    seen = set(named)
+    stops = list(dict.fromkeys(planned))
+    return Coverage(stops, [n for n in stops if n in seen], [n for n in stops if n not in seen])
+
+
 # --- writing -------------------------------------------------------------------------
 
 

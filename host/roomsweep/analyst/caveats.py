@@ -1,0 +1,126 @@
+"""What a capture's findings cannot speak for, said wherever they are shown
+(`analyze`, its --json, the report, `batch`'s rows, the timeline).
+
+- coverage: planned stops the sweep did not visit: the live sweep's own
+  verdict (`roomsweep.protocol.plan.sweep_coverage`, one rule for both);
+- too short: fewer samples than one stop's dwell: nothing found in it clears
+  the room (`MIN_SAMPLED_S`);
+- damage: frames the decoder rejected or found missing, and the seconds of
+  samples lost with them: the findings come from what was received.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from roomsweep.analysis.components import DWELL_S
+from roomsweep.analysis.recording import Recording
+from roomsweep.link.capture import Capture
+from roomsweep.protocol.plan import RoomPlan, read_plan, sweep_coverage, with_plan
+from roomsweep.protocol.records import Samples, WifiScan
+from roomsweep.protocol.untrusted import printable
+
+# The least a capture must hold to say anything of a room: one stop's dwell.
+# The analysis hears a place over DWELL_S after its mark (components.stretches)
+# and classifies over ANALYSIS_WINDOW_S (1.5 s) windows; with less than one
+# dwell of samples it has not listened at a single stop for as long as it
+# listens at each, and a GSM handset idling between bursts, a BLE tag
+# advertising once a second or a Wi-Fi camera between frames may not have
+# sent at all. Such a capture cannot clear the room.
+MIN_SAMPLED_S = DWELL_S
+
+# the decoder's counters of frames it could not use, in words
+_REJECTED = (
+    ("crc_errors", "with a bad CRC"),
+    ("bad_length", "with an impossible length"),
+    ("bad_version", "of another protocol version"),
+    ("truncated", "cut off at the end"),
+    ("bad_payload", "unreadable"),
+)
+
+
+@dataclass
+class Caveats:
+    """One sentence each (None: nothing to say)."""
+
+    coverage: str | None = None
+    too_short: str | None = None
+    damage: str | None = None
+
+    def lines(self) -> list[str]:
+        return [c for c in (self.too_short, self.coverage, self.damage) if c]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"coverage": self.coverage, "too_short": self.too_short, "damage": self.damage}
+
+
+def caveats(cap: Capture, rec: Recording, plan: RoomPlan | None = None) -> Caveats:
+    """The caveats of `rec`, the recording of `cap` (`plan`: one given apart from
+    the capture, as `from_capture` was given it)."""
+    return Caveats(coverage_text(cap, rec, plan), too_short_text(rec), damage_text(cap, rec))
+
+
+def coverage_text(cap: Capture, rec: Recording, plan: RoomPlan | None = None) -> str | None:
+    """The sweep's own "sweep incomplete: N of M stops not visited (...); the
+    findings speak only for the K visited", or None (every stop visited, or no
+    planned sweep)."""
+    sweep = with_plan(read_plan(cap.header, str(cap.path)), plan).sweep or []
+    named = [printable(m.label) for m in rec.marks]  # as `analysed.clean_names` names them
+    return sweep_coverage([printable(n) for n in sweep], named).verdict()
+
+
+def too_short_text(rec: Recording) -> str | None:
+    if rec.duration_s >= MIN_SAMPLED_S:
+        return None
+    return (
+        f"capture too short to clear the room: {rec.duration_s:.2f} s of samples, less than "
+        f"one stop's dwell ({MIN_SAMPLED_S:g} s): nothing found in it does not mean the "
+        "room is clean"
+    )
+
+
+def damage_text(cap: Capture, rec: Recording) -> str | None:
+    """ "capture damaged: ..." when the decoder rejected frames or found some
+    missing: how many, and about how many seconds of samples went with them."""
+    c = cap.counters
+    rejected = [(getattr(c, key), what) for key, what in _REJECTED if getattr(c, key)]
+    parts = []
+    if rejected:
+        n = sum(k for k, _ in rejected)
+        parts.append(
+            f"{n} frame{'s' if n != 1 else ''} rejected ("
+            + ", ".join(f"{k} {what}" for k, what in rejected)
+            + ")"
+        )
+    if c.seq_gaps:
+        parts.append(f"{c.seq_gaps} frame{'s' if c.seq_gaps != 1 else ''} missing (sequence gaps)")
+    if c.garbage_bytes:
+        parts.append(f"{c.garbage_bytes:,} bytes of garbage")
+    if c.device_dropped:
+        parts.append(f"{c.device_dropped} samples dropped by the device")
+    if not parts:
+        return None
+    lost = lost_seconds(cap, rec) + c.device_dropped / rec.fs
+    return (
+        "capture damaged: "
+        + ", ".join(parts)
+        + (f"; about {lost:.1f} s of samples lost" if lost >= 0.05 else "")
+        + ": the findings come from what was received"
+    )
+
+
+def lost_seconds(cap: Capture, rec: Recording) -> float:
+    """Seconds of device time without samples that no Wi-Fi scan of the capture
+    explains (a scan stalls the sampling, `WifiScan`): the gaps lost frames left."""
+    t0 = next((r.t_first_us for r in cap.records if isinstance(r, Samples) and r.channel == 0), 0)
+    scans = [
+        ((s.t_start_us - t0) / 1e6, (s.t_start_us + s.duration_us - t0) / 1e6)
+        for s in cap.records
+        if isinstance(s, WifiScan)
+    ]
+    lost = 0.0
+    for a, b in rec.scan_gaps:
+        covered = sum(max(0.0, min(b, d) - max(a, c)) for c, d in scans)
+        lost += max(0.0, (b - a) - covered)
+    return lost
