@@ -171,3 +171,26 @@ def test_eval_progress_stays_out_of_a_log(monkeypatch):
     stderr_progress(1, 3, "s7-000-living-room")
     stderr_progress(3, 3, "s7-002-bathroom")
     assert log.getvalue() == ""
+
+
+# --- outputs and services ----------------------------------------------------------
+
+
+def test_every_output_refuses_a_missing_directory_and_creates_none(small, tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    for argv, what in (
+        (["report", str(small), "-o", str(missing / "r.html")], "report"),
+        (["plot", str(small), "-o", str(missing / "t.png")], "image"),
+        (["export", str(small), "--format", "csv", "-o", str(missing / "a.csv")], "csv export"),
+        (["export", str(small), "--format", "sigmf", "-o", str(missing / "a")], "sigmf export"),
+    ):
+        assert main(argv) == 2
+        _one_line(capsys, f"no such directory for the {what}")
+        assert not missing.exists()
+
+
+def test_an_unreachable_scheduler_is_a_failure_not_a_usage_mistake(small, capsys):
+    out = small.parent / "s.csv"
+    scheduler = "tcp://127.0.0.1:1"
+    assert main(["batch", str(small.parent), "--out", str(out), "--scheduler", scheduler]) == 1
+    _one_line(capsys, "cannot reach the Dask scheduler")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from roomsweep.analyst.analysed import analyse_capture, summary_row
-from roomsweep.errors import RoomsweepError, UsageError
+from roomsweep.errors import RoomsweepError, ServiceError, UsageError
 from roomsweep.link.outputs import atomic_write, check_output_path
 from roomsweep.protocol.untrusted import csv_cell
 
@@ -88,7 +88,9 @@ def run_batch(
             try:
                 client = Client(scheduler, timeout="10s")
             except (OSError, TimeoutError) as e:
-                raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from None
+                raise ServiceError(
+                    f"cannot reach the Dask scheduler at {scheduler}: {e}"
+                ) from None
         else:
             n = workers or max(1, min(os.cpu_count() or 1, len(paths)))
             # processes, one thread each: the analysis holds the GIL for most of its time

@@ -39,7 +39,7 @@ from roomsweep.analysis.analyze import ANALYSIS_WINDOW_S
 from roomsweep.analysis.recording import level_text
 from roomsweep.analyst.analysed import SweepAnalysis, ceiling_dbm
 from roomsweep.analyst.progress import bar
-from roomsweep.errors import RoomsweepError, UsageError
+from roomsweep.errors import UsageError
 from roomsweep.link.capture import load
 from roomsweep.link.outputs import atomic_write, check_output_path
 from roomsweep.protocol.untrusted import csv_cell
@@ -51,8 +51,8 @@ GAP_PERIODS = 1.5  # a step of more than this many sample periods starts a new s
 EXTENSION = {"name": "roomsweep", "version": "0.1.0", "optional": True}
 
 
-class ExportError(RoomsweepError):
-    """The export could not be written."""
+class ExportError(UsageError):
+    """The export could not be written (exit code 2, as plot's and report's)."""
 
 
 def _utc(unix: float) -> str:

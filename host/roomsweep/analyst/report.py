@@ -321,7 +321,6 @@ def write_report(
     doc, figures = render(an, step)
     (step or (lambda _s: None))("write")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(out, "w", encoding="utf-8") as f:  # whole, or not at all
             f.write(doc)
     except OSError as e:

@@ -241,7 +241,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     inputs = _inputs(args, args.capture)
     if Path(args.out).suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"{args.out}: the report is an HTML file (name it .html)")
-    check_output_path(args.out, inputs, force=args.force, make_parent=True, what="report")
+    check_output_path(args.out, inputs, force=args.force, what="report")
     plan = _plan(args)
     with stages(
         ["load", "analyze", "timeline", "map", "lens", "evidence", "write"], "report"

@@ -21,7 +21,8 @@ from roomsweep.sim.scenario import Scenario, bundled_scenarios, load_scenario
 
 def _scenario(name: str) -> Scenario:
     """The scenario by name or path; one that does not exist is a usage mistake
-    (exit 2, like a missing capture), one that is malformed a ScenarioError (1)."""
+    (exit 2, like a missing capture), one that is malformed a ScenarioError (2 too:
+    the user's file says the wrong thing)."""
     if name not in bundled_scenarios() and not Path(name).exists():
         raise UsageError(
             f"no bundled scenario {name!r} and no such file (bundled: "

@@ -57,7 +57,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.report}: the report is an HTML file (name it .html)")
     if not args.no_report:
         report = Path(args.report) if args.report else out.with_suffix(".html")
-        check_output_path(report, [out], force=args.force, make_parent=True, what="report")
+        check_output_path(report, [out], force=args.force, what="report")
     interactive = not args.no_tty and sys.stdin.isatty() and sys.stdout.isatty()
     stimulus = _motion_test(args)  # checked before the device is opened
     try:

@@ -58,7 +58,6 @@ def check_output_path(
     force: bool = False,
     capture: bool = False,
     append_ok: bool = False,
-    make_parent: bool = False,
     what: str = "output",
 ) -> Path:
     """Refuse, before any work, an output that would overwrite an input or replace
@@ -71,7 +70,6 @@ def check_output_path(
     force : allow replacing an existing regular file (a capture too).
     capture : the output is a capture: refuse any existing file without `force`.
     append_ok : the command can append to an existing capture (say so).
-    make_parent : the writer creates a missing directory (else it must exist).
     what : what the output is, for the message ("capture", "summary", ...).
     """
     p = Path(out)
@@ -87,10 +85,9 @@ def check_output_path(
     if st is not None and not stat.S_ISREG(st.st_mode):
         raise UsageError(f"{p}: {file_kind(st.st_mode)}; the {what} must be a regular file")
     parent = p.parent if str(p.parent) else Path(".")
-    if not make_parent and not parent.is_dir():
+    if not parent.is_dir():  # a typo in a path must not make a directory tree
         raise UsageError(f"no such directory for the {what}: {parent}")
-    if parent.is_dir():
-        _check_writable(p, parent, st is not None and append_ok, what)
+    _check_writable(p, parent, st is not None and append_ok, what)
     if st is not None and not force:
         if capture:
             raise UsageError(
