@@ -179,3 +179,36 @@ def test_compare_says_a_saturated_level_is_a_lower_bound():
     assert rows["headboard"] == ["≥-3.0", "≥-3.0", "?"]
     assert rows["desk"][:2] == ["-30.0", "≥-3.0"] and "moved" in " ".join(rows["desk"])
     assert "lower bound" in text and max(len(x) for x in text.split("\n")) <= 80
+
+
+def test_redact_covers_the_report_and_the_exports_too(radio_capture, tmp_path, capsys):
+    # the report "can be mailed": with --redact it names no network, address or
+    # advertising payload the findings hold in clear
+    cap = str(radio_capture)
+    clear = json.loads(_run(capsys, "analyze", cap, "--json"))
+    secrets: set[str] = set()
+
+    def collect(obj, key=None):
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                collect(v, k)
+        elif isinstance(obj, list):
+            for v in obj:
+                collect(v, key)
+        elif (
+            isinstance(obj, str) and obj and key in ("ssid", "mac", "bssid", "address", "adv_data")
+        ):
+            secrets.add(obj)
+
+    collect(clear)
+    assert secrets  # the radios heard someone
+    report = tmp_path / "r.html"
+    _run(capsys, "report", cap, "-o", str(report), "--redact", "--salt", "s")
+    jsonl = tmp_path / "f.jsonl"
+    _run(capsys, "export", cap, "--format", "jsonl", "-o", str(jsonl), "--redact")
+    for path in (report, jsonl):
+        text = path.read_text().lower()
+        assert not [s for s in secrets if s.lower() in text], path
+    capsys.readouterr()
+    assert main(["report", cap, "-o", str(tmp_path / "x.html"), "--salt", "s"]) == 2
+    assert "--salt is for --redact" in capsys.readouterr().err

@@ -144,23 +144,22 @@ def amplitude_tracks(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Per LED group lock-in amplitude tracks of a recording's photodiode channel.
 
-        Returns
-        -------
-        tracks : array (groups, frames), fundamental amplitude in ADC counts; groups
-            that were not lit are all zero.
-        properties : as `lockin_tracks`, plus "freqs_hz" and "lit" (bool per group).
+    Returns
+    -------
+    tracks : array (groups, frames), fundamental amplitude in ADC counts; groups
+        that were not lit are all zero.
+    properties : as `lockin_tracks`, plus "freqs_hz" and "lit" (bool per group).
 
-        Examples
-        --------
-        >>> from roomsweep.analysis.recording import Recording
-    from roomsweep.errors import CaptureContentError
-        >>> t = np.arange(16000) / 8000.0
-        >>> pd = (600 + 40 * (np.mod(t * 1175, 1) < 0.5)).astype(np.uint16)
-        >>> rec = Recording(np.zeros(16000, np.uint16), 8000.0, pd_counts=pd,
-        ...                 led_hz=(1175, 1775, 2375), led_lit=(True, True, True))
-        >>> tracks, props = amplitude_tracks(rec)
-        >>> round(float(np.median(tracks[0])), 1)  # 40 counts square wave: 2/pi x 40
-        25.5
+    Examples
+    --------
+    >>> from roomsweep.analysis.recording import Recording
+    >>> t = np.arange(16000) / 8000.0
+    >>> pd = (600 + 40 * (np.mod(t * 1175, 1) < 0.5)).astype(np.uint16)
+    >>> rec = Recording(np.zeros(16000, np.uint16), 8000.0, pd_counts=pd,
+    ...                 led_hz=(1175, 1775, 2375), led_lit=(True, True, True))
+    >>> tracks, props = amplitude_tracks(rec)
+    >>> round(float(np.median(tracks[0])), 1)  # 40 counts square wave: 2/pi x 40
+    25.5
     """
     _check_recording(rec)
     lit = tuple(rec.led_lit) if rec.led_lit else (True,) * len(rec.led_hz)

@@ -196,8 +196,16 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _redacting(args: argparse.Namespace) -> bool:
+    """--redact asked for; --salt alone is a mistake (it would print in clear)."""
+    if args.salt is not None and not args.redact:
+        raise UsageError("--salt is for --redact (without it SSIDs and addresses print in clear)")
+    return bool(args.redact)
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
 
+    redact = _redacting(args)
     _inputs(args, args.capture, *([args.baseline] if args.baseline else []))
     plan = _plan(args)
     rec, notes = load_recording(args.capture, plan)  # and what its findings cannot say
@@ -209,7 +217,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         baseline = from_capture(args.baseline, plan=plan)  # the same room
         baseline.calibration = rec.calibration
     findings = analyze(rec, baseline=baseline)
-    if args.redact:
+    if redact:
         findings = redact_findings(findings, salt=args.salt)
     # a capture too short to clear the room exits 1: its "nothing found" (or
     # its few findings) must not read as a clean room to a script
@@ -238,6 +246,7 @@ def _say_caveats(notes: Caveats) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
 
+    redact = _redacting(args)
     inputs = _inputs(args, args.capture)
     if Path(args.out).suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"{args.out}: the report is an HTML file (name it .html)")
@@ -247,6 +256,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         ["load", "analyze", "timeline", "map", "lens", "evidence", "write"], "report"
     ) as step:
         an = analyse_capture(args.capture, calibration=args.calibration, progress=step, plan=plan)
+        if redact:  # before anything is drawn or written from them
+            an.findings = redact_findings(an.findings, salt=args.salt)
         result = write_report(an, args.out, step)
     _say_plan_notes(an.rec, plan)
     if args.json:
@@ -286,6 +297,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
 
+    redact = _redacting(args)
     inputs = _inputs(args, args.capture)
     to_stdout = args.format != "sigmf" and args.out in (None, "-")
     if args.format == "csv" and args.out is None and sys.stdout.isatty():
@@ -298,6 +310,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     plan = _plan(args)
     with stages(["load", "analyze"], "analysis") as step:
         an = analyse_capture(args.capture, calibration=args.calibration, progress=step, plan=plan)
+    if redact:
+        an.findings = redact_findings(an.findings, salt=args.salt)
     _say_plan_notes(an.rec, plan)
     result = export(an, args.format, args.out, inputs=inputs, force=args.force)
     if args.json and not to_stdout:

@@ -267,10 +267,15 @@ def _analyze(s: argparse.ArgumentParser) -> None:
         help="a capture of the same room known to be clean: what it "
         "heard at a waypoint is not reported again",
     )
+    _redact(s)
+
+
+def _redact(s: argparse.ArgumentParser) -> None:
     s.add_argument(
         "--redact",
         action="store_true",
-        help="replace SSIDs and MAC addresses with salted hashes (personal data)",
+        help="replace SSIDs, MAC addresses and BLE advertising payloads with salted "
+        "hashes (personal data)",
     )
     s.add_argument(
         "--salt",
@@ -283,6 +288,7 @@ def _report(s: argparse.ArgumentParser) -> None:
     s.add_argument("-o", "--out", required=True, help="HTML file to write")
     s.add_argument("--calibration", help=CALIBRATION_HELP)
     s.add_argument("--plan", metavar="FILE", help=PLAN_HELP)
+    _redact(s)
     _force(s, "report")
     s.add_argument(
         "--json",
@@ -331,6 +337,7 @@ def _export(s: argparse.ArgumentParser) -> None:
     )
     s.add_argument("--calibration", help=CALIBRATION_HELP)
     s.add_argument("--plan", metavar="FILE", help=PLAN_HELP)
+    _redact(s)
     _force(s, "export")
     s.add_argument(
         "--json",
