@@ -300,3 +300,28 @@ def test_a_glint_during_a_drive_level_change_is_found():
     score = score_lenses(found, sc)
     door = next(L for L in score["lenses"] if L["id"] == "lens-1-door")
     assert door["found"] and score["false"] == []
+
+
+def test_a_group_above_half_a_fallback_rate_is_dark_not_a_crash():
+    # the device fell back to 4000 S/s (docs/protocol.md): 2375 Hz cannot be
+    # read there, the other two rings still can
+    from roomsweep.errors import CaptureContentError
+
+    fs = 4000.0
+    t = np.arange(8000) / fs
+    pd = (600 + 40 * (np.mod(t * 1175, 1) < 0.5)).astype(np.uint16)
+    rec = Recording(
+        np.zeros(8000, np.uint16),
+        fs,
+        pd_counts=pd,
+        led_hz=(1175, 1775, 2375),
+        led_lit=(True, True, True),
+    )
+    tracks, props = amplitude_tracks(rec)
+    assert props["lit"] == (True, True, False) and not tracks[2].any()
+    assert np.median(tracks[0]) == pytest.approx(25.5, abs=1.0)
+    assert lens_findings(rec) == []  # nothing there, and no ValueError either
+    low = dataclasses.replace(rec, fs=2000.0)
+    with pytest.raises(CaptureContentError, match="half the sample rate"):
+        amplitude_tracks(low)
+    assert lens_findings(low) == []

@@ -212,6 +212,8 @@ def _lens_findings(
         getattr(rec, "pd_counts", None) is None
         or not rec.led_hz
         or not any(rec.led_lit or (True,))
+        # a fallback rate so low no group can be read (lens_tracks.amplitude_tracks)
+        or not any(0 < f < rec.fs / 2 for f in rec.led_hz)
     ):
         return []
     tracks, props = amplitude_tracks(rec)

@@ -148,7 +148,8 @@ def amplitude_tracks(
     -------
     tracks : array (groups, frames), fundamental amplitude in ADC counts; groups
         that were not lit are all zero.
-    properties : as `lockin_tracks`, plus "freqs_hz" and "lit" (bool per group).
+    properties : as `lockin_tracks`, plus "freqs_hz" and "lit" (bool per group;
+        False too for a group at or above half the sample rate, unreadable).
 
     Examples
     --------
@@ -164,7 +165,20 @@ def amplitude_tracks(
     _check_recording(rec)
     lit = tuple(rec.led_lit) if rec.led_lit else (True,) * len(rec.led_hz)
     assert rec.pd_counts is not None  # _check_recording refuses a missing channel
-    tracks, props = lockin_tracks(rec.pd_counts, rec.fs, rec.led_hz, frame_s)
+    # a group at or above half the rate the device really sampled at (its
+    # fallback to a lower rate, docs/protocol.md) cannot be read: it is dark here
+    readable = [0 < float(f) < rec.fs / 2 for f in rec.led_hz]
+    if not any(readable):
+        raise CaptureContentError(
+            f"{rec.source + ': ' if getattr(rec, 'source', '') else ''}every LED group's "
+            f"frequency is at or above half the sample rate ({rec.fs:.0f} S/s): "
+            "the lens finder cannot read them"
+        )
+    freqs = [f for f, ok in zip(rec.led_hz, readable) if ok]
+    some, props = lockin_tracks(rec.pd_counts, rec.fs, freqs, frame_s)
+    tracks = np.zeros((len(rec.led_hz), some.shape[1]))
+    tracks[np.flatnonzero(readable)] = some
+    lit = tuple(bool(on and ok) for on, ok in zip(lit, readable))
     for i, on in enumerate(lit):
         if not on:
             tracks[i] = 0.0
