@@ -495,3 +495,13 @@ def test_sweep_with_radios_records_the_scans_and_reports_the_network(tmp_path, c
     assert {f.get("type") for f in result["findings"]} & {"wifi", "ble"} or any(
         "wifi" in f.get("evidence", {}) for f in result["findings"]
     )
+
+
+def test_a_sweep_too_short_to_clear_the_room_does_not_say_nothing_was_found(tmp_path, capsys):
+    out = tmp_path / "short.cap"
+    with FakeDevice(frames_per_s=200) as dev:
+        argv = ["sweep", "--port", dev.port, "--out", str(out), "--no-tty", "--no-report"]
+        assert main(argv + ["--seconds", "1"]) == 1  # as analyze: not a clean room
+    text = capsys.readouterr().out
+    assert "too short to clear the room" in text
+    assert "no suspicious" not in text.lower()

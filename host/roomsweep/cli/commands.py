@@ -681,11 +681,15 @@ EXIT_CODES = {
     "batch": "Exit codes: 0 every capture analysed, 1 some could not be (each in its row "
     "and on stderr; the summary is written all the same). " + EXIT_COMMON,
     "analyze": "Exit codes: 0 analysed, whether or not anything was found (the findings are "
-    "the output, not an error). " + EXIT_COMMON,
+    "the output, not an error); 1 a capture too short to clear the room (under one "
+    "stop's 3 s dwell of samples). " + EXIT_COMMON,
+    "report": "Exit codes: 0 written; 1 a capture too short to clear the room (the report "
+    "is written, and says so). " + EXIT_COMMON,
     "deploy": "Exit codes: 0 the device reports this tree's firmware, 1 it reports another "
     "or does not answer. " + EXIT_COMMON,
     "flash": "Exit codes: 0 written (or the dry run printed), 1 esptool failed. " + EXIT_COMMON,
-    "sweep": "Exit codes: 0 swept (whether or not anything was found). " + EXIT_COMMON,
+    "sweep": "Exit codes: 0 swept (whether or not anything was found); 1 a sweep too short "
+    "to clear the room (under one stop's 3 s dwell of samples). " + EXIT_COMMON,
 }
 
 

@@ -164,19 +164,25 @@ def _sweep_results(args: argparse.Namespace, state: Any) -> int:
     }
     findings: list[dict[str, Any]] = []
     ceiling = DETECTOR_CEILING_DBM  # the detector's; the recording's when analysed
+    too_short = damage = None
     try:
         an = analyse_capture(args.out)
         findings = an.findings
         ceiling = ceiling_dbm(an)
+        # the coverage is this sweep's own verdict, said above; these the capture's
+        too_short, damage = an.caveats.too_short, an.caveats.damage
+        result["caveats"] = an.caveats.as_dict()
         if not args.no_report:
             report = Path(args.report) if args.report else Path(args.out).with_suffix(".html")
             result["report"] = write_report(an, report)["report"]
     except RoomsweepError as e:  # e.g. cable pulled before any RF arrived
         result["analysis_error"] = str(e)
     result["findings"] = findings
+    # as `analyze`: a capture too short to clear the room is not a clean room
+    status = 1 if too_short else 0
     if args.json:
         print_json(result)
-        return 0
+        return status
     print()
     print(
         wrap_line(
@@ -188,8 +194,12 @@ def _sweep_results(args: argparse.Namespace, state: Any) -> int:
     )
     if verdict:
         print(wrap_line(verdict[0].upper() + verdict[1:] + ".", WIDTH))
+    if damage:
+        print(wrap_line(damage[0].upper() + damage[1:] + ".", WIDTH))
     if "analysis_error" in result:
         print(wrap_line(f"no analysis: {result['analysis_error']}", WIDTH))
+    elif too_short:  # "nothing found" would read as "the room is clean"
+        print(wrap_line(too_short[0].upper() + too_short[1:] + ".", WIDTH))
     else:
         print("Findings (ranked" + ("; at the stops visited only):" if verdict else "):"))
         print(format_findings(findings, width=WIDTH, indent="  ", ceiling=ceiling))
@@ -202,4 +212,4 @@ def _sweep_results(args: argparse.Namespace, state: Any) -> int:
             WIDTH,
         )
     )
-    return 0
+    return status
