@@ -152,3 +152,14 @@ def test_an_empty_or_cut_capture_says_so_not_bad_magic(tmp_path, capsys, size, w
     assert main(["info", str(bad)]) == 1
     err = _one_line_error(capsys, words)
     assert "bad magic" not in err
+
+
+def test_ctrl_c_before_the_stream_starts_says_nothing_was_recorded(tmp_path, capsys, monkeypatch):
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("roomsweep.cli.developer.record", interrupted)
+    out = tmp_path / "none.cap"
+    with FakeDevice(frames_per_s=100) as dev:
+        assert main(["record", "--port", dev.port, "--out", str(out)]) == 0
+    assert "nothing recorded" in capsys.readouterr().out and not out.exists()

@@ -56,7 +56,10 @@ def cmd_record(args: argparse.Namespace) -> int:
                 summary = {"frames": writer.frames_written, "interrupted": True}
     finally:
         port.close()
-    print(f"recorded {summary['frames']} frames to {args.out}")
+    if writer.opened:
+        print(f"recorded {summary['frames']} frames to {args.out}")
+    else:  # stopped before the device started streaming: nothing to keep
+        print(f"nothing recorded: {args.out} not written")
     return interrupted_exit(summary, args.seconds, args.out)
 
 

@@ -88,6 +88,7 @@ class CaptureWriter:
             raise UsageError(f"{self.path}: not a regular file; a capture cannot go there")
         self._fd = -1
         self._closed = False
+        self.opened = False  # the file was created, replaced or opened for appending
         self._replace = replace
         self._appending = append and self.path.exists() and self.path.stat().st_size > 0
         if self._appending:
@@ -119,6 +120,7 @@ class CaptureWriter:
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
             except OSError as e:
                 raise CaptureFormatError(f"cannot append to capture {self.path}: {e}") from e
+            self.opened = True
             return
         flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if self._replace else os.O_EXCL)
         try:
@@ -127,6 +129,7 @@ class CaptureWriter:
             raise UsageError(f"{self.path} already exists; it is not replaced") from None
         except OSError as e:
             raise CaptureFormatError(f"cannot create capture {self.path}: {e}") from e
+        self.opened = True
         os.write(self._fd, encode_header(self.header))
         os.fsync(self._fd)
 
