@@ -244,6 +244,22 @@ def test_spectrum_shows_the_gsm_frame_rate(hotel, hotel_capture, tmp_path):
     assert by_class.read_bytes() == out.read_bytes()
 
 
+def test_a_spectrum_without_a_frame_grid_marks_its_own_strongest_line(hotel):
+    # a Wi-Fi camera has no fixed period: the line marked is the strongest of
+    # the spectrum drawn (above the drift near 0 Hz), not one from elsewhere
+    from roomsweep.analyst.plot import LINE_MIN_HZ, spectrum
+
+    fig = spectrum(hotel, "wifi_camera")
+    ax = fig.axes[0]
+    (curve,) = [ln for ln in ax.get_lines() if ln.get_label() == "envelope power spectrum"]
+    freqs, psd = curve.get_xdata(), curve.get_ydata()
+    band = freqs >= LINE_MIN_HZ
+    want = float(freqs[band][np.argmax(psd[band])])
+    (marked,) = [ln for ln in ax.get_lines() if "strongest envelope line" in ln.get_label()]
+    assert float(marked.get_xdata()[0]) == pytest.approx(want)
+    assert f"{want:.1f} Hz" in marked.get_label()
+
+
 def test_class_periods_come_from_the_classifiers():
     assert class_period_s("gsm") == pytest.approx(0.120 / 26)
     assert class_period_s("dect") == pytest.approx(10e-3)

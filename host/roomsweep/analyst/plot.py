@@ -196,6 +196,9 @@ def timeline(an: SweepAnalysis) -> Figure:
     return fig
 
 
+LINE_MIN_HZ = 5.0  # below this an envelope spectrum holds the level's slow drift
+
+
 def _pick_rf_finding(an: SweepAnalysis, finding: int | str | None) -> tuple[int, dict[str, Any]]:
     """A finding by rank (1-based) or by class (its best-ranked RF finding)."""
     if not an.findings:
@@ -260,21 +263,25 @@ def spectrum(an: SweepAnalysis, finding: int | str | None = None) -> Figure:
         ax.set_title(
             plot_text(
                 f"#{rank} {f.get('title') or _label(f)}, at {where} "
-                f"({w0:.1f}-{w1:.1f} s, {spec['bursts']} bursts)"
+                f"({w0:.1f}-{w1:.1f} s, {spec['bursts']} bursts at its level)"
             ),
             fontsize=11,
         )
         if not spec["expected_hz"]:
             # no frame grid for this class: mark what was measured instead
             ev = f.get("evidence") or {}
-            rate, line = ev.get("burst_rate_hz"), ev.get("peak_frequency_hz")
-            if isinstance(line, (int, float)) and 0 < line <= top_hz:
+            rate = ev.get("burst_rate_hz")
+            # the strongest line of the spectrum drawn here (above the slow drift
+            # near 0 Hz): what the eye looks for, whichever transmitter made it
+            band = keep & (freqs >= LINE_MIN_HZ)
+            if band.any():
+                line = float(freqs[band][np.argmax(psd[band])])
                 ax.axvline(
-                    float(line),
+                    line,
                     color=S.EXPECTED,
                     linestyle=":",
                     linewidth=1.0,
-                    label=f"strongest envelope line: {float(line):.1f} Hz",
+                    label=f"strongest envelope line here: {line:.1f} Hz",
                 )
             if isinstance(rate, (int, float)) and 0 < rate <= top_hz:
                 ax.axvline(
