@@ -513,6 +513,13 @@ def lens(an: SweepAnalysis) -> Figure:
                 linewidth=0.9,
                 label=f"inner ring minus outer ring / {ratio:.2f} (the walls' ratio)",
             )
+            bx.plot(  # why the biggest swings here are not marked (lens_glints step 3)
+                [],
+                [],
+                linestyle="none",
+                label="swings both ways at the steep edges of big returns: the other\n"
+                "rings' own tracks explain them (not light only the inner ring got)",
+            )
             _stop_names(bx, an, fontsize=7, gaps_label=True)
             glint_rises = []
             for rank, f in lens_findings:
