@@ -194,3 +194,13 @@ def test_an_unreachable_scheduler_is_a_failure_not_a_usage_mistake(small, capsys
     scheduler = "tcp://127.0.0.1:1"
     assert main(["batch", str(small.parent), "--out", str(out), "--scheduler", scheduler]) == 1
     _one_line(capsys, "cannot reach the Dask scheduler")
+
+
+def test_a_capture_is_not_its_own_baseline(small, capsys):
+    assert main(["analyze", str(small), "--baseline", str(small)]) == 2
+    assert "--baseline is the capture itself" in capsys.readouterr().err
+
+
+def test_a_map_without_positions_says_how_to_give_them(small, tmp_path, capsys):
+    assert main(["plot", str(small), "-o", str(tmp_path / "m.png"), "--kind", "map"]) == 2
+    assert "--plan FILE" in capsys.readouterr().err

@@ -750,7 +750,8 @@ def room_map(an: SweepAnalysis) -> Figure:
     if not positions:
         raise UsageError(
             f"{an.path}: the capture knows no waypoint positions to draw a map "
-            "(its header has no 'plan.waypoints')"
+            "(its header has no 'plan.waypoints'): give them with --plan FILE "
+            "(docs/capture-format.md)"
         )
     loudest: dict[str, float] = {}
     for stop in an.stops:

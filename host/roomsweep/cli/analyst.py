@@ -207,6 +207,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     redact = _redacting(args)
     _inputs(args, args.capture, *([args.baseline] if args.baseline else []))
+    if args.baseline and Path(args.baseline).resolve() == Path(args.capture).resolve():
+        # everything it heard would be "known", and nothing ever reported
+        raise UsageError("--baseline is the capture itself: give a clean sweep of the same room")
     plan = _plan(args)
     rec, notes = load_recording(args.capture, plan)  # and what its findings cannot say
     _say_plan_notes(rec, plan)

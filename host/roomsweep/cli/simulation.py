@@ -179,7 +179,10 @@ def _print_lens_eval(lens: dict, pct) -> None:
             f"{'n/a' if f is None else f'{f:.2f}'}  ({b['sweeps']} sweeps)"
         )
     for k, b in lens["by_clutter"].items():
-        print(f"  false from {k:<14} {b['false']:>3}  (in {b['sweeps_with_it']} sweeps)")
+        if k == "none":  # a false glint no clutter object explains
+            print(f"  false, no clutter near {b['false']:>3}")
+        else:
+            print(f"  false from {k:<14} {b['false']:>3}  (in {b['sweeps_with_it']} sweeps)")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
