@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from roomsweep.errors import ScenarioError
+from roomsweep.errors import ScenarioError, UsageError
 from roomsweep.sim import gen_wide, gen_wide_emitters
 from roomsweep.sim.gen_check import mean_rx_dbm
 from roomsweep.sim.generate import generate_scenarios, main_generate
@@ -100,7 +100,8 @@ def test_main_generate_profile(tmp_path, capsys):
     assert main_generate(3, 2, tmp_path, profile="wide") == 0
     out = capsys.readouterr().out
     assert out.count("w3-00") == 2 and "neighbours:" in out
-    assert main_generate(3, 1, tmp_path, profile="narrow") == 2
+    with pytest.raises(UsageError, match="narrow"):  # the CLI says it in one line, exit 2
+        main_generate(3, 1, tmp_path, profile="narrow")
 
 
 # --- the ranges the profile promises (and the ones it does not) -----------------------------

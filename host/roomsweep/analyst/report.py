@@ -340,6 +340,7 @@ def report_and_timeline(capture: str | Path, out_dir: str | Path) -> tuple[Path,
     """What `roomsweep demo` adds: OUT/NAME.html and OUT/NAME-timeline.png."""
 
     capture, out_dir = Path(capture), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)  # the demo's own directory, not a user's typo
     an = analyse_capture(capture)
     report = Path(write_report(an, out_dir / f"{capture.stem}.html")["report"])
     timeline = plot.save(plot.timeline(an), out_dir / f"{capture.stem}-timeline.png")
