@@ -221,13 +221,11 @@ class Decoder:
                 version, msg_type, seq, length, ts = unpack_tail(buf, i + 2)
                 end = i + P.HEADER_SIZE + length
                 if version != P.PROTOCOL_VERSION or length > P.MAX_PAYLOAD:
-                    cut = _cut_by_session(buf, i, i + P.HEADER_SIZE, n)
-                    if cut == _WAIT and not final:
+                    torn = self._torn(buf, i, i + P.HEADER_SIZE, final)
+                    if torn == _WAIT:
                         break
-                    if cut >= 0:
-                        c.truncated += 1
-                        self.cut_bytes += cut - i
-                        pos = cut
+                    if torn is not None:
+                        pos = torn
                         continue
                     if version != P.PROTOCOL_VERSION:
                         c.bad_version += 1
@@ -242,13 +240,11 @@ class Decoder:
                         continue
                     break
                 if crc32(view[i:end]) != unpack_crc(buf, end)[0]:
-                    cut = _cut_by_session(buf, i, end + P.CRC_SIZE, n)
-                    if cut == _WAIT and not final:
+                    torn = self._torn(buf, i, end + P.CRC_SIZE, final)
+                    if torn == _WAIT:
                         break
-                    if cut >= 0:
-                        c.truncated += 1
-                        self.cut_bytes += cut - i
-                        pos = cut
+                    if torn is not None:
+                        pos = torn
                         continue
                     c.crc_errors += 1
                     c.garbage_bytes += 1
@@ -272,6 +268,20 @@ class Decoder:
             # cycle until the next garbage collection): leave the old buffer to it
             self._buf = bytearray(buf[pos:])
         return out
+
+    def _torn(self, buf: bytearray, i: int, limit: int, final: bool) -> int | None:
+        """The rejected candidate at `i` holds a session's start before `limit`
+        (_cut_by_session): it is the previous session's torn last frame, counted
+        once as truncated; returns where to go on. _WAIT while that cannot be
+        told yet, None when it is no torn frame (a plain rejection)."""
+        cut = _cut_by_session(buf, i, limit, len(buf))
+        if cut == _WAIT:
+            return None if final else _WAIT
+        if cut < 0:
+            return None
+        self.counters.truncated += 1
+        self.cut_bytes += cut - i
+        return cut
 
     def _truncated(self, buf: bytearray, i: int) -> int:
         """At the end of the stream, the candidate at `i` cannot complete: count
