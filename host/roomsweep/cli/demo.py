@@ -73,10 +73,8 @@ def run_demo(out_dir: Path) -> int:
         f"roomsweep demo: simulated sweep of '{scenario.name}' "
         f"({scenario.duration_s:.0f} s, {len(scenario.sweep)} stops)"
     )
-    print(
-        "  firmware: MicroPython unix port, 96 KiB heap for the firmware (the simulator's"
-        " radio table on top), simulated board, pseudo-terminal link"
-    )
+    print("  firmware: MicroPython unix port, 96 KiB heap (the simulator's radio table")
+    print("            on top), simulated board, pseudo-terminal link")
     t0 = time.monotonic()
 
     result = simulate(scenario, capture, settings=RADIO_SETTINGS)
