@@ -124,6 +124,29 @@ def test_a_frame_cut_before_an_append_counts_once_as_truncated(tmp_path, kept):
         assert c.bad_length == c.bad_version == 0
 
 
+def test_a_damaged_length_before_an_append_loses_no_valid_frame(tmp_path):
+    # a LOG whose length field got corrupted, then two good LOGs, then an
+    # append: the damage must not swallow the good frames up to the session start
+    path = tmp_path / "dmg.cap"
+    _session(path, range(0, 3), append=False)
+    bad = bytearray(_logs([3])[0])
+    bad[6] = 200  # the length (offset 6): the candidate now reaches past the next frames
+    _session(path, range(9, 40), append=True, before=bytes(bad) + b"".join(_logs([4, 5])))
+    for sizes in (None, 1, 7):
+        dec = C.Decoder()
+        if sizes is None:
+            records = list(C.iter_records(path, dec))
+        else:
+            records = []
+            data = path.read_bytes()[C.read_header(path)[1] :]
+            for at in range(0, len(data), sizes):
+                records += dec.feed(data[at : at + sizes])
+            records += dec.finish()
+        assert [r.seq for r in records if r.type == P.T_LOG] == [0, 1, 2, 4, 5, *range(9, 40)]
+        c = dec.counters
+        assert (c.truncated, c.crc_errors, c.seq_gaps) == (0, 1, 1)  # LOG 3 lost, and said
+
+
 def test_a_capture_cut_at_its_end_counts_the_cut_frame_once(tmp_path):
     path = tmp_path / "tail.cap"
     frames = [P.encode_frame(P.T_LOG, s, s, P.encode_log(20, "x" * 600)) for s in range(4)]

@@ -534,29 +534,34 @@ class Decoder:
 
 
 _WAIT = -2  # _cut_by_session: the frame that may start a session is not all here yet
-_SESSION_START_SIZE = P.HEADER_SIZE + _HOST_TIME.size + P.CRC_SIZE
 
 
 def _cut_by_session(buf: bytearray, i: int, limit: int, n: int) -> int:
     """Where a recording session starts inside the rejected candidate at `i`
-    (before `limit`), or -1: a whole, valid HOST_TIME frame of sequence 0 there
-    is how every recorder begins writing (docs/capture-format.md, *Appending*),
-    so the candidate is the previous session's last frame, cut short by a crash
-    before the capture was appended to. _WAIT when that frame may be one but
-    has not all arrived."""
+    (before `limit`), or -1: a whole, valid HOST_TIME frame of sequence 0 there,
+    the first valid frame after `i`, is how every recorder begins writing
+    (docs/capture-format.md, *Appending*), so the candidate is the previous
+    session's last frame, cut short by a crash before the capture was appended
+    to. Any other valid frame first: -1, the candidate is a plain rejection and
+    the frames behind it are read as ever. _WAIT when the first frame that may
+    be valid has not all arrived."""
     j = i
     while True:
         j = buf.find(P.MAGIC, j + 1, min(limit + 1, n))  # a magic that starts before limit
         if j < 0:  # or its magic's first byte is the last byte here
             return _WAIT if n <= limit and buf[n - 1] == P.MAGIC0 else -1
-        if n - j < _SESSION_START_SIZE:
+        if n - j < P.HEADER_SIZE:
             return _WAIT
         version, msg_type, seq, length, _ = _HEADER_TAIL.unpack_from(buf, j + 2)
-        if (version, msg_type, seq, length) != (P.PROTOCOL_VERSION, P.T_HOST_TIME, 0, 8):
+        if version != P.PROTOCOL_VERSION or length > P.MAX_PAYLOAD:
             continue
         end = j + P.HEADER_SIZE + length
-        if zlib.crc32(buf[j:end]) == _CRC.unpack_from(buf, end)[0]:
-            return j
+        if end + P.CRC_SIZE > n:
+            return _WAIT
+        if zlib.crc32(buf[j:end]) != _CRC.unpack_from(buf, end)[0]:
+            continue
+        starts = (msg_type, seq, length) == (P.T_HOST_TIME, 0, _HOST_TIME.size)
+        return j if starts else -1
 
 
 def _text(raw: memoryview) -> str:
