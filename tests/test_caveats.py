@@ -180,3 +180,39 @@ def test_in_room_evidence_reads_as_a_sentence():
     finding["in_room_evidence"].update(in_room=False, below_in_room_level_db=4.0)
     text = " ".join(as_text(describe(finding)).split())
     assert "Is it in this room? Perhaps not:" in text and "4.0 dB weaker" in text
+
+
+def test_the_pause_between_appended_recordings_is_not_samples_lost(tmp_path):
+    # two recordings of one device into one capture (record --append), its
+    # clock 2 s on between them: a pause, not samples lost; a gap within a
+    # recording still is
+    import numpy as np
+
+    from roomsweep.analysis.recording import from_capture
+    from roomsweep.analyst.caveats import lost_seconds
+    from roomsweep.link.capture import CaptureWriter
+    from roomsweep.protocol import rsproto as P
+    from roomsweep.protocol.encoding import samples_payload
+
+    rate, block = 8000, 256
+    span = int((block - 1) * 1e6 / rate)
+
+    def blocks(seq0: int, t0_s: float, n: int) -> list[bytes]:
+        out = []
+        for b in range(n):
+            t = int((t0_s + b * block / rate) * 1e6)
+            s = np.full(block, 2500)
+            payload = samples_payload(0, s, t, span, rate * 1000, 0)
+            out.append(P.encode_frame(P.T_SAMPLES, seq0 + b, t, payload))
+        return out
+
+    out = tmp_path / "two.cap"
+    first = blocks(0, 0.0, 40)
+    lost_within = first[:20] + first[25:]  # 5 blocks (0.16 s) lost in the first recording
+    for frames, append in ((lost_within, False), (blocks(200, 3.28, 40), True)):
+        with CaptureWriter(out, {}, append=append) as w:
+            w.write_host_time()
+            w.write_frames(frames)
+    rec = from_capture(out)
+    assert sum(b - a for a, b in rec.scan_gaps) > 2.0  # the pause is in the clock
+    assert lost_seconds(load(out), rec) == pytest.approx(5 * block / rate, abs=0.01)

@@ -9,6 +9,7 @@ import io
 import json
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -144,22 +145,33 @@ def test_a_binary_file_given_as_calibration_says_it_is_not_one(small, tmp_path, 
 # --- Ctrl-C during record ---------------------------------------------------------------
 
 
-def _ctrl_c_after(seconds: float) -> threading.Timer:
-    timer = threading.Timer(seconds, _thread.interrupt_main)
-    timer.start()
-    return timer
+def _ctrl_c_once_recording(out: Path, frames_bytes: int = 20_000) -> threading.Thread:
+    """Ctrl-C once `out` holds some frames (not on a timer: on a loaded machine
+    opening the port and starting the stream may take longer than any fixed wait)."""
+
+    def wait_then_interrupt() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if out.exists() and out.stat().st_size > frames_bytes:
+                break
+            time.sleep(0.02)
+        _thread.interrupt_main()
+
+    t = threading.Thread(target=wait_then_interrupt, daemon=True)
+    t.start()
+    return t
 
 
 def test_ctrl_c_before_record_seconds_is_an_interruption_and_keeps_the_frames(tmp_path, capsys):
-    out = tmp_path / "r.cap"
+    out, again = tmp_path / "r.cap", tmp_path / "again.cap"
     with FakeDevice(frames_per_s=300) as dev:
-        argv = ["record", "--port", dev.port, "--out", str(out)]
-        _ctrl_c_after(1.0)
-        assert main([*argv, "--seconds", "600"]) == 130
+        _ctrl_c_once_recording(out)
+        assert main(["record", "--port", dev.port, "--out", str(out), "--seconds", "600"]) == 130
         assert "interrupted before --seconds" in capsys.readouterr().err
         assert len(C.load(out).records) > 10
-        _ctrl_c_after(1.0)
-        assert main([*argv, "--force"]) == 0  # no --seconds: Ctrl-C is how it ends
+        _ctrl_c_once_recording(again)
+        # no --seconds: Ctrl-C is how a recording ends
+        assert main(["record", "--port", dev.port, "--out", str(again)]) == 0
 
 
 # --- progress only on a terminal --------------------------------------------------------

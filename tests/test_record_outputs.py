@@ -70,6 +70,11 @@ def test_a_url_without_host_and_port_is_named_as_such(capsys, url):
     _one_line_error(capsys, "bad port URL", "needs host:port")
 
 
+def test_a_url_that_does_not_parse_is_one_line(capsys):
+    assert main(["monitor", "--port", "socket://[::1", "--seconds", "0.1"]) == 1
+    _one_line_error(capsys, "bad port URL", "socket://[::1")
+
+
 def _logs(seqs) -> list[bytes]:
     return [P.encode_frame(P.T_LOG, s, 1000 * s, P.encode_log(20, f"line {s}")) for s in seqs]
 
@@ -184,5 +189,5 @@ def test_ctrl_c_before_the_stream_starts_says_nothing_was_recorded(tmp_path, cap
     monkeypatch.setattr("roomsweep.cli.developer.record", interrupted)
     out = tmp_path / "none.cap"
     with FakeDevice(frames_per_s=100) as dev:
-        assert main(["record", "--port", dev.port, "--out", str(out)]) == 0
+        assert main(["record", "--port", dev.port, "--out", str(out)]) == 130
     assert "nothing recorded" in capsys.readouterr().out and not out.exists()

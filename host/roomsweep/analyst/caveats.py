@@ -18,7 +18,7 @@ from roomsweep.analysis.components import DWELL_S
 from roomsweep.analysis.recording import Recording
 from roomsweep.link.capture import Capture
 from roomsweep.protocol.plan import RoomPlan, read_plan, sweep_coverage, with_plan
-from roomsweep.protocol.records import Samples, WifiScan
+from roomsweep.protocol.records import HostTime, Samples, WifiScan
 from roomsweep.protocol.untrusted import printable
 
 # The least a capture must hold to say anything of a room: one stop's dwell.
@@ -35,7 +35,7 @@ _REJECTED = (
     ("crc_errors", "with a bad CRC"),
     ("bad_length", "with an impossible length"),
     ("bad_version", "of another protocol version"),
-    ("truncated", "cut off at the end"),
+    ("truncated", "cut off (at the end, or where a recording was appended)"),
     ("bad_payload", "unreadable"),
 )
 
@@ -112,15 +112,38 @@ def damage_text(cap: Capture, rec: Recording) -> str | None:
 
 def lost_seconds(cap: Capture, rec: Recording) -> float:
     """Seconds of device time without samples that no Wi-Fi scan of the capture
-    explains (a scan stalls the sampling, `WifiScan`): the gaps lost frames left."""
+    explains (a scan stalls the sampling, `WifiScan`): the gaps lost frames left.
+    The pause between appended recordings (a recorder's first HOST_TIME, host
+    seq 0, starts one: docs/capture-format.md *Appending*) is no loss."""
     t0 = next((r.t_first_us for r in cap.records if isinstance(r, Samples) and r.channel == 0), 0)
     scans = [
         ((s.t_start_us - t0) / 1e6, (s.t_start_us + s.duration_us - t0) / 1e6)
         for s in cap.records
         if isinstance(s, WifiScan)
     ]
+    resumed = _session_starts(cap, t0)
     lost = 0.0
     for a, b in rec.scan_gaps:
+        if any(abs(b - r) < SESSION_MATCH_S for r in resumed):
+            continue
         covered = sum(max(0.0, min(b, d) - max(a, c)) for c, d in scans)
         lost += max(0.0, (b - a) - covered)
     return lost
+
+
+# a gap ends at an appended recording's first sample (its device time, to a block)
+SESSION_MATCH_S = 0.1
+
+
+def _session_starts(cap: Capture, t0: int) -> list[float]:
+    """Device time (s after the first RF sample) of the first RF sample of each
+    appended recording: after every HOST_TIME of host seq 0 but the first."""
+    out, seen, pending = [], 0, False
+    for r in cap.records:
+        if isinstance(r, HostTime) and r.seq == 0:
+            seen += 1
+            pending = seen > 1
+        elif pending and isinstance(r, Samples) and r.channel == 0:
+            out.append((r.t_first_us - t0) / 1e6)
+            pending = False
+    return out

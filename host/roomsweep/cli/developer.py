@@ -56,10 +56,10 @@ def cmd_record(args: argparse.Namespace) -> int:
                 summary = {"frames": writer.frames_written, "interrupted": True}
     finally:
         port.close()
-    if writer.opened:
-        print(f"recorded {summary['frames']} frames to {args.out}")
-    else:  # stopped before the device started streaming: nothing to keep
+    if not writer.opened:  # stopped before the device started streaming: nothing kept
         print(f"nothing recorded: {args.out} not written")
+        return 130 if summary.get("interrupted") else 1
+    print(f"recorded {summary['frames']} frames to {args.out}")
     return interrupted_exit(summary, args.seconds, args.out)
 
 

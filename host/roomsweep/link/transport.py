@@ -70,7 +70,10 @@ def _check_url(url: str) -> None:
     a missing port is a TypeError's ("'<=' not supported ...")."""
     if "://" not in url:
         return
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as e:  # e.g. "socket://[::1": an unclosed IPv6 bracket
+        raise PortError(f"bad port URL {url!r}: {e}") from None
     if parts.scheme.lower() not in _NEEDS_HOST_PORT:
         return
     try:
