@@ -86,9 +86,7 @@ class Counters:
     seq_out_of_order: int = 0  # device frames whose sequence number went backwards
     device_dropped: int = 0  # samples the device reports it dropped (link too slow)
     device_resets: int = 0  # INFO frames with sequence 0: the device restarted
-    # candidates cut off by the end of the stream (finish()), or in a capture by
-    # an appended session's start (_cut_by_session); their bytes are in cut_bytes
-    truncated: int = 0
+    truncated: int = 0  # cut off by the stream's end or an appended session (cut_bytes)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
