@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.lens_glints import MIN_SNR, RETRO_RATIO_MAX, find_glints
-from roomsweep.analysis.lens_tracks import amplitude_tracks, lockin_tracks
+from roomsweep.analysis.lens_tracks import amplitude_tracks, lockin_tracks, readable_groups
 from roomsweep.analysis.recording import Recording
 
 __all__ = [
@@ -212,8 +212,7 @@ def _lens_findings(
         getattr(rec, "pd_counts", None) is None
         or not rec.led_hz
         or not any(rec.led_lit or (True,))
-        # a fallback rate so low no group can be read (lens_tracks.amplitude_tracks)
-        or not any(0 < f < rec.fs / 2 for f in rec.led_hz)
+        or not any(readable_groups(rec))  # a fallback rate too low for every group
     ):
         return []
     tracks, props = amplitude_tracks(rec)

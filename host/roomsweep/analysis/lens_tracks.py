@@ -30,10 +30,22 @@ FRAME_S = 0.02  # lock-in block: 20 ms (50 amplitude updates a second)
 DRIVE_STEP = 2.0  # each LED drive level is half the current of the one before (rsproto)
 
 
+def readable_groups(rec: Any) -> list[bool]:
+    """Per LED group, whether the lock-in can read it: its frequency above 0 and
+    below half the rate the device really sampled at (a fallback to a lower
+    rate, docs/protocol.md, leaves a group beyond it dark)."""
+    return [0 < float(f) < rec.fs / 2 for f in rec.led_hz]
+
+
+def _where(rec: Any) -> str:
+    """The capture a message is about, as its prefix ("" when unnamed)."""
+    return f"{rec.source}: " if getattr(rec, "source", "") else ""
+
+
 def _check_recording(rec: Any) -> None:
     """What the lens finder needs of a recording, each lack a one-line
     CaptureContentError naming the capture (a user's `plot --kind lens` of it)."""
-    where = f"{rec.source}: " if getattr(rec, "source", "") else ""
+    where = _where(rec)
     if getattr(rec, "pd_counts", None) is None:
         raise CaptureContentError(
             f"{where}no photodiode channel in this capture (recorded without the lens "
@@ -165,14 +177,11 @@ def amplitude_tracks(
     _check_recording(rec)
     lit = tuple(rec.led_lit) if rec.led_lit else (True,) * len(rec.led_hz)
     assert rec.pd_counts is not None  # _check_recording refuses a missing channel
-    # a group at or above half the rate the device really sampled at (its
-    # fallback to a lower rate, docs/protocol.md) cannot be read: it is dark here
-    readable = [0 < float(f) < rec.fs / 2 for f in rec.led_hz]
+    readable = readable_groups(rec)  # a group the lock-in cannot read is dark here
     if not any(readable):
         raise CaptureContentError(
-            f"{rec.source + ': ' if getattr(rec, 'source', '') else ''}every LED group's "
-            f"frequency is at or above half the sample rate ({rec.fs:.0f} S/s): "
-            "the lens finder cannot read them"
+            f"{_where(rec)}every LED group's frequency is at or above half the sample "
+            f"rate ({rec.fs:.0f} S/s): the lens finder cannot read them"
         )
     freqs = [f for f, ok in zip(rec.led_hz, readable) if ok]
     some, props = lockin_tracks(rec.pd_counts, rec.fs, freqs, frame_s)

@@ -17,8 +17,10 @@ from typing import Any
 from roomsweep.analysis.components import DWELL_S
 from roomsweep.analysis.recording import Recording
 from roomsweep.link.capture import Capture
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.decoder import starts_session
 from roomsweep.protocol.plan import RoomPlan, read_plan, sweep_coverage, with_plan
-from roomsweep.protocol.records import HostTime, Samples, WifiScan
+from roomsweep.protocol.records import Samples, WifiScan
 from roomsweep.protocol.untrusted import printable
 
 # The least a capture must hold to say anything of a room: one stop's dwell.
@@ -38,6 +40,11 @@ _REJECTED = (
     ("truncated", "cut off (at the end, or where a recording was appended)"),
     ("bad_payload", "unreadable"),
 )
+
+
+def sentence(clause: str) -> str:
+    """A caveat's clause ("sweep incomplete: ...") as a sentence of its own."""
+    return clause[:1].upper() + clause[1:] + "."
 
 
 @dataclass
@@ -137,12 +144,15 @@ SESSION_MATCH_S = 0.1
 
 def _session_starts(cap: Capture, t0: int) -> list[float]:
     """Device time (s after the first RF sample) of the first RF sample of each
-    appended recording: after every HOST_TIME of host seq 0 but the first."""
-    out, seen, pending = [], 0, False
+    appended recording: after each session start (the decoder's own rule,
+    `starts_session`) but the first."""
+    out, seen, pending, prev_host = [], 0, False, None
     for r in cap.records:
-        if isinstance(r, HostTime) and r.seq == 0:
-            seen += 1
-            pending = seen > 1
+        if r.type in P.HOST_TYPES:
+            if starts_session(r.type, r.seq, prev_host):
+                seen += 1
+                pending = seen > 1
+            prev_host = r.seq
         elif pending and isinstance(r, Samples) and r.channel == 0:
             out.append((r.t_first_us - t0) / 1e6)
             pending = False

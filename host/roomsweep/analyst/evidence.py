@@ -533,14 +533,11 @@ def _in_room(room: dict[str, Any]) -> str:
             "inside the room would"
         )
     parts += [f"{key_text(k)} {value_text(v)}" for k, v in room.items() if k not in _IN_ROOM_KEYS]
-    said = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
-    verdict = "Yes" if room.get("in_room") is True else None
-    if room.get("in_room") is False:
-        verdict = "Perhaps not"
+    said = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+    known = room.get("in_room")
+    verdict = "Yes" if known is True else "Perhaps not" if known is False else None
     if verdict is None:
-        return (
-            f"Is it in this room? {said[:1].upper()}{said[1:]}." if said else "Is it in this room?"
-        )
+        return "Is it in this room?" + (f" {said[:1].upper()}{said[1:]}." if said else "")
     return f"Is it in this room? {verdict}" + (f": {said}." if said else ".")
 
 

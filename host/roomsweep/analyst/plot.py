@@ -146,10 +146,10 @@ def timeline(an: SweepAnalysis) -> Figure:
         for rank, f in enumerate(an.findings, 1):
             # other kinds' levels (a radio's RSSI, lens counts) are not on this
             # axis: on the strip above it (timeline_marks)
-            level = f.get("level_dbm") if is_rf(f) else None
+            level = T.rf_level(f)
             if f.get("time_s") is None or level is None:
                 continue
-            y = float(level)
+            y = level
             colour = S.class_colour(_label(f))
             lower_bound = saturated(y, ceiling)
             ax.plot(

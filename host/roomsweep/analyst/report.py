@@ -17,6 +17,7 @@ from roomsweep import __version__
 from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, level_text
 from roomsweep.analyst import evidence, plot
 from roomsweep.analyst.analysed import SweepAnalysis, analyse_capture, ceiling_dbm, is_rf
+from roomsweep.analyst.caveats import sentence
 from roomsweep.errors import RoomsweepError, UsageError
 from roomsweep.link.outputs import atomic_write
 from roomsweep.protocol.untrusted import html_text
@@ -198,7 +199,7 @@ def caveats_html(an: SweepAnalysis) -> str:
     lines = an.caveats.lines()
     if not lines:
         return ""
-    items = "".join(f"<li>{_e(line[0].upper() + line[1:])}.</li>" for line in lines)
+    items = "".join(f"<li>{_e(sentence(line))}</li>" for line in lines)
     return f'<div class="caveats" id="caveats"><b>Caveats</b><ul>{items}</ul></div>'
 
 

@@ -15,10 +15,16 @@ from matplotlib.figure import Figure
 
 from roomsweep.analyst import plotstyle as S
 from roomsweep.analyst.analysed import SweepAnalysis, is_rf
-from roomsweep.analyst.caveats import too_short_text
 from roomsweep.protocol.untrusted import plot_text
 
 STRIP_ROWS = 3  # markers close in time stacked in this many rows
+
+
+def rf_level(f: dict[str, Any]) -> float | None:
+    """A finding's level on the RF detector's dBm axis, or None (a scan's RSSI,
+    lens counts, or no level at all)."""
+    level = f.get("level_dbm") if is_rf(f) else None
+    return None if level is None else float(level)
 
 
 def off_axis(an: SweepAnalysis) -> list[tuple[int, dict[str, Any]]]:
@@ -26,7 +32,7 @@ def off_axis(an: SweepAnalysis) -> list[tuple[int, dict[str, Any]]]:
     return [
         (rank, f)
         for rank, f in enumerate(an.findings, 1)
-        if f.get("time_s") is not None and not (is_rf(f) and f.get("level_dbm") is not None)
+        if f.get("time_s") is not None and rf_level(f) is None
     ]
 
 
@@ -109,7 +115,7 @@ def draw_strip(strip: Any, an: SweepAnalysis, label: Any) -> list[Any]:
 
 def too_short_note(ax: Any, an: SweepAnalysis) -> bool:
     """On a capture too short to clear the room, say so across the axes; True if so."""
-    text = too_short_text(an.rec)
+    text = an.caveats.too_short
     if text is None:
         return False
     ax.text(

@@ -10,6 +10,7 @@ from typing import Any
 
 from roomsweep.analysis.recording import DETECTOR_CEILING_DBM
 from roomsweep.analyst.analysed import analyse_capture, ceiling_dbm
+from roomsweep.analyst.caveats import sentence
 from roomsweep.analyst.report import write_report
 from roomsweep.cli.commands import MAX_SPEED
 from roomsweep.cli.output import format_findings, print_json, wrap_line
@@ -193,13 +194,13 @@ def _sweep_results(args: argparse.Namespace, state: Any) -> int:
         )
     )
     if verdict:
-        print(wrap_line(verdict[0].upper() + verdict[1:] + ".", WIDTH))
+        print(wrap_line(sentence(verdict), WIDTH))
     if damage:
-        print(wrap_line(damage[0].upper() + damage[1:] + ".", WIDTH))
+        print(wrap_line(sentence(damage), WIDTH))
     if "analysis_error" in result:
         print(wrap_line(f"no analysis: {result['analysis_error']}", WIDTH))
     elif too_short:  # "nothing found" would read as "the room is clean"
-        print(wrap_line(too_short[0].upper() + too_short[1:] + ".", WIDTH))
+        print(wrap_line(sentence(too_short), WIDTH))
     else:
         print("Findings (ranked" + ("; at the stops visited only):" if verdict else "):"))
         print(format_findings(findings, width=WIDTH, indent="  ", ceiling=ceiling))

@@ -17,20 +17,12 @@ from typing import Any
 import serial
 
 from roomsweep.errors import DeviceError, DeviceTimeout, PortError, UsageError
-from roomsweep.link.capture import CaptureWriter
+from roomsweep.link.capture import P_NAMES, CaptureWriter
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import Decoder
 from roomsweep.protocol.records import Ack, Error, Info, Record, Samples
 
 _CTRL_C = 0x03
-COMMAND_NAMES = {
-    P.T_CMD_HELLO: "HELLO",
-    P.T_CMD_START: "START",
-    P.T_CMD_STOP: "STOP",
-    P.T_CMD_CONFIGURE: "CONFIGURE",
-    P.T_CMD_MARK: "MARK",
-    P.T_CMD_PING: "PING",
-}
 
 
 def _wait_readable(port: serial.SerialBase, timeout: float) -> None:
@@ -122,7 +114,7 @@ class Device:
                     reply = rec
                     self.reply_index = len(self.backlog)
         if reply is None:
-            name = COMMAND_NAMES.get(msg_type, f"0x{msg_type:02x}")
+            name = P_NAMES.get(msg_type, f"0x{msg_type:02x}").removeprefix("CMD_")
             raise DeviceTimeout(f"no reply to {name} within {timeout:g} s")
         if isinstance(reply, Error):
             name = P.ERROR_NAMES.get(reply.code, str(reply.code))

@@ -221,18 +221,11 @@ class Decoder:
                 version, msg_type, seq, length, ts = unpack_tail(buf, i + 2)
                 end = i + P.HEADER_SIZE + length
                 if version != P.PROTOCOL_VERSION or length > P.MAX_PAYLOAD:
-                    torn = self._torn(buf, i, i + P.HEADER_SIZE, final)
-                    if torn == _WAIT:
+                    why = "bad_version" if version != P.PROTOCOL_VERSION else "bad_length"
+                    pos = self._reject(buf, i, i + P.HEADER_SIZE, final, why)
+                    if pos == _WAIT:
+                        pos = i
                         break
-                    if torn is not None:
-                        pos = torn
-                        continue
-                    if version != P.PROTOCOL_VERSION:
-                        c.bad_version += 1
-                    else:
-                        c.bad_length += 1
-                    c.garbage_bytes += 1
-                    pos = i + 1
                     continue
                 if end + P.CRC_SIZE > n:
                     if final:
@@ -240,15 +233,10 @@ class Decoder:
                         continue
                     break
                 if crc32(view[i:end]) != unpack_crc(buf, end)[0]:
-                    torn = self._torn(buf, i, end + P.CRC_SIZE, final)
-                    if torn == _WAIT:
+                    pos = self._reject(buf, i, end + P.CRC_SIZE, final, "crc_errors")
+                    if pos == _WAIT:
+                        pos = i
                         break
-                    if torn is not None:
-                        pos = torn
-                        continue
-                    c.crc_errors += 1
-                    c.garbage_bytes += 1
-                    pos = i + 1
                     continue
                 c.frames += 1
                 pos = end + P.CRC_SIZE
@@ -269,19 +257,23 @@ class Decoder:
             self._buf = bytearray(buf[pos:])
         return out
 
-    def _torn(self, buf: bytearray, i: int, limit: int, final: bool) -> int | None:
-        """The rejected candidate at `i` holds a session's start before `limit`
-        (_cut_by_session): it is the previous session's torn last frame, counted
-        once as truncated; returns where to go on. _WAIT while that cannot be
-        told yet, None when it is no torn frame (a plain rejection)."""
+    def _reject(self, buf: bytearray, i: int, limit: int, final: bool, why: str) -> int:
+        """The candidate at `i` is no frame: where to go on. The previous
+        session's torn last frame when a session starts inside it before `limit`
+        (_cut_by_session): once as truncated, on at that start. Else counted as
+        `why` with its first byte as garbage, on at the next byte. _WAIT while
+        that cannot be told yet."""
         cut = _cut_by_session(buf, i, limit, len(buf))
-        if cut == _WAIT:
-            return None if final else _WAIT
-        if cut < 0:
-            return None
-        self.counters.truncated += 1
-        self.cut_bytes += cut - i
-        return cut
+        if cut == _WAIT and not final:
+            return _WAIT
+        c = self.counters
+        if cut >= 0:
+            c.truncated += 1
+            self.cut_bytes += cut - i
+            return cut
+        setattr(c, why, getattr(c, why) + 1)
+        c.garbage_bytes += 1
+        return i + 1
 
     def _truncated(self, buf: bytearray, i: int) -> int:
         """At the end of the stream, the candidate at `i` cannot complete: count
@@ -318,7 +310,7 @@ class Decoder:
             self._check_seq(msg_type, seq)
             ts_us = self._device_ts(ts)
         else:
-            if msg_type == P.T_HOST_TIME and seq == 0 and self._host_seq != 0xFFFF:
+            if starts_session(msg_type, seq, self._host_seq):
                 # a recorder's first frame: a new recording session begins (an
                 # append, docs/capture-format.md). The device's sequence number
                 # went on meanwhile: its step to the next device frame is no gap
@@ -534,6 +526,12 @@ class Decoder:
 
 
 _WAIT = -2  # _cut_by_session: the frame that may start a session is not all here yet
+
+
+def starts_session(msg_type: int, seq: int, prev_host_seq: int | None) -> bool:
+    """A recorder's first frame, HOST_TIME of host seq 0 (not the wrap after
+    0xFFFF): a recording session begins (docs/capture-format.md, *Appending*)."""
+    return msg_type == P.T_HOST_TIME and seq == 0 and prev_host_seq != 0xFFFF
 
 
 def _cut_by_session(buf: bytearray, i: int, limit: int, n: int) -> int:
