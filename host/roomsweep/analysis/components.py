@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from roomsweep.analysis.classifiers import CLASSIFIERS, UNKNOWN, UNKNOWN_PERIODIC
+from roomsweep.analysis.classifiers import CLASSIFIERS, UNKNOWN, UNKNOWN_PERIODIC, named
 from roomsweep.analysis.classifiers.base import (
     CARRIER_DUTY,
     FRAME_MULTIPLES,
@@ -161,7 +161,7 @@ def classify(f: Features) -> tuple[str, float, dict[str, float]]:
     if f.count < MIN_BURSTS and f.duty < CARRIER_DUTY:  # a steady carrier is one long "burst"
         return UNKNOWN, 0.0, {}
     scores = {c.name: float(c.score(f)) for c in CLASSIFIERS}
-    best = max(scores, key=scores.__getitem__)
+    best = named(scores)
     if scores[best] >= MIN_SCORE:
         return best, scores[best], scores
     if f.count >= UNKNOWN_MIN_BURSTS and f.on.size >= UNKNOWN_MIN_SAMPLES:

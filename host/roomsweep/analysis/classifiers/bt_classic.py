@@ -43,7 +43,7 @@ BURST_RATE_HZ = (20, 100)
 # A Wi-Fi frame or BLE advertisement starts at random, an LTE subframe walks
 # through all five sample phases of a slot (1 ms is 1.6 slots) and a GSM frame
 # (4.615 ms, 7.38 slots) too; a DECT frame (10 ms, 16 slots) keeps the lattice
-# and is told by its frame (dect's score wins where both are full).
+# and is told by its frame (where both score alike, classifiers.named gives DECT).
 SLOT_LATTICE_Z = (4.0, 7.0)
 LATTICE_MIN_BURSTS = 30  # with fewer the best phase of random starts stands out
 # An LTE handset's subframes (1 ms, 3GPP TS 36.211 4.1) at a 5 ms multiple
