@@ -80,6 +80,10 @@ def test_a_calibration_file_that_cannot_be_written_is_a_typed_error():
         ({"device": {"leds": [{"duty_permille": 500}]}}, "leds[0].hz"),
         ({"device": {"leds": [{"hz": 1175}]}, "settings": "led0_hz=-5"}, "led0_hz"),
         ({"device": {"leds": [{"hz": 1175}]}, "settings": "rate=2000"}, "leds[0].hz"),
+        # a key given twice, the later not a number: the analysis takes the earlier
+        ({"device": {"leds": [{"hz": 1175}]}, "settings": "led0_hz=5000 led0_hz=x"}, "led0_hz"),
+        # a group's hz that is not a number: the analysis takes INFO's, at this rate
+        ({"device": {"leds": [{"hz": 1175}]}, "settings": "led0_hz=x rate=2000"}, "leds[0].hz"),
     ],
 )
 def test_an_led_frequency_the_lock_in_cannot_use_is_a_damaged_header(
