@@ -5,6 +5,7 @@ or prompt, never a traceback."""
 from __future__ import annotations
 
 import _thread
+import functools
 import io
 import json
 import sys
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import serial
 
 from roomsweep.cli import main
 from roomsweep.errors import CalibrationFileError, CaptureFormatError, UsageError
@@ -20,6 +22,7 @@ from roomsweep.eval.evaluate import stderr_progress
 from roomsweep.link import capture as C
 from roomsweep.link.outputs import check_output_path
 from roomsweep.protocol.calibration import Calibration
+from roomsweep.tools.calibrate import run_calibration
 
 from .fakedevice import FakeDevice
 from .test_hardening import _frames, _one_line, _raw_capture
@@ -55,6 +58,30 @@ def test_calibrate_says_one_line_when_standard_input_ends(monkeypatch, tmp_path,
     assert not out.exists()
 
 
+def test_calibrate_opens_the_port_once(monkeypatch, tmp_path, capsys):
+    """The port checked before the first prompt is the one every capture uses."""
+    opens: list[str] = []
+    serial_for_url = serial.serial_for_url
+
+    def counting(url, *args, **kwargs):
+        opens.append(url)
+        return serial_for_url(url, *args, **kwargs)
+
+    monkeypatch.setattr(serial, "serial_for_url", counting)
+    short = functools.partial(
+        run_calibration, bands_mhz=(900.0,), levels_dbm=(-50.0, -20.0), seconds=0.2
+    )
+    monkeypatch.setattr("roomsweep.cli.calibration.run_calibration", short)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n" * 100))
+    with FakeDevice() as dev:
+        # the impostor's samples are one level whatever the generator: the fit fails
+        main(["calibrate", "--port", dev.port, "--out", str(tmp_path / "c.json")])
+    out, err = capsys.readouterr()
+    assert out.count("Press Enter") == 3, (out, err)  # the dark and the two levels
+    assert "need at least two levels" in err
+    assert opens == [dev.port]
+
+
 def test_calibrate_refuses_an_unwritable_output_before_the_work(monkeypatch, capsys):
     def work(*args, **kwargs):
         raise AssertionError("the calibration ran")
@@ -80,6 +107,10 @@ def test_a_calibration_file_that_cannot_be_written_is_a_typed_error():
         ({"device": {"leds": [{"duty_permille": 500}]}}, "leds[0].hz"),
         ({"device": {"leds": [{"hz": 1175}]}, "settings": "led0_hz=-5"}, "led0_hz"),
         ({"device": {"leds": [{"hz": 1175}]}, "settings": "rate=2000"}, "leds[0].hz"),
+        # a key given twice, the later not a number: the analysis takes the earlier
+        ({"device": {"leds": [{"hz": 1175}]}, "settings": "led0_hz=5000 led0_hz=x"}, "led0_hz"),
+        # a group's hz that is not a number: the analysis takes INFO's, at this rate
+        ({"device": {"leds": [{"hz": 1175}]}, "settings": "led0_hz=x rate=2000"}, "leds[0].hz"),
     ],
 )
 def test_an_led_frequency_the_lock_in_cannot_use_is_a_damaged_header(

@@ -9,6 +9,7 @@ import pytest
 from roomsweep.cli import main
 from roomsweep.link import capture as C
 from roomsweep.link.transport import open_port
+from roomsweep.protocol import decoder
 from roomsweep.protocol import rsproto as P
 
 from .fakedevice import FakeDevice
@@ -191,3 +192,25 @@ def test_ctrl_c_before_the_stream_starts_says_nothing_was_recorded(tmp_path, cap
     with FakeDevice(frames_per_s=100) as dev:
         assert main(["record", "--port", dev.port, "--out", str(out)]) == 130
     assert "nothing recorded" in capsys.readouterr().out and not out.exists()
+
+
+def test_the_session_rule_scans_only_rejected_candidates_with_a_magic_inside(monkeypatch):
+    """Garbage-heavy input stays cheap (docs/benchmarks.md, *Garbage-heavy input*):
+    a rejected candidate that is all here and holds no magic holds no session
+    start either, and the decoder tells so without _cut_by_session's scan."""
+    calls: list[int] = []
+    scan = decoder._cut_by_session
+    monkeypatch.setattr(
+        decoder, "_cut_by_session", lambda b, i, *a: calls.append(i) or scan(b, i, *a)
+    )
+    crc = [f[:-1] + bytes([f[-1] ^ 0xFF]) for f in _logs(range(50))]
+    version = [f[:2] + b"\x09" + f[3:] for f in _logs(range(50, 60))]
+    long = bytearray(_logs([60])[0])
+    long[6] = 200  # its length now reaches past the next frame, whose magic is inside
+    data = b"".join([*crc, *version, bytes(long), *_logs(range(61, 70))])
+    dec = C.Decoder()
+    records = dec.feed(data) + dec.finish()
+    assert [r.seq for r in records] == list(range(61, 70))
+    c = dec.counters
+    assert (c.crc_errors, c.bad_version, c.truncated) == (51, 10, 0)
+    assert calls == [data.index(bytes(long))]  # the one candidate with a magic inside

@@ -33,6 +33,7 @@ from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
 from roomsweep.protocol.plan import HEADER_KEYS_READ as PLAN_KEYS_READ
 from roomsweep.protocol.plan import RoomPlan, read_plan, with_plan
 from roomsweep.protocol.records import BleAdv, Lens, Mark, Samples, WifiScan
+from roomsweep.protocol.settings import settings_values
 
 # Every header key this reader consults (dotted: a key inside a section): the
 # device's INFO, the CONFIGURE text sent before START, and the room's plan with
@@ -552,17 +553,11 @@ def _leds(cap: Any) -> tuple[tuple[float, ...], tuple[bool, ...]]:
     hz = [float(g.get("hz", 0)) for g in leds]
     duty = [int(g.get("duty_permille", 0)) for g in leds]
     on = [bool(g.get("on", True)) for g in leds]
-    settings = " ".join(str(s) for s in (cap.header.get("settings"),) if s)
-    for item in settings.split():
-        key, _, value = item.partition("=")
-        for i in range(len(leds)):
-            try:
-                if key == f"led{i}_duty":
-                    duty[i] = int(value)
-                elif key == f"led{i}_hz":
-                    hz[i] = float(value)
-                elif key == f"led{i}_on":
-                    on[i] = bool(int(value))
-            except ValueError:
-                pass
+    values = settings_values(cap.header.get("settings"))
+    for i in range(len(leds)):
+        hz[i] = float(values.get(f"led{i}_hz", hz[i]))
+        if isinstance(d := values.get(f"led{i}_duty"), int):  # duty and on: integers only
+            duty[i] = d
+        if isinstance(o := values.get(f"led{i}_on"), int):
+            on[i] = bool(o)
     return tuple(hz), tuple(d > 0 and o for d, o in zip(duty, on))

@@ -19,13 +19,17 @@ from roomsweep.link.transport import open_port
 from roomsweep.tools.calibrate import run_calibration
 
 
-def check_device(port: str) -> None:
-    """The port opens and the device on it answers HELLO (PortError, DeviceError)."""
+def open_device(port: str) -> Device:
+    """The port opened and the device on it answering HELLO (PortError,
+    DeviceError); the caller closes its port."""
     link = open_port(port)
     try:
-        Device(link).hello()
-    finally:
+        device = Device(link)
+        device.hello()
+    except BaseException:
         link.close()
+        raise
+    return device
 
 
 def ask(prompt: str) -> str:
@@ -44,11 +48,14 @@ def ask(prompt: str) -> str:
 def cmd_calibrate(args: argparse.Namespace) -> int:
 
     check_output_path(args.out, force=args.force, what="calibration file")
-    if args.port:
-        check_device(args.port)
-    result = run_calibration(
-        args.out, port=args.port, simulate=args.sim, efuse=args.efuse, ask=ask
-    )
+    device = open_device(args.port) if args.port else None  # opened once, for every capture
+    try:
+        result = run_calibration(
+            args.out, port=args.port, simulate=args.sim, efuse=args.efuse, ask=ask, device=device
+        )
+    finally:
+        if device is not None:
+            device.port.close()
     if args.json:
         print_json(result)
         return 0

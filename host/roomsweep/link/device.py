@@ -98,6 +98,18 @@ class Device:
             raise PortError(f"link to the device lost: {e}") from e
         return self.decoder.feed(data) if data else []
 
+    def drop_input(self) -> None:
+        """Forget what has arrived and not been taken, as a port opened anew
+        would: the port's input buffer (a stream's tail after STOP), the
+        decoder's partial frame and counters, the backlog."""
+        try:
+            self.port.reset_input_buffer()
+        except (OSError, serial.SerialException) as e:
+            raise PortError(f"link to the device lost: {e}") from e
+        self.decoder = Decoder(keep_raw=True)
+        self.backlog = []
+        self.reply_index = 0
+
     def request(self, msg_type: int, text: str = "", timeout: float = 3.0) -> Ack:
         """Send a command and wait for its ACK; an ERROR reply raises DeviceError.
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from contextlib import suppress
 from typing import Any
 
 from roomsweep.errors import CalibrationFileError, CaptureFormatError
 from roomsweep.protocol.plan import PLACES, read_plan
+from roomsweep.protocol.settings import settings_values
 
 MAX_ADC_BITS = 16
 DEFAULT_RATE_HZ = 8000.0  # INFO's rate_hz when absent (protocol.md)
@@ -178,17 +178,10 @@ def _settings_leds(h: dict[str, Any], name: str) -> None:
     """Every LED group as a reader takes it, INFO's `leds` with the header's
     `settings` (the CONFIGURE text: `rate`, `led<N>_hz`) applied over them."""
     device: dict[str, Any] = h["device"] if isinstance(h.get("device"), dict) else {}
-    pairs = [item.partition("=") for item in (h.get("settings") or "").split()]
-    values = {key: value for key, _, value in pairs}
-    rate = _rate(device)
-    with suppress(ValueError):  # a value that is not a number: the readers ignore it
-        rate = float(values.get("rate", rate))
-    for key, value in values.items():
+    values = settings_values(h.get("settings"))  # what is not a number: readers ignore it
+    rate = float(values.get("rate", _rate(device)))
+    for key, hz in values.items():
         if key.startswith("led") and key.endswith("_hz"):
-            try:
-                hz = float(value)
-            except ValueError:
-                continue  # the readers ignore it too
             _led_hz(hz, rate, f"{name}.settings {key}")
     if "rate" in values:  # INFO's groups, checked above at INFO's rate, at this one
         for i, g in enumerate(device.get("leds") or []):

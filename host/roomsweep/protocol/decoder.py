@@ -202,9 +202,11 @@ class Decoder:
         unpack_tail = _HEADER_TAIL.unpack_from
         unpack_crc = _CRC.unpack_from
         crc32 = zlib.crc32
+        ahead: int | None = None  # buf.find(magic, pos) when already known
         try:
             while True:
-                i = buf.find(magic, pos)
+                i = buf.find(magic, pos) if ahead is None else ahead
+                ahead = None
                 if i < 0:
                     # keep a trailing first magic byte: the next chunk may complete it
                     keep = 1 if (not final and n > pos and buf[n - 1] == P.MAGIC0) else 0
@@ -221,29 +223,46 @@ class Decoder:
                 version, msg_type, seq, length, ts = unpack_tail(buf, i + 2)
                 end = i + P.HEADER_SIZE + length
                 if version != P.PROTOCOL_VERSION or length > P.MAX_PAYLOAD:
-                    why = "bad_version" if version != P.PROTOCOL_VERSION else "bad_length"
-                    pos = self._reject(buf, i, i + P.HEADER_SIZE, final, why)
-                    if pos == _WAIT:
-                        pos = i
-                        break
-                    continue
-                if end + P.CRC_SIZE > n:
+                    limit = i + P.HEADER_SIZE
+                elif end + P.CRC_SIZE > n:
                     if final:
                         pos = self._truncated(buf, i)
                         continue
                     break
-                if crc32(view[i:end]) != unpack_crc(buf, end)[0]:
-                    pos = self._reject(buf, i, end + P.CRC_SIZE, final, "crc_errors")
-                    if pos == _WAIT:
-                        pos = i
-                        break
+                elif crc32(view[i:end]) != unpack_crc(buf, end)[0]:
+                    limit = end + P.CRC_SIZE
+                else:
+                    c.frames += 1
+                    pos = end + P.CRC_SIZE
+                    rec = self._record(msg_type, seq, ts, view[i + P.HEADER_SIZE : end])
+                    if self.keep_raw:
+                        rec.raw = bytes(view[i:pos])
+                    out.append(rec)
                     continue
-                c.frames += 1
-                pos = end + P.CRC_SIZE
-                rec = self._record(msg_type, seq, ts, view[i + P.HEADER_SIZE : end])
-                if self.keep_raw:
-                    rec.raw = bytes(view[i:pos])
-                out.append(rec)
+                # No frame (up to `limit`): the previous session's torn last frame
+                # when a session starts inside it (_cut_by_session): once as truncated,
+                # on at that start. Else a rejection with its first byte as garbage,
+                # on at the next byte. _WAIT: that cannot be told yet. No session
+                # starts in one all here with no magic inside (the common case): told
+                # by the find the next loop needs anyway.
+                nxt = buf.find(magic, i + 1)
+                if n <= limit or 0 <= nxt < limit:
+                    cut = _cut_by_session(buf, i, limit, n)
+                    if cut == _WAIT and not final:
+                        break
+                    if cut >= 0:
+                        c.truncated += 1
+                        self.cut_bytes += cut - i
+                        pos = cut
+                        continue
+                if version != P.PROTOCOL_VERSION:
+                    c.bad_version += 1
+                elif length > P.MAX_PAYLOAD:
+                    c.bad_length += 1
+                else:
+                    c.crc_errors += 1
+                c.garbage_bytes += 1
+                pos, ahead = i + 1, nxt
             if self._packed:
                 self._unpack_packed()
         finally:
@@ -256,24 +275,6 @@ class Decoder:
             # cycle until the next garbage collection): leave the old buffer to it
             self._buf = bytearray(buf[pos:])
         return out
-
-    def _reject(self, buf: bytearray, i: int, limit: int, final: bool, why: str) -> int:
-        """The candidate at `i` is no frame: where to go on. The previous
-        session's torn last frame when a session starts inside it before `limit`
-        (_cut_by_session): once as truncated, on at that start. Else counted as
-        `why` with its first byte as garbage, on at the next byte. _WAIT while
-        that cannot be told yet."""
-        cut = _cut_by_session(buf, i, limit, len(buf))
-        if cut == _WAIT and not final:
-            return _WAIT
-        c = self.counters
-        if cut >= 0:
-            c.truncated += 1
-            self.cut_bytes += cut - i
-            return cut
-        setattr(c, why, getattr(c, why) + 1)
-        c.garbage_bytes += 1
-        return i + 1
 
     def _truncated(self, buf: bytearray, i: int) -> int:
         """At the end of the stream, the candidate at `i` cannot complete: count

@@ -328,16 +328,45 @@ class SimulatedBench:
 
 
 class DeviceBench:
-    """A real device on `port`; the operator sets the signal generator when asked."""
+    """A real device on `port`; the operator sets the signal generator when asked.
+
+    The port is opened once, for every capture: `device` is the device on `port`
+    already open (the CLI's, checked before the first prompt; its opener closes
+    it), or else the bench opens the port at its first capture and `close`
+    closes it. `release` closes the port for another program (mpremote); the
+    next capture opens it again."""
 
     def __init__(
-        self, port: str, work_dir: Path, baud: int = 921600, ask: Callable[[str], Any] = input
+        self,
+        port: str,
+        work_dir: Path,
+        baud: int = 921600,
+        ask: Callable[[str], Any] = input,
+        device: Device | None = None,
     ):
         self.port = port
         self.work_dir = Path(work_dir)
         self.baud = baud
         self.ask = ask
+        self.device = device
+        self._given = device
         self._n = 0
+
+    def _device(self) -> Device:
+        if self.device is None:
+            self.device = Device(open_port(self.port, baudrate=self.baud))
+        else:
+            self.device.drop_input()  # the last capture's tail, the check's HELLO
+        return self.device
+
+    def release(self) -> None:
+        if self.device is not None:
+            self.device.port.close()
+            self.device = None
+
+    def close(self) -> None:
+        if self.device is not None and self.device is not self._given:
+            self.release()
 
     def capture(
         self,
@@ -352,19 +381,15 @@ class DeviceBench:
             self.ask(prompt + " Press Enter when ready. ")
         self._n += 1
         out = self.work_dir / f"cal-{self._n:02d}.cap"
-        port = open_port(self.port, baudrate=self.baud)
-        try:
-            device = Device(port)
-            info = device.hello()
-            header = {
-                "port": self.port,
-                "device": info,
-                "notes": f"calibration band {band_mhz:g} MHz level {level_dbm} dBm",
-            }
-            with CaptureWriter(out, header) as writer:
-                record(device, writer, seconds=seconds, settings=settings)
-        finally:
-            port.close()
+        device = self._device()
+        info = device.hello()
+        header = {
+            "port": self.port,
+            "device": info,
+            "notes": f"calibration band {band_mhz:g} MHz level {level_dbm} dBm",
+        }
+        with CaptureWriter(out, header) as writer:
+            record(device, writer, seconds=seconds, settings=settings)
         return out
 
 
@@ -387,6 +412,7 @@ def run_calibration(
     seed: int = 1,
     device_name: str = "",
     ask: Callable[[str], Any] = input,
+    device: Device | None = None,
 ) -> dict[str, Any]:
     """Run the whole procedure and write the calibration file `out`.
 
@@ -396,6 +422,9 @@ def run_calibration(
     offset; `lit=True` adds the LED-on capture for the photodiode gain; `efuse=True`
     (real device only) reads ``read_uv()`` beside ``read_u16()`` through mpremote
     at every RF level and the dark level to build the ADC correction table.
+    `device`: the device on `port` already open (roomsweep calibrate checks it
+    before the first prompt), used for every capture instead of opening the port
+    again; its opener closes it.
     Returns {"calibration": the file's contents, "rf": per-band fit reports,
     "photodiode": report, "path": out}.
     """
@@ -414,7 +443,7 @@ def run_calibration(
         bench = SimulatedBench(wd, seed=seed)
     else:
         assert port is not None
-        bench = DeviceBench(port, wd, baud=baud, ask=ask)
+        bench = DeviceBench(port, wd, baud=baud, ask=ask, device=device)
     try:
         pairs_c: list[int] = []
         pairs_uv: list[int] = []
@@ -427,8 +456,9 @@ def run_calibration(
         )
         info = _device_info(dark)
         pins = _pins_for(info)
-        if efuse and port is not None:
-            c, uv = read_adc_pairs_mpremote(port, pins["pd_adc"])
+        if efuse and isinstance(bench, DeviceBench):
+            bench.release()  # mpremote opens the port itself
+            c, uv = read_adc_pairs_mpremote(bench.port, pins["pd_adc"])
             pairs_c += c
             pairs_uv += uv
         # 2. RF levels per band (eFuse pairs first, so the fit can use the table)
@@ -444,8 +474,9 @@ def run_calibration(
                     "at the detector's SMA input (CW).",
                 )
                 rf_caps[band].append(cap)
-                if efuse and port is not None:
-                    c, uv = read_adc_pairs_mpremote(port, pins["rf_adc"])
+                if efuse and isinstance(bench, DeviceBench):
+                    bench.release()  # mpremote opens the port itself
+                    c, uv = read_adc_pairs_mpremote(bench.port, pins["rf_adc"])
                     pairs_c += c
                     pairs_uv += uv
         adc = Calibration.from_info(info)
@@ -481,6 +512,8 @@ def run_calibration(
         rate = float((info or {}).get("rate_hz", 8000))
         pd = calibrate_photodiode(dark, lit_cap, led_hz=led_hz, rate_hz=rate, adc=adc)
     finally:
+        if isinstance(bench, DeviceBench):
+            bench.close()
         if tmp is not None:
             tmp.cleanup()
 
