@@ -70,5 +70,7 @@ def named(scores: dict[str, float]) -> str:
         if others and all(nests(period, o) for o in others):
             return kind
     return best
+
+
 UNKNOWN_PERIODIC = "unknown_periodic"
 UNKNOWN = "unknown"
