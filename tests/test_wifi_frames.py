@@ -87,6 +87,30 @@ def test_busy_access_point_is_not_a_camera(data_hz, seed):
 
 
 @pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("fps", [25, 30])
+def test_a_camera_that_is_its_own_access_point_is_a_camera(fps, seed):
+    """A camera serving its own hotspot: its 1.5 ms beacons every 102.4 ms
+    (IEEE 802.11-2020 11.1.3) and, to the phone that joined, each video frame
+    as a run of 2-6 packets back to back (0.3-0.9 ms apiece at 12-54 Mbit/s,
+    the next after SIFS, ACK and a backoff), fps of them a second: about 100
+    bursts a second, as an outsider's capture writer made them. An access
+    point's beacons no longer make it a station-less access point."""
+    rng = np.random.default_rng(seed)
+    beacons = 0.013 + 0.1024 * np.arange(15) + rng.uniform(0, 1e-3, 15)
+    intervals = [(t, t + 1.5e-3) for t in beacons]
+    for k in range(int(1.5 * fps)):
+        t = k / fps + rng.uniform(0, 4e-3)
+        for _ in range(int(rng.integers(2, 7))):
+            airtime = rng.uniform(0.3e-3, 0.9e-3)
+            intervals.append((t, t + airtime))
+            t += airtime + rng.uniform(0.1e-3, 0.3e-3)
+    f = component(_bursts(intervals, seed), FS, FLOOR_DBM + 30.0, HALF_WIDTH_DB, top=True)
+    cls, _, scores = classify(f)
+    assert scores["wifi_ap"] > 0.45, scores  # its beacons are heard
+    assert cls == "wifi_camera", (f.count, f.burst_rate_hz, scores)
+
+
+@pytest.mark.parametrize("seed", range(3))
 def test_long_frames_at_random_stay_a_camera(seed):
     """A camera's 1500-byte frames at 6 Mbit/s (2 ms each, as long as a beacon)
     60 a second at random: no beacon interval among them."""

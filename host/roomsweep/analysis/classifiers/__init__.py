@@ -37,6 +37,11 @@ BY_NAME = {c.name: c for c in CLASSIFIERS}
 # bound and read 0.99997 against Bluetooth's 1.0 (an outsider's capture,
 # docs/benchmarks.md).
 TIE_SCORE = 0.02
+# A beacon train with a camera's stream of frames beside it (wifi_stream scores
+# them beyond the beacons) is a camera that is its own access point, streaming
+# to the phone that joined its hotspot, as many cheap hidden cameras do (an
+# outsider's rooms: three of four such cameras were named access points)
+STREAM_BESIDE_BEACONS = 0.7
 # A period within this of a whole multiple (2 or more) of another nests it
 NEST_TOLERANCE = 0.01
 
@@ -58,11 +63,17 @@ def nests(outer_s: float | None, inner_s: float | None) -> bool:
 
 def named(scores: dict[str, float]) -> str:
     """The kind `scores` (kind -> score) names: the best, or among the kinds
-    within TIE_SCORE of it, the one whose period nests every other's (nests).
+    within TIE_SCORE of it, the one whose period nests every other's (nests);
+    an access point's beacons with a stream beside them (STREAM_BESIDE_BEACONS)
+    a camera.
     A DECT frame (10 ms) is 16 Bluetooth slots and ten LTE subframes, so a DECT
     base keeps their lattices too, while a piconet or a handset keeps no 10 ms
     frame: the pattern that implies the others is the answer."""
     best = max(scores, key=scores.__getitem__)
+    if best == wifi_beacon.CLASSIFIER.name and scores.get(wifi_stream.CLASSIFIER.name, 0.0) >= (
+        STREAM_BESIDE_BEACONS
+    ):
+        return wifi_stream.CLASSIFIER.name
     tied = [k for k, v in scores.items() if v >= scores[best] - TIE_SCORE]
     for kind in tied:
         period = BY_NAME[kind].period_s if kind in BY_NAME else None

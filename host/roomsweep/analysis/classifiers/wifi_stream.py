@@ -48,6 +48,7 @@ from roomsweep.standards import (
     DECT_FRAME_S,
     GSM_FRAME_S,
     LTE_SUBFRAME_S,
+    WIFI_BEACON_INTERVAL_S,
 )
 
 MIN_BURSTS = 20  # fewer frames than this say too little about a rate or a grid
@@ -55,7 +56,7 @@ MIN_BURSTS = 20  # fewer frames than this say too little about a rate or a grid
 # Mbit/s in frames of up to 1500 bytes), fewer while the scene is still: a
 # stream from 40 a second, fully from 60 (fitted on v_test8, v_test9 and
 # w_test7: 70 left their quiet windows at 40-60 frames a second out); an access
-# point's data traffic far fewer, or with its beacons (_beacons)
+# point's data traffic far fewer beyond its beacons (_beyond_beacons)
 BUSY_RATE_HZ = (40, 60)
 # Their airtime is no test: 0.7 Mbit/s is 3-5 % of the air at 24 Mbit/s but
 # under 1 % at 54-300 Mbit/s, single samples at random times (1500 bytes last
@@ -216,6 +217,26 @@ def _beacons(f: Features) -> float:
     return ramp(beacon_train(f), *BEACON_REGULARITY)
 
 
+def _beyond_beacons(f: Features, frames: float) -> float:
+    """The frames term (BUSY_RATE_HZ's ramp, `frames`) counting only what is
+    sent beside a beacon train: a train as clear as _beacons finds takes its
+    one beacon per WIFI_BEACON_INTERVAL_S off the rate. A station (a camera
+    joined to a network) sends no beacons; an access point's own data traffic
+    is far under BUSY_RATE_HZ beyond them, or short frames at random (a guest's
+    traffic: events under CLUSTER_MIN_WIDTH_S, where the beacons count against
+    it as before); a camera that is itself the access point (its own hotspot,
+    which the viewer's phone joins) streams a camera's rate of video frames,
+    runs of packets back to back, beside its beacons."""
+    beacons = _beacons(f)
+    if beacons == 0:
+        return frames
+    _, widths = f.events(CLUSTER_GAP_S)
+    if widths.size == 0 or _median(widths) < CLUSTER_MIN_WIDTH_S:
+        # short frames at random: an access point serving a guest, not video
+        return frames * (1.0 - beacons)
+    return ramp(f.burst_rate_hz - beacons / WIFI_BEACON_INTERVAL_S, *BUSY_RATE_HZ)
+
+
 def _clusters(f: Features) -> float:
     """How clearly the bursts come in clusters at a video frame rate, of varied
     length (0..1)."""
@@ -287,7 +308,7 @@ def score(f: Features) -> float:
         return 0.0
     frames = ramp(f.burst_rate_hz, *BUSY_RATE_HZ) if f.count >= MIN_BURSTS else 0.0
     if frames:
-        frames *= 1.0 - _beacons(f)
+        frames = _beyond_beacons(f, frames)
     busy = max(frames, ramp(f.duty, *CLUSTER_DUTY) * _clusters(f))
     if busy:
         busy *= _beyond_noise(f)
