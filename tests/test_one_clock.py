@@ -89,11 +89,13 @@ def test_a_waypoint_has_one_time_in_info_analyze_report_and_csv(radio_capture, t
 def test_analyze_words_the_evidence_as_the_report_does(radio_capture, capsys, monkeypatch):
     from roomsweep.analysis.analyze import analyze
     from roomsweep.analysis.recording import from_capture
+    from roomsweep.analyst.analysed import with_level_bounds
     from roomsweep.analyst.evidence import as_text, describe
 
     monkeypatch.setenv("COLUMNS", "80")
     text = _run(capsys, "analyze", str(radio_capture))
-    findings = analyze(from_capture(radio_capture))  # in the analyzer's key order
+    rec = from_capture(radio_capture)
+    findings = analyze(rec)  # in the analyzer's key order
     assert findings and "Signal strength at each waypoint" in text
     for fd in findings:  # every sentence and table row of the report, in words
         for line in as_text(describe(fd), indent="").split("\n"):
@@ -102,9 +104,12 @@ def test_analyze_words_the_evidence_as_the_report_does(radio_capture, capsys, mo
         assert raw not in text, raw
     for line in text.split("\n"):  # 80 columns, but a word too long for any line
         assert len(line) <= 80 or max(len(w) for w in line.split()) > 40, line
-    # the JSON stays the analyzer's own data
+    # the JSON stays the analyzer's own data, each RF level flagged a lower
+    # bound or not (a saturated one then the ceiling, as the text says it)
     data = json.loads(_run(capsys, "analyze", str(radio_capture), "--json"))
-    assert data == json.loads(json.dumps(findings, default=str))
+    flagged = with_level_bounds(findings, rec.ceiling_dbm)
+    assert data == json.loads(json.dumps(flagged, default=str))
+    assert all(isinstance(f["level_is_lower_bound"], bool) for f in data if f["type"] == "rf")
 
 
 def test_monitor_times_are_the_captures():

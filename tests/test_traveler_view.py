@@ -30,7 +30,7 @@ from roomsweep.analysis.recording import (
     level_text,
     loudest_dbm,
 )
-from roomsweep.analyst.analysed import analyse_capture, level_track
+from roomsweep.analyst.analysed import analyse_capture, level_track, with_level_bounds
 from roomsweep.cli import main
 from roomsweep.cli.output import format_findings
 from roomsweep.cli.traveler import _sweep_results
@@ -218,6 +218,56 @@ def test_saturated_levels_are_flagged_never_minus_zero():
     view = render_text(state)
     assert "RF ≥ -3 dBm (saturated)" in view and "peak ≥ -3" in view
     assert "loudest 50 ms so far: ≥ -3 dBm (saturated)" in view and "-0.0" not in view
+
+
+def test_the_json_flags_a_saturated_level_with_the_number_the_text_shows(
+    stalled, monkeypatch, capsys
+):
+    """`level_is_lower_bound` (docs/findings.md): true on an RF finding at the
+    recording's ceiling, whose `level_dbm` is then that ceiling, as the text's
+    "≥ -3 dBm (saturated)"; false just below it and on a radio's RSSI (a finding
+    the scan made alone); absent on other types. The same in `analyze --json`."""
+    from roomsweep.analyst.evidence import as_text, describe
+
+    gsm = {
+        "type": "rf",
+        "class": "gsm",
+        "title": "GSM handset or bug",
+        "time_s": 44.2,
+        "waypoint": "headboard",
+        "level_dbm": -0.0,
+        "confidence": 0.89,
+        "evidence": {"level_above_room_db": 26.9, "room_typical_dbm": -30.0},
+        "why": "GSM heard 27 dB above its level elsewhere in the room",
+    }
+    below = {**gsm, "level_dbm": -3.1}
+    rssi = {**gsm, "level_dbm": 2.0, "sources": ["wifi"]}
+    lens = {"type": "lens", "class": "camera_lens", "level": 120.0}
+    at, under, radio, other = with_level_bounds([gsm, below, rssi, lens], DETECTOR_CEILING_DBM)
+    assert at["level_is_lower_bound"] is True and at["level_dbm"] == DETECTOR_CEILING_DBM
+    assert under["level_is_lower_bound"] is False and under["level_dbm"] == -3.1
+    assert radio["level_is_lower_bound"] is False and radio["level_dbm"] == 2.0
+    assert other == lens and gsm["level_dbm"] == -0.0  # the input is left as it was
+    text = format_findings([at, under], evidence=True)
+    assert f"level ≥ {at['level_dbm']:g} dBm (saturated)" in text and "level -3.1 dBm" in text
+    # the evidence does not weigh the bound as the level (-3 + 30 is not 26.9)
+    said = as_text(describe(at), indent="")
+    assert "26.9 dB or more" in said and "lower bound" in said and "falls" not in said
+    # with the pad in, the ceiling is 17 dBm: 5 dBm is a measurement
+    padded = with_level_bounds([{**gsm, "level_dbm": 5.0}, {**gsm, "level_dbm": 18.4}], 17.0)
+    assert [(f["level_dbm"], f["level_is_lower_bound"]) for f in padded] == [
+        (5.0, False),
+        (17.0, True),
+    ]
+    # analyze --json: the findings as the analyzer made them, flagged on the way out
+    _, path, _ = stalled
+    monkeypatch.setattr("roomsweep.cli.analyst.analyze", lambda rec, baseline=None: [gsm, below])
+    assert main(["analyze", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [(f["level_dbm"], f["level_is_lower_bound"]) for f in out] == [
+        (DETECTOR_CEILING_DBM, True),
+        (-3.1, False),
+    ]
 
 
 def test_the_live_loudest_50_ms_is_the_reports():

@@ -99,7 +99,7 @@ def analyse_capture(
     if calibration:
         rec.calibration = Calibration.load(calibration)
     step("analyze")
-    findings = analyze(rec)
+    findings = with_level_bounds(analyze(rec), rec.ceiling_dbm)
     return SweepAnalysis(str(path), header, rec, findings, stop_levels(rec), notes)
 
 
@@ -220,6 +220,39 @@ def is_rf(finding: dict[str, Any]) -> bool:
     return finding.get("type", "rf") == "rf" and not scan_alone(finding)
 
 
+def level_is_lower_bound(finding: dict[str, Any], ceiling: float) -> bool:
+    """Whether a finding's `level_dbm` is only a lower bound: a detector level
+    at the recording's ceiling (`recording.saturated`; a radio's RSSI never is).
+    The one rule behind the text's "≥ -3 dBm (saturated)" (`recording.level_text`),
+    the findings' `level_is_lower_bound`, compare's and batch's flags."""
+    return is_rf(finding) and saturated(finding.get("level_dbm"), ceiling)
+
+
+def with_level_bounds(findings: list[dict[str, Any]], ceiling: float) -> list[dict[str, Any]]:
+    """The findings as the commands give them (docs/findings.md): each of `type`
+    "rf" with `level_is_lower_bound`, and where that is true with the ceiling
+    as its `level_dbm`, the figure the text shows ("≥ -3 dBm (saturated)"), not
+    the saturated reading (-0.0 dBm says nothing of the true level).
+
+    Examples
+    --------
+    >>> [(f["level_dbm"], f["level_is_lower_bound"]) for f in with_level_bounds(
+    ...     [{"type": "rf", "level_dbm": -0.0}, {"type": "rf", "level_dbm": -3.1}], -3.0)]
+    [(-3.0, True), (-3.1, False)]
+    """
+    out = []
+    for f in findings:
+        if f.get("type", "rf") != "rf":
+            out.append(f)
+            continue
+        bound = level_is_lower_bound(f, ceiling)
+        g = {**f, "level_is_lower_bound": bound}
+        if bound:
+            g["level_dbm"] = ceiling
+        out.append(g)
+    return out
+
+
 def class_period_s(cls: str) -> float | None:
     """The repetition period a class's classifier declares (GSM frame, DECT frame,
     beacon interval, LTE subframe, Bluetooth slot: roomsweep.standards), or None:
@@ -287,7 +320,7 @@ def summary_row(an: SweepAnalysis) -> dict[str, Any]:
         "top_confidence": top.get("confidence", ""),
         "top_level_dbm": top.get("level_dbm", ""),
         # a level at the detector's ceiling is a lower bound (a radio's RSSI is not)
-        "top_saturated": _yes_no(is_rf(top) and saturated(top.get("level_dbm"), ceiling_dbm(an)))
+        "top_saturated": _yes_no(level_is_lower_bound(top, ceiling_dbm(an)))
         if top.get("level_dbm") is not None
         else "",
         "loudest_waypoint": loudest.get("waypoint") or "",

@@ -19,7 +19,7 @@ import textwrap
 from typing import Any
 
 from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, level_text, saturated
-from roomsweep.analyst.analysed import SweepAnalysis, ceiling_dbm, is_rf
+from roomsweep.analyst.analysed import SweepAnalysis, ceiling_dbm, level_is_lower_bound
 
 MATCH_M = 1.5  # same transmitter when the estimated positions are this close
 MOVED_DB = 6.0  # a level change at a waypoint worth pointing out (4x in power)
@@ -165,11 +165,6 @@ def compare(a: SweepAnalysis, b: SweepAnalysis) -> dict[str, Any]:
     }
 
 
-def _rf_saturated(f: dict[str, Any], ceiling: float) -> bool:
-    """A detector level at its ceiling: only a lower bound (a radio's RSSI is not)."""
-    return is_rf(f) and saturated(f.get("level_dbm"), ceiling)
-
-
 def _where(f: dict[str, Any], ceiling: float) -> str:
     where = f.get("waypoint") or (
         f"{f['time_s']:.1f} s into the sweep" if f.get("time_s") is not None else "?"
@@ -178,7 +173,7 @@ def _where(f: dict[str, Any], ceiling: float) -> str:
     if f.get("level_dbm") is not None:
         level = " at " + (
             level_text(f["level_dbm"], ceiling=ceiling)
-            if _rf_saturated(f, ceiling)
+            if level_is_lower_bound(f, ceiling)
             else f"{f['level_dbm']:.1f} dBm"
         )
     return f"{f.get('title') or f.get('class')} near {where}{level}"
@@ -202,7 +197,9 @@ def format_comparison(d: dict[str, Any], width: int | None = None) -> str:
         lines.append(f"VANISHED  {_where(f, ca)}")
     for p in d["persisting"]:
         change = p["level_change_db"]
-        if change is not None and (_rf_saturated(p["a"], ca) or _rf_saturated(p["b"], cb)):
+        if change is not None and (
+            level_is_lower_bound(p["a"], ca) or level_is_lower_bound(p["b"], cb)
+        ):
             note = " (change not known)"
         else:
             note = f" ({change:+.1f} dB)" if change is not None else ""

@@ -137,10 +137,14 @@ def _line_text(hz: float, cls: str | None) -> str:
 
 
 def _rf(
-    ev: dict[str, Any], done: set[str], level: float | None = None, cls: str | None = None
+    ev: dict[str, Any],
+    done: set[str],
+    level: float | None = None,
+    cls: str | None = None,
+    lower_bound: bool = False,
 ) -> list[Item]:
     """The RF detector's timing and level evidence (`level`: the finding's dBm,
-    `cls` its class)."""
+    `cls` its class; `lower_bound`: that level is the detector's ceiling)."""
     items: list[Item] = []
     parts = []
     if _num(ev.get("bursts"), "d") is not None:
@@ -164,7 +168,13 @@ def _rf(
         above = float(ev["level_above_room_db"])
         # the analyzer takes the larger of "above its typical level" and "falls
         # across the room": say which one the figure is, so that it adds up
-        if room is None or level is None or abs(level - float(room) - above) <= 1.0:
+        if lower_bound:  # the true level, and its margin, may be higher
+            text = (
+                f"It stands out by {above:.1f} dB or more: its level, at the detector's "
+                "ceiling, is only a lower bound"
+                + (f" (typical over the sweep: {room} dBm)." if room else ".")
+            )
+        elif room is None or level is None or abs(level - float(room) - above) <= 1.0:
             text = (
                 f"At its loudest it stands {above:.1f} dB above its typical level over "
                 "the sweep" + (f" ({room} dBm)." if room else ".")
@@ -474,7 +484,8 @@ def describe(finding: dict[str, Any]) -> list[Item]:
         else:
             lvl = finding.get("level_dbm")
             level = float(lvl) if isinstance(lvl, (int, float)) else None
-            items += _rf(ev, done, level, finding.get("class"))
+            bound = finding.get("level_is_lower_bound") is True
+            items += _rf(ev, done, level, finding.get("class"), bound)
             items += _network(ev, done)
             items += _scans(finding, ev, done)
             for key, what in (("wifi", "a Wi-Fi access point"), ("ble", "a BLE advertiser")):

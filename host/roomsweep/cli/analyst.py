@@ -16,7 +16,13 @@ from typing import Any
 
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, from_capture
-from roomsweep.analyst.analysed import analyse_capture, clean_names, load_recording, plan_notes
+from roomsweep.analyst.analysed import (
+    analyse_capture,
+    clean_names,
+    load_recording,
+    plan_notes,
+    with_level_bounds,
+)
 from roomsweep.analyst.batch import find_captures, run_batch, write_summary
 from roomsweep.analyst.caveats import Caveats
 from roomsweep.analyst.compare import compare, format_comparison
@@ -219,7 +225,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if args.baseline:
         baseline = from_capture(args.baseline, plan=plan)  # the same room
         baseline.calibration = rec.calibration
-    findings = analyze(rec, baseline=baseline)
+    # the saturated levels as the text gives them (docs/findings.md)
+    ceiling = float(getattr(rec, "ceiling_dbm", DETECTOR_CEILING_DBM))
+    findings = with_level_bounds(analyze(rec, baseline=baseline), ceiling)
     if redact:
         findings = redact_findings(findings, salt=args.salt)
     # a capture too short to clear the room exits 1: its "nothing found" (or
@@ -235,7 +243,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         print(wrap_line(f"caveat: {line}", width))
     if notes.too_short and not findings:
         return status  # said above: never "nothing found" for it
-    ceiling = float(getattr(rec, "ceiling_dbm", DETECTOR_CEILING_DBM))
     print(format_findings(findings, width=width, evidence=True, ceiling=ceiling))
     return status
 
