@@ -262,6 +262,18 @@ def test_without_a_plan_the_fall_across_the_sweep_alone_says_in_the_room():
     assert inroom.room_evidence(track, parts, top, [top], {})["in_room"]
 
 
+def test_a_plan_that_names_none_of_the_stops_is_no_plan():
+    """A plan without its sweep leaves the marks named "mark n": none of the
+    stops has a position. The fall across the sweep still puts a bug in the
+    room, as without any plan (before, the in-room test failed outright)."""
+    parts, track, best_in = _track(_from((3.5, 0.2), -20.0))
+    top = best_in[int(np.argmax(track))]
+    elsewhere = {"planned-only": (9.0, 9.0), "another": (9.5, 9.0)}
+    e = inroom.room_evidence(track, parts, top, [top], elsewhere)
+    assert e == inroom.room_evidence(track, parts, top, [top], {})
+    assert e["in_room"]
+
+
 def test_a_sweep_without_a_plan_reports_what_falls_across_it():
     """The committed bathroom s2718-014 swept with no plan (as a real sweep
     is): two LTE bugs, by the door and in the ceiling light, read alike at

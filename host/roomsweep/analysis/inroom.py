@@ -175,7 +175,9 @@ def room_evidence(
     (its loudest visit), without those nearer another source of the kind;
     planless_evidence where the capture has no waypoint positions."""
     label = parts[top.stretch].label
-    if not positions and label is not None:
+    if label is not None and label not in positions:
+        # no position for this stop (no plan, or a plan whose marks are not
+        # named after its waypoints): the fall across the sweep alone
         return planless_evidence(track, parts, top)
     stops = unique_stops(parts, track, positions)
     if label is None or label not in stops:
