@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from roomsweep.analysis.classifiers import wifi_beacon
+from roomsweep.analysis.classifiers import STREAM_BESIDE_BEACONS, wifi_beacon
 from roomsweep.analysis.classifiers.wifi_stream import CLASSIFIER as STREAM
 from roomsweep.analysis.components import classify
 from roomsweep.analysis.features import component
@@ -100,16 +100,20 @@ def test_deferred_beacons_are_a_beacon_train(seed):
 
 
 @pytest.mark.parametrize("seed", [5, 6, 7])
-def test_busy_ap_camera_is_an_access_point(seed):
+def test_busy_ap_camera_is_a_camera(seed):
     """A camera in access-point mode streaming video: 150 frames a second
-    besides its deferred beacons, well over MAX_DUTY. The classifier table
-    calls it wifi_ap (what eval matches the truth kind wifi_ap to), and the
-    stream test gives way to its beacons."""
+    besides its deferred beacons, well over MAX_DUTY. Its beacons still score
+    as an access point's, and what it sends beside them is a camera's stream:
+    the classifier table names it wifi_camera (classifiers.named,
+    STREAM_BESIDE_BEACONS; docs/findings.md, "A camera that is its own access
+    point"). An access point's own few data frames beside its beacons stay
+    wifi_ap (test_deferred_beacons_are_a_beacon_train)."""
     f = _features(_busy_ap(seed, data_hz=150.0), seed)
     assert f.duty > wifi_beacon.MAX_DUTY
     cls, _, scores = classify(f)
-    assert cls == "wifi_ap", scores
-    assert STREAM.score(f) < scores["wifi_ap"]
+    assert scores["wifi_ap"] >= 0.45, scores
+    assert cls == "wifi_camera", scores
+    assert STREAM.score(f) >= STREAM_BESIDE_BEACONS
 
 
 @pytest.mark.parametrize("seed", [8, 9, 10, 11, 12])

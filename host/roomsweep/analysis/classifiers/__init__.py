@@ -50,9 +50,10 @@ def nests(outer_s: float | None, inner_s: float | None) -> bool:
     """Whether a period of outer_s is a whole multiple (2 or more) of inner_s:
     whatever keeps the outer period keeps the inner lattice too.
 
-    >>> nests(10e-3, 625e-6)  # a DECT frame is 16 Bluetooth slots
+    >>> from roomsweep.standards import BT_SLOT_S, DECT_FRAME_S, GSM_FRAME_S
+    >>> nests(DECT_FRAME_S, BT_SLOT_S)  # a DECT frame is 16 Bluetooth slots
     True
-    >>> nests(4.615e-3, 625e-6)  # a GSM frame is 7.38
+    >>> nests(GSM_FRAME_S, BT_SLOT_S)  # a GSM frame is 7.38
     False
     """
     if outer_s is None or inner_s is None or outer_s < 2 * inner_s:
