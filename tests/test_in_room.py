@@ -288,3 +288,27 @@ def test_a_sweep_without_a_plan_reports_what_falls_across_it():
     assert f["position_m"] is None
     ev = f["in_room_evidence"]
     assert ev["in_room"] and ev["fall_across_room_db"] >= IN_ROOM_FALL_DB
+
+
+def test_nothing_heard_before_the_first_press_is_a_finding_without_a_place():
+    """A sweep with waypoint marks: a DECT base heard loud only while walking
+    in, before the first press, is at no stop to search; the analysis reports
+    no finding without a waypoint (docs/findings.md: `region` is empty only
+    without waypoint marks). Without marks the same base is reported."""
+    from roomsweep.analysis.analyze import analyze
+    from roomsweep.analysis.recording import WaypointMark
+    from roomsweep.eval.nesl import CALIBRATION, dbm_to_counts
+    from roomsweep.protocol.calibration import Calibration
+    from tests.test_analysis import envelope
+
+    quiet = np.full(int(9 * FS), -63.0) + np.random.default_rng(1).normal(0, 0.3, int(9 * FS))
+    dbm = np.concatenate((envelope("dect", 3.0, level=-20.0), quiet))
+    marks = [WaypointMark(3.0 + 3.0 * i, name, "button") for i, name in enumerate("abc")]
+    cal = Calibration.from_dict(CALIBRATION)
+
+    def rf_findings(with_marks):
+        rec = Recording(dbm_to_counts(dbm), FS, calibration=cal, marks=marks if with_marks else [])
+        return [f for f in analyze(rec) if f.get("type", "rf") == "rf"]
+
+    assert any(f["class"] == "dect" for f in rf_findings(False))
+    assert all(f["waypoint"] for f in rf_findings(True))

@@ -233,6 +233,11 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             < f["level_dbm"] - BASELINE_MARGIN_DB
         ]
     findings = unnamed_beside_named(drop_echoes(findings), positions)
+    if any(st.label for st in parts):
+        # a sweep with waypoint marks: what was heard before the first press
+        # (walking in) is at no place to search, and the stops speak for the
+        # room (docs/findings.md, `region`)
+        findings = [f for f in findings if f["waypoint"]]
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
 
     findings = add_network_findings(findings, rec, baseline)
