@@ -20,6 +20,7 @@ from typing import Any
 
 from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, level_text, saturated
 from roomsweep.analyst.analysed import SweepAnalysis, ceiling_dbm, level_is_lower_bound
+from roomsweep.protocol.settings import settings_values
 
 MATCH_M = 1.5  # same transmitter when the estimated positions are this close
 MOVED_DB = 6.0  # a level change at a waypoint worth pointing out (4x in power)
@@ -65,8 +66,8 @@ def radio_scans(an: SweepAnalysis) -> set[str]:
     kinds = set()
     if getattr(rec, "radio_busy", None) or getattr(rec, "wifi", None):
         kinds.add("wifi")
-    settings = str(an.header.get("settings") or "")
-    if getattr(rec, "ble", None) or "ble_scan=1" in settings.split():
+    settings = settings_values(str(an.header.get("settings") or ""))
+    if getattr(rec, "ble", None) or settings.get("ble_scan") == 1:
         kinds.add("ble")
     return kinds
 

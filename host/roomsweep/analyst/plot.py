@@ -152,15 +152,13 @@ def timeline(an: SweepAnalysis) -> Figure:
             y = level
             colour = S.class_colour(_label(f))
             lower_bound = saturated(y, ceiling)
-            ax.plot(
-                [f["time_s"]],
-                [y],
-                marker="o",
-                markersize=10,
-                color=colour,
-                markeredgecolor="white",
-                zorder=5,
-                linestyle="none",
+            S.finding_marker(
+                ax,
+                f["time_s"],
+                y,
+                "o",
+                10,
+                colour,
                 label=plot_text(f"#{rank} {f.get('title') or _label(f)}")
                 + (" (saturated)" if lower_bound else ""),
             )
@@ -533,16 +531,7 @@ def lens(an: SweepAnalysis) -> Figure:
                     y = float(np.nanmax(excess[near])) if np.isfinite(excess[near]).any() else 0.0
                     glint_rises.append(y)
                     where = g.get("waypoint") or f.get("waypoint") or f"{gt:.1f} s"
-                    bx.plot(
-                        [gt],
-                        [y],
-                        marker="v",
-                        markersize=9,
-                        color=colour,
-                        linestyle="none",
-                        zorder=5,
-                        markeredgecolor="white",
-                    )
+                    S.finding_marker(bx, gt, y, "v", 9, colour)
                     glint_markers.append((gt, y, 5.0))
                     glint_labels.append(
                         (

@@ -84,3 +84,23 @@ def class_colour(cls: str) -> str:
 def style() -> Iterator[None]:
     with mpl.rc_context(RC):  # type: ignore[arg-type]
         yield
+
+
+def finding_marker(
+    ax: Any, x: float, y: float, shape: str, size: float, colour: str, **kw: Any
+) -> Any:
+    """One finding's (or glint's) marker at (x, y) on `ax`: filled in `colour`
+    with a white edge, above the tracks (zorder 5), no line; `kw` (a legend
+    label) goes to `ax.plot`. Returns its Line2D (a legend handle)."""
+    (line,) = ax.plot(
+        [x],
+        [y],
+        marker=shape,
+        markersize=size,
+        color=colour,
+        markeredgecolor="white",
+        linestyle="none",
+        zorder=5,
+        **kw,
+    )
+    return line

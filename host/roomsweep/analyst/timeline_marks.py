@@ -88,15 +88,13 @@ def draw_strip(strip: Any, an: SweepAnalysis, label: Any) -> list[Any]:
     for k, (rank, f) in enumerate(off_axis(an)):
         y = (k % STRIP_ROWS + 0.5) / STRIP_ROWS
         colour = S.class_colour(label(f))
-        (h,) = strip.plot(
-            [f["time_s"]],
-            [y],
-            marker="v",
-            markersize=9,
-            color=colour,
-            markeredgecolor="white",
-            linestyle="none",
-            zorder=5,
+        h = S.finding_marker(
+            strip,
+            f["time_s"],
+            y,
+            "v",
+            9,
+            colour,
             label=plot_text(f"#{rank} {f.get('title') or label(f)} ({measure(f)}; top strip)"),
         )
         handles.append(h)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from roomsweep.analysis.analyze import analyze
-from roomsweep.analysis.recording import DETECTOR_CEILING_DBM, from_capture
+from roomsweep.analysis.recording import from_capture
 from roomsweep.analyst.analysed import (
     analyse_capture,
     clean_names,
@@ -226,7 +226,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         baseline = from_capture(args.baseline, plan=plan)  # the same room
         baseline.calibration = rec.calibration
     # the saturated levels as the text gives them (docs/findings.md)
-    ceiling = float(getattr(rec, "ceiling_dbm", DETECTOR_CEILING_DBM))
+    ceiling = rec.ceiling_dbm
     findings = with_level_bounds(analyze(rec, baseline=baseline), ceiling)
     if redact:
         findings = redact_findings(findings, salt=args.salt)
