@@ -85,13 +85,75 @@ CLOCKED_Z = (-1.5, -2.5)
 CLOCKED_MIN_PAIRS = 8  # fewer pairs of intervals say nothing about their correlation
 
 
+# How far apart the PDUs of one event may be is the stack's choice (Core 5.4
+# Vol 6 Part B 4.4.2.2.1 only caps the time between their starts at 10 ms): a
+# non-connectable advertiser hops within PDU_GAP_S, a connectable one listens
+# for a scan request after each PDU (T_IFS 150 us, then a SCAN_REQ's 176 us and
+# T_IFS again before it may answer), so its gaps run to a millisecond or more.
+# Whatever the gap, one stack sends every event alike: the short gaps between
+# an advertiser's bursts agree, event after event. Gaps up to INTRA_GAP_MAX_S
+# (a tenth of the least advInterval: an event still well apart from the next)
+# that agree within INTRA_GAP_SPREAD_S (two samples at 8 kS/s: each edge moves
+# by one) join the PDUs into events at that spacing.
+INTRA_GAP_MAX_S = 2e-3
+INTRA_GAP_SPREAD_S = 0.25e-3
+# About two short gaps per event (three channels), from one (a PDU lost to a
+# fade or beneath other traffic) to three (a scan response in the event)
+SHORT_PER_LONG = (0.8, 3.5)
+# A legacy PDU's longest: 31 bytes of payload at LE 1M, 376 us (Vol 6 Part B 2.1)
+PDU_MAX_S = 0.4e-3
+MIN_SHORT_GAPS = 3
+
+
+def event_gap(f: Features) -> float:
+    """The gap that joins one advertiser's PDUs into events: PDU_GAP_S, or,
+    where the short gaps between the bursts agree on one spacing wider than
+    that, just above that spacing (a sample's slack).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from roomsweep.analysis.features import Features
+    >>> ev = np.arange(10) * 0.1  # events every 100 ms, PDUs 1.2 ms apart
+    >>> starts = np.sort(np.concatenate([ev, ev + 1.2e-3, ev + 2.4e-3]))
+    >>> f = Features(8000.0, 1.0, -30.0, np.zeros(1), starts, np.full(30, 0.375e-3))
+    >>> round(event_gap(f) * 1e3, 3)
+    0.95
+    """
+    if f.count < 2 * MIN_SHORT_GAPS:
+        return PDU_GAP_S
+    gaps = f.starts_s[1:] - (f.starts_s[:-1] + f.widths_s[:-1])
+    short = gaps[gaps <= INTRA_GAP_MAX_S]
+    n_long = gaps.size - short.size
+    if short.size < MIN_SHORT_GAPS or n_long < 2:
+        return PDU_GAP_S
+    if not SHORT_PER_LONG[0] <= short.size / n_long <= SHORT_PER_LONG[1]:
+        return PDU_GAP_S
+    low, high = np.percentile(short, [10, 90])
+    if high - low > INTRA_GAP_SPREAD_S:
+        return PDU_GAP_S  # short gaps of every length: data traffic, not a stack's hop
+    return max(PDU_GAP_S, float(high) + 1.0 / f.fs)
+
+
 def score(f: Features) -> float:
+    """BLE advertising's score, its events joined at PDU_GAP_S or, where that
+    finds none, at the spacing the advertiser's own gaps agree on (event_gap)."""
+    found = _score(f, PDU_GAP_S)
+    if found > 0:
+        return found
+    gap = event_gap(f)
+    return _score(f, gap) if gap > PDU_GAP_S else found
+
+
+def _score(f: Features, gap: float) -> float:
     quiet = within(f.duty, 0.0, QUIET_DUTY, QUIET_DUTY_SOFT)
     if quiet == 0:
         return 0.0
-    starts, widths = f.events(PDU_GAP_S)
+    starts, widths = f.events(gap)
+    # joined at a wider spacing, an event may span three PDUs and two such gaps
+    wider = max(0.0, 3 * PDU_MAX_S + 2 * gap - EVENT_WIDTH_S[1]) if gap > PDU_GAP_S else 0.0
     if 2 <= starts.size < SPARSE_EVENTS:
-        sparse = sparse_score(f, starts, widths)
+        sparse = sparse_score(f, starts, widths, wider)
         if sparse > 0 or starts.size < MIN_EVENTS:
             return sparse
     if starts.size < MIN_EVENTS:
@@ -102,12 +164,21 @@ def score(f: Features) -> float:
     least = max(JITTER_IQR_S[0], adv_iqr * (1 - JITTER_SE / np.sqrt(iv.size)))
     jitter = within(float(q3 - q1), least, JITTER_IQR_S[1], JITTER_IQR_SOFT_S)
     interval = within(float(med), *MEDIAN_INTERVAL_S, MEDIAN_INTERVAL_SOFT_S)
-    short = within(_median(widths), *EVENT_WIDTH_S, EVENT_WIDTH_SOFT_S)  # np.median's
+    short = within(
+        _median(widths), EVENT_WIDTH_S[0], EVENT_WIDTH_S[1] + wider, EVENT_WIDTH_SOFT_S
+    )  # np.median's
     if jitter * interval * short == 0:
-        return mixed_score(f, starts, widths) * quiet
+        return mixed_score(f, starts, widths, wider) * quiet
     _, props = partner_fraction(starts, BEACON_S, BEACON_TOLERANCE_S, multiples=BEACON_MULTIPLES)
     strict = 1 - ramp(props["regularity"], *BEACON_REGULARITY)
     return jitter * interval * short * quiet * strict * (1 - clocked(iv, med))
+
+
+def _pdu_events(widths: np.ndarray, wider: float) -> float:
+    """How well the events' median width is that of PDUs sent back to back
+    (PDU_EVENT_WIDTH_S, its top `wider` for a wider spacing)."""
+    low, high = PDU_EVENT_WIDTH_S
+    return within(float(np.median(widths)), low, high + wider, PDU_EVENT_WIDTH_SOFT_S)
 
 
 def clocked(iv: np.ndarray, med: float) -> float:
@@ -137,7 +208,7 @@ def clocked(iv: np.ndarray, med: float) -> float:
     return ramp(float(np.dot(a, b)) / den * np.sqrt(n), *CLOCKED_Z)
 
 
-def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
+def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray, wider: float = 0.0) -> float:
     """A slow advertiser (advInterval of a quarter second or more) leaves only
     a few events in a dwell: too few for the jitter statistics above. What is
     left to check is each event's shape, several PDUs back to back on the three
@@ -147,7 +218,7 @@ def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
     pdus_per_event = f.count / starts.size
     if pdus_per_event < SPARSE_PDUS_PER_EVENT:
         return 0.0  # single bursts: a Wi-Fi frame, a paging burst, noise
-    if within(float(np.median(widths)), *PDU_EVENT_WIDTH_S, PDU_EVENT_WIDTH_SOFT_S) == 0:
+    if _pdu_events(widths, wider) == 0:
         return 0.0
     iv = np.diff(starts)
     base = float(iv.min())
@@ -166,14 +237,14 @@ def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
     return SPARSE_ONE_INTERVAL_FACTOR * SPARSE_SCORE
 
 
-def mixed_score(f: Features, starts: np.ndarray, widths: np.ndarray) -> float:
+def mixed_score(f: Features, starts: np.ndarray, widths: np.ndarray, wider: float = 0.0) -> float:
     """Two or more advertisers at one level: their events interleave, so the
     intervals keep no single advInterval. Each event still has BLE's own shape,
     the PDU sent on the three advertising channels back to back, which no other
     kind here makes; and events come no faster than the least advInterval."""
     if f.count / starts.size < MIXED_PDUS_PER_EVENT:
         return 0.0
-    if within(float(np.median(widths)), *PDU_EVENT_WIDTH_S, PDU_EVENT_WIDTH_SOFT_S) == 0:
+    if _pdu_events(widths, wider) == 0:
         return 0.0
     iv = np.diff(starts)
     med = float(np.median(iv))

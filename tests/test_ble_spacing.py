@@ -1,0 +1,58 @@
+"""BLE advertising whose PDUs are further apart than a non-connectable
+advertiser's hop (classifiers.ble.event_gap): a connectable advertiser listens
+for a scan request after each PDU, so its three PDUs can start a millisecond
+or more apart. Found by an outsider's rooms written from the Core
+specification (docs/benchmarks.md round 17)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from roomsweep.analysis.classifiers import ble
+from roomsweep.analysis.components import classify
+from roomsweep.analysis.features import Features, component
+from tests.test_analysis import FS, envelope
+
+
+@pytest.mark.parametrize("spacing_ms", [0.9, 1.3, 1.7])
+@pytest.mark.parametrize("interval_ms", [100.0, 211.25])
+def test_a_connectable_advertiser_with_wide_pdu_spacing_is_ble(spacing_ms, interval_ms):
+    x = envelope(
+        "ble",
+        1.5,
+        params={"interval_ms": interval_ms, "pdu_ms": 0.376, "pdu_spacing_ms": spacing_ms},
+        seed=7,
+    )
+    f = component(x, FS, -25.0, 3.0, top=True)
+    cls, conf, scores = classify(f)
+    assert cls == "ble", scores
+    # its events are three PDUs each, at the spacing its gaps agree on
+    gap = ble.event_gap(f)
+    assert spacing_ms - 0.376 < gap * 1e3 < spacing_ms - 0.376 + 0.3
+    starts, _ = f.events(gap)
+    assert f.count / starts.size > 2.5
+
+
+def _bursts(starts: np.ndarray, width_s: float) -> Features:
+    starts = np.sort(starts)
+    return Features(FS, 1.5, -30.0, np.zeros(1), starts, np.full(starts.size, width_s))
+
+
+def test_short_gaps_of_every_length_join_nothing():
+    """Data traffic: bursts in groups with gaps anywhere from 0.1 to 2 ms are
+    no stack's fixed hop; PDU_GAP_S stays the events' gap."""
+    rng = np.random.default_rng(3)
+    groups = np.arange(12) * 0.12
+    starts = np.concatenate(
+        [groups, groups + 0.4e-3 + rng.uniform(0.1e-3, 2e-3, groups.size)]
+    )
+    assert ble.event_gap(_bursts(starts, 0.3e-3)) == ble.PDU_GAP_S
+
+
+def test_a_steady_run_of_bursts_is_no_advertiser():
+    """Bursts at one short spacing with no quiet between (a Bluetooth link's
+    slots, a Wi-Fi burst of frames): no long gaps to separate events, so
+    PDU_GAP_S stays the events' gap."""
+    starts = np.arange(200) * 1.25e-3
+    assert ble.event_gap(_bursts(starts, 0.366e-3)) == ble.PDU_GAP_S
