@@ -44,9 +44,7 @@ def test_short_gaps_of_every_length_join_nothing():
     no stack's fixed hop; PDU_GAP_S stays the events' gap."""
     rng = np.random.default_rng(3)
     groups = np.arange(12) * 0.12
-    starts = np.concatenate(
-        [groups, groups + 0.4e-3 + rng.uniform(0.1e-3, 2e-3, groups.size)]
-    )
+    starts = np.concatenate([groups, groups + 0.4e-3 + rng.uniform(0.1e-3, 2e-3, groups.size)])
     assert ble.event_gap(_bursts(starts, 0.3e-3)) == ble.PDU_GAP_S
 
 
