@@ -23,10 +23,26 @@ SLOT_TOLERANCE_S = 90e-6
 SLOT_MAX_MULTIPLE = 16  # gaps of up to 16 slots (idle slots between packets)
 # Share of intervals on the grid: from 50 % (well above that chance) to fully at 85 %
 ON_GRID = (0.5, 0.85)
-# Single-slot packets last up to 366 us (DH1); fading out 0.2 ms outside the
-# window, so a 126 us POLL/NULL packet still scores partly
-PACKET_WIDTH_S = (0.2e-3, 0.45e-3)
+# Single-slot packets last up to 366 us (DH1), multi-slot ones up to 1.622 ms
+# (DH3) and 2.871 ms (DH5: an audio link's A2DP stream sends them), Core 5.4
+# Vol 2 Part B 6.5.4; a data link's last segment of each message is shorter,
+# so a component's median lies anywhere in between. Fading out 0.2 ms outside
+# the window, so a 126 us POLL/NULL packet still scores partly
+PACKET_WIDTH_S = (0.2e-3, 2.95e-3)
 PACKET_WIDTH_SOFT_S = 0.2e-3
+# Packets longer than a slot's share (beyond DH1's 366 us and the blur of its
+# edges) are what LTE's 1 ms subframes also make, and a handset scheduled every
+# 5 ms (eight slots: semi-persistent VoLTE, 3GPP TS 36.321 5.10) keeps the slot
+# grid as well as a piconet. A piconet's intervals are any whole number of
+# slots (a DH3 link's four, a DH5 link's six, idle gaps at random), a multiple
+# of eight slots one time in four or less; so wide packets whose intervals are
+# nearly all such multiples (FIVE_MS_SHARE: from 60 % the slots count less, not
+# at all from 90 %) are that handset's subframes. An outsider's VoLTE handset
+# read as a headset until this.
+SINGLE_SLOT_S = 0.45e-3
+SUBFRAME_PERIOD_SLOTS = 8  # 5 ms: the least common multiple of a slot and a subframe
+FIVE_MS_SHARE = (0.6, 0.9)
+FIVE_MS_MAX_MULTIPLE = 8  # up to 40 ms: a 20 ms voice period with a packet lost or hidden
 # A link in use sends hundreds of packets a second (an HV3 audio link: two every six
 # slots, 533 a second); from 20 a second it starts to count, fully from 100
 BURST_RATE_HZ = (20, 100)
@@ -114,6 +130,14 @@ def score(f: Features) -> float:
         if lattice > slotted:
             lattice *= 1.0 - ramp(riding_share(f), *RIDING_SHARE)
         slotted = max(slotted, lattice)
+    if slotted > 0 and f.width_median_s > SINGLE_SLOT_S:
+        every_five_ms, _ = grid_fraction(
+            f.starts_s,
+            SUBFRAME_PERIOD_SLOTS * BT_SLOT_S,
+            SLOT_TOLERANCE_S,
+            max_multiple=FIVE_MS_MAX_MULTIPLE,
+        )
+        slotted *= 1.0 - ramp(every_five_ms, *FIVE_MS_SHARE)
     return slotted * short * busy
 
 
