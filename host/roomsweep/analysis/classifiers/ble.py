@@ -83,6 +83,14 @@ SPARSE_ONE_INTERVAL_FACTOR = 0.75
 # (0.6 %); a clock at 20 ticks a second shows -2.7 in a 1.5 s window.
 CLOCKED_Z = (-1.5, -2.5)
 CLOCKED_MIN_PAIRS = 8  # fewer pairs of intervals say nothing about their correlation
+# advDelay spreads the intervals evenly over 10 ms, so few land within two
+# samples (EXACT_S) of their median: 5 % on average. A clock's land there
+# however its other intervals split (a VoLTE handset's silence descriptor
+# every 160 ms, 3GPP TS 26.445 / TS 26.114, with a HARQ retransmission 8 ms
+# after some: the 8 ms / 152 ms split gave an IQR like advDelay's). From 30 %
+# of them within EXACT_S the score falls, to nothing at 50 %.
+EXACT_S = 0.25e-3
+EXACT_SHARE = (0.3, 0.5)
 
 
 # How far apart the PDUs of one event may be is the stack's choice (Core 5.4
@@ -171,6 +179,7 @@ def _score(f: Features, gap: float) -> float:
         return mixed_score(f, starts, widths, wider) * quiet
     _, props = partner_fraction(starts, BEACON_S, BEACON_TOLERANCE_S, multiples=BEACON_MULTIPLES)
     strict = 1 - ramp(props["regularity"], *BEACON_REGULARITY)
+    strict *= 1 - ramp(exact_share(iv, med), *EXACT_SHARE)
     return jitter * interval * short * quiet * strict * (1 - clocked(iv, med))
 
 
@@ -179,6 +188,15 @@ def _pdu_events(widths: np.ndarray, wider: float) -> float:
     (PDU_EVENT_WIDTH_S, its top `wider` for a wider spacing)."""
     low, high = PDU_EVENT_WIDTH_S
     return within(float(np.median(widths)), low, high + wider, PDU_EVENT_WIDTH_SOFT_S)
+
+
+def exact_share(iv: np.ndarray, med: float) -> float:
+    """The share of intervals within EXACT_S of their median `med`.
+
+    >>> round(exact_share(np.array([0.16, 0.008, 0.152, 0.16, 0.16]), 0.16), 1)
+    0.6
+    """
+    return float(np.mean(np.abs(iv - med) <= EXACT_S)) if iv.size else 0.0
 
 
 def clocked(iv: np.ndarray, med: float) -> float:
@@ -228,9 +246,13 @@ def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray, wider: flo
     # each interval is k * (advInterval + advDelay): within k advDelays of k * base
     if np.any(np.abs(iv - k * base) > k * BLE_ADV_DELAY_MAX_S + ADV_DELAY_SLACK_S):
         return 0.0
-    # a Wi-Fi beacon every n x 102.4 ms would also be regular: not BLE's jitter
+    # a Wi-Fi beacon every n x 102.4 ms would also be regular: not BLE's jitter;
+    # nor a clock of its own, every interval a whole number of the shortest
     n = np.round(iv / BEACON_S)
-    if iv.size >= 2 and np.all(np.abs(iv - n * BEACON_S) < SPARSE_BEACON_TOLERANCE_S):
+    if iv.size >= 2 and (
+        np.all(np.abs(iv - n * BEACON_S) < SPARSE_BEACON_TOLERANCE_S)
+        or np.all(np.abs(iv - k * base) < SPARSE_BEACON_TOLERANCE_S)
+    ):
         return 0.0
     if starts.size >= SPARSE_SURE_EVENTS:
         return SPARSE_SCORE

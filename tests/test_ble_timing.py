@@ -1,8 +1,9 @@
-"""BLE advertising whose PDUs are further apart than a non-connectable
-advertiser's hop (classifiers.ble.event_gap): a connectable advertiser listens
-for a scan request after each PDU, so its three PDUs can start a millisecond
-or more apart. Found by an outsider's rooms written from the Core
-specification (docs/benchmarks.md round 17)."""
+"""BLE advertising timing an outsider's rooms, written from the standards,
+showed (docs/benchmarks.md round 17). A connectable advertiser listens for a
+scan request after each PDU, so its three PDUs can start a millisecond or more
+apart (classifiers.ble.event_gap); and a clock's packets, however their
+intervals split, are not advDelay's jitter (ble.exact_share, the slow
+advertiser's test)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,34 @@ def test_a_steady_run_of_bursts_is_no_advertiser():
     PDU_GAP_S stays the events' gap."""
     starts = np.arange(200) * 1.25e-3
     assert ble.event_gap(_bursts(starts, 0.366e-3)) == ble.PDU_GAP_S
+
+
+def _bursts_at(starts: np.ndarray, width_s: float, seconds: float) -> Features:
+    x = np.full(int(seconds * FS), -63.0)
+    for a in starts:
+        x[int(np.ceil(a * FS)) : int(np.ceil((a + width_s) * FS))] = -25.0
+    x += np.random.default_rng(2).normal(0, 0.3, x.size)
+    return component(x, FS, -25.0, 3.0, top=True)
+
+
+def test_a_handsets_silence_descriptors_are_no_advertiser():
+    """VoLTE in a pause: a 1 ms packet every 160 ms, some retransmitted 8 ms
+    later (HARQ). The 8 / 152 ms split spreads the intervals like advDelay,
+    but most of them are 160 ms to the sample (ble.exact_share)."""
+    sid = 0.0371 + 0.16 * np.arange(19)
+    again = sid[[1, 5, 9, 14]] + 8e-3
+    f = _bursts_at(np.sort(np.concatenate([sid, again])), 1e-3, 3.0)
+    assert ble.score(f) == 0.0
+    cls, conf, scores = classify(f)
+    assert cls != "ble", scores
+
+
+def test_a_slow_clock_is_no_slow_advertiser():
+    """Four packets 400 ms apart to the sample: a clock, where a slow
+    advertiser's advDelay moves each by up to 10 ms."""
+    rng = np.random.default_rng(5)
+    clock = 0.05 + 0.4 * np.arange(4)
+    pdus = lambda t: np.concatenate([t, t + 0.9e-3, t + 1.8e-3])  # noqa: E731
+    assert ble.score(_bursts_at(np.sort(pdus(clock)), 0.3e-3, 1.5)) == 0.0
+    advertiser = clock + np.cumsum(rng.uniform(0, 10e-3, 4))
+    assert ble.score(_bursts_at(np.sort(pdus(advertiser)), 0.3e-3, 1.5)) > 0.5
