@@ -86,7 +86,7 @@ CLOCKED_MIN_PAIRS = 8  # fewer pairs of intervals say nothing about their correl
 # advDelay spreads the intervals evenly over 10 ms, so few land within two
 # samples (EXACT_S) of their median: 5 % on average. A clock's land there
 # however its other intervals split (a VoLTE handset's silence descriptor
-# every 160 ms, AMR DTX, 3GPP TS 26.093 6.1, with a HARQ retransmission 8 ms
+# every 160 ms, AMR SCR, 3GPP TS 26.093 5, with a HARQ retransmission 8 ms
 # after some: the 8 ms / 152 ms split gave an IQR like advDelay's). From 30 %
 # of them within EXACT_S the score falls, to nothing at 50 %.
 EXACT_S = 0.25e-3
