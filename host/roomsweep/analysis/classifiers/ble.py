@@ -94,7 +94,7 @@ EXACT_SHARE = (0.3, 0.5)
 
 
 # How far apart the PDUs of one event may be is the stack's choice (Core 5.4
-# Vol 6 Part B 4.4.2.2.1 only caps the time between their starts at 10 ms): a
+# Vol 6 Part B 4.4.2 only caps the time between their starts at 10 ms): a
 # non-connectable advertiser hops within PDU_GAP_S, a connectable one listens
 # for a scan request after each PDU (T_IFS 150 us, then a SCAN_REQ's 176 us and
 # T_IFS again before it may answer), so its gaps run to a millisecond or more.
