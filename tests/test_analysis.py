@@ -44,6 +44,24 @@ def envelope(
     return np.where(on, level, floor) + rng.normal(0, 0.3, t.size)
 
 
+def burst_envelope(
+    starts: np.ndarray,
+    widths: np.ndarray,
+    seconds: float,
+    seed: int,
+    level: float = -25.0,
+    floor: float = -63.0,
+) -> np.ndarray:
+    """dBm at 8 kS/s of bursts laid out by hand: `level` while each (start,
+    width) is on, `floor` between, 0.3 dB of noise."""
+    t = np.arange(int(seconds * FS)) / FS
+    on = np.zeros(t.size, bool)
+    for a, w in zip(starts, np.broadcast_to(widths, np.shape(starts))):
+        on[int(np.ceil(a * FS)) : int(np.ceil((a + w) * FS))] = True
+    rng = np.random.default_rng(seed)
+    return np.where(on, level, floor) + rng.normal(0, 0.3, t.size)
+
+
 KIND_TO_CLASS = {k: k for k in EMITTER_KINDS}
 
 

@@ -13,7 +13,7 @@ import pytest
 from roomsweep.analysis.classifiers import ble
 from roomsweep.analysis.components import classify
 from roomsweep.analysis.features import Features, component
-from tests.test_analysis import FS, envelope
+from tests.test_analysis import FS, burst_envelope, envelope
 
 
 @pytest.mark.parametrize("spacing_ms", [0.9, 1.3, 1.7])
@@ -58,11 +58,7 @@ def test_a_steady_run_of_bursts_is_no_advertiser():
 
 
 def _bursts_at(starts: np.ndarray, width_s: float, seconds: float) -> Features:
-    x = np.full(int(seconds * FS), -63.0)
-    for a in starts:
-        x[int(np.ceil(a * FS)) : int(np.ceil((a + width_s) * FS))] = -25.0
-    x += np.random.default_rng(2).normal(0, 0.3, x.size)
-    return component(x, FS, -25.0, 3.0, top=True)
+    return component(burst_envelope(starts, width_s, seconds, seed=2), FS, -25.0, 3.0, top=True)
 
 
 def test_a_handsets_silence_descriptors_are_no_advertiser():

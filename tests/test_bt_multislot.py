@@ -13,17 +13,7 @@ import pytest
 from roomsweep.analysis.components import classify
 from roomsweep.analysis.features import component
 from roomsweep.standards import BT_SLOT_S
-
-FS = 8000.0
-
-
-def _envelope(starts: np.ndarray, widths: np.ndarray, seconds: float, seed: int) -> np.ndarray:
-    t = np.arange(int(seconds * FS)) / FS
-    on = np.zeros(t.size, bool)
-    for a, w in zip(starts, widths):
-        on[int(np.ceil(a * FS)) : int(np.ceil((a + w) * FS))] = True
-    rng = np.random.default_rng(seed)
-    return np.where(on, -25.0, -63.0) + rng.normal(0, 0.3, t.size)
+from tests.test_analysis import FS, burst_envelope
 
 
 def _data_link(slots: int, longest_s: float, seed: int, seconds: float = 1.5):
@@ -49,7 +39,7 @@ def _data_link(slots: int, longest_s: float, seed: int, seconds: float = 1.5):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_a_data_link_of_multi_slot_packets_is_bluetooth(slots, longest_s, seed):
     starts, widths = _data_link(slots, longest_s, seed)
-    f = component(_envelope(starts, widths, 1.5, seed), FS, -25.0, 3.0, top=True)
+    f = component(burst_envelope(starts, widths, 1.5, seed), FS, -25.0, 3.0, top=True)
     cls, conf, scores = classify(f)
     assert cls == "bt_classic", scores
 
@@ -60,7 +50,7 @@ def test_subframes_every_five_ms_are_no_headset(width_s):
     subframe lattice."""
     starts = 0.0123 + 5e-3 * np.arange(290)
     f = component(
-        _envelope(starts, np.full(starts.size, width_s), 1.5, 4), FS, -25.0, 3.0, top=True
+        burst_envelope(starts, np.full(starts.size, width_s), 1.5, 4), FS, -25.0, 3.0, top=True
     )
     cls, conf, scores = classify(f)
     assert cls != "bt_classic", scores

@@ -196,22 +196,25 @@ def test_the_timeline_hatches_the_scans(stalled, tmp_path):
 
 # --- level figures, defined once ------------------------------------------------------
 
+# a GSM finding whose level pinned the detector (-0.0 dBm read at its ceiling)
+SATURATED_GSM = {
+    "type": "rf",
+    "class": "gsm",
+    "title": "GSM handset or bug",
+    "time_s": 44.2,
+    "waypoint": "headboard",
+    "level_dbm": -0.0,
+    "confidence": 0.89,
+    "evidence": {"level_above_room_db": 26.9, "room_typical_dbm": -30.0},
+    "why": "GSM heard 27 dB above its level elsewhere in the room",
+}
+
 
 def test_saturated_levels_are_flagged_never_minus_zero():
     assert DETECTOR_CEILING_DBM == SATURATION_DBM  # one ceiling
     assert level_text(-0.0) == "≥ -3 dBm (saturated)" and level_text(-2.9).endswith("(saturated)")
     assert level_text(-3.1) == "-3.1 dBm"
-    f = {
-        "type": "rf",
-        "class": "gsm",
-        "title": "GSM handset or bug",
-        "time_s": 44.2,
-        "waypoint": "headboard",
-        "level_dbm": -0.0,
-        "confidence": 0.89,
-        "why": "GSM heard 12 dB above its level elsewhere in the room",
-    }
-    text = format_findings([f])
+    text = format_findings([SATURATED_GSM])
     assert "level ≥ -3 dBm (saturated)" in text and "-0.0" not in text
     state = LiveState()
     state.feed(_blocks([-0.0] * 40))
@@ -229,17 +232,7 @@ def test_the_json_flags_a_saturated_level_with_the_number_the_text_shows(
     the scan made alone); absent on other types. The same in `analyze --json`."""
     from roomsweep.analyst.evidence import as_text, describe
 
-    gsm = {
-        "type": "rf",
-        "class": "gsm",
-        "title": "GSM handset or bug",
-        "time_s": 44.2,
-        "waypoint": "headboard",
-        "level_dbm": -0.0,
-        "confidence": 0.89,
-        "evidence": {"level_above_room_db": 26.9, "room_typical_dbm": -30.0},
-        "why": "GSM heard 27 dB above its level elsewhere in the room",
-    }
+    gsm = SATURATED_GSM
     below = {**gsm, "level_dbm": -3.1}
     rssi = {**gsm, "level_dbm": 2.0, "sources": ["wifi"]}
     lens = {"type": "lens", "class": "camera_lens", "level": 120.0}

@@ -38,6 +38,12 @@ class Features:
     def intervals_s(self) -> np.ndarray:
         return np.diff(self.starts_s)
 
+    @cached_property
+    def gaps_s(self) -> np.ndarray:
+        """The quiet between successive bursts: each one's start less the end
+        of the one before (count - 1 of them)."""
+        return self.starts_s[1:] - (self.starts_s[:-1] + self.widths_s[:-1])
+
     def events(self, max_gap_s: float) -> tuple[np.ndarray, np.ndarray]:
         """Bursts closer than max_gap_s merged into events: (starts, widths)."""
         got = self._events.get(max_gap_s)
@@ -49,10 +55,9 @@ class Features:
         if not self.count:
             return self.starts_s, self.widths_s
         ends = self.starts_s + self.widths_s
-        gaps = self.starts_s[1:] - ends[:-1]
         new = np.empty(self.count, bool)
         new[0] = True
-        np.greater(gaps, max_gap_s, out=new[1:])
+        np.greater(self.gaps_s, max_gap_s, out=new[1:])
         idx = np.flatnonzero(new)
         if idx.size == self.count:
             # nothing merged: the bursts' own starts, the very array (the

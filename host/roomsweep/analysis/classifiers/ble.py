@@ -66,9 +66,9 @@ SPARSE_PDUS_PER_EVENT = 1.5
 # each interval may stray from k * base by k advDelays and this (the detector's
 # timing of two events)
 ADV_DELAY_SLACK_S = 1e-3
-# every interval within this of a multiple of 102.4 ms: a Wi-Fi beacon's strictness,
-# not advDelay's 0-10 ms
-SPARSE_BEACON_TOLERANCE_S = 0.3e-3
+# every interval within this of a multiple of 102.4 ms (a Wi-Fi beacon's
+# strictness), or of the shortest interval (a clock's), not advDelay's 0-10 ms
+SPARSE_CLOCK_TOLERANCE_S = 0.3e-3
 # three events or more: two intervals to compare; two events give one, less sure
 SPARSE_SURE_EVENTS = 3
 SPARSE_ONE_INTERVAL_FACTOR = 0.75
@@ -130,7 +130,7 @@ def event_gap(f: Features) -> float:
     """
     if f.count < 2 * MIN_SHORT_GAPS:
         return PDU_GAP_S
-    gaps = f.starts_s[1:] - (f.starts_s[:-1] + f.widths_s[:-1])
+    gaps = f.gaps_s
     short = gaps[gaps <= INTRA_GAP_MAX_S]
     n_long = gaps.size - short.size
     if short.size < MIN_SHORT_GAPS or n_long < 2:
@@ -250,8 +250,8 @@ def sparse_score(f: Features, starts: np.ndarray, widths: np.ndarray, wider: flo
     # nor a clock of its own, every interval a whole number of the shortest
     n = np.round(iv / BEACON_S)
     if iv.size >= 2 and (
-        np.all(np.abs(iv - n * BEACON_S) < SPARSE_BEACON_TOLERANCE_S)
-        or np.all(np.abs(iv - k * base) < SPARSE_BEACON_TOLERANCE_S)
+        np.all(np.abs(iv - n * BEACON_S) < SPARSE_CLOCK_TOLERANCE_S)
+        or np.all(np.abs(iv - k * base) < SPARSE_CLOCK_TOLERANCE_S)
     ):
         return 0.0
     if starts.size >= SPARSE_SURE_EVENTS:
