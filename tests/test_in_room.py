@@ -83,6 +83,91 @@ def test_a_device_between_two_stops_is_in_the_room_with_a_region():
     assert set(inroom.region(track, parts, idx, near)) == {"door", "desk", "lamp"}
 
 
+# A Wi-Fi camera 1.1 m above the plant stop (an outsider's room, r3room14's
+# layout, the camera on the ceiling): the stops around it read within 2 dB of
+# each other, and the fading made the radiator stop, 1.8 m from it, the loudest
+CEILING_ROOM = {
+    "door": (0.5, 0.4),
+    "window": (3.53, 0.88),
+    "tv": (2.7, 1.68),
+    "plant": (2.68, 3.42),
+    "wardrobe": (3.4, 2.57),
+    "smoke-detector": (0.35, 2.73),
+    "nightstand": (4.46, 2.11),
+    "radiator": (1.23, 2.17),
+}
+CEILING_LEVELS = {
+    "radiator": -29.7,
+    "tv": -30.7,
+    "nightstand": -31.2,
+    "wardrobe": -31.5,
+    "plant": -31.9,
+    "window": -34.4,
+    "smoke-detector": -38.0,
+    "door": -38.1,
+}
+
+
+def _near(parts, room: dict[str, tuple[float, float]]):
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=room)
+    return P.neighbours(parts, rec)
+
+
+def _regional(levels: dict[str, float], room: dict[str, tuple[float, float]]) -> list[str]:
+    parts, track, best_in = class_track(levels, room, "wifi_camera")
+    found = inroom.regional_peaks(track, best_in, parts, _near(parts, room), room, [], -38.0)
+    return [parts[i].label for i in found]
+
+
+def test_a_ceiling_source_is_found_at_a_stop_beneath_it_when_the_loudest_is_the_fadings_pick():
+    """The loudest stop's fall across the room is 2 dB (the stops across the
+    room from it are the ones beneath the camera): no in-room evidence there.
+    The TV stop, 1 dB down, falls 7 dB across the room and its fit with the
+    source's height free lands among the stops: it speaks for the camera."""
+    parts, track, best_in = class_track(CEILING_LEVELS, CEILING_ROOM, "wifi_camera")
+    radiator = next(st.index for st in parts if st.label == "radiator")
+    assert not inroom.room_evidence(track, parts, best_in[radiator], [], CEILING_ROOM)["in_room"]
+    assert _regional(CEILING_LEVELS, CEILING_ROOM) == ["tv"]
+    # a stop more than REGION_DB beneath a louder neighbour speaks for nothing
+    louder = {**CEILING_LEVELS, "radiator": CEILING_LEVELS["tv"] + inroom.REGION_DB + 0.5}
+    assert _regional(louder, CEILING_ROOM) == []
+
+
+def _evidence_at(in_room_at: set[int], among_at: set[int]):
+    """A stand-in for inroom.room_evidence: in the room at `in_room_at`, its
+    fit among the stops at `among_at` and 0.5 m outside their hull elsewhere."""
+
+    def evidence(track, parts, top, *args, **kwargs):
+        outside = -0.2 if top.stretch in among_at else 0.5
+        return {
+            "in_room": top.stretch in in_room_at,
+            "outside_hull_m": outside,
+            "high_fit_outside_hull_m": outside,
+        }
+
+    return evidence
+
+
+def test_a_stop_beneath_a_louder_neighbour_needs_a_fit_among_the_stops(monkeypatch):
+    """The second chance asks more than the in-room test: a fit within reach of
+    the hull (a phone just beyond a wall, one stop further in) is not enough
+    for a stop that is not its neighbourhood's loudest, and is for the loudest."""
+    levels = {"door": -20.0, "desk": -22.0, "lamp": -30.0, "bed": -40.0, "window": -42.0,
+              "wardrobe": -41.0}  # fmt: skip
+    parts, track, best_in = _track(levels)
+    near = _near(parts, ROOM)
+    door = next(st.index for st in parts if st.label == "door")
+    desk = next(st.index for st in parts if st.label == "desk")
+    assert door in near[desk] and track[door] > track[desk]
+    for in_room_at, among_at, found in (
+        ({desk}, set(), []),  # in the room by its fall, its fit just outside
+        ({desk}, {desk}, [desk]),
+        ({door}, set(), [door]),  # the loudest needs only the in-room test
+    ):
+        monkeypatch.setattr(inroom, "room_evidence", _evidence_at(in_room_at, among_at))
+        assert list(inroom.regional_peaks(track, best_in, parts, near, ROOM, [], -28.0)) == found
+
+
 def test_a_region_holds_every_stop_close_enough_to_be_the_nearest():
     """A second stop 0.5 m beside the loudest (a doubled stop at a fixture)
     belongs in the region, down to a fade beneath the region's 6 dB: a device

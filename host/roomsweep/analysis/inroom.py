@@ -263,7 +263,8 @@ def regional_peaks(
     least: float,
 ) -> dict[int, dict[str, Any]]:
     """Sources plainly in the room that no single stop singles out (between
-    stops, on the ceiling): the loudest stop of its neighbourhood, away from the
+    stops, on the ceiling): the loudest stop of its neighbourhood (or one
+    within REGION_DB of it whose fit lands among the stops), away from the
     peaks already found, whose fall across the room and position fit say "in
     this room" (locate.in_room), down to AMONG_RELIEF_DB beneath `least` (its
     kind's in-room level). Returns stretch -> its in-room evidence."""
@@ -279,10 +280,17 @@ def regional_peaks(
             or c.level_dbm < least - AMONG_RELIEF_DB
         ):
             continue
-        if any(track[j] > c.level_dbm for j in near[idx]):
-            continue  # not the loudest of its neighbourhood
+        # Beneath a source on the ceiling or between stops several stops read
+        # alike, and the fading picks which is loudest: when that one fails
+        # the in-room test (its fall taken from the wrong stop), another
+        # within REGION_DB of it may speak for the source, but only with a
+        # fit that lands among the stops: being second, its fall alone says
+        # less (a phone beyond a wall reads nearly as loud one stop further in)
+        louder = [j for j in near[idx] if track[j] > c.level_dbm]
+        if any(track[j] > c.level_dbm + REGION_DB for j in louder):
+            continue  # beneath the region of its neighbourhood's loudest
         evidence = room_evidence(track, parts, c, chosen, positions)
-        if not evidence["in_room"]:
+        if not (among_stops(evidence) if louder else evidence["in_room"]):
             continue
         found[idx] = evidence
         chosen.append(c)
