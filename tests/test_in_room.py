@@ -133,6 +133,28 @@ def test_a_ceiling_source_is_found_at_a_stop_beneath_it_when_the_loudest_is_the_
     assert _regional(louder, CEILING_ROOM) == []
 
 
+def test_a_ceiling_source_in_the_room_by_its_height_fit_is_not_beyond_the_walls():
+    """The TV stop's evidence for that camera: the fits in the stops' plane
+    put it 5 m outside them (flat levels read as far away) and it falls 7 dB,
+    less than IN_ROOM_FALL_DB: by the plane's fits alone, a phone next door.
+    The fit with its height free lands among the stops, so it stays."""
+    parts, track, best_in = class_track(CEILING_LEVELS, CEILING_ROOM, "wifi_camera")
+    tv = next(st.index for st in parts if st.label == "tv")
+    room = inroom.room_evidence(track, parts, best_in[tv], [], CEILING_ROOM)
+    assert room["in_room"] and room["fall_db"] < IN_ROOM_FALL_DB
+    assert room["outside_hull_m"] > HULL_MARGIN_M < room["room_fit_outside_hull_m"]
+    assert room["high_fit_outside_hull_m"] <= 0 and inroom.above_the_stops(room)
+    assert not inroom.beyond_walls(room, CEILING_LEVELS["tv"])
+    # where the plane's fit near the source lands among the stops too, the
+    # height fit explains nothing the plane's did not: the fit over every stop
+    # that heard it still puts a source beyond the walls
+    flat = {**room, "outside_hull_m": -0.3}
+    assert not inroom.above_the_stops(flat) and inroom.beyond_walls(flat, CEILING_LEVELS["tv"])
+    # ... as it does where the in-room test failed
+    failed = {**room, "in_room": False}
+    assert not inroom.above_the_stops(failed) and inroom.beyond_walls(failed, CEILING_LEVELS["tv"])
+
+
 def _evidence_at(in_room_at: set[int], among_at: set[int]):
     """A stand-in for inroom.room_evidence: in the room at `in_room_at`, its
     fit among the stops at `among_at` and 0.5 m outside their hull elsewhere."""

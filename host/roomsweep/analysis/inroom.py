@@ -233,10 +233,12 @@ def beyond_walls(room: dict[str, Any], level: float, saturated_at: float = SATUR
     """A source the fit puts outside the stops' hull (locate.HULL_MARGIN_M)
     that falls less than locate.IN_ROOM_FALL_DB across the room: a phone in the
     corridor or next door, heard loudest at the stop nearest to it. A saturated
-    level has no shape to fit and is not judged so."""
+    level has no shape to fit and is not judged so, nor is a source in the
+    room above the stops (above_the_stops)."""
     return (
         level < saturated_at
         and not room.get("too_loud_for_outside")
+        and not above_the_stops(room)
         and room["room_fit_outside_hull_m"] is not None
         and room["fall_db"] is not None
         and (
@@ -250,6 +252,19 @@ def beyond_walls(room: dict[str, Any], level: float, saturated_at: float = SATUR
             # device of the kind
             or (room["outside_hull_m"] or 0.0) > FAR_BEYOND_M
         )
+    )
+
+
+def above_the_stops(room: dict[str, Any]) -> bool:
+    """The in-room test passed on the fit with the source's height free, which
+    lands among the stops where the fit in their plane does not: a source on
+    the ceiling above them. Its plane fits (near the loudest stop and over
+    every stop that heard it) read its flat levels as a source far away, and
+    are not what puts it beyond the walls (beyond_walls)."""
+    return bool(
+        room.get("in_room")
+        and among(room.get("high_fit_outside_hull_m"))
+        and not among(room.get("outside_hull_m"))
     )
 
 

@@ -301,7 +301,8 @@ def in_room(
     # reads flat beneath it, and the plane's fit puts it far away instead. It
     # only ever adds "among the stops" (a height lets a source beyond the
     # walls read flat too, so it does not move the margin's test), and only
-    # then the smaller fall a source that high shows
+    # then the smaller fall a source that high shows (inroom.above_the_stops
+    # keeps the plane's fits from putting such a source beyond the walls)
     _, outside_high, _, high = _fit_outside(pts, lv, near, clipped, SOURCE_HEIGHTS_M)
     height = high.get("height_m", 0.0)
     if fall is not None and among(outside_high) and height > 0.0:
