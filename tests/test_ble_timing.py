@@ -82,3 +82,46 @@ def test_a_slow_clock_is_no_slow_advertiser():
     assert ble.score(_bursts_at(np.sort(pdus(clock)), 0.3e-3, 1.5)) == 0.0
     advertiser = clock + np.cumsum(rng.uniform(0, 10e-3, 4))
     assert ble.score(_bursts_at(np.sort(pdus(advertiser)), 0.3e-3, 1.5)) > 0.5
+
+
+def _slow_tracker(scan_every: int) -> tuple[np.ndarray, np.ndarray]:
+    """A connectable tracker about once a second for 3 s: PDUs of 0.27 ms
+    starting 1.2 ms apart, and a scan response (0.24 ms, 0.476 ms after its
+    PDU: T_IFS, a SCAN_REQ, T_IFS) after every `scan_every`-th PDU."""
+    starts, widths = [], []
+    n = 0
+    for event in (0.21, 1.187, 2.171):
+        for channel in range(3):
+            t = event + channel * 1.2e-3
+            starts.append(t)
+            widths.append(0.27e-3)
+            n += 1
+            if n % scan_every == 0:
+                starts.append(t + 0.27e-3 + 0.476e-3)
+                widths.append(0.24e-3)
+    return np.array(starts), np.array(widths)
+
+
+def test_a_slow_advertiser_answering_scan_requests_is_ble():
+    """Three events in a dwell are too few for event_gap to find one spacing,
+    and the scan responses give the gaps two lengths; but every gap is within
+    an event or a second's silence: slow_events joins them."""
+    starts, widths = _slow_tracker(scan_every=2)
+    f = component(burst_envelope(starts, widths, 3.0, seed=5), FS, -25.0, 3.0, top=True)
+    assert ble.event_gap(f) == ble.PDU_GAP_S
+    assert ble.slow_events(f)
+    cls, _, scores = classify(f)
+    assert cls == "ble", scores
+
+
+def test_bursts_between_a_slow_advertisers_events_leave_them_unjoined():
+    """Two other bursts a tenth of a second apart (a beacon, a data frame)
+    leave a gap neither within an event nor a silence between two: no slow
+    advertiser's events, and no BLE from this rule."""
+    starts, widths = _slow_tracker(scan_every=2)
+    others = np.array([0.5, 0.62])
+    x = burst_envelope(np.append(starts, others), np.append(widths, [0.3e-3] * 2), 3.0, seed=5)
+    f = component(x, FS, -25.0, 3.0, top=True)
+    assert f.events(ble.INTRA_GAP_MAX_S)[0].size < ble.SPARSE_EVENTS  # few enough events
+    assert not ble.slow_events(f)
+    assert ble.score(f) == 0.0

@@ -145,12 +145,40 @@ def event_gap(f: Features) -> float:
 
 def score(f: Features) -> float:
     """BLE advertising's score, its events joined at PDU_GAP_S or, where that
-    finds none, at the spacing the advertiser's own gaps agree on (event_gap)."""
+    finds none, at the spacing the advertiser's own gaps agree on (event_gap),
+    or, for a slow advertiser's few events, at INTRA_GAP_MAX_S (slow_events)."""
     found = _score(f, PDU_GAP_S)
     if found > 0:
         return found
     gap = event_gap(f)
-    return _score(f, gap) if gap > PDU_GAP_S else found
+    if gap > PDU_GAP_S:
+        return _score(f, gap)
+    if slow_events(f):
+        return _score(f, INTRA_GAP_MAX_S)
+    return found
+
+
+def slow_events(f: Features) -> bool:
+    """A slow advertiser's few events, too few for event_gap's agreement, and
+    their gaps unlike (a scan response after some PDUs, T_IFS then the
+    SCAN_REQ and T_IFS again, Core 5.4 Vol 6 Part B 4.4.2.3): every gap
+    between its bursts is either within an event (INTRA_GAP_MAX_S) or
+    between two (SPARSE_INTERVAL_S or more), none in between, and so joined
+    they make 2-5 events (the slow-advertiser test's). Traffic keeps no such
+    silence around its groups of bursts.
+
+    >>> ev = np.array([0.1, 1.08, 2.05])  # ~1 s apart, PDUs 1.3 ms apart
+    >>> starts = np.sort(np.concatenate([ev, ev + 1.3e-3, ev + 2.6e-3, [1.0808]]))
+    >>> f = Features(8000.0, 3.0, -30.0, np.zeros(1), starts, np.full(10, 0.25e-3))
+    >>> slow_events(f), slow_events(Features(8000.0, 3.0, -30.0, np.zeros(1),
+    ...     np.sort(np.append(starts, 1.2)), np.full(11, 0.25e-3)))
+    (True, False)
+    """
+    gaps = f.gaps_s
+    if gaps.size == 0 or not np.all((gaps <= INTRA_GAP_MAX_S) | (gaps >= SPARSE_INTERVAL_S)):
+        return False
+    starts, _ = f.events(INTRA_GAP_MAX_S)
+    return 2 <= starts.size < SPARSE_EVENTS
 
 
 def _score(f: Features, gap: float) -> float:
