@@ -161,7 +161,7 @@ def score(f: Features) -> float:
 def slow_events(f: Features) -> bool:
     """A slow advertiser's few events, too few for event_gap's agreement, and
     their gaps unlike (a scan response after some PDUs, T_IFS then the
-    SCAN_REQ and T_IFS again, Core 5.4 Vol 6 Part B 4.4.2.3): every gap
+    SCAN_REQ and T_IFS again, Core 5.4 Vol 6 Part B 4.4.2): every gap
     between its bursts is either within an event (INTRA_GAP_MAX_S) or
     between two (SPARSE_INTERVAL_S or more), none in between, and so joined
     they make 2-5 events (the slow-advertiser test's). Traffic keeps no such
