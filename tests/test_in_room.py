@@ -85,7 +85,7 @@ def test_a_device_between_two_stops_is_in_the_room_with_a_region():
 
 # A Wi-Fi camera 1.1 m above the plant stop (an outsider's room, r3room14's
 # layout, the camera on the ceiling): the stops around it read within 2 dB of
-# each other, and the fading made the radiator stop, 1.8 m from it, the loudest
+# each other, and the fading made the radiator stop, 1.9 m from it, the loudest
 CEILING_ROOM = {
     "door": (0.5, 0.4),
     "window": (3.53, 0.88),
