@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from roomsweep.analysis.classifiers import ble
-from roomsweep.analysis.components import classify
+from roomsweep.analysis.components import classify, components
 from roomsweep.analysis.features import Features, component
-from tests.test_analysis import FS, burst_envelope, envelope
+from roomsweep.analysis.recording import Recording
+from tests.test_analysis import FS, _power_sum, burst_envelope, envelope
 
 
 @pytest.mark.parametrize("spacing_ms", [0.9, 1.3, 1.7])
@@ -125,3 +126,17 @@ def test_bursts_between_a_slow_advertisers_events_leave_them_unjoined():
     assert f.events(ble.INTRA_GAP_MAX_S)[0].size < ble.SPARSE_EVENTS  # few enough events
     assert not ble.slow_events(f)
     assert ble.score(f) == 0.0
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_a_slow_advertiser_5_db_beneath_a_dect_train_is_heard(seed):
+    """A DECT base at -30 dBm and a BLE tag every 0.6 s at -35 dBm at one stop:
+    the tag's few samples make no level mode of their own, 5 dB from the
+    train's (modes closer than 6 dB are one). A mode's separation beneath the
+    train (components._beneath_trains), off the train's frames, they are the
+    tag's; the DECT train alone leaves nothing there."""
+    dect = envelope("dect", 3.0, level=-30.0, seed=seed)
+    tag = envelope("ble", 3.0, level=-35.0, seed=seed + 10, params={"interval_ms": 600.0})
+    for x, heard in ((_power_sum(dect, tag), True), (dect, False)):
+        comps, _ = components(Recording(np.zeros(x.size, np.uint16), FS), dbm=x)
+        assert any(c.cls == "ble" for c in comps) is heard, [(c.cls, c.level_dbm) for c in comps]

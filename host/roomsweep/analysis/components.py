@@ -527,7 +527,8 @@ def _sparse_beneath(
 ) -> list[Component]:
     """A slow advertiser beneath louder traffic: its few events over the whole
     dwell make a level of their own (too few samples for a window's mode) in
-    the gaps of the louder kinds, at a level where nothing else was heard."""
+    the gaps of the louder kinds, at a level where nothing else was heard, or
+    just beneath a GSM or DECT train's (_beneath_trains)."""
     a, b = int(st.start_s * rec.fs), int(st.end_s * rec.fs)
     x = dbm[a:b]
     if x.size < rec.fs * 0.5:
@@ -537,11 +538,11 @@ def _sparse_beneath(
     )
     out: list[Component] = []
     near_max = loudest_near(x)
-    for level in modes[modes >= MIN_FINDING_DBM - MODE_HALF_WIDTH_DB]:
-        near = {c.cls for c in heard if abs(c.level_dbm - level) <= 2 * MODE_HALF_WIDTH_DB}
+    for at in _beneath_trains(modes, heard):  # each level to try
+        near = {c.cls for c in [*heard, *out] if abs(c.level_dbm - at) <= 2 * MODE_HALF_WIDTH_DB}
         if not near <= TDMA_KINDS:
-            continue  # a level already read as a kind (or as unknown)
-        f = component(x, rec.fs, float(level), MODE_HALF_WIDTH_DB, top=False, near_max=near_max)
+            continue  # a level already read as a kind (or unknown, or an advertiser here)
+        f = component(x, rec.fs, float(at), MODE_HALF_WIDTH_DB, top=False, near_max=near_max)
         if near:
             # a GSM or DECT train at that level: what is on air in its gaps
             # keeps no frame grid (burst timing, as _separate)
@@ -558,7 +559,7 @@ def _sparse_beneath(
                 st.index,
                 best,
                 scores[best],
-                float(level),
+                float(at),
                 st.start_s + loudest / rec.fs,
                 f,
                 scores,
@@ -566,6 +567,19 @@ def _sparse_beneath(
             )
         )
     return out
+
+
+def _beneath_trains(modes: np.ndarray, heard: list[Component]) -> list[float]:
+    """The dwell's level modes worth a look, and a mode's separation beneath
+    each read as a GSM or DECT train: a slow advertiser that much quieter
+    makes no mode of its own, its few samples inside the train's."""
+    least = MIN_FINDING_DBM - MODE_HALF_WIDTH_DB
+    levels = [float(m) for m in modes if m >= least]
+    for m in list(levels):
+        near = {c.cls for c in heard if abs(c.level_dbm - m) <= 2 * MODE_HALF_WIDTH_DB}
+        if near and near <= TDMA_KINDS and m - 2 * MODE_HALF_WIDTH_DB >= least:
+            levels.append(m - 2 * MODE_HALF_WIDTH_DB)
+    return levels
 
 
 def _off_the_trains(f: Features) -> Features:
