@@ -1,9 +1,11 @@
 """BLE advertising timing an outsider's rooms, written from the standards,
-showed (docs/benchmarks.md round 17). A connectable advertiser listens for a
-scan request after each PDU, so its three PDUs can start a millisecond or more
-apart (classifiers.ble.event_gap); and a clock's packets, however their
-intervals split, are not advDelay's jitter (ble.exact_share, the slow
-advertiser's test)."""
+showed (docs/benchmarks.md rounds 17 and 18). A connectable advertiser listens
+for a scan request after each PDU, so its three PDUs can start a millisecond or
+more apart (classifiers.ble.event_gap), and a slow one's few events, a scan
+response in some, keep no one spacing (ble.slow_events); a clock's packets,
+however their intervals split, are not advDelay's jitter (ble.exact_share, the
+slow advertiser's test); and a slow tag a little beneath a DECT train's level
+makes no level mode of its own (components._beneath_trains)."""
 
 from __future__ import annotations
 

@@ -151,11 +151,9 @@ def score(f: Features) -> float:
     if found > 0:
         return found
     gap = event_gap(f)
-    if gap > PDU_GAP_S:
-        return _score(f, gap)
-    if slow_events(f):
-        return _score(f, INTRA_GAP_MAX_S)
-    return found
+    if gap == PDU_GAP_S and slow_events(f):
+        gap = INTRA_GAP_MAX_S
+    return _score(f, gap) if gap > PDU_GAP_S else 0.0
 
 
 def slow_events(f: Features) -> bool:
