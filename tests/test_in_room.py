@@ -254,6 +254,33 @@ def test_a_near_fit_too_unsure_to_place_the_source_does_not_put_it_beyond_the_wa
     assert not in_room(pts, far, far, np.ones(lv.size, bool), 2)["in_room"]
 
 
+def test_a_fall_to_the_nearer_stops_speaks_where_the_room_across_is_drowned():
+    """A 4G bug at a desk (wide generator, room w7722-017): heard at the desk's
+    two stops (-35.4, -35.8 dBm) and 1.6 m away by the TV (-45.3), and nowhere
+    else: every stop 2 m or more away heard a camera's access point or a DECT
+    bug 20 dB louder, beneath which it could be anything. No fall across the
+    room is known; the 10 dB to the TV's stop is what a device within reach of
+    the desk shows there (4 dB at 1.6 m), and the fit lands among the stops."""
+    pts = np.array(
+        [(0.57, 0.39), (0.39, 2.64), (0.41, 3.89), (1.63, 5.75), (3.54, 5.68),
+         (3.62, 4.17), (3.52, 3.14), (3.52, 2.6), (2.23, 3.89), (2.22, 2.65)]
+    )  # fmt: skip
+    floor = A.DETECTOR_FLOOR_DBM
+    lv = np.array([floor] * 5 + [-45.3, -35.8, -35.4, floor, floor])
+    bounds = np.array([-3.7, -16.9, -10.2, -8.7, -2.7, -45.3, -35.8, -35.4, -6.2, -7.4])
+    heard = lv > floor
+    e = in_room(pts, lv, bounds, heard, 7)
+    assert e["fall_db"] is None  # nothing across the room shows one
+    assert abs(e["near_fall_db"] - 9.9) < 0.2
+    assert e["in_room"]
+    # the same levels with the TV's stop only 2 dB down: no fall a device
+    # within reach of the desk makes, however inside the fit lands
+    flat = lv.copy()
+    flat[5] = lv[7] - 2.0
+    bounds_flat = np.where(heard, flat, bounds)
+    assert not in_room(pts, flat, bounds_flat, heard, 7)["in_room"]
+
+
 def test_hull_distance_and_in_room_evidence():
     pts = np.array(list(ROOM.values()))
     assert hull_distance(pts, np.array([2.0, 1.0])) < 0

@@ -183,6 +183,7 @@ def room_evidence(
     if label is None or label not in stops:
         return {
             "fall_db": None,
+            "near_fall_db": None,
             "fit_xy": None,
             "outside_hull_m": None,
             "room_fit_outside_hull_m": None,
@@ -402,17 +403,22 @@ def with_region(
         "single_stop_peak": single,
         "in_room": bool(room["in_room"]),
         "fall_across_room_db": None if room["fall_db"] is None else round(room["fall_db"], 1),
+        "fall_to_nearer_stops_db": (
+            None if room.get("near_fall_db") is None else round(room["near_fall_db"], 1)
+        ),
         "outside_stops_hull_m": (
             None if room["outside_hull_m"] is None else round(room["outside_hull_m"], 2)
         ),
         "below_in_room_level_db": round(max(below, 0.0), 1),
     }
     if not single:
-        shown = (
-            f"falls {room['fall_db']:.0f} dB across it"
-            if room["fall_db"] is not None
-            else "its position fit lies among the stops"
-        )
+        if room["fall_db"] is not None:
+            shown = f"falls {room['fall_db']:.0f} dB across it"
+        elif room.get("near_fall_db") is not None:
+            shown = f"falls {room['near_fall_db']:.0f} dB to the nearer stops"
+        else:
+            shown = "its position fit lies among the stops"
+
         finding["why"] += f"; plainly in the room ({shown}), at {', '.join(stops)}"
     return finding
 

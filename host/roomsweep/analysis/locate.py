@@ -259,7 +259,9 @@ def in_room(
     Returns
     -------
     dict with ``fall_db`` (loudest level over the median bound across the room,
-    see across_room, where the bound shows a fall; None when none does), ``fit_xy`` and
+    see across_room, where the bound shows a fall; None when none does),
+    ``near_fall_db`` (where none does: the same over the stops REACH_M or more
+    away that show one, which the test below then weighs; else None), ``fit_xy`` and
     ``outside_hull_m`` (log-distance fit over the stops within FIT_RADIUS_M that
     heard it, and how far outside the stops' hull it lands; None with fewer than
     three; ``high_fit_outside_hull_m`` the same with the source's height
@@ -288,6 +290,15 @@ def in_room(
     bounds = np.asarray(bounds_dbm, dtype=float)
     shown = np.asarray(heard, bool) | (bounds < lv[loudest])
     far = across_room(pts, loudest) & shown
+    across = far.any()
+    if not across:
+        # every stop across the room heard louder traffic that could hide it:
+        # the fall shown at the nearer stops, REACH_M or more away, with the
+        # fall a device within REACH_M of the loudest stop needs there (below).
+        # It speaks for the room only through the test here: the fall across
+        # the room stays unknown (fall_db None, as the confidence model and
+        # beyond_walls read it)
+        far = (np.hypot(*(pts - pts[loudest]).T) >= REACH_M) & shown
     fall = float(lv[loudest] - np.median(bounds[far])) if far.any() else None
     needed = IN_ROOM_FALL_DB
     if far.any():
@@ -338,7 +349,8 @@ def in_room(
         )
     )
     return {
-        "fall_db": fall,
+        "fall_db": fall if across else None,
+        "near_fall_db": None if across else fall,
         "fit_xy": fit_xy,
         "fit_uncertainty_m": spread,
         "outside_hull_m": outside,
@@ -365,6 +377,7 @@ def planless_in_room(level_dbm: float, others_dbm: Sequence[float]) -> dict:
     fall = float(level_dbm - np.median(others_dbm)) if len(others_dbm) >= 3 else None
     return {
         "fall_db": fall,
+        "near_fall_db": None,
         "fit_xy": None,
         "fit_uncertainty_m": None,
         "outside_hull_m": None,
