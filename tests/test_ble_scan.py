@@ -27,19 +27,24 @@ from roomsweep.sim.scenario import load_scenario
 from roomsweep.sim.walls import path_wall_loss_db
 from tests.test_analysis import FS
 from tests.test_decide_wide import ROOM, _from, _track
+from tests.test_in_room import class_track
 
 AIRTAG = bytes.fromhex("1eff4c00121910" + "2a" * 22 + "0100")  # Find My, offline finding
 GADGET = bytes.fromhex("02010603030f18")  # flags, battery service: names no kind
 
 
-def _adv(levels: dict[str, float], payload: bytes = AIRTAG) -> blescan.Advertiser:
+def _adv(
+    levels: dict[str, float], payload: bytes = AIRTAG, positions: dict | None = None
+) -> blescan.Advertiser:
     """An advertiser as blescan.advertisers makes it from the scan's sightings."""
     marks = [WaypointMark(10.0 * i, w, "button") for i, w in enumerate(levels)]
     sightings = [
         BleSighting(10.0 * i + 1.0, "c1:22:33:44:55:66", 1, level, 1, payload)
         for i, level in enumerate(levels.values())
     ]
-    rec = Recording(np.zeros(8, dtype=np.uint16), FS, marks=marks, waypoint_positions=ROOM)
+    rec = Recording(
+        np.zeros(8, dtype=np.uint16), FS, marks=marks, waypoint_positions=positions or ROOM
+    )
     rec.ble = sightings
     (got,) = blescan.advertisers(rec)
     return got
@@ -109,8 +114,8 @@ def test_a_tag_too_loud_for_any_beyond_the_walls_is_in_the_room_where_its_fit_fa
     (5 dB of fall), so its fit flies 4 m off and the in-room test cannot place
     it; at -31.4 dBm at the table it is louder than any tag (+8 dBm at most)
     reads from 1 m beyond the stops (-32.1 dBm), so it is reported there all
-    the same, without a position. The same tag 1 dB quieter, or a gadget whose
-    payload names no tag, is not."""
+    the same, without a position. The same tag 1 dB quieter is reported by the
+    in-room test alone; a gadget whose payload names no tag is not."""
     parts, _, _ = _track({"door": -50.0})
     loud = _adv(_from((2.25, 2.0), 1.8, -25.0))
     assert loud.strongest == "table" and loud.levels["table"] == pytest.approx(-31.4, abs=0.05)
@@ -121,10 +126,52 @@ def test_a_tag_too_loud_for_any_beyond_the_walls_is_in_the_room_where_its_fit_fa
     near = {i: [j for j in range(len(parts)) if j != i] for i in range(len(parts))}
     finding = blescan.scan_only_finding(loud, room, parts, near)
     assert finding["waypoint"] == "table" and finding["position_m"] is None
+    # 1 dB quieter it is no longer too loud for a tag beyond the walls; the
+    # in-room test itself puts it in the room (its fit with the height free lands
+    # among the stops), and a tracker's payload is reported at its strongest
+    # stop however far the plane's fit flies (its position left out)
     quieter = _adv(_from((2.25, 2.0), 1.8, -26.0))
-    assert blescan.vouched_by_ble_scan({}, parts, ROOM, [quieter], []) == []
+    (got,) = blescan.vouched_by_ble_scan({}, parts, ROOM, [quieter], [])
+    room = got[2]
+    assert room["in_room"] and not room.get("too_loud_for_outside") and room["fit_xy"] is None
+    assert placed_in_room(quieter.levels, "table", ROOM, set(ROOM)) is None  # not an AP's
     gadget = _adv(_from((2.25, 2.0), 1.8, -25.0), GADGET)
     assert blescan.vouched_by_ble_scan({}, parts, ROOM, [gadget], []) == []
+
+
+# Wide room w7722-031 (a living room, 4.5 x 5.9 m): its stops, and a Samsung
+# SmartTag's mean RSSI at each as the device's scan heard it; the tag sits by the
+# TV, loudest there
+SMARTTAG_ROOM = {
+    "door": (0.7, 0.31), "door-side": (1.25, 0.31), "open-floor": (2.73, 1.6),
+    "tv-side": (4.21, 2.89), "tv": (4.21, 3.22), "coffee-table": (2.4, 3.21),
+    "coffee-table-side": (1.93, 3.21), "window": (2.04, 5.68),
+    "smart-speaker": (0.78, 5.6), "plant": (0.42, 5.61), "plant-side": (0.25, 5.36),
+}  # fmt: skip
+SMARTTAG_RSSI = {
+    "door": -73.0, "door-side": -76.0, "open-floor": -65.0, "tv-side": -59.0, "tv": -56.0,
+    "coffee-table": -65.5, "coffee-table-side": -67.0, "window": -72.0,
+    "smart-speaker": -69.0, "plant": -74.0, "plant-side": -69.0,
+}  # fmt: skip
+
+
+def test_a_tracker_the_in_room_test_passes_is_reported_wherever_its_fit_lands():
+    """The SmartTag falls 14.5 dB across the room and its fit lands within the
+    in-room test's margin, 1.6 m from the TV stop (a tag's few adverts a stop,
+    each faded, pull it off): a camera access point's beacons so placed are
+    put away from that stop, a tracker's payload is reported at it. A payload
+    naming nothing, heard by the scan alone, is not."""
+    stops = set(SMARTTAG_ROOM)
+    room = placed_in_room(SMARTTAG_RSSI, "tv", SMARTTAG_ROOM, stops)
+    assert room is None  # the fit is too far from the TV stop for an access point
+    room = placed_in_room(SMARTTAG_RSSI, "tv", SMARTTAG_ROOM, stops, fit_near_strongest=False)
+    assert room is not None and room["in_room"] and room["fall_db"] > 10
+    parts = class_track({"door": -50.0}, SMARTTAG_ROOM, "ble")[0]
+    tag = _adv(SMARTTAG_RSSI, positions=SMARTTAG_ROOM)
+    (got,) = blescan.vouched_by_ble_scan({}, parts, SMARTTAG_ROOM, [tag], [])
+    assert got[0] is tag and got[1] is None and got[2]["in_room"]
+    gadget = _adv(SMARTTAG_RSSI, GADGET, positions=SMARTTAG_ROOM)
+    assert blescan.vouched_by_ble_scan({}, parts, SMARTTAG_ROOM, [gadget], []) == []
 
 
 def test_the_hotel_rooms_airtag_is_a_ble_transmitter_at_the_bed():

@@ -88,7 +88,8 @@ def vouched_by_ble_scan(
 ) -> list[tuple[Advertiser, Component | None, dict[str, Any]]]:
     """BLE advertisers the scan puts in the room that no RF ble finding stands
     for: the in-room test on their RSSI passes and its fit lands within
-    MERGE_RADIUS_M of the stop they are strongest at. An advertiser whose
+    MERGE_RADIUS_M of the stop they are strongest at (for a tracker's payload,
+    wherever it lands: the test alone says in the room). An advertiser whose
     payload names no kind counts only where the RF detector heard a ble
     component at that stop at a like level (its bursts and its adverts are the
     same received power: within network.findings.RF_LEVEL_MATCH_DB); with one,
@@ -111,7 +112,18 @@ def vouched_by_ble_scan(
         if k in taken:
             continue
         tag = TAG_MOST_EIRP_DBM if adv.kind == "tracker" else None
-        room = placed_in_room(adv.levels, adv.strongest, positions, stops, tag, BLE_LOWEST_MHZ)
+        # a tag the in-room test puts in the room is reported at its strongest
+        # stop wherever the fit lands, as the detector's levels are (its fit
+        # only says where; a tag's few adverts a stop, each faded, pull it far)
+        room = placed_in_room(
+            adv.levels,
+            adv.strongest,
+            positions,
+            stops,
+            tag,
+            BLE_LOWEST_MHZ,
+            fit_near_strongest=adv.kind != "tracker",
+        )
         if room is None:
             continue
         level = adv.levels[adv.strongest]

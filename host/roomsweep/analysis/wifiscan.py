@@ -179,6 +179,7 @@ def placed_in_room(
     stops: Collection[str],
     most_eirp_dbm: float | None = None,
     mhz: float = WIFI_LOWEST_MHZ,
+    fit_near_strongest: bool = True,
 ) -> dict[str, Any] | None:
     """The scan's in-room evidence for a device (scan_in_room) where it puts the
     device in the room, with its fit within MERGE_RADIUS_M of the stop it is
@@ -187,18 +188,29 @@ def placed_in_room(
     a ceiling, it reads alike at all of them and its fit flies off) that is
     too loud there for any device of that EIRP at `mhz` beyond the walls
     (inroom.too_loud_for_outside, as the detector's levels are judged): placed
-    at that stop, the fit left out."""
+    at that stop, the fit left out. With `fit_near_strongest` False, also one
+    the test puts in the room with its fit further off: placed at that stop
+    as the detector's levels are, the fit's position left out (it says where,
+    and what it says is off), its distance outside the hull kept."""
     room = scan_in_room(levels, strongest, positions, stops)
     if room is None:
         return None
     fit = room["fit_xy"]
     if room["in_room"] and (fit is None or math.dist(fit, positions[strongest]) <= MERGE_RADIUS_M):
         return room
+    unplaced = {"fit_xy": None, "fit_uncertainty_m": None}
     if most_eirp_dbm is not None and too_loud_for_outside(
         levels[strongest], room["fall_db"], most_eirp_dbm, mhz
     ):
-        unfit = {"fit_xy": None, "fit_uncertainty_m": None, "outside_hull_m": None}
-        return {**room, **unfit, "in_room": True, "too_loud_for_outside": True}
+        return {
+            **room,
+            **unplaced,
+            "outside_hull_m": None,
+            "in_room": True,
+            "too_loud_for_outside": True,
+        }
+    if room["in_room"] and not fit_near_strongest:
+        return {**room, **unplaced}
     return None
 
 
