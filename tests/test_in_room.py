@@ -346,6 +346,40 @@ def test_a_region_holding_the_truth_counts_as_waypoint_or_region():
     assert rf["waypoint_accuracy"] == 0.0 and rf["waypoint_or_region_accuracy"] == 1.0
 
 
+def test_the_scoring_pairs_findings_and_transmitters_at_their_best():
+    """Two camera access points, at the door and at the desk 1 m on (ROOM), and
+    two findings: one reported at the door whose fit lands by the desk, one at
+    the lamp whose region holds the desk, 1.5 m from the desk camera and too far
+    from the door's. Greedily (right class, then closest), the first finding
+    takes the desk camera, its closest, which leaves the door camera missed and
+    the second finding false. The best pairing matches both."""
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
+    truth = [
+        Truth("door-ap", "wifi_ap", (0.0, 0.1), "door"),
+        Truth("desk-ap", "wifi_ap", (1.0, 0.1), "desk"),
+    ]
+    near_both = {
+        "class": "wifi_ap",
+        "waypoint": "door",
+        "region": ["door", "desk"],
+        "position_m": [0.9, 0.0],  # the fit lands by the desk
+        "confidence": 0.9,
+    }
+    desk_only = {
+        "class": "wifi_ap",
+        "waypoint": "lamp",
+        "region": ["lamp", "desk"],
+        "position_m": [1.0, 1.6],  # 1.5 m from the desk camera, 1.9 m from the door's
+        "confidence": 0.8,
+    }
+    r = score_scenario([near_both, desk_only], truth, rec)
+    assert sorted((m["truth"], m["waypoint"]) for m in r["matches"]) == [
+        ("desk-ap", "lamp"),
+        ("door-ap", "door"),
+    ]
+    assert r["missed"] == [] and r["false"] == []
+
+
 def test_three_kinds_at_one_level_are_told_apart_by_timing():
     """A GSM bug, a DECT base and a BLE tag read alike at one stop: once GSM's
     frame train is set aside the rest is still DECT's train and the tag's

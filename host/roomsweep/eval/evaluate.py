@@ -4,7 +4,11 @@ A finding matches a hidden transmitter when the place it points at (its fitted
 position, or else its waypoint) lies within MATCH_RADIUS_M of the transmitter,
 or it names the transmitter's ground-truth waypoint as its waypoint or in its
 `region` (the stops it is loudest at); each transmitter and each finding is
-matched at most once: pairs of the right class first, then closest.
+matched at most once. The pairing is the best over all of them
+(match_pairs): as many matches as the pairs allow, then as many of the right
+class, then as many naming the transmitter's waypoint, then the least
+distance; pairing greedily (right class first, then closest) can take a
+finding for the farther of two transmitters and leave the nearer one missed.
 
 `waypoint_accuracy` counts matched findings whose waypoint is the truth's;
 `waypoint_or_region_accuracy` also those whose region holds it.
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.recording import Recording, from_capture
@@ -78,6 +83,38 @@ def _names(finding: dict, waypoint: str | None) -> bool:
     return finding.get("waypoint") == waypoint or waypoint in (finding.get("region") or [])
 
 
+# The pairing's cost (match_pairs): each match outweighs any number of the
+# terms after it, each term any number of those after it (distances are metres,
+# a room's few)
+_MATCH_COST = -1e9
+_WRONG_CLASS_COST = 1e6
+_UNNAMED_COST = 1e3
+
+
+def match_pairs(pairs: list[tuple[bool, bool, float, int, int]]) -> list[tuple[int, int]]:
+    """The best pairing of findings with transmitters, each at most once, from
+    the candidate `pairs` (wrong class, waypoint not named, distance m, finding
+    index, transmitter index): the most matches, then the most of the right
+    class, then the most naming the transmitter's waypoint, then the least
+    total distance (an assignment problem, scipy's linear_sum_assignment).
+
+    >>> ok = (False, False)  # the right class, naming the transmitter's stop
+    >>> match_pairs([(*ok, 0.2, 0, 0), (*ok, 1.0, 0, 1), (*ok, 0.5, 1, 0)])
+    [(0, 1), (1, 0)]
+    """
+    if not pairs:
+        return []
+    n_f = 1 + max(p[3] for p in pairs)
+    n_t = 1 + max(p[4] for p in pairs)
+    cost = np.zeros((n_f, n_t))
+    allowed = np.zeros((n_f, n_t), bool)
+    for wrong, unnamed, d, i, j in pairs:
+        cost[i, j] = _MATCH_COST + _WRONG_CLASS_COST * wrong + _UNNAMED_COST * unnamed + d
+        allowed[i, j] = True
+    rows, cols = linear_sum_assignment(cost)
+    return [(int(i), int(j)) for i, j in zip(rows, cols) if allowed[i, j]]
+
+
 def score_scenario(findings: list[dict], truth: list[Truth], rec: Recording) -> dict[str, Any]:
     pairs = []
     for i, f in enumerate(findings):
@@ -87,14 +124,11 @@ def score_scenario(findings: list[dict], truth: list[Truth], rec: Recording) -> 
         for j, t in enumerate(truth):
             d = float(np.hypot(w[0] - t.xy[0], w[1] - t.xy[1]))
             if d <= MATCH_RADIUS_M or _names(f, t.waypoint):
-                pairs.append((f["class"] != t.kind, d, i, j))
-    pairs.sort()  # right class first, then closest
+                pairs.append((f["class"] != t.kind, not _names(f, t.waypoint), d, i, j))
     used_f: set[int] = set()
     used_t: set[int] = set()
     matches = []
-    for _, _d, i, j in pairs:
-        if i in used_f or j in used_t:
-            continue
+    for i, j in sorted(match_pairs(pairs), key=lambda ij: ij[1]):
         used_f.add(i)
         used_t.add(j)
         f, t = findings[i], truth[j]
