@@ -418,7 +418,6 @@ def with_region(
             shown = f"falls {room['near_fall_db']:.0f} dB to the nearer stops"
         else:
             shown = "its position fit lies among the stops"
-
         finding["why"] += f"; plainly in the room ({shown}), at {', '.join(stops)}"
     return finding
 
