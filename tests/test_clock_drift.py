@@ -132,6 +132,54 @@ def test_two_bases_whose_phases_walk_past_each_other_stay_two():
         assert groups[id(later)] == groups[id(b0)]
 
 
+# A street phone's GSM components in wide room w4141-014 (time s, stop, frame
+# phase us): heard at four stops, in three chains more than LINK_S apart, its
+# fades made "peaks" at three of them
+STREET_PHONE = [
+    (7.25, "door-side", 2160.8), (11.84, "open-floor", 2084.1),
+    (45.93, "wall-clock-side", 2059.1), (48.74, "wall-clock-side", 2047.1),
+    (69.82, "dining-table", 1990.0), (70.42, "dining-table", 2005.9),
+]  # fmt: skip
+
+
+def _gsm(heard: list[tuple[float, str, float]], offset_s: float = 0.0):
+    comps = [
+        Component(k, "gsm", 1.0, -10.0, t, None, window_start_s=t - 0.5)  # type: ignore[arg-type]
+        for k, (t, _, _) in enumerate(heard)
+    ]
+    phases = {
+        id(c): (phase * 1e-6 + offset_s) % timing.TIMED_FRAMES_S["gsm"]
+        for c, (_, _, phase) in zip(comps, heard)
+    }
+    return comps, phases
+
+
+def test_a_gsm_phone_heard_far_apart_in_time_is_one_source_by_the_networks_rate(monkeypatch):
+    """Every GSM source keeps the network's clock, so all drift against the
+    ESP32's at one rate: the street phone's pairs 10 s or more apart agree on
+    about -2 ppm, and at that rate its three chains are one source. Without
+    the rate they are three (the drift allowed over 34 s, 510 us, is not
+    trusted beyond LINK_S)."""
+    comps, phases = _gsm(STREET_PHONE)
+    rate = timing.network_rate([(c, phases[id(c)]) for c in comps], timing.TIMED_FRAMES_S["gsm"])
+    assert rate is not None and -4e-6 < rate < -1e-6
+    assert len(set(timing.same_source_groups(comps, phases).values())) == 1
+    monkeypatch.setattr(timing, "NETWORK_LOCKED", frozenset())
+    assert len(set(timing.same_source_groups(comps, phases).values())) == 3
+
+
+def test_two_handsets_two_slots_apart_stay_two_at_the_networks_rate():
+    """A second handset on the same network two timeslots (1154 us) on, heard
+    at other stops far apart in time: the common rate never brings its phase
+    near the first one's, and two phases stay two sources."""
+    first, first_phases = _gsm(STREET_PHONE[:3])
+    second_heard = [(t + 3.0, w, p) for t, w, p in STREET_PHONE[3:]]
+    second, second_phases = _gsm(second_heard, offset_s=2 * 577e-6)
+    comps = first + second
+    groups = timing.same_source_groups(comps, {**first_phases, **second_phases})
+    assert {groups[id(c)] for c in first}.isdisjoint({groups[id(c)] for c in second})
+
+
 def _with_clocks(path: Path, tmp_path: Path, ppm: dict[str, float]) -> Path:
     text = path.read_text()
     for eid, value in ppm.items():

@@ -63,6 +63,20 @@ ONE_DEVICE_DB = 1.0
 # Components are chained only this close in time: the next stop or two of a
 # sweep, over which the drift stays under half a slot (15 ppm x 12 s = 180 us)
 LINK_S = 12.0
+# Kinds whose frame keeps the network's clock: a GSM handset or bug is locked
+# to its base station's frame (3GPP TS 45.010 5.1, 0.1 ppm), and base stations
+# keep 0.05 ppm, so every such source in a sweep drifts against the ESP32's
+# crystal at one rate. That rate, read off the sweep's own pairs of components
+# (network_rate), joins one source's components however far apart in time: a
+# loud phone beyond the walls whose fades make "peaks" at stops across the room
+NETWORK_LOCKED = frozenset({"gsm"})
+# Pairs further apart than this in time vote on the rate (closer ones are too
+# short a baseline: 45 us of phase over 10 s is 4.5 ppm) ...
+RATE_BASELINE_S = 10.0
+# ... among rates up to this (the ESP32's crystal, +-10 ppm, with margin)
+RATE_MAX = 20e-6
+# ... and the rate needs this many pairs agreeing with it
+RATE_MIN_VOTES = 3
 
 
 def frame_phase(c: Component) -> float | None:
@@ -137,12 +151,65 @@ def same_source_groups(
             slack = _slack(pa, pb, frame, dt)
             if slack <= 0.0:
                 pairs.append((slack, i, j, frame))
-    for _, i, j, frame in sorted(pairs):
-        ri, rj = root(i), root(j)
-        if ri != rj and not apart(ri, rj, frame):
-            parent[rj] = ri
-            heard[ri] += heard.pop(rj)
+
+    def join(pairs: list[tuple[float, int, int, float]]) -> None:
+        for _, i, j, frame in sorted(pairs):
+            ri, rj = root(i), root(j)
+            if ri != rj and not apart(ri, rj, frame):
+                parent[rj] = ri
+                heard[ri] += heard.pop(rj)
+
+    join(pairs)
+    for cls in NETWORK_LOCKED:
+        idx = [i for i, (c, _) in enumerate(timed) if c.cls == cls]
+        frame = TIMED_FRAMES_S[cls]
+        rate = network_rate([timed[i] for i in idx], frame)
+        if rate is None:
+            continue
+        far = []
+        for k, i in enumerate(idx):
+            for j in idx[k + 1 :]:
+                dt = timed[j][0].time_s - timed[i][0].time_s
+                off = _wrapped(timed[j][1] - timed[i][1] - rate * dt, frame)
+                if dt > LINK_S and root(i) != root(j) and abs(off) <= PHASE_TOLERANCE_S:
+                    far.append((abs(off), i, j, frame))
+        join(far)
     return {id(c): root(i) for i, (c, _) in enumerate(timed)}
+
+
+def network_rate(timed: list[tuple[Component, float]], frame: float) -> float | None:
+    """The rate (s/s) at which the phases of sources on the network's clock
+    drift against the detector's: of the rates the pairs of components
+    RATE_BASELINE_S or more apart suggest (their phase difference over their
+    time apart, within RATE_MAX), the one the most pairs agree with within
+    PHASE_TOLERANCE_S; None where fewer than RATE_MIN_VOTES do.
+
+    >>> from roomsweep.analysis.components import Component
+    >>> heard = [Component(0, "gsm", 1.0, -20.0, t, None) for t in (0.0, 15.0, 31.0, 52.0)]
+    >>> timed = [(c, (1e-3 + 3e-6 * c.time_s) % 4.615e-3) for c in heard]  # +3 ppm
+    >>> round(network_rate(timed, 4.615e-3) * 1e6, 1)
+    3.0
+    """
+    votes = []
+    for a, (ca, pa) in enumerate(timed):
+        for cb, pb in timed[a + 1 :]:
+            dt = cb.time_s - ca.time_s
+            if abs(dt) >= RATE_BASELINE_S:
+                votes.append((_wrapped(pb - pa, frame), dt))
+    best, support = None, 0
+    for d0, t0 in votes:
+        r = d0 / t0
+        if abs(r) > RATE_MAX:
+            continue
+        n = sum(abs(_wrapped(d - r * t, frame)) <= PHASE_TOLERANCE_S for d, t in votes)
+        if n > support:
+            best, support = r, n
+    return best if support >= RATE_MIN_VOTES else None
+
+
+def _wrapped(d: float, frame: float) -> float:
+    """A phase difference folded into (-frame / 2, frame / 2]."""
+    return float((d + frame / 2) % frame - frame / 2)
 
 
 def one_per_source(tops: list[Component], groups: dict[int, int]) -> list[Component]:
