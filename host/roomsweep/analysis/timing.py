@@ -179,10 +179,13 @@ def same_source_groups(
 
 def network_rate(timed: list[tuple[Component, float]], frame: float) -> float | None:
     """The rate (s/s) at which the phases of sources on the network's clock
-    drift against the detector's: of the rates the pairs of components
-    RATE_BASELINE_S or more apart suggest (their phase difference over their
-    time apart, within RATE_MAX), the one the most pairs agree with within
-    PHASE_TOLERANCE_S; None where fewer than RATE_MIN_VOTES do.
+    drift against the detector's: the rate, within RATE_MAX, that the most
+    pairs of components RATE_BASELINE_S or more apart agree with (their phase
+    difference, less the rate's drift over their time apart, within
+    PHASE_TOLERANCE_S, modulo the frame); None where fewer than
+    RATE_MIN_VOTES do. Each pair agrees with an interval of rates, so the
+    best is where most intervals overlap (a sweep over their ends: n log n in
+    the pairs, however many components a long capture holds).
 
     >>> from roomsweep.analysis.components import Component
     >>> heard = [Component(0, "gsm", 1.0, -20.0, t, None) for t in (0.0, 15.0, 31.0, 52.0)]
@@ -190,21 +193,39 @@ def network_rate(timed: list[tuple[Component, float]], frame: float) -> float | 
     >>> round(network_rate(timed, 4.615e-3) * 1e6, 1)
     3.0
     """
-    votes = []
-    for a, (ca, pa) in enumerate(timed):
-        for cb, pb in timed[a + 1 :]:
-            dt = cb.time_s - ca.time_s
-            if abs(dt) >= RATE_BASELINE_S:
-                votes.append((_wrapped(pb - pa, frame), dt))
-    best, support = None, 0
-    for d0, t0 in votes:
-        r = d0 / t0
-        if abs(r) > RATE_MAX:
-            continue
-        n = sum(abs(_wrapped(d - r * t, frame)) <= PHASE_TOLERANCE_S for d, t in votes)
-        if n > support:
-            best, support = r, n
-    return best if support >= RATE_MIN_VOTES else None
+    if len(timed) < 2:
+        return None
+    t = np.array([c.time_s for c, _ in timed], dtype=np.float64)
+    p = np.array([phase for _, phase in timed], dtype=np.float64)
+    i, j = np.triu_indices(t.size, 1)
+    dt = t[j] - t[i]
+    d = (p[j] - p[i]) * np.sign(dt)  # each pair forward in time
+    dt = np.abs(dt)
+    keep = dt >= RATE_BASELINE_S
+    d, dt = d[keep], dt[keep]
+    if d.size < RATE_MIN_VOTES:
+        return None
+    # d - r dt = m frame + e, |e| <= tolerance: for each whole number of frames
+    # m within reach of RATE_MAX, an interval of r
+    reach = int(np.ceil((RATE_MAX * float(dt.max()) + PHASE_TOLERANCE_S) / frame)) + 1
+    lows, highs = [], []
+    for m in range(-reach, reach + 1):
+        lo = (d - m * frame - PHASE_TOLERANCE_S) / dt
+        hi = (d - m * frame + PHASE_TOLERANCE_S) / dt
+        inside = (hi >= -RATE_MAX) & (lo <= RATE_MAX)
+        lows.append(lo[inside])
+        highs.append(hi[inside])
+    starts, ends = np.sort(np.concatenate(lows)), np.sort(np.concatenate(highs))
+    if starts.size == 0:
+        return None
+    # at each start: the intervals begun by then less those already ended
+    support = np.arange(1, starts.size + 1) - np.searchsorted(ends, starts, side="left")
+    k = int(np.argmax(support))
+    if support[k] < RATE_MIN_VOTES:
+        return None
+    # the middle of the stretch of rates where that many agree
+    end = ends[np.searchsorted(ends, starts[k], side="left")]
+    return float(np.clip((starts[k] + end) / 2, -RATE_MAX, RATE_MAX))
 
 
 def _wrapped(d: float, frame: float) -> float:
