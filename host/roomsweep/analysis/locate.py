@@ -291,6 +291,7 @@ def in_room(
     shown = np.asarray(heard, bool) | (bounds < lv[loudest])
     far = across_room(pts, loudest) & shown
     across = far.any()
+    dist = np.hypot(*(pts - pts[loudest]).T)  # from the loudest stop
     if not across:
         # every stop across the room heard louder traffic that could hide it:
         # the fall shown at the nearer stops, REACH_M or more away, with the
@@ -298,11 +299,11 @@ def in_room(
         # It speaks for the room only through the test here: the fall across
         # the room stays unknown (fall_db None, as the confidence model and
         # beyond_walls read it)
-        far = (np.hypot(*(pts - pts[loudest]).T) >= REACH_M) & shown
+        far = (dist >= REACH_M) & shown
     fall = float(lv[loudest] - np.median(bounds[far])) if far.any() else None
     needed = IN_ROOM_FALL_DB
     if far.any():
-        d_far = float(np.median(np.hypot(*(pts[far] - pts[loudest]).T)))
+        d_far = float(np.median(dist[far]))
         needed = min(IN_ROOM_FALL_DB, max(MIN_FALL_DB, 20 * np.log10(d_far / REACH_M)))
     heard = np.asarray(heard, bool)
     near = heard & ~far_from(pts, loudest)

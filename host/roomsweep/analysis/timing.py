@@ -24,6 +24,7 @@ of its own (sources_beside), and gets a track of its own.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from roomsweep.analysis.classifiers.base import FRAME_MULTIPLES, FRAME_TOLERANCE_S
 from roomsweep.analysis.components import FRAMES_S, Component
@@ -161,19 +162,20 @@ def same_source_groups(
 
     join(pairs)
     for cls in NETWORK_LOCKED:
-        idx = [i for i, (c, _) in enumerate(timed) if c.cls == cls]
+        idx = np.array([i for i, (c, _) in enumerate(timed) if c.cls == cls], dtype=int)
         frame = TIMED_FRAMES_S[cls]
         rate = network_rate([timed[i] for i in idx], frame)
         if rate is None:
             continue
-        far = []
-        for k, i in enumerate(idx):
-            for j in idx[k + 1 :]:
-                dt = timed[j][0].time_s - timed[i][0].time_s
-                off = _wrapped(timed[j][1] - timed[i][1] - rate * dt, frame)
-                if dt > LINK_S and root(i) != root(j) and abs(off) <= PHASE_TOLERANCE_S:
-                    far.append((abs(off), i, j, frame))
-        join(far)
+        # every pair further apart than LINK_S (timed is in time order), its
+        # phases compared after the rate's drift; join skips those already one
+        t = np.array([timed[i][0].time_s for i in idx])
+        p = np.array([timed[i][1] for i in idx])
+        early, late = np.triu_indices(idx.size, 1)
+        dt = t[late] - t[early]
+        off = _phase_apart(p[early] + rate * dt, p[late], frame)
+        agree = np.flatnonzero((dt > LINK_S) & (off <= PHASE_TOLERANCE_S))
+        join([(float(off[k]), int(idx[early[k]]), int(idx[late[k]]), frame) for k in agree])
     return {id(c): root(i) for i, (c, _) in enumerate(timed)}
 
 
@@ -228,9 +230,11 @@ def network_rate(timed: list[tuple[Component, float]], frame: float) -> float | 
     return float(np.clip((starts[k] + end) / 2, -RATE_MAX, RATE_MAX))
 
 
-def _wrapped(d: float, frame: float) -> float:
-    """A phase difference folded into (-frame / 2, frame / 2]."""
-    return float((d + frame / 2) % frame - frame / 2)
+def _phase_apart(pa: npt.ArrayLike, pb: npt.ArrayLike, frame: float) -> np.ndarray:
+    """How far apart two phases (s into the frame, or arrays of them) are
+    around the frame's circle: 0 to frame / 2."""
+    d = np.abs(np.asarray(pa) - np.asarray(pb)) % frame
+    return np.minimum(d, frame - d)
 
 
 def one_per_source(tops: list[Component], groups: dict[int, int]) -> list[Component]:
@@ -252,8 +256,7 @@ def _slack(pa: float, pb: float, frame: float, dt: float) -> float:
     """How far apart two phases (s into the frame) dt seconds apart are beyond
     what one source's can be: PHASE_TOLERANCE_S plus the clocks' drift over dt
     (<= 0: they agree)."""
-    d = abs(pa - pb) % frame
-    return min(d, frame - d) - (PHASE_TOLERANCE_S + CLOCK_DRIFT * dt)
+    return float(_phase_apart(pa, pb, frame)) - (PHASE_TOLERANCE_S + CLOCK_DRIFT * dt)
 
 
 def _agree(pa: float, pb: float, frame: float, dt: float) -> bool:
