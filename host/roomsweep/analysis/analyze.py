@@ -91,6 +91,10 @@ PROXIMITY_DB = 6.0  # a finding's level above the room's typical level for its c
 # in the room, however weak it is. Down to LONE_PEAK_RELIEF_DB below that level.
 LONE_PEAK_DB = 13.0
 LONE_PEAK_RELIEF_DB = 10.0
+# Kinds sent at one power, whose two levels heard at once at a stop are two
+# devices (peaks.peaks `heard`): not GSM or LTE (power control), not the
+# TDMA kinds told apart by their frame phase, not a continuous carrier
+ONE_POWER = frozenset({"wifi_camera", "wifi_ap", "ble", "bt_classic"})
 FIT_RADIUS_M = 3.0  # waypoints used to fit a position around a peak
 MIN_CONFIDENCE = 0.6  # weaker candidates are not reported
 # ... nor those whose calibrated confidence (confidence.probability) says they
@@ -146,7 +150,12 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         typical = float(np.median(track))
         # saturated: at the detector's ceiling, with auto-ranging even with the pad in
         ceiling = rec.ceiling_dbm
-        at_peaks = peaks(track, best_in, parts, near, positions, ceiling)
+        levels_at: dict[int, list[Component]] | None = None
+        if cls in ONE_POWER:
+            levels_at = {}
+            for c in of_class:
+                levels_at.setdefault(c.stretch, []).append(c)
+        at_peaks = peaks(track, best_in, parts, near, positions, ceiling, levels_at)
         # a peak that makes no finding (a fading echo of a louder stop, a
         # phone beyond the walls) claims no stops from the others' in-room tests
         rooms = {

@@ -103,6 +103,7 @@ def peaks(
     near: dict[int, list[int]],
     positions: dict[str, tuple[float, float]],
     ceiling: float = SATURATION_DBM,
+    heard: dict[int, list[Component]] | None = None,
 ) -> list[Component]:
     """Local maxima of a class's level over the room: one per transmitter.
 
@@ -110,7 +111,10 @@ def peaks(
     around it (0.3 m -> 1 m is 13 dB at n = 2.5); one beyond a wall is heard
     alike along it. A clipped (saturated) level has no shape, so it only needs
     to be the loudest around. Two devices at neighbouring waypoints are both
-    peaks when neither could make the other's level (see HOLD_M).
+    peaks when neither could make the other's level (see HOLD_M). `heard`: all
+    the class's components per stretch, for a kind sent at one power (one
+    device, one level): a stop beside a louder peak whose device is heard
+    there at once at a level of its own is a peak by the rest (_own_beside).
     """
     loudest = max(c.level_dbm for c in best_in.values())
 
@@ -139,6 +143,10 @@ def peaks(
             rest.append(c)
     clear = list(found)
     peaks_at = {p.stretch for p in clear}
+    if heard:
+        own = [c for c in rest if _own_beside(c, clear, near, track, bounds, heard, distance)]
+        found += own
+        rest = [c for c in rest if c not in own]
     for c in rest:
         # a waypoint as loud as a clear peak's device can make it there says
         # nothing about this one
@@ -183,6 +191,43 @@ def _falls_enough(
         if level - track[j] < want:
             return False
     return True
+
+
+def _own_beside(
+    c: Component,
+    clear: list[Component],
+    near: dict[int, list[int]],
+    track: np.ndarray,
+    bounds: np.ndarray,
+    heard: dict[int, list[Component]],
+    distance: Callable[[int, int], float | None],
+) -> bool:
+    """A stop whose louder neighbours are clear peaks, each of whose devices is
+    heard here at the same time, beneath this level by SHARPNESS_DB, at a level
+    it can make here (free_space_drop_db down, within FALL_SLACK_DB of that: a
+    quieter level is a third device's as well): one device sends at
+    one power, so two levels at once are two devices, and this one is no
+    spill of theirs. It is a peak by the other neighbours, as a peak is."""
+    by_stop = {p.stretch: p for p in clear}
+    here = [q for q in heard.get(c.stretch, []) if q.window_start_s == c.window_start_s]
+    louder = [j for j in near[c.stretch] if track[j] > c.level_dbm - SHARPNESS_DB]
+    if not louder:
+        return False  # no neighbour to set aside: the plain rule spoke
+    for j in louder:
+        p, d = by_stop.get(j), distance(c.stretch, j)
+        if p is None or d is None or p.level_dbm <= c.level_dbm:
+            return False
+        spill = p.level_dbm - free_space_drop_db(d)
+        if not any(
+            spill - FALL_SLACK_DB <= q.level_dbm <= min(spill, c.level_dbm - SHARPNESS_DB)
+            for q in here
+        ):
+            return False
+    others = [j for j in near[c.stretch] if j not in louder]
+    return _falls_enough(c.level_dbm, c.stretch, others, track, distance, SHARPNESS_DB) and (
+        _falls_enough(c.level_dbm, c.stretch, others, bounds, distance, SHARPNESS_DB)
+        or _stands_alone(c)
+    )
 
 
 def _stands_alone(c: Component) -> bool:
