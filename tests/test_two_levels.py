@@ -73,3 +73,52 @@ def test_without_the_levels_heard_the_nightstand_is_no_peak():
 )
 def test_no_second_device_without_the_louder_ones_level_beneath(level, same_window):
     assert _peaks_at(level, same_window) == {"bed"}
+
+
+# Two cameras 1.2 m apart (an outsider's r3room06): -9 dBm at the TV, -12 dBm
+# at the radiator, neither 6 dB above the other, and at each stop the other
+# camera is heard at once at its own level, 15-19 dB down.
+PAIR_POSITIONS = {
+    "tv": (0.0, 0.0),
+    "radiator": (1.2, 0.0),
+    "wardrobe": (-1.0, 0.0),
+    "door": (2.4, 0.0),
+    "bed-left": (1.2, 1.5),
+}
+# bed-left 9.5 dB beneath the radiator: short of a co-peak's 10 dB contrast
+PAIR_LOUDEST = {"tv": -9.0, "radiator": -12.0, "wardrobe": -24.0, "door": -29.0, "bed-left": -21.5}
+
+
+def _pair_peaks(radiator_camera_at_tv: float | None, tv_camera_at_radiator: float | None):
+    labels = list(PAIR_POSITIONS)
+    parts = [Stretch(i, label, 10.0 * i, 10.0 * i + 3.0) for i, label in enumerate(labels)]
+    best_in = {i: _component(i, PAIR_LOUDEST[label], 10.0 * i) for i, label in enumerate(labels)}
+    heard = {i: [c] for i, c in best_in.items()}
+    for label, level in (("tv", radiator_camera_at_tv), ("radiator", tv_camera_at_radiator)):
+        if level is not None:
+            i = labels.index(label)
+            heard[i].append(_component(i, level, 10.0 * i))
+    near = {
+        i: [
+            j
+            for j, b in enumerate(labels)
+            if j != i and np.hypot(*np.subtract(PAIR_POSITIONS[a], PAIR_POSITIONS[b])) <= 2.0
+        ]
+        for i, a in enumerate(labels)
+    }
+    track = stretch_levels(best_in, len(parts))
+    found = peaks(track, best_in, parts, near, PAIR_POSITIONS, heard=heard)
+    return {parts[c.stretch].label for c in found}
+
+
+def test_two_cameras_each_heard_at_the_others_stop_are_two_peaks():
+    assert _pair_peaks(-27.0, -28.0) == {"tv", "radiator"}
+
+
+@pytest.mark.parametrize("at_tv, at_radiator", [(None, None), (-27.0, None), (None, -28.0)])
+def test_one_way_a_second_level_may_be_a_third_device(at_tv, at_radiator):
+    """The radiator is no clear peak, so each stop must hear the other's
+    device apart: one such level alone may be any third device's at a
+    matching level. The TV stays what the co-peak rule makes it, the
+    radiator nothing (bed-left is too loud for a co-peak's contrast)."""
+    assert _pair_peaks(at_tv, at_radiator) == {"tv"}

@@ -144,7 +144,9 @@ def peaks(
     clear = list(found)
     peaks_at = {p.stretch for p in clear}
     if heard:
-        own = [c for c in rest if _own_beside(c, clear, near, track, bounds, heard, distance)]
+        own = [
+            c for c in rest if _own_beside(c, clear, best_in, near, track, bounds, heard, distance)
+        ]
         found += own
         rest = [c for c in rest if c not in own]
     for c in rest:
@@ -193,35 +195,46 @@ def _falls_enough(
     return True
 
 
+def heard_apart(c: Component, p: Component, d: float, heard: dict[int, list[Component]]) -> bool:
+    """The device of the louder peak `p`, d metres away, is heard at `c`'s stop
+    at once (in c's window) at a level of its own: SHARPNESS_DB or more
+    beneath c's, and as quiet as that device can be there (free_space_drop_db
+    down, within FALL_SLACK_DB of that: a level far beneath it is a third
+    device's). One device sends at one power, so c's level is another
+    device's, no spill of p's."""
+    spill = p.level_dbm - free_space_drop_db(d)
+    return any(
+        spill - FALL_SLACK_DB <= q.level_dbm <= min(spill, c.level_dbm - SHARPNESS_DB)
+        for q in heard.get(c.stretch, [])
+        if q.window_start_s == c.window_start_s
+    )
+
+
 def _own_beside(
     c: Component,
     clear: list[Component],
+    best_in: dict[int, Component],
     near: dict[int, list[int]],
     track: np.ndarray,
     bounds: np.ndarray,
     heard: dict[int, list[Component]],
     distance: Callable[[int, int], float | None],
 ) -> bool:
-    """A stop whose louder neighbours are clear peaks, each of whose devices is
-    heard here at the same time, beneath this level by SHARPNESS_DB, at a level
-    it can make here (free_space_drop_db down, within FALL_SLACK_DB of that: a
-    quieter level is a third device's as well): one device sends at
-    one power, so two levels at once are two devices, and this one is no
-    spill of theirs. It is a peak by the other neighbours, as a peak is."""
+    """A stop whose neighbours within SHARPNESS_DB of it or louder are each
+    another device: a clear peak whose device is heard here apart from this
+    level (heard_apart), or a stop where this one's device is heard apart as
+    well as its device here (each stop's level is its own device's; one such
+    pair can be a coincidence, the two together hardly). It is a peak by the
+    other neighbours, as a peak is."""
     by_stop = {p.stretch: p for p in clear}
-    here = [q for q in heard.get(c.stretch, []) if q.window_start_s == c.window_start_s]
     louder = [j for j in near[c.stretch] if track[j] > c.level_dbm - SHARPNESS_DB]
     if not louder:
         return False  # no neighbour to set aside: the plain rule spoke
     for j in louder:
-        p, d = by_stop.get(j), distance(c.stretch, j)
-        if p is None or d is None or p.level_dbm <= c.level_dbm:
+        other, d = by_stop.get(j) or best_in.get(j), distance(c.stretch, j)
+        if other is None or d is None or not heard_apart(c, other, d, heard):
             return False
-        spill = p.level_dbm - free_space_drop_db(d)
-        if not any(
-            spill - FALL_SLACK_DB <= q.level_dbm <= min(spill, c.level_dbm - SHARPNESS_DB)
-            for q in here
-        ):
+        if j not in by_stop and not heard_apart(other, c, d, heard):
             return False
     others = [j for j in near[c.stretch] if j not in louder]
     return _falls_enough(c.level_dbm, c.stretch, others, track, distance, SHARPNESS_DB) and (
