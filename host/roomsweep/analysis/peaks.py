@@ -103,7 +103,7 @@ def peaks(
     near: dict[int, list[int]],
     positions: dict[str, tuple[float, float]],
     ceiling: float = SATURATION_DBM,
-    heard: dict[int, list[Component]] | None = None,
+    levels_at: dict[int, list[Component]] | None = None,
 ) -> list[Component]:
     """Local maxima of a class's level over the room: one per transmitter.
 
@@ -111,7 +111,7 @@ def peaks(
     around it (0.3 m -> 1 m is 13 dB at n = 2.5); one beyond a wall is heard
     alike along it. A clipped (saturated) level has no shape, so it only needs
     to be the loudest around. Two devices at neighbouring waypoints are both
-    peaks when neither could make the other's level (see HOLD_M). `heard`: all
+    peaks when neither could make the other's level (see HOLD_M). `levels_at`: all
     the class's components per stretch, for a kind sent at one power (one
     device, one level): a stop beside a louder peak whose device is heard
     there at once at a level of its own is a peak by the rest (_own_beside).
@@ -136,16 +136,17 @@ def peaks(
         if c.level_dbm >= loudest and saturated and margin >= 0:
             found.append(c)
         elif margin >= need and _falls_enough(c.level_dbm, idx, near[idx], track, distance, need):
-            proven = _falls_enough(c.level_dbm, idx, near[idx], bounds, distance, need)
-            if saturated or proven or _stands_alone(c):
+            if _shown(c, near[idx], bounds, distance, ceiling):
                 found.append(c)
         else:
             rest.append(c)
     clear = list(found)
     peaks_at = {p.stretch for p in clear}
-    if heard:
+    if levels_at:
         own = [
-            c for c in rest if _own_beside(c, clear, best_in, near, track, bounds, heard, distance)
+            c
+            for c in rest
+            if _own_beside(c, peaks_at, best_in, near, track, bounds, levels_at, distance, ceiling)
         ]
         found += own
         rest = [c for c in rest if c not in own]
@@ -158,8 +159,7 @@ def peaks(
             if j not in peaks_at
             and track[j] > DETECTOR_FLOOR_DBM
             and any(
-                (d := distance(p.stretch, j)) is not None
-                and track[j] <= p.level_dbm - free_space_drop_db(d)
+                (d := distance(p.stretch, j)) is not None and track[j] <= _spill_dbm(p, d)
                 for p in clear
             )
         ]
@@ -195,50 +195,84 @@ def _falls_enough(
     return True
 
 
-def heard_apart(c: Component, p: Component, d: float, heard: dict[int, list[Component]]) -> bool:
-    """The device of the louder peak `p`, d metres away, is heard at `c`'s stop
-    at once (in c's window) at a level of its own: SHARPNESS_DB or more
-    beneath c's, and as quiet as that device can be there (free_space_drop_db
-    down, within FALL_SLACK_DB of that: a level far beneath it is a third
+def _spill_dbm(p: Component, d: float) -> float:
+    """The most the device of `p` can read d metres from its stop (one within
+    HOLD_M of it, falling as in free space)."""
+    return p.level_dbm - free_space_drop_db(d)
+
+
+def _at_once(a: Component, b: Component) -> bool:
+    """The windows the two components were read from overlap in time."""
+    return (
+        a.window_start_s < b.window_start_s + b.features.duration_s
+        and b.window_start_s < a.window_start_s + a.features.duration_s
+    )
+
+
+def _heard_apart(
+    c: Component, other: Component, d: float, levels_at: dict[int, list[Component]]
+) -> bool:
+    """The device of `other`'s stop, d metres away, is heard at `c`'s stop at
+    once (in an overlapping window) at a level of its own: SHARPNESS_DB or
+    more beneath c's, and as quiet as that device can be there (_spill_dbm,
+    down to FALL_SLACK_DB beneath it: a level far beneath is a third
     device's). One device sends at one power, so c's level is another
-    device's, no spill of p's."""
-    spill = p.level_dbm - free_space_drop_db(d)
+    device's, no spill of other's. A reading on top of a carrier is no level
+    of its own."""
+    spill = _spill_dbm(other, d)
     return any(
         spill - FALL_SLACK_DB <= q.level_dbm <= min(spill, c.level_dbm - SHARPNESS_DB)
-        for q in heard.get(c.stretch, [])
-        if q.window_start_s == c.window_start_s
+        for q in levels_at.get(c.stretch, [])
+        if not q.beneath_carrier and _at_once(q, c)
     )
 
 
 def _own_beside(
     c: Component,
-    clear: list[Component],
+    clear_at: set[int],
     best_in: dict[int, Component],
     near: dict[int, list[int]],
     track: np.ndarray,
     bounds: np.ndarray,
-    heard: dict[int, list[Component]],
+    levels_at: dict[int, list[Component]],
     distance: Callable[[int, int], float | None],
+    ceiling: float,
 ) -> bool:
-    """A stop whose neighbours within SHARPNESS_DB of it or louder are each
-    another device: a clear peak whose device is heard here apart from this
-    level (heard_apart), or a stop where this one's device is heard apart as
-    well as its device here (each stop's level is its own device's; one such
-    pair can be a coincidence, the two together hardly). It is a peak by the
-    other neighbours, as a peak is."""
-    by_stop = {p.stretch: p for p in clear}
-    louder = [j for j in near[c.stretch] if track[j] > c.level_dbm - SHARPNESS_DB]
-    if not louder:
-        return False  # no neighbour to set aside: the plain rule spoke
-    for j in louder:
-        other, d = by_stop.get(j) or best_in.get(j), distance(c.stretch, j)
-        if other is None or d is None or not heard_apart(c, other, d, heard):
+    """A stop whose rivals (neighbours within SHARPNESS_DB of it, or louder)
+    are each another device: a clear peak whose device is heard here apart
+    from this level (_heard_apart), or a stop that also hears this one's
+    device apart (each stop's level its own device's: one such level can be a
+    third device's by coincidence, both together hardly). It is a peak by its
+    other neighbours, of which it needs one at least, as a peak is (fall and
+    shown fall, _shown). Not a clear peak: like a co-peak, _beneath_no_peak
+    drops it beneath a rival that ends up no peak."""
+    rivals = [j for j in near[c.stretch] if track[j] > c.level_dbm - SHARPNESS_DB]
+    others = [j for j in near[c.stretch] if j not in rivals]
+    if not rivals or not others:
+        return False  # nothing to set aside, or no fall left to show
+    for j in rivals:
+        other, d = best_in.get(j), distance(c.stretch, j)
+        if other is None or d is None or not _heard_apart(c, other, d, levels_at):
             return False
-        if j not in by_stop and not heard_apart(other, c, d, heard):
+        if j not in clear_at and not _heard_apart(other, c, d, levels_at):
             return False
-    others = [j for j in near[c.stretch] if j not in louder]
-    return _falls_enough(c.level_dbm, c.stretch, others, track, distance, SHARPNESS_DB) and (
-        _falls_enough(c.level_dbm, c.stretch, others, bounds, distance, SHARPNESS_DB)
+    return _falls_enough(c.level_dbm, c.stretch, others, track, distance, SHARPNESS_DB) and _shown(
+        c, others, bounds, distance, ceiling
+    )
+
+
+def _shown(
+    c: Component,
+    around: list[int],
+    bounds: np.ndarray,
+    distance: Callable[[int, int], float | None],
+    ceiling: float,
+) -> bool:
+    """A peak's fall is shown: saturated, or falling against the most its kind
+    can have read around (`bounds`), or standing on its own (_stands_alone)."""
+    return (
+        c.level_dbm >= ceiling
+        or _falls_enough(c.level_dbm, c.stretch, around, bounds, distance, SHARPNESS_DB)
         or _stands_alone(c)
     )
 
