@@ -164,17 +164,19 @@ def same_source_groups(
     for cls in NETWORK_LOCKED:
         idx = np.array([i for i, (c, _) in enumerate(timed) if c.cls == cls], dtype=int)
         frame = TIMED_FRAMES_S[cls]
-        rate = network_rate([timed[i] for i in idx], frame)
+        # every pair of the kind (timed is in time order: gap_s >= 0), once for
+        # the rate's vote and for the join after it
+        t = np.array([timed[i][0].time_s for i in idx], dtype=np.float64)
+        p = np.array([timed[i][1] for i in idx], dtype=np.float64)
+        early, late = np.triu_indices(idx.size, 1)
+        gap_s = t[late] - t[early]
+        rate = _rate_of_pairs(p[late] - p[early], gap_s, frame)
         if rate is None:
             continue
-        # every pair further apart than LINK_S (timed is in time order), its
-        # phases compared after the rate's drift; join skips those already one
-        t = np.array([timed[i][0].time_s for i in idx])
-        p = np.array([timed[i][1] for i in idx])
-        early, late = np.triu_indices(idx.size, 1)
-        dt = t[late] - t[early]
-        off = _phase_apart(p[early] + rate * dt, p[late], frame)
-        agree = np.flatnonzero((dt > LINK_S) & (off <= PHASE_TOLERANCE_S))
+        # the pairs further apart than LINK_S, their phases compared after the
+        # rate's drift; join skips those already one
+        off = _phase_apart(p[early] + rate * gap_s, p[late], frame)
+        agree = np.flatnonzero((gap_s > LINK_S) & (off <= PHASE_TOLERANCE_S))
         join([(float(off[k]), int(idx[early[k]]), int(idx[late[k]]), frame) for k in agree])
     return {id(c): root(i) for i, (c, _) in enumerate(timed)}
 
@@ -195,14 +197,16 @@ def network_rate(timed: list[tuple[Component, float]], frame: float) -> float | 
     >>> round(network_rate(timed, 4.615e-3) * 1e6, 1)
     3.0
     """
-    if len(timed) < 2:
-        return None
     t = np.array([c.time_s for c, _ in timed], dtype=np.float64)
     p = np.array([phase for _, phase in timed], dtype=np.float64)
     i, j = np.triu_indices(t.size, 1)
     dt = t[j] - t[i]
-    d = (p[j] - p[i]) * np.sign(dt)  # each pair forward in time
-    dt = np.abs(dt)
+    return _rate_of_pairs((p[j] - p[i]) * np.sign(dt), np.abs(dt), frame)  # forward in time
+
+
+def _rate_of_pairs(d: np.ndarray, dt: np.ndarray, frame: float) -> float | None:
+    """network_rate from its pairs: each one's phase difference `d` (s, the
+    later less the earlier) over its time apart `dt` (s, >= 0)."""
     keep = dt >= RATE_BASELINE_S
     d, dt = d[keep], dt[keep]
     if d.size < RATE_MIN_VOTES:

@@ -123,14 +123,14 @@ def score_scenario(findings: list[dict], truth: list[Truth], rec: Recording) -> 
             continue
         for j, t in enumerate(truth):
             d = float(np.hypot(w[0] - t.xy[0], w[1] - t.xy[1]))
-            if d <= MATCH_RADIUS_M or _names(f, t.waypoint):
-                pairs.append((f["class"] != t.kind, not _names(f, t.waypoint), d, i, j))
-    used_f: set[int] = set()
-    used_t: set[int] = set()
+            named = _names(f, t.waypoint)
+            if d <= MATCH_RADIUS_M or named:
+                pairs.append((f["class"] != t.kind, not named, d, i, j))
+    paired = sorted(match_pairs(pairs), key=lambda ij: ij[1])
+    used_f = {i for i, _ in paired}
+    used_t = {j for _, j in paired}
     matches = []
-    for i, j in sorted(match_pairs(pairs), key=lambda ij: ij[1]):
-        used_f.add(i)
-        used_t.add(j)
+    for i, j in paired:
         f, t = findings[i], truth[j]
         pos_err = None
         if f.get("position_m"):
