@@ -69,6 +69,7 @@ from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.timing import (
     TIMED_FRAMES_S,
     frame_phases,
+    one_device_groups,
     one_per_source,
     same_source_groups,
     sources_beside,
@@ -183,7 +184,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         if cls in TIMED_FRAMES_S:  # one loud device heard at several stops: once
             phases = frame_phases(of_class)
             groups = same_source_groups(of_class, phases)
-            chosen = one_per_source(chosen, groups)
+            chosen = one_per_source(chosen, one_device_groups(of_class, groups, phases))
             tops = [t for t in tops if t[0] in chosen]
             tops += _beside(
                 sources_beside(of_class, chosen, groups, phases),

@@ -31,6 +31,7 @@ from roomsweep.analysis.components import FRAMES_S, Component
 from roomsweep.analysis.dsp import partner_counts
 from roomsweep.analysis.peaks import loudest_per_stretch
 from roomsweep.analysis.phases import circular_mean
+from roomsweep.standards import DECT_SLOT_S
 
 # The kinds whose frame is kept strictly enough to name a source by its phase
 TIMED_FRAMES_S = FRAMES_S
@@ -61,6 +62,26 @@ CLOCK_DRIFT = 15e-6
 # ratio of their distances, n = 2 to 3.5). A device whose carriers fade further
 # apart than this is taken for two (docs/findings.md 5c)
 ONE_DEVICE_DB = 1.0
+# A DECT base in a call sends its traffic bearer and keeps its dummy bearer
+# (EN 300 175-3, the MAC layer), both in slots of its own frame (24 slots of
+# 10 ms, ETSI EN 300 175-2) on its one clock: heard at once, the two trains
+# keep a whole number of slots between them and never drift apart, however
+# differently their carriers fade. Two bases keep clocks of their own, each
+# within +-5 ppm (EN 300 175-2, 4.2.2), so they drift apart at up to 10 ppm;
+# over ONE_CLOCK_SPAN_S they hold within ONE_CLOCK_PPM of each other only by
+# chance. (A handset answers half a frame, 12 slots, after its base, on the
+# base's clock: a device of its own.) A window's phase is good to tens of
+# microseconds, so the drift is read off a line over many windows: a shorter
+# span, or fewer windows, leaves the two trains to the level test
+# (ONE_DEVICE_DB).
+ONE_CLOCK_PPM = 1.0
+ONE_CLOCK_SPAN_S = 30.0
+ONE_CLOCK_MIN_WINDOWS = 4
+# The offset's mean over the windows is good to a few tens of microseconds
+# (each phase to about 45 us, PHASE_TOLERANCE_S): a whole number of slots
+# within this
+ONE_CLOCK_SLOT_TOLERANCE_S = 0.1e-3
+HALF_FRAME_SLOTS = 12
 # Components are chained only this close in time: the next stop or two of a
 # sweep, over which the drift stays under half a slot (15 ppm x 12 s = 180 us)
 LINK_S = 12.0
@@ -306,6 +327,52 @@ def _claim(chains: list[Chain], into: list[Chain]) -> list[Chain]:
         left = [chain for chain in left if chain is not best[1]]
 
 
+def one_clock(a: Chain, b: Chain) -> bool:
+    """Two DECT trains heard at once that are one base's two bearers: in
+    every window both were heard, the second's phase a whole number of slots
+    after the first's, other than half a frame (a handset's), holding that
+    offset over ONE_CLOCK_SPAN_S or more, their drift apart under
+    ONE_CLOCK_PPM (a line fitted to the offsets over time)."""
+    if not a or a[0][0].cls != "dect":
+        return False
+    frame = TIMED_FRAMES_S["dect"]
+    at = {c.window_start_s: p for c, p in b}
+    t = np.array([c.window_start_s for c, _ in a if c.window_start_s in at])
+    if t.size < ONE_CLOCK_MIN_WINDOWS or np.ptp(t) < ONE_CLOCK_SPAN_S:
+        return False
+    offsets = np.array([p - at[c.window_start_s] for c, p in a if c.window_start_s in at])
+    mean, _ = circular_mean(offsets, frame)
+    # unwrapped about their mean: the offsets as a line over time
+    around = (offsets - mean + frame / 2) % frame - frame / 2
+    drift = np.polyfit(t, around, 1)[0]
+    slots = (mean + float(np.mean(around))) / DECT_SLOT_S
+    whole = round(slots)
+    return bool(
+        abs(drift) <= ONE_CLOCK_PPM * 1e-6
+        and abs(slots - whole) * DECT_SLOT_S <= ONE_CLOCK_SLOT_TOLERANCE_S
+        and whole % (2 * HALF_FRAME_SLOTS) not in (0, HALF_FRAME_SLOTS)
+    )
+
+
+def one_device_groups(
+    comps: list[Component], groups: dict[int, int], phases: dict[int, float]
+) -> dict[int, int]:
+    """`groups` (same_source_groups) with the groups that are one DECT base's
+    two bearers (one_clock) mapped to one: a source per device, as
+    one_per_source takes them."""
+    chains: dict[int, Chain] = {}
+    for c in comps:
+        if id(c) in groups and id(c) in phases:
+            chains.setdefault(groups[id(c)], []).append((c, phases[id(c)]))
+    device = {g: g for g in chains}
+    order = sorted(chains)
+    for i, a in enumerate(order):
+        for b in order[i + 1 :]:
+            if device[b] == b and one_clock(chains[a], chains[b]):
+                device[b] = device[a]
+    return {k: device.get(g, g) for k, g in groups.items()}
+
+
 def sources_beside(
     of_class: list[Component],
     chosen: list[Component],
@@ -373,8 +440,8 @@ def sources_beside(
             for c, _ in chain
             for m in chosen_windows.get(c.window_start_s, [])
         ]
-        if max(apart) < ONE_DEVICE_DB:
-            continue
+        if max(apart) < ONE_DEVICE_DB or any(one_clock(chain, m) for m in mine):
+            continue  # that device in a second slot
         out.append(best)
     out.sort(key=lambda best: -max(c.level_dbm for c in best.values()))
     return out
