@@ -45,8 +45,11 @@ WALK_S = 1.5  # between waypoints
 FIRST_PRESS_S = 0.5
 
 # --- the count -> dBm law, docs/protocol.md "The count -> dBm law" (the values sent
-# in INFO's calibration; a real device sends its own)
-ADC_FULL_SCALE_MV = 3100.0
+# in INFO's calibration; a real device sends its own): the ADC's line with an
+# offset, then the detector's line
+ADC_OFFSET_MV = 142.0
+ADC_MV_PER_COUNT = 0.8056335
+ADC_FULL_SCALE_MV = 3100.0  # sent as well, for hosts older than the two keys above
 RF_SLOPE_MV_PER_DB = -25.0
 RF_INTERCEPT_DBM = 20.0
 
@@ -140,6 +143,8 @@ def info() -> dict:
         "encoding": ENC_U16,
         "calibration": {
             "source": "datasheet",
+            "adc_offset_mv": ADC_OFFSET_MV,
+            "adc_mv_per_count": ADC_MV_PER_COUNT,
             "adc_full_scale_mv": ADC_FULL_SCALE_MV,
             "rf_slope_mv_per_db": RF_SLOPE_MV_PER_DB,
             "rf_intercept_dbm": RF_INTERCEPT_DBM,
@@ -185,7 +190,7 @@ def write_capture(path: str, seed: int = 1) -> None:
             t = (first_us + i * PERIOD_US) / 1e6
             mv = RF_SLOPE_MV_PER_DB * (rf_level_dbm(position_at(t, presses)) - RF_INTERCEPT_DBM)
             mv += rng.gauss(0.0, DETECTOR_NOISE_MV)
-            counts.append(min(4095, max(0, round(mv * 4095 / ADC_FULL_SCALE_MV))))
+            counts.append(min(4095, max(0, round((mv - ADC_OFFSET_MV) / ADC_MV_PER_COUNT))))
         last_us = first_us + (BLOCK - 1) * PERIOD_US
         seq += 1  # frames go out in the order the device sends them: a block when full
         out.append(frame(T_SAMPLES, seq, last_us, samples_payload(first_us, counts)))
