@@ -39,7 +39,7 @@ from roomsweep.analysis.classifiers.base import (
     own_cadence,
     ramp,
 )
-from roomsweep.analysis.classifiers.lte import lattice_z
+from roomsweep.analysis.classifiers.lte import ALONE_LATTICE_Z, LATTICE_MIN_BURSTS, lattice_z
 from roomsweep.analysis.classifiers.wifi_beacon import BEACON_REGULARITY, beacon_train
 from roomsweep.analysis.dsp import _median, grid_fraction, level_modes
 from roomsweep.analysis.features import Features
@@ -262,9 +262,16 @@ def _grid(f: Features) -> float:
     between its clusters too, so where there are clusters the fewer on a grid
     of the two counts."""
 
+    # LTE's grid only where the edges keep its lattice: frames of about 2 ms
+    # (1500 bytes at 6 Mbit/s) back to back keep the 1 ms grid by their
+    # intervals, but drift across the lattice (lte.ALONE_LATTICE_Z)
+    grids: tuple[tuple[float, float], ...] = GRIDS
+    if f.count >= LATTICE_MIN_BURSTS and lattice_z(f) < ALONE_LATTICE_Z[1]:
+        grids = tuple(g for g in GRIDS if g[0] != LTE_SUBFRAME_S)
+
     def best(starts: np.ndarray) -> float:
         return max(
-            grid_fraction(starts, p, tol, max_multiple=GRID_MAX_MULTIPLE)[0] for p, tol in GRIDS
+            grid_fraction(starts, p, tol, max_multiple=GRID_MAX_MULTIPLE)[0] for p, tol in grids
         )
 
     on_grid = best(f.starts_s)
