@@ -151,8 +151,8 @@ def test_levels_at_known_counts():
 
 
 def test_an_info_with_only_the_full_scale_decodes_exactly_as_before():
-    """Firmware before adc_offset_mv, and writers following the older docs
-    (docs/examples/write_capture.py): count x adc_full_scale_mv / (2^bits - 1)."""
+    """Firmware before adc_offset_mv, and writers following the older docs:
+    count x adc_full_scale_mv / (2^bits - 1)."""
     counts = np.arange(4096)
     for info, top in (
         ({"adc_full_scale_mv": 3100, "rf_slope_mv_per_db": -25.0}, 4095),

@@ -13,9 +13,10 @@ from roomsweep.standards import LTE_SUBFRAME_S
 from tests.test_analysis import FS, burst_envelope
 
 SECONDS = 1.5
-# IEEE 802.11-2020 17.3: a 1500-byte frame at 6 Mbit/s is 20 us of preamble
-# and SIGNAL plus 4 us per 24 data bits: 2024 us
-FRAME_6M_S = (20 + 4 * np.ceil((16 + 8 * 1500 + 6) / 24)) * 1e-6
+# IEEE 802.11-2020 17.4.3: a 1500-byte frame at 6 Mbit/s is 20 us of preamble
+# and SIGNAL plus 4 us per 24 data bits, and at 2.4 GHz (ERP-OFDM, clause 18)
+# 6 us of signal extension: 2030 us
+FRAME_6M_S = (20 + 4 * np.ceil((16 + 8 * 1500 + 6) / 24) + 6) * 1e-6
 
 
 def _camera_6m(seed: int) -> np.ndarray:

@@ -31,7 +31,7 @@ from roomsweep.analysis.components import FRAMES_S, Component
 from roomsweep.analysis.dsp import partner_counts
 from roomsweep.analysis.peaks import loudest_per_stretch
 from roomsweep.analysis.phases import circular_mean
-from roomsweep.standards import DECT_SLOT_S
+from roomsweep.standards import DECT_FRAME_S, DECT_SLOT_S
 
 # The kinds whose frame is kept strictly enough to name a source by its phase
 TIMED_FRAMES_S = FRAMES_S
@@ -63,25 +63,29 @@ CLOCK_DRIFT = 15e-6
 # apart than this is taken for two (docs/findings.md 5c)
 ONE_DEVICE_DB = 1.0
 # A DECT base in a call sends its traffic bearer and keeps its dummy bearer
-# (EN 300 175-3, the MAC layer), both in slots of its own frame (24 slots of
-# 10 ms, ETSI EN 300 175-2) on its one clock: heard at once, the two trains
-# keep a whole number of slots between them and never drift apart, however
-# differently their carriers fade. Two bases keep clocks of their own, each
-# within +-5 ppm (EN 300 175-2, 4.2.2), so they drift apart at up to 10 ppm;
-# over ONE_CLOCK_SPAN_S they hold within ONE_CLOCK_PPM of each other only by
-# chance. (A handset answers half a frame, 12 slots, after its base, on the
-# base's clock: a device of its own.) A window's phase is good to tens of
-# microseconds, so the drift is read off a line over many windows: a shorter
-# span, or fewer windows, leaves the two trains to the level test
-# (ONE_DEVICE_DB).
+# (EN 300 175-3, the MAC layer), both in its own half of the frame (24 slots
+# of 10 ms, ETSI EN 300 175-2) on its one clock: heard at once, the two
+# trains keep a whole number of slots between them and never drift apart,
+# however differently their carriers fade. Two bases keep clocks of their
+# own, each within +-5 ppm (EN 300 175-2, 4.2.2), so they drift apart at up
+# to 10 ppm; a line fitted to the offset over ONE_CLOCK_SPAN_S and
+# ONE_CLOCK_MIN_WINDOWS windows or more must be good to ONE_CLOCK_PPM (its
+# standard error) and drift no more than that or two standard errors (a
+# window's phase is good to tens of microseconds: a shorter or sparser record
+# leaves the trains to the level test, ONE_DEVICE_DB). Two bases within
+# 2 ppm of each other that also sit a whole number of slots apart pass: one
+# pair in ten or so, and only where both are heard at once all along. A
+# handset answers in the other half of the frame, on its base's clock: a
+# device of its own, so a device's slots must fit in one half (one_device).
 ONE_CLOCK_PPM = 1.0
 ONE_CLOCK_SPAN_S = 30.0
-ONE_CLOCK_MIN_WINDOWS = 4
+ONE_CLOCK_MIN_WINDOWS = 6
 # The offset's mean over the windows is good to a few tens of microseconds
 # (each phase to about 45 us, PHASE_TOLERANCE_S): a whole number of slots
 # within this
 ONE_CLOCK_SLOT_TOLERANCE_S = 0.1e-3
-HALF_FRAME_SLOTS = 12
+SLOTS_PER_FRAME = round(DECT_FRAME_S / DECT_SLOT_S)
+HALF_FRAME_SLOTS = SLOTS_PER_FRAME // 2
 # Components are chained only this close in time: the next stop or two of a
 # sweep, over which the drift stays under half a slot (15 ppm x 12 s = 180 us)
 LINK_S = 12.0
@@ -327,50 +331,103 @@ def _claim(chains: list[Chain], into: list[Chain]) -> list[Chain]:
         left = [chain for chain in left if chain is not best[1]]
 
 
-def one_clock(a: Chain, b: Chain) -> bool:
-    """Two DECT trains heard at once that are one base's two bearers: in
-    every window both were heard, the second's phase a whole number of slots
-    after the first's, other than half a frame (a handset's), holding that
-    offset over ONE_CLOCK_SPAN_S or more, their drift apart under
-    ONE_CLOCK_PPM (a line fitted to the offsets over time)."""
-    if not a or a[0][0].cls != "dect":
-        return False
+def clock_slots(a: Chain, b: Chain) -> int | None:
+    """How many DECT slots (0-23) `b`'s train sits after `a`'s when the two
+    keep one clock, else None: heard at once in ONE_CLOCK_MIN_WINDOWS windows
+    or more (each window once, at its loudest component) over
+    ONE_CLOCK_SPAN_S or more, their phase offset within
+    ONE_CLOCK_SLOT_TOLERANCE_S of a whole number of slots, and a line fitted
+    to that offset over time (unwrapped on the frame) good to ONE_CLOCK_PPM
+    (its standard error) and drifting no more than that, or than two
+    standard errors."""
+    if not a or not b or a[0][0].cls != "dect" or b[0][0].cls != "dect":
+        return None
     frame = TIMED_FRAMES_S["dect"]
-    at = {c.window_start_s: p for c, p in b}
-    t = np.array([c.window_start_s for c, _ in a if c.window_start_s in at])
-    if t.size < ONE_CLOCK_MIN_WINDOWS or np.ptp(t) < ONE_CLOCK_SPAN_S:
-        return False
-    offsets = np.array([p - at[c.window_start_s] for c, p in a if c.window_start_s in at])
-    mean, _ = circular_mean(offsets, frame)
-    # unwrapped about their mean: the offsets as a line over time
-    around = (offsets - mean + frame / 2) % frame - frame / 2
-    drift = np.polyfit(t, around, 1)[0]
-    slots = (mean + float(np.mean(around))) / DECT_SLOT_S
-    whole = round(slots)
-    return bool(
-        abs(drift) <= ONE_CLOCK_PPM * 1e-6
-        and abs(slots - whole) * DECT_SLOT_S <= ONE_CLOCK_SLOT_TOLERANCE_S
-        and whole % (2 * HALF_FRAME_SLOTS) not in (0, HALF_FRAME_SLOTS)
-    )
+    at_a, at_b = _by_window(a), _by_window(b)
+    t = np.array(sorted(set(at_a) & set(at_b)))
+    if t.size < ONE_CLOCK_MIN_WINDOWS or t[-1] - t[0] < ONE_CLOCK_SPAN_S:
+        return None
+    offsets = np.unwrap([(at_b[w] - at_a[w]) % frame for w in t], period=frame)
+    (drift, start), residuals, *_ = np.polyfit(t, offsets, 1, full=True)
+    spread = float(np.sqrt(residuals[0] / (t.size - 2))) if residuals.size else 0.0
+    error = spread / float(np.sqrt(np.sum((t - t.mean()) ** 2)))
+    slots = float(np.mean(offsets) % frame) / DECT_SLOT_S
+    whole = round(slots) % SLOTS_PER_FRAME
+    if (
+        error > ONE_CLOCK_PPM * 1e-6
+        or abs(drift) > max(ONE_CLOCK_PPM * 1e-6, 2 * error)
+        or abs(slots - round(slots)) * DECT_SLOT_S > ONE_CLOCK_SLOT_TOLERANCE_S
+    ):
+        return None
+    return int(whole)
+
+
+def _by_window(chain: Chain) -> dict[float, float]:
+    """A chain's phase in each window it was heard in, from its loudest
+    component there."""
+    loudest: dict[float, tuple[float, float]] = {}
+    for c, p in chain:
+        if c.window_start_s not in loudest or c.level_dbm > loudest[c.window_start_s][0]:
+            loudest[c.window_start_s] = (c.level_dbm, p)
+    return {w: p for w, (_, p) in loudest.items()}
+
+
+def _in_half_frame(slots: list[int]) -> bool:
+    """The slot positions (0-23) fit in one half of the frame: a base sends
+    in one half only, its handsets in the other."""
+    ring = sorted(set(s % SLOTS_PER_FRAME for s in slots))
+    gaps = np.diff(ring + [ring[0] + SLOTS_PER_FRAME])
+    return bool(SLOTS_PER_FRAME - int(gaps.max()) < HALF_FRAME_SLOTS)
+
+
+def one_device(chains: list[Chain]) -> list[int]:
+    """Which device each chain is, as an index into `chains` (its first
+    chain's): chains that keep one clock (clock_slots) are one DECT base's
+    bearers, joined whatever the order they come in, as long as every
+    device's slots fit in one half of the frame (a handset, in the other
+    half, is a device of its own however it sits against the base's dummy
+    bearer)."""
+    device = list(range(len(chains)))
+    slot = [0] * len(chains)  # slots after the device's first chain
+    for i in range(len(chains)):
+        for j in range(i + 1, len(chains)):
+            if device[i] == device[j]:
+                continue
+            k = clock_slots(chains[i], chains[j])
+            if k is None:
+                continue
+            shift = slot[i] + k - slot[j]
+            mine = [n for n in range(len(chains)) if device[n] == device[i]]
+            theirs = [n for n in range(len(chains)) if device[n] == device[j]]
+            if not _in_half_frame([slot[n] for n in mine] + [slot[n] + shift for n in theirs]):
+                continue
+            for n in theirs:
+                device[n], slot[n] = device[i], slot[n] + shift
+    return device
+
+
+def _chains(
+    comps: list[Component], groups: dict[int, int], phases: dict[int, float]
+) -> dict[int, Chain]:
+    """Each group's chain: its components with their phases."""
+    chains: dict[int, Chain] = {}
+    for c in comps:
+        if id(c) in groups and id(c) in phases:
+            chains.setdefault(groups[id(c)], []).append((c, phases[id(c)]))
+    return chains
 
 
 def one_device_groups(
     comps: list[Component], groups: dict[int, int], phases: dict[int, float]
 ) -> dict[int, int]:
     """`groups` (same_source_groups) with the groups that are one DECT base's
-    two bearers (one_clock) mapped to one: a source per device, as
+    bearers (one_device) mapped to one: a source per device, as
     one_per_source takes them."""
-    chains: dict[int, Chain] = {}
-    for c in comps:
-        if id(c) in groups and id(c) in phases:
-            chains.setdefault(groups[id(c)], []).append((c, phases[id(c)]))
-    device = {g: g for g in chains}
+    chains = _chains(comps, groups, phases)
     order = sorted(chains)
-    for i, a in enumerate(order):
-        for b in order[i + 1 :]:
-            if device[b] == b and one_clock(chains[a], chains[b]):
-                device[b] = device[a]
-    return {k: device.get(g, g) for k, g in groups.items()}
+    device = one_device([chains[g] for g in order])
+    rep = {g: order[d] for g, d in zip(order, device)}
+    return {k: rep.get(g, g) for k, g in groups.items()}
 
 
 def sources_beside(
@@ -395,10 +452,7 @@ def sources_beside(
     source is that device in a second slot (ONE_DEVICE_DB). `phases`:
     frame_phases of `of_class`, worked out here when not given."""
     phases = frame_phases(of_class) if phases is None else phases
-    chains: dict[int, Chain] = {}
-    for c in of_class:
-        if id(c) in groups and id(c) in phases:
-            chains.setdefault(groups[id(c)], []).append((c, phases[id(c)]))
+    chains = _chains(of_class, groups, phases)
     taken = {groups[id(c)] for c in chosen if id(c) in groups}
     for top in chosen:
         if id(top) not in groups:  # no clear phase: its chains at its stop, at its level
@@ -427,8 +481,13 @@ def sources_beside(
     for chain in mine:
         for m, _ in chain:
             chosen_windows.setdefault(m.window_start_s, []).append(m)
+    # a DECT base's other bearer is no source of its own (one_device)
+    device = one_device(mine + joined)
+    theirs = set(device[: len(mine)])
     out = []
-    for chain in joined:
+    for k, chain in enumerate(joined):
+        if device[len(mine) + k] in theirs:
+            continue
         best = loudest_per_stretch([c for c, _ in chain])
         top = max(best.values(), key=lambda c: c.level_dbm)
         if not any(
@@ -440,7 +499,7 @@ def sources_beside(
             for c, _ in chain
             for m in chosen_windows.get(c.window_start_s, [])
         ]
-        if max(apart) < ONE_DEVICE_DB or any(one_clock(chain, m) for m in mine):
+        if max(apart) < ONE_DEVICE_DB:
             continue  # that device in a second slot
         out.append(best)
     out.sort(key=lambda best: -max(c.level_dbm for c in best.values()))

@@ -70,7 +70,8 @@ LEGACY_PREAMBLE_US = 20.0  # IEEE 802.11-2020 17.4.3: 16 us preamble + 4 us SIGN
 HT_PREAMBLE_US = 36.0  # IEEE 802.11-2020 19.4.3: + HT-SIG 8, HT-STF 4, one HT-LTF 4
 OFDM_MAX_MBPS = 54.0  # the fastest legacy OFDM rate (802.11a/g)
 # The count -> dBm law sent in INFO (docs/protocol.md; the AD8318's datasheet
-# slope and intercept, as docs/examples/write_capture.py uses)
+# slope and intercept, and the older ADC line through zero, which these
+# captures have always used)
 CALIBRATION = {
     "source": "datasheet",
     "adc_full_scale_mv": 3100.0,

@@ -55,13 +55,14 @@ LATTICE_Z = (4.0, 7.0)
 # Whole subframes on the grid of intervals are not enough with many bursts:
 # a regular train whose interval is near a whole number of milliseconds keeps
 # that grid too (a 6 Mbit/s Wi-Fi frame of 1500 bytes lasts 2.02 ms, the next
-# one follows 0.1-0.2 ms later), but its edges drift across the subframe
+# one follows 0.08-0.15 ms later), but its edges drift across the subframe
 # lattice. A handset's edges keep one phase of it: from LATTICE_MIN_BURSTS
 # bursts on, the edges' best phase must stand ALONE_LATTICE_Z standard errors
 # above chance (lattice_z), fully from the upper figure. Measured on
 # components of 30 bursts or more (docs/benchmarks.md, round 21): handsets'
-# from 6.5 (1st percentile 7.0-7.8 on our sets and two outsiders'), Wi-Fi
-# cameras' under 4 (the best of eight phases of random edges: 90 % under 2.5)
+# 1st percentile 7.8 on our sets and 7.0 on the second outsider's (the fourth
+# outsider's 5th percentile 6.5), Wi-Fi cameras' all under 4 (the best of
+# eight phases of random edges: 82-95 % under 2.5)
 ALONE_LATTICE_Z = (2.5, 4.0)
 
 
@@ -76,12 +77,14 @@ def score(f: Features) -> float:
         f.starts_s, LTE_SUBFRAME_S, GRID_TOLERANCE_S, max_multiple=GRID_MAX_MULTIPLE
     )
     alone = ramp(whole, *WHOLE) * ramp(grid, *ON_GRID)
-    if alone and f.count >= LATTICE_MIN_BURSTS:
-        alone *= ramp(lattice_z(f), *ALONE_LATTICE_Z)
+    z = lattice_z(f) if alone and f.count >= LATTICE_MIN_BURSTS else None
+    if z is not None:
+        alone *= ramp(z, *ALONE_LATTICE_Z)
     mixed = ramp(whole, *WHOLE_MIXED)
     if f.count < LATTICE_MIN_BURSTS or mixed <= alone:
         return alone  # cheap tests first: the lattice cannot raise the score
-    locked = max(ramp(edge_lattice(f), *EDGE_LATTICE), ramp(lattice_z(f), *LATTICE_Z))
+    z = lattice_z(f) if z is None else z
+    locked = max(ramp(edge_lattice(f), *EDGE_LATTICE), ramp(z, *LATTICE_Z))
     return max(alone, locked * mixed)
 
 
