@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from roomsweep.analysis.classifiers.base import Classifier, ramp
-from roomsweep.analysis.dsp import grid_fraction
+from roomsweep.analysis.dsp import grid_fraction, remembered
 from roomsweep.analysis.features import Features
 from roomsweep.standards import LTE_SUBFRAME_S
 
@@ -77,14 +77,12 @@ def score(f: Features) -> float:
         f.starts_s, LTE_SUBFRAME_S, GRID_TOLERANCE_S, max_multiple=GRID_MAX_MULTIPLE
     )
     alone = ramp(whole, *WHOLE) * ramp(grid, *ON_GRID)
-    z = lattice_z(f) if alone and f.count >= LATTICE_MIN_BURSTS else None
-    if z is not None:
-        alone *= ramp(z, *ALONE_LATTICE_Z)
+    if alone and f.count >= LATTICE_MIN_BURSTS:
+        alone *= ramp(lattice_z(f), *ALONE_LATTICE_Z)
     mixed = ramp(whole, *WHOLE_MIXED)
     if f.count < LATTICE_MIN_BURSTS or mixed <= alone:
         return alone  # cheap tests first: the lattice cannot raise the score
-    z = lattice_z(f) if z is None else z
-    locked = max(ramp(edge_lattice(f), *EDGE_LATTICE), ramp(z, *LATTICE_Z))
+    locked = max(ramp(edge_lattice(f), *EDGE_LATTICE), ramp(lattice_z(f), *LATTICE_Z))
     return max(alone, locked * mixed)
 
 
@@ -133,6 +131,13 @@ def lattice_z(f: Features) -> float:
     """
     if f.count == 0:
         return 0.0
+    # asked of each component by lte and wifi_stream, several times: once
+    key = ("lattice_z", f.fs, f.widths_s.tobytes())
+    z, _ = remembered(f.starts_s, key, lambda: (_lattice_z(f), {}))
+    return float(z)
+
+
+def _lattice_z(f: Features) -> float:
     per_subframe = f.fs * LTE_SUBFRAME_S
     chance = max(
         2 * GRID_TOLERANCE_S / LTE_SUBFRAME_S,
