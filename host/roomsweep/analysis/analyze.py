@@ -64,7 +64,7 @@ from roomsweep.analysis.inroom import (
 from roomsweep.analysis.lens import lens_findings, merge_ranked
 from roomsweep.analysis.locate import fit_position
 from roomsweep.analysis.motion import apply_motion_test, motion_test, without_stimulus_marks
-from roomsweep.analysis.peaks import loudest_per_stretch, neighbours, peaks, stretch_levels
+from roomsweep.analysis.peaks import neighbours, peaks, stretch_levels, surest_per_stretch
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.timing import (
     TIMED_FRAMES_S,
@@ -145,8 +145,9 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         if cls == UNKNOWN:
             continue
         of_class = [c for c in comps if c.cls == cls]
-        # level of this class in every stretch (floor where it was not heard)
-        best_in = loudest_per_stretch(of_class, above=DETECTOR_FLOOR_DBM)
+        # level of this class in every stretch (floor where it was not heard),
+        # from the window that shows the kind most clearly at that level
+        best_in = surest_per_stretch(of_class, above=DETECTOR_FLOOR_DBM)
         track = stretch_levels(best_in, len(parts))
         typical = float(np.median(track))
         # saturated: at the detector's ceiling, with auto-ranging even with the pad in

@@ -43,6 +43,12 @@ FALL_SLACK_DB = 10.0
 # CO_PEAK_CONTRAST_DB above them.
 # (HOLD_M, the distance at which a device counts as "at" a stop: inroom.HOLD_M)
 CO_PEAK_CONTRAST_DB = 10.0
+# One device read in two windows of a stop: its level differs by the fading and
+# the detector's log conformance (+-1 dB, AD8318 datasheet), while how clearly a
+# window shows its kind varies with what else is on the air then (room12 of
+# outsider round 4: a camera's two windows at -24.2 and -24.4 dBm, classed at
+# 0.48 and 0.67). Within this of the loudest, the surest window speaks for the stop.
+SAME_LEVEL_DB = 1.0
 # A peak shown only by "not heard" beneath other traffic (see _stands_alone):
 # the least confidence (and its kind's in-room level, inroom.in_room_level)
 MASKED_MIN_CONFIDENCE = 0.8
@@ -54,6 +60,25 @@ def loudest_per_stretch(comps: list[Component], above: float = -np.inf) -> dict[
     best: dict[int, Component] = {}
     for c in comps:
         if c.level_dbm > (best[c.stretch].level_dbm if c.stretch in best else above):
+            best[c.stretch] = c
+    return best
+
+
+def surest_per_stretch(
+    comps: list[Component], above: float = -np.inf, same_level_db: float = SAME_LEVEL_DB
+) -> dict[int, Component]:
+    """Of the components louder than `above`, each stretch's loudest, or the
+    most confident of those within `same_level_db` of it (the first of equals):
+    stretch index -> component."""
+    loudest = loudest_per_stretch(comps, above)
+    best = dict(loudest)
+    for c in comps:
+        top = loudest.get(c.stretch)
+        if (
+            top is not None
+            and c.level_dbm >= top.level_dbm - same_level_db
+            and c.confidence > best[c.stretch].confidence
+        ):
             best[c.stretch] = c
     return best
 
