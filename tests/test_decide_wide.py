@@ -352,3 +352,21 @@ def test_an_rf_finding_whose_access_point_the_scan_hears_there_is_no_echo():
     assert "vouched_by_wifi_scan" not in behind["evidence"]
     unvouched = wifi_ap("table")
     assert drop_echoes([gsm, unvouched]) == [gsm]
+
+
+def test_a_finding_dropped_as_an_echo_claims_no_scanned_camera():
+    """s2718-012 without a plan: a DECT bug at 0 dBm and a camera's setup
+    access point (its beacons at -2 dBm) share the table; the detector's Wi-Fi
+    pattern there reads -37 dBm, the DECT's bursts mixed with other traffic.
+    That finding is dropped as an echo of the DECT (echoes.drop_echoes), so it
+    stands for no device and must not take the scan's camera from it: the
+    access point keeps a finding of its own. A finding the echo test keeps
+    still claims it."""
+    parts, kinds = _wifi_kinds({"table": -37.0, "rug-left": -45.0, "door": -50.0})
+    rssi = _from((2.25, 2.0), 0.3, -4.0)
+    dect = {"class": "dect", "waypoint": "table", "level_dbm": 0.0, "evidence": {}}
+    echo = {"class": "wifi_camera", "waypoint": "table", "level_dbm": -37.0, "evidence": {}}
+    (got,) = wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(rssi)], [dect, echo])
+    assert got[0] == "wifi_ap" and got[3]["waypoint"] == "table"
+    alone = {"class": "wifi_camera", "waypoint": "table", "level_dbm": -37.0, "evidence": {}}
+    assert wifiscan.vouched_by_scan(kinds, parts, ROOM, [_claim(rssi)], [alone]) == []

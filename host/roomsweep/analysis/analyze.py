@@ -64,7 +64,13 @@ from roomsweep.analysis.inroom import (
 from roomsweep.analysis.lens import lens_findings, merge_ranked
 from roomsweep.analysis.locate import fit_position
 from roomsweep.analysis.motion import apply_motion_test, motion_test, without_stimulus_marks
-from roomsweep.analysis.peaks import neighbours, peaks, stretch_levels, surest_per_stretch
+from roomsweep.analysis.peaks import (
+    SAME_LEVEL_DB,
+    neighbours,
+    peaks,
+    stretch_levels,
+    surest_per_stretch,
+)
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.timing import (
     TIMED_FRAMES_S,
@@ -199,6 +205,8 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         of_kind: list[dict[str, Any]] = []
         for top, own, room, is_peak in tops:
             if beyond_walls(room, top.level_dbm, ceiling):
+                continue
+            if cls == "ble" and _a_cameras_frames(top, comps):
                 continue
             # another device of the kind must not pull this one's position fit
             here = parts[top.stretch].label
@@ -349,6 +357,25 @@ def _beside(
             room = regional[top.stretch]
         out.append((top, own, room, is_peak))
     return out
+
+
+def _a_cameras_frames(top: Component, comps: list[Component]) -> bool:
+    """Whether a BLE reading is a Wi-Fi camera's frames: at its stop a window
+    names a camera as surely, at the same level (peaks.SAME_LEVEL_DB). At a
+    high PHY rate a camera's frames last 80-250 us, one or two samples, and
+    a window that catches few of them reads them as advertising events; one
+    device sends at one power, and its other windows name it. A camera that
+    also advertises is a camera all the same (outsider round 4, rooms 4 and
+    18: a camera's stream at -27.8 and -30.8 dBm read as BLE at -27.0 and
+    -31.3 in another window). Not so a level shared with GSM or DECT: a tag
+    in a TDMA train's gaps is told apart at the train's level (components)."""
+    return any(
+        c.cls == "wifi_camera"
+        and c.stretch == top.stretch
+        and abs(c.level_dbm - top.level_dbm) <= SAME_LEVEL_DB
+        and c.confidence >= top.confidence
+        for c in comps
+    )
 
 
 def _contrast(

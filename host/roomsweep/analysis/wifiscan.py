@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.components import Component, Stretch
+from roomsweep.analysis.echoes import drop_echoes
 from roomsweep.analysis.inroom import level_from_beyond, too_loud_for_outside
 from roomsweep.analysis.locate import FIT_RADIUS_M, in_room, planless_in_room
 from roomsweep.analysis.recording import Recording
@@ -84,6 +85,12 @@ def vouched_by_scan(
         with_scans_strongest(rf_wifi[i], scan[k]["waypoint"])
         if _heard_as_itself(rf_wifi[i], scan[k], positions, stops):
             rf_wifi[i].setdefault("evidence", {})["vouched_by_wifi_scan"] = True
+    # a finding the echo test drops (a quieter pattern of its stop's loudest
+    # device: s2718-012, a camera pattern at -37 dBm beside a DECT bug at 0 dBm,
+    # 35 dB under the access point's beacons) stands for no device: the scan's
+    # device keeps its own finding
+    kept = {id(f) for f in drop_echoes(found)}
+    taken = {k: i for k, i in taken.items() if id(rf_wifi[i]) in kept}
     by_kind = {cls: kind[1] for cls, kind in wifi_kinds.items()}
     reported = in_findings(by_kind, parts, found)
     for k, n in enumerate(scan):
