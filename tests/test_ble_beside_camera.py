@@ -39,3 +39,26 @@ def test_a_tag_at_a_tdma_trains_level_keeps_its_own():
     # r2room23 of outsider round 2: a tag at -33.1 dBm beside GSM at -33.1
     ble = _at("ble", -33.1, 0.9)
     assert not _a_cameras_frames(ble, [_at("gsm", -33.1, 1.0), _at("dect", -33.0, 1.0)])
+
+
+def test_analyze_asks_it_of_every_ble_top_only(monkeypatch):
+    """analyze asks the rule of each BLE top it may report (the hand-made
+    hotel room's tracker), and of no other kind's."""
+    from pathlib import Path
+
+    import roomsweep.analysis.analyze as A
+    from roomsweep.eval.fastpath import from_scenario
+    from roomsweep.sim.scenario import load_scenario
+
+    sc = load_scenario(str(Path(__file__).parent / "scenarios" / "hand-hotel-ble-tracker.toml"))
+    rec = from_scenario(sc)
+    asked = []
+
+    def spy(top, comps):
+        asked.append(top.cls)
+        return _a_cameras_frames(top, comps)
+
+    monkeypatch.setattr(A, "_a_cameras_frames", spy)
+    found = A.analyze(rec)
+    assert asked and set(asked) == {"ble"}
+    assert any(f["class"] == "ble" for f in found)

@@ -355,9 +355,10 @@ def test_an_rf_finding_whose_access_point_the_scan_hears_there_is_no_echo():
 
 
 def test_a_finding_dropped_as_an_echo_claims_no_scanned_camera():
-    """s2718-012 without a plan: a DECT bug at 0 dBm and a camera's setup
-    access point (its beacons at -2 dBm) share the table; the detector's Wi-Fi
-    pattern there reads -37 dBm, the DECT's bursts mixed with other traffic.
+    """As in s2718-012 (there swept without a plan): a DECT bug at 0 dBm and a
+    camera's setup access point (its beacons the loudest at the table) share
+    the table; the detector's Wi-Fi pattern there reads -37 dBm, the DECT's
+    bursts mixed with other traffic.
     That finding is dropped as an echo of the DECT (echoes.drop_echoes), so it
     stands for no device and must not take the scan's camera from it: the
     access point keeps a finding of its own. A finding the echo test keeps

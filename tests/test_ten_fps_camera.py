@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from roomsweep.analysis.classifiers.wifi_stream import score as stream_score
 from roomsweep.analysis.components import Component, classify
 from roomsweep.analysis.features import component
 from roomsweep.analysis.peaks import SAME_LEVEL_DB, loudest_per_stretch, surest_per_stretch
@@ -66,3 +67,73 @@ def test_the_surest_window_within_a_decibel_speaks_for_the_stop():
     twin = _at(4, -24.3, 0.67)
     assert surest_per_stretch([loud, sure, twin])[4] is sure
     assert surest_per_stretch([loud, sure], same_level_db=0.1)[4] is loud
+
+
+def _ticks(period: float, jitter, seed: int, width: float = 0.4e-3) -> list[tuple[float, float]]:
+    """Alike bursts, one per tick of `period`, each jitter(rng) after its tick."""
+    rng = np.random.default_rng(seed)
+    n = int(1.45 / period)
+    return [(t, t + width) for t in 0.01 + period * np.arange(n) + jitter(rng, n)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("fps", [30])
+def test_a_low_bitrate_cameras_alike_frames_keep_its_frame_clock(fps, seed):
+    """Outsider round 4's room 20: 30 fps at 0.5 Mbit/s and 65 Mbit/s, each
+    P-frame one 0.4 ms burst, none wider than the rest; each leaves 0-4 ms
+    after its capture tick (encoding, the medium). Its clusters' sizes say
+    nothing, its frame clock names it. At 20 fps or less a 1.5 s window holds
+    too few intervals to show the clock beyond doubt (ble.CLOCKED_Z), and
+    such alike bursts may read as an advertiser's."""
+    x = _bursts(_ticks(1 / fps, lambda rng, n: rng.uniform(0, 4e-3, n), seed), seed)
+    f = component(x, FS, FLOOR_DBM + 30.0, HALF_WIDTH_DB, top=True)
+    cls, confidence, scores = classify(f)
+    assert cls == "wifi_camera" and confidence >= 0.6, (f.count, scores)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_strict_clock_or_an_advertisers_walk_is_no_frame_clock(seed):
+    """The same bursts every 33 ms on a strict clock (a BLE connection's
+    anchors keep +-16 us), or as an advertiser's random walk (advInterval 30
+    ms plus advDelay 0-10 ms afresh each event): no camera's frame clock."""
+    strict = _ticks(1 / 30, lambda rng, n: rng.uniform(-16e-6, 16e-6, n), seed)
+    rng = np.random.default_rng(seed)
+    walk_starts = 0.01 + np.cumsum(0.030 + rng.uniform(0, 0.010, 40))
+    walk = [(t, t + 0.4e-3) for t in walk_starts[walk_starts < 1.45]]
+    for intervals in (strict, walk):
+        x = _bursts(intervals, seed)
+        f = component(x, FS, FLOOR_DBM + 30.0, HALF_WIDTH_DB, top=True)
+        assert stream_score(f) < 0.45, (f.count, classify(f))
+
+
+def test_the_surest_window_keeps_above_and_a_clipped_loudest():
+    loud, sure = _at(4, -57.5, 0.5), _at(4, -58.3, 0.9)
+    # a surer reading beneath `above` is not taken
+    assert surest_per_stretch([loud, sure], above=-58.0)[4] is loud
+    # a clipped loudest is the stop's lower bound: it stays
+    clipped, under = _at(4, -3.0, 0.5), _at(4, -3.6, 0.9)
+    assert surest_per_stretch([clipped, under], clipped_dbm=-3.0)[4] is clipped
+    assert surest_per_stretch([clipped, under])[4] is under
+
+
+def test_analyze_takes_each_stops_surest_window(monkeypatch):
+    """analyze reads each kind's stops through surest_per_stretch, with the
+    detector's ceiling as the clipped level."""
+    import dataclasses
+    from pathlib import Path
+
+    import roomsweep.analysis.analyze as A
+    from roomsweep.eval.fastpath import from_scenario
+    from roomsweep.sim.scenario import load_scenario
+
+    sc = load_scenario(str(Path(__file__).parent / "scenarios" / "s2718-012-bathroom.toml"))
+    rec = from_scenario(sc)
+    asked = []
+
+    def spy(comps, above=-np.inf, same_level_db=SAME_LEVEL_DB, clipped_dbm=np.inf):
+        asked.append(clipped_dbm)
+        return surest_per_stretch(comps, above, same_level_db, clipped_dbm)
+
+    monkeypatch.setattr(A, "surest_per_stretch", spy)
+    A.analyze(dataclasses.replace(rec, waypoint_positions=None))
+    assert asked and all(c == rec.ceiling_dbm for c in asked)

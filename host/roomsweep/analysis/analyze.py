@@ -86,7 +86,7 @@ from roomsweep.network.findings import (
     add_network_findings,
 )
 
-# a kind's track over the stretches, its loudest component per stretch, its
+# a kind's track over the stretches, its component per stretch (surest_per_stretch), its
 # typical level and the components chosen as its sources
 Kind = tuple[np.ndarray, dict[int, Component], float, list[Component]]
 
@@ -142,7 +142,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     labels = {st.index: st.label for st in parts}
     positions = rec.waypoint_positions or {}
     scan = scan_cameras(rec, baseline)
-    # each kind's track, its loudest component per stretch, its typical level
+    # each kind's track, its component per stretch, its typical level
     # and the components chosen: for the scans' devices (wifiscan, blescan)
     kinds: dict[str, Kind] = {}
     near = neighbours(parts, rec)
@@ -153,7 +153,9 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         of_class = [c for c in comps if c.cls == cls]
         # level of this class in every stretch (floor where it was not heard),
         # from the window that shows the kind most clearly at that level
-        best_in = surest_per_stretch(of_class, above=DETECTOR_FLOOR_DBM)
+        best_in = surest_per_stretch(
+            of_class, above=DETECTOR_FLOOR_DBM, clipped_dbm=rec.ceiling_dbm
+        )
         track = stretch_levels(best_in, len(parts))
         typical = float(np.median(track))
         # saturated: at the detector's ceiling, with auto-ranging even with the pad in

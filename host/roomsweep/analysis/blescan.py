@@ -98,7 +98,7 @@ def vouched_by_ble_scan(
     is this device): that finding gains the advertiser's evidence
     (scan_evidence), so the network merge joins its tracker finding to it, and
     the advertiser's strongest stop in its region.
-    `best_in`: the ble kind's loudest component per stretch of `parts`. Each:
+    `best_in`: the ble kind's component per stretch of `parts` (analyze's). Each:
     (advertiser, component or None, in-room evidence)."""
     stops = {st.label for st in parts if st.label is not None}
     out: list[tuple[Advertiser, Component | None, dict[str, Any]]] = []

@@ -65,17 +65,24 @@ def loudest_per_stretch(comps: list[Component], above: float = -np.inf) -> dict[
 
 
 def surest_per_stretch(
-    comps: list[Component], above: float = -np.inf, same_level_db: float = SAME_LEVEL_DB
+    comps: list[Component],
+    above: float = -np.inf,
+    same_level_db: float = SAME_LEVEL_DB,
+    clipped_dbm: float = np.inf,
 ) -> dict[int, Component]:
-    """Of the components louder than `above`, each stretch's loudest, or the
-    most confident of those within `same_level_db` of it (the first of equals):
-    stretch index -> component."""
+    """Of the components louder than `above`, each stretch's loudest, or of
+    those within `same_level_db` of it the most confident where one is more
+    confident than it (the first of those equally confident): stretch index ->
+    component. A loudest at `clipped_dbm` or above stays: a clipped reading is
+    the stop's lower bound, which a window under it cannot give."""
     loudest = loudest_per_stretch(comps, above)
     best = dict(loudest)
     for c in comps:
         top = loudest.get(c.stretch)
         if (
             top is not None
+            and top.level_dbm < clipped_dbm
+            and c.level_dbm > above
             and c.level_dbm >= top.level_dbm - same_level_db
             and c.confidence > best[c.stretch].confidence
         ):

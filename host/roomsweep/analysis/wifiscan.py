@@ -79,18 +79,23 @@ def vouched_by_scan(
     (kind, component or None, in-room evidence, the scan's finding)."""
     out: list[tuple[str, Component | None, dict[str, Any], dict[str, Any]]] = []
     rf_wifi = [f for f in found if f["class"] in RF_MERGE_CLASSES]
-    taken = claimed([(n["waypoint"], n["level_dbm"]) for n in scan], rf_wifi, positions)
+    heard_at = [(n["waypoint"], n["level_dbm"]) for n in scan]
     stops = {st.label for st in parts if st.label is not None}
-    for k, i in taken.items():
-        with_scans_strongest(rf_wifi[i], scan[k]["waypoint"])
+    for k, i in claimed(heard_at, rf_wifi, positions).items():
         if _heard_as_itself(rf_wifi[i], scan[k], positions, stops):
             rf_wifi[i].setdefault("evidence", {})["vouched_by_wifi_scan"] = True
     # a finding the echo test drops (a quieter pattern of its stop's loudest
     # device: s2718-012, a camera pattern at -37 dBm beside a DECT bug at 0 dBm,
-    # 35 dB under the access point's beacons) stands for no device: the scan's
-    # device keeps its own finding
+    # 35 dB under the access point's beacons) stands for no device: the claims
+    # are made again without it, so the scan's device goes to a finding kept
+    # or keeps its own
     kept = {id(f) for f in drop_echoes(found)}
-    taken = {k: i for k, i in taken.items() if id(rf_wifi[i]) in kept}
+    rf_wifi = [f for f in rf_wifi if id(f) in kept]
+    taken = claimed(heard_at, rf_wifi, positions)
+    for k, i in taken.items():
+        with_scans_strongest(rf_wifi[i], scan[k]["waypoint"])
+        if _heard_as_itself(rf_wifi[i], scan[k], positions, stops):
+            rf_wifi[i].setdefault("evidence", {})["vouched_by_wifi_scan"] = True
     by_kind = {cls: kind[1] for cls, kind in wifi_kinds.items()}
     reported = in_findings(by_kind, parts, found)
     for k, n in enumerate(scan):

@@ -39,6 +39,7 @@ from roomsweep.analysis.classifiers.base import (
     own_cadence,
     ramp,
 )
+from roomsweep.analysis.classifiers.ble import EXACT_S, EXACT_SHARE, clocked
 from roomsweep.analysis.classifiers.lte import ALONE_LATTICE_Z, LATTICE_MIN_BURSTS, lattice_z
 from roomsweep.analysis.classifiers.wifi_beacon import BEACON_REGULARITY, beacon_train
 from roomsweep.analysis.dsp import _median, grid_fraction, level_modes
@@ -106,7 +107,7 @@ CLUSTER_DUTY = (0.003, 0.006)
 # one cluster; 0.3 ms is that and the edge blur of a sample either side
 CLUSTER_GAP_S = 0.3e-3
 # Clusters at a video frame rate: cameras send 10-30 frames a second. A 10 fps
-# camera must count fully although a window loses a frame or two beneath other
+# camera must count fully although a window loses a frame beneath other
 # traffic (outsider round 4's cameras at 10 fps scored 0.5 when this ramp ran
 # from 8 to 12 a second): from 6 clusters a second, fully from 9
 CLUSTER_RATE_HZ = (6, 9)
@@ -115,6 +116,17 @@ CLUSTER_RATE_HZ = (6, 9)
 # fit traces' clusters at 300 Mbit/s spread 0.4-1.7 ms; a 4x I-frame of 20
 # packets at 300 Mbit/s lasts about 4 ms, a P-frame of 5 about 1 ms)
 CLUSTER_SPREAD_S = (0.2e-3, 0.5e-3)
+# ... or, where a window holds no I-frame and a low bitrate makes the P-frames
+# alike, the video's frame clock: each frame leaves a varying delay after its
+# capture tick (encoding, then the medium), so successive intervals are
+# anti-correlated (ble.clocked, as for a BLE advertiser that keeps a clock),
+# at 10-30 frames a second (a frame's jitter either side), and spread by
+# milliseconds: fewer than EXACT_SHARE[0] of them within two samples of their
+# median, unlike a strict clock's (a BLE connection's anchors keep +-16 us,
+# Core 5.4 Vol 6 Part B 4.5.7). Outsider round 4's room 20: a camera at 30 fps,
+# 0.5 Mbit/s, 65 Mbit/s, its clusters 0.4 ms alike and clocked beyond doubt. At
+# 20 fps or less a 1.5 s window holds too few intervals to show it so
+VIDEO_CLOCK_INTERVAL_S = (1 / 31, 1 / 9)
 # At least a few packets per cluster on average (median cluster at least this
 # long): a lone short burst a tick is a beacon or an advertiser, not a video frame
 CLUSTER_MIN_WIDTH_S = 0.3e-3
@@ -124,7 +136,7 @@ CLUSTER_MIN_WIDTH_S = 0.3e-3
 # 36.211), so its bursts' starts keep the subframe grid however far apart: the
 # simulated LTE bugs' clusters 0.76-1.0 on it (ON_GRID rules that out), the NESL
 # cameras' at most 0.12 (chance: 2 x 140 us / 1 ms = 0.28). Clusters come at
-# least every 1 / CLUSTER_RATE_HZ[0] = 125 ms: grid multiples up to 200.
+# least every 1 / CLUSTER_RATE_HZ[0] = 167 ms: grid multiples up to 200.
 CLUSTER_GRID = (LTE_SUBFRAME_S, 140e-6)
 CLUSTER_GRID_MAX_MULTIPLE = 200
 # The slot grids of the kinds that have one, each with how far a burst start may
@@ -254,7 +266,24 @@ def _clusters(f: Features) -> float:
     not_beacons = 1.0 - _beacons(f)
     on_grid, _ = grid_fraction(starts, *CLUSTER_GRID, max_multiple=CLUSTER_GRID_MAX_MULTIPLE)
     not_lte = 1.0 - ramp(on_grid, *ON_GRID)
-    return rate * not_beacons * not_lte * ramp(float(np.std(widths)), *CLUSTER_SPREAD_S)
+    spread = ramp(float(np.std(widths)), *CLUSTER_SPREAD_S)
+    if spread < 1.0:
+        spread = max(spread, _video_clock(starts))
+    return rate * not_beacons * not_lte * spread
+
+
+def _video_clock(starts: np.ndarray) -> float:
+    """How clearly clusters starting at `starts` keep a video frame clock with
+    a camera's jitter (VIDEO_CLOCK_INTERVAL_S), 0..1."""
+    iv = np.diff(starts)
+    if iv.size == 0:
+        return 0.0
+    med = float(np.median(iv))
+    if not VIDEO_CLOCK_INTERVAL_S[0] <= med <= VIDEO_CLOCK_INTERVAL_S[1]:
+        return 0.0
+    if float(np.mean(np.abs(iv - med) <= EXACT_S)) >= EXACT_SHARE[0]:
+        return 0.0  # a strict clock's, not a camera's
+    return clocked(iv, med)
 
 
 def _grid(f: Features) -> float:
