@@ -342,7 +342,7 @@ def clock_slots(a: Chain, b: Chain) -> int | None:
     standard errors."""
     if not a or not b or a[0][0].cls != "dect" or b[0][0].cls != "dect":
         return None
-    frame = TIMED_FRAMES_S["dect"]
+    frame = DECT_FRAME_S
     at_a, at_b = _by_window(a), _by_window(b)
     t = np.array(sorted(set(at_a) & set(at_b)))
     if t.size < ONE_CLOCK_MIN_WINDOWS or t[-1] - t[0] < ONE_CLOCK_SPAN_S:

@@ -39,7 +39,7 @@ from roomsweep.analysis.classifiers.base import (
     own_cadence,
     ramp,
 )
-from roomsweep.analysis.classifiers.ble import EXACT_S, EXACT_SHARE, clocked
+from roomsweep.analysis.classifiers.ble import CLOCKED_MIN_PAIRS, EXACT_S, EXACT_SHARE, clocked
 from roomsweep.analysis.classifiers.lte import ALONE_LATTICE_Z, LATTICE_MIN_BURSTS, lattice_z
 from roomsweep.analysis.classifiers.wifi_beacon import BEACON_REGULARITY, beacon_train
 from roomsweep.analysis.dsp import _median, grid_fraction, level_modes
@@ -276,7 +276,7 @@ def _video_clock(starts: np.ndarray) -> float:
     """How clearly clusters starting at `starts` keep a video frame clock with
     a camera's jitter (VIDEO_CLOCK_INTERVAL_S), 0..1."""
     iv = np.diff(starts)
-    if iv.size == 0:
+    if iv.size <= CLOCKED_MIN_PAIRS:  # too few pairs for clocked to judge
         return 0.0
     med = float(np.median(iv))
     if not VIDEO_CLOCK_INTERVAL_S[0] <= med <= VIDEO_CLOCK_INTERVAL_S[1]:
