@@ -118,16 +118,37 @@ def test_a_slow_advertiser_answering_scan_requests_is_ble():
 
 
 def test_bursts_between_a_slow_advertisers_events_leave_them_unjoined():
-    """Two other bursts a tenth of a second apart (a beacon, a data frame)
-    leave a gap neither within an event nor a silence between two: no slow
-    advertiser's events, and no BLE from this rule."""
+    """Other bursts between the events, a data frame and its two retries 6 ms
+    apart and a beacon a tenth of a second later, leave gaps neither within
+    an event nor a silence between two (a tenth of a second is under
+    SPARSE_INTERVAL_S; 6 ms is under the least advInterval): no slow
+    advertiser's events, no quiet groups, and no BLE from these rules."""
+    starts, widths = _slow_tracker(scan_every=2)
+    others = np.array([0.5, 0.506, 0.512, 0.62])
+    x = burst_envelope(
+        np.append(starts, others), np.append(widths, [0.3e-3] * others.size), 3.0, seed=5
+    )
+    f = component(x, FS, -25.0, 3.0, top=True)
+    void = (f.gaps_s > ble.INTRA_GAP_MAX_S) & (f.gaps_s < ble.BLE_ADV_INTERVAL_MIN_S)
+    assert np.count_nonzero(void) == 2  # the retries'
+    assert not ble.slow_events(f)
+    assert not ble.quiet_groups(f)
+    assert ble.score(f) == 0.0
+
+
+def test_lone_bursts_between_a_slow_advertisers_events_leave_it_heard():
+    """Two lone bursts a tenth of a second apart, each far (20 ms or more)
+    from everything: not the slow advertiser's silences, but gaps of the least
+    advInterval or more around groups (ble.quiet_groups), and the tracker's
+    events are still heard as BLE."""
     starts, widths = _slow_tracker(scan_every=2)
     others = np.array([0.5, 0.62])
     x = burst_envelope(np.append(starts, others), np.append(widths, [0.3e-3] * 2), 3.0, seed=5)
     f = component(x, FS, -25.0, 3.0, top=True)
-    assert f.events(ble.INTRA_GAP_MAX_S)[0].size < ble.SPARSE_EVENTS  # few enough events
     assert not ble.slow_events(f)
-    assert ble.score(f) == 0.0
+    assert ble.quiet_groups(f)
+    cls, _, scores = classify(f)
+    assert cls == "ble", scores
 
 
 @pytest.mark.parametrize("seed", [1, 4])

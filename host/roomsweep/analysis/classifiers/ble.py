@@ -146,12 +146,13 @@ def event_gap(f: Features) -> float:
 def score(f: Features) -> float:
     """BLE advertising's score, its events joined at PDU_GAP_S or, where that
     finds none, at the spacing the advertiser's own gaps agree on (event_gap),
-    or, for a slow advertiser's few events, at INTRA_GAP_MAX_S (slow_events)."""
+    or, for a slow advertiser's few events or events kept apart by silences
+    whatever their own spacing, at INTRA_GAP_MAX_S (slow_events, quiet_groups)."""
     found = _score(f, PDU_GAP_S)
     if found > 0:
         return found
     gap = event_gap(f)
-    if gap == PDU_GAP_S and slow_events(f):
+    if gap == PDU_GAP_S and (slow_events(f) or quiet_groups(f)):
         gap = INTRA_GAP_MAX_S
     return _score(f, gap) if gap > PDU_GAP_S else 0.0
 
@@ -177,6 +178,42 @@ def slow_events(f: Features) -> bool:
         return False
     starts, _ = f.events(INTRA_GAP_MAX_S)
     return 2 <= starts.size < SPARSE_EVENTS
+
+
+# Gaps neither within an event nor a silence between two that quiet_groups
+# lets pass: a lone burst of another source left among the events (a GSM
+# handset's SACCH burst every 26 frames in a speech pause, 3GPP TS 45.002,
+# has no partner a frame away and stays out of its train) or a PDU's edge lost
+# in a fade; more than this share is traffic of its own
+QUIET_STRAY_SHARE = 0.1
+
+
+def quiet_groups(f: Features) -> bool:
+    """Events whose PDUs keep no one spacing, too many for slow_events: a
+    connectable advertiser answering some scan requests, some of its PDUs
+    lost in a fade on their channel (37, 38 and 39 lie 78 MHz apart and fade
+    apart), so the short gaps take several lengths and event_gap finds no
+    agreement. Its events still stand apart: every gap (bar
+    QUIET_STRAY_SHARE of them) is within an event (INTRA_GAP_MAX_S) or at
+    least the least advInterval (BLE_ADV_INTERVAL_MIN_S, Core 5.4 Vol 6
+    Part B 4.4.2.2.1), about two short gaps to a long one (SHORT_PER_LONG,
+    as event_gap's). A camera's video frames are groups of many bursts, more
+    short gaps to a long one than an event's PDUs and scan responses make.
+
+    >>> ev = 0.03 + 0.231 * np.arange(6)  # 231 ms apart, PDUs 0.9-1.9 ms apart
+    >>> starts = np.sort(np.concatenate([ev, ev + 0.9e-3, ev + 2.8e-3]))
+    >>> f = Features(8000.0, 1.5, -30.0, np.zeros(1), starts, np.full(18, 0.3e-3))
+    >>> quiet_groups(f), slow_events(f)
+    (True, False)
+    """
+    gaps = f.gaps_s
+    short = np.count_nonzero(gaps <= INTRA_GAP_MAX_S)
+    long = np.count_nonzero(gaps >= BLE_ADV_INTERVAL_MIN_S)
+    if short < MIN_SHORT_GAPS or long < 2:
+        return False
+    if not SHORT_PER_LONG[0] <= short / long <= SHORT_PER_LONG[1]:
+        return False
+    return bool(gaps.size - short - long <= QUIET_STRAY_SHARE * gaps.size)
 
 
 def _score(f: Features, gap: float) -> float:
