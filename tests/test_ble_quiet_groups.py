@@ -1,11 +1,11 @@
 """A connectable advertiser whose PDUs keep no one spacing (classifiers.ble.
-quiet_groups), found on an outsider's room (docs/benchmarks.md round 23): a
+quiet_groups), found on outsider round 4's room 13 (docs/benchmarks.md round 23): a
 BLE camera advertising every 0.23 s, answering some scan requests, some PDUs
 lost in a fade, at a GSM neighbour's level. The gaps within its events take
 several lengths, so event_gap finds no spacing they agree on, and its events
 come too often for slow_events; but every gap is within an event or a
 silence of the least advInterval. A camera's video frames are groups of many
-bursts and stay no advertiser."""
+bursts, or of bursts longer than an advertising PDU, and stay no advertiser."""
 
 from __future__ import annotations
 
@@ -75,6 +75,41 @@ def test_a_lost_pdu_and_scan_response_leave_the_events_joined():
     assert ble.quiet_groups(f)
     cls, _, scores = classify(f)
     assert cls == "ble", scores
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_fast_connectable_advertiser_is_ble(seed):
+    """Every 30 ms, the fast advertising a connectable device starts with:
+    its events 30-40 ms apart, start to start, are all silences of the least
+    advInterval or more."""
+    starts, widths = _connectable(1.5, 0.03, seed)
+    f = component(burst_envelope(starts, widths, 1.5, seed=seed), FS, -25.0, 3.0, top=True)
+    assert ble.quiet_groups(f)
+    cls, _, scores = classify(f)
+    assert cls == "ble", scores
+
+
+def test_groups_faster_than_any_advertiser_are_no_quiet_groups():
+    """The same groups every 15 ms, under the least advInterval (20 ms): no
+    advertiser's events, whatever their shape."""
+    starts, widths = _connectable(1.5, 0.015, 3, lost=0.0, scanned=0.0)
+    f = component(burst_envelope(starts, widths, 1.5, seed=3), FS, -25.0, 3.0, top=True)
+    assert not ble.quiet_groups(f)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_low_bitrate_cameras_frames_are_no_advertising_events(seed):
+    """A camera at 10 frames a second and 400 kbit/s over 24 Mbit/s sends each
+    frame as a few data frames, as few bursts as an advertising event, apart
+    by silences; but each burst is half a millisecond, longer than any legacy
+    advertising PDU (PDU_MAX_S). A review's counter-example: without the
+    width test these windows read as BLE."""
+    params = {"phy_mbps": 24.0, "bitrate_kbps": 400.0, "fps": 10.0, "ampdu_mpdus": 1}
+    f = component(envelope("wifi_camera", 1.5, seed=seed, params=params), FS, -25.0, 3.0, top=True)
+    assert f.width_median_s > ble.PDU_MAX_S
+    assert not ble.quiet_groups(f)
+    cls, _, scores = classify(f)
+    assert cls != "ble", scores
 
 
 def test_video_frames_are_no_quiet_groups():

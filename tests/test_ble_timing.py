@@ -138,9 +138,11 @@ def test_bursts_between_a_slow_advertisers_events_leave_them_unjoined():
 
 def test_lone_bursts_between_a_slow_advertisers_events_leave_it_heard():
     """Two lone bursts a tenth of a second apart, each far (20 ms or more)
-    from everything: not the slow advertiser's silences, but gaps of the least
-    advInterval or more around groups (ble.quiet_groups), and the tracker's
-    events are still heard as BLE."""
+    from everything (a GSM handset's SACCH bursts in a speech pause, beside
+    its train): not the slow advertiser's silences, but events the least
+    advInterval or more apart (ble.quiet_groups). Joined so, the tracker's
+    events and the two lone ones keep no one interval, and the events' BLE
+    shape (ble.mixed_score) names them."""
     starts, widths = _slow_tracker(scan_every=2)
     others = np.array([0.5, 0.62])
     x = burst_envelope(np.append(starts, others), np.append(widths, [0.3e-3] * 2), 3.0, seed=5)

@@ -180,11 +180,10 @@ def slow_events(f: Features) -> bool:
     return 2 <= starts.size < SPARSE_EVENTS
 
 
-# Gaps neither within an event nor a silence between two that quiet_groups
-# lets pass: a lone burst of another source left among the events (a GSM
-# handset's SACCH burst every 26 frames in a speech pause, 3GPP TS 45.002,
-# has no partner a frame away and stays out of its train) or a PDU's edge lost
-# in a fade; more than this share is traffic of its own
+# Events closer together than the least advInterval that quiet_groups lets
+# pass, as a share of all the gaps between bursts: a PDU and a scan response
+# lost in a fade leave the rest of their event 2-4 ms on, a second event;
+# more than this is traffic of its own
 QUIET_STRAY_SHARE = 0.1
 
 
@@ -193,12 +192,15 @@ def quiet_groups(f: Features) -> bool:
     connectable advertiser answering some scan requests, some of its PDUs
     lost in a fade on their channel (37, 38 and 39 lie 78 MHz apart and fade
     apart), so the short gaps take several lengths and event_gap finds no
-    agreement. Its events still stand apart: every gap (bar
-    QUIET_STRAY_SHARE of them) is within an event (INTRA_GAP_MAX_S) or at
-    least the least advInterval (BLE_ADV_INTERVAL_MIN_S, Core 5.4 Vol 6
-    Part B 4.4.2.2.1), about two short gaps to a long one (SHORT_PER_LONG,
-    as event_gap's). A camera's video frames are groups of many bursts, more
-    short gaps to a long one than an event's PDUs and scan responses make.
+    agreement. Its events still stand apart. Joined where bursts are within
+    INTRA_GAP_MAX_S of each other, the events start at least the least
+    advInterval apart (BLE_ADV_INTERVAL_MIN_S, T_advEvent, Core 5.4 Vol 6
+    Part B 4.4.2.2.1), bar a few (QUIET_STRAY_SHARE), with about two short
+    gaps to an event (SHORT_PER_LONG, as event_gap's), and the bursts are
+    PDUs: the median no longer than a legacy PDU's longest (PDU_MAX_S). A
+    camera's video frames are groups of data frames of 1500 bytes, half a
+    millisecond or more each at 24 Mbit/s or less; at faster rates, groups of
+    more bursts.
 
     >>> ev = 0.03 + 0.231 * np.arange(6)  # 231 ms apart, PDUs 0.9-1.9 ms apart
     >>> starts = np.sort(np.concatenate([ev, ev + 0.9e-3, ev + 2.8e-3]))
@@ -206,14 +208,17 @@ def quiet_groups(f: Features) -> bool:
     >>> quiet_groups(f), slow_events(f)
     (True, False)
     """
-    gaps = f.gaps_s
-    short = np.count_nonzero(gaps <= INTRA_GAP_MAX_S)
-    long = np.count_nonzero(gaps >= BLE_ADV_INTERVAL_MIN_S)
+    if f.count < 2 or f.width_median_s > PDU_MAX_S:
+        return False
+    short = np.count_nonzero(f.gaps_s <= INTRA_GAP_MAX_S)
+    starts, _ = f.events(INTRA_GAP_MAX_S)
+    intervals = np.diff(starts)
+    long = np.count_nonzero(intervals >= BLE_ADV_INTERVAL_MIN_S)
     if short < MIN_SHORT_GAPS or long < 2:
         return False
     if not SHORT_PER_LONG[0] <= short / long <= SHORT_PER_LONG[1]:
         return False
-    return bool(gaps.size - short - long <= QUIET_STRAY_SHARE * gaps.size)
+    return bool(intervals.size - long <= QUIET_STRAY_SHARE * f.gaps_s.size)
 
 
 def _score(f: Features, gap: float) -> float:
