@@ -128,12 +128,7 @@ CLUSTER_SPREAD_S = (0.2e-3, 0.5e-3)
 # 20 fps or less a 1.5 s window holds too few intervals to show it so
 VIDEO_CLOCK_INTERVAL_S = (1 / 31, 1 / 9)
 # At least a few packets per cluster on average (median cluster at least this
-# long) for the spread of cluster lengths to count: a lone short burst a tick
-# is a beacon or an advertiser as often as a video frame. A camera that
-# aggregates its frame (A-MPDU, IEEE 802.11-2020 10.12) at 150-300 Mbit/s sends
-# each P-frame as one burst of 0.1-0.3 ms: there only its frame clock
-# (_video_clock) counts, which a beacon's strict TBTT and an advertiser's
-# random walk do not keep
+# long): a lone short burst a tick is a beacon or an advertiser, not a video frame
 CLUSTER_MIN_WIDTH_S = 0.3e-3
 # Clusters that hold a beacon train (_beacons) are an access point's beacons
 # with its data between, not video frames.
@@ -263,16 +258,15 @@ def _clusters(f: Features) -> float:
     if starts.size < MIN_BURSTS // 2 or f.duration_s <= 0:
         return 0.0
     rate = ramp(starts.size / f.duration_s, *CLUSTER_RATE_HZ)
-    if rate == 0:
+    if rate == 0 or _median(widths) < CLUSTER_MIN_WIDTH_S:  # np.median's value
         return 0.0
-    lone = _median(widths) < CLUSTER_MIN_WIDTH_S  # np.median's value
     # an access point's beacons (102.4 ms) with its data frames between also
     # come 10-20 a second in varied lengths: clusters on the beacon grid are
     # its (wifi_beacon's test); a camera's video frames keep no such grid
     not_beacons = 1.0 - _beacons(f)
     on_grid, _ = grid_fraction(starts, *CLUSTER_GRID, max_multiple=CLUSTER_GRID_MAX_MULTIPLE)
     not_lte = 1.0 - ramp(on_grid, *ON_GRID)
-    spread = 0.0 if lone else ramp(float(np.std(widths)), *CLUSTER_SPREAD_S)
+    spread = ramp(float(np.std(widths)), *CLUSTER_SPREAD_S)
     if spread < 1.0:
         spread = max(spread, _video_clock(starts))
     return rate * not_beacons * not_lte * spread
