@@ -142,3 +142,25 @@ def test_a_connectable_advertiser_at_a_gsm_handsets_level_is_heard(seed):
         comps, _ = components(Recording(np.zeros(x.size, np.uint16), FS), dbm=x)
         assert any(c.cls == "ble" for c in comps) is heard, [(c.cls, c.level_dbm) for c in comps]
         assert any(c.cls == "gsm" for c in comps), [(c.cls, c.level_dbm) for c in comps]
+
+
+def test_too_few_bursts_or_no_short_gaps_are_no_quiet_groups():
+    """No bursts, one, or lone bursts every 50 ms with no PDUs close
+    together (MIN_SHORT_GAPS): nothing to call an event's PDUs."""
+    none = component(np.full(int(1.5 * FS), -63.0), FS, -25.0, 3.0, top=True)
+    one = component(burst_envelope(np.array([0.5]), PDU_S, 1.5, seed=1), FS, -25.0, 3.0, top=True)
+    lone = np.arange(0.01, 1.49, 0.05)
+    spaced = component(burst_envelope(lone, PDU_S, 1.5, seed=1), FS, -25.0, 3.0, top=True)
+    for f in (none, one, spaced):
+        assert not ble.quiet_groups(f)
+
+
+def test_one_or_two_events_are_no_quiet_groups():
+    """Three PDUs once in a window, or then two more 0.3 s later: short gaps,
+    but no two silences between events to measure (one interval says
+    nothing of an advertiser's)."""
+    first = 0.4 + np.array([0.0, 0.9e-3, 1.8e-3])
+    second = 0.7 + np.array([0.0, 0.9e-3])
+    for starts in (first, np.concatenate([first, second])):
+        f = component(burst_envelope(starts, PDU_S, 1.5, seed=2), FS, -25.0, 3.0, top=True)
+        assert not ble.quiet_groups(f)
