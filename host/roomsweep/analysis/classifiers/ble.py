@@ -208,7 +208,7 @@ def quiet_groups(f: Features) -> bool:
     >>> quiet_groups(f), slow_events(f)
     (True, False)
     """
-    if f.count < 2 or f.width_median_s > PDU_MAX_S:
+    if f.width_median_s > PDU_MAX_S:
         return False
     short = np.count_nonzero(f.gaps_s <= INTRA_GAP_MAX_S)
     starts, _ = f.events(INTRA_GAP_MAX_S)

@@ -39,7 +39,12 @@ from roomsweep.analysis.classifiers.base import (
     own_cadence,
     ramp,
 )
-from roomsweep.analysis.classifiers.ble import CLOCKED_MIN_PAIRS, EXACT_S, EXACT_SHARE, clocked
+from roomsweep.analysis.classifiers.ble import (
+    CLOCKED_MIN_PAIRS,
+    EXACT_SHARE,
+    clocked,
+    exact_share,
+)
 from roomsweep.analysis.classifiers.lte import ALONE_LATTICE_Z, LATTICE_MIN_BURSTS, lattice_z
 from roomsweep.analysis.classifiers.wifi_beacon import BEACON_REGULARITY, beacon_train
 from roomsweep.analysis.dsp import _median, grid_fraction, level_modes
@@ -281,7 +286,7 @@ def _video_clock(starts: np.ndarray) -> float:
     med = float(np.median(iv))
     if not VIDEO_CLOCK_INTERVAL_S[0] <= med <= VIDEO_CLOCK_INTERVAL_S[1]:
         return 0.0
-    if float(np.mean(np.abs(iv - med) <= EXACT_S)) >= EXACT_SHARE[0]:
+    if exact_share(iv, med) >= EXACT_SHARE[0]:
         return 0.0  # a strict clock's, not a camera's
     return clocked(iv, med)
 
