@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from roomsweep.cli import main
+from roomsweep.cli.traveler import FLIGHT_MODE_TIP
 from roomsweep.link.capture import iter_records, load, read_header
 from roomsweep.live.state import LiveState, beep_interval_s
 from roomsweep.live.view import HEIGHT, WIDTH, render_text
@@ -505,3 +506,5 @@ def test_a_sweep_too_short_to_clear_the_room_does_not_say_nothing_was_found(tmp_
     text = capsys.readouterr().out
     assert "too short to clear the room" in text
     assert "no suspicious" not in text.lower()
+    # the sweep starts by asking for the sweeper's own phone in flight mode
+    assert text.splitlines()[0] == FLIGHT_MODE_TIP

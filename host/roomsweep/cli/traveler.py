@@ -39,6 +39,12 @@ def cmd_ports(args: argparse.Namespace) -> int:
     return 0
 
 
+# said as the sweep starts: a phone in the pocket of whoever sweeps is a
+# transmitter a few decimetres from the detector, loud at every stop it sends
+# at (README, Traveler; docs/benchmarks.md round 24, outsider round 5)
+FLIGHT_MODE_TIP = "Your phone in flight mode? Near the device it hides a bug or reads as one."
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
 
     if args.speed is not None and not args.sim:
@@ -109,11 +115,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             append=args.append,
         )
         session.connect()  # a wrong port or a silent device is a one-line error
+        state.message = FLIGHT_MODE_TIP  # until the first key or mark replaces it
         if interactive:
             view: Any = TerminalView()
         else:
             view = PlainView(sys.stderr if args.json else sys.stdout)
             view.session = session
+            print(FLIGHT_MODE_TIP, file=view.out)
         try:
             speed = (1.0 if args.speed is None else args.speed) if sim else 0.0
             run_sweep(session, view, seconds=seconds, speed=speed, alive=alive, stimulus=stimulus)

@@ -17,6 +17,12 @@ Sources (see also docs/findings.md, *Network findings*):
        (no public source found yet; kept at a lower weight).
 [REF]  shared reference notes §5 (wsls.com 2019): cameras in AP mode show up
        with suspicious SSIDs, long digit strings.
+[NAM]  cheap cameras' setup access points are named for what they are, in
+       every spelling: WIFICAM_…, IPCAM-…, Mini-Cam-…, CAM-…, HDWiFiCam…
+       (the [FOF] list above spells a few; outsider round 5's rooms, 2026-12-07,
+       others). A name with the word "cam" in it says camera less surely than
+       a maker's own pattern, so it weighs less; the in-room tests still ask
+       where it is (wifiscan.scan_cameras).
 [SIG]  Bluetooth SIG Assigned Numbers: company 0x004C Apple, 0x0075 Samsung;
        16-bit UUIDs 0xFEED/0xFEEC Tile, 0xFD5A Samsung, 0xFCB2 DULT,
        0xFEA6 GoPro; AD types 0x02/0x03 16-bit UUIDs, 0x08/0x09 name, 0xFF
@@ -56,6 +62,9 @@ CAMERA_SSIDS: tuple[SsidPattern, ...] = (
     _p(r"^Nax_\d{6,}", "A9 V720 (Naxclow) mini camera access point", 0.9, "A9"),
     _p(r"^dafang-", "Xiaomi Dafang / Wyze camera (hacked) fallback access point", 0.8, "DAF"),
     _p(r"^DGO[A-C]", "A9 mini camera access point (DGOA/DGOC)", 0.7, "ISS"),
+    # the word itself, last: "cam" or "camera" not run on into a longer word
+    # (Camden, Cambridge, Scampi are not cameras), anywhere in the name
+    _p(r"cam(era)?(?![a-z])", "an access point named as a camera", 0.6, "NAM"),
 )
 
 # Names of vendors that make (almost) only cameras, as the IEEE registry spells
