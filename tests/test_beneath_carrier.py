@@ -28,7 +28,7 @@ def _beneath(x: np.ndarray) -> list[Component]:
         cls, conf, scores = classify(f)
         heard.append(Component(0, cls, conf, f.level_dbm, 0.0, f, scores))
     modes = sorted(c.level_dbm for c in heard)
-    assert components._steady_floor(x, modes[0])  # the carrier is beneath all
+    assert components.steady_floor(x, modes[0])  # the carrier is beneath all
     return components._beneath_carrier(0, x, FS, 0, modes[0], heard)
 
 

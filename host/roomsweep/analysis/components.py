@@ -16,6 +16,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from roomsweep.analysis.carrier import (  # noqa: F401 - some re-exported for callers
+    CARRIER_MIN_RISE_DB,
+    CARRIER_RISE_SIGMA,
+    carrier_features,
+    piece_of,
+    steady_floor,
+    wandering_edge,
+)
 from roomsweep.analysis.classifiers import CLASSIFIERS, UNKNOWN, UNKNOWN_PERIODIC, named
 from roomsweep.analysis.classifiers.base import (
     CARRIER_DUTY,
@@ -41,8 +49,6 @@ WINDOW_S = 3.0  # stretch length when the capture has no marks
 DWELL_S = 3.0  # seconds after a waypoint mark that belong to that waypoint
 ANALYSIS_WINDOW_S = 1.5
 MIN_MODE_SAMPLES = 12  # three short BLE events are enough to show a level
-# a carrier's envelope dips below its level only in the detector's noise
-STEADY_GAP_FRACTION = 0.01
 # A slow advertiser's level over a whole dwell: two events of two PDUs, one
 # sample or more each at 8 kS/s (a PDU lasts 0.1-0.4 ms)
 SPARSE_MIN_SAMPLES = 4
@@ -95,16 +101,6 @@ LTE = "lte"  # the kind analysis.subframes hears by its lattice
 # The window's floor for the lattice's subframes: the level 1 % of its samples
 # are under (the detector's noise, or a carrier beneath everything)
 FLOOR_PERCENTILE = 1
-# A burst is on top of a carrier where the reading stands this many noise
-# deviations above the carrier's low edge (its 20th percentile, dsp.above_carrier):
-# 3.2 above its mean, which about ten samples of a 1.5 s window pass by chance,
-# scattered in time, so they keep no kind's timing (and only a known kind counts)
-CARRIER_RISE_SIGMA = 4.0
-# and at least this much: a 12-bit reading of the AD8318 (about 25 mV/dB,
-# datasheet) steps 0.03 dB per code at 0.8 mV, so a carrier held within a code
-# or two shows no noise to scale by; 0.3 dB is ten codes, a burst 11 dB
-# beneath the carrier
-CARRIER_MIN_RISE_DB = 0.3
 
 
 @dataclass(eq=False)  # one heard source each: compared by identity (its features hold arrays)
@@ -234,7 +230,7 @@ def components(
                     rec.fs,
                     float(level),
                     MODE_HALF_WIDTH_DB,
-                    top=j == modes.size - 1 or (j == 0 and _steady_floor(x, level)),
+                    top=j == modes.size - 1 or (j == 0 and steady_floor(x, level)),
                     near_max=near_max,
                 )
                 if f.count == 0:
@@ -281,8 +277,17 @@ def components(
                         )
                     )
             found.extend(_subframe_lattice(st.index, x, rec.fs, a, found))
-            if modes.size and _steady_floor(x, float(modes[0])):
+            if modes.size and steady_floor(x, float(modes[0])):
                 found.extend(_beneath_carrier(st.index, x, rec.fs, a, float(modes[0]), found))
+            edge = wandering_edge(x, rec.fs, DETECTOR_FLOOR_DBM)
+            if edge is not None:  # one carrier, fading as the hand moves (carrier.py)
+                f = carrier_features(x, rec.fs, edge)
+                cls, conf, scores = classify(f)
+                found = [c for c in found if not piece_of(c, st.index, a / rec.fs, edge, cls)]
+                t = w0 + _loudest_on(x, f)[0] / rec.fs
+                found.append(
+                    Component(st.index, cls, conf, f.level_dbm, t, f, scores, False, a / rec.fs)
+                )
         st.loudest_mode_dbm = top_mode
         sparse = _sparse_component(rec, st, dbm, top_mode)
         if sparse is not None:
@@ -481,13 +486,6 @@ def _beneath_carrier(
         if c.level_dbm <= carrier + MODE_HALF_WIDTH_DB:
             out.append(replace(c, beneath_carrier=True))
     return out
-
-
-def _steady_floor(x: np.ndarray, level: float) -> bool:
-    """The envelope never falls below this level: a continuous carrier, heard
-    under louder bursts (a log detector reads the sum, so their gaps show the
-    carrier, not the floor)."""
-    return bool(np.count_nonzero(x < level - MODE_HALF_WIDTH_DB) <= STEADY_GAP_FRACTION * x.size)
 
 
 def _sparse_component(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from roomsweep.analysis.classifiers.base import Classifier, tdma_score
 from roomsweep.analysis.features import Features
-from roomsweep.standards import GSM_FRAME_S
+from roomsweep.standards import GSM_FRAME_S, GSM_SLOT_S
 
 # A normal burst fills most of one slot (GSM_SLOT_S, 577 us; 148 bits take 546 us);
 # the window allows for the detector's edges blurring it either way.
@@ -27,8 +27,24 @@ BURST_WIDTH_S = (0.4e-3, 0.8e-3)
 DUTY = (0.012, 0.2)
 
 
+# A GPRS/EDGE transmitter (a bug that uploads its audio, a tracker) sends on up
+# to four adjacent slots a frame (3GPP TS 45.002 Annex B, multislot classes 12
+# and 33: 4 uplink slots), one burst of 2-4 slots to the detector, on the same
+# frame grid; a radio block is four frames (TS 45.002 6.3.2), and blocks come
+# and go with the data; while they flow the duty is two to four slots in eight.
+# Sparser wide bursts (a beacon at 1 Mbit/s lasts 1-2.4 ms, 1-2 % on air) are
+# asked the single-slot test only: from 5 % on air, a block in every four frames
+# or so, a transfer is under way
+MULTISLOT_MAX = 4
+MULTISLOT_WIDTH_S = (2 * GSM_SLOT_S - BURST_WIDTH_S[0] / 2, MULTISLOT_MAX * GSM_SLOT_S + 0.1e-3)
+MULTISLOT_DUTY = (0.05, MULTISLOT_MAX / 8 + 0.05)
+
+
 def score(f: Features) -> float:
-    return tdma_score(f, GSM_FRAME_S, width_s=BURST_WIDTH_S, duty=DUTY)
+    single = tdma_score(f, GSM_FRAME_S, width_s=BURST_WIDTH_S, duty=DUTY)
+    if single >= 1.0 or f.duty < MULTISLOT_DUTY[0]:
+        return single  # (a hard floor: tdma_score's soft duty edge spans 0.1)
+    return max(single, tdma_score(f, GSM_FRAME_S, width_s=MULTISLOT_WIDTH_S, duty=MULTISLOT_DUTY))
 
 
 CLASSIFIER = Classifier(
