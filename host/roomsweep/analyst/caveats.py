@@ -6,7 +6,9 @@
 - too short: fewer samples than one stop's dwell: nothing found in it clears
   the room (`MIN_SAMPLED_S`);
 - damage: frames the decoder rejected or found missing, and the seconds of
-  samples lost with them: the findings come from what was received.
+  samples lost with them: the findings come from what was received;
+- carried: a phone that moved with the device (`network.carried`), whose
+  bursts read as a device at whichever stops it sent at.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 from roomsweep.analysis.components import DWELL_S
 from roomsweep.analysis.recording import Recording
 from roomsweep.link.capture import Capture
+from roomsweep.network.carried import carried
+from roomsweep.network.devices import build_devices
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import starts_session
 from roomsweep.protocol.plan import RoomPlan, read_plan, sweep_coverage, with_plan
@@ -54,18 +58,46 @@ class Caveats:
     coverage: str | None = None
     too_short: str | None = None
     damage: str | None = None
+    carried: str | None = None
 
     def lines(self) -> list[str]:
-        return [c for c in (self.too_short, self.coverage, self.damage) if c]
+        return [c for c in (self.too_short, self.coverage, self.damage, self.carried) if c]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"coverage": self.coverage, "too_short": self.too_short, "damage": self.damage}
+        return {
+            "coverage": self.coverage,
+            "too_short": self.too_short,
+            "damage": self.damage,
+            "carried": self.carried,
+        }
 
 
 def caveats(cap: Capture, rec: Recording, plan: RoomPlan | None = None) -> Caveats:
     """The caveats of `rec`, the recording of `cap` (`plan`: one given apart from
     the capture, as `from_capture` was given it)."""
-    return Caveats(coverage_text(cap, rec, plan), too_short_text(rec), damage_text(cap, rec))
+    return Caveats(
+        coverage_text(cap, rec, plan),
+        too_short_text(rec),
+        damage_text(cap, rec),
+        carried_text(rec),
+    )
+
+
+def carried_text(rec: Recording) -> str | None:
+    """ "a phone moved with you: ..." when the device's BLE scan heard a
+    device alike at every stop (network.carried), or None. Its address is
+    left out: the caveat is printed where `--redact` does not reach."""
+    devices = build_devices(rec.wifi, rec.ble, rec.marks)
+    with_you = carried(devices, [m.label for m in rec.marks], rec.waypoint_positions)
+    if not with_you:
+        return None
+    levels = [v for d in with_you for v in d.by_waypoint.values()]
+    return (
+        f"a phone moved with you: a Bluetooth LE device read {min(levels):.0f} to "
+        f"{max(levels):.0f} dBm at every stop, as only one carried along does; where it "
+        "sent, its cellular or Wi-Fi bursts read as a device at that stop, and can hide "
+        "one there: sweep again with your phone in flight mode"
+    )
 
 
 def coverage_text(cap: Capture, rec: Recording, plan: RoomPlan | None = None) -> str | None:
