@@ -82,16 +82,18 @@ def test_lte_subframes_at_random_are_not_gsm(seed):
     assert gsm.score(f) < 0.5
 
 
+@pytest.mark.parametrize("blocks", [6, 12])
 @pytest.mark.parametrize("seed", range(3))
-def test_sparse_wide_bursts_on_the_frame_grid_are_left_to_the_single_slot_test(seed):
-    """Runs of wide bursts on the frame grid but under 2 % on air: a block
+def test_sparse_wide_bursts_on_the_frame_grid_are_left_to_the_single_slot_test(seed, blocks):
+    """Runs of wide bursts on the frame grid but under 5 % on air (1.8 and
+    3.7 %): a block
     now and then, or wide beacons and advertising PDUs that line up with a
     few frames by chance, which look alike (w6611-014's shower head read as
     GSM beside a DECT base before the 5 % floor). The multislot test leaves
     them alone; the trade is a transfer that sparse goes unnamed."""
     rng = np.random.default_rng(seed)
-    blocks = np.sort(rng.choice(int(1.5 / GSM_FRAME_S) // 4 - 1, 6, replace=False))
-    frames = (4 * blocks[:, None] + np.arange(4)).ravel()
+    sent = np.sort(rng.choice(int(1.5 / GSM_FRAME_S) // 4 - 1, blocks, replace=False))
+    frames = (4 * sent[:, None] + np.arange(4)).ravel()
     f = _window(0.002 + frames * GSM_FRAME_S, 2 * GSM_SLOT_S, seed=seed)
     assert f.duty < gsm.MULTISLOT_DUTY[0]
     assert gsm.score(f) == 0.0

@@ -109,9 +109,7 @@ def test_vendor_prefix_alone_never_makes_a_camera_on_real_macs():
         mac = mac.strip()
         # heard in the room, as an access point with a bland SSID and as a BLE advertiser
         wifi = build_devices(
-            # (the dataset's device name, such as "D-LinkCam", is no SSID:
-            # a name with "cam" in it says camera on its own [NAM])
-            [WifiSighting(1.0, mac, "HomeNet-5G", 6, -35.0, 3, False)],
+            [WifiSighting(1.0, mac, name, 6, -35.0, 3, False)],
             [],
             [WaypointMark(0.5, "desk", "button")],
         )
@@ -131,7 +129,7 @@ def test_vendor_prefix_alone_never_makes_a_camera_on_real_macs():
 def test_camera_ssids_and_tracker_payloads():
     for ssid in ("HDWiFiCam-8F2A", "IPC-12AB34", "Nax_210000211234", "dafang-a1b2c3"):
         assert camera_ssid(ssid) is not None, ssid
-    for ssid in ("Hotel-Guest", "FRITZ!Box 7530 XY", "EdiPlug.Setup 49", "Camden Guest"):
+    for ssid in ("Hotel-Guest", "FRITZ!Box 7530 XY", "EdiPlug.Setup 49", "MyIPCam"):
         assert camera_ssid(ssid) is None, ssid
     assert ble_verdict(parse_adv(AIRTAG)).kind == "tracker"
     tile = bytes([2, 1, 6, 3, 3, 0xED, 0xFE])
@@ -143,13 +141,26 @@ def test_camera_ssids_and_tracker_payloads():
 
 
 def test_an_access_point_named_as_a_camera_counts_at_a_lower_weight():
-    # setup access points named for what they are, in any spelling [NAM]
-    for ssid in ("WIFICAM_1A2B3C", "Mini-Cam-F90A", "Hidden-Cam-8BBD", "MyIPCam", "camera 2"):
+    # setup access points named for what they are, and the unit's id [NAM]
+    for ssid in ("WIFICAM_1A2B3C", "Mini-Cam-F90A", "Hidden-Cam-8BBD", "IPCAM-004211", "CAM-1A2B"):
         pat = camera_ssid(ssid)
         assert pat is not None and pat.source == "NAM", ssid
         assert pat.weight < camera_ssid("HDWiFiCam-8F2A").weight
-    # the word run on into a longer one is not a camera
-    for ssid in ("Cambridge_WiFi", "Scampi-5G", "CAMDEN-HOTEL", "Camping Guest"):
+    # the word alone, or run on into a longer one, is no camera (a review's list)
+    for ssid in (
+        "Cam's iPhone",
+        "CAM_HOME",
+        "Cam_5G",
+        "Vodafone-CAM9",
+        "FRITZ!Box 7590 CAM",
+        "UCAM",
+        "Hôtel Camélia Guest",
+        "Scam Likely",
+        "Scam-ABCD",
+        "Camera Club",
+        "Cambridge_WiFi",
+        "CAMDEN-HOTEL",
+    ):
         assert camera_ssid(ssid) is None, ssid
 
 

@@ -131,3 +131,45 @@ def test_only_the_carriers_own_pieces_give_way():
     assert not piece_of(C("unknown", -20.0), 1, 3.0, edge, "analog_video")  # above it
     assert not piece_of(C("unknown", -30.0, start=4.5), 1, 3.0, edge, "analog_video")
     assert not piece_of(C("unknown", -30.0, stretch=2), 1, 3.0, edge, "analog_video")
+
+
+@pytest.mark.parametrize("seed", SEEDS[:4])
+def test_a_handset_uploading_flat_out_is_no_carrier(seed):
+    """An LTE handset sending in every subframe, its power stepping from one
+    to the next, and fading with the hand: smooth, never silent, but its low
+    half is its own levels, not noise (a helper's review: read as an analog
+    sender beside its own LTE finding in 6 of 6 rooms before)."""
+    lte = _mix(("lte", -35.0, {"load": 1.0, "pc_range_db": 8.0}), seed=seed)
+    x = lte + (_fade(seed) + 30.0)
+    assert wandering_edge(x, FS, DETECTOR_FLOOR_DBM) is None
+
+
+@pytest.mark.parametrize("seed", SEEDS[:3])
+def test_the_carriers_pieces_give_way_in_components(seed):
+    x = _fade(seed) + np.random.default_rng(seed).normal(0, 0.1, WINDOW)
+    rec = Recording(
+        np.zeros(2 * WINDOW, np.uint16), FS, marks=[WaypointMark(0.0, "desk", "button")]
+    )
+    found, parts = components(rec, dbm=np.r_[x, x])
+    desk = [st.index for st in parts if st.label == "desk"]
+    at_desk = [c for c in found if c.stretch in desk]
+    assert sorted(c.cls for c in at_desk) == ["analog_video", "analog_video"], [
+        (c.cls, round(c.level_dbm, 1)) for c in at_desk
+    ]
+
+
+def test_a_level_that_swings_five_times_a_second_is_no_fade():
+    """4 dB five times a second: smooth, never silent, its low half noise,
+    but 3 dB from block to block, where a hand's fade moves a dB or two."""
+    t = np.arange(WINDOW) / FS
+    x = -30.0 + 4.0 * np.sin(2 * np.pi * 5.0 * t)
+    x = x + np.random.default_rng(4).normal(0, 0.1, WINDOW)
+    assert wandering_edge(x, FS, DETECTOR_FLOOR_DBM) is None
+
+
+def test_a_fade_within_a_mode_of_the_floor_is_left_alone():
+    """Its edge above the floor, but within 6 dB of it at its lowest, where
+    the detector's law no longer holds (components.MIN_FINDING_DBM)."""
+    x = _fade(SEEDS[0], mean_dbm=DETECTOR_FLOOR_DBM + 7.0)
+    assert x.min() > DETECTOR_FLOOR_DBM
+    assert wandering_edge(x, FS, DETECTOR_FLOOR_DBM) is None

@@ -58,6 +58,15 @@ STEADY_GAP_FRACTION = 0.01
 EDGE_STEP_DB = 2.5
 EDGE_STEP_PERCENTILE = 95.0
 EDGE_JUMP_DB = 2 * HALF_WIDTH_DB
+# Beneath its low edge's median a carrier's readings are the detector's and
+# the ADC's noise alone: the AD8318's few mV and a few counts of the ESP32's
+# 12-bit ADC (0.8 mV each at 11 dB), 0.1-0.35 dB at 25 mV/dB, so its rise
+# over the edge spans 1.4 deviations, 0.5 dB or less, from the 5th to the
+# 40th percentile (outsider round 5's fading carriers: 0.28-0.49 dB in 97 of
+# 99 windows). A transmitter sending flat out spans more with its own levels:
+# an LTE handset uploading in every subframe, its power stepping from
+# subframe to subframe, 1.2-2.7 dB (a helper's review, 2026-12-07).
+LOW_HALF_DB = 0.8
 
 
 def wandering_edge(dbm: np.ndarray, fs: float, floor_dbm: float) -> np.ndarray | None:
@@ -98,6 +107,9 @@ def wandering_edge(dbm: np.ndarray, fs: float, floor_dbm: float) -> np.ndarray |
         return None  # one level mode holds it: components reads it as it is
     if np.count_nonzero(x < edge - HALF_WIDTH_DB) > STEADY_GAP_FRACTION * x.size:
         return None  # it falls silent: bursts, not a carrier
+    low, mid = np.percentile(x - edge, [5.0, 40.0])
+    if mid - low > LOW_HALF_DB:
+        return None  # its low half is a transmitter's own levels, not noise
     n = max(1, int(round(BLOCK_S * fs)))
     steps = np.abs(np.diff(edge[n // 2 :: n]))
     if np.percentile(steps, EDGE_STEP_PERCENTILE) > EDGE_STEP_DB or steps.max() > EDGE_JUMP_DB:

@@ -20,9 +20,8 @@ Sources (see also docs/findings.md, *Network findings*):
 [NAM]  cheap cameras' setup access points are named for what they are, in
        every spelling: WIFICAM_…, IPCAM-…, Mini-Cam-…, CAM-…, HDWiFiCam…
        (the [FOF] list above spells a few; outsider round 5's rooms, 2026-12-07,
-       others). A name with the word "cam" in it says camera less surely than
-       a maker's own pattern, so it weighs less; the in-room tests still ask
-       where it is (wifiscan.scan_cameras).
+       others): the word and the unit's id. Such a name says camera less
+       surely than a maker's own pattern, so it weighs less.
 [SIG]  Bluetooth SIG Assigned Numbers: company 0x004C Apple, 0x0075 Samsung;
        16-bit UUIDs 0xFEED/0xFEEC Tile, 0xFD5A Samsung, 0xFCB2 DULT,
        0xFEA6 GoPro; AD types 0x02/0x03 16-bit UUIDs, 0x08/0x09 name, 0xFF
@@ -62,9 +61,17 @@ CAMERA_SSIDS: tuple[SsidPattern, ...] = (
     _p(r"^Nax_\d{6,}", "A9 V720 (Naxclow) mini camera access point", 0.9, "A9"),
     _p(r"^dafang-", "Xiaomi Dafang / Wyze camera (hacked) fallback access point", 0.8, "DAF"),
     _p(r"^DGO[A-C]", "A9 mini camera access point (DGOA/DGOC)", 0.7, "ISS"),
-    # the word itself, last: "cam" or "camera" not run on into a longer word
-    # (Camden, Cambridge, Scampi are not cameras), anywhere in the name
-    _p(r"cam(era)?(?![a-z])", "an access point named as a camera", 0.6, "NAM"),
+    # the word itself, last, in a setup access point's shape: "cam" or
+    # "camera" and the unit's id, four hex digits or more, ending the name
+    # (Hidden-Cam-8BBD, WIFICAM_1A2B3C, IPCAM-004211). Not the word alone: a
+    # phone's hotspot "Cam's iPhone", a home "CAM_HOME", a hotel "Camelia", a
+    # "Scam Likely" would all be cameras (a helper's review, 2026-12-07)
+    _p(
+        r"(?<!s)cam(era)?[-_ ]?[0-9a-f]{4,}$",
+        "an access point named as a camera, with its unit's id",
+        0.6,
+        "NAM",
+    ),
 )
 
 # Names of vendors that make (almost) only cameras, as the IEEE registry spells
