@@ -99,6 +99,12 @@ def wandering_edge(dbm: np.ndarray, fs: float, floor_dbm: float) -> np.ndarray |
     x = np.asarray(dbm, dtype=np.float64)
     if x.size < 4 * max(1, int(round(BLOCK_S * fs))):
         return None
+    # first, cheaply, what most windows fail: a reading within a half width of
+    # the floor lies more than that beneath any edge this test accepts (over
+    # floor + 2 half widths), so more than STEADY_GAP_FRACTION of them is a
+    # window that falls silent, whatever the edge would be
+    if np.count_nonzero(x < floor_dbm + HALF_WIDTH_DB) > STEADY_GAP_FRACTION * x.size:
+        return None
     _, props = above_carrier(x, fs, block_s=BLOCK_S)
     edge = props["carrier_dbm"]
     if not np.isfinite(edge).all() or edge.min() <= floor_dbm + 2 * HALF_WIDTH_DB:
