@@ -56,8 +56,9 @@ def test_a_multislot_transfer_reads_as_gsm(slots, seed):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_beacons_as_wide_as_a_multislot_burst_are_not_gsm(seed):
-    """1.5 ms beacons (1 Mbit/s) every 102.4 TU: 1.5 % on air, under the
-    multislot test's 5 % floor, whatever the soft edge of the duty window."""
+    """1.5 ms beacons (1 Mbit/s) every 102.4 TU: as wide as a multislot
+    burst, but 1.5 % on air (under the multislot floor) and 22.19 frames
+    apart, off the frame grid (the sparse test below holds the floor)."""
     starts = 0.01 + np.arange(14) * WIFI_BEACON_INTERVAL_S
     f = _window(starts, 1.5e-3, jitter_s=10e-6, seed=seed)
     assert gsm.score(f) == 0.0

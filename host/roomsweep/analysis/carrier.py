@@ -19,22 +19,24 @@ edge; components.components makes the carrier's component from it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from roomsweep.analysis.classifiers import UNKNOWN, UNKNOWN_PERIODIC
-from roomsweep.analysis.dsp import above_carrier
-from roomsweep.analysis.features import Features, of_bursts
+from roomsweep.analysis.dsp import low_edge
+from roomsweep.analysis.features import MODE_HALF_WIDTH_DB, Features, of_bursts
 
-# A level mode is this wide either side (components.MODE_HALF_WIDTH_DB): an edge
-# that wanders more than both sides is no longer one mode's
-HALF_WIDTH_DB = 3.0
-# The edge is taken over blocks this long (dsp.above_carrier's default): far
+if TYPE_CHECKING:  # components imports this module
+    from roomsweep.analysis.components import Component
+
+# The edge is taken over blocks this long (dsp.above_carrier's default, its 20th
+# percentile, EDGE_PERCENTILE): far
 # shorter than a fade at walking-still hand speeds (a quarter wavelength at a
 # few cm/s takes 0.3 s or more), longer than any burst gap of a TDMA kind
 # (GSM's 4.6 ms frame, DECT's 10 ms) or a stream's
 BLOCK_S = 0.025
+EDGE_PERCENTILE = 20.0
 # A burst is on top of a carrier where the reading stands this many noise
 # deviations above the carrier's low edge (its 20th percentile, dsp.above_carrier):
 # 3.2 above its mean, which about ten samples of a 1.5 s window pass by chance,
@@ -57,7 +59,7 @@ STEADY_GAP_FRACTION = 0.01
 # most (in a null); no step of a fade spans a level mode's whole width.
 EDGE_STEP_DB = 2.5
 EDGE_STEP_PERCENTILE = 95.0
-EDGE_JUMP_DB = 2 * HALF_WIDTH_DB
+EDGE_JUMP_DB = 2 * MODE_HALF_WIDTH_DB
 # Beneath its low edge's median a carrier's readings are the detector's and
 # the ADC's noise alone: the AD8318's few mV and a few counts of the ESP32's
 # 12-bit ADC (0.8 mV each at 11 dB), 0.1-0.35 dB at 25 mV/dB, so its rise
@@ -97,26 +99,25 @@ def wandering_edge(dbm: np.ndarray, fs: float, floor_dbm: float) -> np.ndarray |
     True
     """
     x = np.asarray(dbm, dtype=np.float64)
-    if x.size < 4 * max(1, int(round(BLOCK_S * fs))):
+    n = max(1, int(round(BLOCK_S * fs)))  # samples a block
+    if x.size < 4 * n:
         return None
     # first, cheaply, what most windows fail: a reading within a half width of
     # the floor lies more than that beneath any edge this test accepts (over
     # floor + 2 half widths), so more than STEADY_GAP_FRACTION of them is a
     # window that falls silent, whatever the edge would be
-    if np.count_nonzero(x < floor_dbm + HALF_WIDTH_DB) > STEADY_GAP_FRACTION * x.size:
+    if np.count_nonzero(x < floor_dbm + MODE_HALF_WIDTH_DB) > STEADY_GAP_FRACTION * x.size:
         return None
-    _, props = above_carrier(x, fs, block_s=BLOCK_S)
-    edge = props["carrier_dbm"]
-    if not np.isfinite(edge).all() or edge.min() <= floor_dbm + 2 * HALF_WIDTH_DB:
+    edge = low_edge(x, n, EDGE_PERCENTILE)
+    if not np.isfinite(edge).all() or edge.min() <= floor_dbm + 2 * MODE_HALF_WIDTH_DB:
         return None
-    if edge.max() - edge.min() <= 2 * HALF_WIDTH_DB:
+    if edge.max() - edge.min() <= 2 * MODE_HALF_WIDTH_DB:
         return None  # one level mode holds it: components reads it as it is
-    if np.count_nonzero(x < edge - HALF_WIDTH_DB) > STEADY_GAP_FRACTION * x.size:
+    if np.count_nonzero(x < edge - MODE_HALF_WIDTH_DB) > STEADY_GAP_FRACTION * x.size:
         return None  # it falls silent: bursts, not a carrier
     low, mid = np.percentile(x - edge, [5.0, 40.0])
     if mid - low > LOW_HALF_DB:
         return None  # its low half is a transmitter's own levels, not noise
-    n = max(1, int(round(BLOCK_S * fs)))
     steps = np.abs(np.diff(edge[n // 2 :: n]))
     if np.percentile(steps, EDGE_STEP_PERCENTILE) > EDGE_STEP_DB or steps.max() > EDGE_JUMP_DB:
         return None  # it jumps: something else switched on over it
@@ -127,7 +128,7 @@ def steady_floor(x: np.ndarray, level: float) -> bool:
     """The envelope never falls below this level: a continuous carrier, heard
     under louder bursts (a log detector reads the sum, so their gaps show the
     carrier, not the floor)."""
-    return bool(np.count_nonzero(x < level - HALF_WIDTH_DB) <= STEADY_GAP_FRACTION * x.size)
+    return bool(np.count_nonzero(x < level - MODE_HALF_WIDTH_DB) <= STEADY_GAP_FRACTION * x.size)
 
 
 def carrier_features(dbm: np.ndarray, fs: float, edge: np.ndarray) -> Features:
@@ -145,10 +146,12 @@ def carrier_features(dbm: np.ndarray, fs: float, edge: np.ndarray) -> Features:
     (1, 1.0)
     """
     level = float(np.median(edge))
-    return of_bursts(np.asarray(dbm) >= edge - HALF_WIDTH_DB, fs, level, np.asarray(dbm))
+    return of_bursts(np.asarray(dbm) >= edge - MODE_HALF_WIDTH_DB, fs, level, np.asarray(dbm))
 
 
-def piece_of(c: Any, stretch: int, window_start_s: float, edge: np.ndarray, cls: str) -> bool:
+def piece_of(
+    c: Component, stretch: int, window_start_s: float, edge: np.ndarray, cls: str
+) -> bool:
     """Whether component `c` is a piece of the wandering carrier read at `edge`
     in that stretch's window: one of the level modes it spread across (within
     a half width of the edge's range), read as the carrier's own kind `cls` or
@@ -158,5 +161,5 @@ def piece_of(c: Any, stretch: int, window_start_s: float, edge: np.ndarray, cls:
         c.stretch == stretch
         and c.window_start_s == window_start_s
         and c.cls in (cls, UNKNOWN, UNKNOWN_PERIODIC)
-        and edge.min() - HALF_WIDTH_DB <= c.level_dbm <= edge.max() + HALF_WIDTH_DB
+        and edge.min() - MODE_HALF_WIDTH_DB <= c.level_dbm <= edge.max() + MODE_HALF_WIDTH_DB
     )

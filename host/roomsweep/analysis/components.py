@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from roomsweep.analysis.carrier import (  # noqa: F401 - some re-exported for callers
+from roomsweep.analysis.carrier import (  # the mode half width: features.py's
     CARRIER_MIN_RISE_DB,
     CARRIER_RISE_SIGMA,
+    MODE_HALF_WIDTH_DB,
     carrier_features,
     piece_of,
     steady_floor,
@@ -43,7 +44,6 @@ from roomsweep.standards import DECT_FRAME_S, GSM_FRAME_S
 DETECTOR_FLOOR_DBM = -58.0  # AD8318: about -60 dBm is the bottom of its range
 # AD8318: output saturates near 0 dBm input (0.5 V; datasheet, 60 dB range)
 SATURATION_DBM = -3.0
-MODE_HALF_WIDTH_DB = 3.0
 MIN_SCORE = 0.45
 WINDOW_S = 3.0  # stretch length when the capture has no marks
 DWELL_S = 3.0  # seconds after a waypoint mark that belong to that waypoint
@@ -283,10 +283,11 @@ def components(
             if edge is not None:  # one carrier, fading as the hand moves (carrier.py)
                 f = carrier_features(x, rec.fs, edge)
                 cls, conf, scores = classify(f)
-                found = [c for c in found if not piece_of(c, st.index, a / rec.fs, edge, cls)]
+                start = a / rec.fs  # as every component of the window records it
+                found = [c for c in found if not piece_of(c, st.index, start, edge, cls)]
                 t = w0 + _loudest_on(x, f)[0] / rec.fs
                 found.append(
-                    Component(st.index, cls, conf, f.level_dbm, t, f, scores, False, a / rec.fs)
+                    Component(st.index, cls, conf, f.level_dbm, t, f, scores, False, start)
                 )
         st.loudest_mode_dbm = top_mode
         sparse = _sparse_component(rec, st, dbm, top_mode)

@@ -427,6 +427,23 @@ def partner_counts(
     return np.count_nonzero(gap <= tolerance, axis=0), {"shifts": shifts.size}
 
 
+def low_edge(x: np.ndarray, n: int, percentile: float) -> np.ndarray:
+    """A carrier's low edge at every sample of `x` (float, at least `n`
+    samples): each whole block of `n` samples' `percentile`, linearly
+    interpolated between the blocks' centres and held flat beyond them (a last,
+    partial block takes no part); all NaN where no block has a finite sample.
+    above_carrier's first step, its arguments checked there (and by the
+    caller, analysis.carrier)."""
+    finite = np.isfinite(x)
+    blocks = x.size // n
+    edge = _block_percentiles(x[: blocks * n], finite[: blocks * n], blocks, percentile)
+    known = np.isfinite(edge)
+    if not known.any():
+        return np.full(x.size, np.nan)
+    centres = (np.arange(blocks) + 0.5) * n
+    return np.interp(np.arange(x.size), centres[known], edge[known])
+
+
 def _block_percentiles(x: np.ndarray, finite: np.ndarray, blocks: int, q: float) -> np.ndarray:
     """np.nanpercentile(x with its non-finite samples NaN, q) of each of the
     `blocks` equal blocks of `x`: np.percentile's, the same order statistics
@@ -532,13 +549,9 @@ def above_carrier(
         raise ValueError(f"dbm must hold at least one block of {n} samples")
     excess = np.full(x.size, -np.inf)
     finite = np.isfinite(x)
-    blocks = x.size // n
-    edge = _block_percentiles(x[: blocks * n], finite[: blocks * n], blocks, percentile)
-    known = np.isfinite(edge)
-    if not known.any():
-        return excess, {"carrier_dbm": np.full(x.size, np.nan), "noise_db": np.nan}
-    centres = (np.arange(blocks) + 0.5) * n
-    carrier = np.interp(np.arange(x.size), centres[known], edge[known])
+    carrier = low_edge(x, n, percentile)
+    if not np.isfinite(carrier[0]):
+        return excess, {"carrier_dbm": carrier, "noise_db": np.nan}
     rise = x - carrier
     middle, low = np.percentile(rise[finite], [50.0, 100.0 * float(special.ndtr(-1.0))])
     noise = max(float(middle - low), 1e-3)

@@ -10,6 +10,11 @@ import numpy as np
 
 from roomsweep.analysis.dsp import _median, find_bursts
 
+# A level mode's samples lie within this of it, either side (components reads
+# each window's modes with it; analysis.carrier asks a carrier's edge to
+# wander more than a mode's whole width)
+MODE_HALF_WIDTH_DB = 3.0
+
 
 @dataclass(eq=False)  # holds arrays: compared by identity
 class Features:
