@@ -33,6 +33,7 @@ class FakeDevice:
         self.sent: list[tuple[int, float]] = []  # (seq, time.monotonic())
         self.streaming = False
         self._seq = 0
+        self.clock_us = 0  # the device clock: every frame carries it, as the firmware's do
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -46,10 +47,12 @@ class FakeDevice:
         os.close(self.master)
         os.close(self.slave)
 
-    def _send(self, msg_type: int, payload: bytes, ts: int = 0) -> int:
-        """Write a whole frame (the master is non-blocking: a full pty buffer
-        takes part of a frame; wait for room rather than tear it)."""
+    def _send(self, msg_type: int, payload: bytes, ts: int | None = None) -> int:
+        """Write a whole frame stamped `ts` (by default the device clock) (the
+        master is non-blocking: a full pty buffer takes part of a frame; wait
+        for room rather than tear it)."""
         seq = self._seq
+        ts = self.clock_us if ts is None else ts
         data = memoryview(P.encode_frame(msg_type, seq, ts, payload))
         started = False
         while data:
@@ -72,7 +75,6 @@ class FakeDevice:
         dec = Decoder()
         block = np.arange(256, dtype=np.uint16) & 0xFFF
         next_t = time.monotonic()
-        tick = 0
         while not self._stop.is_set():
             try:
                 data = os.read(self.master, 4096)
@@ -108,10 +110,10 @@ class FakeDevice:
                     self.streaming = False
             now = time.monotonic()
             if self.streaming and now >= next_t:
-                tick += 32000
-                payload = samples_payload(0, block, tick, 31875, 8000000, 0)
+                self.clock_us += 32000  # 256 samples at 8 kHz
+                payload = samples_payload(0, block, self.clock_us, 31875, 8000000, 0)
                 try:
-                    seq = self._send(P.T_SAMPLES, payload, tick)
+                    seq = self._send(P.T_SAMPLES, payload)
                 except BlockingIOError:
                     seq = None  # reader gone: nothing was sent
                 if seq is not None:

@@ -8,6 +8,7 @@ import _thread
 import functools
 import io
 import json
+import signal
 import sys
 import threading
 import time
@@ -193,7 +194,18 @@ def _ctrl_c_once_recording(out: Path, frames_bytes: int = 20_000) -> threading.T
     return t
 
 
-def test_ctrl_c_before_record_seconds_is_an_interruption_and_keeps_the_frames(tmp_path, capsys):
+@pytest.fixture
+def ctrl_c_reaches_python():
+    """Python's own SIGINT handler, as in a terminal. A shell starts background jobs
+    with SIGINT ignored, and then interrupt_main() does nothing."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_before_record_seconds_is_an_interruption_and_keeps_the_frames(
+    tmp_path, capsys, ctrl_c_reaches_python
+):
     out, again = tmp_path / "r.cap", tmp_path / "again.cap"
     with FakeDevice(frames_per_s=300) as dev:
         _ctrl_c_once_recording(out)

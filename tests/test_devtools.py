@@ -32,7 +32,7 @@ def _one_line_error(capsys, words: str) -> None:
 class NoisyFakeDevice(FakeDevice):
     """Prints a line of text (as a crashed firmware would) before its INFO."""
 
-    def _send(self, msg_type: int, payload: bytes, ts: int = 0) -> int:
+    def _send(self, msg_type: int, payload: bytes, ts: int | None = None) -> int:
         if msg_type == P.T_INFO:
             os.write(self.master, b"\xa7\x5e\x01garbage")
         return super()._send(msg_type, payload, ts)

@@ -230,7 +230,7 @@ class UnpluggableDevice(FakeDevice):
         self.plugged = True
         link.symlink_to(self.port)
 
-    def _send(self, msg_type: int, payload: bytes, ts: int = 0) -> int:
+    def _send(self, msg_type: int, payload: bytes, ts: int | None = None) -> int:
         with self.lock:
             if not self.plugged:  # into a cable that is not there
                 seq = self._seq
@@ -311,8 +311,14 @@ def test_pulled_cable_keeps_everything_and_resumes_into_the_same_capture(tmp_pat
     assert cap.counters.crc_errors == 0
     # the live counters stored last cover both connections
     assert cap.live_counters is not None and cap.live_counters["frames"] >= len(rf)
-    # sampled time counts only what arrived: 12 s of RF in the file
-    assert sum(len(r.samples) for r in rf) / 8000 >= 12.0
+    # --seconds is device time, which ran on while the cable was out: the sweep
+    # ends 12 s after the first sample, and what arrived falls short by the gap
+    block_us = 32000  # the fake device's blocks: 256 samples at 8 kHz
+    span_s = (rf[-1].t_first_us + block_us - rf[0].t_first_us) / 1e6
+    gap_s = (after[0].t_first_us - before[-1].t_first_us - block_us) / 1e6
+    sampled_s = sum(len(r.samples) for r in rf) / 8000
+    assert 12.0 <= span_s < 13.0 and gap_s > 1.0
+    assert sampled_s == pytest.approx(span_s - gap_s) == pytest.approx(result["sampled_s"])
 
 
 def test_a_device_that_falls_silent_is_treated_as_lost_and_restarted(tmp_path):
