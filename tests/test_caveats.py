@@ -166,6 +166,7 @@ def test_in_room_evidence_reads_as_a_sentence():
             "single_stop_peak": True,
             "in_room": True,
             "fall_across_room_db": 25.7,
+            "fall_to_nearer_stops_db": None,  # as inroom.with_region writes it: not shown
             "outside_stops_hull_m": -1.5,
             "below_in_room_level_db": 0,
         },
@@ -176,6 +177,11 @@ def test_in_room_evidence_reads_as_a_sentence():
         "position lies 1.5 m inside the area the stops cover and it stands out at one stop."
     ) in text
     assert "below in room level" not in text and "(dB) 0" not in text
+    assert "nearer stops" not in text and "—" not in text
+    finding["in_room_evidence"].update(fall_across_room_db=None, fall_to_nearer_stops_db=7.5)
+    text = " ".join(as_text(describe(finding)).split())
+    assert "Is it in this room? Yes: it falls 7.5 dB to the nearer stops, its fitted" in text
+    finding["in_room_evidence"]["fall_across_room_db"] = 25.7
     assert "fit at 1m" not in text and "would read -27.7 dBm 1 m away" in text
     finding["in_room_evidence"].update(in_room=False, below_in_room_level_db=4.0)
     text = " ".join(as_text(describe(finding)).split())

@@ -510,6 +510,7 @@ def describe(finding: dict[str, Any]) -> list[Item]:
 _IN_ROOM_KEYS = (
     "in_room",
     "fall_across_room_db",
+    "fall_to_nearer_stops_db",
     "outside_stops_hull_m",
     "single_stop_peak",
     "below_in_room_level_db",
@@ -522,6 +523,8 @@ def _in_room(room: dict[str, Any]) -> str:
     parts = []
     if _num(room.get("fall_across_room_db"), ".1f"):
         parts.append(f"its level falls {room['fall_across_room_db']:.1f} dB across the room")
+    if _num(room.get("fall_to_nearer_stops_db"), ".1f"):
+        parts.append(f"it falls {room['fall_to_nearer_stops_db']:.1f} dB to the nearer stops")
     if _num(room.get("outside_stops_hull_m"), ".1f"):
         d = float(room["outside_stops_hull_m"])
         if round(d, 1) == 0:
