@@ -155,6 +155,34 @@ def test_a_ceiling_source_in_the_room_by_its_height_fit_is_not_beyond_the_walls(
     assert not inroom.above_the_stops(failed) and inroom.beyond_walls(failed, CEILING_LEVELS["tv"])
 
 
+def test_a_ceiling_sources_confidence_comes_from_the_fit_that_placed_it():
+    """The TV stop's camera above the stops: its probability and the report's
+    "its fitted position lies ... the area the stops cover" take the fit with
+    the height free (among the stops), not the plane fit 5 m out. A plane fit
+    among the stops is used as before."""
+    from roomsweep.analysis.confidence import probability
+
+    parts, track, best_in = class_track(CEILING_LEVELS, CEILING_ROOM, "wifi_camera")
+    tv = next(st.index for st in parts if st.label == "tv")
+    room = inroom.room_evidence(track, parts, best_in[tv], [], CEILING_ROOM)
+    assert inroom.above_the_stops(room)
+
+    def made(room):
+        finding = {"class": "wifi_camera", "level_dbm": -30.7, "confidence": 0.9}
+        finding.update(waypoint="tv", evidence={}, why="")
+        return inroom.with_region(finding, ["tv", "radiator"], room, False)
+
+    high, plane = room["high_fit_outside_hull_m"], room["outside_hull_m"]
+    f = made(room)
+    assert f["in_room_evidence"]["outside_stops_hull_m"] == round(high, 2)
+    assert f["confidence"] == round(probability(0.9, room["fall_db"], high, 0.0), 3)
+    assert f["confidence"] > probability(0.9, room["fall_db"], plane, 0.0) + 0.1
+    flat = {**room, "outside_hull_m": -0.3}  # no longer above the stops
+    f = made(flat)
+    assert f["in_room_evidence"]["outside_stops_hull_m"] == -0.3
+    assert f["confidence"] == round(probability(0.9, room["fall_db"], -0.3, 0.0), 3)
+
+
 def _evidence_at(in_room_at: set[int], among_at: set[int]):
     """A stand-in for inroom.room_evidence: in the room at `in_room_at`, its
     fit among the stops at `among_at` and 0.5 m outside their hull elsewhere."""

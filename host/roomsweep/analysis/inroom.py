@@ -396,9 +396,10 @@ def with_region(
     score = finding["confidence"]
     finding["evidence"]["score"] = score  # the uncalibrated score (confidence.py)
     below = in_room_level(finding["class"]) - finding["level_dbm"]
-    finding["confidence"] = round(
-        probability(score, room["fall_db"], room["outside_hull_m"], below), 3
-    )
+    # a source above the stops: the fit with its height free placed it, not
+    # the plane fits, which read its flat levels as a source far away
+    outside = room["high_fit_outside_hull_m"] if above_the_stops(room) else room["outside_hull_m"]
+    finding["confidence"] = round(probability(score, room["fall_db"], outside, below), 3)
     finding["in_room_evidence"] = {
         "single_stop_peak": single,
         "in_room": bool(room["in_room"]),
@@ -406,9 +407,7 @@ def with_region(
         "fall_to_nearer_stops_db": (
             None if room.get("near_fall_db") is None else round(room["near_fall_db"], 1)
         ),
-        "outside_stops_hull_m": (
-            None if room["outside_hull_m"] is None else round(room["outside_hull_m"], 2)
-        ),
+        "outside_stops_hull_m": None if outside is None else round(outside, 2),
         "below_in_room_level_db": round(max(below, 0.0), 1),
     }
     if not single:
