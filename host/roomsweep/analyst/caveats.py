@@ -8,7 +8,10 @@
 - damage: frames the decoder rejected or found missing, and the seconds of
   samples lost with them: the findings come from what was received;
 - carried: a phone that moved with the device (`network.carried`), whose
-  bursts read as a device at whichever stops it sent at.
+  bursts read as a device at whichever stops it sent at;
+- identified: access points in the room whose own beacons say what they are
+  (`network.identified`: the building's network, a printer, a TV), which are
+  not reported as hidden devices.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from roomsweep.analysis.recording import Recording
 from roomsweep.link.capture import Capture
 from roomsweep.network.carried import carried
 from roomsweep.network.devices import build_devices
+from roomsweep.network.findings import IN_ROOM_DBM
+from roomsweep.network.identified import identify
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import starts_session
 from roomsweep.protocol.plan import RoomPlan, read_plan, sweep_coverage, with_plan
@@ -59,9 +64,11 @@ class Caveats:
     too_short: str | None = None
     damage: str | None = None
     carried: str | None = None
+    identified: str | None = None
 
     def lines(self) -> list[str]:
-        return [c for c in (self.too_short, self.coverage, self.damage, self.carried) if c]
+        said = (self.too_short, self.coverage, self.damage, self.carried, self.identified)
+        return [c for c in said if c]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +76,7 @@ class Caveats:
             "too_short": self.too_short,
             "damage": self.damage,
             "carried": self.carried,
+            "identified": self.identified,
         }
 
 
@@ -80,7 +88,26 @@ def caveats(cap: Capture, rec: Recording, plan: RoomPlan | None = None) -> Cavea
         too_short_text(rec),
         damage_text(cap, rec),
         carried_text(rec),
+        identified_text(rec),
     )
+
+
+def identified_text(rec: Recording) -> str | None:
+    """ "access points that say what they are, ...: ..." for those heard in the room
+    (IN_ROOM_DBM or louder at a stop) whose beacons say what they are
+    (network.identified), or None. Their names are left out, as the carried
+    phone's address is: the caveat is printed where `--redact` does not reach."""
+    devices = build_devices(rec.wifi, [], rec.marks)
+    heard = [k for k in identify(devices) if k.device.strongest_dbm >= IN_ROOM_DBM]
+    if not heard:
+        return None
+    each = [
+        f"{k.what}"
+        + (f", strongest at {k.device.strongest_waypoint}" if k.device.strongest_waypoint else "")
+        + f" ({k.device.strongest_dbm:.0f} dBm)"
+        for k in sorted(heard, key=lambda k: -k.device.strongest_dbm)
+    ]
+    return "access points that say what they are, not reported as hidden: " + "; ".join(each)
 
 
 def carried_text(rec: Recording) -> str | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roomsweep.network.devices import Device, build_devices
+from roomsweep.network.identified import RADIO_PREFIX, explained, identify, radios_of
 from roomsweep.network.registry import lookup
 from roomsweep.network.signatures import ble_verdict, camera_ssid, parse_adv, vendor_kind
 from roomsweep.protocol.observations import AUTHMODE_NAMES
@@ -63,10 +64,13 @@ def _in_room(d: Device) -> bool:
     return d.strongest_dbm >= IN_ROOM_DBM and d.strongest_dbm - d.median_dbm >= IN_ROOM_CONTRAST_DB
 
 
-def score_device(d: Device, rf_camera_waypoints: dict[str, float] | None = None) -> Score:
+def score_device(
+    d: Device, rf_camera_waypoints: dict[str, float] | None = None, identified: bool = False
+) -> Score:
     """Evidence for one device. `rf_camera_waypoints`: waypoint -> level (dBm) of
     RF Wi-Fi camera findings, which corroborate a Wi-Fi device strongest there
-    at a like level."""
+    at a like level, unless it is `identified` (network.identified: the
+    building's network, a printer, a TV, whose traffic the finding may be)."""
     s = Score()
     info = lookup(d.mac, random_address=d.random_address)
     vkind = vendor_kind(info.vendor)
@@ -99,7 +103,11 @@ def score_device(d: Device, rf_camera_waypoints: dict[str, float] | None = None)
                 False,
             )
         rf_level = (rf_camera_waypoints or {}).get(d.strongest_waypoint or "")
-        if rf_level is not None and abs(d.strongest_dbm - rf_level) <= RF_LEVEL_MATCH_DB:
+        if (
+            rf_level is not None
+            and abs(d.strongest_dbm - rf_level) <= RF_LEVEL_MATCH_DB
+            and not identified
+        ):
             s.add(
                 "rf",
                 W_RF,
@@ -145,9 +153,10 @@ def network_findings(
         for f in rf_findings
         if f.get("class") == "wifi_camera" and f.get("waypoint")
     }
+    theirs = radios_of(identify(devices))
     out = []
     for d in devices:
-        s = score_device(d, rf_wp)
+        s = score_device(d, rf_wp, d.radio == "wifi" and d.mac.lower()[:RADIO_PREFIX] in theirs)
         if s.category is None or s.score < MIN_NETWORK_CONFIDENCE:
             continue
         out.append(_finding(d, s))
@@ -270,5 +279,10 @@ def add_network_findings(
         }
         net = [n for n in net if n["evidence"]["mac"] not in known]
     out = merge_findings(findings, net, rec.waypoint_positions)
+    # an RF access point that is the building's network, a printer or a TV
+    # by what its own beacons say (network.identified): said in the caveats
+    wifi = build_devices(getattr(rec, "wifi", []) or [], [], rec.marks)
+    theirs = explained(out, wifi, identify(wifi), rec.waypoint_positions, MERGE_RADIUS_M)
+    out = [f for i, f in enumerate(out) if i not in theirs]
     out.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
     return out

@@ -1,0 +1,127 @@
+"""Access points whose own beacons say what they are (network.identified): the
+building's network, a printer, a TV. An RF access-point finding that is one of
+them is left out, and the caveats say so; a camera's access point is not."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from roomsweep.analysis.recording import Recording, WaypointMark
+from roomsweep.analyst.caveats import Caveats, identified_text
+from roomsweep.network.devices import build_devices
+from roomsweep.network.findings import add_network_findings
+from roomsweep.network.identified import explained, identify
+from roomsweep.protocol.observations import WifiSighting
+
+STOPS = ("door", "desk", "bed")
+POSITIONS = {"door": (0.5, 0.5), "desk": (3.0, 0.5), "bed": (3.0, 4.0)}
+
+
+def _heard(mac: str, ssid: str, at: dict[str, float], authmode: int = 3) -> list[WifiSighting]:
+    """One access point's sightings: RSSI `at` each stop (a reading 0.2 s and
+    0.8 s after its mark, 1 dB apart)."""
+    out = []
+    for i, stop in enumerate(STOPS):
+        if stop in at:
+            for dt, dr in ((0.2, 0.5), (0.8, -0.5)):
+                out.append(
+                    WifiSighting(5.0 * i + dt, mac, ssid, 6, at[stop] + dr, authmode, False)
+                )
+    return out
+
+
+def _rec(*aps: list[WifiSighting]) -> Recording:
+    return Recording(
+        rf_counts=np.zeros(0, np.uint16),
+        fs=8000.0,
+        marks=[WaypointMark(5.0 * i, m, "button") for i, m in enumerate(STOPS)],
+        wifi=[s for ap in aps for s in ap],
+        ble=[],
+        waypoint_positions=POSITIONS,
+    )
+
+
+LOUD_AT_DESK = {"door": -50.0, "desk": -22.0, "bed": -48.0}
+# a hotel's access point: three networks from one radio (Cisco Systems: a maker
+# of cameras too, so its prefix alone names nothing)
+HOTEL = [
+    _heard(f"00:1b:d4:12:34:5{k}", name, LOUD_AT_DESK)
+    for k, name in enumerate(("Marriott_Bonvoy", "Marriott_Conference", ""))
+]
+
+
+def _named(*aps: list[WifiSighting]) -> list[str]:
+    return [k.what for k in identify(build_devices(_rec(*aps).wifi, [], _rec().marks))]
+
+
+def test_what_the_beacons_say():
+    assert _named(*HOTEL) == ["a building's access point (3 networks from one radio)"]
+    aruba = _heard("00:0b:86:aa:bb:cc", "Guests", LOUD_AT_DESK)
+    assert _named(aruba) == [
+        "a network access point (made by Aruba, a Hewlett Packard Enterprise Company)"
+    ]
+    for ssid in ("DIRECT-4B-HP OfficeJet Pro 9010", "DIRECT-xy-BRAVIA", "[TV] Samsung Q60"):
+        assert _named(_heard("02:11:22:33:44:55", ssid, LOUD_AT_DESK)) == [
+            "a printer's or TV's Wi-Fi Direct"
+        ]
+    # a name anyone can give a camera's network says nothing
+    for ssid in ("Hotel_Guest", "Room582-Guest", "eduroam", "Staff"):
+        assert _named(_heard("02:11:22:33:44:56", ssid, LOUD_AT_DESK)) == [], ssid
+    # what says nothing of the sort: a camera's setup network (a camera maker's
+    # prefix), a home router of a maker of cameras too, a phone's hotspot, one
+    # network alone from a radio whose other BSSIDs are far quieter
+    for mac, ssid in (
+        ("54:8c:81:3a:2f:10", "HDWiFiCam-3A2F10"),
+        ("a0:40:a0:e3:81:24", "NETGEAR39"),
+        ("50:c7:bf:11:22:33", "TP-Link_6734"),
+        ("02:aa:bb:cc:dd:ee", "Guestroom camera"),
+        ("02:aa:bb:cc:dd:ef", "DIRECT-ab-Android_1234"),
+    ):
+        assert _named(_heard(mac, ssid, LOUD_AT_DESK)) == [], ssid
+    far = _heard("00:1b:d4:12:34:59", "Marriott_Bonvoy", {"desk": -22.0 - 7.0})
+    assert _named(_heard("00:1b:d4:12:34:58", "cam-setup", LOUD_AT_DESK), far) == []
+
+
+def _rf(level: float = -20.0, cls: str = "wifi_ap", **extra) -> dict:
+    return {
+        "type": "rf",
+        "class": cls,
+        "waypoint": "desk",
+        "level_dbm": level,
+        "confidence": 0.9,
+        "evidence": {},
+        "why": "beacons",
+        **extra,
+    }
+
+
+def _explained(rf: list[dict], *aps: list[WifiSighting]) -> dict:
+    rec = _rec(*aps)
+    devices = build_devices(rec.wifi, [], rec.marks)
+    return explained(rf, devices, identify(devices), POSITIONS)
+
+
+def test_an_rf_access_point_that_is_the_hotels_is_left_out_and_said():
+    rec = _rec(*HOTEL)
+    camera = {**_rf(level=-30.0, cls="wifi_camera"), "waypoint": "bed"}
+    kept = add_network_findings([_rf(), camera], rec)
+    assert [f["class"] for f in kept] == ["wifi_camera"]
+    said = identified_text(rec)
+    assert said is not None and "3 networks from one radio" in said and "desk" in said
+    assert "Marriott" not in said  # names are personal data: --redact does not reach here
+    notes = Caveats(identified=said)
+    assert notes.lines() == [said] and notes.as_dict()["identified"] == said
+
+
+def test_only_where_it_is_the_one_access_point_strongest_there_at_a_like_level():
+    assert _explained([_rf()], *HOTEL)
+    assert not _explained([_rf(level=-40.0)], *HOTEL)  # 18 dB off: another transmitter
+    assert not _explained([{**_rf(), "waypoint": "bed"}], *HOTEL)  # strongest elsewhere
+    # another access point strongest at that stop, not far quieter: it may be the source
+    camera = _heard("54:8c:81:3a:2f:10", "IPC-4411", {"door": -60.0, "desk": -29.0})
+    assert not _explained([_rf()], *HOTEL, camera)
+    quiet = _heard("54:8c:81:3a:2f:11", "IPC-4412", {"door": -60.0, "desk": -33.0})
+    assert _explained([_rf()], *HOTEL, quiet)
+    # a finding a camera's own access point joined (network merge) stays
+    assert not _explained([_rf(evidence={"wifi": {"ssid": "IPC-4411"}})], *HOTEL)
+    assert identified_text(_rec(_heard("00:1b:d4:12:34:50", "x", {"desk": -60.0}))) is None
