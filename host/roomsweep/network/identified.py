@@ -92,7 +92,8 @@ def identify(devices: Sequence[Device]) -> list[Identified]:
         top = max(members, key=lambda d: d.strongest_dbm)
         alike = [d for d in members if top.strongest_dbm - d.strongest_dbm <= SAME_RADIO_DB]
         names = list(dict.fromkeys(s for d in alike for s in (d.ssids or [""])))
-        what = _what(top, names, len(alike))
+        # named networks: a hidden one beside a camera's own is no building's
+        what = _what(top, names, len({n for n in names if n}))
         if what is not None:
             out.append(Identified(top, what, names))
     return out
