@@ -70,14 +70,8 @@ RIVAL_DB = 10.0
 @dataclass
 class Identified:
     device: Device
-    what: str  # e.g. "a printer's Wi-Fi Direct"
+    what: str  # e.g. "a printer's or TV's Wi-Fi Direct" (no names: they are personal data)
     networks: list[str]  # every SSID its radio sends
-
-    def text(self) -> str:
-        names = ", ".join(repr(n) for n in self.networks if n) or "a hidden network"
-        stop = self.device.strongest_waypoint
-        where = f", strongest at {stop}" if stop else ""
-        return f"{names} ({self.what}){where}, {self.device.strongest_dbm:.0f} dBm"
 
 
 def identify(devices: Sequence[Device]) -> list[Identified]:
@@ -108,10 +102,9 @@ def radios_of(known: list[Identified]) -> set[str]:
 def _what(d: Device, names: list[str], networks: int) -> str | None:
     if networks >= 2:
         return f"a building's access point ({networks} networks from one radio)"
-    vendor = (lookup(d.mac).vendor or "").lower()
-    maker = next((v for v in INFRASTRUCTURE_VENDORS if v in vendor), None)
-    if maker is not None:
-        return f"a network access point (made by {lookup(d.mac).vendor})"
+    vendor = lookup(d.mac).vendor or ""
+    if any(v in vendor.lower() for v in INFRASTRUCTURE_VENDORS):
+        return f"a network access point (made by {vendor})"
     for name in names:
         if APPLIANCE_DIRECT.search(name) or APPLIANCE_TAGGED.search(name):
             return "a printer's or TV's Wi-Fi Direct"
