@@ -4,6 +4,8 @@ them is left out, and the caveats say so; a camera's access point is not."""
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import numpy as np
 
 from roomsweep.analysis.recording import Recording, WaypointMark
@@ -127,3 +129,9 @@ def test_only_where_it_is_the_one_access_point_strongest_there_at_a_like_level()
     # a finding a camera's own access point joined (network merge) stays
     assert not _explained([_rf(evidence={"wifi": {"ssid": "IPC-4411"}})], *HOTEL)
     assert identified_text(_rec(_heard("00:1b:d4:12:34:50", "x", {"desk": -60.0}))) is None
+    # without marks no finding and no access point has a stop: nothing is matched
+    unmarked = [WifiSighting(s.time_s + 100.0, *astuple(s)[1:]) for ap in HOTEL for s in ap]
+    rec = _rec(unmarked)
+    devices = build_devices(rec.wifi, [], rec.marks)
+    assert all(d.strongest_waypoint is None for d in devices)
+    assert explained([{**_rf(), "waypoint": None}], devices, identify(devices), POSITIONS) == {}

@@ -127,6 +127,8 @@ def explained(
     ids = {id(k.device) for k in known}
 
     def at(d: Device, here: str | None) -> bool:
+        if here is None or d.strongest_waypoint is None:
+            return False  # no stops (no marks): no place to say they share
         if d.strongest_waypoint == here:
             return True
         a, b = pos.get(here or ""), pos.get(d.strongest_waypoint or "")
