@@ -15,13 +15,13 @@ FS = 8000.0
 SECONDS = 1.5
 
 
-def _features(starts_s, width_s: float = GSM_SLOT_S) -> Features:
-    on = np.zeros(int(FS * SECONDS), bool)
+def _features(starts_s, width_s: float = GSM_SLOT_S, seconds: float = SECONDS) -> Features:
+    on = np.zeros(int(FS * seconds), bool)
     for t in starts_s:
         a = int(round(t * FS))
         on[a : a + max(1, int(round(width_s * FS)))] = True
     (st, w), p = find_bursts(on, FS)
-    return Features(FS, SECONDS, -20.0, on, st, w, p["duty"])
+    return Features(FS, seconds, -20.0, on, st, w, p["duty"])
 
 
 def _frames(keep) -> np.ndarray:
@@ -54,5 +54,22 @@ def test_no_other_kind_keeps_the_frame_lattice():
     others = np.sort(rng.uniform(0, SECONDS - 0.01, 40))
     mixed = _features(np.sort(np.r_[hops, others]))
     assert gsm.hopping(mixed) < 0.5
-    # too few bursts to judge a phase
-    assert gsm.hopping(_features(_frames(range(0, 2 * gsm.HOPPING_MIN_BURSTS - 2, 2)))) == 0.0
+    # too few bursts to judge a phase: 29 of every other frame
+    assert gsm.hopping(_features(_frames(range(0, 58, 2)))) == 0.0
+    assert gsm.hopping(_features(_frames(range(0, 60, 2)))) == 1.0
+
+
+def test_a_steady_train_at_a_whole_number_of_frames_is_not_a_call():
+    """60 ms is 13 GSM frames, and a BLE connection interval (48 x 1.25 ms) or
+    a Bluetooth sniff interval (96 slots): a call sends every frame, so a
+    mode of its hops sees a burst every few frames, never every 13."""
+    long = _features(np.arange(0.002, 3.6, 0.060), GSM_SLOT_S, seconds=3.6)
+    assert long.count >= gsm.HOPPING_MIN_BURSTS and gsm.hopping(long) == 0.0
+    # a mode holding every fourth frame of a call, over a window as long
+    calls = _features(np.arange(0, 190, 4) * GSM_FRAME_S + 0.002, GSM_SLOT_S, seconds=3.6)
+    assert calls.count >= gsm.HOPPING_MIN_BURSTS and gsm.hopping(calls) > 0.9  # duty 0.8 %
+
+
+def test_a_burst_of_another_width_is_not_a_gsm_burst():
+    wide = _features(_frames(range(0, N, 2)), 2.5e-3)  # 2.5 ms: no GSM slot
+    assert gsm.hopping(wide) == 0.0

@@ -11,7 +11,7 @@ import numpy as np
 from roomsweep.analysis.recording import Recording, WaypointMark
 from roomsweep.analyst.caveats import Caveats, identified_text
 from roomsweep.network.devices import build_devices
-from roomsweep.network.findings import add_network_findings
+from roomsweep.network.findings import add_network_findings, network_findings
 from roomsweep.network.identified import explained, identify
 from roomsweep.protocol.observations import WifiSighting
 
@@ -70,20 +70,34 @@ def test_what_the_beacons_say():
     for ssid in ("Hotel_Guest", "Room582-Guest", "eduroam", "Staff"):
         assert _named(_heard("02:11:22:33:44:56", ssid, LOUD_AT_DESK)) == [], ssid
     # what says nothing of the sort: a camera's setup network (a camera maker's
-    # prefix), a home router of a maker of cameras too, a phone's hotspot, one
-    # network alone from a radio whose other BSSIDs are far quieter
+    # prefix), a home router of a maker of cameras too, a phone's hotspot, a
+    # phone's Wi-Fi Direct
     for mac, ssid in (
         ("54:8c:81:3a:2f:10", "HDWiFiCam-3A2F10"),
         ("a0:40:a0:e3:81:24", "NETGEAR39"),
         ("50:c7:bf:11:22:33", "TP-Link_6734"),
         ("02:aa:bb:cc:dd:ee", "Guestroom camera"),
         ("02:aa:bb:cc:dd:ef", "DIRECT-ab-Android_1234"),
+        ("02:aa:bb:cc:dd:f0", "DIRECT-a1-LG V30"),
     ):
         assert _named(_heard(mac, ssid, LOUD_AT_DESK)) == [], ssid
+    # an address or a name that is a camera's: a printer's name on an Espressif
+    # module, an infrastructure maker's name with a camera's network beside it
+    assert _named(_heard("24:0a:c4:12:34:56", "DIRECT-5x-HP LaserJet", LOUD_AT_DESK)) == []
+    sham = _heard("00:0b:86:aa:bb:cd", "IPC-4411", LOUD_AT_DESK)
+    assert _named(aruba, sham) == []
+    # one radio is one place: two networks of one batch's prefix, each
+    # strongest at its own stop, are two radios (two cameras from one batch
+    # are not a building's access point), however alike the other stops
+    apart = _heard("02:11:22:33:44:70", "cam-a", {"door": -50.0, "desk": -22.0, "bed": -40.0})
+    other = _heard("02:11:22:33:44:71", "cam-b", {"door": -50.0, "desk": -40.0, "bed": -22.0})
+    assert _named(apart, other) == []
+    # ... while one radio's networks read a few dB apart stop by stop
+    alike = _heard("02:11:22:33:44:71", "cam-b", {"door": -55.0, "desk": -25.0, "bed": -44.0})
+    assert _named(apart, alike) == ["a building's access point (2 networks from one radio)"]
+    # a hidden network beside a camera's own is no building's either
     hidden_too = _heard("54:8c:81:3a:2f:11", "", LOUD_AT_DESK)
     assert _named(_heard("54:8c:81:3a:2f:10", "HDWiFiCam-3A2F10", LOUD_AT_DESK), hidden_too) == []
-    far = _heard("00:1b:d4:12:34:59", "Marriott_Bonvoy", {"desk": -22.0 - 7.0})
-    assert _named(_heard("00:1b:d4:12:34:58", "cam-setup", LOUD_AT_DESK), far) == []
 
 
 def _rf(level: float = -20.0, cls: str = "wifi_ap", **extra) -> dict:
@@ -119,19 +133,45 @@ def test_an_rf_access_point_that_is_the_hotels_is_left_out_and_said():
 
 def test_only_where_it_is_the_one_access_point_strongest_there_at_a_like_level():
     assert _explained([_rf()], *HOTEL)
-    assert not _explained([_rf(level=-40.0)], *HOTEL)  # 18 dB off: another transmitter
+    assert not _explained([_rf(level=-31.0)], *HOTEL)  # 9 dB off: another transmitter
     assert not _explained([{**_rf(), "waypoint": "bed"}], *HOTEL)  # strongest elsewhere
-    # another access point strongest at that stop, not far quieter: it may be the source
-    camera = _heard("54:8c:81:3a:2f:10", "IPC-4411", {"door": -60.0, "desk": -29.0})
-    assert not _explained([_rf()], *HOTEL, camera)
-    quiet = _heard("54:8c:81:3a:2f:11", "IPC-4412", {"door": -60.0, "desk": -33.0})
-    assert _explained([_rf()], *HOTEL, quiet)
+    # its stop 1.5 m or less from the finding's is the finding's place; further, not
+    near = {**POSITIONS, "bed": (3.0, 1.9)}
+    rec = _rec(*HOTEL)
+    devices = build_devices(rec.wifi, [], rec.marks)
+    moved = [{**_rf(), "waypoint": "bed"}]
+    assert explained(moved, devices, identify(devices), near)
+    assert not explained(moved, devices, identify(devices), POSITIONS)
+    # a camera's access point at that stop at the finding's level: it may be
+    # the source, the finding stays; the hotel's own finding, nearer the
+    # hotel's level, still goes
+    camera = _heard("24:0a:c4:3a:2f:10", "ESP_3A2F10", {"door": -60.0, "desk": -35.0})
+    found = _explained([_rf(level=-22.0), _rf(level=-34.0)], *HOTEL, camera)
+    assert list(found) == [0]
+    # one access point is one finding: the nearest to its level
+    assert list(_explained([_rf(level=-25.0), _rf(level=-21.0)], *HOTEL)) == [1]
     # a finding a camera's own access point joined (network merge) stays
     assert not _explained([_rf(evidence={"wifi": {"ssid": "IPC-4411"}})], *HOTEL)
-    assert identified_text(_rec(_heard("00:1b:d4:12:34:50", "x", {"desk": -60.0}))) is None
+    # an access point heard weaker than FLOOR_DBM takes nothing away, and is
+    # not in the caveat
+    weak = _heard("00:0b:86:aa:bb:cc", "x", {"door": -60.0, "desk": -50.0, "bed": -60.0})
+    assert not _explained([_rf(level=-48.0)], weak)
+    assert identified_text(_rec(weak)) is None
+    assert identified_text(_rec(_heard("00:0b:86:aa:bb:cc", "x", {"desk": -44.0})))
     # without marks no finding and no access point has a stop: nothing is matched
     unmarked = [WifiSighting(s.time_s + 100.0, *astuple(s)[1:]) for ap in HOTEL for s in ap]
     rec = _rec(unmarked)
     devices = build_devices(rec.wifi, [], rec.marks)
     assert all(d.strongest_waypoint is None for d in devices)
     assert explained([{**_rf(), "waypoint": None}], devices, identify(devices), POSITIONS) == {}
+
+
+def test_an_identified_access_point_is_not_taken_for_a_camera_by_an_rf_camera_finding():
+    """An RF camera finding at an access point's stop at its level makes that
+    access point a camera (network.findings); not the building's, whose own
+    traffic the finding may have heard."""
+    camera_rf = [{**_rf(level=-20.0, cls="wifi_camera")}]
+    assert network_findings(_rec(*HOTEL), camera_rf) == []
+    plain = _heard("02:11:22:33:44:99", "Room582-Guest", LOUD_AT_DESK)
+    (f,) = network_findings(_rec(plain), camera_rf)
+    assert f["class"] == "camera_ap" and "rf" in f["evidence"]["score_parts"]

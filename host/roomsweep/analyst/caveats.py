@@ -24,8 +24,7 @@ from roomsweep.analysis.recording import Recording
 from roomsweep.link.capture import Capture
 from roomsweep.network.carried import carried
 from roomsweep.network.devices import build_devices
-from roomsweep.network.findings import IN_ROOM_DBM
-from roomsweep.network.identified import identify
+from roomsweep.network.identified import FLOOR_DBM, identify
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import starts_session
 from roomsweep.protocol.plan import RoomPlan, read_plan, sweep_coverage, with_plan
@@ -94,11 +93,12 @@ def caveats(cap: Capture, rec: Recording, plan: RoomPlan | None = None) -> Cavea
 
 def identified_text(rec: Recording) -> str | None:
     """ "access points that say what they are, ...: ..." for those heard in the room
-    (IN_ROOM_DBM or louder at a stop) whose beacons say what they are
+    (network.identified.FLOOR_DBM or louder at a stop, as an access point must
+    be to take an RF finding away) whose beacons say what they are
     (network.identified), or None. Their names are left out, as the carried
     phone's address is: the caveat is printed where `--redact` does not reach."""
     devices = build_devices(rec.wifi, [], rec.marks)
-    heard = [k for k in identify(devices) if k.device.strongest_dbm >= IN_ROOM_DBM]
+    heard = [k for k in identify(devices) if k.device.strongest_dbm >= FLOOR_DBM]
     if not heard:
         return None
     each = [

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roomsweep.network.devices import Device, build_devices
-from roomsweep.network.identified import RADIO_PREFIX, explained, identify, radios_of
+from roomsweep.network.identified import explained, identified_macs, identify
 from roomsweep.network.registry import lookup
 from roomsweep.network.signatures import ble_verdict, camera_ssid, parse_adv, vendor_kind
 from roomsweep.protocol.observations import AUTHMODE_NAMES
@@ -153,10 +153,10 @@ def network_findings(
         for f in rf_findings
         if f.get("class") == "wifi_camera" and f.get("waypoint")
     }
-    theirs = radios_of(identify(devices))
+    theirs = identified_macs(identify(devices))
     out = []
     for d in devices:
-        s = score_device(d, rf_wp, d.radio == "wifi" and d.mac.lower()[:RADIO_PREFIX] in theirs)
+        s = score_device(d, rf_wp, d.mac in theirs)
         if s.category is None or s.score < MIN_NETWORK_CONFIDENCE:
             continue
         out.append(_finding(d, s))

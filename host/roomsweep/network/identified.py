@@ -1,29 +1,35 @@
 """Access points that say what they are: the building's network, a printer, a TV.
 
 The detector hears an access point's beacons (wifi_beacon) wherever one is,
-and the device's own Wi-Fi scan names it. Some names and addresses say the
-beacons are no hidden camera's:
+and the device's own Wi-Fi scan names it. Some radios say the beacons are no
+hidden camera's:
 
 - **Several networks from one radio.** Hotel, office and many home access
-  points send a beacon per network (guest, staff, IoT, eduroam), each from its
-  own BSSID of the same radio: addresses that differ only in their last octet
-  (IEEE 802.11-2020 11.1.3.8, multiple BSSIDs). A camera in access-point mode
+  points send a beacon per network (guest, staff, IoT), each from its own
+  BSSID of the same radio (IEEE 802.11-2020 11.1.3.8, multiple BSSIDs):
+  addresses that differ only in their last octet, read alike at every stop
+  (one place). A camera in access-point mode
   runs the one network its app joins.
-- **A maker of network infrastructure and nothing else.** Enterprise access
-  points (Aruba, Cisco Meraki, Ruckus, Juniper Mist, Extreme, Aerohive,
-  Cambium, Fortinet) and home routers from AVM (FRITZ!Box): no cameras under
-  their prefixes (MIXED_VENDORS in network.signatures lists the makers of both).
-- **Wi-Fi Direct of an appliance.** A Wi-Fi Direct group owner's SSID begins
-  "DIRECT-" and two characters (Wi-Fi P2P Technical Specification 3.2.1);
-  printers and TVs add their maker or model ("DIRECT-4B-HP OfficeJet Pro",
-  "DIRECT-xy-BRAVIA"), Samsung TVs name themselves "[TV] Samsung ...".
+- **A maker of network infrastructure and no cameras**: enterprise access
+  points (Aruba, Ruckus, Juniper Mist, Extreme, Aerohive, Cambium) and home
+  routers from AVM (FRITZ!Box).
+- **A printer's or TV's Wi-Fi Direct.** A Wi-Fi Direct group owner's SSID
+  begins "DIRECT-" and two characters (Wi-Fi P2P Technical Specification
+  3.2.1); printers and Sony TVs follow them with their maker or model
+  ("DIRECT-4B-HP OfficeJet Pro", "DIRECT-xy-BRAVIA"), Samsung TVs name
+  themselves "[TV] Samsung ...".
 
-A name alone ("Guest", "Staff") is not enough: anyone can give a camera's
-network that name, and a camera in a hotel room has every reason to.
+None of this counts for a radio whose address is a camera maker's or a maker
+of cameras among much else (network.signatures: Espressif, Tuya, Hikvision,
+TP-Link, ...), or one of whose names is a camera's (a camera named
+"DIRECT-5x-HP LaserJet" stays a camera). A name alone ("Guest", "Staff",
+eduroam) counts for nothing: anyone can give a camera's network that name.
 
 An RF access-point finding at the stop where such an access point is
-strongest, at a like level, with no other access point strongest there, is
-that access point: it is left out of the findings and said in the caveats.
+strongest (FLOOR_DBM or louder there), at the level its RSSI gives (within
+LEVEL_MATCH_DB), with no other access point at a like level there, is that
+access point: the nearest in level of such findings is left out of the
+findings, and the caveats say what and where.
 """
 
 from __future__ import annotations
@@ -34,37 +40,47 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from roomsweep.network.devices import Device
 from roomsweep.network.registry import lookup
+from roomsweep.network.signatures import camera_ssid, vendor_kind
 
 INFRASTRUCTURE_VENDORS = (
     "aruba",
-    "cisco meraki",
     "ruckus",
     "juniper",
     "mist systems",
     "extreme networks",
     "aerohive",
     "cambium",
-    "fortinet",
     "avm audiovisuelles",
 )
+# the maker right after "DIRECT-xy-": printers, and Sony's TVs
 APPLIANCE_DIRECT = re.compile(
-    r"^DIRECT-[0-9A-Za-z]{2}-?.*\b(HP|EPSON|Brother|Canon|Xerox|Lexmark|Kyocera|Ricoh|"
-    r"BRAVIA|LG|LGTV|Samsung|Roku|Philips|Hisense|TCL|Sharp)",
+    r"^DIRECT-[0-9A-Za-z]{2}-(HP|EPSON|Brother|Canon|Xerox|Lexmark|Kyocera|Ricoh|BRAVIA)\b",
     re.I,
 )
 APPLIANCE_TAGGED = re.compile(r"^\[(TV|Printer|AV|Monitor)\]", re.I)
 # BSSIDs of one radio differ in the last octet only (the first 5 octets: 14
 # characters of "aa:bb:cc:dd:ee:ff")
 RADIO_PREFIX = 14
-# its networks are heard alike: strongest within this of one another
+# One radio's networks are at one place: each reads within SAME_RADIO_DB of
+# the other at the other's strongest stop, and at the median stop both were
+# heard at (they share a channel; a stop's one or two scan readings vary by a
+# few dB, more where weak). Two devices at two stops differ by tens of dB at
+# each one's own stop.
 SAME_RADIO_DB = 6.0
-# an RF level and an RSSI of the same transmitter (network.findings)
-LEVEL_MATCH_DB = 15.0
-# another access point strongest at that stop within this of the identified one
-# could be the source as well: the finding stays
-RIVAL_DB = 10.0
+# A detector level and an RSSI of the same beacons agree within this (both
+# read received power: the ESP32's RSSI to a few dB, the detector within 2 dB
+# in its calibrated band). network.findings' 15 dB only tells a camera from a
+# router 30-50 dB weaker; an access point that takes a finding away must be
+# its level. Another access point at that stop within this of the finding's
+# level may be its source as well: the finding stays.
+LEVEL_MATCH_DB = 8.0
+# heard in the room: what network.findings takes for inside it (a strongest
+# reading this loud is within a few metres)
+FLOOR_DBM = -45.0
 
 
 @dataclass
@@ -72,36 +88,67 @@ class Identified:
     device: Device
     what: str  # e.g. "a printer's or TV's Wi-Fi Direct" (no names: they are personal data)
     networks: list[str]  # every SSID its radio sends
+    members: list[Device]  # its BSSIDs
 
 
 def identify(devices: Sequence[Device]) -> list[Identified]:
-    """The Wi-Fi devices whose name, maker or radio says what they are
-    (module docstring): one per radio, its strongest BSSID standing for it."""
+    """The Wi-Fi radios whose networks, maker or name say what they are
+    (module docstring): one per radio, its strongest BSSID standing for it and
+    `members` the BSSIDs found to be that radio."""
     wifi = [d for d in devices if d.radio == "wifi"]
     radios: dict[str, list[Device]] = {}
     for d in wifi:
-        radios.setdefault(d.mac.lower()[:RADIO_PREFIX], []).append(d)
+        radios.setdefault(_radio(d), []).append(d)
     out = []
     for members in radios.values():
-        top = max(members, key=lambda d: d.strongest_dbm)
-        alike = [d for d in members if top.strongest_dbm - d.strongest_dbm <= SAME_RADIO_DB]
-        names = list(dict.fromkeys(s for d in alike for s in (d.ssids or [""])))
-        # named networks: a hidden one beside a camera's own is no building's
-        what = _what(top, names, len({n for n in names if n}))
-        if what is not None:
-            out.append(Identified(top, what, names))
+        left = sorted(members, key=lambda d: -d.strongest_dbm)
+        while left:  # the loudest left and those at its place: one radio
+            top = left[0]
+            same = [d for d in left if d is top or _one_place(d, top)]
+            left = [d for d in left if d not in same]
+            if any(_camera_like(d) for d in same):
+                continue
+            names = list(dict.fromkeys(s for d in same for s in d.ssids if s))
+            what = _what(top, names)
+            if what is not None:
+                out.append(Identified(top, what, names, same))
     return out
 
 
-def radios_of(known: list[Identified]) -> set[str]:
-    """The radio prefixes (RADIO_PREFIX) of the identified access points: every
-    BSSID of such a radio is that access point."""
-    return {k.device.mac.lower()[:RADIO_PREFIX] for k in known}
+def _radio(d: Device) -> str:
+    return d.mac.lower().replace("-", ":")[:RADIO_PREFIX]
 
 
-def _what(d: Device, names: list[str], networks: int) -> str | None:
-    if networks >= 2:
-        return f"a building's access point ({networks} networks from one radio)"
+def _one_place(d: Device, top: Device) -> bool:
+    """Read alike with `top` (SAME_RADIO_DB) at each one's strongest stop and
+    at the median stop both were heard at."""
+    both = set(d.by_waypoint) & set(top.by_waypoint)
+    if not both:
+        return False
+    for a, b in ((d, top), (top, d)):
+        w = a.strongest_waypoint
+        if w is None or w not in b.by_waypoint:
+            return False
+        if abs(a.by_waypoint[w] - b.by_waypoint[w]) > SAME_RADIO_DB:
+            return False
+    gaps = [abs(d.by_waypoint[w] - top.by_waypoint[w]) for w in both]
+    return float(np.median(gaps)) <= SAME_RADIO_DB
+
+
+def _camera_like(d: Device) -> bool:
+    """A camera maker's or a maker of cameras among much else's address, or a
+    camera's name."""
+    return vendor_kind(lookup(d.mac).vendor) is not None or any(camera_ssid(s) for s in d.ssids)
+
+
+def identified_macs(known: list[Identified]) -> set[str]:
+    """Every BSSID found to be one of the identified radios."""
+    return {d.mac for k in known for d in k.members}
+
+
+def _what(d: Device, names: list[str]) -> str | None:
+    if len(names) >= 2:
+        return f"a building's access point ({len(names)} networks from one radio)"
     vendor = lookup(d.mac).vendor or ""
     if any(v in vendor.lower() for v in INFRASTRUCTURE_VENDORS):
         return f"a network access point (made by {vendor})"
@@ -119,42 +166,45 @@ def explained(
     radius_m: float = 1.5,
 ) -> dict[int, Identified]:
     """Index in `rf` -> the identified access point an RF access-point finding
-    is: one strongest at its stop (or within `radius_m` of it), at a level
-    within LEVEL_MATCH_DB of the finding's, with no access point it does not
-    identify strongest there within RIVAL_DB of it, and no camera evidence
-    merged into the finding (a camera's own access point)."""
+    is: one heard at FLOOR_DBM or more, strongest at the finding's stop (or
+    within `radius_m` of it), its RSSI within LEVEL_MATCH_DB of the finding's
+    level, with no other access point there within LEVEL_MATCH_DB of that
+    level, and no camera evidence merged into the finding (a camera's own
+    access point). Each access point is at most one finding: the nearest to
+    its RSSI."""
     pos = positions or {}
-    ids = {id(k.device) for k in known}
+    theirs = identified_macs(known)
 
     def at(d: Device, here: str | None) -> bool:
         if here is None or d.strongest_waypoint is None:
             return False  # no stops (no marks): no place to say they share
         if d.strongest_waypoint == here:
             return True
-        a, b = pos.get(here or ""), pos.get(d.strongest_waypoint or "")
+        a, b = pos.get(here), pos.get(d.strongest_waypoint)
         return a is not None and b is not None and math.dist(a, b) <= radius_m
 
-    out: dict[int, Identified] = {}
+    best: dict[int, tuple[float, int]] = {}  # known index -> (level gap, rf index)
     for i, f in enumerate(rf):
         if f.get("type", "rf") != "rf" or f.get("class") != "wifi_ap":
             continue
         if "wifi" in f.get("evidence", {}):
             continue  # a camera access point's evidence merged into it
-        here = f.get("waypoint")
-        for k in known:
+        here, level = f.get("waypoint"), float(f["level_dbm"])
+        rivals = [
+            o
+            for o in devices
+            if o.radio == "wifi"
+            and o.mac not in theirs
+            and at(o, here)
+            and abs(o.strongest_dbm - level) <= LEVEL_MATCH_DB
+        ]
+        if rivals:
+            continue
+        for j, k in enumerate(known):
             d = k.device
-            if not at(d, here) or abs(d.strongest_dbm - f["level_dbm"]) > LEVEL_MATCH_DB:
+            gap = abs(d.strongest_dbm - level)
+            if d.strongest_dbm < FLOOR_DBM or not at(d, here) or gap > LEVEL_MATCH_DB:
                 continue
-            rivals = [
-                o
-                for o in devices
-                if o.radio == "wifi"
-                and id(o) not in ids
-                and o.mac.lower()[:RADIO_PREFIX] != d.mac.lower()[:RADIO_PREFIX]
-                and at(o, here)
-                and d.strongest_dbm - o.strongest_dbm <= RIVAL_DB
-            ]
-            if not rivals:
-                out[i] = k
-                break
-    return out
+            if j not in best or gap < best[j][0]:
+                best[j] = (gap, i)
+    return {i: known[j] for j, (_, i) in best.items()}

@@ -17,7 +17,6 @@ from roomsweep.analysis.classifiers.base import (
     TDMA_DUTY_SOFT,
     TDMA_WIDTH_SOFT_S,
     Classifier,
-    lattice_z,
     ramp,
     tdma_score,
     within,
@@ -57,33 +56,34 @@ MULTISLOT_DUTY = (0.05, MULTISLOT_MAX / 8 + 0.05)
 # subset of the frames each: every other one, or any. Their intervals are frame
 # multiples beyond FRAME_MULTIPLES' neighbours (tdma_score's grid test sees a
 # third of them), yet every burst still starts in the handset's one timeslot:
-# on one phase of the frame lattice (base.lattice_z), which no other kind keeps
-# (DECT's 10 ms frame, Bluetooth's 625 us slots and LTE's 1 ms subframes walk
-# through its phases; Wi-Fi and BLE start at random). Counted from 5 standard
-# errors beyond chance, fully from 8, with at least HOPPING_MIN_BURSTS bursts
-# (with fewer, the best phase of random starts stands out).
-HOPPING_LATTICE_Z = (5.0, 8.0)
+# on one phase of the frame lattice, which no other kind keeps while sending
+# that often (DECT's 10 ms frame, Bluetooth's 625 us slots and LTE's 1 ms
+# subframes walk through its phases; Wi-Fi and BLE start at random). Asked of
+# HOPPING_MIN_BURSTS bursts or more, HOPPING_SHARE of them on the phase (30
+# starts, 70 % within FRAME_TOLERANCE_S of one phase: 9 standard errors beyond
+# what random starts reach, base.lattice_z) ...
 HOPPING_MIN_BURSTS = 30
-# ... and nearly all of them there: a component that is another kind's bursts
-# with some of a louder handset's hops among them (its levels spread over
-# several modes) keeps the phase only in part. From 70 %, fully from 90 %.
 HOPPING_SHARE = (0.7, 0.9)
+# ... and a handset's cadence: a call sends every frame, so a mode holding one
+# carrier in four or more still sees a burst every few frames. A steady train
+# at a whole number of frames further apart is another radio's period that
+# happens to be one (a BLE connection or a Bluetooth sniff interval of 60 ms
+# is 13 frames): the median interval at most this many frames.
+HOPPING_MAX_FRAMES = 4.5
 
 
 def hopping(f: Features) -> float:
     """A single-slot burst's width and duty, its starts on one phase of the
-    frame lattice however many frames lie between them (0..1)."""
+    frame lattice however many frames lie between them, at a call's cadence
+    (0..1)."""
     if f.count < HOPPING_MIN_BURSTS:
         return 0.0
     shape = within(f.width_median_s, *BURST_WIDTH_S, TDMA_WIDTH_SOFT_S) * within(
         f.duty, *DUTY, TDMA_DUTY_SOFT
     )
-    if shape == 0:
+    if shape == 0 or float(np.median(np.diff(f.starts_s))) > HOPPING_MAX_FRAMES * GSM_FRAME_S:
         return 0.0
-    z = lattice_z(f.starts_s, f.fs, GSM_FRAME_S, FRAME_TOLERANCE_S)
-    if z < HOPPING_LATTICE_Z[0]:
-        return 0.0
-    return shape * ramp(z, *HOPPING_LATTICE_Z) * ramp(_on_phase(f), *HOPPING_SHARE)
+    return shape * ramp(_on_phase(f), *HOPPING_SHARE)
 
 
 def _on_phase(f: Features) -> float:
