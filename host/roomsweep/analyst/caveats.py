@@ -23,7 +23,7 @@ from roomsweep.analysis.components import DWELL_S
 from roomsweep.analysis.recording import Recording
 from roomsweep.link.capture import Capture
 from roomsweep.network.carried import carried
-from roomsweep.network.devices import build_devices
+from roomsweep.network.devices import Device, build_devices
 from roomsweep.network.identified import FLOOR_DBM, identify
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.decoder import starts_session
@@ -82,22 +82,25 @@ class Caveats:
 def caveats(cap: Capture, rec: Recording, plan: RoomPlan | None = None) -> Caveats:
     """The caveats of `rec`, the recording of `cap` (`plan`: one given apart from
     the capture, as `from_capture` was given it)."""
+    devices = build_devices(rec.wifi, rec.ble, rec.marks)  # what the scans heard, once
     return Caveats(
         coverage_text(cap, rec, plan),
         too_short_text(rec),
         damage_text(cap, rec),
-        carried_text(rec),
-        identified_text(rec),
+        carried_text(rec, devices),
+        identified_text(rec, devices),
     )
 
 
-def identified_text(rec: Recording) -> str | None:
+def identified_text(rec: Recording, devices: list[Device] | None = None) -> str | None:
     """ "access points that say what they are, ...: ..." for those heard in the room
     (network.identified.FLOOR_DBM or louder at a stop, as an access point must
     be to take an RF finding away) whose beacons say what they are
     (network.identified), or None. Their names are left out, as the carried
-    phone's address is: the caveat is printed where `--redact` does not reach."""
-    devices = build_devices(rec.wifi, [], rec.marks)
+    phone's address is: the caveat is printed where `--redact` does not reach.
+    `devices`: what build_devices made of `rec`'s sightings already."""
+    if devices is None:
+        devices = build_devices(rec.wifi, rec.ble, rec.marks)
     heard = [k for k in identify(devices) if k.device.strongest_dbm >= FLOOR_DBM]
     if not heard:
         return None
@@ -110,11 +113,13 @@ def identified_text(rec: Recording) -> str | None:
     return "access points that say what they are, not reported as hidden: " + "; ".join(each)
 
 
-def carried_text(rec: Recording) -> str | None:
+def carried_text(rec: Recording, devices: list[Device] | None = None) -> str | None:
     """ "a phone moved with you: ..." when the device's BLE scan heard a
     device alike at every stop (network.carried), or None. Its address is
-    left out: the caveat is printed where `--redact` does not reach."""
-    devices = build_devices(rec.wifi, rec.ble, rec.marks)
+    left out: the caveat is printed where `--redact` does not reach.
+    `devices`: what build_devices made of `rec`'s sightings already."""
+    if devices is None:
+        devices = build_devices(rec.wifi, rec.ble, rec.marks)
     with_you = carried(devices, [m.label for m in rec.marks], rec.waypoint_positions)
     if not with_you:
         return None

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roomsweep.network.devices import Device, build_devices
-from roomsweep.network.identified import explained, identified_macs, identify
+from roomsweep.network.identified import Identified, explained, identified_macs, identify
 from roomsweep.network.registry import lookup
 from roomsweep.network.signatures import ble_verdict, camera_ssid, parse_adv, vendor_kind
 from roomsweep.protocol.observations import AUTHMODE_NAMES
@@ -144,16 +144,25 @@ def network_findings(
     rec: Any, rf_findings: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """Findings of type "wifi"/"ble" for the recording's network sightings."""
-    rf_findings = rf_findings or []
-    devices = build_devices(
-        getattr(rec, "wifi", []) or [], getattr(rec, "ble", []) or [], rec.marks
-    )
+    devices = _devices(rec)
+    return _scored(devices, identify(devices), rf_findings or [])
+
+
+def _devices(rec: Any) -> list[Device]:
+    return build_devices(getattr(rec, "wifi", []) or [], getattr(rec, "ble", []) or [], rec.marks)
+
+
+def _scored(
+    devices: list[Device], known: list[Identified], rf_findings: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """network_findings of `devices`, `known` the access points among them
+    that say what they are (network.identified)."""
     rf_wp = {
         f["waypoint"]: f["level_dbm"]
         for f in rf_findings
         if f.get("class") == "wifi_camera" and f.get("waypoint")
     }
-    theirs = identified_macs(identify(devices))
+    theirs = identified_macs(known)
     out = []
     for d in devices:
         s = score_device(d, rf_wp, d.mac in theirs)
@@ -271,7 +280,9 @@ def add_network_findings(
     Devices a known-clean `baseline` sweep also heard are not reported again."""
     if not getattr(rec, "wifi", None) and not getattr(rec, "ble", None):
         return findings
-    net = network_findings(rec, findings)
+    devices = _devices(rec)
+    identified = identify(devices)
+    net = _scored(devices, identified, findings)
     if baseline is not None:
         known = {
             getattr(s, "bssid", None) or s.address
@@ -281,8 +292,7 @@ def add_network_findings(
     out = merge_findings(findings, net, rec.waypoint_positions)
     # an RF access point that is the building's network, a printer or a TV
     # by what its own beacons say (network.identified): said in the caveats
-    wifi = build_devices(getattr(rec, "wifi", []) or [], [], rec.marks)
-    theirs = explained(out, wifi, identify(wifi), rec.waypoint_positions, MERGE_RADIUS_M)
+    theirs = explained(out, devices, identified, rec.waypoint_positions, MERGE_RADIUS_M)
     out = [f for i, f in enumerate(out) if i not in theirs]
     out.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
     return out

@@ -87,7 +87,6 @@ FLOOR_DBM = -45.0
 class Identified:
     device: Device
     what: str  # e.g. "a printer's or TV's Wi-Fi Direct" (no names: they are personal data)
-    networks: list[str]  # every SSID its radio sends
     members: list[Device]  # its BSSIDs
 
 
@@ -111,7 +110,7 @@ def identify(devices: Sequence[Device]) -> list[Identified]:
             names = list(dict.fromkeys(s for d in same for s in d.ssids if s))
             what = _what(top, names)
             if what is not None:
-                out.append(Identified(top, what, names, same))
+                out.append(Identified(top, what, same))
     return out
 
 

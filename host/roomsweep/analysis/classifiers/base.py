@@ -145,6 +145,20 @@ def quartiles(x) -> tuple[float, float, float]:
     return float(out[0]), float(out[1]), float(out[2])
 
 
+def phase_share(times: np.ndarray, period_s: float, tolerance_s: float) -> float:
+    """The share of `times` (one or more) within tolerance_s of their best
+    phase of a lattice of period_s (a window of 2 x tolerance_s slid round the
+    period, wrapping).
+
+    >>> phase_share(np.array([0.1, 2.1, 4.12, 5.0]), 2.0, 0.05)
+    0.75
+    """
+    phase = np.sort(np.mod(times, period_s))
+    wrapped = np.concatenate((phase, phase + period_s))
+    inside = np.searchsorted(wrapped, phase + 2 * tolerance_s, side="right")
+    return float(np.max(inside - np.arange(phase.size)) / phase.size)
+
+
 def lattice_z(times, fs: float, period_s: float, tolerance_s: float) -> float:
     """How many standard errors the share of `times` within tolerance_s of the
     best phase of a lattice of period_s stands above chance for times at random,
@@ -162,10 +176,7 @@ def lattice_z(times, fs: float, period_s: float, tolerance_s: float) -> float:
     t = np.asarray(times, dtype=np.float64)
     if t.size == 0:
         return 0.0
-    phase = np.sort(np.mod(t, period_s))
-    wrapped = np.concatenate((phase, phase + period_s))
-    inside = np.searchsorted(wrapped, phase + 2 * tolerance_s, side="right")
-    share = float(np.max(inside - np.arange(phase.size)) / phase.size)
+    share = phase_share(t, period_s, tolerance_s)
     chance = max(
         2 * tolerance_s / period_s, (np.floor(2 * tolerance_s * fs) + 1) / (fs * period_s)
     )

@@ -17,6 +17,7 @@ from roomsweep.analysis.classifiers.base import (
     TDMA_DUTY_SOFT,
     TDMA_WIDTH_SOFT_S,
     Classifier,
+    phase_share,
     ramp,
     tdma_score,
     within,
@@ -83,16 +84,7 @@ def hopping(f: Features) -> float:
     )
     if shape == 0 or float(np.median(np.diff(f.starts_s))) > HOPPING_MAX_FRAMES * GSM_FRAME_S:
         return 0.0
-    return shape * ramp(_on_phase(f), *HOPPING_SHARE)
-
-
-def _on_phase(f: Features) -> float:
-    """The share of the starts within FRAME_TOLERANCE_S of their best phase of
-    the frame lattice."""
-    phase = np.sort(np.mod(f.starts_s, GSM_FRAME_S))
-    wrapped = np.concatenate((phase, phase + GSM_FRAME_S))
-    inside = np.searchsorted(wrapped, phase + 2 * FRAME_TOLERANCE_S, side="right")
-    return float(np.max(inside - np.arange(phase.size)) / phase.size)
+    return shape * ramp(phase_share(f.starts_s, GSM_FRAME_S, FRAME_TOLERANCE_S), *HOPPING_SHARE)
 
 
 def score(f: Features) -> float:

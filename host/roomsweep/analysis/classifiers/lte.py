@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from roomsweep.analysis.classifiers.base import Classifier, ramp
+from roomsweep.analysis.classifiers.base import Classifier, phase_share, ramp
 from roomsweep.analysis.dsp import grid_fraction, remembered
 from roomsweep.analysis.features import Features
 from roomsweep.standards import LTE_SUBFRAME_S
@@ -101,10 +101,7 @@ def edge_lattice(f: Features) -> float:
     1.0
     """
     edges = np.concatenate((f.starts_s, f.starts_s + f.widths_s))  # np.r_'s, cheaper
-    phase = np.sort(np.mod(edges, LTE_SUBFRAME_S))
-    wrapped = np.concatenate((phase, phase + LTE_SUBFRAME_S))
-    inside = np.searchsorted(wrapped, phase + 2 * GRID_TOLERANCE_S, side="right")
-    return float(np.max(inside - np.arange(phase.size)) / phase.size)
+    return phase_share(edges, LTE_SUBFRAME_S, GRID_TOLERANCE_S)
 
 
 def lattice_z(f: Features) -> float:
