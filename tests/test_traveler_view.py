@@ -47,6 +47,12 @@ from roomsweep.sim.scenario import load_scenario
 
 BLOCK = 256
 SCAN_US = 1_600_000  # a Wi-Fi scan stalls the samples this long (docs/protocol.md)
+# The stalled capture below takes the gapless recording's samples as they
+# are, as if the room had stood still during each scan; a real room's
+# transmitters go on, and the frame timing (timing.frame_phase) reads their
+# phase on device time. A stall of whole 60 ms (6 DECT frames, 13 GSM frames,
+# 60 LTE subframes) is one the room's frames agree with either way.
+STALL_US = 1_620_000
 
 
 def _counts_for(dbm: float) -> int:
@@ -98,7 +104,7 @@ def test_the_recording_maps_the_sample_clock_onto_device_time():
 
 def _stalled_capture(path: Path, rec: Recording, scenario) -> tuple[Path, list[float]]:
     """`rec`'s RF samples written as a device with its Wi-Fi scan on would send
-    them: a button MARK at each stop, then SCAN_US without samples (the scan),
+    them: a button MARK at each stop, then STALL_US without samples (the scan),
     then the samples go on. Returns the path and the marks' device times."""
     fs = rec.fs
     at = sorted(int(round(m.time_s * fs)) for m in rec.marks)
@@ -113,7 +119,7 @@ def _stalled_capture(path: Path, rec: Recording, scenario) -> tuple[Path, list[f
                 P.encode_frame(P.T_MARK, len(frames), t_mark, P.encode_mark(k, 1, "button"))
             )
             mark_times.append(t_mark / 1e6)
-            stalled_us += SCAN_US
+            stalled_us += STALL_US
         for a in range(s0, s1, BLOCK):
             block = rec.rf_counts[a : min(s1, a + BLOCK)]
             frames.append(_frame(len(frames), a, block, stalled_us, fs))
@@ -149,7 +155,7 @@ def test_findings_of_a_capture_with_stalled_scans_are_on_device_time(stalled):
     got = from_capture(path)
     assert got.rf_counts.size == rec.rf_counts.size
     assert len(got.scan_gaps) == len(mark_times)
-    assert all(b - a == pytest.approx(SCAN_US / 1e6, abs=1e-3) for a, b in got.scan_gaps)
+    assert all(b - a == pytest.approx(STALL_US / 1e6, abs=1e-3) for a, b in got.scan_gaps)
     # the analysis cuts on the sample clock: the marks are where they were
     assert [round(m.time_s, 3) for m in got.marks] == [round(m.time_s, 3) for m in rec.marks]
     assert [m.device_s for m in got.marks] == pytest.approx(mark_times, abs=1e-6)
@@ -159,7 +165,7 @@ def test_findings_of_a_capture_with_stalled_scans_are_on_device_time(stalled):
     for a, b in zip(sample_clock, device_clock):
         # every scan before it moved it on by the scan's length; nothing else changed
         before = sum(1 for m in rec.marks if m.time_s <= a["time_s"])
-        assert b["time_s"] == pytest.approx(a["time_s"] + before * SCAN_US / 1e6, abs=2e-3)
+        assert b["time_s"] == pytest.approx(a["time_s"] + before * STALL_US / 1e6, abs=2e-3)
         assert {k: v for k, v in b.items() if k != "time_s"} == {
             k: v for k, v in a.items() if k != "time_s"
         }
@@ -173,7 +179,7 @@ def test_findings_of_a_capture_with_stalled_scans_are_on_device_time(stalled):
             stop = next(s for s in named if s["waypoint"] == f["waypoint"])
             assert stop["start_s"] <= f["time_s"] <= stop["end_s"] + 0.75
     assert an.duration_s == pytest.approx(
-        rec.duration_s + len(mark_times) * SCAN_US / 1e6, abs=0.01
+        rec.duration_s + len(mark_times) * STALL_US / 1e6, abs=0.01
     )
     track = level_track(an.rec, bin_s=0.5)
     assert np.nanmax(track["t_s"]) <= an.duration_s

@@ -191,7 +191,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         # each top with the track it stands on, its in-room evidence, and whether a peak
         tops = [(top, track, rooms[top.stretch], top in at_peaks) for top in chosen]
         if cls in TIMED_FRAMES_S:  # one loud device heard at several stops: once
-            phases = frame_phases(of_class)
+            phases = frame_phases(of_class, rec.device_time)
             groups = same_source_groups(of_class, phases)
             chosen = one_per_source(chosen, one_device_groups(of_class, groups, phases))
             tops = [t for t in tops if t[0] in chosen]

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.rfrange import RF_PAD_DB, padded_dbm, settle_samples
+from roomsweep.analysis.slotclock import first_slots, grid_times, slot_repeats
 from roomsweep.errors import RoomsweepError
 from roomsweep.link.capture import Capture, load
 from roomsweep.protocol.calibration import Calibration
@@ -415,6 +416,8 @@ def from_capture(
     counts, times_us, rate = cap.channel(0)
     if counts.size == 0:
         raise RoomsweepError(f"{path}: no RF samples in this capture")
+    # skipped slots held over, so that the sample clock keeps device time (slotclock.py)
+    rf_slots = _slot_repeats(cap, 0, rate)
     t0 = int(times_us[0])
     raw = [
         ((m.ts_us - t0) / 1e6, m.label, "button" if m.source == 1 else "host")
@@ -425,6 +428,12 @@ def from_capture(
     led_hz, led_lit = _leds(cap)
     level_start, level = _drive_levels(cap, pd_times_us)
     pad_start, pad_db = _rf_ranges(cap)
+    if pd.size:
+        pd_slots = _slot_repeats(cap, 1, rate)
+        level_start = _on_grid(level_start, pd_slots)
+        pd, pd_times_us = np.repeat(pd, pd_slots), grid_times(pd_times_us, pd_slots, rate)
+    pad_start = _on_grid(pad_start, rf_slots)
+    counts, times_us = np.repeat(counts, rf_slots), grid_times(times_us, rf_slots, rate)
     plan = with_plan(read_plan(cap.header, str(path)), plan)
     rec = Recording(
         rf_counts=counts,
@@ -448,6 +457,25 @@ def from_capture(
         m.time_s = float(rec.sample_time(m.time_s))
     _add_network(rec, cap.records, times_us)
     return rec
+
+
+def _slot_repeats(cap: Capture, channel: int, rate: float) -> np.ndarray:
+    """slotclock.slot_repeats of a channel's blocks (`Capture.channel` order)."""
+    blocks = [r for r in cap.records if isinstance(r, Samples) and r.channel == channel]
+    return slot_repeats(
+        np.array([b.t_first_us for b in blocks], dtype=np.int64),
+        np.array([b.span_us for b in blocks], dtype=np.int64),
+        np.array([len(b.samples) for b in blocks], dtype=np.int64),
+        rate,
+        GAP_MIN_S,
+    )
+
+
+def _on_grid(starts: np.ndarray | None, repeats: np.ndarray) -> np.ndarray | None:
+    """Sample indices (steps' starts) moved onto the slot grid (slotclock.py)."""
+    if starts is None:
+        return None
+    return first_slots(repeats)[np.asarray(starts, dtype=np.int64)]
 
 
 def _add_network(rec: Recording, records: list, times_us: np.ndarray) -> None:

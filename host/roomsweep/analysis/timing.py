@@ -23,6 +23,9 @@ of its own (sources_beside), and gets a track of its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -32,6 +35,9 @@ from roomsweep.analysis.dsp import partner_counts
 from roomsweep.analysis.peaks import loudest_per_stretch
 from roomsweep.analysis.phases import circular_mean
 from roomsweep.standards import DECT_FRAME_S, DECT_SLOT_S
+
+# Recording.device_time: sample-clock seconds (an array) to device seconds
+DeviceTime = Callable[[Any], Any]
 
 # The kinds whose frame is kept strictly enough to name a source by its phase
 TIMED_FRAMES_S = FRAMES_S
@@ -105,10 +111,13 @@ RATE_MAX = 20e-6
 RATE_MIN_VOTES = 3
 
 
-def frame_phase(c: Component) -> float | None:
-    """The phase (seconds into the frame, on the recording's time axis) at
-    which the component's train of bursts starts, or None when the component
-    is not a clear train of its kind."""
+def frame_phase(c: Component, device_time: DeviceTime | None = None) -> float | None:
+    """The phase (seconds into the frame) at which the component's train of
+    bursts starts, or None when the component is not a clear train of its
+    kind. On the recording's sample clock, or with `device_time`
+    (`Recording.device_time`) on the device's clock: a Wi-Fi scan stalls
+    sampling for a time that is no whole number of frames, so only device
+    time keeps one source's phase from stop to stop."""
     frame = TIMED_FRAMES_S.get(c.cls)
     if frame is None:
         return None
@@ -116,6 +125,8 @@ def frame_phase(c: Component) -> float | None:
     if f.count < MIN_TRAIN_BURSTS:
         return None
     starts = c.window_start_s + f.starts_s
+    if device_time is not None:
+        starts = np.asarray(device_time(starts), dtype=np.float64)
     counts, _ = partner_counts(starts, frame, FRAME_TOLERANCE_S, FRAME_MULTIPLES)
     train = starts[counts >= 1]
     if train.size < MIN_TRAIN_BURSTS:
@@ -124,10 +135,12 @@ def frame_phase(c: Component) -> float | None:
     return phase if props["coherence"] >= MIN_COHERENCE else None
 
 
-def frame_phases(comps: list[Component]) -> dict[int, float]:
+def frame_phases(
+    comps: list[Component], device_time: DeviceTime | None = None
+) -> dict[int, float]:
     """id(component) -> its frame_phase, for the components with a clear one:
     worked out once for same_source_groups and sources_beside."""
-    return {id(c): p for c in comps if (p := frame_phase(c)) is not None}
+    return {id(c): p for c in comps if (p := frame_phase(c, device_time)) is not None}
 
 
 def same_source_groups(

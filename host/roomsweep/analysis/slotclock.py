@@ -1,0 +1,105 @@
+"""The samples on the sampler's slot grid: skipped slots held, not dropped.
+
+The analysis reads the samples as one array on a *sample clock* (index / fs).
+The device samples on a fixed grid of slots (one every 1/fs) and, after a stall
+between blocks (a link write, a command), skips the slots it missed and counts
+them (docs/protocol.md, STATUS `missed`): the next block's first tick then sits
+a few periods after the last block's end. Concatenating the blocks as they
+come drops those slots, and the sample clock falls behind device time by a
+period for each one. A gap shorter than a clock break (`recording.GAP_MIN_S`,
+2 ms) is left to the sample clock, so the lag adds up: a 1 ms stall a second
+is 1 ms a second, and the timing tests that follow a frame's phase across a
+stop (`timing.py`: a DECT base keeps its 10 ms frame to 5 ppm, ETSI EN 300
+175-2 4.2.2; a GSM handset its base station's 4.615 ms one) read one source
+as many.
+
+So each block is placed where its first tick says, on the slot grid counted
+from the last clock break: the slots before it that no sample filled are
+filled with the sample before them (the detector's level held over them; at
+most a couple of milliseconds, a burst's edge moved by at most that). A block
+whose tick says it came early (a rounding of the rate, never a whole slot in a
+conforming stream) is left where it falls. The same is done for any channel
+(the photodiode's blocks share the RF blocks' ticks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def slot_repeats(
+    firsts_us: np.ndarray, spans_us: np.ndarray, lengths: np.ndarray, rate: float, gap_min_s: float
+) -> np.ndarray:
+    """How many slots each sample fills on the slot grid: 1, plus the skipped
+    slots after it before the next block (held at its value).
+
+    Parameters
+    ----------
+    firsts_us, spans_us, lengths : array_like of int
+        Each block's first tick (device time, us), span (us) and sample count,
+        in stream order.
+    rate : float
+        The nominal sample rate (Hz): the grid's slots are 1 / rate apart.
+    gap_min_s : float
+        A step longer than a period plus this is a clock break (a gap the
+        recording maps apart, `Recording.clock_breaks`): the grid restarts there.
+
+    Returns
+    -------
+    repeats : ndarray of int64
+        One per sample (the blocks' samples concatenated); `np.repeat(samples,
+        repeats)` puts them on the grid.
+
+    Examples
+    --------
+    Three blocks of 4 samples at 8 kS/s; three slots were skipped before the
+    second, none before the third:
+
+    >>> firsts = np.array([0, 875, 1375]); spans = np.array([375, 375, 375])
+    >>> slot_repeats(firsts, spans, np.array([4, 4, 4]), 8000.0, 0.002)
+    array([1, 1, 1, 4, 1, 1, 1, 1, 1, 1, 1, 1])
+    """
+    firsts = np.asarray(firsts_us, dtype=np.int64)
+    spans = np.asarray(spans_us, dtype=np.int64)
+    n = np.asarray(lengths, dtype=np.int64)
+    if not rate > 0:
+        raise ValueError(f"rate must be positive, got {rate!r}")
+    if not (firsts.shape == spans.shape == n.shape):
+        raise ValueError("firsts_us, spans_us and lengths must be one per block")
+    repeats = np.ones(int(n.sum()), dtype=np.int64)
+    period_us = 1e6 / rate
+    ends = np.cumsum(n)  # one past each block's last sample
+    anchor_tick, anchor_slot = (int(firsts[0]), 0) if n.size else (0, 0)
+    placed = 0  # slots filled so far
+    for b in range(n.size):
+        if b and n[b - 1] > 0:
+            step_us = firsts[b] - (firsts[b - 1] + spans[b - 1])
+            if step_us > period_us + gap_min_s * 1e6:  # a clock break: the grid restarts
+                anchor_tick, anchor_slot = int(firsts[b]), placed
+            else:
+                due = anchor_slot + round((int(firsts[b]) - anchor_tick) / period_us)
+                if due > placed:  # slots skipped before this block: hold the last sample
+                    repeats[ends[b - 1] - 1] += due - placed
+                    placed = due
+        placed += int(n[b])
+    return repeats
+
+
+def grid_times(times_us: np.ndarray, repeats: np.ndarray, rate: float) -> np.ndarray:
+    """The device times (us) of the samples on the grid: a held copy is one
+    period after the slot before it.
+
+    >>> grid_times(np.array([0, 125, 1000]), np.array([1, 3, 1]), 8000.0)
+    array([   0,  125,  250,  375, 1000])
+    """
+    first = np.cumsum(repeats) - repeats
+    k = np.arange(int(repeats.sum())) - np.repeat(first, repeats)
+    return np.repeat(np.asarray(times_us, dtype=np.int64), repeats) + np.round(
+        k * (1e6 / rate)
+    ).astype(np.int64)
+
+
+def first_slots(repeats: np.ndarray) -> np.ndarray:
+    """Where each sample lands on the grid (index of its first slot): for
+    remapping sample indices (range steps, drive-level steps)."""
+    return np.cumsum(repeats) - repeats

@@ -1,0 +1,184 @@
+"""Skipped sample slots are held, so the sample clock keeps device time.
+
+The sampler skips slots after a stall between blocks and counts them (STATUS
+`missed`, docs/protocol.md); the next block's first tick says where it
+resumed. A capture read by concatenating the blocks loses those slots, and the
+sample clock falls behind device time by a period for each: a DECT base's
+frame phase then walks from window to window and one base reads as several
+devices. `analysis.slotclock` places each block where its tick says, and the
+frame timing (`timing.frame_phase`) reads the phase on device time, so a
+Wi-Fi scan's gap between two stops does not move it either.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from roomsweep.analysis.components import components
+from roomsweep.analysis.recording import GAP_MIN_S, from_capture
+from roomsweep.analysis.slotclock import first_slots, grid_times, slot_repeats
+from roomsweep.analysis.timing import PHASE_TOLERANCE_S, frame_phases, same_source_groups
+from roomsweep.link import capture as C
+from roomsweep.protocol import rsproto as P
+from roomsweep.protocol.calibration import Calibration
+from roomsweep.protocol.encoding import samples_payload
+from roomsweep.standards import DECT_FRAME_S
+
+RATE = 8000
+BLOCK = 256
+PERIOD_US = 1e6 / RATE
+
+
+def _counts_at(dbm: float) -> int:
+    law = Calibration().rf_dbm(np.arange(4096))
+    return int(np.argmin(np.abs(law - dbm)))
+
+
+def test_skipped_slots_before_a_block_are_filled_with_the_sample_before_them():
+    # blocks of 4; two slots skipped before the second, a scan's gap (a clock
+    # break) before the third, one slot before the fourth
+    firsts = np.array([0, 750, 2_000_000, 2_000_625])
+    spans = np.full(4, 375)
+    reps = slot_repeats(firsts, spans, np.full(4, 4), RATE, GAP_MIN_S)
+    assert reps.tolist() == [1, 1, 1, 3] + [1] * 4 + [1, 1, 1, 2] + [1] * 4
+    times = np.concatenate([f + np.arange(4) * 125 for f in firsts])
+    grid = grid_times(times, reps, RATE)
+    # on the grid every step is one period, but at the clock break
+    steps = np.diff(grid)
+    assert set(steps.tolist()) - {125} == {2_000_000 - 1125}
+    assert first_slots(reps)[[4, 8, 12]].tolist() == [6, 10, 15]
+
+
+def test_a_block_early_by_rounding_is_left_where_it_falls_and_the_grid_goes_on():
+    firsts = np.array([0, 490, 1000, 1625])  # the second 10 us early: no slot to take back
+    reps = slot_repeats(firsts, np.full(4, 375), np.full(4, 4), RATE, GAP_MIN_S)
+    assert reps.tolist() == [1] * 11 + [2] + [1] * 4  # one slot skipped before the last
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((np.zeros(2), np.zeros(2), np.full(2, 4), 0.0, GAP_MIN_S), "rate must be positive"),
+        ((np.zeros(2), np.zeros(3), np.full(2, 4), 8000.0, GAP_MIN_S), "one per block"),
+    ],
+)
+def test_slot_repeats_says_what_is_wrong(args, message):
+    with pytest.raises(ValueError, match=message):
+        slot_repeats(*args)
+
+
+def _dect_capture(path, rng, skips: bool, stops=(("desk", 0.0), ("door", 5.6037))):
+    """A DECT base's 10 ms frame (one 368 us burst a frame at -25 dBm, over
+    the detector's floor) sampled in blocks of 256 for 4 s at each stop, a
+    Wi-Fi scan's 1.6 s gap between the stops; with `skips`, one to four slots
+    skipped before about one block in eight. Each stop's MARK at its start.
+    Returns the path and the blocks' true sample times (s)."""
+    floor, loud = _counts_at(-60.0), _counts_at(-25.0)
+    phase_s = 3.3e-3
+    items, truth = [], []
+    for label, start in stops:
+        items.append((int(start * 1e6), 0, label))
+        slot = int(round(start * RATE))
+        end = slot + 4 * RATE
+        while slot + BLOCK <= end:
+            if skips and rng.random() < 1 / 8:
+                slot += int(rng.integers(1, 5))
+            t = (slot + np.arange(BLOCK)) / RATE
+            on = np.mod(t - phase_s, DECT_FRAME_S) < 368e-6
+            counts = np.where(on, loud, floor) + rng.integers(-6, 7, BLOCK)
+            items.append((int(round(t[0] * 1e6)), 1, counts))
+            truth.append(t)
+            slot += BLOCK
+    span = int(round((BLOCK - 1) * PERIOD_US))
+    frames, number = [], 0
+    for seq, (t_us, is_samples, what) in enumerate(sorted(items, key=lambda x: (x[0], x[1]))):
+        if is_samples:
+            body = samples_payload(0, what, t_us, span, RATE * 1000, 0)
+            frames.append(P.encode_frame(P.T_SAMPLES, seq, t_us, body))
+        else:
+            number += 1
+            frames.append(P.encode_frame(P.T_MARK, seq, t_us, P.encode_mark(number, 1, what)))
+    header = {"plan": {"sweep": [s for s, _ in stops]}}
+    path.write_bytes(C.encode_header(header) + b"".join(frames))
+    return path, np.concatenate(truth)
+
+
+def _phases_ms(rec) -> list[float]:
+    comps, _ = components(rec)
+    dect = [c for c in comps if c.cls == "dect"]
+    return [p * 1e3 for p in frame_phases(dect, rec.device_time).values()]
+
+
+def test_a_capture_with_skipped_slots_keeps_device_time_on_the_sample_clock(tmp_path):
+    path, truth = _dect_capture(tmp_path / "skips.cap", np.random.default_rng(7), skips=True)
+    rec = from_capture(path)
+    blocks = [r for r in C.load(path).records if r.type == P.T_SAMPLES]
+    held = rec.rf_counts.size - sum(len(b.samples) for b in blocks)
+    assert held > 20  # the skipped slots, now on the grid
+    # every original sample sits at its own device time on the sample clock
+    reps = slot_repeats(
+        np.array([b.t_first_us for b in blocks]),
+        np.array([b.span_us for b in blocks]),
+        np.array([len(b.samples) for b in blocks]),
+        rec.fs,
+        GAP_MIN_S,
+    )
+    on_clock = rec.device_time(first_slots(reps) / rec.fs)
+    assert np.max(np.abs(on_clock - (truth - truth[0]))) < 0.5 / RATE
+    assert len(rec.clock_breaks) == 2  # the scan's gap, and only it
+
+
+def test_one_dect_base_keeps_one_phase_across_skipped_slots_and_a_scan(tmp_path):
+    rng = np.random.default_rng(11)
+    path, _ = _dect_capture(tmp_path / "skips.cap", rng, skips=True)
+    rec = from_capture(path)
+    phases = _phases_ms(rec)
+    assert len(phases) >= 4  # heard in every window of both stops
+    circle = np.exp(2j * np.pi * np.array(phases) / (DECT_FRAME_S * 1e3))
+    spread_ms = np.abs(np.angle(circle / circle[0])) * DECT_FRAME_S * 1e3 / (2 * np.pi)
+    assert spread_ms.max() < PHASE_TOLERANCE_S * 1e3
+    comps, _ = components(rec)
+    dect = [c for c in comps if c.cls == "dect"]
+    groups = same_source_groups(dect, frame_phases(dect, rec.device_time))
+    assert len(set(groups.values())) == 1  # one source, at both stops
+
+
+def test_on_the_sample_clock_alone_the_scan_moves_the_phase(tmp_path):
+    """Without device time the 1.6037 s gap (no whole number of frames) moves
+    the phase by 3.7 ms between the stops: why frame_phase takes it."""
+    path, _ = _dect_capture(tmp_path / "plain.cap", np.random.default_rng(5), skips=False)
+    rec = from_capture(path)
+    comps, parts = components(rec)
+    dect = [c for c in comps if c.cls == "dect"]
+    by_stop: dict[str, list[float]] = {}
+    for c in dect:
+        p = frame_phases([c]).get(id(c))
+        if p is not None:
+            by_stop.setdefault(parts[c.stretch].label or "", []).append(p * 1e3)
+    desk, door = np.median(by_stop["desk"]), np.median(by_stop["door"])
+    assert abs((door - desk) % 10.0 - 6.3) < 0.2  # 10 - 3.7 ms, as the gap says
+
+
+def test_range_steps_and_the_photodiode_move_with_their_blocks(tmp_path):
+    """Three RF blocks (the last with the pad in) and their photodiode blocks,
+    three slots skipped before the second: the pad's step starts at the third
+    block's first slot on the grid, and both channels stay one length."""
+    firsts = [0, int(round((BLOCK + 3) * PERIOD_US)), int(round((2 * BLOCK + 3) * PERIOD_US))]
+    span = int(round((BLOCK - 1) * PERIOD_US))
+    frames, seq = [], 0
+    for b, t_us in enumerate(firsts):
+        for channel in (0, 1):
+            body = bytearray(
+                samples_payload(channel, np.full(BLOCK, 2000), t_us, span, RATE * 1000, 0)
+            )
+            if channel == 0 and b == 2:
+                body[1] |= P.SAMPLES_FLAG_RF_PAD  # the encoding byte's bit 7
+            frames.append(P.encode_frame(P.T_SAMPLES, seq, t_us, bytes(body)))
+            seq += 1
+    path = tmp_path / "pad.cap"
+    path.write_bytes(C.encode_header({}) + b"".join(frames))
+    rec = from_capture(path)
+    assert rec.rf_counts.size == rec.pd_counts.size == 3 * BLOCK + 3
+    assert rec.rf_pad_start.tolist() == [0, 2 * BLOCK + 3]
+    assert rec.clock_breaks == []
