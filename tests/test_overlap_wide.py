@@ -175,3 +175,21 @@ def test_a_stop_quieter_than_a_neighbour_that_is_no_peak_is_no_co_peak():
     # a real pair keeps its co-peak: the louder stop a peak of its own
     pair = {**levels, "window": -10.0, "dining-table": -30.0}
     assert {"smoke-detector", "window"} <= set(_peaks_of(pair, room, "dect"))
+
+
+def test_a_camera_that_is_its_own_access_point_is_one_finding():
+    """Its beacons and its stream come from one radio at one power: at one
+    stop within 3 dB, one finding (the access point's, marked stream_too,
+    with the surer confidence); a stream 4 dB apart or at another stop is a
+    device of its own, and other kinds are left alone."""
+    from roomsweep.analysis.echoes import one_radio
+
+    ap = {**_finding("wifi_ap", "desk", -18.5, True), "confidence": 0.7}
+    stream = {**_finding("wifi_camera", "desk", -16.6, True), "confidence": 0.9}
+    other = {**_finding("wifi_camera", "desk", -14.4, True), "confidence": 0.8}
+    elsewhere = {**_finding("wifi_camera", "tv", -18.0, True), "confidence": 0.8}
+    dect = {**_finding("dect", "desk", -18.0, True), "confidence": 0.8}
+    kept = one_radio([ap, stream, elsewhere, dect])
+    assert kept == [ap, elsewhere, dect]
+    assert ap["confidence"] == 0.9 and ap["evidence"]["stream_too"]
+    assert one_radio([ap, other]) == [ap, other]  # 4.1 dB apart: two radios

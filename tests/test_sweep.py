@@ -514,3 +514,28 @@ def test_a_sweep_too_short_to_clear_the_room_does_not_say_nothing_was_found(tmp_
     assert "no suspicious" not in text.lower()
     # the sweep starts by asking for the sweeper's own phone in flight mode
     assert text.splitlines()[0] == FLIGHT_MODE_TIP
+
+
+def test_the_sweeps_printout_says_the_phone_and_the_access_points_caveats(
+    tmp_path, capsys, monkeypatch
+):
+    """What `analyze` and the report say beside the findings, the sweep's own
+    printout says too: a phone that moved with the device, and the room's own
+    access points left out of the findings (analyst.caveats)."""
+    import roomsweep.cli.traveler as traveler
+    from roomsweep.analyst.analysed import analyse_capture
+
+    def with_caveats(path, *args, **kwargs):
+        an = analyse_capture(path, *args, **kwargs)
+        an.caveats.carried = "a phone moved with the device"
+        an.caveats.identified = "access points that say what they are, not reported"
+        return an
+
+    monkeypatch.setattr(traveler, "analyse_capture", with_caveats)
+    out = tmp_path / "caveats.cap"
+    with FakeDevice(frames_per_s=200) as dev:
+        argv = ["sweep", "--port", dev.port, "--out", str(out), "--no-tty", "--no-report"]
+        main(argv + ["--seconds", "3"])
+    text = capsys.readouterr().out
+    assert "A phone moved with the device." in text
+    assert "Access points that say what they are, not reported." in text

@@ -46,6 +46,7 @@ from roomsweep.analysis.components import (  # noqa: F401 - some re-exported for
 from roomsweep.analysis.dsp import line_strength
 from roomsweep.analysis.echoes import (
     drop_echoes,
+    one_radio,
     unexplained,
     unnamed_beside_named,
 )
@@ -253,7 +254,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             or known.get((f["class"], f["waypoint"]), DETECTOR_FLOOR_DBM)
             < f["level_dbm"] - BASELINE_MARGIN_DB
         ]
-    findings = unnamed_beside_named(drop_echoes(findings), positions)
+    findings = unnamed_beside_named(drop_echoes(one_radio(findings)), positions)
     if any(st.label for st in parts):
         # a sweep with waypoint marks: what was heard before the first press
         # (walking in) is at no place to search, and the stops speak for the

@@ -105,6 +105,23 @@ def drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def one_radio(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings without a camera's stream heard at an access point's
+    beacons' stop within ECHO_GAP_DB of their level: one radio, a camera that
+    is its own access point. The access point's finding is kept, with the
+    surer confidence of the two."""
+    beacons = {f["waypoint"]: f for f in findings if f["class"] == "wifi_ap" and f["waypoint"]}
+    out = []
+    for f in findings:
+        ap = beacons.get(f["waypoint"]) if f["class"] == "wifi_camera" else None
+        if ap is None or abs(ap["level_dbm"] - f["level_dbm"]) > ECHO_GAP_DB:
+            out.append(f)
+            continue
+        ap["evidence"]["stream_too"] = True
+        ap["confidence"] = max(ap["confidence"], f["confidence"])
+    return out
+
+
 def _steady(f: dict[str, Any]) -> bool:
     """A steady carrier (an analog video sender): on all the time. Another
     kind's bursts mixed with other traffic never fill the gaps between them,

@@ -211,6 +211,14 @@ def _rf(
             )
         )
         done.add("own_frame_phase")
+    if ev.get("stream_too"):
+        items.append(
+            Sentence(
+                "A camera's stream of frames was heard there at its beacons' level: "
+                "one radio, a camera that is its own access point."
+            )
+        )
+        done.add("stream_too")
     if _num(ev.get("fit_at_1m_dbm"), ".1f"):
         items.append(
             Sentence(

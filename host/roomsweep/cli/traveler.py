@@ -173,14 +173,14 @@ def _sweep_results(args: argparse.Namespace, state: Any) -> int:
     }
     findings: list[dict[str, Any]] = []
     ceiling = DETECTOR_CEILING_DBM  # the detector's; the recording's when analysed
-    too_short = damage = carried = None
+    too_short = damage = carried = identified = None
     try:
         an = analyse_capture(args.out)
         findings = an.findings
         ceiling = ceiling_dbm(an)
         # the coverage is this sweep's own verdict, said above; these the capture's
         too_short, damage = an.caveats.too_short, an.caveats.damage
-        carried = an.caveats.carried
+        carried, identified = an.caveats.carried, an.caveats.identified
         result["caveats"] = an.caveats.as_dict()
         if not args.no_report:
             report = Path(args.report) if args.report else Path(args.out).with_suffix(".html")
@@ -208,6 +208,8 @@ def _sweep_results(args: argparse.Namespace, state: Any) -> int:
         print(wrap_line(sentence(damage), WIDTH))
     if carried:
         print(wrap_line(sentence(carried), WIDTH))
+    if identified:  # why the room's own access point is not among the findings
+        print(wrap_line(sentence(identified), WIDTH))
     if "analysis_error" in result:
         print(wrap_line(f"no analysis: {result['analysis_error']}", WIDTH))
     elif too_short:  # "nothing found" would read as "the room is clean"
