@@ -520,6 +520,12 @@ def _eval(s: argparse.ArgumentParser) -> None:
         action="store_true",
         help="run each scenario through the simulated device (slow)",
     )
+    s.add_argument(
+        "--stalls",
+        action="store_true",
+        help="sampling stands still while the device scans Wi-Fi, as on the device "
+        "(about 1.6 s after each mark)",
+    )
     s.add_argument("--seed", type=seed, help="signal randomness (default: each scenario's)")
 
 

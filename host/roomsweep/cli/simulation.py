@@ -121,6 +121,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     result = evaluate(
         paths,
         via_firmware=args.via_firmware,
+        stalls=args.stalls,
         seed=args.seed,
         progress=None if args.json else stderr_progress,
     )

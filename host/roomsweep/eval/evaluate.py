@@ -217,8 +217,11 @@ def evaluate(
     via_firmware: bool = False,
     seed: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    stalls: bool = False,
 ) -> dict[str, Any]:
-    """Run every scenario, analyse it, and score the findings against ground truth."""
+    """Run every scenario, analyse it, and score the findings against ground truth.
+    `stalls`: the fast path's sampling stands still while the radio scans, as
+    the device's does (eval.stalls; the firmware path always does)."""
 
     results = []
     for n, path in enumerate(paths, 1):
@@ -233,7 +236,7 @@ def evaluate(
                 simulate(sc, cap, seed=seed, settings=RADIO_SETTINGS if radios else "")
                 rec = from_capture(cap)
         else:
-            rec = from_scenario(sc, seed=seed)
+            rec = from_scenario(sc, seed=seed, stalls=stalls)
         findings = analyze(rec)
         r = score_scenario(
             [f for f in findings if f.get("type", "rf") == "rf"], hidden_emitters(sc), rec

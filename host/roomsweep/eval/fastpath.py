@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.recording import Recording, label_marks, pad_steps
+from roomsweep.eval.stalls import stalled
 from roomsweep.protocol import device_defaults as D
 from roomsweep.sim import optics
 from roomsweep.sim.radios import sightings
@@ -21,8 +22,12 @@ def from_scenario(
     seed: int | None = None,
     fs: float = float(D.DEFAULT_RATE_HZ),
     seconds: float | None = None,
+    stalls: bool = False,
 ) -> Recording:
     """The fast path: the ADC streams the firmware would record, without it.
+
+    With `stalls`, sampling stands still while the device's radio scans, as
+    the device's does (eval.stalls): the samples then jump across each scan.
 
     Samples the simulator's 10 us feed at the firmware's sample instants; the
     photodiode adds the returns of the LED groups that are on at each instant
@@ -84,4 +89,4 @@ def from_scenario(
     if getattr(scenario, "access_points", None) or getattr(scenario, "ble_devices", None):
         heard = sightings(scenario, seed=seed, seconds=duration)
         rec.wifi, rec.ble, rec.radio_busy = heard.wifi, heard.ble, heard.busy
-    return rec
+    return stalled(rec) if stalls else rec

@@ -1,0 +1,82 @@
+"""The fast path with the device's scan stalls (eval.stalls): the samples jump
+across each Wi-Fi scan while the room goes on, as a capture's do, and the
+analysis reads it on device time."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from roomsweep.analysis.analyze import analyze
+from roomsweep.analysis.recording import Recording
+from roomsweep.cli import main
+from roomsweep.errors import RoomsweepError
+from roomsweep.eval.fastpath import from_scenario
+from roomsweep.eval.stalls import stalled
+from roomsweep.sim.scenario import load_scenario
+
+
+@pytest.fixture(scope="module")
+def both():
+    sc = load_scenario("hotel-room")
+    assert sc.access_points or sc.ble_devices  # the device scans: it stalls
+    return from_scenario(sc, seconds=40), from_scenario(sc, seconds=40, stalls=True)
+
+
+def test_the_samples_jump_across_each_scan_and_the_room_goes_on(both):
+    plain, st = both
+    busy = [(b.start_s, b.end_s) for b in plain.radio_busy if b.start_s < plain.duration_s]
+    assert len(busy) >= 3 and all(1.2 < e - s < 2.6 for s, e in busy)
+    gaps = np.array(st.scan_gaps)
+    assert gaps.shape == (len(busy), 2)
+    assert np.max(np.abs(gaps - np.array(busy))) <= 1 / plain.fs
+    lost = sum(int(np.ceil(e * plain.fs)) - int(np.ceil(s * plain.fs)) for s, e in busy)
+    assert st.rf_counts.size == plain.rf_counts.size - lost
+    assert st.device_duration_s == pytest.approx(plain.duration_s)
+    # after a stall, the sample there is the one the room gave at that device time
+    for i0, t in st.clock_breaks[1:]:
+        assert st.rf_counts[i0 : i0 + 50].tolist() == (
+            plain.rf_counts[round(t * plain.fs) : round(t * plain.fs) + 50].tolist()
+        )
+    # each mark keeps its device time; on the sample clock it is where its samples are
+    assert [m.device_s for m in st.marks] == pytest.approx([m.time_s for m in plain.marks])
+    assert [m.time_s for m in st.marks] == pytest.approx(
+        [float(st.sample_time(m.time_s)) for m in plain.marks]
+    )
+    # the scans' sightings are where their scans are on the new clock
+    assert {round(w.time_s, 3) for w in st.wifi} <= {round(b.start_s, 3) for b in st.radio_busy}
+
+
+def test_the_analysis_of_a_stalled_sweep_is_on_device_time(both):
+    plain, st = both
+    found = [f for f in analyze(st) if f["type"] == "rf"]
+    assert found  # the hotel room's devices are still there with 1.6 s less of each stop
+    marks = {m.label: m.device_s for m in st.marks}
+    for f in found:
+        assert f["time_s"] >= marks[f["waypoint"]] - 0.5  # device time, not the sample clock
+
+
+def test_stalled_takes_a_recording_without_gaps_only():
+    from roomsweep.protocol.observations import RadioBusy
+
+    r = Recording(np.zeros(100, np.uint16), 100.0, clock_breaks=[(0, 0.0), (50, 2.0)])
+    with pytest.raises(RoomsweepError, match="already has gaps"):
+        stalled(r)
+    quiet = Recording(np.zeros(100, np.uint16), 100.0, radio_busy=[RadioBusy(5.0, 6.0, True)])
+    assert stalled(quiet).rf_counts.size == 100  # a scan after the samples: nothing stalls
+
+
+def test_eval_stalls_runs_the_fast_path_stalled(tmp_path, capsys):
+    room = tmp_path / "rooms"
+    room.mkdir()
+    src = resources.files("roomsweep").joinpath("scenarios", "hotel-room.toml")
+    (room / "hotel-room.toml").write_text(src.read_text())
+    assert main(["eval", str(room), "--stalls", "--json"]) == 0
+    stalled_result = json.loads(capsys.readouterr().out)
+    assert main(["eval", str(room), "--json"]) == 0
+    plain_result = json.loads(capsys.readouterr().out)
+    assert stalled_result["rf"]["hidden_transmitters"] == plain_result["rf"]["hidden_transmitters"]
+    assert stalled_result["rf"]["recall"] is not None
