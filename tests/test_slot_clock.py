@@ -182,3 +182,11 @@ def test_range_steps_and_the_photodiode_move_with_their_blocks(tmp_path):
     assert rec.rf_counts.size == rec.pd_counts.size == 3 * BLOCK + 3
     assert rec.rf_pad_start.tolist() == [0, 2 * BLOCK + 3]
     assert rec.clock_breaks == []
+
+
+def test_a_block_without_samples_says_nothing_of_the_slots():
+    """An empty block (a damaged or hand-made stream) fills no slot: the
+    grid goes on from the last block with samples."""
+    firsts = np.array([0, 500, 875])  # three slots skipped before the third block
+    reps = slot_repeats(firsts, np.array([375, 0, 375]), np.array([4, 0, 4]), RATE, GAP_MIN_S)
+    assert reps.tolist() == [1, 1, 1, 4, 1, 1, 1, 1]

@@ -67,21 +67,28 @@ def slot_repeats(
     if not (firsts.shape == spans.shape == n.shape):
         raise ValueError("firsts_us, spans_us and lengths must be one per block")
     repeats = np.ones(int(n.sum()), dtype=np.int64)
+    full = n > 0  # a block without samples fills no slot and says nothing of one
+    firsts, spans, n = firsts[full], spans[full], n[full]
+    if n.size < 2:
+        return repeats
     period_us = 1e6 / rate
-    ends = np.cumsum(n)  # one past each block's last sample
-    anchor_tick, anchor_slot = (int(firsts[0]), 0) if n.size else (0, 0)
-    placed = 0  # slots filled so far
-    for b in range(n.size):
-        if b and n[b - 1] > 0:
-            step_us = firsts[b] - (firsts[b - 1] + spans[b - 1])
-            if step_us > period_us + gap_min_s * 1e6:  # a clock break: the grid restarts
-                anchor_tick, anchor_slot = int(firsts[b]), placed
-            else:
-                due = anchor_slot + round((int(firsts[b]) - anchor_tick) / period_us)
-                if due > placed:  # slots skipped before this block: hold the last sample
-                    repeats[ends[b - 1] - 1] += due - placed
-                    placed = due
-        placed += int(n[b])
+    # a clock break starts a grid of its own at its block's first tick
+    step_us = firsts[1:] - (firsts[:-1] + spans[:-1])
+    fresh = np.r_[True, step_us > period_us + gap_min_s * 1e6]
+    grid = np.cumsum(fresh) - 1
+    starts = np.flatnonzero(fresh)
+    before = np.cumsum(n) - n  # samples before each block
+    # each block's slot on its grid, and the samples before it since the grid began
+    due = np.round((firsts - firsts[starts][grid]) / period_us).astype(np.int64)
+    ahead = before - before[starts][grid]
+    # slots skipped up to each block: the most any block so far on its grid
+    # came late (a block early by rounding takes none back), its grid's
+    # running maximum, kept apart from the grid before by an offset
+    late = np.maximum(due - ahead, 0)
+    offset = grid * (int(late.max()) + 1)
+    skipped = np.maximum.accumulate(late + offset) - offset
+    # held over by the last sample of the block before
+    repeats[(before + n - 1)[:-1]] += np.diff(skipped) * ~fresh[1:]
     return repeats
 
 
@@ -92,11 +99,17 @@ def grid_times(times_us: np.ndarray, repeats: np.ndarray, rate: float) -> np.nda
     >>> grid_times(np.array([0, 125, 1000]), np.array([1, 3, 1]), 8000.0)
     array([   0,  125,  250,  375, 1000])
     """
-    first = np.cumsum(repeats) - repeats
-    k = np.arange(int(repeats.sum())) - np.repeat(first, repeats)
-    return np.repeat(np.asarray(times_us, dtype=np.int64), repeats) + np.round(
-        k * (1e6 / rate)
-    ).astype(np.int64)
+    times = np.asarray(times_us, dtype=np.int64)
+    out = np.repeat(times, repeats)
+    held = np.flatnonzero(repeats > 1)
+    if held.size == 0:
+        return out
+    copies = repeats[held] - 1
+    # where each held sample's copies go, and how many periods after it each is
+    at = np.repeat(first_slots(repeats)[held], copies)
+    k = np.arange(int(copies.sum())) - np.repeat(np.cumsum(copies) - copies, copies) + 1
+    out[at + k] += np.round(k * (1e6 / rate)).astype(np.int64)
+    return out
 
 
 def first_slots(repeats: np.ndarray) -> np.ndarray:
