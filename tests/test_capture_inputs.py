@@ -42,16 +42,25 @@ def _capture(path, runs: list[tuple[float, float]], marks: list[tuple[float, str
             t = int((start + b * BLOCK / RATE) * 1e6)
             items.append((t, 1, rng.integers(2300, 2900, BLOCK)))
     items += [(int(t * 1e6), 0, label) for t, label in marks]
+    path.write_bytes(capture_bytes(items, span, {"notes": "inputs"}))
+    return path
+
+
+def capture_bytes(items: list, span_us: int, header: dict, mark_source: int = 0) -> bytes:
+    """A raw capture of `items`, (device time us, 1, RF counts) for a SAMPLES
+    block of `span_us` at RATE or (device time us, 0, label) for a MARK from
+    `mark_source` (0 host, 1 button), in time order, samples after a mark
+    at the same time."""
     frames, number = [], 0
     for seq, (t, is_samples, what) in enumerate(sorted(items, key=lambda x: (x[0], x[1]))):
         if is_samples:
-            body = samples_payload(0, what, t, span, RATE * 1000, 0)
+            body = samples_payload(0, what, t, span_us, RATE * 1000, 0)
             frames.append(P.encode_frame(P.T_SAMPLES, seq, t, body))
         else:
             number += 1
-            frames.append(P.encode_frame(P.T_MARK, seq, t, P.encode_mark(number, 0, what)))
-    path.write_bytes(C.encode_header({"notes": "inputs"}) + b"".join(frames))
-    return path
+            mark = P.encode_mark(number, mark_source, what)
+            frames.append(P.encode_frame(P.T_MARK, seq, t, mark))
+    return C.encode_header(header) + b"".join(frames)
 
 
 @pytest.fixture

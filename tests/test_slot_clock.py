@@ -24,6 +24,7 @@ from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.encoding import samples_payload
 from roomsweep.standards import DECT_FRAME_S
+from tests.test_capture_inputs import capture_bytes
 
 RATE = 8000
 BLOCK = 256
@@ -91,16 +92,8 @@ def _dect_capture(path, rng, skips: bool, stops=(("desk", 0.0), ("door", 5.6037)
             truth.append(t)
             slot += BLOCK
     span = int(round((BLOCK - 1) * PERIOD_US))
-    frames, number = [], 0
-    for seq, (t_us, is_samples, what) in enumerate(sorted(items, key=lambda x: (x[0], x[1]))):
-        if is_samples:
-            body = samples_payload(0, what, t_us, span, RATE * 1000, 0)
-            frames.append(P.encode_frame(P.T_SAMPLES, seq, t_us, body))
-        else:
-            number += 1
-            frames.append(P.encode_frame(P.T_MARK, seq, t_us, P.encode_mark(number, 1, what)))
     header = {"plan": {"sweep": [s for s, _ in stops]}}
-    path.write_bytes(C.encode_header(header) + b"".join(frames))
+    path.write_bytes(capture_bytes(items, span, header, mark_source=1))
     return path, np.concatenate(truth)
 
 
