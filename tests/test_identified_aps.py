@@ -152,6 +152,9 @@ def test_only_where_it_is_the_one_access_point_strongest_there_at_a_like_level()
     assert list(_explained([_rf(level=-25.0), _rf(level=-21.0)], *HOTEL)) == [1]
     # a finding a camera's own access point joined (network merge) stays
     assert not _explained([_rf(evidence={"wifi": {"ssid": "IPC-4411"}})], *HOTEL)
+    # ... and one a camera's stream was heard with (echoes.one_radio): a camera
+    # within 3 dB of the hotel's access point stays a finding
+    assert not _explained([_rf(evidence={"stream_too": True})], *HOTEL)
     # an access point heard weaker than FLOOR_DBM takes nothing away, and is
     # not in the caveat
     weak = _heard("00:0b:86:aa:bb:cc", "x", {"door": -60.0, "desk": -50.0, "bed": -60.0})

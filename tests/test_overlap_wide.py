@@ -193,3 +193,9 @@ def test_a_camera_that_is_its_own_access_point_is_one_finding():
     assert kept == [ap, elsewhere, dect]
     assert ap["confidence"] == 0.9 and ap["evidence"]["stream_too"]
     assert one_radio([ap, other]) == [ap, other]  # 4.1 dB apart: two radios
+    # two access points at the stop: the stream is the one nearer its level's
+    loud = {**_finding("wifi_ap", "desk", -20.0, True), "confidence": 0.6}
+    quiet = {**_finding("wifi_ap", "desk", -40.0, True), "confidence": 0.6}
+    cam = {**_finding("wifi_camera", "desk", -21.0, True), "confidence": 0.8}
+    assert one_radio([loud, quiet, cam]) == [loud, quiet]
+    assert loud["evidence"] == {"stream_too": True} and quiet["evidence"] == {}

@@ -22,7 +22,7 @@ from roomsweep.analysis.timing import PHASE_TOLERANCE_S, frame_phases, same_sour
 from roomsweep.link import capture as C
 from roomsweep.protocol import rsproto as P
 from roomsweep.protocol.calibration import Calibration
-from roomsweep.protocol.encoding import samples_payload
+from roomsweep.protocol.encoding import lens_payload, samples_payload
 from roomsweep.standards import DECT_FRAME_S
 from tests.test_capture_inputs import capture_bytes
 
@@ -153,28 +153,57 @@ def test_on_the_sample_clock_alone_the_scan_moves_the_phase(tmp_path):
     assert abs((door - desk) % 10.0 - 6.3) < 0.2  # 10 - 3.7 ms, as the gap says
 
 
-def test_range_steps_and_the_photodiode_move_with_their_blocks(tmp_path):
-    """Three RF blocks (the last with the pad in) and their photodiode blocks,
-    three slots skipped before the second: the pad's step starts at the third
-    block's first slot on the grid, and both channels stay one length."""
-    firsts = [0, int(round((BLOCK + 3) * PERIOD_US)), int(round((2 * BLOCK + 3) * PERIOD_US))]
+def _blocks_capture(path, skip_before: dict[int, int], lost: set[tuple[int, int]]):
+    """Four blocks of RF, photodiode and LENS frames (block b's samples all
+    read 100 b + channel, its LED drive level b, the last RF block with the
+    pad in); `skip_before[b]` slots skipped before block b; frame (b, channel)
+    in `lost` never arrives."""
     span = int(round((BLOCK - 1) * PERIOD_US))
-    frames, seq = [], 0
-    for b, t_us in enumerate(firsts):
+    frames, slot = [], 0
+    for b in range(4):
+        slot += skip_before.get(b, 0)
+        t_us = int(round(slot * PERIOD_US))
         for channel in (0, 1):
-            body = bytearray(
-                samples_payload(channel, np.full(BLOCK, 2000), t_us, span, RATE * 1000, 0)
-            )
-            if channel == 0 and b == 2:
+            if (b, channel) in lost:
+                continue
+            block = np.full(BLOCK, 100 * b + channel)
+            body = bytearray(samples_payload(channel, block, t_us, span, RATE * 1000, 0))
+            if channel == 0 and b == 3:
                 body[1] |= P.SAMPLES_FLAG_RF_PAD  # the encoding byte's bit 7
-            frames.append(P.encode_frame(P.T_SAMPLES, seq, t_us, bytes(body)))
-            seq += 1
-    path = tmp_path / "pad.cap"
+            frames.append(P.encode_frame(P.T_SAMPLES, len(frames), t_us, bytes(body)))
+        lens = lens_payload(t_us, BLOCK, [1.0] * 4, drive_level=b)
+        frames.append(P.encode_frame(P.T_LENS, len(frames), t_us, lens))
+        slot += BLOCK
     path.write_bytes(C.encode_header({}) + b"".join(frames))
-    rec = from_capture(path)
-    assert rec.rf_counts.size == rec.pd_counts.size == 3 * BLOCK + 3
-    assert rec.rf_pad_start.tolist() == [0, 2 * BLOCK + 3]
+    return from_capture(path)
+
+
+def test_range_steps_the_photodiode_and_drive_levels_move_with_their_blocks(tmp_path):
+    """Three slots skipped before the third block: the pad's step and the
+    drive level's steps start at their blocks' first slots on the grid, and
+    the photodiode keeps beside the RF samples of its block."""
+    rec = _blocks_capture(tmp_path / "skips.cap", {2: 3}, set())
+    starts = [0, BLOCK, 2 * BLOCK + 3, 3 * BLOCK + 3]
+    assert rec.rf_counts.size == rec.pd_counts.size == 4 * BLOCK + 3
+    assert rec.rf_pad_start.tolist() == [0, starts[3]]
+    assert rec.pd_level_start.tolist() == starts and rec.pd_level.tolist() == [0, 1, 2, 3]
+    assert rec.pd_counts[starts].tolist() == [1, 101, 201, 301]
+    assert rec.pd_counts[starts[2] - 1] == 101  # the held slots hold the block before
     assert rec.clock_breaks == []
+
+
+def test_a_lost_frame_of_one_channel_leaves_the_other_in_step(tmp_path):
+    """A photodiode frame lost: its block holds the sample before, and the
+    next block's photodiode samples stay beside their RF samples. An RF frame
+    lost: a gap (a clock break), and its photodiode block, beside no RF
+    sample, is left out."""
+    rec = _blocks_capture(tmp_path / "pd.cap", {}, {(1, 1)})
+    assert rec.rf_counts.size == rec.pd_counts.size == 4 * BLOCK
+    assert rec.pd_counts[[0, BLOCK, 2 * BLOCK, 3 * BLOCK]].tolist() == [1, 1, 201, 301]
+    rec = _blocks_capture(tmp_path / "rf.cap", {}, {(1, 0)})
+    assert rec.rf_counts.size == rec.pd_counts.size == 3 * BLOCK
+    assert rec.pd_counts[[0, BLOCK, 2 * BLOCK]].tolist() == [1, 201, 301]
+    assert len(rec.clock_breaks) == 2
 
 
 def test_a_block_without_samples_says_nothing_of_the_slots():
@@ -183,3 +212,18 @@ def test_a_block_without_samples_says_nothing_of_the_slots():
     firsts = np.array([0, 500, 875])  # three slots skipped before the third block
     reps = slot_repeats(firsts, np.array([375, 0, 375]), np.array([4, 0, 4]), RATE, GAP_MIN_S)
     assert reps.tolist() == [1, 1, 1, 4, 1, 1, 1, 1]
+
+
+def test_a_block_whose_first_sample_came_late_is_on_its_slot():
+    """After a stall the sampler takes a block's first sample at once, up to a
+    period late, and the rest catch up with the schedule (firmware
+    sampler.py): the block is where its last tick says, nothing is held."""
+    # the second block's first sample 90 us late, its last on time; nothing skipped
+    firsts = np.array([0, 500 + 90, 1000])
+    spans = np.array([375, 375 - 90, 375])  # the second spans 90 us less
+    reps = slot_repeats(firsts, spans, np.full(3, 4), RATE, GAP_MIN_S)
+    assert reps.tolist() == [1] * 12
+    # ... and one slot skipped before a late first sample is one held copy
+    firsts = np.array([0, 625 + 90, 1125])
+    reps = slot_repeats(firsts, spans, np.full(3, 4), RATE, GAP_MIN_S)
+    assert reps.tolist() == [1, 1, 1, 2] + [1] * 8

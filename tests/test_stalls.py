@@ -69,7 +69,17 @@ def test_stalled_takes_a_recording_without_gaps_only():
     assert stalled(quiet).rf_counts.size == 100  # a scan after the samples: nothing stalls
 
 
-def test_eval_stalls_runs_the_fast_path_stalled(tmp_path, capsys):
+def test_eval_stalls_runs_the_fast_path_stalled(tmp_path, capsys, monkeypatch):
+    import roomsweep.eval.evaluate as E
+
+    made = []
+
+    def spy(sc, **kwargs):
+        rec = from_scenario(sc, **kwargs)
+        made.append(rec)
+        return rec
+
+    monkeypatch.setattr(E, "from_scenario", spy)
     room = tmp_path / "rooms"
     room.mkdir()
     src = resources.files("roomsweep").joinpath("scenarios", "hotel-room.toml")
@@ -80,3 +90,26 @@ def test_eval_stalls_runs_the_fast_path_stalled(tmp_path, capsys):
     plain_result = json.loads(capsys.readouterr().out)
     assert stalled_result["rf"]["hidden_transmitters"] == plain_result["rf"]["hidden_transmitters"]
     assert stalled_result["rf"]["recall"] is not None
+    # the first run's recording had the scans' gaps, the second none
+    assert [bool(r.scan_gaps) for r in made] == [True, False]
+
+
+def test_overlapping_scans_are_one_stall_and_its_steps_the_last_in_force():
+    """Two busy stretches that overlap are one gap; of the pad's (and the LED
+    drive's) steps a stall puts at one sample, the one in force when sampling
+    resumed; a step before the stall stays where it was."""
+    from roomsweep.protocol.observations import RadioBusy
+
+    r = Recording(
+        np.zeros(8000, np.uint16),
+        1000.0,
+        radio_busy=[RadioBusy(2.0, 3.5, True), RadioBusy(3.0, 4.0, True)],
+        rf_pad_start=np.array([0, 1000, 2500, 3200]),
+        rf_pad_db=np.array([0.0, 20.0, 0.0, 20.0]),
+        pd_level_start=np.array([0, 2100, 3900]),
+        pd_level=np.array([0.0, 1.0, 2.0]),
+    )
+    s = stalled(r)
+    assert s.clock_breaks == [(0, 0.0), (2000, 4.0)] and s.scan_gaps == [(2.0, 4.0)]
+    assert s.rf_pad_start.tolist() == [0, 1000, 2000] and s.rf_pad_db.tolist() == [0, 20, 20]
+    assert s.pd_level_start.tolist() == [0, 2000] and s.pd_level.tolist() == [0, 2]

@@ -108,12 +108,18 @@ def drop_echoes(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def one_radio(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The findings without a camera's stream heard at an access point's
     beacons' stop within ECHO_GAP_DB of their level: one radio, a camera that
-    is its own access point. The access point's finding is kept, with the
-    surer confidence of the two."""
-    beacons = {f["waypoint"]: f for f in findings if f["class"] == "wifi_ap" and f["waypoint"]}
+    is its own access point. The access point's finding (of those at the stop,
+    the nearest in level) is kept, with `stream_too` and the surer confidence
+    of the two; an access point so marked is never taken for the building's
+    own (network.identified)."""
+    beacons: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        if f["class"] == "wifi_ap" and f["waypoint"]:
+            beacons.setdefault(f["waypoint"], []).append(f)
     out = []
     for f in findings:
-        ap = beacons.get(f["waypoint"]) if f["class"] == "wifi_camera" else None
+        aps = beacons.get(f["waypoint"], []) if f["class"] == "wifi_camera" else []
+        ap = min(aps, key=lambda a: abs(a["level_dbm"] - f["level_dbm"]), default=None)
         if ap is None or abs(ap["level_dbm"] - f["level_dbm"]) > ECHO_GAP_DB:
             out.append(f)
             continue

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from roomsweep.analysis.rfrange import RF_PAD_DB, padded_dbm, settle_samples
-from roomsweep.analysis.slotclock import first_slots, grid_times, slot_repeats
+from roomsweep.analysis.slotclock import block_repeats, grid_times, on_grid, photodiode_on_rf
 from roomsweep.errors import RoomsweepError
 from roomsweep.link.capture import Capture, load
 from roomsweep.protocol.calibration import Calibration
@@ -417,22 +417,21 @@ def from_capture(
     if counts.size == 0:
         raise RoomsweepError(f"{path}: no RF samples in this capture")
     # skipped slots held over, so that the sample clock keeps device time (slotclock.py)
-    rf_slots = _slot_repeats(cap, 0, rate)
+    rf_blocks = [r for r in cap.records if isinstance(r, Samples) and r.channel == 0]
+    rf_slots = block_repeats(rf_blocks, rate, GAP_MIN_S)
     t0 = int(times_us[0])
     raw = [
         ((m.ts_us - t0) / 1e6, m.label, "button" if m.source == 1 else "host")
         for m in cap.records
         if isinstance(m, Mark)
     ]
-    pd, pd_times_us, _ = cap.channel(1)
+    pd = photodiode_on_rf(cap.records, rf_blocks)  # on the RF samples, block by block
     led_hz, led_lit = _leds(cap)
-    level_start, level = _drive_levels(cap, pd_times_us)
+    level_start, level = _drive_levels(cap, times_us) if pd.size else (None, None)
     pad_start, pad_db = _rf_ranges(cap)
-    if pd.size:
-        pd_slots = _slot_repeats(cap, 1, rate)
-        level_start = _on_grid(level_start, pd_slots)
-        pd, pd_times_us = np.repeat(pd, pd_slots), grid_times(pd_times_us, pd_slots, rate)
-    pad_start = _on_grid(pad_start, rf_slots)
+    pd = np.repeat(pd, rf_slots) if pd.size else pd
+    level_start = on_grid(level_start, rf_slots)
+    pad_start = on_grid(pad_start, rf_slots)
     counts, times_us = np.repeat(counts, rf_slots), grid_times(times_us, rf_slots, rate)
     plan = with_plan(read_plan(cap.header, str(path)), plan)
     rec = Recording(
@@ -457,25 +456,6 @@ def from_capture(
         m.time_s = float(rec.sample_time(m.time_s))
     _add_network(rec, cap.records, times_us)
     return rec
-
-
-def _slot_repeats(cap: Capture, channel: int, rate: float) -> np.ndarray:
-    """slotclock.slot_repeats of a channel's blocks (`Capture.channel` order)."""
-    blocks = [r for r in cap.records if isinstance(r, Samples) and r.channel == channel]
-    return slot_repeats(
-        np.array([b.t_first_us for b in blocks], dtype=np.int64),
-        np.array([b.span_us for b in blocks], dtype=np.int64),
-        np.array([len(b.samples) for b in blocks], dtype=np.int64),
-        rate,
-        GAP_MIN_S,
-    )
-
-
-def _on_grid(starts: np.ndarray | None, repeats: np.ndarray) -> np.ndarray | None:
-    """Sample indices (steps' starts) moved onto the slot grid (slotclock.py)."""
-    if starts is None:
-        return None
-    return first_slots(repeats)[np.asarray(starts, dtype=np.int64)]
 
 
 def _add_network(rec: Recording, records: list, times_us: np.ndarray) -> None:

@@ -13,9 +13,11 @@ stop (`timing.py`: a DECT base keeps its 10 ms frame to 5 ppm, ETSI EN 300
 175-2 4.2.2; a GSM handset its base station's 4.615 ms one) read one source
 as many.
 
-So each block is placed where its first tick says, on the slot grid counted
-from the last clock break: the slots before it that no sample filled are
-filled with the sample before them (the detector's level held over them; at
+So each block is placed where its ticks say, on the slot grid counted from
+the last clock break (by its last tick, which is on schedule: after a stall
+the first sample is taken at once, up to a period late, and the rest catch
+up): the slots before it that no sample filled are filled with the sample
+before them (the detector's level held over them; at
 most a couple of milliseconds, a burst's edge moved by at most that). A block
 whose tick says it came early (a rounding of the rate, never a whole slot in a
 conforming stream) is left where it falls. The same is done for any channel
@@ -24,7 +26,13 @@ conforming stream) is left where it falls. The same is done for any channel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+
+from roomsweep.protocol.records import Samples
+from roomsweep.protocol.rsproto import CH_PHOTODIODE
 
 
 def slot_repeats(
@@ -79,7 +87,10 @@ def slot_repeats(
     starts = np.flatnonzero(fresh)
     before = np.cumsum(n) - n  # samples before each block
     # each block's slot on its grid, and the samples before it since the grid began
-    due = np.round((firsts - firsts[starts][grid]) / period_us).astype(np.int64)
+    # (by its last tick: after a stall the first sample is taken at once, up
+    # to a period late, and the rest catch up with the schedule, sampler.py)
+    on_time = firsts + spans - (n - 1) * period_us
+    due = np.round((on_time - on_time[starts][grid]) / period_us).astype(np.int64)
     ahead = before - before[starts][grid]
     # slots skipped up to each block: the most any block so far on its grid
     # came late (a block early by rounding takes none back), its grid's
@@ -116,3 +127,73 @@ def first_slots(repeats: np.ndarray) -> np.ndarray:
     """Where each sample lands on the grid (index of its first slot): for
     remapping sample indices (range steps, drive-level steps)."""
     return np.cumsum(repeats) - repeats
+
+
+def on_rf_blocks(
+    rf_firsts_us: np.ndarray, rf_lengths: np.ndarray, blocks: list[tuple[int, np.ndarray]]
+) -> np.ndarray:
+    """Another channel's samples one for one with the RF samples (before the
+    grid), each of its blocks at the RF block with the same first tick (the
+    device reads both at each instant and sends their blocks with one tick,
+    docs/protocol.md). Where a block of it was lost, or holds another count,
+    the sample before is held over the RF block (the first one found, at the
+    start); a block of it without an RF block (that one lost: a clock break
+    on the RF channel) is left out. Concatenating the two channels instead
+    put every sample after a lost frame of one of them beside the other's
+    samples of another block.
+
+    >>> rf = np.array([0, 32000, 64000]); n = np.array([2, 2, 2])
+    >>> on_rf_blocks(rf, n, [(0, np.array([5, 6])), (64000, np.array([9, 8]))])
+    array([5, 6, 6, 6, 9, 8], dtype=uint16)
+    """
+    n = np.asarray(rf_lengths, dtype=np.int64)
+    out = np.zeros(int(n.sum()), dtype=np.uint16)
+    have = np.zeros(out.size, dtype=bool)
+    by_tick = {int(t): s for t, s in blocks}
+    pos = 0
+    for tick, count in zip(np.asarray(rf_firsts_us).tolist(), n.tolist()):
+        samples = by_tick.get(tick)
+        if samples is not None and len(samples) == count:
+            out[pos : pos + count] = samples
+            have[pos : pos + count] = True
+        pos += count
+    if have.all() or not have.any():
+        return out
+    # the last sample had before each one (the first had, before any)
+    last = np.maximum.accumulate(np.where(have, np.arange(out.size), -1))
+    return out[np.where(last >= 0, last, int(np.argmax(have)))]
+
+
+# --- a capture's blocks ------------------------------------------------------------
+
+
+def block_repeats(blocks: Sequence[Samples], rate: float, gap_min_s: float) -> np.ndarray:
+    """slot_repeats of a channel's SAMPLES blocks, in stream order."""
+    return slot_repeats(
+        np.array([b.t_first_us for b in blocks], dtype=np.int64),
+        np.array([b.span_us for b in blocks], dtype=np.int64),
+        np.array([len(b.samples) for b in blocks], dtype=np.int64),
+        rate,
+        gap_min_s,
+    )
+
+
+def photodiode_on_rf(records: Sequence[Any], rf_blocks: Sequence[Samples]) -> np.ndarray:
+    """The photodiode's samples (channel 1 of `records`) one for one with the
+    RF blocks' samples, before the grid (on_rf_blocks); empty without any."""
+    pd = [r for r in records if isinstance(r, Samples) and r.channel == CH_PHOTODIODE]
+    if not pd:
+        return np.zeros(0, np.uint16)
+    return on_rf_blocks(
+        np.array([b.t_first_us for b in rf_blocks], dtype=np.int64),
+        np.array([len(b.samples) for b in rf_blocks], dtype=np.int64),
+        [(b.t_first_us, b.samples) for b in pd],
+    )
+
+
+def on_grid(starts: np.ndarray | None, repeats: np.ndarray) -> np.ndarray | None:
+    """Sample indices (steps' starts: the RF range, the LED drive level) moved
+    onto the grid with their samples."""
+    if starts is None:
+        return None
+    return first_slots(repeats)[np.asarray(starts, dtype=np.int64)]

@@ -40,14 +40,13 @@ def stalled(rec: Recording) -> Recording:
         raise RoomsweepError("stalled: the recording already has gaps (a capture's)")
     fs, n = rec.fs, rec.rf_counts.size
     keep = np.ones(n, dtype=bool)
-    ends = []
-    for busy in sorted(rec.radio_busy, key=lambda b: b.start_s):
+    for busy in rec.radio_busy:
         i0 = min(n, max(0, int(np.ceil(busy.start_s * fs))))
         i1 = min(n, max(0, int(np.ceil(busy.end_s * fs))))
-        if i1 > i0 and keep[i0:i1].any():
-            keep[i0:i1] = False
-            ends.append(i1)
-    if not ends:
+        keep[i0:i1] = False
+    # one gap per run of stalled samples (overlapping scans are one stall)
+    ends = np.flatnonzero(~keep[:-1] & keep[1:]) + 1 if n else np.zeros(0, np.int64)
+    if keep.all():
         return replace(rec)
     # samples kept before each index: the new sample clock's index there
     kept = np.concatenate(([0], np.cumsum(keep)))
@@ -56,10 +55,20 @@ def stalled(rec: Recording) -> Recording:
         """Device time -> the new sample clock (a time inside a stall: its end)."""
         return float(kept[min(n, max(0, int(np.ceil(t_s * fs - 1e-9))))] / fs)
 
-    def moved(starts: np.ndarray | None) -> np.ndarray | None:
-        return None if starts is None else kept[np.asarray(starts, dtype=np.int64)]
+    def moved(
+        starts: np.ndarray | None, values: np.ndarray | None
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Steps moved onto the new clock; of steps a stall put at one sample,
+        the last (the one in force when sampling resumed)."""
+        if starts is None or values is None:
+            return starts, values
+        at = kept[np.asarray(starts, dtype=np.int64)]
+        last = np.r_[at[1:] != at[:-1], True]
+        return at[last], np.asarray(values)[last]
 
-    breaks = [(0, 0.0)] + [(int(kept[i]), i / fs) for i in ends if i < n]
+    pad_start, pad_db = moved(rec.rf_pad_start, rec.rf_pad_db)
+    level_start, level = moved(rec.pd_level_start, rec.pd_level)
+    breaks = [(0, 0.0)] + [(int(kept[i]), i / fs) for i in ends.tolist()]
     return replace(
         rec,
         rf_counts=rec.rf_counts[keep],
@@ -73,7 +82,9 @@ def stalled(rec: Recording) -> Recording:
             replace(b, start_s=on_clock(b.start_s), end_s=on_clock(b.end_s))
             for b in rec.radio_busy
         ],
-        rf_pad_start=moved(rec.rf_pad_start),
-        pd_level_start=moved(rec.pd_level_start),
+        rf_pad_start=pad_start,
+        rf_pad_db=pad_db,
+        pd_level_start=level_start,
+        pd_level=level,
         clock_breaks=breaks,
     )

@@ -169,8 +169,9 @@ def explained(
     within `radius_m` of it), its RSSI within LEVEL_MATCH_DB of the finding's
     level, with no other access point there within LEVEL_MATCH_DB of that
     level, and no camera evidence merged into the finding (a camera's own
-    access point). Each access point is at most one finding: the nearest to
-    its RSSI."""
+    access point, or a camera's stream heard with it:
+    analysis.echoes.one_radio). Each access point is at most one finding: the
+    nearest to its RSSI."""
     pos = positions or {}
     theirs = identified_macs(known)
 
@@ -186,8 +187,8 @@ def explained(
     for i, f in enumerate(rf):
         if f.get("type", "rf") != "rf" or f.get("class") != "wifi_ap":
             continue
-        if "wifi" in f.get("evidence", {}):
-            continue  # a camera access point's evidence merged into it
+        if "wifi" in f.get("evidence", {}) or f.get("evidence", {}).get("stream_too"):
+            continue  # a camera access point's evidence merged into it, or its stream
         here, level = f.get("waypoint"), float(f["level_dbm"])
         rivals = [
             o
