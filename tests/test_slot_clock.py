@@ -227,3 +227,13 @@ def test_a_block_whose_first_sample_came_late_is_on_its_slot():
     firsts = np.array([0, 625 + 90, 1125])
     reps = slot_repeats(firsts, spans, np.full(3, 4), RATE, GAP_MIN_S)
     assert reps.tolist() == [1, 1, 1, 2] + [1] * 8
+
+
+def test_photodiode_blocks_at_other_ticks_are_taken_in_order():
+    from roomsweep.analysis.slotclock import on_rf_blocks
+
+    rf, n = np.array([0, 32000]), np.array([2, 2])
+    got = on_rf_blocks(rf, n, [(5, np.array([1, 2])), (32005, np.array([3]))])
+    assert got.tolist() == [1, 2, 3, 3]  # in order, the last held to the RF length
+    got = on_rf_blocks(rf, n, [(5, np.array([1, 2, 3, 4, 5]))])
+    assert got.tolist() == [1, 2, 3, 4]

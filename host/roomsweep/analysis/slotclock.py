@@ -140,7 +140,9 @@ def on_rf_blocks(
     start); a block of it without an RF block (that one lost: a clock break
     on the RF channel) is left out. Concatenating the two channels instead
     put every sample after a lost frame of one of them beside the other's
-    samples of another block.
+    samples of another block. A stream none of whose blocks shares an RF
+    block's tick (no firmware of ours sends one) is taken in order, cut or
+    held to the RF samples' length.
 
     >>> rf = np.array([0, 32000, 64000]); n = np.array([2, 2, 2])
     >>> on_rf_blocks(rf, n, [(0, np.array([5, 6])), (64000, np.array([9, 8]))])
@@ -157,8 +159,17 @@ def on_rf_blocks(
             out[pos : pos + count] = samples
             have[pos : pos + count] = True
         pos += count
-    if have.all() or not have.any():
+    if have.all():
         return out
+    if not have.any():  # no block at an RF block's tick (not our firmware's): in order
+        flat = np.concatenate([np.asarray(b, dtype=np.uint16) for _, b in blocks])
+        return (
+            np.resize(flat, out.size)
+            if flat.size >= out.size
+            else np.r_[
+                flat, np.full(out.size - flat.size, flat[-1] if flat.size else 0, np.uint16)
+            ].astype(np.uint16)
+        )
     # the last sample had before each one (the first had, before any)
     last = np.maximum.accumulate(np.where(have, np.arange(out.size), -1))
     return out[np.where(last >= 0, last, int(np.argmax(have)))]
