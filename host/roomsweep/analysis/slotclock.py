@@ -163,13 +163,9 @@ def on_rf_blocks(
         return out
     if not have.any():  # no block at an RF block's tick (not our firmware's): in order
         flat = np.concatenate([np.asarray(b, dtype=np.uint16) for _, b in blocks])
-        return (
-            np.resize(flat, out.size)
-            if flat.size >= out.size
-            else np.r_[
-                flat, np.full(out.size - flat.size, flat[-1] if flat.size else 0, np.uint16)
-            ].astype(np.uint16)
-        )
+        if flat.size < out.size:
+            flat = np.r_[flat, np.full(out.size - flat.size, flat[-1] if flat.size else 0)]
+        return flat[: out.size].astype(np.uint16)
     # the last sample had before each one (the first had, before any)
     last = np.maximum.accumulate(np.where(have, np.arange(out.size), -1))
     return out[np.where(last >= 0, last, int(np.argmax(have)))]
