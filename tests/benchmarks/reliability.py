@@ -73,6 +73,7 @@ from roomsweep.analysis import confidence
 from roomsweep.analysis.analyze import analyze
 from roomsweep.eval.evaluate import hidden_emitters, score_scenario
 from roomsweep.eval.fastpath import from_scenario
+from roomsweep.eval.stalls import stalled
 from roomsweep.sim.scenario import load_scenario
 
 # The reliability table's bins (issue 14): reported findings are 0.5 or more
@@ -151,9 +152,14 @@ def _row(f: dict[str, Any], outcome: str, set_name: str, scenario: str) -> dict[
 
 
 def collect(
-    sets: list[str], candidates: bool, cache: Path | None, quiet: bool = False
+    sets: list[str],
+    candidates: bool,
+    cache: Path | None,
+    quiet: bool = False,
+    stalls: bool = False,
 ) -> list[dict[str, Any]]:
-    """Every RF finding of every scenario of the sets, with its outcome."""
+    """Every RF finding of every scenario of the sets, with its outcome
+    (`stalls`: sampling stands still while the device scans, eval.stalls)."""
     rows: list[dict[str, Any]] = []
     for group in sets:
         for d in group.split("+"):
@@ -164,6 +170,8 @@ def collect(
                     sys.stderr.flush()
                 sc = load_scenario(str(toml))
                 rec = _recording(toml, cache)
+                if stalls:
+                    rec = stalled(rec)
                 with _all_candidates(candidates):
                     found = [f for f in analyze(rec) if f.get("type", "rf") == "rf"]
                 # the finding's index stands in for its confidence while scoring,
@@ -404,6 +412,9 @@ def main(argv: list[str]) -> int:
         "--load", type=Path, action="append", help="reuse findings written by --save (repeatable)"
     )
     ap.add_argument("--explore", action="store_true", help="--fit: also richer model forms")
+    ap.add_argument(
+        "--stalls", action="store_true", help="sampling stands still while the device scans"
+    )
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
     rows = []
@@ -414,7 +425,7 @@ def main(argv: list[str]) -> int:
             ap.error(f"{path} holds {held}")
         rows += saved["rows"]
     if a.sets:
-        rows += collect(a.sets, candidates=a.fit, cache=a.cache, quiet=a.quiet)
+        rows += collect(a.sets, candidates=a.fit, cache=a.cache, quiet=a.quiet, stalls=a.stalls)
     elif not a.load:
         ap.error("give scenario dirs, or --load")
     if a.save:
