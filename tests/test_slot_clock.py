@@ -237,3 +237,35 @@ def test_photodiode_blocks_at_other_ticks_are_taken_in_order():
     assert got.tolist() == [1, 2, 3, 3]  # in order, the last held to the RF length
     got = on_rf_blocks(rf, n, [(5, np.array([1, 2, 3, 4, 5]))])
     assert got.tolist() == [1, 2, 3, 4]
+
+
+def test_the_exports_keep_each_sample_beside_its_own_level_and_waypoint(tmp_path):
+    """The CSV has a row per sample the device took (the held slots are the
+    analysis's, not the file's): each row's dBm is its own counts', and the
+    rows of a stop's dwell carry its waypoint; SigMF's dwell annotations
+    start at the file's sample of the stop's mark."""
+    import csv
+    import json
+
+    from roomsweep.cli import main
+
+    path, truth = _dect_capture(tmp_path / "skips.cap", np.random.default_rng(3), skips=True)
+    out = tmp_path / "skips.csv"
+    assert main(["export", str(path), "--format", "csv", "-o", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == truth.size  # the samples taken, none held
+    counts = np.array([int(r["rf_counts"]) for r in rows])
+    dbm = np.array([float(r["rf_dbm"]) for r in rows])
+    assert np.max(np.abs(dbm - Calibration().rf_dbm(counts))) < 0.01
+    door = [r["waypoint"] for r, t in zip(rows, truth) if 5.8 < t < 6.5]
+    assert door and set(door) == {"door"}
+    base = tmp_path / "skips"
+    assert main(["export", str(path), "--format", "sigmf", "-o", str(base)]) == 0
+    meta = json.loads((tmp_path / "skips-rf.sigmf-meta").read_text())
+    starts = {
+        a["roomsweep:waypoint"]: a["core:sample_start"]
+        for a in meta["annotations"]
+        if "roomsweep:waypoint" in a
+    }
+    # the first sample after the door's mark (5.6037 s after the device's tick 0)
+    assert 5.6037 <= truth[starts["door"]] < 5.6037 + 0.01

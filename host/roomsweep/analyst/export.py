@@ -36,12 +36,14 @@ import numpy as np
 
 from roomsweep import __version__
 from roomsweep.analysis.analyze import ANALYSIS_WINDOW_S
-from roomsweep.analysis.recording import level_text
+from roomsweep.analysis.recording import GAP_MIN_S, level_text
+from roomsweep.analysis.slotclock import block_repeats, first_slots
 from roomsweep.analyst.analysed import SweepAnalysis, ceiling_dbm
 from roomsweep.analyst.progress import bar
 from roomsweep.errors import UsageError
 from roomsweep.link.capture import load
 from roomsweep.link.outputs import atomic_write, check_output_path
+from roomsweep.protocol.records import Samples
 from roomsweep.protocol.untrusted import csv_cell
 
 FORMATS = ("sigmf", "csv", "jsonl")
@@ -147,15 +149,24 @@ def _stop_labels(an: SweepAnalysis, n: int) -> np.ndarray:
     return labels
 
 
+def _grid_slots(an: SweepAnalysis, cap: Any) -> np.ndarray:
+    """Each RF sample of the file's slot on the analysis's sample clock: the
+    recording holds the slots the sampler skipped (analysis.slotclock), the
+    file has only the samples taken."""
+    blocks = [r for r in cap.records if isinstance(r, Samples) and r.channel == 0]
+    return first_slots(block_repeats(blocks, an.rec.fs, GAP_MIN_S))
+
+
 def export_csv(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
     cap = load(an.path)
     counts, times_us, _ = cap.channel(0)
-    pd_counts, _, _ = cap.channel(1)
     n = counts.size
-    dbm = an.rec.rf_dbm()
+    slots = _grid_slots(an, cap)  # each row's sample on the analysis's clock
+    dbm = an.rec.rf_dbm()[slots]
     t_s = (times_us - times_us[0]) / 1e6
-    pd_col = pd_counts if pd_counts.size == n else None  # a channel cut short: left empty
-    labels = _stop_labels(an, n)
+    pd = an.rec.pd_counts  # beside the RF samples of its block (slotclock.on_rf_blocks)
+    pd_col = pd[slots] if pd is not None else None
+    labels = _stop_labels(an, an.rec.rf_counts.size)[slots]
     with _open_out(out) as f, bar(n, "export csv", unit="sample", unit_scale=True) as b:
         f.write("time_s,rf_counts,rf_dbm,photodiode_counts,waypoint\n")
         for a in range(0, n, CHUNK):
@@ -289,8 +300,13 @@ def _write_recording(
         if start is not None and times_us.size:
             extra["core:datetime"] = _utc(start + (int(times_us[idx]) - t0) / 1e6)
         meta.add_capture(idx, metadata=extra)
-    for a, count, md in _annotations(an, channel, an.rec.fs, samples.size):
-        meta.add_annotation(a, count, metadata=md)
+    # the annotations are on the analysis's clock, whose held slots the file lacks
+    slots = _grid_slots(an, load(an.path))
+    for a, count, md in _annotations(an, channel, an.rec.fs, int(slots[-1]) + 1):
+        first, end = np.searchsorted(slots, [a, a + count])
+        if first >= samples.size:
+            continue
+        meta.add_annotation(int(first), max(1, int(end - first)), metadata=md)
     meta_path = stem.with_name(stem.name + ".sigmf-meta")
     meta.validate()  # the sigmf package's own schema check, before anything is written
     try:
