@@ -33,7 +33,7 @@ from roomsweep.protocol.calibration import Calibration
 from roomsweep.protocol.observations import BleSighting, RadioBusy, WifiSighting
 from roomsweep.protocol.plan import HEADER_KEYS_READ as PLAN_KEYS_READ
 from roomsweep.protocol.plan import RoomPlan, read_plan, with_plan
-from roomsweep.protocol.records import BleAdv, Lens, Mark, Samples, WifiScan
+from roomsweep.protocol.records import BleAdv, Lens, Mark, WifiScan
 from roomsweep.protocol.settings import settings_values
 
 # Every header key this reader consults (dotted: a key inside a section): the
@@ -417,7 +417,7 @@ def from_capture(
     if counts.size == 0:
         raise RoomsweepError(f"{path}: no RF samples in this capture")
     # skipped slots held over, so that the sample clock keeps device time (slotclock.py)
-    rf_blocks = [r for r in cap.records if isinstance(r, Samples) and r.channel == 0]
+    rf_blocks = cap.blocks(0)
     rf_slots = block_repeats(rf_blocks, rate, GAP_MIN_S)
     t0 = int(times_us[0])
     raw = [
@@ -425,10 +425,12 @@ def from_capture(
         for m in cap.records
         if isinstance(m, Mark)
     ]
-    pd = photodiode_on_rf(cap.records, rf_blocks)  # on the RF samples, block by block
+    pd = photodiode_on_rf(cap.blocks(1), rf_blocks)  # on the RF samples, block by block
     led_hz, led_lit = _leds(cap)
     level_start, level = _drive_levels(cap, times_us) if pd.size else (None, None)
-    pad_start, pad_db = _rf_ranges(cap)
+    pad_start, pad_db = pad_steps(
+        [b.rf_pad for b in rf_blocks], [len(b.samples) for b in rf_blocks]
+    )
     pd = np.repeat(pd, rf_slots) if pd.size else pd
     level_start = on_grid(level_start, rf_slots)
     pad_start = on_grid(pad_start, rf_slots)
@@ -525,14 +527,6 @@ def _drive_levels(cap: Any, times_us: np.ndarray) -> tuple[np.ndarray | None, np
         starts.append(end)
         levels.append(np.nan)
     return np.asarray(starts, dtype=np.int64), np.asarray(levels, dtype=float)
-
-
-def _rf_ranges(cap: Any) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """The RF range of every block, as steps on the concatenated RF samples
-    (`Capture.channel` order): (starts, dB the pad took off); (None, None) when
-    no block was padded (older firmware: its blocks never carry the flag)."""
-    blocks = [r for r in cap.records if isinstance(r, Samples) and r.channel == 0]
-    return pad_steps([b.rf_pad for b in blocks], [len(b.samples) for b in blocks])
 
 
 def pad_steps(padded: Any, lengths: Any) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -27,12 +27,10 @@ conforming stream) is left where it falls. The same is done for any channel
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from roomsweep.protocol.records import Samples
-from roomsweep.protocol.rsproto import CH_PHOTODIODE
 
 
 def slot_repeats(
@@ -185,10 +183,9 @@ def block_repeats(blocks: Sequence[Samples], rate: float, gap_min_s: float) -> n
     )
 
 
-def photodiode_on_rf(records: Sequence[Any], rf_blocks: Sequence[Samples]) -> np.ndarray:
-    """The photodiode's samples (channel 1 of `records`) one for one with the
-    RF blocks' samples, before the grid (on_rf_blocks); empty without any."""
-    pd = [r for r in records if isinstance(r, Samples) and r.channel == CH_PHOTODIODE]
+def photodiode_on_rf(pd: Sequence[Samples], rf_blocks: Sequence[Samples]) -> np.ndarray:
+    """The photodiode's blocks' samples one for one with the RF blocks'
+    samples, before the grid (on_rf_blocks); empty without any."""
     if not pd:
         return np.zeros(0, np.uint16)
     return on_rf_blocks(

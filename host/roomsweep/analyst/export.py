@@ -43,7 +43,6 @@ from roomsweep.analyst.progress import bar
 from roomsweep.errors import UsageError
 from roomsweep.link.capture import load
 from roomsweep.link.outputs import atomic_write, check_output_path
-from roomsweep.protocol.records import Samples
 from roomsweep.protocol.untrusted import csv_cell
 
 FORMATS = ("sigmf", "csv", "jsonl")
@@ -153,8 +152,7 @@ def _grid_slots(an: SweepAnalysis, cap: Any) -> np.ndarray:
     """Each RF sample of the file's slot on the analysis's sample clock: the
     recording holds the slots the sampler skipped (analysis.slotclock), the
     file has only the samples taken."""
-    blocks = [r for r in cap.records if isinstance(r, Samples) and r.channel == 0]
-    return first_slots(block_repeats(blocks, an.rec.fs, GAP_MIN_S))
+    return first_slots(block_repeats(cap.blocks(0), an.rec.fs, GAP_MIN_S))
 
 
 def export_csv(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
@@ -248,8 +246,11 @@ def _write_recording(
     counts: np.ndarray,
     times_us: np.ndarray,
     rate: float,
+    slots: np.ndarray,
     b: Any,
 ) -> Path:
+    """One channel's SigMF recording; `slots`: each RF sample of the file's slot
+    on the analysis's clock (_grid_slots), where its annotations are."""
     from sigmf import SigMFFile
 
     name = CHANNEL_NAMES.get(channel, f"ch{channel}")
@@ -301,7 +302,6 @@ def _write_recording(
             extra["core:datetime"] = _utc(start + (int(times_us[idx]) - t0) / 1e6)
         meta.add_capture(idx, metadata=extra)
     # the annotations are on the analysis's clock, whose held slots the file lacks
-    slots = _grid_slots(an, load(an.path))
     for a, count, md in _annotations(an, channel, an.rec.fs, int(slots[-1]) + 1):
         first, end = np.searchsorted(slots, [a, a + count])
         if first >= samples.size:
@@ -354,9 +354,10 @@ def export_sigmf(an: SweepAnalysis, out: str | Path | None) -> dict[str, Any]:
     channels = {ch: c for ch, c in channels.items() if c[0].size}
     total = sum(c[0].size for c in channels.values())
     metas = []
+    slots = _grid_slots(an, cap)  # the annotations' samples in the file, for every channel
     with bar(total, "export sigmf", unit="sample", unit_scale=True) as b:
         for ch, (counts, times_us, rate) in channels.items():
-            metas.append(_write_recording(an, base, ch, counts, times_us, rate, b))
+            metas.append(_write_recording(an, base, ch, counts, times_us, rate, slots, b))
     collection = SigMFCollection(
         metafiles=[m.name for m in metas],
         base_path=base.parent,

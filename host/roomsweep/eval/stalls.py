@@ -44,15 +44,18 @@ def stalled(rec: Recording) -> Recording:
         i0 = min(n, max(0, int(np.ceil(busy.start_s * fs))))
         i1 = min(n, max(0, int(np.ceil(busy.end_s * fs))))
         keep[i0:i1] = False
-    # one gap per run of stalled samples (overlapping scans are one stall)
-    ends = np.flatnonzero(~keep[:-1] & keep[1:]) + 1 if n else np.zeros(0, np.int64)
     if keep.all():
         return replace(rec)
+    # one gap per run of stalled samples (overlapping scans are one stall)
+    ends = np.flatnonzero(~keep[:-1] & keep[1:]) + 1
     # samples kept before each index: the new sample clock's index there
     kept = np.concatenate(([0], np.cumsum(keep)))
 
     def on_clock(t_s: float) -> float:
-        """Device time -> the new sample clock (a time inside a stall: its end)."""
+        """Device time -> the new sample clock, at the first sample kept at or
+        after it (a time inside a stall: its end). Recording.sample_time of
+        the result would keep the fraction of a sample instead; the marks and
+        sightings here stay on samples, as the fast path's rounds them."""
         return float(kept[min(n, max(0, int(np.ceil(t_s * fs - 1e-9))))] / fs)
 
     def moved(

@@ -411,12 +411,16 @@ class Capture:
             self.path, header, shifted, self.counters, self.device_info, self.live_counters
         )
 
+    def blocks(self, channel: int) -> list[Samples]:
+        """The channel's SAMPLES blocks, in stream order."""
+        return [r for r in self.records if isinstance(r, Samples) and r.channel == channel]
+
     def channel(self, channel: int) -> tuple[np.ndarray, np.ndarray, float]:
         """Concatenated samples, their device times (us) and the nominal rate: the
         median of the blocks' rates, or, when that is not a positive number (a
         damaged or hand-made capture), the rate the blocks' spans imply; a
         CaptureFormatError when neither gives one."""
-        blocks = [r for r in self.records if isinstance(r, Samples) and r.channel == channel]
+        blocks = self.blocks(channel)
         if not blocks:
             return np.zeros(0, np.uint16), np.zeros(0, np.int64), 0.0
         samples = np.concatenate([b.samples for b in blocks])
