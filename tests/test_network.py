@@ -28,6 +28,7 @@ from roomsweep.sim.generate import generate_scenarios
 from roomsweep.sim.scenario import load_scenario
 
 from .conftest import REAL_DATA
+from .test_decide_wide import ROOM
 
 IOT_MACS = REAL_DATA / "iot_sentinel" / "device_macs.tsv"
 CAMERAS = {"D-LinkCam", "D-LinkDayCam", "EdimaxCam1", "EdimaxCam2", "EdnetCam1", "EdnetCam2"}
@@ -135,6 +136,9 @@ def test_camera_ssids_and_tracker_payloads():
     tile = bytes([2, 1, 6, 3, 3, 0xED, 0xFE])
     tag = bytes([2, 1, 6, 4, 0x16, 0x5A, 0xFD, 0x01])
     assert ble_verdict(parse_adv(tile)).kind == ble_verdict(parse_adv(tag)).kind == "tracker"
+    # a Chipolo tag's offline-finding service data, 16-bit UUID 0xFE33 [AGD, SIG]
+    chipolo = bytes([2, 1, 6, 3, 3, 0x33, 0xFE, 9, 0x16, 0x33, 0xFE, 1, 2, 3, 4, 5, 6, 7])
+    assert ble_verdict(parse_adv(chipolo)).what == "Chipolo tracker"
     phone = bytes.fromhex("02011a0aff4c0010050318f0a1b2")
     assert ble_verdict(parse_adv(phone)).kind == "phone"
     assert ble_verdict(parse_adv(b"\x05\xff")).kind is None  # cut short: ignored
@@ -191,6 +195,35 @@ def test_camera_ap_is_found_at_its_strongest_waypoint_with_reasons():
     assert any("HDWiFiCam" in r for r in f["evidence"]["reasons"])
     assert any("Hikvision" in r for r in f["evidence"]["reasons"])
     assert f["evidence"]["rssi_by_waypoint"]["desk"] == -32.0
+
+
+def test_a_scan_finding_says_where_by_the_stops_its_rssi_is_loudest_at():
+    """A camera's access point and a Chipolo tag on the coat hook, by the wall:
+    their scans read them 2.5 dB quieter at the door and 5 dB at the desk, each
+    1.5 m away, and the in-room test leaves them unplaced (no RF finding takes
+    them). Which of those stops is nearest is the fading's choice, so each
+    finding's region holds the three, as an RF finding's does (inroom.region)."""
+    levels = {"door": -53.5, "coat-hook": -51.0, "desk": -56.0, "window": -60.0}
+    levels |= {"radiator": -63.0, "shelf": -64.0, "tv": -62.0, "bed": -60.5, "lamp": -61.0}
+    levels |= {"wardrobe": -58.0, "table": -59.0, "rug-left": -58.5}
+    chipolo = bytes([2, 1, 6, 3, 3, 0x33, 0xFE, 9, 0x16, 0x33, 0xFE, 1, 2, 3, 4, 5, 6, 7])
+    marks = [WaypointMark(5.0 * i, w, "button") for i, w in enumerate(levels)]
+    ble = [
+        BleSighting(5.0 * i + 1.0, "da:f0:2a:61:e2:1a", 1, rssi, 2, chipolo)
+        for i, rssi in enumerate(levels.values())
+    ]
+    wifi = [
+        WifiSighting(5.0 * i + 2.0, "54:8c:81:3a:2f:10", "HDWiFiCam-3A2F10", 6, rssi, 0, False)
+        for i, rssi in enumerate(levels.values())
+    ]
+    quiet = np.random.default_rng(1).integers(100, 120, 8000 * 5 * len(levels))
+    rec = Recording(
+        quiet.astype(np.uint16), 8000.0, marks=marks, waypoint_positions=ROOM, wifi=wifi, ble=ble
+    )
+    found = {(f["type"], f["class"]): f for f in analyze(rec)}
+    assert set(found) == {("wifi", "camera_ap"), ("ble", "tracker")}
+    for f in found.values():
+        assert f["waypoint"] == "coat-hook" and f["region"] == ["coat-hook", "door", "desk"]
 
 
 def test_merged_with_the_rf_camera_at_the_same_waypoint():

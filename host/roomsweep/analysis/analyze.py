@@ -60,6 +60,7 @@ from roomsweep.analysis.inroom import (
     room_evidence,
     scan_alone,
     scan_finding,
+    scan_region,
     with_region,
 )
 from roomsweep.analysis.lens import lens_findings, merge_ranked
@@ -263,6 +264,13 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
     findings.sort(key=lambda f: (-f["confidence"], -f["level_dbm"]))
 
     findings = add_network_findings(findings, rec, baseline)
+    for f in findings:
+        # a scan's finding says where as an RF finding does: by the stops its
+        # RSSI is loudest at, not its strongest stop alone (the scans' readings
+        # fade as the detector's do)
+        if f.get("type") in ("wifi", "ble") and "region" not in f and f.get("waypoint"):
+            rssi = f["evidence"]["rssi_by_waypoint"]
+            f["region"] = scan_region(rssi, f["waypoint"], parts, near, positions)
     findings = merge_ranked(findings, lens_findings(rec, baseline))  # camera lenses (lens.py)
     findings = apply_motion_test(findings, stimulus)  # promoted / demoted, and its own entry
     # every time leaves the analysis on device time (issue 16; recording.py)

@@ -449,9 +449,6 @@ def scan_finding(
     CLOSE_STOP_M of it), its confidence the calibrated probability
     (with_region) of SCAN_ONLY_SCORE."""
     classifier = BY_NAME[cls]
-    # its level along the sweep, for the region (each visit of a stop reads its best)
-    track = np.array([levels.get(st.label or "", DETECTOR_FLOOR_DBM) for st in parts])
-    at = next(st.index for st in parts if st.label == strongest)
     fit = room["fit_xy"]
     finding: dict[str, Any] = {
         "type": "rf",
@@ -472,7 +469,25 @@ def scan_finding(
         "sources": [source],
         "why": f"{why}, strongest at {strongest}",
     }
-    return with_region(finding, region(track, parts, at, near, positions), room, False)
+    where = scan_region(levels, strongest, parts, near, positions)
+    return with_region(finding, where, room, False)
+
+
+def scan_region(
+    levels: dict[str, float],
+    strongest: str,
+    parts: list[Stretch],
+    near: dict[int, list[int]],
+    positions: dict[str, tuple[float, float]] | None = None,
+) -> list[str]:
+    """The region (see region) of a device a scan heard, by its RSSI per stop
+    (`levels`, each visit of a stop reading its best), `strongest` first; []
+    where no stretch is at that stop."""
+    at = next((st.index for st in parts if st.label == strongest), None)
+    if at is None:
+        return []
+    track = np.array([levels.get(st.label or "", DETECTOR_FLOOR_DBM) for st in parts])
+    return region(track, parts, at, near, positions)
 
 
 def scan_alone(finding: dict[str, Any]) -> bool:

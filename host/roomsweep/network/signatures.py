@@ -24,8 +24,10 @@ Sources (see also docs/findings.md, *Network findings*):
        surely than a maker's own pattern, so it weighs less.
 [SIG]  Bluetooth SIG Assigned Numbers: company 0x004C Apple, 0x0075 Samsung;
        16-bit UUIDs 0xFEED/0xFEEC Tile, 0xFD5A Samsung, 0xFCB2 DULT,
-       0xFEA6 GoPro; AD types 0x02/0x03 16-bit UUIDs, 0x08/0x09 name, 0xFF
-       manufacturer data.
+       0xFEA6 GoPro, 0xFE33 CHIPOLO d.o.o.; AD types 0x02/0x03 16-bit UUIDs,
+       0x08/0x09 name, 0xFF manufacturer data.
+[AGD]  seemoo-lab/AirGuard (the TU Darmstadt tracker detector for Android):
+       Chipolo tags' offline-finding service is the 16-bit UUID 0xFE33.
 """
 
 from __future__ import annotations
@@ -190,6 +192,7 @@ TRACKER_UUIDS = {
     0xFD5A: ("Samsung SmartTag", "FOF, SIG"),
     0xFCB2: ("tracker announcing itself for unwanted-tracking detection (DULT)", "FOF, SIG"),
     0xFE2C: ("Google Find My Device network tag", "FOF"),
+    0xFE33: ("Chipolo tracker", "AGD, SIG"),
 }
 CAMERA_UUIDS = {0xFEA6: ("GoPro camera", "SIG")}
 CAMERA_BLE_NAMES = re.compile(r"^(V380|IPC|CLOUDCAM|HIDVCAM|HDWiFiCam|LookCam)", re.I)
