@@ -11,6 +11,12 @@ import numpy as np
 import pytest
 
 from roomsweep.analysis.analyze import analyze
+from roomsweep.analysis.components import (
+    ANALYSIS_WINDOW_S,
+    analysis_windows,
+    components,
+    stretches,
+)
 from roomsweep.analysis.recording import Recording
 from roomsweep.cli import main
 from roomsweep.errors import RoomsweepError
@@ -113,3 +119,27 @@ def test_overlapping_scans_are_one_stall_and_its_steps_the_last_in_force():
     assert s.clock_breaks == [(0, 0.0), (2000, 4.0)] and s.scan_gaps == [(2.0, 4.0)]
     assert s.rf_pad_start.tolist() == [0, 1000, 2000] and s.rf_pad_db.tolist() == [0, 20, 20]
     assert s.pd_level_start.tolist() == [0, 2000] and s.pd_level.tolist() == [0, 2]
+
+
+def test_no_analysis_window_joins_the_air_either_side_of_a_stall(both):
+    """A window across a scan's stall would put two stretches of air 1.6 s
+    apart side by side as one (a frame train's phase jumping at the join):
+    each side of a stall is windowed on its own, and the windows still tile
+    every stretch."""
+    _, st = both
+    breaks = [i / st.fs for i, _ in st.clock_breaks if i > 0]
+    parts = stretches(st)
+    inside = [b for b in breaks if any(p.start_s < b < p.end_s for p in parts)]
+    assert inside  # the hotel room's scans stall it in the middle of stops
+    for p in parts:
+        wins = analysis_windows(p.start_s, p.end_s, breaks)
+        assert wins[0][0] == p.start_s and wins[-1][1] == p.end_s
+        assert all(w1 == w0 for (_, w1), (w0, _) in zip(wins, wins[1:]))
+        assert all(w1 - w0 <= 1.5 * ANALYSIS_WINDOW_S for w0, w1 in wins)
+        assert not any(w0 < b < w1 for w0, w1 in wins for b in breaks)
+    comps, _ = components(st)
+    assert comps
+    for c in comps:
+        start = c.window_start_s
+        end = start + c.features.duration_s
+        assert not any(start + 1 / st.fs < b < end - 1 / st.fs for b in breaks), (c, breaks)
