@@ -11,12 +11,7 @@ import numpy as np
 import pytest
 
 from roomsweep.analysis.analyze import analyze
-from roomsweep.analysis.components import (
-    ANALYSIS_WINDOW_S,
-    analysis_windows,
-    components,
-    stretches,
-)
+from roomsweep.analysis.components import ANALYSIS_WINDOW_S, components, stretches
 from roomsweep.analysis.recording import Recording
 from roomsweep.cli import main
 from roomsweep.errors import RoomsweepError
@@ -132,7 +127,7 @@ def test_no_analysis_window_joins_the_air_either_side_of_a_stall(both):
     inside = [b for b in breaks if any(p.start_s < b < p.end_s for p in parts)]
     assert inside  # the hotel room's scans stall it in the middle of stops
     for p in parts:
-        wins = analysis_windows(p.start_s, p.end_s, breaks)
+        wins = st.windows(p.start_s, p.end_s, ANALYSIS_WINDOW_S)
         assert wins[0][0] == p.start_s and wins[-1][1] == p.end_s
         assert all(w1 == w0 for (_, w1), (w0, _) in zip(wins, wins[1:]))
         assert all(w1 - w0 <= 1.5 * ANALYSIS_WINDOW_S for w0, w1 in wins)

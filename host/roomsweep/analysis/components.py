@@ -198,11 +198,11 @@ def components(
         table = rec.calibration.rf_dbm(np.arange(4096))
     dbm = rec.rf_dbm() if dbm is None else dbm
     parts = stretches(rec)
-    breaks_s = [i / rec.fs for i, _ in rec.clock_breaks if i > 0]
     found = []
     for st in parts:
         top_mode = DETECTOR_FLOOR_DBM
-        for w0, w1 in analysis_windows(st.start_s, st.end_s, breaks_s):
+        # none across a scan's stall: the air either side is no one stretch
+        for w0, w1 in rec.windows(st.start_s, st.end_s, ANALYSIS_WINDOW_S):
             a, b = int(w0 * rec.fs), int(w1 * rec.fs)
             x = dbm[a:b]
             if x.size < rec.fs * 0.2:
@@ -294,33 +294,6 @@ def components(
             found.append(sparse)
         found.extend(_sparse_beneath(rec, st, dbm, [c for c in found if c.stretch == st.index]))
     return found, parts
-
-
-def analysis_windows(
-    start_s: float, end_s: float, breaks_s: list[float] | None = None
-) -> list[tuple[float, float]]:
-    """A stretch's windows, (start, end) on the sample clock: about
-    ANALYSIS_WINDOW_S each, none across a clock break (`breaks_s`, the sample
-    times where sampling stopped for a while, Recording.clock_breaks). A
-    window joined across a Wi-Fi scan's 1.6 s stall puts two stretches of air
-    side by side as one: a frame train's phase jumps at the join, its bursts
-    read as another kind's (an LTE device's mode split into a train and 34
-    "camera frames"); each side of the stall is windowed on its own.
-
-    Examples
-    --------
-    >>> analysis_windows(0.0, 3.0)
-    [(0.0, 1.5), (1.5, 3.0)]
-    >>> analysis_windows(0.0, 5.0, [2.0])
-    [(0.0, 2.0), (2.0, 3.5), (3.5, 5.0)]
-    """
-    cuts = [start_s, *sorted(b for b in breaks_s or [] if start_s < b < end_s), end_s]
-    out: list[tuple[float, float]] = []
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        n_win = max(1, int(round((b - a) / ANALYSIS_WINDOW_S)))
-        edges = np.linspace(a, b, n_win + 1)
-        out += [(float(w0), float(w1)) for w0, w1 in zip(edges[:-1], edges[1:])]
-    return out
 
 
 def _subframe_lattice(

@@ -117,6 +117,25 @@ class Recording:
         the sweep's duration (the samples' plus the gaps')."""
         return float(self.device_time(self.duration_s))
 
+    def windows(self, start_s: float, end_s: float, window_s: float) -> list[tuple[float, float]]:
+        """The samples from `start_s` to `end_s` (sample clock) in windows of
+        about `window_s`, none across a clock break: a window joined across a
+        Wi-Fi scan's 1.6 s stall would put two stretches of air side by side as
+        one (a frame train's phase jumping at the join, its bursts read as
+        another kind's), so each side of a break is windowed on its own.
+
+        >>> r = Recording(np.zeros(40000, np.uint16), 8000.0, clock_breaks=[(0, 0.0), (16000, 4)])
+        >>> r.windows(2.0, 5.0, 1.5), r.windows(0.0, 5.0, 1.5)
+        ([(2.0, 3.5), (3.5, 5.0)], [(0.0, 2.0), (2.0, 3.5), (3.5, 5.0)])
+        """
+        breaks = sorted(i / self.fs for i, _ in self.clock_breaks if start_s < i / self.fs < end_s)
+        cuts = [start_s, *breaks, end_s]
+        out: list[tuple[float, float]] = []
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            edges = np.linspace(a, b, max(1, int(round((b - a) / window_s))) + 1)
+            out += [(float(w0), float(w1)) for w0, w1 in zip(edges[:-1], edges[1:])]
+        return out
+
     @property
     def scan_gaps(self) -> list[tuple[float, float]]:
         """Device-time stretches with no samples, (start, end) seconds: where the
