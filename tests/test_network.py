@@ -362,3 +362,26 @@ def test_a_router_beyond_the_wall_is_not_corroborated_by_the_rf_camera():
     )
     (f,) = network_findings(camera, rf)  # a camera's own AP at the camera's level: yes
     assert f["class"] == "camera_ap" and "rf" in f["evidence"]["score_parts"]
+
+
+def test_a_scan_region_counts_only_stops_the_scan_heard_on_its_own_scale():
+    """RSSI below the detector's floor is still a reading, and a stop where the
+    scan never heard the tag says nothing of it: the region is the stops
+    around each visit of the strongest stop heard within 6 dB (no plan here,
+    so the stops before and after each visit in the sweep)."""
+    route = ["door", "coat-hook", "desk", "door", "wardrobe"]
+    marks = [WaypointMark(5.0 * i, w, "button") for i, w in enumerate(route)]
+    heard = {0: -80.0, 2: -90.0, 3: -70.0, 4: -74.0}  # by visit; the coat hook never
+    ble = [
+        BleSighting(5.0 * i + 1.0, "c3:d1:cb:75:7c:9c", 1, rssi, 2, AIRTAG)
+        for i, rssi in heard.items()
+    ]
+    quiet = np.random.default_rng(2).integers(2395, 2405, 8000 * 5 * len(route))
+    rec = Recording(quiet.astype(np.uint16), 8000.0, marks=marks, ble=ble)
+    (tag,) = [f for f in analyze(rec) if f["class"] == "tracker"]
+    assert tag["waypoint"] == "door" and tag["region"] == ["door", "wardrobe"]
+    # heard only before the first mark: no waypoint, and an empty region
+    rec.ble = [BleSighting(0.5, "c3:d1:cb:75:7c:9c", 1, -60.0, 2, AIRTAG)]
+    rec.marks = [WaypointMark(2.0, "door", "button")]
+    (tag,) = [f for f in analyze(rec) if f["class"] == "tracker"]
+    assert tag["waypoint"] is None and tag["region"] == []

@@ -12,7 +12,7 @@ import pytest
 
 from roomsweep.analysis.analyze import analyze
 from roomsweep.analysis.components import ANALYSIS_WINDOW_S, components, stretches
-from roomsweep.analysis.recording import Recording
+from roomsweep.analysis.recording import Recording, WaypointMark
 from roomsweep.cli import main
 from roomsweep.errors import RoomsweepError
 from roomsweep.eval.fastpath import from_scenario
@@ -138,3 +138,29 @@ def test_no_analysis_window_joins_the_air_either_side_of_a_stall(both):
         start = c.window_start_s
         end = start + c.features.duration_s
         assert not any(start + 1 / st.fs < b < end - 1 / st.fs for b in breaks), (c, breaks)
+
+
+def test_a_slow_advertisers_events_are_not_timed_across_a_stall():
+    """A tag every 0.7 s leaves too few samples for a window's level mode, so
+    its few events are read over the whole dwell (components._sparse_component):
+    over the part after the scan's stall, which the device starts 0.05 s after
+    the desk's mark, not across it (its events' intervals would lose 1.6 s)."""
+    fs, rng = 8000.0, np.random.default_rng(5)
+    counts = np.full(int(12 * fs), 2400) + rng.integers(-5, 6, int(12 * fs))  # -63 dBm
+    t = 0.3
+    while t < 12.0:  # three 0.25 ms PDUs 0.75 ms apart at -28 dBm, advDelay 0-10 ms
+        for k in range(3):
+            a = int((t + k * 0.75e-3) * fs)
+            counts[a : a + 2] = 1300
+        t += 0.7 + rng.uniform(0, 0.01)
+    stall = int(4.05 * fs)
+    marks = [WaypointMark(0.5, "door", "button"), WaypointMark(4.0, "desk", "button")]
+    marks.append(WaypointMark(8.0, "bed", "button"))
+    rec = Recording(
+        counts.astype(np.uint16), fs, marks=marks, clock_breaks=[(0, 0.0), (stall, 5.65)]
+    )
+    comps, parts = components(rec)
+    (desk,) = [c for c in comps if parts[c.stretch].label == "desk"]
+    assert desk.cls == "ble" and desk.features.duration_s > 2.5  # the whole dwell's events
+    assert desk.window_start_s == stall / fs
+    assert rec.unbroken(4.0, 7.0) == (stall, 7 * 8000)

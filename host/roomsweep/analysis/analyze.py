@@ -268,9 +268,9 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         # a scan's finding says where as an RF finding does: by the stops its
         # RSSI is loudest at, not its strongest stop alone (the scans' readings
         # fade as the detector's do)
-        if f.get("type") in ("wifi", "ble") and "region" not in f and f.get("waypoint"):
-            rssi = f["evidence"]["rssi_by_waypoint"]
-            f["region"] = scan_region(rssi, f["waypoint"], parts, near, positions)
+        if f.get("type") in ("wifi", "ble") and "region" not in f:
+            rssi, at = f["evidence"]["rssi_by_waypoint"], f["waypoint"]
+            f["region"] = scan_region(rssi, at, parts, near, positions) if at else []
     findings = merge_ranked(findings, lens_findings(rec, baseline))  # camera lenses (lens.py)
     findings = apply_motion_test(findings, stimulus)  # promoted / demoted, and its own entry
     # every time leaves the analysis on device time (issue 16; recording.py)

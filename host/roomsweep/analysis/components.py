@@ -203,7 +203,7 @@ def components(
         top_mode = DETECTOR_FLOOR_DBM
         # none across a scan's stall: the air either side is no one stretch
         for w0, w1 in rec.windows(st.start_s, st.end_s, ANALYSIS_WINDOW_S):
-            a, b = int(w0 * rec.fs), int(w1 * rec.fs)
+            a, b = rec.sample_at(w0), rec.sample_at(w1)
             x = dbm[a:b]
             if x.size < rec.fs * 0.2:
                 continue
@@ -493,7 +493,8 @@ def _sparse_component(
 ) -> Component | None:
     """A slow advertiser's few events over a whole dwell: too few samples to make
     a level mode, but standing above everything else heard there."""
-    a, b = int(st.start_s * rec.fs), int(st.end_s * rec.fs)
+    # its few events are timed against each other: none across a stall
+    a, b = rec.unbroken(st.start_s, st.end_s)
     x = dbm[a:b]
     threshold = max(top_mode + 2 * MODE_HALF_WIDTH_DB, MIN_FINDING_DBM - MODE_HALF_WIDTH_DB)
     if x.size < rec.fs * 0.5 or x.max() < threshold:
@@ -513,7 +514,7 @@ def _sparse_component(
         best,
         scores[best],
         float(np.median(on_level)),
-        st.start_s + loudest / rec.fs,
+        (a + loudest) / rec.fs,
         f,
         scores,
         window_start_s=a / rec.fs,
@@ -527,7 +528,8 @@ def _sparse_beneath(
     dwell make a level of their own (too few samples for a window's mode) in
     the gaps of the louder kinds, at a level where nothing else was heard, or
     just beneath a GSM or DECT train's (_beneath_trains)."""
-    a, b = int(st.start_s * rec.fs), int(st.end_s * rec.fs)
+    # its few events are timed against each other: none across a stall
+    a, b = rec.unbroken(st.start_s, st.end_s)
     x = dbm[a:b]
     if x.size < rec.fs * 0.5:
         return []
@@ -558,7 +560,7 @@ def _sparse_beneath(
                 best,
                 scores[best],
                 float(at),
-                st.start_s + loudest / rec.fs,
+                (a + loudest) / rec.fs,
                 f,
                 scores,
                 window_start_s=a / rec.fs,

@@ -12,6 +12,7 @@ the stops' hull that falls little across the room is beyond the walls
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -480,14 +481,27 @@ def scan_region(
     near: dict[int, list[int]],
     positions: dict[str, tuple[float, float]] | None = None,
 ) -> list[str]:
-    """The region (see region) of a device a scan heard, by its RSSI per stop
-    (`levels`, each visit of a stop reading its best), `strongest` first; []
-    where no stretch is at that stop."""
-    at = next((st.index for st in parts if st.label == strongest), None)
-    if at is None:
+    """The region of a device a scan heard, by its RSSI per stop (`levels`,
+    each stop's best visit): by region's rule around `strongest` (the
+    neighbours of each of its visits: a scan's reading says which stop, not
+    which visit), `strongest` first. RSSI is on its own scale, and a stop
+    where the scan did not hear the device says nothing of it: only heard
+    stops join. [] where no stretch is at that stop."""
+    around = {j for st in parts if st.label == strongest for j in near[st.index]}
+    if not any(st.label == strongest for st in parts):
         return []
-    track = np.array([levels.get(st.label or "", DETECTOR_FLOOR_DBM) for st in parts])
-    return region(track, parts, at, near, positions)
+    top = levels[strongest]
+    here = (positions or {}).get(strongest)
+    out = [strongest]
+    for j in sorted(sorted(around), key=lambda j: -levels.get(parts[j].label or "", -np.inf)):
+        label = parts[j].label
+        if label is None or label in out or label not in levels:
+            continue
+        there = (positions or {}).get(label)
+        close = here is not None and there is not None and math.dist(here, there) <= CLOSE_STOP_M
+        if levels[label] >= top - REGION_DB - (FADE_DB if close else 0.0):
+            out.append(label)
+    return out
 
 
 def scan_alone(finding: dict[str, Any]) -> bool:

@@ -117,6 +117,18 @@ class Recording:
         the sweep's duration (the samples' plus the gaps')."""
         return float(self.device_time(self.duration_s))
 
+    def sample_at(self, t: float) -> int:
+        """The index of the sample whose period holds sample-clock time `t`
+        (a clock break's time i / fs is sample i, not i - 1 by a rounding error)."""
+        return int(t * self.fs + 1e-6)
+
+    def unbroken(self, start_s: float, end_s: float) -> tuple[int, int]:
+        """The samples (first, end) of the longest part of `start_s`..`end_s`
+        without a clock break: a slow advertiser's few events, timed against
+        each other, are not joined across a 1.6 s scan stall."""
+        w0, w1 = max(self.windows(start_s, end_s, np.inf), key=lambda w: w[1] - w[0])
+        return self.sample_at(w0), self.sample_at(w1)
+
     def windows(self, start_s: float, end_s: float, window_s: float) -> list[tuple[float, float]]:
         """The samples from `start_s` to `end_s` (sample clock) in windows of
         about `window_s`, none across a clock break: a window joined across a
