@@ -298,7 +298,7 @@ def test_elapsed_and_waypoints_are_on_the_device_clock():
     assert state.device_s == pytest.approx(1.0 + 1.6 + 31 * 0.032, abs=1e-3)
     assert state.marks[0].elapsed_s == pytest.approx(1.0)
     text = render_text(state)
-    assert "Elapsed 00:03  last waypoint #1 door at 00:01" in text
+    assert "Elapsed 00:03 · hold still 2.0 s  last waypoint #1 door at 00:01" in text
     # a mark whose samples have not arrived yet is no later than Elapsed
     state.feed([Mark(P.T_MARK, 200, 3_900_000, number=2, source=P.MARK_FROM_BUTTON, label="")])
     assert state.marks[-1].elapsed_s <= state.device_s
@@ -308,6 +308,27 @@ def test_elapsed_and_waypoints_are_on_the_device_clock():
     state.feed([Status(P.T_STATUS, 0, 10_000, uptime_ms=10)] + _blocks([-50.0] * 31, t0_us=20_000))
     assert state.device_restarts == 1
     assert state.device_s == pytest.approx(1.0 + 1.6 + 2 * 31 * 0.032, abs=0.01)
+
+
+def test_the_view_says_how_long_to_hold_still_at_a_waypoint():
+    """The analysis hears a spot over the 3 s of samples after its mark; the
+    Wi-Fi scan that follows the press stops them for 1.6 s. The view counts
+    the samples still wanted, then says to walk on."""
+    state = LiveState(sweep_names=["door", "desk"])
+    state.feed(_blocks([-50.0] * 31))
+    assert state.hold_s() is None and "hold still" not in render_text(state)
+    state.feed([Mark(P.T_MARK, 100, 1_000_000, number=1, source=P.MARK_FROM_BUTTON, label="")])
+    assert state.hold_s() == pytest.approx(3.0)
+    # the scan: no samples for 1.6 s, the device's clock runs on; then 1 s of them
+    state.feed(_blocks([-50.0] * 31, t0_us=1_000_000 + SCAN_US, seq0=101))
+    assert state.hold_s() == pytest.approx(3.0 - 31 * BLOCK / 8000)
+    assert "· hold still 2.0 s  last waypoint #1 door" in render_text(state)
+    state.feed(_blocks([-50.0] * 63, t0_us=2_000_000 + SCAN_US, seq0=200))
+    assert state.hold_s() == 0.0
+    assert "· heard, walk on  last waypoint #1 door" in render_text(state)
+    # the next press starts the count again
+    state.feed([Mark(P.T_MARK, 300, 5_000_000, number=2, source=P.MARK_FROM_BUTTON, label="")])
+    assert state.hold_s() == pytest.approx(3.0)
 
 
 def test_the_locate_cue_spans_the_detectors_range():

@@ -43,6 +43,7 @@ from roomsweep.analysis.analyze import (
     components,
 )
 from roomsweep.analysis.classifiers import BY_NAME, UNKNOWN, UNKNOWN_PERIODIC
+from roomsweep.analysis.components import DWELL_S
 from roomsweep.analysis.motion import is_stimulus
 from roomsweep.analysis.recording import (
     DETECTOR_CEILING_DBM,
@@ -127,6 +128,7 @@ class Waypoint:
     label: str
     source: str  # "button" or "host"
     elapsed_s: float  # device time of the mark (seconds from the first RF sample)
+    sampled_at_s: float = 0.0  # RF samples received by the mark (LiveState.sampled_s)
 
 
 @dataclass
@@ -426,7 +428,20 @@ class LiveState:
             source = "host"
             if is_stimulus(label):
                 return  # a motion-test phase (analysis.motion), not a place
-        self.marks.append(Waypoint(len(self.marks) + 1, label, source, self.at(r.ts_us)))
+        self.marks.append(
+            Waypoint(len(self.marks) + 1, label, source, self.at(r.ts_us), self.sampled_s)
+        )
+
+    def hold_s(self) -> float | None:
+        """How many more seconds of RF samples the last waypoint needs before
+        its dwell is heard whole (the analysis hears a spot over the DWELL_S of
+        samples after its mark: components.stretches); 0 once it is, None
+        before the first mark. A Wi-Fi scan after the mark stops the samples
+        for about 1.6 s and this with them: walking on sooner puts the walk
+        into the spot's dwell."""
+        if not self.marks:
+            return None
+        return max(0.0, DWELL_S - (self.sampled_s - self.marks[-1].sampled_at_s))
 
     def coverage(self) -> Coverage:
         """Which planned stops a waypoint mark named (in plan order), and which not.

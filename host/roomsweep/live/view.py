@@ -200,14 +200,24 @@ def _devices_row(s: LiveState) -> Text:
 
 
 def _waypoint_rows(s: LiveState) -> list[Text]:
-    """Elapsed time (device time: the findings' and the report's clock) and the
-    last waypoint, the planned stops visited, then the waypoints before the last
-    (newest first)."""
+    """Elapsed time (device time: the findings' and the report's clock), how
+    long to hold still at the last waypoint and the waypoint, the planned stops
+    visited, then the waypoints before the last (newest first)."""
     last = s.marks[-1] if s.marks else None
     elapsed = Text("Elapsed ", style="bold") + Text(clock(s.device_s))
+    hold = s.hold_s()
+    # the dwell the analysis hears: hold still until its samples are in (a
+    # Wi-Fi scan after the mark pauses them), then walk on
+    if hold is None:
+        dwell = Text("")
+    elif hold > 0:
+        dwell = Text(f" · hold still {hold:.1f} s", style="bold yellow")
+    else:
+        dwell = Text(" · heard, walk on", style="green")
     rows = [
         fit(
             elapsed
+            + dwell  # before the label, which a long name may cut
             + Text("  last waypoint ", style="bold")
             + Text(
                 f"#{last.number} {printable(last.label)} at {clock(last.elapsed_s)}"
