@@ -255,6 +255,7 @@ class PlainView:
         self.every_s = every_s
         self._next = 0.0
         self._marks = 0
+        self._heard = 0  # the waypoints whose dwell was said to be heard
         self._events = 0
         self.session: SweepSession | None = None
 
@@ -271,6 +272,11 @@ class PlainView:
                 file=self.out,
             )
         self._marks = len(state.marks)
+        if state.hold_s() == 0.0 and self._heard < len(state.marks):
+            # the last waypoint's dwell is in: the user may walk on
+            w = state.marks[-1]
+            print(f"{clock(state.device_s)}  waypoint #{w.number} heard, walk on", file=self.out)
+            self._heard = len(state.marks)
         if self.session is not None:
             for e in self.session.events[self._events :]:
                 text = f"{clock(state.device_s)}  {printable(e)}"
