@@ -12,7 +12,6 @@ the stops' hull that falls little across the room is beyond the walls
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -375,16 +374,30 @@ def region(
         label = parts[j].label
         if not label or label in out:
             continue
-        close = (
-            here is not None
-            and label in placed
-            and float(np.hypot(*np.subtract(placed[label], here))) <= CLOSE_STOP_M
-        )
-        if track[j] >= track[idx] - REGION_DB or (
-            close and at_most(track, parts, j) >= track[idx] - REGION_DB - FADE_DB
-        ):
+        if _joins(track[idx], track[j], at_most(track, parts, j), here, placed.get(label)):
             out.append(label)
     return out
+
+
+def _joins(
+    top_dbm: float,
+    level_dbm: float,
+    most_dbm: float,
+    here: tuple[float, float] | None,
+    there: tuple[float, float] | None,
+) -> bool:
+    """Whether a stop at `there` reading `level_dbm` is in the region of a
+    source loudest at `here` at `top_dbm` (region's rule): within REGION_DB
+    of it, or within CLOSE_STOP_M of `here` and, read or not heard beneath
+    louder traffic, able to have read (`most_dbm`) down to a fade beneath."""
+    if level_dbm >= top_dbm - REGION_DB:
+        return True
+    close = (
+        here is not None
+        and there is not None
+        and float(np.hypot(*np.subtract(there, here))) <= CLOSE_STOP_M
+    )
+    return close and most_dbm >= top_dbm - REGION_DB - FADE_DB
 
 
 def with_region(
@@ -487,19 +500,18 @@ def scan_region(
     which visit), `strongest` first. RSSI is on its own scale, and a stop
     where the scan did not hear the device says nothing of it: only heard
     stops join. [] where no stretch is at that stop."""
-    around = {j for st in parts if st.label == strongest for j in near[st.index]}
-    if not any(st.label == strongest for st in parts):
+    visits = [st.index for st in parts if st.label == strongest]
+    if not visits:
         return []
-    top = levels[strongest]
-    here = (positions or {}).get(strongest)
+    around = sorted({j for i in visits for j in near[i]})
+    placed = positions or {}
     out = [strongest]
-    for j in sorted(sorted(around), key=lambda j: -levels.get(parts[j].label or "", -np.inf)):
+    for j in sorted(around, key=lambda j: -levels.get(parts[j].label or "", -np.inf)):
         label = parts[j].label
         if label is None or label in out or label not in levels:
             continue
-        there = (positions or {}).get(label)
-        close = here is not None and there is not None and math.dist(here, there) <= CLOSE_STOP_M
-        if levels[label] >= top - REGION_DB - (FADE_DB if close else 0.0):
+        level = levels[label]  # heard: its reading is the most it read
+        if _joins(levels[strongest], level, level, placed.get(strongest), placed.get(label)):
             out.append(label)
     return out
 

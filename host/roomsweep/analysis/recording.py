@@ -126,8 +126,14 @@ class Recording:
         """The samples (first, end) of the longest part of `start_s`..`end_s`
         without a clock break: a slow advertiser's few events, timed against
         each other, are not joined across a 1.6 s scan stall."""
-        w0, w1 = max(self.windows(start_s, end_s, np.inf), key=lambda w: w[1] - w[0])
+        w0, w1 = max(self.segments(start_s, end_s), key=lambda w: w[1] - w[0])
         return self.sample_at(w0), self.sample_at(w1)
+
+    def segments(self, start_s: float, end_s: float) -> list[tuple[float, float]]:
+        """`start_s`..`end_s` (sample clock) cut at its clock breaks, in order."""
+        at = [i / self.fs for i, _ in self.clock_breaks]
+        cuts = [start_s, *sorted(t for t in at if start_s < t < end_s), end_s]
+        return list(zip(cuts[:-1], cuts[1:]))
 
     def windows(self, start_s: float, end_s: float, window_s: float) -> list[tuple[float, float]]:
         """The samples from `start_s` to `end_s` (sample clock) in windows of
@@ -140,10 +146,8 @@ class Recording:
         >>> r.windows(2.0, 5.0, 1.5), r.windows(0.0, 5.0, 1.5)
         ([(2.0, 3.5), (3.5, 5.0)], [(0.0, 2.0), (2.0, 3.5), (3.5, 5.0)])
         """
-        breaks = sorted(i / self.fs for i, _ in self.clock_breaks if start_s < i / self.fs < end_s)
-        cuts = [start_s, *breaks, end_s]
         out: list[tuple[float, float]] = []
-        for a, b in zip(cuts[:-1], cuts[1:]):
+        for a, b in self.segments(start_s, end_s):
             edges = np.linspace(a, b, max(1, int(round((b - a) / window_s))) + 1)
             out += [(float(w0), float(w1)) for w0, w1 in zip(edges[:-1], edges[1:])]
         return out
