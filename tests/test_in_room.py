@@ -247,6 +247,30 @@ def test_a_region_holds_every_stop_close_enough_to_be_the_nearest():
     assert inroom.region(track, parts, desk, near, room) == ["desk"]
 
 
+def test_a_region_holds_a_neighbour_where_louder_traffic_hid_the_kind():
+    """A camera between the desk and the lamp (1 m apart), drowned at the lamp
+    by an analog sender's carrier: its level at the lamp is unknown, so the
+    lamp joins the region. Where the traffic there was too quiet to hide the
+    camera at the region's level, "not heard" is a fall, and where the lamp is
+    no neighbour (beyond 2 m), it says nothing of this source."""
+    levels = {"desk": -28.0, "door": -45.0}
+    parts, track, _ = _track(levels, "wifi_camera")
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
+    near = P.neighbours(parts, rec)
+    desk = next(st.index for st in parts if st.label == "desk")
+    lamp = next(st.index for st in parts if st.label == "lamp")
+    for loudest_there, joins in ((-22.0, True), (-33.0, True), (-35.0, False), (-58.0, False)):
+        parts[lamp] = dataclasses.replace(parts[lamp], loudest_mode_dbm=loudest_there)
+        assert ("lamp" in inroom.region(track, parts, desk, near, ROOM)) is joins, loudest_there
+        assert inroom.region(track, parts, desk, near, ROOM)[0] == "desk"
+    parts[lamp] = dataclasses.replace(parts[lamp], loudest_mode_dbm=-22.0)
+    far = {**ROOM, "lamp": (1.0, 2.5)}  # 2.5 m from the desk: no neighbour
+    near_far = P.neighbours(
+        parts, Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=far)
+    )
+    assert "lamp" not in inroom.region(track, parts, desk, near_far, far)
+
+
 def test_a_phone_beyond_the_wall_is_not_in_the_room():
     """A phone 2 m beyond the wall behind the door: loudest at the door, little
     fall across the room, and the fit puts it outside the stops."""

@@ -365,7 +365,10 @@ def region(
     """The stops a source is loudest at: its loudest stop and the neighbours
     within REGION_DB of it, loudest first, each waypoint once; with `positions`,
     and the stops within CLOSE_STOP_M of the loudest, down to a fade beneath
-    that (FADE_DB)."""
+    that (FADE_DB). A neighbour where the kind was not heard beneath traffic
+    loud enough to hide it at the region's level joins too: its level there is
+    unknown, and the source may be as near it (a camera between two stops,
+    drowned at one by an analog sender's carrier)."""
     around = sorted({idx, *near[idx]}, key=lambda j: -track[j])
     placed = positions or {}
     here = placed.get(parts[idx].label or "")
@@ -374,7 +377,10 @@ def region(
         label = parts[j].label
         if not label or label in out:
             continue
-        if _joins(track[idx], track[j], at_most(track, parts, j), here, placed.get(label)):
+        most = at_most(track, parts, j)
+        if _joins(track[idx], track[j], most, here, placed.get(label)) or (
+            track[j] <= DETECTOR_FLOOR_DBM and most >= track[idx] - REGION_DB
+        ):
             out.append(label)
     return out
 
