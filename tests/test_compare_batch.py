@@ -132,7 +132,8 @@ def test_a_finding_where_the_other_sweep_never_stopped_is_not_comparable(hotel_c
 
     a = analyse_capture(hotel_capture)
     b = analyse_capture(hotel_capture)
-    gone = {f.get("waypoint") for f in a.findings if f.get("waypoint")}
+    # its places: the waypoint and every stop of the region
+    gone = {p for f in a.findings for p in [f.get("waypoint"), *(f.get("region") or [])] if p}
     assert gone
     b.stops = [s for s in b.stops if s["waypoint"] not in gone]
     b.findings = []
