@@ -23,6 +23,7 @@ from roomsweep.analysis.locate import (
     in_room,
 )
 from roomsweep.analysis.recording import Recording
+from roomsweep.analyst.evidence import as_text, describe
 from roomsweep.eval.evaluate import Truth, score_scenario, summarize
 from roomsweep.eval.fastpath import from_scenario
 from roomsweep.sim.scenario import load_scenario
@@ -264,6 +265,13 @@ def test_a_region_holds_a_neighbour_where_louder_traffic_hid_the_kind():
         assert ("lamp" in inroom.region(track, parts, desk, near, ROOM)) is joins, loudest_there
         assert inroom.region(track, parts, desk, near, ROOM)[0] == "desk"
     parts[lamp] = dataclasses.replace(parts[lamp], loudest_mode_dbm=-22.0)
+    where = inroom.region(track, parts, desk, near, ROOM)
+    assert inroom.not_heard(track, parts, where) == ["lamp"]  # said in its evidence
+    finding = {"type": "rf", "class": "wifi_camera", "region": where, "evidence": {}}
+    finding["evidence"]["region_not_heard"] = ["lamp"]
+    text = " ".join(as_text(describe(finding)).split())
+    assert "lamp (not heard at lamp beneath louder traffic: it may be as near)." in text
+    assert "region not heard" not in text  # said once, with the region
     far = {**ROOM, "lamp": (1.0, 2.5)}  # 2.5 m from the desk: no neighbour
     near_far = P.neighbours(
         parts, Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=far)

@@ -55,6 +55,7 @@ from roomsweep.analysis.inroom import (
     at_most,
     beyond_walls,
     in_room_level,
+    not_heard,
     region,
     regional_peaks,
     room_evidence,
@@ -220,8 +221,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 cls, top, own, typical, parts, labels, rec, contrast, elsewhere, room
             )
             if finding is not None:
-                where = region(own, parts, top.stretch, near, positions)
-                finding = with_region(finding, where, room, is_peak)
+                finding = _placed(finding, own, parts, top.stretch, near, positions, room, is_peak)
                 if own is not track:  # its own phase of the frame: a device of its own
                     finding["evidence"]["own_frame_phase"] = True
                 if finding["confidence"] >= MIN_PROBABILITY:
@@ -333,8 +333,29 @@ def _vouched(
     made = _finding(cls, top, track, typical, parts, labels, rec, 0.0, elsewhere, room, True)
     if made is None:
         return None
-    where = region(track, parts, top.stretch, near, rec.waypoint_positions)
-    return with_region(made, where, room, False)
+    positions = rec.waypoint_positions or {}
+    return _placed(made, track, parts, top.stretch, near, positions, room, False)
+
+
+def _placed(
+    finding: dict[str, Any],
+    track: np.ndarray,
+    parts: list[Stretch],
+    idx: int,
+    near: dict[int, list[int]],
+    positions: dict[str, tuple[float, float]],
+    room: dict[str, Any],
+    single: bool,
+) -> dict[str, Any]:
+    """The finding with its region around stretch `idx` of `track` and its
+    in-room evidence (inroom.with_region); the region's stops where the kind
+    was not heard beneath louder traffic are named in its evidence."""
+    where = region(track, parts, idx, near, positions)
+    finding = with_region(finding, where, room, single)
+    unheard = not_heard(track, parts, where)
+    if unheard:
+        finding["evidence"]["region_not_heard"] = unheard
+    return finding
 
 
 def _beside(

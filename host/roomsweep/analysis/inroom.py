@@ -385,6 +385,13 @@ def region(
     return out
 
 
+def not_heard(track: np.ndarray, parts: list[Stretch], stops: list[str]) -> list[str]:
+    """The stops of a region (`stops`, region) at which the kind was heard at
+    no visit: they joined because louder traffic there could hide it."""
+    heard = {st.label for st in parts if st.label and track[st.index] > DETECTOR_FLOOR_DBM}
+    return [s for s in stops if s not in heard]
+
+
 def _joins(
     top_dbm: float,
     level_dbm: float,

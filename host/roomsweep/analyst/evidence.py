@@ -485,7 +485,7 @@ def describe(finding: dict[str, Any]) -> list[Item]:
     """The finding's evidence as sentences and tables, most telling first."""
     ev = finding.get("evidence")
     items: list[Item] = []
-    done: set[str] = set()
+    done: set[str] = {"region_not_heard"}  # said with the region, below
     if isinstance(ev, dict):
         if finding.get("type") == "lens":
             items += _lens(finding, ev, done)
@@ -509,8 +509,19 @@ def describe(finding: dict[str, Any]) -> list[Item]:
     if isinstance(room, dict) and room:
         items.append(Sentence(_in_room(room)))
     if finding.get("region"):
+        unheard = [str(r) for r in (finding.get("evidence") or {}).get("region_not_heard") or []]
         items.append(
-            Sentence("Waypoints around it: " + ", ".join(str(r) for r in finding["region"]) + ".")
+            Sentence(
+                "Waypoints around it: "
+                + ", ".join(str(r) for r in finding["region"])
+                + (
+                    f" (not heard at {', '.join(unheard)} beneath louder traffic: "
+                    "it may be as near)"
+                    if unheard
+                    else ""
+                )
+                + "."
+            )
         )
     return items
 
