@@ -132,8 +132,7 @@ def test_a_finding_where_the_other_sweep_never_stopped_is_not_comparable(hotel_c
 
     a = analyse_capture(hotel_capture)
     b = analyse_capture(hotel_capture)
-    # its places: the waypoint and every stop of the region
-    gone = {p for f in a.findings for p in [f.get("waypoint"), *(f.get("region") or [])] if p}
+    gone = {f.get("waypoint") for f in a.findings if f.get("waypoint")}
     assert gone
     b.stops = [s for s in b.stops if s["waypoint"] not in gone]
     b.findings = []
@@ -141,6 +140,28 @@ def test_a_finding_where_the_other_sweep_never_stopped_is_not_comparable(hotel_c
     assert not d["vanished"] and len(d["not_comparable"]) == len(a.findings)
     assert all("the later sweep did not stop at" in f["reason"] for f in d["not_comparable"])
     assert "VANISHED" not in format_comparison(d)
+
+
+def test_a_stop_where_the_kind_was_drowned_is_no_place_the_finding_vanished_from(hotel_capture):
+    # a region's stop where the first sweep did not hear the finding's kind
+    # beneath louder traffic (evidence.region_not_heard): a later sweep that
+    # stopped only there could not have heard it either
+    from roomsweep.analyst.compare import compare
+
+    for drowned in (True, False):
+        a = analyse_capture(hotel_capture)
+        b = analyse_capture(hotel_capture)
+        f = next(f for f in a.findings if f.get("type") == "rf" and f.get("waypoint"))
+        places = {f["waypoint"], *(f.get("region") or [])}
+        other = next(s["waypoint"] for s in a.stops if s["waypoint"] not in places)
+        f["region"] = [f["waypoint"], other]
+        f["evidence"]["region_not_heard"] = [other] if drowned else []
+        b.stops = [s for s in b.stops if s["waypoint"] == other]
+        b.findings = []
+        d = compare(a, b)
+        gone = [v for v in d["vanished"] if v["waypoint"] == f["waypoint"]]
+        skipped = [n for n in d["not_comparable"] if n["waypoint"] == f["waypoint"]]
+        assert (not gone and len(skipped) >= 1) if drowned else gone, drowned
 
 
 @pytest.fixture(scope="module")

@@ -248,35 +248,108 @@ def test_a_region_holds_every_stop_close_enough_to_be_the_nearest():
     assert inroom.region(track, parts, desk, near, room) == ["desk"]
 
 
+def _drowned_room(levels: dict[str, float], room: dict[str, tuple[float, float]], extra=()):
+    """parts, track and near for a wifi_camera's `levels` at `room`'s stops,
+    `extra` (label, position) stops visited again at the end."""
+    parts, track, _ = class_track(levels, room, "wifi_camera")
+    for label, _pos in extra:
+        parts.append(A.Stretch(len(parts), label, 3.0 * len(parts), 3.0 * len(parts) + 3.0))
+        track = np.append(track, A.DETECTOR_FLOOR_DBM)
+    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=room)
+    return parts, track, P.neighbours(parts, rec)
+
+
+def _loud_at(parts, label: str, dbm: float) -> None:
+    for i, st in enumerate(parts):
+        if st.label == label:
+            parts[i] = dataclasses.replace(st, loudest_mode_dbm=dbm)
+
+
 def test_a_region_holds_a_neighbour_where_louder_traffic_hid_the_kind():
     """A camera between the desk and the lamp (1 m apart), drowned at the lamp
     by an analog sender's carrier: its level at the lamp is unknown, so the
-    lamp joins the region. Where the traffic there was too quiet to hide the
-    camera at the region's level, "not heard" is a fall, and where the lamp is
-    no neighbour (beyond 2 m), it says nothing of this source."""
+    lamp joins the region, and the finding names it. Not so where the traffic
+    there was too quiet to hide the camera at the region's level ("not heard"
+    is then a fall), nor without a plan (no distance says which stops are
+    near), nor where the camera was heard at another visit of the lamp."""
     levels = {"desk": -28.0, "door": -45.0}
-    parts, track, _ = _track(levels, "wifi_camera")
-    rec = Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=ROOM)
-    near = P.neighbours(parts, rec)
+    parts, track, near = _drowned_room(levels, ROOM)
     desk = next(st.index for st in parts if st.label == "desk")
-    lamp = next(st.index for st in parts if st.label == "lamp")
-    for loudest_there, joins in ((-22.0, True), (-33.0, True), (-35.0, False), (-58.0, False)):
-        parts[lamp] = dataclasses.replace(parts[lamp], loudest_mode_dbm=loudest_there)
+    for loudest_there, joins in ((-22.0, True), (-34.0, True), (-34.5, False), (-58.0, False)):
+        _loud_at(parts, "lamp", loudest_there)
         assert ("lamp" in inroom.region(track, parts, desk, near, ROOM)) is joins, loudest_there
         assert inroom.region(track, parts, desk, near, ROOM)[0] == "desk"
-    parts[lamp] = dataclasses.replace(parts[lamp], loudest_mode_dbm=-22.0)
+    _loud_at(parts, "lamp", -22.0)
     where = inroom.region(track, parts, desk, near, ROOM)
-    assert inroom.not_heard(track, parts, where) == ["lamp"]  # said in its evidence
-    finding = {"type": "rf", "class": "wifi_camera", "region": where, "evidence": {}}
-    finding["evidence"]["region_not_heard"] = ["lamp"]
-    text = " ".join(as_text(describe(finding)).split())
+    assert inroom.not_heard(track, parts, where, -28.0) == ["lamp"]
+    assert "lamp" not in inroom.region(track, parts, desk, near)  # no plan
+    # heard at the lamp at -45 dBm (17 dB down) beneath -22 dBm traffic: a fall
+    heard_parts, heard_track, heard_near = _drowned_room({**levels, "lamp": -45.0}, ROOM)
+    _loud_at(heard_parts, "lamp", -22.0)
+    assert "lamp" not in inroom.region(heard_track, heard_parts, desk, heard_near, ROOM)
+    # ... and so at one visit, drowned at the other
+    twice, twice_track, twice_near = _drowned_room(
+        {**levels, "lamp": -45.0}, ROOM, extra=[("lamp", ROOM["lamp"])]
+    )
+    _loud_at(twice, "lamp", -22.0)
+    assert "lamp" not in inroom.region(twice_track, twice, desk, twice_near, ROOM)
+
+    # the finding says so in its evidence, and the report with its region
+    room = {
+        "fall_db": 20.0,
+        "in_room": True,
+        "outside_hull_m": -0.5,
+        "high_fit_outside_hull_m": -0.5,
+        "near_fall_db": None,
+    }
+    made = {
+        "type": "rf",
+        "class": "wifi_camera",
+        "waypoint": "desk",
+        "level_dbm": -28.0,
+        "confidence": 1.0,
+        "evidence": {},
+    }
+    made = A._placed(made, track, parts, desk, near, ROOM, room, True)
+    assert made["region"] == where and made["evidence"]["region_not_heard"] == ["lamp"]
+    text = " ".join(as_text(describe(made)).split())
     assert "lamp (not heard at lamp beneath louder traffic: it may be as near)." in text
     assert "region not heard" not in text  # said once, with the region
-    far = {**ROOM, "lamp": (1.0, 2.5)}  # 2.5 m from the desk: no neighbour
-    near_far = P.neighbours(
-        parts, Recording(np.zeros(8, dtype=np.uint16), FS, waypoint_positions=far)
-    )
-    assert "lamp" not in inroom.region(track, parts, desk, near_far, far)
+
+
+def test_a_drowned_stop_joins_a_region_only_near_and_unless_a_fall_between_denies_it():
+    """A drowned stop 2.5 m from a lone stop (its nearest, the peak rule's
+    neighbour however far) is no part of its region; a stop that heard the
+    kind between the two, 6 dB down or more, says the source is not as near
+    the drowned one. And a stop that joined by another rule, quiet, is no
+    drowned one in the finding's evidence."""
+    lone = {"bed": (0.0, 0.0), "window": (2.5, 0.0), "door": (0.0, 2.6)}
+    parts, track, near = _drowned_room({"bed": -28.0, "door": -45.0}, lone)
+    bed = next(st.index for st in parts if st.label == "bed")
+    _loud_at(parts, "window", -20.0)
+    assert "window" not in inroom.region(track, parts, bed, near, lone)
+    # 1 m apart, with a stop 0.3 m from the middle between them that heard
+    # the camera 12 dB down: no source as near the lamp as the desk
+    between = {**ROOM, "aisle": (1.3, 0.5)}
+    for aisle_dbm, joins in ((-40.0, False), (-31.0, True)):
+        parts, track, near = _drowned_room(
+            {"desk": -28.0, "door": -45.0, "aisle": aisle_dbm}, between
+        )
+        _loud_at(parts, "lamp", -22.0)
+        desk = next(st.index for st in parts if st.label == "desk")
+        assert ("lamp" in inroom.region(track, parts, desk, near, between)) is joins, aisle_dbm
+    # a quiet stop 0.5 m away joins by the close-stop rule (a fade), not drowned
+    close = {**ROOM, "desk-side": (1.0, 0.5)}
+    parts, track, near = _drowned_room({"desk": -45.0}, close)
+    desk = next(st.index for st in parts if st.label == "desk")
+    where = inroom.region(track, parts, desk, near, close)
+    assert "desk-side" in where and inroom.not_heard(track, parts, where, -45.0) == []
+    # a weak source 4 dB over the detector's floor: stops that heard nothing
+    # join by the 6 dB rule, with no traffic there to have drowned it
+    parts, track, near = _drowned_room({"desk": -54.0}, ROOM)
+    desk = next(st.index for st in parts if st.label == "desk")
+    where = inroom.region(track, parts, desk, near, ROOM)
+    assert "lamp" in where and inroom.not_heard(track, parts, where, -54.0) == []
 
 
 def test_a_phone_beyond_the_wall_is_not_in_the_room():

@@ -352,7 +352,7 @@ def _placed(
     was not heard beneath louder traffic are named in its evidence."""
     where = region(track, parts, idx, near, positions)
     finding = with_region(finding, where, room, single)
-    unheard = not_heard(track, parts, where)
+    unheard = not_heard(track, parts, where, float(track[idx]))
     if unheard:
         finding["evidence"]["region_not_heard"] = unheard
     return finding

@@ -12,6 +12,7 @@ the stops' hull that falls little across the room is beyond the walls
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -355,6 +356,12 @@ CLOSE_STOP_M = 2 * HOLD_M
 FADE_DB = 10.0
 
 
+# A stop where the kind was drowned joins a region this close to its loudest
+# stop at most: the neighbours the peak rule weighs (analysis.peaks.NEIGHBOUR_M;
+# beyond 2 m walls and reflections dominate what a level says of a distance)
+DROWNED_REACH_M = 2.0
+
+
 def region(
     track: np.ndarray,
     parts: list[Stretch],
@@ -364,11 +371,10 @@ def region(
 ) -> list[str]:
     """The stops a source is loudest at: its loudest stop and the neighbours
     within REGION_DB of it, loudest first, each waypoint once; with `positions`,
-    and the stops within CLOSE_STOP_M of the loudest, down to a fade beneath
-    that (FADE_DB). A neighbour where the kind was not heard beneath traffic
-    loud enough to hide it at the region's level joins too: its level there is
-    unknown, and the source may be as near it (a camera between two stops,
-    drowned at one by an analog sender's carrier)."""
+    the stops within CLOSE_STOP_M of the loudest, down to a fade beneath that
+    (FADE_DB), and the drowned neighbours (_drowned_near: the kind's level
+    there is unknown, so the source may be as near them; a camera between two
+    stops, drowned at one by an analog sender's carrier)."""
     around = sorted({idx, *near[idx]}, key=lambda j: -track[j])
     placed = positions or {}
     here = placed.get(parts[idx].label or "")
@@ -377,19 +383,66 @@ def region(
         label = parts[j].label
         if not label or label in out:
             continue
-        most = at_most(track, parts, j)
-        if _joins(track[idx], track[j], most, here, placed.get(label)) or (
-            track[j] <= DETECTOR_FLOOR_DBM and most >= track[idx] - REGION_DB
-        ):
+        if _joins(track[idx], track[j], at_most(track, parts, j), here, placed.get(label)):
             out.append(label)
+    return out + [s for s in _drowned_near(track, parts, idx, near, placed) if s not in out]
+
+
+def not_heard(
+    track: np.ndarray, parts: list[Stretch], stops: list[str], top_dbm: float
+) -> list[str]:
+    """The stops of a region (`stops`, region) where the kind was drowned
+    (_drowned) beneath its loudest level `top_dbm`: what a finding names in
+    its evidence (region_not_heard)."""
+    return [s for s in stops if _drowned(track, parts, s, top_dbm)]
+
+
+def _drowned(track: np.ndarray, parts: list[Stretch], label: str, top_dbm: float) -> bool:
+    """At stop `label` the kind was heard at no visit, and at one at least
+    traffic above the detector's floor could hide it at a region's level
+    (REGION_DB beneath `top_dbm`, at_most): its level there is unknown."""
+    visits = [st.index for st in parts if st.label == label]
+    if not visits or any(track[j] > DETECTOR_FLOOR_DBM for j in visits):
+        return False
+    most = max(at_most(track, parts, j) for j in visits)
+    return DETECTOR_FLOOR_DBM < most and most >= top_dbm - REGION_DB
+
+
+def _drowned_near(
+    track: np.ndarray,
+    parts: list[Stretch],
+    idx: int,
+    near: dict[int, list[int]],
+    positions: dict[str, tuple[float, float]],
+) -> list[str]:
+    """The neighbours of stretch `idx` within DROWNED_REACH_M of it (both
+    placed) where the kind was drowned (_drowned), unless a stop that heard it
+    lies nearer the middle between the two than they do and fell more than
+    REGION_DB beneath the loudest: a source as near the drowned stop as the
+    loudest would read as loud there."""
+    top = float(track[idx])
+    here = positions.get(parts[idx].label or "")
+    if here is None:
+        return []  # without a plan, no distance says which stops are near
+    heard = [
+        (positions[label], float(track[j]))
+        for label, j in unique_stops(parts, track, positions).items()
+        if track[j] > DETECTOR_FLOOR_DBM
+    ]
+    out: list[str] = []
+    for j in near[idx]:
+        label = parts[j].label
+        there = positions.get(label or "")
+        if label is None or there is None or label in out:
+            continue
+        if math.dist(here, there) > DROWNED_REACH_M or not _drowned(track, parts, label, top):
+            continue
+        middle = ((here[0] + there[0]) / 2, (here[1] + there[1]) / 2)
+        half = math.dist(here, middle)
+        if any(math.dist(p, middle) < half and level < top - REGION_DB for p, level in heard):
+            continue
+        out.append(label)
     return out
-
-
-def not_heard(track: np.ndarray, parts: list[Stretch], stops: list[str]) -> list[str]:
-    """The stops of a region (`stops`, region) at which the kind was heard at
-    no visit: they joined because louder traffic there could hide it."""
-    heard = {st.label for st in parts if st.label and track[st.index] > DETECTOR_FLOOR_DBM}
-    return [s for s in stops if s not in heard]
 
 
 def _joins(

@@ -90,12 +90,15 @@ def visited(an: SweepAnalysis) -> set[str]:
 def _unheard(f: dict[str, Any], other: SweepAnalysis, scans: set[str], which: str) -> str | None:
     """Why the `which` sweep ("earlier", "later") could not have heard finding
     `f` of the other one: a radio scan it did not make, or the finding's places
-    (its waypoint and region) none of which it stopped at. None when it could."""
+    (its waypoint and the stops of its region where its kind was heard) none
+    of which it stopped at. None when it could."""
     missing = sorted(_needs_scan(f) - scans)
     if missing:
         names = ", ".join(SCAN_NAMES[m] for m in missing)
         return f"the {which} sweep had no radio scans ({names})"
-    places = {p for p in [f.get("waypoint"), *(f.get("region") or [])] if p}
+    # a region's stop where the finding's kind was drowned is no place it was heard
+    drowned = set((f.get("evidence") or {}).get("region_not_heard") or [])
+    places = {p for p in [f.get("waypoint"), *(f.get("region") or [])] if p and p not in drowned}
     stops = visited(other)
     if places and stops and not places & stops:
         return f"the {which} sweep did not stop at {', '.join(sorted(places))}"
