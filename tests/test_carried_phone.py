@@ -138,3 +138,92 @@ def test_the_caveat_is_said_wherever_the_others_are():
     notes = Caveats(carried="a phone moved with you: ...")
     assert notes.lines() == ["a phone moved with you: ..."]
     assert notes.as_dict()["carried"] == "a phone moved with you: ..."
+
+
+# --- its cellular bursts (analysis.phone) ------------------------------------
+
+
+def _lte(levels: dict[str, float], stops=STOPS, cls: str = "lte"):
+    """parts and a track of `cls` heard at `levels` (dBm) at `stops`."""
+    from roomsweep.analysis.components import DETECTOR_FLOOR_DBM, Stretch
+
+    parts = [Stretch(i, name, 5.0 * i, 5.0 * i + 5.0) for i, name in enumerate(stops)]
+    track = np.full(len(parts), DETECTOR_FLOOR_DBM)
+    for st in parts:
+        if st.label in levels:
+            track[st.index] = levels[st.label]
+    return parts, track
+
+
+def _rf(cls: str, at: str, level: float, region=None) -> dict:
+    return {
+        "type": "rf",
+        "class": cls,
+        "waypoint": at,
+        "level_dbm": level,
+        "region": region or [at],
+    }
+
+
+def test_the_phones_own_bursts_are_not_reported_where_it_moved_along():
+    """Outsider round 5 r12: LTE at the door, the TV and the wardrobe, 3-4 m
+    apart, within 5 dB: each the phone's bursts where it happened to send.
+    A bug 10.5 dB over the kind's level across the room stands out of the
+    phone's spread; other kinds are not the phone's to send."""
+    from roomsweep.analysis.phone import not_the_phone
+
+    parts, track = _lte({"door": -16.0, "tv": -12.0, "wardrobe": -11.3, "desk": -0.8})
+    phone = [_rf("lte", "door", -16.0), _rf("lte", "tv", -12.0), _rf("lte", "wardrobe", -11.3)]
+    bug = _rf("lte", "desk", -0.8)  # 10.5 dB over the phone's loudest elsewhere
+    camera = _rf("wifi_camera", "tv", -12.0)
+    kept = not_the_phone([*phone, bug, camera], {"lte": track}, parts, STOPS)
+    assert kept == [bug, camera]
+    # 1 dB less over the phone's loudest elsewhere: within its spread
+    parts, track = _lte({"door": -16.0, "tv": -12.0, "wardrobe": -11.3, "desk": -1.4})
+    assert not_the_phone([_rf("lte", "desk", -1.4)], {"lte": track}, parts, STOPS) == []
+    # its region's stops are the bug's own levels, not the phone's elsewhere
+    parts, track = _lte({"door": -16.0, "tv": -12.0, "lamp": -3.0, "desk": 0.0})
+    near_lamp = _rf("lte", "desk", 0.0, ["desk", "lamp"])
+    assert not_the_phone([near_lamp], {"lte": track}, parts, STOPS) == [near_lamp]
+
+
+def test_the_phone_rule_asks_for_stops_across_the_room():
+    """Heard only at stops less than 3 m apart (a small room), or at one stop,
+    the kind's levels cannot tell the phone from a device; without a plan
+    it takes four stops."""
+    from roomsweep.analysis.phone import not_the_phone
+
+    small = {k: (x / 3, y / 3) for k, (x, y) in STOPS.items()}
+    parts, track = _lte({"door": -16.0, "tv": -12.0, "wardrobe": -11.3}, stops=small)
+    found = [_rf("lte", "tv", -12.0)]
+    assert not_the_phone(found, {"lte": track}, parts, small) == found
+    parts, track = _lte({"tv": -12.0})
+    assert not_the_phone(found, {"lte": track}, parts, STOPS) == found
+    parts, track = _lte({"door": -16.0, "tv": -12.0, "wardrobe": -11.3})
+    assert not_the_phone(found, {"lte": track}, parts, {}) == found  # three stops, no plan
+    parts, track = _lte({"door": -16.0, "tv": -12.0, "wardrobe": -11.3, "bed": -14.0})
+    assert not_the_phone(found, {"lte": track}, parts, {}) == []
+
+
+def test_a_phone_moved_along_only_by_the_ble_scan(monkeypatch):
+    """The rule runs only where the BLE scan heard a phone move with the
+    device, and analyze runs it on every kind's track."""
+    from roomsweep.analysis import analyze as A
+    from roomsweep.analysis.phone import phone_moved_along
+
+    assert phone_moved_along(_sweep(lambda _n, _xy: -25.0))
+    assert not phone_moved_along(_sweep(_fixed((1.3, 0.8), 4.0)))
+    assert not phone_moved_along(Recording(np.zeros(8, np.uint16), 8000.0))
+    asked = []
+
+    def spy(findings, tracks, parts, positions):
+        asked.append(sorted(tracks))
+        return findings
+
+    monkeypatch.setattr(A, "not_the_phone", spy)
+    rec = _sweep(lambda _n, _xy: -25.0)
+    A.analyze(rec)
+    assert len(asked) == 1
+    monkeypatch.setattr(A, "phone_moved_along", lambda _rec: False)
+    A.analyze(rec)
+    assert len(asked) == 1

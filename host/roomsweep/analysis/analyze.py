@@ -74,6 +74,7 @@ from roomsweep.analysis.peaks import (
     stretch_levels,
     surest_per_stretch,
 )
+from roomsweep.analysis.phone import not_the_phone, phone_moved_along
 from roomsweep.analysis.recording import Recording
 from roomsweep.analysis.timing import (
     TIMED_FRAMES_S,
@@ -247,6 +248,8 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         if heard is not None or finding["confidence"] >= MIN_PROBABILITY:
             findings.append(finding)
     findings += _ble_scan_findings(rec, baseline, parts, labels, near, kinds.get("ble"), findings)
+    if phone_moved_along(rec):  # the sweeper's phone left on (analysis.phone)
+        findings = not_the_phone(findings, {c: k[0] for c, k in kinds.items()}, parts, positions)
     if known:
         findings = [
             f

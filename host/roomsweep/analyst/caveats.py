@@ -128,7 +128,8 @@ def carried_text(rec: Recording, devices: list[Device] | None = None) -> str | N
         f"a phone moved with you: a Bluetooth LE device read {min(levels):.0f} to "
         f"{max(levels):.0f} dBm at every stop, as only one carried along does; where it "
         "sent, its cellular or Wi-Fi bursts read as a device at that stop, and can hide "
-        "one there: sweep again with your phone in flight mode"
+        "one there (GSM or LTE readings no louder than the kind reads at stops across the "
+        "room are not reported): sweep again with your phone in flight mode"
     )
 
 
