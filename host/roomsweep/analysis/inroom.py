@@ -424,24 +424,26 @@ def _drowned_near(
     here = positions.get(parts[idx].label or "")
     if here is None:
         return []  # without a plan, no distance says which stops are near
+    drowned = {
+        label: positions[label]
+        for j in near[idx]
+        if (label := parts[j].label) in positions
+        and math.dist(here, positions[label]) <= DROWNED_REACH_M
+        and _drowned(track, parts, label, top)
+    }
+    if not drowned:
+        return []
     heard = [
         (positions[label], float(track[j]))
         for label, j in unique_stops(parts, track, positions).items()
         if track[j] > DETECTOR_FLOOR_DBM
     ]
     out: list[str] = []
-    for j in near[idx]:
-        label = parts[j].label
-        there = positions.get(label or "")
-        if label is None or there is None or label in out:
-            continue
-        if math.dist(here, there) > DROWNED_REACH_M or not _drowned(track, parts, label, top):
-            continue
+    for label, there in drowned.items():
         middle = ((here[0] + there[0]) / 2, (here[1] + there[1]) / 2)
         half = math.dist(here, middle)
-        if any(math.dist(p, middle) < half and level < top - REGION_DB for p, level in heard):
-            continue
-        out.append(label)
+        if not any(math.dist(p, middle) < half and level < top - REGION_DB for p, level in heard):
+            out.append(label)
     return out
 
 
@@ -458,11 +460,7 @@ def _joins(
     louder traffic, able to have read (`most_dbm`) down to a fade beneath."""
     if level_dbm >= top_dbm - REGION_DB:
         return True
-    close = (
-        here is not None
-        and there is not None
-        and float(np.hypot(*np.subtract(there, here))) <= CLOSE_STOP_M
-    )
+    close = here is not None and there is not None and math.dist(here, there) <= CLOSE_STOP_M
     return close and most_dbm >= top_dbm - REGION_DB - FADE_DB
 
 

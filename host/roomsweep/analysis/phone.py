@@ -21,8 +21,7 @@ import numpy as np
 
 from roomsweep.analysis.components import DETECTOR_FLOOR_DBM, Stretch
 from roomsweep.analysis.recording import Recording
-from roomsweep.network.carried import CARRIED_MIN_STOPS, CARRIED_SPAN_M, carried
-from roomsweep.network.devices import build_devices
+from roomsweep.network.carried import CARRIED_MIN_STOPS, CARRIED_SPAN_M, carried_along
 
 # The kinds a phone sends on its own: its cellular uplinks
 PHONE_KINDS = ("gsm", "lte")
@@ -38,11 +37,7 @@ STANDS_OVER_PHONE_DB = 10.0
 
 def phone_moved_along(rec: Recording) -> bool:
     """Whether the device's BLE scan heard a phone move with it (network.carried)."""
-    ble = getattr(rec, "ble", None) or []
-    if not ble:
-        return False
-    devices = build_devices(getattr(rec, "wifi", None) or [], ble, rec.marks)
-    return bool(carried(devices, [m.label for m in rec.marks], rec.waypoint_positions))
+    return bool(carried_along(rec))
 
 
 def not_the_phone(
@@ -58,27 +53,37 @@ def not_the_phone(
     STANDS_OVER_PHONE_DB over the kind's loudest level at the stops outside
     its region. Call it only where a phone moved with the device
     (phone_moved_along)."""
+    phones = {
+        cls: _heard_across_room(tracks[cls], parts, positions)
+        for cls in PHONE_KINDS
+        if cls in tracks
+    }
     out = []
     for f in findings:
-        track = tracks.get(str(f.get("class")))
-        if f.get("type", "rf") != "rf" or f.get("class") not in PHONE_KINDS or track is None:
-            out.append(f)
-            continue
-        heard: dict[str, float] = {}
-        for st in parts:
-            if st.label and track[st.index] > DETECTOR_FLOOR_DBM:
-                heard[st.label] = max(heard.get(st.label, -np.inf), float(track[st.index]))
-        placed = [positions[w] for w in heard if w in positions]
-        if positions:
-            wide = (
-                len(placed) >= 2
-                and max(math.dist(a, b) for a in placed for b in placed) >= CARRIED_SPAN_M
-            )
-        else:
-            wide = len(heard) >= CARRIED_MIN_STOPS
-        own = {f.get("waypoint"), *(f.get("region") or [])}
-        elsewhere = [level for w, level in heard.items() if w not in own]
-        if wide and elsewhere and f["level_dbm"] < max(elsewhere) + STANDS_OVER_PHONE_DB:
-            continue  # as loud as the phone's own bursts read at other stops
+        heard = phones.get(str(f.get("class"))) if f.get("type", "rf") == "rf" else None
+        if heard:
+            own = {f.get("waypoint"), *(f.get("region") or [])}
+            elsewhere = [level for w, level in heard.items() if w not in own]
+            if elsewhere and f["level_dbm"] < max(elsewhere) + STANDS_OVER_PHONE_DB:
+                continue  # as loud as the phone's own bursts read at other stops
         out.append(f)
     return out
+
+
+def _heard_across_room(
+    track: np.ndarray, parts: list[Stretch], positions: dict[str, tuple[float, float]]
+) -> dict[str, float]:
+    """The kind's loudest level at each stop that heard it, where those stops
+    lie CARRIED_SPAN_M or more apart (without `positions`, are
+    CARRIED_MIN_STOPS or more); else {} (its levels cannot tell the phone)."""
+    heard: dict[str, float] = {}
+    for st in parts:
+        if st.label and track[st.index] > DETECTOR_FLOOR_DBM:
+            heard[st.label] = max(heard.get(st.label, -np.inf), float(track[st.index]))
+    if not positions:
+        return heard if len(heard) >= CARRIED_MIN_STOPS else {}
+    placed = [positions[w] for w in heard if w in positions]
+    wide = (
+        len(placed) >= 2 and max(math.dist(a, b) for a in placed for b in placed) >= CARRIED_SPAN_M
+    )
+    return heard if wide else {}

@@ -22,7 +22,7 @@ from typing import Any
 from roomsweep.analysis.components import DWELL_S
 from roomsweep.analysis.recording import Recording
 from roomsweep.link.capture import Capture
-from roomsweep.network.carried import carried
+from roomsweep.network.carried import carried_along
 from roomsweep.network.devices import Device, build_devices
 from roomsweep.network.identified import FLOOR_DBM, identify
 from roomsweep.protocol import rsproto as P
@@ -118,9 +118,7 @@ def carried_text(rec: Recording, devices: list[Device] | None = None) -> str | N
     device alike at every stop (network.carried), or None. Its address is
     left out: the caveat is printed where `--redact` does not reach.
     `devices`: what build_devices made of `rec`'s sightings already."""
-    if devices is None:
-        devices = build_devices(rec.wifi, rec.ble, rec.marks)
-    with_you = carried(devices, [m.label for m in rec.marks], rec.waypoint_positions)
+    with_you = carried_along(rec, devices)
     if not with_you:
         return None
     levels = [v for d in with_you for v in d.by_waypoint.values()]

@@ -509,7 +509,9 @@ def describe(finding: dict[str, Any]) -> list[Item]:
     if isinstance(room, dict) and room:
         items.append(Sentence(_in_room(room)))
     if finding.get("region"):
-        unheard = [str(r) for r in (finding.get("evidence") or {}).get("region_not_heard") or []]
+        unheard = [
+            str(r) for r in (ev.get("region_not_heard") if isinstance(ev, dict) else None) or []
+        ]
         items.append(
             Sentence(
                 "Waypoints around it: "

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from roomsweep.network.devices import Device
+from roomsweep.network.devices import Device, build_devices
 
 # strong enough that a fixed device would be within reach (module docstring)
 CARRIED_MIN_DBM = -35.0
@@ -72,3 +73,13 @@ def carried(
             continue
         out.append(d)
     return out
+
+
+def carried_along(rec: Any, devices: Sequence[Device] | None = None) -> list[Device]:
+    """carried over a recording's sweep: its waypoint marks' names and plan;
+    `devices`: what build_devices made of `rec`'s sightings already."""
+    if not getattr(rec, "ble", None):
+        return []  # only a BLE advertiser is taken for a phone carried along
+    if devices is None:
+        devices = build_devices(getattr(rec, "wifi", None) or [], rec.ble, rec.marks)
+    return carried(devices, [m.label for m in rec.marks], rec.waypoint_positions)
