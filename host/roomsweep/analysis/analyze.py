@@ -2,9 +2,8 @@
 
 1-3. What is heard where, as classified components: `roomsweep.analysis.components`.
 4. Per class, the level along the sweep is compared with the room's typical
-   level for that class: what is everywhere at a similar level is the friendly
-   background (the hotel's access point, the neighbour's); a proximity peak
-   PROXIMITY_DB above it is a finding, at the waypoint where it peaked.
+   level for that class: how far a peak stands above it (or falls across the
+   room) weighs in its confidence, at the waypoint where it peaked.
    Apart from that peak rule, "is it in this room?" (`roomsweep.analysis.inroom`):
    a source whose fall across the room and position fit put it inside is
    reported even when no single stop stands out, with the region of stops it
@@ -94,7 +93,9 @@ from roomsweep.network.findings import (
 # typical level and the components chosen as its sources
 Kind = tuple[np.ndarray, dict[int, Component], float, list[Component]]
 
-PROXIMITY_DB = 6.0  # a finding's level above the room's typical level for its class
+# A finding's level above the room's typical level for its class that makes
+# its raw confidence 0.75 of its score (PROXIMITY_CONFIDENCE_BASE, below)
+PROXIMITY_DB = 6.0
 # A kind with an in-room level (access points, BLE) quieter than that still counts
 # when its peak is this much above every neighbouring waypoint: a device D beyond
 # the nearest waypoint falls only 25 log10((D + s) / D) dB at the next one s away
@@ -461,22 +462,13 @@ def _grounds(
         # small room an in-room device sets the median itself, while its fall
         # across the room (locate.in_room) is what no background source shows
         above = max(above, float(fall))
-    too_loud = room is not None and room.get("too_loud_for_outside")
-    if (
-        above < PROXIMITY_DB
-        and top.level_dbm < rec.ceiling_dbm
-        and fall is None
-        and not (vouched or too_loud)
-    ):
-        # everywhere at a similar level: the friendly background. Not so a
-        # level that pins the detector: at least -3 dBm at its input is within
-        # about a metre of any source of 20 dBm or less (FSPL 40 dB at 1 m, 2.4
-        # GHz), however many stops it pins; nor one no source of its kind
-        # beyond the walls can give (inroom.room_evidence); nor one the in-room
-        # test placed by its fall, which in a small room is all the fall there
-        # is to show (locate.in_room asks 20 log10(d / 1 m) dB across d < 3 m:
-        # w5252-010, a video sender in a 2 x 1.5 m bathroom, 4.8 dB)
-        return None
+    # No "friendly background" veto: a level within PROXIMITY_DB of its kind's
+    # median with no fall to show is weighed, not dropped. That median is no
+    # background where one kind fills a small room or several devices of it
+    # share one (outsider rounds 6, 6b, 6c: a GSM bug at -18 dBm, a camera at
+    # -21 dBm left out so); the confidence below grows with the level above
+    # the median, and the calibrated probability (analysis.confidence) reads
+    # the missing fall and the fit
     if top.level_dbm < MIN_FINDING_DBM:
         return None
     classifier = BY_NAME.get(cls)
