@@ -4,7 +4,7 @@
 4. Per class, the level along the sweep is compared with the room's typical
    level for that class: how far a peak stands above it (or falls across the
    room) weighs in its confidence, at the waypoint where it peaked.
-   Apart from that peak rule, "is it in this room?" (`roomsweep.analysis.inroom`):
+   Beside the peaks, "is it in this room?" (`roomsweep.analysis.inroom`):
    a source whose fall across the room and position fit put it inside is
    reported even when no single stop stands out, with the region of stops it
    is loudest at; one the fit puts beyond the walls that falls little is not.
@@ -53,6 +53,7 @@ from roomsweep.analysis.inroom import (
     among_stops,
     at_most,
     beyond_walls,
+    calibrated,
     in_room_level,
     not_heard,
     region,
@@ -436,17 +437,21 @@ def _stands(
 ) -> bool:
     """Whether a chosen component makes a finding with its in-room evidence
     `room` (as analyze's last step for each makes it: not beyond the walls,
-    and _finding's grounds), without making the finding (its position fit)."""
+    _finding's grounds, a calibrated confidence of MIN_PROBABILITY), without
+    making the finding (its position fit)."""
     if beyond_walls(room, top.level_dbm, rec.ceiling_dbm):
         return False
-    return _grounds(cls, top, typical, rec, _contrast(top, track, parts, near), room) is not None
+    grounds = _grounds(cls, top, typical, _contrast(top, track, parts, near), room)
+    if grounds is None:
+        return False
+    # the raw score as the finding keeps it (_finding rounds it)
+    return calibrated(cls, top.level_dbm, round(grounds[1], 3), room) >= MIN_PROBABILITY
 
 
 def _grounds(
     cls: str,
     top: Component,
     typical: float,
-    rec: Recording,
     contrast: float,
     room: dict[str, Any] | None,
     vouched: bool = False,
@@ -458,17 +463,16 @@ def _grounds(
     # where the in-room test placed it: its fall across the room
     fall = room["fall_db"] if room is not None and room["in_room"] else None
     if fall is not None:
-        # the in-room test answers "background?" better than the median: in a
-        # small room an in-room device sets the median itself, while its fall
-        # across the room (locate.in_room) is what no background source shows
+        # in a small room an in-room device sets the median itself: its fall
+        # across the room (locate.in_room) stands for its level above it
         above = max(above, float(fall))
     # No "friendly background" veto: a level within PROXIMITY_DB of its kind's
-    # median with no fall to show is weighed, not dropped. That median is no
-    # background where one kind fills a small room or several devices of it
-    # share one (outsider rounds 6, 6b, 6c: a GSM bug at -18 dBm, a camera at
-    # -21 dBm left out so); the confidence below grows with the level above
-    # the median, and the calibrated probability (analysis.confidence) reads
-    # the missing fall and the fit
+    # median with no fall to show is weighed by its confidence, not dropped
+    # for it. That median is no background where one kind fills a small room
+    # or several devices of it share one (outsider rounds 6, 6b, 6c: a GSM bug
+    # at -18 dBm, a camera at -21 dBm left out so); the confidence below grows
+    # with the level above the median (MIN_CONFIDENCE asks 2.4 dB of a full
+    # score), and the calibrated probability reads the fall and the fit
     if top.level_dbm < MIN_FINDING_DBM:
         return None
     classifier = BY_NAME.get(cls)
@@ -507,8 +511,9 @@ def _finding(
     """The finding for a chosen component, or None where the RF evidence alone
     does not make one. `vouched`: the device's own Wi-Fi or BLE scan put a
     device inside the room at this stop and level (wifiscan, blescan), which
-    answers "background?" and "within reach?" in its place."""
-    grounds = _grounds(cls, top, typical, rec, contrast, room, vouched)
+    answers "within reach?" (the in-room level) in its place and needs no
+    MIN_CONFIDENCE."""
+    grounds = _grounds(cls, top, typical, contrast, room, vouched)
     if grounds is None:
         return None
     above, confidence = grounds

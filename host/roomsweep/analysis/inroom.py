@@ -464,6 +464,21 @@ def _joins(
     return close and most_dbm >= top_dbm - REGION_DB - FADE_DB
 
 
+def calibrated(cls: str, level_dbm: float, score: float, room: dict[str, Any]) -> float:
+    """The calibrated probability (analysis.confidence) a finding of kind
+    `cls` at `level_dbm` with raw `score` and in-room evidence `room` gets
+    (with_region), unrounded."""
+    below = in_room_level(cls) - round(level_dbm, 1)
+    return probability(score, room["fall_db"], _outside(room), below)
+
+
+def _outside(room: dict[str, Any]) -> float | None:
+    """How far the fit lands outside the stops' hull; for a source above the
+    stops the fit with its height free, which placed it, not the plane fits,
+    which read its flat levels as a source far away."""
+    return room["high_fit_outside_hull_m"] if above_the_stops(room) else room["outside_hull_m"]
+
+
 def with_region(
     finding: dict[str, Any], stops: list[str], room: dict[str, Any], single: bool
 ) -> dict[str, Any]:
@@ -474,9 +489,7 @@ def with_region(
     score = finding["confidence"]
     finding["evidence"]["score"] = score  # the uncalibrated score (confidence.py)
     below = in_room_level(finding["class"]) - finding["level_dbm"]
-    # a source above the stops: the fit with its height free placed it, not
-    # the plane fits, which read its flat levels as a source far away
-    outside = room["high_fit_outside_hull_m"] if above_the_stops(room) else room["outside_hull_m"]
+    outside = _outside(room)
     finding["confidence"] = round(probability(score, room["fall_db"], outside, below), 3)
     finding["in_room_evidence"] = {
         "single_stop_peak": single,
