@@ -442,10 +442,9 @@ def _stands(
     if beyond_walls(room, top.level_dbm, rec.ceiling_dbm):
         return False
     grounds = _grounds(cls, top, typical, _contrast(top, track, parts, near), room)
-    if grounds is None:
-        return False
-    # the raw score as the finding keeps it (_finding rounds it)
-    return calibrated(cls, top.level_dbm, round(grounds[1], 3), room) >= MIN_PROBABILITY
+    return grounds is not None and (
+        calibrated(cls, top.level_dbm, grounds[1], room) >= MIN_PROBABILITY
+    )
 
 
 def _grounds(
@@ -492,7 +491,7 @@ def _grounds(
     )
     if confidence < MIN_CONFIDENCE and not vouched:
         return None
-    return above, confidence
+    return above, round(float(confidence), 3)  # as the finding keeps it
 
 
 def _finding(
@@ -563,7 +562,7 @@ def _finding(
         "position_m": position["xy"] if position else None,
         "position_uncertainty_m": position["uncertainty_m"] if position else None,
         "level_dbm": round(top.level_dbm, 1),
-        "confidence": round(float(confidence), 3),
+        "confidence": confidence,
         "evidence": ev,
         "why": (
             f"{classifier.title if classifier else cls} heard {above:.0f} dB above "

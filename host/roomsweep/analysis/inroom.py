@@ -486,11 +486,10 @@ def with_region(
     evidence (docs/findings.md); its confidence becomes the calibrated
     probability, the raw score kept as evidence["score"]."""
     finding["region"] = stops if finding["waypoint"] else []
-    score = finding["confidence"]
+    cls, level, score = finding["class"], finding["level_dbm"], finding["confidence"]
     finding["evidence"]["score"] = score  # the uncalibrated score (confidence.py)
-    below = in_room_level(finding["class"]) - finding["level_dbm"]
-    outside = _outside(room)
-    finding["confidence"] = round(probability(score, room["fall_db"], outside, below), 3)
+    below, outside = in_room_level(cls) - level, _outside(room)
+    finding["confidence"] = round(calibrated(cls, level, score, room), 3)
     finding["in_room_evidence"] = {
         "single_stop_peak": single,
         "in_room": bool(room["in_room"]),

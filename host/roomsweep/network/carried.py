@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from roomsweep.network.devices import Device, build_devices
+from roomsweep.network.devices import Device, devices_of
 
 # strong enough that a fixed device would be within reach (module docstring)
 CARRIED_MIN_DBM = -35.0
@@ -81,5 +81,5 @@ def carried_along(rec: Any, devices: Sequence[Device] | None = None) -> list[Dev
     if not getattr(rec, "ble", None):
         return []  # only a BLE advertiser is taken for a phone carried along
     if devices is None:
-        devices = build_devices(getattr(rec, "wifi", None) or [], rec.ble, rec.marks)
+        devices = devices_of(rec)
     return carried(devices, [m.label for m in rec.marks], rec.waypoint_positions)

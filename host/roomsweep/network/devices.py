@@ -93,6 +93,14 @@ def build_devices(
     return list(devices.values())
 
 
+def devices_of(rec: Any) -> list[Device]:
+    """build_devices over a recording's sightings (either scan may be absent)
+    and its waypoint marks."""
+    return build_devices(
+        getattr(rec, "wifi", None) or [], getattr(rec, "ble", None) or [], rec.marks
+    )
+
+
 def _track(d: Device, marks: list[Any]) -> None:
     t = np.asarray(d.times_s)
     r = np.asarray(d.rssi_dbm, dtype=float)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from roomsweep.network.devices import Device, build_devices
+from roomsweep.network.devices import Device, devices_of
 from roomsweep.network.identified import Identified, explained, identified_macs, identify
 from roomsweep.network.registry import lookup
 from roomsweep.network.signatures import ble_verdict, camera_ssid, parse_adv, vendor_kind
@@ -144,12 +144,8 @@ def network_findings(
     rec: Any, rf_findings: list[dict[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """Findings of type "wifi"/"ble" for the recording's network sightings."""
-    devices = _devices(rec)
+    devices = devices_of(rec)
     return _scored(devices, identify(devices), rf_findings or [])
-
-
-def _devices(rec: Any) -> list[Device]:
-    return build_devices(getattr(rec, "wifi", []) or [], getattr(rec, "ble", []) or [], rec.marks)
 
 
 def _scored(
@@ -280,7 +276,7 @@ def add_network_findings(
     Devices a known-clean `baseline` sweep also heard are not reported again."""
     if not getattr(rec, "wifi", None) and not getattr(rec, "ble", None):
         return findings
-    devices = _devices(rec)
+    devices = devices_of(rec)
     identified = identify(devices)
     net = _scored(devices, identified, findings)
     if baseline is not None:
