@@ -161,6 +161,29 @@ def test_a_second_peak_the_louder_sources_fit_explains_is_the_same_device():
     assert unexplained([unfitted, again], ROOM) == [unfitted, again]
 
 
+def test_a_weaker_finding_sharing_a_louder_ones_region_both_ways_is_the_same_device():
+    """No fit to go by (too few stops near): a -16.1 dBm GSM finding at the
+    coat hook whose region holds the desk, and a -16.7 dBm one at the desk whose
+    region holds the coat hook, are one source between the two stops (each
+    reads within 6 dB of the other). Where only one region holds the other's
+    stop (the weaker one's level falls more than 6 dB at the louder's stop, or
+    the louder one's at the weaker's), the levels show two sources: both stay."""
+
+    def gsm(waypoint: str, level: float, region: list[str]) -> dict:
+        return {**_fitted("gsm", waypoint, level, None, None), "region": region}
+
+    hook = gsm("coat-hook", -16.1, ["coat-hook", "desk"])
+    desk = gsm("desk", -16.7, ["desk", "coat-hook"])
+    assert unexplained([desk, hook], ROOM) == [hook]
+    alone = gsm("coat-hook", -16.1, ["coat-hook"])  # falls more than 6 dB at the desk
+    assert unexplained([desk, alone], ROOM) == [alone, desk]
+    own = gsm("desk", -16.7, ["desk"])  # the louder one falls at the desk
+    assert unexplained([own, hook], ROOM) == [hook, own]
+    # told apart by timing: another phase of the kind's frame stays
+    phase = {**desk, "evidence": {"own_frame_phase": True}}
+    assert unexplained([phase, hook], ROOM) == [hook, phase]
+
+
 def _claim(rssi: dict[str, float]) -> dict:
     """A camera access point as the Wi-Fi scan reports it (network.findings)."""
     loudest = max(rssi, key=rssi.__getitem__)

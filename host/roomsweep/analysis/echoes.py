@@ -1,7 +1,7 @@
 """One finding per device: a weaker pattern at a louder finding's stop (an
 echo: the louder one's bursts mixed with other traffic), or a kind's second
-peak that the louder finding's fitted source already explains, is not a
-second device (docs/findings.md step 7)."""
+peak that the louder finding's fitted source already explains or whose region
+it shares, is not a second device (docs/findings.md step 7)."""
 
 from __future__ import annotations
 
@@ -51,17 +51,35 @@ def unexplained(
     (fitted without this stop, analyze._finding) says that source reads there,
     give or take a fade (FADE_UP_DB), is
     the same device heard again (fading made a second local maximum), not a
-    second one."""
+    second one; so is one that shares the louder one's region both ways
+    (_one_region)."""
     kept: list[dict[str, Any]] = []
     for f in sorted(of_kind, key=lambda f: -f["level_dbm"]):
         here = positions.get(f["waypoint"] or "")
         if (
             here is None
             or f["evidence"].get("own_frame_phase")  # timing says: not the louder one
-            or not any(_explains(k, here, f["level_dbm"]) for k in kept)
+            or not any(_explains(k, here, f["level_dbm"]) or _one_region(k, f) for k in kept)
         ):
             kept.append(f)
     return kept
+
+
+def _one_region(louder: dict[str, Any], f: dict[str, Any]) -> bool:
+    """Whether each finding's stop lies in the other's region (inroom.region:
+    the stops reading within REGION_DB of its loudest). Each stop then reads
+    within that of the other's level: one source between them, whose level
+    no stop tells apart from a second's (outsider round 6c room24: a GSM phone
+    at -16.1 and -16.7 dBm at neighbouring stops; wide tuning w1357-033: a
+    camera heard at two stops of one open floor). Two devices of a kind a
+    stop apart whose levels stay that close at both stops are one finding:
+    nothing in the levels tells them apart (over every set: 10 findings fewer
+    that were false or a device's second, 3 matches fewer, one of them right:
+    one of three Bluetooth bugs in a 1.8 x 2 m bathroom; docs/benchmarks.md
+    round 30)."""
+    return f["waypoint"] in (louder.get("region") or []) and louder["waypoint"] in (
+        f.get("region") or []
+    )
 
 
 def _explains(louder: dict[str, Any], at: tuple[float, float], level: float) -> bool:
