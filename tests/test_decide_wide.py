@@ -11,6 +11,7 @@ import numpy as np
 from roomsweep.analysis import inroom, wifiscan
 from roomsweep.analysis import peaks as P
 from roomsweep.analysis.analyze import analyze
+from roomsweep.analysis.components import Stretch
 from roomsweep.analysis.echoes import unexplained
 from roomsweep.analysis.locate import HULL_MARGIN_M, in_room
 from roomsweep.analysis.recording import Recording
@@ -138,6 +139,7 @@ def _fitted(cls: str, waypoint: str, level: float, xy, at_1m) -> dict:
         "class": cls,
         "waypoint": waypoint,
         "level_dbm": level,
+        "confidence": 0.9,
         "position_m": list(xy) if xy is not None else None,
         "evidence": {} if at_1m is None else {"fit_at_1m_dbm": at_1m},
     }
@@ -161,27 +163,56 @@ def test_a_second_peak_the_louder_sources_fit_explains_is_the_same_device():
     assert unexplained([unfitted, again], ROOM) == [unfitted, again]
 
 
+def _regions(levels: dict[str, float]) -> dict[str, list[str]]:
+    """Each stop's region (inroom.region) on a track reading `levels` along a
+    row of stops 1.5 m apart (ROOM's door, coat hook, desk and window), each
+    the next one's neighbour."""
+    labels = list(levels)
+    parts = [Stretch(i, label, 10.0 * i, 10.0 * i + 3.0) for i, label in enumerate(labels)]
+    near = {i: [j for j in (i - 1, i + 1) if 0 <= j < len(labels)] for i in range(len(labels))}
+    track = np.array([levels[label] for label in labels])
+    return {label: inroom.region(track, parts, i, near, ROOM) for i, label in enumerate(labels)}
+
+
 def test_a_weaker_finding_sharing_a_louder_ones_region_both_ways_is_the_same_device():
     """No fit to go by (too few stops near): a -16.1 dBm GSM finding at the
-    coat hook whose region holds the desk, and a -16.7 dBm one at the desk whose
-    region holds the coat hook, are one source between the two stops (each
-    reads within 6 dB of the other). Where only one region holds the other's
-    stop (the weaker one's level falls more than 6 dB at the louder's stop, or
-    the louder one's at the weaker's), the levels show two sources: both stay."""
+    coat hook and a -16.7 dBm one at the desk beside it, each stop in the
+    other's region, are one source between the two stops. Where the desk
+    reads more than 6 dB under the coat hook (-23 dBm: a second device's own
+    stop, or the first one's fall), the desk is no part of the coat hook's
+    region and both stay; so do two clipped levels (lower bounds say nothing
+    of a distance), a level of its own heard beside the louder one
+    (peaks.peaks_apart), another phase of the kind's frame, and two sources
+    that the frame timing tells apart."""
+    row = {"door": -30.0, "coat-hook": -16.1, "desk": -16.7, "window": -30.0}
+    regions = _regions(row)
+    assert regions["coat-hook"] == ["coat-hook", "desk"] and "coat-hook" in regions["desk"]
 
-    def gsm(waypoint: str, level: float, region: list[str]) -> dict:
-        return {**_fitted("gsm", waypoint, level, None, None), "region": region}
+    def gsm(waypoint: str, level: float, regions: dict[str, list[str]], **extra) -> dict:
+        made = {**_fitted("gsm", waypoint, level, None, None), "region": regions[waypoint]}
+        made["evidence"].update(extra.pop("evidence", {}))
+        return {**made, **extra}
 
-    hook = gsm("coat-hook", -16.1, ["coat-hook", "desk"])
-    desk = gsm("desk", -16.7, ["desk", "coat-hook"])
+    hook, desk = gsm("coat-hook", -16.1, regions), gsm("desk", -16.7, regions)
     assert unexplained([desk, hook], ROOM) == [hook]
-    alone = gsm("coat-hook", -16.1, ["coat-hook"])  # falls more than 6 dB at the desk
-    assert unexplained([desk, alone], ROOM) == [alone, desk]
-    own = gsm("desk", -16.7, ["desk"])  # the louder one falls at the desk
-    assert unexplained([own, hook], ROOM) == [hook, own]
-    # told apart by timing: another phase of the kind's frame stays
-    phase = {**desk, "evidence": {"own_frame_phase": True}}
+    apart = _regions({**row, "desk": -23.0})
+    assert "desk" not in apart["coat-hook"] and "coat-hook" in apart["desk"]
+    lone, second = gsm("coat-hook", -16.1, apart), gsm("desk", -23.0, apart)
+    assert unexplained([second, lone], ROOM) == [lone, second]
+    clipped = gsm("coat-hook", -16.1, regions, level_is_lower_bound=True)
+    assert unexplained([desk, clipped], ROOM) == [clipped, desk]
+    heard = gsm("desk", -16.7, regions, evidence={"heard_apart": True})
+    assert unexplained([heard, hook], ROOM) == [hook, heard]
+    phase = gsm("desk", -16.7, regions, evidence={"own_frame_phase": True})
     assert unexplained([phase, hook], ROOM) == [hook, phase]
+    # two sources by their frame timing (timing.one_device_groups): both stay;
+    # one source, or no phase known for one of them: the region decides
+    assert unexplained([desk, hook], ROOM, {id(hook): 1, id(desk): 2}) == [hook, desk]
+    assert unexplained([desk, hook], ROOM, {id(hook): 1, id(desk): 1}) == [hook]
+    assert unexplained([desk, hook], ROOM, {id(hook): 1}) == [hook]
+    # one level, one source: the surer of the two is kept whichever comes first
+    twin = {**gsm("desk", -16.1, regions), "confidence": 0.95}
+    assert unexplained([hook, twin], ROOM) == [twin] == unexplained([twin, hook], ROOM)
 
 
 def _claim(rssi: dict[str, float]) -> dict:

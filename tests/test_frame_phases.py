@@ -250,3 +250,25 @@ def test_a_source_beside_between_stops_is_judged_by_the_in_room_test():
     # the same levels from 2 m beyond the wall behind the door: no source beside
     parts, _, best = _track(_from((-2.0, -0.5), -10.0))
     assert analyze_module._beside([best], parts, near, ROOM, 17.0, "dect", []) == []
+
+
+def test_analyze_tells_unexplained_which_source_each_finding_is(monkeypatch):
+    """Two GSM bugs beside the desk in different timeslots (data/gsm_twins.toml):
+    analyze hands echoes.unexplained each finding's source by frame timing,
+    two sources, so a region the two share does not make them one."""
+    from roomsweep.analysis import analyze as analyze_module
+    from roomsweep.eval.fastpath import from_scenario
+    from roomsweep.sim.scenario import load_scenario
+
+    asked, real = [], analyze_module.unexplained
+
+    def spy(of_kind, positions, timed=None):
+        if of_kind and of_kind[0]["class"] == "gsm":
+            asked.append({timed[id(f)] for f in of_kind if id(f) in (timed or {})})
+        return real(of_kind, positions, timed)
+
+    monkeypatch.setattr(analyze_module, "unexplained", spy)
+    path = Path(__file__).parent / "data" / "gsm_twins.toml"
+    found = analyze_module.analyze(from_scenario(load_scenario(str(path))))
+    assert [len(sources) for sources in asked] == [2]
+    assert [f["waypoint"] for f in found if f.get("class") == "gsm"] == ["desk", "desk"]

@@ -71,6 +71,7 @@ from roomsweep.analysis.peaks import (
     SAME_LEVEL_DB,
     neighbours,
     peaks,
+    peaks_apart,
     stretch_levels,
     surest_per_stretch,
 )
@@ -171,7 +172,7 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             levels_at = {}
             for c in of_class:
                 levels_at.setdefault(c.stretch, []).append(c)
-        at_peaks = peaks(track, best_in, parts, near, positions, ceiling, levels_at)
+        at_peaks, apart = peaks_apart(track, best_in, parts, near, positions, ceiling, levels_at)
         # a peak that makes no finding (a fading echo of a louder stop, a
         # phone beyond the walls) claims no stops from the others' in-room tests
         rooms = {
@@ -196,21 +197,17 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
         chosen = at_peaks + [best_in[i] for i in regional]
         # each top with the track it stands on, its in-room evidence, and whether a peak
         tops = [(top, track, rooms[top.stretch], top in at_peaks) for top in chosen]
+        sources: dict[int, int] = {}  # component -> its source by frame timing
         if cls in TIMED_FRAMES_S:  # one loud device heard at several stops: once
             phases = frame_phases(of_class, rec.device_time)
             groups = same_source_groups(of_class, phases)
-            chosen = one_per_source(chosen, one_device_groups(of_class, groups, phases))
+            sources = one_device_groups(of_class, groups, phases)
+            chosen = one_per_source(chosen, sources)
             tops = [t for t in tops if t[0] in chosen]
-            tops += _beside(
-                sources_beside(of_class, chosen, groups, phases),
-                parts,
-                near,
-                positions,
-                ceiling,
-                cls,
-                chosen,
-            )
+            beside = sources_beside(of_class, chosen, groups, phases)
+            tops += _beside(beside, parts, near, positions, ceiling, cls, chosen)
         of_kind: list[dict[str, Any]] = []
+        timed: dict[int, int] = {}  # finding -> its source by frame timing
         for top, own, room, is_peak in tops:
             if beyond_walls(room, top.level_dbm, ceiling):
                 continue
@@ -227,10 +224,14 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
                 finding = _placed(finding, own, parts, top.stretch, near, positions, room, is_peak)
                 if own is not track:  # its own phase of the frame: a device of its own
                     finding["evidence"]["own_frame_phase"] = True
+                if is_peak and top.stretch in apart:  # a level of its own beside a rival
+                    finding["evidence"]["heard_apart"] = True
                 if finding["confidence"] >= MIN_PROBABILITY:
                     of_kind.append(finding)
+                    if id(top) in sources:
+                        timed[id(finding)] = sources[id(top)]
         kinds[cls] = (track, best_in, typical, chosen)
-        findings += unexplained(of_kind, positions)
+        findings += unexplained(of_kind, positions, timed)
     wifi_kinds = {cls: kind for cls, kind in kinds.items() if cls in RF_MERGE_CLASSES}
     for cls, heard, room, claim in vouched_by_scan(wifi_kinds, parts, positions, scan, findings):
         if heard is None:  # the detector heard no Wi-Fi level there: the scan alone

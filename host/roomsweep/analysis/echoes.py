@@ -44,7 +44,9 @@ FADE_UP_DB = 6.0
 
 
 def unexplained(
-    of_kind: list[dict[str, Any]], positions: dict[str, tuple[float, float]]
+    of_kind: list[dict[str, Any]],
+    positions: dict[str, tuple[float, float]],
+    timed: dict[int, int] | None = None,
 ) -> list[dict[str, Any]]:
     """A kind's findings without those a louder one's source explains: a
     finding no louder at its stop than the louder finding's position fit
@@ -52,31 +54,52 @@ def unexplained(
     give or take a fade (FADE_UP_DB), is
     the same device heard again (fading made a second local maximum), not a
     second one; so is one that shares the louder one's region both ways
-    (_one_region)."""
+    (_one_region), unless their frame timing makes them two sources
+    (`timed`: id of a finding -> its source, timing.one_device_groups)."""
+    timed = timed or {}
+
+    def apart(k: dict[str, Any], f: dict[str, Any]) -> bool:
+        a, b = timed.get(id(k)), timed.get(id(f))
+        return a is not None and b is not None and a != b
+
     kept: list[dict[str, Any]] = []
-    for f in sorted(of_kind, key=lambda f: -f["level_dbm"]):
+    # loudest first; at one level the surer, then by waypoint (a fixed order)
+    for f in sorted(
+        of_kind, key=lambda f: (-f["level_dbm"], -f["confidence"], f["waypoint"] or "")
+    ):
         here = positions.get(f["waypoint"] or "")
         if (
             here is None
             or f["evidence"].get("own_frame_phase")  # timing says: not the louder one
-            or not any(_explains(k, here, f["level_dbm"]) or _one_region(k, f) for k in kept)
+            or not any(
+                _explains(k, here, f["level_dbm"]) or (_one_region(k, f) and not apart(k, f))
+                for k in kept
+            )
         ):
             kept.append(f)
     return kept
 
 
 def _one_region(louder: dict[str, Any], f: dict[str, Any]) -> bool:
-    """Whether each finding's stop lies in the other's region (inroom.region:
-    the stops reading within REGION_DB of its loudest). Each stop then reads
-    within that of the other's level: one source between them, whose level
-    no stop tells apart from a second's (outsider round 6c room24: a GSM phone
-    at -16.1 and -16.7 dBm at neighbouring stops; wide tuning w1357-033: a
-    camera heard at two stops of one open floor). Two devices of a kind a
-    stop apart whose levels stay that close at both stops are one finding:
-    nothing in the levels tells them apart (over every set: 10 findings fewer
-    that were false or a device's second, 3 matches fewer, one of them right:
-    one of three Bluetooth bugs in a 1.8 x 2 m bathroom; docs/benchmarks.md
-    round 30)."""
+    """Whether each finding's stop lies in the other's region (inroom.region),
+    neither level a lower bound (a clipped level says nothing of the
+    distance) and the weaker not proven a device of its own by a level of
+    its own heard beside the louder one (peaks.peaks_apart, `heard_apart`).
+    The weaker stop is then a neighbour of the louder one reading within
+    REGION_DB of its level (or within CLOSE_STOP_M of it, down to a fade
+    beneath), or one where the kind was drowned: as far as the levels tell,
+    one source between the two stops, which a pair of co-peaks (two stops
+    standing together over the rest) is too unless timing or a level of its
+    own tells them apart (the co-peak's reading of two devices rests on
+    HOLD_M, which no room promises). Outsider round 6 room28: an analog
+    sender at the wardrobe and again at the desk; wide tuning w1357-033: a
+    camera at two stops of one open floor. Over every set: 8 findings fewer
+    that were false or a device's second, 2 matches fewer, both wrong-class
+    (docs/benchmarks.md round 30)."""
+    if louder.get("level_is_lower_bound") or f.get("level_is_lower_bound"):
+        return False
+    if f["evidence"].get("heard_apart"):
+        return False
     return f["waypoint"] in (louder.get("region") or []) and louder["waypoint"] in (
         f.get("region") or []
     )

@@ -148,6 +148,23 @@ def peaks(
     device, one level): a stop beside a louder peak whose device is heard
     there at once at a level of its own is a peak by the rest (_own_beside).
     """
+    return peaks_apart(track, best_in, parts, near, positions, ceiling, levels_at)[0]
+
+
+def peaks_apart(
+    track: np.ndarray,
+    best_in: dict[int, Component],
+    parts: list[Stretch],
+    near: dict[int, list[int]],
+    positions: dict[str, tuple[float, float]],
+    ceiling: float = SATURATION_DBM,
+    levels_at: dict[int, list[Component]] | None = None,
+) -> tuple[list[Component], set[int]]:
+    """The peaks (peaks), and the stretches of those beside rivals (stops
+    within SHARPNESS_DB of them, or louder) whose devices are heard there at
+    once at levels of their own (_own_beside): a device of its own by that
+    level, which a region shared with a rival does not make the same source
+    (echoes.unexplained)."""
     loudest = max(c.level_dbm for c in best_in.values())
 
     def distance(i: int, j: int) -> float | None:
@@ -158,6 +175,7 @@ def peaks(
 
     distance = functools.lru_cache(maxsize=None)(distance)  # pure: asked per pair many times
     found, rest = [], []
+    own: list[Component] = []  # peaks beside a louder rival, by a level of their own
     need = SHARPNESS_DB
     # each stretch's level, or where the class was not heard, the most it can have been
     bounds = np.array([at_most(track, parts, j) for j in range(len(parts))])
@@ -206,7 +224,7 @@ def peaks(
         key = parts[c.stretch].label if parts[c.stretch].label else str(c.stretch)
         if key not in best or c.level_dbm > best[key].level_dbm:
             best[key] = c
-    return list(best.values())
+    return list(best.values()), {c.stretch for c in best.values() if c in own}
 
 
 def _falls_enough(
