@@ -203,6 +203,8 @@ def test_a_weaker_finding_sharing_a_louder_ones_region_both_ways_is_the_same_dev
     assert unexplained([desk, clipped], ROOM) == [clipped, desk]
     heard = gsm("desk", -16.7, regions, evidence={"heard_apart": True})
     assert unexplained([heard, hook], ROOM) == [hook, heard]
+    beside = gsm("coat-hook", -16.1, regions, evidence={"heard_apart": True})
+    assert unexplained([desk, beside], ROOM) == [beside, desk]  # either one heard apart
     phase = gsm("desk", -16.7, regions, evidence={"own_frame_phase": True})
     assert unexplained([phase, hook], ROOM) == [hook, phase]
     # two sources by their frame timing (timing.one_device_groups): both stay;

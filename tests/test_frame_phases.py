@@ -255,7 +255,9 @@ def test_a_source_beside_between_stops_is_judged_by_the_in_room_test():
 def test_analyze_tells_unexplained_which_source_each_finding_is(monkeypatch):
     """Two GSM bugs beside the desk in different timeslots (data/gsm_twins.toml):
     analyze hands echoes.unexplained each finding's source by frame timing,
-    two sources, so a region the two share does not make them one."""
+    two sources (the plumbing; what unexplained does with them is
+    tests/test_decide_wide.py's; here the second bug is kept by its own
+    phase of the frame as well)."""
     from roomsweep.analysis import analyze as analyze_module
     from roomsweep.eval.fastpath import from_scenario
     from roomsweep.sim.scenario import load_scenario

@@ -83,22 +83,23 @@ def unexplained(
 def _one_region(louder: dict[str, Any], f: dict[str, Any]) -> bool:
     """Whether each finding's stop lies in the other's region (inroom.region),
     neither level a lower bound (a clipped level says nothing of the
-    distance) and the weaker not proven a device of its own by a level of
-    its own heard beside the louder one (peaks.peaks_apart, `heard_apart`).
+    distance) and neither proven a device of its own by a level of its own
+    heard beside the other's stop (peaks.peaks_apart, `heard_apart`).
     The weaker stop is then a neighbour of the louder one reading within
     REGION_DB of its level (or within CLOSE_STOP_M of it, down to a fade
     beneath), or one where the kind was drowned: as far as the levels tell,
     one source between the two stops, which a pair of co-peaks (two stops
     standing together over the rest) is too unless timing or a level of its
     own tells them apart (the co-peak's reading of two devices rests on
-    HOLD_M, which no room promises). Outsider round 6 room28: an analog
+    HOLD_M, a device within arm's reach of a stop, which real rooms need not
+    keep to). Outsider round 6 room28: an analog
     sender at the wardrobe and again at the desk; wide tuning w1357-033: a
     camera at two stops of one open floor. Over every set: 8 findings fewer
     that were false or a device's second, 2 matches fewer, both wrong-class
     (docs/benchmarks.md round 30)."""
     if louder.get("level_is_lower_bound") or f.get("level_is_lower_bound"):
         return False
-    if f["evidence"].get("heard_apart"):
+    if f["evidence"].get("heard_apart") or louder["evidence"].get("heard_apart"):
         return False
     return f["waypoint"] in (louder.get("region") or []) and louder["waypoint"] in (
         f.get("region") or []

@@ -175,7 +175,7 @@ def peaks_apart(
 
     distance = functools.lru_cache(maxsize=None)(distance)  # pure: asked per pair many times
     found, rest = [], []
-    own: list[Component] = []  # peaks beside a louder rival, by a level of their own
+    own: list[Component] = []  # peaks beside a rival, by a level of their own
     need = SHARPNESS_DB
     # each stretch's level, or where the class was not heard, the most it can have been
     bounds = np.array([at_most(track, parts, j) for j in range(len(parts))])
