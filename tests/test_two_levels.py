@@ -26,15 +26,16 @@ def _component(stretch: int, level: float, start_s: float, seconds: float = WIND
     return Component(stretch, "wifi_camera", 1.0, level, start_s + 0.5, f, window_start_s=start_s)
 
 
-def _peaks(
+def _found(
     positions: dict[str, tuple[float, float]],
     loudest: dict[str, float],
     extra: dict[str, list[Component]],
     with_levels: bool = True,
-) -> set[str]:
+) -> tuple[set[str | None], set[str | None]]:
     """The peaks of a track whose loudest level at each stop is `loudest`,
     each read in the stop's first window, with `extra` levels heard there too
-    (stop -> components; stretch index filled in)."""
+    (stop -> components; stretch index filled in), and those of them that are
+    peaks by a level of their own beside a rival (peaks.peaks_apart)."""
     labels = list(positions)
     parts = [Stretch(i, lab, 10.0 * i, 10.0 * i + DWELL_S) for i, lab in enumerate(labels)]
     best_in = {i: _component(i, loudest[lab], 10.0 * i) for i, lab in enumerate(labels)}
@@ -60,14 +61,17 @@ def _peaks(
     assert found == peaks(
         track, best_in, parts, near, positions, levels_at=levels_at if with_levels else None
     )
-    APART.clear()
-    APART.update(parts[i].label for i in apart)
-    return {parts[c.stretch].label for c in found}
+    return {parts[c.stretch].label for c in found}, {parts[i].label for i in apart}
 
 
-# the stops the last _peaks call found a peak at by a level of its own beside a
-# louder rival (peaks.peaks_apart): echoes.unexplained keeps them beside it
-APART: set[str | None] = set()
+def _peaks(
+    positions: dict[str, tuple[float, float]],
+    loudest: dict[str, float],
+    extra: dict[str, list[Component]],
+    with_levels: bool = True,
+) -> set[str | None]:
+    """The peaks _found finds."""
+    return _found(positions, loudest, extra, with_levels)[0]
 
 
 BED = {"bed": (0.0, 0.0), "nightstand": (1.5, 0.0), "door": (2.8, 0.0), "wardrobe": (1.5, 1.7)}
@@ -76,19 +80,25 @@ BED_LOUDEST = {"bed": -4.0, "nightstand": -18.0, "door": -25.0, "wardrobe": -24.
 # -28.2 to -18.2 dBm at the nightstand (and at most 6 dB beneath its -18)
 
 
-def _bed(level: float | None, start_s: float = 0.0, seconds: float = WINDOW_S, **kw) -> set[str]:
-    extra = {} if level is None else {"nightstand": [_component(0, level, start_s, seconds)]}
+def _bed_extra(level: float | None, start_s: float = 0.0, seconds: float = WINDOW_S) -> dict:
+    """The bed camera's level heard at the nightstand (none for None)."""
+    return {} if level is None else {"nightstand": [_component(0, level, start_s, seconds)]}
+
+
+def _bed(level: float | None, start_s: float = 0.0, seconds: float = WINDOW_S, **kw) -> set:
+    extra = _bed_extra(level, start_s, seconds)
     return _peaks(BED, {**BED_LOUDEST, **kw.pop("loudest", {})}, extra, **kw)
 
 
 def test_a_second_camera_beside_a_louder_one_is_a_peak():
     assert _bed(-26.0) == {"bed", "nightstand"}
-    assert APART == {"nightstand"}  # by its own level; the bed is a plain peak
+    # by its own level; the bed is a plain peak
+    assert _found(BED, BED_LOUDEST, _bed_extra(-26.0))[1] == {"nightstand"}
 
 
 def test_without_the_levels_heard_the_nightstand_is_no_peak():
     assert _bed(-26.0, with_levels=False) == {"bed"}
-    assert APART == set()
+    assert _found(BED, BED_LOUDEST, _bed_extra(-26.0), with_levels=False)[1] == set()
 
 
 def test_a_level_over_the_whole_dwell_is_heard_at_once():
@@ -132,18 +142,23 @@ PAIR = {
 PAIR_LOUDEST = {"tv": -9.0, "radiator": -12.0, "wardrobe": -24.0, "door": -29.0, "bed-left": -21.5}
 
 
-def _pair(at_tv: float | None, at_radiator: float | None) -> set[str]:
-    extra = {
+def _pair_extra(at_tv: float | None, at_radiator: float | None) -> dict:
+    """Each camera's level heard at the other's stop (none for None)."""
+    return {
         stop: [_component(0, level, 0.0)]
         for stop, level in (("tv", at_tv), ("radiator", at_radiator))
         if level is not None
     }
-    return _peaks(PAIR, PAIR_LOUDEST, extra)
+
+
+def _pair(at_tv: float | None, at_radiator: float | None) -> set:
+    return _peaks(PAIR, PAIR_LOUDEST, _pair_extra(at_tv, at_radiator))
 
 
 def test_two_cameras_each_heard_at_the_others_stop_are_two_peaks():
     assert _pair(-29.0, -26.0) == {"tv", "radiator"}
-    assert APART == {"tv", "radiator"}  # each beside the other, by its own level
+    # each beside the other, by its own level
+    assert _found(PAIR, PAIR_LOUDEST, _pair_extra(-29.0, -26.0))[1] == {"tv", "radiator"}
 
 
 @pytest.mark.parametrize(

@@ -57,11 +57,6 @@ def unexplained(
     (_one_region), unless their frame timing makes them two sources
     (`timed`: id of a finding -> its source, timing.one_device_groups)."""
     timed = timed or {}
-
-    def apart(k: dict[str, Any], f: dict[str, Any]) -> bool:
-        a, b = timed.get(id(k)), timed.get(id(f))
-        return a is not None and b is not None and a != b
-
     kept: list[dict[str, Any]] = []
     # loudest first; at one level the surer, then by waypoint (a fixed order)
     for f in sorted(
@@ -72,19 +67,19 @@ def unexplained(
             here is None
             or f["evidence"].get("own_frame_phase")  # timing says: not the louder one
             or not any(
-                _explains(k, here, f["level_dbm"]) or (_one_region(k, f) and not apart(k, f))
-                for k in kept
+                _explains(k, here, f["level_dbm"]) or _one_region(k, f, timed) for k in kept
             )
         ):
             kept.append(f)
     return kept
 
 
-def _one_region(louder: dict[str, Any], f: dict[str, Any]) -> bool:
+def _one_region(louder: dict[str, Any], f: dict[str, Any], timed: dict[int, int]) -> bool:
     """Whether each finding's stop lies in the other's region (inroom.region),
     neither level a lower bound (a clipped level says nothing of the
-    distance) and neither proven a device of its own by a level of its own
-    heard beside the other's stop (peaks.peaks_apart, `heard_apart`).
+    distance), neither proven a device of its own by a level of its own
+    heard beside the other's stop (peaks.peaks_apart, `heard_apart`) and
+    their frame timing (`timed`, as unexplained's) not two sources.
     The weaker stop is then a neighbour of the louder one reading within
     REGION_DB of its level (or within CLOSE_STOP_M of it, down to a fade
     beneath), or one where the kind was drowned: as far as the levels tell,
@@ -101,6 +96,9 @@ def _one_region(louder: dict[str, Any], f: dict[str, Any]) -> bool:
         return False
     if f["evidence"].get("heard_apart") or louder["evidence"].get("heard_apart"):
         return False
+    sources = {timed.get(id(louder)), timed.get(id(f))}
+    if None not in sources and len(sources) == 2:
+        return False  # two sources by their frame timing
     return f["waypoint"] in (louder.get("region") or []) and louder["waypoint"] in (
         f.get("region") or []
     )
