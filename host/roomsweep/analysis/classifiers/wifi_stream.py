@@ -133,7 +133,10 @@ CLUSTER_SPREAD_S = (0.2e-3, 0.5e-3)
 # 20 fps or less a 1.5 s window holds too few intervals to show it so
 VIDEO_CLOCK_INTERVAL_S = (1 / 31, 1 / 9)
 # At least a few packets per cluster on average (median cluster at least this
-# long): a lone short burst a tick is a beacon or an advertiser, not a video frame
+# long): a lone short burst a tick is a beacon or an advertiser, not a video
+# frame, unless the bursts keep a video frame clock (_video_clock): a camera at
+# 0.3-0.6 Mbit/s and 20-30 fps sends 1.5-3.5 kB a P-frame, one A-MPDU of 0.2-0.4
+# ms at 65 Mbit/s (outsider round 6b, room 44: median cluster 0.25 ms, clocked)
 CLUSTER_MIN_WIDTH_S = 0.3e-3
 # Clusters that hold a beacon train (_beacons) are an access point's beacons
 # with its data between, not video frames.
@@ -258,12 +261,17 @@ def _beyond_beacons(f: Features, frames: float) -> float:
 
 def _clusters(f: Features) -> float:
     """How clearly the bursts come in clusters at a video frame rate, of varied
-    length (0..1)."""
+    length or keeping a video frame clock; clusters too narrow for their
+    lengths to vary (CLUSTER_MIN_WIDTH_S) by the clock alone (0..1)."""
     starts, widths = f.events(CLUSTER_GAP_S)
     if starts.size < MIN_BURSTS // 2 or f.duration_s <= 0:
         return 0.0
     rate = ramp(starts.size / f.duration_s, *CLUSTER_RATE_HZ)
-    if rate == 0 or _median(widths) < CLUSTER_MIN_WIDTH_S:  # np.median's value
+    if rate == 0:
+        return 0.0
+    narrow = _median(widths) < CLUSTER_MIN_WIDTH_S  # np.median's value
+    clock = _video_clock(starts) if narrow else 0.0
+    if narrow and clock == 0:
         return 0.0
     # an access point's beacons (102.4 ms) with its data frames between also
     # come 10-20 a second in varied lengths: clusters on the beacon grid are
@@ -271,6 +279,9 @@ def _clusters(f: Features) -> float:
     not_beacons = 1.0 - _beacons(f)
     on_grid, _ = grid_fraction(starts, *CLUSTER_GRID, max_multiple=CLUSTER_GRID_MAX_MULTIPLE)
     not_lte = 1.0 - ramp(on_grid, *ON_GRID)
+    if narrow:
+        # bursts of a sample or two: their lengths say nothing, the clock all
+        return rate * not_beacons * not_lte * clock
     spread = ramp(float(np.std(widths)), *CLUSTER_SPREAD_S)
     if spread < 1.0:
         spread = max(spread, _video_clock(starts))
