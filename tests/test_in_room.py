@@ -8,6 +8,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from roomsweep.analysis import analyze as A
 from roomsweep.analysis import inroom
@@ -412,6 +413,42 @@ def test_a_fall_to_the_nearer_stops_speaks_where_the_room_across_is_drowned():
     flat[5] = lv[7] - 2.0
     bounds_flat = np.where(heard, flat, bounds)
     assert not in_room(pts, flat, bounds_flat, heard, 7)["in_room"]
+
+
+def test_a_silent_stop_beside_flat_levels_keeps_the_near_fit_in_the_room():
+    """A GSM bug in a call that starts mid-sweep (outsider round 6c, room 1, a
+    bathroom): heard at the shower (-14.2 dBm), the sink (-14.7) and the
+    mirror (-18.3) alike, not at the vent 2.2 m from the shower where nothing
+    rose above -50 dBm. Over the three that heard it the fit lands 2.5 m
+    outside the stops; the vent's bound says the field fell there, as the
+    21 dB fall already reads it: the near fit takes it as an upper bound and
+    lands within reach of the stops."""
+    pts = np.array([(2.63, 0.5), (2.68, 2.72), (1.53, 2.67), (0.45, 1.76), (1.43, 0.45)])
+    floor = A.DETECTOR_FLOOR_DBM
+    lv = np.array([floor, -14.7, -14.2, -18.3, floor])
+    bounds = np.array([-20.5, -14.7, -14.2, -18.3, -50.3])
+    heard = lv > floor
+    e = in_room(pts, lv, bounds, heard, 2)
+    assert e["fall_db"] > IN_ROOM_FALL_DB
+    assert e["outside_hull_m"] <= HULL_MARGIN_M
+    assert e["in_room"]
+    # the fit over every stop that heard it keeps to heard levels
+    assert e["room_fit_outside_hull_m"] > 2 * HULL_MARGIN_M
+    # the vent heard louder traffic, beneath which the bug could hide: no
+    # bound, no fall there, nothing to pull the fit in
+    hidden = bounds.copy()
+    hidden[4] = -12.0
+    e = in_room(pts, lv, hidden, heard, 2)
+    assert e["outside_hull_m"] > 2 * HULL_MARGIN_M
+    assert not e["in_room"]
+
+
+def test_fit_position_checks_its_marks():
+    pts = np.array([(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)])
+    lv = np.array([-20.0, -25.0, -25.0])
+    for name in ("at_least", "at_most"):
+        with pytest.raises(ValueError, match=name):
+            fit_position(pts, lv, **{name: np.zeros(2, bool)})
 
 
 def test_hull_distance_and_in_room_evidence():

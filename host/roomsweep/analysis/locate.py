@@ -26,6 +26,7 @@ def fit_position(
     at_least: np.ndarray | None = None,
     reach_m: float = 1.0,
     heights_m: tuple[float, ...] = (0.0,),
+    at_most: np.ndarray | None = None,
 ) -> tuple[tuple[np.ndarray, float], dict]:
     """Least-squares (x, y) of a transmitter from levels at known positions.
 
@@ -35,10 +36,12 @@ def fit_position(
 
     `at_least` marks levels that are lower bounds (the detector clipped: the
     source was at least this loud there): they count against a position only
-    where the model is quieter than them. A is fitted on the other levels when
-    two or more remain. `heights_m`: the source may sit this far above or
-    below the plane the levels were taken in (a ceiling fitting over the
-    held detector); the best of them is kept per grid point.
+    where the model is quieter than them; `at_most` marks upper bounds (the
+    source not heard there beneath that level), which count only where the
+    model is louder. A is fitted on the other levels when two or more remain
+    (else on all but the upper bounds). `heights_m`: the source may sit this
+    far above or below the plane the levels were taken in (a ceiling fitting
+    over the held detector); the best of them is kept per grid point.
 
     Returns
     -------
@@ -53,6 +56,17 @@ def fit_position(
     >>> (xy, err), p = fit_position(pts, lv)
     >>> np.round(xy, 1).tolist()
     [1.0, 3.0]
+
+    Three stops in a row read alike: a source far off to either side fits
+    them (the search takes the first side); a stop beside them where it was
+    not heard above -40 dBm says which side it is not on.
+
+    >>> row = np.array([[0, 0], [1, 0], [2, 0], [1, -2]], float)
+    >>> lv = np.array([-20.0, -19.5, -20.0, -40.0])
+    >>> (xy, _), _ = fit_position(row, lv, reach_m=3.0, at_most=np.array([0, 0, 0, 1], bool))
+    >>> (either, _), _ = fit_position(row[:3], lv[:3], reach_m=3.0)
+    >>> bool(xy[1] > 0), bool(either[1] > 0)
+    (True, False)
     """
     pts = np.asarray(points_xy, dtype=float)
     lv = _check_1d(levels_dbm, "levels_dbm").astype(float)
@@ -60,13 +74,19 @@ def fit_position(
         raise ValueError("points_xy must be (n, 2) matching levels_dbm")
     if lv.size < 3:
         raise ValueError("need levels at three or more points")
+    for name, marks in (("at_least", at_least), ("at_most", at_most)):
+        if marks is not None and np.shape(marks) != lv.shape:
+            raise ValueError(f"{name} must mark each of levels_dbm ({lv.size})")
     lo = pts.min(axis=0) - reach_m
     hi = pts.max(axis=0) + reach_m
     gx = np.arange(lo[0], hi[0] + grid_m, grid_m)
     gy = np.arange(lo[1], hi[1] + grid_m, grid_m)
     clipped = np.zeros(lv.size, bool) if at_least is None else np.asarray(at_least, bool)
-    free = ~clipped if np.count_nonzero(~clipped) >= 2 else np.ones(lv.size, bool)
-    fits = _height_fits(pts, lv, clipped, free, exponent, gx, gy)
+    upper = np.zeros(lv.size, bool) if at_most is None else np.asarray(at_most, bool)
+    free = ~clipped & ~upper
+    if np.count_nonzero(free) < 2:
+        free = ~upper
+    fits = _height_fits(pts, lv, clipped, free, exponent, gx, gy, upper)
     shape = (gy.size, gx.size)
     sse = np.full(shape, np.inf)
     A = np.zeros(shape)
@@ -110,13 +130,14 @@ def _height_fits(
     exponent: float,
     gx: np.ndarray,
     gy: np.ndarray,
+    upper: np.ndarray,
 ) -> Callable[[float], tuple[np.ndarray, np.ndarray]]:
     """``fits(h)`` -> (misfit, A) over the grid (gy.size, gx.size) with the
     source `h` off the plane: fit_position's arithmetic, step by step, with
     fewer temporaries; the last questions' answers and the last few
     fall-offs are kept."""
     where = (pts.tobytes(), gx.tobytes(), gy.tobytes(), float(exponent))
-    key = (where, lv.tobytes(), clipped.tobytes(), free.tobytes())
+    key = (where, lv.tobytes(), clipped.tobytes(), free.tobytes(), upper.tobytes())
     held = _FITS.get(key)
     if held is None:
         if len(_FITS) >= FITS_KEPT:
@@ -151,6 +172,8 @@ def _height_fits(
             # a clipped level only says "at least": a model louder there fits it
             if clipped.any():
                 resid[..., clipped] = np.maximum(resid[..., clipped], 0.0)
+            if upper.any():
+                resid[..., upper] = np.minimum(resid[..., upper], 0.0)
             np.square(resid, out=resid)
             held[h] = (np.sum(resid, axis=-1), a_h)
         return held[h]
@@ -263,8 +286,9 @@ def in_room(
     ``near_fall_db`` (where none does: the same over the stops REACH_M or more
     away that show one, which the test below then weighs; else None), ``fit_xy`` and
     ``outside_hull_m`` (log-distance fit over the stops within FIT_RADIUS_M that
-    heard it, and how far outside the stops' hull it lands; None with fewer than
-    three; ``high_fit_outside_hull_m`` the same with the source's height
+    heard it, with those there that show a fall without hearing it as upper
+    bounds, and how far outside the stops' hull it lands; None with fewer than
+    three that heard it; ``high_fit_outside_hull_m`` the same with the source's height
     free, SOURCE_HEIGHTS_M), ``room_fit_outside_hull_m`` (the same over every stop that heard it:
     a source beyond the walls is heard along them) and
     ``in_room`` (a fall of IN_ROOM_FALL_DB or more, or less in a small room,
@@ -307,7 +331,15 @@ def in_room(
         needed = min(IN_ROOM_FALL_DB, max(MIN_FALL_DB, 20 * np.log10(d_far / REACH_M)))
     heard = np.asarray(heard, bool)
     near = heard & ~far_from(pts, loudest)
-    fit_xy, outside, spread, _ = _fit_outside(pts, lv, near, clipped)
+    # the near fit takes the stops within FIT_RADIUS_M that show a fall without
+    # hearing the kind as what they are to the fall above: the most it was
+    # there (its bound). Flat levels at the three stops beside a source read as
+    # one far away, the silent stop beside them says it is not. The fit over
+    # every stop that heard it (beyond_walls') keeps to heard levels
+    silent = shown & ~heard & ~far_from(pts, loudest)
+    fit_xy, outside, spread, _ = _fit_outside(
+        pts, np.where(heard, lv, bounds), near, clipped, at_most=silent
+    )
     _, outside_room, _, _ = _fit_outside(pts, lv, heard, clipped)
     # the same with the source's height free: a ceiling source amid the stops
     # reads flat beneath it, and the plane's fit puts it far away instead. It
@@ -415,18 +447,23 @@ def _fit_outside(
     use: np.ndarray,
     clipped: np.ndarray | None,
     heights_m: tuple[float, ...] = (0.0,),
+    at_most: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, float | None, float | None, dict[str, float]]:
     """The fit over the stops in `use` (the source at one of `heights_m` off
-    their plane), how far outside the stops' hull it lands, its uncertainty
-    (metres) and fit_position's properties (``height_m`` it took, ``rms_db``);
-    (None, None, None, {}) with fewer than three."""
+    their plane), and over those `at_most` marks as upper bounds
+    (fit_position's), how far outside the stops' hull it lands, its
+    uncertainty (metres) and fit_position's properties (``height_m`` it took,
+    ``rms_db``); (None, None, None, {}) with fewer than three in `use`."""
     if np.count_nonzero(use) < 3:
         return None, None, None, {}
+    upper = np.zeros(use.size, bool) if at_most is None else np.asarray(at_most, bool) & ~use
+    use = use | upper
     cl = None if clipped is None else np.asarray(clipped, bool)[use]
     (xy, err), props = fit_position(
         pts[use],
         levels[use],
         at_least=cl,
+        at_most=upper[use],
         reach_m=BEYOND_M,
         grid_m=IN_ROOM_GRID_M,
         heights_m=heights_m,
