@@ -17,6 +17,7 @@ from roomsweep.analysis.components import components
 from roomsweep.analysis.confidence import probability
 from roomsweep.analysis.locate import (
     FIT_CREDIT_M,
+    FIT_RADIUS_M,
     HULL_MARGIN_M,
     IN_ROOM_FALL_DB,
     fit_position,
@@ -443,12 +444,55 @@ def test_a_silent_stop_beside_flat_levels_keeps_the_near_fit_in_the_room():
     assert not e["in_room"]
 
 
+def test_a_silent_stop_beyond_the_fit_radius_leaves_the_near_fit_alone():
+    """The near fit takes silent stops within FIT_RADIUS_M only: one 3.7 m from
+    the loudest, silent under -55 dBm, leaves it where a stop that heard
+    louder traffic there (no bound) does."""
+    pts = np.array(
+        [(2.63, 0.5), (2.68, 2.72), (1.53, 2.67), (0.45, 1.76), (1.43, 0.45), (1.53, 6.37)]
+    )
+    floor = A.DETECTOR_FLOOR_DBM
+    lv = np.array([floor, -14.7, -14.2, -18.3, floor, floor])
+    heard = lv > floor
+    silent_far = np.array([-20.5, -14.7, -14.2, -18.3, -50.3, -55.0])
+    loud_far = silent_far.copy()
+    loud_far[5] = -10.0
+    a, b = in_room(pts, lv, silent_far, heard, 2), in_room(pts, lv, loud_far, heard, 2)
+    assert np.hypot(*(pts[5] - pts[2])) > FIT_RADIUS_M
+    assert np.array_equal(a["fit_xy"], b["fit_xy"])
+    assert a["outside_hull_m"] == b["outside_hull_m"]
+
+
+def test_an_upper_bound_counts_only_where_the_model_is_louder():
+    """A bound far above what the source reads at that stop leaves the fit
+    where the heard levels put it; the same number taken as a level pulls it."""
+    pts = np.array(list(ROOM.values()))
+    true = np.array([1.2, 0.8])
+    lv = -15.0 - 25 * np.log10(np.maximum(0.2, np.hypot(*(pts - true).T)))
+    far = int(np.argmax(np.hypot(*(pts - true).T)))
+    raised = lv.copy()
+    raised[far] = lv.max()  # nothing there but louder traffic than the source
+    mark = np.zeros(lv.size, bool)
+    mark[far] = True
+    (bounded, _), _ = fit_position(pts, raised, at_most=mark)
+    (levelled, _), _ = fit_position(pts, raised)
+    assert np.hypot(*(bounded - true)) < 0.2
+    assert np.hypot(*(levelled - true)) > 0.5
+
+
 def test_fit_position_checks_its_marks():
     pts = np.array([(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)])
     lv = np.array([-20.0, -25.0, -25.0])
     for name in ("at_least", "at_most"):
         with pytest.raises(ValueError, match=name):
             fit_position(pts, lv, **{name: np.zeros(2, bool)})
+        with pytest.raises(ValueError, match=name):
+            fit_position(pts, lv, **{name: np.array([0, 0, 2])})  # indices, not a mask
+    both = np.array([True, False, False])
+    with pytest.raises(ValueError, match="not both"):
+        fit_position(pts, lv, at_least=both, at_most=both)
+    with pytest.raises(ValueError, match="not upper bounds"):
+        fit_position(pts, lv, at_most=np.array([True, True, False]))
 
 
 def test_hull_distance_and_in_room_evidence():

@@ -75,14 +75,20 @@ def fit_position(
     if lv.size < 3:
         raise ValueError("need levels at three or more points")
     for name, marks in (("at_least", at_least), ("at_most", at_most)):
-        if marks is not None and np.shape(marks) != lv.shape:
-            raise ValueError(f"{name} must mark each of levels_dbm ({lv.size})")
+        if marks is not None and (
+            np.shape(marks) != lv.shape or np.asarray(marks).dtype != np.bool_
+        ):
+            raise ValueError(f"{name} must be a boolean mask of levels_dbm ({lv.size})")
     lo = pts.min(axis=0) - reach_m
     hi = pts.max(axis=0) + reach_m
     gx = np.arange(lo[0], hi[0] + grid_m, grid_m)
     gy = np.arange(lo[1], hi[1] + grid_m, grid_m)
     clipped = np.zeros(lv.size, bool) if at_least is None else np.asarray(at_least, bool)
     upper = np.zeros(lv.size, bool) if at_most is None else np.asarray(at_most, bool)
+    if np.any(clipped & upper):
+        raise ValueError("a level is either at_least or at_most, not both")
+    if np.count_nonzero(~upper) < 2:
+        raise ValueError("need two or more levels that are not upper bounds (at_most)")
     free = ~clipped & ~upper
     if np.count_nonzero(free) < 2:
         free = ~upper
@@ -288,9 +294,10 @@ def in_room(
     ``outside_hull_m`` (log-distance fit over the stops within FIT_RADIUS_M that
     heard it, with those there that show a fall without hearing it as upper
     bounds, and how far outside the stops' hull it lands; None with fewer than
-    three that heard it; ``high_fit_outside_hull_m`` the same with the source's height
-    free, SOURCE_HEIGHTS_M), ``room_fit_outside_hull_m`` (the same over every stop that heard it:
-    a source beyond the walls is heard along them) and
+    three that heard it; ``high_fit_outside_hull_m`` the same over heard
+    levels alone with the source's height free, SOURCE_HEIGHTS_M),
+    ``room_fit_outside_hull_m`` (the same over every stop that heard it: a
+    source beyond the walls is heard along them) and
     ``in_room`` (a fall of IN_ROOM_FALL_DB or more, or less in a small room,
     and a fit, when there is one, within HULL_MARGIN_M of the hull, or with
     its height free inside it, or too unsure to place the source (beyond
@@ -332,10 +339,11 @@ def in_room(
     heard = np.asarray(heard, bool)
     near = heard & ~far_from(pts, loudest)
     # the near fit takes the stops within FIT_RADIUS_M that show a fall without
-    # hearing the kind as what they are to the fall above: the most it was
-    # there (its bound). Flat levels at the three stops beside a source read as
-    # one far away, the silent stop beside them says it is not. The fit over
-    # every stop that heard it (beyond_walls') keeps to heard levels
+    # hearing the kind as upper bounds (their bound: the most it was there), as
+    # the fall above already reads them. Flat levels at the three stops beside
+    # a source read as one far away; the silent stop beside them says it is
+    # not. The other fits (over every stop that heard it, beyond_walls', and
+    # with the height free) keep to heard levels
     silent = shown & ~heard & ~far_from(pts, loudest)
     fit_xy, outside, spread, _ = _fit_outside(
         pts, np.where(heard, lv, bounds), near, clipped, at_most=silent
@@ -456,6 +464,8 @@ def _fit_outside(
     ``rms_db``); (None, None, None, {}) with fewer than three in `use`."""
     if np.count_nonzero(use) < 3:
         return None, None, None, {}
+    if at_most is not None and np.shape(at_most) != use.shape:
+        raise ValueError("at_most must mark each stop")
     upper = np.zeros(use.size, bool) if at_most is None else np.asarray(at_most, bool) & ~use
     use = use | upper
     cl = None if clipped is None else np.asarray(clipped, bool)[use]

@@ -270,8 +270,8 @@ def _clusters(f: Features) -> float:
     if rate == 0:
         return 0.0
     narrow = _median(widths) < CLUSTER_MIN_WIDTH_S  # np.median's value
-    clock = _video_clock(starts) if narrow else 0.0
-    if narrow and clock == 0:
+    clock = _video_clock(starts) if narrow else None
+    if clock == 0:
         return 0.0
     # an access point's beacons (102.4 ms) with its data frames between also
     # come 10-20 a second in varied lengths: clusters on the beacon grid are
@@ -279,12 +279,10 @@ def _clusters(f: Features) -> float:
     not_beacons = 1.0 - _beacons(f)
     on_grid, _ = grid_fraction(starts, *CLUSTER_GRID, max_multiple=CLUSTER_GRID_MAX_MULTIPLE)
     not_lte = 1.0 - ramp(on_grid, *ON_GRID)
-    if narrow:
-        # bursts of a sample or two: their lengths say nothing, the clock all
-        return rate * not_beacons * not_lte * clock
-    spread = ramp(float(np.std(widths)), *CLUSTER_SPREAD_S)
+    # clusters of a sample or two: their lengths say nothing, the clock all
+    spread = 0.0 if narrow else ramp(float(np.std(widths)), *CLUSTER_SPREAD_S)
     if spread < 1.0:
-        spread = max(spread, _video_clock(starts))
+        spread = max(spread, _video_clock(starts) if clock is None else clock)
     return rate * not_beacons * not_lte * spread
 
 
