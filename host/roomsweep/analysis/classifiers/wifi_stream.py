@@ -17,10 +17,12 @@ whatever their rate or airtime. Frames among beacons are an access point's.
 A camera sends each video frame's packets back to back (or aggregated in one
 A-MPDU at HT rates): then they are clusters at the video frame rate (merged
 into one burst when the gaps between packets are shorter than a sample), of
-sizes that vary with the scene and the I-frames, and those count at any PHY
-rate. Fitted on the NESL traces v_test8, v_test9 and w_test7 and checked on
-v_test10 and w_test8 (held out), at 6-300 Mbit/s, frames spread or back to
-back (docs/benchmarks.md, "Wi-Fi cameras on real traffic").
+sizes that vary with the scene and the I-frames, or keeping the video's frame
+clock (clusters of a sample or two, a low-bitrate P-frame in one A-MPDU, by
+the clock alone), and those count at any PHY rate. Fitted on the NESL traces
+v_test8, v_test9 and w_test7 and checked on v_test10 and w_test8 (held out),
+at 6-300 Mbit/s, frames spread or back to back (docs/benchmarks.md, "Wi-Fi
+cameras on real traffic").
 """
 
 from __future__ import annotations
