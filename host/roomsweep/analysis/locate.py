@@ -115,9 +115,11 @@ def fit_position(
 
 
 # fit_position's last two questions and their answers per height: in_room
-# asks the fit over the stops near the loudest, over all that heard it (often
-# the same stops: all within FIT_RADIUS_M of the loudest), and over the near
-# ones again with heights beside the plane's
+# asks the fit over the stops near the loudest (with the silent ones among them
+# as upper bounds), over all that heard it (often the same stops: all within
+# FIT_RADIUS_M of the loudest), and over the near ones that heard it again with
+# heights beside the plane's (where none near is silent, the first question
+# again, whose answer in the plane it shares)
 _FITS: dict[tuple, dict] = {}
 FITS_KEPT = 2
 # The model's fall-off over the grid, by stops, grid and height, the last few
