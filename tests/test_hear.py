@@ -90,3 +90,25 @@ def test_a_slow_tag_at_a_dect_bases_level_is_heard_in_its_gaps():
         found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
         classes = {c.cls for c in found}
         assert {"dect", "ble"} <= classes, [(c.cls, round(c.level_dbm)) for c in found]
+
+
+def test_a_handset_over_a_video_senders_carrier_is_heard_by_its_lattice():
+    """An LTE handset 7 dB over an analog video sender's carrier (heard at
+    every sample), its power control spreading its subframes over 13 dB: they
+    add 3-8 dB to the reading, never the 10 dB over the window's quietest level
+    a subframe needs on the detector's own noise, and too much to be read
+    beneath the carrier; on a carrier a step over it is on air."""
+    for seed in (5, 6, 7):
+        x = _mix(
+            ("analog_video", -25.0, {}),
+            ("lte", -18.0, {"load": 0.6, "pc_range_db": 13.0}),
+            seed=seed,
+        )
+        found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
+        heard = {c.cls: round(c.level_dbm) for c in found}
+        assert "analog_video" in heard and "lte" in heard, heard
+        assert -21 <= heard["lte"] <= -15, heard
+    # the carrier alone keeps no lattice and gives no handset
+    x = _mix(("analog_video", -25.0, {}), seed=5)
+    found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
+    assert {c.cls for c in found} == {"analog_video"}, [c.cls for c in found]

@@ -38,7 +38,12 @@ from roomsweep.analysis.dsp import above_carrier, level_modes, line_strength, pa
 from roomsweep.analysis.features import Features, component, loudest_near, subset
 from roomsweep.analysis.phases import phase_trains
 from roomsweep.analysis.recording import Recording
-from roomsweep.analysis.subframes import lattice_score, subframe_component
+from roomsweep.analysis.subframes import (
+    ON_ABOVE_FLOOR_DB,
+    STEP_DB,
+    lattice_score,
+    subframe_component,
+)
 from roomsweep.standards import DECT_FRAME_S, GSM_FRAME_S
 
 DETECTOR_FLOOR_DBM = -58.0  # AD8318: about -60 dBm is the bottom of its range
@@ -304,7 +309,14 @@ def _subframe_lattice(
     score, phase = lattice_score(x, fs)
     if score < MIN_SCORE:
         return []
-    f = subframe_component(x, fs, phase, float(np.percentile(x, FLOOR_PERCENTILE)))
+    floor = float(np.percentile(x, FLOOR_PERCENTILE))
+    # On the detector's noise a subframe is on air ON_ABOVE_FLOOR_DB above it
+    # (MIN_FINDING_DBM). On a steady carrier (an analog video sender's, heard at
+    # every sample) the quietest level is that carrier, and a subframe adds at
+    # least a step (subframes.STEP_DB) to the reading or makes no edges: a cell
+    # a step above it is on air.
+    least = min(floor + ON_ABOVE_FLOOR_DB, max(floor + STEP_DB, MIN_FINDING_DBM))
+    f = subframe_component(x, fs, phase, floor, least)
     if f is None or f.level_dbm < MIN_FINDING_DBM - MODE_HALF_WIDTH_DB:
         return []
     w0 = a / fs

@@ -106,10 +106,10 @@ def lattice_score(x: np.ndarray, fs: float) -> tuple[float, float]:
     return float(np.clip((z - lo) / (hi - lo), 0.0, 1.0)), (b_rise + 1) / fs
 
 
-def _runs(x: np.ndarray, d: np.ndarray, bounds: np.ndarray, floor_dbm: float):
-    """The cells between `bounds` in runs of flat cells at one level that begin
-    and end with a step at a boundary: (kept flags, each cell's level, the
-    cells' first and end samples)."""
+def _runs(x: np.ndarray, d: np.ndarray, bounds: np.ndarray, least_dbm: float):
+    """The cells between `bounds` in runs of flat cells at one level, at
+    `least_dbm` or above, that begin and end with a step at a boundary: (kept
+    flags, each cell's level, the cells' first and end samples)."""
     lo, hi = bounds[:-1], bounds[1:]
     # each cell's samples but the first after each edge (the detector's filter):
     # [lo + 1, hi - 1), one reduceat over the pairs (every other segment)
@@ -117,7 +117,7 @@ def _runs(x: np.ndarray, d: np.ndarray, bounds: np.ndarray, floor_dbm: float):
     top = np.maximum.reduceat(x, edges)[0::2]
     bottom = np.minimum.reduceat(x, edges)[0::2]
     level = np.add.reduceat(x, edges)[0::2] / (hi - lo - 2)
-    flat = (top - bottom <= FLAT_DB) & (level >= floor_dbm + ON_ABOVE_FLOOR_DB)
+    flat = (top - bottom <= FLAT_DB) & (level >= least_dbm)
     # a step at each boundary: in the sample interval before it or the one after
     at = np.maximum(d[bounds - 1], d[np.minimum(bounds, d.size - 1)]) > STEP_DB
     # cell i runs on into cell i + 1: both flat, no step between, one level
@@ -131,7 +131,7 @@ def _runs(x: np.ndarray, d: np.ndarray, bounds: np.ndarray, floor_dbm: float):
 
 
 def subframe_component(
-    x: np.ndarray, fs: float, phase_s: float, floor_dbm: float
+    x: np.ndarray, fs: float, phase_s: float, floor_dbm: float, least_dbm: float | None = None
 ) -> Features | None:
     """The handset's subframes on the lattice at `phase_s` (a boundary), as a
     component: runs of flat cells at one level that begin and end with a step
@@ -139,7 +139,8 @@ def subframe_component(
     own edges fall between the boundaries, but for chance). Chance is measured
     on the lattice shifted by half a subframe: the level is the loudest where
     the runs on the handset's lattice outnumber those beyond doubt. None when
-    they nowhere do.
+    they nowhere do. A subframe reads `least_dbm` or more: by default
+    ON_ABOVE_FLOOR_DB above `floor_dbm`, the window's quietest level.
 
     Examples
     --------
@@ -153,6 +154,7 @@ def subframe_component(
     step = LTE_SUBFRAME_S * fs
     if step < MIN_CELL_SAMPLES:
         return None
+    least = floor_dbm + ON_ABOVE_FLOOR_DB if least_dbm is None else least_dbm
     d = np.abs(np.diff(x))
     found = []
     for shift in (0.0, 0.5):  # the lattice, and half a subframe off it
@@ -161,7 +163,7 @@ def subframe_component(
         bounds = bounds[bounds >= 1]
         if bounds.size < 2:
             return None
-        found.append(_runs(x, d, bounds, floor_dbm))
+        found.append(_runs(x, d, bounds, least))
         if np.count_nonzero(found[0][0]) < MIN_SUBFRAMES:
             return None  # too few on the lattice, whatever chance gives
     (keep, level, lo, hi), (k_off, l_off, _, _) = found
