@@ -178,3 +178,29 @@ def test_an_identified_access_point_is_not_taken_for_a_camera_by_an_rf_camera_fi
     plain = _heard("02:11:22:33:44:99", "Room582-Guest", LOUD_AT_DESK)
     (f,) = network_findings(_rec(plain), camera_rf)
     assert f["class"] == "camera_ap" and "rf" in f["evidence"]["score_parts"]
+
+
+def test_read_at_the_findings_stop_at_its_level_the_finding_is_that_access_point():
+    """The scan reads an access point once or twice a stop and the detector
+    its loudest beacon: a fade moves either one's loudest stop a few metres
+    (outsider round 6c, room 36: a FRITZ!Box strongest by the scan at one stop,
+    by the detector 3 m away). At the finding's own stop both read the same
+    beacons: there at the finding's level, with no other access point there
+    at that level, the finding is that access point."""
+    fritz = _heard(
+        "3c:a6:2f:80:be:2a", "FRITZ!Box 7590 AB", {"door": -45, "desk": -25, "bed": -29}
+    )
+    at_bed = [{**_rf(level=-27.0), "waypoint": "bed"}]  # 3.5 m from the desk
+    assert list(_explained(at_bed, fritz)) == [0]
+    # read there 9 dB off the finding's level: another transmitter
+    assert not _explained([{**_rf(level=-38.0), "waypoint": "bed"}], fritz)
+    # not heard at that stop at all: nothing to compare there
+    far = _heard("3c:a6:2f:80:be:2b", "FRITZ!Box 7590 CD", {"door": -45, "desk": -25})
+    assert not _explained(at_bed, far)
+    # another access point the scan reads there at that level may be the
+    # source, wherever it is strongest
+    plain = _heard("02:11:22:33:44:99", "Room582-Guest", {"desk": -24.0, "bed": -31.0})
+    assert not _explained(at_bed, fritz, plain)
+    # ... and one that reads there far under it is not
+    faint = _heard("02:11:22:33:44:98", "Room582-Guest", {"desk": -60.0, "bed": -50.0})
+    assert list(_explained(at_bed, fritz, faint)) == [0]

@@ -165,11 +165,14 @@ def explained(
     radius_m: float = 1.5,
 ) -> dict[int, Identified]:
     """Index in `rf` -> the identified access point an RF access-point finding
-    is: one heard at FLOOR_DBM or more, strongest at the finding's stop (or
-    within `radius_m` of it), its RSSI within LEVEL_MATCH_DB of the finding's
-    level, with no other access point there within LEVEL_MATCH_DB of that
-    level, and no camera evidence merged into the finding (a camera's own
-    access point, or a camera's stream heard with it:
+    is: one heard at FLOOR_DBM or more, its RSSI within LEVEL_MATCH_DB of the
+    finding's level where it is strongest, that stop the finding's (or within
+    `radius_m` of it), or at the finding's own stop (the scan reads each
+    access point once or twice a stop, the detector its loudest beacon: one
+    fade moves either's loudest stop a few metres, but at one stop both read
+    the same beacons), with no other access point there within
+    LEVEL_MATCH_DB of that level, and no camera evidence merged into the
+    finding (a camera's own access point, or a camera's stream heard with it:
     analysis.echoes.one_radio). Each access point is at most one finding: the
     nearest to its RSSI."""
     pos = positions or {}
@@ -183,6 +186,17 @@ def explained(
         a, b = pos.get(here), pos.get(d.strongest_waypoint)
         return a is not None and b is not None and math.dist(a, b) <= radius_m
 
+    def gap_at(d: Device, here: str | None, level: float) -> float | None:
+        """How far from `level` the access point reads: where it is strongest
+        (that stop at `here`), or at `here` itself; None beyond LEVEL_MATCH_DB."""
+        gaps = []
+        if at(d, here):
+            gaps.append(abs(d.strongest_dbm - level))
+        if here is not None and here in d.by_waypoint:
+            gaps.append(abs(d.by_waypoint[here] - level))
+        gap = min(gaps, default=math.inf)
+        return gap if gap <= LEVEL_MATCH_DB else None
+
     best: dict[int, tuple[float, int]] = {}  # known index -> (level gap, rf index)
     for i, f in enumerate(rf):
         if f.get("type", "rf") != "rf" or f.get("class") != "wifi_ap":
@@ -193,17 +207,14 @@ def explained(
         rivals = [
             o
             for o in devices
-            if o.radio == "wifi"
-            and o.mac not in theirs
-            and at(o, here)
-            and abs(o.strongest_dbm - level) <= LEVEL_MATCH_DB
+            if o.radio == "wifi" and o.mac not in theirs and gap_at(o, here, level) is not None
         ]
         if rivals:
             continue
         for j, k in enumerate(known):
             d = k.device
-            gap = abs(d.strongest_dbm - level)
-            if d.strongest_dbm < FLOOR_DBM or not at(d, here) or gap > LEVEL_MATCH_DB:
+            gap = gap_at(d, here, level)
+            if d.strongest_dbm < FLOOR_DBM or gap is None:
                 continue
             if j not in best or gap < best[j][0]:
                 best[j] = (gap, i)
