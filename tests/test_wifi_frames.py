@@ -14,11 +14,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from roomsweep.analysis.classifiers.wifi_stream import _beyond_noise
+from roomsweep.analysis.classifiers.lte import lattice_z
+from roomsweep.analysis.classifiers.wifi_stream import (
+    NO_LATTICE_Z,
+    _beyond_noise,
+    _subframes_lattice_z,
+)
 from roomsweep.analysis.components import classify, components
 from roomsweep.analysis.features import component
 from roomsweep.analysis.recording import Recording
-from tests.test_analysis import _power_sum, envelope
+from tests.test_analysis import _power_sum, burst_envelope, envelope
 
 FS = 8000.0  # the device's RF sample rate (docs/protocol.md)
 FLOOR_DBM = -63.0
@@ -149,3 +154,39 @@ def test_a_gsm_handset_beside_frames_back_to_back_is_still_told_apart(seed):
     x = _power_sum(camera, gsm, np.full(camera.size, FLOOR_DBM))
     found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
     assert {"gsm", "wifi_camera"} <= {c.cls for c in found}
+
+
+def _paced_camera(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A camera at 25 fps sending each frame as 2-5 A-MPDUs of 0.1-0.3 ms within
+    8 ms, a third of them started on one phase of the millisecond (a sender
+    pacing on a 1 kHz timer): their intervals off any grid, their starts
+    bunched on the lattice's phase 5-8 standard errors over chance."""
+    rng = np.random.default_rng(seed)
+    starts, widths = [], []
+    t = 0.01
+    while t < 1.45:
+        for a in np.sort(t + rng.uniform(0, 0.008, rng.integers(2, 6))):
+            if rng.random() < 0.3:
+                a = np.floor(a * 1e3) / 1e3 + 0.3e-3
+            starts.append(a)
+            widths.append(rng.choice([0.125e-3, 0.25e-3]))
+        t += 0.04 + rng.uniform(-0.004, 0.004)
+    return np.array(starts), np.array(widths)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_a_cameras_short_frames_on_a_phase_are_no_handsets_subframes(seed):
+    """An LTE handset sends whole 1 ms subframes: frames of one or two samples
+    say nothing of its lattice, however their starts bunch on a phase of the
+    millisecond (outsider round 6c, room 50: 4.7 standard errors, the camera
+    read `unknown`). A handset's own subframes keep the lattice test."""
+    x = burst_envelope(*_paced_camera(seed), 1.5, seed)
+    f = component(x, FS, -25.0, HALF_WIDTH_DB, top=True)
+    assert lattice_z(f) > NO_LATTICE_Z[1]  # the phase is there ...
+    assert _subframes_lattice_z(f) == 0.0  # ... on no burst a subframe long
+    cls, _, scores = classify(f)
+    assert cls == "wifi_camera", scores
+    handset = component(
+        envelope("lte", 1.5, seed=seed, params={"load": 0.3}), FS, -25.0, HALF_WIDTH_DB, True
+    )
+    assert _subframes_lattice_z(handset) > NO_LATTICE_Z[1]

@@ -28,6 +28,7 @@ cameras on real traffic").
 from __future__ import annotations
 
 import weakref
+from dataclasses import replace
 
 import numpy as np
 from scipy import special
@@ -348,8 +349,29 @@ def _off_grids(f: Features) -> float:
     # edges keep one phase of the 1 ms lattice (lte.lattice_z, on the ramp lte
     # scores it by); a camera's frames start at random (chance: the NESL
     # traces' and the simulated cameras' sit within 1-2 standard errors of it)
-    no_grid *= 1.0 - ramp(lattice_z(f), *NO_LATTICE_Z)
+    no_grid *= 1.0 - ramp(_subframes_lattice_z(f), *NO_LATTICE_Z)
     return no_grid
+
+
+def _subframes_lattice_z(f: Features) -> float:
+    """lte.lattice_z over every burst and over those that could be whole
+    subframes, the lesser: a handset is scheduled whole 1 ms subframes (3GPP
+    TS 36.211 4.1), so a burst shorter than one, less a sample at either edge
+    for the detector's filter, is none of its runs, and edges that keep the
+    lattice only on such bursts are no handset's (outsider round 6c, room 50:
+    a camera's 0.1-0.3 ms A-MPDUs, their starts bunched on a phase of the
+    millisecond 4.7 standard errors over chance, its stream ruled out; a sender
+    pacing its packets on a 1 kHz timer tick bunches them so). Over the long
+    bursts alone, a camera's runs of frames sent back to back can keep a phase
+    by chance (the NESL cameras' lost a sixth of their windows): both must."""
+    z = lattice_z(f)
+    whole = f.widths_s >= LTE_SUBFRAME_S - 2.0 / f.fs
+    if whole.all() or z <= 0:
+        return z
+    if not whole.any():
+        return 0.0
+    kept = replace(f, starts_s=f.starts_s[whole], widths_s=f.widths_s[whole], _events={})
+    return min(z, lattice_z(kept))
 
 
 def score(f: Features) -> float:
