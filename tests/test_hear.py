@@ -16,7 +16,7 @@ from roomsweep.analysis.subframes import lattice_score, subframe_component
 from roomsweep.sim.kinds import KIND_PARAMS
 from roomsweep.sim.scenario import Emitter
 from roomsweep.sim.signals import make_process
-from tests.test_analysis import FS, envelope
+from tests.test_analysis import FS, burst_envelope, envelope
 
 FLOOR_DBM = -63.0
 
@@ -112,3 +112,25 @@ def test_a_handset_over_a_video_senders_carrier_is_heard_by_its_lattice():
     x = _mix(("analog_video", -25.0, {}), seed=5)
     found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
     assert {c.cls for c in found} == {"analog_video"}, [c.cls for c in found]
+
+
+def test_a_few_dect_slots_at_a_cameras_level_are_no_dect_source():
+    """A DECT fixed part that sends sends every 10 ms frame (ETSI EN 300 175-3):
+    17 slots in a row at a camera's level, then none for the rest of the
+    window (a louder neighbour's slots lifted there for 170 ms), are no DECT
+    source to tell apart from the camera's frames (outsider round 6c, room 50:
+    reported as a DECT bug beside the camera). A base sending every frame at
+    that level still is (test_a_slow_tag_at_a_dect_bases_level_is_heard_in_its_gaps)."""
+    camera = {"phy_mbps": 39.0, "bitrate_kbps": 330.0, "fps": 25.0, "ampdu_mpdus": 1.0}
+    for seed in (1, 3):
+        cam = envelope("wifi_camera", 1.5, level=-25.0, seed=seed, params=camera)
+        slots = burst_envelope(0.3021 + 0.01 * np.arange(17), 0.37e-3, 1.5, seed, level=-25.0)
+        x = 10 * np.log10(10 ** (cam / 10) + 10 ** (slots / 10) - 10 ** (-63.0 / 10))
+        found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
+        assert "dect" not in {c.cls for c in found}, [(c.cls, c.features.count) for c in found]
+    # the same camera beside a base sending every frame at its level: both
+    base = burst_envelope(0.0021 + 0.01 * np.arange(150), 0.37e-3, 1.5, 1, level=-25.0)
+    cam = envelope("wifi_camera", 1.5, level=-25.0, seed=1, params=camera)
+    x = 10 * np.log10(10 ** (cam / 10) + 10 ** (base / 10) - 10 ** (-63.0 / 10))
+    found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
+    assert "dect" in {c.cls for c in found}, [(c.cls, c.features.count) for c in found]
