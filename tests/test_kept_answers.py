@@ -147,7 +147,7 @@ def _wifi_camera_as_written(f: Features) -> float:
     if no_grid == 0:
         return 0.0
     no_grid *= 1.0 - ramp(w._tdma(f), *w.TDMA_REGULARITY)
-    no_grid *= 1.0 - ramp(w.lattice_z(f), *w.NO_LATTICE_Z)
+    no_grid *= 1.0 - ramp(w._subframes_lattice_z(f), *w.NO_LATTICE_Z)
     spread = ramp(float(np.std(f.widths_s)) if f.count else 0.0, *w.WIDTH_SPREAD_S)
     return busy * no_grid * max(spread, w.SAME_WIDTHS_SCORE) * not_continuous
 

@@ -34,16 +34,12 @@ from roomsweep.analysis.classifiers.base import (
     frame_regularity,
     own_cadence,
 )
+from roomsweep.analysis.classifiers.dect import holds_its_frames
 from roomsweep.analysis.dsp import above_carrier, level_modes, line_strength, partner_counts
 from roomsweep.analysis.features import Features, component, loudest_near, subset
 from roomsweep.analysis.phases import phase_trains
 from roomsweep.analysis.recording import Recording
-from roomsweep.analysis.subframes import (
-    ON_ABOVE_FLOOR_DB,
-    STEP_DB,
-    lattice_score,
-    subframe_component,
-)
+from roomsweep.analysis.subframes import lattice_score, subframe_component
 from roomsweep.standards import DECT_FRAME_S, GSM_FRAME_S
 
 DETECTOR_FLOOR_DBM = -58.0  # AD8318: about -60 dBm is the bottom of its range
@@ -54,8 +50,8 @@ WINDOW_S = 3.0  # stretch length when the capture has no marks
 DWELL_S = 3.0  # seconds after a waypoint mark that belong to that waypoint
 ANALYSIS_WINDOW_S = 1.5
 MIN_MODE_SAMPLES = 12  # three short BLE events are enough to show a level
-# A slow advertiser's level over a whole dwell: two events of two PDUs, one
-# sample or more each at 8 kS/s (a PDU lasts 0.1-0.4 ms)
+# A slow advertiser's level over a whole dwell: two events of two PDUs, one sample or
+# more each at 8 kS/s (a PDU lasts 0.1-0.4 ms)
 SPARSE_MIN_SAMPLES = 4
 MIN_BURSTS = 4  # fewer bursts than this in a window say nothing about timing
 UNKNOWN_LINE_RATIO = 100.0  # spectral line over the median: periodic beyond doubt
@@ -66,19 +62,15 @@ UNKNOWN_MIN_SAMPLES = 256
 # Lines are looked for from 5 Hz (seven periods or more in ANALYSIS_WINDOW_S) to
 # 2 kHz (half the 4 kHz Nyquist frequency at 8 kS/s, clear of the spectrum's top)
 UNKNOWN_BAND_HZ = (5, 2000)
-# line_strength wants a fundamental to measure; only the spectrum it returns is
-# used here, so any in-band frequency does
-SPECTRUM_F0_HZ = 100.0
-# An unknown periodic component is at most this sure, less the more it looks like a
-# known kind (then it is more likely two known kinds overlapping): nothing left at
-# a best known score of KNOWN_LIKE_SCORE
+SPECTRUM_F0_HZ = 100.0  # line_strength's fundamental: only its spectrum is used, any will do
+# An unknown periodic component is at most this sure, less the more it looks like a known
+# kind (then more likely two known kinds overlapping): nothing at KNOWN_LIKE_SCORE
 UNKNOWN_PERIODIC_CONFIDENCE = 0.75
 KNOWN_LIKE_SCORE = 0.5
 UNKNOWN_CONFIDENCE = 0.3  # bursts that fit no kind and no period: a guess at best
-# Frame periods kept strictly enough to pick a TDMA source's bursts out of
-# another kind's at the same level: GSM (3GPP TS 45.002) and DECT (ETSI EN 300
-# 175-2). Bluetooth's and LTE's grids are too fine: random starts land on them
-# about 30 % of the time.
+# Frame periods kept strictly enough to pick a TDMA source's bursts out of another kind's
+# at the same level: GSM (3GPP TS 45.002) and DECT (ETSI EN 300 175-2). Bluetooth's and
+# LTE's grids are too fine: random starts land on them about 30 % of the time.
 FRAMES_S = {"gsm": GSM_FRAME_S, "dect": DECT_FRAME_S}
 SEPARABLE_FRAMES_S = tuple(FRAMES_S.values())
 TDMA_KINDS = set(FRAMES_S)  # the kinds with those frames
@@ -95,16 +87,6 @@ TRAIN_MIN_PARTNERS = 3
 # a train is taken out also holds the train's own missed bursts, so a weak
 # match is more often that remainder than a second source
 SEPARATED_MIN_SCORE = 0.8
-# A DECT fixed part that sends at all sends every frame (ETSI EN 300 175-3: its
-# traffic or dummy bearer each 10 ms frame; an ECO-mode base sends nothing
-# when idle, not a frame now and then): a DECT train told apart from another
-# kind's bursts at its level must hold at least this share of the window's
-# frames. A few frames of a louder neighbour's slots that other traffic
-# lifted to the level are no DECT source there (outsider round 6c, room 50:
-# 17 slots of a window's 150, 170 ms of them, at a camera's level, reported
-# as a DECT bug beside it). A third leaves a DECT split between two levels by
-# its fading its share at each.
-DECT_TRAIN_MIN_SHARE = 1 / 3
 # 10 dB above the bottom of the detector's range: the AD8318 keeps its law to
 # +-1 dB only from about -55 dBm up (datasheet, 2.2 GHz log conformance), and a
 # level mode within a few dB of its noise floor is a few noisy samples. This is
@@ -320,13 +302,7 @@ def _subframe_lattice(
     if score < MIN_SCORE:
         return []
     floor = float(np.percentile(x, FLOOR_PERCENTILE))
-    # On the detector's noise a subframe is on air ON_ABOVE_FLOOR_DB above it
-    # (MIN_FINDING_DBM). On a steady carrier (an analog video sender's, heard at
-    # every sample) the quietest level is that carrier, and a subframe adds at
-    # least a step (subframes.STEP_DB) to the reading or makes no edges: a cell
-    # a step above it is on air.
-    least = min(floor + ON_ABOVE_FLOOR_DB, max(floor + STEP_DB, MIN_FINDING_DBM))
-    f = subframe_component(x, fs, phase, floor, least)
+    f = subframe_component(x, fs, phase, floor, law_floor_dbm=MIN_FINDING_DBM)
     if f is None or f.level_dbm < MIN_FINDING_DBM - MODE_HALF_WIDTH_DB:
         return []
     w0 = a / fs
@@ -433,8 +409,8 @@ def _separate(
         t_cls, t_conf, t_scores = classify(train)
         if t_cls in (UNKNOWN, UNKNOWN_PERIODIC) or t_conf < SEPARATED_MIN_SCORE:
             continue  # no pair, whatever the rest is: it need not be classified
-        if t_cls == "dect" and train.count < DECT_TRAIN_MIN_SHARE * f.duration_s / DECT_FRAME_S:
-            continue  # a few slots of a louder neighbour's, not a DECT here
+        if t_cls == "dect" and not holds_its_frames(train):
+            continue  # a few slots of a louder neighbour's, not a base here
         o_cls, o_conf, o_scores = classify(other)
         known = {t_cls, o_cls}.isdisjoint({UNKNOWN, UNKNOWN_PERIODIC})
         if known and t_cls != o_cls and min(t_conf, o_conf) >= SEPARATED_MIN_SCORE:

@@ -131,7 +131,7 @@ def _runs(x: np.ndarray, d: np.ndarray, bounds: np.ndarray, least_dbm: float):
 
 
 def subframe_component(
-    x: np.ndarray, fs: float, phase_s: float, floor_dbm: float, least_dbm: float | None = None
+    x: np.ndarray, fs: float, phase_s: float, floor_dbm: float, law_floor_dbm: float | None = None
 ) -> Features | None:
     """The handset's subframes on the lattice at `phase_s` (a boundary), as a
     component: runs of flat cells at one level that begin and end with a step
@@ -139,8 +139,12 @@ def subframe_component(
     own edges fall between the boundaries, but for chance). Chance is measured
     on the lattice shifted by half a subframe: the level is the loudest where
     the runs on the handset's lattice outnumber those beyond doubt. None when
-    they nowhere do. A subframe reads `least_dbm` or more: by default
-    ON_ABOVE_FLOOR_DB above `floor_dbm`, the window's quietest level.
+    they nowhere do. A subframe reads ON_ABOVE_FLOOR_DB over `floor_dbm`,
+    the window's quietest level, or more; with `law_floor_dbm` (the least level
+    the detector's law holds at), where that quietest level is a carrier over
+    it (an analog video sender's, heard at every sample), a STEP_DB over it
+    (a subframe adds at least a step to the reading, or makes no edges) and
+    `law_floor_dbm`.
 
     Examples
     --------
@@ -154,7 +158,9 @@ def subframe_component(
     step = LTE_SUBFRAME_S * fs
     if step < MIN_CELL_SAMPLES:
         return None
-    least = floor_dbm + ON_ABOVE_FLOOR_DB if least_dbm is None else least_dbm
+    least = floor_dbm + ON_ABOVE_FLOOR_DB
+    if law_floor_dbm is not None:
+        least = min(least, max(floor_dbm + STEP_DB, law_floor_dbm))
     d = np.abs(np.diff(x))
     found = []
     for shift in (0.0, 0.5):  # the lattice, and half a subframe off it

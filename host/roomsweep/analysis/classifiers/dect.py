@@ -20,8 +20,23 @@ BURST_WIDTH_S = (0.25e-3, 0.65e-3)
 DUTY = (0.02, 0.15)
 
 
+# A base that sends sends every frame (its traffic or dummy bearer; an ECO-mode
+# base sends nothing when idle, not a frame now and then): a train of its slots
+# told apart from another kind's bursts at one level holds at least this share
+# of the frames of its window (a base split over two levels by its fading keeps
+# it at each). 17 slots of 150, a louder neighbour's lifted to a camera's level
+# for 170 ms, are no base there (outsider round 6c, room 50: a DECT ghost).
+TRAIN_MIN_FRAME_SHARE = 1 / 3
+
+
 def score(f: Features) -> float:
     return tdma_score(f, DECT_FRAME_S, width_s=BURST_WIDTH_S, duty=DUTY)
+
+
+def holds_its_frames(f: Features) -> bool:
+    """Whether a train of DECT slots holds TRAIN_MIN_FRAME_SHARE of the 10 ms
+    frames over `f`'s window."""
+    return f.count >= TRAIN_MIN_FRAME_SHARE * f.duration_s / DECT_FRAME_S
 
 
 CLASSIFIER = Classifier(
