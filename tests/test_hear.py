@@ -128,9 +128,30 @@ def test_a_few_dect_slots_at_a_cameras_level_are_no_dect_source():
         x = 10 * np.log10(10 ** (cam / 10) + 10 ** (slots / 10) - 10 ** (-63.0 / 10))
         found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
         assert "dect" not in {c.cls for c in found}, [(c.cls, c.features.count) for c in found]
-    # the same camera beside a base sending every frame at its level: both
-    base = burst_envelope(0.0021 + 0.01 * np.arange(150), 0.37e-3, 1.5, 1, level=-25.0)
-    cam = envelope("wifi_camera", 1.5, level=-25.0, seed=1, params=camera)
-    x = 10 * np.log10(10 ** (cam / 10) + 10 ** (base / 10) - 10 ** (-63.0 / 10))
-    found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
-    assert "dect" in {c.cls for c in found}, [(c.cls, c.features.count) for c in found]
+    # the same camera beside a base sending every frame at its level: the
+    # base's train told apart, the camera's frames in its gaps
+    for seed in (1, 2, 3):
+        base = burst_envelope(0.0021 + 0.01 * np.arange(150), 0.37e-3, 1.5, seed, level=-25.0)
+        cam = envelope("wifi_camera", 1.5, level=-25.0, seed=seed, params=camera)
+        x = 10 * np.log10(10 ** (cam / 10) + 10 ** (base / 10) - 10 ** (-63.0 / 10))
+        found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
+        heard = {c.cls for c in found}
+        assert {"dect", "wifi_camera"} <= heard, [(c.cls, c.features.count) for c in found]
+
+
+def test_a_handset_beside_no_carrier_keeps_its_ten_db():
+    """Over the detector's own noise a subframe must read ON_ABOVE_FLOOR_DB
+    over the window's quietest level, law floor or not: 7 dB over the noise
+    (under the law floor) is no handset's subframe; over a raised floor (a
+    carrier) a step over it and over the law floor is."""
+    x = _mix(("lte", -56.0, {"load": 0.6, "pc_range_db": 0.0}), seed=5)
+    score, phase = lattice_score(x, FS)
+    assert score >= 0.45  # its edges keep the lattice ...
+    floor = float(np.percentile(x, 1))
+    assert subframe_component(x, FS, phase, floor, law_floor_dbm=-48.0) is None
+    # ... and 7 dB over a carrier over the law floor they are on air
+    carrier = _mix(("analog_video", -45.0, {}), ("lte", -38.0, {"load": 0.6}), seed=5)
+    score, phase = lattice_score(carrier, FS)
+    on_carrier = float(np.percentile(carrier, 1))
+    assert subframe_component(carrier, FS, phase, on_carrier, law_floor_dbm=-48.0) is not None
+    assert subframe_component(carrier, FS, phase, on_carrier) is None

@@ -204,3 +204,7 @@ def test_read_at_the_findings_stop_at_its_level_the_finding_is_that_access_point
     # ... and one that reads there far under it is not
     faint = _heard("02:11:22:33:44:98", "Room582-Guest", {"desk": -60.0, "bed": -50.0})
     assert list(_explained(at_bed, fritz, faint)) == [0]
+    # a reading at the finding's stop under FLOOR_DBM places nothing there
+    # (network.findings' "heard in the room"), however near the level
+    weak_here = _heard("3c:a6:2f:80:be:2c", "FRITZ!Box 7590 EF", {"desk": -40, "bed": -50})
+    assert not _explained([{**_rf(level=-48.0), "waypoint": "bed"}], weak_here)

@@ -14,14 +14,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from roomsweep.analysis.classifiers.lte import lattice_z
+from roomsweep.analysis.classifiers import wifi_stream
+from roomsweep.analysis.classifiers.lte import LATTICE_MIN_BURSTS, lattice_z
 from roomsweep.analysis.classifiers.wifi_stream import (
     NO_LATTICE_Z,
     _beyond_noise,
     _subframes_lattice_z,
 )
 from roomsweep.analysis.components import classify, components
-from roomsweep.analysis.features import component
+from roomsweep.analysis.dsp import find_bursts
+from roomsweep.analysis.features import Features, component, subset
 from roomsweep.analysis.recording import Recording
 from tests.test_analysis import _power_sum, burst_envelope, envelope
 
@@ -190,3 +192,41 @@ def test_a_cameras_short_frames_on_a_phase_are_no_handsets_subframes(seed):
         envelope("lte", 1.5, seed=seed, params={"load": 0.3}), FS, -25.0, HALF_WIDTH_DB, True
     )
     assert _subframes_lattice_z(handset) > NO_LATTICE_Z[1]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_long_runs_on_a_phase_among_many_short_frames_are_no_handset(seed):
+    """A camera's runs of frames sent back to back (1-3 ms) can start and end
+    on one phase of the millisecond by chance; among 700 short frames at
+    random the lattice over all the edges stays under the veto, and the
+    lesser of the two is what counts (the NESL cameras' clustered windows)."""
+    rng = np.random.default_rng(seed)
+    on = np.zeros(12000, bool)
+    for k in rng.choice(np.arange(10, 1480, 36), 40, replace=False):
+        on[k * 8 + 2 : k * 8 + 2 + 8 * int(rng.integers(1, 4))] = True
+    for s in rng.choice(11990, 900, replace=False):
+        if not on[max(0, s - 2) : s + 4].any():
+            on[s : s + int(rng.integers(1, 3))] = True
+    (st, w), p = find_bursts(on, FS)
+    f = Features(FS, 1.5, -30.0, on, st, w, p["duty"])
+    whole = f.widths_s >= 1e-3 - 2 / FS
+    assert np.count_nonzero(whole) >= LATTICE_MIN_BURSTS
+    assert lattice_z(subset(f, whole)) > NO_LATTICE_Z[1]  # the runs alone: a lattice
+    assert _subframes_lattice_z(f) == lattice_z(f) < NO_LATTICE_Z[1]
+
+
+def test_a_handsets_fragmented_level_keeps_the_lattice_veto(hotel_room_features):
+    """The bundled hotel room's LTE phone reads at several levels whose bursts
+    are mostly fragments of its runs (23 of 114 a subframe long at -38 dBm):
+    with so few whole ones the lattice over all the edges stands, on every
+    component and on random halves of them, and none reads as a stream."""
+    rng = np.random.default_rng(1)
+    feats = hotel_room_features + [
+        subset(f, rng.random(f.count) < 0.5) for f in hotel_room_features if f.count >= 8
+    ]
+    vetoed = [f for f in feats if lattice_z(f) >= NO_LATTICE_Z[1]]
+    fragmented = [f for f in vetoed if 0 < np.count_nonzero(f.widths_s >= 0.75e-3) < f.count // 2]
+    assert len(fragmented) >= 3
+    for f in vetoed:
+        assert _subframes_lattice_z(f) >= NO_LATTICE_Z[1]
+        assert wifi_stream.score(f) == 0.0

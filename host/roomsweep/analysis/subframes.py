@@ -45,7 +45,8 @@ MIN_STEPS = 40  # fewer edges of each sign in a window say too little
 # (37 mV, over twice the ADC noise above)
 FLAT_DB = 1.5
 # Subframe levels this far above the window's quietest level are on air (the
-# detector's floor plus 10 dB, where its law holds: components.MIN_FINDING_DBM)
+# detector's floor plus 10 dB, where its law holds: components.MIN_FINDING_DBM),
+# or where it is raised, a step over it and over the law floor (subframe_component)
 ON_ABOVE_FLOOR_DB = 10.0
 # The handset's level: the loudest at which its runs of subframes outnumber
 # chance's (runs on a lattice half a subframe off) by MIN_SUBFRAMES and by
@@ -140,11 +141,12 @@ def subframe_component(
     on the lattice shifted by half a subframe: the level is the loudest where
     the runs on the handset's lattice outnumber those beyond doubt. None when
     they nowhere do. A subframe reads ON_ABOVE_FLOOR_DB over `floor_dbm`,
-    the window's quietest level, or more; with `law_floor_dbm` (the least level
-    the detector's law holds at), where that quietest level is a carrier over
-    it (an analog video sender's, heard at every sample), a STEP_DB over it
-    (a subframe adds at least a step to the reading, or makes no edges) and
-    `law_floor_dbm`.
+    the window's quietest level, or more. With `law_floor_dbm` (the least
+    level the detector's law holds at) it may read less where the quietest
+    level is raised (a carrier heard at every sample, an analog video
+    sender's): at `law_floor_dbm` and STEP_DB over the quietest level (a
+    subframe adds at least a step to the reading, or makes no edges) it is on
+    air, as a flat cell stepping on the lattice is nothing else there.
 
     Examples
     --------

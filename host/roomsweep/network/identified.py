@@ -26,10 +26,10 @@ TP-Link, ...), or one of whose names is a camera's (a camera named
 eduroam) counts for nothing: anyone can give a camera's network that name.
 
 An RF access-point finding at the stop where such an access point is
-strongest (FLOOR_DBM or louder there), at the level its RSSI gives (within
-LEVEL_MATCH_DB), with no other access point at a like level there, is that
-access point: the nearest in level of such findings is left out of the
-findings, and the caveats say what and where.
+strongest, or at a stop where the scan read it, FLOOR_DBM or louder there, at
+the level its RSSI gives (within LEVEL_MATCH_DB), with no other access point
+at a like level there, is that access point: the nearest in level of such
+findings is left out of the findings, and the caveats say what and where.
 """
 
 from __future__ import annotations
@@ -188,11 +188,12 @@ def explained(
 
     def gap_at(d: Device, here: str | None, level: float) -> float | None:
         """How far from `level` the access point reads: where it is strongest
-        (that stop at `here`), or at `here` itself; None beyond LEVEL_MATCH_DB."""
+        (that stop at `here`), or at `here` itself (FLOOR_DBM or louder there);
+        None beyond LEVEL_MATCH_DB."""
         gaps = []
         if at(d, here):
             gaps.append(abs(d.strongest_dbm - level))
-        if here is not None and here in d.by_waypoint:
+        if here is not None and d.by_waypoint.get(here, -math.inf) >= FLOOR_DBM:
             gaps.append(abs(d.by_waypoint[here] - level))
         gap = min(gaps, default=math.inf)
         return gap if gap <= LEVEL_MATCH_DB else None

@@ -28,7 +28,6 @@ cameras on real traffic").
 from __future__ import annotations
 
 import weakref
-from dataclasses import replace
 
 import numpy as np
 from scipy import special
@@ -51,7 +50,7 @@ from roomsweep.analysis.classifiers.ble import (
 from roomsweep.analysis.classifiers.lte import ALONE_LATTICE_Z, LATTICE_MIN_BURSTS, lattice_z
 from roomsweep.analysis.classifiers.wifi_beacon import BEACON_REGULARITY, beacon_train
 from roomsweep.analysis.dsp import _median, grid_fraction, level_modes
-from roomsweep.analysis.features import Features
+from roomsweep.analysis.features import Features, subset
 from roomsweep.standards import (
     BT_SLOT_S,
     DECT_FRAME_S,
@@ -354,24 +353,27 @@ def _off_grids(f: Features) -> float:
 
 
 def _subframes_lattice_z(f: Features) -> float:
-    """lte.lattice_z over every burst and over those that could be whole
-    subframes, the lesser: a handset is scheduled whole 1 ms subframes (3GPP
-    TS 36.211 4.1), so a burst shorter than one, less a sample at either edge
-    for the detector's filter, is none of its runs, and edges that keep the
-    lattice only on such bursts are no handset's (outsider round 6c, room 50:
-    a camera's 0.1-0.3 ms A-MPDUs, their starts bunched on a phase of the
-    millisecond 4.7 standard errors over chance, its stream ruled out; a sender
-    pacing its packets on a 1 kHz timer tick bunches them so). Over the long
-    bursts alone, a camera's runs of frames sent back to back can keep a phase
-    by chance (the NESL cameras' lost a sixth of their windows): both must."""
+    """lte.lattice_z, but 0 where no burst could be a whole subframe, and over
+    LATTICE_MIN_BURSTS or more such bursts the lesser of it and theirs: a
+    handset is scheduled whole 1 ms subframes (3GPP TS 36.211 4.1), so edges
+    on the lattice with no burst a subframe long (less a sample at either edge
+    for the detector's filter) are no handset's (outsider round 6c, room 50: a
+    camera's 0.1-0.3 ms A-MPDUs, their starts bunched on a phase of the
+    millisecond 4.7 standard errors over chance, as a sender pacing its
+    packets on a 1 kHz timer tick bunches them). A handset's level mode keeps
+    fragments of its runs too (other kinds' bursts over them): with a few
+    whole ones among them the lattice over all its edges stands. The long
+    bursts alone can keep a phase by chance (the NESL cameras' runs of frames
+    sent back to back lost a sixth of their windows): over many, both must."""
     z = lattice_z(f)
     whole = f.widths_s >= LTE_SUBFRAME_S - 2.0 / f.fs
-    if whole.all() or z <= 0:
+    if z <= 0 or whole.all():
         return z
     if not whole.any():
         return 0.0
-    kept = replace(f, starts_s=f.starts_s[whole], widths_s=f.widths_s[whole], _events={})
-    return min(z, lattice_z(kept))
+    if np.count_nonzero(whole) < LATTICE_MIN_BURSTS:
+        return z
+    return min(z, lattice_z(subset(f, whole)))
 
 
 def score(f: Features) -> float:
