@@ -16,7 +16,7 @@ from roomsweep.analysis.subframes import lattice_score, subframe_component
 from roomsweep.sim.kinds import KIND_PARAMS
 from roomsweep.sim.scenario import Emitter
 from roomsweep.sim.signals import make_process
-from tests.test_analysis import FS, burst_envelope, envelope
+from tests.test_analysis import FS, _power_sum, burst_envelope, envelope
 
 FLOOR_DBM = -63.0
 
@@ -124,16 +124,20 @@ def test_a_few_dect_slots_at_a_cameras_level_are_no_dect_source():
     camera = {"phy_mbps": 39.0, "bitrate_kbps": 330.0, "fps": 25.0, "ampdu_mpdus": 1.0}
     for seed in (1, 3):
         cam = envelope("wifi_camera", 1.5, level=-25.0, seed=seed, params=camera)
-        slots = burst_envelope(0.3021 + 0.01 * np.arange(17), 0.37e-3, 1.5, seed, level=-25.0)
-        x = 10 * np.log10(10 ** (cam / 10) + 10 ** (slots / 10) - 10 ** (-63.0 / 10))
+        slots = burst_envelope(
+            0.3021 + 0.01 * np.arange(17), 0.37e-3, 1.5, seed, level=-25.0, floor=-200.0
+        )
+        x = _power_sum(cam, slots)  # the camera's envelope holds the floor
         found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
         assert "dect" not in {c.cls for c in found}, [(c.cls, c.features.count) for c in found]
     # the same camera beside a base sending every frame at its level: the
     # base's train told apart, the camera's frames in its gaps
     for seed in (1, 2, 3):
-        base = burst_envelope(0.0021 + 0.01 * np.arange(150), 0.37e-3, 1.5, seed, level=-25.0)
+        base = burst_envelope(
+            0.0021 + 0.01 * np.arange(150), 0.37e-3, 1.5, seed, level=-25.0, floor=-200.0
+        )
         cam = envelope("wifi_camera", 1.5, level=-25.0, seed=seed, params=camera)
-        x = 10 * np.log10(10 ** (cam / 10) + 10 ** (base / 10) - 10 ** (-63.0 / 10))
+        x = _power_sum(cam, base)
         found, _ = components(Recording(np.zeros(x.size, dtype=np.uint16), FS), dbm=x)
         heard = {c.cls for c in found}
         assert {"dect", "wifi_camera"} <= heard, [(c.cls, c.features.count) for c in found]

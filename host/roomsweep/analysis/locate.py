@@ -339,14 +339,15 @@ def in_room(
         d_far = float(np.median(dist[far]))
         needed = min(IN_ROOM_FALL_DB, max(MIN_FALL_DB, 20 * np.log10(d_far / REACH_M)))
     heard = np.asarray(heard, bool)
-    near = heard & ~far_from(pts, loudest)
+    close = ~far_from(pts, loudest)
+    near = heard & close
     # the near fit takes the stops within FIT_RADIUS_M that show a fall without
     # hearing the kind as upper bounds (their bound: the most it was there), as
     # the fall above already reads them. Flat levels at the three stops beside
     # a source read as one far away; the silent stop beside them says it is
     # not. The other fits (over every stop that heard it, beyond_walls', and
     # with the height free) keep to heard levels
-    silent = shown & ~heard & ~far_from(pts, loudest)
+    silent = shown & ~heard & close
     fit_xy, outside, spread, _ = _fit_outside(
         pts, np.where(heard, lv, bounds), near, clipped, at_most=silent
     )

@@ -205,13 +205,11 @@ def explained(
         if "wifi" in f.get("evidence", {}) or f.get("evidence", {}).get("stream_too"):
             continue  # a camera access point's evidence merged into it, or its stream
         here, level = f.get("waypoint"), float(f["level_dbm"])
-        rivals = [
-            o
+        if any(
+            o.radio == "wifi" and o.mac not in theirs and gap_at(o, here, level) is not None
             for o in devices
-            if o.radio == "wifi" and o.mac not in theirs and gap_at(o, here, level) is not None
-        ]
-        if rivals:
-            continue
+        ):
+            continue  # another access point there at that level: it may be the source
         for j, k in enumerate(known):
             d = k.device
             gap = gap_at(d, here, level)

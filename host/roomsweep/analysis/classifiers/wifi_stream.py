@@ -364,16 +364,18 @@ def _subframes_lattice_z(f: Features) -> float:
     fragments of its runs too (other kinds' bursts over them): with a few
     whole ones among them the lattice over all its edges stands. The long
     bursts alone can keep a phase by chance (the NESL cameras' runs of frames
-    sent back to back lost a sixth of their windows): over many, both must."""
+    sent back to back lost a sixth of their windows): over many, both must.
+    (A subframe long, not lte's whole number of them: a run's end may be cut
+    by another kind's burst anywhere.)"""
     z = lattice_z(f)
-    whole = f.widths_s >= LTE_SUBFRAME_S - 2.0 / f.fs
-    if z <= 0 or whole.all():
+    long_enough = f.widths_s >= LTE_SUBFRAME_S - 2.0 / f.fs
+    if z <= 0 or long_enough.all():
         return z
-    if not whole.any():
+    if not long_enough.any():
         return 0.0
-    if np.count_nonzero(whole) < LATTICE_MIN_BURSTS:
+    if np.count_nonzero(long_enough) < LATTICE_MIN_BURSTS:
         return z
-    return min(z, lattice_z(subset(f, whole)))
+    return min(z, lattice_z(subset(f, long_enough)))
 
 
 def score(f: Features) -> float:
