@@ -208,3 +208,24 @@ def test_read_at_the_findings_stop_at_its_level_the_finding_is_that_access_point
     # (network.findings' "heard in the room"), however near the level
     weak_here = _heard("3c:a6:2f:80:be:2c", "FRITZ!Box 7590 EF", {"desk": -40, "bed": -50})
     assert not _explained([{**_rf(level=-48.0), "waypoint": "bed"}], weak_here)
+
+
+def test_a_camera_finding_on_an_identified_access_points_beacons_is_its_traffic():
+    """A busy access point's data frames beside its own beacon train read as a
+    camera that is its own access point (classifiers.named): beside the
+    beacons of an access point that says it is the building's, they are its
+    clients' traffic (outsider round 7, rooms 43 and 48: a FRITZ!Box's and a
+    Meraki's traffic reported as cameras). Not where the beacons were read
+    faintly (a camera's own frames landing near the beacon grid), nor a
+    camera finding the scan merged a camera's access point into."""
+    fritz = _heard("3c:a6:2f:80:be:2a", "FRITZ!Box 7590 AB", LOUD_AT_DESK)
+    beacons = {"scores": {"wifi_camera": 1.0, "wifi_ap": 0.75, "gsm": 0.0}}
+    busy = [_rf(level=-21.0, cls="wifi_camera", evidence=beacons)]
+    assert list(_explained(busy, fritz)) == [0]
+    faint = {"scores": {"wifi_camera": 1.0, "wifi_ap": 0.48, "gsm": 0.0}}
+    assert not _explained([_rf(level=-21.0, cls="wifi_camera", evidence=faint)], fritz)
+    no_beacons = {"scores": {"wifi_camera": 1.0, "gsm": 0.0, "dect": 0.0}}
+    assert not _explained([_rf(level=-21.0, cls="wifi_camera", evidence=no_beacons)], fritz)
+    merged = {**beacons, "wifi": {"mac": "3c:a6:2f:80:be:2a"}}
+    assert not _explained([_rf(level=-21.0, cls="wifi_camera", evidence=merged)], fritz)
+    assert not _explained([_rf(level=-21.0, cls="ble", evidence=beacons)], fritz)

@@ -25,7 +25,9 @@ TP-Link, ...), or one of whose names is a camera's (a camera named
 "DIRECT-5x-HP LaserJet" stays a camera). A name alone ("Guest", "Staff",
 eduroam) counts for nothing: anyone can give a camera's network that name.
 
-An RF access-point finding at the stop where such an access point is
+An RF access-point finding (or a camera finding heard with a clear beacon
+train: a busy access point's clients' traffic beside its beacons reads as a
+camera that is its own access point) at the stop where such an access point is
 strongest, or at a stop where the scan read it, FLOOR_DBM or louder there, at
 the level its RSSI gives (within LEVEL_MATCH_DB), with no other access point
 at a like level there, is that access point: the nearest in level of such
@@ -81,6 +83,12 @@ LEVEL_MATCH_DB = 8.0
 # heard in the room: what network.findings takes for inside it (a strongest
 # reading this loud is within a few metres)
 FLOOR_DBM = -45.0
+# A camera finding whose frames keep a beacon train this clearly (its
+# evidence's wifi_ap score): the surety analysis.classifiers.named asks of a
+# stream before it calls beacons with frames beside them a camera
+# (STREAM_BESIDE_BEACONS). A camera's own frames can land near the beacon grid
+# and score about half that (outsider round 7, room 30: 0.48, a real camera)
+BEACONS_SCORE = 0.7
 
 
 @dataclass
@@ -157,6 +165,18 @@ def _what(d: Device, names: list[str]) -> str | None:
     return None
 
 
+def _beacons_read(f: dict[str, Any]) -> bool:
+    """An RF finding of an access point's beacons: an access point, or a
+    stream the classifiers heard beside a beacon train it scored at least as
+    surely (classifiers.named calls such a train with frames beside it a
+    camera that is its own access point; beside an identified access point's
+    beacons the frames are its clients' traffic)."""
+    if f.get("class") == "wifi_ap":
+        return True
+    scores = f.get("evidence", {}).get("scores", {})
+    return f.get("class") == "wifi_camera" and scores.get("wifi_ap", 0.0) >= BEACONS_SCORE
+
+
 def explained(
     rf: list[dict[str, Any]],
     devices: Sequence[Device],
@@ -200,7 +220,7 @@ def explained(
 
     best: dict[int, tuple[float, int]] = {}  # known index -> (level gap, rf index)
     for i, f in enumerate(rf):
-        if f.get("type", "rf") != "rf" or f.get("class") != "wifi_ap":
+        if f.get("type", "rf") != "rf" or not _beacons_read(f):
             continue
         if "wifi" in f.get("evidence", {}) or f.get("evidence", {}).get("stream_too"):
             continue  # a camera access point's evidence merged into it, or its stream
