@@ -69,6 +69,7 @@ from roomsweep.analysis.locate import fit_position
 from roomsweep.analysis.motion import apply_motion_test, motion_test, without_stimulus_marks
 from roomsweep.analysis.peaks import (
     SAME_LEVEL_DB,
+    evidence_after,
     neighbours,
     peaks,
     peaks_apart,
@@ -173,8 +174,8 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             for c in of_class:
                 levels_at.setdefault(c.stretch, []).append(c)
         at_peaks, apart = peaks_apart(track, best_in, parts, near, positions, ceiling, levels_at)
-        # a peak that makes no finding (a fading echo of a louder stop, a
-        # phone beyond the walls) claims no stops from the others' in-room tests
+        # a peak that makes no finding claims no stops from the others' in-room
+        # tests where a kind's power varies (peaks.evidence_after)
         rooms = {
             p.stretch: room_evidence(track, parts, p, at_peaks, positions, ceiling)
             for p in at_peaks
@@ -184,12 +185,8 @@ def analyze(rec: Recording, baseline: Recording | None = None) -> list[dict[str,
             for p in at_peaks
             if _stands(cls, p, track, typical, parts, rec, near, rooms[p.stretch])
         ]
-        if len(standing) < len(at_peaks):  # the rest's evidence without them as rivals
-            at_peaks = standing
-            rooms = {
-                p.stretch: room_evidence(track, parts, p, at_peaks, positions, ceiling)
-                for p in at_peaks
-            }
+        rooms = evidence_after(track, parts, standing, rooms, positions, ceiling, cls in ONE_POWER)
+        at_peaks = standing
         regional = regional_peaks(
             track, best_in, parts, near, positions, at_peaks, in_room_level(cls)
         )

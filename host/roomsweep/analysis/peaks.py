@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from roomsweep.analysis.components import DETECTOR_FLOOR_DBM, SATURATION_DBM, Component, Stretch
-from roomsweep.analysis.inroom import HOLD_M, at_most, in_room_level
+from roomsweep.analysis.inroom import HOLD_M, at_most, in_room_level, room_evidence
 from roomsweep.analysis.recording import Recording
 
 # A device hidden at a waypoint is much louder there than at the next waypoint
@@ -405,3 +406,33 @@ def _co_peak(
             return False
         twins += 1
     return twins > 0 and bool(contrast) and min(contrast) >= CO_PEAK_CONTRAST_DB
+
+
+def evidence_after(
+    track: np.ndarray,
+    parts: list[Stretch],
+    standing: list[Component],
+    rooms: dict[int, dict[str, Any]],
+    positions: dict[str, tuple[float, float]],
+    ceiling: float,
+    one_power: bool,
+) -> dict[int, dict[str, Any]]:
+    """The in-room evidence (inroom.room_evidence, stretch -> evidence) of the
+    peaks `standing` once the peaks that make no finding are dropped: `rooms`
+    is each peak's evidence with every peak as a rival (a rival's stops are
+    left out of the others' fits). For most kinds a peak beside a finding
+    that makes none of its own is that device's own level there (a GSM or LTE
+    handset's louder bursts under power control, a DECT base's shadow fade:
+    tests/data/dect_by_the_door.toml), part of its fall, so the finding's
+    evidence is taken again without it as a rival. A kind sent at one power
+    (`one_power`) makes a level of its own at a stop only by being near it or
+    by a fade there: neither is a fall the others' fits can read, so the
+    evidence stands as it was (outsider round 7, room 45: a camera's fade at
+    the door, 4 dB over its true level there, put it 2.7 m beyond the walls
+    once the door was no rival's; room 21, a camera's access point beside two
+    weaker ones)."""
+    if one_power or len(standing) == len(rooms):
+        return {p.stretch: rooms[p.stretch] for p in standing}
+    return {
+        p.stretch: room_evidence(track, parts, p, standing, positions, ceiling) for p in standing
+    }
