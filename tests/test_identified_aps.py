@@ -229,3 +229,19 @@ def test_a_camera_finding_on_an_identified_access_points_beacons_is_its_traffic(
     merged = {**beacons, "wifi": {"mac": "3c:a6:2f:80:be:2a"}}
     assert not _explained([_rf(level=-21.0, cls="wifi_camera", evidence=merged)], fritz)
     assert not _explained([_rf(level=-21.0, cls="ble", evidence=beacons)], fritz)
+
+
+def test_an_identified_access_points_traffic_at_each_stop_it_was_read_at_is_its_own():
+    """A busy access point's traffic makes a level at every stop near it, as
+    its beacons do (outsider round 7, room 48: a Meraki's at three stops):
+    each finding where the scan read it at the finding's level is that
+    access point; one where it read 9 dB off is not."""
+    meraki = [
+        _heard(f"00:18:0a:c0:a4:b{k}", name, {"door": -35.0, "desk": -20.0, "bed": -26.0})
+        for k, name in enumerate(("CorpNet", "Corp-Guest"))
+    ]
+    beacons = {"scores": {"wifi_camera": 1.0, "wifi_ap": 0.75}}
+    at_desk = _rf(level=-19.0, cls="wifi_camera", evidence=beacons)
+    at_bed = {**_rf(level=-25.0, cls="wifi_camera", evidence=beacons), "waypoint": "bed"}
+    off = {**_rf(level=-44.0, cls="wifi_camera", evidence=beacons), "waypoint": "door"}
+    assert sorted(_explained([at_desk, at_bed, off], *meraki)) == [0, 1]

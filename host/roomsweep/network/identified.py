@@ -30,8 +30,9 @@ train: a busy access point's clients' traffic beside its beacons reads as a
 camera that is its own access point) at the stop where such an access point is
 strongest, or at a stop where the scan read it, FLOOR_DBM or louder there, at
 the level its RSSI gives (within LEVEL_MATCH_DB), with no other access point
-at a like level there, is that access point: the nearest in level of such
-findings is left out of the findings, and the caveats say what and where.
+at a like level there, is that access point: of those at the stop where it is
+strongest, the nearest in level, and every one the scan read it at, are left
+out of the findings, and the caveats say what and where.
 """
 
 from __future__ import annotations
@@ -193,8 +194,13 @@ def explained(
     the same beacons), with no other access point there within
     LEVEL_MATCH_DB of that level, and no camera evidence merged into the
     finding (a camera's own access point, or a camera's stream heard with it:
-    analysis.echoes.one_radio). Each access point is at most one finding: the
-    nearest to its RSSI."""
+    analysis.echoes.one_radio). By where it is strongest, each access point is
+    at most one finding, the nearest to its RSSI; by its own reading at a
+    finding's stop, at most one finding a stop, the nearest to that reading,
+    at any stop it was so read (two levels at one stop are two transmitters;
+    a busy access point's traffic makes a camera-like level at every stop
+    near it, as its beacons do: outsider round 7, room 48, a Meraki's at
+    three stops)."""
     pos = positions or {}
     theirs = identified_macs(known)
 
@@ -219,6 +225,8 @@ def explained(
         return gap if gap <= LEVEL_MATCH_DB else None
 
     best: dict[int, tuple[float, int]] = {}  # known index -> (level gap, rf index)
+    # (known index, stop) -> (level gap, rf index): read at the finding's own stop
+    also: dict[tuple[int, str], tuple[float, int]] = {}
     for i, f in enumerate(rf):
         if f.get("type", "rf") != "rf" or not _beacons_read(f):
             continue
@@ -237,4 +245,12 @@ def explained(
                 continue
             if j not in best or gap < best[j][0]:
                 best[j] = (gap, i)
-    return {i: known[j] for j, (_, i) in best.items()}
+            own = d.by_waypoint.get(here, -math.inf) if here is not None else -math.inf
+            if here is not None and own >= FLOOR_DBM and abs(own - level) <= LEVEL_MATCH_DB:
+                if (j, here) not in also or abs(own - level) < also[(j, here)][0]:
+                    also[(j, here)] = (abs(own - level), i)
+    out = {i: known[j] for j, (_, i) in best.items()}
+    # one finding a stop: two levels at one stop are two transmitters
+    taken = {(j, rf[i].get("waypoint")) for j, (_, i) in best.items()}
+    out.update({i: known[j] for (j, here), (_, i) in also.items() if (j, here) not in taken})
+    return out
