@@ -30,12 +30,19 @@ LEVELS = {
 }
 
 
-def _after(cls: str, one_power: bool) -> dict:
+def _peaks(cls: str):
+    """The track, the door's and the air conditioner's peaks, and each one's
+    in-room evidence with the other as a rival."""
     parts, track, best_in = class_track(LEVELS, STOPS, cls)
     door, ac = best_in[0], best_in[2]
     rooms = {
         p.stretch: inroom.room_evidence(track, parts, p, [door, ac], STOPS) for p in (door, ac)
     }
+    return parts, track, door, ac, rooms
+
+
+def _after(cls: str, one_power: bool) -> dict:
+    parts, track, _, ac, rooms = _peaks(cls)
     # the door's peak makes no finding; the air conditioner's does
     return evidence_after(track, parts, [ac], rooms, STOPS, SATURATION_DBM, one_power)[2]
 
@@ -51,9 +58,5 @@ def test_a_power_controlled_kinds_burst_at_a_stop_is_its_own_fall():
 
 
 def test_all_standing_keeps_every_peaks_evidence():
-    parts, track, best_in = class_track(LEVELS, STOPS, "gsm")
-    door, ac = best_in[0], best_in[2]
-    rooms = {
-        p.stretch: inroom.room_evidence(track, parts, p, [door, ac], STOPS) for p in (door, ac)
-    }
+    parts, track, door, ac, rooms = _peaks("gsm")
     assert evidence_after(track, parts, [door, ac], rooms, STOPS, SATURATION_DBM, False) == rooms

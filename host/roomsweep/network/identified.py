@@ -30,8 +30,8 @@ train: a busy access point's clients' traffic beside its beacons reads as a
 camera that is its own access point) at the stop where such an access point is
 strongest, or at a stop where the scan read it, FLOOR_DBM or louder there, at
 the level its RSSI gives (within LEVEL_MATCH_DB), with no other access point
-at a like level there, is that access point: of those at the stop where it is
-strongest, the nearest in level, and every one the scan read it at, are left
+at a like level there, is that access point: the nearest in level of such
+findings, and the nearest at each other stop the scan read it at, are left
 out of the findings, and the caveats say what and where.
 """
 
@@ -168,10 +168,10 @@ def _what(d: Device, names: list[str]) -> str | None:
 
 def _beacons_read(f: dict[str, Any]) -> bool:
     """An RF finding of an access point's beacons: an access point, or a
-    stream the classifiers heard beside a beacon train it scored at least as
-    surely (classifiers.named calls such a train with frames beside it a
-    camera that is its own access point; beside an identified access point's
-    beacons the frames are its clients' traffic)."""
+    camera whose evidence scores a beacon train BEACONS_SCORE or more
+    (classifiers.named calls such a train with frames beside it a camera that
+    is its own access point; beside an identified access point's beacons the
+    frames are its clients' traffic)."""
     if f.get("class") == "wifi_ap":
         return True
     scores = f.get("evidence", {}).get("scores", {})
@@ -212,16 +212,19 @@ def explained(
         a, b = pos.get(here), pos.get(d.strongest_waypoint)
         return a is not None and b is not None and math.dist(a, b) <= radius_m
 
+    def gap_here(d: Device, here: str | None, level: float) -> float:
+        """How far from `level` the access point reads at `here` itself
+        (FLOOR_DBM or louder there; else infinite)."""
+        own = d.by_waypoint.get(here, -math.inf) if here is not None else -math.inf
+        return abs(own - level) if own >= FLOOR_DBM else math.inf
+
     def gap_at(d: Device, here: str | None, level: float) -> float | None:
         """How far from `level` the access point reads: where it is strongest
-        (that stop at `here`), or at `here` itself (FLOOR_DBM or louder there);
-        None beyond LEVEL_MATCH_DB."""
-        gaps = []
+        (that stop at `here`), or at `here` itself (gap_here); None beyond
+        LEVEL_MATCH_DB."""
+        gap = gap_here(d, here, level)
         if at(d, here):
-            gaps.append(abs(d.strongest_dbm - level))
-        if here is not None and d.by_waypoint.get(here, -math.inf) >= FLOOR_DBM:
-            gaps.append(abs(d.by_waypoint[here] - level))
-        gap = min(gaps, default=math.inf)
+            gap = min(gap, abs(d.strongest_dbm - level))
         return gap if gap <= LEVEL_MATCH_DB else None
 
     best: dict[int, tuple[float, int]] = {}  # known index -> (level gap, rf index)
@@ -245,10 +248,10 @@ def explained(
                 continue
             if j not in best or gap < best[j][0]:
                 best[j] = (gap, i)
-            own = d.by_waypoint.get(here, -math.inf) if here is not None else -math.inf
-            if here is not None and own >= FLOOR_DBM and abs(own - level) <= LEVEL_MATCH_DB:
-                if (j, here) not in also or abs(own - level) < also[(j, here)][0]:
-                    also[(j, here)] = (abs(own - level), i)
+            own = gap_here(d, here, level)
+            if here is not None and own <= LEVEL_MATCH_DB:
+                if (j, here) not in also or own < also[(j, here)][0]:
+                    also[(j, here)] = (own, i)
     out = {i: known[j] for j, (_, i) in best.items()}
     # one finding a stop: two levels at one stop are two transmitters
     taken = {(j, rf[i].get("waypoint")) for j, (_, i) in best.items()}
